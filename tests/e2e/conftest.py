@@ -1,0 +1,179 @@
+"""Fixtures for the browser end-to-end tests: a throw-away JupyterLab + headless Chromium.
+
+Adapted from shared/design/e2e-example (the recipe proven on this machine).
+
+Everything lives under pytest's tmp dirs; nothing touches ~/.jupyter.
+Env knobs:
+  CHROMIUM=/usr/bin/chromium   browser binary (Playwright's own download is not needed)
+  E2E_ARTIFACTS=dir            where screenshots/metrics go (default: tmp dir)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_user_settings(settings_dir: Path, extra: dict) -> None:
+    """extra: {"@jupyterlab/apputils-extension:kernels-settings": {...}, ...}"""
+    files = {"@jupyterlab/apputils-extension:notification":
+             # Silence the "fetch news?" toast and update checks (closed network).
+             {"fetchNews": "false", "checkForUpdates": False}, **extra}
+    for plugin_id, values in files.items():
+        pkg, plugin = plugin_id.split(":")
+        d = settings_dir / pkg
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"{plugin}.jupyterlab-settings").write_text(json.dumps(values))
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory) -> Path:
+    d = os.environ.get("E2E_ARTIFACTS")
+    path = Path(d) if d else REPO / "artifacts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@contextlib.contextmanager
+def start_lab(base: Path, extra_args=(), settings: dict | None = None):
+    """Start `jupyter lab` on 127.0.0.1:<free port> with a random token."""
+    root = base / "root"
+    root.mkdir(parents=True)
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
+        "IPYTHONDIR": str(base / "ipython"),
+        # the kernel inherits this, so notebooks can import the repo's somwidget and test helpers
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(HERE), os.environ.get("PYTHONPATH", "")]),
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+    }
+    _write_user_settings(base / "settings", settings or {})
+    log = open(base / "jupyter.log", "wb")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp for tests
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",
+            # CI containers often run as root; jupyter refuses without this
+            *(["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []),
+            *extra_args,
+        ],
+        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                log.flush()
+                raise RuntimeError((base / "jupyter.log").read_text()[-3000:])
+            time.sleep(0.2)
+        yield {"url": url, "token": token, "root": root, "log": base / "jupyter.log",
+               "startup_s": time.perf_counter() - t0, "proc": proc}
+    finally:
+        # Clean shutdown: the REST call stops kernels too; fall back to signals.
+        try:
+            req = urllib.request.Request(f"{url}/api/shutdown?token={token}", method="POST")
+            urllib.request.urlopen(req, timeout=5)
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    with start_lab(tmp_path_factory.mktemp("lab")) as info:
+        yield info
+
+
+@pytest.fixture(scope="session")
+def browser_context():
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    with sync_playwright() as p:
+        # launch_persistent_context == a fresh --user-data-dir we own
+        ctx = p.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        yield ctx
+        ctx.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def page(browser_context):
+    pg = browser_context.new_page()
+    pg.console_messages_seen = []
+    pg.on("console", lambda m: pg.console_messages_seen.append(f"{m.type}: {m.text}"))
+    pg.on("pageerror", lambda e: pg.console_messages_seen.append(f"pageerror: {e}"))
+    yield pg
+    pg.close()
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
