@@ -1,0 +1,314 @@
+"""Map geometry: plane coordinates, grid distances, adjacency and wrap-around.
+
+One convention is used everywhere (training, topographic error, U-matrix, drawing, saved models):
+
+* neuron index ``k = row * cols + col`` (row-major);
+* rect: ``x = col``, ``y = row``;
+* hex: **odd rows (0-based) shifted right by 0.5**, row spacing ``sqrt(3)/2``, so that every
+  interior unit has 6 neighbours at distance exactly 1;
+* ``toroidal_*`` wraps both axes, ``cylindrical_*`` wraps the columns only (the left edge joins the
+  right edge). Distances use the minimum image on every wrapped axis;
+* grid distances are always Euclidean in the plane, whatever metric the data use.
+
+Squared grid distances are computed exactly: the x offsets are multiples of 0.5 and the squared
+row spacing is ``3/4`` (hex) or ``1`` (rect), so ``dx**2 + s**2 * drow**2`` is an exact binary
+fraction. Neighbours therefore sit at distance ``1.0`` (and ``sqrt(2)`` for rect diagonals) to the
+last bit, and kernels with a hard cut-off (bubble, cut_gaussian) behave identically on every unit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .validation import check_choice, check_int
+
+__all__ = ["HEX_OFFSET", "HEX_ROW_SPACING", "LATTICES", "Lattice"]
+
+LATTICES = ("hexa", "rect", "toroidal_hexa", "toroidal_rect", "cylindrical_hexa", "cylindrical_rect")
+LATTICE_ALIASES = {
+    "hex": "hexa",
+    "hexagonal": "hexa",
+    "rectangular": "rect",
+    "toroidal_hex": "toroidal_hexa",
+    "cylindrical_hex": "cylindrical_hexa",
+}
+HEX_OFFSET = "odd_rows_right"
+HEX_ROW_SPACING = math.sqrt(3.0) / 2.0
+RECT_ADJACENCIES = (4, 8)
+
+_TOL = 1e-9
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+class Lattice:
+    """A 2-D SOM lattice (map grid).
+
+    Parameters
+    ----------
+    rows : int
+        Number of rows (vertical size), at least 1.
+    cols : int
+        Number of columns (horizontal size), at least 1. ``rows * cols`` must be at least 2.
+    kind : str
+        One of ``"hexa"``, ``"rect"``, ``"toroidal_hexa"``, ``"toroidal_rect"``,
+        ``"cylindrical_hexa"``, ``"cylindrical_rect"`` (``"hex"``/``"rectangular"`` accepted).
+        A toroidal hex map needs an even number of rows.
+    rect_adjacency : {4, 8}
+        Which units count as adjacent on a rect map: 4 (SOM Toolbox, default) or 8 (MiniSom,
+        diagonals included). Ignored on hex maps, where a unit always has 6 neighbours.
+
+    Attributes
+    ----------
+    rows, cols, kind, rect_adjacency
+        The constructor arguments (``kind`` canonical).
+    shape : str
+        ``"hexa"`` or ``"rect"``.
+    wrap_rows, wrap_cols : bool
+        Whether the rows (toroidal) / columns (toroidal or cylindrical) wrap around.
+    n_neurons : int
+        ``rows * cols``.
+    coordinates : ndarray of shape (n_neurons, 2)
+        Plane coordinates ``[x, y]`` (read-only), y growing downwards when drawn.
+    period : tuple
+        ``(x period, y period)``, each ``None`` when that axis does not wrap.
+
+    Examples
+    --------
+    >>> lat = Lattice(4, 5, "hexa")
+    >>> lat.neighbors(lat.index(1, 1)).tolist()
+    [1, 2, 5, 7, 11, 12]
+    """
+
+    def __init__(self, rows: int, cols: int, kind: str = "hexa", rect_adjacency: int = 4) -> None:
+        rows = check_int("rows", rows, minimum=1)
+        cols = check_int("cols", cols, minimum=1)
+        kind = check_choice("lattice", kind, LATTICES, LATTICE_ALIASES)
+        rect_adjacency = check_int("rect_adjacency", rect_adjacency)
+        if rect_adjacency not in RECT_ADJACENCIES:
+            raise ValueError(f"rect_adjacency must be one of 4, 8; got {rect_adjacency!r}")
+        if rows * cols < 2:
+            raise ValueError(f"a map needs at least 2 neurons; got rows={rows}, cols={cols}")
+        shape = "hexa" if kind.endswith("hexa") else "rect"
+        wrap_rows = kind.startswith("toroidal")
+        wrap_cols = wrap_rows or kind.startswith("cylindrical")
+        if shape == "hexa" and wrap_rows and rows % 2 != 0:
+            raise ValueError(
+                f"a toroidal hex map needs an even number of rows (odd rows are shifted by half a "
+                f"unit, so an odd row count cannot close into a torus); got rows={rows}. "
+                f"Use an even row count (e.g. rows={rows + 1}) or lattice='cylindrical_hexa'"
+            )
+        self.rows = rows
+        self.cols = cols
+        self.kind = kind
+        self.rect_adjacency = rect_adjacency
+        self.shape = shape
+        self.wrap_rows = wrap_rows
+        self.wrap_cols = wrap_cols
+        self.n_neurons = rows * cols
+        self.row_spacing = HEX_ROW_SPACING if shape == "hexa" else 1.0
+
+        r, c = np.divmod(np.arange(self.n_neurons), cols)
+        x = c.astype(np.float64)
+        if shape == "hexa":
+            x = x + 0.5 * (r % 2)
+        y = r * self.row_spacing
+        self.coordinates = _readonly(np.column_stack([x, y]).astype(np.float64))
+        self.period: tuple[float | None, float | None] = (
+            float(cols) if wrap_cols else None,
+            float(rows) * self.row_spacing if wrap_rows else None,
+        )
+        self._cache: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ indexing
+    def index(self, row: Any, col: Any) -> Any:
+        """Neuron index ``row * cols + col`` (scalars or arrays).
+
+        Raises
+        ------
+        ValueError
+            If a row or column is out of range.
+        """
+        r = np.asarray(row)
+        c = np.asarray(col)
+        if r.dtype.kind not in "iu" or c.dtype.kind not in "iu":
+            raise TypeError(f"row and col must be integers; got {row!r}, {col!r}")
+        if np.any((r < 0) | (r >= self.rows)):
+            raise ValueError(f"row must be in [0, {self.rows - 1}]; got {row!r}")
+        if np.any((c < 0) | (c >= self.cols)):
+            raise ValueError(f"col must be in [0, {self.cols - 1}]; got {col!r}")
+        k = r * self.cols + c
+        return int(k) if k.ndim == 0 else k
+
+    def row_col(self, k: Any) -> tuple[Any, Any]:
+        """``(row, col)`` of neuron index ``k`` (scalar or array)."""
+        kk = self._check_k(k)
+        r, c = np.divmod(kk, self.cols)
+        if kk.ndim == 0:
+            return int(r), int(c)
+        return r, c
+
+    def _check_k(self, k: Any) -> np.ndarray:
+        kk = np.asarray(k)
+        if kk.dtype.kind not in "iu":
+            raise TypeError(f"neuron index must be an integer; got {k!r}")
+        if np.any((kk < 0) | (kk >= self.n_neurons)):
+            raise ValueError(f"neuron index must be in [0, {self.n_neurons - 1}]; got {k!r}")
+        return kk
+
+    # ------------------------------------------------------------------ distances
+    def _squared(self) -> np.ndarray:
+        """Exact squared grid distances (see the module docstring)."""
+        if "sq" not in self._cache:
+            r, c = np.divmod(np.arange(self.n_neurons), self.cols)
+            # x in half units, so every offset is an integer until the final scaling.
+            x2 = 2 * c + (r % 2 if self.shape == "hexa" else 0)
+            dx2 = np.abs(x2[:, None] - x2[None, :])
+            if self.wrap_cols:
+                dx2 = np.minimum(dx2, 2 * self.cols - dx2)
+            dr = np.abs(r[:, None] - r[None, :])
+            if self.wrap_rows:
+                dr = np.minimum(dr, self.rows - dr)
+            s2 = 0.75 if self.shape == "hexa" else 1.0
+            sq = 0.25 * dx2.astype(np.float64) ** 2 + s2 * dr.astype(np.float64) ** 2
+            self._cache["sq"] = _readonly(sq)
+        return self._cache["sq"]
+
+    def grid_distances_squared(self) -> np.ndarray:
+        """Squared grid distances, shape (M, M), cached and read-only."""
+        return self._squared()
+
+    def grid_distances(self) -> np.ndarray:
+        """Euclidean grid distances in the plane (minimum image on wrapped axes).
+
+        Returns
+        -------
+        ndarray of shape (n_neurons, n_neurons)
+            Cached and read-only: copy it before modifying.
+        """
+        if "d" not in self._cache:
+            self._cache["d"] = _readonly(np.sqrt(self._squared()))
+        return self._cache["d"]
+
+    def adjacency(self) -> np.ndarray:
+        """Boolean adjacency matrix, shape (M, M), cached and read-only.
+
+        Hex: grid distance 1 (6 neighbours inside the map). Rect: distance 1 (4 neighbours) or,
+        with ``rect_adjacency=8``, distance 1 or sqrt(2). A unit is never its own neighbour.
+        """
+        if "adj" not in self._cache:
+            sq = self._squared()
+            adj = np.abs(sq - 1.0) < _TOL
+            if self.shape == "rect" and self.rect_adjacency == 8:
+                adj |= np.abs(sq - 2.0) < _TOL
+            np.fill_diagonal(adj, False)
+            self._cache["adj"] = _readonly(adj)
+        return self._cache["adj"]
+
+    def neighbors(self, k: int) -> np.ndarray:
+        """Sorted indices of the units adjacent to neuron ``k``."""
+        kk = self._check_k(k)
+        if kk.ndim != 0:
+            raise ValueError(f"neighbors takes a single neuron index; got {k!r}")
+        return self.neighbor_lists()[int(kk)]
+
+    def neighbor_lists(self) -> list[np.ndarray]:
+        """For every neuron, the sorted indices of its adjacent units (read-only arrays)."""
+        if "nl" not in self._cache:
+            adj = self.adjacency()
+            counts = adj.sum(axis=1)
+            flat = np.nonzero(adj)[1]
+            parts = np.split(flat, np.cumsum(counts)[:-1])
+            self._cache["nl"] = [_readonly(p) for p in parts]
+        return list(self._cache["nl"])
+
+    @property
+    def diameter(self) -> float:
+        """The largest grid distance between two units."""
+        return float(np.sqrt(self._squared().max()))
+
+    # ------------------------------------------------------------------ persistence
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description, recording the coordinate convention."""
+        return {
+            "rows": self.rows,
+            "cols": self.cols,
+            "kind": self.kind,
+            "rect_adjacency": self.rect_adjacency,
+            "hex_offset": HEX_OFFSET,
+            "row_spacing": self.row_spacing,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Lattice:
+        """Rebuild a lattice from :meth:`to_dict`, refusing a different convention.
+
+        Raises
+        ------
+        ValueError
+            If keys are missing, the kind is unknown, or the dict records a hex offset or a row
+            spacing other than somwidget's (``"odd_rows_right"``, ``sqrt(3)/2`` for hex).
+        """
+        if not isinstance(d, Mapping):
+            raise TypeError(f"lattice dict must be a mapping; got {type(d).__name__}")
+        missing = [key for key in ("rows", "cols", "kind") if key not in d]
+        if missing:
+            raise ValueError(f"lattice dict is missing {missing}")
+        kind = d["kind"]
+        if not isinstance(kind, str) or kind not in LATTICES:
+            raise ValueError(
+                f"lattice dict has unknown kind {kind!r}; expected one of "
+                + ", ".join(repr(k) for k in LATTICES)
+            )
+        is_hex = kind.endswith("hexa")
+        offset = d.get("hex_offset")
+        if offset is None and is_hex:
+            raise ValueError(
+                "lattice dict for a hex map has no 'hex_offset'; refusing to guess the convention "
+                f"(somwidget uses {HEX_OFFSET!r})"
+            )
+        if offset is not None and offset != HEX_OFFSET:
+            raise ValueError(
+                f"lattice dict uses hex_offset={offset!r}, but somwidget uses {HEX_OFFSET!r} "
+                "(odd 0-based rows shifted right by 0.5); convert the model before loading it"
+            )
+        expected = HEX_ROW_SPACING if is_hex else 1.0
+        spacing = d.get("row_spacing")
+        if spacing is None and is_hex:
+            raise ValueError(
+                f"lattice dict for a hex map has no 'row_spacing'; expected {expected!r}"
+            )
+        if spacing is not None and not math.isclose(float(spacing), expected, rel_tol=1e-9):
+            raise ValueError(
+                f"lattice dict uses row_spacing={spacing!r}, but a {kind!r} map in somwidget has "
+                f"row spacing {expected!r}"
+            )
+        return cls(d["rows"], d["cols"], kind, d.get("rect_adjacency", 4))
+
+    # ------------------------------------------------------------------ dunder
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Lattice):
+            return NotImplemented
+        return (self.rows, self.cols, self.kind, self._effective_adjacency()) == (
+            other.rows,
+            other.cols,
+            other.kind,
+            other._effective_adjacency(),
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.rows, self.cols, self.kind, self._effective_adjacency()))
+
+    def _effective_adjacency(self) -> int:
+        return 6 if self.shape == "hexa" else self.rect_adjacency
+
+    def __repr__(self) -> str:
+        extra = f", rect_adjacency={self.rect_adjacency}" if self.shape == "rect" else ""
+        return f"Lattice(rows={self.rows}, cols={self.cols}, kind={self.kind!r}{extra})"
