@@ -1,3 +1,52 @@
-"""somwidget: Self-Organizing Maps with live, linked views for JupyterLab."""
+"""somwidget: Self-Organizing Maps with live, linked views for JupyterLab.
+
+``import somwidget`` only loads the compute room (numpy / scipy). The views (``Explorer``,
+``Studio``, ``HitMap``, ...) live in :mod:`somwidget.widgets` and are imported on first access,
+so compute code never pulls in ipywidgets.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from . import datasets
+from .lattice import Lattice
+from .som import SOM, OnlineStep, TrainingState
 
 __version__ = "0.1.0"
+
+_LAZY_WIDGETS = (
+    "Explorer",
+    "Studio",
+    "Selection",
+    "HitMap",
+    "UMatrix",
+    "ComponentPlanes",
+    "NeuronInspector",
+    "TrainingCurves",
+    "InputSpaceView",
+)
+
+__all__ = [
+    "SOM",
+    "Lattice",
+    "OnlineStep",
+    "TrainingState",
+    "datasets",
+    "__version__",
+    *_LAZY_WIDGETS,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_WIDGETS:
+        widgets = importlib.import_module(".widgets", __name__)
+        value = getattr(widgets, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'somwidget' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_WIDGETS))

@@ -1,0 +1,1070 @@
+"""The SOM estimator.
+
+``SOM`` follows the scikit-learn conventions: the constructor only stores its parameters
+(``get_params`` / ``set_params``), everything is validated when the map is initialised or
+trained, and learned attributes end in ``_``.
+
+Spaces and metrics
+------------------
+Data given to any method is in *data units*; it is mapped once through ``normalizer_`` (fitted
+by the first ``initialize``/``fit`` only) to the *training space*, where ``codebook_`` lives and
+where every metric (quantization / topographic error, vacancy, distortion, U-matrix) is
+computed. BMUs always use the data metric ``distance_metric``; grid distances never do.
+
+Training
+--------
+* ``fit``: batch SOM (SOM Toolbox formula, see :mod:`somwidget.training`), radius decaying per
+  epoch from ``radiusin`` to ``radiusfin``. Defaults: ``radiusin = max(1, max(rows, cols) / 2)``
+  and ``radiusfin = 1`` (capped at ``radiusin``). ``radiusfin > radiusin`` is refused (a
+  growing neighbourhood undoes the ordering; it is almost always swapped arguments).
+* ``fit_online``: classic Kohonen, radius and learning rate decaying per sample over all epochs.
+* ``fit_auto``: two batch phases (rough, fine) sized like SOM Toolbox ``som_make``.
+* ``reinforce``: extra online epochs with a small, compressed learning rate (GEMA).
+
+A second training call continues from the current codebook (multi-phase training) and reuses
+the fitted normaliser. Changing a structural parameter (``mapsize``, ``lattice``,
+``rect_adjacency``, ``normalization``, ``initialization``, ``random_state``) with
+``set_params`` makes the next training call start afresh with ``initialize``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import bmu as _bmu
+from . import training as _training
+from .lattice import LATTICE_ALIASES, LATTICES, RECT_ADJACENCIES, Lattice
+from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS, neighborhood_weights
+from .schedules import DECAY_ALIASES, DECAYS, decay_schedule
+from .validation import (
+    NotFittedError,
+    check_array,
+    check_choice,
+    check_fraction,
+    check_int,
+    check_positive,
+)
+
+__all__ = ["SOM", "OnlineStep", "TrainingState"]
+
+INITIALIZATIONS = ("random", "random_negative", "sample", "pca")
+PRESENTATIONS = ("random", "sequential")
+HISTORY_KEYS = (
+    "epoch",
+    "mode",
+    "phase",
+    "radius",
+    "learning_rate",
+    "quantization_error",
+    "topographic_error",
+    "vacancy_rate",
+)
+_STRUCTURAL = (
+    "mapsize",
+    "lattice",
+    "rect_adjacency",
+    "normalization",
+    "initialization",
+    "random_state",
+)
+
+
+@dataclass(frozen=True)
+class TrainingState:
+    """What a training callback sees (read-only).
+
+    Attributes
+    ----------
+    som : SOM
+        The estimator being trained (read its analyses, do not mutate it).
+    mode : {"batch", "online"}
+    phase : str
+        ``"train"``; ``"rough"``/``"fine"`` in ``fit_auto``; ``"reinforce"``.
+    epoch : int
+        Epochs completed in this call (1 after the first epoch).
+    n_epochs : int
+        Epochs requested in this call.
+    step : int
+        Online: samples processed in the current epoch (``n_steps`` at an epoch end); batch: 0.
+    n_steps : int
+        Online: samples per epoch; batch: 0.
+    radius, learning_rate : float
+        The values used by the most recent update.
+    codebook : ndarray (M, D)
+        Read-only view of the codebook (training space).
+    metrics : dict or None
+        ``{"quantization_error", "topographic_error", "vacancy_rate"}`` when
+        ``collect_history=True`` (at epoch ends), else None.
+    bmus : ndarray or None
+        Batch without subsampling: the BMUs of the training data used by this epoch.
+    final : bool
+        True for the single last call of a training call.
+    """
+
+    som: SOM
+    mode: str
+    phase: str
+    epoch: int
+    n_epochs: int
+    step: int
+    n_steps: int
+    radius: float
+    learning_rate: float
+    codebook: np.ndarray
+    metrics: dict | None
+    bmus: np.ndarray | None
+    final: bool
+
+
+@dataclass(frozen=True)
+class OnlineStep:
+    """One Kohonen update (``SOM.online_step``), for teaching views.
+
+    ``sample`` is in training space, ``weights`` are ``learning_rate * h(d_grid(i, bmu); r)``.
+    """
+
+    sample: np.ndarray
+    bmu: int
+    weights: np.ndarray
+    codebook_before: np.ndarray
+    codebook_after: np.ndarray
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
+def _check_callbacks(callbacks: object) -> list[Callable[[TrainingState], Any]]:
+    if callbacks is None:
+        return []
+    if callable(callbacks):
+        return [callbacks]
+    if isinstance(callbacks, Iterable) and not isinstance(callbacks, (str, bytes)):
+        out = list(callbacks)
+        for cb in out:
+            if not callable(cb):
+                raise TypeError(f"callbacks must be callables taking a TrainingState; got {cb!r}")
+        return out
+    raise TypeError(
+        f"callbacks must be a callable or a list of callables taking a TrainingState; got {callbacks!r}"
+    )
+
+
+class SOM:
+    """Self-Organizing Map estimator.
+
+    Parameters
+    ----------
+    mapsize : "auto", int or (rows, cols)
+        Map size; an int gives a square map; ``"auto"`` uses SOM Toolbox ``som_topol_struct``
+        on the training-space data. At least 2 neurons.
+    lattice : str
+        ``"hexa"``, ``"rect"``, ``"toroidal_hexa"``, ``"toroidal_rect"``, ``"cylindrical_hexa"``,
+        ``"cylindrical_rect"``.
+    neighborhood : str
+        ``"gaussian"``, ``"bubble"``, ``"cut_gaussian"``, ``"mexican_hat"``, ``"epanechikov"``
+        (aliases ``"epanechicov"``, ``"epanechnikov"``, ...).
+    normalization : str
+        ``"none"``, ``"standard"``, ``"minmax"``, ``"l2"``, ``"log"``, ``"logistic"``,
+        ``"boxcox"``; GEMA aliases ``"fwn"``, ``"01scale"``, ``"euclidean"``.
+    initialization : str
+        ``"random"``, ``"random_negative"``, ``"sample"``, ``"pca"``.
+    distance_metric : str
+        Data metric for BMUs: ``"euclidean"`` (fast path), ``"chebyshev"`` or another
+        ``scipy.spatial.distance.cdist`` name (see :data:`somwidget.bmu.METRICS`).
+    rect_adjacency : {4, 8}
+        Neighbours of a rectangular unit for the topographic error and the U-matrix.
+    callback_every : int
+        Call the callbacks every this many epochs.
+    chunk_size : int or None
+        Samples per BMU block (default: about 4 MiB of float32 per block).
+    random_state : int, numpy.random.Generator or None
+        Seed; the same seed and data give bit-identical maps.
+    """
+
+    def __init__(
+        self,
+        mapsize: str | int | tuple[int, int] = "auto",
+        lattice: str = "hexa",
+        neighborhood: str = "gaussian",
+        normalization: str = "none",
+        initialization: str = "pca",
+        distance_metric: str = "euclidean",
+        rect_adjacency: int = 4,
+        callback_every: int = 1,
+        chunk_size: int | None = None,
+        random_state: int | np.random.Generator | None = None,
+    ) -> None:
+        self.mapsize = mapsize
+        self.lattice = lattice
+        self.neighborhood = neighborhood
+        self.normalization = normalization
+        self.initialization = initialization
+        self.distance_metric = distance_metric
+        self.rect_adjacency = rect_adjacency
+        self.callback_every = callback_every
+        self.chunk_size = chunk_size
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ parameters
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor parameters as a dict (scikit-learn convention)."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> SOM:
+        """Set constructor parameters; unknown names raise a ``ValueError`` listing the valid ones."""
+        valid = self._param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(
+                    f"Invalid parameter {key!r} for SOM; valid parameters are {', '.join(valid)}"
+                )
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        sig = inspect.signature(type(self).__init__)
+        parts = [
+            f"{k}={v!r}"
+            for k, v in self.get_params().items()
+            if not (isinstance(v, type(sig.parameters[k].default)) and v == sig.parameters[k].default)
+        ]
+        return f"SOM({', '.join(parts)})"
+
+    def _validated(self) -> dict[str, Any]:
+        """Canonical, validated parameters (raises a clear error naming the parameter)."""
+        p: dict[str, Any] = {}
+        p["lattice"] = check_choice("lattice", self.lattice, LATTICES, LATTICE_ALIASES)
+        p["neighborhood"] = check_choice(
+            "neighborhood", self.neighborhood, NEIGHBORHOODS, NEIGHBORHOOD_ALIASES
+        )
+        from .normalization import NORMALIZATION_ALIASES, NORMALIZATIONS
+
+        p["normalization"] = check_choice(
+            "normalization", self.normalization, NORMALIZATIONS, NORMALIZATION_ALIASES
+        )
+        p["initialization"] = check_choice(
+            "initialization", self.initialization, INITIALIZATIONS, {"linear": "pca"}
+        )
+        p["distance_metric"] = _bmu.check_metric(self.distance_metric)
+        ra = self.rect_adjacency
+        if isinstance(ra, bool) or not isinstance(ra, numbers.Integral) or int(ra) not in RECT_ADJACENCIES:
+            raise ValueError(f"rect_adjacency must be one of 4, 8; got {ra!r}")
+        p["rect_adjacency"] = int(ra)
+        p["callback_every"] = check_int("callback_every", self.callback_every, minimum=1)
+        p["chunk_size"] = (
+            None if self.chunk_size is None else check_int("chunk_size", self.chunk_size, minimum=1)
+        )
+        p["mapsize"] = self._check_mapsize(self.mapsize)
+        rs = self.random_state
+        if not (rs is None or isinstance(rs, np.random.Generator)):
+            if isinstance(rs, bool) or not isinstance(rs, numbers.Integral) or int(rs) < 0:
+                raise TypeError(
+                    "random_state must be None, a non-negative int or a numpy.random.Generator; "
+                    f"got {rs!r}"
+                )
+        return p
+
+    @staticmethod
+    def _check_mapsize(mapsize: object) -> str | tuple[int, int]:
+        if isinstance(mapsize, str):
+            if mapsize.strip().lower() == "auto":
+                return "auto"
+            raise ValueError(f"mapsize must be 'auto', an int or (rows, cols); got {mapsize!r}")
+        if isinstance(mapsize, numbers.Integral) and not isinstance(mapsize, bool):
+            rows = cols = int(mapsize)
+        elif isinstance(mapsize, Sequence) and len(mapsize) == 2 and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in mapsize
+        ):
+            rows, cols = (int(v) for v in mapsize)
+        else:
+            raise ValueError(f"mapsize must be 'auto', an int or (rows, cols); got {mapsize!r}")
+        if rows < 1 or cols < 1 or rows * cols < 2:
+            raise ValueError(
+                f"mapsize must give at least 2 neurons with rows, cols >= 1; got {mapsize!r}"
+            )
+        return rows, cols
+
+    # ------------------------------------------------------------------ state helpers
+    def _is_initialized(self) -> bool:
+        return getattr(self, "codebook_", None) is not None and hasattr(self, "lattice_")
+
+    def _check_initialized(self) -> None:
+        if not self._is_initialized():
+            raise NotFittedError(
+                "This SOM is not initialised yet; call fit(X), fit_online(X), fit_auto(X) or "
+                "initialize(X) first"
+            )
+
+    def _structural_changed(self) -> bool:
+        """Whether a structural parameter differs from the one the map was initialised with."""
+        used = getattr(self, "_init_params", None)
+        if used is None:
+            return True
+        for k in _STRUCTURAL:
+            now, then = getattr(self, k), used.get(k)
+            if isinstance(now, np.random.Generator) or isinstance(then, np.random.Generator):
+                if now is not then:
+                    return True
+            elif repr(now) != repr(then):
+                return True
+        return False
+
+    def _to_training_space(self, X: object, name: str = "X") -> np.ndarray:
+        self._check_initialized()
+        arr, names = check_array(name, X, n_features=self.n_features_in_)
+        if (
+            names is not None
+            and getattr(self, "_names_from_frame", False)
+            and list(names) != list(self.feature_names_in_)
+        ):
+            raise ValueError(
+                    f"{name} has columns {names}, but the model was fitted with "
+                    f"{list(self.feature_names_in_)}"
+                )
+        return self.normalizer_.transform(arr)
+
+    def _data(self, X: object = None) -> tuple[np.ndarray, bool]:
+        """Training-space data for an analysis: ``X`` or the data of the latest fit."""
+        self._check_initialized()
+        if X is None:
+            Xt = getattr(self, "_Xt", None)
+            if Xt is None:
+                raise ValueError(
+                    "X is required: this model holds no training data (it was loaded from a "
+                    "file or unpickled); pass the data to analyse"
+                )
+            return Xt, True
+        return self._to_training_space(X), False
+
+    def _touch(self) -> None:
+        self._version = getattr(self, "_version", 0) + 1
+
+    def _bmus2(self, X: object = None) -> tuple[np.ndarray, np.ndarray]:
+        """BMU and second BMU (indices, distances) of ``X`` (cached for the training data)."""
+        Xt, own = self._data(X)
+        k = min(2, self.n_neurons_)
+        if own:
+            key = (getattr(self, "_version", 0), id(self.codebook_))
+            cache = getattr(self, "_bmu_cache", None)
+            if cache is not None and cache[0] == key:
+                return cache[1], cache[2]
+        idx, dist = _bmu.find_bmus(
+            Xt, self.codebook_, metric=self._metric(), k=k, chunk_size=self.chunk_size
+        )
+        if own:
+            self._bmu_cache = (key, idx, dist)
+        return idx, dist
+
+    def _metric(self) -> str:
+        return _bmu.check_metric(self.distance_metric)
+
+    # ------------------------------------------------------------------ initialisation
+    def initialize(self, X: object) -> SOM:
+        """Fit the normaliser, resolve the map size and initialise the codebook (no training).
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame (N, D)
+            Data in data units; DataFrame column names become ``feature_names_in_``.
+
+        Returns
+        -------
+        SOM
+            ``self``.
+        """
+        p = self._validated()
+        arr, names = check_array("X", X)
+        from .initialization import auto_mapsize, initialize_codebook
+        from .normalization import make_normalizer
+
+        if isinstance(self.random_state, np.random.Generator):
+            rng = self.random_state
+        else:
+            rng = np.random.default_rng(self.random_state)
+        normalizer = make_normalizer(p["normalization"])
+        Xt = np.ascontiguousarray(normalizer.fit_transform(arr), dtype=np.float64)
+        if p["mapsize"] == "auto":
+            rows, cols = (int(v) for v in auto_mapsize(Xt, p["lattice"]))
+        else:
+            rows, cols = p["mapsize"]
+        lattice = Lattice(rows, cols, p["lattice"], rect_adjacency=p["rect_adjacency"])
+        codebook = np.asarray(
+            initialize_codebook(p["initialization"], Xt, lattice, rng), dtype=np.float64
+        )
+        self.random_state_ = rng
+        self.normalizer_ = normalizer
+        self.mapsize_ = (rows, cols)
+        self.lattice_ = lattice
+        self.n_neurons_ = rows * cols
+        self.n_features_in_ = arr.shape[1]
+        self.feature_names_in_ = (
+            list(names) if names is not None else [f"x{i}" for i in range(arr.shape[1])]
+        )
+        self.codebook_ = np.ascontiguousarray(codebook)
+        self.history_ = {k: [] for k in HISTORY_KEYS}
+        self.n_epochs_trained_ = 0
+        self._Xt = Xt
+        self._bounds = (Xt.min(axis=0), Xt.max(axis=0))
+        self._init_params = {k: getattr(self, k) for k in _STRUCTURAL}
+        self._names_from_frame = names is not None
+        self._bmu_cache = None
+        self._touch()
+        return self
+
+    def _prepare(self, X: object) -> np.ndarray:
+        """Training-space data for a training call; initialises on first use."""
+        if not self._is_initialized() or self._structural_changed():
+            self.initialize(X)
+            return self._Xt
+        self._validated()
+        Xt = np.ascontiguousarray(self._to_training_space(X), dtype=np.float64)
+        if Xt.shape[0] < 1:
+            raise ValueError("X must have at least 1 sample(s); got 0")
+        self._Xt = Xt
+        self._bounds = (Xt.min(axis=0), Xt.max(axis=0))
+        self._touch()
+        return Xt
+
+    # ------------------------------------------------------------------ helpers for training
+    def _default_radii(self, radiusin: object, radiusfin: object) -> tuple[float, float]:
+        rin = (
+            max(1.0, max(self.mapsize_) / 2.0)
+            if radiusin is None
+            else check_positive("radiusin", radiusin)
+        )
+        if radiusfin is None:
+            rfin = min(1.0, rin)
+        else:
+            rfin = check_positive("radiusfin", radiusfin)
+        if rfin > rin:
+            raise ValueError(
+                f"radiusfin must be <= radiusin (the neighbourhood shrinks); got radiusin={rin}, "
+                f"radiusfin={rfin}"
+            )
+        return rin, rfin
+
+    def _epoch_metrics(self, Xt: np.ndarray) -> dict[str, float]:
+        from . import analysis
+
+        idx, dist = self._bmus2(None if Xt is self._Xt else Xt)
+        bmu1 = idx[:, 0]
+        bmu2 = idx[:, 1] if idx.shape[1] > 1 else idx[:, 0]
+        return {
+            "quantization_error": float(analysis.quantization_error(dist[:, 0])),
+            "topographic_error": float(
+                analysis.topographic_error(bmu1, bmu2, self.lattice_.adjacency())
+            ),
+            "vacancy_rate": float(analysis.vacancy_rate(bmu1, self.n_neurons_)),
+        }
+
+    def _record(self, mode: str, phase: str, radius: float, lr: float, metrics: dict) -> None:
+        h = self.history_
+        h["epoch"].append(self.n_epochs_trained_)
+        h["mode"].append(mode)
+        h["phase"].append(phase)
+        h["radius"].append(float(radius))
+        h["learning_rate"].append(float(lr))
+        for k in ("quantization_error", "topographic_error", "vacancy_rate"):
+            h[k].append(metrics[k])
+
+    def _notify(self, callbacks: list, **kw: Any) -> bool:
+        """Call every callback with a TrainingState; False if one asked to stop."""
+        if not callbacks:
+            return True
+        state = TrainingState(som=self, codebook=_readonly(self.codebook_), **kw)
+        stop = False
+        for cb in callbacks:
+            if cb(state) is False:
+                stop = True
+        return not stop
+
+    # ------------------------------------------------------------------ batch
+    def fit(
+        self,
+        X: object,
+        epochs: int = 10,
+        radiusin: float | None = None,
+        radiusfin: float | None = None,
+        decay: str = "linear",
+        learning_rate: float = 1.0,
+        subsample_ratio: float = 1.0,
+        collect_history: bool = False,
+        callbacks: Callable | Sequence[Callable] | None = None,
+    ) -> SOM:
+        """Batch training.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame (N, D)
+            Data in data units.
+        epochs : int
+            Number of batch epochs (>= 1).
+        radiusin, radiusfin : float, optional
+            Neighbourhood radius (Gaussian sigma, grid units) at the first and the last epoch.
+            Defaults ``max(1, max(rows, cols) / 2)`` and ``min(1, radiusin)``;
+            ``radiusfin <= radiusin`` is required.
+        decay : {"linear", "exponential", "inverse"}
+            Shape of the radius schedule.
+        learning_rate : float in (0, 1]
+            Blend ``w <- (1 - lr) w + lr w_batch`` (1 = plain batch SOM).
+        subsample_ratio : float in (0, 1]
+            Fraction of the samples drawn (without replacement, from ``random_state_``) each epoch.
+        collect_history : bool
+            Append per-epoch QE / TE / vacancy (training space) to ``history_``.
+        callbacks : callable or list of callables, optional
+            ``cb(TrainingState)``; returning ``False`` stops after the current epoch.
+
+        Returns
+        -------
+        SOM
+            ``self``.
+        """
+        self._validated()
+        epochs = check_int("epochs", epochs, minimum=1)
+        decay = check_choice("decay", decay, DECAYS, DECAY_ALIASES)
+        learning_rate = check_fraction("learning_rate", learning_rate)
+        subsample_ratio = check_fraction("subsample_ratio", subsample_ratio)
+        callbacks = _check_callbacks(callbacks)
+        Xt = self._prepare(X)
+        rin, rfin = self._default_radii(radiusin, radiusfin)
+        self._run_batch(Xt, epochs, rin, rfin, decay, learning_rate, subsample_ratio,
+                        bool(collect_history), callbacks, "train")
+        return self
+
+    def _run_batch(
+        self,
+        Xt: np.ndarray,
+        epochs: int,
+        rin: float,
+        rfin: float,
+        decay: str,
+        learning_rate: float,
+        subsample_ratio: float,
+        collect: bool,
+        callbacks: list,
+        phase: str,
+    ) -> None:
+        p = self._validated()
+        metric, name = p["distance_metric"], p["neighborhood"]
+        every = p["callback_every"]
+        radii = decay_schedule(rin, rfin, epochs, decay)
+        d2 = self.lattice_.grid_distances_squared()
+        n = Xt.shape[0]
+        n_sub = max(1, int(round(subsample_ratio * n)))
+        signed = name == "mexican_hat"
+        Xa = center = None
+        if metric == "euclidean":
+            Xa, center = _bmu.prepare_queries(Xt)
+        rng = self.random_state_
+        metrics: dict | None = None
+        epoch = 0
+        for epoch in range(1, epochs + 1):
+            r = float(radii[epoch - 1])
+            H = neighborhood_weights(name, d2, r, squared=True)
+            if n_sub < n:
+                rows = np.sort(rng.choice(n, size=n_sub, replace=False))
+                Xe, Xae = Xt[rows], (Xa[rows] if Xa is not None else None)
+            else:
+                Xe, Xae = Xt, Xa
+            new, bmus = _training.batch_epoch(
+                Xe, self.codebook_, H, metric=metric, Xa=Xae, center=center,
+                chunk_size=p["chunk_size"], learning_rate=learning_rate, signed=signed,
+                bounds=self._bounds,
+            )
+            self.codebook_ = new
+            self._last_radius = r
+            self.n_epochs_trained_ += 1
+            self._touch()
+            metrics = None
+            if collect:
+                metrics = self._epoch_metrics(Xt)
+                self._record("batch", phase, r, learning_rate, metrics)
+            last = epoch == epochs
+            if callbacks and not last and epoch % every == 0:
+                ok = self._notify(
+                    callbacks, mode="batch", phase=phase, epoch=epoch, n_epochs=epochs, step=0,
+                    n_steps=0, radius=r, learning_rate=learning_rate, metrics=metrics,
+                    bmus=bmus if n_sub == n else None, final=False,
+                )
+                if not ok:
+                    break
+        if callbacks:
+            self._notify(
+                callbacks, mode="batch", phase=phase, epoch=epoch, n_epochs=epochs, step=0,
+                n_steps=0, radius=float(radii[epoch - 1]), learning_rate=learning_rate,
+                metrics=metrics, bmus=bmus if n_sub == n else None, final=True,
+            )
+
+    # ------------------------------------------------------------------ online
+    def fit_online(
+        self,
+        X: object,
+        epochs: int = 10,
+        radiusin: float | None = None,
+        radiusfin: float | None = None,
+        learning_rate_init: float = 0.1,
+        learning_rate_fin: float = 0.01,
+        decay: str = "linear",
+        presentation: str = "random",
+        collect_history: bool = False,
+        callbacks: Callable | Sequence[Callable] | None = None,
+        callback_every_samples: int | None = None,
+    ) -> SOM:
+        """Online (Kohonen) training, one sample at a time.
+
+        Radius and learning rate decay per sample over all ``epochs * N`` presentations with the
+        schedule ``decay``. Defaults for the radii as in :meth:`fit`.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame (N, D)
+        epochs : int
+            Passes over the data (>= 1).
+        radiusin, radiusfin : float, optional
+            Radius at the first and the last presentation (``radiusfin <= radiusin``).
+        learning_rate_init, learning_rate_fin : float in (0, 1]
+            Learning rate at the first and the last presentation (``fin <= init``).
+        decay : {"linear", "exponential", "inverse"}
+        presentation : {"random", "sequential"}
+            Random order (a new permutation each epoch, from ``random_state_``) or data order.
+        collect_history : bool
+            Per-epoch QE / TE / vacancy in ``history_``.
+        callbacks : callable or list, optional
+        callback_every_samples : int, optional
+            Call the callbacks every this many samples (else every ``callback_every`` epochs).
+
+        Returns
+        -------
+        SOM
+        """
+        self._validated()
+        epochs = check_int("epochs", epochs, minimum=1)
+        decay = check_choice("decay", decay, DECAYS, DECAY_ALIASES)
+        lr0 = check_fraction("learning_rate_init", learning_rate_init)
+        lr1 = check_fraction("learning_rate_fin", learning_rate_fin)
+        if lr1 > lr0:
+            raise ValueError(
+                f"learning_rate_fin must be <= learning_rate_init; got {lr1} > {lr0}"
+            )
+        presentation = check_choice("presentation", presentation, PRESENTATIONS)
+        every_samples = (
+            None
+            if callback_every_samples is None
+            else check_int("callback_every_samples", callback_every_samples, minimum=1)
+        )
+        callbacks = _check_callbacks(callbacks)
+        Xt = self._prepare(X)
+        rin, rfin = self._default_radii(radiusin, radiusfin)
+        self._run_online(Xt, epochs, rin, rfin, lr0, lr1, decay, presentation,
+                         bool(collect_history), callbacks, every_samples, "train")
+        return self
+
+    def _run_online(
+        self,
+        Xt: np.ndarray,
+        epochs: int,
+        rin: float,
+        rfin: float,
+        lr0: float,
+        lr1: float,
+        decay: str,
+        presentation: str,
+        collect: bool,
+        callbacks: list,
+        every_samples: int | None,
+        phase: str,
+    ) -> None:
+        p = self._validated()
+        metric, name = p["distance_metric"], p["neighborhood"]
+        n = Xt.shape[0]
+        total = epochs * n
+        ctx = _training.OnlineContext.create(
+            self.codebook_, Xt, self.lattice_.grid_distances_squared(), name, metric,
+            bounds=self._bounds if name == "mexican_hat" else None,
+        )
+        Xc = Xt - ctx.center
+        rng = self.random_state_
+        seg = every_samples if (callbacks and every_samples) else n
+        stopped = False
+        epoch = 0
+        r = rin
+        lr = lr0
+        metrics: dict | None = None
+        try:
+            for epoch in range(1, epochs + 1):
+                order = rng.permutation(n) if presentation == "random" else np.arange(n)
+                t0 = (epoch - 1) * n
+                radii = _training.schedule_slice(rin, rfin, total, t0, t0 + n, decay)
+                rates = _training.schedule_slice(lr0, lr1, total, t0, t0 + n, decay)
+                ctx.refresh()
+                for s in range(0, n, seg):
+                    e = min(s + seg, n)
+                    _training.online_run(ctx, Xc, order[s:e], radii[s:e], rates[s:e])
+                    r, lr = float(radii[e - 1]), float(rates[e - 1])
+                    if callbacks and every_samples and e < n:
+                        self.codebook_ = ctx.codebook()
+                        self._touch()
+                        if not self._notify(
+                            callbacks, mode="online", phase=phase, epoch=epoch - 1,
+                            n_epochs=epochs, step=e, n_steps=n, radius=r, learning_rate=lr,
+                            metrics=None, bmus=None, final=False,
+                        ):
+                            stopped = True
+                            break
+                self.codebook_ = ctx.codebook()
+                self._touch()
+                if stopped:
+                    break
+                self.n_epochs_trained_ += 1
+                self._last_radius = r
+                metrics = None
+                if collect:
+                    metrics = self._epoch_metrics(Xt)
+                    self._record("online", phase, r, lr, metrics)
+                if callbacks and epoch < epochs:
+                    due = (epoch % p["callback_every"] == 0) if not every_samples else True
+                    if due and not self._notify(
+                        callbacks, mode="online", phase=phase, epoch=epoch, n_epochs=epochs,
+                        step=n, n_steps=n, radius=r, learning_rate=lr, metrics=metrics,
+                        bmus=None, final=False,
+                    ):
+                        break
+        finally:
+            self.codebook_ = ctx.codebook()
+            self._touch()
+        if callbacks:
+            self._notify(
+                callbacks, mode="online", phase=phase,
+                epoch=epoch - 1 if stopped else epoch, n_epochs=epochs, step=n, n_steps=n,
+                radius=r, learning_rate=lr, metrics=metrics, bmus=None, final=True,
+            )
+
+    def online_step(self, x: object, radius: float, learning_rate: float) -> OnlineStep:
+        """Apply one Kohonen update for the sample ``x`` (data units) and describe it.
+
+        Parameters
+        ----------
+        x : array-like (D,)
+            One sample in data units.
+        radius : float > 0
+            Neighbourhood radius.
+        learning_rate : float in (0, 1]
+
+        Returns
+        -------
+        OnlineStep
+            Sample (training space), BMU, per-unit weights ``lr * h``, codebook before and after.
+        """
+        self._check_initialized()
+        p = self._validated()
+        radius = check_positive("radius", radius)
+        learning_rate = check_fraction("learning_rate", learning_rate)
+        arr = np.asarray(x, dtype=np.float64) if not hasattr(x, "to_numpy") else x.to_numpy(float)
+        if arr.ndim != 1:
+            raise ValueError(f"x must be one sample, a 1-D array of {self.n_features_in_} values; got shape {arr.shape}")
+        xt = self._to_training_space(arr[None, :], name="x")[0]
+        before = self.codebook_.copy()
+        b = int(_bmu.find_bmus(xt[None, :], before, metric=p["distance_metric"], k=1)[0][0, 0])
+        h = learning_rate * neighborhood_weights(
+            p["neighborhood"], self.lattice_.grid_distances_squared()[b], radius, squared=True
+        )
+        after = before + h[:, None] * (xt - before)
+        if p["neighborhood"] == "mexican_hat" and getattr(self, "_bounds", None) is not None:
+            np.clip(after, self._bounds[0], self._bounds[1], out=after)
+        self.codebook_ = after
+        self._touch()
+        return OnlineStep(
+            sample=_readonly(xt), bmu=b, weights=_readonly(h), codebook_before=_readonly(before),
+            codebook_after=_readonly(after.copy()),
+        )
+
+    # ------------------------------------------------------------------ schedules on top
+    def fit_auto(
+        self,
+        X: object,
+        collect_history: bool = False,
+        callbacks: Callable | Sequence[Callable] | None = None,
+    ) -> SOM:
+        """Two batch phases sized from the map, after SOM Toolbox ``som_make``.
+
+        With ``ms = max(rows, cols)``, ``M`` neurons and ``N`` samples:
+
+        * rough: radius from ``max(1, ceil(ms / 8))`` (PCA init; ``ceil(ms / 4)`` for the random
+          and sample inits) to ``max(1, r0 / 4)``, ``clip(ceil(10 M / N), 10, 100)`` epochs;
+        * fine: radius from the rough final radius to 1, ``clip(ceil(40 M / N), 20, 200)`` epochs.
+
+        Both phases use linear decay and the plain batch rule. Callbacks see ``phase`` =
+        ``"rough"`` then ``"fine"``; returning False in the rough phase also skips the fine one.
+        """
+        self._validated()
+        callbacks = _check_callbacks(callbacks)
+        Xt = self._prepare(X)
+        ms = max(self.mapsize_)
+        m, n = self.n_neurons_, Xt.shape[0]
+        init = check_choice("initialization", self.initialization, INITIALIZATIONS, {"linear": "pca"})
+        r0 = max(1.0, float(math.ceil(ms / 8 if init == "pca" else ms / 4)))
+        r1 = max(1.0, r0 / 4.0)
+        e_rough = int(np.clip(math.ceil(10 * m / n), 10, 100))
+        e_fine = int(np.clip(math.ceil(40 * m / n), 20, 200))
+        stop = {"flag": False}
+
+        def watch(state: TrainingState) -> bool | None:
+            res = None
+            for cb in callbacks:
+                if cb(state) is False:
+                    res = False
+            if res is False:
+                stop["flag"] = True
+            return res
+
+        cbs = [watch] if callbacks else []
+        self._run_batch(Xt, e_rough, r0, r1, "linear", 1.0, 1.0, bool(collect_history), cbs, "rough")
+        if not stop["flag"]:
+            self._run_batch(Xt, e_fine, r1, 1.0, "linear", 1.0, 1.0, bool(collect_history), cbs, "fine")
+        return self
+
+    def reinforce(
+        self,
+        X: object,
+        reinforcement: int = 10,
+        extension: float = 1.0,
+        compression: float = 0.1,
+        learning_rate: float = 0.1,
+        presentation: str = "random",
+        collect_history: bool = False,
+        callbacks: Callable | Sequence[Callable] | None = None,
+    ) -> SOM:
+        """Continue training a trained map with a compressed learning rate (GEMA ``reinforce``).
+
+        Runs ``reinforcement`` more online epochs on ``X`` with a fixed neighbourhood radius
+        ``extension`` and a learning rate that starts at ``compression * learning_rate`` and
+        decays linearly to 1/100 of that. Small ``compression`` fine-tunes the prototypes to
+        new (or the same) data without undoing the map's ordering.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame (N, D)
+        reinforcement : int
+            Number of additional online epochs (>= 1).
+        extension : float > 0
+            Neighbourhood radius (grid units) during reinforcement, held constant.
+        compression : float in (0, 1]
+            Factor compressing the learning rate.
+        learning_rate : float in (0, 1]
+            Base learning rate before compression.
+        presentation : {"random", "sequential"}
+        collect_history, callbacks : see :meth:`fit_online` (phase ``"reinforce"``).
+        """
+        self._check_initialized()
+        self._validated()
+        reinforcement = check_int("reinforcement", reinforcement, minimum=1)
+        extension = check_positive("extension", extension)
+        compression = check_fraction("compression", compression)
+        learning_rate = check_fraction("learning_rate", learning_rate)
+        presentation = check_choice("presentation", presentation, PRESENTATIONS)
+        callbacks = _check_callbacks(callbacks)
+        Xt = self._prepare(X)
+        lr0 = compression * learning_rate
+        self._run_online(Xt, reinforcement, extension, extension, lr0, lr0 / 100.0, "linear",
+                         presentation, bool(collect_history), callbacks, None, "reinforce")
+        return self
+
+    # ------------------------------------------------------------------ results
+    def predict(self, X: object) -> np.ndarray:
+        """Index of the best-matching unit of each sample, shape (N,)."""
+        Xt, _ = self._data(self._require(X))
+        idx, _ = _bmu.find_bmus(Xt, self.codebook_, metric=self._metric(), k=1,
+                                chunk_size=self.chunk_size)
+        return idx[:, 0]
+
+    @staticmethod
+    def _require(X: object) -> object:
+        if X is None:
+            raise ValueError("X is required; got None")
+        return X
+
+    def transform(self, X: object) -> np.ndarray:
+        """Distances (data metric, training space) from each sample to each unit, shape (N, M)."""
+        Xt, _ = self._data(self._require(X))
+        return _bmu.distance_matrix(Xt, self.codebook_, metric=self._metric(),
+                                    chunk_size=self.chunk_size)
+
+    def best_matching_units(self, X: object, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest units of each sample (GEMA ``calculate_bmu``).
+
+        Returns
+        -------
+        indices : ndarray (N, k) int, distances : ndarray (N, k) float64
+            Sorted by distance: column 0 is the BMU, column 1 the second BMU.
+        """
+        Xt, _ = self._data(self._require(X))
+        k = check_int("k", k, minimum=1, maximum=self.n_neurons_)
+        return _bmu.find_bmus(Xt, self.codebook_, metric=self._metric(), k=k,
+                              chunk_size=self.chunk_size)
+
+    def quantization_error(self, X: object = None) -> float:
+        """Mean distance from each sample to its BMU (training space, data metric)."""
+        from . import analysis
+
+        return float(analysis.quantization_error(self._bmus2(X)[1][:, 0]))
+
+    def calculate_quantization_error(self, X: object = None) -> float:
+        """somnium's quantization error: mean absolute difference per feature (training space)."""
+        from . import analysis
+
+        Xt, _ = self._data(X)
+        return float(
+            analysis.mean_absolute_quantization_error(Xt, self.codebook_, self._bmus2(X)[0][:, 0])
+        )
+
+    def topographic_error(self, X: object = None) -> float:
+        """Fraction of samples whose second BMU is not adjacent to their BMU."""
+        from . import analysis
+
+        idx, _ = self._bmus2(X)
+        if idx.shape[1] < 2:
+            return 0.0
+        return float(analysis.topographic_error(idx[:, 0], idx[:, 1], self.lattice_.adjacency()))
+
+    def vacancy_rate(self, X: object = None) -> float:
+        """Fraction of units that are the BMU of no sample."""
+        from . import analysis
+
+        return float(analysis.vacancy_rate(self._bmus2(X)[0][:, 0], self.n_neurons_))
+
+    def distortion(self, X: object = None, radius: float | None = None) -> float:
+        """SOM energy ``(1/N) sum_i sum_c h(d_grid(c, bmu_i); r) ||x_i - w_c||^2``.
+
+        Squared Euclidean distances in training space; the kernel is ``neighborhood`` with
+        ``radius`` (default: the radius of the most recent training epoch, else 1).
+        """
+        Xt, _ = self._data(X)
+        if radius is None:
+            radius = getattr(self, "_last_radius", 1.0)
+        radius = check_positive("radius", radius)
+        bmus = self._bmus2(X)[0][:, 0]
+        S, counts = _training.unit_sums(Xt, bmus, self.n_neurons_)
+        Q = np.bincount(bmus, weights=np.einsum("ij,ij->i", Xt, Xt), minlength=self.n_neurons_)
+        name = check_choice("neighborhood", self.neighborhood, NEIGHBORHOODS, NEIGHBORHOOD_ALIASES)
+        H = neighborhood_weights(name, self.lattice_.grid_distances_squared(), radius, squared=True)
+        W = self.codebook_
+        wn = np.einsum("ij,ij->i", W, W)
+        # sum_c sum_j h_cj (Q_j - 2 S_j . w_c + n_j ||w_c||^2)
+        total = (H @ Q).sum() - 2.0 * np.einsum("cj,jd,cd->", H, S, W) + (H @ counts) @ wn
+        return float(total / Xt.shape[0])
+
+    def hit_counts(self, X: object = None) -> np.ndarray:
+        """Number of samples won by each unit, shape (M,)."""
+        from . import analysis
+
+        return np.asarray(analysis.hit_counts(self._bmus2(X)[0][:, 0], self.n_neurons_))
+
+    def umatrix(self, kind: str = "node") -> np.ndarray:
+        """U-matrix: ``"node"`` (M,) mean distance to the lattice neighbours, or
+        ``"interstitial"`` (2R-1, 2C-1) with median node cells (SOM Toolbox)."""
+        from . import analysis
+
+        self._check_initialized()
+        kind = check_choice("kind", kind, ("node", "interstitial"))
+        if kind == "node":
+            return analysis.umatrix(self.codebook_, self.lattice_, metric=self._metric())
+        return analysis.umatrix_interstitial(self.codebook_, self.lattice_, metric=self._metric())
+
+    def quality_map(self, X: object = None) -> np.ndarray:
+        """Mean BMU distance per unit (NaN where a unit has no hits), shape (M,)."""
+        from . import analysis
+
+        idx, dist = self._bmus2(X)
+        return analysis.quality_map(idx[:, 0], dist[:, 0], self.n_neurons_)
+
+    def _check_labels(self, labels: object, n: int) -> np.ndarray:
+        if labels is None:
+            raise ValueError("labels is required; got None")
+        lab = np.asarray(labels.to_numpy() if hasattr(labels, "to_numpy") else labels)
+        if lab.ndim != 1 or lab.shape[0] != n:
+            raise ValueError(f"labels must be 1-D with one label per sample ({n}); got shape {lab.shape}")
+        return lab
+
+    def label_counts(self, labels: object, X: object = None):
+        """Per-unit counts of each label (DataFrame, M rows x classes)."""
+        from . import analysis
+
+        bmus = self._bmus2(X)[0][:, 0]
+        return analysis.label_counts(bmus, self._check_labels(labels, bmus.shape[0]), self.n_neurons_)
+
+    def label_proportions(self, labels: object, X: object = None):
+        """Per-unit label proportions (rows sum to 1; NaN rows for units without hits)."""
+        counts = self.label_counts(labels, X)
+        totals = counts.sum(axis=1)
+        return counts.div(totals.where(totals > 0), axis=0)
+
+    def codebook_in_data_units(self) -> np.ndarray:
+        """The codebook mapped back through ``normalizer_.inverse_transform``, shape (M, D).
+
+        Raises a ``ValueError`` for a non-invertible normalisation (``"l2"``).
+        """
+        self._check_initialized()
+        if not getattr(self.normalizer_, "invertible", True):
+            raise ValueError(
+                f"normalization={self.normalizer_.name!r} is not invertible, so the codebook has "
+                "no data-unit form; use codebook_ (training space)"
+            )
+        return np.asarray(self.normalizer_.inverse_transform(self.codebook_), dtype=np.float64)
+
+    def component_planes(self) -> np.ndarray:
+        """One value per unit and feature in data units (training space for ``"l2"``), (M, D)."""
+        self._check_initialized()
+        if not getattr(self.normalizer_, "invertible", True):
+            return self.codebook_.copy()
+        return self.codebook_in_data_units()
+
+    def classification_table(self, X: object = None, labels: object = None, extra: object = None):
+        """One row per sample: BMU, its row/col, BMU distance, second BMU, label and ``extra``
+        columns (GEMA ``Classification.classification_map``)."""
+        from . import analysis
+
+        idx, dist = self._bmus2(X)
+        lab = None if labels is None else self._check_labels(labels, idx.shape[0])
+        return analysis.classification_table(
+            idx[:, 0], dist[:, 0], self.lattice_, labels=lab, extra=extra,
+            bmu2=idx[:, 1] if idx.shape[1] > 1 else None,
+        )
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str) -> None:
+        """Write the model as versioned JSON (see :mod:`somwidget.persistence`)."""
+        from .persistence import save_model
+
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str) -> SOM:
+        """Read a model written by :meth:`save`; never executes code from the file."""
+        from .persistence import load_model
+
+        return load_model(path)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_Xt", None)
+        state.pop("_bmu_cache", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._bmu_cache = None

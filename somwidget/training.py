@@ -1,0 +1,313 @@
+"""Training kernels: one batch epoch, and runs of online (Kohonen) updates. numpy only.
+
+Batch epoch (SOM Toolbox / som-reference B8)
+--------------------------------------------
+With ``S_j`` the sum and ``n_j`` the number of the samples whose BMU is unit ``j`` and
+``h_ij = h(d_grid(i, j); r)``::
+
+    w_i <- sum_j h_ij S_j / sum_j h_ij n_j
+
+A unit whose denominator is 0 (no data within its neighbourhood, possible with the compact
+kernels) keeps its vector: it never collapses to the data mean. With ``learning_rate < 1`` the
+result is blended, ``w <- (1 - lr) w + lr w_batch``.
+
+The Mexican hat is negative beyond the radius, so the ratio above is a signed weighted mean that
+can leave the data hull by orders of magnitude (somnium's bug C2.3). somwidget uses the signed
+step instead::
+
+    w_i <- w_i + lr * sum_j h_ij n_j (m_j - w_i) / sum_j |h_ij| n_j      (m_j = S_j / n_j)
+
+followed by clipping every prototype to the per-feature bounding box of the training data. For
+a non-negative kernel the step with ``lr = 1`` is exactly the B8 formula.
+
+BMUs use float32 GEMMs (see :mod:`somwidget.bmu`); the per-unit sums ``S_j`` are accumulated in
+float64 through a sparse one-hot product, and ``H @ S`` is float64.
+
+Online epoch (Kohonen)
+----------------------
+For each presented sample ``x`` with BMU ``b``: ``w_i <- w_i + a(t) h(d_grid(i, b); r(t)) (x - w_i)``,
+radius and learning rate decaying per sample over all epochs. The loop keeps the squared norms
+of the (centred) prototypes up to date in O(M) per sample from the dot products it already has,
+so the BMU search is one matrix-vector product; compact kernels only touch the units inside the
+radius; no array is allocated per sample for the full-map update. With the Mexican hat the
+touched prototypes are clipped to the data's bounding box as in batch mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.spatial.distance import cdist
+
+from .bmu import euclidean_argmin, find_bmus
+from .neighborhood import neighborhood_weights
+
+__all__ = [
+    "OnlineContext",
+    "batch_epoch",
+    "kernel_row",
+    "online_run",
+    "schedule_slice",
+    "unit_sums",
+]
+
+_COMPACT = ("bubble", "cut_gaussian", "epanechikov")
+
+
+def unit_sums(X: np.ndarray, bmus: np.ndarray, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-unit data sums ``S`` (M, D) float64 and counts ``n`` (M,) for the given BMUs."""
+    n = X.shape[0]
+    onehot = sp.csr_matrix(
+        (np.ones(n, dtype=np.float64), bmus, np.arange(n + 1)), shape=(n, n_neurons)
+    )
+    S = np.asarray(onehot.T @ X, dtype=np.float64)
+    counts = np.bincount(bmus, minlength=n_neurons).astype(np.float64)
+    return S, counts
+
+
+def batch_epoch(
+    X: np.ndarray,
+    codebook: np.ndarray,
+    H: np.ndarray,
+    *,
+    metric: str = "euclidean",
+    Xa: np.ndarray | None = None,
+    center: np.ndarray | None = None,
+    chunk_size: int | None = None,
+    learning_rate: float = 1.0,
+    signed: bool = False,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One batch epoch.
+
+    Parameters
+    ----------
+    X : ndarray (N, D) float64
+        Training data (training space).
+    codebook : ndarray (M, D) float64
+        Current prototypes (not modified).
+    H : ndarray (M, M)
+        Neighbourhood weights ``h(d_grid(i, j); r)`` for this epoch.
+    metric : str
+        Data metric for the BMU search.
+    Xa, center : ndarray, optional
+        Prepared float32 queries from :func:`somwidget.bmu.prepare_queries` (Euclidean only);
+        built on the fly when missing.
+    chunk_size : int, optional
+        Samples per BMU block.
+    learning_rate : float
+        Blend factor in (0, 1].
+    signed : bool
+        Use the signed step (for kernels with negative weights, i.e. the Mexican hat).
+    bounds : (lo, hi), optional
+        Per-feature bounds the prototypes are clipped to (signed step only).
+
+    Returns
+    -------
+    new_codebook : ndarray (M, D) float64
+    bmus : ndarray (N,) intp
+        The BMUs of ``X`` for the *incoming* codebook (the ones the update used).
+    """
+    m = codebook.shape[0]
+    if metric == "euclidean":
+        if Xa is None or center is None:
+            from .bmu import prepare_queries
+
+            Xa, center = prepare_queries(X)
+        bmus = euclidean_argmin(Xa, codebook, center, chunk_size)
+    else:
+        bmus = find_bmus(X, codebook, metric=metric, k=1, chunk_size=chunk_size)[0][:, 0]
+    S, counts = unit_sums(X, bmus, m)
+    if signed:
+        num = H @ S
+        num -= (H @ counts)[:, None] * codebook
+        den = np.abs(H) @ counts
+        ok = den > 0
+        new = codebook.copy()
+        new[ok] += (learning_rate / den[ok])[:, None] * num[ok]
+        if bounds is not None:
+            np.clip(new, bounds[0], bounds[1], out=new)
+        return new, bmus
+    num = H @ S
+    den = H @ counts
+    ok = den > 0
+    new = codebook.copy()
+    target = num[ok] / den[ok][:, None]
+    if learning_rate >= 1.0:
+        new[ok] = target
+    else:
+        new[ok] = (1.0 - learning_rate) * codebook[ok] + learning_rate * target
+    return new, bmus
+
+
+def schedule_slice(
+    start: float, end: float, total: int, t0: int, t1: int, decay: str
+) -> np.ndarray:
+    """Values ``t0 .. t1-1`` of :func:`somwidget.schedules.decay_schedule(start, end, total)`.
+
+    Lets the online trainer evaluate a per-sample schedule one epoch at a time instead of
+    materialising ``epochs * N`` values.
+    """
+    t = np.arange(t0, t1, dtype=np.float64)
+    if total <= 1 or start == end:
+        return np.full(t.shape, float(start))
+    last = float(total - 1)
+    if decay == "linear":
+        out = start + (end - start) * (t / last)
+    elif decay == "exponential":
+        out = start * (end / start) ** (t / last)
+    else:  # inverse
+        b = end * last / (start - end)
+        out = start * b / (b + t)
+    if t0 == 0 and t1 > 0:
+        out[0] = start
+    if t1 == total and t1 > t0:
+        out[-1] = end
+    return out
+
+
+def kernel_row(name: str, d2: np.ndarray, radius: float) -> np.ndarray:
+    """Neighbourhood weights from *squared* grid distances (fast path of
+    :func:`somwidget.neighborhood.neighborhood_weights`, same formulas, no validation)."""
+    r2 = radius * radius
+    if name == "gaussian":
+        return np.exp(d2 * (-0.5 / r2))
+    if name == "bubble":
+        return (d2 <= r2).astype(np.float64)
+    if name == "cut_gaussian":
+        h = np.exp(d2 * (-0.5 / r2))
+        h[d2 > r2] = 0.0
+        return h
+    if name == "epanechikov":
+        h = 1.0 - d2 / r2
+        np.maximum(h, 0.0, out=h)
+        return h
+    if name == "mexican_hat":
+        u = d2 / r2
+        return (1.0 - u) * np.exp(-0.5 * u)
+    return neighborhood_weights(name, d2, radius, squared=True)
+
+
+@dataclass
+class OnlineContext:
+    """State of an online run that lives across samples (centred codebook, norms, buffers).
+
+    ``W`` is the codebook shifted by ``center`` (Euclidean only; zero centre otherwise), updated
+    in place; :meth:`codebook` returns it in training space.
+    """
+
+    W: np.ndarray
+    center: np.ndarray
+    d2: np.ndarray  # (M, M) squared grid distances
+    neighborhood: str
+    metric: str
+    bounds: tuple[np.ndarray, np.ndarray] | None = None
+    wn: np.ndarray = field(init=False)
+    buf: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.W = np.ascontiguousarray(self.W, dtype=np.float64)
+        self.buf = np.empty_like(self.W)
+        if self.bounds is not None:
+            self.bounds = (self.bounds[0] - self.center, self.bounds[1] - self.center)
+        self.refresh()
+
+    @classmethod
+    def create(
+        cls,
+        codebook: np.ndarray,
+        X: np.ndarray,
+        d2: np.ndarray,
+        neighborhood: str,
+        metric: str,
+        bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> OnlineContext:
+        center = X.mean(axis=0) if metric == "euclidean" else np.zeros(X.shape[1])
+        return cls(codebook - center, center, d2, neighborhood, metric, bounds)
+
+    def refresh(self) -> None:
+        """Recompute the squared norms exactly (once per epoch, against rounding drift)."""
+        self.wn = np.einsum("ij,ij->i", self.W, self.W)
+
+    def codebook(self) -> np.ndarray:
+        return self.W + self.center
+
+    def bmu(self, xc: np.ndarray) -> tuple[int, np.ndarray | None]:
+        """BMU of one centred sample; also returns ``W @ xc`` on the Euclidean path."""
+        if self.metric == "euclidean":
+            wx = self.W @ xc
+            return int(np.argmin(self.wn - 2.0 * wx)), wx
+        x = xc + self.center
+        if self.metric == "chebyshev":
+            d = np.abs(self.W - xc).max(axis=1)
+        else:
+            d = cdist(x[None, :], self.W + self.center, metric=self.metric)[0]
+        return int(np.argmin(d)), None
+
+
+def online_run(
+    ctx: OnlineContext,
+    Xc: np.ndarray,
+    order: np.ndarray,
+    radii: np.ndarray,
+    rates: np.ndarray,
+) -> None:
+    """Present ``Xc[order[t]]`` with radius ``radii[t]`` and learning rate ``rates[t]``.
+
+    ``Xc`` is the data already shifted by ``ctx.center``. Updates ``ctx.W`` in place.
+    """
+    W, buf, d2all = ctx.W, ctx.buf, ctx.d2
+    name, metric = ctx.neighborhood, ctx.metric
+    compact = name in _COMPACT
+    signed = name == "mexican_hat"
+    euclid = metric == "euclidean"
+    m = W.shape[0]
+    wx = np.empty(m)
+    score = np.empty(m)
+    xx_all = np.einsum("ij,ij->i", Xc, Xc) if euclid else None
+    lo_hi = ctx.bounds
+    for t in range(order.shape[0]):
+        i = order[t]
+        x = Xc[i]
+        if euclid:
+            np.dot(W, x, out=wx)
+            np.multiply(wx, -2.0, out=score)
+            score += ctx.wn
+            b = int(score.argmin())
+        else:
+            b, _ = ctx.bmu(x)
+        r = radii[t]
+        lr = rates[t]
+        row = d2all[b]
+        if compact:
+            idx = np.flatnonzero(row <= r * r)
+            h = kernel_row(name, row[idx], r)
+            h *= lr
+            Wi = W[idx]
+            Wi += h[:, None] * (x - Wi)
+            W[idx] = Wi
+            if euclid:
+                g = 1.0 - h
+                ctx.wn[idx] = g * g * ctx.wn[idx] + (2.0 * h * g) * wx[idx] + (h * h) * xx_all[i]
+            continue
+        h = kernel_row(name, row, r)
+        h *= lr
+        np.subtract(x, W, out=buf)
+        buf *= h[:, None]
+        W += buf
+        if signed:
+            if lo_hi is not None:
+                np.clip(W, lo_hi[0], lo_hi[1], out=W)
+            if euclid:
+                np.einsum("ij,ij->i", W, W, out=ctx.wn)
+        elif euclid:
+            g = 1.0 - h
+            wn = ctx.wn
+            wn *= g * g
+            wx *= 2.0 * h * g
+            wn += wx
+            h *= h
+            h *= xx_all[i]
+            wn += h
