@@ -619,11 +619,12 @@ def classification_table(
     extra: pd.DataFrame | Mapping[Hashable, ArrayLike] | None = None,
     *,
     index: ArrayLike | pd.Index | None = None,
+    bmu2: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """One row per sample: GEMA's classification map.
 
     Columns: ``label`` (only when ``labels`` is given), ``bmu``, ``row``, ``col``, ``distance``,
-    then the ``extra`` columns.
+    ``bmu2`` (only when ``bmu2`` is given), then the ``extra`` columns.
 
     Parameters
     ----------
@@ -640,6 +641,8 @@ def classification_table(
     index : array-like or pandas.Index, optional, keyword-only
         Row index of the result. By default the index of ``labels`` if it is a Series, else of
         ``extra`` if it is a DataFrame, else ``0..N-1`` (the SOM passes its DataFrame's index).
+    bmu2 : array-like of int, shape (N,), optional, keyword-only
+        Second-best matching unit of each sample, added as column ``bmu2``.
 
     Returns
     -------
@@ -662,6 +665,11 @@ def classification_table(
         raise ValueError(f"index has {len(index)} entries but there are {n} samples")
     row, col = np.divmod(b, lattice.cols)
     table = pd.DataFrame({"bmu": b, "row": row, "col": col, "distance": d}, index=index)
+    if bmu2 is not None:
+        b2 = _bmus("bmu2", bmu2, lattice.n_neurons)
+        if b2.shape[0] != n:
+            raise ValueError(f"bmu2 has {b2.shape[0]} entries but bmus has {n}")
+        table["bmu2"] = b2
     if labels is not None:
         _encode_labels(labels, n)  # validates shape and length
         table.insert(0, "label", _positional_column("labels", labels, n))

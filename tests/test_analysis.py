@@ -360,6 +360,9 @@ def test_classification_table_columns_and_values():
     assert t.index.tolist() == [0, 1, 2]
     no_labels = A.classification_table(bmus, dist, lat)
     assert list(no_labels.columns) == ["bmu", "row", "col", "distance"]
+    with_second = A.classification_table(bmus, dist, lat, bmu2=bmus[:, 1], extra={"e": [1, 2, 3]})
+    assert list(with_second.columns) == ["bmu", "row", "col", "distance", "bmu2", "e"]
+    assert with_second["bmu2"].tolist() == [1, 10, 1]
 
 
 def test_classification_table_keeps_index_and_aligns_extra_by_position():
