@@ -1,0 +1,482 @@
+"""Feature normalisation: fitted once, stored with the model, invertible where possible.
+
+A :class:`Normalizer` maps data units to the SOM's training space. It is fitted once (on the data
+of ``SOM.initialize``/``fit``), keeps its parameters as per-feature arrays, transforms new data with
+those stored parameters (never refitting), maps codebooks back to data units with
+:meth:`Normalizer.inverse_transform`, and serialises to plain JSON types with
+:meth:`Normalizer.to_dict` / :meth:`Normalizer.from_dict`.
+
+Available methods (``make_normalizer(name)``; aliases in brackets):
+
+``none``
+    Identity.
+``standard`` (``fwn``)
+    z-score per feature, ``y = (x - mean) / std`` (population std, ``ddof=0``). A constant
+    feature gets scale 1 (so it maps to 0) instead of a division by zero.
+``minmax`` (``01scale``)
+    Per feature ``y = (x - min) / (max - min)``, so every feature spans [0, 1] on the fitted data.
+    Unlike GEMA's ``01scale`` the minimum and range are per feature, not global. A constant feature
+    gets range 1 (so it maps to 0).
+``l2`` (``euclidean``)
+    Each sample scaled to unit Euclidean length; all-zero rows stay zero. The sample norms are
+    lost, so this normaliser is not invertible (``invertible = False``;
+    :meth:`~Normalizer.inverse_transform` raises ``ValueError``).
+``log``
+    ``y = log1p(x - min_fit)`` per feature, where ``min_fit`` is the feature minimum on the fitted
+    data (so the fitted data map to ``y >= 0``). New data must satisfy ``x > min_fit - 1``;
+    anything else raises ``ValueError``. Inverse: ``x = expm1(y) + min_fit``.
+``logistic``
+    Sigmoid of the z-score, ``y = 1 / (1 + exp(-(x - mean) / std))``, in (0, 1). Inverse via the
+    logit; values outside (0, 1) cannot be inverted and raise ``ValueError``.
+``boxcox``
+    Per feature: a positive shift ``s`` is stored (``s = 0`` when the fitted minimum is > 0, else
+    ``s = 1 - min``, so the shifted minimum is 1), the Box-Cox exponent ``lambda`` is fitted by
+    maximum likelihood (the likelihood of :func:`scipy.stats.boxcox_normmax`), restricted to
+    ``-2 <= lambda <= 2`` (the range R's ``MASS::boxcox`` searches; larger exponents make the
+    inverse numerically meaningless), and the transformed feature is standardised:
+    ``y = (boxcox(x + s, lambda) - mean_b) / std_b``. A constant feature uses ``lambda = 1``. Inverse
+    via :func:`scipy.special.inv_boxcox`. New data with ``x + s <= 0`` raise ``ValueError``.
+
+Missing values (NaN) are allowed: statistics are computed over the known values of each feature
+and NaN passes through every transform unchanged. A feature with no known value is refused.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy import special, stats
+
+from somwidget.validation import NotFittedError, check_array, check_choice
+
+__all__ = [
+    "NORMALIZATIONS",
+    "NORMALIZATION_ALIASES",
+    "BOXCOX_LAMBDA_BOUNDS",
+    "BoxCoxNormalizer",
+    "IdentityNormalizer",
+    "L2Normalizer",
+    "LogNormalizer",
+    "LogisticNormalizer",
+    "MinMaxNormalizer",
+    "Normalizer",
+    "StandardNormalizer",
+    "make_normalizer",
+]
+
+NORMALIZATIONS: tuple[str, ...] = ("none", "standard", "minmax", "l2", "log", "logistic", "boxcox")
+NORMALIZATION_ALIASES: dict[str, str] = {"fwn": "standard", "01scale": "minmax", "euclidean": "l2"}
+
+
+def _column_constant(X: np.ndarray) -> np.ndarray:
+    """True for features whose known values are all equal (exact test, no tolerance)."""
+    return np.nanmax(X, axis=0) == np.nanmin(X, axis=0)
+
+
+def _safe_scale(std: np.ndarray, constant: np.ndarray) -> np.ndarray:
+    """Standard deviations with constant features replaced by 1."""
+    return np.where(constant, 1.0, std)
+
+
+def _zscore_params(X: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-feature mean and population std over known values (constant features: scale 1)."""
+    return {
+        "mean": np.nanmean(X, axis=0),
+        "scale": _safe_scale(np.nanstd(X, axis=0), _column_constant(X)),
+    }
+
+
+class Normalizer:
+    """Base class of the feature normalisers.
+
+    Subclasses declare ``name``, ``invertible`` and ``param_names`` and implement ``_fit``,
+    ``_transform`` and ``_inverse``. Parameters are stored in :attr:`params_` as a dict of
+    float64 arrays of length :attr:`n_features_in_`.
+
+    Attributes
+    ----------
+    name : str
+        Canonical method name (one of :data:`NORMALIZATIONS`).
+    invertible : bool
+        Whether :meth:`inverse_transform` is available.
+    n_features_in_ : int or None
+        Number of features seen by :meth:`fit` (None before fitting).
+    params_ : dict of str to ndarray
+        The fitted per-feature parameters.
+    """
+
+    name: ClassVar[str] = ""
+    invertible: ClassVar[bool] = True
+    param_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        self.n_features_in_: int | None = None
+        self.params_: dict[str, np.ndarray] = {}
+
+    def __repr__(self) -> str:
+        state = f"n_features_in_={self.n_features_in_}" if self.fitted else "unfitted"
+        return f"{type(self).__name__}({state})"
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def fitted(self) -> bool:
+        """Whether :meth:`fit` (or :meth:`from_dict` with parameters) has been called."""
+        return self.n_features_in_ is not None
+
+    def fit(self, X: Any) -> Normalizer:
+        """Fit the per-feature parameters on ``X`` (samples in rows) and return ``self``."""
+        arr, _ = check_array("X", X, allow_nan=True)
+        empty = np.isnan(arr).all(axis=0)
+        if empty.any():
+            raise ValueError(
+                f"X has features with no known (non-NaN) value: columns {np.flatnonzero(empty).tolist()}"
+            )
+        params = self._fit(arr)
+        self.params_ = {k: np.asarray(params[k], dtype=np.float64) for k in self.param_names}
+        self.n_features_in_ = arr.shape[1]
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Map ``X`` from data units to training space with the stored parameters."""
+        arr = self._check_input("X", X)
+        return self._transform(arr)
+
+    def fit_transform(self, X: Any) -> np.ndarray:
+        """Fit on ``X`` and return its transform."""
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, Y: Any) -> np.ndarray:
+        """Map ``Y`` from training space back to data units.
+
+        Raises
+        ------
+        ValueError
+            For a non-invertible normaliser (``l2``) or values outside the transform's range.
+        """
+        if not self.invertible:
+            raise ValueError(
+                f"the {self.name!r} normalization is not invertible: it discards information "
+                "(the length of each sample), so values cannot be mapped back to data units"
+            )
+        arr = self._check_input("Y", Y)
+        return self._inverse(arr)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise to plain JSON types: ``{"name", "n_features", "params"}``."""
+        return {
+            "name": self.name,
+            "n_features": self.n_features_in_,
+            "params": {k: [float(v) for v in self.params_[k]] for k in self.param_names}
+            if self.fitted
+            else {},
+        }
+
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> Normalizer:
+        """Rebuild a normaliser from :meth:`to_dict` output, validating its content.
+
+        Raises
+        ------
+        ValueError, TypeError
+            If the name is unknown, keys are missing or unexpected, or parameters have the wrong
+            length, are not finite numbers, or violate the method's constraints.
+        """
+        if not isinstance(d, Mapping):
+            raise TypeError(f"normalizer dict must be a mapping; got {type(d).__name__}")
+        expected = {"name", "n_features", "params"}
+        missing = expected - set(d)
+        extra = set(d) - expected
+        if missing or extra:
+            raise ValueError(
+                f"normalizer dict must have exactly the keys {sorted(expected)}; "
+                f"missing {sorted(missing)}, unexpected {sorted(map(str, extra))}"
+            )
+        norm = make_normalizer(d["name"])
+        n = d["n_features"]
+        params = d["params"]
+        if not isinstance(params, Mapping):
+            raise TypeError(f"normalizer 'params' must be a mapping; got {type(params).__name__}")
+        if n is None:
+            if params:
+                raise ValueError("normalizer 'params' must be empty when 'n_features' is None")
+            return norm
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(f"normalizer 'n_features' must be a positive integer or None; got {n!r}")
+        n = int(n)
+        if set(params) != set(norm.param_names):
+            raise ValueError(
+                f"{norm.name!r} normalizer params must have exactly the keys "
+                f"{list(norm.param_names)}; got {sorted(map(str, params))}"
+            )
+        parsed: dict[str, np.ndarray] = {}
+        for key in norm.param_names:
+            values = params[key]
+            if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+                raise TypeError(f"normalizer param {key!r} must be a list of {n} numbers")
+            if len(values) != n or not all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values
+            ):
+                raise ValueError(f"normalizer param {key!r} must be a list of {n} numbers; got {values!r}")
+            arr = np.asarray(values, dtype=np.float64)
+            if not np.isfinite(arr).all():
+                raise ValueError(f"normalizer param {key!r} must contain finite numbers; got {values!r}")
+            parsed[key] = arr
+        norm._validate_params(parsed)
+        norm.params_ = parsed
+        norm.n_features_in_ = n
+        return norm
+
+    # ------------------------------------------------------------------ helpers
+    def _check_input(self, name: str, X: Any) -> np.ndarray:
+        if not self.fitted:
+            raise NotFittedError(f"this {self.name!r} normalizer is not fitted; call fit(X) first")
+        arr, _ = check_array(name, X, n_features=self.n_features_in_, allow_nan=True)
+        return arr
+
+    def _validate_params(self, params: dict[str, np.ndarray]) -> None:
+        for key in ("scale",):
+            if key in params and (params[key] <= 0).any():
+                raise ValueError(f"normalizer param {key!r} must be > 0")
+
+    # ------------------------------------------------------------------ subclass hooks
+    def _fit(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _inverse(self, Y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class IdentityNormalizer(Normalizer):
+    """``none``: data are used as they are."""
+
+    name = "none"
+
+    def _fit(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        return {}
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        return X.copy()
+
+    def _inverse(self, Y: np.ndarray) -> np.ndarray:
+        return Y.copy()
+
+
+class StandardNormalizer(Normalizer):
+    """``standard``: per-feature z-score (population std; constant features get scale 1)."""
+
+    name = "standard"
+    param_names = ("mean", "scale")
+
+    def _fit(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        return _zscore_params(X)
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.params_["mean"]) / self.params_["scale"]
+
+    def _inverse(self, Y: np.ndarray) -> np.ndarray:
+        return Y * self.params_["scale"] + self.params_["mean"]
+
+
+class MinMaxNormalizer(Normalizer):
+    """``minmax``: per-feature scaling to [0, 1] (constant features get range 1)."""
+
+    name = "minmax"
+    param_names = ("min", "scale")
+
+    def _fit(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        lo = np.nanmin(X, axis=0)
+        hi = np.nanmax(X, axis=0)
+        return {"min": lo, "scale": np.where(hi > lo, hi - lo, 1.0)}
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.params_["min"]) / self.params_["scale"]
+
+    def _inverse(self, Y: np.ndarray) -> np.ndarray:
+        return Y * self.params_["scale"] + self.params_["min"]
+
+
+class L2Normalizer(Normalizer):
+    """``l2``: every sample scaled to unit Euclidean length (zero rows stay zero; not invertible)."""
+
+    name = "l2"
+    invertible = False
+
+    def _fit(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        return {}
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        norms = np.sqrt(np.nansum(X * X, axis=1, keepdims=True))
+        return X / np.where(norms > 0, norms, 1.0)
+
+
+class LogNormalizer(Normalizer):
+    """``log``: ``y = log1p(x - min_fit)`` per feature."""
+
+    name = "log"
+    param_names = ("min",)
+
+    def _fit(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        return {"min": np.nanmin(X, axis=0)}
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        shifted = X - self.params_["min"]
+        bad = shifted <= -1.0
+        if bad.any():
+            cols = np.flatnonzero(bad.any(axis=0)).tolist()
+            raise ValueError(
+                "X cannot be log-transformed: the 'log' normalization computes log1p(x - min) with "
+                f"the minimum of the fitted data, so it needs x > min - 1; columns {cols} have "
+                f"{int(bad.sum())} value(s) at or below that bound "
+                f"(fitted min: {self.params_['min'][cols].tolist()})"
+            )
+        return np.log1p(shifted)
+
+    def _inverse(self, Y: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            out = np.expm1(Y) + self.params_["min"]
+        if np.isinf(out).any():
+            raise ValueError("Y has values too large to invert the 'log' normalization (overflow)")
+        return out
+
+
+class LogisticNormalizer(Normalizer):
+    """``logistic``: sigmoid of the per-feature z-score; inverse via the logit."""
+
+    name = "logistic"
+    param_names = ("mean", "scale")
+
+    def _fit(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        return _zscore_params(X)
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        return special.expit((X - self.params_["mean"]) / self.params_["scale"])
+
+    def _inverse(self, Y: np.ndarray) -> np.ndarray:
+        bad = (Y <= 0.0) | (Y >= 1.0)
+        if bad.any():
+            raise ValueError(
+                "Y cannot be inverted through the 'logistic' normalization: values must lie strictly "
+                f"between 0 and 1; {int(bad.sum())} value(s) do not"
+            )
+        return special.logit(Y) * self.params_["scale"] + self.params_["mean"]
+
+
+BOXCOX_LAMBDA_BOUNDS: tuple[float, float] = (-2.0, 2.0)
+
+
+def _boxcox_lambda(col: np.ndarray) -> float:
+    """Maximum-likelihood Box-Cox exponent, clipped to :data:`BOXCOX_LAMBDA_BOUNDS`.
+
+    The profile log-likelihood is (in practice) unimodal in ``lambda``, so clipping the optimum
+    gives the optimum within the bounds. scipy's warning about constraining an extreme optimum to
+    avoid overflow is irrelevant after clipping and is silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        lm = float(stats.boxcox_normmax(col, method="mle"))
+    return float(np.clip(lm, *BOXCOX_LAMBDA_BOUNDS))
+
+
+class BoxCoxNormalizer(Normalizer):
+    """``boxcox``: shift to positive, Box-Cox with a fitted exponent, then standardise."""
+
+    name = "boxcox"
+    param_names = ("shift", "lmbda", "mean", "scale")
+
+    def _fit(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        lo = np.nanmin(X, axis=0)
+        shift = np.where(lo > 0, 0.0, 1.0 - lo)
+        constant = _column_constant(X)
+        d = X.shape[1]
+        lmbda = np.ones(d)
+        mean = np.zeros(d)
+        std = np.ones(d)
+        # One scipy call per feature: boxcox's likelihood fit is inherently per feature.
+        for j in range(d):
+            col = X[:, j]
+            col = col[~np.isnan(col)] + shift[j]
+            if constant[j]:
+                b = col - 1.0  # boxcox with lambda = 1
+            else:
+                lm = _boxcox_lambda(col)
+                lmbda[j] = lm
+                b = special.boxcox(col, lm)
+            mean[j] = b.mean()
+            std[j] = b.std()
+        scale = _safe_scale(std, constant | ~(std > 0))
+        return {"shift": shift, "lmbda": lmbda, "mean": mean, "scale": scale}
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        shifted = X + self.params_["shift"]
+        bad = shifted <= 0
+        if bad.any():
+            cols = np.flatnonzero(bad.any(axis=0)).tolist()
+            bound = (-self.params_["shift"][cols]).tolist()
+            raise ValueError(
+                "X cannot be Box-Cox transformed: values must be greater than -shift "
+                f"(the stored positive shift); columns {cols} have {int(bad.sum())} value(s) at or "
+                f"below their bounds {bound}"
+            )
+        b = special.boxcox(shifted, self.params_["lmbda"])
+        return (b - self.params_["mean"]) / self.params_["scale"]
+
+    def _inverse(self, Y: np.ndarray) -> np.ndarray:
+        b = Y * self.params_["scale"] + self.params_["mean"]
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            out = special.inv_boxcox(b, self.params_["lmbda"]) - self.params_["shift"]
+        bad = ~np.isfinite(out) & ~np.isnan(Y)
+        if bad.any():
+            raise ValueError(
+                "Y has values outside the range of the fitted Box-Cox transform; "
+                f"{int(bad.sum())} value(s) cannot be mapped back to data units"
+            )
+        return out
+
+    def _validate_params(self, params: dict[str, np.ndarray]) -> None:
+        super()._validate_params(params)
+        if (params["shift"] < 0).any():
+            raise ValueError("normalizer param 'shift' must be >= 0")
+
+
+_CLASSES: dict[str, type[Normalizer]] = {
+    cls.name: cls
+    for cls in (
+        IdentityNormalizer,
+        StandardNormalizer,
+        MinMaxNormalizer,
+        L2Normalizer,
+        LogNormalizer,
+        LogisticNormalizer,
+        BoxCoxNormalizer,
+    )
+}
+
+
+def make_normalizer(name: str) -> Normalizer:
+    """Return a new, unfitted normaliser.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`NORMALIZATIONS` or an alias in :data:`NORMALIZATION_ALIASES`
+        (case-insensitive).
+
+    Returns
+    -------
+    Normalizer
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the allowed values.
+    """
+    canonical = check_choice("normalization", name, NORMALIZATIONS, NORMALIZATION_ALIASES)
+    return _CLASSES[canonical]()
+
