@@ -167,17 +167,23 @@ class Lattice:
     def _squared(self) -> np.ndarray:
         """Exact squared grid distances (see the module docstring)."""
         if "sq" not in self._cache:
-            r, c = np.divmod(np.arange(self.n_neurons), self.cols)
+            r, c = np.divmod(np.arange(self.n_neurons, dtype=np.int32), np.int32(self.cols))
             # x in half units, so every offset is an integer until the final scaling.
             x2 = 2 * c + (r % 2 if self.shape == "hexa" else 0)
-            dx2 = np.abs(x2[:, None] - x2[None, :])
+            off = np.abs(np.subtract.outer(x2, x2))
             if self.wrap_cols:
-                dx2 = np.minimum(dx2, 2 * self.cols - dx2)
-            dr = np.abs(r[:, None] - r[None, :])
+                np.minimum(off, 2 * self.cols - off, out=off)
+            sq = off.astype(np.float64)
+            sq *= sq
+            sq *= 0.25
+            np.abs(np.subtract.outer(r, r), out=off)
             if self.wrap_rows:
-                dr = np.minimum(dr, self.rows - dr)
-            s2 = 0.75 if self.shape == "hexa" else 1.0
-            sq = 0.25 * dx2.astype(np.float64) ** 2 + s2 * dr.astype(np.float64) ** 2
+                np.minimum(off, self.rows - off, out=off)
+            dr = off.astype(np.float64)
+            dr *= dr
+            dr *= 0.75 if self.shape == "hexa" else 1.0
+            sq += dr
+            del off, dr
             self._cache["sq"] = _readonly(sq)
         return self._cache["sq"]
 
