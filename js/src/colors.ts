@@ -1,0 +1,65 @@
+// Colour maps: the 256-entry tables come from somwidget/widgets/colormaps.py (the single source
+// of truth), injected at build time by js/build.mjs as the virtual module "somwidget:colormaps".
+import { CATEGORICAL_HEX, NAN_COLOR_HEX, TABLES_HEX } from "somwidget:colormaps";
+
+export const COLORMAP_NAMES: string[] = Object.keys(TABLES_HEX);
+export const CATEGORICAL: string[] = CATEGORICAL_HEX;
+export const NAN_COLOR: string = NAN_COLOR_HEX;
+
+const cache = new Map<string, { rgb: Uint8Array; css: string[] }>();
+
+/** The 256x3 RGB table of a colour map (falls back to viridis for unknown names). */
+export function table(name: string): { rgb: Uint8Array; css: string[] } {
+  const key = name in TABLES_HEX ? name : "viridis";
+  let t = cache.get(key);
+  if (!t) {
+    const hex = TABLES_HEX[key];
+    const rgb = new Uint8Array(768);
+    const css: string[] = [];
+    for (let i = 0; i < 256; i++) {
+      for (let c = 0; c < 3; c++) rgb[3 * i + c] = parseInt(hex.slice(6 * i + 2 * c, 6 * i + 2 * c + 2), 16);
+      css.push("#" + hex.slice(6 * i, 6 * i + 6));
+    }
+    t = { rgb, css };
+    cache.set(key, t);
+  }
+  return t;
+}
+
+/** Table index of a value, exactly as colormaps.value_indices in Python; -1 for NaN. */
+export function valueIndex(v: number, vmin: number, vmax: number): number {
+  if (Number.isNaN(v)) return -1;
+  const span = vmax - vmin;
+  let t = span > 0 ? (v - vmin) / span : 0;
+  t = Math.min(Math.max(t, 0), 1);
+  return Math.floor(t * 255 + 0.5);
+}
+
+export function colourOf(name: string, v: number, vmin: number, vmax: number): string {
+  const i = valueIndex(v, vmin, vmax);
+  return i < 0 ? NAN_COLOR : table(name).css[i];
+}
+
+export function categoricalColour(i: number): string {
+  return i < 0 ? NAN_COLOR : CATEGORICAL[i % CATEGORICAL.length];
+}
+
+/** CIE L* (0..100) of an sRGB colour, used to check that the maps are monotonic in lightness. */
+export function lightness(r: number, g: number, b: number): number {
+  const lin = (c: number) => {
+    const s = c / 255;
+    return s <= 0.04045 ? s / 12.92 : Math.pow((s + 0.055) / 1.055, 2.4);
+  };
+  const y = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  const f = y > 216 / 24389 ? Math.cbrt(y) : (24389 / 27 * y + 16) / 116;
+  return 116 * f - 16;
+}
+
+/** Black or white, whichever reads better on a background colour. */
+export function textOn(css: string): string {
+  if (!css.startsWith("#") || css.length !== 7) return "#000";
+  const r = parseInt(css.slice(1, 3), 16);
+  const g = parseInt(css.slice(3, 5), 16);
+  const b = parseInt(css.slice(5, 7), 16);
+  return lightness(r, g, b) > 55 ? "#000" : "#fff";
+}

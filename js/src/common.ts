@@ -1,0 +1,242 @@
+// Glue shared by the anywidget entries: binary payloads, the lattice traits, the shared
+// Selection model (resolved from its "IPY_MODEL_<id>" reference), header, legends, tooltips.
+import { CATEGORICAL, COLORMAP_NAMES, NAN_COLOR, table } from "./colors";
+import type { Lattice, Shape } from "./geometry";
+
+// Minimal structural types of what anywidget hands to render().
+export interface Model {
+  get(name: string): any;
+  set(name: string, value: unknown): void;
+  save_changes(): void;
+  on(event: string, cb: (...args: any[]) => void): void;
+  off(event: string, cb?: (...args: any[]) => void): void;
+  widget_manager?: { get_model(id: string): Promise<Model> };
+}
+
+export interface RenderProps {
+  model: Model;
+  el: HTMLElement;
+}
+
+/** A float32 array from a binary trait (DataView / ArrayBuffer / typed array). */
+export function asFloat32(view: unknown): Float32Array {
+  if (!view) return new Float32Array(0);
+  if (view instanceof Float32Array) return view;
+  const v = view as { buffer?: ArrayBuffer; byteOffset?: number; byteLength: number };
+  const buf = (v.buffer ?? (view as ArrayBuffer)) as ArrayBuffer;
+  const off = v.byteOffset ?? 0;
+  const n = Math.floor(v.byteLength / 4);
+  if (n === 0) return new Float32Array(0);
+  // DataViews of websocket frames are not guaranteed to be 4-byte aligned: copy when not
+  if (off % 4 === 0) return new Float32Array(buf, off, n);
+  return new Float32Array(buf.slice(off, off + n * 4));
+}
+
+export function latticeOf(model: Model): Lattice {
+  return {
+    rows: model.get("rows") | 0,
+    cols: model.get("cols") | 0,
+    shape: (model.get("shape") === "rect" ? "rect" : "hexa") as Shape,
+    wrapRows: !!model.get("wrap_rows"),
+    wrapCols: !!model.get("wrap_cols"),
+  };
+}
+
+/**
+ * The shared selection: resolves the `selection` trait (a widget reference serialised by
+ * ipywidgets as "IPY_MODEL_<id>") to the Selection model and listens to its neurons. Falls back
+ * to view-local state when no Selection is linked.
+ */
+export class SelectionLink {
+  private model: Model;
+  private sel: Model | null = null;
+  private local: number[] = [];
+  private onChange: (neurons: number[]) => void;
+  private handler = () => this.onChange(this.get());
+  private refHandler = () => void this.resolve();
+  private disposed = false;
+
+  constructor(model: Model, onChange: (neurons: number[]) => void) {
+    this.model = model;
+    this.onChange = onChange;
+    model.on("change:selection", this.refHandler);
+  }
+
+  async resolve(): Promise<void> {
+    if (this.sel) this.sel.off("change:neurons", this.handler);
+    this.sel = null;
+    const ref = this.model.get("selection");
+    if (typeof ref === "string" && ref.length && this.model.widget_manager) {
+      const id = ref.startsWith("IPY_MODEL_") ? ref.slice("IPY_MODEL_".length)
+        : ref.startsWith("anywidget:") ? ref.slice("anywidget:".length) : ref;
+      const sel = await this.model.widget_manager.get_model(id);
+      if (this.disposed) return;
+      this.sel = sel;
+      sel.on("change:neurons", this.handler);
+    } else if (ref && typeof ref === "object" && typeof (ref as Model).get === "function") {
+      this.sel = ref as Model;
+      this.sel.on("change:neurons", this.handler);
+    }
+    this.handler();
+  }
+
+  get(): number[] {
+    const v = this.sel ? this.sel.get("neurons") : this.local;
+    return Array.isArray(v) ? v.slice() : [];
+  }
+
+  set(neurons: number[]): void {
+    const sorted = [...new Set(neurons)].sort((a, b) => a - b);
+    if (this.sel) {
+      this.sel.set("neurons", sorted);
+      this.sel.save_changes();
+    } else {
+      this.local = sorted;
+      this.handler();
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.model.off("change:selection", this.refHandler);
+    if (this.sel) this.sel.off("change:neurons", this.handler);
+  }
+}
+
+export const BASE_CSS = `
+.somwidget-view { font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; }
+.somwidget-view .sw-head { display: flex; align-items: baseline; gap: 8px; flex-wrap: wrap; margin: 2px 0 6px; }
+.somwidget-view .sw-title { font-weight: 600; font-size: 14px; flex: 1 1 auto; }
+.somwidget-view .sw-sub { color: #666; font-size: 12px; }
+.somwidget-view select { font-size: 12px; }
+.somwidget-view .sw-legend { display: flex; align-items: center; gap: 6px; margin-top: 6px; font-size: 12px; flex-wrap: wrap; }
+.somwidget-view .sw-legend canvas { height: 12px; width: 180px; border: 1px solid #aaa; }
+.somwidget-view .sw-swatch { display: inline-block; width: 11px; height: 11px; border: 1px solid #777; margin-right: 3px; vertical-align: -1px; }
+.somwidget-view .sw-planes { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px; }
+.somwidget-view .sw-plane { border: 1px solid #e3e3e3; padding: 4px; border-radius: 3px; min-width: 0; }
+.somwidget-view .sw-plane.sw-enlarged { grid-column: 1 / -1; }
+.somwidget-view .sw-plane-title { font-weight: 600; font-size: 12px; cursor: pointer; margin-bottom: 3px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.somwidget-view .sw-plane-title:hover { text-decoration: underline; }
+.somwidget-view button { font-size: 12px; }
+`;
+
+export function injectCss(el: HTMLElement): void {
+  const style = document.createElement("style");
+  style.textContent = BASE_CSS;
+  el.append(style);
+}
+
+export function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return "—";
+  if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(3);
+  return Number(v.toPrecision(4)).toString();
+}
+
+/** A colour-bar legend: gradient with min / max values and what the colour means. */
+export function colourBar(name: string, vmin: number, vmax: number, label: string): HTMLElement {
+  const box = document.createElement("div");
+  box.className = "sw-legend sw-colorbar";
+  const lo = document.createElement("span");
+  lo.className = "sw-min";
+  lo.textContent = formatValue(vmin);
+  const hi = document.createElement("span");
+  hi.className = "sw-max";
+  hi.textContent = formatValue(vmax);
+  const c = document.createElement("canvas");
+  c.width = 256;
+  c.height = 1;
+  const ctx = c.getContext("2d");
+  if (ctx) {
+    const img = ctx.createImageData(256, 1);
+    const t = table(name).rgb;
+    for (let i = 0; i < 256; i++) {
+      img.data[4 * i] = t[3 * i];
+      img.data[4 * i + 1] = t[3 * i + 1];
+      img.data[4 * i + 2] = t[3 * i + 2];
+      img.data[4 * i + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+  }
+  const what = document.createElement("span");
+  what.className = "sw-sub";
+  what.textContent = label;
+  box.append(lo, c, hi, what);
+  return box;
+}
+
+/** A categorical legend: one swatch per label. */
+export function categoryLegend(names: string[], title: string): HTMLElement {
+  const box = document.createElement("div");
+  box.className = "sw-legend sw-categories";
+  if (title) {
+    const t = document.createElement("span");
+    t.className = "sw-sub";
+    t.textContent = title;
+    box.append(t);
+  }
+  names.forEach((n, i) => {
+    const item = document.createElement("span");
+    const sw = document.createElement("span");
+    sw.className = "sw-swatch";
+    sw.style.background = CATEGORICAL[i % CATEGORICAL.length];
+    item.append(sw, document.createTextNode(n));
+    box.append(item);
+  });
+  const none = document.createElement("span");
+  const sw = document.createElement("span");
+  sw.className = "sw-swatch";
+  sw.style.background = NAN_COLOR;
+  none.append(sw, document.createTextNode("no samples"));
+  box.append(none);
+  return box;
+}
+
+export function colormapPicker(model: Model): HTMLSelectElement {
+  const sel = document.createElement("select");
+  sel.title = "Colour map";
+  for (const n of COLORMAP_NAMES) {
+    const o = document.createElement("option");
+    o.value = n;
+    o.textContent = n;
+    sel.append(o);
+  }
+  sel.value = model.get("colormap");
+  sel.addEventListener("change", () => {
+    model.set("colormap", sel.value);
+    model.save_changes();
+  });
+  return sel;
+}
+
+export function wrapText(lat: Lattice): string {
+  if (lat.wrapRows && lat.wrapCols) return "toroidal: all edges wrap around";
+  if (lat.wrapCols) return "cylindrical: left and right edges wrap around";
+  return "";
+}
+
+export interface TooltipField {
+  name: string;
+  format?: "int" | "float" | "percent" | "category";
+}
+
+/** Tooltip lines: neuron index, row/col, then the view's per-neuron fields. */
+export function describeNeuron(
+  k: number, lat: Lattice, fields: TooltipField[], data: Float32Array, categoryNames: string[],
+): string[] {
+  const m = lat.rows * lat.cols;
+  const row = Math.floor(k / lat.cols);
+  const col = k - row * lat.cols;
+  const lines = [`neuron ${k}`, `row ${row}, col ${col}`];
+  fields.forEach((f, i) => {
+    const v = data.length >= (i + 1) * m ? data[i * m + k] : NaN;
+    let s: string;
+    if (f.format === "category") s = Number.isNaN(v) || v < 0 ? "—" : (categoryNames[v] ?? String(v));
+    else if (f.format === "percent") s = Number.isNaN(v) ? "—" : `${(100 * v).toFixed(1)}%`;
+    else if (f.format === "int") s = Number.isNaN(v) ? "—" : String(Math.round(v));
+    else s = formatValue(v);
+    lines.push(`${f.name}: ${s}`);
+  });
+  return lines;
+}

@@ -1,0 +1,152 @@
+// Lattice geometry shared by every view: neuron centres, cell shapes, hit testing, brushing.
+// Conventions (docs/internals.md): neuron k = row * cols + col; rect: x = col, y = row;
+// hex: odd rows (0-based) shifted right by 0.5, row spacing sqrt(3)/2, pointy-top hexagons of
+// circumradius 1/sqrt(3). y grows downwards (row 0 at the top).
+
+export type Shape = "hexa" | "rect";
+
+export interface Lattice {
+  rows: number;
+  cols: number;
+  shape: Shape;
+  wrapRows: boolean;
+  wrapCols: boolean;
+}
+
+export const ROW_SPACING = Math.sqrt(3) / 2;
+export const HEX_RADIUS = 1 / Math.sqrt(3);
+
+export function nNeurons(lat: Lattice): number {
+  return lat.rows * lat.cols;
+}
+
+/** Plane coordinates of neuron k. */
+export function centre(lat: Lattice, k: number): [number, number] {
+  const row = Math.floor(k / lat.cols);
+  const col = k - row * lat.cols;
+  if (lat.shape === "hexa") return [col + 0.5 * (row % 2), row * ROW_SPACING];
+  return [col, row];
+}
+
+/** All centres as a flat [x0, y0, x1, y1, ...] array. */
+export function centres(lat: Lattice): Float64Array {
+  const m = nNeurons(lat);
+  const out = new Float64Array(2 * m);
+  for (let k = 0; k < m; k++) {
+    const [x, y] = centre(lat, k);
+    out[2 * k] = x;
+    out[2 * k + 1] = y;
+  }
+  return out;
+}
+
+/** Vertices of the cell around a centre at the origin (plane units). */
+export function cellVertices(shape: Shape): Array<[number, number]> {
+  if (shape === "hexa") {
+    const r = HEX_RADIUS;
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < 6; i++) {
+      const a = (Math.PI / 3) * i - Math.PI / 2; // start at the top vertex (pointy-top)
+      out.push([r * Math.cos(a), r * Math.sin(a)]);
+    }
+    return out;
+  }
+  return [[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]];
+}
+
+/** Bounding box of all cells in plane units. */
+export function bounds(lat: Lattice): { x0: number; y0: number; x1: number; y1: number } {
+  if (lat.shape === "hexa") {
+    const oddShift = lat.rows > 1 ? 0.5 : 0;
+    return {
+      x0: -0.5,
+      y0: -HEX_RADIUS,
+      x1: lat.cols - 1 + oddShift + 0.5,
+      y1: (lat.rows - 1) * ROW_SPACING + HEX_RADIUS,
+    };
+  }
+  return { x0: -0.5, y0: -0.5, x1: lat.cols - 0.5, y1: lat.rows - 0.5 };
+}
+
+/** Whether (dx, dy) relative to a cell centre lies inside (or on the border of) the cell. */
+export function insideCell(shape: Shape, dx: number, dy: number, eps = 1e-9): boolean {
+  const ax = Math.abs(dx);
+  const ay = Math.abs(dy);
+  if (shape === "hexa") return ax <= 0.5 + eps && 0.5 * ax + ROW_SPACING * ay <= 0.5 + eps;
+  return ax <= 0.5 + eps && ay <= 0.5 + eps;
+}
+
+/** Neuron whose cell contains the plane point (x, y), or -1 outside the map. */
+export function pick(lat: Lattice, x: number, y: number): number {
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return -1;
+  if (lat.shape === "rect") {
+    const col = Math.round(x);
+    const row = Math.round(y);
+    if (row < 0 || row >= lat.rows || col < 0 || col >= lat.cols) return -1;
+    return insideCell("rect", x - col, y - row) ? row * lat.cols + col : -1;
+  }
+  // hex: the nearest centre among the 3x3 candidates around the estimated row/col is the
+  // Voronoi cell, which is exactly the hexagon.
+  const r0 = Math.round(y / ROW_SPACING);
+  let best = -1;
+  let bestD = Infinity;
+  for (let row = r0 - 1; row <= r0 + 1; row++) {
+    if (row < 0 || row >= lat.rows) continue;
+    const shift = 0.5 * (row % 2);
+    const c0 = Math.round(x - shift);
+    for (let col = c0 - 1; col <= c0 + 1; col++) {
+      if (col < 0 || col >= lat.cols) continue;
+      const dx = x - (col + shift);
+      const dy = y - row * ROW_SPACING;
+      const d = dx * dx + dy * dy;
+      if (d < bestD) {
+        bestD = d;
+        best = row * lat.cols + col;
+      }
+    }
+  }
+  if (best < 0) return -1;
+  const [cx, cy] = centre(lat, best);
+  return insideCell("hexa", x - cx, y - cy) ? best : -1;
+}
+
+/** Neurons whose centres fall inside the rectangle spanned by two plane points (inclusive). */
+export function brush(lat: Lattice, xa: number, ya: number, xb: number, yb: number): number[] {
+  const x0 = Math.min(xa, xb);
+  const x1 = Math.max(xa, xb);
+  const y0 = Math.min(ya, yb);
+  const y1 = Math.max(ya, yb);
+  const out: number[] = [];
+  const rowStep = lat.shape === "hexa" ? ROW_SPACING : 1;
+  const rLo = Math.max(0, Math.ceil(y0 / rowStep - 1e-9));
+  const rHi = Math.min(lat.rows - 1, Math.floor(y1 / rowStep + 1e-9));
+  for (let row = rLo; row <= rHi; row++) {
+    const shift = lat.shape === "hexa" ? 0.5 * (row % 2) : 0;
+    const cLo = Math.max(0, Math.ceil(x0 - shift - 1e-9));
+    const cHi = Math.min(lat.cols - 1, Math.floor(x1 - shift + 1e-9));
+    for (let col = cLo; col <= cHi; col++) out.push(row * lat.cols + col);
+  }
+  return out;
+}
+
+export type Direction = "left" | "right" | "up" | "down";
+
+/**
+ * The neighbour of k in a direction (arrow keys). Up/down keeps the column: on a hex map that is
+ * a lattice neighbour (distance 1) and repeated moves zig-zag in place. Wraps on wrapped axes,
+ * else stays at the edge.
+ */
+export function step(lat: Lattice, k: number, dir: Direction): number {
+  const row = Math.floor(k / lat.cols);
+  let col = k - row * lat.cols;
+  if (dir === "left" || dir === "right") {
+    col += dir === "left" ? -1 : 1;
+    if (lat.wrapCols) col = (col + lat.cols) % lat.cols;
+    col = Math.min(Math.max(col, 0), lat.cols - 1);
+    return row * lat.cols + col;
+  }
+  let nr = row + (dir === "up" ? -1 : 1);
+  if (lat.wrapRows) nr = (nr + lat.rows) % lat.rows;
+  if (nr < 0 || nr >= lat.rows) return k;
+  return nr * lat.cols + col;
+}

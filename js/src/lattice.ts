@@ -1,0 +1,120 @@
+// anywidget entry for the single-plane lattice views: HitMap, UMatrix, QualityMap, LabelMap.
+import { COLORMAP_NAMES, table } from "./colors";
+import {
+  asFloat32,
+  categoryLegend,
+  colourBar,
+  colormapPicker,
+  describeNeuron,
+  injectCss,
+  latticeOf,
+  type Model,
+  type RenderProps,
+  SelectionLink,
+  type TooltipField,
+  wrapText,
+} from "./common";
+import { combine, LatticeCanvas, type Style } from "./lattice_canvas";
+
+export { brush, centre, pick } from "./geometry";
+
+/** The colour tables as the front end decoded them (tests compare them with Python's). */
+export function colormapTables(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of COLORMAP_NAMES) out[n] = table(n).css.map((c) => c.slice(1)).join("");
+  return out;
+}
+export { CATEGORICAL } from "./colors";
+
+function render({ model, el }: RenderProps): () => void {
+  el.classList.add("somwidget-view");
+  el.dataset.view = model.get("_view") || "lattice";
+  el.dataset.frame = "-1";
+  el.dataset.draws = "0";
+  el.dataset.selected = "";
+  injectCss(el);
+  const head = document.createElement("div");
+  head.className = "sw-head";
+  const title = document.createElement("div");
+  title.className = "sw-title";
+  const sub = document.createElement("div");
+  sub.className = "sw-sub";
+  const picker = colormapPicker(model);
+  const clear = document.createElement("button");
+  clear.textContent = "Clear selection";
+  clear.title = "Clear the selection (Escape)";
+  head.append(title, picker, clear);
+  const legendBox = document.createElement("div");
+  let drawnFrame = -1;
+
+  let fields: TooltipField[] = [];
+  let tipData = new Float32Array(0);
+  let catNames: string[] = [];
+
+  const link = new SelectionLink(model, (neurons) => {
+    canvas.setSelected(neurons);
+    el.dataset.selected = neurons.join(",");
+    clear.disabled = neurons.length === 0;
+  });
+  const canvas = new LatticeCanvas({
+    maxHeight: 560,
+    onSelect: (ks, mode) => link.set(combine(link.get(), ks, mode)),
+    onClear: () => link.set([]),
+    describe: (k) => describeNeuron(k, canvas.lat!, fields, tipData, catNames),
+    onDraw: () => {
+      el.dataset.frame = String(drawnFrame);
+      el.dataset.draws = String(canvas.draws);
+    },
+  });
+  clear.addEventListener("click", () => link.set([]));
+  el.append(head, sub, canvas.root, legendBox);
+
+  function update(): void {
+    const lat = latticeOf(model);
+    canvas.setLattice(lat);
+    const vmin = model.get("vmin");
+    const vmax = model.get("vmax");
+    const cmap = model.get("colormap");
+    const cats = asFloat32(model.get("categories"));
+    canvas.setData({
+      values: asFloat32(model.get("values")),
+      vmin, vmax, colormap: cmap,
+      style: (model.get("style") === "size" ? "size" : "color") as Style,
+      sizes: asFloat32(model.get("sizes")),
+      categories: cats.length ? cats : null,
+    });
+    fields = model.get("tooltip_fields") ?? [];
+    tipData = asFloat32(model.get("tooltip_values"));
+    catNames = model.get("category_names") ?? [];
+    const wrap = wrapText(lat);
+    title.textContent = model.get("title");
+    sub.textContent = wrap ? `${lat.rows} × ${lat.cols} ${lat.shape === "hexa" ? "hexagonal" : "rectangular"} map · ${wrap}` : `${lat.rows} × ${lat.cols} ${lat.shape === "hexa" ? "hexagonal" : "rectangular"} map`;
+    canvas.root.title = wrap ? `Map edges wrap around (${wrap})` : "";
+    picker.value = cmap;
+    const legend = model.get("legend");
+    const parts: HTMLElement[] = [];
+    if (legend === "categories" || legend === "both") parts.push(categoryLegend(catNames, model.get("category_title") || "majority label"));
+    if (legend === "colorbar" || legend === "both") parts.push(colourBar(cmap, vmin, vmax, model.get("value_label")));
+    legendBox.replaceChildren(...parts);
+    drawnFrame = model.get("frame");
+    canvas.schedule();
+  }
+
+  const events = ["frame", "colormap", "title", "style", "legend", "rows", "cols", "shape", "wrap_rows", "wrap_cols"]
+    .map((n) => `change:${n}`).join(" ");
+  model.on(events, update);
+  update();
+  void link.resolve();
+  (el as HTMLElement & { somwidget?: unknown }).somwidget = {
+    neuronClientPoint: (k: number) => canvas.neuronClientPoint(k),
+    canvas,
+  };
+  return () => {
+    model.off(events, update);
+    link.dispose();
+    canvas.destroy();
+  };
+}
+
+export default { render };
+export type { Model };

@@ -1,0 +1,508 @@
+// One canvas lattice renderer for every map-shaped view (hit map, U-matrix, component planes,
+// quality map, label map): draws hexagons or squares, wrap marks, selection outlines, hover, and
+// turns pointer / keyboard input into selection requests.
+import { categoricalColour, NAN_COLOR, table, valueIndex } from "./colors";
+import {
+  bounds,
+  brush,
+  cellVertices,
+  centres,
+  type Direction,
+  type Lattice,
+  nNeurons,
+  pick,
+  step,
+} from "./geometry";
+
+export type Style = "color" | "size";
+
+export interface PlaneData {
+  values: Float32Array; // one value per neuron (may be empty)
+  vmin: number;
+  vmax: number;
+  colormap: string;
+  style: Style;
+  sizes?: Float32Array | null; // "size" style: marker area fraction in [0, 1] per neuron
+  categories?: Float32Array | null; // category index per neuron (-1: none): categorical fill
+}
+
+export type SelectMode = "replace" | "toggle" | "add";
+
+export interface CanvasOptions {
+  maxHeight?: number; // CSS pixels
+  minScale?: number;
+  interactive?: boolean;
+  onSelect?: (neurons: number[], mode: SelectMode) => void;
+  onClear?: () => void;
+  describe?: (k: number) => string[];
+  onDraw?: () => void;
+}
+
+interface Geometry {
+  key: string;
+  cells: Path2D[]; // device-pixel paths, one per neuron
+  unit: Path2D; // one cell at the origin, device pixels (for scaled markers)
+  grid: Path2D; // all cell outlines
+}
+
+const PAD_FLAT = 0.06;
+const PAD_WRAP = 0.45;
+
+export class LatticeCanvas {
+  readonly root: HTMLDivElement;
+  readonly base: HTMLCanvasElement;
+  readonly overlay: HTMLCanvasElement;
+  readonly tooltip: HTMLDivElement;
+  readonly brushBox: HTMLDivElement;
+  lat: Lattice | null = null;
+  data: PlaneData | null = null;
+  selected: number[] = [];
+  hover = -1;
+  draws = 0;
+  private opts: CanvasOptions;
+  private centresPlane: Float64Array = new Float64Array(0);
+  private geom: Geometry | null = null;
+  private scale = 1; // CSS px per plane unit
+  private dpr = 1;
+  private ox = 0; // CSS px offset of plane x = 0
+  private oy = 0;
+  private cssW = 0;
+  private cssH = 0;
+  private observer: ResizeObserver | null = null;
+  private pending = 0;
+  private dragStart: { x: number; y: number; shift: boolean } | null = null;
+  private dragging = false;
+  private listeners: Array<[EventTarget, string, EventListener]> = [];
+
+  constructor(opts: CanvasOptions = {}) {
+    this.opts = { maxHeight: 520, minScale: 2, interactive: true, ...opts };
+    this.root = document.createElement("div");
+    this.root.className = "somwidget-canvas";
+    Object.assign(this.root.style, { position: "relative", width: "100%", outline: "none" });
+    this.base = document.createElement("canvas");
+    this.overlay = document.createElement("canvas");
+    for (const c of [this.base, this.overlay]) {
+      Object.assign(c.style, { position: "absolute", left: "0", top: "0", display: "block" });
+    }
+    this.base.style.position = "relative";
+    this.overlay.style.pointerEvents = "none";
+    this.tooltip = document.createElement("div");
+    this.tooltip.className = "somwidget-tooltip";
+    Object.assign(this.tooltip.style, {
+      position: "absolute", display: "none", pointerEvents: "none", zIndex: "10",
+      background: "rgba(255,255,255,0.95)", border: "1px solid #999", borderRadius: "3px",
+      padding: "3px 6px", font: "12px sans-serif", color: "#222", whiteSpace: "nowrap",
+      boxShadow: "0 1px 3px rgba(0,0,0,0.25)",
+    });
+    this.brushBox = document.createElement("div");
+    Object.assign(this.brushBox.style, {
+      position: "absolute", display: "none", pointerEvents: "none",
+      border: "1px dashed #333", background: "rgba(70,130,220,0.15)",
+    });
+    this.root.append(this.base, this.overlay, this.brushBox, this.tooltip);
+    if (this.opts.interactive) {
+      this.root.tabIndex = 0;
+      this.listen(this.base, "pointerdown", (e) => this.onDown(e as PointerEvent));
+      this.listen(window, "pointermove", (e) => this.onDragMove(e as PointerEvent));
+      this.listen(window, "pointerup", (e) => this.onUp(e as PointerEvent));
+      this.listen(this.base, "pointermove", (e) => this.onHover(e as PointerEvent));
+      this.listen(this.base, "pointerleave", () => this.setHover(-1));
+      this.listen(this.root, "keydown", (e) => this.onKey(e as KeyboardEvent));
+    }
+    if (typeof ResizeObserver !== "undefined") {
+      this.observer = new ResizeObserver(() => this.schedule());
+      this.observer.observe(this.root);
+    }
+  }
+
+  private listen(t: EventTarget, type: string, fn: EventListener): void {
+    t.addEventListener(type, fn);
+    this.listeners.push([t, type, fn]);
+  }
+
+  destroy(): void {
+    for (const [t, type, fn] of this.listeners) t.removeEventListener(type, fn);
+    this.listeners = [];
+    this.observer?.disconnect();
+    if (this.pending) cancelAnimationFrame(this.pending);
+  }
+
+  setLattice(lat: Lattice): void {
+    const same = this.lat && this.lat.rows === lat.rows && this.lat.cols === lat.cols &&
+      this.lat.shape === lat.shape && this.lat.wrapRows === lat.wrapRows && this.lat.wrapCols === lat.wrapCols;
+    if (same) return;
+    this.lat = { ...lat };
+    this.centresPlane = centres(lat);
+    this.geom = null;
+    this.hover = -1;
+  }
+
+  setData(d: PlaneData): void {
+    this.data = d;
+  }
+
+  setSelected(neurons: number[]): void {
+    this.selected = neurons.slice();
+    this.drawOverlay();
+  }
+
+  setOption<K extends keyof CanvasOptions>(key: K, value: CanvasOptions[K]): void {
+    this.opts[key] = value;
+  }
+
+  /** Redraw on the next animation frame (coalesces bursts of updates). */
+  schedule(): void {
+    if (this.pending) return;
+    const raf = typeof requestAnimationFrame !== "undefined" ? requestAnimationFrame : (f: FrameRequestCallback) => setTimeout(() => f(0), 16) as unknown as number;
+    this.pending = raf(() => {
+      this.pending = 0;
+      this.draw();
+    });
+  }
+
+  // ---- layout -------------------------------------------------------------------------------
+
+  private pad(): { px: number; py: number } {
+    const lat = this.lat!;
+    return { px: lat.wrapCols ? PAD_WRAP : PAD_FLAT, py: lat.wrapRows ? PAD_WRAP : PAD_FLAT };
+  }
+
+  private layout(): boolean {
+    if (!this.lat) return false;
+    const b = bounds(this.lat);
+    const { px, py } = this.pad();
+    const bw = b.x1 - b.x0 + 2 * px;
+    const bh = b.y1 - b.y0 + 2 * py;
+    let width = this.root.clientWidth || 360;
+    const maxH = this.opts.maxHeight ?? 520;
+    let scale = Math.min(width / bw, maxH / bh);
+    scale = Math.max(scale, this.opts.minScale ?? 2);
+    width = Math.ceil(bw * scale);
+    const height = Math.ceil(bh * scale);
+    const dpr = (typeof window !== "undefined" && window.devicePixelRatio) || 1;
+    const changed = scale !== this.scale || dpr !== this.dpr || width !== this.cssW || height !== this.cssH;
+    this.scale = scale;
+    this.dpr = dpr;
+    this.cssW = width;
+    this.cssH = height;
+    this.ox = (px - b.x0) * scale;
+    this.oy = (py - b.y0) * scale;
+    if (changed || this.base.width !== Math.round(width * dpr)) {
+      for (const c of [this.base, this.overlay]) {
+        c.width = Math.round(width * dpr);
+        c.height = Math.round(height * dpr);
+        c.style.width = `${width}px`;
+        c.style.height = `${height}px`;
+      }
+      this.root.style.height = `${height}px`;
+    }
+    return true;
+  }
+
+  private geometry(): Geometry {
+    const lat = this.lat!;
+    const key = `${lat.rows}x${lat.cols}:${lat.shape}:${this.scale}:${this.dpr}:${this.ox}:${this.oy}`;
+    if (this.geom && this.geom.key === key) return this.geom;
+    const s = this.scale * this.dpr;
+    const verts = cellVertices(lat.shape).map(([vx, vy]) => [vx * s, vy * s]);
+    const cells: Path2D[] = [];
+    const grid = new Path2D();
+    const m = nNeurons(lat);
+    for (let k = 0; k < m; k++) {
+      const [cx, cy] = this.toDevice(this.centresPlane[2 * k], this.centresPlane[2 * k + 1]);
+      const p = new Path2D();
+      p.moveTo(cx + verts[0][0], cy + verts[0][1]);
+      for (let i = 1; i < verts.length; i++) p.lineTo(cx + verts[i][0], cy + verts[i][1]);
+      p.closePath();
+      cells.push(p);
+      grid.addPath(p);
+    }
+    const unit = new Path2D();
+    unit.moveTo(verts[0][0], verts[0][1]);
+    for (let i = 1; i < verts.length; i++) unit.lineTo(verts[i][0], verts[i][1]);
+    unit.closePath();
+    this.geom = { key, cells, unit, grid };
+    return this.geom;
+  }
+
+  /** Plane -> device pixels of the canvas backing store. */
+  private toDevice(x: number, y: number): [number, number] {
+    return [(this.ox + x * this.scale) * this.dpr, (this.oy + y * this.scale) * this.dpr];
+  }
+
+  /** Client (viewport) coordinates -> plane coordinates. */
+  clientToPlane(clientX: number, clientY: number): [number, number] {
+    const r = this.base.getBoundingClientRect();
+    const sx = r.width > 0 ? this.cssW / r.width : 1;
+    const sy = r.height > 0 ? this.cssH / r.height : 1;
+    const cx = (clientX - r.left) * sx;
+    const cy = (clientY - r.top) * sy;
+    return [(cx - this.ox) / this.scale, (cy - this.oy) / this.scale];
+  }
+
+  /** Page-independent client coordinates of the centre of neuron k (for tests: mouse.click). */
+  neuronClientPoint(k: number): { x: number; y: number } {
+    const r = this.base.getBoundingClientRect();
+    const x = this.centresPlane[2 * k];
+    const y = this.centresPlane[2 * k + 1];
+    const sx = this.cssW > 0 ? r.width / this.cssW : 1;
+    const sy = this.cssH > 0 ? r.height / this.cssH : 1;
+    return { x: r.left + (this.ox + x * this.scale) * sx, y: r.top + (this.oy + y * this.scale) * sy };
+  }
+
+  // ---- drawing ------------------------------------------------------------------------------
+
+  draw(): void {
+    if (!this.layout() || !this.lat) return;
+    const ctx = this.base.getContext("2d");
+    if (!ctx) return;
+    const g = this.geometry();
+    const lat = this.lat;
+    const m = nNeurons(lat);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.base.width, this.base.height);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, this.base.width, this.base.height);
+    const d = this.data;
+    const values = d?.values ?? new Float32Array(0);
+    const style = d?.style ?? "color";
+    const cmap = table(d?.colormap ?? "viridis").css;
+    const cats = d?.categories && d.categories.length >= m ? d.categories : null;
+    const colourIndex = (k: number): string => {
+      if (cats) return categoricalColour(Number.isNaN(cats[k]) ? -1 : cats[k]);
+      if (k >= values.length) return NAN_COLOR;
+      const i = valueIndex(values[k], d!.vmin, d!.vmax);
+      return i < 0 ? NAN_COLOR : cmap[i];
+    };
+    if (style === "color") {
+      // group cells by colour: at most 256 + palette fillStyle changes per redraw
+      const groups = new Map<string, number[]>();
+      for (let k = 0; k < m; k++) {
+        const c = colourIndex(k);
+        let arr = groups.get(c);
+        if (!arr) groups.set(c, (arr = []));
+        arr.push(k);
+      }
+      for (const [c, ks] of groups) {
+        ctx.fillStyle = c;
+        for (const k of ks) ctx.fill(g.cells[k]);
+      }
+      // hairline strokes in the same colour close anti-aliasing seams between cells
+      if (this.scale >= 4) {
+        ctx.lineWidth = Math.max(0.5, 0.04 * this.scale * this.dpr);
+        for (const [c, ks] of groups) {
+          ctx.strokeStyle = c;
+          for (const k of ks) ctx.stroke(g.cells[k]);
+        }
+      }
+    } else {
+      ctx.fillStyle = "#f3f3f3";
+      ctx.fill(g.grid);
+      ctx.strokeStyle = "#d0d0d0";
+      ctx.lineWidth = Math.max(0.5, 0.03 * this.scale * this.dpr);
+      ctx.stroke(g.grid);
+      const sizes = d?.sizes ?? null;
+      for (let k = 0; k < m; k++) {
+        const f = sizes && k < sizes.length ? Math.sqrt(Math.max(0, Math.min(1, sizes[k]))) : 1;
+        if (!(f > 0)) continue;
+        const [cx, cy] = this.toDevice(this.centresPlane[2 * k], this.centresPlane[2 * k + 1]);
+        ctx.setTransform(f, 0, 0, f, cx, cy);
+        ctx.fillStyle = colourIndex(k);
+        ctx.fill(g.unit);
+      }
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+    }
+    this.drawWrapMarks(ctx);
+    this.draws += 1;
+    this.drawOverlay();
+    this.opts.onDraw?.();
+  }
+
+  private drawWrapMarks(ctx: CanvasRenderingContext2D): void {
+    const lat = this.lat!;
+    if (!lat.wrapCols && !lat.wrapRows) return;
+    const b = bounds(lat);
+    const { px, py } = this.pad();
+    const s = this.scale * this.dpr;
+    ctx.save();
+    ctx.strokeStyle = "#555";
+    ctx.fillStyle = "#555";
+    ctx.lineWidth = Math.max(1, 1.2 * this.dpr);
+    ctx.setLineDash([5 * this.dpr, 4 * this.dpr]);
+    const arrow = (x: number, y: number, dx: number, dy: number) => {
+      const len = Math.min(0.28 * s, 9 * this.dpr);
+      ctx.beginPath();
+      ctx.moveTo(x + dx * len, y + dy * len);
+      ctx.lineTo(x - dy * len * 0.6, y + dx * len * 0.6);
+      ctx.lineTo(x + dy * len * 0.6, y - dx * len * 0.6);
+      ctx.closePath();
+      ctx.fill();
+    };
+    if (lat.wrapCols) {
+      const xl = this.toDevice(b.x0 - px * 0.45, 0)[0];
+      const xr = this.toDevice(b.x1 + px * 0.45, 0)[0];
+      const [, y0] = this.toDevice(0, b.y0);
+      const [, y1] = this.toDevice(0, b.y1);
+      ctx.beginPath();
+      ctx.moveTo(xl, y0); ctx.lineTo(xl, y1);
+      ctx.moveTo(xr, y0); ctx.lineTo(xr, y1);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      const ym = (y0 + y1) / 2;
+      arrow(xl, ym, -1, 0);
+      arrow(xr, ym, 1, 0);
+      ctx.setLineDash([5 * this.dpr, 4 * this.dpr]);
+    }
+    if (lat.wrapRows) {
+      const yt = this.toDevice(0, b.y0 - py * 0.45)[1];
+      const yb = this.toDevice(0, b.y1 + py * 0.45)[1];
+      const [x0] = this.toDevice(b.x0, 0);
+      const [x1] = this.toDevice(b.x1, 0);
+      ctx.beginPath();
+      ctx.moveTo(x0, yt); ctx.lineTo(x1, yt);
+      ctx.moveTo(x0, yb); ctx.lineTo(x1, yb);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      const xm = (x0 + x1) / 2;
+      arrow(xm, yt, 0, -1);
+      arrow(xm, yb, 0, 1);
+    }
+    ctx.restore();
+  }
+
+  drawOverlay(): void {
+    if (!this.lat || !this.geom) return;
+    const ctx = this.overlay.getContext("2d");
+    if (!ctx) return;
+    const g = this.geom;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
+    const m = nNeurons(this.lat);
+    const w = Math.max(1.5 * this.dpr, Math.min(3 * this.dpr, 0.12 * this.scale * this.dpr));
+    if (this.selected.length) {
+      ctx.lineJoin = "round";
+      ctx.strokeStyle = "#ffffff";
+      ctx.lineWidth = w * 2.2;
+      for (const k of this.selected) if (k >= 0 && k < m) ctx.stroke(g.cells[k]);
+      ctx.strokeStyle = "#d6004c";
+      ctx.lineWidth = w;
+      for (const k of this.selected) if (k >= 0 && k < m) ctx.stroke(g.cells[k]);
+    }
+    if (this.hover >= 0 && this.hover < m) {
+      ctx.strokeStyle = "#111";
+      ctx.lineWidth = w;
+      ctx.stroke(g.cells[this.hover]);
+    }
+  }
+
+  // ---- interaction --------------------------------------------------------------------------
+
+  private setHover(k: number, e?: PointerEvent): void {
+    if (k !== this.hover) {
+      this.hover = k;
+      this.drawOverlay();
+    }
+    if (k < 0 || !e || !this.opts.describe) {
+      this.tooltip.style.display = "none";
+      return;
+    }
+    const lines = this.opts.describe(k);
+    this.tooltip.replaceChildren(...lines.map((t, i) => {
+      const div = document.createElement("div");
+      div.textContent = t;
+      if (i === 0) div.style.fontWeight = "600";
+      return div;
+    }));
+    this.tooltip.style.display = "block";
+    const r = this.root.getBoundingClientRect();
+    let x = e.clientX - r.left + 14;
+    const y = e.clientY - r.top + 14;
+    const tw = this.tooltip.offsetWidth;
+    if (x + tw > r.width && e.clientX - r.left - 14 - tw > 0) x = e.clientX - r.left - 14 - tw;
+    this.tooltip.style.left = `${x}px`;
+    this.tooltip.style.top = `${y}px`;
+  }
+
+  private onHover(e: PointerEvent): void {
+    if (this.dragging || !this.lat) return;
+    const [x, y] = this.clientToPlane(e.clientX, e.clientY);
+    this.setHover(pick(this.lat, x, y), e);
+  }
+
+  private onDown(e: PointerEvent): void {
+    if (e.button !== 0) return;
+    this.root.focus({ preventScroll: true });
+    this.dragStart = { x: e.clientX, y: e.clientY, shift: e.shiftKey || e.ctrlKey || e.metaKey };
+    this.dragging = false;
+    e.preventDefault();
+  }
+
+  private onDragMove(e: PointerEvent): void {
+    const s = this.dragStart;
+    if (!s) return;
+    if (!this.dragging && Math.hypot(e.clientX - s.x, e.clientY - s.y) < 5) return;
+    this.dragging = true;
+    this.setHover(-1);
+    const r = this.root.getBoundingClientRect();
+    const x0 = Math.min(s.x, e.clientX) - r.left;
+    const y0 = Math.min(s.y, e.clientY) - r.top;
+    Object.assign(this.brushBox.style, {
+      display: "block", left: `${x0}px`, top: `${y0}px`,
+      width: `${Math.abs(e.clientX - s.x)}px`, height: `${Math.abs(e.clientY - s.y)}px`,
+    });
+  }
+
+  private onUp(e: PointerEvent): void {
+    const s = this.dragStart;
+    if (!s || !this.lat) return;
+    this.dragStart = null;
+    const additive = s.shift || e.shiftKey || e.ctrlKey || e.metaKey;
+    if (this.dragging) {
+      this.dragging = false;
+      this.brushBox.style.display = "none";
+      const [xa, ya] = this.clientToPlane(s.x, s.y);
+      const [xb, yb] = this.clientToPlane(e.clientX, e.clientY);
+      const ks = brush(this.lat, xa, ya, xb, yb);
+      this.opts.onSelect?.(ks, additive ? "add" : "replace");
+      return;
+    }
+    const [x, y] = this.clientToPlane(e.clientX, e.clientY);
+    const k = pick(this.lat, x, y);
+    if (k < 0) {
+      if (!additive) this.opts.onClear?.();
+      return;
+    }
+    this.opts.onSelect?.([k], additive ? "toggle" : "replace");
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const dirs: Record<string, Direction> = {
+      ArrowLeft: "left", ArrowRight: "right", ArrowUp: "up", ArrowDown: "down",
+    };
+    if (e.key === "Escape") {
+      this.opts.onClear?.();
+      e.preventDefault();
+      e.stopPropagation();
+    } else if (e.key in dirs && this.lat && this.selected.length === 1) {
+      const k = step(this.lat, this.selected[0], dirs[e.key]);
+      this.opts.onSelect?.([k], "replace");
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  }
+}
+
+/** New selection after a request, as a sorted unique array. */
+export function combine(current: number[], neurons: number[], mode: SelectMode): number[] {
+  let out: Set<number>;
+  if (mode === "replace") out = new Set(neurons);
+  else if (mode === "add") out = new Set([...current, ...neurons]);
+  else {
+    out = new Set(current);
+    for (const k of neurons) {
+      if (out.has(k)) out.delete(k);
+      else out.add(k);
+    }
+  }
+  return [...out].sort((a, b) => a - b);
+}

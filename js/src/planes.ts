@@ -1,0 +1,149 @@
+// anywidget entry for ComponentPlanes: one small lattice per feature (data units), small
+// multiples, click a plane's title to enlarge it, the shared selection outlined in every plane.
+import {
+  asFloat32,
+  colourBar,
+  colormapPicker,
+  describeNeuron,
+  formatValue,
+  injectCss,
+  latticeOf,
+  type RenderProps,
+  SelectionLink,
+  wrapText,
+} from "./common";
+import { combine, LatticeCanvas } from "./lattice_canvas";
+
+function render({ model, el }: RenderProps): () => void {
+  el.classList.add("somwidget-view");
+  el.dataset.view = model.get("_view") || "planes";
+  el.dataset.frame = "-1";
+  el.dataset.draws = "0";
+  el.dataset.selected = "";
+  injectCss(el);
+  const head = document.createElement("div");
+  head.className = "sw-head";
+  const title = document.createElement("div");
+  title.className = "sw-title";
+  const picker = colormapPicker(model);
+  const clear = document.createElement("button");
+  clear.textContent = "Clear selection";
+  head.append(title, picker, clear);
+  const sub = document.createElement("div");
+  sub.className = "sw-sub";
+  const grid = document.createElement("div");
+  grid.className = "sw-planes";
+  el.append(head, sub, grid);
+
+  let planes: Array<{ box: HTMLDivElement; canvas: LatticeCanvas; legend: HTMLDivElement; label: HTMLDivElement }> = [];
+  let drawnFrame = -1;
+  let selected: number[] = [];
+  let all = new Float32Array(0);
+  let names: string[] = [];
+
+  const link = new SelectionLink(model, (neurons) => {
+    selected = neurons;
+    for (const p of planes) p.canvas.setSelected(neurons);
+    el.dataset.selected = neurons.join(",");
+    clear.disabled = neurons.length === 0;
+  });
+  clear.addEventListener("click", () => link.set([]));
+
+  const totalDraws = () => planes.reduce((s, p) => s + p.canvas.draws, 0);
+
+  function build(n: number): void {
+    for (const p of planes) p.canvas.destroy();
+    planes = [];
+    grid.replaceChildren();
+    for (let i = 0; i < n; i++) {
+      const box = document.createElement("div");
+      box.className = "sw-plane";
+      const label = document.createElement("div");
+      label.className = "sw-plane-title";
+      label.title = "Click to enlarge / shrink this plane";
+      const idx = i;
+      label.addEventListener("click", () => {
+        model.set("enlarged", model.get("enlarged") === idx ? -1 : idx);
+        model.save_changes();
+        applyEnlarged();
+      });
+      const legend = document.createElement("div");
+      const canvas: LatticeCanvas = new LatticeCanvas({
+        maxHeight: 220,
+        onSelect: (ks, mode) => link.set(combine(link.get(), ks, mode)),
+        onClear: () => link.set([]),
+        describe: (k) => {
+          const lat = canvas.lat!;
+          const m = lat.rows * lat.cols;
+          const lines = describeNeuron(k, lat, [], new Float32Array(0), []);
+          lines.push(`${names[idx] ?? `feature ${idx}`}: ${formatValue(all[idx * m + k])}`);
+          return lines;
+        },
+        onDraw: () => {
+          el.dataset.frame = String(drawnFrame);
+          el.dataset.draws = String(totalDraws());
+        },
+      });
+      canvas.setSelected(selected);
+      box.append(label, canvas.root, legend);
+      grid.append(box);
+      planes.push({ box, canvas, legend, label });
+    }
+  }
+
+  function applyEnlarged(): void {
+    const e = model.get("enlarged");
+    planes.forEach((p, i) => {
+      p.box.classList.toggle("sw-enlarged", i === e);
+      p.canvas.setOption("maxHeight", i === e ? 520 : 220);
+      p.canvas.schedule();
+    });
+    if (e >= 0 && e < planes.length) grid.prepend(planes[e].box);
+    else planes.forEach((p) => grid.append(p.box));
+  }
+
+  function update(): void {
+    const lat = latticeOf(model);
+    const m = lat.rows * lat.cols;
+    names = model.get("plane_names") ?? [];
+    const n = names.length;
+    if (n !== planes.length) build(n);
+    all = asFloat32(model.get("plane_values"));
+    const vmins: number[] = model.get("vmins") ?? [];
+    const vmaxs: number[] = model.get("vmaxs") ?? [];
+    const cmap = model.get("colormap");
+    title.textContent = model.get("title");
+    const wrap = wrapText(lat);
+    sub.textContent = `${n} features · ${lat.rows} × ${lat.cols} ${lat.shape === "hexa" ? "hexagonal" : "rectangular"} map · colours in each feature's own units${wrap ? " · " + wrap : ""}`;
+    picker.value = cmap;
+    drawnFrame = model.get("frame");
+    planes.forEach((p, i) => {
+      p.label.textContent = names[i];
+      p.canvas.setLattice(lat);
+      p.canvas.setData({
+        values: all.length >= (i + 1) * m ? all.subarray(i * m, (i + 1) * m) : new Float32Array(0),
+        vmin: vmins[i] ?? 0, vmax: vmaxs[i] ?? 1, colormap: cmap, style: "color",
+      });
+      p.legend.replaceChildren(colourBar(cmap, vmins[i] ?? 0, vmaxs[i] ?? 1, ""));
+      p.canvas.schedule();
+    });
+    applyEnlarged();
+  }
+
+  const events = ["frame", "colormap", "title", "plane_names", "rows", "cols", "shape", "wrap_rows", "wrap_cols", "enlarged"]
+    .map((x) => `change:${x}`).join(" ");
+  model.on(events, update);
+  update();
+  void link.resolve();
+  (el as HTMLElement & { somwidget?: unknown }).somwidget = {
+    neuronClientPoint: (k: number) => planes[0].canvas.neuronClientPoint(k),
+    planes: () => planes.map((p) => p.canvas),
+  };
+  return () => {
+    model.off(events, update);
+    link.dispose();
+    for (const p of planes) p.canvas.destroy();
+  };
+}
+
+export default { render };

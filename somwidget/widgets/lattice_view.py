@@ -1,0 +1,562 @@
+"""Canvas lattice views of a SOM: hit map, U-matrix, component planes, quality map, label map.
+
+Every map-shaped view is one front-end renderer (``js/src/lattice_canvas.ts``) fed different
+per-neuron arrays. Each refresh sends ONE comm message (``hold_sync``) with float32 buffers as
+bytes and an incremented ``frame``. Views link through a shared :class:`Selection`, resolved in
+the browser, so clicking a neuron in one view outlines it in every view at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import anywidget
+import numpy as np
+import pandas as pd
+import traitlets
+from ipywidgets import widget_serialization
+
+from ..validation import check_choice
+from .colormaps import COLORMAPS, label_colors
+from .live import LiveUpdateMixin
+from .selection import Selection, bundle_path
+from .svg import Plane, category_fills, fills_for, render_svg
+
+__all__ = [
+    "ComponentPlanes",
+    "HitMap",
+    "LabelMap",
+    "LatticeView",
+    "QualityMap",
+    "UMatrix",
+]
+
+HITMAP_MODES = ("color", "size")
+LABEL_OVERLAYS = ("majority", "proportion")
+
+
+def _f32(a: np.ndarray) -> bytes:
+    return np.ascontiguousarray(a, dtype="<f4").tobytes()
+
+
+def _range(values: np.ndarray) -> tuple[float, float]:
+    """nan-aware (min, max) of the float32 values the browser receives; (0, 1) if all NaN."""
+    v = np.asarray(values, dtype=np.float32)
+    finite = v[np.isfinite(v)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    return float(finite.min()), float(finite.max())
+
+
+def _is_initialised(som: Any) -> bool:
+    return getattr(som, "codebook_", None) is not None
+
+
+def _wrap_words(wrap_rows: bool, wrap_cols: bool) -> str:
+    if wrap_rows and wrap_cols:
+        return "toroidal: all edges wrap around"
+    if wrap_cols:
+        return "cylindrical: left and right edges wrap around"
+    return ""
+
+
+def _encode_labels(labels: Any, n: int) -> tuple[np.ndarray, list[Any]]:
+    """Integer codes (N,) and the ordered classes of a label vector."""
+    if isinstance(labels, pd.Series) and isinstance(labels.dtype, pd.CategoricalDtype):
+        codes = labels.cat.codes.to_numpy().astype(np.int64)
+        classes = list(labels.cat.categories)
+    else:
+        arr = np.asarray(labels.to_numpy() if isinstance(labels, pd.Series) else labels)
+        if arr.ndim != 1:
+            raise ValueError(f"labels must be 1-D (one label per sample); got shape {arr.shape}")
+        try:
+            classes_arr, codes = np.unique(arr, return_inverse=True)
+        except TypeError:
+            raise ValueError("labels must be sortable values of one kind (e.g. all str or all int)") from None
+        classes = classes_arr.tolist()
+        codes = codes.astype(np.int64).ravel()
+    if codes.shape[0] != n:
+        raise ValueError(f"labels has {codes.shape[0]} entries but X has {n} samples")
+    return codes, classes
+
+
+def _label_counts(bmus: np.ndarray, codes: np.ndarray, n_classes: int, m: int) -> np.ndarray:
+    """(M, C) number of samples of each class per neuron (codes < 0 ignored)."""
+    ok = codes >= 0
+    flat = np.bincount(bmus[ok] * n_classes + codes[ok], minlength=m * n_classes)
+    return flat.reshape(m, n_classes)
+
+
+class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
+    """A canvas picture of one value per neuron on the SOM's lattice (the base of every view).
+
+    Hexagonal or rectangular cells (docs/internals.md geometry), dashed edges with arrows on
+    toroidal / cylindrical maps, a colour bar with min / max, hover tooltips, the shared selection
+    outlined; click selects, shift/ctrl-click toggles, drag brushes a region, Escape clears,
+    arrow keys move a single selection.
+
+    Parameters
+    ----------
+    som : SOM
+        An initialised or fitted SOM.
+    values : array-like of shape (n_neurons,), optional
+        The value drawn per neuron (only for a plain ``LatticeView``; subclasses compute theirs).
+    selection : Selection, optional
+        The shared selection; a private one is created when omitted.
+    colormap : str
+        One of ``"viridis"``, ``"magma"``, ``"plasma"``, ``"inferno"``, ``"cividis"``.
+    title : str, optional
+        Title in plain words.
+    value_label : str
+        What the colour means (shown next to the colour bar).
+    max_rate_hz : float
+        Live refresh limit when used as a training callback.
+    """
+
+    _view = traitlets.Unicode("lattice").tag(sync=True)
+    selection = traitlets.Instance(Selection, allow_none=True).tag(sync=True, **widget_serialization)
+    rows = traitlets.Int(0).tag(sync=True)
+    cols = traitlets.Int(0).tag(sync=True)
+    shape = traitlets.Unicode("hexa").tag(sync=True)
+    wrap_rows = traitlets.Bool(False).tag(sync=True)
+    wrap_cols = traitlets.Bool(False).tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+    value_label = traitlets.Unicode("").tag(sync=True)
+    values = traitlets.Bytes(b"").tag(sync=True)
+    vmin = traitlets.Float(0.0).tag(sync=True)
+    vmax = traitlets.Float(1.0).tag(sync=True)
+    colormap = traitlets.Unicode("viridis").tag(sync=True)
+    style = traitlets.Unicode("color").tag(sync=True)
+    sizes = traitlets.Bytes(b"").tag(sync=True)
+    categories = traitlets.Bytes(b"").tag(sync=True)
+    category_names = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
+    category_title = traitlets.Unicode("").tag(sync=True)
+    legend = traitlets.Unicode("colorbar").tag(sync=True)
+    tooltip_fields = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
+    tooltip_values = traitlets.Bytes(b"").tag(sync=True)
+    frame = traitlets.Int(0).tag(sync=True)
+
+    _bundle = "lattice"
+    _default_title = "Value per neuron"
+
+    def __init__(
+        self,
+        som: Any,
+        values: Any = None,
+        *,
+        selection: Selection | None = None,
+        colormap: str = "viridis",
+        title: str | None = None,
+        value_label: str = "value",
+        max_rate_hz: float = 15.0,
+        X: Any = None,
+    ) -> None:
+        if selection is not None and not isinstance(selection, Selection):
+            raise TypeError(f"selection must be a somwidget Selection or None; got {type(selection).__name__}")
+        colormap = check_choice("colormap", colormap, COLORMAPS)
+        if not _is_initialised(som):
+            if X is None:
+                raise ValueError(
+                    "som is not initialised: fit it first, call som.initialize(X), or pass X to the view"
+                )
+            som.initialize(X)
+        self._som = som
+        self._custom_values = None if values is None else np.asarray(values, dtype=np.float64)
+        self._title_arg = title
+        self._value_label_arg = value_label
+        self.max_rate_hz = max_rate_hz
+        super().__init__(selection=selection if selection is not None else Selection(), colormap=colormap)
+        self.refresh()
+
+    @property
+    def _esm(self) -> str:  # type: ignore[override]
+        return bundle_path(self._bundle).read_text(encoding="utf-8")
+
+    @traitlets.validate("colormap")
+    def _validate_colormap(self, proposal: traitlets.Bunch) -> str:
+        return check_choice("colormap", proposal["value"], COLORMAPS)
+
+    # ---- computing -----------------------------------------------------------------------------
+    @property
+    def som(self) -> Any:
+        """The SOM this view draws."""
+        return self._som
+
+    @property
+    def n_neurons(self) -> int:
+        return self.rows * self.cols
+
+    def _lattice_state(self) -> dict[str, Any]:
+        lat = self._som.lattice_
+        return {
+            "rows": int(lat.rows),
+            "cols": int(lat.cols),
+            "shape": "rect" if str(lat.shape) == "rect" else "hexa",
+            "wrap_rows": bool(lat.wrap_rows),
+            "wrap_cols": bool(lat.wrap_cols),
+        }
+
+    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+        """Trait values of one refresh (subclasses override)."""
+        m = int(self._som.lattice_.rows * self._som.lattice_.cols)
+        v = self._custom_values if self._custom_values is not None else np.full(m, np.nan)
+        if v.shape != (m,):
+            raise ValueError(f"values must have one entry per neuron ({m}); got shape {v.shape}")
+        return self._plain(v, self._title_arg or self._default_title, self._value_label_arg)
+
+    def _plain(self, v: np.ndarray, title: str, label: str, fmt: str = "float") -> dict[str, Any]:
+        vmin, vmax = _range(v)
+        return {
+            "values": v, "vmin": vmin, "vmax": vmax, "title": title, "value_label": label,
+            "style": "color", "sizes": None, "categories": None, "category_names": [],
+            "category_title": "", "legend": "colorbar",
+            "tooltip": [({"name": label, "format": fmt}, v)],
+        }
+
+    def refresh(self, som: Any = None, bmus: Any = None) -> None:
+        """Recompute from the SOM (or a new one) and send ONE message with a new ``frame``.
+
+        Parameters
+        ----------
+        som : SOM, optional
+            Draw this SOM from now on (e.g. after retraining a copy); the selection is kept.
+        bmus : array-like of int, optional
+            Precomputed BMUs of this view's data (skips ``som.predict``).
+        """
+        if som is not None:
+            self._som = som
+        lat = self._lattice_state()
+        st = self._compute(None if bmus is None else np.asarray(bmus, dtype=np.int64))
+        self._state = {**lat, **st}
+        tip = st["tooltip"]
+        m = lat["rows"] * lat["cols"]
+        tip_values = (np.concatenate([np.asarray(a, dtype=np.float32).reshape(m) for _, a in tip])
+                      if tip else np.zeros(0, np.float32))
+        if self.selection is not None:
+            self.selection.n_neurons = m
+        with self.hold_sync():
+            for k, v in lat.items():
+                setattr(self, k, v)
+            self.title = st["title"]
+            self.value_label = st["value_label"]
+            self.values = _f32(st["values"])
+            self.vmin, self.vmax = st["vmin"], st["vmax"]
+            self.style = st["style"]
+            self.sizes = b"" if st["sizes"] is None else _f32(st["sizes"])
+            self.categories = b"" if st["categories"] is None else _f32(st["categories"])
+            self.category_names = [str(c) for c in st["category_names"]]
+            self.category_title = st["category_title"]
+            self.legend = st["legend"]
+            self.tooltip_fields = [f for f, _ in tip]
+            self.tooltip_values = _f32(tip_values)
+            self.frame = self.frame + 1
+
+    # ---- static picture ------------------------------------------------------------------------
+    def _subtitle(self) -> str:
+        kind = "hexagonal" if self.shape == "hexa" else "rectangular"
+        wrap = _wrap_words(self.wrap_rows, self.wrap_cols)
+        return f"{self.rows} × {self.cols} {kind} map" + (f" · {wrap}" if wrap else "")
+
+    def _planes(self) -> list[Plane]:
+        st = self._state
+        names = st["category_names"]
+        palette = label_colors(max(len(names), 1))
+        if st["categories"] is not None:
+            fills = category_fills(st["categories"], palette)
+        else:
+            fills = fills_for(st["values"], st["vmin"], st["vmax"], self.colormap)
+        legend = st["legend"]
+        colorbar = ((self.colormap, st["vmin"], st["vmax"], st["value_label"])
+                    if legend in ("colorbar", "both") else None)
+        cats = ([(str(n), palette[i]) for i, n in enumerate(names)] + [("no samples", "#d9d9d9")]
+                if legend in ("categories", "both") else None)
+        return [Plane(fills=fills, sizes=st["sizes"], colorbar=colorbar, categories=cats,
+                      selected=list(self.selection.neurons) if self.selection is not None else [])]
+
+    def to_svg(self) -> str:
+        """The same picture as a standalone SVG string (no browser needed)."""
+        return render_svg(
+            self._planes(), rows=self.rows, cols=self.cols, shape=self.shape,
+            wrap_rows=self.wrap_rows, wrap_cols=self.wrap_cols,
+            title=self.title, subtitle=self._subtitle(),
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, meta = bundle
+        data = {**data, "image/svg+xml": self.to_svg()}
+        return data, meta
+
+
+class HitMap(LatticeView):
+    """How many samples each neuron wins (hits), as colour or as marker size.
+
+    Parameters
+    ----------
+    som : SOM
+        The map; initialised from ``X`` when it has not been yet.
+    X : array-like or DataFrame of shape (N, D)
+        The samples to map (the selection is bound to them).
+    labels : array-like of shape (N,), optional
+        One label per sample (for the overlay, tooltips and ``selection.samples``).
+    selection : Selection, optional
+        The shared selection.
+    mode : {"color", "size"}
+        Hits as colour, or as a marker whose area follows the count (somnium style).
+    label_overlay : {None, "majority", "proportion"}
+        Colour neurons by their majority label, or by the share of samples labelled ``label``.
+    label : object, optional
+        The label for ``label_overlay="proportion"``.
+    colormap : str
+        Perceptually uniform colour map name.
+    """
+
+    _default_title = "Hit map: how many samples each neuron wins"
+
+    def __init__(
+        self,
+        som: Any,
+        X: Any,
+        labels: Any = None,
+        *,
+        selection: Selection | None = None,
+        mode: str = "color",
+        label_overlay: str | None = None,
+        label: Any = None,
+        colormap: str = "viridis",
+        title: str | None = None,
+        max_rate_hz: float = 15.0,
+    ) -> None:
+        if X is None:
+            raise ValueError("X is required: the samples whose hits are counted")
+        self._mode = check_choice("mode", mode, HITMAP_MODES)
+        self._overlay = None if label_overlay is None else check_choice("label_overlay", label_overlay, LABEL_OVERLAYS)
+        self._X = X
+        self._n = len(X)
+        self._codes: np.ndarray | None = None
+        self._classes: list[Any] = []
+        if labels is not None:
+            self._codes, self._classes = _encode_labels(labels, self._n)
+        self._labels = None if labels is None else np.asarray(
+            labels.to_numpy() if isinstance(labels, pd.Series) else labels)
+        if self._overlay is not None and labels is None:
+            raise ValueError(f"label_overlay={self._overlay!r} needs labels (one per sample of X)")
+        self._label_index = -1
+        if self._overlay == "proportion":
+            if label is None:
+                raise ValueError(f"label_overlay='proportion' needs label=, one of {self._classes}")
+            if label not in self._classes:
+                raise ValueError(f"label must be one of {self._classes}; got {label!r}")
+            self._label_index = self._classes.index(label)
+        self._label = label
+        super().__init__(som, selection=selection, colormap=colormap, title=title,
+                         max_rate_hz=max_rate_hz, X=X)
+
+    def _bmus(self, bmus: np.ndarray | None) -> np.ndarray:
+        if bmus is None:
+            bmus = np.asarray(self._som.predict(self._X), dtype=np.int64)
+        if bmus.shape != (self._n,):
+            raise ValueError(f"bmus must have one entry per sample ({self._n}); got shape {bmus.shape}")
+        return bmus
+
+    def _bind(self, bmus: np.ndarray) -> None:
+        if self.selection is not None:
+            self.selection.bind(bmus, data=self._X, labels=self._labels)
+
+    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+        m = int(self._som.lattice_.rows * self._som.lattice_.cols)
+        b = self._bmus(bmus)
+        self._bind(b)
+        hits = np.bincount(b, minlength=m).astype(np.float64)
+        hmax = float(hits.max()) if hits.size else 0.0
+        st = self._plain(hits, self._title_arg or self._default_title, "samples per neuron (hits)", "int")
+        st["vmin"], st["vmax"] = 0.0, max(hmax, 1.0)
+        if self._mode == "size":
+            st["style"] = "size"
+            st["sizes"] = hits / hmax if hmax > 0 else np.zeros(m)
+            st["value_label"] = f"marker area and colour = hits (max {int(hmax)})"
+        if self._codes is not None:
+            counts = _label_counts(b, self._codes, len(self._classes), m)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                majority = np.where(hits > 0, counts.argmax(axis=1), -1).astype(np.float64)
+                share = np.where(hits > 0, counts.max(axis=1) / hits, np.nan)
+            st["category_names"] = [str(c) for c in self._classes]
+            st["tooltip"] += [({"name": "majority label", "format": "category"}, majority),
+                              ({"name": "majority share", "format": "percent"}, share)]
+            if self._overlay == "majority":
+                st["categories"] = majority
+                st["legend"] = "categories"
+                st["category_title"] = "majority label"
+                if self._mode == "size":
+                    st["category_title"] = "majority label (marker area = hits)"
+            elif self._overlay == "proportion":
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    prop = np.where(hits > 0, counts[:, self._label_index] / hits, np.nan)
+                st["values"], st["vmin"], st["vmax"] = prop, 0.0, 1.0
+                st["value_label"] = f"share of samples labelled {self._label!r}"
+                st["tooltip"].append(({"name": f"share of {self._label}", "format": "percent"}, prop))
+        return st
+
+
+class UMatrix(LatticeView):
+    """U-matrix (node form): each neuron's mean distance to its lattice neighbours.
+
+    High values (bright ridges) mark cluster borders, low values (dark valleys) cluster cores.
+    """
+
+    _default_title = "U-matrix: mean distance to neighbouring neurons (bright = cluster border)"
+
+    def __init__(self, som: Any, *, selection: Selection | None = None, colormap: str = "viridis",
+                 title: str | None = None, max_rate_hz: float = 15.0, X: Any = None) -> None:
+        super().__init__(som, selection=selection, colormap=colormap, title=title,
+                         max_rate_hz=max_rate_hz, X=X)
+
+    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+        u = np.asarray(self._som.umatrix(), dtype=np.float64).ravel()
+        return self._plain(u, self._title_arg or self._default_title,
+                           "mean distance to neighbouring neurons")
+
+
+class QualityMap(LatticeView):
+    """Quality map: mean distance between each neuron and the samples it wins (grey: no hits)."""
+
+    _default_title = "Quality map: mean distance of each neuron's samples to it (lower is better)"
+
+    def __init__(self, som: Any, X: Any, *, selection: Selection | None = None,
+                 colormap: str = "viridis", title: str | None = None, max_rate_hz: float = 15.0) -> None:
+        if X is None:
+            raise ValueError("X is required: the samples whose quantization error is mapped")
+        self._X = X
+        super().__init__(som, selection=selection, colormap=colormap, title=title,
+                         max_rate_hz=max_rate_hz, X=X)
+
+    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+        q = np.asarray(self._som.quality_map(self._X), dtype=np.float64).ravel()
+        return self._plain(q, self._title_arg or self._default_title,
+                           "mean distance of the neuron's samples to it (quantization error)")
+
+
+class LabelMap(HitMap):
+    """Label map: each neuron coloured by the majority label of its samples.
+
+    With ``label=`` it shows the share of samples carrying that label instead (somnium's per-class
+    proportion map). Tooltips list the count of every class.
+    """
+
+    _default_title = "Label map: the most common label among each neuron's samples"
+
+    def __init__(self, som: Any, X: Any, labels: Any, *, label: Any = None,
+                 selection: Selection | None = None, colormap: str = "viridis",
+                 title: str | None = None, max_rate_hz: float = 15.0) -> None:
+        if labels is None:
+            raise ValueError("labels is required: one label per sample of X")
+        super().__init__(som, X, labels, selection=selection, mode="color",
+                         label_overlay="majority" if label is None else "proportion", label=label,
+                         colormap=colormap, title=title, max_rate_hz=max_rate_hz)
+
+    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+        st = super()._compute(bmus)
+        if self._overlay == "proportion" and self._title_arg is None:
+            st["title"] = f"Label map: share of each neuron's samples labelled {self._label!r}"
+        m = int(self._som.lattice_.rows * self._som.lattice_.cols)
+        counts = _label_counts(self._bmus(bmus), self._codes, len(self._classes), m)
+        if len(self._classes) <= 12:
+            st["tooltip"] += [({"name": f"{c}", "format": "int"}, counts[:, i].astype(np.float64))
+                              for i, c in enumerate(self._classes)]
+        return st
+
+
+class ComponentPlanes(LatticeView):
+    """One small plane per feature, in the data's own units (small multiples).
+
+    Click a plane's title to enlarge it; the shared selection is outlined in every plane.
+
+    Parameters
+    ----------
+    som : SOM
+        The map.
+    selection : Selection, optional
+        The shared selection.
+    features : sequence of str or int, optional
+        Which features to show (names from ``som.feature_names_in_`` or column indices).
+    """
+
+    _view = traitlets.Unicode("planes").tag(sync=True)
+    plane_names = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
+    plane_values = traitlets.Bytes(b"").tag(sync=True)
+    vmins = traitlets.List(traitlets.Float(), default_value=[]).tag(sync=True)
+    vmaxs = traitlets.List(traitlets.Float(), default_value=[]).tag(sync=True)
+    enlarged = traitlets.Int(-1).tag(sync=True, echo_update=False)
+
+    _bundle = "planes"
+    _default_title = "Component planes: each feature's value across the map (data units)"
+
+    def __init__(self, som: Any, *, selection: Selection | None = None,
+                 features: Sequence[str | int] | None = None, colormap: str = "viridis",
+                 title: str | None = None, max_rate_hz: float = 15.0, X: Any = None) -> None:
+        self._features_arg = None if features is None else list(features)
+        super().__init__(som, selection=selection, colormap=colormap, title=title,
+                         max_rate_hz=max_rate_hz, X=X)
+
+    def _feature_indices(self, names: list[str]) -> list[int]:
+        if self._features_arg is None:
+            return list(range(len(names)))
+        out = []
+        for f in self._features_arg:
+            if isinstance(f, (int, np.integer)) and not isinstance(f, bool):
+                if not 0 <= int(f) < len(names):
+                    raise ValueError(f"features: index {f} out of range for {len(names)} features")
+                out.append(int(f))
+            else:
+                out.append(names.index(check_choice("features", f, names)))
+        if not out:
+            raise ValueError("features must name at least one feature")
+        return out
+
+    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+        planes = np.asarray(self._som.component_planes(), dtype=np.float64)
+        names = [str(n) for n in getattr(self._som, "feature_names_in_", None)
+                 or [f"x{i}" for i in range(planes.shape[1])]]
+        idx = self._feature_indices(names)
+        sel = planes[:, idx]
+        st = self._plain(np.full(planes.shape[0], np.nan), self._title_arg or self._default_title, "")
+        st["legend"] = "none"
+        st["planes"] = sel
+        st["plane_names"] = [names[i] for i in idx]
+        st["ranges"] = [_range(sel[:, j]) for j in range(sel.shape[1])]
+        st["tooltip"] = []
+        return st
+
+    def refresh(self, som: Any = None, bmus: Any = None) -> None:
+        """Recompute the planes and send ONE message with a new ``frame``."""
+        if som is not None:
+            self._som = som
+        lat = self._lattice_state()
+        st = self._compute(None)
+        self._state = {**lat, **st}
+        if self.selection is not None:
+            self.selection.n_neurons = lat["rows"] * lat["cols"]
+        with self.hold_sync():
+            for k, v in lat.items():
+                setattr(self, k, v)
+            self.title = st["title"]
+            self.plane_names = st["plane_names"]
+            self.plane_values = _f32(st["planes"].T)  # plane-major: feature j at [j*M:(j+1)*M]
+            self.vmins = [r[0] for r in st["ranges"]]
+            self.vmaxs = [r[1] for r in st["ranges"]]
+            self.frame = self.frame + 1
+
+    def _subtitle(self) -> str:
+        return f"{len(self.plane_names)} features · " + super()._subtitle() + " · colours in each feature's own units"
+
+    def _planes(self) -> list[Plane]:
+        st = self._state
+        sel = list(self.selection.neurons) if self.selection is not None else []
+        return [
+            Plane(fills=fills_for(st["planes"][:, j], lo, hi, self.colormap), title=name,
+                  colorbar=(self.colormap, lo, hi, ""), selected=sel)
+            for j, (name, (lo, hi)) in enumerate(zip(st["plane_names"], st["ranges"], strict=True))
+        ]

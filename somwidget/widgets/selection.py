@@ -1,0 +1,230 @@
+"""The one shared selection of neurons that every linked view holds.
+
+Views link to a :class:`Selection` in the browser (a widget reference resolved by the front end),
+so a click in one view outlines the neuron in all of them at once, even while a training cell
+keeps the kernel busy. Training never writes this model. Python reads the same state: the
+selected ``neurons``, and after :meth:`Selection.bind`, the samples mapped to them.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+import anywidget
+import numpy as np
+import pandas as pd
+import traitlets
+
+__all__ = ["STATIC_DIR", "Selection", "bundle_path"]
+
+STATIC_DIR = pathlib.Path(__file__).resolve().parent.parent / "static"
+
+
+def bundle_path(name: str) -> pathlib.Path:
+    """Path of the built front-end bundle ``somwidget/static/<name>.js``.
+
+    Raises
+    ------
+    FileNotFoundError
+        With instructions when the front end has not been built.
+    """
+    path = STATIC_DIR / f"{name}.js"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"front end not built: run ./dev.sh test (or `npm install && npm run build` in the "
+            f"repository root) to create {path}"
+        )
+    return path
+
+
+def _as_neuron_list(neurons: object, name: str = "neurons") -> list[int]:
+    """Validate neuron indices: a single int or an iterable of non-negative ints."""
+    if isinstance(neurons, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int or a sequence of ints; got {neurons!r}")
+    if isinstance(neurons, (int, np.integer)):
+        arr = np.asarray([neurons])
+    else:
+        try:
+            arr = np.asarray(list(neurons) if not isinstance(neurons, np.ndarray) else neurons)
+        except TypeError:
+            raise TypeError(f"{name} must be an int or a sequence of ints; got {neurons!r}") from None
+    if arr.size == 0:
+        return []
+    if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must contain integers; got dtype {arr.dtype}")
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr) & (arr == np.round(arr))):
+        raise TypeError(f"{name} must contain integers; got non-integral values")
+    arr = arr.astype(np.int64).ravel()
+    if (arr < 0).any():
+        raise ValueError(f"{name} must be non-negative neuron indices; got {int(arr.min())}")
+    return [int(k) for k in np.unique(arr)]
+
+
+class Selection(anywidget.AnyWidget):
+    """The shared set of selected neurons (sorted, unique).
+
+    Display it to get a small bar "3 neurons selected · Clear". Pass the same instance to every
+    view (``HitMap(som, X, selection=sel)``, ``UMatrix(som, selection=sel)``, ...) to link them.
+
+    Parameters
+    ----------
+    neurons : iterable of int, optional
+        Initially selected neurons.
+
+    Notes
+    -----
+    Observers (``selection.observe(fn, "neurons")``) may run on a kernel subshell thread while a
+    training cell is busy: keep them short and thread-safe.
+    """
+
+    neurons = traitlets.List(traitlets.Int(), default_value=[]).tag(sync=True)
+
+    def __init__(self, neurons: Iterable[int] | None = None, **kwargs: Any) -> None:
+        self._lock = threading.RLock()
+        self._bmus: np.ndarray | None = None
+        self._data: pd.DataFrame | None = None
+        self._labels: np.ndarray | None = None
+        self.n_neurons: int | None = None
+        super().__init__(**kwargs)
+        if neurons is not None:
+            self.select(neurons)
+
+    @property
+    def _esm(self) -> str:  # type: ignore[override]
+        return bundle_path("selection").read_text(encoding="utf-8")
+
+    @traitlets.validate("neurons")
+    def _validate_neurons(self, proposal: traitlets.Bunch) -> list[int]:
+        ks = _as_neuron_list(proposal["value"])
+        if self.n_neurons is not None and ks and ks[-1] >= self.n_neurons:
+            raise ValueError(
+                f"neurons must be < {self.n_neurons} (the map's number of neurons); got {ks[-1]}"
+            )
+        return ks
+
+    # ---- selecting ---------------------------------------------------------------------------
+    def select(self, neurons: int | Iterable[int]) -> None:
+        """Replace the selection with ``neurons``."""
+        self.neurons = _as_neuron_list(neurons)
+
+    def add(self, neurons: int | Iterable[int]) -> None:
+        """Add ``neurons`` to the selection."""
+        self.neurons = sorted(set(self.neurons) | set(_as_neuron_list(neurons)))
+
+    def clear(self) -> None:
+        """Select nothing."""
+        self.neurons = []
+
+    # ---- samples -----------------------------------------------------------------------------
+    def bind(self, bmus: Iterable[int], data: Any = None, labels: Iterable[Any] | None = None) -> None:
+        """Attach the samples (Python side only, not synced).
+
+        Parameters
+        ----------
+        bmus : array-like of int, shape (N,)
+            Best-matching unit of every sample (``som.predict(X)``).
+        data : array-like or DataFrame, shape (N, D), optional
+            The sample table returned by :attr:`samples`.
+        labels : array-like, shape (N,), optional
+            One label per sample; adds a ``label`` column to :attr:`samples` and enables
+            ``select_samples("label")``.
+        """
+        b = np.asarray(bmus)
+        if b.ndim != 1 or (b.size and b.dtype.kind not in "iu"):
+            raise ValueError(f"bmus must be a 1-D array of neuron indices; got shape {b.shape}, dtype {b.dtype}")
+        n = b.shape[0]
+        frame: pd.DataFrame | None = None
+        if data is not None:
+            frame = data.reset_index(drop=True).copy() if isinstance(data, pd.DataFrame) else None
+            if frame is None:
+                arr = np.asarray(data)
+                if arr.ndim == 1:
+                    arr = arr.reshape(-1, 1)
+                if arr.ndim != 2:
+                    raise ValueError(f"data must be 2-D (samples x features); got shape {arr.shape}")
+                frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+            if len(frame) != n:
+                raise ValueError(f"data has {len(frame)} rows but bmus has {n} entries")
+        lab: np.ndarray | None = None
+        if labels is not None:
+            lab = np.asarray(labels.to_numpy() if isinstance(labels, pd.Series) else labels)
+            if lab.ndim != 1 or lab.shape[0] != n:
+                raise ValueError(f"labels must be 1-D with {n} entries (one per sample); got shape {lab.shape}")
+        with self._lock:
+            self._bmus = b.astype(np.int64, copy=True)
+            self._data = frame
+            self._labels = lab
+
+    @property
+    def bmus(self) -> np.ndarray | None:
+        """The bound BMUs (or None before :meth:`bind`)."""
+        return self._bmus
+
+    @property
+    def labels(self) -> np.ndarray | None:
+        """The bound labels (or None)."""
+        return self._labels
+
+    def _require_bound(self) -> np.ndarray:
+        if self._bmus is None:
+            raise ValueError(
+                "no samples bound to this selection: call selection.bind(som.predict(X), data=X) "
+                "or pass X to a view that shares it"
+            )
+        return self._bmus
+
+    @property
+    def sample_mask(self) -> np.ndarray:
+        """Boolean mask over the bound samples: True where the sample's BMU is selected."""
+        with self._lock:
+            bmus = self._require_bound()
+            return np.isin(bmus, np.asarray(self.neurons, dtype=np.int64))
+
+    @property
+    def samples(self) -> pd.DataFrame:
+        """The bound sample rows whose BMU is selected (with ``bmu`` and ``label`` columns)."""
+        with self._lock:
+            bmus = self._require_bound()
+            mask = np.isin(bmus, np.asarray(self.neurons, dtype=np.int64))
+            frame = self._data if self._data is not None else pd.DataFrame(index=range(len(bmus)))
+            out = frame.loc[mask].copy()
+            out["bmu"] = bmus[mask]
+            if self._labels is not None:
+                out["label"] = self._labels[mask]
+            return out
+
+    def select_samples(self, which: Any) -> None:
+        """Select the BMUs of some samples.
+
+        Parameters
+        ----------
+        which : bool array of shape (N,), a label, or a list of labels
+            A boolean mask over the bound samples, or label value(s) matched against the bound
+            labels.
+        """
+        with self._lock:
+            bmus = self._require_bound()
+            arr = np.asarray(which) if not isinstance(which, (str, bytes)) else np.asarray([which])
+            if arr.dtype.kind == "b":
+                if arr.shape != bmus.shape:
+                    raise ValueError(
+                        f"a boolean mask must have one entry per sample ({bmus.shape[0]}); got shape {arr.shape}"
+                    )
+                mask = arr
+            else:
+                if self._labels is None:
+                    raise ValueError(
+                        "select_samples with labels needs labels: call bind(bmus, data, labels=...)"
+                    )
+                wanted = arr.ravel() if arr.ndim else arr.reshape(1)
+                known = set(np.unique(self._labels).tolist())
+                missing = [w for w in wanted.tolist() if w not in known]
+                if missing:
+                    raise ValueError(
+                        f"which: unknown label(s) {missing}; known labels are {sorted(known, key=str)}"
+                    )
+                mask = np.isin(self._labels, wanted)
+            self.neurons = [int(k) for k in np.unique(bmus[mask])]
