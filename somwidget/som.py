@@ -947,26 +947,28 @@ class SOM:
 
         return float(analysis.vacancy_rate(self._bmus2(X)[0][:, 0], self.n_neurons_))
 
-    def distortion(self, X: object = None, radius: float | None = None) -> float:
-        """SOM energy ``(1/N) sum_i sum_c h(d_grid(c, bmu_i); r) ||x_i - w_c||^2``.
+    def distortion(
+        self, X: object = None, radius: float | None = None, squared: bool = False
+    ) -> float:
+        """MiniSom's distortion ``sum_i sum_c h(d_grid(c, bmu_i); r) ||x_i - w_c||`` (a sum).
 
-        Squared Euclidean distances in training space; the kernel is ``neighborhood`` with
-        ``radius`` (default: the radius of the most recent training epoch, else 1).
+        Training space, data metric; ``squared=True`` gives the SOM energy function. The kernel
+        is ``neighborhood`` with ``radius`` (default: the radius of the latest training epoch,
+        else 1). See :func:`somwidget.analysis.distortion`.
         """
+        from . import analysis
+
         Xt, _ = self._data(X)
         if radius is None:
             radius = getattr(self, "_last_radius", 1.0)
         radius = check_positive("radius", radius)
         bmus = self._bmus2(X)[0][:, 0]
-        S, counts = _training.unit_sums(Xt, bmus, self.n_neurons_)
-        Q = np.bincount(bmus, weights=np.einsum("ij,ij->i", Xt, Xt), minlength=self.n_neurons_)
-        name = check_choice("neighborhood", self.neighborhood, NEIGHBORHOODS, NEIGHBORHOOD_ALIASES)
-        H = neighborhood_weights(name, self.lattice_.grid_distances_squared(), radius, squared=True)
-        W = self.codebook_
-        wn = np.einsum("ij,ij->i", W, W)
-        # sum_c sum_j h_cj (Q_j - 2 S_j . w_c + n_j ||w_c||^2)
-        total = (H @ Q).sum() - 2.0 * np.einsum("cj,jd,cd->", H, S, W) + (H @ counts) @ wn
-        return float(total / Xt.shape[0])
+        return float(
+            analysis.distortion(
+                Xt, self.codebook_, bmus, self.lattice_, self.neighborhood, radius,
+                metric=self._metric(), squared=bool(squared), chunk_size=self.chunk_size,
+            )
+        )
 
     def hit_counts(self, X: object = None) -> np.ndarray:
         """Number of samples won by each unit, shape (M,)."""
@@ -992,26 +994,25 @@ class SOM:
         idx, dist = self._bmus2(X)
         return analysis.quality_map(idx[:, 0], dist[:, 0], self.n_neurons_)
 
-    def _check_labels(self, labels: object, n: int) -> np.ndarray:
+    @staticmethod
+    def _check_labels(labels: object) -> object:
         if labels is None:
             raise ValueError("labels is required; got None")
-        lab = np.asarray(labels.to_numpy() if hasattr(labels, "to_numpy") else labels)
-        if lab.ndim != 1 or lab.shape[0] != n:
-            raise ValueError(f"labels must be 1-D with one label per sample ({n}); got shape {lab.shape}")
-        return lab
+        return labels
 
     def label_counts(self, labels: object, X: object = None):
         """Per-unit counts of each label (DataFrame, M rows x classes)."""
         from . import analysis
 
         bmus = self._bmus2(X)[0][:, 0]
-        return analysis.label_counts(bmus, self._check_labels(labels, bmus.shape[0]), self.n_neurons_)
+        return analysis.label_counts(bmus, self._check_labels(labels), self.n_neurons_)
 
     def label_proportions(self, labels: object, X: object = None):
-        """Per-unit label proportions (rows sum to 1; NaN rows for units without hits)."""
-        counts = self.label_counts(labels, X)
-        totals = counts.sum(axis=1)
-        return counts.div(totals.where(totals > 0), axis=0)
+        """Per-unit label proportions (rows sum to 1; 0 for units without labelled hits)."""
+        from . import analysis
+
+        bmus = self._bmus2(X)[0][:, 0]
+        return analysis.label_proportions(bmus, self._check_labels(labels), self.n_neurons_)
 
     def codebook_in_data_units(self) -> np.ndarray:
         """The codebook mapped back through ``normalizer_.inverse_transform``, shape (M, D).
@@ -1034,15 +1035,14 @@ class SOM:
         return self.codebook_in_data_units()
 
     def classification_table(self, X: object = None, labels: object = None, extra: object = None):
-        """One row per sample: BMU, its row/col, BMU distance, second BMU, label and ``extra``
-        columns (GEMA ``Classification.classification_map``)."""
+        """One row per sample: label (if given), BMU, its row/col, BMU distance, then the
+        ``extra`` columns (GEMA ``Classification.classification_map``)."""
         from . import analysis
 
         idx, dist = self._bmus2(X)
-        lab = None if labels is None else self._check_labels(labels, idx.shape[0])
+        index = X.index if hasattr(X, "index") and hasattr(X, "columns") else None
         return analysis.classification_table(
-            idx[:, 0], dist[:, 0], self.lattice_, labels=lab, extra=extra,
-            bmu2=idx[:, 1] if idx.shape[1] > 1 else None,
+            idx[:, 0], dist[:, 0], self.lattice_, labels=labels, extra=extra, index=index
         )
 
     # ------------------------------------------------------------------ persistence

@@ -29,7 +29,8 @@ For each presented sample ``x`` with BMU ``b``: ``w_i <- w_i + a(t) h(d_grid(i, 
 radius and learning rate decaying per sample over all epochs. The loop keeps the squared norms
 of the (centred) prototypes up to date in O(M) per sample from the dot products it already has,
 so the BMU search is one matrix-vector product; compact kernels only touch the units inside the
-radius; no array is allocated per sample for the full-map update. With the Mexican hat the
+radius; a full-map update is one in-place row scaling plus one BLAS rank-1 update (``dger``) on
+the column-major codebook, with no (M, D) temporary. With the Mexican hat the
 touched prototypes are clipped to the data's bounding box as in batch mode.
 """
 
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg.blas import dger
 from scipy.spatial.distance import cdist
 
 from .bmu import euclidean_argmin, find_bmus
@@ -205,11 +207,10 @@ class OnlineContext:
     metric: str
     bounds: tuple[np.ndarray, np.ndarray] | None = None
     wn: np.ndarray = field(init=False)
-    buf: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        self.W = np.ascontiguousarray(self.W, dtype=np.float64)
-        self.buf = np.empty_like(self.W)
+        # column-major, so that the rank-1 update is one BLAS dger on contiguous memory
+        self.W = np.asfortranarray(self.W, dtype=np.float64)
         if self.bounds is not None:
             self.bounds = (self.bounds[0] - self.center, self.bounds[1] - self.center)
         self.refresh()
@@ -232,7 +233,7 @@ class OnlineContext:
         self.wn = np.einsum("ij,ij->i", self.W, self.W)
 
     def codebook(self) -> np.ndarray:
-        return self.W + self.center
+        return np.ascontiguousarray(self.W + self.center)
 
     def bmu(self, xc: np.ndarray) -> tuple[int, np.ndarray | None]:
         """BMU of one centred sample; also returns ``W @ xc`` on the Euclidean path."""
@@ -258,7 +259,7 @@ def online_run(
 
     ``Xc`` is the data already shifted by ``ctx.center``. Updates ``ctx.W`` in place.
     """
-    W, buf, d2all = ctx.W, ctx.buf, ctx.d2
+    W, d2all = ctx.W, ctx.d2
     name, metric = ctx.neighborhood, ctx.metric
     compact = name in _COMPACT
     signed = name == "mexican_hat"
@@ -294,16 +295,16 @@ def online_run(
             continue
         h = kernel_row(name, row, r)
         h *= lr
-        np.subtract(x, W, out=buf)
-        buf *= h[:, None]
-        W += buf
+        g = 1.0 - h
+        # w_i <- (1 - h_i) w_i + h_i x : one row scaling and one BLAS rank-1 update, in place
+        np.multiply(W, g[:, None], out=W)
+        dger(1.0, h, x, a=W, overwrite_a=1)
         if signed:
             if lo_hi is not None:
                 np.clip(W, lo_hi[0], lo_hi[1], out=W)
             if euclid:
                 np.einsum("ij,ij->i", W, W, out=ctx.wn)
         elif euclid:
-            g = 1.0 - h
             wn = ctx.wn
             wn *= g * g
             wx *= 2.0 * h * g
