@@ -26,8 +26,8 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from ..validation import check_array, check_int
-from .live import LiveUpdateMixin
+from ..validation import check_array, check_int, check_positive
+from .live import Throttle
 from .selection import Selection
 
 __all__ = ["NeuronInspector"]
@@ -71,7 +71,7 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
 
-class NeuronInspector(LiveUpdateMixin, widgets.VBox):
+class NeuronInspector(widgets.VBox):
     """Details of the selected neuron(s): summary, codebook chart and the samples mapped there.
 
     Parameters
@@ -97,6 +97,8 @@ class NeuronInspector(LiveUpdateMixin, widgets.VBox):
     ----------
     selection : Selection
         The followed selection.
+    throttle : Throttle
+        Rate limit used when the inspector itself is a training callback.
     neurons : list of int
         The neurons currently shown.
     """
@@ -149,16 +151,11 @@ class NeuronInspector(LiveUpdateMixin, widgets.VBox):
             layout=widgets.Layout(min_width="360px", flex="1 1 auto"),
         )
         self.add_class("somwidget-inspector")
-        self._init_live(max_rate_hz)
+        self.throttle = Throttle(check_positive("max_rate_hz", max_rate_hz))
         self.selection.observe(self._on_selection, names="neurons")
         self.refresh()
 
     # ------------------------------------------------------------------ construction
-    def _init_live(self, max_rate_hz: float) -> None:
-        init = getattr(LiveUpdateMixin, "_init_live", None)
-        if init is not None:
-            init(self, max_rate_hz=max_rate_hz)
-
     def _build_chart(self) -> None:
         d = len(self.feature_names)
         xs = np.asarray(self.feature_names, dtype=object)
@@ -177,7 +174,7 @@ class NeuronInspector(LiveUpdateMixin, widgets.VBox):
             marker_size=24, stroke_width=2, visible=False, display_legend=True, labels=[""],
         )
         ax_x = bq.Axis(scale=self._sx, tick_rotate=-35, tick_style={"font-size": "10px"})
-        ax_y = bq.Axis(scale=self._sy, orientation="vertical", label="z-score (sd from mean)",
+        ax_y = bq.Axis(scale=self._sy, side="left", label="z-score (sd from mean)",
                        grid_lines="dashed")
         self._figure = bq.Figure(
             marks=[self._band, self._zero, self._lines], axes=[ax_x, ax_y],
@@ -189,6 +186,15 @@ class NeuronInspector(LiveUpdateMixin, widgets.VBox):
         )
 
     # ------------------------------------------------------------------ updates
+    def __call__(self, state: Any) -> None:
+        """Training callback: refresh when the throttle allows, and always on the final state.
+
+        Returns None, so it never stops training.
+        """
+        if getattr(state, "final", False) or self.throttle.ready():
+            self.refresh(state.som)
+        return None
+
     def refresh(self, som: Any = None, bmus: np.ndarray | None = None, **_: Any) -> None:
         """Recompute from the model (after training) and redraw.
 

@@ -1,0 +1,341 @@
+"""Explorer: the linked dashboard of one SOM (hit map, U-matrix, component planes, inspector).
+
+Every view of an Explorer shares ONE :class:`~somwidget.widgets.selection.Selection`; linking
+happens in the browser, so picking a neuron in one view marks it in all of them even while a
+training cell keeps the kernel busy. The views are ordinary widgets (``ex.hit_map``,
+``ex.umatrix``, ``ex.planes``, ``ex.inspector``) that can also be displayed anywhere else and stay
+linked.
+
+Passed as a training callback (``som.fit(X, callbacks=[ex])``), the Explorer redraws live: one
+throttle for the whole dashboard, the BMUs of ``X`` computed once per refresh and shared by every
+view, and the final state always drawn.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+
+from ..validation import check_array, check_choice, check_positive
+from .inspector import NeuronInspector, _as_frame, _as_labels
+from .lattice_view import ComponentPlanes, HitMap, LabelMap, QualityMap, UMatrix
+from .live import Throttle
+from .selection import Selection
+
+__all__ = ["DEFAULT_VIEWS", "VIEWS", "Explorer"]
+
+#: Every view an Explorer can show, in layout order.
+VIEWS: tuple[str, ...] = ("hits", "umatrix", "quality", "labels", "planes", "inspector")
+#: The views shown by default.
+DEFAULT_VIEWS: tuple[str, ...] = ("hits", "umatrix", "planes", "inspector")
+
+_SVG_ROOT = re.compile(r"<svg\b[^>]*>", re.S)
+
+
+def _svg_size(svg: str) -> tuple[float, float]:
+    root = _SVG_ROOT.search(svg)
+    if root is None:
+        raise ValueError("not an SVG document")
+    tag = root.group(0)
+    size = []
+    for attr in ("width", "height"):
+        m = re.search(rf'\b{attr}="([\d.]+)', tag)
+        size.append(float(m.group(1)) if m else float("nan"))
+    if not all(np.isfinite(size)):
+        vb = re.search(r'viewBox="[-\d.]+[ ,]+[-\d.]+[ ,]+([\d.]+)[ ,]+([\d.]+)"', tag)
+        if vb is None:
+            raise ValueError("SVG root has neither width/height nor viewBox")
+        size = [float(vb.group(1)), float(vb.group(2))]
+    return size[0], size[1]
+
+
+def _embed_svg(svg: str, prefix: str, x: float, y: float) -> str:
+    """Place a standalone SVG at (x, y) inside another one, making its ids unique."""
+    svg = re.sub(r"<\?xml[^>]*\?>", "", svg).strip()
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    for ident in ids:
+        esc = re.escape(ident)
+        svg = re.sub(rf'\bid="{esc}"', f'id="{prefix}{ident}"', svg)
+        svg = re.sub(rf"url\(#{esc}\)", f"url(#{prefix}{ident})", svg)
+        svg = re.sub(rf'href="#{esc}"', f'href="#{prefix}{ident}"', svg)
+    return f'<g transform="translate({x:.1f},{y:.1f})">{svg}</g>'
+
+
+class Explorer(widgets.VBox):
+    """A linked dashboard of one SOM, usable as a live training callback.
+
+    Parameters
+    ----------
+    som : SOM
+        The estimator. If it is not initialised yet it is initialised from ``X`` (the untrained
+        map is shown).
+    X : array-like or pandas.DataFrame, shape (N, D)
+        Data in data units (the columns the SOM is trained on).
+    labels : array-like of shape (N,), optional
+        A class label per sample: overlaid on the hit map (majority class), listed by the
+        inspector, and usable with :meth:`select_samples`.
+    extra : pandas.DataFrame or array-like with N rows, optional
+        Additional per-sample columns shown by the inspector and returned by
+        :meth:`selected_samples`.
+    selection : Selection, optional
+        A selection to share with other views; a new one is created when omitted.
+    colormap : str, default "viridis"
+        Colour map of the lattice views ("viridis", "magma", "plasma", "inferno", "cividis").
+    max_rate_hz : float, default 15
+        At most this many live refreshes per second during training.
+    views : sequence of str, default ("hits", "umatrix", "planes", "inspector")
+        Which views to build, any of "hits", "umatrix", "quality", "labels", "planes",
+        "inspector" ("labels" needs ``labels``).
+
+    Attributes
+    ----------
+    selection : Selection
+        The one selection shared by every view.
+    hit_map, umatrix, quality_map, label_map, planes, inspector : widget or None
+        The views (None when not requested in ``views``).
+    throttle : Throttle
+        The dashboard's single live-update throttle (replace it, e.g. with
+        ``Throttle(15, clock=...)``, to change the rate or inject a clock).
+    n_refreshes : int
+        How many times the dashboard has been refreshed (including the first draw).
+    """
+
+    def __init__(
+        self,
+        som: Any,
+        X: Any,
+        labels: Any = None,
+        extra: Any = None,
+        selection: Selection | None = None,
+        colormap: str = "viridis",
+        max_rate_hz: float = 15.0,
+        views: Sequence[str] = DEFAULT_VIEWS,
+    ) -> None:
+        data, names = check_array("X", X)
+        n = data.shape[0]
+        if isinstance(views, str):
+            views = (views,)
+        chosen = {check_choice("views", v, VIEWS) for v in views}
+        if not chosen:
+            raise ValueError(f"views must name at least one of {', '.join(map(repr, VIEWS))}")
+        if "labels" in chosen and labels is None:
+            raise ValueError("views includes 'labels', which needs labels=...; got labels=None")
+        self.views: tuple[str, ...] = tuple(v for v in VIEWS if v in chosen)
+        from .colormaps import COLORMAPS
+
+        self.colormap = check_choice("colormap", colormap, COLORMAPS)
+        max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
+        if selection is not None and not isinstance(selection, Selection):
+            raise TypeError(f"selection must be a somwidget Selection; got {type(selection).__name__}")
+        label_arr = _as_labels(labels, n)
+        extra_frame = _as_frame(extra, n, "extra")
+        if not hasattr(som, "codebook_"):
+            som.initialize(X)
+        if data.shape[1] != som.n_features_in_:
+            raise ValueError(f"X has {data.shape[1]} features, but the SOM has {som.n_features_in_}")
+
+        self.som = som
+        self._X = data
+        self._X_user = X
+        self._labels = label_arr
+        self.throttle = Throttle(max_rate_hz)
+        self.n_refreshes = 0
+        self._lock = threading.RLock()
+        self.selection = selection if selection is not None else Selection()
+        feature_names = list(names or som.feature_names_in_)
+        table = pd.DataFrame(data, columns=feature_names,
+                             index=X.index if isinstance(X, pd.DataFrame) else None)
+        if extra_frame is not None:
+            extra_frame.index = table.index
+            table = pd.concat([extra_frame, table], axis=1)
+        self._table = table
+        sel = self.selection
+        self.hit_map = self.umatrix = self.quality_map = self.label_map = None
+        self.planes = self.inspector = None
+        cmap = self.colormap
+        if "hits" in self.views:
+            self.hit_map = HitMap(som, data, labels=label_arr, selection=sel, colormap=cmap,
+                                  label_overlay="majority" if label_arr is not None else None)
+        if "umatrix" in self.views:
+            self.umatrix = UMatrix(som, selection=sel, colormap=cmap)
+        if "quality" in self.views:
+            self.quality_map = QualityMap(som, data, selection=sel, colormap=cmap)
+        if "labels" in self.views:
+            self.label_map = LabelMap(som, data, label_arr, selection=sel, colormap=cmap)
+        if "planes" in self.views:
+            self.planes = ComponentPlanes(som, selection=sel, colormap=cmap)
+        if "inspector" in self.views:
+            self.inspector = NeuronInspector(som, X, labels=label_arr, extra=extra_frame,
+                                             selection=sel)
+        # the hit / label maps bind the selection to their samples; bind the full sample table
+        # (features + extra columns) last, so selected_samples() carries the extra columns
+        self.selection.bind(np.asarray(som.predict(data), dtype=np.intp), data=self._table,
+                            labels=label_arr)
+
+        self._bar_text = widgets.HTML()
+        clear = widgets.Button(description="Clear", icon="times", tooltip="Clear the selection",
+                               layout=widgets.Layout(width="80px"))
+        clear.on_click(lambda _: self.selection.clear())
+        bar_items: list[widgets.Widget] = [self._bar_text, clear]
+        if label_arr is not None:
+            classes = [str(c) for c in pd.unique(label_arr)]
+            self._label_values = dict(zip(classes, pd.unique(label_arr), strict=True))
+            picker = widgets.Dropdown(options=["(select a class)", *classes],
+                                      layout=widgets.Layout(width="200px"))
+            picker.observe(self._on_pick_label, names="value")
+            bar_items.append(picker)
+        bar = widgets.HBox(bar_items, layout=widgets.Layout(align_items="center"))
+        bar.add_class("somwidget-selection-bar")
+        self.selection.observe(self._on_selection, names="neurons")
+        self._update_bar(list(self.selection.neurons))
+
+        row_layout = widgets.Layout(flex_flow="row wrap", align_items="flex-start")
+        top = [v for v in (self.hit_map, self.umatrix, self.quality_map, self.label_map) if v]
+        bottom = [v for v in (self.planes, self.inspector) if v]
+        rows = [bar]
+        if top:
+            rows.append(widgets.HBox(top, layout=row_layout))
+        if bottom:
+            rows.append(widgets.HBox(bottom, layout=row_layout))
+        super().__init__(children=rows, layout=widgets.Layout(width="100%"))
+        self.add_class("somwidget-explorer")
+        self.n_refreshes = 1
+
+    # ------------------------------------------------------------------ views
+    def _lattice_views(self) -> list[Any]:
+        return [v for v in (self.hit_map, self.umatrix, self.quality_map, self.label_map,
+                            self.planes) if v is not None]
+
+    def _all_views(self) -> list[Any]:
+        return [*self._lattice_views(), *([self.inspector] if self.inspector else [])]
+
+    # ------------------------------------------------------------------ live updates
+    def __call__(self, state: Any) -> None:
+        """Training callback: refresh when the throttle allows, and always on the final state.
+
+        Returns None, so it never stops training.
+        """
+        if getattr(state, "final", False) or self.throttle.ready():
+            self.refresh(state.som)
+        return None
+
+    def refresh(self, som: Any = None) -> None:
+        """Recompute every view from the model and redraw (one message per view).
+
+        The BMUs of ``X`` are computed once and shared by the views and the selection.
+
+        Parameters
+        ----------
+        som : SOM, optional
+            A new model to show (defaults to the current one).
+        """
+        if som is not None:
+            self.som = som
+        som = self.som
+        with self._lock:
+            bmus = np.asarray(som.predict(self._X), dtype=np.intp)
+            for view in self._all_views():
+                view.refresh(som, bmus=bmus)
+            self.selection.bind(bmus, data=self._table, labels=self._labels)
+            self.n_refreshes += 1
+            self._last_refresh = time.perf_counter()
+        self._update_bar(list(self.selection.neurons))
+
+    # ------------------------------------------------------------------ selection
+    def _on_selection(self, change: dict) -> None:
+        self._update_bar(list(change["new"]))
+
+    def _on_pick_label(self, change: dict) -> None:
+        value = change["new"]
+        if value in self._label_values:
+            self.select_samples(self._label_values[value])
+
+    def _update_bar(self, neurons: list[int]) -> None:
+        try:
+            n_samples = int(np.count_nonzero(self.selection.sample_mask))
+        except (AttributeError, ValueError, TypeError):
+            n_samples = 0
+        if neurons:
+            shown = ", ".join(map(str, neurons[:12])) + (" …" if len(neurons) > 12 else "")
+            text = (f"<b>{len(neurons)} neuron{'s' if len(neurons) != 1 else ''}</b> "
+                    f"({html.escape(shown)}) · <b>{n_samples}</b> samples")
+        else:
+            text = "No selection: click a neuron (shift-click adds, drag brushes, Esc clears)"
+        attr = html.escape(",".join(map(str, neurons)))
+        self._bar_text.value = f'<span class="somwidget-selection-text" data-neurons="{attr}">{text}</span>'
+
+    def select_samples(self, which: Any) -> list[int]:
+        """Select the BMUs of some samples.
+
+        Parameters
+        ----------
+        which : bool array of shape (N,), a label, or a list of labels
+            A boolean mask over the rows of ``X``, or class label(s) matched against ``labels``.
+
+        Returns
+        -------
+        list of int
+            The selected neurons.
+        """
+        self.selection.select_samples(which)
+        return list(self.selection.neurons)
+
+    def selected_samples(self) -> pd.DataFrame:
+        """The rows of ``X`` mapped to the selected neurons (with ``label`` and extra columns)."""
+        return self.selection.samples
+
+    # ------------------------------------------------------------------ static picture
+    def to_svg(self, max_width: float = 1400.0, gap: float = 12.0) -> str:
+        """One static SVG of the dashboard: the views' pictures side by side.
+
+        Parameters
+        ----------
+        max_width : float
+            Views flow left to right and wrap to a new row beyond this width (pixels).
+        gap : float
+            Space between views (pixels).
+
+        Returns
+        -------
+        str
+            A standalone ``<svg>`` document.
+        """
+        parts, x, y, row_h, width = [], 0.0, 0.0, 0.0, 0.0
+        for i, view in enumerate(self._all_views()):
+            svg = view.to_svg()
+            w, h = _svg_size(svg)
+            if x > 0 and x + w > max_width:
+                x, y, row_h = 0.0, y + row_h + gap, 0.0
+            parts.append(_embed_svg(svg, f"v{i}-", x, y))
+            x += w + gap
+            row_h = max(row_h, h)
+            width = max(width, x - gap)
+        height = y + row_h
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}">'
+            f'<rect width="100%" height="100%" fill="white"/>{"".join(parts)}</svg>'
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        try:
+            data["image/svg+xml"] = self.to_svg()
+        except Exception:  # the picture is a fallback; never break the live display
+            pass
+        return bundle
+
+    def __repr__(self) -> str:
+        return (f"Explorer(views={list(self.views)}, map={self.som.mapsize_}, "
+                f"selected={list(self.selection.neurons)})")
