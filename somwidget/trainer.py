@@ -1,0 +1,900 @@
+"""Trainer: run a SOM in a background thread with play / pause / step / stop and live parameters.
+
+The Trainer belongs to the compute room: it imports no widget library. It drives a
+:class:`~somwidget.som.SOM` through its public training API (``initialize``, ``fit``,
+``fit_online``, ``online_step``, ``set_params``) one *unit of work* at a time:
+
+* batch mode: one unit is one epoch, ``som.fit(X, epochs=1, ...)``;
+* online mode: playing runs whole epochs (``som.fit_online(X, epochs=1, ...)``); ``step()`` applies
+  one Kohonen update ``som.online_step(x, radius, learning_rate)`` for the next sample of the
+  current epoch's presentation order (drawn from ``som.random_state_``), and the epoch is counted
+  when its last sample has been presented.
+
+Between two units the worker thread re-reads the :class:`TrainerParams`, so parameter changes made
+while training runs take effect at the next epoch (or step) without a restart. The radius and the
+learning rate are never stored as a precomputed schedule: for epoch ``e`` (0-based, the number of
+epochs completed so far) they are ``decay_schedule(start, end, epochs, decay)[min(e, epochs - 1)]``
+with the parameters as they are *now*. Within an online epoch both stay constant.
+
+Everything that touches the SOM runs under :attr:`Trainer.lock` (a re-entrant lock), and training
+applies whole epochs or whole steps, so pausing or stopping always leaves a consistent model:
+``trainer.pause(); trainer.join()`` and the SOM is ready for ``predict``. Code that wants to read
+the model while training runs takes the lock: ``with trainer.lock: som.umatrix()``.
+
+Listeners (plain callables) receive a :class:`TrainerEvent` after every epoch and step, on every
+status change, and on errors. They run on the training thread while the lock is held, so they see
+a consistent model; keep them short (the Studio throttles its redraws). An exception raised in the
+training thread (by the SOM, a training callback or a listener) stops training, sets
+``status == "error"`` and :attr:`Trainer.error`, is reported to the listeners as an ``"error"``
+event, and is raised again by :meth:`Trainer.join` and :meth:`Trainer.result`.
+
+Example
+-------
+>>> from somwidget import SOM
+>>> from somwidget.trainer import Trainer
+>>> trainer = Trainer(SOM(mapsize=(10, 10), random_state=0), X, epochs=20)  # doctest: +SKIP
+>>> trainer.play(); trainer.join()                                             # doctest: +SKIP
+>>> trainer.history[-1].radius                                                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import warnings
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS
+from .schedules import DECAY_ALIASES, DECAYS, decay_schedule
+from .validation import check_array, check_choice, check_fraction, check_int, check_positive
+
+__all__ = [
+    "MODES",
+    "STATUSES",
+    "EpochRecord",
+    "StepRecord",
+    "Trainer",
+    "TrainerEvent",
+    "TrainerParams",
+]
+
+MODES = ("batch", "online")
+STATUSES = ("idle", "running", "paused", "finished", "stopped", "error")
+
+#: learning-rate defaults per mode when ``learning_rate_start`` / ``_end`` are None. In batch
+#: mode the learning rate blends the batch solution with the old codebook (1.0 = pure batch).
+DEFAULT_LEARNING_RATES = {"batch": (1.0, 1.0), "online": (0.5, 0.01)}
+
+_PARAM_NAMES = (
+    "mode",
+    "epochs",
+    "radius_start",
+    "radius_end",
+    "learning_rate_start",
+    "learning_rate_end",
+    "decay",
+    "neighborhood",
+)
+
+_thread_ids = itertools.count(1)
+
+
+class TrainerParams:
+    """Thread-safe training parameters, read by the worker at every epoch or step.
+
+    Parameters
+    ----------
+    mode : {"batch", "online"}
+        Batch epochs (``SOM.fit``) or online Kohonen updates (``SOM.fit_online`` / ``online_step``).
+    epochs : int
+        Length of the schedule in epochs (at least 1).
+    radius_start, radius_end : float or None
+        Neighbourhood radius at the first and the last epoch (grid units, > 0; a growing schedule
+        is allowed). None: the SOM's defaults, start ``max(1, max(rows, cols) / 2)`` and end
+        ``1``, resolved from the current map size.
+    learning_rate_start, learning_rate_end : float or None
+        Learning rate at the first and the last epoch, in (0, 1]. None: the mode's default
+        (batch 1.0 -> 1.0, online 0.5 -> 0.01).
+    decay : {"linear", "exponential", "inverse"}
+        Shape of both schedules (see :func:`somwidget.schedules.decay_schedule`).
+    neighborhood : str
+        Neighbourhood kernel, set on the SOM (``som.set_params(neighborhood=...)``) before each unit.
+        None: keep the SOM's own.
+    """
+
+    def __init__(
+        self,
+        mode: str = "batch",
+        epochs: int = 20,
+        radius_start: float | None = None,
+        radius_end: float | None = None,
+        learning_rate_start: float | None = None,
+        learning_rate_end: float | None = None,
+        decay: str = "linear",
+        neighborhood: str | None = None,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, Any] = {}
+        self._version = 0
+        self.update(
+            mode=mode,
+            epochs=epochs,
+            radius_start=radius_start,
+            radius_end=radius_end,
+            learning_rate_start=learning_rate_start,
+            learning_rate_end=learning_rate_end,
+            decay=decay,
+            neighborhood=neighborhood,
+        )
+
+    @staticmethod
+    def _check(name: str, value: Any) -> Any:
+        if name == "mode":
+            return check_choice("mode", value, MODES)
+        if name == "epochs":
+            return check_int("epochs", value, minimum=1)
+        if name == "decay":
+            return check_choice("decay", value, DECAYS, DECAY_ALIASES)
+        if name == "neighborhood":
+            if value is None:
+                return None
+            return check_choice("neighborhood", value, NEIGHBORHOODS, NEIGHBORHOOD_ALIASES)
+        if value is None:
+            return None
+        if name.startswith("learning_rate"):
+            return check_fraction(name, value)
+        return check_positive(name, value)
+
+    def update(self, **changes: Any) -> None:
+        """Validate and apply parameter changes atomically (all or none).
+
+        Raises
+        ------
+        TypeError
+            For an unknown parameter name.
+        ValueError
+            For an invalid value (the message names the parameter and the allowed values).
+        """
+        unknown = sorted(set(changes) - set(_PARAM_NAMES))
+        if unknown:
+            raise TypeError(
+                f"unknown training parameter(s) {unknown}; allowed: {', '.join(_PARAM_NAMES)}"
+            )
+        checked = {k: self._check(k, v) for k, v in changes.items()}
+        with self._lock:
+            self._values.update(checked)
+            self._version += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        """A consistent copy of all parameters."""
+        with self._lock:
+            return dict(self._values)
+
+    @property
+    def version(self) -> int:
+        """Incremented by every :meth:`update`."""
+        with self._lock:
+            return self._version
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _PARAM_NAMES:
+            with self.__dict__["_lock"]:
+                return self.__dict__["_values"][name]
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _PARAM_NAMES:
+            self.update(**{name: value})
+        else:
+            object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.snapshot().items())
+        return f"TrainerParams({inner})"
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """What one completed epoch actually used and achieved.
+
+    ``epoch`` is 1-based (the number of epochs completed including this one). The metrics are
+    measured on the training data after the epoch's update: ``quantization_error`` (mean
+    Euclidean BMU distance in training space), ``topographic_error`` and ``vacancy_rate``.
+    """
+
+    epoch: int
+    mode: str
+    radius: float
+    learning_rate: float
+    neighborhood: str
+    decay: str
+    n_epochs: int
+    quantization_error: float | None
+    topographic_error: float | None
+    vacancy_rate: float | None
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One online Kohonen update applied by :meth:`Trainer.step` (teaching mode).
+
+    ``sample`` is the presented sample in training space, ``weights`` the neighbourhood weight of
+    every neuron for this update (lattice order), ``codebook_before`` / ``codebook_after`` the
+    codebook (training space) around the update.
+    """
+
+    epoch: int
+    step: int
+    n_steps: int
+    sample_index: int
+    sample: np.ndarray
+    bmu: int
+    weights: np.ndarray
+    radius: float
+    learning_rate: float
+    codebook_before: np.ndarray
+    codebook_after: np.ndarray
+
+
+@dataclass(frozen=True)
+class TrainerEvent:
+    """A progress event passed to the listeners.
+
+    It carries the attributes of :class:`somwidget.som.TrainingState` (``som``, ``mode``, ``phase``,
+    ``epoch``, ``n_epochs``, ``step``, ``n_steps``, ``radius``, ``learning_rate``, ``codebook``,
+    ``metrics``, ``bmus``, ``final``), so a live view's training callback ``view(state)`` accepts it
+    too, plus the trainer's own: ``kind`` (``"epoch"``, ``"step"``, ``"status"``, ``"reset"``,
+    ``"error"``), ``status``, ``eta_s`` (estimated seconds left, None when unknown),
+    ``elapsed_s`` (training time so far), ``record`` / ``online_step`` and ``error``.
+    ``final`` is True when the worker is about to go quiet (paused, finished, stopped, error):
+    throttled views must draw that state.
+    """
+
+    kind: str
+    status: str
+    som: Any
+    mode: str
+    epoch: int
+    n_epochs: int
+    step: int
+    n_steps: int
+    radius: float | None
+    learning_rate: float | None
+    codebook: np.ndarray | None
+    metrics: dict | None
+    bmus: np.ndarray | None
+    final: bool
+    eta_s: float | None = None
+    elapsed_s: float = 0.0
+    record: EpochRecord | None = None
+    online_step: StepRecord | None = None
+    error: BaseException | None = None
+    message: str = ""
+    phase: str = field(default="train")
+
+
+class Trainer:
+    """Train a SOM in a background thread, controllable while it runs.
+
+    Parameters
+    ----------
+    som : SOM
+        The estimator. It is initialised on ``X`` (``som.initialize(X)``) unless it already has a
+        codebook.
+    X : array-like (n_samples, n_features)
+        Training data in data units.
+    mode, epochs, radius_start, radius_end, learning_rate_start, learning_rate_end, decay, neighborhood
+        Initial :class:`TrainerParams`; change them later through :attr:`params` (or
+        :meth:`set_params`) at any time.
+    callbacks : sequence of callables, optional
+        SOM training callbacks ``cb(state)`` passed to every ``fit`` / ``fit_online`` call.
+        Returning ``False`` stops the trainer (status ``"stopped"``) after the current epoch.
+    metrics : bool
+        Measure QE / TE / vacancy after every epoch (one BMU search with k=2).
+    listeners : sequence of callables, optional
+        Called with a :class:`TrainerEvent`; see :meth:`add_listener`.
+
+    Attributes
+    ----------
+    som : SOM
+    X : ndarray (n_samples, n_features)
+    params : TrainerParams
+    lock : threading.RLock
+        Held while the SOM is trained or read by the trainer; take it to read the model safely.
+    history : list of EpochRecord
+        One record per completed epoch since the last reset.
+    steps : deque of StepRecord
+        The last ``max_steps_kept`` (256) online steps applied sample by sample since the last
+        reset (teaching mode).
+    last_step : StepRecord or None
+    bmus : ndarray or None
+        BMUs of the training data after the last epoch (when ``metrics`` is on).
+    error : BaseException or None
+    """
+
+    def __init__(
+        self,
+        som: Any,
+        X: Any,
+        *,
+        mode: str = "batch",
+        epochs: int = 20,
+        radius_start: float | None = None,
+        radius_end: float | None = None,
+        learning_rate_start: float | None = None,
+        learning_rate_end: float | None = None,
+        decay: str = "linear",
+        neighborhood: str | None = None,
+        callbacks: Sequence[Callable[[Any], bool | None]] | None = None,
+        metrics: bool = True,
+        listeners: Sequence[Callable[[TrainerEvent], None]] | None = None,
+    ) -> None:
+        self.som = som
+        self.X, _ = check_array("X", X, allow_nan=False)
+        self.params = TrainerParams(
+            mode=mode,
+            epochs=epochs,
+            radius_start=radius_start,
+            radius_end=radius_end,
+            learning_rate_start=learning_rate_start,
+            learning_rate_end=learning_rate_end,
+            decay=decay,
+            neighborhood=neighborhood,
+        )
+        self.callbacks = list(callbacks or [])
+        for cb in self.callbacks:
+            if not callable(cb):
+                raise TypeError(f"callbacks must be callables; got {cb!r}")
+        self.metrics = bool(metrics)
+        self.max_steps_kept = 256
+        self.lock = threading.RLock()
+        self._cond = threading.Condition()
+        self._listeners: list[Callable[[TrainerEvent], None]] = []
+        for fn in listeners or []:
+            self.add_listener(fn)
+        self._threads: list[threading.Thread] = []
+        self._active = False  # a worker is running (or about to)
+        self._playing = False
+        self._pending_steps = 0
+        self._stop_requested = False
+        self._status = "idle"
+        self.error: BaseException | None = None
+        with self.lock:
+            if getattr(som, "codebook_", None) is None:
+                som.initialize(self.X)
+            self._clear_progress()
+
+    # ------------------------------------------------------------------ state
+    def _clear_progress(self) -> None:
+        self.history: list[EpochRecord] = []
+        self.steps: deque[StepRecord] = deque(maxlen=self.max_steps_kept)
+        self.last_step: StepRecord | None = None
+        self.bmus: np.ndarray | None = None
+        self._epochs_done = 0
+        self._cursor = 0
+        self._order: np.ndarray | None = None
+        self._train_time = 0.0
+        self._epoch_durations: list[float] = []
+        self._last_unit = ""
+
+    @property
+    def status(self) -> str:
+        """One of ``idle``, ``running``, ``paused``, ``finished``, ``stopped``, ``error``."""
+        with self._cond:
+            return self._status
+
+    @property
+    def epoch(self) -> int:
+        """Number of epochs completed since the last reset."""
+        return self._epochs_done
+
+    @property
+    def step_in_epoch(self) -> int:
+        """Online mode: samples already presented in the current (unfinished) epoch."""
+        return self._cursor
+
+    @property
+    def n_epochs(self) -> int:
+        return self.params.epochs
+
+    @property
+    def is_alive(self) -> bool:
+        """Whether a worker thread is running."""
+        with self._cond:
+            return self._active
+
+    def current_schedule(self, epoch: int | None = None) -> tuple[float, float]:
+        """Radius and learning rate the next unit (or ``epoch``, 0-based) would use now."""
+        p = self.params.snapshot()
+        return self._schedule(p, self._epochs_done if epoch is None else epoch)
+
+    def resolved_params(self) -> dict[str, Any]:
+        """The parameters with the defaults (None) replaced by the values they stand for now."""
+        p = self.params.snapshot()
+        r0, r1 = self._default_radius()
+        l0, l1 = DEFAULT_LEARNING_RATES[p["mode"]]
+        for key, default in (("radius_start", r0), ("radius_end", r1),
+                             ("learning_rate_start", l0), ("learning_rate_end", l1)):
+            if p[key] is None:
+                p[key] = default
+        if p["neighborhood"] is None:
+            p["neighborhood"] = check_choice(
+                "neighborhood", getattr(self.som, "neighborhood", "gaussian"), NEIGHBORHOODS,
+                NEIGHBORHOOD_ALIASES,
+            )
+        return p
+
+    def eta(self) -> float | None:
+        """Estimated seconds left (mean epoch duration x epochs left), None before the first epoch."""
+        if not self._epoch_durations:
+            return None
+        recent = self._epoch_durations[-10:]
+        left = max(0, self.params.epochs - self._epochs_done)
+        return float(np.mean(recent)) * left
+
+    def __repr__(self) -> str:
+        return (
+            f"Trainer(status={self.status!r}, epoch={self._epochs_done}/{self.params.epochs}, "
+            f"mode={self.params.mode!r})"
+        )
+
+    # -------------------------------------------------------------- listeners
+    def add_listener(self, fn: Callable[[TrainerEvent], None]) -> None:
+        """Register ``fn(event)``; it runs on the training thread with :attr:`lock` held."""
+        if not callable(fn):
+            raise TypeError(f"listener must be callable; got {fn!r}")
+        with self._cond:
+            if fn not in self._listeners:
+                self._listeners.append(fn)
+
+    def remove_listener(self, fn: Callable[[TrainerEvent], None]) -> None:
+        """Unregister a listener (no error when it was not registered)."""
+        with self._cond:
+            if fn in self._listeners:
+                self._listeners.remove(fn)
+
+    def _emit(self, kind: str, final: bool = False, **extra: Any) -> None:
+        with self._cond:
+            listeners = list(self._listeners)
+            status = self._status
+        if not listeners:
+            return
+        event = self._make_event(kind, status, final, **extra)
+        for fn in listeners:
+            fn(event)
+
+    def _make_event(self, kind: str, status: str, final: bool, **extra: Any) -> TrainerEvent:
+        p = self.params.snapshot()
+        record = extra.get("record")
+        ostep = extra.get("online_step")
+        if ostep is None and kind == "status" and self._last_unit == "step":
+            ostep = self.last_step  # a final event after a step still shows that step
+        if record is not None:
+            radius, lr = record.radius, record.learning_rate
+        elif ostep is not None:
+            radius, lr = ostep.radius, ostep.learning_rate
+        else:
+            radius, lr = self._schedule(p, self._epochs_done)
+        metrics = None
+        if record is not None and record.quantization_error is not None:
+            metrics = {
+                "quantization_error": record.quantization_error,
+                "topographic_error": record.topographic_error,
+                "vacancy_rate": record.vacancy_rate,
+            }
+        codebook = getattr(self.som, "codebook_", None)
+        if codebook is not None:
+            codebook = codebook.view()
+            codebook.setflags(write=False)
+        return TrainerEvent(
+            kind=kind,
+            status=status,
+            som=self.som,
+            mode=p["mode"],
+            epoch=self._epochs_done,
+            n_epochs=p["epochs"],
+            step=self._cursor,
+            n_steps=self.X.shape[0] if p["mode"] == "online" else 0,
+            radius=radius,
+            learning_rate=lr,
+            codebook=codebook,
+            metrics=metrics,
+            bmus=self.bmus,
+            final=final,
+            eta_s=self.eta(),
+            elapsed_s=self._train_time,
+            record=record,
+            online_step=ostep,
+            error=extra.get("error"),
+            message=extra.get("message", ""),
+        )
+
+    # --------------------------------------------------------------- commands
+    def set_params(self, **changes: Any) -> Trainer:
+        """Change training parameters; they apply from the next epoch (or step). Returns self."""
+        self.params.update(**changes)
+        return self
+
+    def play(self) -> None:
+        """Train until the schedule's epochs are done, or :meth:`pause` / :meth:`stop`."""
+        with self._cond:
+            self._check_can_run("play")
+            if self._epochs_done >= self.params.epochs and not self._active:
+                self._status = "finished"
+                notify = True
+            else:
+                self._playing = True
+                self._status = "running"
+                self._ensure_worker()
+                notify = False
+        if notify:
+            with self.lock:
+                self._emit("status", final=True, message="already finished")
+
+    def pause(self) -> None:
+        """Pause after the current epoch (or step); returns at once, see :meth:`join`."""
+        with self._cond:
+            self._playing = False
+            self._pending_steps = 0
+            self._cond.notify_all()
+
+    def step(self) -> None:
+        """Apply one unit of training in the background: an epoch (batch) or a sample (online).
+
+        When the trainer is playing it pauses first (after the current epoch). Returns at once;
+        :meth:`join` waits for the step to be applied.
+        """
+        with self._cond:
+            self._check_can_run("step")
+            if self._epochs_done >= self.params.epochs and self._cursor == 0 and not self._active:
+                self._status = "finished"
+                notify = True
+            else:
+                self._playing = False
+                self._pending_steps += 1
+                self._status = "running"
+                self._ensure_worker()
+                notify = False
+        if notify:
+            with self.lock:
+                self._emit("status", final=True, message="already finished")
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop after the current epoch (or step) and wait for the worker. Status ``stopped``.
+
+        A stopped trainer refuses :meth:`play` and :meth:`step` until :meth:`reset`. The model is
+        consistent and usable at once after this call.
+        """
+        with self._cond:
+            if self._status == "error":
+                return
+            running = self._active
+            self._playing = False
+            self._pending_steps = 0
+            self._stop_requested = running
+            if not running:
+                self._status = "stopped"
+            self._cond.notify_all()
+        if not running:
+            with self.lock:
+                self._emit("status", final=True)
+        self._join_threads(timeout)
+
+    def reset(self, timeout: float | None = None, **som_params: Any) -> None:
+        """Stop any training and re-initialise the map (``som.initialize(X)``).
+
+        Keyword arguments are SOM parameters applied first with ``som.set_params`` (e.g.
+        ``lattice``, ``mapsize``, ``normalization``, ``initialization``): changes that need a new
+        map. If the SOM refuses them (``ValueError`` naming the parameter), its parameters are
+        restored and the error is raised, with the current map untouched (training stays
+        stopped). Clears the history and any error; status becomes ``idle``.
+        """
+        with self._cond:
+            self._playing = False
+            self._pending_steps = 0
+            self._stop_requested = self._active
+            self._cond.notify_all()
+        if not self._join_threads(timeout):
+            raise TimeoutError("the training thread did not stop in time; reset not applied")
+        with self.lock:
+            if som_params:
+                old = self.som.get_params()
+                try:
+                    self.som.set_params(**som_params)
+                    self.som.initialize(self.X)
+                except BaseException:
+                    # a refused parameter leaves the map and the trainer as they were
+                    self.som.set_params(**{k: old[k] for k in som_params if k in old})
+                    raise
+            else:
+                self.som.initialize(self.X)
+            self._clear_progress()
+            with self._cond:
+                self._status = "idle"
+                self._stop_requested = False
+                self.error = None
+            self._emit("reset", final=True)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until the worker thread goes quiet (paused, finished, stopped or error).
+
+        Returns
+        -------
+        bool
+            True when no worker is running any more, False on timeout.
+
+        Raises
+        ------
+        BaseException
+            The exception that stopped training in the background thread, if any.
+        """
+        done = self._join_threads(timeout)
+        if self.error is not None:
+            raise self.error
+        return done
+
+    def wait_until_paused(self, timeout: float | None = None) -> bool:
+        """Ask to pause and wait for it; True when the worker has stopped (errors re-raised)."""
+        self.pause()
+        return self.join(timeout)
+
+    def result(self, timeout: float | None = None) -> Any:
+        """Wait for the worker (see :meth:`join`) and return the SOM."""
+        if not self.join(timeout):
+            raise TimeoutError(f"training still running after {timeout} s")
+        return self.som
+
+    def close(self, timeout: float | None = None) -> None:
+        """Stop training, wait for the thread and drop the listeners."""
+        self.stop(timeout)
+        with self._cond:
+            self._listeners.clear()
+
+    def __enter__(self) -> Trainer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- worker
+    def _check_can_run(self, what: str) -> None:
+        if self._status == "stopped":
+            raise RuntimeError(f"cannot {what}: the trainer was stopped; call reset() to start again")
+        if self._status == "error":
+            raise RuntimeError(
+                f"cannot {what}: training failed with {self.error!r}; call reset() to start again"
+            )
+
+    def _ensure_worker(self) -> None:
+        # caller holds self._cond
+        self._cond.notify_all()
+        if self._active:
+            return
+        self._active = True
+        self._threads = [t for t in self._threads if t.is_alive()]
+        t = threading.Thread(
+            target=self._worker, name=f"somwidget-trainer-{next(_thread_ids)}", daemon=True
+        )
+        self._threads.append(t)
+        t.start()
+
+    def _join_threads(self, timeout: float | None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._cond:
+                threads = [t for t in self._threads if t.is_alive()]
+            if not threads:
+                return True
+            for t in threads:
+                if t is threading.current_thread():
+                    return False
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                t.join(left)
+                if t.is_alive():
+                    return False
+
+    def _next_action(self) -> str:
+        """Decide the next unit of work, or go quiet. Caller holds nothing."""
+        with self._cond:
+            if self._stop_requested:
+                self._stop_requested = False
+                self._playing = False
+                self._pending_steps = 0
+                self._status = "stopped"
+                self._active = False
+                return "quit"
+            if self._playing:
+                if self._epochs_done >= self.params.epochs:
+                    self._playing = False
+                    self._status = "finished"
+                    self._active = False
+                    return "quit"
+                return "epoch"
+            if self._pending_steps > 0:
+                self._pending_steps -= 1
+                return "step"
+            self._status = "finished" if self._epochs_done >= self.params.epochs else "paused"
+            self._active = False
+            return "quit"
+
+    def _worker(self) -> None:
+        try:
+            while True:
+                action = self._next_action()
+                if action == "quit":
+                    with self.lock:
+                        self._emit("status", final=True)
+                    return
+                with self.lock:
+                    if action == "epoch":
+                        self._run_epoch()
+                    else:
+                        self._run_step()
+        except BaseException as exc:  # noqa: BLE001 - reported, re-raised on join()
+            with self._cond:
+                self.error = exc
+                self._status = "error"
+                self._playing = False
+                self._pending_steps = 0
+                self._active = False
+            try:
+                with self.lock:
+                    self._emit("error", final=True, error=exc, message=f"{type(exc).__name__}: {exc}")
+            except BaseException as listener_exc:  # noqa: BLE001 - never hang or lose the first error
+                warnings.warn(
+                    f"a trainer listener failed while reporting an error: {listener_exc!r}",
+                    RuntimeWarning,
+                    stacklevel=1,
+                )
+
+    # --------------------------------------------------------------- training
+    def _default_radius(self) -> tuple[float, float]:
+        rows, cols = self.som.mapsize_
+        start = max(1.0, max(rows, cols) / 2.0)  # the SOM's own defaults (SOM.fit)
+        return start, min(1.0, start)
+
+    def _schedule(self, p: dict[str, Any], epoch: int) -> tuple[float, float]:
+        """(radius, learning_rate) for 0-based ``epoch`` under parameters ``p``."""
+        r0, r1 = self._default_radius()
+        rs = p["radius_start"] if p["radius_start"] is not None else r0
+        re = p["radius_end"] if p["radius_end"] is not None else r1
+        l0, l1 = DEFAULT_LEARNING_RATES[p["mode"]]
+        ls = p["learning_rate_start"] if p["learning_rate_start"] is not None else l0
+        le = p["learning_rate_end"] if p["learning_rate_end"] is not None else l1
+        n = p["epochs"]
+        i = min(max(epoch, 0), n - 1)
+        radius = float(decay_schedule(rs, re, n, p["decay"])[i])
+        lr = float(decay_schedule(ls, le, n, p["decay"])[i])
+        return radius, lr
+
+    def _apply_neighborhood(self, p: dict[str, Any]) -> str:
+        nb = p["neighborhood"]
+        if nb is not None and getattr(self.som, "neighborhood", None) != nb:
+            self.som.set_params(neighborhood=nb)
+        return str(getattr(self.som, "neighborhood", nb))
+
+    def _stop_callback(self, state: Any) -> bool | None:
+        """Wraps the user's callbacks: ``False`` from any of them asks the trainer to stop."""
+        keep = True
+        for cb in self.callbacks:
+            if cb(state) is False:
+                keep = False
+        if not keep:
+            with self._cond:
+                self._stop_requested = True
+        return None
+
+    def _run_epoch(self) -> None:
+        p = self.params.snapshot()
+        if p["mode"] == "online" and self._cursor > 0:
+            # finish the epoch that step() started, sample by sample, with its schedule
+            while self._cursor > 0:
+                self._online_update(p)
+            return
+        if p["mode"] == "batch":
+            self._cursor = 0
+            self._order = None
+        radius, lr = self._schedule(p, self._epochs_done)
+        nb = self._apply_neighborhood(p)
+        callbacks = [self._stop_callback] if self.callbacks else None
+        t0 = time.perf_counter()
+        saved = self.som.codebook_.copy()
+        try:
+            if p["mode"] == "batch":
+                self.som.fit(
+                    self.X, epochs=1, radiusin=radius, radiusfin=radius, decay="linear",
+                    learning_rate=lr, callbacks=callbacks,
+                )
+            else:
+                self.som.fit_online(
+                    self.X, epochs=1, radiusin=radius, radiusfin=radius,
+                    learning_rate_init=lr, learning_rate_fin=lr, decay="linear",
+                    presentation="random", callbacks=callbacks,
+                )
+        except BaseException:
+            self.som.codebook_ = saved  # never leave a half-applied epoch behind
+            raise
+        self._last_unit = "epoch"
+        self._finish_epoch(p, radius, lr, nb, time.perf_counter() - t0)
+
+    def _finish_epoch(self, p: dict[str, Any], radius: float, lr: float, nb: str, dt: float) -> None:
+        qe = te = vac = None
+        if self.metrics:
+            idx, dist = self.som.best_matching_units(self.X, k=2)
+            idx = np.asarray(idx)
+            dist = np.asarray(dist)
+            bmu1 = idx[:, 0]
+            qe = float(np.mean(dist[:, 0]))
+            adjacency = self.som.lattice_.adjacency()
+            te = float(np.mean(~adjacency[bmu1, idx[:, 1]]))
+            n_neurons = self.som.codebook_.shape[0]
+            vac = 1.0 - np.unique(bmu1).size / n_neurons
+            self.bmus = bmu1
+        self._train_time += dt
+        self._epoch_durations.append(dt)
+        self._epochs_done += 1
+        record = EpochRecord(
+            epoch=self._epochs_done,
+            mode=p["mode"],
+            radius=radius,
+            learning_rate=lr,
+            neighborhood=nb,
+            decay=p["decay"],
+            n_epochs=p["epochs"],
+            quantization_error=qe,
+            topographic_error=te,
+            vacancy_rate=vac,
+            duration_s=dt,
+        )
+        self.history.append(record)
+        self._emit("epoch", record=record)
+
+    def _run_step(self) -> None:
+        p = self.params.snapshot()
+        if p["mode"] == "batch":
+            self._run_epoch()  # a batch step is exactly one epoch, as when playing
+        else:
+            self._online_update(p)
+
+    def _online_update(self, p: dict[str, Any]) -> None:
+        n = self.X.shape[0]
+        if self._cursor == 0 or self._order is None:
+            self._order = np.asarray(self.som.random_state_.permutation(n))
+            self._cursor = 0
+            self._epoch_t = 0.0
+        radius, lr = self._schedule(p, self._epochs_done)
+        nb = self._apply_neighborhood(p)
+        i = int(self._order[self._cursor])
+        t0 = time.perf_counter()
+        out = self.som.online_step(self.X[i], radius, lr)
+        dt = time.perf_counter() - t0
+        self._epoch_t += dt
+        self._cursor += 1
+        rec = StepRecord(
+            epoch=self._epochs_done,
+            step=self._cursor,
+            n_steps=n,
+            sample_index=i,
+            sample=np.asarray(out.sample),
+            bmu=int(out.bmu),
+            weights=np.asarray(out.weights),
+            radius=radius,
+            learning_rate=lr,
+            codebook_before=np.asarray(out.codebook_before),
+            codebook_after=np.asarray(out.codebook_after),
+        )
+        self.steps.append(rec)
+        self.last_step = rec
+        self._last_unit = "step"
+        self._emit("step", online_step=rec)
+        if self._cursor >= n:
+            self._cursor = 0
+            self._order = None
+            self._finish_epoch(p, radius, lr, nb, self._epoch_t)
