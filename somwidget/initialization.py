@@ -1,0 +1,211 @@
+"""Codebook initialisation and automatic map size.
+
+:func:`initialize_codebook` builds the starting codebook in training space (the data passed in are
+already normalised). Methods:
+
+``random``
+    Uniform in the data's bounding box, per feature ``min .. max``.
+``random_negative``
+    Uniform in ``[-1, 1]`` (GEMA's ``random_negative``).
+``sample``
+    Whole rows drawn from the data: without replacement when ``N >= M`` (so every neuron starts on
+    a different sample), with replacement otherwise. Missing components of a drawn row are filled
+    with the feature mean.
+``pca``
+    SOM Toolbox ``som_lininit``: ``w = mean + sum_d c_d * sqrt(lambda_d) * v_d`` where ``v_d`` and
+    ``lambda_d`` are the eigenvectors and eigenvalues of the data covariance (``ddof=1``,
+    :func:`numpy.linalg.eigh`) and ``c_d`` runs linearly from -1 to 1 along map axis ``d``. PC1
+    goes along the map's longer side (the columns, x, when ``cols >= rows``, else the rows, y) and
+    PC2 along the other. ``c_d`` are the lattice's plane coordinates rescaled to [-1, 1] per axis,
+    so hex row offsets are respected. Each eigenvector's sign is fixed so that its largest-magnitude
+    component is positive, which makes the result reproducible. One component is used when the data
+    have one feature or the map has a single row or column; with fewer than two samples or zero
+    variance every neuron starts at the data mean.
+
+All randomness comes from the ``numpy.random.Generator`` passed in. Missing values (NaN) in ``X``
+are ignored by every statistic (pairwise-complete covariance, as in the SOM Toolbox).
+
+:func:`auto_mapsize` is the SOM Toolbox ``som_topol_struct`` heuristic.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from somwidget.lattice import LATTICE_ALIASES, LATTICES
+from somwidget.validation import check_array, check_choice
+
+__all__ = ["INITIALIZATIONS", "auto_mapsize", "initialize_codebook", "principal_components"]
+
+INITIALIZATIONS: tuple[str, ...] = ("random", "random_negative", "sample", "pca")
+
+
+def _check_data(X: Any) -> np.ndarray:
+    arr, _ = check_array("X", X, allow_nan=True)
+    empty = np.isnan(arr).all(axis=0)
+    if empty.any():
+        raise ValueError(
+            f"X has features with no known (non-NaN) value: columns {np.flatnonzero(empty).tolist()}"
+        )
+    return arr
+
+
+def principal_components(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, eigenvalues and eigenvectors of the covariance of ``X``, largest first.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        Data; NaN entries are ignored (pairwise-complete covariance).
+
+    Returns
+    -------
+    mean : ndarray of shape (D,)
+        Feature means over the known values.
+    eigenvalues : ndarray of shape (D,)
+        Covariance eigenvalues (``ddof=1``), descending, clipped at 0. All zero when ``N < 2``.
+    eigenvectors : ndarray of shape (D, D)
+        Unit eigenvectors in the columns, in the order of ``eigenvalues``, each with its
+        largest-magnitude component positive (deterministic sign).
+    """
+    arr = _check_data(X)
+    n, d = arr.shape
+    mean = np.nanmean(arr, axis=0)
+    known = ~np.isnan(arr)
+    centred = np.where(known, arr - mean, 0.0)
+    pairs = known.T.astype(np.float64) @ known.astype(np.float64)
+    cov = (centred.T @ centred) / np.maximum(pairs - 1.0, 1.0)
+    if n < 2:
+        cov = np.zeros((d, d))
+    vals, vecs = np.linalg.eigh(cov)
+    vals = np.clip(vals[::-1], 0.0, None)
+    vecs = vecs[:, ::-1]
+    lead = np.argmax(np.abs(vecs), axis=0)
+    signs = np.where(vecs[lead, np.arange(d)] < 0, -1.0, 1.0)
+    return mean, vals, vecs * signs
+
+
+def _axis_coords(values: np.ndarray) -> np.ndarray:
+    """Rescale one coordinate axis to [-1, 1] (all 0 for a constant axis)."""
+    lo = values.min()
+    span = values.max() - lo
+    if span <= 0:
+        return np.zeros_like(values)
+    return 2.0 * (values - lo) / span - 1.0
+
+
+def _check_lattice(lattice: Any) -> None:
+    missing = [a for a in ("rows", "cols", "n_neurons", "coordinates") if not hasattr(lattice, a)]
+    if missing:
+        raise TypeError(
+            f"lattice must be a somwidget.lattice.Lattice; got {type(lattice).__name__} "
+            f"(missing {missing})"
+        )
+
+
+def initialize_codebook(
+    method: str, X: Any, lattice: Any, rng: np.random.Generator
+) -> np.ndarray:
+    """Build an initial codebook.
+
+    Parameters
+    ----------
+    method : str
+        One of :data:`INITIALIZATIONS` (case-insensitive).
+    X : array-like of shape (N, D)
+        Data in training space (already normalised).
+    lattice : somwidget.lattice.Lattice
+        The map; its ``n_neurons``, ``rows``, ``cols`` and plane ``coordinates`` are used.
+    rng : numpy.random.Generator
+        Source of all randomness.
+
+    Returns
+    -------
+    ndarray of shape (lattice.n_neurons, D), float64
+    """
+    method = check_choice("initialization", method, INITIALIZATIONS)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+    _check_lattice(lattice)
+    arr = _check_data(X)
+    n, d = arr.shape
+    m = int(lattice.n_neurons)
+
+    if method == "random":
+        return rng.uniform(np.nanmin(arr, axis=0), np.nanmax(arr, axis=0), size=(m, d))
+    if method == "random_negative":
+        return rng.uniform(-1.0, 1.0, size=(m, d))
+    if method == "sample":
+        idx = rng.choice(n, size=m, replace=n < m)
+        rows = arr[idx]
+        return np.where(np.isnan(rows), np.nanmean(arr, axis=0), rows)
+
+    mean, vals, vecs = principal_components(arr)
+    rows_, cols_ = int(lattice.rows), int(lattice.cols)
+    coords = np.asarray(lattice.coordinates, dtype=np.float64)
+    cx = _axis_coords(coords[:, 0])
+    cy = _axis_coords(coords[:, 1])
+    along = [cx, cy] if cols_ >= rows_ else [cy, cx]  # PC1 on the longer side
+    n_comp = 1 if (d == 1 or rows_ == 1 or cols_ == 1) else 2
+    c = np.column_stack(along[:n_comp])  # (M, n_comp)
+    return mean + (c * np.sqrt(vals[:n_comp])) @ vecs[:, :n_comp].T
+
+
+def _round_half_up(v: float) -> int:
+    """MATLAB ``round`` for positive numbers (halves away from zero, unlike ``numpy.round``)."""
+    return int(math.floor(v + 0.5))
+
+
+def auto_mapsize(X: Any, lattice_kind: str) -> tuple[int, int]:
+    """Map size from the data, as the SOM Toolbox's ``som_topol_struct``.
+
+    * ``munits = ceil(5 * sqrt(N))``;
+    * ``ratio = sqrt(lambda1 / lambda2)`` of the two largest covariance eigenvalues, except
+      ``ratio = 1`` when ``N < 2``, ``lambda1 == 0`` or ``lambda2 * munits < lambda1`` (a missing
+      ``lambda2``, for one feature, counts as 0);
+    * short side ``= min(munits, round(sqrt(munits / ratio * sqrt(0.75))))`` on hex maps (the
+      ``sqrt(0.75)`` accounts for the hex row spacing), without ``sqrt(0.75)`` on rect maps;
+    * long side ``= round(munits / short)`` (MATLAB rounding, halves up);
+    * a map with a side of 1 becomes ``(1, n)`` (one row); a toroidal hex map gets an even row
+      count (one row added when odd).
+
+    As in the SOM Toolbox (where ``msize(1)`` is the long side and its axis has the hex row
+    spacing), the long side is the number of **rows**: ``rows >= cols`` except for one-row maps.
+    The PCA initialisation puts PC1 along the longer side, whichever it is.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        Data in training space.
+    lattice_kind : str
+        A lattice kind (see :data:`somwidget.lattice.LATTICES`).
+
+    Returns
+    -------
+    (rows, cols) : tuple of int
+        At least 2 neurons in total.
+    """
+    kind = check_choice("lattice", lattice_kind, LATTICES, LATTICE_ALIASES)
+    arr = _check_data(X)
+    n = arr.shape[0]
+    munits = math.ceil(5.0 * math.sqrt(n))
+    ratio = 1.0
+    if n >= 2:
+        _, vals, _ = principal_components(arr)
+        l1 = float(vals[0])
+        l2 = float(vals[1]) if vals.size > 1 else 0.0
+        if l1 > 0 and not (l2 * munits < l1):
+            ratio = math.sqrt(l1 / l2)
+    hexa = kind.endswith("hexa")
+    base = munits / ratio * (math.sqrt(0.75) if hexa else 1.0)
+    short = max(1, min(munits, _round_half_up(math.sqrt(base))))
+    long = max(1, _round_half_up(munits / short))
+    rows, cols = long, short
+    if min(rows, cols) == 1:
+        rows, cols = 1, max(rows, cols, 2)
+    if kind == "toroidal_hexa" and rows % 2:
+        rows += 1
+    return rows, cols
