@@ -1,0 +1,145 @@
+"""Training kernels against direct loop implementations of the formulas."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from somwidget import SOM
+from somwidget.lattice import LATTICES, Lattice
+from somwidget.neighborhood import NEIGHBORHOODS, neighborhood_weights
+from somwidget.normalization import NORMALIZATIONS
+from somwidget.schedules import decay_schedule
+from somwidget.training import OnlineContext, batch_epoch, kernel_row, online_run, schedule_slice
+
+
+def _loop_batch(X, W, lattice, name, r):
+    """som-reference B8 written as plain loops (tests only)."""
+    M = W.shape[0]
+    bmus = [int(np.argmin([np.sum((x - w) ** 2) for w in W])) for x in X]
+    G = lattice.grid_distances()
+    new = W.copy()
+    for i in range(M):
+        num = np.zeros(W.shape[1])
+        den = 0.0
+        for x, b in zip(X, bmus, strict=True):
+            h = neighborhood_weights(name, np.array([G[i, b]]), r)[0]
+            num += h * x
+            den += h
+        if den > 0:
+            new[i] = num / den
+    return new
+
+
+@pytest.mark.parametrize("name", ["gaussian", "bubble", "epanechikov"])
+@pytest.mark.parametrize("kind", ["hexa", "toroidal_rect"])
+def test_batch_epoch_matches_loop_formula(name, kind):
+    rng = np.random.default_rng(3)
+    lat = Lattice(2, 3, kind)
+    X = rng.normal(size=(25, 3))
+    W = rng.normal(size=(6, 3))
+    H = neighborhood_weights(name, lat.grid_distances(), 1.2)
+    new, _ = batch_epoch(X, W, H)
+    np.testing.assert_allclose(new, _loop_batch(X, W, lat, name, 1.2), rtol=1e-12, atol=1e-12)
+
+
+def test_learning_rate_blends():
+    rng = np.random.default_rng(4)
+    lat = Lattice(3, 3, "rect")
+    X, W = rng.normal(size=(40, 2)), rng.normal(size=(9, 2))
+    H = neighborhood_weights("gaussian", lat.grid_distances(), 1.0)
+    full, _ = batch_epoch(X, W, H)
+    half, _ = batch_epoch(X, W, H, learning_rate=0.25)
+    np.testing.assert_allclose(half, 0.75 * W + 0.25 * full, rtol=1e-12)
+
+
+def test_unreached_neuron_keeps_its_vector_with_bubble():
+    # all data sit at unit 0's corner; unit 8 is farther than the radius from every BMU
+    lat = Lattice(3, 3, "rect")
+    W = np.array([[0.0, 0.0]] + [[10.0 + k, 10.0] for k in range(8)])
+    X = np.random.default_rng(5).normal(0.0, 0.1, size=(30, 2))
+    H = neighborhood_weights("bubble", lat.grid_distances(), 1.0)
+    new, bmus = batch_epoch(X, W, H)
+    assert np.all(bmus == 0)
+    np.testing.assert_array_equal(new[8], W[8])  # never collapses to the data mean
+    np.testing.assert_allclose(new[0], X.mean(axis=0))
+
+
+def test_mexican_hat_stays_in_the_data_range():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(200, 3))
+    som = SOM((8, 8), neighborhood="mexican_hat", initialization="random", random_state=0)
+    som.fit(X, epochs=15, radiusin=4, radiusfin=1)
+    assert np.all(som.codebook_ >= X.min(axis=0) - 1e-12)
+    assert np.all(som.codebook_ <= X.max(axis=0) + 1e-12)
+    som.fit_online(X, epochs=2, radiusin=3, radiusfin=1)
+    assert np.abs(som.codebook_).max() <= np.abs(X).max() + 1e-12
+
+
+def _loop_online(X, W, lattice, name, order, radii, rates):
+    W = W.copy()
+    G = lattice.grid_distances()
+    for t, i in enumerate(order):
+        x = X[i]
+        b = int(np.argmin(np.sum((W - x) ** 2, axis=1)))
+        h = rates[t] * neighborhood_weights(name, G[b], radii[t])
+        W += h[:, None] * (x - W)
+    return W
+
+
+@pytest.mark.parametrize("name", ["gaussian", "bubble", "cut_gaussian", "epanechikov"])
+def test_online_run_matches_naive_kohonen_loop(name):
+    rng = np.random.default_rng(7)
+    lat = Lattice(4, 5, "hexa")
+    X = rng.normal(3.0, 1.0, size=(60, 4))
+    W0 = rng.normal(3.0, 1.0, size=(20, 4))
+    order = rng.permutation(60)
+    radii = np.linspace(3.0, 1.0, 60)
+    rates = np.linspace(0.5, 0.05, 60)
+    ctx = OnlineContext.create(W0, X, lat.grid_distances_squared(), name, "euclidean")
+    online_run(ctx, X - ctx.center, order, radii, rates)
+    np.testing.assert_allclose(
+        ctx.codebook(), _loop_online(X, W0, lat, name, order, radii, rates), rtol=1e-9, atol=1e-9
+    )
+
+
+@pytest.mark.parametrize("name", NEIGHBORHOODS)
+def test_fast_kernel_equals_neighborhood_weights(name):
+    d2 = np.linspace(0.0, 30.0, 61)
+    for r in (0.5, 1.0, 3.7):
+        np.testing.assert_allclose(
+            kernel_row(name, d2, r), neighborhood_weights(name, d2, r, squared=True), rtol=1e-14
+        )
+
+
+@pytest.mark.parametrize("decay", ["linear", "exponential", "inverse"])
+def test_schedule_slices_concatenate_to_the_schedule(decay):
+    total = 23
+    parts = [schedule_slice(2.0, 0.1, total, s, min(s + 5, total), decay) for s in range(0, total, 5)]
+    np.testing.assert_allclose(np.concatenate(parts), decay_schedule(2.0, 0.1, total, decay), rtol=1e-14)
+
+
+_DATA = np.abs(
+    np.vstack([np.random.default_rng(0).normal(c, 0.3, size=(30, 3))
+               for c in ([1, 1, 1], [4, 2, 1], [2, 5, 3])])
+) + 0.1
+
+
+@pytest.mark.parametrize(
+    "lattice,neighborhood,normalization",
+    list(itertools.product(LATTICES, NEIGHBORHOODS, NORMALIZATIONS)),
+)
+def test_training_lowers_errors(lattice, neighborhood, normalization):
+    som = SOM((4, 6), lattice=lattice, neighborhood=neighborhood, normalization=normalization,
+              initialization="random", random_state=0).initialize(_DATA)
+    q0, t0 = som.quantization_error(), som.topographic_error()
+    som.fit(_DATA, epochs=8, radiusin=2, radiusfin=1)
+    assert som.topographic_error() < t0
+    if neighborhood == "mexican_hat":
+        # lateral inhibition pushes prototypes apart: documented to trade quantization error
+        # for contrast; it must stay inside the (training-space) data box instead
+        Xt = som.normalizer_.transform(_DATA)
+        assert np.all(som.codebook_ >= Xt.min(axis=0) - 1e-12)
+        assert np.all(som.codebook_ <= Xt.max(axis=0) + 1e-12)
+    else:
+        assert som.quantization_error() < q0
