@@ -1,0 +1,220 @@
+"""The SOM estimator: API, determinism, multi-phase training, callbacks, history, analyses."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial.distance import cdist
+
+from somwidget import SOM, TrainingState
+from somwidget.validation import NotFittedError
+
+RNG = np.random.default_rng(11)
+X = np.vstack([RNG.normal(c, 0.4, size=(40, 4)) for c in ([0, 0, 0, 0], [3, 1, 0, 2], [1, 4, 2, 0])])
+
+
+def test_constructor_stores_parameters_unmodified():
+    som = SOM(mapsize=[3, 4], lattice="HEXA", neighborhood="epanechicov", random_state=3)
+    assert som.get_params()["mapsize"] == [3, 4]
+    assert som.lattice == "HEXA" and som.neighborhood == "epanechicov"
+    assert not hasattr(som, "codebook_")
+    som.set_params(lattice="rect")
+    assert som.lattice == "rect"
+
+
+def test_results_before_fitting_raise_not_fitted():
+    with pytest.raises(NotFittedError, match="not initialised"):
+        SOM().predict(X)
+    with pytest.raises(NotFittedError):
+        SOM().umatrix()
+
+
+def test_same_seed_gives_bit_identical_maps():
+    a = SOM((5, 4), initialization="random", random_state=42).fit(X, epochs=3)
+    a.fit_online(X, epochs=1)
+    b = SOM((5, 4), initialization="random", random_state=42).fit(X, epochs=3)
+    b.fit_online(X, epochs=1)
+    assert np.array_equal(a.codebook_, b.codebook_)
+    c = SOM((5, 4), initialization="random", random_state=43).fit(X, epochs=3)
+    assert not np.array_equal(a.codebook_, c.codebook_)
+
+
+def test_second_fit_continues_from_the_codebook():
+    som = SOM((5, 4), random_state=0).fit(X, epochs=2, radiusin=2, radiusfin=1)
+    W = som.codebook_.copy()
+    norm = som.normalizer_
+    som.fit(X, epochs=1, radiusin=1, radiusfin=1)
+    fresh = SOM((5, 4), random_state=0).initialize(X)
+    assert som.normalizer_ is norm
+    assert som.n_epochs_trained_ == 3
+    assert not np.array_equal(som.codebook_, fresh.codebook_)
+    # one more epoch from W equals one batch epoch applied to W by hand
+    from somwidget.neighborhood import neighborhood_weights
+    from somwidget.training import batch_epoch
+
+    H = neighborhood_weights("gaussian", som.lattice_.grid_distances(), 1.0)
+    expected, _ = batch_epoch(X, W, H)
+    np.testing.assert_allclose(som.codebook_, expected, rtol=1e-12)
+
+
+def test_predict_and_transform_match_cdist():
+    som = SOM((4, 4), normalization="standard", random_state=0).fit(X, epochs=3)
+    Xt = (X - X.mean(axis=0)) / X.std(axis=0)
+    D = cdist(Xt, som.codebook_)
+    np.testing.assert_allclose(som.transform(X), D, rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(som.predict(X), D.argmin(axis=1))
+    idx, dist = som.best_matching_units(X, k=2)
+    np.testing.assert_array_equal(idx, np.argsort(D, axis=1)[:, :2])
+    np.testing.assert_allclose(som.quantization_error(), D.min(axis=1).mean())
+
+
+def test_metrics_against_formulas():
+    som = SOM((4, 5), lattice="rect", random_state=0).fit(X, epochs=4)
+    D = cdist(X, som.codebook_)
+    order = np.argsort(D, axis=1)
+    b1, b2 = order[:, 0], order[:, 1]
+    r1, c1 = np.divmod(b1, 5)
+    r2, c2 = np.divmod(b2, 5)
+    adjacent = np.abs(r1 - r2) + np.abs(c1 - c2) == 1
+    assert som.topographic_error() == pytest.approx(np.mean(~adjacent))
+    hits = np.bincount(b1, minlength=20)
+    np.testing.assert_array_equal(som.hit_counts(), hits)
+    assert som.vacancy_rate() == pytest.approx(np.mean(hits == 0))
+    mae = np.mean(np.abs(X - som.codebook_[b1]))
+    assert som.calculate_quantization_error() == pytest.approx(mae)
+    qm = som.quality_map()
+    for k in range(20):
+        if hits[k]:
+            assert qm[k] == pytest.approx(D[b1 == k, k].mean())
+        else:
+            assert np.isnan(qm[k])
+    assert som.umatrix().shape == (20,)
+    assert som.umatrix("interstitial").shape == (7, 9)
+    assert som.distortion() > 0
+
+
+def test_callbacks_see_epochs_radii_and_can_stop():
+    seen: list[TrainingState] = []
+    som = SOM((4, 4), random_state=0)
+    som.fit(X, epochs=5, radiusin=3, radiusfin=1, callbacks=seen.append, collect_history=True)
+    assert [s.epoch for s in seen] == [1, 2, 3, 4, 5]
+    assert [s.final for s in seen] == [False] * 4 + [True]
+    np.testing.assert_allclose([s.radius for s in seen], [3, 2.5, 2, 1.5, 1])
+    assert seen[0].metrics is not None and seen[0].mode == "batch" and seen[0].bmus.shape == (120,)
+    assert not seen[-1].codebook.flags.writeable
+
+    calls = []
+
+    def stop_at_2(state):
+        calls.append((state.epoch, state.final))
+        return False if state.epoch == 2 else None
+
+    som2 = SOM((4, 4), random_state=0).fit(X, epochs=6, callbacks=stop_at_2)
+    assert som2.n_epochs_trained_ == 2
+    assert calls == [(1, False), (2, False), (2, True)]
+    assert som2.predict(X).shape == (120,)
+
+
+def test_online_callbacks_every_samples_and_stop():
+    steps = []
+
+    def cb(state):
+        steps.append((state.epoch, state.step, state.final))
+        return False if (state.epoch, state.step) == (1, 50) else None
+
+    som = SOM((4, 4), random_state=0)
+    som.fit_online(X, epochs=3, callbacks=cb, callback_every_samples=50)
+    assert steps[:3] == [(0, 50, False), (0, 100, False), (1, 120, False)]
+    assert steps[-1][2] is True and len(steps) == 5
+    assert som.n_epochs_trained_ == 1
+
+
+def test_history_accumulates_across_phases():
+    som = SOM((4, 4), random_state=0)
+    som.fit(X, epochs=3, collect_history=True)
+    som.fit(X, epochs=2)  # not collected
+    som.fit_online(X, epochs=2, collect_history=True)
+    h = som.history_
+    assert all(len(v) == 5 for v in h.values())
+    assert h["epoch"] == [1, 2, 3, 6, 7]
+    assert h["mode"] == ["batch"] * 3 + ["online"] * 2
+    np.testing.assert_allclose(h["radius"][-1], 1.0)
+
+
+def test_online_training_lowers_quantization_error():
+    som = SOM((5, 5), initialization="random", random_state=1).initialize(X)
+    q0 = som.quantization_error()
+    som.fit_online(X, epochs=5, radiusin=2.5, radiusfin=0.5, presentation="sequential")
+    assert som.quantization_error() < q0
+
+
+def test_fit_auto_phases_and_reinforce():
+    phases = []
+    som = SOM(random_state=0).fit_auto(X, callbacks=lambda s: phases.append(s.phase))
+    assert phases[0] == "rough" and phases[-1] == "fine"
+    assert som.n_epochs_trained_ >= 30
+    q = som.quantization_error()
+    som.reinforce(X, reinforcement=2, compression=0.1)
+    assert som.n_epochs_trained_ >= 32
+    assert som.quantization_error() < q * 1.1
+
+
+def test_online_step_applies_one_kohonen_update():
+    som = SOM((3, 3), random_state=0).initialize(X)
+    x = X[7]
+    W = som.codebook_.copy()
+    out = som.online_step(x, radius=1.0, learning_rate=0.5)
+    b = int(np.argmin(np.sum((W - x) ** 2, axis=1)))
+    h = 0.5 * np.exp(-som.lattice_.grid_distances()[b] ** 2 / 2)
+    assert out.bmu == b
+    np.testing.assert_allclose(out.weights, h)
+    np.testing.assert_allclose(out.codebook_after, W + h[:, None] * (x - W))
+    np.testing.assert_array_equal(out.codebook_before, W)
+    np.testing.assert_allclose(som.codebook_, out.codebook_after)
+
+
+def test_dataframe_columns_become_feature_names_and_labels():
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    som = SOM((4, 4), normalization="minmax", random_state=0).fit(df, epochs=3)
+    assert som.feature_names_in_ == ["a", "b", "c", "d"]
+    np.testing.assert_allclose(som.codebook_in_data_units(), som.component_planes())
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    np.testing.assert_allclose(som.codebook_in_data_units(), lo + som.codebook_ * (hi - lo))
+    labels = np.repeat(["p", "q", "r"], 40)
+    counts = som.label_counts(labels)
+    assert counts.to_numpy().sum() == 120
+    np.testing.assert_array_equal(counts.sum(axis=1).to_numpy(), som.hit_counts())
+    props = som.label_proportions(labels)
+    hit = som.hit_counts() > 0
+    np.testing.assert_allclose(props.to_numpy()[hit].sum(axis=1), 1.0)
+    table = som.classification_table(labels=labels)
+    np.testing.assert_array_equal(table["bmu"].to_numpy(), som.predict(df))
+
+
+def test_l2_has_no_data_units():
+    som = SOM((3, 3), normalization="l2", random_state=0).fit(X + 5, epochs=2)
+    with pytest.raises(ValueError, match="not invertible"):
+        som.codebook_in_data_units()
+
+
+def test_structural_change_reinitialises():
+    som = SOM((3, 3), random_state=0).fit(X, epochs=1)
+    som.set_params(mapsize=(4, 2))
+    som.fit(X, epochs=1)
+    assert som.codebook_.shape == (8, 4) and som.n_epochs_trained_ == 1
+
+
+def test_subsample_draws_from_the_estimator_generator():
+    a = SOM((4, 4), random_state=5).fit(X, epochs=3, subsample_ratio=0.5)
+    b = SOM((4, 4), random_state=5).fit(X, epochs=3, subsample_ratio=0.5)
+    full = SOM((4, 4), random_state=5).fit(X, epochs=3)
+    assert np.array_equal(a.codebook_, b.codebook_)
+    assert not np.array_equal(a.codebook_, full.codebook_)
+
+
+def test_lazy_widget_names_do_not_import_widgets():
+    import subprocess
+    import sys
+
+    code = "import somwidget, sys; assert 'ipywidgets' not in sys.modules; print('ok')"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ok"
