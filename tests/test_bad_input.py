@@ -1,0 +1,204 @@
+"""Every bad input gets a clear error naming the parameter; nothing is silently coerced."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from somwidget import SOM
+
+X = np.random.default_rng(0).normal(size=(40, 3))
+
+
+def _fitted():
+    return SOM((3, 3), random_state=0).fit(X, epochs=1)
+
+
+def test_nan_in_x():
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match=r"X contains 1 NaN or infinite"):
+        SOM((3, 3)).fit(bad)
+
+
+def test_inf_in_x():
+    bad = X.copy()
+    bad[0, 0] = np.inf
+    with pytest.raises(ValueError, match=r"X contains .*infinite"):
+        SOM((3, 3)).fit(bad)
+
+
+def test_one_dimensional_x():
+    with pytest.raises(ValueError, match=r"X must be 2-D .*reshape\(-1, 1\)"):
+        SOM((3, 3)).fit(X[:, 0])
+
+
+def test_three_dimensional_x():
+    with pytest.raises(ValueError, match=r"X must be 2-D"):
+        SOM((3, 3)).fit(X.reshape(4, 10, 3))
+
+
+def test_empty_x():
+    with pytest.raises(ValueError, match=r"X must have at least 1 sample"):
+        SOM((3, 3)).fit(np.empty((0, 3)))
+
+
+def test_non_numeric_columns():
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "label": ["x", "y", "z"]})
+    with pytest.raises(ValueError, match=r"X has non-numeric columns \['label'\]"):
+        SOM((2, 2)).fit(df)
+
+
+def test_string_array():
+    with pytest.raises(ValueError, match="X must be numeric"):
+        SOM((2, 2)).fit(np.array([["a", "b"], ["c", "d"]]))
+
+
+def test_dataframe_is_accepted():
+    som = SOM((2, 2), random_state=0).fit(pd.DataFrame(X, columns=["p", "q", "r"]), epochs=1)
+    assert som.feature_names_in_ == ["p", "q", "r"]
+
+
+def test_dataframe_with_other_columns_later():
+    som = SOM((2, 2), random_state=0).fit(pd.DataFrame(X, columns=["p", "q", "r"]), epochs=1)
+    with pytest.raises(ValueError, match=r"X has columns .* fitted with \['p', 'q', 'r'\]"):
+        som.predict(pd.DataFrame(X, columns=["p", "q", "zz"]))
+
+
+def test_different_number_of_features_later():
+    with pytest.raises(ValueError, match="X has 2 features, but the model was fitted with 3"):
+        _fitted().fit(X[:, :2])
+
+
+def test_map_smaller_than_two_neurons():
+    with pytest.raises(ValueError, match="mapsize must give at least 2 neurons"):
+        SOM((1, 1)).fit(X)
+
+
+def test_mapsize_wrong_type():
+    with pytest.raises(ValueError, match="mapsize must be 'auto', an int or"):
+        SOM("big").fit(X)
+
+
+def test_non_positive_epochs():
+    with pytest.raises(ValueError, match="epochs must be at least 1"):
+        SOM((3, 3)).fit(X, epochs=0)
+
+
+def test_fractional_epochs():
+    with pytest.raises(TypeError, match="epochs must be an integer"):
+        SOM((3, 3)).fit(X, epochs=2.5)
+
+
+def test_non_positive_radiusin():
+    with pytest.raises(ValueError, match="radiusin must be > 0"):
+        SOM((3, 3)).fit(X, radiusin=0)
+
+
+def test_negative_radiusfin():
+    with pytest.raises(ValueError, match="radiusfin must be > 0"):
+        SOM((3, 3)).fit_online(X, radiusfin=-1)
+
+
+def test_radiusfin_larger_than_radiusin():
+    with pytest.raises(ValueError, match="radiusfin must be <= radiusin"):
+        SOM((3, 3)).fit(X, radiusin=1, radiusfin=2)
+
+
+def test_unknown_lattice():
+    with pytest.raises(ValueError, match=r"lattice must be one of 'hexa', 'rect'.*got 'honeycomb'"):
+        SOM((3, 3), lattice="honeycomb").fit(X)
+
+
+def test_unknown_neighborhood():
+    with pytest.raises(ValueError, match=r"neighborhood must be one of 'gaussian'.*'epanechicov'"):
+        SOM((3, 3), neighborhood="triangle").fit(X)
+
+
+def test_unknown_normalization():
+    with pytest.raises(ValueError, match=r"normalization must be one of 'none'.*'fwn'"):
+        SOM((3, 3), normalization="zscore").fit(X)
+
+
+def test_unknown_initialization():
+    with pytest.raises(ValueError, match=r"initialization must be one of 'random'.*'pca'"):
+        SOM((3, 3), initialization="kmeans").fit(X)
+
+
+def test_unknown_distance_metric():
+    with pytest.raises(ValueError, match=r"distance_metric must be one of 'euclidean'.*'chebyshev'"):
+        SOM((3, 3), distance_metric="hamm").fit(X)
+
+
+def test_bad_rect_adjacency():
+    with pytest.raises(ValueError, match="rect_adjacency must be one of 4, 8"):
+        SOM((3, 3), lattice="rect", rect_adjacency=6).fit(X)
+
+
+def test_unknown_decay():
+    with pytest.raises(ValueError, match=r"decay must be one of 'linear', 'exponential'"):
+        SOM((3, 3)).fit(X, decay="cosine")
+
+
+def test_unknown_presentation():
+    with pytest.raises(ValueError, match=r"presentation must be one of 'random', 'sequential'"):
+        SOM((3, 3)).fit_online(X, presentation="shuffled")
+
+
+def test_learning_rate_out_of_range():
+    with pytest.raises(ValueError, match=r"learning_rate must be in \(0, 1\]"):
+        SOM((3, 3)).fit(X, learning_rate=1.5)
+
+
+def test_learning_rate_fin_above_init():
+    with pytest.raises(ValueError, match="learning_rate_fin must be <= learning_rate_init"):
+        SOM((3, 3)).fit_online(X, learning_rate_init=0.1, learning_rate_fin=0.5)
+
+
+def test_subsample_ratio_zero():
+    with pytest.raises(ValueError, match="subsample_ratio must be > 0"):
+        SOM((3, 3)).fit(X, subsample_ratio=0)
+
+
+def test_callbacks_not_callable():
+    with pytest.raises(TypeError, match="callbacks must be"):
+        SOM((3, 3)).fit(X, callbacks=[print, 3])
+
+
+def test_bad_random_state():
+    with pytest.raises(TypeError, match="random_state must be None, a non-negative int"):
+        SOM((3, 3), random_state="seed").fit(X)
+
+
+def test_bad_chunk_size():
+    with pytest.raises(ValueError, match="chunk_size must be at least 1"):
+        SOM((3, 3), chunk_size=0).fit(X)
+
+
+def test_unknown_parameter_in_set_params():
+    with pytest.raises(ValueError, match="Invalid parameter 'sigma' for SOM; valid parameters are mapsize"):
+        SOM().set_params(sigma=1.0)
+
+
+def test_unknown_umatrix_kind():
+    with pytest.raises(ValueError, match=r"kind must be one of 'node', 'interstitial'"):
+        _fitted().umatrix("star")
+
+
+def test_k_larger_than_the_map():
+    with pytest.raises(ValueError, match="k must be at most 9"):
+        _fitted().best_matching_units(X, k=10)
+
+
+def test_online_step_needs_one_sample():
+    with pytest.raises(ValueError, match="x must be one sample"):
+        _fitted().online_step(X[:2], radius=1.0, learning_rate=0.1)
+
+
+def test_reinforce_compression_out_of_range():
+    with pytest.raises(ValueError, match=r"compression must be in \(0, 1\]"):
+        _fitted().reinforce(X, compression=2.0)
+
+
+def test_labels_missing():
+    with pytest.raises(ValueError, match="labels is required"):
+        _fitted().label_counts(None)
