@@ -1,0 +1,379 @@
+"""TrainingCurves: quantization error, topographic error and vacancy rate per epoch, live.
+
+Two small bqplot charts stacked in one widget:
+
+* **quality**: quantization error (left axis, training-space units) and topographic error and
+  vacancy rate (right axis, fractions in [0, 1]) against the epoch;
+* **schedule**: the neighbourhood radius (left axis, grid units) and the learning rate (right axis)
+  actually used at every epoch;
+
+plus a one-line text summary of the latest values.
+
+It is fed in any of three ways:
+
+* as a training callback: ``som.fit(X, collect_history=True, callbacks=[curves])`` (every call
+  with metrics adds or updates one row; redraws are throttled, the final state is always drawn);
+* by a :class:`~somwidget.trainer.Trainer`: ``curves.attach(trainer)`` (one row per epoch record);
+* from a finished model: ``TrainingCurves.from_history(som.history_)``.
+
+The x axis is the cumulative epoch: when a new phase or a new ``fit`` call starts counting epochs
+from 1 again, its epochs are appended after the previous ones.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import bqplot as bq
+import ipywidgets as widgets
+import numpy as np
+
+from .live import Throttle
+
+__all__ = ["CURVE_COLUMNS", "TrainingCurves"]
+
+#: Columns kept per epoch, in this order.
+CURVE_COLUMNS = (
+    "epoch",
+    "quantization_error",
+    "topographic_error",
+    "vacancy_rate",
+    "radius",
+    "learning_rate",
+)
+
+_COLORS = {
+    "quantization_error": "#1f77b4",
+    "topographic_error": "#d62728",
+    "vacancy_rate": "#2ca02c",
+    "radius": "#9467bd",
+    "learning_rate": "#ff7f0e",
+}
+_NAMES = {
+    "quantization_error": "QE",
+    "topographic_error": "TE",
+    "vacancy_rate": "vacancy",
+    "radius": "radius",
+    "learning_rate": "learning rate",
+}
+
+
+def _num(value: Any) -> float:
+    if value is None:
+        return float("nan")
+    return float(value)
+
+
+class TrainingCurves(widgets.VBox):
+    """Live training curves (bqplot).
+
+    Parameters
+    ----------
+    max_rate_hz : float
+        Most redraws per second when fed live (the final state is always drawn).
+    width, height : str
+        CSS size of each chart (the schedule chart is 60 % as high).
+    title : str, optional
+        Title above the quality chart.
+
+    Attributes
+    ----------
+    data : dict of str -> list of float
+        One list per column of :data:`CURVE_COLUMNS`, one entry per epoch (NaN when unknown).
+    frame : int
+        Number of redraws sent so far.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_rate_hz: float = 15.0,
+        width: str = "420px",
+        height: str = "220px",
+        title: str | None = "Training curves",
+    ) -> None:
+        self._lock = threading.RLock()
+        self._throttle = Throttle(max_rate_hz=max_rate_hz)
+        self.data: dict[str, list[float]] = {c: [] for c in CURVE_COLUMNS}
+        self.frame = 0
+        self._offset = 0
+        self._last_raw_epoch = 0
+        self._last_key: tuple[str, int] | None = None
+        self._current: dict[str, float] = {}
+
+        x = bq.LinearScale(min=0.0)
+        y_qe = bq.LinearScale(min=0.0)
+        y_rate = bq.LinearScale(min=0.0, max=1.0)
+        self._qe_line = bq.Lines(
+            x=np.zeros(0), y=np.zeros(0), scales={"x": x, "y": y_qe},
+            colors=[_COLORS["quantization_error"]], labels=["QE"], display_legend=True,
+            marker="circle", marker_size=12, stroke_width=2,
+        )
+        self._rate_lines = bq.Lines(
+            x=np.zeros(0), y=np.zeros((2, 0)), scales={"x": x, "y": y_rate},
+            colors=[_COLORS["topographic_error"], _COLORS["vacancy_rate"]],
+            labels=["TE", "vacancy"], display_legend=True, stroke_width=2,
+        )
+        self.quality_figure = bq.Figure(
+            marks=[self._qe_line, self._rate_lines],
+            axes=[
+                bq.Axis(scale=x, label="epoch", tick_format="d"),
+                bq.Axis(scale=y_qe, label="QE", side="left",
+                        color=_COLORS["quantization_error"]),
+                bq.Axis(scale=y_rate, label="TE, vacancy", side="right",
+                        tick_format=".0%"),
+            ],
+            title=title or "",
+            legend_location="top-right",
+            fig_margin={"top": 40 if title else 15, "bottom": 40, "left": 55, "right": 55},
+            layout=widgets.Layout(width=width, height=height),
+        )
+        x2 = bq.LinearScale(min=0.0)
+        y_radius = bq.LinearScale(min=0.0)
+        y_lr = bq.LinearScale(min=0.0)
+        self._radius_line = bq.Lines(
+            x=np.zeros(0), y=np.zeros(0), scales={"x": x2, "y": y_radius},
+            colors=[_COLORS["radius"]], labels=["radius"], display_legend=True, stroke_width=2,
+        )
+        self._lr_line = bq.Lines(
+            x=np.zeros(0), y=np.zeros(0), scales={"x": x2, "y": y_lr},
+            colors=[_COLORS["learning_rate"]], labels=["learning rate"], display_legend=True,
+            stroke_width=2, line_style="dashed",
+        )
+        try:
+            small = f"{int(float(height.rstrip('px')) * 0.6)}px"
+        except ValueError:
+            small = height
+        self.schedule_figure = bq.Figure(
+            marks=[self._radius_line, self._lr_line],
+            axes=[
+                bq.Axis(scale=x2, label="epoch", tick_format="d"),
+                bq.Axis(scale=y_radius, label="radius", side="left",
+                        color=_COLORS["radius"]),
+                bq.Axis(scale=y_lr, label="learning rate", side="right",
+                        color=_COLORS["learning_rate"]),
+            ],
+            legend_location="top-right",
+            fig_margin={"top": 10, "bottom": 40, "left": 55, "right": 55},
+            layout=widgets.Layout(width=width, height=small),
+        )
+        self.summary = widgets.HTML(value="<i>no epoch yet</i>")
+        self.summary.add_class("somwidget-curves-summary")
+        super().__init__(children=[self.quality_figure, self.schedule_figure, self.summary])
+        self.add_class("somwidget-curves")
+
+    # ---------------------------------------------------------------- feeding
+    def add_epoch(
+        self,
+        epoch: int | None = None,
+        *,
+        quantization_error: float | None = None,
+        topographic_error: float | None = None,
+        vacancy_rate: float | None = None,
+        radius: float | None = None,
+        learning_rate: float | None = None,
+        phase: str = "train",
+        redraw: bool = True,
+    ) -> None:
+        """Add (or update) the row of one epoch and redraw.
+
+        ``epoch`` counts within the current phase / fit call (1-based); a value that does not
+        grow starts a new segment after the previous epochs. None appends after the last row.
+        """
+        with self._lock:
+            if epoch is None:
+                epoch = self._last_raw_epoch + 1
+            epoch = int(epoch)
+            key = (phase, epoch)
+            if self._last_key is not None and key == self._last_key:
+                row = len(self.data["epoch"]) - 1  # same epoch again (e.g. the final callback)
+            else:
+                if epoch <= self._last_raw_epoch or (
+                    self._last_key is not None and phase != self._last_key[0]
+                ):
+                    self._offset += self._last_raw_epoch
+                self._last_raw_epoch = epoch
+                row = len(self.data["epoch"])
+                for c in CURVE_COLUMNS:
+                    self.data[c].append(float("nan"))
+            self._last_key = key
+            values = {
+                "epoch": float(self._offset + epoch),
+                "quantization_error": _num(quantization_error),
+                "topographic_error": _num(topographic_error),
+                "vacancy_rate": _num(vacancy_rate),
+                "radius": _num(radius),
+                "learning_rate": _num(learning_rate),
+            }
+            for c, v in values.items():
+                if not (np.isnan(v) and c != "epoch" and not np.isnan(self.data[c][row])):
+                    self.data[c][row] = v
+            self._current = {c: self.data[c][row] for c in CURVE_COLUMNS}
+        if redraw:
+            self.redraw()
+
+    def __call__(self, state: Any) -> None:
+        """Training callback (``TrainingState`` or a trainer event); never stops training.
+
+        A state with metrics adds (or updates) the row of its epoch; a state without metrics (an
+        online state in the middle of an epoch) only updates the summary line. Redraws are
+        throttled, and the final state is always drawn.
+        """
+        metrics = getattr(state, "metrics", None)
+        final = bool(getattr(state, "final", False))
+        mode = getattr(state, "mode", "batch")
+        step, n_steps = getattr(state, "step", 0), getattr(state, "n_steps", 0)
+        end_of_epoch = mode != "online" or not n_steps or step == 0 or step >= n_steps
+        if metrics is not None or (end_of_epoch and getattr(state, "epoch", 0) > 0):
+            m = metrics or {}
+            self.add_epoch(
+                getattr(state, "epoch", None),
+                quantization_error=m.get("quantization_error"),
+                topographic_error=m.get("topographic_error"),
+                vacancy_rate=m.get("vacancy_rate"),
+                radius=getattr(state, "radius", None),
+                learning_rate=getattr(state, "learning_rate", None),
+                phase=getattr(state, "phase", "train"),
+                redraw=False,
+            )
+        else:
+            with self._lock:
+                self._current = {
+                    **self._current,
+                    "radius": _num(getattr(state, "radius", None)),
+                    "learning_rate": _num(getattr(state, "learning_rate", None)),
+                }
+        if final or self._throttle.ready():
+            self.redraw()
+        return None
+
+    def on_trainer_event(self, event: Any) -> None:
+        """Trainer listener: one row per epoch record; final events force a redraw."""
+        record = getattr(event, "record", None)
+        if record is not None:
+            self.add_epoch(
+                record.epoch,
+                quantization_error=record.quantization_error,
+                topographic_error=record.topographic_error,
+                vacancy_rate=record.vacancy_rate,
+                radius=record.radius,
+                learning_rate=record.learning_rate,
+                phase="trainer",
+                redraw=False,
+            )
+        if getattr(event, "kind", "") == "reset":
+            self.clear(redraw=False)
+        if getattr(event, "final", False) or (record is not None and self._throttle.ready()):
+            self.redraw()
+
+    def attach(self, trainer: Any) -> TrainingCurves:
+        """Load a trainer's history so far and follow it from now on. Returns self."""
+        self.clear(redraw=False)
+        for record in list(trainer.history):
+            self.add_epoch(
+                record.epoch,
+                quantization_error=record.quantization_error,
+                topographic_error=record.topographic_error,
+                vacancy_rate=record.vacancy_rate,
+                radius=record.radius,
+                learning_rate=record.learning_rate,
+                phase="trainer",
+                redraw=False,
+            )
+        trainer.add_listener(self.on_trainer_event)
+        self.redraw()
+        return self
+
+    def load_history(self, history: Mapping[str, Any]) -> TrainingCurves:
+        """Replace the data by a SOM's ``history_`` (dict of per-epoch lists). Returns self.
+
+        Keys other than :data:`CURVE_COLUMNS` are ignored; a missing ``epoch`` column counts
+        1, 2, ...; ``phase`` (when present) separates the segments of ``fit_auto``.
+        """
+        if not isinstance(history, Mapping):
+            raise TypeError(f"history must be a mapping of per-epoch lists (som.history_); got {type(history).__name__}")
+        lengths = {k: len(v) for k, v in history.items() if k in CURVE_COLUMNS or k == "phase"}
+        n = max(lengths.values(), default=0)
+        bad = {k: m for k, m in lengths.items() if m != n}
+        if bad:
+            raise ValueError(f"history lists must all have the same length {n}; got lengths {bad}")
+        phases = [str(v) for v in history.get("phase", ["train"] * n)]
+        epochs = [int(v) for v in history.get("epoch", range(1, n + 1))]
+        with self._lock:
+            # history_ epochs are already cumulative (n_epochs_trained_): used as they are
+            self.data = {"epoch": [float(e) for e in epochs]}
+            for c in CURVE_COLUMNS[1:]:
+                self.data[c] = [_num(v) for v in history[c]] if c in history else [float("nan")] * n
+            self._offset = 0
+            self._last_raw_epoch = epochs[-1] if n else 0
+            self._last_key = (phases[-1], epochs[-1]) if n else None
+            self._current = {c: self.data[c][-1] for c in CURVE_COLUMNS} if n else {}
+        self.redraw()
+        return self
+
+    @classmethod
+    def from_history(cls, history: Mapping[str, Any], **kwargs: Any) -> TrainingCurves:
+        """A new widget showing a SOM's ``history_``."""
+        return cls(**kwargs).load_history(history)
+
+    def clear(self, redraw: bool = True) -> None:
+        """Forget every epoch."""
+        with self._lock:
+            self.data = {c: [] for c in CURVE_COLUMNS}
+            self._offset = 0
+            self._last_raw_epoch = 0
+            self._last_key = None
+            self._current = {}
+        if redraw:
+            self.redraw()
+
+    # -------------------------------------------------------------- rendering
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The data as float64 arrays (a copy)."""
+        with self._lock:
+            return {c: np.asarray(v, dtype=np.float64) for c, v in self.data.items()}
+
+    def redraw(self) -> None:
+        """Send the current data to the charts (one message per mark)."""
+        a = self.arrays()
+        x = a["epoch"]
+        with self._lock:
+            current = dict(self._current)
+            self.frame += 1
+        with self._qe_line.hold_sync():
+            self._qe_line.x = x
+            self._qe_line.y = a["quantization_error"]
+        with self._rate_lines.hold_sync():
+            self._rate_lines.x = x
+            self._rate_lines.y = np.vstack([a["topographic_error"], a["vacancy_rate"]]) if x.size else np.zeros((2, 0))
+        with self._radius_line.hold_sync():
+            self._radius_line.x = x
+            self._radius_line.y = a["radius"]
+        with self._lr_line.hold_sync():
+            self._lr_line.x = x
+            self._lr_line.y = a["learning_rate"]
+        self.summary.value = self._summary_html(current)
+
+    @staticmethod
+    def _summary_html(current: Mapping[str, float]) -> str:
+        if not current:
+            return "<i>no epoch yet</i>"
+        parts = []
+        for c in CURVE_COLUMNS:
+            v = current.get(c, float("nan"))
+            if v is None or np.isnan(v):
+                continue
+            if c == "epoch":
+                parts.append(f"epoch {int(v)}")
+            elif c in ("topographic_error", "vacancy_rate"):
+                parts.append(f"{_NAMES[c]} {v:.1%}")
+            else:
+                parts.append(f"{_NAMES[c]} {v:.4g}")
+        return (
+            "<span style='font-size:12px;font-family:var(--jp-code-font-family,monospace)'>"
+            + html.escape(" · ".join(parts))
+            + "</span>"
+        )

@@ -1,0 +1,419 @@
+"""InputSpaceView: the data and the codebook's net in input space (the classic unfolding picture).
+
+The data are drawn as points and the codebook as the lattice's *net*: one node per neuron, joined
+by a line to each of its lattice neighbours (the pairs of ``som.lattice_.adjacency()``, wrap-around
+pairs included). While training, the net visibly unfolds over the data.
+
+Projection
+----------
+Everything is drawn in the **training space** (the data after ``som.normalizer_``, where the
+codebook lives), so the data and the codebook always share exactly one projection, whatever the
+normalisation (``l2`` is not invertible, so data units would not always be possible):
+
+* ``features=(i, j)`` (indices or names): those two training-space features;
+* default: the two features themselves when the data have two, else the two leading principal
+  components of the training-space data (computed once, so the picture does not jump while the
+  net moves). Axis labels say which.
+
+Selection and step mode
+-----------------------
+The view holds the shared :class:`~somwidget.widgets.selection.Selection`: selected neurons are
+highlighted on the net and their samples stay opaque while the others fade; clicking a node
+selects that neuron. In step mode (a :class:`~somwidget.trainer.StepRecord` or the SOM's
+``OnlineStep``) the view shows the presented sample, a line to its BMU, the neighbourhood weight
+of every neuron (orange discs sized by the weight) and the net before the update as a faint
+dashed ghost, with the net drawn after the update.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import bqplot as bq
+import ipywidgets as widgets
+import numpy as np
+
+from ..validation import check_array, check_choice, check_int
+from .live import Throttle
+
+__all__ = ["InputSpaceView", "net_segments"]
+
+_PALETTE = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+]
+_MAX_CLASSES = len(_PALETTE)
+
+
+def net_segments(adjacency: np.ndarray) -> np.ndarray:
+    """Neighbour pairs ``(i, j)`` with ``i < j`` of a boolean adjacency matrix, shape (E, 2)."""
+    adjacency = np.asarray(adjacency, dtype=bool)
+    i, j = np.nonzero(np.triu(adjacency | adjacency.T, k=1))
+    return np.column_stack([i, j]).astype(np.int64)
+
+
+def _polyline(points: np.ndarray, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of all segments as one polyline broken by NaN (one SVG path for the whole net)."""
+    e = segments.shape[0]
+    xy = np.full((e, 3, 2), np.nan)
+    xy[:, 0] = points[segments[:, 0]]
+    xy[:, 1] = points[segments[:, 1]]
+    xy = xy.reshape(-1, 2)
+    return xy[:, 0], xy[:, 1]
+
+
+class InputSpaceView(widgets.VBox):
+    """Data points with the SOM's net drawn over them in input (training) space.
+
+    Parameters
+    ----------
+    som : SOM
+        The estimator; initialised on ``X`` if it has no codebook yet.
+    X : array-like (n_samples, n_features)
+        The data in data units (transformed with ``som.normalizer_`` for drawing).
+    labels : array-like (n_samples,), optional
+        Class of each sample; colours the points (up to 10 classes get their own colour).
+    selection : Selection, optional
+        The shared selection; a new one is created when omitted.
+    features : pair of int or str, optional
+        Two features to draw instead of the default projection (see the module docstring).
+    max_points : int
+        At most this many samples are drawn (a fixed random subset), to keep the browser fast.
+    max_rate_hz : float
+        Most redraws per second when fed live (the final state is always drawn).
+    width, height : str
+        CSS size of the chart.
+    """
+
+    def __init__(
+        self,
+        som: Any,
+        X: Any,
+        labels: Any = None,
+        selection: Any = None,
+        features: Sequence[int | str] | None = None,
+        *,
+        max_points: int = 2000,
+        max_rate_hz: float = 15.0,
+        width: str = "420px",
+        height: str = "420px",
+        title: str | None = "Input space",
+    ) -> None:
+        self._lock = threading.RLock()
+        self.som = som
+        self.X, names = check_array("X", X)
+        if getattr(som, "codebook_", None) is None:
+            som.initialize(X)  # the user's X: a DataFrame's column names become feature names
+        self._names = names
+        n = self.X.shape[0]
+        self.labels = None
+        if labels is not None:
+            lab = np.asarray(labels)
+            if lab.ndim != 1 or lab.shape[0] != n:
+                raise ValueError(
+                    f"labels must be 1-D with one entry per sample of X ({n}); got shape {lab.shape}"
+                )
+            self.labels = lab
+        self.max_points = check_int("max_points", max_points, minimum=1)
+        self._features_arg = features
+        self._throttle = Throttle(max_rate_hz=max_rate_hz)
+        self.frame = 0
+        self.step_shown: Any = None
+        self._bmus: np.ndarray | None = None
+        self._syncing = False
+        if n > self.max_points:
+            rng = np.random.default_rng(0)
+            self.shown_index = np.sort(rng.choice(n, self.max_points, replace=False))
+        else:
+            self.shown_index = np.arange(n)
+
+        self._x_scale = bq.LinearScale()
+        self._y_scale = bq.LinearScale()
+        sc = {"x": self._x_scale, "y": self._y_scale}
+        self._data_marks: list[tuple[bq.Scatter, np.ndarray]] = []
+        self._net = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#333333"],
+                             stroke_width=1.2, opacities=[0.9])
+        self._ghost = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#999999"],
+                               stroke_width=1, line_style="dashed", opacities=[0.6])
+        self._influence = bq.Scatter(
+            x=np.zeros(0), y=np.zeros(0), scales={**sc, "size": bq.LinearScale(min=0.0, max=1.0)},
+            colors=["#ff7f0e"], opacities=[0.45], size=np.zeros(0), default_size=400,
+            stroke="#ff7f0e",
+        )
+        self._nodes = bq.Scatter(
+            x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#333333"], default_size=18,
+            interactions={"click": "select"},
+            selected_style={"fill": "#ffd400", "stroke": "black", "stroke-width": 2},
+            unselected_style={},
+        )
+        self._arrow = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
+                               stroke_width=2)
+        self._sample = bq.Scatter(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
+                                  marker="cross", default_size=160, stroke="white")
+        self._bmu_mark = bq.Scatter(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
+                                    marker="circle", default_size=110, stroke="black",
+                                    stroke_width=2)
+        self._x_axis = bq.Axis(scale=self._x_scale, label="")
+        self._y_axis = bq.Axis(scale=self._y_scale, label="")
+        self.figure = bq.Figure(
+            marks=[],
+            axes=[self._x_axis, self._y_axis],
+            title=title or "",
+            legend_location="top-right",
+            fig_margin={"top": 40 if title else 15, "bottom": 45, "left": 55, "right": 15},
+            layout=widgets.Layout(width=width, height=height),
+        )
+        self.caption = widgets.HTML(value="")
+        self.caption.add_class("somwidget-input-space-caption")
+        super().__init__(children=[self.figure, self.caption])
+        self.add_class("somwidget-input-space")
+
+        if selection is None:
+            from .selection import Selection
+
+            selection = Selection()
+        self.selection = selection
+        self._nodes.observe(self._on_nodes_selected, names="selected")
+        self.selection.observe(self._on_selection, names="neurons")
+        self.rebuild()
+
+    # ------------------------------------------------------------ projection
+    def _resolve_features(self) -> tuple[int, int] | None:
+        f = self._features_arg
+        if f is None:
+            return None
+        if isinstance(f, str) or len(f) != 2:
+            raise ValueError(f"features must be a pair of feature indices or names; got {f!r}")
+        d = self.X.shape[1]
+        names = list(self._names or getattr(self.som, "feature_names_in_", None)
+                     or [f"x{i}" for i in range(d)])
+        out = []
+        for v in f:
+            if isinstance(v, str):
+                out.append(names.index(check_choice("features", v, names)))
+            else:
+                out.append(check_int("features", v, minimum=0, maximum=d - 1))
+        return out[0], out[1]
+
+    def rebuild(self) -> None:
+        """Recompute the projection, the net topology and the data marks (after a reset that
+        changed the lattice, the map size or the normalisation), then redraw."""
+        with self._lock:
+            som = self.som
+            Xt = np.asarray(som.normalizer_.transform(self.X), dtype=np.float64)
+            d = Xt.shape[1]
+            names = list(self._names or getattr(som, "feature_names_in_", None)
+                         or [f"x{i}" for i in range(d)])
+            feats = self._resolve_features()
+            if feats is None and d == 2:
+                feats = (0, 1)
+            if feats is not None:
+                proj = np.zeros((d, 2))
+                proj[feats[0], 0] = 1.0
+                proj[feats[1], 1] = 1.0
+                center = np.zeros(d)
+                xlabel, ylabel = names[feats[0]], names[feats[1]]
+                self.projection_kind = "features"
+            elif d == 1:
+                proj = np.array([[1.0, 0.0]])
+                center = np.zeros(1)
+                xlabel, ylabel = names[0], ""
+                self.projection_kind = "features"
+            else:
+                center = Xt.mean(axis=0)
+                cov = np.cov(Xt - center, rowvar=False)
+                evals, evecs = np.linalg.eigh(cov)
+                order = np.argsort(evals)[::-1][:2]
+                proj = evecs[:, order]
+                flip = np.sign(proj[np.argmax(np.abs(proj), axis=0), [0, 1]])
+                proj = proj * np.where(flip == 0, 1.0, flip)
+                total = float(evals.sum()) or 1.0
+                share = evals[order] / total
+                xlabel, ylabel = f"PC1 ({share[0]:.0%} var.)", f"PC2 ({share[1]:.0%} var.)"
+                self.projection_kind = "pca"
+            self.projection = proj
+            self.center = center
+            self.data_xy = (Xt - center) @ proj
+            self.segments = net_segments(som.lattice_.adjacency())
+            self._x_axis.label = xlabel
+            self._y_axis.label = ylabel
+            space = "training space" if getattr(som.normalizer_, "name", "none") != "none" else "data units"
+            self.caption.value = (
+                "<span style='font-size:12px;color:#555'>"
+                f"{len(self.shown_index)} of {self.X.shape[0]} samples, "
+                f"{som.codebook_.shape[0]} neurons, {self.segments.shape[0]} net edges ({space})"
+                "</span>"
+            )
+            # fixed, equal-aspect scales around the data so the picture does not jump
+            lo = self.data_xy.min(axis=0)
+            hi = self.data_xy.max(axis=0)
+            mid = (lo + hi) / 2
+            half = max(float(np.max(hi - lo)) * 0.55, 1e-9)
+            self._x_scale.min, self._x_scale.max = float(mid[0] - half), float(mid[0] + half)
+            self._y_scale.min, self._y_scale.max = float(mid[1] - half), float(mid[1] + half)
+            self._build_data_marks()
+            self.figure.marks = [m for m, _ in self._data_marks] + [
+                self._influence, self._ghost, self._net, self._nodes, self._arrow,
+                self._bmu_mark, self._sample,
+            ]
+        self.refresh()
+
+    def _build_data_marks(self) -> None:
+        sc = {"x": self._x_scale, "y": self._y_scale}
+        idx = self.shown_index
+        xy = self.data_xy[idx]
+        marks: list[tuple[bq.Scatter, np.ndarray]] = []
+        style = {"opacity": 0.15}
+        if self.labels is not None:
+            shown_labels = self.labels[idx]
+            classes = list(dict.fromkeys(self.labels.tolist()))
+            if len(classes) <= _MAX_CLASSES:
+                for c, cls in enumerate(classes):
+                    rows = idx[shown_labels == cls]
+                    pts = self.data_xy[rows]
+                    marks.append((bq.Scatter(
+                        x=pts[:, 0], y=pts[:, 1], scales=sc, colors=[_PALETTE[c]],
+                        default_size=14, opacities=[0.7], labels=[str(cls)],
+                        display_legend=True, unselected_style=style,
+                    ), rows))
+                self._data_marks = marks
+                return
+        marks.append((bq.Scatter(x=xy[:, 0], y=xy[:, 1], scales=sc, colors=["#6baed6"],
+                                 default_size=14, opacities=[0.7],
+                                 unselected_style=style), idx))
+        self._data_marks = marks
+
+    def project(self, Y: np.ndarray) -> np.ndarray:
+        """Project training-space vectors (codebook rows or samples) to the view's 2-D plane."""
+        Y = np.asarray(Y, dtype=np.float64)
+        return (Y - self.center) @ self.projection
+
+    # -------------------------------------------------------------- updating
+    def net_xy(self) -> np.ndarray:
+        """Coordinates of the drawn net: (E, 2, 2) = segment, end point, (x, y)."""
+        with self._lock:
+            x = np.asarray(self._net.x, dtype=np.float64).reshape(-1, 3)[:, :2]
+            y = np.asarray(self._net.y, dtype=np.float64).reshape(-1, 3)[:, :2]
+        return np.stack([x, y], axis=-1)
+
+    def refresh(self, som: Any = None, bmus: np.ndarray | None = None, step: Any = None) -> None:
+        """Redraw the net from the current codebook (one message per mark).
+
+        Parameters
+        ----------
+        som : SOM, optional
+            A (new) estimator to show; the projection is rebuilt when its lattice changed.
+        bmus : ndarray (n_samples,), optional
+            Precomputed BMUs of ``X`` (saves a BMU search for the selection highlight).
+        step : StepRecord or OnlineStep, optional
+            An online update to show (sample, BMU, neighbourhood weights, net before/after).
+        """
+        if som is not None and som is not self.som:
+            self.som = som
+            self.rebuild()
+        with self._lock:
+            codebook = step.codebook_after if step is not None else self.som.codebook_
+            if codebook.shape[0] != self.som.lattice_.n_neurons or (
+                self.segments.size and self.segments.max() >= codebook.shape[0]
+            ):
+                self.rebuild()
+                return
+            nodes = self.project(codebook)
+            self._bmus = None if bmus is None else np.asarray(bmus)
+            self.frame += 1
+            x, y = _polyline(nodes, self.segments)
+            with self._net.hold_sync():
+                self._net.x, self._net.y = x, y
+            with self._nodes.hold_sync():
+                self._nodes.x, self._nodes.y = nodes[:, 0], nodes[:, 1]
+            self._show_step(step)
+            self._apply_selection(list(self.selection.neurons))
+
+    def _show_step(self, step: Any) -> None:
+        self.step_shown = step
+        empty = np.zeros(0)
+        if step is None:
+            for m in (self._ghost, self._arrow, self._sample, self._bmu_mark):
+                with m.hold_sync():
+                    m.x, m.y = empty, empty
+            with self._influence.hold_sync():
+                self._influence.x, self._influence.y, self._influence.size = empty, empty, empty
+            return
+        before = self.project(step.codebook_before)
+        after = self.project(step.codebook_after)
+        sample = self.project(np.asarray(step.sample)[None, :])[0]
+        bmu = int(step.bmu)
+        weights = np.clip(np.asarray(step.weights, dtype=np.float64), 0.0, None)
+        keep = weights > 1e-3
+        gx, gy = _polyline(before, self.segments)
+        with self._ghost.hold_sync():
+            self._ghost.x, self._ghost.y = gx, gy
+        with self._influence.hold_sync():
+            self._influence.x = after[keep, 0]
+            self._influence.y = after[keep, 1]
+            self._influence.size = weights[keep]
+        with self._arrow.hold_sync():
+            self._arrow.x = np.array([sample[0], after[bmu, 0]])
+            self._arrow.y = np.array([sample[1], after[bmu, 1]])
+        with self._sample.hold_sync():
+            self._sample.x, self._sample.y = sample[:1], sample[1:]
+        with self._bmu_mark.hold_sync():
+            self._bmu_mark.x, self._bmu_mark.y = after[bmu:bmu + 1, 0], after[bmu:bmu + 1, 1]
+
+    def __call__(self, state: Any) -> None:
+        """Training callback or trainer listener: throttled redraw, final state always drawn."""
+        step = getattr(state, "online_step", None)
+        final = bool(getattr(state, "final", False))
+        if getattr(state, "kind", "") == "reset":
+            self.rebuild()
+            return None
+        if final or self._throttle.ready():
+            self.refresh(bmus=getattr(state, "bmus", None), step=step)
+        return None
+
+    # ------------------------------------------------------------- selection
+    def _sample_bmus(self) -> np.ndarray:
+        if self._bmus is None or self._bmus.shape[0] != self.X.shape[0]:
+            self._bmus = np.asarray(self.som.predict(self.X))
+        return self._bmus
+
+    def _apply_selection(self, neurons: list[int]) -> None:
+        with self._lock:
+            self._syncing = True
+            try:
+                sel = np.asarray(sorted(int(k) for k in neurons), dtype=np.int64)
+                self._nodes.selected = sel if sel.size else None
+                if sel.size:
+                    mask = np.isin(self._sample_bmus(), sel)
+                for mark, rows in self._data_marks:
+                    mark.selected = np.nonzero(mask[rows])[0] if sel.size else None
+            finally:
+                self._syncing = False
+
+    def _on_selection(self, change: dict) -> None:
+        self._apply_selection(list(change["new"]))
+
+    def _on_nodes_selected(self, change: dict) -> None:
+        if self._syncing:
+            return
+        new = change["new"]
+        neurons = [] if new is None else sorted({int(k) for k in np.asarray(new).ravel()})
+        if neurons != list(self.selection.neurons):
+            self.selection.select(neurons)
+
+    def selected_sample_mask(self) -> np.ndarray:
+        """Boolean mask of the samples whose BMU is selected (as highlighted in this view)."""
+        with self._lock:
+            sel = np.asarray(list(self.selection.neurons), dtype=np.int64)
+            return np.isin(self._sample_bmus(), sel)
+
+    def close(self) -> None:
+        selection = getattr(self, "selection", None)
+        if selection is not None:
+            try:
+                selection.unobserve(self._on_selection, names="neurons")
+            except ValueError:
+                pass
+        super().close()

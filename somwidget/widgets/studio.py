@@ -1,0 +1,444 @@
+"""Studio: pause, step and tweak a map while it learns.
+
+>>> from somwidget import SOM, Studio
+>>> studio = Studio(SOM(mapsize=(15, 15), lattice="hexa"), X, labels=y)   # doctest: +SKIP
+>>> studio                                                                 # doctest: +SKIP
+
+The Studio is a :class:`~somwidget.trainer.Trainer` (``studio.trainer``) wrapped in controls and
+linked views:
+
+* buttons Play / Pause / Step / Reset / Stop;
+* training parameters that apply from the next epoch (or step) while training runs: mode,
+  epochs, radius start / end, learning rate start / end, decay, neighbourhood;
+* map parameters (lattice, rows, columns, initialisation, normalisation) that need a new map:
+  before training starts they apply at once; afterwards they wait for Reset, and a visible
+  message says so;
+* a progress line (epoch, radius, learning rate, time left) and an error box that shows any
+  exception raised in the training thread;
+* the Explorer's hit map and U-matrix, :class:`~somwidget.widgets.curves.TrainingCurves` and
+  :class:`~somwidget.widgets.input_space.InputSpaceView`, all sharing one Selection.
+
+Views are refreshed from the training thread through throttles (at most ``max_rate_hz`` redraws
+per second each; the final state, after a pause, a step, the end or an error, is always drawn).
+
+Browser test hooks: the progress element has class ``somwidget-progress`` and its text starts
+with ``epoch N / M`` (the inner span also carries ``data-epoch``, ``data-epochs``, ``data-step``
+and ``data-status``); every control has a ``somwidget-<name>`` class (``somwidget-play``,
+``somwidget-radius-start``, ...), the message box ``somwidget-message`` and the error box
+``somwidget-error``.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..lattice import LATTICES
+from ..neighborhood import NEIGHBORHOODS
+from ..normalization import NORMALIZATIONS
+from ..schedules import DECAYS
+from ..som import INITIALIZATIONS
+from ..trainer import DEFAULT_LEARNING_RATES, MODES, Trainer, TrainerEvent
+from ..validation import check_array, check_positive
+from .curves import TrainingCurves
+from .explorer import Explorer
+from .input_space import InputSpaceView
+from .live import Throttle
+from .selection import Selection
+
+__all__ = ["MAP_PARAMS", "Studio"]
+
+#: SOM parameters that need a new map (applied by Reset once training has started).
+MAP_PARAMS = ("lattice", "mapsize", "initialization", "normalization")
+
+_BUTTONS = (
+    ("play", "Play", "play", "Train until the last epoch (or Pause)"),
+    ("pause", "Pause", "pause", "Pause after the current epoch"),
+    ("step", "Step", "step-forward", "One epoch (batch) or one sample (online)"),
+    ("reset", "Reset", "refresh", "New map: re-initialise with the chosen map parameters"),
+    ("stop", "Stop", "stop", "Stop training (Reset to start again)"),
+)
+
+
+def _fmt_seconds(s: float | None) -> str:
+    if s is None:
+        return "–"
+    if s < 60:
+        return f"{s:.1f} s"
+    m, sec = divmod(int(round(s)), 60)
+    return f"{m} min {sec:02d} s"
+
+
+class Studio(widgets.VBox):
+    """Interactive training studio for one SOM.
+
+    Parameters
+    ----------
+    som : SOM
+        The estimator (initialised on ``X`` if needed).
+    X : array-like or DataFrame (n_samples, n_features)
+        Training data in data units.
+    labels : array-like (n_samples,), optional
+        Class labels: majority class on the hit map, colours in the input-space view.
+    mode, epochs, radius_start, radius_end, learning_rate_start, learning_rate_end, decay, neighborhood
+        Initial training parameters (see :class:`~somwidget.trainer.TrainerParams`; None picks
+        the defaults, shown in the controls).
+    features : pair of int or str, optional
+        Features of the input-space view (default: the two features, or the two leading
+        principal components).
+    selection : Selection, optional
+        A selection to share with other views (a new one otherwise).
+    max_rate_hz : float
+        Most redraws per second of each view during training.
+    callbacks : sequence of callables, optional
+        Extra SOM training callbacks, passed to the trainer.
+
+    Attributes
+    ----------
+    trainer : Trainer
+        Python access to the training (``studio.trainer.history``, ``.pause()``, ``.join()``).
+    som : SOM
+    selection : Selection
+    explorer : Explorer
+        The linked hit map and U-matrix (``explorer.hit_map``, ``explorer.umatrix``).
+    curves : TrainingCurves
+    input_space : InputSpaceView
+    buttons : dict of str -> ipywidgets.Button
+    controls : dict of str -> ipywidgets widget
+    pending : dict
+        Map parameters changed after training started, waiting for Reset.
+    """
+
+    def __init__(
+        self,
+        som: Any,
+        X: Any,
+        labels: Any = None,
+        *,
+        mode: str = "batch",
+        epochs: int = 30,
+        radius_start: float | None = None,
+        radius_end: float | None = None,
+        learning_rate_start: float | None = None,
+        learning_rate_end: float | None = None,
+        decay: str = "linear",
+        neighborhood: str | None = None,
+        features: Sequence[int | str] | None = None,
+        selection: Selection | None = None,
+        max_rate_hz: float = 15.0,
+        callbacks: Sequence[Any] | None = None,
+    ) -> None:
+        check_array("X", X)
+        max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
+        self._lock = threading.RLock()
+        self.trainer = Trainer(
+            som, X, mode=mode, epochs=epochs, radius_start=radius_start, radius_end=radius_end,
+            learning_rate_start=learning_rate_start, learning_rate_end=learning_rate_end,
+            decay=decay, neighborhood=neighborhood, callbacks=callbacks,
+        )
+        self.som = som
+        self.selection = selection if selection is not None else Selection()
+        self.pending: dict[str, Any] = {}
+        self._throttle = Throttle(max_rate_hz)
+        self._syncing = False
+        self.n_redraws = 0
+
+        # -- views
+        self.explorer = Explorer(som, X, labels=labels, selection=self.selection,
+                                 views=("hits", "umatrix"), max_rate_hz=max_rate_hz)
+        self.curves = TrainingCurves(max_rate_hz=max_rate_hz, title="Training curves")
+        self.input_space = InputSpaceView(som, X, labels=labels, selection=self.selection,
+                                          features=features, max_rate_hz=max_rate_hz)
+
+        # -- controls
+        self.buttons: dict[str, widgets.Button] = {}
+        for key, text, icon, tip in _BUTTONS:
+            b = widgets.Button(description=text, icon=icon, tooltip=tip,
+                               layout=widgets.Layout(width="90px"))
+            b.add_class(f"somwidget-{key}")
+            self.buttons[key] = b
+        self.buttons["play"].button_style = "success"
+        self.buttons["stop"].button_style = "danger"
+        self.buttons["play"].on_click(lambda _: self._guard(self.trainer.play))
+        self.buttons["pause"].on_click(lambda _: self._guard(self.trainer.pause))
+        self.buttons["step"].on_click(lambda _: self._guard(self.trainer.step))
+        self.buttons["stop"].on_click(lambda _: self._guard(self.trainer.stop))
+        self.buttons["reset"].on_click(lambda _: self._guard(self.reset))
+
+        p = self.trainer.resolved_params()
+        short = widgets.Layout(width="190px")
+        style = {"description_width": "95px"}
+        c: dict[str, widgets.Widget] = {}
+        c["mode"] = widgets.ToggleButtons(options=list(MODES), value=p["mode"], description="mode",
+                                          style={"description_width": "40px", "button_width": "70px"})
+        c["epochs"] = widgets.BoundedIntText(value=p["epochs"], min=1, max=100_000,
+                                             description="epochs", layout=short, style=style)
+        c["radius_start"] = widgets.BoundedFloatText(value=round(p["radius_start"], 4), min=0.01,
+                                                     max=1e4, step=0.5, description="radius start",
+                                                     layout=short, style=style)
+        c["radius_end"] = widgets.BoundedFloatText(value=round(p["radius_end"], 4), min=0.01, max=1e4,
+                                                   step=0.1, description="radius end", layout=short,
+                                                   style=style)
+        c["learning_rate_start"] = widgets.BoundedFloatText(
+            value=p["learning_rate_start"], min=0.001, max=1.0, step=0.05, description="lr start",
+            layout=short, style=style)
+        c["learning_rate_end"] = widgets.BoundedFloatText(
+            value=p["learning_rate_end"], min=0.001, max=1.0, step=0.01, description="lr end",
+            layout=short, style=style)
+        c["decay"] = widgets.Dropdown(options=list(DECAYS), value=p["decay"], description="decay",
+                                      layout=short, style=style)
+        c["neighborhood"] = widgets.Dropdown(options=list(NEIGHBORHOODS), value=p["neighborhood"],
+                                             description="neighbourhood", layout=short, style=style)
+        rows, cols = som.mapsize_
+        lattice_now = som.lattice_.kind
+        c["lattice"] = widgets.Dropdown(options=list(LATTICES), value=lattice_now,
+                                        description="lattice", layout=short, style=style)
+        c["rows"] = widgets.BoundedIntText(value=rows, min=1, max=500, description="rows",
+                                           layout=short, style=style)
+        c["cols"] = widgets.BoundedIntText(value=cols, min=1, max=500, description="columns",
+                                           layout=short, style=style)
+        c["initialization"] = widgets.Dropdown(
+            options=list(INITIALIZATIONS), value=self._canonical_init(), description="initialisation",
+            layout=short, style=style)
+        c["normalization"] = widgets.Dropdown(
+            options=list(NORMALIZATIONS), value=som.normalizer_.name, description="normalisation",
+            layout=short, style=style)
+        for key, w in c.items():
+            w.add_class(f"somwidget-{key.replace('_', '-')}")
+        self.controls = c
+        for key in ("mode", "epochs", "radius_start", "radius_end", "learning_rate_start",
+                    "learning_rate_end", "decay", "neighborhood"):
+            c[key].observe(self._on_training_param, names="value")
+        for key in ("lattice", "rows", "cols", "initialization", "normalization"):
+            c[key].observe(self._on_map_param, names="value")
+        # the displayed defaults become explicit parameters
+        self.trainer.params.update(**{k: p[k] for k in ("radius_start", "radius_end",
+                                                        "learning_rate_start",
+                                                        "learning_rate_end", "neighborhood")})
+
+        self.progress = widgets.HTML()
+        self.progress.add_class("somwidget-progress")
+        self.message = widgets.HTML()
+        self.message.add_class("somwidget-message")
+        self.error_box = widgets.HTML()
+        self.error_box.add_class("somwidget-error")
+
+        box = widgets.Layout(flex_flow="row wrap", align_items="center", gap="4px")
+        buttons = widgets.HBox(list(self.buttons.values()), layout=box)
+        training = widgets.HBox([c["mode"], c["epochs"], c["decay"], c["neighborhood"],
+                                 c["radius_start"], c["radius_end"], c["learning_rate_start"],
+                                 c["learning_rate_end"]], layout=box)
+        map_box = widgets.HBox([widgets.HTML("<b>map</b>"), c["lattice"], c["rows"], c["cols"],
+                                c["initialization"], c["normalization"]], layout=box)
+        views = widgets.HBox([self.input_space, self.curves],
+                             layout=widgets.Layout(flex_flow="row wrap", gap="8px"))
+        super().__init__(children=[buttons, training, map_box, self.progress, self.message,
+                                   self.error_box, self.explorer, views],
+                         layout=widgets.Layout(width="100%"))
+        self.add_class("somwidget-studio")
+        self.trainer.add_listener(self._on_event)
+        self._update_progress(None)
+
+    # ---------------------------------------------------------------- helpers
+    def _canonical_init(self) -> str:
+        from ..validation import check_choice
+
+        return check_choice("initialization", self.som.initialization, INITIALIZATIONS,
+                            {"linear": "pca"})
+
+    def _guard(self, action: Any) -> None:
+        """Run a button action; show a refused command in the message box, never raise."""
+        try:
+            action()
+            self.message.value = ""
+        except (RuntimeError, ValueError, TypeError, TimeoutError) as exc:
+            self._show_message(str(exc), kind="error")
+        self._update_progress(None)
+
+    def _show_message(self, text: str, kind: str = "info") -> None:
+        color = {"info": "#0b5394", "warn": "#b45f06", "error": "#a61c00"}[kind]
+        self.message.value = (f"<div style='color:{color};font-size:13px' data-kind='{kind}'>"
+                              f"{html.escape(text)}</div>")
+
+    @property
+    def started(self) -> bool:
+        """Whether this map has been trained at all since the last reset."""
+        t = self.trainer
+        return t.epoch > 0 or t.step_in_epoch > 0 or t.status not in ("idle",)
+
+    # ----------------------------------------------------------- parameters
+    def _on_training_param(self, change: dict) -> None:
+        if self._syncing:
+            return
+        key = next(k for k, w in self.controls.items() if w is change["owner"])
+        try:
+            if key == "mode":
+                self._switch_mode_defaults(change["old"], change["new"])
+            self.trainer.params.update(**{key: change["new"]})
+            if self.started:
+                self._show_message(f"{key.replace('_', ' ')} = {change['new']}: applies from the "
+                                   "next epoch (or step)")
+        except (ValueError, TypeError) as exc:
+            self._show_message(str(exc), kind="error")
+        self._update_progress(None)
+
+    def _switch_mode_defaults(self, old: str, new: str) -> None:
+        """Keep the learning rates at the new mode's defaults if they were the old mode's."""
+        c = self.controls
+        lo = DEFAULT_LEARNING_RATES[old]
+        if (c["learning_rate_start"].value, c["learning_rate_end"].value) == lo:
+            ln = DEFAULT_LEARNING_RATES[new]
+            self._syncing = True
+            try:
+                c["learning_rate_start"].value, c["learning_rate_end"].value = ln
+            finally:
+                self._syncing = False
+            self.trainer.params.update(learning_rate_start=ln[0], learning_rate_end=ln[1])
+
+    def _map_changes(self) -> dict[str, Any]:
+        c = self.controls
+        want = {
+            "lattice": c["lattice"].value,
+            "mapsize": (int(c["rows"].value), int(c["cols"].value)),
+            "initialization": c["initialization"].value,
+            "normalization": c["normalization"].value,
+        }
+        now = {
+            "lattice": self.som.lattice_.kind,
+            "mapsize": tuple(self.som.mapsize_),
+            "initialization": self._canonical_init(),
+            "normalization": self.som.normalizer_.name,
+        }
+        return {k: v for k, v in want.items() if v != now[k]}
+
+    def _on_map_param(self, change: dict) -> None:
+        if self._syncing:
+            return
+        self.pending = self._map_changes()
+        if not self.pending:
+            self.message.value = ""
+            return
+        if not self.started:
+            self._guard(self.reset)
+            return
+        names = ", ".join(sorted(self.pending))
+        self._show_message(f"{names} changed: a new map is needed. Press Reset to apply "
+                           "(the training so far will be discarded).", kind="warn")
+
+    # ------------------------------------------------------------- commands
+    def reset(self) -> None:
+        """Stop training and build a new map with the chosen map parameters (``pending``)."""
+        changes = self._map_changes()
+        self.trainer.reset(**changes)
+        self.pending = {}
+        self.selection.clear()
+        self._sync_map_controls()
+        self._redraw_all()
+        if changes:
+            self._show_message("new map: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
+
+    def _sync_map_controls(self) -> None:
+        c = self.controls
+        self._syncing = True
+        try:
+            c["lattice"].value = self.som.lattice_.kind
+            c["rows"].value, c["cols"].value = self.som.mapsize_
+            c["initialization"].value = self._canonical_init()
+            c["normalization"].value = self.som.normalizer_.name
+            p = self.trainer.resolved_params()
+            c["radius_start"].value = round(p["radius_start"], 4)
+            c["radius_end"].value = round(p["radius_end"], 4)
+        finally:
+            self._syncing = False
+
+    def play(self) -> None:
+        """Same as the Play button."""
+        self.trainer.play()
+
+    def pause(self) -> None:
+        """Same as the Pause button."""
+        self.trainer.pause()
+
+    def step(self) -> None:
+        """Same as the Step button."""
+        self.trainer.step()
+
+    def stop(self) -> None:
+        """Same as the Stop button."""
+        self.trainer.stop()
+
+    # ---------------------------------------------------------------- events
+    def _on_event(self, event: TrainerEvent) -> None:
+        """Trainer listener (training thread): feed the views, redraw through the throttle."""
+        self.curves.on_trainer_event(event)
+        self.input_space(event)
+        if event.kind == "reset":
+            return  # reset() redraws everything itself
+        if event.final or self._throttle.ready():
+            self.explorer.refresh(self.som)
+            self._update_progress(event)
+            self.n_redraws += 1
+
+    def _redraw_all(self) -> None:
+        with self.trainer.lock:
+            self.explorer.refresh(self.som)
+            self.input_space.rebuild()
+            self.curves.redraw()
+        self._update_progress(None)
+
+    def _update_progress(self, event: TrainerEvent | None) -> None:
+        t = self.trainer
+        status = event.status if event is not None else t.status
+        p = t.resolved_params()
+        epoch, n_epochs = t.epoch, p["epochs"]
+        if event is not None and event.record is not None:
+            radius, lr = event.record.radius, event.record.learning_rate
+        elif event is not None and event.online_step is not None:
+            radius, lr = event.online_step.radius, event.online_step.learning_rate
+        else:
+            radius, lr = t.current_schedule()
+        parts = [f"epoch {epoch} / {n_epochs}"]
+        if p["mode"] == "online" and t.step_in_epoch:
+            parts.append(f"sample {t.step_in_epoch} / {t.X.shape[0]}")
+        parts += [f"radius {radius:.3g}", f"learning rate {lr:.3g}",
+                  f"time left {_fmt_seconds(t.eta())}", status]
+        last = t.history[-1] if t.history else None
+        if last is not None and last.quantization_error is not None:
+            parts.append(f"QE {last.quantization_error:.4g}")
+        text = " · ".join(parts)
+        self.progress.value = (
+            f"<span class='somwidget-progress-text' data-epoch='{epoch}' data-epochs='{n_epochs}' "
+            f"data-step='{t.step_in_epoch}' data-status='{status}' "
+            f"style='font-family:var(--jp-code-font-family,monospace);font-size:13px'>"
+            f"{html.escape(text)}</span>"
+        )
+        err = t.error
+        if err is not None:
+            self.error_box.value = (
+                "<div style='color:#a61c00;border:1px solid #a61c00;padding:4px;font-size:13px'>"
+                f"<b>training failed</b>: {html.escape(type(err).__name__)}: "
+                f"{html.escape(str(err))} — press Reset to start again</div>"
+            )
+        else:
+            self.error_box.value = ""
+        running = status == "running"
+        b = self.buttons
+        b["play"].disabled = running or status in ("stopped", "error")
+        b["pause"].disabled = not running
+        b["step"].disabled = status in ("stopped", "error")
+        b["stop"].disabled = status in ("stopped", "error", "idle")
+
+    # -------------------------------------------------------------- teardown
+    def close(self) -> None:
+        """Stop the training thread and close every widget."""
+        self.trainer.close()
+        for w in (self.explorer, self.curves, self.input_space):
+            w.close()
+        super().close()
+
+    def __repr__(self) -> str:
+        return f"Studio({self.trainer!r})"

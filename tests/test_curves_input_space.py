@@ -1,0 +1,220 @@
+"""TrainingCurves and InputSpaceView, checked against independently computed values."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial.distance import cdist
+
+from somwidget.som import SOM
+from somwidget.trainer import Trainer
+from somwidget.widgets.curves import TrainingCurves
+from somwidget.widgets.input_space import InputSpaceView, net_segments
+from somwidget.widgets.selection import Selection
+
+TIMEOUT = 60.0
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads():
+    before = set(threading.enumerate())
+    yield
+    assert [t for t in threading.enumerate() if t not in before] == []
+
+
+@pytest.fixture(scope="module")
+def X3():
+    rng = np.random.default_rng(7)
+    return np.vstack([rng.normal(0, 1, (50, 3)), rng.normal([5, 0, 2], 0.7, (50, 3))])
+
+
+@pytest.fixture(scope="module")
+def square():
+    return np.random.default_rng(1).random((120, 2))
+
+
+def hex_coords(rows, cols):
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    return np.column_stack([c + 0.5 * (r % 2), r * np.sqrt(3) / 2])
+
+
+def independent_pairs(rows, cols, kind):
+    """Neighbour pairs from plane coordinates (minimum image on wrapped axes)."""
+    hexa = kind.endswith("hexa")
+    if hexa:
+        xy = hex_coords(rows, cols)
+        period = (cols, rows * np.sqrt(3) / 2)
+    else:
+        r, c = np.divmod(np.arange(rows * cols), cols)
+        xy = np.column_stack([c, r]).astype(float)
+        period = (cols, rows)
+    d = np.abs(xy[:, None, :] - xy[None, :, :])
+    if kind.startswith(("toroidal", "cylindrical")):
+        d[..., 0] = np.minimum(d[..., 0], period[0] - d[..., 0])
+    if kind.startswith("toroidal"):
+        d[..., 1] = np.minimum(d[..., 1], period[1] - d[..., 1])
+    dist = np.hypot(d[..., 0], d[..., 1])
+    i, j = np.nonzero(np.triu(np.isclose(dist, 1.0), k=1))
+    return {(int(a), int(b)) for a, b in zip(i, j, strict=True)}
+
+
+# ----------------------------------------------------------------------------- curves
+def test_curves_as_a_callback_equal_history(X3):
+    som = SOM(mapsize=(5, 6), random_state=0)
+    curves = TrainingCurves()
+    som.fit(X3, epochs=6, collect_history=True, callbacks=[curves])
+    som.fit(X3, epochs=3, radiusin=1.5, radiusfin=0.5, collect_history=True, callbacks=[curves])
+    h = som.history_
+    assert curves.data["epoch"] == [float(e) for e in h["epoch"]]  # cumulative 1..9
+    for key in ("quantization_error", "topographic_error", "vacancy_rate", "radius",
+                "learning_rate"):
+        np.testing.assert_allclose(curves.data[key], h[key], rtol=1e-12)
+    # the final state is drawn: the marks hold every epoch
+    np.testing.assert_allclose(np.asarray(curves._qe_line.y), h["quantization_error"])
+    np.testing.assert_allclose(np.asarray(curves._radius_line.y), h["radius"])
+    np.testing.assert_allclose(np.asarray(curves._rate_lines.y)[1], h["vacancy_rate"])
+    # and QE is the mean BMU distance of the final codebook
+    assert curves.data["quantization_error"][-1] == pytest.approx(
+        cdist(X3, som.codebook_).min(axis=1).mean())
+
+
+def test_curves_online_rows_only_at_epoch_ends_and_throttle_keeps_final(X3):
+    som = SOM(mapsize=(4, 4), random_state=0)
+    curves = TrainingCurves(max_rate_hz=1e-6)  # at most one throttled redraw, then finals only
+    som.fit_online(X3, epochs=3, collect_history=True, callbacks=[curves],
+                   callback_every_samples=10)
+    assert curves.data["epoch"] == [1.0, 2.0, 3.0]
+    np.testing.assert_allclose(curves.data["learning_rate"], som.history_["learning_rate"])
+    np.testing.assert_allclose(np.asarray(curves._lr_line.y), som.history_["learning_rate"])
+    assert curves.frame == 2  # one throttled redraw + the final one
+
+
+def test_curves_from_history_and_validation(X3):
+    som = SOM(mapsize=(4, 4), random_state=0).fit_auto(X3, collect_history=True)
+    curves = TrainingCurves.from_history(som.history_)
+    assert curves.data["epoch"] == [float(e) for e in som.history_["epoch"]]
+    np.testing.assert_allclose(curves.data["radius"], som.history_["radius"])
+    with pytest.raises(ValueError, match="same length"):
+        TrainingCurves().load_history({"epoch": [1, 2], "radius": [1.0]})
+    with pytest.raises(TypeError, match="history must be a mapping"):
+        TrainingCurves().load_history([1, 2])
+
+
+def test_curves_fed_by_a_trainer(X3):
+    trainer = Trainer(SOM(mapsize=(4, 5), random_state=0), X3, epochs=5, radius_start=2.0,
+                      radius_end=1.0)
+    curves = TrainingCurves().attach(trainer)
+    trainer.play()
+    assert trainer.join(TIMEOUT)
+    assert curves.data["epoch"] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    np.testing.assert_allclose(curves.data["radius"], [2.0, 1.75, 1.5, 1.25, 1.0])
+    np.testing.assert_allclose(curves.data["quantization_error"],
+                               [r.quantization_error for r in trainer.history])
+    assert "epoch 5" in curves.summary.value
+    trainer.reset()
+    assert curves.data["epoch"] == []
+
+
+# ------------------------------------------------------------------------ input space
+@pytest.mark.parametrize("kind, rows, cols", [
+    ("hexa", 5, 6), ("rect", 4, 5), ("toroidal_hexa", 4, 5), ("cylindrical_rect", 3, 4),
+])
+def test_net_segments_are_the_lattice_adjacency_pairs(square, kind, rows, cols):
+    som = SOM(mapsize=(rows, cols), lattice=kind, random_state=0)
+    view = InputSpaceView(som, square)
+    got = {tuple(map(int, p)) for p in view.segments}
+    assert got == independent_pairs(rows, cols, kind)
+    assert len(got) == view.segments.shape[0]
+    # 2-D data: drawn in the data's own coordinates; each segment joins its two codebook vectors
+    net = view.net_xy()
+    np.testing.assert_allclose(net[:, 0], som.codebook_[view.segments[:, 0]])
+    np.testing.assert_allclose(net[:, 1], som.codebook_[view.segments[:, 1]])
+    view.close()
+
+
+def test_net_segments_helper_symmetrises():
+    a = np.zeros((3, 3), bool)
+    a[2, 0] = True
+    np.testing.assert_array_equal(net_segments(a), [[0, 2]])
+
+
+def test_pca_projection_is_shared_by_data_and_codebook(X3):
+    som = SOM(mapsize=(5, 5), normalization="standard", random_state=0)
+    view = InputSpaceView(som, X3)
+    assert view.projection_kind == "pca"
+    Xt = (X3 - X3.mean(axis=0)) / X3.std(axis=0)
+    _, _, vt = np.linalg.svd(Xt - Xt.mean(axis=0), full_matrices=False)
+    ref = (Xt - Xt.mean(axis=0)) @ vt[:2].T
+    signs = np.sign(np.sum(ref * view.data_xy, axis=0))
+    np.testing.assert_allclose(view.data_xy, ref * signs, atol=1e-9)
+    # the codebook goes through the same centring and axes
+    cb = (som.codebook_ - Xt.mean(axis=0)) @ vt[:2].T * signs
+    net = view.net_xy()
+    np.testing.assert_allclose(net[:, 0], cb[view.segments[:, 0]], atol=1e-9)
+    assert "PC1" in view._x_axis.label
+    view.close()
+
+
+def test_features_by_name_and_bad_features(X3):
+    df = pd.DataFrame(X3, columns=["a", "b", "c"])
+    som = SOM(mapsize=(4, 4), random_state=0)
+    view = InputSpaceView(som, df, features=("c", "a"))
+    np.testing.assert_allclose(view.data_xy, X3[:, [2, 0]])
+    assert (view._x_axis.label, view._y_axis.label) == ("c", "a")
+    with pytest.raises(ValueError, match="features must be one of 'a', 'b', 'c'"):
+        InputSpaceView(som, df, features=("a", "zz"))
+    with pytest.raises(ValueError, match="features must be at most 2"):
+        InputSpaceView(som, df, features=(0, 3))
+    with pytest.raises(ValueError, match="labels must be 1-D"):
+        InputSpaceView(som, df, labels=[1, 2])
+    view.close()
+
+
+def test_selection_highlights_neurons_and_their_samples(X3):
+    som = SOM(mapsize=(4, 4), random_state=0).fit(X3, epochs=3)
+    sel = Selection()
+    labels = np.repeat(["left", "right"], 50)
+    view = InputSpaceView(som, X3, labels=labels, selection=sel)
+    sel.select([2, 9])
+    bmus = cdist(X3, som.codebook_).argmin(axis=1)
+    expected = np.isin(bmus, [2, 9])
+    np.testing.assert_array_equal(view.selected_sample_mask(), expected)
+    assert list(view._nodes.selected) == [2, 9]
+    for mark, rows in view._data_marks:  # one mark per class, selected = its highlighted rows
+        got = np.zeros(len(X3), bool)
+        got[rows[np.asarray(mark.selected, dtype=int)]] = True
+        np.testing.assert_array_equal(got[rows], expected[rows])
+    # a click on a node (bqplot's selected) updates the shared selection
+    view._nodes.selected = np.array([5])
+    assert list(sel.neurons) == [5]
+    sel.clear()
+    assert view._nodes.selected is None
+    view.close()
+
+
+def test_step_mode_shows_sample_bmu_and_weights(square):
+    som = SOM(mapsize=(5, 5), random_state=0)
+    view = InputSpaceView(som, square)
+    trainer = Trainer(som, square, mode="online", epochs=2, radius_start=1.5, radius_end=1.0)
+    trainer.add_listener(view)
+    trainer.step()
+    assert trainer.join(TIMEOUT)
+    s = trainer.last_step
+    assert view.step_shown is s
+    np.testing.assert_allclose([view._sample.x[0], view._sample.y[0]], square[s.sample_index])
+    np.testing.assert_allclose([view._bmu_mark.x[0], view._bmu_mark.y[0]],
+                               s.codebook_after[s.bmu])
+    keep = s.weights > 1e-3
+    np.testing.assert_allclose(np.asarray(view._influence.size), s.weights[keep])
+    # the net is drawn after the update, the ghost before it
+    np.testing.assert_allclose(view.net_xy()[:, 0], s.codebook_after[view.segments[:, 0]])
+    ghost_x = np.asarray(view._ghost.x).reshape(-1, 3)[:, 0]
+    np.testing.assert_allclose(ghost_x, s.codebook_before[view.segments[:, 0], 0])
+    trainer.set_params(mode="batch")
+    trainer.step()
+    assert trainer.join(TIMEOUT)
+    assert view.step_shown is None and len(view._sample.x) == 0
+    view.close()
