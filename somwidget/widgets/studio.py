@@ -227,7 +227,7 @@ class Studio(widgets.VBox):
         self.error_box = widgets.HTML()
         self.error_box.add_class("somwidget-error")
 
-        box = widgets.Layout(flex_flow="row wrap", align_items="center", gap="4px")
+        box = widgets.Layout(flex_flow="row wrap", align_items="center")
         buttons = widgets.HBox(list(self.buttons.values()), layout=box)
         training = widgets.HBox([c["mode"], c["epochs"], c["decay"], c["neighborhood"],
                                  c["radius_start"], c["radius_end"], c["learning_rate_start"],
@@ -235,7 +235,7 @@ class Studio(widgets.VBox):
         map_box = widgets.HBox([widgets.HTML("<b>map</b>"), c["lattice"], c["rows"], c["cols"],
                                 c["initialization"], c["normalization"]], layout=box)
         views = widgets.HBox([self.input_space, self.curves],
-                             layout=widgets.Layout(flex_flow="row wrap", gap="8px"))
+                             layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__(children=[buttons, training, map_box, self.progress, self.message,
                                    self.error_box, self.explorer, views],
                          layout=widgets.Layout(width="100%"))
