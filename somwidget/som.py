@@ -699,6 +699,11 @@ class SOM:
         )
         Xc = Xt - ctx.center
         rng = self.random_state_
+        # the per-sample BLAS calls are tiny: threads only add synchronisation (and can stall
+        # badly on a busy machine), so the online loop runs BLAS single-threaded
+        from threadpoolctl import threadpool_limits
+
+        limiter = threadpool_limits(limits=1, user_api="blas")
         seg = every_samples if (callbacks and every_samples) else n
         stopped = False
         epoch = 0
@@ -745,6 +750,7 @@ class SOM:
                     ):
                         break
         finally:
+            limiter.restore_original_limits()
             self.codebook_ = ctx.codebook()
             self._touch()
         if callbacks:

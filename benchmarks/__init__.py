@@ -1,0 +1,1 @@
+"""somwidget benchmarks: ``python -m benchmarks`` (or ``./dev.sh bench``) prints speed ratios."""

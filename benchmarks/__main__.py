@@ -1,0 +1,106 @@
+"""Run every benchmark and print each figure as a ratio to a reference measured in the same run.
+
+* batch epoch / one float32 GEMM (N x D)(D x M), N=100k, D=32, 20x20 map (target <= 2);
+* peak memory of a batch fit / size of the float64 data (target: a small multiple);
+* MiniSom ``train_random`` time per sample / ours (``fit_online``), 20x20 map, 64 features,
+  Gaussian neighbourhood (target >= 2);
+* BMU search (``find_bmus``, k=1) / the same GEMM.
+
+Times are the best of a few repeats (the machine may be shared). Takes well under 2 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import numpy as np
+
+from somwidget import SOM
+from somwidget.bmu import find_bmus
+
+
+def best_time(fn: Callable[[], object], repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def bench_batch(n: int = 100_000, d: int = 32, side: int = 20, epochs: int = 3) -> dict[str, float]:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d))
+    m = side * side
+    A = X.astype(np.float32)
+    B = rng.standard_normal((d, m)).astype(np.float32)
+    out = np.empty((n, m), dtype=np.float32)
+    gemm = best_time(lambda: np.matmul(A, B, out=out), repeats=5)
+    som = SOM((side, side), lattice="rect", initialization="random", random_state=0).initialize(X)
+    som.fit(X, epochs=1)  # warm up
+    per_epoch = best_time(lambda: som.fit(X, epochs=epochs, radiusin=2, radiusfin=1)) / epochs
+    bmu = best_time(lambda: find_bmus(X, som.codebook_, k=1))
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    som.fit(X, epochs=2, radiusin=2, radiusfin=1)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "gemm_s": gemm,
+        "epoch_s": per_epoch,
+        "epoch_over_gemm": per_epoch / gemm,
+        "bmu_over_gemm": bmu / gemm,
+        "peak_over_data": peak / X.nbytes,
+    }
+
+
+def bench_online(n: int = 4000, d: int = 64, side: int = 20) -> dict[str, float]:
+    from minisom import MiniSom
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((n, d))
+
+    def minisom_run() -> None:
+        ms = MiniSom(side, side, d, sigma=side / 4, learning_rate=0.5,
+                     neighborhood_function="gaussian", random_seed=0)
+        ms.train_random(X, n)
+
+    def ours_run() -> None:
+        som = SOM((side, side), lattice="rect", initialization="random", random_state=0)
+        som.initialize(X)
+        som.fit_online(X, epochs=1, radiusin=side / 4, radiusfin=1, learning_rate_init=0.5)
+
+    t_minisom = best_time(minisom_run, repeats=2) / n
+    t_ours = best_time(ours_run, repeats=2) / n
+    return {
+        "minisom_us": t_minisom * 1e6,
+        "ours_us": t_ours * 1e6,
+        "minisom_over_ours": t_minisom / t_ours,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
+    args = parser.parse_args(argv)
+    t0 = time.perf_counter()
+    b = bench_batch(n=20_000 if args.quick else 100_000)
+    print("batch SOM, N=%s, D=32, 20x20 map" % ("20k" if args.quick else "100k"))
+    print(f"  float32 GEMM (N x D)(D x M)        {b['gemm_s'] * 1e3:8.1f} ms")
+    print(f"  one batch epoch                    {b['epoch_s'] * 1e3:8.1f} ms")
+    print(f"  ratio epoch / GEMM                 {b['epoch_over_gemm']:8.2f}   (target <= 2)")
+    print(f"  ratio BMU search / GEMM            {b['bmu_over_gemm']:8.2f}")
+    print(f"  ratio peak memory / data (float64) {b['peak_over_data']:8.2f}")
+    o = bench_online(n=1000 if args.quick else 4000)
+    print("online SOM, 20x20 map, 64 features, gaussian")
+    print(f"  MiniSom train_random per sample    {o['minisom_us']:8.1f} us")
+    print(f"  somwidget fit_online per sample    {o['ours_us']:8.1f} us")
+    print(f"  ratio MiniSom / somwidget          {o['minisom_over_ours']:8.2f}   (target >= 2)")
+    print(f"(benchmarks took {time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
