@@ -94,6 +94,7 @@ def test_one_throttle_for_the_dashboard_final_always_sent(explorer):
     ex, som, X, labels = explorer
     clock = _Clock()
     ex.throttle = Throttle(15, clock=clock)
+    ex.clock = clock  # refreshes take no simulated time: the overhead budget never binds
     frames0 = {name: getattr(ex, name).frame for name in ("hit_map", "umatrix", "planes")}
     refreshes0 = ex.n_refreshes
     state = SimpleNamespace(som=som, final=False)
@@ -119,12 +120,37 @@ def test_max_rate_is_configurable():
     assert ex.throttle.max_rate_hz == 2
     clock = _Clock()
     ex.throttle = Throttle(ex.throttle.max_rate_hz, clock=clock)
+    ex.clock = clock
     state = SimpleNamespace(som=som, final=False)
     before = ex.n_refreshes
     for _ in range(300):  # 3 simulated seconds
         ex(state)
         clock.t += 0.01
     assert 4 <= ex.n_refreshes - before <= 7
+
+
+def test_overhead_budget_spaces_out_expensive_refreshes(explorer):
+    ex, som, X, labels = explorer
+    clock = _Clock()
+    ex.throttle = Throttle(15, clock=clock)
+    ex.clock = clock
+    ex.max_overhead = 0.05
+    draw = ex.umatrix.refresh
+
+    def slow_refresh(*args, **kwargs):  # every dashboard refresh costs 50 simulated ms
+        clock.t += 0.05
+        draw(*args, **kwargs)
+
+    ex.umatrix.refresh = slow_refresh
+    before = ex.n_refreshes
+    state = SimpleNamespace(som=som, final=False)
+    for _ in range(3000):  # 3 simulated seconds of 1 ms epochs
+        ex(state)
+        clock.t += 0.001
+    n = ex.n_refreshes - before
+    # 15 Hz alone would allow ~45; the 5% budget allows one refresh per 0.05 / 0.05 = 1 s
+    assert 2 <= n <= 4, n
+    assert ex.umatrix.frame >= n
 
 
 def test_select_samples_by_label_and_mask(explorer):
@@ -218,6 +244,8 @@ def test_argument_errors_name_the_parameter():
         Explorer(som, X, max_rate_hz=0)
     with pytest.raises(ValueError, match="labels"):
         Explorer(som, X, labels=labels[:3])
+    with pytest.raises(ValueError, match="max_overhead"):
+        Explorer(som, X, max_overhead=1.5)
 
 
 def test_quickstart_notebook_executes():

@@ -17,14 +17,14 @@ import html
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from ..validation import check_array, check_choice, check_positive
+from ..validation import check_array, check_choice, check_fraction, check_positive
 from .inspector import NeuronInspector, _as_frame, _as_labels
 from .lattice_view import ComponentPlanes, HitMap, LabelMap, QualityMap, UMatrix
 from .live import Throttle
@@ -94,6 +94,11 @@ class Explorer(widgets.VBox):
     views : sequence of str, default ("hits", "umatrix", "planes", "inspector")
         Which views to build, any of "hits", "umatrix", "quality", "labels", "planes",
         "inspector" ("labels" needs ``labels``).
+    max_overhead : float in (0, 1], default 0.05
+        Live refreshes take at most about this fraction of the training time: after a refresh
+        that took ``t`` seconds the next one waits at least ``t * (1 - f) / f`` seconds (on top of
+        ``max_rate_hz``), so a large data set is redrawn less often instead of slowing training.
+        1 disables this budget.
 
     Attributes
     ----------
@@ -104,6 +109,8 @@ class Explorer(widgets.VBox):
     throttle : Throttle
         The dashboard's single live-update throttle (replace it, e.g. with
         ``Throttle(15, clock=...)``, to change the rate or inject a clock).
+    clock : callable
+        Timer used to measure refreshes for ``max_overhead`` (``time.perf_counter``).
     n_refreshes : int
         How many times the dashboard has been refreshed (including the first draw).
     """
@@ -118,6 +125,7 @@ class Explorer(widgets.VBox):
         colormap: str = "viridis",
         max_rate_hz: float = 15.0,
         views: Sequence[str] = DEFAULT_VIEWS,
+        max_overhead: float = 0.05,
     ) -> None:
         data, names = check_array("X", X)
         n = data.shape[0]
@@ -133,6 +141,7 @@ class Explorer(widgets.VBox):
 
         self.colormap = check_choice("colormap", colormap, COLORMAPS)
         max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
+        self.max_overhead = check_fraction("max_overhead", max_overhead)
         if selection is not None and not isinstance(selection, Selection):
             raise TypeError(f"selection must be a somwidget Selection; got {type(selection).__name__}")
         label_arr = _as_labels(labels, n)
@@ -147,6 +156,9 @@ class Explorer(widgets.VBox):
         self._X_user = X
         self._labels = label_arr
         self.throttle = Throttle(max_rate_hz)
+        self.clock: Callable[[], float] = time.perf_counter
+        self._last_end = 0.0
+        self._last_cost = 0.0
         self.n_refreshes = 0
         self._lock = threading.RLock()
         self.selection = selection if selection is not None else Selection()
@@ -161,6 +173,7 @@ class Explorer(widgets.VBox):
         self.hit_map = self.umatrix = self.quality_map = self.label_map = None
         self.planes = self.inspector = None
         cmap = self.colormap
+        t0 = self.clock()
         if "hits" in self.views:
             self.hit_map = HitMap(som, data, labels=label_arr, selection=sel, colormap=cmap,
                                   label_overlay="majority" if label_arr is not None else None)
@@ -179,6 +192,10 @@ class Explorer(widgets.VBox):
         # (features + extra columns) last, so selected_samples() carries the extra columns
         self.selection.bind(np.asarray(som.predict(data), dtype=np.intp), data=self._table,
                             labels=label_arr)
+        # the first picture counts as a refresh for the throttle and the overhead budget
+        self._last_end = self.clock()
+        self._last_cost = self._last_end - t0
+        self.throttle.ready()
 
         self._bar_text = widgets.HTML()
         clear = widgets.Button(description="Clear", icon="times", tooltip="Clear the selection",
@@ -223,9 +240,17 @@ class Explorer(widgets.VBox):
 
         Returns None, so it never stops training.
         """
-        if getattr(state, "final", False) or self.throttle.ready():
+        if getattr(state, "final", False) or (self._within_budget() and self.throttle.ready()):
             self.refresh(state.som)
         return None
+
+    def _within_budget(self) -> bool:
+        """True when enough time passed since the last refresh to keep ``max_overhead``."""
+        f = self.max_overhead
+        if f >= 1.0 or self._last_cost <= 0.0:
+            return True
+        elapsed = self.clock() - self._last_end
+        return elapsed < 0.0 or elapsed >= self._last_cost * (1.0 - f) / f  # < 0: clock changed
 
     def refresh(self, som: Any = None) -> None:
         """Recompute every view from the model and redraw (one message per view).
@@ -241,12 +266,14 @@ class Explorer(widgets.VBox):
             self.som = som
         som = self.som
         with self._lock:
+            t0 = self.clock()
             bmus = np.asarray(som.predict(self._X), dtype=np.intp)
             for view in self._all_views():
                 view.refresh(som, bmus=bmus)
             self.selection.bind(bmus, data=self._table, labels=self._labels)
             self.n_refreshes += 1
-            self._last_refresh = time.perf_counter()
+            self._last_end = self.clock()
+            self._last_cost = self._last_end - t0
         self._update_bar(list(self.selection.neurons))
 
     # ------------------------------------------------------------------ selection
