@@ -99,6 +99,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  MiniSom train_random per sample    {o['minisom_us']:8.1f} us")
     print(f"  somwidget fit_online per sample    {o['ours_us']:8.1f} us")
     print(f"  ratio MiniSom / somwidget          {o['minisom_over_ours']:8.2f}   (target >= 2)")
+    from benchmarks import bench_live
+
+    print("live views (benchmarks/bench_live.py)")
+    bench_live.main([])
     print(f"(benchmarks took {time.perf_counter() - t0:.0f} s)")
 
 
