@@ -83,7 +83,7 @@ export function pick(lat: Lattice, x: number, y: number): number {
     const col = Math.round(x);
     const row = Math.round(y);
     if (row < 0 || row >= lat.rows || col < 0 || col >= lat.cols) return -1;
-    return insideCell("rect", x - col, y - row) ? row * lat.cols + col : -1;
+    return insideCell("rect", x - col, y - row) ? (row * lat.cols + col) | 0 : -1;
   }
   // hex: the nearest centre among the 3x3 candidates around the estimated row/col is the
   // Voronoi cell, which is exactly the hexagon.
@@ -101,7 +101,7 @@ export function pick(lat: Lattice, x: number, y: number): number {
       const d = dx * dx + dy * dy;
       if (d < bestD) {
         bestD = d;
-        best = row * lat.cols + col;
+        best = (row * lat.cols + col) | 0;
       }
     }
   }

@@ -48,7 +48,7 @@ function render({ model, el }: RenderProps): () => void {
   let drawnFrame = -1;
 
   let fields: TooltipField[] = [];
-  let tipData = new Float32Array(0);
+  let tipData: Float32Array = new Float32Array(0);
   let catNames: string[] = [];
 
   const link = new SelectionLink(model, (neurons) => {
@@ -56,11 +56,11 @@ function render({ model, el }: RenderProps): () => void {
     el.dataset.selected = neurons.join(",");
     clear.disabled = neurons.length === 0;
   });
-  const canvas = new LatticeCanvas({
+  const canvas: LatticeCanvas = new LatticeCanvas({
     maxHeight: 560,
     onSelect: (ks, mode) => link.set(combine(link.get(), ks, mode)),
     onClear: () => link.set([]),
-    describe: (k) => describeNeuron(k, canvas.lat!, fields, tipData, catNames),
+    describe: (k: number): string[] => describeNeuron(k, canvas.lat!, fields, tipData, catNames),
     onDraw: () => {
       el.dataset.frame = String(drawnFrame);
       el.dataset.draws = String(canvas.draws);
@@ -79,7 +79,7 @@ function render({ model, el }: RenderProps): () => void {
     canvas.setData({
       values: asFloat32(model.get("values")),
       vmin, vmax, colormap: cmap,
-      style: (model.get("style") === "size" ? "size" : "color") as Style,
+      style: (model.get("draw_style") === "size" ? "size" : "color") as Style,
       sizes: asFloat32(model.get("sizes")),
       categories: cats.length ? cats : null,
     });
@@ -100,7 +100,7 @@ function render({ model, el }: RenderProps): () => void {
     canvas.schedule();
   }
 
-  const events = ["frame", "colormap", "title", "style", "legend", "rows", "cols", "shape", "wrap_rows", "wrap_cols"]
+  const events = ["frame", "colormap", "title", "draw_style", "legend", "rows", "cols", "shape", "wrap_rows", "wrap_cols"]
     .map((n) => `change:${n}`).join(" ");
   model.on(events, update);
   update();

@@ -38,7 +38,7 @@ function render({ model, el }: RenderProps): () => void {
   let planes: Array<{ box: HTMLDivElement; canvas: LatticeCanvas; legend: HTMLDivElement; label: HTMLDivElement }> = [];
   let drawnFrame = -1;
   let selected: number[] = [];
-  let all = new Float32Array(0);
+  let all: Float32Array = new Float32Array(0);
   let names: string[] = [];
 
   const link = new SelectionLink(model, (neurons) => {

@@ -127,7 +127,7 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
     vmin = traitlets.Float(0.0).tag(sync=True)
     vmax = traitlets.Float(1.0).tag(sync=True)
     colormap = traitlets.Unicode("viridis").tag(sync=True)
-    style = traitlets.Unicode("color").tag(sync=True)
+    draw_style = traitlets.Unicode("color").tag(sync=True)  # "color" | "size" ("style" is taken by DOMWidget)
     sizes = traitlets.Bytes(b"").tag(sync=True)
     categories = traitlets.Bytes(b"").tag(sync=True)
     category_names = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
@@ -242,7 +242,7 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
             self.value_label = st["value_label"]
             self.values = _f32(st["values"])
             self.vmin, self.vmax = st["vmin"], st["vmax"]
-            self.style = st["style"]
+            self.draw_style = st["style"]
             self.sizes = b"" if st["sizes"] is None else _f32(st["sizes"])
             self.categories = b"" if st["categories"] is None else _f32(st["categories"])
             self.category_names = [str(c) for c in st["category_names"]]
@@ -314,6 +314,7 @@ class HitMap(LatticeView):
         Perceptually uniform colour map name.
     """
 
+    _view = traitlets.Unicode("hits").tag(sync=True)
     _default_title = "Hit map: how many samples each neuron wins"
 
     def __init__(
@@ -407,6 +408,7 @@ class UMatrix(LatticeView):
     High values (bright ridges) mark cluster borders, low values (dark valleys) cluster cores.
     """
 
+    _view = traitlets.Unicode("umatrix").tag(sync=True)
     _default_title = "U-matrix: mean distance to neighbouring neurons (bright = cluster border)"
 
     def __init__(self, som: Any, *, selection: Selection | None = None, colormap: str = "viridis",
@@ -423,6 +425,7 @@ class UMatrix(LatticeView):
 class QualityMap(LatticeView):
     """Quality map: mean distance between each neuron and the samples it wins (grey: no hits)."""
 
+    _view = traitlets.Unicode("quality").tag(sync=True)
     _default_title = "Quality map: mean distance of each neuron's samples to it (lower is better)"
 
     def __init__(self, som: Any, X: Any, *, selection: Selection | None = None,
@@ -446,6 +449,7 @@ class LabelMap(HitMap):
     proportion map). Tooltips list the count of every class.
     """
 
+    _view = traitlets.Unicode("labels").tag(sync=True)
     _default_title = "Label map: the most common label among each neuron's samples"
 
     def __init__(self, som: Any, X: Any, labels: Any, *, label: Any = None,

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { COLORMAP_NAMES, colourOf, lightness, table, valueIndex } from "../src/colors";
+import { combine } from "../src/lattice_canvas";
+
+test("five perceptually uniform maps with 256 entries each", () => {
+  assert.deepEqual([...COLORMAP_NAMES].sort(), ["cividis", "inferno", "magma", "plasma", "viridis"]);
+  for (const n of COLORMAP_NAMES) {
+    assert.equal(table(n).css.length, 256);
+    assert.equal(table(n).rgb.length, 768);
+  }
+});
+
+test("colour scale endpoints: vmin -> first entry, vmax -> last entry, clipped outside", () => {
+  assert.equal(colourOf("viridis", 0, 0, 1), "#440154");
+  assert.equal(colourOf("viridis", 1, 0, 1), table("viridis").css[255]);
+  assert.equal(colourOf("viridis", -5, 0, 1), "#440154");
+  assert.equal(colourOf("viridis", 7, 0, 1), table("viridis").css[255]);
+  assert.equal(valueIndex(0.5, 0, 1), 128); // floor(127.5 + 0.5)
+  assert.equal(valueIndex(NaN, 0, 1), -1);
+  assert.equal(valueIndex(3, 3, 3), 0); // constant values
+});
+
+test("lightness increases monotonically along every map", () => {
+  for (const n of COLORMAP_NAMES) {
+    const t = table(n).rgb;
+    let prev = -Infinity;
+    for (let i = 0; i < 256; i++) {
+      const l = lightness(t[3 * i], t[3 * i + 1], t[3 * i + 2]);
+      assert.ok(l >= prev - 0.05, `${n}[${i}] lightness ${l} < ${prev}`);
+      prev = l;
+    }
+    const first = lightness(t[0], t[1], t[2]);
+    const last = lightness(t[765], t[766], t[767]);
+    assert.ok(last - first > 50, `${n}: lightness range ${first}..${last}`);
+  }
+});
+
+test("selection combination: replace, toggle, add (sorted, unique)", () => {
+  assert.deepEqual(combine([1, 5], [3], "replace"), [3]);
+  assert.deepEqual(combine([1, 5], [5, 2], "toggle"), [1, 2]);
+  assert.deepEqual(combine([5, 1], [3, 1], "add"), [1, 3, 5]);
+  assert.deepEqual(combine([], [9, 9, 2], "replace"), [2, 9]);
+});

@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { bounds, brush, cellVertices, centre, HEX_RADIUS, insideCell, type Lattice, pick, step } from "../src/geometry";
+
+const lat = (rows: number, cols: number, shape: "hexa" | "rect", wrap = false): Lattice =>
+  ({ rows, cols, shape, wrapRows: wrap, wrapCols: wrap });
+
+// a small deterministic PRNG so failures are reproducible
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function neighbourCount(l: Lattice, k: number, d: number): number {
+  const [x, y] = centre(l, k);
+  let n = 0;
+  for (let j = 0; j < l.rows * l.cols; j++) {
+    if (j === k) continue;
+    const [a, b] = centre(l, j);
+    if (Math.abs(Math.hypot(a - x, b - y) - d) < 1e-9) n++;
+  }
+  return n;
+}
+
+test("hex centres follow the odd-rows-right convention", () => {
+  const l = lat(4, 5, "hexa");
+  assert.deepEqual(centre(l, 0), [0, 0]);
+  const [x, y] = centre(l, 1 * 5 + 2); // row 1, col 2
+  assert.equal(x, 2.5);
+  assert.ok(Math.abs(y - Math.sqrt(3) / 2) < 1e-12);
+  assert.deepEqual(centre(l, 2 * 5 + 3), [3, 2 * Math.sqrt(3) / 2]);
+});
+
+test("interior hex units have 6 neighbours at distance exactly 1, rect units 4", () => {
+  const h = lat(6, 7, "hexa");
+  const r = lat(6, 7, "rect");
+  for (const row of [1, 2, 3, 4]) {
+    for (const col of [1, 3, 5]) {
+      assert.equal(neighbourCount(h, row * 7 + col, 1), 6);
+      assert.equal(neighbourCount(r, row * 7 + col, 1), 4);
+    }
+  }
+});
+
+test("hexagon vertices: circumradius 1/sqrt(3), pointy top, width 1 (cells tile the lattice)", () => {
+  const v = cellVertices("hexa");
+  assert.equal(v.length, 6);
+  for (const [x, y] of v) assert.ok(Math.abs(Math.hypot(x, y) - HEX_RADIUS) < 1e-12);
+  assert.ok(Math.abs(v[0][0]) < 1e-12 && Math.abs(v[0][1] + HEX_RADIUS) < 1e-12); // top vertex
+  const xs = v.map((p) => p[0]);
+  assert.ok(Math.abs(Math.max(...xs) - Math.min(...xs) - 1) < 1e-12);
+});
+
+function bruteNearest(l: Lattice, x: number, y: number): { k: number; d: number } {
+  let best = -1;
+  let bd = Infinity;
+  for (let k = 0; k < l.rows * l.cols; k++) {
+    const [a, b] = centre(l, k);
+    const d = Math.hypot(a - x, b - y);
+    if (d < bd) { bd = d; best = k; }
+  }
+  return { k: best, d: bd };
+}
+
+for (const shape of ["hexa", "rect"] as const) {
+  test(`hit testing (${shape}) agrees with brute-force nearest centre on random points`, () => {
+    const l = lat(9, 11, shape);
+    const b = bounds(l);
+    const rand = rng(shape === "hexa" ? 1 : 2);
+    let inside = 0;
+    for (let i = 0; i < 20000; i++) {
+      const x = b.x0 - 0.6 + rand() * (b.x1 - b.x0 + 1.2);
+      const y = b.y0 - 0.6 + rand() * (b.y1 - b.y0 + 1.2);
+      const k = pick(l, x, y);
+      const near = bruteNearest(l, x, y);
+      const [cx, cy] = centre(l, near.k);
+      const inCell = insideCell(shape, x - cx, y - cy);
+      if (k >= 0) {
+        inside++;
+        // the picked cell is the nearest centre (ties only exactly on a border)
+        const [px, py] = centre(l, k);
+        assert.ok(Math.abs(Math.hypot(px - x, py - y) - near.d) < 1e-9, `point ${x},${y}: ${k} vs ${near.k}`);
+      } else {
+        assert.ok(!inCell, `point ${x},${y} inside cell ${near.k} but picked nothing`);
+      }
+      // inside the inscribed circle of the nearest cell: must always be picked
+      if (near.d < 0.5 - 1e-9) assert.equal(k, near.k);
+    }
+    assert.ok(inside > 10000);
+  });
+}
+
+test("hit testing is correct right next to hexagon borders", () => {
+  const l = lat(5, 5, "hexa");
+  const [ax, ay] = centre(l, 1 * 5 + 1); // row 1, col 1 at (1.5, 0.866)
+  const [bx, by] = centre(l, 1 * 5 + 2); // its right neighbour
+  const mx = (ax + bx) / 2;
+  assert.equal(pick(l, mx - 1e-6, ay), 6);
+  assert.equal(pick(l, mx + 1e-6, by), 7);
+  // across the slanted border to the row above (row 0, col 2 at (2, 0))
+  const [cx, cy] = centre(l, 2);
+  const t = 0.5;
+  const px = ax + t * (cx - ax);
+  const py = ay + t * (cy - ay);
+  const nx = (cx - ax);
+  const ny = (cy - ay);
+  assert.equal(pick(l, px - 1e-6 * nx, py - 1e-6 * ny), 6);
+  assert.equal(pick(l, px + 1e-6 * nx, py + 1e-6 * ny), 2);
+});
+
+test("brush selects the neurons whose centres fall in the rectangle", () => {
+  for (const shape of ["hexa", "rect"] as const) {
+    const l = lat(8, 9, shape);
+    const rand = rng(7);
+    for (let i = 0; i < 200; i++) {
+      const xa = -1 + rand() * 11;
+      const xb = -1 + rand() * 11;
+      const ya = -1 + rand() * 9;
+      const yb = -1 + rand() * 9;
+      const got = brush(l, xa, ya, xb, yb).sort((a, b) => a - b);
+      const want: number[] = [];
+      for (let k = 0; k < 72; k++) {
+        const [x, y] = centre(l, k);
+        if (x >= Math.min(xa, xb) && x <= Math.max(xa, xb) && y >= Math.min(ya, yb) && y <= Math.max(ya, yb)) want.push(k);
+      }
+      assert.deepEqual(got, want);
+    }
+  }
+});
+
+test("arrow-key steps move to a lattice neighbour, wrap on wrapped axes, stop at edges", () => {
+  const h = lat(6, 6, "hexa");
+  for (const k of [7, 8, 14, 15, 20]) {
+    for (const dir of ["left", "right", "up", "down"] as const) {
+      const j = step(h, k, dir);
+      const [a, b] = centre(h, k);
+      const [c, d] = centre(h, j);
+      assert.ok(Math.abs(Math.hypot(a - c, b - d) - 1) < 1e-9, `${k} ${dir} -> ${j}`);
+    }
+  }
+  const flat = lat(4, 5, "rect");
+  assert.equal(step(flat, 0, "left"), 0);
+  assert.equal(step(flat, 0, "up"), 0);
+  const torus = lat(4, 5, "rect", true);
+  assert.equal(step(torus, 0, "left"), 4);
+  assert.equal(step(torus, 0, "up"), 15);
+});

@@ -1,0 +1,161 @@
+"""Browser test of the lattice views: canvas drawing and selection linking in real JupyterLab.
+
+One notebook shows a HitMap and a UMatrix sharing one Selection on a 100x100 hex map, and a
+HitMap (size mode, label overlay), a UMatrix and ComponentPlanes sharing another Selection on a
+small toroidal hex map. The test checks the canvases are drawn (opaque, many colours), clicks a
+neuron in one view and checks `data-selected` in the others and in Python, brushes a region,
+clears with Escape, and takes screenshots into the artifacts folder.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from labhelpers import kernel_exec, open_notebook, run_all, wait_idle, write_notebook
+
+CANVAS_STATS = """(el) => {
+  const c = el.querySelector('canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const colours = new Set(); let opaque = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i + 3] === 255) opaque++;
+    colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+  }
+  return {w: c.width, h: c.height, opaque, colours: colours.size};
+}"""
+
+SETUP = """\
+import numpy as np
+import ipywidgets as W
+from somwidget import SOM
+from somwidget.widgets import ComponentPlanes, HitMap, Selection, UMatrix
+rng = np.random.default_rng(0)
+X = np.vstack([rng.normal(c, 0.4, size=(100, 3)) for c in ([0, 0, 0], [3, 0, 1], [0, 3, 2])])
+labels = np.repeat(["red", "green", "blue"], 100)
+big = SOM(mapsize=(100, 100), lattice="hexa", random_state=0).initialize(X)
+small = SOM(mapsize=(6, 8), lattice="toroidal_hexa", random_state=0).fit(X, epochs=5)
+"""
+
+BIG = """\
+sel = Selection()
+hm = HitMap(big, X, selection=sel)
+um = UMatrix(big, selection=sel)
+hm.layout.width = um.layout.width = "49%"
+W.HBox([hm, um])
+"""
+
+SMALL = """\
+sel2 = Selection()
+hm2 = HitMap(small, X, labels, selection=sel2, mode="size", label_overlay="majority")
+um2 = UMatrix(small, selection=sel2, colormap="magma")
+cp2 = ComponentPlanes(small, selection=sel2)
+for w in (hm2, um2):
+    w.layout.width = "32%"
+cp2.layout.width = "34%"
+W.VBox([sel2, W.HBox([hm2, um2, cp2])])
+"""
+
+
+def _view(page, kind: str, nth: int):
+    return page.locator(f'.somwidget-view[data-view="{kind}"]').nth(nth)
+
+
+def _click_neuron(page, view, k: int, modifiers=None) -> None:
+    view.scroll_into_view_if_needed()
+    pt = view.evaluate(f"(el) => el.somwidget.neuronClientPoint({k})")
+    page.mouse.move(pt["x"], pt["y"])
+    if modifiers:
+        for m in modifiers:
+            page.keyboard.down(m)
+    page.mouse.click(pt["x"], pt["y"])
+    if modifiers:
+        for m in modifiers:
+            page.keyboard.up(m)
+
+
+def _wait_selected(page, kind: str, nth: int, value: str, timeout: int = 10_000) -> None:
+    page.wait_for_function(
+        "([kind, nth, value]) => document.querySelectorAll("
+        "`.somwidget-view[data-view=\"${kind}\"]`)[nth]?.dataset.selected === value",
+        arg=[kind, nth, value], timeout=timeout,
+    )
+
+
+def _centres(rows: int, cols: int) -> list[tuple[float, float]]:
+    return [(c + 0.5 * (r % 2), r * math.sqrt(3) / 2) for r in range(rows) for c in range(cols)]
+
+
+def test_views_draw_and_link(lab, page, artifacts):
+    write_notebook(lab["root"] / "views.ipynb", [SETUP, BIG, SMALL])
+    open_notebook(page, lab, "views.ipynb")
+    run_all(page)
+    wait_idle(page, timeout_ms=90_000)
+    # every view drew at least once: hits x2, umatrix x2, planes x1
+    page.wait_for_function(
+        "() => { const v = [...document.querySelectorAll('.somwidget-view')];"
+        " return v.length === 5 && v.every(e => Number(e.dataset.draws) > 0 && e.dataset.frame === '1'); }",
+        timeout=60_000,
+    )
+    errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
+    assert not errors, errors
+
+    # --- canvases are not blank --------------------------------------------------------------
+    for kind, nth, min_colours in [("hits", 0, 4), ("umatrix", 0, 50), ("hits", 1, 4), ("umatrix", 1, 20)]:
+        stats = _view(page, kind, nth).evaluate(CANVAS_STATS)
+        assert stats["w"] > 100 and stats["h"] > 50, stats
+        assert stats["opaque"] == stats["w"] * stats["h"], stats
+        assert stats["colours"] >= min_colours, (kind, nth, stats)
+    planes = _view(page, "planes", 0)
+    assert planes.locator(".sw-plane").count() == 3  # one small plane per feature
+
+    # --- 100x100: click a neuron in the hit map, the U-matrix outlines it ---------------------
+    k = 50 * 100 + 37
+    _click_neuron(page, _view(page, "hits", 0), k)
+    _wait_selected(page, "umatrix", 0, str(k))
+    assert _view(page, "hits", 0).get_attribute("data-selected") == str(k)
+    _view(page, "hits", 0).screenshot(path=str(artifacts / "views-hitmap-100x100-selected.png"))
+
+    # --- small toroidal map: click in the U-matrix -> hit map, planes, Python -----------------
+    _click_neuron(page, _view(page, "umatrix", 1), 9)
+    for kind in ("hits", "planes"):
+        _wait_selected(page, kind, 1 if kind == "hits" else 0, "9")
+    # shift-click adds a second neuron (in the component planes' first plane)
+    _click_neuron(page, planes, 20, modifiers=["Shift"])
+    _wait_selected(page, "umatrix", 1, "9,20")
+    page.wait_for_function(
+        "() => document.querySelector('.somwidget-selection')?.textContent.includes('2 neurons selected')")
+    out = kernel_exec(page, "print(sel2.neurons, sel.neurons)")
+    assert out.strip() == f"[9, 20] [{k}]", out
+
+    # --- arrow key moves a single selection; Escape clears --------------------------------------
+    _click_neuron(page, _view(page, "hits", 1), 10)
+    _wait_selected(page, "umatrix", 1, "10")
+    page.keyboard.press("ArrowRight")
+    _wait_selected(page, "umatrix", 1, "11")
+    page.keyboard.press("Escape")
+    _wait_selected(page, "umatrix", 1, "")
+    _wait_selected(page, "hits", 1, "")
+
+    # --- brush: drag from neuron 9's centre to neuron 27's centre in the hit map ----------------
+    hm2 = _view(page, "hits", 1)
+    hm2.scroll_into_view_if_needed()
+    a = hm2.evaluate("(el) => el.somwidget.neuronClientPoint(9)")
+    b = hm2.evaluate("(el) => el.somwidget.neuronClientPoint(27)")
+    page.mouse.move(a["x"] - 1, a["y"] - 1)
+    page.mouse.down()
+    page.mouse.move((a["x"] + b["x"]) / 2, (a["y"] + b["y"]) / 2, steps=4)
+    page.mouse.move(b["x"] + 1, b["y"] + 1, steps=4)
+    page.mouse.up()
+    cen = _centres(6, 8)
+    (x0, y0), (x1, y1) = cen[9], cen[27]
+    want = [j for j, (x, y) in enumerate(cen) if x0 - 1e-6 <= x <= x1 + 1e-6 and y0 - 1e-6 <= y <= y1 + 1e-6]
+    assert len(want) >= 4
+    _wait_selected(page, "umatrix", 1, ",".join(map(str, want)))
+    out = kernel_exec(page, "print(sel2.neurons)")
+    assert json.loads(out) == want
+
+    page.locator(".jp-OutputArea-output").nth(1).screenshot(path=str(artifacts / "views-small-linked.png"))
+    page.locator(".jp-OutputArea-output").nth(0).screenshot(path=str(artifacts / "views-100x100.png"))
+    errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
+    assert not errors, errors
