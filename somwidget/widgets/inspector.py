@@ -370,7 +370,10 @@ class NeuronInspector(widgets.VBox):
             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
             f'<rect width="{width}" height="{height}" fill="white"/>',
             f'<text x="{left}" y="14" font-size="12">'
-            + html.escape("inspector: " + (", ".join(map(str, self.neurons)) or "no selection"))
+            + html.escape("inspector: " + (
+                "no selection" if not self.neurons
+                else f"neuron {self.neurons[0]}" if len(self.neurons) == 1
+                else f"{len(self.neurons)} neurons"))
             + "</text>",
             f'<rect x="{left}" y="{py(1.0):.1f}" width="{pw}" height="{py(-1.0) - py(1.0):.1f}" '
             'fill="#bbbbbb" fill-opacity="0.35"/>',
