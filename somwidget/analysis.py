@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
+from scipy import sparse
 from scipy.spatial.distance import cdist
 
 from .bmu import check_metric
@@ -110,26 +111,43 @@ def _codebook(codebook: ArrayLike, lattice: Lattice) -> np.ndarray:
 def _edge_distances(W: np.ndarray, a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:
     """Data-metric distance between codebook rows ``W[a[e]]`` and ``W[b[e]]`` for every edge e.
 
-    Euclidean: direct row differences. Other metrics: ``cdist`` on blocks of source units against
-    the whole codebook, keeping only the entries of the edges (memory bounded, no per-edge loop).
+    Only the E edges are evaluated, never an M x M matrix. Euclidean: row-wise norms of the
+    differences, in chunks of edges (``O(E * D)``). Other metrics: ``cdist`` between a block of
+    source units and the *distinct* targets of their edges only (lattice edges are local, so a
+    block of ``S`` sources has about ``3 S`` targets), keeping the entries of the edges. The
+    values are exactly ``cdist``'s, as in the BMU search.
     """
-    if a.size == 0:
-        return np.zeros(0)
-    if metric == "euclidean":
-        diff = W[a] - W[b]
-        return np.sqrt(np.einsum("ij,ij->i", diff, diff))
     out = np.empty(a.shape[0])
+    if a.size == 0:
+        return out
+    D = W.shape[1]
+    if metric == "euclidean":
+        step = max(1, _BLOCK_ELEMENTS // max(D, 1))
+        for s in range(0, a.shape[0], step):
+            diff = W[a[s : s + step]] - W[b[s : s + step]]
+            out[s : s + step] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        return out
     order = np.argsort(a, kind="stable")
     a_sorted = a[order]
-    M = W.shape[0]
-    block = max(1, _BLOCK_ELEMENTS // M)
-    for start in range(0, M, block):
-        lo, hi = np.searchsorted(a_sorted, [start, start + block])
-        if lo == hi:
-            continue
+    starts = np.flatnonzero(np.r_[True, a_sorted[1:] != a_sorted[:-1]])
+    bounds = np.r_[starts, a_sorted.shape[0]]
+    n_src = starts.shape[0]
+    # sources per block: bounded so that one cdist block stays near _BLOCK_ELEMENTS entries
+    # even when the edges are not local (worst case: every target distinct)
+    src_block = max(1, min(1024, _BLOCK_ELEMENTS // max(1, W.shape[0] // 8)))
+    for s in range(0, n_src, src_block):
+        lo, hi = bounds[s], bounds[min(n_src, s + src_block)]
         sel = order[lo:hi]
-        D = cdist(W[start : start + block], W, metric=metric)
-        out[sel] = D[a[sel] - start, b[sel]]
+        srcs, src_pos = np.unique(a[sel], return_inverse=True)
+        tgts, tgt_pos = np.unique(b[sel], return_inverse=True)
+        sub = max(1, _BLOCK_ELEMENTS // tgts.shape[0])
+        if sub >= srcs.shape[0]:
+            out[sel] = cdist(W[srcs], W[tgts], metric=metric)[src_pos, tgt_pos]
+            continue
+        for t in range(0, srcs.shape[0], sub):
+            part = (src_pos >= t) & (src_pos < t + sub)
+            block = cdist(W[srcs[t : t + sub]], W[tgts], metric=metric)
+            out[sel[part]] = block[src_pos[part] - t, tgt_pos[part]]
     return out
 
 
@@ -236,21 +254,45 @@ def mean_absolute_quantization_error(
     return float(np.nanmean(err))
 
 
-def _adjacency_matrix(adjacency: np.ndarray | Lattice) -> np.ndarray:
+def _adjacency_lookup(
+    adjacency: Any,
+) -> tuple[int, Callable[[np.ndarray, np.ndarray], np.ndarray]]:
+    """``(M, adjacent)`` where ``adjacent(i, j)`` tests index arrays pairwise (vectorised).
+
+    A Lattice is queried through its neighbour pairs (:meth:`Lattice.are_adjacent`, no M x M
+    array); a scipy sparse matrix through its CSR rows; a dense boolean matrix is indexed.
+    """
     if isinstance(adjacency, Lattice):
-        return adjacency.adjacency()
+        return adjacency.n_neurons, adjacency.are_adjacent
+    if sparse.issparse(adjacency):
+        if adjacency.ndim != 2 or adjacency.shape[0] != adjacency.shape[1]:
+            raise ValueError(
+                f"adjacency must be a square (M, M) matrix; got shape {adjacency.shape}"
+            )
+        csr = sparse.csr_array(adjacency)
+        csr.sum_duplicates()
+        csr.sort_indices()
+        csr.eliminate_zeros()
+        m = csr.shape[0]
+        keys = np.repeat(np.arange(m, dtype=np.int64), np.diff(csr.indptr)) * m + csr.indices
+
+        def lookup(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+            q = i * m + j
+            pos = np.minimum(np.searchsorted(keys, q), max(keys.shape[0] - 1, 0))
+            return keys[pos] == q if keys.size else np.zeros(q.shape, dtype=bool)
+
+        return m, lookup
     adj = np.asarray(adjacency)
     if adj.ndim != 2 or adj.shape[0] != adj.shape[1] or adj.dtype != bool:
         raise ValueError(
-            "adjacency must be a Lattice or a square boolean (M, M) matrix such as "
-            f"Lattice.adjacency(); got dtype {adj.dtype}, shape {adj.shape}"
+            "adjacency must be a Lattice, a scipy sparse (M, M) matrix or a square boolean "
+            f"(M, M) matrix such as Lattice.adjacency(); got dtype {adj.dtype}, shape {adj.shape}"
         )
-    return adj
+    return adj.shape[0], lambda i, j: adj[i, j]
 
 
-def _te_errors(bmu1: ArrayLike, bmu2: ArrayLike, adjacency: np.ndarray | Lattice) -> np.ndarray:
-    adj = _adjacency_matrix(adjacency)
-    m = adj.shape[0]
+def _te_errors(bmu1: ArrayLike, bmu2: ArrayLike, adjacency: Any) -> np.ndarray:
+    m, adjacent = _adjacency_lookup(adjacency)
     b1 = _bmus("bmu1", bmu1, m)
     b2 = _bmus("bmu2", bmu2, m)
     if b1.shape != b2.shape:
@@ -262,19 +304,20 @@ def _te_errors(bmu1: ArrayLike, bmu2: ArrayLike, adjacency: np.ndarray | Lattice
         raise ValueError(
             f"bmu2 equals bmu1 for {int(same.sum())} sample(s); bmu2 must be the second-best unit"
         )
-    return ~adj[b1, b2]
+    return ~adjacent(b1, b2)
 
 
-def topographic_error(bmu1: ArrayLike, bmu2: ArrayLike, adjacency: np.ndarray | Lattice) -> float:
+def topographic_error(bmu1: ArrayLike, bmu2: ArrayLike, adjacency: Any) -> float:
     """Fraction of samples whose first and second BMU are not adjacent on the lattice.
 
     Parameters
     ----------
     bmu1, bmu2 : array-like of int, shape (N,)
         Best and second-best matching unit of each sample.
-    adjacency : Lattice or ndarray of bool, shape (M, M)
-        The lattice (its :meth:`~somwidget.lattice.Lattice.adjacency` is used, so wrap-around and
-        ``rect_adjacency`` are respected) or an adjacency matrix.
+    adjacency : Lattice, scipy sparse matrix or ndarray of bool, shape (M, M)
+        The lattice (preferred: its neighbour pairs are used, wrap-around and ``rect_adjacency``
+        respected, ``O(N log M)`` and no M x M array), a sparse adjacency such as
+        :meth:`Lattice.adjacency_sparse`, or a dense boolean matrix.
 
     Returns
     -------
@@ -283,13 +326,13 @@ def topographic_error(bmu1: ArrayLike, bmu2: ArrayLike, adjacency: np.ndarray | 
     return float(np.mean(_te_errors(bmu1, bmu2, adjacency)))
 
 
-def topographic_error_map(
-    bmu1: ArrayLike, bmu2: ArrayLike, adjacency: np.ndarray | Lattice
-) -> np.ndarray:
+def topographic_error_map(bmu1: ArrayLike, bmu2: ArrayLike, adjacency: Any) -> np.ndarray:
     """Per-neuron topographic error: among the samples a neuron won, the fraction whose second
-    BMU is not adjacent to it. NaN for neurons without hits. Shape (M,)."""
+    BMU is not adjacent to it. NaN for neurons without hits. Shape (M,).
+
+    ``adjacency`` as in :func:`topographic_error`."""
     errors = _te_errors(bmu1, bmu2, adjacency)
-    m = _adjacency_matrix(adjacency).shape[0]
+    m = _adjacency_lookup(adjacency)[0]
     b1 = _bmus("bmu1", bmu1, m)
     hits = np.bincount(b1, minlength=m)
     bad = np.bincount(b1, weights=errors.astype(np.float64), minlength=m)
@@ -347,13 +390,13 @@ def distortion(
         chunk = check_int("chunk_size", chunk_size, minimum=1)
     # validate the kernel once (clear errors), then work per block
     neighborhood_weights(neighborhood, np.zeros(1), radius)
-    sq = lattice.grid_distances_squared()
     total = 0.0
     for s in range(0, X.shape[0], chunk):
         D = cdist(X[s : s + chunk], W, metric=metric)
         if squared:
             D *= D
-        H = neighborhood_weights(neighborhood, sq[b[s : s + chunk]], radius, squared=True)
+        sq = lattice.grid_distances_squared_from(b[s : s + chunk])
+        H = neighborhood_weights(neighborhood, sq, radius, squared=True)
         total += float(np.einsum("ij,ij->", H, D))
     return total
 
@@ -369,8 +412,10 @@ def umatrix(
     """Node-form U-matrix: per neuron, the mean data-metric distance from its codebook vector to
     the codebook vectors of its lattice neighbours.
 
-    Neighbours are :meth:`Lattice.adjacency` (6 on hex, 4 or 8 on rect according to
+    Neighbours are :meth:`Lattice.neighbor_pairs` (6 on hex, 4 or 8 on rect according to
     ``rect_adjacency``), so on toroidal and cylindrical maps the wrap-around neighbours count.
+    Only the P (about 3 M) neighbour distances are computed: ``O(M * D)`` time and memory, no
+    M x M array, whatever the map size.
 
     Parameters
     ----------
@@ -388,7 +433,8 @@ def umatrix(
     W = _codebook(codebook, lattice)
     metric = check_metric(metric, "metric")
     reduce = check_choice("reduce", reduce, tuple(_REDUCERS))
-    a, b = np.nonzero(np.triu(lattice.adjacency()))
+    pairs = lattice.neighbor_pairs()
+    a, b = pairs[:, 0], pairs[:, 1]
     d = _edge_distances(W, a, b, metric)
     units = np.concatenate([a, b])
     values = np.concatenate([d, d])

@@ -401,3 +401,120 @@ def test_codebook_and_metric_validation():
         A.umatrix_interstitial(SQ, lat, node="mode")
     with pytest.raises(ValueError, match="adjacency must be"):
         A.topographic_error([0], [1], np.zeros((3, 3)))
+
+
+# =========================================================================== large maps, O(M)
+def _forbid_dense(monkeypatch):
+    def boom(*args, **kwargs):
+        raise AssertionError("dense M x M path used")
+
+    for name in ("adjacency", "grid_distances", "grid_distances_squared", "_squared"):
+        monkeypatch.setattr(Lattice, name, boom)
+
+
+def _hand_neighbours(kind: str, r: int, c: int, R: int = 100, C: int = 100) -> list[int]:
+    """Neighbours written out from the conventions, for the 100 x 100 maps below."""
+    if kind == "hexa":  # odd rows shifted right
+        dc = (-1, 0) if r % 2 == 0 else (0, 1)
+        cand = [(r, c - 1), (r, c + 1)] + [(r + dr, c + d) for dr in (-1, 1) for d in dc]
+        cand = [(rr, cc) for rr, cc in cand if 0 <= rr < R and 0 <= cc < C]
+    else:  # toroidal_rect, 4 neighbours
+        cand = [((r + dr) % R, (c + d) % C) for dr, d in ((0, -1), (0, 1), (-1, 0), (1, 0))]
+    return sorted(rr * C + cc for rr, cc in cand)
+
+
+@pytest.mark.parametrize("kind", ["hexa", "toroidal_rect"])
+def test_100x100_pairs_umatrix_and_te_without_dense_arrays(kind, monkeypatch):
+    _forbid_dense(monkeypatch)
+    lat = Lattice(100, 100, kind)
+    pairs = lat.neighbor_pairs()
+    # hex: 100 rows x 99 row edges + 99 row gaps x 199 edges; torus: 2 edges per unit
+    assert len(pairs) == (100 * 99 + 99 * 199 if kind == "hexa" else 2 * 10_000)
+    W = np.random.default_rng(7).normal(size=(lat.n_neurons, 3))
+    u = A.umatrix(W, lat)
+    u_city = A.umatrix(W, lat, metric="cityblock")
+    u_med = A.umatrix(W, lat, reduce="median")
+    probes = [(0, 0), (0, 99), (1, 0), (1, 99), (50, 50), (51, 50), (99, 0), (99, 99)]
+    for r, c in probes:
+        k = r * 100 + c
+        nb = _hand_neighbours(kind, r, c)
+        assert lat.neighbors(k).tolist() == nb
+        eu = [math.dist(W[k], W[j]) for j in nb]
+        assert u[k] == pytest.approx(np.mean(eu), rel=1e-12)
+        assert u_med[k] == pytest.approx(np.median(eu), rel=1e-12)
+        assert u_city[k] == pytest.approx(np.mean([np.abs(W[k] - W[j]).sum() for j in nb]), rel=1e-12)
+    # interstitial: a few edge cells by hand
+    U = A.umatrix_interstitial(W, lat)
+    assert U.shape == (199, 199)
+    assert U[2 * 50, 2 * 50 + 1] == pytest.approx(math.dist(W[5050], W[5051]))
+    assert U[2 * 50 + 1, 2 * 50] == pytest.approx(math.dist(W[5050], W[5150]))
+    # topographic error: adjacent, adjacent through the wrap (torus only), and far apart
+    b1 = np.array([5050, 0, 0, 0])
+    b2 = np.array([5051, 99, 9900, 5050])
+    wrap_ok = kind == "toroidal_rect"
+    expected = [False, not wrap_ok, not wrap_ok, True]
+    assert A.topographic_error(b1, b2, lat) == pytest.approx(np.mean(expected))
+    np.testing.assert_array_equal(
+        A.topographic_error(b1, b2, lat.adjacency_sparse()), np.mean(expected)
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    rows=st.integers(1, 6),
+    cols=st.integers(2, 6),
+    kind=st.sampled_from(["hexa", "rect", "toroidal_hexa", "toroidal_rect", "cylindrical_hexa",
+                          "cylindrical_rect"]),
+    adj=st.sampled_from([4, 8]),
+    seed=st.integers(0, 2**16),
+)
+def test_topographic_error_lattice_sparse_dense_agree_with_plane_neighbours(rows, cols, kind, adj, seed):
+    if kind == "toroidal_hexa" and rows % 2:
+        rows += 1
+    lat = Lattice(rows, cols, kind, rect_adjacency=adj)
+    rng = np.random.default_rng(seed)
+    m = lat.n_neurons
+    b1 = rng.integers(0, m, 40)
+    b2 = (b1 + rng.integers(1, m, 40)) % m
+    nbs = plane_neighbours(lat)
+    errors = np.array([j not in nbs[i] for i, j in zip(b1, b2, strict=True)])
+    for adjacency in (lat, lat.adjacency_sparse(), lat.adjacency(), lat.adjacency_sparse().tocoo()):
+        assert A.topographic_error(b1, b2, adjacency) == pytest.approx(errors.mean())
+        hits = np.bincount(b1, minlength=m)
+        bad = np.bincount(b1, weights=errors, minlength=m)
+        np.testing.assert_allclose(
+            A.topographic_error_map(b1, b2, adjacency),
+            np.where(hits > 0, bad / np.maximum(hits, 1), np.nan),
+        )
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cityblock", "cosine"])
+def test_edge_distances_small_blocks_match_cdist(metric, monkeypatch):
+    # tiny blocks exercise the chunking of edges, of source units and of target sub-blocks
+    monkeypatch.setattr(A, "_BLOCK_ELEMENTS", 7)
+    lat = Lattice(6, 7, "toroidal_hexa")
+    W = np.random.default_rng(3).normal(size=(lat.n_neurons, 4))
+    full = cdist(W, W, metric=metric)
+    expected = [full[k, nb].mean() for k, nb in enumerate(plane_neighbours(lat))]
+    np.testing.assert_allclose(A.umatrix(W, lat, metric=metric), expected, rtol=1e-12)
+    # arbitrary (non-local) edges too
+    rng = np.random.default_rng(4)
+    a, b = rng.integers(0, lat.n_neurons, (2, 50))
+    np.testing.assert_allclose(A._edge_distances(W, a, b, metric), full[a, b], rtol=1e-12)
+
+
+def test_distortion_without_full_distance_matrix(monkeypatch):
+    lat = Lattice(4, 5, "toroidal_rect")
+    W = np.random.default_rng(5).normal(size=(20, 2))
+    X = np.random.default_rng(6).normal(size=(30, 2))
+    b = np.argmin(cdist(X, W), axis=1)
+    ref = A.distortion(X, W, b, lat, "gaussian", 1.5)
+    _forbid_dense(monkeypatch)
+    assert A.distortion(X, W, b, Lattice(4, 5, "toroidal_rect"), "gaussian", 1.5) == pytest.approx(ref)
+
+
+def test_sparse_adjacency_validation():
+    from scipy import sparse
+
+    with pytest.raises(ValueError, match="square"):
+        A.topographic_error([0], [1], sparse.csr_array(np.ones((3, 4), dtype=bool)))

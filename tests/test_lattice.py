@@ -269,3 +269,135 @@ def test_from_dict_rejects_other_conventions():
         Lattice.from_dict({**d, "kind": "spherical"})
     with pytest.raises(ValueError, match="missing"):
         Lattice.from_dict({"rows": 3})
+
+
+# --------------------------------------------------------------------------- O(M) adjacency
+def reference_adjacency(rows: int, cols: int, kind: str, adj: int) -> np.ndarray:
+    """The dense distance-based definition, from the brute-force periodic-image distances."""
+    d = brute_force_distances(rows, cols, kind)
+    ok = np.isclose(d, 1.0)
+    if not kind.endswith("hexa") and adj == 8:
+        ok |= np.isclose(d, math.sqrt(2))
+    np.fill_diagonal(ok, False)
+    return ok
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(1, 7),
+    cols=st.integers(1, 7),
+    kind=st.sampled_from(LATTICES),
+    adj=st.sampled_from([4, 8]),
+)
+def test_neighbor_pairs_match_dense_distance_definition(rows, cols, kind, adj):
+    if rows * cols < 2:
+        return
+    if kind == "toroidal_hexa" and rows % 2:
+        rows += 1
+    lat = Lattice(rows, cols, kind, rect_adjacency=adj)
+    ref = reference_adjacency(rows, cols, kind, adj)
+    pairs = lat.neighbor_pairs()
+    assert pairs.dtype == np.int64 and pairs.ndim == 2 and pairs.shape[1] == 2
+    assert (pairs[:, 0] < pairs[:, 1]).all()  # i < j: no self pair, each pair once
+    keys = pairs[:, 0] * lat.n_neurons + pairs[:, 1]
+    assert (np.diff(keys) > 0).all()  # sorted, no duplicates
+    np.testing.assert_array_equal(pairs, np.argwhere(np.triu(ref)))
+    np.testing.assert_array_equal(lat.adjacency(), ref)
+    sp = lat.adjacency_sparse()
+    assert sp.shape == ref.shape and sp.nnz == 2 * len(pairs)
+    np.testing.assert_array_equal(sp.toarray(), ref)
+    np.testing.assert_array_equal(lat.neighbor_counts(), ref.sum(axis=1))
+    for k, nb in enumerate(lat.neighbor_lists()):
+        np.testing.assert_array_equal(nb, np.flatnonzero(ref[k]))
+        np.testing.assert_array_equal(lat.neighbors(k), nb)
+    i, j = np.divmod(np.arange(lat.n_neurons**2), lat.n_neurons)
+    np.testing.assert_array_equal(lat.are_adjacent(i, j), ref.ravel())
+
+
+@pytest.mark.parametrize(
+    "rows,cols,kind,adj,expected",
+    [
+        # 2 wrapping columns: left and right neighbour are the same unit, listed once
+        (1, 2, "toroidal_rect", 4, [[0, 1]]),
+        (1, 2, "cylindrical_hexa", 4, [[0, 1]]),
+        # one wrapping column: the horizontal offsets land on the unit itself
+        (3, 1, "cylindrical_rect", 4, [[0, 1], [1, 2]]),
+        (2, 1, "toroidal_rect", 8, [[0, 1]]),
+        # 2x2 torus with diagonals: everyone touches everyone, once
+        (2, 2, "toroidal_rect", 8, [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]),
+        (2, 2, "toroidal_rect", 4, [[0, 1], [0, 2], [1, 3], [2, 3]]),
+        # 2x2 hex torus: (0,0) at x=0 touches (1,1) at x=1.5 through the wrap (dx = 0.5)
+        (2, 2, "toroidal_hexa", 4, [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]),
+    ],
+)
+def test_tiny_wrapped_maps_by_hand(rows, cols, kind, adj, expected):
+    lat = Lattice(rows, cols, kind, rect_adjacency=adj)
+    assert lat.neighbor_pairs().tolist() == expected
+    for k in range(lat.n_neurons):
+        assert k not in lat.neighbors(k)
+        assert len(set(lat.neighbors(k).tolist())) == len(lat.neighbors(k))
+
+
+def test_hex_offsets_by_row_parity_by_hand():
+    lat = Lattice(5, 5, "hexa")
+    # even row 2, col 2 (x = 2): rows 1 and 3 are shifted, their units at x = 1.5, 2.5 are cols 1, 2
+    assert lat.neighbors(lat.index(2, 2)).tolist() == sorted(
+        lat.index(np.array([1, 1, 2, 2, 3, 3]), np.array([1, 2, 1, 3, 1, 2])).tolist()
+    )
+    # odd row 1, col 2 (x = 2.5): rows 0 and 2 unshifted, units at x = 2, 3 are cols 2, 3
+    assert lat.neighbors(lat.index(1, 2)).tolist() == sorted(
+        lat.index(np.array([0, 0, 1, 1, 2, 2]), np.array([2, 3, 1, 3, 2, 3])).tolist()
+    )
+
+
+def test_sparse_adjacency_is_a_fresh_csr_copy():
+    lat = Lattice(3, 4, "hexa")
+    a = lat.adjacency_sparse()
+    assert a.format == "csr" and a.dtype == bool
+    a.data[:] = False
+    assert lat.adjacency_sparse().toarray().sum() == 2 * len(lat.neighbor_pairs())
+    with pytest.raises(ValueError):
+        lat.neighbor_pairs()[0, 0] = 5
+
+
+def test_are_adjacent_validates_and_broadcasts():
+    lat = Lattice(3, 3, "rect")
+    assert lat.are_adjacent(4, np.array([1, 3, 5, 7, 0, 4])).tolist() == [True] * 4 + [False] * 2
+    with pytest.raises(ValueError, match="neuron index"):
+        lat.are_adjacent(0, 9)
+
+
+# --------------------------------------------------------------------------- distance storage
+@settings(max_examples=30, deadline=None)
+@given(rows=st.integers(1, 7), cols=st.integers(1, 7), kind=st.sampled_from(LATTICES))
+def test_diameter_and_rows_match_brute_force(rows, cols, kind):
+    if rows * cols < 2:
+        return
+    if kind == "toroidal_hexa" and rows % 2:
+        rows += 1
+    lat = Lattice(rows, cols, kind)
+    d = brute_force_distances(rows, cols, kind)
+    assert lat.diameter == pytest.approx(d.max(), abs=1e-12)
+    units = np.array([0, lat.n_neurons - 1, lat.n_neurons // 2])
+    rows_sq = lat.grid_distances_squared_from(units)  # before any full matrix exists
+    assert "sq" not in lat._cache
+    np.testing.assert_allclose(rows_sq, d[units] ** 2, atol=1e-12)
+    np.testing.assert_array_equal(rows_sq, lat.grid_distances_squared()[units])
+    np.testing.assert_array_equal(lat.grid_distances_squared_from(1), lat.grid_distances_squared()[1])
+
+
+@pytest.mark.parametrize("kind", LATTICES)
+def test_float32_storage_is_exact_and_not_duplicated(kind, monkeypatch):
+    ref = Lattice(6, 5, kind).grid_distances_squared()
+    assert ref.dtype == np.float64
+    monkeypatch.setattr("somwidget.lattice.FLOAT32_MIN_NEURONS", 2)
+    lat = Lattice(6, 5, kind)
+    sq = lat.grid_distances_squared()
+    assert sq.dtype == np.float32
+    np.testing.assert_array_equal(sq.astype(np.float64), ref)  # bit-exact, neighbours at 1.0
+    d = lat.grid_distances()
+    assert d.dtype == np.float32 and d is not lat.grid_distances()  # not cached a second time
+    np.testing.assert_allclose(d, brute_force_distances(6, 5, kind), rtol=1e-6)
+    assert lat.grid_distances_squared_from(3).dtype == np.float64
+    lat.release_grid_distances()
+    assert "sq" not in lat._cache and len(lat.neighbor_pairs()) > 0
