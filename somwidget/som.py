@@ -467,7 +467,7 @@ class SOM:
         return {
             "quantization_error": float(analysis.quantization_error(dist[:, 0])),
             "topographic_error": float(
-                analysis.topographic_error(bmu1, bmu2, self.lattice_.adjacency())
+                analysis.topographic_error(bmu1, bmu2, self.lattice_)
             ),
             "vacancy_rate": float(analysis.vacancy_rate(bmu1, self.n_neurons_)),
         }
@@ -945,7 +945,7 @@ class SOM:
         idx, _ = self._bmus2(X)
         if idx.shape[1] < 2:
             return 0.0
-        return float(analysis.topographic_error(idx[:, 0], idx[:, 1], self.lattice_.adjacency()))
+        return float(analysis.topographic_error(idx[:, 0], idx[:, 1], self.lattice_))
 
     def vacancy_rate(self, X: object = None) -> float:
         """Fraction of units that are the BMU of no sample."""
