@@ -1,0 +1,76 @@
+"""Colour tables: Python and the built TypeScript bundle hold identical tables."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from somwidget.widgets.colormaps import (
+    CATEGORICAL,
+    COLORMAPS,
+    NAN_COLOR,
+    colormap_table,
+    colors_for_values,
+    value_indices,
+)
+from somwidget.widgets.selection import STATIC_DIR
+
+
+def _lightness(rgb: np.ndarray) -> np.ndarray:
+    s = rgb / 255.0
+    lin = np.where(s <= 0.04045, s / 12.92, ((s + 0.055) / 1.055) ** 2.4)
+    y = lin @ np.array([0.2126, 0.7152, 0.0722])
+    f = np.where(y > 216 / 24389, np.cbrt(y), (24389 / 27 * y + 16) / 116)
+    return 116 * f - 16
+
+
+def test_tables_shape_and_known_entries():
+    assert COLORMAPS == ("viridis", "magma", "plasma", "inferno", "cividis")
+    for name in COLORMAPS:
+        t = colormap_table(name)
+        assert t.shape == (256, 3) and t.dtype == np.uint8
+        assert not t.flags.writeable
+    assert tuple(colormap_table("viridis")[0]) == (0x44, 0x01, 0x54)
+    assert tuple(colormap_table("magma")[0]) == (0, 0, 3)
+    with pytest.raises(ValueError, match="colormap must be one of"):
+        colormap_table("jet")
+
+
+@pytest.mark.parametrize("name", COLORMAPS)
+def test_lightness_is_monotonic(name):
+    L = _lightness(colormap_table(name).astype(float))
+    assert np.all(np.diff(L) >= -0.05)
+    assert L[-1] - L[0] > 50
+
+
+def test_value_mapping_rule():
+    v = np.array([0.0, 0.5, 1.0, -1.0, 2.0, np.nan])
+    np.testing.assert_array_equal(value_indices(v, 0, 1), [0, 128, 255, 0, 255, -1])
+    np.testing.assert_array_equal(value_indices([3.0, 3.0], 3, 3), [0, 0])
+    t = colormap_table("plasma")
+    cols = colors_for_values([0, 1, np.nan], 0, 1, "plasma")
+    hexes = ["#" + bytes(t[i]).hex() for i in (0, 255)]
+    assert cols == [*hexes, NAN_COLOR]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_typescript_tables_identical_to_python():
+    bundle = STATIC_DIR / "lattice.js"
+    if not bundle.is_file():  # pragma: no cover - ./dev.sh builds first
+        pytest.skip("front end not built (npm run build)")
+    script = (
+        f"import({json.dumps(bundle.as_uri())}).then(m => "
+        "console.log(JSON.stringify({tables: m.colormapTables(), categorical: m.CATEGORICAL})))"
+    )
+    out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    got = json.loads(out)
+    assert sorted(got["tables"]) == sorted(COLORMAPS)
+    for name in COLORMAPS:
+        ts = np.frombuffer(bytes.fromhex(got["tables"][name]), dtype=np.uint8).reshape(256, 3)
+        np.testing.assert_array_equal(ts, colormap_table(name))
+    assert got["categorical"] == list(CATEGORICAL)
