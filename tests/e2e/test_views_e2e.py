@@ -128,6 +128,16 @@ def test_views_draw_and_link(lab, page, artifacts):
     out = kernel_exec(page, "print(sel2.neurons, sel.neurons)")
     assert out.strip() == f"[9, 20] [{k}]", out
 
+    # --- hover tooltip: neuron index, row/col, value, label info ----------------------------------
+    hm2v = _view(page, "hits", 1)
+    pt = hm2v.evaluate("(el) => el.somwidget.neuronClientPoint(12)")
+    page.mouse.move(pt["x"], pt["y"])
+    tip = hm2v.locator(".somwidget-tooltip")
+    tip.wait_for(state="visible", timeout=5_000)
+    text = tip.inner_text()
+    assert "neuron 12" in text and "row 1, col 4" in text and "samples per neuron" in text, text
+    assert "majority label" in text, text
+
     # --- arrow key moves a single selection; Escape clears --------------------------------------
     _click_neuron(page, _view(page, "hits", 1), 10)
     _wait_selected(page, "umatrix", 1, "10")
