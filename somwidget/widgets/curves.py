@@ -31,6 +31,7 @@ import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
+from ..validation import check_int
 from .live import Throttle
 
 __all__ = ["CURVE_COLUMNS", "TrainingCurves"]
@@ -78,6 +79,10 @@ class TrainingCurves(widgets.VBox):
         CSS size of each chart (the schedule chart is 60 % as high).
     title : str, optional
         Title above the quality chart.
+    max_points : int
+        At most this many points per line are sent to the browser (evenly spaced epochs, first
+        and last always included); :attr:`data` keeps every epoch. Long runs would otherwise
+        grow every redraw until the kernel's IOPub data-rate limit silently drops frames.
 
     Attributes
     ----------
@@ -94,7 +99,9 @@ class TrainingCurves(widgets.VBox):
         width: str = "420px",
         height: str = "220px",
         title: str | None = "Training curves",
+        max_points: int = 400,
     ) -> None:
+        self.max_points = check_int("max_points", max_points, minimum=2)
         self._lock = threading.RLock()
         self._throttle = Throttle(max_rate_hz=max_rate_hz)
         self.data: dict[str, list[float]] = {c: [] for c in CURVE_COLUMNS}
@@ -336,9 +343,19 @@ class TrainingCurves(widgets.VBox):
         with self._lock:
             return {c: np.asarray(v, dtype=np.float64) for c, v in self.data.items()}
 
+    def shown_rows(self, n: int | None = None) -> np.ndarray:
+        """Indices of the rows drawn: all of them, or ``max_points`` evenly spaced ones."""
+        if n is None:
+            n = len(self.data["epoch"])
+        if n <= self.max_points:
+            return np.arange(n)
+        return np.unique(np.linspace(0, n - 1, self.max_points).round().astype(np.int64))
+
     def redraw(self) -> None:
-        """Send the current data to the charts (one message per mark)."""
-        a = self.arrays()
+        """Send the current data to the charts (one message per mark, float32)."""
+        full = self.arrays()
+        rows = self.shown_rows(full["epoch"].size)
+        a = {c: v[rows].astype(np.float32) for c, v in full.items()}
         x = a["epoch"]
         with self._lock:
             current = dict(self._current)
@@ -348,7 +365,7 @@ class TrainingCurves(widgets.VBox):
             self._qe_line.y = a["quantization_error"]
         with self._rate_lines.hold_sync():
             self._rate_lines.x = x
-            self._rate_lines.y = np.vstack([a["topographic_error"], a["vacancy_rate"]]) if x.size else np.zeros((2, 0))
+            self._rate_lines.y = np.vstack([a["topographic_error"], a["vacancy_rate"]]) if x.size else np.zeros((2, 0), np.float32)
         with self._radius_line.hold_sync():
             self._radius_line.x = x
             self._radius_line.y = a["radius"]

@@ -121,6 +121,7 @@ class InputSpaceView(widgets.VBox):
         self._throttle = Throttle(max_rate_hz=max_rate_hz)
         self.frame = 0
         self.step_shown: Any = None
+        self._step_cleared = False
         self._bmus: np.ndarray | None = None
         self._syncing = False
         if n > self.max_points:
@@ -156,7 +157,7 @@ class InputSpaceView(widgets.VBox):
                                     marker="circle", default_size=110, stroke="black",
                                     stroke_width=2)
         self._x_axis = bq.Axis(scale=self._x_scale, label="")
-        self._y_axis = bq.Axis(scale=self._y_scale, label="")
+        self._y_axis = bq.Axis(scale=self._y_scale, side="left", label="")
         self.figure = bq.Figure(
             marks=[],
             axes=[self._x_axis, self._y_axis],
@@ -324,23 +325,29 @@ class InputSpaceView(widgets.VBox):
             self._bmus = None if bmus is None else np.asarray(bmus)
             self.frame += 1
             x, y = _polyline(nodes, self.segments)
-            with self._net.hold_sync():
-                self._net.x, self._net.y = x, y
+            with self._net.hold_sync():  # float32 halves the bytes of every live frame
+                self._net.x, self._net.y = x.astype(np.float32), y.astype(np.float32)
             with self._nodes.hold_sync():
-                self._nodes.x, self._nodes.y = nodes[:, 0], nodes[:, 1]
+                self._nodes.x = nodes[:, 0].astype(np.float32)
+                self._nodes.y = nodes[:, 1].astype(np.float32)
             self._show_step(step)
             self._apply_selection(list(self.selection.neurons))
 
     def _show_step(self, step: Any) -> None:
+        shown_before = self.step_shown is not None
         self.step_shown = step
         empty = np.zeros(0)
         if step is None:
+            if not shown_before and self._step_cleared:
+                return  # already hidden: send nothing
+            self._step_cleared = True
             for m in (self._ghost, self._arrow, self._sample, self._bmu_mark):
                 with m.hold_sync():
                     m.x, m.y = empty, empty
             with self._influence.hold_sync():
                 self._influence.x, self._influence.y, self._influence.size = empty, empty, empty
             return
+        self._step_cleared = False
         before = self.project(step.codebook_before)
         after = self.project(step.codebook_after)
         sample = self.project(np.asarray(step.sample)[None, :])[0]

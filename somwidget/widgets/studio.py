@@ -150,7 +150,8 @@ class Studio(widgets.VBox):
         # -- views
         self.explorer = Explorer(som, X, labels=labels, selection=self.selection,
                                  views=("hits", "umatrix"), max_rate_hz=max_rate_hz)
-        self.curves = TrainingCurves(max_rate_hz=max_rate_hz, title="Training curves")
+        # curves redraw at most 5 times a second: they grow with every epoch
+        self.curves = TrainingCurves(max_rate_hz=min(max_rate_hz, 5.0), title="Training curves")
         self.input_space = InputSpaceView(som, X, labels=labels, selection=self.selection,
                                           features=features, max_rate_hz=max_rate_hz)
 
