@@ -174,7 +174,7 @@ class NeuronInspector(widgets.VBox):
             marker_size=24, stroke_width=2, visible=False, display_legend=True, labels=[""],
         )
         ax_x = bq.Axis(scale=self._sx, tick_rotate=-35, tick_style={"font-size": "10px"})
-        ax_y = bq.Axis(scale=self._sy, side="left", label="z-score (sd from mean)",
+        ax_y = bq.Axis(scale=self._sy, side="left", label="z-score (sd from mean)", num_ticks=6,
                        grid_lines="dashed")
         self._figure = bq.Figure(
             marks=[self._band, self._zero, self._lines], axes=[ax_x, ax_y],
@@ -313,22 +313,31 @@ class NeuronInspector(widgets.VBox):
         if n == 0:
             return '<div class="somwidget-note">no samples are mapped to the selection</div>'
         take = idx[: self.max_rows]
-        table = pd.DataFrame({"neuron": bmus[take]}, index=self._index[take])
+        columns: list[tuple[str, list[str]]] = [("neuron", [str(b) for b in bmus[take].tolist()])]
         if self._labels is not None:
-            table["label"] = self._labels[take]
+            columns.append(("label", [html.escape(str(v)) for v in self._labels[take].tolist()]))
         if self._extra is not None:
             extra = self._extra.iloc[take]
-            extra.index = table.index
-            table = pd.concat([table, extra], axis=1)
-        feats = pd.DataFrame(self._X[take], columns=self.feature_names, index=table.index)
-        table = pd.concat([table, feats], axis=1)
+            for name in extra.columns:
+                col = extra[name].to_numpy()
+                cells = ([_fmt(float(v)) for v in col] if col.dtype.kind == "f"
+                         else [html.escape(str(v)) for v in col.tolist()])
+                columns.append((html.escape(str(name)), cells))
+        for j, name in enumerate(self.feature_names):
+            columns.append((html.escape(name), [_fmt(v) for v in self._X[take, j].tolist()]))
+        head = "<th></th>" + "".join(f"<th>{name}</th>" for name, _ in columns)
+        index = [html.escape(str(v)) for v in self._index[take].tolist()]
+        body = "".join(
+            f"<tr><th>{index[r]}</th>" + "".join(f"<td>{cells[r]}</td>" for _, cells in columns)
+            + "</tr>"
+            for r in range(take.size)
+        )
         note = (f"{n} sample{'s' if n != 1 else ''} mapped to the selection"
                 + (f" (showing the first {take.size})" if n > take.size else ""))
         return (
             f'<div class="somwidget-note somwidget-inspector-count" data-count="{n}">{note}</div>'
-            '<div class="somwidget-scroll">'
-            + table.to_html(classes="somwidget-table", float_format=_fmt, border=0)
-            + "</div>"
+            f'<div class="somwidget-scroll"><table class="somwidget-table somwidget-samples">'
+            f"<tr>{head}</tr>{body}</table></div>"
         )
 
     # ------------------------------------------------------------------ reading

@@ -48,7 +48,7 @@ RECORDER = """(trainIndex) => {
   const view = (name) => document.querySelector(`.somwidget-view[data-view="${name}"]`);
   window.__qsTimer = setInterval(() => {
     const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'));
-    const p = prompts[trainIndex]?.innerText.trim() ?? '';
+    const p = prompts[trainIndex]?.textContent.trim() ?? '';
     const row = {t: performance.now(), prompt: p};
     for (const name of ['hits', 'umatrix', 'planes']) {
       const el = view(name);
@@ -76,7 +76,13 @@ def test_quickstart_notebook_in_lab(lab, page, artifacts):
     # -- the dashboard appears and the notebook runs to the end ----------------------------
     for name in VIEWS:
         _view(page, name).wait_for(timeout=60_000)
-    wait_code_cells_executed(page, timeout_ms=90_000)
+    try:
+        wait_code_cells_executed(page, timeout_ms=90_000)
+    except Exception:
+        page.screenshot(path=str(artifacts / "quickstart-timeout.png"))
+        raise AssertionError(
+            f"notebook did not finish: prompts {code_prompts(page)}, errors {cell_errors(page)}"
+        ) from None
     t_run = time.perf_counter()
     page.evaluate("() => clearInterval(window.__qsTimer)")
     log = page.evaluate("() => window.__qsLog")
@@ -98,6 +104,7 @@ def test_quickstart_notebook_in_lab(lab, page, artifacts):
         assert live[name]["draws_grew_by"] >= 3, (name, live[name])
 
     # -- every view drew a picture ----------------------------------------------------------
+    page.set_viewport_size({"width": 1280, "height": 2200})  # whole widgets in the screenshots
     dashboard = page.locator(".somwidget-explorer").first
     dashboard.scroll_into_view_if_needed()
     dashboard.screenshot(path=str(artifacts / "quickstart-dashboard-trained.png"))
@@ -113,7 +120,8 @@ def test_quickstart_notebook_in_lab(lab, page, artifacts):
         el.screenshot(path=str(artifacts / f"quickstart-{name}.png"))
 
     # -- click a neuron in the hit map: every view and the inspector follow ----------------
-    k = 37
+    # the busiest neuron, so the inspector has samples to list
+    k = int(kernel_exec(page, "print(int(som.hit_counts(X).argmax()))").strip())
     hits = _view(page, "hits")
     hits.scroll_into_view_if_needed()
     pt = hits.evaluate("(el, k) => el.somwidget.neuronClientPoint(k)", k)
