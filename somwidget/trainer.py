@@ -832,8 +832,8 @@ class Trainer:
             dist = np.asarray(dist)
             bmu1 = idx[:, 0]
             qe = float(np.mean(dist[:, 0]))
-            adjacency = self.som.lattice_.adjacency()
-            te = float(np.mean(~adjacency[bmu1, idx[:, 1]]))
+            # O(N) pair lookup: no M x M adjacency matrix for large maps
+            te = float(np.mean(~self.som.lattice_.are_adjacent(bmu1, idx[:, 1])))
             n_neurons = self.som.codebook_.shape[0]
             vac = 1.0 - np.unique(bmu1).size / n_neurons
             self.bmus = bmu1

@@ -237,7 +237,11 @@ class InputSpaceView(widgets.VBox):
             self.projection = proj
             self.center = center
             self.data_xy = (Xt - center) @ proj
-            self.segments = net_segments(som.lattice_.adjacency())
+            lattice = som.lattice_
+            if hasattr(lattice, "neighbor_pairs"):  # sparse, O(M): the pairs of adjacency()
+                self.segments = np.asarray(lattice.neighbor_pairs(), dtype=np.int64)
+            else:
+                self.segments = net_segments(lattice.adjacency())
             self._x_axis.label = xlabel
             self._y_axis.label = ylabel
             space = "training space" if getattr(som.normalizer_, "name", "none") != "none" else "data units"
