@@ -1,7 +1,7 @@
 """InputSpaceView: the data and the codebook's net in input space (the classic unfolding picture).
 
 The data are drawn as points and the codebook as the lattice's *net*: one node per neuron, joined
-by a line to each of its lattice neighbours (the pairs of ``som.lattice_.adjacency()``, wrap-around
+by a line to each of its lattice neighbours (``som.lattice_.neighbor_pairs()``, wrap-around
 pairs included). While training, the net visibly unfolds over the data.
 
 Projection
@@ -237,11 +237,8 @@ class InputSpaceView(widgets.VBox):
             self.projection = proj
             self.center = center
             self.data_xy = (Xt - center) @ proj
-            lattice = som.lattice_
-            if hasattr(lattice, "neighbor_pairs"):  # sparse, O(M): the pairs of adjacency()
-                self.segments = np.asarray(lattice.neighbor_pairs(), dtype=np.int64)
-            else:
-                self.segments = net_segments(lattice.adjacency())
+            # O(M) neighbour pairs (i < j), never the dense M x M adjacency matrix
+            self.segments = np.asarray(som.lattice_.neighbor_pairs(), dtype=np.int64)
             self._x_axis.label = xlabel
             self._y_axis.label = ylabel
             space = "training space" if getattr(som.normalizer_, "name", "none") != "none" else "data units"
