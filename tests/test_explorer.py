@@ -182,6 +182,26 @@ def test_selected_samples_rows_match_cdist_predict(explorer):
     assert list(rows["name"]) == [f"w{i}" for i in expected]
 
 
+def test_refresh_never_rebinds_so_extra_columns_stay(explorer):
+    ex, som, X, labels = explorer
+    seen = []
+    sel = ex.selection
+    original_bind = sel.bind
+
+    def spy(*args, **kwargs):  # any re-bind during training would drop or replace the table
+        seen.append(kwargs.get("data"))
+        return original_bind(*args, **kwargs)
+
+    sel.bind = spy
+    sel.observe(lambda change: seen.append(list(sel.samples.columns)), names="neurons")
+    som.fit(X, epochs=3, radiusin=3, radiusfin=1, callbacks=[ex])
+    assert not [s for s in seen if not isinstance(s, list)]
+    sel.select([int(_bmus(som, X)[0])])
+    assert seen and all("name" in cols for cols in seen)
+    assert "name" in ex.selected_samples().columns
+    np.testing.assert_array_equal(sel.bmus, _bmus(som, X))
+
+
 def test_selection_survives_retraining(explorer):
     ex, som, X, labels = explorer
     som.fit(X, epochs=5, radiusin=3, radiusfin=1, callbacks=[ex])

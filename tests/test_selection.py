@@ -74,6 +74,9 @@ def test_samples_dataframe_and_labels():
     out = s.samples
     assert list(out["a"]) == [2.0, 3.0]
     assert list(out["label"]) == ["dog", "cat"]
+    # the caller's own rows come back: the DataFrame's index is kept, not reset to 0..N-1
+    assert list(out.index) == ["q", "r"]
+    pd.testing.assert_frame_equal(out[["a", "b"]], df.loc[["q", "r"]])
     # select_samples by label, by list of labels, by mask
     s.select_samples("cat")
     assert s.neurons == sorted(set(b[labels == "cat"]))

@@ -219,6 +219,25 @@ def test_views_share_one_selection_and_bind_samples(data):
     assert sel.neurons == [k]
 
 
+def test_hitmap_binds_samples_once_then_only_updates_bmus(data):
+    som, X, labels = data
+    sel = Selection()
+    hm = HitMap(som, X, labels, selection=sel)
+    # someone else (an Explorer) binds a richer sample table to the shared selection
+    n = len(X)
+    table = pd.DataFrame({"name": [f"s{i}" for i in range(n)]}, index=[f"r{i}" for i in range(n)])
+    sel.bind(bmus_of(som, X), data=table, labels=labels)
+    som.fit(X, epochs=2, radiusin=2, radiusfin=1)
+    hm.refresh()  # new BMUs, same samples: the richer table stays bound
+    b = bmus_of(som, X)
+    np.testing.assert_array_equal(sel.bmus, b)
+    k = int(np.bincount(b).argmax())
+    sel.select([k])
+    out = sel.samples
+    assert list(out.columns) == ["name", "bmu", "label"]
+    assert list(out.index) == [f"r{i}" for i in np.flatnonzero(b == k)]
+
+
 def test_uninitialised_som_is_initialised_from_X():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(50, 2))

@@ -188,8 +188,9 @@ class Explorer(widgets.VBox):
         if "inspector" in self.views:
             self.inspector = NeuronInspector(som, X, labels=label_arr, extra=extra_frame,
                                              selection=sel)
-        # the hit / label maps bind the selection to their samples; bind the full sample table
-        # (features + extra columns) last, so selected_samples() carries the extra columns
+        # the hit / label maps bind the selection to their samples once; bind the full sample
+        # table (features + extra columns) last, so selected_samples() carries the extra columns
+        # (later refreshes only update the BMUs, see refresh())
         self.selection.bind(np.asarray(som.predict(data), dtype=np.intp), data=self._table,
                             labels=label_arr)
         # the first picture counts as a refresh for the throttle and the overhead budget
@@ -270,7 +271,8 @@ class Explorer(widgets.VBox):
             bmus = np.asarray(som.predict(self._X), dtype=np.intp)
             for view in self._all_views():
                 view.refresh(som, bmus=bmus)
-            self.selection.bind(bmus, data=self._table, labels=self._labels)
+            # the sample table was bound once in __init__: only the BMUs follow the model
+            self.selection.update_bmus(bmus)
             self.n_refreshes += 1
             self._last_end = self.clock()
             self._last_cost = self._last_end - t0

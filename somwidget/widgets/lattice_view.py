@@ -353,6 +353,7 @@ class HitMap(LatticeView):
                 raise ValueError(f"label must be one of {self._classes}; got {label!r}")
             self._label_index = self._classes.index(label)
         self._label = label
+        self._bound_selection: Selection | None = None
         super().__init__(som, selection=selection, colormap=colormap, title=title,
                          max_rate_hz=max_rate_hz, X=X)
 
@@ -364,8 +365,16 @@ class HitMap(LatticeView):
         return bmus
 
     def _bind(self, bmus: np.ndarray) -> None:
-        if self.selection is not None:
-            self.selection.bind(bmus, data=self._X, labels=self._labels)
+        # bind the samples once per selection; afterwards only the BMUs follow the model, so a
+        # sample table bound by someone else (the Explorer's, with its extra columns) is kept
+        sel = self.selection
+        if sel is None:
+            return
+        if self._bound_selection is sel and sel.bmus is not None and len(sel.bmus) == len(bmus):
+            sel.update_bmus(bmus)
+        else:
+            sel.bind(bmus, data=self._X, labels=self._labels)
+            self._bound_selection = sel
 
     def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
         m = int(self._som.lattice_.rows * self._som.lattice_.cols)

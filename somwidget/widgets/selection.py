@@ -127,7 +127,8 @@ class Selection(anywidget.AnyWidget):
         bmus : array-like of int, shape (N,)
             Best-matching unit of every sample (``som.predict(X)``).
         data : array-like or DataFrame, shape (N, D), optional
-            The sample table returned by :attr:`samples`.
+            The sample table returned by :attr:`samples`. A DataFrame keeps its own index, so
+            :attr:`samples` gives back the caller's rows (with their labels).
         labels : array-like, shape (N,), optional
             One label per sample; adds a ``label`` column to :attr:`samples` and enables
             ``select_samples("label")``.
@@ -138,7 +139,7 @@ class Selection(anywidget.AnyWidget):
         n = b.shape[0]
         frame: pd.DataFrame | None = None
         if data is not None:
-            frame = data.reset_index(drop=True).copy() if isinstance(data, pd.DataFrame) else None
+            frame = data.copy() if isinstance(data, pd.DataFrame) else None
             if frame is None:
                 arr = np.asarray(data)
                 if arr.ndim == 1:
@@ -157,6 +158,25 @@ class Selection(anywidget.AnyWidget):
             self._bmus = b.astype(np.int64, copy=True)
             self._data = frame
             self._labels = lab
+
+    def update_bmus(self, bmus: Iterable[int]) -> None:
+        """Replace the bound BMUs (after the model changed), keeping the bound data and labels.
+
+        Parameters
+        ----------
+        bmus : array-like of int, shape (N,)
+            New best-matching unit of every bound sample; N must equal the number bound.
+        """
+        b = np.asarray(bmus)
+        if b.ndim != 1 or (b.size and b.dtype.kind not in "iu"):
+            raise ValueError(f"bmus must be a 1-D array of neuron indices; got shape {b.shape}, dtype {b.dtype}")
+        with self._lock:
+            bound = self._require_bound()
+            if b.shape != bound.shape:
+                raise ValueError(
+                    f"bmus must have one entry per bound sample ({bound.shape[0]}); got shape {b.shape}"
+                )
+            self._bmus = b.astype(np.int64, copy=True)
 
     @property
     def bmus(self) -> np.ndarray | None:
@@ -185,12 +205,15 @@ class Selection(anywidget.AnyWidget):
 
     @property
     def samples(self) -> pd.DataFrame:
-        """The bound sample rows whose BMU is selected (with ``bmu`` and ``label`` columns)."""
+        """The bound sample rows whose BMU is selected (with ``bmu`` and ``label`` columns).
+
+        The rows keep the bound DataFrame's index (0..N-1 for arrays).
+        """
         with self._lock:
             bmus = self._require_bound()
             mask = np.isin(bmus, np.asarray(self.neurons, dtype=np.int64))
             frame = self._data if self._data is not None else pd.DataFrame(index=range(len(bmus)))
-            out = frame.loc[mask].copy()
+            out = frame.iloc[np.flatnonzero(mask)].copy()
             out["bmu"] = bmus[mask]
             if self._labels is not None:
                 out["label"] = self._labels[mask]
