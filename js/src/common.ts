@@ -104,19 +104,29 @@ export class SelectionLink {
 }
 
 export const BASE_CSS = `
-.somwidget-view { font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; }
-.somwidget-view .sw-head { display: flex; align-items: baseline; gap: 8px; flex-wrap: wrap; margin: 2px 0 6px; }
-.somwidget-view .sw-title { font-weight: 600; font-size: 14px; flex: 1 1 auto; }
-.somwidget-view .sw-sub { color: #666; font-size: 12px; }
+.somwidget-view { font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; box-sizing: border-box; min-width: 0; max-width: 100%; }
+.somwidget-view.sw-single { width: 100%; max-width: min(100%, var(--sw-view-width, 560px)); }
+.widget-box > .somwidget-view.sw-single { flex: 0 1 var(--sw-dash-width, 380px); width: var(--sw-dash-width, 380px); max-width: 100%; margin-right: 14px; }
+.somwidget-view.sw-multi { width: 100%; }
+.widget-box > .somwidget-view.sw-multi { flex: 1 1 440px; width: auto; }
+.somwidget-view .sw-head { display: flex; align-items: baseline; gap: 4px 8px; flex-wrap: wrap; margin: 2px 0 4px; }
+.somwidget-view .sw-title { font-weight: 600; font-size: 14px; flex: 1 1 60%; min-width: 0; }
+.somwidget-view .sw-tools { display: flex; gap: 6px; flex: 0 0 auto; margin-left: auto; }
+.somwidget-view .sw-sub { color: #666; font-size: 12px; margin-bottom: 4px; }
 .somwidget-view select { font-size: 12px; }
-.somwidget-view .sw-legend { display: flex; align-items: center; gap: 6px; margin-top: 6px; font-size: 12px; flex-wrap: wrap; }
-.somwidget-view .sw-legend canvas { height: 12px; width: 180px; border: 1px solid #aaa; }
+.somwidget-view .sw-legend { display: flex; align-items: center; gap: 2px 10px; margin-top: 6px; font-size: 12px; flex-wrap: wrap; }
+.somwidget-view .sw-legend > span { white-space: nowrap; }
+.somwidget-view .sw-cb { display: flex; align-items: center; gap: 5px; flex: 0 1 280px; min-width: 0; white-space: nowrap; }
+.somwidget-view .sw-cb canvas { flex: 1 1 160px; min-width: 28px; max-width: 200px; width: 0; height: 12px; border: 1px solid #aaa; }
+.somwidget-view .sw-legend .sw-cb-label { color: #666; white-space: normal; }
 .somwidget-view .sw-swatch { display: inline-block; width: 11px; height: 11px; border: 1px solid #777; margin-right: 3px; vertical-align: -1px; }
-.somwidget-view .sw-planes { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px; }
-.somwidget-view .sw-plane { border: 1px solid #e3e3e3; padding: 4px; border-radius: 3px; min-width: 0; }
+.somwidget-view .sw-planes { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; width: 100%; box-sizing: border-box; }
+.somwidget-view .sw-plane { border: 1px solid #e3e3e3; padding: 4px 5px 5px; border-radius: 3px; min-width: 0; box-sizing: border-box; }
 .somwidget-view .sw-plane.sw-enlarged { grid-column: 1 / -1; }
 .somwidget-view .sw-plane-title { font-weight: 600; font-size: 12px; cursor: pointer; margin-bottom: 3px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .somwidget-view .sw-plane-title:hover { text-decoration: underline; }
+.somwidget-view .sw-plane .sw-legend { margin-top: 4px; font-size: 11px; }
+.somwidget-view .sw-plane .sw-cb { flex: 1 1 auto; gap: 4px; }
 .somwidget-view button { font-size: 12px; }
 `;
 
@@ -159,10 +169,17 @@ export function colourBar(name: string, vmin: number, vmax: number, label: strin
     }
     ctx.putImageData(img, 0, 0);
   }
-  const what = document.createElement("span");
-  what.className = "sw-sub";
-  what.textContent = label;
-  box.append(lo, c, hi, what);
+  const bar = document.createElement("span");
+  bar.className = "sw-cb";
+  bar.append(lo, c, hi);
+  box.append(bar);
+  if (label) {
+    const what = document.createElement("span");
+    what.className = "sw-cb-label";
+    what.textContent = label;
+    box.append(what);
+  }
+  box.title = `${label ? label + ": " : ""}${formatValue(vmin)} (dark) to ${formatValue(vmax)} (bright)`;
   return box;
 }
 
@@ -172,7 +189,7 @@ export function categoryLegend(names: string[], title: string): HTMLElement {
   box.className = "sw-legend sw-categories";
   if (title) {
     const t = document.createElement("span");
-    t.className = "sw-sub";
+    t.className = "sw-cb-label";
     t.textContent = title;
     box.append(t);
   }
@@ -191,6 +208,17 @@ export function categoryLegend(names: string[], title: string): HTMLElement {
   none.append(sw, document.createTextNode("no samples"));
   box.append(none);
   return box;
+}
+
+/** The header row: a plain-words title, then the colour-map picker and "Clear selection". */
+export function header(title: HTMLElement, ...tools: HTMLElement[]): HTMLDivElement {
+  const head = document.createElement("div");
+  head.className = "sw-head";
+  const box = document.createElement("div");
+  box.className = "sw-tools";
+  box.append(...tools);
+  head.append(title, box);
+  return head;
 }
 
 export function colormapPicker(model: Model): HTMLSelectElement {

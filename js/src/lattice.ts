@@ -6,6 +6,7 @@ import {
   colourBar,
   colormapPicker,
   describeNeuron,
+  header,
   injectCss,
   latticeOf,
   type Model,
@@ -27,14 +28,12 @@ export function colormapTables(): Record<string, string> {
 export { CATEGORICAL } from "./colors";
 
 function render({ model, el }: RenderProps): () => void {
-  el.classList.add("somwidget-view");
+  el.classList.add("somwidget-view", "sw-single");
   el.dataset.view = model.get("_view") || "lattice";
   el.dataset.frame = "-1";
   el.dataset.draws = "0";
   el.dataset.selected = "";
   injectCss(el);
-  const head = document.createElement("div");
-  head.className = "sw-head";
   const title = document.createElement("div");
   title.className = "sw-title";
   const sub = document.createElement("div");
@@ -43,7 +42,7 @@ function render({ model, el }: RenderProps): () => void {
   const clear = document.createElement("button");
   clear.textContent = "Clear selection";
   clear.title = "Clear the selection (Escape)";
-  head.append(title, picker, clear);
+  const head = header(title, picker, clear);
   const legendBox = document.createElement("div");
   let drawnFrame = -1;
 

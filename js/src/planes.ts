@@ -6,6 +6,7 @@ import {
   colormapPicker,
   describeNeuron,
   formatValue,
+  header,
   injectCss,
   latticeOf,
   type RenderProps,
@@ -14,21 +15,25 @@ import {
 } from "./common";
 import { combine, LatticeCanvas } from "./lattice_canvas";
 
+const GRID_GAP = 10;
+const MIN_PLANE = 150;
+const TARGET_PLANE = 190;
+const MAX_PLANE = 240;
+
 function render({ model, el }: RenderProps): () => void {
-  el.classList.add("somwidget-view");
+  el.classList.add("somwidget-view", "sw-multi");
   el.dataset.view = model.get("_view") || "planes";
   el.dataset.frame = "-1";
   el.dataset.draws = "0";
   el.dataset.selected = "";
   injectCss(el);
-  const head = document.createElement("div");
-  head.className = "sw-head";
   const title = document.createElement("div");
   title.className = "sw-title";
   const picker = colormapPicker(model);
   const clear = document.createElement("button");
   clear.textContent = "Clear selection";
-  head.append(title, picker, clear);
+  clear.title = "Clear the selection (Escape)";
+  const head = header(title, picker, clear);
   const sub = document.createElement("div");
   sub.className = "sw-sub";
   const grid = document.createElement("div");
@@ -49,6 +54,24 @@ function render({ model, el }: RenderProps): () => void {
   });
   clear.addEventListener("click", () => link.set([]));
 
+  // Small multiples: as many columns as fit the container (about 190 px per plane, never
+  // narrower than 150 px nor wider than 240 px), recomputed whenever the container resizes.
+  function layoutGrid(): void {
+    const w = grid.clientWidth;
+    if (!w) return;
+    const n = Math.max(1, Math.min(
+      planes.length || 1,
+      Math.floor((w + GRID_GAP) / (MIN_PLANE + GRID_GAP)),
+      Math.max(1, Math.round((w + GRID_GAP) / (TARGET_PLANE + GRID_GAP))),
+    ));
+    const cw = Math.min(MAX_PLANE, Math.floor((w - (n - 1) * GRID_GAP) / n));
+    const tpl = `repeat(${n}, ${Math.max(cw, 60)}px)`;
+    if (grid.style.gridTemplateColumns !== tpl) grid.style.gridTemplateColumns = tpl;
+    el.dataset.columns = String(n);
+  }
+  const gridObserver = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => layoutGrid()) : null;
+  gridObserver?.observe(grid);
+
   const totalDraws = () => planes.reduce((s, p) => s + p.canvas.draws, 0);
 
   function build(n: number): void {
@@ -60,7 +83,6 @@ function render({ model, el }: RenderProps): () => void {
       box.className = "sw-plane";
       const label = document.createElement("div");
       label.className = "sw-plane-title";
-      label.title = "Click to enlarge / shrink this plane";
       const idx = i;
       label.addEventListener("click", () => {
         model.set("enlarged", model.get("enlarged") === idx ? -1 : idx);
@@ -107,7 +129,10 @@ function render({ model, el }: RenderProps): () => void {
     const m = lat.rows * lat.cols;
     names = model.get("plane_names") ?? [];
     const n = names.length;
-    if (n !== planes.length) build(n);
+    if (n !== planes.length) {
+      build(n);
+      layoutGrid();
+    }
     all = asFloat32(model.get("plane_values"));
     const vmins: number[] = model.get("vmins") ?? [];
     const vmaxs: number[] = model.get("vmaxs") ?? [];
@@ -119,6 +144,7 @@ function render({ model, el }: RenderProps): () => void {
     drawnFrame = model.get("frame");
     planes.forEach((p, i) => {
       p.label.textContent = names[i];
+      p.label.title = `${names[i]}: click to enlarge / shrink this plane`;
       p.canvas.setLattice(lat);
       p.canvas.setData({
         values: all.length >= (i + 1) * m ? all.subarray(i * m, (i + 1) * m) : new Float32Array(0),
@@ -142,6 +168,7 @@ function render({ model, el }: RenderProps): () => void {
   return () => {
     model.off(events, update);
     link.dispose();
+    gridObserver?.disconnect();
     for (const p of planes) p.canvas.destroy();
   };
 }
