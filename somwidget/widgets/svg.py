@@ -95,7 +95,7 @@ def _f(x: float) -> str:
 
 def _plane_svg(
     plane: Plane, rows: int, cols: int, shape: str, wrap_rows: bool, wrap_cols: bool,
-    x: float, y: float, scale: float,
+    x: float, y: float, scale: float, legend_width: float = 0.0,
 ) -> tuple[list[str], float, float]:
     """SVG elements of one plane placed at (x, y); returns (elements, width, height)."""
     x0, y0, x1, y1 = _bounds(rows, cols, shape)
@@ -106,9 +106,6 @@ def _plane_svg(
     w = (x1 - x0 + 2 * px) * scale
     h = (y1 - y0 + 2 * py) * scale
     out: list[str] = []
-    if plane.title:
-        out.append(f'<text x="{_f(x)}" y="{_f(y - 5)}" style="{_FONT};font-size:12px;font-weight:600">'
-                   f"{escape(plane.title)}</text>")
     cen = lattice_centres(rows, cols, shape) * scale
     verts = cell_vertices(shape) * scale
     pts = cen[:, None, :] + verts[None, :, :]  # (M, V, 2), relative to (ox, oy)
@@ -165,15 +162,17 @@ def _plane_svg(
     ly = y + h + 8
     if plane.categories is not None:
         cx = x
+        right = x + max(w, legend_width)
         for name, colour in plane.categories:
             label = escape(str(name))
+            item_w = 15 + _text_width(str(name), 11) + 12
+            if cx > x and cx + item_w > right:
+                cx = x
+                ly += 16
             out.append(f'<rect class="legend-swatch" x="{_f(cx)}" y="{_f(ly)}" width="11" height="11" '
                        f'fill="{colour}" stroke="#777"/>')
             out.append(f'<text x="{_f(cx + 15)}" y="{_f(ly + 10)}" style="{_FONT};font-size:11px">{label}</text>')
-            cx += 15 + 6.5 * len(str(name)) + 12
-            if cx > x + max(w, 260) - 60:
-                cx = x
-                ly += 16
+            cx += item_w
         ly += 18
         height = ly - y
     if plane.colorbar is not None:
@@ -182,21 +181,60 @@ def _plane_svg(
         table = colormap_table(cmap)
         stops = "".join(f'<stop offset="{i / 255:.4f}" stop-color="{hex_color(table[i])}"/>'
                         for i in range(256))
-        lo, hi = escape(format_value(vmin)), escape(format_value(vmax))
-        bx = x + 7 * len(lo) + 6
-        bw = min(180.0, max(80.0, w - 7 * (len(lo) + len(hi)) - 20))
+        lo_s, hi_s = format_value(vmin), format_value(vmax)
+        lo, hi = escape(lo_s), escape(hi_s)
+        # one line "min [bar] max" that fits the plane's width (the front end's flex row)
+        room = max(w, legend_width)
+        bx = x + _text_width(lo_s, 11) + 5
+        bw = min(200.0, max(28.0, room - (bx - x) - _text_width(hi_s, 11) - 10))
         out.append(f'<defs><linearGradient id="{gid}">{stops}</linearGradient></defs>')
         out.append(f'<text class="vmin" x="{_f(x)}" y="{_f(ly + 10)}" style="{_FONT};font-size:11px">{lo}</text>')
         out.append(f'<rect class="colorbar" x="{_f(bx)}" y="{_f(ly)}" width="{_f(bw)}" height="12" '
                    f'fill="url(#{gid})" stroke="#aaa"/>')
         out.append(f'<text class="vmax" x="{_f(bx + bw + 5)}" y="{_f(ly + 10)}" style="{_FONT};font-size:11px">{hi}</text>')
         if label:
-            out.append(f'<text x="{_f(x)}" y="{_f(ly + 27)}" style="{_FONT};font-size:11px;fill:#666">'
-                       f"{escape(label)}</text>")
-            ly += 16
+            for line in _wrap(label, room, 11):
+                out.append(f'<text class="colorbar-label" x="{_f(x)}" y="{_f(ly + 27)}" '
+                           f'style="{_FONT};font-size:11px;fill:#666">{escape(line)}</text>')
+                ly += 15
         ly += 20
         height = ly - y
     return out, w, height
+
+
+def _text_width(text: str, size: float, bold: bool = False) -> float:
+    """Estimated rendered width of ``text`` in the sans-serif UI font (no font metrics here)."""
+    return len(text) * size * (0.6 if bold else 0.56)
+
+
+def _wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    """Greedy word wrap of ``text`` into lines of at most ``width`` pixels (estimated)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        cand = f"{line} {word}" if line else word
+        if line and _text_width(cand, size, bold) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = cand
+    return [*lines, line] if line else lines
+
+
+def _ellipsis(text: str, width: float, size: float, bold: bool = False) -> str:
+    """``text`` cut with an ellipsis to fit ``width`` pixels (estimated), like CSS text-overflow."""
+    if _text_width(text, size, bold) <= width:
+        return text
+    n = max(1, int(width / (size * (0.6 if bold else 0.56))) - 1)
+    return text[:n] + "…"
+
+
+#: Default widths, the same as the front end: one lattice view in a dashboard, one small plane.
+VIEW_WIDTH = 380.0
+PLANE_WIDTH = 190.0
+#: Canvas height limits of the front end (single view, small plane).
+VIEW_MAX_HEIGHT = 560.0
+PLANE_MAX_HEIGHT = 220.0
 
 
 def render_svg(
@@ -214,6 +252,10 @@ def render_svg(
 ) -> str:
     """Standalone SVG of one plane or of small multiples.
 
+    The layout follows the canvas front end: the title and subtitle wrap to the picture's width,
+    the colour bar is one line "min [gradient] max" with what the colour means below it, and small
+    multiples are framed planes in a grid, each with its own title and colour bar.
+
     Parameters
     ----------
     planes : sequence of Plane
@@ -223,39 +265,71 @@ def render_svg(
     title, subtitle : str
         Plain-words title and a grey line below it.
     width : float, optional
-        Width in pixels of one plane (default: 420 for one plane, 200 for small multiples).
+        Width in pixels of one plane (default: 380 for one plane, 190 for small multiples, with
+        the front end's height limits of 560 and 220 pixels).
     columns : int, optional
         Planes per row for small multiples (default: up to 4).
     """
     n = len(planes)
+    multi = n > 1
     x0, y0, x1, y1 = _bounds(rows, cols, shape)
-    plane_w = width or (420.0 if n == 1 else 200.0)
-    scale = max(2.0, min(40.0, plane_w / (x1 - x0 + 0.9)))
+    bw = x1 - x0 + 2 * (0.45 if wrap_cols else 0.06)
+    bh = y1 - y0 + 2 * (0.45 if wrap_rows else 0.06)
+    plane_w = width or (PLANE_WIDTH if multi else VIEW_WIDTH)
+    inner_w = plane_w - (12.0 if multi else 0.0)  # small planes sit in a padded frame
+    scale = inner_w / bw
+    if width is None:
+        scale = min(scale, (PLANE_MAX_HEIGHT if multi else VIEW_MAX_HEIGHT) / bh)
+    scale = max(2.0, min(40.0, scale))
     ncol = columns or min(n, 4)
-    gap = 18.0
-    top = 12.0 + (20.0 if title else 0.0) + (16.0 if subtitle else 0.0)
+    gap = 10.0 if multi else 18.0
+    row_w = 8.0 + ncol * plane_w + (ncol - 1) * gap + 8.0
+    text_w = max(row_w - 16.0, 240.0)
     body: list[str] = []
-    if title:
-        body.append(f'<text class="title" x="8" y="22" style="{_FONT};font-size:15px;font-weight:600">'
-                    f"{escape(title)}</text>")
-    if subtitle:
-        body.append(f'<text class="subtitle" x="8" y="{_f(top - 4)}" style="{_FONT};font-size:12px;fill:#666">'
-                    f"{escape(subtitle)}</text>")
-    y = top + (18.0 if n > 1 else 6.0)
+    y = 4.0
+    for line in _wrap(title, text_w, 14, bold=True):
+        y += 18.0
+        body.append(f'<text class="title" x="8" y="{_f(y)}" style="{_FONT};font-size:14px;font-weight:600">'
+                    f"{escape(line)}</text>")
+    for line in _wrap(subtitle, text_w, 12):
+        y += 16.0
+        body.append(f'<text class="subtitle" x="8" y="{_f(y)}" style="{_FONT};font-size:12px;fill:#666">'
+                    f"{escape(line)}</text>")
+    y += 8.0
     total_w = 0.0
     row_h = 0.0
     for i, plane in enumerate(planes):
         c = i % ncol
         if c == 0 and i > 0:
-            y += row_h + gap + (16.0 if n > 1 else 0.0)
+            y += row_h + gap
             row_h = 0.0
-        x = 8.0 + c * (plane_w + 24.0 + gap)
-        els, w, h = _plane_svg(plane, rows, cols, shape, wrap_rows, wrap_cols, x, y, scale)
+        x = 8.0 + c * (plane_w + gap)
+        if multi:
+            label = _ellipsis(plane.title, inner_w, 12, bold=True)
+            py = y + 20.0
+            els, w, h = _plane_svg(
+                Plane(plane.fills, plane.sizes, "", plane.colorbar, plane.categories, plane.selected),
+                rows, cols, shape, wrap_rows, wrap_cols, x + 6.0, py, scale, legend_width=inner_w)
+            h += 22.0
+            w = max(plane_w, w + 12.0)
+            els = [
+                f'<rect class="plane-frame" x="{_f(x)}" y="{_f(y)}" width="{_f(w)}" '
+                f'height="{_f(h)}" rx="3" fill="none" stroke="#e3e3e3"/>',
+                f'<text class="plane-title" x="{_f(x + 6.0)}" y="{_f(y + 15.0)}" '
+                f'style="{_FONT};font-size:12px;font-weight:600">{escape(label)}</text>',
+                *els,
+            ]
+        else:
+            els, w, h = _plane_svg(plane, rows, cols, shape, wrap_rows, wrap_cols, x, y, scale,
+                                   legend_width=plane_w)
+            if plane.title:
+                els.insert(0, f'<text class="plane-title" x="{_f(x)}" y="{_f(y - 5)}" '
+                              f'style="{_FONT};font-size:12px;font-weight:600">{escape(plane.title)}</text>')
         body += els
         row_h = max(row_h, h)
-        total_w = max(total_w, x + max(w, 200.0) + 8)
+        total_w = max(total_w, x + max(plane_w, w) + 8.0)
     total_h = y + row_h + 8
-    total_w = max(total_w, 16 + 8.8 * len(title), 16 + 7 * len(subtitle))
+    total_w = max(total_w, 248.0)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(total_w)}" height="{_f(total_h)}" '
         f'viewBox="0 0 {_f(total_w)} {_f(total_h)}">'
