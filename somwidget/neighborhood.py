@@ -67,18 +67,33 @@ def neighborhood_weights(
     """
     name = check_choice("neighborhood", name, NEIGHBORHOODS, NEIGHBORHOOD_ALIASES)
     r = check_positive("radius", radius)
-    d = np.asarray(distances, dtype=np.float64)
+    d = np.asarray(distances)
+    if d.dtype.kind != "f":
+        d = d.astype(np.float64)
     if d.size and not (d.min() >= 0):
         raise ValueError("distances must be non-negative and not NaN")
-    d2 = d if squared else d * d
-    r2 = r * r
-    if name == "gaussian":
-        return np.exp(-d2 / (2.0 * r2))
+    # Large maps pass float32 M x M distances: compute in float64 straight into the result (one
+    # M x M float64 array, two for mexican_hat), with no float64 copy of the input first.
+    # ``scratch`` is an M x M float64 array this function owns and may overwrite, if any.
+    if squared:
+        d2, scratch = d, None
+    else:
+        d2 = scratch = np.multiply(d, d, dtype=np.float64)
+    r2 = np.float64(r * r)  # a numpy scalar: comparisons with float32 distances run in float64
     if name == "bubble":
         return (d2 <= r2).astype(np.float64)
-    if name == "cut_gaussian":
-        return np.where(d2 <= r2, np.exp(-d2 / (2.0 * r2)), 0.0)
     if name == "epanechikov":
-        return np.maximum(0.0, 1.0 - d2 / r2)
-    # mexican_hat
-    return (1.0 - d2 / r2) * np.exp(-d2 / (2.0 * r2))
+        w = np.divide(d2, r2, out=scratch, dtype=np.float64)
+        np.subtract(1.0, w, out=w)
+        return np.maximum(w, 0.0, out=w)
+    if name == "mexican_hat":
+        hat = np.divide(d2, r2, dtype=np.float64)
+        np.subtract(1.0, hat, out=hat)
+    outside = (d2 > r2) if name == "cut_gaussian" else None
+    w = np.divide(d2, -2.0 * r2, out=scratch, dtype=np.float64)  # == -d2 / (2 r2), exactly
+    np.exp(w, out=w)
+    if outside is not None:
+        w[outside] = 0.0
+    elif name == "mexican_hat":
+        np.multiply(hat, w, out=w)
+    return w
