@@ -13,13 +13,7 @@ from somwidget.som import SOM
 from somwidget.widgets.studio import Studio
 
 TIMEOUT = 60.0
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads():
-    before = set(threading.enumerate())
-    yield
-    assert [t for t in threading.enumerate() if t not in before] == []
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 
 
 @pytest.fixture(scope="module")

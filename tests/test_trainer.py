@@ -19,18 +19,10 @@ from somwidget.som import SOM
 from somwidget.trainer import Trainer, TrainerParams
 
 TIMEOUT = 60.0
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")
+THREAD_GRACE_S = TIMEOUT  # leftover workers get this long to end (conftest)
 ROWS, COLS = 6, 7
 EPOCHS = 8
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads():
-    before = set(threading.enumerate())
-    yield
-    leftover = [t for t in threading.enumerate() if t not in before]
-    for t in leftover:
-        t.join(TIMEOUT)
-    assert [t for t in threading.enumerate() if t not in before] == []
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,40 @@
+"""Shared fixtures for the unit tests."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+
+import pytest
+
+# bqscales (imported by bqplot) passes traitlets metadata through a constructor at import time,
+# a DeprecationWarning that is not ours. Import it once here with exactly that warning silenced,
+# so `pytest -W error::DeprecationWarning` (a command-line filter outranks pyproject's) still
+# reports every deprecation raised by somwidget itself.
+with warnings.catch_warnings():
+    warnings.filterwarnings(
+        "ignore",
+        message=r"metadata \{'args': \(None,\)\} was set from the constructor",
+        category=DeprecationWarning,
+        module="bqscales.traits",
+    )
+    try:
+        import bqplot  # noqa: F401
+    except ImportError:  # the widget tests skip themselves without it
+        pass
+
+
+@pytest.fixture
+def no_leaked_threads(request: pytest.FixtureRequest):
+    """Fail a test that leaves a thread running (trainer workers must always end).
+
+    A test module may set ``THREAD_GRACE_S``: leftover threads are first joined for up to that
+    many seconds each (default 0: they must be gone when the test returns).
+    """
+    before = set(threading.enumerate())
+    yield
+    grace = float(getattr(request.module, "THREAD_GRACE_S", 0.0))
+    if grace > 0:
+        for t in [t for t in threading.enumerate() if t not in before]:
+            t.join(grace)
+    assert [t for t in threading.enumerate() if t not in before] == []
