@@ -26,6 +26,9 @@ _LAZY_WIDGETS = (
     "NeuronInspector",
     "TrainingCurves",
     "InputSpaceView",
+    "HitHistogram",
+    "CodebookGlyphMap",
+    "NeuronIndexMap",
 )
 
 __all__ = [

@@ -2,6 +2,7 @@
 
 from .curves import TrainingCurves
 from .explorer import Explorer
+from .extra_views import CodebookGlyphMap, HitHistogram, NeuronIndexMap
 from .input_space import InputSpaceView
 from .inspector import NeuronInspector
 from .lattice_view import ComponentPlanes, HitMap, LabelMap, LatticeView, QualityMap, UMatrix
@@ -10,13 +11,16 @@ from .selection import Selection
 from .studio import Studio
 
 __all__ = [
+    "CodebookGlyphMap",
     "ComponentPlanes",
     "Explorer",
+    "HitHistogram",
     "HitMap",
     "InputSpaceView",
     "LabelMap",
     "LatticeView",
     "LiveUpdateMixin",
+    "NeuronIndexMap",
     "NeuronInspector",
     "QualityMap",
     "Selection",
