@@ -257,20 +257,24 @@ class TrainingCurves(widgets.VBox):
             self.redraw()
         return None
 
+    def _add_record(self, record: Any) -> None:
+        """One row from a trainer's ``EpochRecord`` (no redraw)."""
+        self.add_epoch(
+            record.epoch,
+            quantization_error=record.quantization_error,
+            topographic_error=record.topographic_error,
+            vacancy_rate=record.vacancy_rate,
+            radius=record.radius,
+            learning_rate=record.learning_rate,
+            phase="trainer",
+            redraw=False,
+        )
+
     def on_trainer_event(self, event: Any) -> None:
         """Trainer listener: one row per epoch record; final events force a redraw."""
         record = getattr(event, "record", None)
         if record is not None:
-            self.add_epoch(
-                record.epoch,
-                quantization_error=record.quantization_error,
-                topographic_error=record.topographic_error,
-                vacancy_rate=record.vacancy_rate,
-                radius=record.radius,
-                learning_rate=record.learning_rate,
-                phase="trainer",
-                redraw=False,
-            )
+            self._add_record(record)
         if getattr(event, "kind", "") == "reset":
             self.clear(redraw=False)
         if getattr(event, "final", False) or (record is not None and self._throttle.ready()):
@@ -280,16 +284,7 @@ class TrainingCurves(widgets.VBox):
         """Load a trainer's history so far and follow it from now on. Returns self."""
         self.clear(redraw=False)
         for record in list(trainer.history):
-            self.add_epoch(
-                record.epoch,
-                quantization_error=record.quantization_error,
-                topographic_error=record.topographic_error,
-                vacancy_rate=record.vacancy_rate,
-                radius=record.radius,
-                learning_rate=record.learning_rate,
-                phase="trainer",
-                redraw=False,
-            )
+            self._add_record(record)
         trainer.add_listener(self.on_trainer_event)
         self.redraw()
         return self
