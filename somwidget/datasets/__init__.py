@@ -19,8 +19,10 @@ blobs2d    600     2 (x,y)    blob_0 .. blob_3 (150 each)
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -41,6 +43,27 @@ _FILES = {
     "iris": "iris.csv",
     "wine": "wine.csv",
 }
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_LOADER_SECTIONS = """
+
+Parameters
+----------
+return_X_y : bool
+    If True, return ``(X, y)`` instead of one DataFrame.
+
+Returns
+-------
+pandas.DataFrame or (pandas.DataFrame, pandas.Series)
+"""
+
+
+def _loader(func: _F) -> _F:
+    """Append the Parameters / Returns sections every ``load_*`` function shares."""
+    func.__doc__ = inspect.cleandoc(func.__doc__ or "") + _LOADER_SECTIONS
+    return func
 
 
 def _load(name: str, return_X_y: bool) -> Any:
@@ -82,6 +105,7 @@ def load_dataset(name: str, return_X_y: bool = False) -> Any:
     return _load(canonical, return_X_y)
 
 
+@_loader
 def load_iris(return_X_y: bool = False) -> Any:
     """Fisher's Iris flowers: 150 samples, 4 features in cm, 3 species.
 
@@ -93,18 +117,11 @@ def load_iris(return_X_y: bool = False) -> Any:
     version shipped with scikit-learn and R (it differs from the UCI file in two values, as noted in
     scikit-learn's description). Licence: CC BY 4.0 (UCI).
 
-    Parameters
-    ----------
-    return_X_y : bool
-        If True, return ``(X, y)`` instead of one DataFrame.
-
-    Returns
-    -------
-    pandas.DataFrame or (pandas.DataFrame, pandas.Series)
     """
     return _load("iris", return_X_y)
 
 
+@_loader
 def load_wine(return_X_y: bool = False) -> Any:
     """Wine recognition: chemical analysis of 178 Italian wines from three cultivars.
 
@@ -118,19 +135,11 @@ def load_wine(return_X_y: bool = False) -> Any:
     Source: M. Forina et al., PARVUS (1991), via the UCI Machine Learning Repository
     (https://archive.ics.uci.edu/dataset/109/wine), copy shipped with scikit-learn.
     Licence: CC BY 4.0 (UCI).
-
-    Parameters
-    ----------
-    return_X_y : bool
-        If True, return ``(X, y)`` instead of one DataFrame.
-
-    Returns
-    -------
-    pandas.DataFrame or (pandas.DataFrame, pandas.Series)
     """
     return _load("wine", return_X_y)
 
 
+@_loader
 def load_colors(return_X_y: bool = False) -> Any:
     """The 148 CSS named colours as RGB: the classic SOM colour-map demonstration.
 
@@ -143,18 +152,11 @@ def load_colors(return_X_y: bool = False) -> Any:
     against a browser's rendering of each name. The list of names and values is a set of facts
     from a W3C specification; the file is distributed under somwidget's MIT licence.
 
-    Parameters
-    ----------
-    return_X_y : bool
-        If True, return ``(X, y)`` instead of one DataFrame.
-
-    Returns
-    -------
-    pandas.DataFrame or (pandas.DataFrame, pandas.Series)
     """
     return _load("colors", return_X_y)
 
 
+@_loader
 def load_blobs2d(return_X_y: bool = False) -> Any:
     """Four Gaussian blobs in the plane: 600 points, easy to see in the input-space view.
 
@@ -174,13 +176,5 @@ def load_blobs2d(return_X_y: bool = False) -> Any:
     ``numpy.random.default_rng(20240601)`` (``centre + std * standard_normal((150, 2))`` per blob,
     in label order) and rounded to 4 decimals. Licence: MIT, as somwidget.
 
-    Parameters
-    ----------
-    return_X_y : bool
-        If True, return ``(X, y)`` instead of one DataFrame.
-
-    Returns
-    -------
-    pandas.DataFrame or (pandas.DataFrame, pandas.Series)
     """
     return _load("blobs2d", return_X_y)
