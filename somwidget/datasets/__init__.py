@@ -116,7 +116,6 @@ def load_iris(return_X_y: bool = False) -> Any:
     UCI Machine Learning Repository (https://archive.ics.uci.edu/dataset/53/iris), in the corrected
     version shipped with scikit-learn and R (it differs from the UCI file in two values, as noted in
     scikit-learn's description). Licence: CC BY 4.0 (UCI).
-
     """
     return _load("iris", return_X_y)
 
@@ -151,7 +150,6 @@ def load_colors(return_X_y: bool = False) -> Any:
     (https://www.w3.org/TR/css-color-4/#named-colors), written out for somwidget and checked
     against a browser's rendering of each name. The list of names and values is a set of facts
     from a W3C specification; the file is distributed under somwidget's MIT licence.
-
     """
     return _load("colors", return_X_y)
 
@@ -175,6 +173,5 @@ def load_blobs2d(return_X_y: bool = False) -> Any:
     Source: synthetic, generated once for somwidget with
     ``numpy.random.default_rng(20240601)`` (``centre + std * standard_normal((150, 2))`` per blob,
     in label order) and rounded to 4 decimals. Licence: MIT, as somwidget.
-
     """
     return _load("blobs2d", return_X_y)
