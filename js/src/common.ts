@@ -109,10 +109,13 @@ export const BASE_CSS = `
 .widget-box > .somwidget-view.sw-single { flex: 0 1 var(--sw-dash-width, 380px); width: var(--sw-dash-width, 380px); max-width: 100%; margin-right: 14px; }
 .somwidget-view.sw-multi { width: 100%; }
 .widget-box > .somwidget-view.sw-multi { flex: 1 1 440px; width: auto; }
-.somwidget-view .sw-head { display: flex; align-items: baseline; gap: 4px 8px; flex-wrap: wrap; margin: 2px 0 4px; }
-.somwidget-view .sw-title { font-weight: 600; font-size: 14px; flex: 1 1 60%; min-width: 0; }
+.somwidget-view .sw-head { margin: 2px 0 4px; }
+.somwidget-view .sw-title { font-weight: 600; font-size: 14px; line-height: 1.35; }
+.widget-box > .somwidget-view.sw-single .sw-title { min-height: 2.7em; }
+.somwidget-view .sw-headline { display: flex; align-items: center; gap: 4px 8px; flex-wrap: wrap; margin-top: 2px; }
+.somwidget-view .sw-headline .sw-sub { flex: 1 1 auto; min-width: 0; }
 .somwidget-view .sw-tools { display: flex; gap: 6px; flex: 0 0 auto; margin-left: auto; }
-.somwidget-view .sw-sub { color: #666; font-size: 12px; margin-bottom: 4px; }
+.somwidget-view .sw-sub { color: #666; font-size: 12px; }
 .somwidget-view select { font-size: 12px; }
 .somwidget-view .sw-legend { display: flex; align-items: center; gap: 2px 10px; margin-top: 6px; font-size: 12px; flex-wrap: wrap; }
 .somwidget-view .sw-legend > span { white-space: nowrap; }
@@ -210,14 +213,20 @@ export function categoryLegend(names: string[], title: string): HTMLElement {
   return box;
 }
 
-/** The header row: a plain-words title, then the colour-map picker and "Clear selection". */
-export function header(title: HTMLElement, ...tools: HTMLElement[]): HTMLDivElement {
+/**
+ * The header: a plain-words title on its own line(s), then one line with the grey subtitle (map
+ * size, wrap-around) on the left and the colour-map picker and "Clear selection" on the right.
+ */
+export function header(title: HTMLElement, sub: HTMLElement, ...tools: HTMLElement[]): HTMLDivElement {
   const head = document.createElement("div");
   head.className = "sw-head";
+  const line = document.createElement("div");
+  line.className = "sw-headline";
   const box = document.createElement("div");
   box.className = "sw-tools";
   box.append(...tools);
-  head.append(title, box);
+  line.append(sub, box);
+  head.append(title, line);
   return head;
 }
 

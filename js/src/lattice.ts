@@ -42,7 +42,7 @@ function render({ model, el }: RenderProps): () => void {
   const clear = document.createElement("button");
   clear.textContent = "Clear selection";
   clear.title = "Clear the selection (Escape)";
-  const head = header(title, picker, clear);
+  const head = header(title, sub, picker, clear);
   const legendBox = document.createElement("div");
   let drawnFrame = -1;
 
@@ -66,7 +66,7 @@ function render({ model, el }: RenderProps): () => void {
     },
   });
   clear.addEventListener("click", () => link.set([]));
-  el.append(head, sub, canvas.root, legendBox);
+  el.append(head, canvas.root, legendBox);
 
   function update(): void {
     const lat = latticeOf(model);

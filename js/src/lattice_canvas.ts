@@ -46,6 +46,9 @@ interface Geometry {
 }
 
 const PAD_FLAT = 0.06;
+const RING_BELOW = 9; // CSS px per cell under which selected neurons also get a ring
+const RING_RADIUS = 8; // CSS px
+const MAX_RINGS = 64;
 const PAD_WRAP = 0.45;
 
 export class LatticeCanvas {
@@ -287,9 +290,11 @@ export class LatticeCanvas {
         ctx.fillStyle = c;
         for (const k of ks) ctx.fill(g.cells[k]);
       }
-      // hairline strokes in the same colour close anti-aliasing seams between cells
-      if (this.scale >= 4) {
-        ctx.lineWidth = Math.max(0.5, 0.04 * this.scale * this.dpr);
+      // hairline strokes in the same colour close the anti-aliasing seams between cells (which
+      // otherwise show as a light mesh on big maps with cells of a few pixels)
+      {
+        ctx.lineWidth = Math.max(0.75 * this.dpr, 0.04 * this.scale * this.dpr);
+        ctx.lineJoin = "round";
         for (const [c, ks] of groups) {
           ctx.strokeStyle = c;
           for (const k of ks) ctx.stroke(g.cells[k]);
@@ -387,6 +392,23 @@ export class LatticeCanvas {
       ctx.strokeStyle = "#d6004c";
       ctx.lineWidth = w;
       for (const k of this.selected) if (k >= 0 && k < m) ctx.stroke(g.cells[k]);
+      // cells of a few pixels (big maps, small multiples): a ring around each selected neuron
+      // keeps a selection visible at a glance
+      if (this.scale < RING_BELOW && this.selected.length <= MAX_RINGS) {
+        const r = RING_RADIUS * this.dpr;
+        for (const [colour, lw] of [["#ffffff", 3.5], ["#d6004c", 1.75]] as const) {
+          ctx.strokeStyle = colour;
+          ctx.lineWidth = lw * this.dpr;
+          ctx.beginPath();
+          for (const k of this.selected) {
+            if (k < 0 || k >= m) continue;
+            const [cx, cy] = this.toDevice(this.centresPlane[2 * k], this.centresPlane[2 * k + 1]);
+            ctx.moveTo(cx + r, cy);
+            ctx.arc(cx, cy, r, 0, 2 * Math.PI);
+          }
+          ctx.stroke();
+        }
+      }
     }
     if (this.hover >= 0 && this.hover < m) {
       ctx.strokeStyle = "#111";

@@ -33,12 +33,12 @@ function render({ model, el }: RenderProps): () => void {
   const clear = document.createElement("button");
   clear.textContent = "Clear selection";
   clear.title = "Clear the selection (Escape)";
-  const head = header(title, picker, clear);
   const sub = document.createElement("div");
   sub.className = "sw-sub";
+  const head = header(title, sub, picker, clear);
   const grid = document.createElement("div");
   grid.className = "sw-planes";
-  el.append(head, sub, grid);
+  el.append(head, grid);
 
   let planes: Array<{ box: HTMLDivElement; canvas: LatticeCanvas; legend: HTMLDivElement; label: HTMLDivElement }> = [];
   let drawnFrame = -1;

@@ -136,6 +136,13 @@ def _plane_svg(
                        f'stroke="#ffffff" stroke-width="{_f(2.2 * sw)}" stroke-linejoin="round"/>')
             out.append(f'<polygon class="selected" data-k="{k}" points="{p}" fill="none" '
                        f'stroke="#d6004c" stroke-width="{_f(sw)}" stroke-linejoin="round"/>')
+    if scale < 9 and len(plane.selected) <= 64:  # tiny cells: a ring as in the front end
+        for k in plane.selected:
+            if 0 <= k < rows * cols:
+                cx, cy = cen[k]
+                for colour, width in (("#ffffff", 3.5), ("#d6004c", 1.75)):
+                    out.append(f'<circle class="selected-ring" data-k="{k}" cx="{_f(cx)}" cy="{_f(cy)}" '
+                               f'r="8" fill="none" stroke="{colour}" stroke-width="{width}"/>')
     out.append("</g>")
     # wrap marks: dashed edges with outward arrows
     dash = 'stroke="#555" stroke-width="1.2" stroke-dasharray="5,4" fill="none"'
