@@ -322,7 +322,7 @@ class Explorer(widgets.VBox):
         return self.selection.samples
 
     # ------------------------------------------------------------------ static picture
-    def to_svg(self, max_width: float = 1400.0, gap: float = 12.0) -> str:
+    def to_svg(self, max_width: float = 960.0, gap: float = 12.0) -> str:
         """One static SVG of the dashboard: the views' pictures side by side.
 
         Parameters
@@ -350,7 +350,8 @@ class Explorer(widgets.VBox):
         height = y + row_h
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-            f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}">'
+            f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
+            f'style="max-width:100%;height:auto">'
             f'<rect width="100%" height="100%" fill="white"/>{"".join(parts)}</svg>'
         )
 
