@@ -6,7 +6,8 @@ A saved model is one UTF-8 JSON object, readable by any language and never execu
       "format": "somwidget.som",          # identifies the file
       "version": 1,                        # format version (readers refuse newer versions)
       "somwidget_version": "0.1.0",
-      "params": {...},                     # SOM constructor parameters (random_state: int or null)
+      "params": {...},                     # SOM constructor parameters (random_state: int or null);
+                                           # a parameter missing from an older file takes its default
       "mapsize": [rows, cols],
       "lattice": {"rows", "cols", "kind", "rect_adjacency",
                   "hex_offset": "odd_rows_right", "row_spacing": 0.8660254037844386},

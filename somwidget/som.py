@@ -29,12 +29,16 @@ the fitted normaliser. Changing a structural parameter (``mapsize``, ``lattice``
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import inspect
 import math
 import numbers
-from collections.abc import Callable, Iterable, Sequence
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -143,6 +147,44 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return v
 
 
+def _n_threads(n_jobs: object) -> int | None:
+    """Validate ``n_jobs`` and resolve it to a thread count (None: leave the pools alone)."""
+    if n_jobs is None:
+        return None
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
+        raise TypeError(
+            "n_jobs must be None, -1 (all cores) or an integer >= 1 (that many threads); "
+            f"got {n_jobs!r}"
+        )
+    k = int(n_jobs)
+    if k == -1:
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # no sched_getaffinity (macOS, Windows)
+            return max(1, os.cpu_count() or 1)
+    if k < 1:
+        raise ValueError(
+            f"n_jobs must be None, -1 (all cores) or an integer >= 1 (that many threads); got {k}"
+        )
+    return k
+
+
+# one lock for every SOM: thread-pool limits are process-wide
+_LIMITS_LOCK = threading.Lock()
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _limit_threads(method: _F) -> _F:
+    """Run a SOM method with the BLAS / OpenMP pools limited to ``n_jobs`` threads."""
+
+    @functools.wraps(method)
+    def wrapper(self: SOM, *args: Any, **kwargs: Any) -> Any:
+        with self._thread_limits():
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _check_callbacks(callbacks: object) -> list[Callable[[TrainingState], Any]]:
     if callbacks is None:
         return []
@@ -189,6 +231,13 @@ class SOM:
         Samples per BMU block (default: about 4 MiB of float32 per block).
     random_state : int, numpy.random.Generator or None
         Seed; the same seed and data give bit-identical maps.
+    n_jobs : int or None
+        Threads of the BLAS / OpenMP pools (through ``threadpoolctl``) while training,
+        predicting and computing the analyses: ``None`` leaves them as they are, ``-1`` uses
+        all cores, ``k >= 1`` at most ``k`` threads. The limits are restored when the call
+        returns (callbacks run inside it). The online loop always runs BLAS single-threaded
+        (its per-sample products are too small for threads). somwidget computes with vectorised
+        numpy, so this only sets how many threads the matrix products may use.
     """
 
     def __init__(
@@ -203,6 +252,7 @@ class SOM:
         callback_every: int = 1,
         chunk_size: int | None = None,
         random_state: int | np.random.Generator | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.mapsize = mapsize
         self.lattice = lattice
@@ -214,6 +264,7 @@ class SOM:
         self.callback_every = callback_every
         self.chunk_size = chunk_size
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ parameters
     @classmethod
@@ -270,6 +321,7 @@ class SOM:
             None if self.chunk_size is None else check_int("chunk_size", self.chunk_size, minimum=1)
         )
         p["mapsize"] = self._check_mapsize(self.mapsize)
+        p["n_jobs"] = _n_threads(self.n_jobs)
         rs = self.random_state
         if not (rs is None or isinstance(rs, np.random.Generator)):
             if isinstance(rs, bool) or not isinstance(rs, numbers.Integral) or int(rs) < 0:
@@ -298,6 +350,33 @@ class SOM:
                 f"mapsize must give at least 2 neurons with rows, cols >= 1; got {mapsize!r}"
             )
         return rows, cols
+
+    @contextlib.contextmanager
+    def _thread_limits(self) -> Iterator[None]:
+        """Limit the BLAS / OpenMP pools to ``n_jobs`` threads for the outermost call.
+
+        Nested calls (a callback reading a metric during ``fit``) keep the outer limits, so
+        they are set and restored once, also when another thread reads the model meanwhile.
+        """
+        n = _n_threads(self.n_jobs)
+        if n is None:
+            yield
+            return
+        from threadpoolctl import threadpool_limits
+
+        with _LIMITS_LOCK:
+            depth = self.__dict__.get("_limits_depth", 0)
+            if depth == 0:
+                self._limiter = threadpool_limits(limits=n)
+            self._limits_depth = depth + 1
+        try:
+            yield
+        finally:
+            with _LIMITS_LOCK:
+                self._limits_depth -= 1
+                if self._limits_depth == 0:
+                    limiter, self._limiter = self._limiter, None
+                    limiter.restore_original_limits()
 
     # ------------------------------------------------------------------ state helpers
     def _is_initialized(self) -> bool:
@@ -374,6 +453,7 @@ class SOM:
         return _bmu.check_metric(self.distance_metric)
 
     # ------------------------------------------------------------------ initialisation
+    @_limit_threads
     def initialize(self, X: object) -> SOM:
         """Fit the normaliser, resolve the map size and initialise the codebook (no training).
 
@@ -494,6 +574,7 @@ class SOM:
         return not stop
 
     # ------------------------------------------------------------------ batch
+    @_limit_threads
     def fit(
         self,
         X: object,
@@ -611,6 +692,7 @@ class SOM:
             )
 
     # ------------------------------------------------------------------ online
+    @_limit_threads
     def fit_online(
         self,
         X: object,
@@ -800,6 +882,7 @@ class SOM:
         )
 
     # ------------------------------------------------------------------ schedules on top
+    @_limit_threads
     def fit_auto(
         self,
         X: object,
@@ -844,6 +927,7 @@ class SOM:
             self._run_batch(Xt, e_fine, r1, 1.0, "linear", 1.0, 1.0, bool(collect_history), cbs, "fine")
         return self
 
+    @_limit_threads
     def reinforce(
         self,
         X: object,
@@ -891,6 +975,7 @@ class SOM:
         return self
 
     # ------------------------------------------------------------------ results
+    @_limit_threads
     def predict(self, X: object) -> np.ndarray:
         """Index of the best-matching unit of each sample, shape (N,)."""
         Xt, _ = self._data(self._require(X))
@@ -904,12 +989,14 @@ class SOM:
             raise ValueError("X is required; got None")
         return X
 
+    @_limit_threads
     def transform(self, X: object) -> np.ndarray:
         """Distances (data metric, training space) from each sample to each unit, shape (N, M)."""
         Xt, _ = self._data(self._require(X))
         return _bmu.distance_matrix(Xt, self.codebook_, metric=self._metric(),
                                     chunk_size=self.chunk_size)
 
+    @_limit_threads
     def best_matching_units(self, X: object, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` nearest units of each sample (GEMA ``calculate_bmu``).
 
@@ -923,12 +1010,14 @@ class SOM:
         return _bmu.find_bmus(Xt, self.codebook_, metric=self._metric(), k=k,
                               chunk_size=self.chunk_size)
 
+    @_limit_threads
     def quantization_error(self, X: object = None) -> float:
         """Mean distance from each sample to its BMU (training space, data metric)."""
         from . import analysis
 
         return float(analysis.quantization_error(self._bmus2(X)[1][:, 0]))
 
+    @_limit_threads
     def calculate_quantization_error(self, X: object = None) -> float:
         """somnium's quantization error: mean absolute difference per feature (training space)."""
         from . import analysis
@@ -938,6 +1027,7 @@ class SOM:
             analysis.mean_absolute_quantization_error(Xt, self.codebook_, self._bmus2(X)[0][:, 0])
         )
 
+    @_limit_threads
     def topographic_error(self, X: object = None) -> float:
         """Fraction of samples whose second BMU is not adjacent to their BMU."""
         from . import analysis
@@ -947,12 +1037,14 @@ class SOM:
             return 0.0
         return float(analysis.topographic_error(idx[:, 0], idx[:, 1], self.lattice_))
 
+    @_limit_threads
     def vacancy_rate(self, X: object = None) -> float:
         """Fraction of units that are the BMU of no sample."""
         from . import analysis
 
         return float(analysis.vacancy_rate(self._bmus2(X)[0][:, 0], self.n_neurons_))
 
+    @_limit_threads
     def distortion(
         self, X: object = None, radius: float | None = None, squared: bool = False
     ) -> float:
@@ -976,12 +1068,14 @@ class SOM:
             )
         )
 
+    @_limit_threads
     def hit_counts(self, X: object = None) -> np.ndarray:
         """Number of samples won by each unit, shape (M,)."""
         from . import analysis
 
         return np.asarray(analysis.hit_counts(self._bmus2(X)[0][:, 0], self.n_neurons_))
 
+    @_limit_threads
     def umatrix(self, kind: str = "node") -> np.ndarray:
         """U-matrix: ``"node"`` (M,) mean distance to the lattice neighbours, or
         ``"interstitial"`` (2R-1, 2C-1) with median node cells (SOM Toolbox)."""
@@ -993,6 +1087,7 @@ class SOM:
             return analysis.umatrix(self.codebook_, self.lattice_, metric=self._metric())
         return analysis.umatrix_interstitial(self.codebook_, self.lattice_, metric=self._metric())
 
+    @_limit_threads
     def quality_map(self, X: object = None) -> np.ndarray:
         """Mean BMU distance per unit (NaN where a unit has no hits), shape (M,)."""
         from . import analysis
@@ -1006,6 +1101,7 @@ class SOM:
             raise ValueError("labels is required; got None")
         return labels
 
+    @_limit_threads
     def label_counts(self, labels: object, X: object = None):
         """Per-unit counts of each label (DataFrame, M rows x classes)."""
         from . import analysis
@@ -1013,6 +1109,7 @@ class SOM:
         bmus = self._bmus2(X)[0][:, 0]
         return analysis.label_counts(bmus, self._check_labels(labels), self.n_neurons_)
 
+    @_limit_threads
     def label_proportions(self, labels: object, X: object = None):
         """Per-unit label proportions (rows sum to 1; 0 for units without labelled hits)."""
         from . import analysis
@@ -1040,6 +1137,7 @@ class SOM:
             return self.codebook_.copy()
         return self.codebook_in_data_units()
 
+    @_limit_threads
     def classification_table(self, X: object = None, labels: object = None, extra: object = None):
         """One row per sample: label (if given), BMU, its row/col, BMU distance, then the
         ``extra`` columns (GEMA ``Classification.classification_map``)."""
@@ -1069,6 +1167,8 @@ class SOM:
         state = self.__dict__.copy()
         state.pop("_Xt", None)
         state.pop("_bmu_cache", None)
+        state.pop("_limiter", None)
+        state.pop("_limits_depth", None)
         return state
 
     def __setstate__(self, state: dict) -> None:

@@ -202,3 +202,21 @@ def test_reinforce_compression_out_of_range():
 def test_labels_missing():
     with pytest.raises(ValueError, match="labels is required"):
         _fitted().label_counts(None)
+
+
+@pytest.mark.parametrize("n_jobs", [0, -2, -8])
+def test_n_jobs_zero_or_below_minus_one(n_jobs):
+    with pytest.raises(ValueError, match=r"n_jobs must be None, -1 \(all cores\) or an integer >= 1"):
+        SOM((3, 3), n_jobs=n_jobs).fit(X)
+
+
+@pytest.mark.parametrize("n_jobs", [1.5, "2", True])
+def test_n_jobs_not_an_integer(n_jobs):
+    with pytest.raises(TypeError, match=r"n_jobs must be None, -1 \(all cores\) or an integer >= 1"):
+        SOM((3, 3), n_jobs=n_jobs).fit(X)
+
+
+def test_n_jobs_checked_by_predict_too():
+    som = _fitted().set_params(n_jobs=0)
+    with pytest.raises(ValueError, match="n_jobs must be"):
+        som.predict(X)

@@ -125,3 +125,31 @@ def test_pickle_round_trip(trained):
     np.testing.assert_array_equal(clone.predict(X), trained.predict(X))
     clone.fit(X, epochs=1)  # still trainable, continues
     assert clone.n_epochs_trained_ == 5
+
+
+def test_n_jobs_is_saved_and_loaded(tmp_path):
+    path = tmp_path / "m.json"
+    SOM((3, 4), random_state=1, n_jobs=2).fit(X, epochs=1).save(path)
+    assert json.loads(path.read_text())["params"]["n_jobs"] == 2
+    assert SOM.load(path).n_jobs == 2
+
+
+def test_old_file_without_n_jobs_loads_with_none(trained, tmp_path):
+    path = tmp_path / "m.json"
+    trained.set_params(n_jobs=1).save(path)
+    d = json.loads(path.read_text())
+    del d["params"]["n_jobs"]
+    path.write_text(json.dumps(d))
+    loaded = SOM.load(path)
+    assert loaded.n_jobs is None
+    np.testing.assert_array_equal(loaded.predict(X), trained.predict(X))
+
+
+def test_invalid_n_jobs_in_file(trained, tmp_path):
+    path = tmp_path / "m.json"
+    trained.save(path)
+    d = json.loads(path.read_text())
+    d["params"]["n_jobs"] = 0
+    path.write_text(json.dumps(d))
+    with pytest.raises(ValueError, match="invalid parameters: n_jobs must be"):
+        SOM.load(path)

@@ -1,10 +1,14 @@
 """The SOM estimator: API, determinism, multi-phase training, callbacks, history, analyses."""
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.spatial.distance import cdist
+from threadpoolctl import threadpool_info, threadpool_limits
 
+import somwidget.bmu as bmu_module
 from somwidget import SOM, TrainingState
 from somwidget.validation import NotFittedError
 
@@ -218,3 +222,107 @@ def test_lazy_widget_names_do_not_import_widgets():
     code = "import somwidget, sys; assert 'ipywidgets' not in sys.modules; print('ok')"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ok"
+
+
+# ---------------------------------------------------------------- n_jobs (thread-pool limits)
+def _pool_threads() -> list[int]:
+    """num_threads of every BLAS / OpenMP pool loaded in this process."""
+    return [p["num_threads"] for p in threadpool_info() if p["user_api"] in ("blas", "openmp")]
+
+
+def test_n_jobs_is_a_plain_parameter():
+    som = SOM((3, 3), n_jobs=2)
+    assert som.n_jobs == 2 and som.get_params()["n_jobs"] == 2
+    assert SOM().get_params()["n_jobs"] is None
+    som.set_params(n_jobs=-1)
+    assert som.n_jobs == -1 and "n_jobs=-1" in repr(som)
+    assert SOM(**som.get_params()).get_params() == som.get_params()
+    assert "n_jobs" not in repr(SOM())
+
+
+@pytest.mark.parametrize(
+    "train",
+    [
+        lambda som, cb: som.fit(X, epochs=3, callbacks=cb),
+        lambda som, cb: som.fit_online(X, epochs=2, callbacks=cb),
+        lambda som, cb: som.fit_auto(X, callbacks=cb),
+        lambda som, cb: som.fit(X, epochs=1).reinforce(X, reinforcement=2, callbacks=cb),
+    ],
+    ids=["fit", "fit_online", "fit_auto", "reinforce"],
+)
+def test_n_jobs_1_limits_the_pools_during_training_and_restores_them(train):
+    with threadpool_limits(limits=2):  # a known starting point that differs from 1
+        before = _pool_threads()
+        assert before and all(n == 2 for n in before)
+        seen: list[list[int]] = []
+
+        def cb(state):
+            seen.append(_pool_threads())
+            state.som.quantization_error()  # a nested limited call must not restore early
+            seen.append(_pool_threads())
+
+        train(SOM((4, 3), random_state=0, n_jobs=1), cb)
+        assert len(seen) >= 2
+        assert all(n == 1 for threads in seen for n in threads)
+        assert _pool_threads() == before
+
+
+def test_n_jobs_none_leaves_the_pools_alone():
+    with threadpool_limits(limits=2):
+        seen: list[list[int]] = []
+        SOM((4, 3), random_state=0).fit(X, epochs=2, callbacks=lambda s: seen.append(_pool_threads()))
+        assert seen and all(n == 2 for threads in seen for n in threads)
+        assert all(n == 2 for n in _pool_threads())
+
+
+def test_n_jobs_minus_one_uses_all_cores():
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if cores < 2:
+        pytest.skip("needs at least 2 cores")
+    with threadpool_limits(limits=1):
+        seen: list[list[int]] = []
+
+        def cb(state):
+            seen.append([p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"])
+
+        SOM((4, 3), random_state=0, n_jobs=-1).fit(X, epochs=1, callbacks=cb)
+        assert seen and all(n > 1 for threads in seen for n in threads)
+        assert all(n == 1 for n in _pool_threads())
+
+
+def test_n_jobs_applies_to_predict_transform_and_metrics(monkeypatch):
+    som = SOM((4, 3), random_state=0, n_jobs=1).fit(X, epochs=2)
+    seen: list[list[int]] = []
+    find, dmat = bmu_module.find_bmus, bmu_module.distance_matrix
+
+    def spy_find(*a, **k):
+        seen.append(_pool_threads())
+        return find(*a, **k)
+
+    def spy_dmat(*a, **k):
+        seen.append(_pool_threads())
+        return dmat(*a, **k)
+
+    monkeypatch.setattr(bmu_module, "find_bmus", spy_find)
+    monkeypatch.setattr(bmu_module, "distance_matrix", spy_dmat)
+    with threadpool_limits(limits=2):
+        som.predict(X)
+        som.transform(X)
+        som.best_matching_units(X, k=2)
+        som.quantization_error(X)
+        som.topographic_error(X)
+        assert len(seen) == 5
+        assert all(n == 1 for threads in seen for n in threads)
+        assert all(n == 2 for n in _pool_threads())
+
+
+def test_n_jobs_1_gives_the_same_maps_as_none():
+    def train(n_jobs):
+        som = SOM((5, 4), random_state=3, n_jobs=n_jobs).fit(X, epochs=4)
+        som.fit_online(X, epochs=1)
+        return som
+
+    a, b = train(None), train(1)
+    np.testing.assert_allclose(a.codebook_, b.codebook_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    np.testing.assert_allclose(a.transform(X), cdist(X, b.codebook_), rtol=1e-5, atol=1e-5)
