@@ -25,7 +25,15 @@ import numpy as np
 import pandas as pd
 
 from ..validation import check_array, check_choice, check_fraction, check_positive
-from .inspector import NeuronInspector, _as_frame, _as_labels
+from ._common import (
+    as_frame,
+    as_labels,
+    check_selection,
+    ensure_initialized,
+    feature_names,
+    sample_index,
+)
+from .inspector import NeuronInspector
 from .lattice_view import ComponentPlanes, HitMap, LabelMap, QualityMap, UMatrix
 from .live import Throttle
 from .selection import Selection
@@ -142,14 +150,10 @@ class Explorer(widgets.VBox):
         self.colormap = check_choice("colormap", colormap, COLORMAPS)
         max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
         self.max_overhead = check_fraction("max_overhead", max_overhead)
-        if selection is not None and not isinstance(selection, Selection):
-            raise TypeError(f"selection must be a somwidget Selection; got {type(selection).__name__}")
-        label_arr = _as_labels(labels, n)
-        extra_frame = _as_frame(extra, n, "extra")
-        if not hasattr(som, "codebook_"):
-            som.initialize(X)
-        if data.shape[1] != som.n_features_in_:
-            raise ValueError(f"X has {data.shape[1]} features, but the SOM has {som.n_features_in_}")
+        check_selection(selection)
+        label_arr = as_labels(labels, n)
+        extra_frame = as_frame(extra, n, "extra")
+        ensure_initialized(som, X, data)
 
         self.som = som
         self._X = data
@@ -162,9 +166,8 @@ class Explorer(widgets.VBox):
         self.n_refreshes = 0
         self._lock = threading.RLock()
         self.selection = selection if selection is not None else Selection()
-        feature_names = list(names or som.feature_names_in_)
-        table = pd.DataFrame(data, columns=feature_names,
-                             index=X.index if isinstance(X, pd.DataFrame) else None)
+        table = pd.DataFrame(data, columns=feature_names(names, som, data.shape[1]),
+                             index=sample_index(X, n))
         if extra_frame is not None:
             extra_frame.index = table.index
             table = pd.concat([extra_frame, table], axis=1)

@@ -36,6 +36,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..validation import check_array, check_choice, check_int
+from ._common import as_labels, ensure_initialized, feature_names
 from .live import Throttle
 
 __all__ = ["InputSpaceView", "net_segments"]
@@ -104,18 +105,11 @@ class InputSpaceView(widgets.VBox):
         self._lock = threading.RLock()
         self.som = som
         self.X, names = check_array("X", X)
-        if getattr(som, "codebook_", None) is None:
-            som.initialize(X)  # the user's X: a DataFrame's column names become feature names
+        # no feature-count check here: som.normalizer_.transform names the mismatch
+        ensure_initialized(som, X)
         self._names = names
         n = self.X.shape[0]
-        self.labels = None
-        if labels is not None:
-            lab = np.asarray(labels)
-            if lab.ndim != 1 or lab.shape[0] != n:
-                raise ValueError(
-                    f"labels must be 1-D with one entry per sample of X ({n}); got shape {lab.shape}"
-                )
-            self.labels = lab
+        self.labels = as_labels(labels, n)
         self.max_points = check_int("max_points", max_points, minimum=1)
         self._features_arg = features
         self._throttle = Throttle(max_rate_hz=max_rate_hz)
@@ -188,8 +182,7 @@ class InputSpaceView(widgets.VBox):
         if isinstance(f, str) or len(f) != 2:
             raise ValueError(f"features must be a pair of feature indices or names; got {f!r}")
         d = self.X.shape[1]
-        names = list(self._names or getattr(self.som, "feature_names_in_", None)
-                     or [f"x{i}" for i in range(d)])
+        names = feature_names(self._names, self.som, d)
         out = []
         for v in f:
             if isinstance(v, str):
@@ -205,8 +198,7 @@ class InputSpaceView(widgets.VBox):
             som = self.som
             Xt = np.asarray(som.normalizer_.transform(self.X), dtype=np.float64)
             d = Xt.shape[1]
-            names = list(self._names or getattr(som, "feature_names_in_", None)
-                         or [f"x{i}" for i in range(d)])
+            names = feature_names(self._names, som, d)
             feats = self._resolve_features()
             if feats is None and d == 2:
                 feats = (0, 1)

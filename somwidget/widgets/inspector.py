@@ -24,9 +24,16 @@ from typing import Any
 import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
-import pandas as pd
 
 from ..validation import check_array, check_int, check_positive
+from ._common import (
+    as_frame,
+    as_labels,
+    check_selection,
+    ensure_initialized,
+    feature_names,
+    sample_index,
+)
 from .live import Throttle
 from .selection import Selection
 
@@ -43,26 +50,6 @@ _CSS = """<style>
 .somwidget-inspector .somwidget-note {font-size: 12px; color: #555; margin: 2px 0;}
 .somwidget-inspector .somwidget-scroll {overflow-x: auto; max-width: 100%;}
 </style>"""
-
-
-def _as_frame(extra: Any, n: int, name: str) -> pd.DataFrame | None:
-    if extra is None:
-        return None
-    frame = extra.to_frame() if isinstance(extra, pd.Series) else pd.DataFrame(extra)
-    if len(frame) != n:
-        raise ValueError(f"{name} must have one row per sample of X ({n}); got {len(frame)} rows")
-    return frame.reset_index(drop=True)
-
-
-def _as_labels(labels: Any, n: int) -> np.ndarray | None:
-    if labels is None:
-        return None
-    arr = np.asarray(labels.to_numpy() if isinstance(labels, pd.Series | pd.Index) else labels)
-    if arr.ndim != 1 or arr.shape[0] != n:
-        raise ValueError(
-            f"labels must be 1-D with one entry per sample of X ({n}); got shape {arr.shape}"
-        )
-    return arr
 
 
 def _fmt(v: float) -> str:
@@ -118,21 +105,14 @@ class NeuronInspector(widgets.VBox):
         n = data.shape[0]
         self.max_rows = check_int("max_rows", max_rows, minimum=1)
         self.max_lines = check_int("max_lines", max_lines, minimum=1)
-        if selection is not None and not isinstance(selection, Selection):
-            raise TypeError(f"selection must be a somwidget Selection; got {type(selection).__name__}")
-        if not hasattr(som, "codebook_"):
-            som.initialize(X)
-        if data.shape[1] != som.n_features_in_:
-            raise ValueError(
-                f"X has {data.shape[1]} features, but the SOM has {som.n_features_in_}"
-            )
+        check_selection(selection)
+        ensure_initialized(som, X, data)
         self.som = som
         self._X = data
-        self._index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(n)
-        self.feature_names: list[str] = list(names or getattr(som, "feature_names_in_", None)
-                                             or [f"x{i}" for i in range(data.shape[1])])
-        self._labels = _as_labels(labels, n)
-        self._extra = _as_frame(extra, n, "extra")
+        self._index = sample_index(X, n)
+        self.feature_names: list[str] = feature_names(names, som, data.shape[1])
+        self._labels = as_labels(labels, n)
+        self._extra = as_frame(extra, n, "extra")
         self._mean = data.mean(axis=0)
         sd = data.std(axis=0)
         self._sd = np.where(sd > 0, sd, 1.0)

@@ -1,0 +1,66 @@
+"""Input handling shared by the data-bound widgets (Explorer, NeuronInspector, InputSpaceView).
+
+Private: every helper raises the same user-facing error, naming the parameter, in every widget
+that uses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .selection import Selection
+
+
+def check_selection(selection: Any) -> Selection | None:
+    """``selection`` itself when it is None or a :class:`Selection`, else a TypeError."""
+    if selection is not None and not isinstance(selection, Selection):
+        raise TypeError(f"selection must be a somwidget Selection; got {type(selection).__name__}")
+    return selection
+
+
+def ensure_initialized(som: Any, X: Any, data: np.ndarray | None = None) -> None:
+    """Initialise ``som`` from the user's ``X`` when it has no codebook yet.
+
+    ``X`` is passed as given, so a DataFrame's column names become the SOM's feature names. With
+    ``data`` (``X`` checked by ``check_array``) its feature count must match the SOM's.
+    """
+    if getattr(som, "codebook_", None) is None:
+        som.initialize(X)
+    if data is not None and data.shape[1] != som.n_features_in_:
+        raise ValueError(f"X has {data.shape[1]} features, but the SOM has {som.n_features_in_}")
+
+
+def feature_names(names: Sequence[str] | None, som: Any, d: int) -> list[str]:
+    """The data's column names, else the SOM's ``feature_names_in_``, else ``x0, x1, ...``."""
+    return list(names or getattr(som, "feature_names_in_", None) or [f"x{i}" for i in range(d)])
+
+
+def sample_index(X: Any, n: int) -> pd.Index:
+    """The row index of ``X`` when it is a DataFrame, else ``RangeIndex(n)``."""
+    return X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(n)
+
+
+def as_labels(labels: Any, n: int) -> np.ndarray | None:
+    """``labels`` as a 1-D array of ``n`` entries (None stays None)."""
+    if labels is None:
+        return None
+    arr = np.asarray(labels.to_numpy() if isinstance(labels, pd.Series | pd.Index) else labels)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(
+            f"labels must be 1-D with one entry per sample of X ({n}); got shape {arr.shape}"
+        )
+    return arr
+
+
+def as_frame(extra: Any, n: int, name: str) -> pd.DataFrame | None:
+    """``extra`` as a DataFrame of ``n`` rows with a fresh RangeIndex (None stays None)."""
+    if extra is None:
+        return None
+    frame = extra.to_frame() if isinstance(extra, pd.Series) else pd.DataFrame(extra)
+    if len(frame) != n:
+        raise ValueError(f"{name} must have one row per sample of X ({n}); got {len(frame)} rows")
+    return frame.reset_index(drop=True)
