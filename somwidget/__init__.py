@@ -29,6 +29,7 @@ _LAZY_WIDGETS = (
     "HitHistogram",
     "CodebookGlyphMap",
     "NeuronIndexMap",
+    "ElevationMap",
 )
 
 __all__ = [

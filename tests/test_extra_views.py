@@ -1,4 +1,4 @@
-"""HitHistogram, CodebookGlyphMap and NeuronIndexMap against independent computations."""
+"""HitHistogram, CodebookGlyphMap, NeuronIndexMap and ElevationMap against independent computations."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ pytest.importorskip("bqplot")
 import somwidget  # noqa: E402
 from somwidget import SOM  # noqa: E402
 from somwidget.validation import NotFittedError  # noqa: E402
-from somwidget.widgets import CodebookGlyphMap, HitHistogram, NeuronIndexMap, Selection  # noqa: E402
+from somwidget.widgets import (  # noqa: E402
+    CodebookGlyphMap,
+    ElevationMap,
+    HitHistogram,
+    NeuronIndexMap,
+    Selection,
+)
 from somwidget.widgets.live import Throttle  # noqa: E402
 from somwidget.widgets.selection import STATIC_DIR  # noqa: E402
 
@@ -346,3 +352,225 @@ def test_exported_lazily_from_the_package():
     assert somwidget.HitHistogram is HitHistogram
     assert somwidget.CodebookGlyphMap is CodebookGlyphMap
     assert somwidget.NeuronIndexMap is NeuronIndexMap
+    assert somwidget.ElevationMap is ElevationMap
+
+
+# ---- ElevationMap -------------------------------------------------------------------------------
+def scene(root: ET.Element) -> tuple[float, float, float, float, float, float]:
+    (g,) = by_class(root, "g", "scene")
+    return tuple(float(g.get(a)) for a in ("data-scale", "data-ox", "data-oy", "data-azimuth",
+                                          "data-elevation", "data-max-height"))
+
+
+def polygon_points(p: ET.Element) -> np.ndarray:
+    return np.array([[float(v) for v in xy.split(",")] for xy in p.get("points").split()])
+
+
+def projected(points: np.ndarray, z: np.ndarray, coords: np.ndarray, s, ox, oy, az_deg, el_deg
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The documented projection, written out again: screen (x, y) and depth Y_r of ground
+    ``points`` lifted to ``z``, rotating about the middle of the bounding box of ``coords``."""
+    c = (coords.min(axis=0) + coords.max(axis=0)) / 2
+    coords = points
+    u, v = coords[:, 0] - c[0], coords[:, 1] - c[1]
+    a, e = np.radians(az_deg), np.radians(el_deg)
+    xr = u * np.cos(a) - v * np.sin(a)
+    yr = u * np.sin(a) + v * np.cos(a)
+    return np.column_stack([ox + s * xr, oy + s * (yr * np.sin(e) - z * np.cos(e))]), yr
+
+
+@pytest.mark.parametrize(("lattice", "azimuth", "elevation"),
+                         [("hexa", 30, 40), ("rect", 135, 25), ("toroidal_hexa", 250, 70)])
+def test_elevation_prisms_sit_at_the_projection_of_their_neuron(data, lattice, azimuth, elevation):
+    _, X = data
+    som = SOM(mapsize=(4, 5), lattice=lattice, random_state=0).fit(X, epochs=2)
+    em = ElevationMap(som, X, azimuth=azimuth, elevation=elevation, max_height=2.5)
+    root = parse(em.to_svg())
+    s, ox, oy, az, el, hmax = scene(root)
+    assert (az, el, hmax) == (azimuth, elevation, 2.5)
+    hits = np.bincount(independent_bmus(som, X), minlength=20)
+    heights = hits / hits.max() * 2.5
+    coords = som.lattice_.coordinates
+    expected, depth = projected(coords, heights, coords, s, ox, oy, azimuth, elevation)
+    prisms = by_class(root, "g", "prism")
+    assert len(prisms) == 20
+    assert sorted(int(g.get("data-k")) for g in prisms) == list(range(20))
+    n_sides = 6 if lattice.endswith("hexa") else 4
+    for g in prisms:
+        k = int(g.get("data-k"))
+        (top,) = by_class(g, "polygon", "top")
+        pts = polygon_points(top)
+        assert len(pts) == n_sides
+        np.testing.assert_allclose(pts.mean(axis=0), expected[k], atol=0.01)  # affine: centroid maps to centre
+        np.testing.assert_allclose(float(g.get("data-height")), heights[k], rtol=1e-12)
+        np.testing.assert_allclose(float(g.get("data-depth")), depth[k], atol=1e-9)
+        # top-face corners: the footprint (pointy-top hexagon of circumradius 1/sqrt(3), or the unit
+        # square) around the neuron, lifted to h_k
+        if n_sides == 6:
+            ang = np.radians(-90 + 60 * np.arange(6))
+            foot = np.column_stack([np.cos(ang), np.sin(ang)]) / np.sqrt(3)
+        else:
+            foot = np.array([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]])
+        corners, _ = projected(coords[k] + foot, np.full(n_sides, heights[k]), coords,
+                               s, ox, oy, azimuth, elevation)
+        np.testing.assert_allclose(np.sort(pts, axis=0), np.sort(corners, axis=0), atol=0.01)
+    # painter's algorithm: far (small Y_r) first
+    order = [int(g.get("data-k")) for g in prisms]
+    assert np.all(np.diff(depth[order]) >= -1e-9)
+
+
+def test_elevation_heights_proportional_to_cdist_hits_and_umatrix(data):
+    som, X = data
+    hits = np.bincount(independent_bmus(som, X), minlength=30)
+    em = ElevationMap(som, X, max_height=4.0)
+    np.testing.assert_array_equal(em.values, hits)
+    np.testing.assert_allclose(em.heights, hits / hits.max() * 4.0, rtol=1e-12)
+    assert (em.vmin, em.vmax) == (hits.min(), hits.max())
+    # U-matrix: mean codebook distance to the lattice neighbours (scipy, independent of analysis.py)
+    um = ElevationMap(som, values="umatrix", max_height=1.0)
+    d = cdist(som.codebook_, som.codebook_)
+    gd = cdist(som.lattice_.coordinates, som.lattice_.coordinates)
+    nb = np.isclose(gd, 1.0)
+    expected = (d * nb).sum(axis=1) / nb.sum(axis=1)
+    np.testing.assert_allclose(um.values, expected, rtol=1e-9)
+    np.testing.assert_allclose(um.heights, expected / expected.max(), rtol=1e-9)
+    # a given array: negative values lift the base to their minimum; NaN is flat and grey
+    v = np.linspace(-1.0, 2.0, 30)
+    v[3] = np.nan
+    arr = ElevationMap(som, values=v.reshape(5, 6), max_height=3.0)
+    np.testing.assert_allclose(arr.heights, np.nan_to_num((v + 1.0) / 3.0 * 3.0, nan=0.0), atol=1e-12)
+    root = parse(arr.to_svg())
+    (g3,) = [g for g in by_class(root, "g", "prism") if g.get("data-k") == "3"]
+    assert by_class(g3, "polygon", "side") == []
+    assert by_class(g3, "polygon", "top")[0].get("fill") == "#d9d9d9"
+
+
+def test_elevation_side_faces_face_the_viewer_and_are_darker(data):
+    som, X = data
+    em = ElevationMap(som, X, azimuth=0, elevation=30)
+    root = parse(em.to_svg())
+    for g in by_class(root, "g", "prism"):
+        sides = by_class(g, "polygon", "side")
+        if float(g.get("data-height")) == 0:
+            assert sides == []
+            continue
+        # azimuth 0, pointy-top hexagons: the two lower slanted edges face +y (the viewer); the
+        # vertical edges are seen edge-on and are not drawn
+        assert len(sides) == 2
+        top = by_class(g, "polygon", "top")[0].get("fill")
+        lum = [sum(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in [top] + [p.get("fill") for p in sides]]
+        assert all(x <= lum[0] for x in lum[1:])
+        for p in sides:  # vertical faces: two corners at the base, two straight above them
+            pts = polygon_points(p)
+            np.testing.assert_allclose(pts[0, 0], pts[3, 0], atol=0.01)
+            np.testing.assert_allclose(pts[1, 0], pts[2, 0], atol=0.01)
+            assert pts[3, 1] < pts[0, 1]
+
+
+def test_elevation_selection_outline_on_top_and_follows(data):
+    som, X = data
+    sel = Selection([4, 17])
+    em = ElevationMap(som, X, selection=sel)
+    root = parse(em.to_svg())
+    (g,) = by_class(root, "g", "scene")
+    children = list(g)
+    outlines = by_class(root, "polygon", "selected")
+    assert {int(p.get("data-k")) for p in outlines} == {4, 17}
+    last_prism = max(i for i, c in enumerate(children) if c.get("class") == "prism")
+    assert all(children.index(p) > last_prism for p in outlines)  # drawn after every prism
+    tops = {int(p.get("data-k")): polygon_points(by_class(p, "polygon", "top")[0])
+            for p in by_class(root, "g", "prism")}
+    for p in outlines:
+        np.testing.assert_allclose(polygon_points(p), tops[int(p.get("data-k"))])
+    f = em.frame
+    sel.select([9])
+    assert em.frame == f + 1
+    assert {int(p.get("data-k")) for p in by_class(parse(em.picture.value), "polygon", "selected")} == {9}
+    em.close()
+    sel.clear()
+    assert em.frame == f + 1
+
+
+def test_elevation_rotation_changes_the_picture_and_wraps_at_360(data):
+    som, X = data
+    em = ElevationMap(som, X, azimuth=0, elevation=40)
+    a0 = em.to_svg()
+    f = em.frame
+    em.azimuth_slider.value = 90.0  # the slider redraws
+    assert em.frame == f + 1 and em.to_svg() != a0
+    assert scene(parse(em.to_svg()))[3] == 90.0
+    em.rotate(azimuth=360)
+    assert em.frame == f + 2  # one redraw for one rotate()
+    assert em.azimuth == 0.0 and em.to_svg() == a0
+    em.rotate(azimuth=720 + 45, elevation=40)
+    assert em.to_svg() == ElevationMap(som, X, azimuth=45, elevation=40).to_svg()
+    em.rotate(elevation=75)
+    assert em.to_svg() != a0 and em.elevation == 75.0
+    # seen from straight above at azimuth 0 the tops are the flat map: centres = s * (x, y) + offset
+    em.rotate(azimuth=0, elevation=90)
+    root = parse(em.to_svg())
+    s, ox, oy, *_ = scene(root)
+    coords = som.lattice_.coordinates
+    c = (coords.min(axis=0) + coords.max(axis=0)) / 2
+    for g in by_class(root, "g", "prism"):
+        k = int(g.get("data-k"))
+        assert by_class(g, "polygon", "side") == []
+        np.testing.assert_allclose([float(g.get("data-cx")), float(g.get("data-cy"))],
+                                   (coords[k] - c) * s + [ox, oy], atol=1e-9)
+
+
+def test_elevation_refresh_callback_and_mimebundle(data):
+    _, X = data
+    som = SOM(mapsize=(4, 4), lattice="rect", random_state=1)
+    em = ElevationMap(som, X)  # initialises the SOM from X
+    f0 = em.frame
+    som.fit(X, epochs=3, callbacks=[em])
+    assert em.frame > f0
+    np.testing.assert_array_equal(em.values, np.bincount(independent_bmus(som, X), minlength=16))
+    now = [50.0]
+    em._throttle = Throttle(max_rate_hz=2.0, clock=lambda: now[0])
+    state = SimpleNamespace(som=som, final=False)
+    f = em.frame
+    assert em(state) is None
+    em(state)
+    assert em.frame == f + 1
+    em(SimpleNamespace(som=som, final=True))
+    assert em.frame == f + 2
+    other = SOM(mapsize=(3, 5), lattice="hexa", random_state=0).fit(X, epochs=1)
+    em.refresh(other)
+    assert len(by_class(parse(em.to_svg()), "g", "prism")) == 15
+    assert mimebundle(em)["image/svg+xml"] == em.to_svg()
+    assert "Elevation map of the hits" in em.to_svg()
+
+
+def test_elevation_bad_arguments(data):
+    som, X = data
+    with pytest.raises(ValueError, match="values must be one of 'hits', 'umatrix'"):
+        ElevationMap(som, X, values="height")
+    with pytest.raises(ValueError, match=r"values must have one entry per neuron: shape \(30,\)"):
+        ElevationMap(som, values=np.ones(7))
+    with pytest.raises(TypeError, match="values must be 'hits', 'umatrix' or an array"):
+        ElevationMap(som, values=["a", "b"])
+    with pytest.raises(ValueError, match="values must be finite"):
+        ElevationMap(som, values=np.full(30, np.inf))
+    with pytest.raises(ValueError, match=r"elevation must be in \[0, 90\]"):
+        ElevationMap(som, X, elevation=120)
+    with pytest.raises(ValueError, match="elevation must be >= 0"):
+        ElevationMap(som, X, elevation=-5)
+    with pytest.raises(TypeError, match="azimuth must be a number"):
+        ElevationMap(som, X, azimuth="north")
+    with pytest.raises(ValueError, match="width must be > 0"):
+        ElevationMap(som, X, width=0)
+    with pytest.raises(ValueError, match="max_height must be > 0"):
+        ElevationMap(som, X, max_height=-1)
+    with pytest.raises(ValueError, match="colormap must be one of"):
+        ElevationMap(som, X, colormap="jet")
+    with pytest.raises(TypeError, match="selection must be a somwidget Selection"):
+        ElevationMap(som, X, selection=[1])
+    with pytest.raises(NotFittedError, match="not initialised"):
+        ElevationMap(SOM(mapsize=(3, 3)), values="umatrix")
+    em = ElevationMap(som, values=np.arange(30.0))
+    with pytest.raises(ValueError, match="elevation must be in"):
+        em.rotate(elevation=91)
+    with pytest.raises(ValueError, match="one entry per neuron"):
+        em.refresh(SOM(mapsize=(2, 2), random_state=0).fit(X, epochs=1))

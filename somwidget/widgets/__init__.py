@@ -2,7 +2,7 @@
 
 from .curves import TrainingCurves
 from .explorer import Explorer
-from .extra_views import CodebookGlyphMap, HitHistogram, NeuronIndexMap
+from .extra_views import CodebookGlyphMap, ElevationMap, HitHistogram, NeuronIndexMap
 from .input_space import InputSpaceView
 from .inspector import NeuronInspector
 from .lattice_view import ComponentPlanes, HitMap, LabelMap, LatticeView, QualityMap, UMatrix
@@ -13,6 +13,7 @@ from .studio import Studio
 __all__ = [
     "CodebookGlyphMap",
     "ComponentPlanes",
+    "ElevationMap",
     "Explorer",
     "HitHistogram",
     "HitMap",
