@@ -94,7 +94,16 @@ def test_teaching_studio_play_pause_step(lab, page, artifacts):
 
     # -- Pause: the counter stops ------------------------------------------------------------
     page.locator("button.somwidget-pause").click()
-    page.wait_for_function(f"() => ({PROGRESS})()?.status === 'paused'", timeout=30_000, polling=50)
+    try:
+        page.wait_for_function(f"() => ({PROGRESS})()?.status === 'paused'", timeout=30_000, polling=50)
+    except Exception:
+        page.screenshot(path=str(artifacts / "teaching-pause-timeout.png"))
+        shown = page.evaluate(PROGRESS)
+        kernel = kernel_exec(page, (
+            "print({'status': studio.trainer.status, 'epoch': studio.trainer.epoch,"
+            " 'error': repr(studio.trainer.error), 'alive': studio.trainer.is_alive,"
+            " 'redraws': studio.n_redraws})"))
+        raise AssertionError(f"Pause did not show 'paused': browser {shown}, kernel {kernel}") from None
     paused = progress(page)
     n = paused["epoch"]
     assert 20 <= n < EPOCHS
