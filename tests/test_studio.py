@@ -173,3 +173,45 @@ def test_stop_button(data):
     np.testing.assert_array_equal(studio.som.predict(X),
                                   cdist(X, studio.som.codebook_).argmin(axis=1))
     studio.close()
+
+
+def test_pause_click_racing_the_final_event_still_shows_paused(data):
+    """The button handler's progress redraw must not overwrite the worker's final 'paused' draw.
+
+    Pause is handled on the kernel thread while the training thread finishes its epoch and draws
+    the final state. Here the handler's redraw is held up (inside ``trainer.eta``) until the
+    worker has drawn its final event (or 1.5 s); whatever is written last must still say
+    'paused', as the browser shows the last value it receives.
+    """
+    X, y = data
+    studio = Studio(SOM(mapsize=(4, 4), random_state=0), X, labels=y, epochs=100_000)
+    trainer = studio.trainer
+    first = threading.Event()
+    final_drawn = threading.Event()
+    trainer.add_listener(lambda e: first.set() if e.kind == "epoch" else None)
+    trainer.add_listener(lambda e: final_drawn.set() if e.final else None)  # after the Studio's
+    studio.buttons["play"].click()
+    assert first.wait(TIMEOUT)
+    assert not studio.buttons["pause"].disabled
+
+    real_eta = trainer.eta
+    main = threading.current_thread()
+    held = threading.Event()
+
+    def slow_eta():
+        if threading.current_thread() is main and not held.is_set():
+            held.set()
+            # the worker pauses and draws its final state meanwhile; with serialised redraws it
+            # cannot draw while this one is under way, and the bounded wait runs out instead
+            final_drawn.wait(1.5)
+        return real_eta()
+
+    trainer.eta = slow_eta
+    studio.buttons["pause"].click()
+    assert held.is_set()
+    assert trainer.join(TIMEOUT)
+    assert final_drawn.wait(TIMEOUT)
+    assert trainer.status == "paused"
+    assert "data-status='paused'" in studio.progress.value, studio.progress.value
+    assert studio.buttons["pause"].disabled and not studio.buttons["play"].disabled
+    studio.close()

@@ -134,7 +134,7 @@ class Studio(widgets.VBox):
     ) -> None:
         check_array("X", X)
         max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # serialises the progress / button redraws
         self.trainer = Trainer(
             som, X, mode=mode, epochs=epochs, radius_start=radius_start, radius_end=radius_end,
             learning_rate_start=learning_rate_start, learning_rate_end=learning_rate_end,
@@ -392,8 +392,24 @@ class Studio(widgets.VBox):
         self._update_progress(None)
 
     def _update_progress(self, event: TrainerEvent | None) -> None:
+        """Draw the progress line, the error box and the buttons' enabled states.
+
+        Two threads call this at once: the training thread (``_on_event``) and the thread that
+        runs a button handler (the kernel's shell or comm subshell thread). Each redraw reads the
+        trainer's state and writes it under ``self._lock``, so the redraws reach the browser in
+        the order they read the state and the last one shows the newest status: a handler's
+        redraw that read ``running`` before the worker paused can no longer land after the
+        worker's final ``paused`` redraw and leave the page saying ``running``.
+        """
+        with self._lock:
+            self._draw_progress(event)
+
+    def _draw_progress(self, event: TrainerEvent | None) -> None:
+        # caller holds self._lock. The status is the trainer's own (never an older event's) and
+        # is read first: the worker counts an epoch before it pauses, so a 'paused' line always
+        # carries the final epoch.
         t = self.trainer
-        status = event.status if event is not None else t.status
+        status = t.status
         p = t.resolved_params()
         epoch, n_epochs = t.epoch, p["epochs"]
         if event is not None and event.record is not None:
