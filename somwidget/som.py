@@ -238,6 +238,15 @@ class SOM:
         returns (callbacks run inside it). The online loop always runs BLAS single-threaded
         (its per-sample products are too small for threads). somwidget computes with vectorised
         numpy, so this only sets how many threads the matrix products may use.
+    inhibition : float in [0, 1)
+        Mexican hat only: how strongly the kernel's negative lobe may act. On a 2-D lattice that
+        lobe outweighs the positive one, so used unbounded it drives prototypes to the edges of
+        the data box and training ends worse than it began. Each update scales the negative
+        lobe so its (data-weighted, in batch mode) mass is at most ``inhibition`` times the
+        positive lobe's: a prototype is then pushed away from the data it inhibits by at most
+        ``inhibition / (1 - inhibition)`` of the distance between the excited and inhibited
+        means, and clipped to the data's bounding box (see :mod:`somwidget.training`). ``0``
+        keeps the positive lobe only. Ignored by the other kernels.
     """
 
     def __init__(
@@ -253,6 +262,7 @@ class SOM:
         chunk_size: int | None = None,
         random_state: int | np.random.Generator | None = None,
         n_jobs: int | None = None,
+        inhibition: float = 0.1,
     ) -> None:
         self.mapsize = mapsize
         self.lattice = lattice
@@ -265,6 +275,7 @@ class SOM:
         self.chunk_size = chunk_size
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.inhibition = inhibition
 
     # ------------------------------------------------------------------ parameters
     @classmethod
@@ -322,6 +333,11 @@ class SOM:
         )
         p["mapsize"] = self._check_mapsize(self.mapsize)
         p["n_jobs"] = _n_threads(self.n_jobs)
+        inh = self.inhibition
+        if (isinstance(inh, bool) or not isinstance(inh, numbers.Real)
+                or not (0.0 <= float(inh) < 1.0)):
+            raise ValueError(f"inhibition must be a number in [0, 1); got {inh!r}")
+        p["inhibition"] = float(inh)
         rs = self.random_state
         if not (rs is None or isinstance(rs, np.random.Generator)):
             if isinstance(rs, bool) or not isinstance(rs, numbers.Integral) or int(rs) < 0:
@@ -647,7 +663,7 @@ class SOM:
         d2 = self.lattice_.grid_distances_squared()
         n = Xt.shape[0]
         n_sub = max(1, int(round(subsample_ratio * n)))
-        signed = name == "mexican_hat"
+        inhibition = p["inhibition"] if name == "mexican_hat" else None
         Xa = center = None
         if metric == "euclidean":
             Xa, center = _bmu.prepare_queries(Xt)
@@ -664,7 +680,7 @@ class SOM:
                 Xe, Xae = Xt, Xa
             new, bmus = _training.batch_epoch(
                 Xe, self.codebook_, H, metric=metric, Xa=Xae, center=center,
-                chunk_size=p["chunk_size"], learning_rate=learning_rate, signed=signed,
+                chunk_size=p["chunk_size"], learning_rate=learning_rate, inhibition=inhibition,
                 bounds=self._bounds,
             )
             self.codebook_ = new
@@ -777,7 +793,7 @@ class SOM:
         total = epochs * n
         ctx = _training.OnlineContext.create(
             self.codebook_, Xt, self.lattice_.grid_distances_squared(), name, metric,
-            bounds=self._bounds if name == "mexican_hat" else None,
+            bounds=self._bounds if name == "mexican_hat" else None, inhibition=p["inhibition"],
         )
         Xc = Xt - ctx.center
         rng = self.random_state_
@@ -856,7 +872,8 @@ class SOM:
         Returns
         -------
         OnlineStep
-            Sample (training space), BMU, per-unit weights ``lr * h``, codebook before and after.
+            Sample (training space), BMU, per-unit weights ``lr * h`` (for the Mexican hat with
+            its negative lobe limited by ``inhibition``), codebook before and after.
         """
         self._check_initialized()
         p = self._validated()
@@ -868,9 +885,12 @@ class SOM:
         xt = self._to_training_space(arr[None, :], name="x")[0]
         before = self.codebook_.copy()
         b = int(_bmu.find_bmus(xt[None, :], before, metric=p["distance_metric"], k=1)[0][0, 0])
-        h = learning_rate * neighborhood_weights(
+        h = neighborhood_weights(
             p["neighborhood"], self.lattice_.grid_distances_squared()[b], radius, squared=True
         )
+        if p["neighborhood"] == "mexican_hat":
+            _training.limit_inhibition(h, p["inhibition"])
+        h *= learning_rate
         after = before + h[:, None] * (xt - before)
         if p["neighborhood"] == "mexican_hat" and getattr(self, "_bounds", None) is not None:
             np.clip(after, self._bounds[0], self._bounds[1], out=after)

@@ -11,14 +11,25 @@ A unit whose denominator is 0 (no data within its neighbourhood, possible with t
 kernels) keeps its vector: it never collapses to the data mean. With ``learning_rate < 1`` the
 result is blended, ``w <- (1 - lr) w + lr w_batch``.
 
-The Mexican hat is negative beyond the radius, so the ratio above is a signed weighted mean that
-can leave the data hull by orders of magnitude (somnium's bug C2.3). somwidget uses the signed
-step instead::
+The Mexican hat is negative beyond the radius, and on a 2-D lattice its negative lobe outweighs
+the positive one (in the plane it integrates to ``-2 pi r^2``). Used as it is, the ratio above
+is then an affine, not convex, combination that leaves the data hull by orders of magnitude
+(somnium's bug C2.3), or, clipped, piles the prototypes on the faces of the data box and ends
+with a worse quantization error than the random map it started from. somwidget bounds the
+*inhibition* instead (``SOM(inhibition=kappa)``, default 0.1). Per unit ``i``, with
+``p_i = sum_j h+_ij n_j`` and ``q_i = sum_j h-_ij n_j`` the data-weighted masses of the
+positive and (absolute) negative lobes, the negative lobe is scaled by
+``g_i = min(1, kappa p_i / q_i)`` and the batch ratio applied to ``h+ - g_i h-``::
 
-    w_i <- w_i + lr * sum_j h_ij n_j (m_j - w_i) / sum_j |h_ij| n_j      (m_j = S_j / n_j)
+    w_i <- (P_i - g_i Q_i) / (p_i - g_i q_i)
+         = m+_i + b_i / (1 - b_i) (m+_i - m-_i),        b_i = min(q_i / p_i, kappa)
 
-followed by clipping every prototype to the per-feature bounding box of the training data. For
-a non-negative kernel the step with ``lr = 1`` is exactly the B8 formula.
+(``P``, ``Q`` the lobes' weighted data sums, ``m+ = P/p`` and ``m- = Q/q`` their means). So each
+prototype sits at the mean of the data it is excited by, pushed away from the mean of the data
+it inhibits by at most ``kappa / (1 - kappa)`` of their distance (lateral inhibition sharpens the
+contrast between regions), and is then clipped to the per-feature bounding box of the training
+data. A unit with no data in its positive lobe keeps its vector. ``kappa = 0`` is the positive
+lobe alone; for a non-negative kernel nothing changes.
 
 BMUs use float32 GEMMs (see :mod:`somwidget.bmu`); the per-unit sums ``S_j`` are accumulated in
 float64 through a sparse one-hot product, and ``H @ S`` is float64.
@@ -30,8 +41,10 @@ radius and learning rate decaying per sample over all epochs. The loop keeps the
 of the (centred) prototypes up to date in O(M) per sample from the dot products it already has,
 so the BMU search is one matrix-vector product; compact kernels only touch the units inside the
 radius; a full-map update is one in-place row scaling plus one BLAS rank-1 update (``dger``) on
-the column-major codebook, with no (M, D) temporary. With the Mexican hat the
-touched prototypes are clipped to the data's bounding box as in batch mode.
+the column-major codebook, with no (M, D) temporary. With the Mexican hat the negative lobe of
+the BMU's kernel row is scaled so that its mass over the lattice is at most ``kappa`` times the
+positive lobe's (:func:`limit_inhibition`; the per-sample analogue of the batch rule, without data
+weights), and the prototypes are clipped to the data's bounding box.
 """
 
 from __future__ import annotations
@@ -50,6 +63,7 @@ __all__ = [
     "OnlineContext",
     "batch_epoch",
     "kernel_row",
+    "limit_inhibition",
     "online_run",
     "schedule_slice",
     "unit_sums",
@@ -79,7 +93,7 @@ def batch_epoch(
     center: np.ndarray | None = None,
     chunk_size: int | None = None,
     learning_rate: float = 1.0,
-    signed: bool = False,
+    inhibition: float | None = None,
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One batch epoch.
@@ -101,10 +115,12 @@ def batch_epoch(
         Samples per BMU block.
     learning_rate : float
         Blend factor in (0, 1].
-    signed : bool
-        Use the signed step (for kernels with negative weights, i.e. the Mexican hat).
+    inhibition : float in [0, 1), optional
+        For kernels with a negative lobe (the Mexican hat): the cap ``kappa`` on each unit's
+        data-weighted inhibitory mass relative to its excitatory mass (see the module notes).
+        ``None`` (non-negative kernels) applies the plain batch ratio.
     bounds : (lo, hi), optional
-        Per-feature bounds the prototypes are clipped to (signed step only).
+        Per-feature bounds the prototypes are clipped to (with ``inhibition`` only).
 
     Returns
     -------
@@ -122,13 +138,8 @@ def batch_epoch(
     else:
         bmus = find_bmus(X, codebook, metric=metric, k=1, chunk_size=chunk_size)[0][:, 0]
     S, counts = unit_sums(X, bmus, m)
-    if signed:
-        num = H @ S
-        num -= (H @ counts)[:, None] * codebook
-        den = np.abs(H) @ counts
-        ok = den > 0
-        new = codebook.copy()
-        new[ok] += (learning_rate / den[ok])[:, None] * num[ok]
+    if inhibition is not None:
+        new = _inhibited_batch(H, S, counts, codebook, inhibition, learning_rate)
         if bounds is not None:
             np.clip(new, bounds[0], bounds[1], out=new)
         return new, bmus
@@ -142,6 +153,57 @@ def batch_epoch(
     else:
         new[ok] = (1.0 - learning_rate) * codebook[ok] + learning_rate * target
     return new, bmus
+
+
+def _inhibited_batch(
+    H: np.ndarray,
+    S: np.ndarray,
+    counts: np.ndarray,
+    codebook: np.ndarray,
+    kappa: float,
+    learning_rate: float,
+    block: int = 1024,
+) -> np.ndarray:
+    """Batch update with the negative lobe of ``H`` capped at ``kappa`` of the positive lobe's
+    data-weighted mass, unit by unit (module notes). The negative lobe is built one block of
+    rows at a time, so large maps need no second M x M matrix."""
+    m, d = S.shape
+    A = np.empty((m, d + 1))
+    A[:, :d] = S
+    A[:, d] = counts
+    signed = H @ A  # [P - Q | p - q]
+    neg = np.empty_like(signed)  # [Q | q]
+    for i0 in range(0, m, block):
+        hb = np.negative(H[i0:i0 + block], dtype=np.float64)
+        np.maximum(hb, 0.0, out=hb)
+        np.matmul(hb, A, out=neg[i0:i0 + block])
+    q = neg[:, d]
+    p = signed[:, d] + q
+    # g = min(1, kappa p / q), with g = 1 where there is no negative mass at all
+    g = np.ones(m)
+    over = q > kappa * p
+    g[over] = kappa * p[over] / q[over]
+    num = signed + (1.0 - g)[:, None] * neg  # [P - gQ | p - gq]
+    ok = (p > 0) & (num[:, d] > 0)
+    new = codebook.copy()
+    target = num[ok, :d] / num[ok, d][:, None]
+    if learning_rate >= 1.0:
+        new[ok] = target
+    else:
+        new[ok] = (1.0 - learning_rate) * codebook[ok] + learning_rate * target
+    return new
+
+
+def limit_inhibition(h: np.ndarray, kappa: float) -> np.ndarray:
+    """Scale the negative entries of a kernel row in place so that their absolute sum is at most
+    ``kappa`` times the sum of the positive entries (the online Mexican-hat rule); returns ``h``."""
+    neg = h < 0
+    q = -h[neg].sum()
+    if q > 0:
+        p = h[h > 0].sum()
+        if q > kappa * p:
+            h[neg] *= kappa * p / q
+    return h
 
 
 def schedule_slice(
@@ -206,6 +268,7 @@ class OnlineContext:
     neighborhood: str
     metric: str
     bounds: tuple[np.ndarray, np.ndarray] | None = None
+    inhibition: float = 0.1
     wn: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -224,9 +287,10 @@ class OnlineContext:
         neighborhood: str,
         metric: str,
         bounds: tuple[np.ndarray, np.ndarray] | None = None,
+        inhibition: float = 0.1,
     ) -> OnlineContext:
         center = X.mean(axis=0) if metric == "euclidean" else np.zeros(X.shape[1])
-        return cls(codebook - center, center, d2, neighborhood, metric, bounds)
+        return cls(codebook - center, center, d2, neighborhood, metric, bounds, inhibition)
 
     def refresh(self) -> None:
         """Recompute the squared norms exactly (once per epoch, against rounding drift)."""
@@ -294,6 +358,8 @@ def online_run(
                 ctx.wn[idx] = g * g * ctx.wn[idx] + (2.0 * h * g) * wx[idx] + (h * h) * xx_all[i]
             continue
         h = kernel_row(name, row, r)
+        if signed:
+            limit_inhibition(h, ctx.inhibition)
         h *= lr
         g = 1.0 - h
         # w_i <- (1 - h_i) w_i + h_i x : one row scaling and one BLAS rank-1 update, in place

@@ -134,6 +134,18 @@ def test_n_jobs_is_saved_and_loaded(tmp_path):
     assert SOM.load(path).n_jobs == 2
 
 
+def test_inhibition_is_saved_and_an_old_file_without_it_loads_the_default(trained, tmp_path):
+    path = tmp_path / "m.json"
+    SOM((3, 4), neighborhood="mexican_hat", inhibition=0.3, random_state=1).fit(X, epochs=1).save(path)
+    assert json.loads(path.read_text())["params"]["inhibition"] == 0.3
+    assert SOM.load(path).inhibition == 0.3
+    trained.save(path)
+    d = json.loads(path.read_text())
+    del d["params"]["inhibition"]
+    path.write_text(json.dumps(d))
+    assert SOM.load(path).inhibition == 0.1
+
+
 def test_old_file_without_n_jobs_loads_with_none(trained, tmp_path):
     path = tmp_path / "m.json"
     trained.set_params(n_jobs=1).save(path)

@@ -76,6 +76,70 @@ def test_mexican_hat_stays_in_the_data_range():
     assert np.abs(som.codebook_).max() <= np.abs(X).max() + 1e-12
 
 
+def _loop_inhibited_batch(X, W, lattice, r, kappa):
+    """The bounded-inhibition Mexican-hat batch rule written unit by unit (tests only): the
+    mean of the excited data, pushed away from the mean of the inhibited data."""
+    bmus = [int(np.argmin([np.sum((x - w) ** 2) for w in W])) for x in X]
+    G = lattice.grid_distances()
+    new = W.copy()
+    for i in range(W.shape[0]):
+        p = q = 0.0
+        P = np.zeros(W.shape[1])
+        Q = np.zeros(W.shape[1])
+        for x, b in zip(X, bmus, strict=True):
+            u = G[i, b] ** 2 / r**2
+            h = (1 - u) * np.exp(-u / 2)
+            if h > 0:
+                p, P = p + h, P + h * x
+            elif h < 0:
+                q, Q = q - h, Q - h * x
+        if p == 0:
+            continue
+        b_i = min(q / p, kappa)
+        m_pos = P / p
+        m_neg = Q / q if q > 0 else m_pos
+        new[i] = m_pos + b_i / (1 - b_i) * (m_pos - m_neg)
+    return new
+
+
+@pytest.mark.parametrize("kappa", [0.0, 0.1, 0.45])
+@pytest.mark.parametrize("kind", ["hexa", "toroidal_rect"])
+def test_mexican_hat_batch_matches_the_bounded_inhibition_rule(kappa, kind):
+    rng = np.random.default_rng(11)
+    lat = Lattice(3, 4, kind)
+    X = rng.normal(size=(40, 3))
+    W = rng.normal(size=(12, 3))
+    H = neighborhood_weights("mexican_hat", lat.grid_distances(), 1.3)
+    assert (H < 0).any()
+    new, _ = batch_epoch(X, W, H, inhibition=kappa)
+    np.testing.assert_allclose(new, _loop_inhibited_batch(X, W, lat, 1.3, kappa), rtol=1e-10, atol=1e-12)
+    # small row blocks give the same answer (large maps build the negative lobe blockwise)
+    from somwidget.training import _inhibited_batch, unit_sums
+
+    bm = np.argmin(((X[:, None, :] - W[None]) ** 2).sum(-1), axis=1)
+    S, n = unit_sums(X, bm, 12)
+    np.testing.assert_allclose(_inhibited_batch(H, S, n, W, kappa, 1.0, block=5), new, rtol=1e-12)
+
+
+def test_mexican_hat_inhibition_pushes_apart_but_stays_in_the_box():
+    rng = np.random.default_rng(12)
+    X = np.vstack([rng.normal(0, 0.2, size=(60, 2)), rng.normal(3, 0.2, size=(60, 2))])
+    spread = {}
+    for kappa in (0.0, 0.3):
+        som = SOM((6, 6), neighborhood="mexican_hat", inhibition=kappa, random_state=0)
+        som.fit(X, epochs=10, radiusin=3, radiusfin=1)
+        assert np.all(som.codebook_ >= X.min(axis=0) - 1e-12)
+        assert np.all(som.codebook_ <= X.max(axis=0) + 1e-12)
+        spread[kappa] = np.linalg.norm(som.codebook_ - X.mean(axis=0), axis=1).mean()
+    assert spread[0.3] > spread[0.0]  # inhibition sharpens the contrast between the clusters
+
+
+@pytest.mark.parametrize("bad", [1.0, -0.1, 1.5, "0.1", True, float("nan")])
+def test_inhibition_is_validated(bad):
+    with pytest.raises(ValueError, match=r"inhibition must be a number in \[0, 1\)"):
+        SOM((3, 3), neighborhood="mexican_hat", inhibition=bad).fit(np.eye(3), epochs=1)
+
+
 def _loop_online(X, W, lattice, name, order, radii, rates):
     W = W.copy()
     G = lattice.grid_distances()
@@ -101,6 +165,32 @@ def test_online_run_matches_naive_kohonen_loop(name):
     np.testing.assert_allclose(
         ctx.codebook(), _loop_online(X, W0, lat, name, order, radii, rates), rtol=1e-9, atol=1e-9
     )
+
+
+@pytest.mark.parametrize("kappa", [0.0, 0.2])
+def test_online_mexican_hat_matches_the_capped_kohonen_loop(kappa):
+    rng = np.random.default_rng(13)
+    lat = Lattice(4, 5, "rect")
+    X = rng.normal(size=(50, 3))
+    W0 = rng.uniform(X.min(axis=0), X.max(axis=0), size=(20, 3))
+    order = rng.permutation(50)
+    radii = np.linspace(2.5, 1.0, 50)
+    rates = np.linspace(0.5, 0.05, 50)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    G = lat.grid_distances()
+    W = W0.copy()
+    for t, i in enumerate(order):
+        x = X[i]
+        b = int(np.argmin(np.sum((W - x) ** 2, axis=1)))
+        h = neighborhood_weights("mexican_hat", G[b], radii[t])
+        pos, neg = h[h > 0].sum(), -h[h < 0].sum()
+        if neg > kappa * pos:
+            h = np.where(h < 0, h * kappa * pos / neg, h)
+        W = np.clip(W + rates[t] * h[:, None] * (x - W), lo, hi)
+    ctx = OnlineContext.create(W0, X, lat.grid_distances_squared(), "mexican_hat", "euclidean",
+                               bounds=(lo, hi), inhibition=kappa)
+    online_run(ctx, X - ctx.center, order, radii, rates)
+    np.testing.assert_allclose(ctx.codebook(), W, rtol=1e-9, atol=1e-9)
 
 
 @pytest.mark.parametrize("name", NEIGHBORHOODS)
@@ -135,11 +225,9 @@ def test_training_lowers_errors(lattice, neighborhood, normalization):
     q0, t0 = som.quantization_error(), som.topographic_error()
     som.fit(_DATA, epochs=8, radiusin=2, radiusfin=1)
     assert som.topographic_error() < t0
+    assert som.quantization_error() < q0
     if neighborhood == "mexican_hat":
-        # lateral inhibition pushes prototypes apart: documented to trade quantization error
-        # for contrast; it must stay inside the (training-space) data box instead
+        # the negative lobe must not throw prototypes out of the (training-space) data box
         Xt = som.normalizer_.transform(_DATA)
         assert np.all(som.codebook_ >= Xt.min(axis=0) - 1e-12)
         assert np.all(som.codebook_ <= Xt.max(axis=0) + 1e-12)
-    else:
-        assert som.quantization_error() < q0
