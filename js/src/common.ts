@@ -230,6 +230,39 @@ export function header(title: HTMLElement, sub: HTMLElement, ...tools: HTMLEleme
   return head;
 }
 
+/** The parts every lattice view starts with (see {@link viewShell}). */
+export interface ViewShell {
+  title: HTMLDivElement;
+  sub: HTMLDivElement;
+  picker: HTMLSelectElement;
+  clear: HTMLButtonElement;
+  head: HTMLDivElement;
+}
+
+/**
+ * Prepare a lattice view's element: its classes, the data attributes the browser tests read
+ * (view, frame, draws, selected), the style sheet, and the header with title, subtitle,
+ * colour-map picker and "Clear selection" button (not yet attached).
+ */
+export function viewShell(model: Model, el: HTMLElement, layout: string, fallbackView: string): ViewShell {
+  el.classList.add("somwidget-view", layout);
+  el.dataset.view = model.get("_view") || fallbackView;
+  el.dataset.frame = "-1";
+  el.dataset.draws = "0";
+  el.dataset.selected = "";
+  injectCss(el);
+  const title = document.createElement("div");
+  title.className = "sw-title";
+  const sub = document.createElement("div");
+  sub.className = "sw-sub";
+  const picker = colormapPicker(model);
+  const clear = document.createElement("button");
+  clear.textContent = "Clear selection";
+  clear.title = "Clear the selection (Escape)";
+  const head = header(title, sub, picker, clear);
+  return { title, sub, picker, clear, head };
+}
+
 export function colormapPicker(model: Model): HTMLSelectElement {
   const sel = document.createElement("select");
   sel.title = "Colour map";

@@ -4,15 +4,13 @@ import {
   asFloat32,
   categoryLegend,
   colourBar,
-  colormapPicker,
   describeNeuron,
-  header,
-  injectCss,
   latticeOf,
   type Model,
   type RenderProps,
   SelectionLink,
   type TooltipField,
+  viewShell,
   wrapText,
 } from "./common";
 import { combine, LatticeCanvas, type Style } from "./lattice_canvas";
@@ -28,21 +26,7 @@ export function colormapTables(): Record<string, string> {
 export { CATEGORICAL } from "./colors";
 
 function render({ model, el }: RenderProps): () => void {
-  el.classList.add("somwidget-view", "sw-single");
-  el.dataset.view = model.get("_view") || "lattice";
-  el.dataset.frame = "-1";
-  el.dataset.draws = "0";
-  el.dataset.selected = "";
-  injectCss(el);
-  const title = document.createElement("div");
-  title.className = "sw-title";
-  const sub = document.createElement("div");
-  sub.className = "sw-sub";
-  const picker = colormapPicker(model);
-  const clear = document.createElement("button");
-  clear.textContent = "Clear selection";
-  clear.title = "Clear the selection (Escape)";
-  const head = header(title, sub, picker, clear);
+  const { title, sub, picker, clear, head } = viewShell(model, el, "sw-single", "lattice");
   const legendBox = document.createElement("div");
   let drawnFrame = -1;
 

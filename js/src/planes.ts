@@ -3,14 +3,12 @@
 import {
   asFloat32,
   colourBar,
-  colormapPicker,
   describeNeuron,
   formatValue,
-  header,
-  injectCss,
   latticeOf,
   type RenderProps,
   SelectionLink,
+  viewShell,
   wrapText,
 } from "./common";
 import { combine, LatticeCanvas } from "./lattice_canvas";
@@ -21,21 +19,7 @@ const TARGET_PLANE = 190;
 const MAX_PLANE = 240;
 
 function render({ model, el }: RenderProps): () => void {
-  el.classList.add("somwidget-view", "sw-multi");
-  el.dataset.view = model.get("_view") || "planes";
-  el.dataset.frame = "-1";
-  el.dataset.draws = "0";
-  el.dataset.selected = "";
-  injectCss(el);
-  const title = document.createElement("div");
-  title.className = "sw-title";
-  const picker = colormapPicker(model);
-  const clear = document.createElement("button");
-  clear.textContent = "Clear selection";
-  clear.title = "Clear the selection (Escape)";
-  const sub = document.createElement("div");
-  sub.className = "sw-sub";
-  const head = header(title, sub, picker, clear);
+  const { title, sub, picker, clear, head } = viewShell(model, el, "sw-multi", "planes");
   const grid = document.createElement("div");
   grid.className = "sw-planes";
   el.append(head, grid);

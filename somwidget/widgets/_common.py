@@ -64,3 +64,39 @@ def as_frame(extra: Any, n: int, name: str) -> pd.DataFrame | None:
     if len(frame) != n:
         raise ValueError(f"{name} must have one row per sample of X ({n}); got {len(frame)} rows")
     return frame.reset_index(drop=True)
+
+
+def lattice_geometry(lattice: Any) -> dict[str, Any]:
+    """What a lattice picture needs of a :class:`somwidget.lattice.Lattice`: rows, cols, cell
+    shape (``"rect"`` or ``"hexa"``) and which directions wrap."""
+    return {
+        "rows": int(lattice.rows),
+        "cols": int(lattice.cols),
+        "shape": "rect" if str(lattice.shape) == "rect" else "hexa",
+        "wrap_rows": bool(lattice.wrap_rows),
+        "wrap_cols": bool(lattice.wrap_cols),
+    }
+
+
+def stop_observing(selection: Selection | None, handler: Any) -> None:
+    """Unobserve ``selection.neurons`` (a widget's ``close``); closing twice is harmless."""
+    if selection is None:
+        return
+    try:
+        selection.unobserve(handler, names="neurons")
+    except ValueError:  # already unobserved
+        pass
+
+
+def with_svg_picture(bundle: Any, to_svg: Any) -> Any:
+    """Add ``image/svg+xml`` (from ``to_svg()``) to a widget's MIME bundle, so saved notebooks
+    show a static picture where no widget can run. ``bundle`` is a dict or a ``(data, metadata)``
+    pair, as the widget base classes return; a failing picture never breaks the live display."""
+    if bundle is None:
+        return None
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    try:
+        data["image/svg+xml"] = to_svg()
+    except Exception:  # the picture is a fallback only
+        pass
+    return bundle

@@ -32,6 +32,7 @@ from ._common import (
     ensure_initialized,
     feature_names,
     sample_index,
+    with_svg_picture,
 )
 from .inspector import NeuronInspector
 from .lattice_view import ComponentPlanes, HitMap, LabelMap, QualityMap, UMatrix
@@ -359,15 +360,7 @@ class Explorer(widgets.VBox):
         )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        try:
-            data["image/svg+xml"] = self.to_svg()
-        except Exception:  # the picture is a fallback; never break the live display
-            pass
-        return bundle
+        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
 
     def __repr__(self) -> str:
         return (f"Explorer(views={list(self.views)}, map={self.som.mapsize_}, "

@@ -31,6 +31,8 @@ import pandas as pd
 
 from ..som import SOM
 from ..validation import NotFittedError, check_choice, check_int, check_positive
+from ._common import check_selection as _check_selection
+from ._common import lattice_geometry, stop_observing, with_svg_picture
 from .colormaps import (
     COLORMAPS,
     colormap_table,
@@ -78,21 +80,8 @@ def _check_som(som: Any, *, X: Any = None) -> SOM:
     return som
 
 
-def _check_selection(selection: Any) -> Selection | None:
-    if selection is not None and not isinstance(selection, Selection):
-        raise TypeError(f"selection must be a somwidget Selection or None; got {type(selection).__name__}")
-    return selection
-
-
 def _lattice_args(som: SOM) -> dict[str, Any]:
-    lat = som.lattice_
-    return {
-        "rows": int(lat.rows),
-        "cols": int(lat.cols),
-        "shape": "rect" if str(lat.shape) == "rect" else "hexa",
-        "wrap_rows": bool(lat.wrap_rows),
-        "wrap_cols": bool(lat.wrap_cols),
-    }
+    return lattice_geometry(som.lattice_)
 
 
 def _subtitle(lat: dict[str, Any]) -> str:
@@ -195,21 +184,11 @@ class _SvgLatticePicture(widgets.HTML):
 
     def close(self) -> None:
         """Stop observing the selection and close the widget."""
-        selection = self.__dict__.get("_selection")
-        if selection is not None:
-            try:
-                selection.unobserve(self._on_selection, names="neurons")
-            except ValueError:  # already unobserved (closed twice)
-                pass
+        stop_observing(self.__dict__.get("_selection"), self._on_selection)
         super().close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["image/svg+xml"] = self.to_svg()
-        return bundle
+        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -652,12 +631,7 @@ class HitHistogram(widgets.VBox):
         return "".join(out)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["image/svg+xml"] = self.to_svg()
-        return bundle
+        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
 
     def __repr__(self) -> str:
         return f"HitHistogram(bars={len(self.neuron_counts)}, neurons={self.hits.size})"
@@ -1069,12 +1043,7 @@ class ElevationMap(widgets.VBox):
 
     def close(self) -> None:
         """Stop observing the selection and close the widget and its sliders."""
-        selection = self.__dict__.get("_selection")
-        if selection is not None:
-            try:
-                selection.unobserve(self._on_selection, names="neurons")
-            except ValueError:  # already unobserved (closed twice)
-                pass
+        stop_observing(self.__dict__.get("_selection"), self._on_selection)
         for name in ("picture", "azimuth_slider", "elevation_slider"):
             w = self.__dict__.get(name)
             if w is not None:
@@ -1082,12 +1051,7 @@ class ElevationMap(widgets.VBox):
         super().close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["image/svg+xml"] = self.to_svg()
-        return bundle
+        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
 
     def __repr__(self) -> str:
         return (f"ElevationMap(map={tuple(self._som.mapsize_)}, values={self._kind!r}, "

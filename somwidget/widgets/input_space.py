@@ -36,7 +36,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..validation import check_array, check_choice, check_int
-from ._common import as_labels, ensure_initialized, feature_names
+from ._common import as_labels, ensure_initialized, feature_names, stop_observing
 from .live import Throttle
 
 __all__ = ["InputSpaceView", "net_segments"]
@@ -410,10 +410,5 @@ class InputSpaceView(widgets.VBox):
             return np.isin(self._sample_bmus(), sel)
 
     def close(self) -> None:
-        selection = getattr(self, "selection", None)
-        if selection is not None:
-            try:
-                selection.unobserve(self._on_selection, names="neurons")
-            except ValueError:
-                pass
+        stop_observing(getattr(self, "selection", None), self._on_selection)
         super().close()

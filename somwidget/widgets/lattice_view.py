@@ -18,6 +18,7 @@ import traitlets
 from ipywidgets import widget_serialization
 
 from ..validation import check_choice
+from ._common import lattice_geometry, with_svg_picture
 from .colormaps import COLORMAPS, label_colors
 from .live import LiveUpdateMixin
 from .selection import Selection, bundle_path
@@ -188,14 +189,7 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
         return self.rows * self.cols
 
     def _lattice_state(self) -> dict[str, Any]:
-        lat = self._som.lattice_
-        return {
-            "rows": int(lat.rows),
-            "cols": int(lat.cols),
-            "shape": "rect" if str(lat.shape) == "rect" else "hexa",
-            "wrap_rows": bool(lat.wrap_rows),
-            "wrap_cols": bool(lat.wrap_cols),
-        }
+        return lattice_geometry(self._som.lattice_)
 
     def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
         """Trait values of one refresh (subclasses override)."""
@@ -283,12 +277,7 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
         )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        data, meta = bundle
-        data = {**data, "image/svg+xml": self.to_svg()}
-        return data, meta
+        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
 
 
 class HitMap(LatticeView):
