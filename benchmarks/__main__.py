@@ -1,6 +1,7 @@
 """Run every benchmark and print each figure as a ratio to a reference measured in the same run.
 
-* batch epoch / one float32 GEMM (N x D)(D x M), N=100k, D=32, 20x20 map (target <= 2);
+* batch epoch / one float32 GEMM (N x D)(D x M), N=100k, D=32, 20x20 map (target <= 2); the
+  epoch is the marginal cost of more epochs in one ``fit`` call, the per-call setup is printed apart;
 * peak memory of a batch fit / size of the float64 data (target: a small multiple);
 * MiniSom ``train_random`` time per sample / ours (``fit_online``), 20x20 map, 64 features,
   Gaussian neighbourhood (target >= 2);
@@ -31,17 +32,28 @@ def best_time(fn: Callable[[], object], repeats: int = 3) -> float:
     return best
 
 
-def bench_batch(n: int = 100_000, d: int = 32, side: int = 20, epochs: int = 3) -> dict[str, float]:
+def bench_batch(n: int = 100_000, d: int = 32, side: int = 20, epochs: int = 4) -> dict[str, float]:
+    """Per-epoch cost as the marginal cost of ``epochs`` more epochs in one ``fit`` call (so the
+    once-per-call setup, validation and the float32 copy of the data, is reported on its own),
+    with the GEMM reference timed in the same rounds."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, d))
     m = side * side
     A = X.astype(np.float32)
     B = rng.standard_normal((d, m)).astype(np.float32)
     out = np.empty((n, m), dtype=np.float32)
-    gemm = best_time(lambda: np.matmul(A, B, out=out), repeats=5)
     som = SOM((side, side), lattice="rect", initialization="random", random_state=0).initialize(X)
     som.fit(X, epochs=1)  # warm up
-    per_epoch = best_time(lambda: som.fit(X, epochs=epochs, radiusin=2, radiusfin=1)) / epochs
+
+    def fit(k: int) -> Callable[[], object]:
+        return lambda: som.fit(X, epochs=k, radiusin=2, radiusfin=1)
+
+    gemm = one = more = float("inf")
+    for _ in range(3):  # interleaved rounds: a slow phase of the machine hits every figure
+        gemm = min(gemm, best_time(lambda: np.matmul(A, B, out=out), repeats=3))
+        one = min(one, best_time(fit(1), repeats=1))
+        more = min(more, best_time(fit(1 + epochs), repeats=1))
+    per_epoch = (more - one) / epochs
     bmu = best_time(lambda: find_bmus(X, som.codebook_, k=1))
     tracemalloc.start()
     tracemalloc.reset_peak()
@@ -51,7 +63,9 @@ def bench_batch(n: int = 100_000, d: int = 32, side: int = 20, epochs: int = 3) 
     return {
         "gemm_s": gemm,
         "epoch_s": per_epoch,
+        "setup_s": max(0.0, one - per_epoch),
         "epoch_over_gemm": per_epoch / gemm,
+        "fit1_over_gemm": one / gemm,
         "bmu_over_gemm": bmu / gemm,
         "peak_over_data": peak / X.nbytes,
     }
@@ -90,8 +104,10 @@ def main(argv: list[str] | None = None) -> None:
     b = bench_batch(n=20_000 if args.quick else 100_000)
     print("batch SOM, N=%s, D=32, 20x20 map" % ("20k" if args.quick else "100k"))
     print(f"  float32 GEMM (N x D)(D x M)        {b['gemm_s'] * 1e3:8.1f} ms")
-    print(f"  one batch epoch                    {b['epoch_s'] * 1e3:8.1f} ms")
+    print(f"  one batch epoch (marginal)         {b['epoch_s'] * 1e3:8.1f} ms")
+    print(f"  setup once per fit call            {b['setup_s'] * 1e3:8.1f} ms")
     print(f"  ratio epoch / GEMM                 {b['epoch_over_gemm']:8.2f}   (target <= 2)")
+    print(f"  ratio fit(epochs=1) / GEMM         {b['fit1_over_gemm']:8.2f}   (one epoch plus the setup)")
     print(f"  ratio BMU search / GEMM            {b['bmu_over_gemm']:8.2f}")
     print(f"  ratio peak memory / data (float64) {b['peak_over_data']:8.2f}")
     o = bench_online(n=1000 if args.quick else 4000)

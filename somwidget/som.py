@@ -431,7 +431,8 @@ class SOM:
                     f"{name} has columns {names}, but the model was fitted with "
                     f"{list(self.feature_names_in_)}"
                 )
-        return self.normalizer_.transform(arr)
+        # ``arr`` is checked already (finite, n_features): skip the normaliser's second pass
+        return self.normalizer_._transform(arr)
 
     def _data(self, X: object = None) -> tuple[np.ndarray, bool]:
         """Training-space data for an analysis: ``X`` or the data of the latest fit."""
@@ -515,12 +516,24 @@ class SOM:
         self.history_ = {k: [] for k in HISTORY_KEYS}
         self.n_epochs_trained_ = 0
         self._Xt = Xt
-        self._bounds = (Xt.min(axis=0), Xt.max(axis=0))
+        self._bounds = None
         self._init_params = {k: getattr(self, k) for k in _STRUCTURAL}
         self._names_from_frame = names is not None
         self._bmu_cache = None
         self._touch()
         return self
+
+    def _data_bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per-feature (min, max) of the latest training data in training space (the box the
+        Mexican hat's prototypes are clipped to), computed on first use; None without data."""
+        Xt = getattr(self, "_Xt", None)
+        if Xt is None:
+            return None
+        cached = getattr(self, "_bounds", None)
+        if cached is None or cached[2] is not Xt:
+            cached = (Xt.min(axis=0), Xt.max(axis=0), Xt)
+            self._bounds = cached
+        return cached[0], cached[1]
 
     def _prepare(self, X: object) -> np.ndarray:
         """Training-space data for a training call; initialises on first use."""
@@ -532,7 +545,7 @@ class SOM:
         if Xt.shape[0] < 1:
             raise ValueError("X must have at least 1 sample(s); got 0")
         self._Xt = Xt
-        self._bounds = (Xt.min(axis=0), Xt.max(axis=0))
+        self._bounds = None
         self._touch()
         return Xt
 
@@ -660,7 +673,6 @@ class SOM:
         metric, name = p["distance_metric"], p["neighborhood"]
         every = p["callback_every"]
         radii = decay_schedule(rin, rfin, epochs, decay)
-        d2 = self.lattice_.grid_distances_squared()
         n = Xt.shape[0]
         n_sub = max(1, int(round(subsample_ratio * n)))
         inhibition = p["inhibition"] if name == "mexican_hat" else None
@@ -672,7 +684,7 @@ class SOM:
         epoch = 0
         for epoch in range(1, epochs + 1):
             r = float(radii[epoch - 1])
-            H = neighborhood_weights(name, d2, r, squared=True)
+            H = _training.KernelOperator(self.lattice_, name, r)
             if n_sub < n:
                 rows = np.sort(rng.choice(n, size=n_sub, replace=False))
                 Xe, Xae = Xt[rows], (Xa[rows] if Xa is not None else None)
@@ -681,7 +693,7 @@ class SOM:
             new, bmus = _training.batch_epoch(
                 Xe, self.codebook_, H, metric=metric, Xa=Xae, center=center,
                 chunk_size=p["chunk_size"], learning_rate=learning_rate, inhibition=inhibition,
-                bounds=self._bounds,
+                bounds=self._data_bounds() if inhibition is not None else None,
             )
             self.codebook_ = new
             self._last_radius = r
@@ -793,7 +805,7 @@ class SOM:
         total = epochs * n
         ctx = _training.OnlineContext.create(
             self.codebook_, Xt, self.lattice_.grid_distances_squared(), name, metric,
-            bounds=self._bounds if name == "mexican_hat" else None, inhibition=p["inhibition"],
+            bounds=self._data_bounds() if name == "mexican_hat" else None, inhibition=p["inhibition"],
         )
         Xc = Xt - ctx.center
         rng = self.random_state_
@@ -886,14 +898,15 @@ class SOM:
         before = self.codebook_.copy()
         b = int(_bmu.find_bmus(xt[None, :], before, metric=p["distance_metric"], k=1)[0][0, 0])
         h = neighborhood_weights(
-            p["neighborhood"], self.lattice_.grid_distances_squared()[b], radius, squared=True
+            p["neighborhood"], self.lattice_.grid_distances_squared_from(b), radius, squared=True
         )
         if p["neighborhood"] == "mexican_hat":
             _training.limit_inhibition(h, p["inhibition"])
         h *= learning_rate
         after = before + h[:, None] * (xt - before)
-        if p["neighborhood"] == "mexican_hat" and getattr(self, "_bounds", None) is not None:
-            np.clip(after, self._bounds[0], self._bounds[1], out=after)
+        bounds = self._data_bounds() if p["neighborhood"] == "mexican_hat" else None
+        if bounds is not None:
+            np.clip(after, bounds[0], bounds[1], out=after)
         self.codebook_ = after
         self._touch()
         return OnlineStep(

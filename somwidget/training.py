@@ -49,7 +49,9 @@ weights), and the prototypes are clipped to the data's bounding box.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -60,12 +62,14 @@ from .bmu import euclidean_argmin, find_bmus
 from .neighborhood import neighborhood_weights
 
 __all__ = [
+    "KernelOperator",
     "OnlineContext",
     "batch_epoch",
     "kernel_row",
     "limit_inhibition",
     "online_run",
     "schedule_slice",
+    "smooth",
     "unit_sums",
 ]
 
@@ -104,8 +108,9 @@ def batch_epoch(
         Training data (training space).
     codebook : ndarray (M, D) float64
         Current prototypes (not modified).
-    H : ndarray (M, M)
-        Neighbourhood weights ``h(d_grid(i, j); r)`` for this epoch.
+    H : ndarray (M, M) or KernelOperator
+        Neighbourhood weights ``h(d_grid(i, j); r)`` for this epoch (an operator builds them
+        block by block instead of holding the M x M matrix).
     metric : str
         Data metric for the BMU search.
     Xa, center : ndarray, optional
@@ -143,20 +148,100 @@ def batch_epoch(
         if bounds is not None:
             np.clip(new, bounds[0], bounds[1], out=new)
         return new, bmus
-    num = H @ S
-    den = H @ counts
-    ok = den > 0
+    smoothed, _ = smooth(H, _stack(S, counts))  # [H S | H n]
+    return _ratio_update(codebook, smoothed, learning_rate), bmus
+
+
+def _stack(S: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``[S | n]``: the per-unit sums and counts side by side, so one product smooths both."""
+    A = np.empty((S.shape[0], S.shape[1] + 1))
+    A[:, :-1] = S
+    A[:, -1] = counts
+    return A
+
+
+def _ratio_update(codebook: np.ndarray, num: np.ndarray, learning_rate: float) -> np.ndarray:
+    """``w_i <- num_i[:D] / num_i[D]`` where that denominator is > 0 (else ``w_i`` stays),
+    blended with the old codebook when ``learning_rate < 1``."""
+    d = codebook.shape[1]
+    ok = num[:, d] > 0
     new = codebook.copy()
-    target = num[ok] / den[ok][:, None]
+    target = num[ok, :d] / num[ok, d][:, None]
     if learning_rate >= 1.0:
         new[ok] = target
     else:
         new[ok] = (1.0 - learning_rate) * codebook[ok] + learning_rate * target
-    return new, bmus
+    return new
+
+
+class KernelOperator:
+    """The neighbourhood matrix ``H[i, j] = h(d_grid(i, j); r)`` of a lattice, never stored whole.
+
+    ``smooth`` multiplies it with per-unit sums one block of rows at a time, each block built
+    from the lattice's squared grid distances (:meth:`somwidget.lattice.Lattice.grid_distances_squared_from`,
+    which slices the cached M x M matrix when one exists). Memory stays at about
+    ``block_elements`` float64 values however large the map: a 100 x 100 map trains in batch mode
+    without the 800 MB matrix ``H`` or the 400 MB distance matrix.
+
+    Parameters
+    ----------
+    lattice : Lattice
+    name : str
+        Canonical kernel name (see :data:`somwidget.neighborhood.NEIGHBORHOODS`).
+    radius : float > 0
+    block_elements : int
+        About how many entries of ``H`` one block holds.
+    """
+
+    def __init__(self, lattice: Any, name: str, radius: float, block_elements: int = 1 << 21) -> None:
+        self.lattice = lattice
+        self.name = name
+        self.radius = float(radius)
+        m = int(lattice.n_neurons)
+        self.shape = (m, m)
+        self.block = max(1, int(block_elements) // m)
+
+    def row_blocks(self) -> Iterator[tuple[slice, np.ndarray]]:
+        """``(rows, H[rows])`` blocks covering all rows in order."""
+        m = self.shape[0]
+        for i0 in range(0, m, self.block):
+            i1 = min(m, i0 + self.block)
+            d2 = self.lattice.grid_distances_squared_from(np.arange(i0, i1))
+            yield slice(i0, i1), kernel_row(self.name, d2, self.radius)
+
+    def toarray(self) -> np.ndarray:
+        """The whole matrix (tests and small maps)."""
+        return np.vstack([h for _, h in self.row_blocks()])
+
+
+def _row_blocks(H: np.ndarray | KernelOperator, block: int = 1024) -> Iterator[tuple[slice, np.ndarray]]:
+    if isinstance(H, KernelOperator):
+        yield from H.row_blocks()
+        return
+    m = H.shape[0]
+    for i0 in range(0, m, block):
+        sl = slice(i0, min(m, i0 + block))
+        yield sl, H[sl]
+
+
+def smooth(
+    H: np.ndarray | KernelOperator, A: np.ndarray, negative: bool = False, block: int = 1024
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``H @ A``, and with ``negative`` also ``max(-H, 0) @ A`` (the negative lobe), in one pass
+    over the rows of ``H`` (an M x M array, or a :class:`KernelOperator` that builds the rows)."""
+    out = np.empty((H.shape[0], A.shape[1]))
+    neg = np.empty_like(out) if negative else None
+    for sl, h in _row_blocks(H, block):
+        np.matmul(h, A, out=out[sl])
+        if neg is not None:
+            hn = np.negative(h, dtype=np.float64)
+            np.maximum(hn, 0.0, out=hn)
+            np.matmul(hn, A, out=neg[sl])
+    return out, neg
 
 
 def _inhibited_batch(
-    H: np.ndarray,
+    H: np.ndarray | KernelOperator,
     S: np.ndarray,
     counts: np.ndarray,
     codebook: np.ndarray,
@@ -165,33 +250,20 @@ def _inhibited_batch(
     block: int = 1024,
 ) -> np.ndarray:
     """Batch update with the negative lobe of ``H`` capped at ``kappa`` of the positive lobe's
-    data-weighted mass, unit by unit (module notes). The negative lobe is built one block of
-    rows at a time, so large maps need no second M x M matrix."""
-    m, d = S.shape
-    A = np.empty((m, d + 1))
-    A[:, :d] = S
-    A[:, d] = counts
-    signed = H @ A  # [P - Q | p - q]
-    neg = np.empty_like(signed)  # [Q | q]
-    for i0 in range(0, m, block):
-        hb = np.negative(H[i0:i0 + block], dtype=np.float64)
-        np.maximum(hb, 0.0, out=hb)
-        np.matmul(hb, A, out=neg[i0:i0 + block])
+    data-weighted mass, unit by unit (module notes). One blockwise pass over ``H``, so large maps
+    need no second M x M matrix."""
+    d = S.shape[1]
+    signed, neg = smooth(H, _stack(S, counts), negative=True, block=block)  # [P-Q | p-q], [Q | q]
+    assert neg is not None
     q = neg[:, d]
     p = signed[:, d] + q
     # g = min(1, kappa p / q), with g = 1 where there is no negative mass at all
-    g = np.ones(m)
+    g = np.ones(q.shape[0])
     over = q > kappa * p
     g[over] = kappa * p[over] / q[over]
-    num = signed + (1.0 - g)[:, None] * neg  # [P - gQ | p - gq]
-    ok = (p > 0) & (num[:, d] > 0)
-    new = codebook.copy()
-    target = num[ok, :d] / num[ok, d][:, None]
-    if learning_rate >= 1.0:
-        new[ok] = target
-    else:
-        new[ok] = (1.0 - learning_rate) * codebook[ok] + learning_rate * target
-    return new
+    num = signed + (1.0 - g)[:, None] * neg  # [P - gQ | p - gq]; p - gq >= (1 - kappa) p
+    num[p <= 0, d] = 0.0  # no data in the positive lobe: the unit keeps its vector
+    return _ratio_update(codebook, num, learning_rate)
 
 
 def limit_inhibition(h: np.ndarray, kappa: float) -> np.ndarray:

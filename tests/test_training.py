@@ -11,12 +11,14 @@ from somwidget.neighborhood import NEIGHBORHOODS, neighborhood_weights
 from somwidget.normalization import NORMALIZATIONS
 from somwidget.schedules import decay_schedule
 from somwidget.training import (
+    KernelOperator,
     OnlineContext,
     _inhibited_batch,
     batch_epoch,
     kernel_row,
     online_run,
     schedule_slice,
+    smooth,
     unit_sums,
 )
 
@@ -238,3 +240,47 @@ def test_training_lowers_errors(lattice, neighborhood, normalization, mode):
         Xt = som.normalizer_.transform(_DATA)
         assert np.all(som.codebook_ >= Xt.min(axis=0) - 1e-12)
         assert np.all(som.codebook_ <= Xt.max(axis=0) + 1e-12)
+
+
+@pytest.mark.parametrize("name", NEIGHBORHOODS)
+@pytest.mark.parametrize("kind", LATTICES)
+def test_kernel_operator_rows_are_the_kernel_on_grid_distances(name, kind):
+    lat = Lattice(4, 6, kind)
+    op = KernelOperator(lat, name, 1.7, block_elements=30)  # one row per block
+    assert op.block == 1
+    from test_lattice import brute_force_distances  # independent: min over periodic images
+
+    expected = neighborhood_weights(name, brute_force_distances(4, 6, kind), 1.7)
+    np.testing.assert_allclose(op.toarray(), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("negative", [False, True])
+def test_smooth_blockwise_equals_the_dense_products(negative):
+    rng = np.random.default_rng(14)
+    lat = Lattice(6, 5, "toroidal_hexa")
+    A = rng.normal(size=(30, 4))
+    op = KernelOperator(lat, "mexican_hat", 2.2, block_elements=30 * 4)
+    Hd = op.toarray()
+    for H in (op, Hd):
+        out, neg = smooth(H, A, negative=negative, block=4)
+        np.testing.assert_allclose(out, Hd @ A, rtol=1e-12, atol=1e-12)
+        if negative:
+            np.testing.assert_allclose(neg, np.maximum(-Hd, 0) @ A, rtol=1e-12, atol=1e-12)
+        else:
+            assert neg is None
+
+
+def test_batch_training_on_a_large_map_never_builds_an_m_by_m_matrix():
+    import tracemalloc
+
+    X = np.random.default_rng(15).normal(size=(400, 3))
+    som = SOM((80, 80), initialization="random", random_state=0).initialize(X)  # M = 6400
+    tracemalloc.start()
+    try:
+        som.fit(X, epochs=1, radiusin=5, radiusfin=5)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # one float32 M x M matrix would be 164 MB, the float64 kernel matrix 328 MB; the row blocks
+    # of the kernel take about 4 x 16 MB
+    assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
