@@ -40,6 +40,7 @@ Example
 from __future__ import annotations
 
 import itertools
+import numbers
 import threading
 import time
 import warnings
@@ -80,6 +81,7 @@ _PARAM_NAMES = (
     "learning_rate_end",
     "decay",
     "neighborhood",
+    "inhibition",
 )
 
 _thread_ids = itertools.count(1)
@@ -106,6 +108,9 @@ class TrainerParams:
     neighborhood : str
         Neighbourhood kernel, set on the SOM (``som.set_params(neighborhood=...)``) before each unit.
         None: keep the SOM's own.
+    inhibition : float in [0, 1) or None
+        The Mexican hat's bound on its negative lobe (``SOM(inhibition=...)``), set on the SOM
+        before each unit like ``neighborhood``. None: keep the SOM's own.
     """
 
     def __init__(
@@ -118,6 +123,7 @@ class TrainerParams:
         learning_rate_end: float | None = None,
         decay: str = "linear",
         neighborhood: str | None = None,
+        inhibition: float | None = None,
     ) -> None:
         self._lock = threading.Lock()
         self._values: dict[str, Any] = {}
@@ -131,6 +137,7 @@ class TrainerParams:
             learning_rate_end=learning_rate_end,
             decay=decay,
             neighborhood=neighborhood,
+            inhibition=inhibition,
         )
 
     @staticmethod
@@ -147,6 +154,11 @@ class TrainerParams:
             return check_choice("neighborhood", value, NEIGHBORHOODS, NEIGHBORHOOD_ALIASES)
         if value is None:
             return None
+        if name == "inhibition":
+            if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                    or not 0.0 <= float(value) < 1.0):
+                raise ValueError(f"inhibition must be a number in [0, 1) or None; got {value!r}")
+            return float(value)
         if name.startswith("learning_rate"):
             return check_fraction(name, value)
         return check_positive(name, value)
@@ -290,7 +302,7 @@ class Trainer:
         codebook.
     X : array-like (n_samples, n_features)
         Training data in data units.
-    mode, epochs, radius_start, radius_end, learning_rate_start, learning_rate_end, decay, neighborhood
+    mode, epochs, radius_start, radius_end, learning_rate_start, learning_rate_end, decay, neighborhood, inhibition
         Initial :class:`TrainerParams`; change them later through :attr:`params` (or
         :meth:`set_params`) at any time.
     callbacks : sequence of callables, optional
@@ -332,6 +344,7 @@ class Trainer:
         learning_rate_end: float | None = None,
         decay: str = "linear",
         neighborhood: str | None = None,
+        inhibition: float | None = None,
         callbacks: Sequence[Callable[[Any], bool | None]] | None = None,
         metrics: bool = True,
         listeners: Sequence[Callable[[TrainerEvent], None]] | None = None,
@@ -347,6 +360,7 @@ class Trainer:
             learning_rate_end=learning_rate_end,
             decay=decay,
             neighborhood=neighborhood,
+            inhibition=inhibition,
         )
         self.callbacks = list(callbacks or [])
         for cb in self.callbacks:
@@ -429,6 +443,8 @@ class Trainer:
                 "neighborhood", getattr(self.som, "neighborhood", "gaussian"), NEIGHBORHOODS,
                 NEIGHBORHOOD_ALIASES,
             )
+        if p["inhibition"] is None:
+            p["inhibition"] = float(getattr(self.som, "inhibition", 0.1))
         return p
 
     def eta(self) -> float | None:
@@ -775,9 +791,13 @@ class Trainer:
         return radius, lr
 
     def _apply_neighborhood(self, p: dict[str, Any]) -> str:
+        """Set the kernel (and the Mexican hat's inhibition) on the SOM; returns the kernel."""
         nb = p["neighborhood"]
         if nb is not None and getattr(self.som, "neighborhood", None) != nb:
             self.som.set_params(neighborhood=nb)
+        inh = p["inhibition"]
+        if inh is not None and getattr(self.som, "inhibition", None) != inh:
+            self.som.set_params(inhibition=inh)
         return str(getattr(self.som, "neighborhood", nb))
 
     def _stop_callback(self, state: Any) -> bool | None:

@@ -95,6 +95,31 @@ def test_parameter_controls_apply_from_the_next_epoch(data):
     studio.close()
 
 
+def test_inhibition_control_follows_the_kernel_and_reaches_the_training(data):
+    X, y = data
+    som = SOM(mapsize=(5, 6), random_state=0)
+    studio = Studio(som, X, labels=y, epochs=3, radius_start=2.0, radius_end=2.0)
+    inh = studio.controls["inhibition"]
+    assert "somwidget-inhibition" in inh._dom_classes
+    assert inh.value == 0.1 and inh.disabled  # the SOM's default; the Gaussian has no negative lobe
+    studio.controls["neighborhood"].value = "mexican_hat"
+    assert not inh.disabled
+    inh.value = 0.35
+    assert studio.trainer.params.inhibition == 0.35
+    # the same epoch computed outside the studio, from the same starting codebook
+    ref = SOM(mapsize=(5, 6), random_state=0, neighborhood="mexican_hat", inhibition=0.35)
+    ref.initialize(X)
+    ref.codebook_ = som.codebook_.copy()
+    ref.fit(X, epochs=1, radiusin=2.0, radiusfin=2.0)
+    studio.buttons["step"].click()
+    assert studio.trainer.join(TIMEOUT)
+    assert som.inhibition == 0.35
+    np.testing.assert_allclose(som.codebook_, ref.codebook_, rtol=1e-12, atol=1e-12)
+    studio.controls["neighborhood"].value = "bubble"
+    assert inh.disabled
+    studio.close()
+
+
 def test_mode_switch_moves_learning_rate_defaults_and_online_step(data):
     X, y = data
     studio = Studio(SOM(mapsize=(4, 4), random_state=0), X, labels=y, epochs=3)

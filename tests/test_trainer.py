@@ -342,6 +342,9 @@ def test_bad_arguments_are_refused_with_clear_messages(X):
         TrainerParams(epochs=0)
     with pytest.raises(ValueError, match="neighborhood must be one of"):
         TrainerParams(neighborhood="triangle")
+    for bad in (1.0, -0.5, "0.2", True):
+        with pytest.raises(ValueError, match=r"inhibition must be a number in \[0, 1\) or None"):
+            TrainerParams(inhibition=bad)
     with pytest.raises(TypeError, match="unknown training parameter"):
         TrainerParams().update(radius=3)
     p = TrainerParams(epochs=5)
@@ -377,3 +380,14 @@ def test_play_when_finished_does_nothing_and_more_epochs_continue(X):
     trainer.play()
     assert trainer.join(TIMEOUT)
     assert trainer.epoch == 4 and trainer.status == "finished"
+
+
+def test_inhibition_is_set_on_the_som_before_each_unit(X):
+    trainer = Trainer(make_som(), X, epochs=2, neighborhood="mexican_hat", inhibition=0.4)
+    assert trainer.resolved_params()["inhibition"] == 0.4
+    trainer.step()
+    assert trainer.join(TIMEOUT)
+    assert trainer.som.inhibition == 0.4
+    assert trainer.som.neighborhood == "mexican_hat"
+    untouched = Trainer(make_som(), X, epochs=1)
+    assert untouched.resolved_params()["inhibition"] == 0.1  # the SOM's own

@@ -84,7 +84,7 @@ class Studio(widgets.VBox):
         Training data in data units.
     labels : array-like (n_samples,), optional
         Class labels: majority class on the hit map, colours in the input-space view.
-    mode, epochs, radius_start, radius_end, learning_rate_start, learning_rate_end, decay, neighborhood
+    mode, epochs, radius_start, radius_end, learning_rate_start, learning_rate_end, decay, neighborhood, inhibition
         Initial training parameters (see :class:`~somwidget.trainer.TrainerParams`; None picks
         the defaults, shown in the controls).
     features : pair of int or str, optional
@@ -127,6 +127,7 @@ class Studio(widgets.VBox):
         learning_rate_end: float | None = None,
         decay: str = "linear",
         neighborhood: str | None = None,
+        inhibition: float | None = None,
         features: Sequence[int | str] | None = None,
         selection: Selection | None = None,
         max_rate_hz: float = 15.0,
@@ -138,7 +139,7 @@ class Studio(widgets.VBox):
         self.trainer = Trainer(
             som, X, mode=mode, epochs=epochs, radius_start=radius_start, radius_end=radius_end,
             learning_rate_start=learning_rate_start, learning_rate_end=learning_rate_end,
-            decay=decay, neighborhood=neighborhood, callbacks=callbacks,
+            decay=decay, neighborhood=neighborhood, inhibition=inhibition, callbacks=callbacks,
         )
         self.som = som
         self.selection = selection if selection is not None else Selection()
@@ -194,6 +195,10 @@ class Studio(widgets.VBox):
                                       layout=short, style=style)
         c["neighborhood"] = widgets.Dropdown(options=list(NEIGHBORHOODS), value=p["neighborhood"],
                                              description="neighbourhood", layout=short, style=style)
+        c["inhibition"] = widgets.BoundedFloatText(
+            value=p["inhibition"], min=0.0, max=0.95, step=0.05, description="inhibition",
+            tooltip="Mexican hat only: how far its negative lobe pushes prototypes apart (0 = none)",
+            disabled=p["neighborhood"] != "mexican_hat", layout=short, style=style)
         rows, cols = som.mapsize_
         lattice_now = som.lattice_.kind
         c["lattice"] = widgets.Dropdown(options=list(LATTICES), value=lattice_now,
@@ -212,14 +217,15 @@ class Studio(widgets.VBox):
             w.add_class(f"somwidget-{key.replace('_', '-')}")
         self.controls = c
         for key in ("mode", "epochs", "radius_start", "radius_end", "learning_rate_start",
-                    "learning_rate_end", "decay", "neighborhood"):
+                    "learning_rate_end", "decay", "neighborhood", "inhibition"):
             c[key].observe(self._on_training_param, names="value")
         for key in ("lattice", "rows", "cols", "initialization", "normalization"):
             c[key].observe(self._on_map_param, names="value")
         # the displayed defaults become explicit parameters
         self.trainer.params.update(**{k: p[k] for k in ("radius_start", "radius_end",
                                                         "learning_rate_start",
-                                                        "learning_rate_end", "neighborhood")})
+                                                        "learning_rate_end", "neighborhood",
+                                                        "inhibition")})
 
         self.progress = widgets.HTML()
         self.progress.add_class("somwidget-progress")
@@ -231,7 +237,7 @@ class Studio(widgets.VBox):
         box = widgets.Layout(flex_flow="row wrap", align_items="center")
         buttons = widgets.HBox(list(self.buttons.values()), layout=box)
         training = widgets.HBox([c["mode"], c["epochs"], c["decay"], c["neighborhood"],
-                                 c["radius_start"], c["radius_end"], c["learning_rate_start"],
+                                 c["inhibition"], c["radius_start"], c["radius_end"], c["learning_rate_start"],
                                  c["learning_rate_end"]], layout=box)
         map_box = widgets.HBox([widgets.HTML("<b>map</b>"), c["lattice"], c["rows"], c["cols"],
                                 c["initialization"], c["normalization"]], layout=box)
@@ -280,6 +286,8 @@ class Studio(widgets.VBox):
             if key == "mode":
                 self._switch_mode_defaults(change["old"], change["new"])
             self.trainer.params.update(**{key: change["new"]})
+            if key == "neighborhood":
+                self.controls["inhibition"].disabled = change["new"] != "mexican_hat"
             if self.started:
                 self._show_message(f"{key.replace('_', ' ')} = {change['new']}: applies from the "
                                    "next epoch (or step)")
