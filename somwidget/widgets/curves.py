@@ -23,6 +23,7 @@ from 1 again, its epochs are appended after the previous ones.
 from __future__ import annotations
 
 import html
+import re
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -32,7 +33,9 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..validation import check_int
+from ._common import with_svg_picture
 from .live import Throttle
+from .svg_chart import Chart, compose
 
 __all__ = ["CURVE_COLUMNS", "TrainingCurves"]
 
@@ -60,6 +63,14 @@ _NAMES = {
     "radius": "radius",
     "learning_rate": "learning rate",
 }
+
+
+def _pixels(css: str, default: float) -> float:
+    """``"420px"`` -> 420.0; other CSS lengths -> ``default`` (static pictures need pixels)."""
+    try:
+        return float(str(css).strip().removesuffix("px"))
+    except ValueError:
+        return default
 
 
 def _num(value: Any) -> float:
@@ -167,6 +178,8 @@ class TrainingCurves(widgets.VBox):
             fig_margin={"top": 10, "bottom": 40, "left": 55, "right": 55},
             layout=widgets.Layout(width=width, height=small),
         )
+        self._title = title
+        self._size = (_pixels(width, 420.0), _pixels(height, 220.0))
         self.summary = widgets.HTML(value="<i>no epoch yet</i>")
         self.summary.add_class("somwidget-curves-summary")
         super().__init__(children=[self.quality_figure, self.schedule_figure, self.summary])
@@ -368,6 +381,52 @@ class TrainingCurves(widgets.VBox):
             self._lr_line.x = x
             self._lr_line.y = a["learning_rate"]
         self.summary.value = self._summary_html(current)
+
+    def to_svg(self) -> str:
+        """The two charts and the summary line as one standalone SVG (no browser needed)."""
+        full = self.arrays()
+        rows = self.shown_rows(full["epoch"].size)
+        a = {c: v[rows] for c, v in full.items()}
+        with self._lock:
+            current = dict(self._current)
+        x = a["epoch"]
+        w, h = self._size
+        quality = (Chart(w, h, title=self._title or None)
+                   .axis("x", "epoch", lo=0.0, fmt="int")
+                   .axis("left", "QE", lo=0.0, color=_COLORS["quantization_error"])
+                   .axis("right", "TE, vacancy", lo=0.0, hi=1.0, fmt="percent"))
+        quality.line(x, a["quantization_error"], _COLORS["quantization_error"], label="QE",
+                     css="qe")
+        quality.line(x, a["topographic_error"], _COLORS["topographic_error"], axis="right",
+                     label="TE", css="te")
+        quality.line(x, a["vacancy_rate"], _COLORS["vacancy_rate"], axis="right",
+                     label="vacancy", css="vacancy")
+        schedule = (Chart(w, max(120.0, 0.6 * h))
+                    .axis("x", "epoch", lo=0.0, fmt="int")
+                    .axis("left", "radius", lo=0.0, color=_COLORS["radius"])
+                    .axis("right", "learning rate", lo=0.0, color=_COLORS["learning_rate"]))
+        schedule.line(x, a["radius"], _COLORS["radius"], label="radius", css="radius")
+        schedule.line(x, a["learning_rate"], _COLORS["learning_rate"], axis="right",
+                      label="learning rate", dashed=True, css="learning-rate")
+        text = html.unescape(re.sub(r"<[^>]+>", "", self._summary_html(current)))
+        lines, line = [], ""
+        for part in text.split(" · "):  # wrap between items (monospace: 7.2 px a character)
+            cand = f"{line} · {part}" if line else part
+            if line and 8 + 7.2 * len(cand) > w:
+                lines.append(line)
+                line = part
+            else:
+                line = cand
+        lines.append(line)
+        tspans = "".join(f'<tspan x="8" dy="{0 if i == 0 else 16}">{html.escape(t)}</tspan>'
+                         for i, t in enumerate(lines))
+        summary = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0f}" '
+                   f'height="{8 + 16 * len(lines)}"><text class="summary" y="15" '
+                   f'style="font-family:monospace;font-size:12px">{tspans}</text></svg>')
+        return compose([quality.to_svg(), schedule.to_svg(), summary], max_width=0.0, gap=4.0)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
 
     @staticmethod
     def _summary_html(current: Mapping[str, float]) -> str:

@@ -14,7 +14,6 @@ view, and the final state always drawn.
 from __future__ import annotations
 
 import html
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -38,6 +37,7 @@ from .inspector import NeuronInspector
 from .lattice_view import ComponentPlanes, HitMap, LabelMap, QualityMap, UMatrix
 from .live import Throttle
 from .selection import Selection
+from .svg_chart import compose
 
 __all__ = ["DEFAULT_VIEWS", "VIEWS", "Explorer"]
 
@@ -45,38 +45,6 @@ __all__ = ["DEFAULT_VIEWS", "VIEWS", "Explorer"]
 VIEWS: tuple[str, ...] = ("hits", "umatrix", "quality", "labels", "planes", "inspector")
 #: The views shown by default.
 DEFAULT_VIEWS: tuple[str, ...] = ("hits", "umatrix", "planes", "inspector")
-
-_SVG_ROOT = re.compile(r"<svg\b[^>]*>", re.S)
-
-
-def _svg_size(svg: str) -> tuple[float, float]:
-    root = _SVG_ROOT.search(svg)
-    if root is None:
-        raise ValueError("not an SVG document")
-    tag = root.group(0)
-    size = []
-    for attr in ("width", "height"):
-        m = re.search(rf'\b{attr}="([\d.]+)', tag)
-        size.append(float(m.group(1)) if m else float("nan"))
-    if not all(np.isfinite(size)):
-        vb = re.search(r'viewBox="[-\d.]+[ ,]+[-\d.]+[ ,]+([\d.]+)[ ,]+([\d.]+)"', tag)
-        if vb is None:
-            raise ValueError("SVG root has neither width/height nor viewBox")
-        size = [float(vb.group(1)), float(vb.group(2))]
-    return size[0], size[1]
-
-
-def _embed_svg(svg: str, prefix: str, x: float, y: float) -> str:
-    """Place a standalone SVG at (x, y) inside another one, making its ids unique."""
-    svg = re.sub(r"<\?xml[^>]*\?>", "", svg).strip()
-    ids = set(re.findall(r'\bid="([^"]+)"', svg))
-    for ident in ids:
-        esc = re.escape(ident)
-        svg = re.sub(rf'\bid="{esc}"', f'id="{prefix}{ident}"', svg)
-        svg = re.sub(rf"url\(#{esc}\)", f"url(#{prefix}{ident})", svg)
-        svg = re.sub(rf'href="#{esc}"', f'href="#{prefix}{ident}"', svg)
-    return f'<g transform="translate({x:.1f},{y:.1f})">{svg}</g>'
-
 
 class Explorer(widgets.VBox):
     """A linked dashboard of one SOM, usable as a live training callback.
@@ -341,23 +309,7 @@ class Explorer(widgets.VBox):
         str
             A standalone ``<svg>`` document.
         """
-        parts, x, y, row_h, width = [], 0.0, 0.0, 0.0, 0.0
-        for i, view in enumerate(self._all_views()):
-            svg = view.to_svg()
-            w, h = _svg_size(svg)
-            if x > 0 and x + w > max_width:
-                x, y, row_h = 0.0, y + row_h + gap, 0.0
-            parts.append(_embed_svg(svg, f"v{i}-", x, y))
-            x += w + gap
-            row_h = max(row_h, h)
-            width = max(width, x - gap)
-        height = y + row_h
-        return (
-            f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-            f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
-            f'style="max-width:100%;height:auto">'
-            f'<rect width="100%" height="100%" fill="white"/>{"".join(parts)}</svg>'
-        )
+        return compose([view.to_svg() for view in self._all_views()], max_width, gap)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
         return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)

@@ -27,6 +27,8 @@ dashed ghost, with the net drawn after the update.
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -36,8 +38,10 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..validation import check_array, check_choice, check_int
-from ._common import as_labels, ensure_initialized, feature_names, stop_observing
+from ._common import as_labels, ensure_initialized, feature_names, stop_observing, with_svg_picture
+from .curves import _pixels
 from .live import Throttle
+from .svg_chart import Chart, compose
 
 __all__ = ["InputSpaceView", "net_segments"]
 
@@ -372,6 +376,73 @@ class InputSpaceView(widgets.VBox):
         if final or self._throttle.ready():
             self.refresh(bmus=getattr(state, "bmus", None), step=step)
         return None
+
+    # ------------------------------------------------------------ static picture
+    def to_svg(self) -> str:
+        """The view as a standalone SVG (no browser needed): the data points (class colours,
+        faded outside the selection), the net with its nodes (selected ones in yellow), the
+        update of step mode, and the caption."""
+        with self._lock:
+            step = self.step_shown
+            codebook = step.codebook_after if step is not None else self.som.codebook_
+            nodes = self.project(codebook)
+            selected = sorted(int(k) for k in self.selection.neurons)
+            idx = self.shown_index
+            w, h = _pixels(self.figure.layout.width, 420.0), _pixels(self.figure.layout.height, 420.0)
+            chart = (Chart(w, h, title=self.figure.title or None, margins=(
+                         34.0 if self.figure.title else 12.0, 15.0, 45.0, 56.0))
+                     .axis("x", self._x_axis.label, lo=self._x_scale.min, hi=self._x_scale.max,
+                           exact=True)
+                     .axis("left", self._y_axis.label, lo=self._y_scale.min, hi=self._y_scale.max,
+                           exact=True))
+            mask = np.isin(self._sample_bmus()[idx], selected) if selected else np.ones(idx.size, bool)
+            opacity = np.where(mask, 0.7, 0.15)
+            xy = self.data_xy[idx]
+            classes = (list(dict.fromkeys(self.labels.tolist())) if self.labels is not None else [])
+            if classes and len(classes) <= _MAX_CLASSES:
+                for c, cls in enumerate(classes):
+                    rows = self.labels[idx] == cls
+                    chart.points(xy[rows, 0], xy[rows, 1], _PALETTE[c], radius=2.2,
+                                 opacity=opacity[rows], label=str(cls), css="sample")
+            else:
+                chart.points(xy[:, 0], xy[:, 1], "#6baed6", radius=2.2, opacity=opacity,
+                             css="sample")
+            if step is not None:
+                before = self.project(step.codebook_before)
+                weights = np.clip(np.asarray(step.weights, dtype=np.float64), 0.0, None)
+                keep = weights > 1e-3
+                # bqplot sizes are areas: 400 px^2 at weight 1
+                chart.points(nodes[keep, 0], nodes[keep, 1], "#ff7f0e",
+                             radius=np.sqrt(400.0 * weights[keep] / np.pi), opacity=0.45,
+                             css="influence")
+                chart.segments(before[self.segments], "#999999", width=1.0, dashed=True,
+                               opacity=0.6, css="ghost")
+            chart.segments(nodes[self.segments], "#333333", width=1.2, opacity=0.9, css="net")
+            is_sel = np.zeros(nodes.shape[0], bool)
+            is_sel[selected] = True
+            chart.points(nodes[:, 0], nodes[:, 1],
+                         ["#ffd400" if s else "#333333" for s in is_sel],
+                         radius=np.where(is_sel, 5.0, 2.6),
+                         stroke="#000000", stroke_width=0.6, css="node",
+                         attrs=[f'data-neuron="{k}"' + (' data-selected="1"' if is_sel[k] else "")
+                                for k in range(nodes.shape[0])])
+            if step is not None:
+                sample = self.project(np.asarray(step.sample)[None, :])[0]
+                b = int(step.bmu)
+                chart.line([sample[0], nodes[b, 0]], [sample[1], nodes[b, 1]], "#d62728",
+                           css="arrow")
+                chart.points([nodes[b, 0]], [nodes[b, 1]], "#d62728", radius=6.0,
+                             stroke="#000000", stroke_width=2.0, css="bmu")
+                chart.points([sample[0]], [sample[1]], "#d62728", radius=6.0, marker="cross",
+                             css="step-sample")
+            caption = html.unescape(re.sub(r"<[^>]+>", "", self.caption.value))
+        foot = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0f}" height="20">'
+                f'<text class="caption" x="8" y="14" style="font-family:sans-serif;font-size:12px;'
+                f'fill:#555">{html.escape(caption)}</text></svg>')
+        return compose([chart.to_svg(), foot], max_width=0.0, gap=2.0)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
 
     # ------------------------------------------------------------- selection
     def _sample_bmus(self) -> np.ndarray:

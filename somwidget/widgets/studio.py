@@ -31,6 +31,7 @@ and ``data-status``); every control has a ``somwidget-<name>`` class (``somwidge
 from __future__ import annotations
 
 import html
+import re
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -44,11 +45,13 @@ from ..schedules import DECAYS
 from ..som import INITIALIZATIONS
 from ..trainer import DEFAULT_LEARNING_RATES, MODES, Trainer, TrainerEvent
 from ..validation import check_array, check_positive
+from ._common import with_svg_picture
 from .curves import TrainingCurves
 from .explorer import Explorer
 from .input_space import InputSpaceView
 from .live import Throttle
 from .selection import Selection
+from .svg_chart import compose
 
 __all__ = ["MAP_PARAMS", "Studio"]
 
@@ -411,6 +414,20 @@ class Studio(widgets.VBox):
         """
         with self._lock:
             self._draw_progress(event)
+
+    def to_svg(self, max_width: float = 960.0) -> str:
+        """A static SVG of the studio (no browser needed): the progress line, then the linked
+        maps, the input-space view and the training curves (the controls are left out)."""
+        with self._lock:
+            text = html.unescape(re.sub(r"<[^>]+>", "", self.progress.value))
+        head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{max(200.0, 7.8 * len(text) + 8):.0f}" height="22"><text '
+                'class="progress" x="4" y="15" style="font-family:monospace;font-size:13px">'
+                f'{html.escape(text)}</text></svg>')
+        return compose([head, self.explorer.to_svg(), self.input_space.to_svg(),
+                        self.curves.to_svg()], max_width=max_width)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
 
     def _draw_progress(self, event: TrainerEvent | None) -> None:
         # caller holds self._lock. The status is the trainer's own (never an older event's) and
