@@ -30,6 +30,8 @@ _LAZY_WIDGETS = (
     "CodebookGlyphMap",
     "NeuronIndexMap",
     "ElevationMap",
+    "Row",
+    "Column",
 )
 
 __all__ = [

@@ -266,20 +266,3 @@ def test_argument_errors_name_the_parameter():
         Explorer(som, X, labels=labels[:3])
     with pytest.raises(ValueError, match="max_overhead"):
         Explorer(som, X, max_overhead=1.5)
-
-
-def test_quickstart_notebook_executes():
-    import nbclient
-    import nbformat
-
-    nb = nbformat.read(str(REPO / "notebooks" / "quickstart.ipynb"), as_version=4)
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
-        "commit the notebook with empty outputs"
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
-                                     resources={"metadata": {"path": str(REPO)}})
-    client.execute()
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    text = "".join(o.get("text", "") for o in outputs)
-    assert "same BMUs after loading: True" in text
-    assert any("image/svg+xml" in o.get("data", {}) for o in outputs)

@@ -184,3 +184,25 @@ def test_studio_picture_holds_every_view_and_the_progress(square):
     assert "Hit map" in texts and "Input space" in texts and "Training curves" in texts
     assert len(by_class(root, "circle", "node")) == 20
     studio.close()
+
+
+# ---------------------------------------------------------------------------- layout
+def test_row_and_column_keep_their_childrens_pictures(square):
+    import ipywidgets as widgets
+
+    from somwidget import Column, Row
+
+    curves = TrainingCurves(width="300px")
+    svg_html = widgets.HTML('<svg xmlns="http://www.w3.org/2000/svg" width="50" height="40"/>')
+    button = widgets.Button(description="not a picture")
+    cw, ch = svg_size(curves.to_svg())
+    row = Row([curves, button, svg_html], gap=10)
+    assert isinstance(row, widgets.HBox) and len(row.children) == 3
+    assert svg_size(row.to_svg()) == (round(cw + 10 + 50), round(max(ch, 40)))
+    assert mimebundle(row)["image/svg+xml"] == row.to_svg()
+    col = Column([row, curves], gap=6)
+    assert svg_size(col.to_svg()) == (round(cw + 10 + 50), round(2 * ch + 6))
+    # a box without pictures still displays, just without the static fallback
+    assert "image/svg+xml" not in mimebundle(Row([button]))
+    with pytest.raises(ValueError, match="no.*static picture"):
+        Row([button]).to_svg()

@@ -6,12 +6,14 @@ from .extra_views import CodebookGlyphMap, ElevationMap, HitHistogram, NeuronInd
 from .input_space import InputSpaceView
 from .inspector import NeuronInspector
 from .lattice_view import ComponentPlanes, HitMap, LabelMap, LatticeView, QualityMap, UMatrix
+from .layout import Column, Row
 from .live import LiveUpdateMixin, Throttle
 from .selection import Selection
 from .studio import Studio
 
 __all__ = [
     "CodebookGlyphMap",
+    "Column",
     "ComponentPlanes",
     "ElevationMap",
     "Explorer",
@@ -24,6 +26,7 @@ __all__ = [
     "NeuronIndexMap",
     "NeuronInspector",
     "QualityMap",
+    "Row",
     "Selection",
     "Studio",
     "Throttle",

@@ -1,0 +1,90 @@
+"""Row and Column: ipywidgets boxes of views that keep a static picture.
+
+An ``ipywidgets.HBox`` of views shows nothing where widgets cannot run (GitHub, exported HTML,
+a closed kernel): the box itself has no picture. :class:`Row` and :class:`Column` are the same
+boxes, live in JupyterLab, and their MIME bundle also carries one SVG made of their children's
+pictures laid out the same way. A child counts as a picture when it has ``to_svg()`` (every
+somwidget view, and Rows and Columns themselves) or is an ``ipywidgets.HTML`` whose value is an
+SVG; other children (buttons, sliders) are left out of the picture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import ipywidgets as widgets
+
+from ._common import with_svg_picture
+from .svg_chart import compose
+
+__all__ = ["Column", "Row"]
+
+
+def _picture(child: Any) -> str | None:
+    if hasattr(child, "to_svg"):
+        return child.to_svg()
+    if isinstance(child, widgets.HTML) and str(child.value).lstrip().startswith("<svg"):
+        return str(child.value)
+    return None
+
+
+class _PictureBox:
+    """The static picture of a box of views (mixed into HBox / VBox)."""
+
+    _max_width: float
+    gap: float
+    children: Sequence[Any]
+
+    def to_svg(self) -> str:
+        """The children's pictures in one standalone SVG.
+
+        Raises
+        ------
+        ValueError
+            When no child has a picture.
+        """
+        parts = [p for p in (_picture(c) for c in self.children) if p is not None]
+        if not parts:
+            raise ValueError("none of the children has a static picture (to_svg)")
+        return compose(parts, max_width=self._max_width, gap=self.gap)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)  # type: ignore[misc]
+
+
+class Row(_PictureBox, widgets.HBox):
+    """Views side by side (an ``ipywidgets.HBox``) with a side-by-side static picture.
+
+    Parameters
+    ----------
+    children : sequence of widgets
+        The views (any widgets; those with a picture appear in the static one).
+    gap : float
+        Pixels between the pictures.
+    **kwargs
+        Passed to ``ipywidgets.HBox`` (``layout=...``).
+    """
+
+    def __init__(self, children: Sequence[Any] = (), gap: float = 12.0, **kwargs: Any) -> None:
+        self.gap = float(gap)
+        self._max_width = float("inf")
+        super().__init__(children=list(children), **kwargs)
+
+
+class Column(_PictureBox, widgets.VBox):
+    """Views one above the other (an ``ipywidgets.VBox``) with a stacked static picture.
+
+    Parameters
+    ----------
+    children : sequence of widgets
+    gap : float
+        Pixels between the pictures.
+    **kwargs
+        Passed to ``ipywidgets.VBox``.
+    """
+
+    def __init__(self, children: Sequence[Any] = (), gap: float = 12.0, **kwargs: Any) -> None:
+        self.gap = float(gap)
+        self._max_width = 0.0
+        super().__init__(children=list(children), **kwargs)

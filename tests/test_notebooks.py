@@ -1,0 +1,59 @@
+"""The tutorial notebooks run top to bottom in a fresh kernel, and what they teach holds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")
+
+
+def execute(name: str) -> list[dict]:
+    """Run ``notebooks/<name>`` with nbclient; returns every code cell's outputs, in order."""
+    import nbclient
+    import nbformat
+
+    nb = nbformat.read(str(REPO / "notebooks" / name), as_version=4)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
+        "commit the notebook with empty outputs"
+    client = nbclient.NotebookClient(nb, timeout=180, kernel_name="python3",
+                                     resources={"metadata": {"path": str(REPO)}})
+    client.execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    errors = [o for o in outputs if o.output_type == "error"]
+    assert not errors, "\n".join(errors[0].get("traceback", []))
+    return outputs
+
+
+def text_of(outputs: list[dict]) -> str:
+    return "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
+                   + o.get("data", {}).get("text/html", "") for o in outputs)
+
+
+def test_quickstart_notebook_executes():
+    outputs = execute("quickstart.ipynb")
+    assert "same BMUs after loading: True" in text_of(outputs)
+    assert any("image/svg+xml" in o.get("data", {}) for o in outputs)
+
+
+def test_teaching_notebook_executes_and_its_lessons_hold():
+    outputs = execute("teaching.ipynb")
+    text = text_of(outputs)
+    assert re.search(r"sample \d+ -> BMU \d+; \d+ neurons moved noticeably", text)
+    # section 3: the radius table; its claims are what the lecture says
+    table = next(t for t in re.findall(r"<table>.*?</table>", text) if "radius" in t)
+    rows = {name: (float(qe), float(te)) for name, qe, te in re.findall(
+        r"<tr><td>([^<]+)</td><td>([\d.]+)</td><td>([\d.]+)%</td></tr>", table)}
+    assert len(rows) == 3, table
+    (_, small_t), (large_q, _), (good_q, good_t) = (
+        rows["too small: 0.3"], rows["too large: 8"], rows["shrinking: 5 to 0.5"])
+    assert small_t > good_t  # too small a radius: the net stays tangled
+    assert large_q > good_q  # too large: the net shrinks to the middle
+    # section 5: the Studio's model classifies the iris flowers
+    assert "setosa" in text and "distance" in text
+    # every row of views displays with a static picture, for places without widgets (GitHub)
+    pictures = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
+    assert len(pictures) >= 5  # 4 rows of views and the Studio
