@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.usefixtures("no_leaked_threads")
+# no thread-leak check here: the notebooks run in their own kernel process, and nbclient keeps
+# its event-loop runner thread alive for the rest of the session
 
 
 def execute(name: str) -> list[dict]:
