@@ -51,8 +51,13 @@ def test_teaching_notebook_executes_and_its_lessons_hold():
         rows["too small: 0.3"], rows["too large: 8"], rows["shrinking: 5 to 0.5"])
     assert small_t > good_t  # too small a radius: the net stays tangled
     assert large_q > good_q  # too large: the net shrinks to the middle
+    # the neighbourhood's shape: bounded inhibition keeps the map whole, too much tears it
+    shape = next(t for t in re.findall(r"<table>.*?</table>", text) if "neighbourhood" in t)
+    te = {name: float(v) for name, v in re.findall(
+        r"<tr><td>([^<]+)</td><td>[\d.]+</td><td>([\d.]+)%</td></tr>", shape)}
+    assert te["Mexican hat, inhibition 0.4"] > 2 * te["Mexican hat, inhibition 0.1"], te
     # section 5: the Studio's model classifies the iris flowers
     assert "setosa" in text and "distance" in text
     # every row of views displays with a static picture, for places without widgets (GitHub)
     pictures = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
-    assert len(pictures) >= 5  # 4 rows of views and the Studio
+    assert len(pictures) >= 6  # 5 rows of views and the Studio
