@@ -5,7 +5,8 @@
 * peak memory of a batch fit / size of the float64 data (target: a small multiple);
 * MiniSom ``train_random`` time per sample / ours (``fit_online``), 20x20 map, 64 features,
   Gaussian neighbourhood (target >= 2);
-* BMU search (``find_bmus``, k=1) / the same GEMM.
+* BMU search (``find_bmus``, k=1) / the same GEMM;
+* a 100 x 100 map in batch mode: epoch / GEMM, and peak memory / one dense M x M float64 matrix.
 
 Times are the best of a few repeats (the machine may be shared). Takes well under 2 minutes.
 """
@@ -71,6 +72,32 @@ def bench_batch(n: int = 100_000, d: int = 32, side: int = 20, epochs: int = 4) 
     }
 
 
+def bench_large_map(n: int = 10_000, d: int = 10, side: int = 100,
+                    neighborhood: str = "gaussian") -> dict[str, float]:
+    """A 100 x 100 map in batch mode: time per epoch against one (N x D)(D x M) float32 GEMM,
+    and peak traced memory against one M x M float64 matrix (what a dense neighbourhood matrix
+    would take). The Gaussian is smoothed one lattice axis at a time; other kernels go through
+    row blocks of the M x M kernel."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((n, d))
+    m = side * side
+    A = X.astype(np.float32)
+    B = rng.standard_normal((d, m)).astype(np.float32)
+    buf = [np.empty((n, m), dtype=np.float32)]
+    gemm = best_time(lambda: np.matmul(A, B, out=buf[0]), repeats=3)
+    buf.clear()  # 400 MB that the measured fit must not find already taken
+    som = SOM((side, side), neighborhood=neighborhood, initialization="random",
+              random_state=0).initialize(X)
+    epoch = best_time(lambda: som.fit(X, epochs=1, radiusin=8, radiusfin=8), repeats=2)
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    som.fit(X, epochs=1, radiusin=8, radiusfin=8)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"epoch_s": epoch, "epoch_over_gemm": epoch / gemm,
+            "peak_over_dense": peak / (8.0 * m * m), "peak_mb": peak / 1e6}
+
+
 def bench_online(n: int = 4000, d: int = 64, side: int = 20) -> dict[str, float]:
     from minisom import MiniSom
 
@@ -110,6 +137,15 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  ratio fit(epochs=1) / GEMM         {b['fit1_over_gemm']:8.2f}   (one epoch plus the setup)")
     print(f"  ratio BMU search / GEMM            {b['bmu_over_gemm']:8.2f}")
     print(f"  ratio peak memory / data (float64) {b['peak_over_data']:8.2f}")
+    for kernel, how in (("gaussian", "separable, axis by axis"), ("bubble", "row blocks of M x M")):
+        big = bench_large_map(n=2_000 if args.quick else 10_000, side=50 if args.quick else 100,
+                              neighborhood=kernel)
+        n_txt, map_txt = ("2k", "50x50") if args.quick else ("10k", "100x100")
+        print(f"large map, batch, N={n_txt}, D=10, {map_txt} map, {kernel} ({how})")
+        print(f"  one batch epoch                    {big['epoch_s'] * 1e3:8.1f} ms")
+        print(f"  ratio epoch / GEMM                 {big['epoch_over_gemm']:8.2f}")
+        print(f"  peak memory                        {big['peak_mb']:8.1f} MB")
+        print(f"  ratio peak / one dense M x M       {big['peak_over_dense']:8.2f}   (target < 1: no dense matrix)")
     o = bench_online(n=1000 if args.quick else 4000)
     print("online SOM, 20x20 map, 64 features, gaussian")
     print(f"  MiniSom train_random per sample    {o['minisom_us']:8.1f} us")

@@ -284,3 +284,20 @@ def test_batch_training_on_a_large_map_never_builds_an_m_by_m_matrix():
     # one float32 M x M matrix would be 164 MB, the float64 kernel matrix 328 MB; the row blocks
     # of the kernel take about 4 x 16 MB
     assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
+
+
+@pytest.mark.parametrize("kind", LATTICES)
+@pytest.mark.parametrize("shape", [(4, 6), (6, 5), (2, 9)])
+def test_separable_gaussian_smoothing_equals_the_dense_kernel(kind, shape):
+    from test_lattice import brute_force_distances
+
+    rows, cols = shape
+    lat = Lattice(rows, cols, kind)
+    op = KernelOperator(lat, "gaussian", 1.9)
+    assert op.separable
+    A = np.random.default_rng(16).normal(size=(rows * cols, 5))
+    H = neighborhood_weights("gaussian", brute_force_distances(rows, cols, kind), 1.9)
+    out, neg = smooth(op, A)
+    np.testing.assert_allclose(out, H @ A, rtol=1e-12, atol=1e-12)
+    assert neg is None
+    assert not KernelOperator(lat, "bubble", 1.9).separable
