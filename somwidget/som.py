@@ -44,7 +44,7 @@ import numpy as np
 
 from . import bmu as _bmu
 from . import training as _training
-from .lattice import LATTICE_ALIASES, LATTICES, RECT_ADJACENCIES, Lattice
+from .lattice import FLOAT32_MIN_NEURONS, LATTICE_ALIASES, LATTICES, RECT_ADJACENCIES, Lattice
 from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS, neighborhood_weights
 from .schedules import DECAY_ALIASES, DECAYS, decay_schedule
 from .validation import (
@@ -803,8 +803,13 @@ class SOM:
         metric, name = p["distance_metric"], p["neighborhood"]
         n = Xt.shape[0]
         total = epochs * n
+        # small maps read rows of the cached M x M distances; large ones (where that matrix
+        # is hundreds of MB) compute each sample's row, about 7 % of a 100 x 100 map's update
+        lat = self.lattice_
+        d2 = (lat.grid_distances_squared() if lat.n_neurons < FLOAT32_MIN_NEURONS
+              else _training.LatticeRows(lat))
         ctx = _training.OnlineContext.create(
-            self.codebook_, Xt, self.lattice_.grid_distances_squared(), name, metric,
+            self.codebook_, Xt, d2, name, metric,
             bounds=self._data_bounds() if name == "mexican_hat" else None, inhibition=p["inhibition"],
         )
         Xc = Xt - ctx.center

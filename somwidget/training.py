@@ -67,6 +67,7 @@ from .neighborhood import neighborhood_weights
 
 __all__ = [
     "KernelOperator",
+    "LatticeRows",
     "OnlineContext",
     "batch_epoch",
     "kernel_row",
@@ -363,6 +364,20 @@ def kernel_row(name: str, d2: np.ndarray, radius: float) -> np.ndarray:
     return neighborhood_weights(name, d2, radius, squared=True)
 
 
+class LatticeRows:
+    """``rows[b]``: the squared grid distances from unit ``b`` to every unit, computed when asked
+    (the rows of ``Lattice.grid_distances_squared()`` without holding that M x M matrix; online
+    training of large maps reads one row per sample)."""
+
+    def __init__(self, lattice: Any) -> None:
+        self.lattice = lattice
+        m = int(lattice.n_neurons)
+        self.shape = (m, m)
+
+    def __getitem__(self, unit: int) -> np.ndarray:
+        return self.lattice.grid_distances_squared_from(int(unit))
+
+
 @dataclass
 class OnlineContext:
     """State of an online run that lives across samples (centred codebook, norms, buffers).
@@ -373,7 +388,7 @@ class OnlineContext:
 
     W: np.ndarray
     center: np.ndarray
-    d2: np.ndarray  # (M, M) squared grid distances
+    d2: np.ndarray | LatticeRows  # (M, M) squared grid distances, or their rows on demand
     neighborhood: str
     metric: str
     bounds: tuple[np.ndarray, np.ndarray] | None = None
@@ -392,7 +407,7 @@ class OnlineContext:
         cls,
         codebook: np.ndarray,
         X: np.ndarray,
-        d2: np.ndarray,
+        d2: np.ndarray | LatticeRows,
         neighborhood: str,
         metric: str,
         bounds: tuple[np.ndarray, np.ndarray] | None = None,

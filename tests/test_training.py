@@ -301,3 +301,36 @@ def test_separable_gaussian_smoothing_equals_the_dense_kernel(kind, shape):
     np.testing.assert_allclose(out, H @ A, rtol=1e-12, atol=1e-12)
     assert neg is None
     assert not KernelOperator(lat, "bubble", 1.9).separable
+
+
+@pytest.mark.parametrize("name", ["gaussian", "bubble", "mexican_hat"])
+def test_online_run_with_rows_on_demand_equals_the_dense_matrix(name):
+    from somwidget.training import LatticeRows
+
+    rng = np.random.default_rng(17)
+    lat = Lattice(6, 5, "toroidal_hexa" if name == "gaussian" else "hexa")
+    X = rng.normal(size=(40, 3))
+    W0 = rng.uniform(X.min(axis=0), X.max(axis=0), size=(30, 3))
+    order = rng.permutation(40)
+    radii, rates = np.linspace(2.5, 0.8, 40), np.linspace(0.5, 0.05, 40)
+    bounds = (X.min(axis=0), X.max(axis=0))
+    out = []
+    for d2 in (lat.grid_distances_squared(), LatticeRows(lat)):
+        ctx = OnlineContext.create(W0, X, d2, name, "euclidean", bounds=bounds)
+        online_run(ctx, X - ctx.center, order, radii, rates)
+        out.append(ctx.codebook())
+    np.testing.assert_allclose(out[1], out[0], rtol=1e-12, atol=1e-12)
+
+
+def test_online_training_on_a_large_map_never_builds_an_m_by_m_matrix():
+    import tracemalloc
+
+    X = np.random.default_rng(18).normal(size=(100, 3))
+    som = SOM((80, 80), initialization="random", random_state=0).initialize(X)  # M = 6400
+    tracemalloc.start()
+    try:
+        som.fit_online(X, epochs=1, radiusin=3, radiusfin=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"  # the float32 M x M alone is 164 MB
