@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 
 import pytest
+from hypothesis import settings
+
+# CI runs the property tests on a fixed set of examples (a red main must mean a regression, not a
+# lucky draw); developers' runs keep exploring new random examples.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # bqscales (imported by bqplot) passes traitlets metadata through a constructor at import time,
 # a DeprecationWarning that is not ours. Import it once here with exactly that warning silenced,
