@@ -197,7 +197,9 @@ class Studio(widgets.VBox):
         c["decay"] = widgets.Dropdown(options=list(DECAYS), value=p["decay"], description="decay",
                                       layout=short, style=style)
         c["neighborhood"] = widgets.Dropdown(options=list(NEIGHBORHOODS), value=p["neighborhood"],
-                                             description="neighbourhood", layout=short, style=style)
+                                             description="neighbourhood",
+                                             layout=widgets.Layout(width="215px"),
+                                             style={"description_width": "110px"})
         c["inhibition"] = widgets.BoundedFloatText(
             value=p["inhibition"], min=0.0, max=0.95, step=0.05, description="inhibition",
             tooltip="Mexican hat only: how far its negative lobe pushes prototypes apart (0 = none)",
