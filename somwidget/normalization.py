@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -90,7 +91,7 @@ def _zscore_params(X: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-class Normalizer:
+class Normalizer(ABC):
     """Base class of the feature normalisers.
 
     Subclasses declare ``name``, ``invertible`` and ``param_names`` and implement ``_fit``,
@@ -243,14 +244,17 @@ class Normalizer:
                 raise ValueError(f"normalizer param {key!r} must be > 0")
 
     # ------------------------------------------------------------------ subclass hooks
+    @abstractmethod
     def _fit(self, X: np.ndarray) -> dict[str, np.ndarray]:
-        raise NotImplementedError
+        """The per-feature parameters fitted on ``X``."""
 
+    @abstractmethod
     def _transform(self, X: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """``X`` (checked, float64) mapped to training space with :attr:`params_`."""
 
     def _inverse(self, Y: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """``Y`` mapped back to data units; the invertible normalisers override this."""
+        raise ValueError(f"the {self.name!r} normalisation is not invertible")
 
 
 class IdentityNormalizer(Normalizer):

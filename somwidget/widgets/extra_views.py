@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from typing import Any
 
@@ -120,7 +120,14 @@ def _selected(selection: Selection | None) -> list[int]:
 
 
 class _SvgLatticePicture(widgets.HTML):
-    """Base of the SVG lattice pictures: an HTML widget whose value is the SVG."""
+    """Base of the SVG lattice pictures: an HTML widget whose value is the SVG.
+
+    Subclasses provide ``_compute()`` (derive what to draw from ``self._som``) and
+    ``_picture(selected) -> str`` (the SVG, with the selected neurons outlined).
+    """
+
+    _compute: Callable[[], None]
+    _picture: Callable[[list[int]], str]
 
     def __init__(self, som: Any, selection: Selection | None, width: float | None) -> None:
         self._som = _check_som(som)
@@ -165,12 +172,6 @@ class _SvgLatticePicture(widgets.HTML):
             if self._selection is not None:
                 self._selection.n_neurons = int(self._som.lattice_.n_neurons)
             self._render()
-
-    def _compute(self) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _picture(self, selected: list[int]) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
 
     def _render(self) -> None:
         with self._lock:

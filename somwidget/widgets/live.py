@@ -64,6 +64,8 @@ class LiveUpdateMixin:
     None, so it never stops training.
     """
 
+    refresh: Callable[..., None]  # provided by the view: refresh(som=None, **precomputed)
+
     max_rate_hz: float = 15.0
 
     @property
@@ -74,9 +76,6 @@ class LiveUpdateMixin:
             t = Throttle(self.max_rate_hz)
             self.__dict__["_live_throttle"] = t
         return t
-
-    def refresh(self, som: Any = None, **precomputed: Any) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
 
     def _precomputed_from_state(self, state: Any) -> dict[str, Any]:
         """Results the training state already carries that this view can reuse."""
