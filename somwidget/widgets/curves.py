@@ -35,7 +35,7 @@ import numpy as np
 from ..validation import check_int
 from ._common import with_svg_picture
 from .live import Throttle
-from .svg_chart import Chart, compose
+from .svg_chart import Chart, compose, css_pixels
 
 __all__ = ["CURVE_COLUMNS", "TrainingCurves"]
 
@@ -63,14 +63,6 @@ _NAMES = {
     "radius": "radius",
     "learning_rate": "learning rate",
 }
-
-
-def _pixels(css: str, default: float) -> float:
-    """``"420px"`` -> 420.0; other CSS lengths -> ``default`` (static pictures need pixels)."""
-    try:
-        return float(str(css).strip().removesuffix("px"))
-    except ValueError:
-        return default
 
 
 def _num(value: Any) -> float:
@@ -179,7 +171,7 @@ class TrainingCurves(widgets.VBox):
             layout=widgets.Layout(width=width, height=small),
         )
         self._title = title
-        self._size = (_pixels(width, 420.0), _pixels(height, 220.0))
+        self._size = (css_pixels(width, 420.0), css_pixels(height, 220.0))
         self.summary = widgets.HTML(value="<i>no epoch yet</i>")
         self.summary.add_class("somwidget-curves-summary")
         super().__init__(children=[self.quality_figure, self.schedule_figure, self.summary])

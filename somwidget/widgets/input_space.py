@@ -39,9 +39,8 @@ import numpy as np
 
 from ..validation import check_array, check_choice, check_int
 from ._common import as_labels, ensure_initialized, feature_names, stop_observing, with_svg_picture
-from .curves import _pixels
 from .live import Throttle
-from .svg_chart import Chart, compose
+from .svg_chart import Chart, compose, css_pixels
 
 __all__ = ["InputSpaceView", "net_segments"]
 
@@ -388,7 +387,7 @@ class InputSpaceView(widgets.VBox):
             nodes = self.project(codebook)
             selected = sorted(int(k) for k in self.selection.neurons)
             idx = self.shown_index
-            w, h = _pixels(self.figure.layout.width, 420.0), _pixels(self.figure.layout.height, 420.0)
+            w, h = css_pixels(self.figure.layout.width, 420.0), css_pixels(self.figure.layout.height, 420.0)
             chart = (Chart(w, h, title=self.figure.title or None, margins=(
                          34.0 if self.figure.title else 12.0, 15.0, 45.0, 56.0))
                      .axis("x", self._x_axis.label, lo=self._x_scale.min, hi=self._x_scale.max,

@@ -21,7 +21,16 @@ import numpy as np
 
 from .svg import _FONT, _f, _text_width, format_value
 
-__all__ = ["Chart", "compose", "nice_ticks", "svg_size"]
+__all__ = ["Chart", "compose", "css_pixels", "nice_ticks", "svg_size"]
+
+
+def css_pixels(css: object, default: float) -> float:
+    """``"420px"`` (or a number) as pixels; other CSS lengths (``"100%"``, ``"auto"``) give
+    ``default``, since a static picture needs a size in pixels."""
+    try:
+        return float(str(css).strip().removesuffix("px"))
+    except ValueError:
+        return default
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> np.ndarray:
