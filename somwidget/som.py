@@ -527,9 +527,9 @@ class SOM:
         """Per-feature (min, max) of the latest training data in training space (the box the
         Mexican hat's prototypes are clipped to), computed on first use; None without data."""
         Xt = getattr(self, "_Xt", None)
-        if Xt is None:
-            return None
         cached = getattr(self, "_bounds", None)
+        if Xt is None:  # e.g. unpickled: the box of the data it was trained on, if known
+            return None if cached is None else (cached[0], cached[1])
         if cached is None or cached[2] is not Xt:
             cached = (Xt.min(axis=0), Xt.max(axis=0), Xt)
             self._bounds = cached
@@ -1204,6 +1204,8 @@ class SOM:
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state.pop("_Xt", None)
+        if state.get("_bounds") is not None:  # keep the box, not the data it was computed from
+            state["_bounds"] = (state["_bounds"][0], state["_bounds"][1], None)
         state.pop("_bmu_cache", None)
         state.pop("_limiter", None)
         state.pop("_limits_depth", None)

@@ -127,6 +127,18 @@ def test_pickle_round_trip(trained):
     assert clone.n_epochs_trained_ == 5
 
 
+def test_pickle_leaves_the_data_out_but_keeps_the_mexican_hat_box():
+    rng = np.random.default_rng(3)
+    data = rng.uniform(-1.0, 1.0, size=(5000, 4))
+    som = SOM((4, 4), neighborhood="mexican_hat", random_state=0).fit(data, epochs=2)
+    blob = pickle.dumps(som)
+    assert len(blob) < data.nbytes / 10  # the training data does not travel with the model
+    clone = pickle.loads(blob)
+    far = np.full(4, 50.0)  # an outlier: a Mexican-hat step must still stay inside the data box
+    step = clone.online_step(far, radius=1.0, learning_rate=1.0)
+    assert np.all(step.codebook_after <= data.max(axis=0) + 1e-12)
+
+
 def test_n_jobs_is_saved_and_loaded(tmp_path):
     path = tmp_path / "m.json"
     SOM((3, 4), random_state=1, n_jobs=2).fit(X, epochs=1).save(path)
