@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from .validation import check_choice, check_int
+from .validation import check_choice, check_int, check_positive
 
 __all__ = ["FLOAT32_MIN_NEURONS", "HEX_OFFSET", "HEX_ROW_SPACING", "LATTICES", "Lattice"]
 
@@ -204,6 +204,41 @@ class Lattice:
             parity = r % 2 if self.shape == "hexa" else np.zeros(R, dtype=np.intp)
             self._cache["tables"] = (colsq, rowsq, parity)
         return self._cache["tables"]
+
+    def pairs_within(self, radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All ordered pairs of units at grid distance at most ``radius``, each unit with itself.
+
+        Found with a KD-tree over the plane coordinates (periodic on wrapped axes), in about
+        ``O(M log M + pairs)``; the squared distances returned are the exact ones of
+        :meth:`grid_distances_squared`, and the comparison with ``radius`` is done on them.
+
+        Returns
+        -------
+        i, j : ndarray of intp
+            The pairs, ``(i, j)`` and ``(j, i)`` both present.
+        d2 : ndarray of float64
+            Their squared grid distances, ``<= radius**2``.
+        """
+        r = check_positive("radius", radius, allow_zero=True)
+        if "kdtree" not in self._cache:
+            from scipy.spatial import KDTree
+
+            xy = self.coordinates
+            extent = xy.max(axis=0)
+            # a non-wrapped axis gets a period so long that no pair reaches across it
+            box = [p if p is not None else 2.0 * float(e) + 2.0
+                   for p, e in zip(self.period, extent, strict=True)]
+            self._cache["kdtree"] = KDTree(xy, boxsize=box)
+        tree = self._cache["kdtree"]
+        found = tree.sparse_distance_matrix(tree, r * (1.0 + 1e-9) + 1e-12, output_type="ndarray")
+        i = found["i"].astype(np.intp)
+        j = found["j"].astype(np.intp)
+        colsq, rowsq, parity = self._tables()
+        r1, c1 = np.divmod(i, self.cols)
+        r2, c2 = np.divmod(j, self.cols)
+        d2 = colsq[parity[r1], parity[r2], c1, c2] + rowsq[r1, r2]
+        keep = d2 <= r * r
+        return i[keep], j[keep], d2[keep]
 
     def axis_squared_distances(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The two per-axis parts of the squared grid distance (read-only copies).

@@ -36,7 +36,8 @@ float64 through a sparse one-hot product, and ``H @ S`` is float64. ``H`` is nev
 :class:`KernelOperator` builds it in row blocks from the lattice, and the Gaussian, which
 factorises over the two lattice axes (wrap-around included), is applied one axis at a time in
 O(M (rows + cols)) instead of O(M²): a 100 x 100 map trains in batch mode at about the cost of
-its BMU search.
+its BMU search. The compact kernels at small radii on large maps become a sparse matrix of the
+unit pairs within the radius (:meth:`somwidget.lattice.Lattice.pairs_within`).
 
 Online epoch (Kohonen)
 ----------------------
@@ -196,15 +197,36 @@ class KernelOperator:
     radius : float > 0
     block_elements : int
         About how many entries of ``H`` one block holds.
+    sparse : bool or None
+        For the compact kernels: build ``H`` as a sparse matrix from the unit pairs within the
+        radius (:meth:`somwidget.lattice.Lattice.pairs_within`) instead of dense row blocks.
+        None decides by size: maps of at least 2048 neurons whose radius covers at most 1/64 of
+        the map.
     """
 
-    def __init__(self, lattice: Any, name: str, radius: float, block_elements: int = 1 << 21) -> None:
+    def __init__(self, lattice: Any, name: str, radius: float, block_elements: int = 1 << 21,
+                 sparse: bool | None = None) -> None:
         self.lattice = lattice
         self.name = name
         self.radius = float(radius)
         m = int(lattice.n_neurons)
         self.shape = (m, m)
         self.block = max(1, int(block_elements) // m)
+        if name not in _COMPACT:
+            sparse = False
+        elif sparse is None:
+            cell = float(getattr(lattice, "row_spacing", 1.0))  # area of one unit's cell
+            pairs = m * (np.pi * self.radius**2 / cell + 1.0)
+            sparse = m >= 2048 and pairs <= m * m / 64  # measured break-even ~ m²/48
+        self.sparse = bool(sparse)
+
+    def sparse_matrix(self) -> sp.csr_matrix:
+        """``H`` as a CSR matrix (compact kernels: only the pairs within the radius)."""
+        i, j, d2 = self.lattice.pairs_within(self.radius)
+        h = kernel_row(self.name, d2, self.radius)
+        keep = h != 0
+        m = self.shape[0]
+        return sp.csr_matrix((h[keep], (i[keep], j[keep])), shape=(m, m))
 
     def row_blocks(self) -> Iterator[tuple[slice, np.ndarray]]:
         """``(rows, H[rows])`` blocks covering all rows in order."""
@@ -265,8 +287,9 @@ def smooth(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """``H @ A``, and with ``negative`` also ``max(-H, 0) @ A`` (the negative lobe), in one pass
     over the rows of ``H`` (an M x M array, or a :class:`KernelOperator` that builds the rows)."""
-    if isinstance(H, KernelOperator) and H.separable:  # no negative lobe to report
-        return H.matmul_separable(A), (np.zeros((H.shape[0], A.shape[1])) if negative else None)
+    if isinstance(H, KernelOperator) and (H.separable or H.sparse):  # no negative lobe here
+        out = H.matmul_separable(A) if H.separable else np.asarray(H.sparse_matrix() @ A)
+        return out, (np.zeros_like(out) if negative else None)
     out = np.empty((H.shape[0], A.shape[1]))
     neg = np.empty_like(out) if negative else None
     for sl, h in _row_blocks(H, block):

@@ -401,3 +401,20 @@ def test_float32_storage_is_exact_and_not_duplicated(kind, monkeypatch):
     assert lat.grid_distances_squared_from(3).dtype == np.float64
     lat.release_grid_distances()
     assert "sq" not in lat._cache and len(lat.neighbor_pairs()) > 0
+
+
+@pytest.mark.parametrize("kind", LATTICES)
+@pytest.mark.parametrize("shape", [(4, 6), (6, 5), (2, 9), (10, 8)])
+def test_pairs_within_a_radius(kind, shape):
+    rows, cols = shape
+    if kind == "toroidal_hexa" and rows % 2:
+        pytest.skip("a toroidal hex map needs an even number of rows")
+    lat = Lattice(rows, cols, kind)
+    D = brute_force_distances(rows, cols, kind)
+    for r in (0.0, 0.7, 1.0, 1.5, 1.75, 2.0, 3.3, 20.0):
+        i, j, d2 = lat.pairs_within(r)
+        # 1.0 and 2.0 are lattice distances: the exact squared distance decides (<= r²)
+        expected = set(zip(*np.nonzero(D**2 <= r * r + 1e-9), strict=True))
+        assert set(zip(i.tolist(), j.tolist(), strict=True)) == expected
+        assert len(i) == len(expected)  # no pair twice
+        np.testing.assert_allclose(d2, D[i, j] ** 2, atol=1e-9)

@@ -309,9 +309,10 @@ def test_online_run_with_rows_on_demand_equals_the_dense_matrix(name):
 @pytest.mark.parametrize(
     "train",
     [lambda som, X: som.fit(X, epochs=1, radiusin=5, radiusfin=5),  # separable Gaussian
-     lambda som, X: som.set_params(neighborhood="bubble").fit(X, epochs=1, radiusin=5, radiusfin=5),
+     lambda som, X: som.set_params(neighborhood="bubble").fit(X, epochs=1, radiusin=3, radiusfin=3),
+     lambda som, X: som.set_params(neighborhood="bubble").fit(X, epochs=1, radiusin=12, radiusfin=12),
      lambda som, X: som.fit_online(X, epochs=1, radiusin=3, radiusfin=1)],
-    ids=["batch-gaussian", "batch-bubble-row-blocks", "online"],
+    ids=["batch-gaussian", "batch-bubble-sparse", "batch-bubble-row-blocks", "online"],
 )
 def test_training_a_large_map_never_builds_an_m_by_m_matrix(train):
     import tracemalloc
@@ -327,3 +328,26 @@ def test_training_a_large_map_never_builds_an_m_by_m_matrix(train):
     # one float32 M x M matrix would be 164 MB, the float64 kernel matrix 328 MB; the row blocks
     # of the kernel take about 4 x 16 MB
     assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
+
+
+@pytest.mark.parametrize("name", ["bubble", "cut_gaussian", "epanechikov"])
+@pytest.mark.parametrize("kind", LATTICES)
+def test_sparse_compact_kernel_equals_the_dense_kernel(name, kind):
+    from test_lattice import brute_force_distances
+
+    lat = Lattice(6, 8, kind)
+    A = np.random.default_rng(19).normal(size=(48, 3))
+    D = brute_force_distances(6, 8, kind)
+    for r in (0.7, 1.3, 2.45, 9.0):  # no lattice distance sits on a radius (float ties)
+        op = KernelOperator(lat, name, r, sparse=True)
+        expected = neighborhood_weights(name, D, r) @ A
+        np.testing.assert_allclose(smooth(op, A)[0], expected, rtol=1e-12, atol=1e-12)
+        assert op.sparse_matrix().nnz <= int((D <= r + 1e-9).sum())  # only pairs within r
+
+
+def test_kernel_operator_picks_sparse_for_small_radii_on_large_maps():
+    big, small = Lattice(64, 64, "hexa"), Lattice(10, 10, "hexa")
+    assert KernelOperator(big, "bubble", 2.0).sparse
+    assert not KernelOperator(big, "bubble", 30.0).sparse  # most pairs: dense blocks
+    assert not KernelOperator(small, "bubble", 2.0).sparse  # small map: one dense block
+    assert not KernelOperator(big, "gaussian", 2.0).sparse  # infinite support
