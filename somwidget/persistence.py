@@ -17,7 +17,9 @@ A saved model is one UTF-8 JSON object, readable by any language and never execu
       "codebook": [[...], ...],            # M x D, training space, float64 written with repr
       "n_epochs_trained": int,
       "last_radius": float,
-      "history": {"epoch": [...], "radius": [...], "quantization_error": [...], ...}
+      "history": {"epoch": [...], "radius": [...], "quantization_error": [...], ...},
+      "data_bounds": [[min...], [max...]]  # optional: training-space box of the latest training
+                                           # data (the Mexican hat clips prototypes to it)
     }
 
 Floats are written with Python's shortest round-trip ``repr``, so a loaded model predicts
@@ -92,7 +94,24 @@ def model_to_dict(som: SOM) -> dict[str, Any]:
         "n_epochs_trained": int(som.n_epochs_trained_),
         "last_radius": float(getattr(som, "_last_radius", 1.0)),
         "history": history,
+        **({"data_bounds": [np.asarray(b, dtype=np.float64).tolist() for b in bounds]}
+           if (bounds := som._data_bounds()) is not None else {}),
     }
+
+
+def _data_bounds(d: Mapping[str, Any], n_features: int, source: str) -> tuple | None:
+    """The optional ``data_bounds`` entry as the SOM's cached box ``(lo, hi, None)``."""
+    raw = d.get("data_bounds")
+    if raw is None:
+        return None
+    try:
+        box = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise _fail(source, "data_bounds must be two lists of numbers") from None
+    if box.shape != (2, n_features) or not np.isfinite(box).all() or (box[0] > box[1]).any():
+        raise _fail(source, f"data_bounds must be [min, max] lists of {n_features} finite numbers "
+                            "with min <= max")
+    return box[0], box[1], None
 
 
 def _version() -> str:
@@ -251,7 +270,7 @@ def model_from_dict(d: Any, source: object = "model dict") -> SOM:
     som.n_epochs_trained_ = n_epochs
     som._last_radius = float(last_radius)
     som._Xt = None
-    som._bounds = None
+    som._bounds = _data_bounds(d, n_features, source)
     som._bmu_cache = None
     som._init_params = {k: getattr(som, k) for k in _STRUCTURAL}
     som._touch()

@@ -139,6 +139,29 @@ def test_pickle_leaves_the_data_out_but_keeps_the_mexican_hat_box():
     assert np.all(step.codebook_after <= data.max(axis=0) + 1e-12)
 
 
+def test_json_keeps_the_mexican_hat_box(tmp_path):
+    data = np.random.default_rng(4).uniform(-1.0, 1.0, size=(300, 3))
+    path = tmp_path / "m.json"
+    SOM((4, 4), neighborhood="mexican_hat", random_state=0).fit(data, epochs=2).save(path)
+    lo, hi = json.loads(path.read_text())["data_bounds"]
+    np.testing.assert_array_equal(lo, data.min(axis=0))
+    np.testing.assert_array_equal(hi, data.max(axis=0))
+    step = SOM.load(path).online_step(np.full(3, 50.0), radius=1.0, learning_rate=1.0)
+    assert np.all(step.codebook_after <= data.max(axis=0) + 1e-12)
+
+
+@pytest.mark.parametrize("bad", [[[0.0, 0.0]], [[0, 0, 0], [1, "x", 1]], [[1, 1, 1], [0, 0, 0]],
+                                 [[0, 0, float("nan")], [1, 1, 1]]])
+def test_invalid_data_bounds_in_file(trained, tmp_path, bad):
+    path = tmp_path / "m.json"
+    trained.save(path)
+    d = json.loads(path.read_text())
+    d["data_bounds"] = bad
+    path.write_text(json.dumps(d))
+    with pytest.raises(ValueError, match="data_bounds"):
+        SOM.load(path)
+
+
 def test_n_jobs_is_saved_and_loaded(tmp_path):
     path = tmp_path / "m.json"
     SOM((3, 4), random_state=1, n_jobs=2).fit(X, epochs=1).save(path)
