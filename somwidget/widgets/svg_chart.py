@@ -103,16 +103,15 @@ class Chart:
 
     # ------------------------------------------------------------------ configuration
     def axis(self, which: str, label: str = "", *, lo: float | None = None, hi: float | None = None,
-             fmt: str = "auto", color: str = "#333333", ticks: int = 5, equal: bool = False,
+             fmt: str = "auto", color: str = "#333333", ticks: int = 5,
              exact: bool = False) -> Chart:
         """Configure the ``"x"``, ``"left"`` or ``"right"`` axis.
 
         ``lo`` / ``hi`` fix ends of the range (else the data's); the range is widened to round
-        ticks unless ``exact``. ``fmt`` is ``"auto"``, ``"int"`` or ``"percent"``. ``equal``
-        (on ``"left"``) gives y the x axis's pixels per unit.
+        ticks unless ``exact``. ``fmt`` is ``"auto"``, ``"int"`` or ``"percent"``.
         """
         self._axes[which] = {"label": label, "lo": lo, "hi": hi, "fmt": fmt, "color": color,
-                             "ticks": ticks, "equal": equal, "exact": exact}
+                             "ticks": ticks, "exact": exact}
         return self
 
     def line(self, x: Sequence[float], y: Sequence[float], color: str, *, axis: str = "left",
@@ -175,14 +174,6 @@ class Chart:
             if side == "right" and not ys["right"]:
                 continue
             lo, hi = _finite_range(ys[side], (a.get("lo"), a.get("hi")))
-            if side == "left" and a.get("equal"):
-                # same pixels per unit as x: widen whichever range is too narrow for the box
-                sx = scales["x"]
-                per = (sx.p1 - sx.p0) / (sx.hi - sx.lo)
-                need = (py0 - py1) / per
-                if hi - lo < need:
-                    mid = (lo + hi) / 2
-                    lo, hi = mid - need / 2, mid + need / 2
             scales[side] = _Scale(lo, hi, py0, py1, a.get("ticks", 5), a.get("exact", False))
         return scales
 
