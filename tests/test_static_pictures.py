@@ -180,7 +180,7 @@ def test_studio_picture_holds_every_view_and_the_progress(square):
     svg = studio.to_svg()
     assert mimebundle(studio)["image/svg+xml"]
     root = ET.fromstring(svg)
-    texts = " ".join(e.text or "" for e in root.iter(NS + "text"))
+    texts = " ".join(root.itertext())
     assert "epoch 2 / 2" in texts and "finished" in texts
     assert "Hit map" in texts and "Input space" in texts and "Training curves" in texts
     assert len(by_class(root, "circle", "node")) == 20

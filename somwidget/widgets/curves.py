@@ -23,7 +23,6 @@ from 1 again, its epochs are appended after the previous ones.
 from __future__ import annotations
 
 import html
-import re
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -35,7 +34,7 @@ import numpy as np
 from ..validation import check_int
 from ._common import with_svg_picture
 from .live import Throttle
-from .svg_chart import Chart, compose, css_pixels
+from .svg_chart import Chart, compose, css_pixels, text_block
 
 __all__ = ["CURVE_COLUMNS", "TrainingCurves"]
 
@@ -400,21 +399,7 @@ class TrainingCurves(widgets.VBox):
         schedule.line(x, a["radius"], _COLORS["radius"], label="radius", css="radius")
         schedule.line(x, a["learning_rate"], _COLORS["learning_rate"], axis="right",
                       label="learning rate", dashed=True, css="learning-rate")
-        text = html.unescape(re.sub(r"<[^>]+>", "", self._summary_html(current)))
-        lines, line = [], ""
-        for part in text.split(" · "):  # wrap between items (monospace: 7.2 px a character)
-            cand = f"{line} · {part}" if line else part
-            if line and 8 + 7.2 * len(cand) > w:
-                lines.append(line)
-                line = part
-            else:
-                line = cand
-        lines.append(line)
-        tspans = "".join(f'<tspan x="8" dy="{0 if i == 0 else 16}">{html.escape(t)}</tspan>'
-                         for i, t in enumerate(lines))
-        summary = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0f}" '
-                   f'height="{8 + 16 * len(lines)}"><text class="summary" y="15" '
-                   f'style="font-family:monospace;font-size:12px">{tspans}</text></svg>')
+        summary = text_block(self._summary_html(current), w, css="summary")
         return compose([quality.to_svg(), schedule.to_svg(), summary], max_width=0.0, gap=4.0)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:

@@ -27,8 +27,6 @@ dashed ghost, with the net drawn after the update.
 
 from __future__ import annotations
 
-import html
-import re
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -40,7 +38,7 @@ import numpy as np
 from ..validation import check_array, check_choice, check_int
 from ._common import as_labels, ensure_initialized, feature_names, stop_observing, with_svg_picture
 from .live import Throttle
-from .svg_chart import Chart, compose, css_pixels
+from .svg_chart import Chart, compose, css_pixels, text_block
 
 __all__ = ["InputSpaceView", "net_segments"]
 
@@ -434,10 +432,8 @@ class InputSpaceView(widgets.VBox):
                              stroke="#000000", stroke_width=2.0, css="bmu")
                 chart.points([sample[0]], [sample[1]], "#d62728", radius=6.0, marker="cross",
                              css="step-sample")
-            caption = html.unescape(re.sub(r"<[^>]+>", "", self.caption.value))
-        foot = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0f}" height="20">'
-                f'<text class="caption" x="8" y="14" style="font-family:sans-serif;font-size:12px;'
-                f'fill:#555">{html.escape(caption)}</text></svg>')
+            foot = text_block(self.caption.value, w, monospace=False, color="#555555",
+                              css="caption")
         return compose([chart.to_svg(), foot], max_width=0.0, gap=2.0)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:

@@ -31,7 +31,6 @@ and ``data-status``); every control has a ``somwidget-<name>`` class (``somwidge
 from __future__ import annotations
 
 import html
-import re
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -51,7 +50,7 @@ from .explorer import Explorer
 from .input_space import InputSpaceView
 from .live import Throttle
 from .selection import Selection
-from .svg_chart import compose
+from .svg_chart import compose, text_block
 
 __all__ = ["MAP_PARAMS", "Studio"]
 
@@ -421,10 +420,7 @@ class Studio(widgets.VBox):
         """A static SVG of the studio (no browser needed): the progress line, then the linked
         maps, the input-space view and the training curves (the controls are left out)."""
         with self._lock:
-            text = html.unescape(re.sub(r"<[^>]+>", "", self.progress.value))
-        head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{max(200.0, 7.8 * len(text) + 8):.0f}" height="22"><text '
-                'class="progress" x="4" y="15" style="font-family:monospace;font-size:13px">'
-                f'{html.escape(text)}</text></svg>')
+            head = text_block(self.progress.value, max_width, size=13, css="progress")
         return compose([head, self.explorer.to_svg(), self.input_space.to_svg(),
                         self.curves.to_svg()], max_width=max_width)
 

@@ -16,12 +16,13 @@ import math
 import re
 from collections.abc import Sequence
 from html import escape
+from html import unescape as html_unescape
 
 import numpy as np
 
 from .svg import _FONT, _f, _text_width, format_value
 
-__all__ = ["Chart", "compose", "css_pixels", "nice_ticks", "svg_size"]
+__all__ = ["Chart", "compose", "css_pixels", "nice_ticks", "svg_size", "text_block"]
 
 
 def css_pixels(css: object, default: float) -> float:
@@ -317,6 +318,30 @@ class Chart:
                        f'{escape(lab)}</text>')
         out.append("</g>")
         return out
+
+
+def text_block(text: str, width: float, *, size: float = 12.0, monospace: bool = True,
+               color: str = "#000000", css: str = "text", sep: str = " · ") -> str:
+    """A standalone SVG of one line of text (HTML tags stripped), wrapped at ``sep`` into as many
+    lines as ``width`` pixels need (estimated character widths)."""
+    plain = html_unescape(re.sub(r"<[^>]+>", "", text))
+    char = size * (0.6 if monospace else 0.56)
+    lines, line = [], ""
+    for part in plain.split(sep):
+        cand = f"{line}{sep}{part}" if line else part
+        if line and 8 + char * len(cand) > width:
+            lines.append(line)
+            line = part
+        else:
+            line = cand
+    lines.append(line)
+    step = size + 4
+    family = "monospace" if monospace else "sans-serif"
+    spans = "".join(f'<tspan x="6" dy="{0 if i == 0 else _f(step)}">{escape(t)}</tspan>'
+                    for i, t in enumerate(lines))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(width)}" '
+            f'height="{_f(8 + step * len(lines))}"><text class="{css}" y="{_f(size + 3)}" '
+            f'style="font-family:{family};font-size:{_f(size)}px;fill:{color}">{spans}</text></svg>')
 
 
 # ---------------------------------------------------------------------------------- composition
