@@ -18,12 +18,15 @@ trainer deals with empty denominators explicitly). ``epanechicov`` (somnium's sp
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .validation import check_choice, check_positive
 
-__all__ = ["NEIGHBORHOODS", "NEIGHBORHOOD_ALIASES", "neighborhood_weights"]
+__all__ = ["NEIGHBORHOODS", "NEIGHBORHOOD_ALIASES", "neighborhood_weights", "width_factor"]
 
 NEIGHBORHOODS = ("gaussian", "bubble", "cut_gaussian", "mexican_hat", "epanechikov")
 NEIGHBORHOOD_ALIASES = {
@@ -97,3 +100,29 @@ def neighborhood_weights(
     elif name == "mexican_hat":
         np.multiply(hat, w, out=w)
     return w
+
+
+def width_factor(name: str) -> float:
+    """The radius at which kernel ``name`` weighs a unit's direct neighbours (grid distance 1) as
+    the Gaussian does at radius 1, ``exp(-1/2)``.
+
+    1 for the Gaussian, the cut Gaussian and the bubble (which keeps neighbours at ``d = r``);
+    ``1 / sqrt(1 - exp(-1/2)) = 1.594`` for the Epanechikov kernel; ``1.836`` for the Mexican hat
+    (root of ``(1 - u) exp(-u/2) = exp(-1/2)``, ``u = 1 / r**2``). Schedules that end at radius 1
+    (``SOM.fit_auto``) multiply their radii by it, so the kernels that vanish at ``d = r`` still
+    couple neighbours at the end.
+    """
+    return _width_factor(check_choice("neighborhood", name, NEIGHBORHOODS, NEIGHBORHOOD_ALIASES))
+
+
+@functools.cache
+def _width_factor(name: str) -> float:
+    target = math.exp(-0.5)
+    if name == "epanechikov":
+        return 1.0 / math.sqrt(1.0 - target)
+    if name == "mexican_hat":
+        from scipy.optimize import brentq
+
+        u = brentq(lambda u: (1.0 - u) * math.exp(-u / 2.0) - target, 0.0, 1.0, xtol=1e-15)
+        return 1.0 / math.sqrt(u)
+    return 1.0

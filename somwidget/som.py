@@ -45,7 +45,7 @@ import numpy as np
 from . import bmu as _bmu
 from . import training as _training
 from .lattice import FLOAT32_MIN_NEURONS, LATTICE_ALIASES, LATTICES, RECT_ADJACENCIES, Lattice
-from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS, neighborhood_weights
+from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS, neighborhood_weights, width_factor
 from .schedules import DECAY_ALIASES, DECAYS, decay_schedule
 from .validation import (
     NotFittedError,
@@ -935,6 +935,12 @@ class SOM:
           and sample inits) to ``max(1, r0 / 4)``, ``clip(ceil(10 M / N), 10, 100)`` epochs;
         * fine: radius from the rough final radius to 1, ``clip(ceil(40 M / N), 20, 200)`` epochs.
 
+        These radii are for the Gaussian. For the kernels that vanish at ``d = r`` they are
+        multiplied by :func:`somwidget.neighborhood.width_factor` (Epanechikov 1.594, Mexican
+        hat 1.836), so that the direct neighbours keep the Gaussian's weight at the end of the
+        fine phase. At radius 1 those kernels would leave each neuron alone and the map
+        unordered: TE 0.17 to 0.27 on iris and wine, against 0.02 with the scaled radii.
+
         Both phases use linear decay and the plain batch rule. Callbacks see ``phase`` =
         ``"rough"`` then ``"fine"``; returning False in the rough phase also skips the fine one.
         """
@@ -946,6 +952,8 @@ class SOM:
         init = check_choice("initialization", self.initialization, INITIALIZATIONS, {"linear": "pca"})
         r0 = max(1.0, float(math.ceil(ms / 8 if init == "pca" else ms / 4)))
         r1 = max(1.0, r0 / 4.0)
+        width = width_factor(self.neighborhood)
+        r0, r1, r_end = r0 * width, r1 * width, width
         e_rough = int(np.clip(math.ceil(10 * m / n), 10, 100))
         e_fine = int(np.clip(math.ceil(40 * m / n), 20, 200))
         stop = {"flag": False}
@@ -962,7 +970,8 @@ class SOM:
         cbs = [watch] if callbacks else []
         self._run_batch(Xt, e_rough, r0, r1, "linear", 1.0, 1.0, bool(collect_history), cbs, "rough")
         if not stop["flag"]:
-            self._run_batch(Xt, e_fine, r1, 1.0, "linear", 1.0, 1.0, bool(collect_history), cbs, "fine")
+            self._run_batch(Xt, e_fine, r1, r_end, "linear", 1.0, 1.0, bool(collect_history), cbs,
+                            "fine")
         return self
 
     @_limit_threads
