@@ -550,14 +550,23 @@ class SOM:
         return Xt
 
     # ------------------------------------------------------------------ helpers for training
+    def default_radii(self) -> tuple[float, float]:
+        """The radii ``fit`` and ``fit_online`` use when none are given, for this map and kernel.
+
+        ``(max(1, max(rows, cols) / 2) * w, w)`` with ``w`` the kernel's
+        :func:`~somwidget.neighborhood.width_factor`: 1 for the Gaussian, the cut Gaussian and the
+        bubble; larger for the Epanechikov kernel and the Mexican hat, which vanish at ``d = r``
+        and would otherwise end with every neuron on its own.
+        """
+        self._check_initialized()
+        w = width_factor(self.neighborhood)
+        return max(1.0, max(self.mapsize_) / 2.0) * w, w
+
     def _default_radii(self, radiusin: object, radiusfin: object) -> tuple[float, float]:
-        rin = (
-            max(1.0, max(self.mapsize_) / 2.0)
-            if radiusin is None
-            else check_positive("radiusin", radiusin)
-        )
+        r_start, r_end = self.default_radii()
+        rin = r_start if radiusin is None else check_positive("radiusin", radiusin)
         if radiusfin is None:
-            rfin = min(1.0, rin)
+            rfin = min(r_end, rin)
         else:
             rfin = check_positive("radiusfin", radiusfin)
         if rfin > rin:
@@ -626,8 +635,8 @@ class SOM:
             Number of batch epochs (>= 1).
         radiusin, radiusfin : float, optional
             Neighbourhood radius (Gaussian sigma, grid units) at the first and the last epoch.
-            Defaults ``max(1, max(rows, cols) / 2)`` and ``min(1, radiusin)``;
-            ``radiusfin <= radiusin`` is required.
+            Defaults :meth:`default_radii` (for the Gaussian ``max(1, max(rows, cols) / 2)`` and
+            ``min(1, radiusin)``); ``radiusfin <= radiusin`` is required.
         decay : {"linear", "exponential", "inverse"}
             Shape of the radius schedule.
         learning_rate : float in (0, 1]
@@ -746,7 +755,8 @@ class SOM:
         epochs : int
             Passes over the data (>= 1).
         radiusin, radiusfin : float, optional
-            Radius at the first and the last presentation (``radiusfin <= radiusin``).
+            Radius at the first and the last presentation (``radiusfin <= radiusin``); defaults
+            :meth:`default_radii`.
         learning_rate_init, learning_rate_fin : float in (0, 1]
             Learning rate at the first and the last presentation (``fin <= init``).
         decay : {"linear", "exponential", "inverse"}

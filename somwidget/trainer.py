@@ -772,9 +772,7 @@ class Trainer:
 
     # --------------------------------------------------------------- training
     def _default_radius(self) -> tuple[float, float]:
-        rows, cols = self.som.mapsize_
-        start = max(1.0, max(rows, cols) / 2.0)  # the SOM's own defaults (SOM.fit)
-        return start, min(1.0, start)
+        return self.som.default_radii()  # the SOM's own defaults (SOM.fit), for its kernel
 
     def _schedule(self, p: dict[str, Any], epoch: int) -> tuple[float, float]:
         """(radius, learning_rate) for 0-based ``epoch`` under parameters ``p``."""
@@ -821,8 +819,8 @@ class Trainer:
         if p["mode"] == "batch":
             self._cursor = 0
             self._order = None
+        nb = self._apply_neighborhood(p)  # first: default radii depend on the kernel
         radius, lr = self._schedule(p, self._epochs_done)
-        nb = self._apply_neighborhood(p)
         callbacks = [self._stop_callback] if self.callbacks else None
         t0 = time.perf_counter()
         saved = self.som.codebook_.copy()
@@ -889,8 +887,8 @@ class Trainer:
             self._order = np.asarray(self.som.random_state_.permutation(n))
             self._cursor = 0
             self._epoch_t = 0.0
+        nb = self._apply_neighborhood(p)  # first: default radii depend on the kernel
         radius, lr = self._schedule(p, self._epochs_done)
-        nb = self._apply_neighborhood(p)
         i = int(self._order[self._cursor])
         t0 = time.perf_counter()
         out = self.som.online_step(self.X[i], radius, lr)

@@ -181,6 +181,18 @@ def test_fit_auto_orders_the_map_with_every_kernel(kernel):
     assert h1 == pytest.approx(1.0 if kernel == "bubble" else np.exp(-0.5), rel=1e-9)
 
 
+@pytest.mark.parametrize("kernel,w", [("gaussian", 1.0), ("bubble", 1.0),
+                                      ("epanechikov", 1 / np.sqrt(1 - np.exp(-0.5)))])
+def test_default_radii_follow_the_kernel(kernel, w):
+    som = SOM((6, 10), neighborhood=kernel, random_state=0)
+    som.fit(X, epochs=3, collect_history=True)
+    assert som.history_["radius"][0] == pytest.approx(5.0 * w)
+    assert som.history_["radius"][-1] == pytest.approx(w)
+    from somwidget.trainer import Trainer
+
+    assert Trainer(som, X).resolved_params()["radius_end"] == pytest.approx(w)
+
+
 def test_online_step_applies_one_kohonen_update():
     som = SOM((3, 3), random_state=0).initialize(X)
     x = X[7]
