@@ -98,8 +98,8 @@ class TrainerParams:
         Length of the schedule in epochs (at least 1).
     radius_start, radius_end : float or None
         Neighbourhood radius at the first and the last epoch (grid units, > 0; a growing schedule
-        is allowed). None: the SOM's defaults, start ``max(1, max(rows, cols) / 2)`` and end
-        ``1``, resolved from the current map size.
+        is allowed). None: the SOM's defaults (:meth:`SOM.default_radii`; for the Gaussian start
+        ``max(1, max(rows, cols) / 2)`` and end ``1``), resolved from the current map and kernel.
     learning_rate_start, learning_rate_end : float or None
         Learning rate at the first and the last epoch, in (0, 1]. None: the mode's default
         (batch 1.0 -> 1.0, online 0.5 -> 0.01).
