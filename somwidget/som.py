@@ -550,16 +550,21 @@ class SOM:
         return Xt
 
     # ------------------------------------------------------------------ helpers for training
-    def default_radii(self) -> tuple[float, float]:
+    def default_radii(self, neighborhood: str | None = None) -> tuple[float, float]:
         """The radii ``fit`` and ``fit_online`` use when none are given, for this map and kernel.
 
         ``(max(1, max(rows, cols) / 2) * w, w)`` with ``w`` the kernel's
         :func:`~somwidget.neighborhood.width_factor`: 1 for the Gaussian, the cut Gaussian and the
         bubble; larger for the Epanechikov kernel and the Mexican hat, which vanish at ``d = r``
         and would otherwise end with every neuron on its own.
+
+        Parameters
+        ----------
+        neighborhood : str, optional
+            Another kernel than the SOM's own (what its defaults would be).
         """
         self._check_initialized()
-        w = width_factor(self.neighborhood)
+        w = width_factor(self.neighborhood if neighborhood is None else neighborhood)
         return max(1.0, max(self.mapsize_) / 2.0) * w, w
 
     def _default_radii(self, radiusin: object, radiusfin: object) -> tuple[float, float]:

@@ -120,6 +120,22 @@ def test_inhibition_control_follows_the_kernel_and_reaches_the_training(data):
     studio.close()
 
 
+def test_kernel_switch_moves_default_radii_but_keeps_chosen_ones(data):
+    X, y = data
+    studio = Studio(SOM(mapsize=(5, 6), random_state=0), X, labels=y, epochs=3)
+    c = studio.controls
+    assert (c["radius_start"].value, c["radius_end"].value) == (3.0, 1.0)  # Gaussian defaults
+    w = 1 / np.sqrt(1 - np.exp(-0.5))  # Epanechikov: weight exp(-1/2) at distance 1
+    c["neighborhood"].value = "epanechikov"
+    assert c["radius_start"].value == pytest.approx(3 * w, abs=1e-4)
+    assert c["radius_end"].value == pytest.approx(w, abs=1e-4)
+    assert studio.trainer.params.radius_end == pytest.approx(w, abs=1e-4)
+    c["radius_end"].value = 0.5  # the user's own choice survives the next switch
+    c["neighborhood"].value = "gaussian"
+    assert c["radius_end"].value == 0.5
+    studio.close()
+
+
 def test_mode_switch_moves_learning_rate_defaults_and_online_step(data):
     X, y = data
     studio = Studio(SOM(mapsize=(4, 4), random_state=0), X, labels=y, epochs=3)

@@ -289,6 +289,8 @@ class Studio(widgets.VBox):
         try:
             if key == "mode":
                 self._switch_mode_defaults(change["old"], change["new"])
+            elif key == "neighborhood":
+                self._switch_kernel_defaults(change["old"], change["new"])
             self.trainer.params.update(**{key: change["new"]})
             if key == "neighborhood":
                 self.controls["inhibition"].disabled = change["new"] != "mexican_hat"
@@ -311,6 +313,21 @@ class Studio(widgets.VBox):
             finally:
                 self._syncing = False
             self.trainer.params.update(learning_rate_start=ln[0], learning_rate_end=ln[1])
+
+    def _switch_kernel_defaults(self, old: str, new: str) -> None:
+        """Keep the radii at the new kernel's defaults if they were the old kernel's
+        (:meth:`SOM.default_radii`: wider for the kernels that vanish at ``d = r``)."""
+        c = self.controls
+        shown = (c["radius_start"].value, c["radius_end"].value)
+        was = tuple(round(v, 4) for v in self.som.default_radii(old))
+        if all(abs(a - b) < 1e-9 for a, b in zip(shown, was, strict=True)):
+            now = tuple(round(v, 4) for v in self.som.default_radii(new))
+            self._syncing = True
+            try:
+                c["radius_start"].value, c["radius_end"].value = now
+            finally:
+                self._syncing = False
+            self.trainer.params.update(radius_start=now[0], radius_end=now[1])
 
     def _map_changes(self) -> dict[str, Any]:
         c = self.controls
