@@ -54,6 +54,16 @@ def test_nice_ticks_cover_the_range_with_round_steps(lo, span):
     assert 2 <= len(t) <= 13
 
 
+@settings(max_examples=40, deadline=None)
+@given(hi=st.floats(0.0, 1e6))
+def test_integer_ticks_for_counts(hi):
+    t = nice_ticks(0.0, hi, integer=True)
+    step = t[1] - t[0]
+    assert t[0] == 0.0 and t[-1] >= hi and step >= 1 and float(step).is_integer()
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert min(abs(mantissa - m) for m in (1, 2, 5, 10)) < 1e-9  # never 2.5
+
+
 def test_chart_breaks_lines_at_nan_and_keeps_lone_points():
     svg = Chart().line([1, 2, 3, 4, 5], [1.0, 2.0, np.nan, 3.0, np.nan], "#000", css="l").to_svg()
     root = ET.fromstring(svg)

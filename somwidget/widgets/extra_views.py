@@ -43,6 +43,7 @@ from .colormaps import (
 from .live import Throttle
 from .selection import Selection
 from .svg import Plane, _wrap, cell_vertices, format_value, render_svg
+from .svg_chart import nice_ticks
 
 __all__ = ["ELEVATION_VALUES", "GLYPH_KINDS", "CodebookGlyphMap", "ElevationMap", "HitHistogram",
            "NeuronIndexMap"]
@@ -438,17 +439,6 @@ class NeuronIndexMap(_SvgLatticePicture):
 
 
 # ------------------------------------------------------------------------------------------------
-def _nice_ticks(vmax: float, n: int = 5) -> np.ndarray:
-    """Round tick values from 0 to at least ``vmax``."""
-    if vmax <= 0:
-        return np.array([0.0, 1.0])
-    raw = vmax / n
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(s * mag for s in (1, 2, 5, 10) if s * mag >= raw)
-    step = max(step, 1.0)
-    return np.arange(0.0, vmax + step * 0.999, step)
-
-
 class HitHistogram(widgets.VBox):
     """How many neurons won ``k`` samples, for k = 0, 1, 2, ... (GEMA's
     ``neurons_per_num_activations_map``), as a bqplot bar chart.
@@ -596,7 +586,7 @@ class HitHistogram(widgets.VBox):
         w, h = 460.0, 280.0
         left, right, top, bottom = 55.0, 15.0, 46.0, 50.0
         pw, ph = w - left - right, h - top - bottom
-        ticks = _nice_ticks(float(counts.max()) if counts.size else 0.0)
+        ticks = nice_ticks(0.0, max(float(counts.max()) if counts.size else 0.0, 1.0), integer=True)
         ymax = float(ticks[-1])
         n = max(len(counts), 1)
         slot = pw / n

@@ -34,21 +34,26 @@ def css_pixels(css: object, default: float) -> float:
         return default
 
 
-def nice_ticks(lo: float, hi: float, n: int = 5) -> np.ndarray:
-    """Round tick values (steps of 1, 2 or 5 times a power of ten) covering ``[lo, hi]``.
+def nice_ticks(lo: float, hi: float, n: int = 5, integer: bool = False) -> np.ndarray:
+    """Round tick values (steps of 1, 2, 2.5 or 5 times a power of ten) covering ``[lo, hi]``.
 
     The first tick is at or below ``lo`` and the last at or above ``hi``. A degenerate or
-    non-finite range gets a unit-wide one around its value.
+    non-finite range gets a unit-wide one around its value (above it with ``integer``).
+    ``integer``: whole-number steps only (counts), so at least 1 and never 2.5 times a power of
+    ten.
     """
     if not (math.isfinite(lo) and math.isfinite(hi)):
         lo, hi = 0.0, 1.0
     if hi < lo:
         lo, hi = hi, lo
     if hi - lo <= 1e-12 * max(1.0, abs(lo), abs(hi)):
-        lo, hi = lo - 0.5, hi + 0.5
+        lo, hi = (lo, lo + 1.0) if integer else (lo - 0.5, hi + 0.5)
     raw = (hi - lo) / max(1, n)
     mag = 10.0 ** math.floor(math.log10(raw))
-    step = next(s * mag for s in (1, 2, 2.5, 5, 10) if s * mag >= raw)
+    steps = (1, 2, 5, 10) if integer else (1, 2, 2.5, 5, 10)
+    step = next(s * mag for s in steps if s * mag >= raw)
+    if integer:
+        step = max(step, 1.0)
     first = math.floor(lo / step + 1e-9) * step
     last = math.ceil(hi / step - 1e-9) * step
     k = int(round((last - first) / step))
