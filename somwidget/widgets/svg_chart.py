@@ -56,7 +56,7 @@ def nice_ticks(lo: float, hi: float, n: int = 5, integer: bool = False) -> np.nd
         step = max(step, 1.0)
     first = math.floor(lo / step + 1e-9) * step
     last = math.ceil(hi / step - 1e-9) * step
-    k = int(round((last - first) / step))
+    k = max(1, int(round((last - first) / step)))  # at least two ticks
     return first + step * np.arange(k + 1)
 
 
