@@ -303,31 +303,29 @@ class Studio(widgets.VBox):
 
     def _switch_mode_defaults(self, old: str, new: str) -> None:
         """Keep the learning rates at the new mode's defaults if they were the old mode's."""
-        c = self.controls
-        lo = DEFAULT_LEARNING_RATES[old]
-        if (c["learning_rate_start"].value, c["learning_rate_end"].value) == lo:
-            ln = DEFAULT_LEARNING_RATES[new]
-            self._syncing = True
-            try:
-                c["learning_rate_start"].value, c["learning_rate_end"].value = ln
-            finally:
-                self._syncing = False
-            self.trainer.params.update(learning_rate_start=ln[0], learning_rate_end=ln[1])
+        self._move_if_default(("learning_rate_start", "learning_rate_end"),
+                              DEFAULT_LEARNING_RATES[old], DEFAULT_LEARNING_RATES[new])
 
     def _switch_kernel_defaults(self, old: str, new: str) -> None:
         """Keep the radii at the new kernel's defaults if they were the old kernel's
         (:meth:`SOM.default_radii`: wider for the kernels that vanish at ``d = r``)."""
+        self._move_if_default(("radius_start", "radius_end"),
+                              tuple(round(v, 4) for v in self.som.default_radii(old)),
+                              tuple(round(v, 4) for v in self.som.default_radii(new)))
+
+    def _move_if_default(self, keys: tuple[str, str], was: Sequence[float],
+                         now: Sequence[float]) -> None:
+        """Show and use ``now`` in the two controls ``keys`` if they still show ``was``: defaults
+        follow a switch of mode or kernel, values the user chose stay."""
         c = self.controls
-        shown = (c["radius_start"].value, c["radius_end"].value)
-        was = tuple(round(v, 4) for v in self.som.default_radii(old))
-        if all(abs(a - b) < 1e-9 for a, b in zip(shown, was, strict=True)):
-            now = tuple(round(v, 4) for v in self.som.default_radii(new))
+        if all(abs(c[k].value - v) < 1e-9 for k, v in zip(keys, was, strict=True)):
             self._syncing = True
             try:
-                c["radius_start"].value, c["radius_end"].value = now
+                for k, v in zip(keys, now, strict=True):
+                    c[k].value = v
             finally:
                 self._syncing = False
-            self.trainer.params.update(radius_start=now[0], radius_end=now[1])
+            self.trainer.params.update(**dict(zip(keys, now, strict=True)))
 
     def _map_changes(self) -> dict[str, Any]:
         c = self.controls
