@@ -247,6 +247,10 @@ class SOM:
         ``inhibition / (1 - inhibition)`` of the distance between the excited and inhibited
         means, and clipped to the data's bounding box (see :mod:`somwidget.training`). ``0``
         keeps the positive lobe only. Ignored by the other kernels.
+    verbose : {0, 1, 2}
+        Training progress printed as text (GEMA's ``verbose``): 0 nothing, 1 one line per phase
+        updated in place, 2 one line per epoch with the radius, the learning rate and (with
+        ``collect_history=True``) the errors. See :class:`somwidget.progress.TextProgress`.
     """
 
     def __init__(
@@ -263,6 +267,7 @@ class SOM:
         random_state: int | np.random.Generator | None = None,
         n_jobs: int | None = None,
         inhibition: float = 0.1,
+        verbose: int = 0,
     ) -> None:
         self.mapsize = mapsize
         self.lattice = lattice
@@ -276,6 +281,7 @@ class SOM:
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.inhibition = inhibition
+        self.verbose = verbose
 
     # ------------------------------------------------------------------ parameters
     @classmethod
@@ -338,6 +344,7 @@ class SOM:
                 or not (0.0 <= float(inh) < 1.0)):
             raise ValueError(f"inhibition must be a number in [0, 1); got {inh!r}")
         p["inhibition"] = float(inh)
+        p["verbose"] = check_int("verbose", self.verbose, minimum=0, maximum=2)
         rs = self.random_state
         if not (rs is None or isinstance(rs, np.random.Generator)):
             if isinstance(rs, bool) or not isinstance(rs, numbers.Integral) or int(rs) < 0:
@@ -605,6 +612,15 @@ class SOM:
         for k in ("quantization_error", "topographic_error", "vacancy_rate"):
             h[k].append(metrics[k])
 
+    def _with_progress(self, callbacks: list) -> list:
+        """``callbacks`` plus a :class:`~somwidget.progress.TextProgress` when ``verbose``."""
+        level = self._validated()["verbose"]
+        if not level:
+            return callbacks
+        from .progress import TextProgress
+
+        return [*callbacks, TextProgress(level)]
+
     def _notify(self, callbacks: list, **kw: Any) -> bool:
         """Call every callback with a TrainingState; False if one asked to stop."""
         if not callbacks:
@@ -663,7 +679,7 @@ class SOM:
         decay = check_choice("decay", decay, DECAYS, DECAY_ALIASES)
         learning_rate = check_fraction("learning_rate", learning_rate)
         subsample_ratio = check_fraction("subsample_ratio", subsample_ratio)
-        callbacks = _check_callbacks(callbacks)
+        callbacks = self._with_progress(_check_callbacks(callbacks))
         Xt = self._prepare(X)
         rin, rfin = self._default_radii(radiusin, radiusfin)
         self._run_batch(Xt, epochs, rin, rfin, decay, learning_rate, subsample_ratio,
@@ -792,7 +808,7 @@ class SOM:
             if callback_every_samples is None
             else check_int("callback_every_samples", callback_every_samples, minimum=1)
         )
-        callbacks = _check_callbacks(callbacks)
+        callbacks = self._with_progress(_check_callbacks(callbacks))
         Xt = self._prepare(X)
         rin, rfin = self._default_radii(radiusin, radiusfin)
         self._run_online(Xt, epochs, rin, rfin, lr0, lr1, decay, presentation,
@@ -960,7 +976,7 @@ class SOM:
         ``"rough"`` then ``"fine"``; returning False in the rough phase also skips the fine one.
         """
         self._validated()
-        callbacks = _check_callbacks(callbacks)
+        callbacks = self._with_progress(_check_callbacks(callbacks))
         Xt = self._prepare(X)
         ms = max(self.mapsize_)
         m, n = self.n_neurons_, Xt.shape[0]
@@ -1029,7 +1045,7 @@ class SOM:
         compression = check_fraction("compression", compression)
         learning_rate = check_fraction("learning_rate", learning_rate)
         presentation = check_choice("presentation", presentation, PRESENTATIONS)
-        callbacks = _check_callbacks(callbacks)
+        callbacks = self._with_progress(_check_callbacks(callbacks))
         Xt = self._prepare(X)
         lr0 = compression * learning_rate
         self._run_online(Xt, reinforcement, extension, extension, lr0, lr0 / 100.0, "linear",

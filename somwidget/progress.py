@@ -1,0 +1,96 @@
+"""Plain-text training progress (GEMA's ``verbose``), for terminals, scripts and notebooks.
+
+``SOM(verbose=1)`` or ``SOM(verbose=2)`` adds a :class:`TextProgress` to every training call. It
+can also be passed as an ordinary callback: ``som.fit(X, callbacks=[TextProgress(2)])``.
+
+* level 1: one line per training phase, rewritten in place (``\\r``, at most ``max_rate_hz``
+  times a second), ending with the elapsed time;
+* level 2: one line per completed epoch (radius, learning rate and, when the call collects
+  history, quantization error, topographic error and vacancy rate).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from .validation import check_int, check_positive
+
+__all__ = ["TextProgress"]
+
+
+class TextProgress:
+    """A training callback that prints progress as text; it never stops training.
+
+    Parameters
+    ----------
+    level : {1, 2}
+        1: a line per phase updated in place; 2: a line per epoch.
+    stream : file-like, optional
+        Where to write (default ``sys.stdout`` at the time of each call).
+    max_rate_hz : float
+        Level 1 rewrites its line at most this often (the final state is always written).
+    clock : callable
+        Time source (``time.perf_counter``).
+    """
+
+    def __init__(self, level: int = 1, stream: TextIO | None = None, max_rate_hz: float = 10.0,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.level = check_int("level", level, minimum=1, maximum=2)
+        self.stream = stream
+        self.min_interval = 1.0 / check_positive("max_rate_hz", max_rate_hz)
+        self.clock = clock
+        self._phase: tuple[str, str] | None = None
+        self._start = 0.0
+        self._last_write = -float("inf")
+        self._width = 0
+        self._printed: tuple[int, int] | None = None
+
+    def _out(self) -> TextIO:
+        return self.stream if self.stream is not None else sys.stdout
+
+    def _describe(self, state: Any) -> str:
+        parts = [f"{state.mode} {state.phase}: epoch {state.epoch}/{state.n_epochs}"]
+        if state.mode == "online" and state.n_steps and 0 < state.step < state.n_steps:
+            parts[0] += f" (sample {state.step}/{state.n_steps})"
+        parts.append(f"radius {state.radius:.3g}")
+        parts.append(f"learning rate {state.learning_rate:.3g}")
+        m = state.metrics
+        if m:
+            parts.append(f"QE {m['quantization_error']:.4g}")
+            parts.append(f"TE {m['topographic_error']:.1%}")
+            parts.append(f"vacancy {m['vacancy_rate']:.1%}")
+        parts.append(f"{self.clock() - self._start:.1f} s")
+        return " · ".join(parts)
+
+    def __call__(self, state: Any) -> None:
+        key = (state.mode, state.phase)
+        now = self.clock()
+        if key != self._phase:  # a new training call or phase
+            self._phase, self._start, self._last_write, self._width = key, now, -float("inf"), 0
+            self._printed: tuple[int, int] | None = None
+        out = self._out()
+        if self.level == 2:
+            at_epoch_end = state.mode != "online" or not state.n_steps or state.step >= state.n_steps
+            seen = (state.epoch, state.step)
+            if (at_epoch_end or state.final) and seen != self._printed:  # a stop repeats its epoch
+                print(self._describe(state), file=out, flush=True)
+                self._printed = seen
+            if state.final:
+                self._phase = None
+            return None
+        if not state.final and now - self._last_write < self.min_interval:
+            return None
+        line = self._describe(state)
+        pad = " " * max(0, self._width - len(line))
+        out.write("\r" + line + pad + ("\n" if state.final else ""))
+        out.flush()
+        self._width, self._last_write = len(line), now
+        if state.final:
+            self._phase = None
+        return None
+
+    def __repr__(self) -> str:
+        return f"TextProgress(level={self.level})"
