@@ -147,6 +147,16 @@ export function formatValue(v: number): string {
   return Number(v.toPrecision(4)).toString();
 }
 
+/** A value written inside a lattice cell: 3 significant digits (the same as Python's
+ * ``svg.format_label``). */
+export function formatLabel(v: number): string {
+  if (!Number.isFinite(v)) return "";
+  if (Number.isInteger(v) && Math.abs(v) < 1e5) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-2 || a >= 1e5)) return v.toExponential(1).replace("e+", "e");
+  return Number(v.toPrecision(3)).toString();
+}
+
 /** A colour-bar legend: gradient with min / max values and what the colour means. */
 export function colourBar(name: string, vmin: number, vmax: number, label: string): HTMLElement {
   const box = document.createElement("div");

@@ -47,6 +47,7 @@ function render({ model, el }: RenderProps): () => void {
     onDraw: () => {
       el.dataset.frame = String(drawnFrame);
       el.dataset.draws = String(canvas.draws);
+      el.dataset.labels = String(canvas.labelsDrawn);
     },
   });
   clear.addEventListener("click", () => link.set([]));
@@ -65,6 +66,7 @@ function render({ model, el }: RenderProps): () => void {
       style: (model.get("draw_style") === "size" ? "size" : "color") as Style,
       sizes: asFloat32(model.get("sizes")),
       categories: cats.length ? cats : null,
+      showValues: Boolean(model.get("show_values")),
     });
     fields = model.get("tooltip_fields") ?? [];
     tipData = asFloat32(model.get("tooltip_values"));
@@ -83,7 +85,7 @@ function render({ model, el }: RenderProps): () => void {
     canvas.schedule();
   }
 
-  const events = ["frame", "colormap", "title", "draw_style", "legend", "rows", "cols", "shape", "wrap_rows", "wrap_cols"]
+  const events = ["frame", "colormap", "title", "draw_style", "legend", "rows", "cols", "shape", "wrap_rows", "wrap_cols", "show_values"]
     .map((n) => `change:${n}`).join(" ");
   model.on(events, update);
   update();

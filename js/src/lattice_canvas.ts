@@ -1,7 +1,8 @@
 // One canvas lattice renderer for every map-shaped view (hit map, U-matrix, component planes,
 // quality map, label map): draws hexagons or squares, wrap marks, selection outlines, hover, and
 // turns pointer / keyboard input into selection requests.
-import { categoricalColour, NAN_COLOR, table, valueIndex } from "./colors";
+import { categoricalColour, NAN_COLOR, table, textOn, valueIndex } from "./colors";
+import { formatLabel } from "./common";
 import {
   bounds,
   brush,
@@ -24,6 +25,7 @@ export interface PlaneData {
   style: Style;
   sizes?: Float32Array | null; // "size" style: marker area fraction in [0, 1] per neuron
   categories?: Float32Array | null; // category index per neuron (-1: none): categorical fill
+  showValues?: boolean; // write each value in its cell (when the cells are wide enough)
 }
 
 export type SelectMode = "replace" | "toggle" | "add";
@@ -50,6 +52,8 @@ const RING_BELOW = 9; // CSS px per cell under which selected neurons also get a
 const RING_RADIUS = 8; // CSS px
 const MAX_RINGS = 64;
 const PAD_WRAP = 0.45;
+/** Cells narrower than this (CSS px) get no value labels; the same limit as the SVG pictures. */
+export const LABEL_MIN_CELL = 22;
 
 export class LatticeCanvas {
   readonly root: HTMLDivElement;
@@ -58,6 +62,7 @@ export class LatticeCanvas {
   readonly tooltip: HTMLDivElement;
   readonly brushBox: HTMLDivElement;
   lat: Lattice | null = null;
+  labelsDrawn = 0; // value labels written by the last draw (tests read it)
   data: PlaneData | null = null;
   selected: number[] = [];
   hover = -1;
@@ -316,6 +321,29 @@ export class LatticeCanvas {
         ctx.fill(g.unit);
       }
       ctx.setTransform(1, 0, 0, 1, 0, 0);
+    }
+    this.labelsDrawn = 0;
+    if (d?.showValues && this.scale >= LABEL_MIN_CELL) {
+      // 32 % of a cell, between 8 and 12 px, shrunk to fit 85 % of the cell's width, and left
+      // out below 7 px; the SVG pictures follow the same rule
+      const size = Math.min(12, Math.max(8, 0.32 * this.scale));
+      const room = 0.85 * this.scale;
+      const font = (px: number) => `${px * this.dpr}px system-ui, -apple-system, "Segoe UI", sans-serif`;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      for (let k = 0; k < Math.min(m, values.length); k++) {
+        const text = formatLabel(values[k]);
+        if (!text) continue;
+        ctx.font = font(size);
+        const w = ctx.measureText(text).width / this.dpr;
+        const px = w > room ? (size * room) / w : size;
+        if (px < 7) continue;
+        if (px !== size) ctx.font = font(px);
+        const [cx, cy] = this.toDevice(this.centresPlane[2 * k], this.centresPlane[2 * k + 1]);
+        ctx.fillStyle = style === "color" ? textOn(colourIndex(k)) : "#333";
+        ctx.fillText(text, cx, cy);
+        this.labelsDrawn += 1;
+      }
     }
     this.drawWrapMarks(ctx);
     this.draws += 1;

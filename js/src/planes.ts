@@ -133,6 +133,7 @@ function render({ model, el }: RenderProps): () => void {
       p.canvas.setData({
         values: all.length >= (i + 1) * m ? all.subarray(i * m, (i + 1) * m) : new Float32Array(0),
         vmin: vmins[i] ?? 0, vmax: vmaxs[i] ?? 1, colormap: cmap, style: "color",
+        showValues: Boolean(model.get("show_values")),
       });
       p.legend.replaceChildren(colourBar(cmap, vmins[i] ?? 0, vmaxs[i] ?? 1, ""));
       p.canvas.schedule();
@@ -140,7 +141,7 @@ function render({ model, el }: RenderProps): () => void {
     applyEnlarged();
   }
 
-  const events = ["frame", "colormap", "title", "plane_names", "rows", "cols", "shape", "wrap_rows", "wrap_cols", "enlarged"]
+  const events = ["frame", "colormap", "title", "plane_names", "rows", "cols", "shape", "wrap_rows", "wrap_cols", "enlarged", "show_values"]
     .map((x) => `change:${x}`).join(" ");
   model.on(events, update);
   update();

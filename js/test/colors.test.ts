@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { COLORMAP_NAMES, colourOf, lightness, table, valueIndex } from "../src/colors";
+import { COLORMAP_NAMES, colourOf, lightness, table, textOn, valueIndex } from "../src/colors";
 import { combine } from "../src/lattice_canvas";
+import { formatLabel } from "../src/common";
 
 test("five perceptually uniform maps with 256 entries each", () => {
   assert.deepEqual([...COLORMAP_NAMES].sort(), ["cividis", "inferno", "magma", "plasma", "viridis"]);
@@ -41,4 +42,21 @@ test("selection combination: replace, toggle, add (sorted, unique)", () => {
   assert.deepEqual(combine([1, 5], [5, 2], "toggle"), [1, 2]);
   assert.deepEqual(combine([5, 1], [3, 1], "add"), [1, 3, 5]);
   assert.deepEqual(combine([], [9, 9, 2], "replace"), [2, 9]);
+});
+
+test("value labels: light text on the dark end of every map, dark text on the light end", () => {
+  for (const n of COLORMAP_NAMES) {
+    assert.equal(textOn(table(n).css[0]), "#fff", n);
+    assert.equal(textOn(table(n).css[255]), "#000", n);
+  }
+  assert.equal(textOn("#ffffff"), "#000");
+  assert.equal(textOn("#000000"), "#fff");
+});
+
+test("value labels: 3 significant digits, short exponents (the same cases as Python's format_label)", () => {
+  const cases: Array<[number, string]> = [
+    [3, "3"], [0, "0"], [0.8563, "0.856"], [1.4005, "1.4"], [1545.3, "1550"], [-0.5, "-0.5"],
+    [123456.7, "1.2e5"], [123456, "1.2e5"], [0.00123, "1.2e-3"], [NaN, ""],
+  ];
+  for (const [v, want] of cases) assert.equal(formatLabel(v), want, String(v));
 });

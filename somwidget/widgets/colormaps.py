@@ -210,6 +210,24 @@ def colors_for_values(
     return [NAN_COLOR if i < 0 else hex_color(table[i]) for i in value_indices(values, vmin, vmax)]
 
 
+def lightness(rgb: np.ndarray | tuple[int, int, int]) -> float:
+    """CIE L* (0..100) of an sRGB colour (the front end's ``lightness``)."""
+    c = np.asarray(rgb, dtype=np.float64) / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    y = float(0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2])
+    f = y ** (1.0 / 3.0) if y > 216 / 24389 else (24389 / 27 * y + 16) / 116
+    return 116.0 * f - 16.0
+
+
+def text_color_on(fill: str) -> str:
+    """``"#000"`` or ``"#fff"``, whichever reads better on ``fill`` (``"#rrggbb"``), exactly as
+    the front end's ``textOn``."""
+    if not (fill.startswith("#") and len(fill) == 7):
+        return "#000"
+    rgb = tuple(int(fill[i:i + 2], 16) for i in (1, 3, 5))
+    return "#000" if lightness(rgb) > 55 else "#fff"
+
+
 def label_colors(n: int) -> list[str]:
     """The first ``n`` categorical colours (cycling through ``CATEGORICAL``)."""
     return [CATEGORICAL[i % len(CATEGORICAL)] for i in range(int(n))]

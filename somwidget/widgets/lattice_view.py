@@ -22,7 +22,7 @@ from ._common import lattice_geometry, with_svg_picture
 from .colormaps import COLORMAPS, label_colors
 from .live import LiveUpdateMixin
 from .selection import Selection, bundle_path
-from .svg import Plane, category_fills, fills_for, render_svg
+from .svg import Plane, category_fills, fills_for, format_label, render_svg
 
 __all__ = [
     "ComponentPlanes",
@@ -113,6 +113,9 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
         What the colour means (shown next to the colour bar).
     max_rate_hz : float
         Live refresh limit when used as a training callback.
+    show_values : bool
+        Write each neuron's value in its cell (GEMA's annotated heat maps), in the browser and in
+        the static picture, when the cells are wide enough for the text (about 22 pixels).
     """
 
     _view = traitlets.Unicode("lattice").tag(sync=True)
@@ -137,6 +140,7 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
     tooltip_fields = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
     tooltip_values = traitlets.Bytes(b"").tag(sync=True)
     frame = traitlets.Int(0).tag(sync=True)
+    show_values = traitlets.Bool(False).tag(sync=True)
 
     _bundle = "lattice"
     _default_title = "Value per neuron"
@@ -152,6 +156,7 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
         value_label: str = "value",
         max_rate_hz: float = 15.0,
         X: Any = None,
+        show_values: bool = False,
     ) -> None:
         if selection is not None and not isinstance(selection, Selection):
             raise TypeError(f"selection must be a somwidget Selection or None; got {type(selection).__name__}")
@@ -167,7 +172,8 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
         self._title_arg = title
         self._value_label_arg = value_label
         self.max_rate_hz = max_rate_hz
-        super().__init__(selection=selection if selection is not None else Selection(), colormap=colormap)
+        super().__init__(selection=selection if selection is not None else Selection(), colormap=colormap,
+                         show_values=bool(show_values))
         self.refresh()
 
     @property
@@ -265,8 +271,11 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
                     if legend in ("colorbar", "both") else None)
         cats = ([(str(n), palette[i]) for i, n in enumerate(names)] + [("no samples", "#d9d9d9")]
                 if legend in ("categories", "both") else None)
+        labels = ([format_label(float(v)) for v in st["values"]]
+                  if self.show_values and len(st["values"]) else None)
         return [Plane(fills=fills, sizes=st["sizes"], colorbar=colorbar, categories=cats,
-                      selected=list(self.selection.neurons) if self.selection is not None else [])]
+                      selected=list(self.selection.neurons) if self.selection is not None else [],
+                      labels=labels)]
 
     def to_svg(self) -> str:
         """The same picture as a standalone SVG string (no browser needed)."""
@@ -319,6 +328,7 @@ class HitMap(LatticeView):
         colormap: str = "viridis",
         title: str | None = None,
         max_rate_hz: float = 15.0,
+        show_values: bool = False,
     ) -> None:
         if X is None:
             raise ValueError("X is required: the samples whose hits are counted")
@@ -344,7 +354,7 @@ class HitMap(LatticeView):
         self._label = label
         self._bound_selection: Selection | None = None
         super().__init__(som, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, X=X)
+                         max_rate_hz=max_rate_hz, X=X, show_values=show_values)
 
     def _bmus(self, bmus: np.ndarray | None) -> np.ndarray:
         if bmus is None:
@@ -410,9 +420,10 @@ class UMatrix(LatticeView):
     _default_title = "U-matrix: mean distance to neighbouring neurons (bright = cluster border)"
 
     def __init__(self, som: Any, *, selection: Selection | None = None, colormap: str = "viridis",
-                 title: str | None = None, max_rate_hz: float = 15.0, X: Any = None) -> None:
+                 title: str | None = None, max_rate_hz: float = 15.0, X: Any = None,
+                 show_values: bool = False) -> None:
         super().__init__(som, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, X=X)
+                         max_rate_hz=max_rate_hz, X=X, show_values=show_values)
 
     def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
         u = np.asarray(self._som.umatrix(), dtype=np.float64).ravel()
@@ -427,12 +438,13 @@ class QualityMap(LatticeView):
     _default_title = "Quality map: mean distance of each neuron's samples to it (lower is better)"
 
     def __init__(self, som: Any, X: Any, *, selection: Selection | None = None,
-                 colormap: str = "viridis", title: str | None = None, max_rate_hz: float = 15.0) -> None:
+                 colormap: str = "viridis", title: str | None = None, max_rate_hz: float = 15.0,
+                 show_values: bool = False) -> None:
         if X is None:
             raise ValueError("X is required: the samples whose quantization error is mapped")
         self._X = X
         super().__init__(som, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, X=X)
+                         max_rate_hz=max_rate_hz, X=X, show_values=show_values)
 
     def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
         q = np.asarray(self._som.quality_map(self._X), dtype=np.float64).ravel()
@@ -452,12 +464,14 @@ class LabelMap(HitMap):
 
     def __init__(self, som: Any, X: Any, labels: Any, *, label: Any = None,
                  selection: Selection | None = None, colormap: str = "viridis",
-                 title: str | None = None, max_rate_hz: float = 15.0) -> None:
+                 title: str | None = None, max_rate_hz: float = 15.0,
+                 show_values: bool = False) -> None:
         if labels is None:
             raise ValueError("labels is required: one label per sample of X")
         super().__init__(som, X, labels, selection=selection, mode="color",
                          label_overlay="majority" if label is None else "proportion", label=label,
-                         colormap=colormap, title=title, max_rate_hz=max_rate_hz)
+                         colormap=colormap, title=title, max_rate_hz=max_rate_hz,
+                         show_values=show_values)
 
     def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
         st = super()._compute(bmus)
@@ -498,10 +512,11 @@ class ComponentPlanes(LatticeView):
 
     def __init__(self, som: Any, *, selection: Selection | None = None,
                  features: Sequence[str | int] | None = None, colormap: str = "viridis",
-                 title: str | None = None, max_rate_hz: float = 15.0, X: Any = None) -> None:
+                 title: str | None = None, max_rate_hz: float = 15.0, X: Any = None,
+                 show_values: bool = False) -> None:
         self._features_arg = None if features is None else list(features)
         super().__init__(som, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, X=X)
+                         max_rate_hz=max_rate_hz, X=X, show_values=show_values)
 
     def _feature_indices(self, names: list[str]) -> list[int]:
         if self._features_arg is None:
@@ -559,6 +574,8 @@ class ComponentPlanes(LatticeView):
         sel = list(self.selection.neurons) if self.selection is not None else []
         return [
             Plane(fills=fills_for(st["planes"][:, j], lo, hi, self.colormap), title=name,
-                  colorbar=(self.colormap, lo, hi, ""), selected=sel)
+                  colorbar=(self.colormap, lo, hi, ""), selected=sel,
+                  labels=([format_label(float(v)) for v in st["planes"][:, j]]
+                          if self.show_values else None))
             for j, (name, (lo, hi)) in enumerate(zip(st["plane_names"], st["ranges"], strict=True))
         ]

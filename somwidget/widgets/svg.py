@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 
 import numpy as np
 
-from .colormaps import NAN_COLOR, colormap_table, hex_color
+from .colormaps import NAN_COLOR, colormap_table, hex_color, text_color_on
 
 __all__ = ["Plane", "cell_vertices", "lattice_centres", "render_svg"]
 
@@ -61,6 +61,21 @@ def format_value(v: float) -> str:
     return str(int(r)) if r.is_integer() else f"{r:g}"
 
 
+def format_label(v: float) -> str:
+    """A value written inside a lattice cell: 3 significant digits (the front end's
+    ``formatLabel``); empty for NaN."""
+    if v is None or not math.isfinite(v):
+        return ""
+    if float(v).is_integer() and abs(v) < 1e5:
+        return str(int(v))
+    a = abs(v)
+    if a != 0 and (a < 1e-2 or a >= 1e5):
+        mant, exp = f"{v:.1e}".split("e")
+        return f"{mant}e{int(exp)}"
+    r = float(f"{v:.3g}")
+    return str(int(r)) if r.is_integer() else f"{r:g}"
+
+
 @dataclass
 class Plane:
     """One lattice picture: per-neuron fill colours and optional marker sizes and outlines.
@@ -78,6 +93,9 @@ class Plane:
         A colour bar legend under the plane.
     categories : list of (name, colour), optional
         A categorical legend under the plane.
+    labels : list of str, optional
+        Text written in each cell (the values, GEMA's annotated heat maps), when the cells are
+        at least :data:`LABEL_MIN_CELL` pixels wide; black or white, whichever reads better.
     """
 
     fills: Sequence[str]
@@ -86,6 +104,11 @@ class Plane:
     colorbar: tuple[str, float, float, str] | None = None
     categories: Sequence[tuple[str, str]] | None = None
     selected: Sequence[int] = field(default_factory=list)
+    labels: Sequence[str] | None = None
+
+
+#: Cells narrower than this (pixels) get no value labels: the text would not fit.
+LABEL_MIN_CELL = 22.0
 
 
 def _f(x: float) -> str:
@@ -128,6 +151,22 @@ def _plane_svg(
             mp = cen[k][None, :] + verts * f[k]
             p = " ".join(f"{_f(a)},{_f(b)}" for a, b in mp)
             out.append(f'<polygon class="marker" data-k="{k}" points="{p}" fill="{plane.fills[k]}"/>')
+    if plane.labels is not None and scale >= LABEL_MIN_CELL:
+        # the front end's rule: 32 % of a cell, between 8 and 12 px, shrunk to 85 % of the cell's
+        # width, left out below 7 px (text widths estimated)
+        size, room = min(12.0, max(8.0, 0.32 * scale)), 0.85 * scale
+        for k, text in enumerate(plane.labels[: rows * cols]):
+            if not text:
+                continue
+            w = _text_width(text, size)
+            px = size * room / w if w > room else size
+            if px < 7:
+                continue
+            colour = "#333" if size_mode else text_color_on(plane.fills[k])
+            cx, cy = cen[k]
+            out.append(f'<text class="value" data-k="{k}" x="{_f(cx)}" y="{_f(cy + 0.35 * px)}" '
+                       f'text-anchor="middle" style="{_FONT};font-size:{_f(px)}px;fill:{colour}">'
+                       f"{escape(text)}</text>")
     sw = max(1.5, min(3.0, 0.12 * scale))
     for k in plane.selected:
         if 0 <= k < rows * cols:
@@ -315,7 +354,7 @@ def render_svg(
             label = _ellipsis(plane.title, inner_w, 12, bold=True)
             py = y + 20.0
             els, w, h = _plane_svg(
-                Plane(plane.fills, plane.sizes, "", plane.colorbar, plane.categories, plane.selected),
+                replace(plane, title=""),
                 rows, cols, shape, wrap_rows, wrap_cols, x + 6.0, py, scale, legend_width=inner_w)
             h += 22.0
             w = max(plane_w, w + 12.0)

@@ -48,7 +48,7 @@ W.HBox([hm, um])
 SMALL = """\
 sel2 = Selection()
 hm2 = HitMap(small, X, labels, selection=sel2, mode="size", label_overlay="majority")
-um2 = UMatrix(small, selection=sel2, colormap="magma")
+um2 = UMatrix(small, selection=sel2, colormap="magma", show_values=True)
 cp2 = ComponentPlanes(small, selection=sel2)
 for w in (hm2, um2):
     w.layout.width = "32%"
@@ -108,6 +108,9 @@ def test_views_draw_and_link(lab, page, artifacts):
         assert stats["colours"] >= min_colours, (kind, nth, stats)
     planes = _view(page, "planes", 0)
     assert planes.locator(".sw-plane").count() == 3  # one small plane per feature
+    # show_values: the small U-matrix writes its 48 values; the 100x100 one has no room for text
+    assert _view(page, "umatrix", 1).get_attribute("data-labels") == "48"
+    assert _view(page, "umatrix", 0).get_attribute("data-labels") == "0"
 
     # --- 100x100: click a neuron in the hit map, the U-matrix outlines it ---------------------
     k = 50 * 100 + 37
