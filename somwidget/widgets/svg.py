@@ -9,7 +9,7 @@ the enclosing ``<g class="plane" data-scale=... data-ox=... data-oy=...>``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from html import escape
 
@@ -48,32 +48,37 @@ def _bounds(rows: int, cols: int, shape: str) -> tuple[float, float, float, floa
     return -0.5, -0.5, cols - 0.5, rows - 0.5
 
 
-def format_value(v: float) -> str:
-    """Number formatting shared with the front end's colour bar (4 significant digits)."""
+def _format_number(v: float | None, *, digits: int, int_below: float, small_below: float,
+                   exponent: Callable[[float], str], missing: str) -> str:
+    """Shared rule of the number formats: whole numbers as they are (below ``int_below``),
+    ``exponent(v)`` for tiny or huge magnitudes, else ``digits`` significant digits."""
     if v is None or not math.isfinite(v):
-        return "—"
-    if float(v).is_integer() and abs(v) < 1e9:
+        return missing
+    if float(v).is_integer() and abs(v) < int_below:
         return str(int(v))
     a = abs(v)
-    if a != 0 and (a < 1e-3 or a >= 1e5):
-        return f"{v:.3e}"
-    r = float(f"{v:.4g}")
+    if a != 0 and (a < small_below or a >= 1e5):
+        return exponent(v)
+    r = float(f"{v:.{digits}g}")
     return str(int(r)) if r.is_integer() else f"{r:g}"
+
+
+def _short_exponent(v: float) -> str:
+    mant, exp = f"{v:.1e}".split("e")
+    return f"{mant}e{int(exp)}"
+
+
+def format_value(v: float) -> str:
+    """Number formatting shared with the front end's colour bar (4 significant digits)."""
+    return _format_number(v, digits=4, int_below=1e9, small_below=1e-3,
+                          exponent=lambda x: f"{x:.3e}", missing="—")
 
 
 def format_label(v: float) -> str:
     """A value written inside a lattice cell: 3 significant digits (the front end's
     ``formatLabel``); empty for NaN."""
-    if v is None or not math.isfinite(v):
-        return ""
-    if float(v).is_integer() and abs(v) < 1e5:
-        return str(int(v))
-    a = abs(v)
-    if a != 0 and (a < 1e-2 or a >= 1e5):
-        mant, exp = f"{v:.1e}".split("e")
-        return f"{mant}e{int(exp)}"
-    r = float(f"{v:.3g}")
-    return str(int(r)) if r.is_integer() else f"{r:g}"
+    return _format_number(v, digits=3, int_below=1e5, small_below=1e-2,
+                          exponent=_short_exponent, missing="")
 
 
 @dataclass
