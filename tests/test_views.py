@@ -195,9 +195,12 @@ def test_one_message_per_refresh_with_binary_buffers(data):
     assert msg["method"] == "update"
     assert msg["state"]["frame"] == frame + 2
     np.testing.assert_array_equal(f32(hm.values), np.bincount(bmus_of(som2, X), minlength=35))
-    assert ["values"] in msg["buffer_paths"]
-    assert any(len(b) == 35 * 4 for b in buffers)  # float32 values travel as a binary buffer
-    assert not isinstance(msg["state"].get("values"), list)
+    # float32 values travel as a binary buffer of the ndarray codec: {dtype, shape, buffer}
+    assert ["values", "buffer"] in msg["buffer_paths"]
+    assert msg["state"]["values"] == {"dtype": "float32", "shape": [35]}
+    buf = buffers[msg["buffer_paths"].index(["values", "buffer"])]
+    assert len(buf) == 35 * 4
+    np.testing.assert_array_equal(np.frombuffer(buf, "<f4"), np.bincount(bmus_of(som2, X), minlength=35))
 
 
 def test_views_share_one_selection_and_bind_samples(data):

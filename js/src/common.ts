@@ -1,38 +1,13 @@
-// Glue shared by the anywidget entries: binary payloads, the lattice traits, the shared
-// Selection model (resolved from its "IPY_MODEL_<id>" reference), header, legends, tooltips.
+// Glue shared by the anywidget entries: the lattice traits, the shared Selection model (resolved
+// from its "IPY_MODEL_<id>" reference), header, legends, tooltips. The traits' types are in
+// models.ts, the binary arrays' decoder in codecs.ts.
 import { CATEGORICAL, COLORMAP_NAMES, NAN_COLOR, table } from "./colors";
 import type { Lattice, Shape } from "./geometry";
+import type { AnyModel, LatticeModel, SelectionModel, TooltipField } from "./models";
 
-// Minimal structural types of what anywidget hands to render().
-export interface Model {
-  get(name: string): any;
-  set(name: string, value: unknown): void;
-  save_changes(): void;
-  on(event: string, cb: (...args: any[]) => void): void;
-  off(event: string, cb?: (...args: any[]) => void): void;
-  widget_manager?: { get_model(id: string): Promise<Model> };
-}
+export type { AnyModel, RenderProps, TooltipField } from "./models";
 
-export interface RenderProps {
-  model: Model;
-  el: HTMLElement;
-}
-
-/** A float32 array from a binary trait (DataView / ArrayBuffer / typed array). */
-export function asFloat32(view: unknown): Float32Array {
-  if (!view) return new Float32Array(0);
-  if (view instanceof Float32Array) return view;
-  const v = view as { buffer?: ArrayBuffer; byteOffset?: number; byteLength: number };
-  const buf = (v.buffer ?? (view as ArrayBuffer)) as ArrayBuffer;
-  const off = v.byteOffset ?? 0;
-  const n = Math.floor(v.byteLength / 4);
-  if (n === 0) return new Float32Array(0);
-  // DataViews of websocket frames are not guaranteed to be 4-byte aligned: copy when not
-  if (off % 4 === 0) return new Float32Array(buf, off, n);
-  return new Float32Array(buf.slice(off, off + n * 4));
-}
-
-export function latticeOf(model: Model): Lattice {
+export function latticeOf(model: AnyModel<LatticeModel>): Lattice {
   return {
     rows: model.get("rows") | 0,
     cols: model.get("cols") | 0,
@@ -48,15 +23,15 @@ export function latticeOf(model: Model): Lattice {
  * to view-local state when no Selection is linked.
  */
 export class SelectionLink {
-  private model: Model;
-  private sel: Model | null = null;
+  private model: AnyModel<LatticeModel>;
+  private sel: AnyModel<SelectionModel> | null = null;
   private local: number[] = [];
   private onChange: (neurons: number[]) => void;
   private handler = () => this.onChange(this.get());
   private refHandler = () => void this.resolve();
   private disposed = false;
 
-  constructor(model: Model, onChange: (neurons: number[]) => void) {
+  constructor(model: AnyModel<LatticeModel>, onChange: (neurons: number[]) => void) {
     this.model = model;
     this.onChange = onChange;
     model.on("change:selection", this.refHandler);
@@ -69,12 +44,13 @@ export class SelectionLink {
     if (typeof ref === "string" && ref.length && this.model.widget_manager) {
       const id = ref.startsWith("IPY_MODEL_") ? ref.slice("IPY_MODEL_".length)
         : ref.startsWith("anywidget:") ? ref.slice("anywidget:".length) : ref;
-      const sel = await this.model.widget_manager.get_model(id);
+      const sel = await this.model.widget_manager.get_model(id) as AnyModel<SelectionModel>;
       if (this.disposed) return;
       this.sel = sel;
       sel.on("change:neurons", this.handler);
-    } else if (ref && typeof ref === "object" && typeof (ref as Model).get === "function") {
-      this.sel = ref as Model;
+    } else if (ref && typeof ref === "object" && typeof (ref as AnyModel<SelectionModel>).get === "function") {
+      // a model object in place of the reference (a widget manager that resolved it already)
+      this.sel = ref as AnyModel<SelectionModel>;
       this.sel.on("change:neurons", this.handler);
     }
     this.handler();
@@ -254,7 +230,7 @@ export interface ViewShell {
  * (view, frame, draws, selected), the style sheet, and the header with title, subtitle,
  * colour-map picker and "Clear selection" button (not yet attached).
  */
-export function viewShell(model: Model, el: HTMLElement, layout: string, fallbackView: string): ViewShell {
+export function viewShell(model: AnyModel<LatticeModel>, el: HTMLElement, layout: string, fallbackView: string): ViewShell {
   el.classList.add("somwidget-view", layout);
   el.dataset.view = model.get("_view") || fallbackView;
   el.dataset.frame = "-1";
@@ -273,7 +249,7 @@ export function viewShell(model: Model, el: HTMLElement, layout: string, fallbac
   return { title, sub, picker, clear, head };
 }
 
-export function colormapPicker(model: Model): HTMLSelectElement {
+export function colormapPicker(model: AnyModel<LatticeModel>): HTMLSelectElement {
   const sel = document.createElement("select");
   sel.title = "Colour map";
   for (const n of COLORMAP_NAMES) {
@@ -294,11 +270,6 @@ export function wrapText(lat: Lattice): string {
   if (lat.wrapRows && lat.wrapCols) return "toroidal: all edges wrap around";
   if (lat.wrapCols) return "cylindrical: left and right edges wrap around";
   return "";
-}
-
-export interface TooltipField {
-  name: string;
-  format?: "int" | "float" | "percent" | "category";
 }
 
 /** Tooltip lines: neuron index, row/col, then the view's per-neuron fields. */

@@ -1,19 +1,17 @@
 // anywidget entry for the single-plane lattice views: HitMap, UMatrix, QualityMap, LabelMap.
 import { COLORMAP_NAMES, table } from "./colors";
+import { decodeData } from "./codecs";
 import {
-  asFloat32,
   categoryLegend,
   colourBar,
   describeNeuron,
   latticeOf,
-  type Model,
-  type RenderProps,
   SelectionLink,
-  type TooltipField,
   viewShell,
   wrapText,
 } from "./common";
 import { combine, LatticeCanvas, type Style } from "./lattice_canvas";
+import { changes, type LatticeModel, type RenderProps, type TooltipField } from "./models";
 
 export { brush, centre, pick } from "./geometry";
 
@@ -25,7 +23,7 @@ export function colormapTables(): Record<string, string> {
 }
 export { CATEGORICAL } from "./colors";
 
-function render({ model, el }: RenderProps): () => void {
+function render({ model, el }: RenderProps<LatticeModel>): () => void {
   const { title, sub, picker, clear, head } = viewShell(model, el, "sw-single", "lattice");
   const legendBox = document.createElement("div");
   let drawnFrame = -1;
@@ -59,17 +57,17 @@ function render({ model, el }: RenderProps): () => void {
     const vmin = model.get("vmin");
     const vmax = model.get("vmax");
     const cmap = model.get("colormap");
-    const cats = asFloat32(model.get("categories"));
+    const cats = decodeData(model.get("categories"), "float32");
     canvas.setData({
-      values: asFloat32(model.get("values")),
+      values: decodeData(model.get("values"), "float32"),
       vmin, vmax, colormap: cmap,
       style: (model.get("draw_style") === "size" ? "size" : "color") as Style,
-      sizes: asFloat32(model.get("sizes")),
+      sizes: decodeData(model.get("sizes"), "float32"),
       categories: cats.length ? cats : null,
       showValues: Boolean(model.get("show_values")),
     });
     fields = model.get("tooltip_fields") ?? [];
-    tipData = asFloat32(model.get("tooltip_values"));
+    tipData = decodeData(model.get("tooltip_values"), "float32");
     catNames = model.get("category_names") ?? [];
     const wrap = wrapText(lat);
     title.textContent = model.get("title");
@@ -85,8 +83,8 @@ function render({ model, el }: RenderProps): () => void {
     canvas.schedule();
   }
 
-  const events = ["frame", "colormap", "title", "draw_style", "legend", "rows", "cols", "shape", "wrap_rows", "wrap_cols", "show_values"]
-    .map((n) => `change:${n}`).join(" ");
+  const events = changes<LatticeModel>("frame", "colormap", "title", "draw_style", "legend", "rows", "cols", "shape",
+    "wrap_rows", "wrap_cols", "show_values");
   model.on(events, update);
   update();
   void link.resolve();
@@ -102,4 +100,3 @@ function render({ model, el }: RenderProps): () => void {
 }
 
 export default { render };
-export type { Model };

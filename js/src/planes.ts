@@ -1,24 +1,24 @@
 // anywidget entry for ComponentPlanes: one small lattice per feature (data units), small
 // multiples, click a plane's title to enlarge it, the shared selection outlined in every plane.
+import { decodeData } from "./codecs";
 import {
-  asFloat32,
   colourBar,
   describeNeuron,
   formatValue,
   latticeOf,
-  type RenderProps,
   SelectionLink,
   viewShell,
   wrapText,
 } from "./common";
 import { combine, LatticeCanvas } from "./lattice_canvas";
+import { changes, type PlanesModel, type RenderProps } from "./models";
 
 const GRID_GAP = 10;
 const MIN_PLANE = 150;
 const TARGET_PLANE = 190;
 const MAX_PLANE = 240;
 
-function render({ model, el }: RenderProps): () => void {
+function render({ model, el }: RenderProps<PlanesModel>): () => void {
   const { title, sub, picker, clear, head } = viewShell(model, el, "sw-multi", "planes");
   const grid = document.createElement("div");
   grid.className = "sw-planes";
@@ -117,7 +117,7 @@ function render({ model, el }: RenderProps): () => void {
       build(n);
       layoutGrid();
     }
-    all = asFloat32(model.get("plane_values"));
+    all = decodeData(model.get("plane_values"), "float32");
     const vmins: number[] = model.get("vmins") ?? [];
     const vmaxs: number[] = model.get("vmaxs") ?? [];
     const cmap = model.get("colormap");
@@ -141,8 +141,8 @@ function render({ model, el }: RenderProps): () => void {
     applyEnlarged();
   }
 
-  const events = ["frame", "colormap", "title", "plane_names", "rows", "cols", "shape", "wrap_rows", "wrap_cols", "enlarged", "show_values"]
-    .map((x) => `change:${x}`).join(" ");
+  const events = changes<PlanesModel>("frame", "colormap", "title", "plane_names", "rows", "cols", "shape", "wrap_rows",
+    "wrap_cols", "enlarged", "show_values");
   model.on(events, update);
   update();
   void link.resolve();

@@ -1,7 +1,7 @@
 // anywidget entry for Selection: a small bar "3 neurons selected · Clear".
-import type { RenderProps } from "./common";
+import type { RenderProps, SelectionModel } from "./models";
 
-function render({ model, el }: RenderProps): () => void {
+function render({ model, el }: RenderProps<SelectionModel>): () => void {
   el.classList.add("somwidget-selection");
   const text = document.createElement("span");
   const btn = document.createElement("button");

@@ -1,8 +1,8 @@
 """Canvas lattice views of a SOM: hit map, U-matrix, component planes, quality map, label map.
 
 Every map-shaped view is one front-end renderer (``js/src/lattice_canvas.ts``) fed different
-per-neuron arrays. Each refresh sends ONE comm message (``hold_sync``) with float32 buffers as
-bytes and an incremented ``frame``. Views link through a shared :class:`Selection`, resolved in
+per-neuron arrays. Each refresh sends ONE comm message (``hold_sync``) with the float32 arrays as
+binary buffers (the ndarray codec of :mod:`.codecs`) and an incremented ``frame``. Views link through a shared :class:`Selection`, resolved in
 the browser, so clicking a neuron in one view outlines it in every view at once.
 """
 
@@ -19,6 +19,7 @@ from ipywidgets import widget_serialization
 
 from ..validation import check_choice
 from ._common import lattice_geometry, with_svg_picture
+from .codecs import array_trait
 from .colormaps import COLORMAPS, label_colors
 from .live import LiveUpdateMixin
 from .selection import Selection, bundle_path
@@ -35,10 +36,6 @@ __all__ = [
 
 HITMAP_MODES = ("color", "size")
 LABEL_OVERLAYS = ("majority", "proportion")
-
-
-def _f32(a: np.ndarray) -> bytes:
-    return np.ascontiguousarray(a, dtype="<f4").tobytes()
 
 
 def _range(values: np.ndarray) -> tuple[float, float]:
@@ -127,18 +124,18 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
     wrap_cols = traitlets.Bool(False).tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
     value_label = traitlets.Unicode("").tag(sync=True)
-    values = traitlets.Bytes(b"").tag(sync=True)
+    values = array_trait("float32", ndim=1).tag(sync=True)
     vmin = traitlets.Float(0.0).tag(sync=True)
     vmax = traitlets.Float(1.0).tag(sync=True)
     colormap = traitlets.Unicode("viridis").tag(sync=True)
     draw_style = traitlets.Unicode("color").tag(sync=True)  # "color" | "size" ("style" is taken by DOMWidget)
-    sizes = traitlets.Bytes(b"").tag(sync=True)
-    categories = traitlets.Bytes(b"").tag(sync=True)
+    sizes = array_trait("float32", ndim=1).tag(sync=True)  # empty: no marker sizes
+    categories = array_trait("float32", ndim=1).tag(sync=True)  # empty: no categories
     category_names = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
     category_title = traitlets.Unicode("").tag(sync=True)
     legend = traitlets.Unicode("colorbar").tag(sync=True)
     tooltip_fields = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
-    tooltip_values = traitlets.Bytes(b"").tag(sync=True)
+    tooltip_values = array_trait("float32", ndim=2).tag(sync=True)  # (fields, neurons)
     frame = traitlets.Int(0).tag(sync=True)
     show_values = traitlets.Bool(False).tag(sync=True)
 
@@ -231,8 +228,8 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
         self._state = {**lat, **st}
         tip = st["tooltip"]
         m = lat["rows"] * lat["cols"]
-        tip_values = (np.concatenate([np.asarray(a, dtype=np.float32).reshape(m) for _, a in tip])
-                      if tip else np.zeros(0, np.float32))
+        tip_values = (np.stack([np.asarray(a, dtype=np.float32).reshape(m) for _, a in tip])
+                      if tip else np.zeros((0, m), np.float32))
         if self.selection is not None:
             self.selection.n_neurons = m
         with self.hold_sync():
@@ -240,16 +237,16 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
                 setattr(self, k, v)
             self.title = st["title"]
             self.value_label = st["value_label"]
-            self.values = _f32(st["values"])
+            self.values = st["values"]
             self.vmin, self.vmax = st["vmin"], st["vmax"]
             self.draw_style = st["style"]
-            self.sizes = b"" if st["sizes"] is None else _f32(st["sizes"])
-            self.categories = b"" if st["categories"] is None else _f32(st["categories"])
+            self.sizes = np.zeros(0) if st["sizes"] is None else st["sizes"]
+            self.categories = np.zeros(0) if st["categories"] is None else st["categories"]
             self.category_names = [str(c) for c in st["category_names"]]
             self.category_title = st["category_title"]
             self.legend = st["legend"]
             self.tooltip_fields = [f for f, _ in tip]
-            self.tooltip_values = _f32(tip_values)
+            self.tooltip_values = tip_values
             self.frame = self.frame + 1
 
     # ---- static picture ------------------------------------------------------------------------
@@ -502,7 +499,7 @@ class ComponentPlanes(LatticeView):
 
     _view = traitlets.Unicode("planes").tag(sync=True)
     plane_names = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
-    plane_values = traitlets.Bytes(b"").tag(sync=True)
+    plane_values = array_trait("float32", ndim=2).tag(sync=True)  # (features, neurons)
     vmins = traitlets.List(traitlets.Float(), default_value=[]).tag(sync=True)
     vmaxs = traitlets.List(traitlets.Float(), default_value=[]).tag(sync=True)
     enlarged = traitlets.Int(-1).tag(sync=True, echo_update=False)
@@ -561,7 +558,7 @@ class ComponentPlanes(LatticeView):
                 setattr(self, k, v)
             self.title = st["title"]
             self.plane_names = st["plane_names"]
-            self.plane_values = _f32(st["planes"].T)  # plane-major: feature j at [j*M:(j+1)*M]
+            self.plane_values = st["planes"].T  # plane-major: feature j at [j*M:(j+1)*M]
             self.vmins = [r[0] for r in st["ranges"]]
             self.vmaxs = [r[1] for r in st["ranges"]]
             self.frame = self.frame + 1

@@ -1,0 +1,81 @@
+// The typed front-end contract: one interface per Python anywidget class, naming the synced traits
+// that class adds to ipywidgets' own, spelled exactly as Python declares them, with the type the
+// model holds in the browser (anywidget's RenderProps pattern: render({model, el}) reads
+// model.get("rows") as a number, model.get("values") as an encoded float32 array, ...).
+//
+// The "// python:" line above each interface names the Python classes it describes;
+// tests/test_frontend_contract.py parses this file (one `name: type;` per line) and fails when a
+// trait exists on one side only, when a trait's type does not match, or when an anywidget class of
+// the package has no interface here.
+import type { EncodedArray } from "./codecs";
+
+/** What anywidget hands to render() as `model`, typed by the traits T (like @anywidget/types). */
+export interface AnyModel<T> {
+  get<K extends keyof T & string>(name: K): T[K];
+  set<K extends keyof T & string>(name: K, value: T[K]): void;
+  save_changes(): void;
+  on(event: string, cb: (...args: any[]) => void): void;
+  off(event?: string | null, cb?: ((...args: any[]) => void) | null): void;
+  widget_manager?: { get_model(id: string): Promise<AnyModel<unknown>> };
+}
+
+/** The argument of an anywidget render(). */
+export interface RenderProps<T> {
+  model: AnyModel<T>;
+  el: HTMLElement;
+}
+
+/** "change:a change:b ...": the model events of some traits (names checked by tsc). */
+export function changes<T>(...names: Array<keyof T & string>): string {
+  return names.map((n) => `change:${n}`).join(" ");
+}
+
+/** A widget reference as ipywidgets' widget_serialization sends it: "IPY_MODEL_<id>". */
+export type WidgetRef = string | null;
+
+/** One per-neuron tooltip line (LatticeView.tooltip_fields). */
+export interface TooltipField {
+  name: string;
+  format?: "int" | "float" | "percent" | "category";
+}
+
+// python: Selection
+export interface SelectionModel {
+  neurons: number[];
+}
+
+// python: LatticeView HitMap UMatrix QualityMap LabelMap
+export interface LatticeModel {
+  _view: string;
+  selection: WidgetRef;
+  rows: number;
+  cols: number;
+  shape: "hexa" | "rect";
+  wrap_rows: boolean;
+  wrap_cols: boolean;
+  title: string;
+  value_label: string;
+  values: EncodedArray<"float32">;
+  vmin: number;
+  vmax: number;
+  colormap: string;
+  draw_style: "color" | "size";
+  sizes: EncodedArray<"float32">;
+  categories: EncodedArray<"float32">;
+  category_names: string[];
+  category_title: string;
+  legend: "colorbar" | "categories" | "both" | "none";
+  tooltip_fields: TooltipField[];
+  tooltip_values: EncodedArray<"float32">;
+  frame: number;
+  show_values: boolean;
+}
+
+// python: ComponentPlanes
+export interface PlanesModel extends LatticeModel {
+  plane_names: string[];
+  plane_values: EncodedArray<"float32">;
+  vmins: number[];
+  vmaxs: number[];
+  enlarged: number;
+}
