@@ -1,14 +1,17 @@
-"""Colour tables: Python and the built TypeScript bundle hold identical tables."""
+"""Colour tables: one data file (colormaps.json) that Python and the built TypeScript bundle both
+read, checked against published values of the maps."""
 
 from __future__ import annotations
 
 import json
+import pathlib
 import shutil
 import subprocess
 
 import numpy as np
 import pytest
 
+from somwidget.widgets import colormaps
 from somwidget.widgets.colormaps import (
     CATEGORICAL,
     COLORMAPS,
@@ -18,6 +21,8 @@ from somwidget.widgets.colormaps import (
     value_indices,
 )
 from somwidget.widgets.selection import STATIC_DIR
+
+JSON_FILE = pathlib.Path(colormaps.__file__).with_name("colormaps.json")
 
 
 def _lightness(rgb: np.ndarray) -> np.ndarray:
@@ -38,6 +43,26 @@ def test_tables_shape_and_known_entries():
     assert tuple(colormap_table("magma")[0]) == (0, 0, 3)
     with pytest.raises(ValueError, match="colormap must be one of"):
         colormap_table("jet")
+
+
+def test_the_data_file_is_the_one_table():
+    data = json.loads(JSON_FILE.read_text(encoding="utf-8"))
+    assert list(data["tables"]) == list(COLORMAPS)
+    for name in COLORMAPS:
+        want = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in data["tables"][name]])
+        np.testing.assert_array_equal(colormap_table(name), want)
+    assert data["categorical"] == list(CATEGORICAL) and data["nan"] == NAN_COLOR == "#d9d9d9"
+    assert CATEGORICAL[:3] == ("#4e79a7", "#f28e2b", "#e15759")  # Tableau 10
+
+
+def test_a_broken_data_file_is_refused():
+    good = json.loads(JSON_FILE.read_text(encoding="utf-8"))
+    short = {**good, "tables": {"viridis": good["tables"]["viridis"][:255]}}
+    with pytest.raises(ValueError, match="table 'viridis' has 255 entries, expected 256"):
+        colormaps._load(json.dumps(short))
+    bad = {**good, "categorical": ["#4e79a7", "red"]}
+    with pytest.raises(ValueError, match="categorical must hold '#rrggbb' colours; got \\['red'\\]"):
+        colormaps._load(json.dumps(bad))
 
 
 @pytest.mark.parametrize("name", COLORMAPS)
@@ -69,8 +94,12 @@ def test_typescript_tables_identical_to_python():
     out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True,
                          text=True, timeout=60, check=True).stdout
     got = json.loads(out)
-    assert sorted(got["tables"]) == sorted(COLORMAPS)
+    assert list(got["tables"]) == list(COLORMAPS)  # the same names in the same (picker) order
     for name in COLORMAPS:
         ts = np.frombuffer(bytes.fromhex(got["tables"][name]), dtype=np.uint8).reshape(256, 3)
         np.testing.assert_array_equal(ts, colormap_table(name))
     assert got["categorical"] == list(CATEGORICAL)
+    # the bundle carries the data file's tables, not a second copy: every entry appears verbatim
+    text = bundle.read_text(encoding="utf-8")
+    data = json.loads(JSON_FILE.read_text(encoding="utf-8"))
+    assert all(f'"{c}"' in text for name in COLORMAPS for c in data["tables"][name][::17])

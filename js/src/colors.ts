@@ -1,25 +1,26 @@
-// Colour maps: the 256-entry tables come from somwidget/widgets/colormaps.py (the single source
-// of truth), injected at build time by js/build.mjs as the virtual module "somwidget:colormaps".
-import { CATEGORICAL_HEX, NAN_COLOR_HEX, TABLES_HEX } from "somwidget:colormaps";
+// Colour maps: the 256-entry tables, the categorical palette and the NaN colour come from
+// somwidget/widgets/colormaps.json, the one table Python reads too (somwidget/widgets/colormaps.py);
+// esbuild bundles the JSON file into the front end.
+import COLORMAPS from "../../somwidget/widgets/colormaps.json";
 
-export const COLORMAP_NAMES: string[] = Object.keys(TABLES_HEX);
-export const CATEGORICAL: string[] = CATEGORICAL_HEX;
-export const NAN_COLOR: string = NAN_COLOR_HEX;
+const TABLES: Record<string, string[]> = COLORMAPS.tables;
+
+export const COLORMAP_NAMES: string[] = Object.keys(TABLES);
+export const CATEGORICAL: string[] = COLORMAPS.categorical;
+export const NAN_COLOR: string = COLORMAPS.nan;
 
 const cache = new Map<string, { rgb: Uint8Array; css: string[] }>();
 
 /** The 256x3 RGB table of a colour map (falls back to viridis for unknown names). */
 export function table(name: string): { rgb: Uint8Array; css: string[] } {
-  const key = name in TABLES_HEX ? name : "viridis";
+  const key = name in TABLES ? name : "viridis";
   let t = cache.get(key);
   if (!t) {
-    const hex = TABLES_HEX[key];
+    const css = TABLES[key];
     const rgb = new Uint8Array(768);
-    const css: string[] = [];
-    for (let i = 0; i < 256; i++) {
-      for (let c = 0; c < 3; c++) rgb[3 * i + c] = parseInt(hex.slice(6 * i + 2 * c, 6 * i + 2 * c + 2), 16);
-      css.push("#" + hex.slice(6 * i, 6 * i + 6));
-    }
+    css.forEach((c, i) => {
+      for (let k = 0; k < 3; k++) rgb[3 * i + k] = parseInt(c.slice(1 + 2 * k, 3 + 2 * k), 16);
+    });
     t = { rgb, css };
     cache.set(key, t);
   }
