@@ -39,10 +39,29 @@ def test_tables_shape_and_known_entries():
         t = colormap_table(name)
         assert t.shape == (256, 3) and t.dtype == np.uint8
         assert not t.flags.writeable
-    assert tuple(colormap_table("viridis")[0]) == (0x44, 0x01, 0x54)
-    assert tuple(colormap_table("magma")[0]) == (0, 0, 3)
     with pytest.raises(ValueError, match="colormap must be one of"):
         colormap_table("jet")
+
+
+# Published values of the maps at 0, 1/4, 1/2, 3/4 and 1 (entries 0, 64, 128, 192, 255): matplotlib's
+# data (van der Walt & Smith; Nunez et al. for cividis) rounded to 8 bits, the same hex codes that
+# d3-scale-chromatic and matplotlib's documentation list.
+KNOWN = {
+    "viridis": ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"],
+    "magma": ["#000004", "#51127c", "#b73779", "#fc8961", "#fcfdbf"],
+    "inferno": ["#000004", "#57106e", "#bc3754", "#f98e09", "#fcffa4"],
+    "plasma": ["#0d0887", "#7e03a8", "#cc4778", "#f89540", "#f0f921"],
+    "cividis": ["#00224e", "#434e6c", "#7d7c78", "#bcae6c", "#fee838"],
+}
+
+
+@pytest.mark.parametrize("name", COLORMAPS)
+def test_tables_hold_the_published_colours(name):
+    table = colormap_table(name)
+    got = ["#" + bytes(table[i]).hex() for i in (0, 64, 128, 192, 255)]
+    assert got == KNOWN[name]
+    # value -> colour follows: the ends of the scale are the ends of the published map
+    assert colors_for_values([0.0, 0.5, 1.0], 0, 1, name) == [KNOWN[name][0], KNOWN[name][2], KNOWN[name][4]]
 
 
 def test_the_data_file_is_the_one_table():
