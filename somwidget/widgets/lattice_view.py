@@ -2,8 +2,9 @@
 
 Every map-shaped view is one front-end renderer (``js/src/lattice_canvas.ts``) fed different
 per-neuron arrays. Each refresh sends ONE comm message (``hold_sync``) with the float32 arrays as
-binary buffers (the ndarray codec of :mod:`.codecs`) and an incremented ``frame``. Views link through a shared :class:`Selection`, resolved in
-the browser, so clicking a neuron in one view outlines it in every view at once.
+binary buffers (the ndarray codec of :mod:`.codecs`) and an incremented ``frame``. Views link
+through a shared :class:`Selection`, resolved in the browser, so clicking a neuron in one view
+outlines it in every view at once. The traits' browser types are in ``js/src/models.ts``.
 """
 
 from __future__ import annotations
