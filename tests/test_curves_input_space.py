@@ -58,7 +58,7 @@ def test_curves_as_a_callback_equal_history(X3):
     som = SOM(mapsize=(5, 6), random_state=0)
     curves = TrainingCurves()
     som.fit(X3, epochs=6, collect_history=True, callbacks=[curves])
-    som.fit(X3, epochs=3, radiusin=1.5, radiusfin=0.5, collect_history=True, callbacks=[curves])
+    som.fit(X3, epochs=3, radius_start=1.5, radius_end=0.5, collect_history=True, callbacks=[curves])
     h = som.history_
     assert curves.data["epoch"] == [float(e) for e in h["epoch"]]  # cumulative 1..9
     for key in ("quantization_error", "topographic_error", "vacancy_rate", "radius",

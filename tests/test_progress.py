@@ -21,7 +21,7 @@ def test_verbose_0_prints_nothing(capsys):
 
 def test_verbose_2_prints_one_line_per_epoch_with_the_schedule_and_errors(capsys):
     som = SOM((4, 6), verbose=2, random_state=0)
-    som.fit(X, epochs=5, radiusin=3.0, radiusfin=1.0, collect_history=True)
+    som.fit(X, epochs=5, radius_start=3.0, radius_end=1.0, collect_history=True)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 5
     radii = [float(re.search(r"radius ([\d.]+)", ln).group(1)) for ln in lines]
