@@ -554,12 +554,12 @@ class SOM:
         counts the model's epochs across calls (``total_epoch``). Assigning a mapping of column
         lists or a list of records stores it as a History.
         """
-        h = self.__dict__.get("_history")
+        d = self.__dict__
+        if "history_" in d:  # written into __dict__ directly (e.g. a model pickled before History)
+            d["_history"] = History.coerce(d.pop("history_"))
+        h = d.get("_history")
         if h is None:
-            if "history_" not in self.__dict__:  # pickled before the History type
-                raise AttributeError("'SOM' object has no attribute 'history_' (not initialised)")
-            h = History.coerce(self.__dict__.pop("history_"))
-            self.__dict__["_history"] = h
+            raise AttributeError("'SOM' object has no attribute 'history_' (not initialised)")
         return h
 
     @history_.setter

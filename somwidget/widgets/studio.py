@@ -37,12 +37,12 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..callbacks import TrainingRecord
 from ..lattice import LATTICES
 from ..neighborhood import NEIGHBORHOODS
 from ..normalization import NORMALIZATIONS
 from ..schedules import DECAYS
 from ..som import INITIALIZATIONS
-from ..callbacks import TrainingRecord
 from ..trainer import DEFAULT_LEARNING_RATES, MODES, Trainer
 from ..validation import check_array, check_positive
 from ._common import with_svg_picture
