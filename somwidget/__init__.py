@@ -11,6 +11,7 @@ import importlib
 from typing import Any
 
 from . import datasets
+from .callbacks import History, TrainingRecord
 from .lattice import Lattice
 from .som import SOM, OnlineStep, TrainingState
 
@@ -36,8 +37,10 @@ _LAZY_WIDGETS = (
 
 __all__ = [
     "SOM",
+    "History",
     "Lattice",
     "OnlineStep",
+    "TrainingRecord",
     "TrainingState",
     "datasets",
     "__version__",

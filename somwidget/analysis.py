@@ -33,7 +33,10 @@ from .validation import check_array, check_choice, check_int
 
 __all__ = [
     "classification_table",
+    "code_counts",
     "distortion",
+    "encode_labels",
+    "epoch_metrics",
     "hit_counts",
     "label_counts",
     "label_proportions",
@@ -326,6 +329,41 @@ def topographic_error(bmu1: ArrayLike, bmu2: ArrayLike, adjacency: Any) -> float
     return float(np.mean(_te_errors(bmu1, bmu2, adjacency)))
 
 
+def epoch_metrics(bmus: ArrayLike, distances: ArrayLike, lattice: Lattice) -> dict[str, float]:
+    """Quantization error, topographic error and vacancy rate from one BMU search.
+
+    The metrics every training record carries (``SOM.fit(..., collect_history=True)`` and the
+    :class:`~somwidget.trainer.Trainer`), all from the same ``k = 2`` search.
+
+    Parameters
+    ----------
+    bmus : array-like of int, shape (N, 2) or (N,)
+        Best and second-best unit of each sample (:func:`somwidget.bmu.find_bmus` with
+        ``k=2``); with one column the topographic error is 0.
+    distances : array-like of float, shape (N, k) or (N,)
+        Distances to those units (column 0: the BMU).
+    lattice : Lattice
+
+    Returns
+    -------
+    dict
+        ``{"quantization_error", "topographic_error", "vacancy_rate"}`` as floats.
+    """
+    if not isinstance(lattice, Lattice):
+        raise TypeError(f"lattice must be a somwidget Lattice; got {type(lattice).__name__}")
+    idx = np.asarray(bmus)
+    if idx.ndim not in (1, 2):
+        raise ValueError(f"bmus must have shape (N,) or (N, k); got {idx.shape}")
+    idx2 = idx.reshape(idx.shape[0], -1)
+    bmu1 = idx2[:, 0]
+    te = topographic_error(bmu1, idx2[:, 1], lattice) if idx2.shape[1] > 1 else 0.0
+    return {
+        "quantization_error": quantization_error(distances),
+        "topographic_error": float(te),
+        "vacancy_rate": vacancy_rate(bmu1, lattice.n_neurons),
+    }
+
+
 def topographic_error_map(bmu1: ArrayLike, bmu2: ArrayLike, adjacency: Any) -> np.ndarray:
     """Per-neuron topographic error: among the samples a neuron won, the fraction whose second
     BMU is not adjacent to it. NaN for neurons without hits. Shape (M,).
@@ -558,34 +596,149 @@ def umatrix_interstitial_coordinates(lattice: Lattice) -> np.ndarray:
 
 
 # ============================================================================ labels
-def _encode_labels(labels: Any, n: int) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes (-1 = missing) and the sorted classes of ``labels`` (length ``n``)."""
+class _Bool:
+    """A bool label kept apart from the numbers 1 and 0 (which Python counts as equal to it)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool) -> None:
+        self.value = bool(value)
+
+    def __hash__(self) -> int:
+        return hash((_Bool, self.value))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Bool) and other.value == self.value
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, (float, np.floating)):
+        return bool(np.isnan(v))
+    if isinstance(v, (np.datetime64, np.timedelta64)):
+        return bool(np.isnat(v))
+    return False
+
+
+def _kind(v: Any) -> str:
+    """The family a class sorts in: numbers together (1 == 1.0), bools apart, then by type."""
+    if isinstance(v, (bool, np.bool_)):
+        return "bool"
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return "number"
+    return type(v).__name__
+
+
+def _class_order(classes: list[Any]) -> list[int]:
+    """Positions of ``classes`` in their sorted order.
+
+    Classes of one family sort by value (numbers numerically, strings alphabetically); mixed
+    families, or values that do not compare, sort by ``(str(value), type name)``.
+    """
+    kinds = {_kind(c) for c in classes}
+    if len(kinds) <= 1:
+        try:
+            return sorted(range(len(classes)), key=lambda i: classes[i])
+        except TypeError:
+            pass
+    return sorted(range(len(classes)), key=lambda i: (str(classes[i]), type(classes[i]).__name__))
+
+
+def encode_labels(labels: Any, n: int | None = None) -> tuple[np.ndarray, list[Any]]:
+    """Integer codes and ordered classes of a label vector: the one label encoder.
+
+    Every label view and analysis (:func:`label_counts`, :func:`label_proportions`,
+    :func:`majority_labels`, the hit and label maps) encodes labels here, so classes, their
+    order and their colours agree everywhere.
+
+    Parameters
+    ----------
+    labels : array-like, pandas Series / Index / Categorical, shape (N,)
+        Any hashable labels. ``None``, ``NaN``, ``pd.NA`` and ``NaT`` are *missing*: code -1,
+        never a class.
+    n : int, optional
+        The number of samples the labels must match.
+
+    Returns
+    -------
+    codes : ndarray of int64, shape (N,)
+        Index into ``classes``; -1 for a missing label.
+    classes : list
+        The classes: a Categorical's categories in their own order (unused ones included, so
+        colours stay stable); otherwise sorted: numbers numerically, strings alphabetically,
+        ``False`` before ``True``, and mixed kinds (e.g. ints and strings) by
+        ``(str(value), type name)``. ``True`` and ``1`` are two classes. numpy scalars come back
+        as Python ones.
+
+    Raises
+    ------
+    ValueError
+        For None, a DataFrame, a multi-dimensional array, or a length other than ``n``.
+    """
     if labels is None:
         raise ValueError("labels is required; got None")
     if isinstance(labels, pd.DataFrame):
         raise ValueError("labels must be 1-D (one label per sample); got a DataFrame")
-    if isinstance(labels, (pd.Series, pd.Index, pd.Categorical, np.ndarray)):
-        if getattr(labels, "ndim", 1) != 1:
-            raise ValueError(f"labels must be 1-D; got shape {labels.shape}")
-        s = pd.Series(labels, copy=False) if not isinstance(labels, pd.Series) else labels
+    if isinstance(labels, (pd.Series, pd.Index)):
+        values: Any = labels.array
+    elif isinstance(labels, (pd.Categorical, np.ndarray, pd.api.extensions.ExtensionArray)):
+        values = labels
+    elif isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__"):
+        raise ValueError(f"labels must be a 1-D sequence (one label per sample); got {labels!r}")
     else:
-        s = pd.Series(list(labels), dtype=object)
-        if s.size and pd.api.types.infer_dtype(s, skipna=True) in ("integer", "floating", "string", "boolean"):
-            s = pd.Series(s.tolist())
-    if s.shape[0] != n:
-        raise ValueError(f"labels has {s.shape[0]} entries but there are {n} samples")
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        return s.cat.codes.to_numpy().astype(np.int64), pd.Index(s.cat.categories, name="label")
-    try:
-        codes, uniques = pd.factorize(s, sort=True)
-    except TypeError:  # classes that do not compare with each other (e.g. tuples and ints)
-        codes, uniques = pd.factorize(s, sort=False)
-        order = sorted(range(len(uniques)), key=lambda u: (type(uniques[u]).__name__, str(uniques[u])))
-        remap = np.empty(len(uniques), dtype=np.int64)
-        remap[order] = np.arange(len(uniques))
-        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
-        uniques = pd.Index([uniques[u] for u in order], dtype=object)
-    return np.asarray(codes, dtype=np.int64), pd.Index(uniques, name="label")
+        values = np.empty(len(labels), dtype=object)
+        values[:] = list(labels)
+    if getattr(values, "ndim", 1) != 1:
+        raise ValueError(f"labels must be 1-D (one label per sample); got shape {values.shape}")
+    if n is not None and len(values) != n:
+        raise ValueError(f"labels has {len(values)} entries but there are {n} samples")
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cat = pd.Categorical(values)
+        return (np.asarray(cat.codes, dtype=np.int64),
+                [c.item() if isinstance(c, np.generic) else c for c in cat.categories])
+    if values.dtype == object:
+        keys = np.empty(len(values), dtype=object)
+        keys[:] = [None if _is_missing(v) else
+                   _Bool(v) if isinstance(v, (bool, np.bool_)) else
+                   v.item() if isinstance(v, np.generic) else v for v in values]
+        values = keys
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    classes = [u.value if isinstance(u, _Bool) else u.item() if isinstance(u, np.generic) else u
+               for u in uniques]
+    order = _class_order(classes)
+    remap = np.empty(len(classes), dtype=np.int64)
+    remap[order] = np.arange(len(classes))
+    codes = np.asarray(codes, dtype=np.int64)
+    codes = np.where(codes >= 0, remap[np.maximum(codes, 0)] if len(classes) else 0, -1)
+    return codes.astype(np.int64), [classes[i] for i in order]
+
+
+def code_counts(bmus: ArrayLike, codes: ArrayLike, n_classes: int, n_neurons: int) -> np.ndarray:
+    """(M, C) int64: how many samples of each class code each neuron won (codes < 0 skipped).
+
+    ``codes`` as :func:`encode_labels` returns them.
+    """
+    m = _n_neurons(n_neurons)
+    k = check_int("n_classes", n_classes, minimum=0)
+    b = _bmus("bmus", bmus, m)
+    c = np.asarray(codes, dtype=np.int64)
+    if c.shape != b.shape:
+        raise ValueError(f"codes has {c.size} entries but bmus has {b.size}")
+    if c.size and c.max(initial=-1) >= k:
+        raise ValueError(f"codes must be < n_classes={k}; got {int(c.max())}")
+    ok = c >= 0
+    if not k:
+        return np.zeros((m, 0), dtype=np.int64)
+    return np.bincount(b[ok] * k + c[ok], minlength=m * k).reshape(m, k).astype(np.int64)
+
+
+def _label_index(classes: list[Any]) -> pd.Index:
+    """The classes as DataFrame columns (object dtype unless every class is one kind)."""
+    kinds = {_kind(c) for c in classes}
+    if len(kinds) > 1 or "tuple" in kinds or not classes:
+        return pd.Index(classes, dtype=object, name="label", tupleize_cols=False)
+    return pd.Index(classes, name="label")
 
 
 def label_counts(bmus: ArrayLike, labels: Any, n_neurons: int) -> pd.DataFrame:
@@ -595,25 +748,25 @@ def label_counts(bmus: ArrayLike, labels: Any, n_neurons: int) -> pd.DataFrame:
     ----------
     bmus : array-like of int, shape (N,) or (N, k)
     labels : array-like of hashable, shape (N,)
-        Any hashable labels (strings, ints, tuples, ...), a pandas Series or a Categorical.
-        Missing labels (None / NaN) are not counted.
+        Any hashable labels (strings, ints, tuples, ...), a pandas Series or a Categorical,
+        encoded by :func:`encode_labels`. Missing labels (None / NaN) are not counted.
     n_neurons : int
 
     Returns
     -------
     pandas.DataFrame, shape (M, n_classes)
-        Index ``neuron`` (0..M-1), one int64 column per class: classes sorted, or in category
-        order for a Categorical (unused categories included, so colours stay stable).
+        Index ``neuron`` (0..M-1), one int64 column per class in :func:`encode_labels` order
+        (sorted, or category order for a Categorical, unused categories included).
     """
     m = _n_neurons(n_neurons)
     b = _bmus("bmus", bmus, m)
-    codes, classes = _encode_labels(labels, b.shape[0])
-    k = len(classes)
-    ok = codes >= 0
-    counts = np.bincount(b[ok] * k + codes[ok], minlength=m * k).reshape(m, k) if k else np.zeros((m, 0))
-    return pd.DataFrame(
-        counts.astype(np.int64), index=pd.RangeIndex(m, name="neuron"), columns=classes
-    )
+    codes, classes = encode_labels(labels, b.shape[0])
+    if isinstance(getattr(labels, "dtype", None), pd.CategoricalDtype):
+        columns = pd.Index(pd.Categorical(labels).categories, name="label")
+    else:
+        columns = _label_index(classes)
+    counts = code_counts(b, codes, len(classes), m)
+    return pd.DataFrame(counts, index=pd.RangeIndex(m, name="neuron"), columns=columns)
 
 
 def label_proportions(bmus: ArrayLike, labels: Any, n_neurons: int) -> pd.DataFrame:
@@ -717,7 +870,7 @@ def classification_table(
             raise ValueError(f"bmu2 has {b2.shape[0]} entries but bmus has {n}")
         table["bmu2"] = b2
     if labels is not None:
-        _encode_labels(labels, n)  # validates shape and length
+        encode_labels(labels, n)  # validates shape and length
         table.insert(0, "label", _positional_column("labels", labels, n))
     if extra is not None:
         if isinstance(extra, pd.DataFrame):

@@ -24,6 +24,9 @@ __all__ = ["TextProgress"]
 class TextProgress:
     """A training callback that prints progress as text; it never stops training.
 
+    It reads :class:`~somwidget.callbacks.TrainingRecord` objects (SOM callbacks and Trainer
+    listeners alike): level 2 prints the epoch-end records (``kind="epoch"``) and the final one.
+
     Parameters
     ----------
     level : {1, 2}
@@ -73,7 +76,7 @@ class TextProgress:
             self._printed: tuple[int, int] | None = None
         out = self._out()
         if self.level == 2:
-            at_epoch_end = state.mode != "online" or not state.n_steps or state.step >= state.n_steps
+            at_epoch_end = getattr(state, "kind", "epoch") == "epoch"
             seen = (state.epoch, state.step)
             if (at_epoch_end or state.final) and seen != self._printed:  # a stop repeats its epoch
                 print(self._describe(state), file=out, flush=True)

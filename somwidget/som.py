@@ -14,9 +14,10 @@ computed. BMUs always use the data metric ``distance_metric``; grid distances ne
 Training
 --------
 * ``fit``: batch SOM (SOM Toolbox formula, see :mod:`somwidget.training`), radius decaying per
-  epoch from ``radiusin`` to ``radiusfin``. Defaults: ``radiusin = max(1, max(rows, cols) / 2)``
-  and ``radiusfin = 1`` (capped at ``radiusin``). ``radiusfin > radiusin`` is refused (a
-  growing neighbourhood undoes the ordering; it is almost always swapped arguments).
+  epoch from ``radius_start`` to ``radius_end``. Defaults: ``radius_start = max(1, max(rows,
+  cols) / 2)`` and ``radius_end = 1`` (capped at ``radius_start``). ``radius_end >
+  radius_start`` is refused (a growing neighbourhood undoes the ordering; it is almost always
+  swapped arguments).
 * ``fit_online``: classic Kohonen, radius and learning rate decaying per sample over all epochs.
 * ``fit_auto``: two batch phases (rough, fine) sized like SOM Toolbox ``som_make``.
 * ``reinforce``: extra online epochs with a small, compressed learning rate (GEMA).
@@ -25,6 +26,14 @@ A second training call continues from the current codebook (multi-phase training
 the fitted normaliser. Changing a structural parameter (``mapsize``, ``lattice``,
 ``rect_adjacency``, ``normalization``, ``initialization``, ``random_state``) with
 ``set_params`` makes the next training call start afresh with ``initialize``.
+
+One spelling for each training parameter across ``fit``, ``fit_online``, the Trainer and the
+Studio: ``radius_start``, ``radius_end``, ``learning_rate_start``, ``learning_rate_end``. The old
+spellings ``radiusin``, ``radiusfin``, ``learning_rate_init``, ``learning_rate_fin`` (somnium,
+GEMA) stay accepted as keyword-only aliases; giving both spellings of one is a ``TypeError``.
+
+Every training call reports through :class:`~somwidget.callbacks.TrainingRecord` (callbacks,
+``history_``), the type the Trainer reports with too.
 """
 
 from __future__ import annotations
@@ -36,14 +45,24 @@ import math
 import numbers
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import numpy as np
 
 from . import bmu as _bmu
 from . import training as _training
+from .callbacks import (
+    HISTORY_KEYS,
+    History,
+    OnlineStep,
+    TrainingRecord,
+    TrainingState,
+    check_callbacks,
+    notify,
+)
 from .lattice import FLOAT32_MIN_NEURONS, LATTICE_ALIASES, LATTICES, RECT_ADJACENCIES, Lattice
 from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS, neighborhood_weights, width_factor
 from .schedules import DECAY_ALIASES, DECAYS, decay_schedule
@@ -56,20 +75,10 @@ from .validation import (
     check_positive,
 )
 
-__all__ = ["SOM", "OnlineStep", "TrainingState"]
+__all__ = ["HISTORY_KEYS", "SOM", "OnlineStep", "TrainingRecord", "TrainingState"]
 
 INITIALIZATIONS = ("random", "random_negative", "sample", "pca")
 PRESENTATIONS = ("random", "sequential")
-HISTORY_KEYS = (
-    "epoch",
-    "mode",
-    "phase",
-    "radius",
-    "learning_rate",
-    "quantization_error",
-    "topographic_error",
-    "vacancy_rate",
-)
 _STRUCTURAL = (
     "mapsize",
     "lattice",
@@ -78,67 +87,6 @@ _STRUCTURAL = (
     "initialization",
     "random_state",
 )
-
-
-@dataclass(frozen=True)
-class TrainingState:
-    """What a training callback sees (read-only).
-
-    Attributes
-    ----------
-    som : SOM
-        The estimator being trained (read its analyses, do not mutate it).
-    mode : {"batch", "online"}
-    phase : str
-        ``"train"``; ``"rough"``/``"fine"`` in ``fit_auto``; ``"reinforce"``.
-    epoch : int
-        Epochs completed in this call (1 after the first epoch).
-    n_epochs : int
-        Epochs requested in this call.
-    step : int
-        Online: samples processed in the current epoch (``n_steps`` at an epoch end); batch: 0.
-    n_steps : int
-        Online: samples per epoch; batch: 0.
-    radius, learning_rate : float
-        The values used by the most recent update.
-    codebook : ndarray (M, D)
-        Read-only view of the codebook (training space).
-    metrics : dict or None
-        ``{"quantization_error", "topographic_error", "vacancy_rate"}`` when
-        ``collect_history=True`` (at epoch ends), else None.
-    bmus : ndarray or None
-        Batch without subsampling: the BMUs of the training data used by this epoch.
-    final : bool
-        True for the single last call of a training call.
-    """
-
-    som: SOM
-    mode: str
-    phase: str
-    epoch: int
-    n_epochs: int
-    step: int
-    n_steps: int
-    radius: float
-    learning_rate: float
-    codebook: np.ndarray
-    metrics: dict | None
-    bmus: np.ndarray | None
-    final: bool
-
-
-@dataclass(frozen=True)
-class OnlineStep:
-    """One Kohonen update (``SOM.online_step``), for teaching views.
-
-    ``sample`` is in training space, ``weights`` are ``learning_rate * h(d_grid(i, bmu); r)``.
-    """
-
-    sample: np.ndarray
-    bmu: int
-    weights: np.ndarray
-    codebook_before: np.ndarray
-    codebook_after: np.ndarray
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -185,20 +133,23 @@ def _limit_threads(method: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
-def _check_callbacks(callbacks: object) -> list[Callable[[TrainingState], Any]]:
-    if callbacks is None:
-        return []
-    if callable(callbacks):
-        return [callbacks]
-    if isinstance(callbacks, Iterable) and not isinstance(callbacks, (str, bytes)):
-        out = list(callbacks)
-        for cb in out:
-            if not callable(cb):
-                raise TypeError(f"callbacks must be callables taking a TrainingState; got {cb!r}")
-        return out
-    raise TypeError(
-        f"callbacks must be a callable or a list of callables taking a TrainingState; got {callbacks!r}"
-    )
+def _spelled(method: str, **params: tuple[Any, str, Any]) -> tuple[list[Any], list[str]]:
+    """Resolve the old spellings of training parameters onto the one spelling.
+
+    ``params`` maps each parameter to ``(value, old_name, old_value)``, None meaning not given.
+    Returns the values and the spelling the caller used for each (for error messages). Giving
+    both spellings of one parameter is a ``TypeError`` naming both.
+    """
+    values, names = [], []
+    for name, (value, old_name, old_value) in params.items():
+        if value is not None and old_value is not None:
+            raise TypeError(
+                f"{method}() got both {name}={value!r} and {old_name}={old_value!r}; "
+                f"{old_name} is the old spelling of {name}: pass only {name}"
+            )
+        values.append(value if old_value is None else old_value)
+        names.append(name if old_value is None else old_name)
+    return values, names
 
 
 class SOM:
@@ -574,43 +525,59 @@ class SOM:
         w = width_factor(self.neighborhood if neighborhood is None else neighborhood)
         return max(1.0, max(self.mapsize_) / 2.0) * w, w
 
-    def _default_radii(self, radiusin: object, radiusfin: object) -> tuple[float, float]:
+    def _default_radii(self, radius_start: object, radius_end: object,
+                       names: tuple[str, str] = ("radius_start", "radius_end")) -> tuple[float, float]:
+        """The radii of a training call: the given ones checked, or :meth:`default_radii`.
+
+        ``names`` are the spellings the caller used (for the error messages).
+        """
         r_start, r_end = self.default_radii()
-        rin = r_start if radiusin is None else check_positive("radiusin", radiusin)
-        if radiusfin is None:
+        rin = r_start if radius_start is None else check_positive(names[0], radius_start)
+        if radius_end is None:
             rfin = min(r_end, rin)
         else:
-            rfin = check_positive("radiusfin", radiusfin)
+            rfin = check_positive(names[1], radius_end)
         if rfin > rin:
             raise ValueError(
-                f"radiusfin must be <= radiusin (the neighbourhood shrinks); got radiusin={rin}, "
-                f"radiusfin={rfin}"
+                f"{names[1]} must be <= {names[0]} (the neighbourhood shrinks); got "
+                f"{names[0]}={rin}, {names[1]}={rfin}"
             )
         return rin, rfin
 
-    def _epoch_metrics(self, Xt: np.ndarray) -> dict[str, float]:
+    @property
+    def history_(self) -> History:
+        """Per-epoch records of every training call with ``collect_history=True``.
+
+        A :class:`~somwidget.callbacks.History`: a list of
+        :class:`~somwidget.callbacks.TrainingRecord` (``som.history_[-1].radius``) with column
+        access (``som.history_["quantization_error"]``, ``to_frame()``). Its ``"epoch"`` column
+        counts the model's epochs across calls (``total_epoch``). Assigning a mapping of column
+        lists or a list of records stores it as a History.
+        """
+        d = self.__dict__
+        if "history_" in d:  # written into __dict__ directly (e.g. a model pickled before History)
+            d["_history"] = History.coerce(d.pop("history_"))
+        h = d.get("_history")
+        if h is None:
+            raise AttributeError("'SOM' object has no attribute 'history_' (not initialised)")
+        return h
+
+    @history_.setter
+    def history_(self, value: object) -> None:
+        self.__dict__.pop("history_", None)
+        self.__dict__["_history"] = History.coerce(value)
+
+    def _epoch_metrics(self) -> dict[str, float]:
+        """QE, TE and vacancy of the training data from one BMU search (cached for the views)."""
         from . import analysis
 
-        idx, dist = self._bmus2(None if Xt is self._Xt else Xt)
-        bmu1 = idx[:, 0]
-        bmu2 = idx[:, 1] if idx.shape[1] > 1 else idx[:, 0]
-        return {
-            "quantization_error": float(analysis.quantization_error(dist[:, 0])),
-            "topographic_error": float(
-                analysis.topographic_error(bmu1, bmu2, self.lattice_)
-            ),
-            "vacancy_rate": float(analysis.vacancy_rate(bmu1, self.n_neurons_)),
-        }
+        idx, dist = self._bmus2()
+        return analysis.epoch_metrics(idx, dist, self.lattice_)
 
-    def _record(self, mode: str, phase: str, radius: float, lr: float, metrics: dict) -> None:
-        h = self.history_
-        h["epoch"].append(self.n_epochs_trained_)
-        h["mode"].append(mode)
-        h["phase"].append(phase)
-        h["radius"].append(float(radius))
-        h["learning_rate"].append(float(lr))
-        for k in ("quantization_error", "topographic_error", "vacancy_rate"):
-            h[k].append(metrics[k])
+    def _record(self, **fields: Any) -> TrainingRecord:
+        """A record of the current model (``som`` and a read-only view of the codebook added)."""
+        return TrainingRecord(som=self, codebook=_readonly(self.codebook_),
+                              total_epoch=self.n_epochs_trained_, **fields)
 
     def _with_progress(self, callbacks: list) -> list:
         """``callbacks`` plus a :class:`~somwidget.progress.TextProgress` when ``verbose``."""
@@ -621,16 +588,13 @@ class SOM:
 
         return [*callbacks, TextProgress(level)]
 
-    def _notify(self, callbacks: list, **kw: Any) -> bool:
-        """Call every callback with a TrainingState; False if one asked to stop."""
+    def _notify(self, callbacks: list, record: TrainingRecord, final: bool = False) -> bool:
+        """Pass ``record`` (as the final one when ``final``) to the callbacks; False: stop."""
         if not callbacks:
             return True
-        state = TrainingState(som=self, codebook=_readonly(self.codebook_), **kw)
-        stop = False
-        for cb in callbacks:
-            if cb(state) is False:
-                stop = True
-        return not stop
+        if final:
+            record = replace(record, final=True, som=self, codebook=_readonly(self.codebook_))
+        return notify(callbacks, record)
 
     # ------------------------------------------------------------------ batch
     @_limit_threads
@@ -638,13 +602,16 @@ class SOM:
         self,
         X: object,
         epochs: int = 10,
-        radiusin: float | None = None,
-        radiusfin: float | None = None,
+        radius_start: float | None = None,
+        radius_end: float | None = None,
         decay: str = "linear",
         learning_rate: float = 1.0,
         subsample_ratio: float = 1.0,
         collect_history: bool = False,
         callbacks: Callable | Sequence[Callable] | None = None,
+        *,
+        radiusin: float | None = None,
+        radiusfin: float | None = None,
     ) -> SOM:
         """Batch training.
 
@@ -654,10 +621,10 @@ class SOM:
             Data in data units.
         epochs : int
             Number of batch epochs (>= 1).
-        radiusin, radiusfin : float, optional
+        radius_start, radius_end : float, optional
             Neighbourhood radius (Gaussian sigma, grid units) at the first and the last epoch.
             Defaults :meth:`default_radii` (for the Gaussian ``max(1, max(rows, cols) / 2)`` and
-            ``min(1, radiusin)``); ``radiusfin <= radiusin`` is required.
+            ``min(1, radius_start)``); ``radius_end <= radius_start`` is required.
         decay : {"linear", "exponential", "inverse"}
             Shape of the radius schedule.
         learning_rate : float in (0, 1]
@@ -665,9 +632,15 @@ class SOM:
         subsample_ratio : float in (0, 1]
             Fraction of the samples drawn (without replacement, from ``random_state_``) each epoch.
         collect_history : bool
-            Append per-epoch QE / TE / vacancy (training space) to ``history_``.
+            Measure QE / TE / vacancy (training space) after every epoch and keep the epoch
+            records in ``history_``.
         callbacks : callable or list of callables, optional
-            ``cb(TrainingState)``; returning ``False`` stops after the current epoch.
+            ``cb(record)`` with a :class:`~somwidget.callbacks.TrainingRecord` every
+            ``callback_every`` epochs and once more at the end (``final=True``); returning
+            ``False`` stops after the current epoch.
+        radiusin, radiusfin : float, optional, keyword-only
+            The old spellings of ``radius_start`` and ``radius_end`` (somnium, GEMA), still
+            accepted; giving both spellings of one parameter raises a ``TypeError``.
 
         Returns
         -------
@@ -679,9 +652,11 @@ class SOM:
         decay = check_choice("decay", decay, DECAYS, DECAY_ALIASES)
         learning_rate = check_fraction("learning_rate", learning_rate)
         subsample_ratio = check_fraction("subsample_ratio", subsample_ratio)
-        callbacks = self._with_progress(_check_callbacks(callbacks))
+        (r0, r1), names = _spelled("fit", radius_start=(radius_start, "radiusin", radiusin),
+                                   radius_end=(radius_end, "radiusfin", radiusfin))
+        callbacks = self._with_progress(check_callbacks(callbacks))
         Xt = self._prepare(X)
-        rin, rfin = self._default_radii(radiusin, radiusfin)
+        rin, rfin = self._default_radii(r0, r1, names=(names[0], names[1]))
         self._run_batch(Xt, epochs, rin, rfin, decay, learning_rate, subsample_ratio,
                         bool(collect_history), callbacks, "train")
         return self
@@ -710,9 +685,10 @@ class SOM:
         if metric == "euclidean":
             Xa, center = _bmu.prepare_queries(Xt)
         rng = self.random_state_
-        metrics: dict | None = None
-        epoch = 0
+        record: TrainingRecord | None = None
+        t_start = time.perf_counter()
         for epoch in range(1, epochs + 1):
+            t0 = time.perf_counter()
             r = float(radii[epoch - 1])
             H = _training.KernelOperator(self.lattice_, name, r)
             if n_sub < n:
@@ -729,25 +705,20 @@ class SOM:
             self._last_radius = r
             self.n_epochs_trained_ += 1
             self._touch()
-            metrics = None
-            if collect:
-                metrics = self._epoch_metrics(Xt)
-                self._record("batch", phase, r, learning_rate, metrics)
-            last = epoch == epochs
-            if callbacks and not last and epoch % every == 0:
-                ok = self._notify(
-                    callbacks, mode="batch", phase=phase, epoch=epoch, n_epochs=epochs, step=0,
-                    n_steps=0, radius=r, learning_rate=learning_rate, metrics=metrics,
-                    bmus=bmus if n_sub == n else None, final=False,
-                )
-                if not ok:
-                    break
-        if callbacks:
-            self._notify(
-                callbacks, mode="batch", phase=phase, epoch=epoch, n_epochs=epochs, step=0,
-                n_steps=0, radius=float(radii[epoch - 1]), learning_rate=learning_rate,
-                metrics=metrics, bmus=bmus if n_sub == n else None, final=True,
+            metrics = self._epoch_metrics() if collect else None
+            now = time.perf_counter()
+            record = self._record(
+                kind="epoch", mode="batch", phase=phase, epoch=epoch, n_epochs=epochs, radius=r,
+                learning_rate=learning_rate, metrics=metrics, neighborhood=name, decay=decay,
+                bmus=bmus if n_sub == n else None, duration_s=now - t0, elapsed_s=now - t_start,
             )
+            if collect:
+                self.history_.append(record)
+            if callbacks and epoch < epochs and epoch % every == 0:
+                if not self._notify(callbacks, record):
+                    break
+        if callbacks and record is not None:
+            self._notify(callbacks, record, final=True)
 
     # ------------------------------------------------------------------ online
     @_limit_threads
@@ -755,15 +726,20 @@ class SOM:
         self,
         X: object,
         epochs: int = 10,
-        radiusin: float | None = None,
-        radiusfin: float | None = None,
-        learning_rate_init: float = 0.1,
-        learning_rate_fin: float = 0.01,
+        radius_start: float | None = None,
+        radius_end: float | None = None,
+        learning_rate_start: float | None = None,
+        learning_rate_end: float | None = None,
         decay: str = "linear",
         presentation: str = "random",
         collect_history: bool = False,
         callbacks: Callable | Sequence[Callable] | None = None,
         callback_every_samples: int | None = None,
+        *,
+        radiusin: float | None = None,
+        radiusfin: float | None = None,
+        learning_rate_init: float | None = None,
+        learning_rate_fin: float | None = None,
     ) -> SOM:
         """Online (Kohonen) training, one sample at a time.
 
@@ -775,11 +751,12 @@ class SOM:
         X : array-like or DataFrame (N, D)
         epochs : int
             Passes over the data (>= 1).
-        radiusin, radiusfin : float, optional
-            Radius at the first and the last presentation (``radiusfin <= radiusin``); defaults
-            :meth:`default_radii`.
-        learning_rate_init, learning_rate_fin : float in (0, 1]
-            Learning rate at the first and the last presentation (``fin <= init``).
+        radius_start, radius_end : float, optional
+            Radius at the first and the last presentation (``radius_end <= radius_start``);
+            defaults :meth:`default_radii`.
+        learning_rate_start, learning_rate_end : float in (0, 1], optional
+            Learning rate at the first and the last presentation (``end <= start``); defaults
+            0.1 and 0.01.
         decay : {"linear", "exponential", "inverse"}
         presentation : {"random", "sequential"}
             Random order (a new permutation each epoch, from ``random_state_``) or data order.
@@ -788,6 +765,10 @@ class SOM:
         callbacks : callable or list, optional
         callback_every_samples : int, optional
             Call the callbacks every this many samples (else every ``callback_every`` epochs).
+        radiusin, radiusfin, learning_rate_init, learning_rate_fin : keyword-only
+            The old spellings of ``radius_start``, ``radius_end``, ``learning_rate_start`` and
+            ``learning_rate_end``, still accepted; giving both spellings of one parameter raises
+            a ``TypeError``.
 
         Returns
         -------
@@ -796,21 +777,25 @@ class SOM:
         self._validated()
         epochs = check_int("epochs", epochs, minimum=1)
         decay = check_choice("decay", decay, DECAYS, DECAY_ALIASES)
-        lr0 = check_fraction("learning_rate_init", learning_rate_init)
-        lr1 = check_fraction("learning_rate_fin", learning_rate_fin)
+        (r0, r1, l0, l1), (n_r0, n_r1, n_l0, n_l1) = _spelled(
+            "fit_online", radius_start=(radius_start, "radiusin", radiusin),
+            radius_end=(radius_end, "radiusfin", radiusfin),
+            learning_rate_start=(learning_rate_start, "learning_rate_init", learning_rate_init),
+            learning_rate_end=(learning_rate_end, "learning_rate_fin", learning_rate_fin),
+        )
+        lr0 = check_fraction(n_l0, 0.1 if l0 is None else l0)
+        lr1 = check_fraction(n_l1, 0.01 if l1 is None else l1)
         if lr1 > lr0:
-            raise ValueError(
-                f"learning_rate_fin must be <= learning_rate_init; got {lr1} > {lr0}"
-            )
+            raise ValueError(f"{n_l1} must be <= {n_l0}; got {lr1} > {lr0}")
         presentation = check_choice("presentation", presentation, PRESENTATIONS)
         every_samples = (
             None
             if callback_every_samples is None
             else check_int("callback_every_samples", callback_every_samples, minimum=1)
         )
-        callbacks = self._with_progress(_check_callbacks(callbacks))
+        callbacks = self._with_progress(check_callbacks(callbacks))
         Xt = self._prepare(X)
-        rin, rfin = self._default_radii(radiusin, radiusfin)
+        rin, rfin = self._default_radii(r0, r1, names=(n_r0, n_r1))
         self._run_online(Xt, epochs, rin, rfin, lr0, lr1, decay, presentation,
                          bool(collect_history), callbacks, every_samples, "train")
         return self
@@ -852,59 +837,57 @@ class SOM:
         limiter = threadpool_limits(limits=1, user_api="blas")
         seg = every_samples if (callbacks and every_samples) else n
         stopped = False
-        epoch = 0
-        r = rin
-        lr = lr0
-        metrics: dict | None = None
+        record: TrainingRecord | None = None
+        t_start = time.perf_counter()
+        common = {"mode": "online", "phase": phase, "n_epochs": epochs, "n_steps": n,
+                  "neighborhood": name, "decay": decay}
         try:
             for epoch in range(1, epochs + 1):
+                t0 = time.perf_counter()
                 order = rng.permutation(n) if presentation == "random" else np.arange(n)
-                t0 = (epoch - 1) * n
-                radii = _training.schedule_slice(rin, rfin, total, t0, t0 + n, decay)
-                rates = _training.schedule_slice(lr0, lr1, total, t0, t0 + n, decay)
+                t = (epoch - 1) * n
+                radii = _training.schedule_slice(rin, rfin, total, t, t + n, decay)
+                rates = _training.schedule_slice(lr0, lr1, total, t, t + n, decay)
                 ctx.refresh()
                 for s in range(0, n, seg):
                     e = min(s + seg, n)
                     _training.online_run(ctx, Xc, order[s:e], radii[s:e], rates[s:e])
-                    r, lr = float(radii[e - 1]), float(rates[e - 1])
                     if callbacks and every_samples and e < n:
                         self.codebook_ = ctx.codebook()
                         self._touch()
-                        if not self._notify(
-                            callbacks, mode="online", phase=phase, epoch=epoch - 1,
-                            n_epochs=epochs, step=e, n_steps=n, radius=r, learning_rate=lr,
-                            metrics=None, bmus=None, final=False,
-                        ):
+                        record = self._record(
+                            kind="step", epoch=epoch - 1, step=e, radius=float(radii[e - 1]),
+                            learning_rate=float(rates[e - 1]),
+                            elapsed_s=time.perf_counter() - t_start, **common,
+                        )
+                        if not self._notify(callbacks, record):
                             stopped = True
                             break
                 self.codebook_ = ctx.codebook()
                 self._touch()
                 if stopped:
                     break
+                r, lr = float(radii[n - 1]), float(rates[n - 1])
                 self.n_epochs_trained_ += 1
                 self._last_radius = r
-                metrics = None
+                metrics = self._epoch_metrics() if collect else None
+                now = time.perf_counter()
+                record = self._record(
+                    kind="epoch", epoch=epoch, step=n, radius=r, learning_rate=lr,
+                    metrics=metrics, duration_s=now - t0, elapsed_s=now - t_start, **common,
+                )
                 if collect:
-                    metrics = self._epoch_metrics(Xt)
-                    self._record("online", phase, r, lr, metrics)
+                    self.history_.append(record)
                 if callbacks and epoch < epochs:
                     due = (epoch % p["callback_every"] == 0) if not every_samples else True
-                    if due and not self._notify(
-                        callbacks, mode="online", phase=phase, epoch=epoch, n_epochs=epochs,
-                        step=n, n_steps=n, radius=r, learning_rate=lr, metrics=metrics,
-                        bmus=None, final=False,
-                    ):
+                    if due and not self._notify(callbacks, record):
                         break
         finally:
             limiter.restore_original_limits()
             self.codebook_ = ctx.codebook()
             self._touch()
-        if callbacks:
-            self._notify(
-                callbacks, mode="online", phase=phase,
-                epoch=epoch - 1 if stopped else epoch, n_epochs=epochs, step=n, n_steps=n,
-                radius=r, learning_rate=lr, metrics=metrics, bmus=None, final=True,
-            )
+        if callbacks and record is not None:
+            self._notify(callbacks, record, final=True)
 
     def online_step(self, x: object, radius: float, learning_rate: float) -> OnlineStep:
         """Apply one Kohonen update for the sample ``x`` (data units) and describe it.
@@ -947,7 +930,7 @@ class SOM:
         self._touch()
         return OnlineStep(
             sample=_readonly(xt), bmu=b, weights=_readonly(h), codebook_before=_readonly(before),
-            codebook_after=_readonly(after.copy()),
+            codebook_after=_readonly(after.copy()), radius=radius, learning_rate=learning_rate,
         )
 
     # ------------------------------------------------------------------ schedules on top
@@ -976,7 +959,7 @@ class SOM:
         ``"rough"`` then ``"fine"``; returning False in the rough phase also skips the fine one.
         """
         self._validated()
-        callbacks = self._with_progress(_check_callbacks(callbacks))
+        callbacks = self._with_progress(check_callbacks(callbacks))
         Xt = self._prepare(X)
         ms = max(self.mapsize_)
         m, n = self.n_neurons_, Xt.shape[0]
@@ -989,14 +972,11 @@ class SOM:
         e_fine = int(np.clip(math.ceil(40 * m / n), 20, 200))
         stop = {"flag": False}
 
-        def watch(state: TrainingState) -> bool | None:
-            res = None
-            for cb in callbacks:
-                if cb(state) is False:
-                    res = False
-            if res is False:
-                stop["flag"] = True
-            return res
+        def watch(record: TrainingRecord) -> bool | None:
+            if notify(callbacks, record):
+                return None
+            stop["flag"] = True
+            return False
 
         cbs = [watch] if callbacks else []
         self._run_batch(Xt, e_rough, r0, r1, "linear", 1.0, 1.0, bool(collect_history), cbs, "rough")
@@ -1045,7 +1025,7 @@ class SOM:
         compression = check_fraction("compression", compression)
         learning_rate = check_fraction("learning_rate", learning_rate)
         presentation = check_choice("presentation", presentation, PRESENTATIONS)
-        callbacks = self._with_progress(_check_callbacks(callbacks))
+        callbacks = self._with_progress(check_callbacks(callbacks))
         Xt = self._prepare(X)
         lr0 = compression * learning_rate
         self._run_online(Xt, reinforcement, extension, extension, lr0, lr0 / 100.0, "linear",

@@ -21,8 +21,11 @@ applies whole epochs or whole steps, so pausing or stopping always leaves a cons
 ``trainer.pause(); trainer.join()`` and the SOM is ready for ``predict``. Code that wants to read
 the model while training runs takes the lock: ``with trainer.lock: som.umatrix()``.
 
-Listeners (plain callables) receive a :class:`TrainerEvent` after every epoch and step, on every
-status change, and on errors. They run on the training thread while the lock is held, so they see
+Listeners (plain callables) receive a :class:`~somwidget.callbacks.TrainingRecord` (the type SOM
+training callbacks receive, so every live view is a listener too) after every epoch
+(``kind="epoch"``) and step (``"step"``), on every status change (``"status"``), on a reset
+(``"reset"``) and on errors (``"error"``). The epoch records are kept in :attr:`Trainer.history`,
+a :class:`~somwidget.callbacks.History` like ``SOM.history_``. They run on the training thread while the lock is held, so they see
 a consistent model; keep them short (the Studio throttles its redraws). An exception raised in the
 training thread (by the SOM, a training callback or a listener) stops training, sets
 ``status == "error"`` and :attr:`Trainer.error`, is reported to the listeners as an ``"error"``
@@ -46,11 +49,12 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from .callbacks import History, OnlineStep, TrainingRecord
 from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS
 from .schedules import DECAY_ALIASES, DECAYS, decay_schedule
 from .validation import check_array, check_choice, check_fraction, check_int, check_positive
@@ -211,85 +215,12 @@ class TrainerParams:
         return f"TrainerParams({inner})"
 
 
-@dataclass(frozen=True)
-class EpochRecord:
-    """What one completed epoch actually used and achieved.
-
-    ``epoch`` is 1-based (the number of epochs completed including this one). The metrics are
-    measured on the training data after the epoch's update: ``quantization_error`` (mean
-    Euclidean BMU distance in training space), ``topographic_error`` and ``vacancy_rate``.
-    """
-
-    epoch: int
-    mode: str
-    radius: float
-    learning_rate: float
-    neighborhood: str
-    decay: str
-    n_epochs: int
-    quantization_error: float | None
-    topographic_error: float | None
-    vacancy_rate: float | None
-    duration_s: float
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    """One online Kohonen update applied by :meth:`Trainer.step` (teaching mode).
-
-    ``sample`` is the presented sample in training space, ``weights`` the neighbourhood weight of
-    every neuron for this update (lattice order), ``codebook_before`` / ``codebook_after`` the
-    codebook (training space) around the update.
-    """
-
-    epoch: int
-    step: int
-    n_steps: int
-    sample_index: int
-    sample: np.ndarray
-    bmu: int
-    weights: np.ndarray
-    radius: float
-    learning_rate: float
-    codebook_before: np.ndarray
-    codebook_after: np.ndarray
-
-
-@dataclass(frozen=True)
-class TrainerEvent:
-    """A progress event passed to the listeners.
-
-    It carries the attributes of :class:`somwidget.som.TrainingState` (``som``, ``mode``, ``phase``,
-    ``epoch``, ``n_epochs``, ``step``, ``n_steps``, ``radius``, ``learning_rate``, ``codebook``,
-    ``metrics``, ``bmus``, ``final``), so a live view's training callback ``view(state)`` accepts it
-    too, plus the trainer's own: ``kind`` (``"epoch"``, ``"step"``, ``"status"``, ``"reset"``,
-    ``"error"``), ``status``, ``eta_s`` (estimated seconds left, None when unknown),
-    ``elapsed_s`` (training time so far), ``record`` / ``online_step`` and ``error``.
-    ``final`` is True when the worker is about to go quiet (paused, finished, stopped, error):
-    throttled views must draw that state.
-    """
-
-    kind: str
-    status: str
-    som: Any
-    mode: str
-    epoch: int
-    n_epochs: int
-    step: int
-    n_steps: int
-    radius: float | None
-    learning_rate: float | None
-    codebook: np.ndarray | None
-    metrics: dict | None
-    bmus: np.ndarray | None
-    final: bool
-    eta_s: float | None = None
-    elapsed_s: float = 0.0
-    record: EpochRecord | None = None
-    online_step: StepRecord | None = None
-    error: BaseException | None = None
-    message: str = ""
-    phase: str = field(default="train")
+#: Every Trainer event, epoch record and history entry is a :class:`TrainingRecord` (the type SOM
+#: callbacks receive); these names are kept for code written against the Trainer's own types.
+TrainerEvent = TrainingRecord
+EpochRecord = TrainingRecord
+#: The Kohonen update of :meth:`Trainer.step` (with ``sample_index``, ``epoch``, ``step``).
+StepRecord = OnlineStep
 
 
 class Trainer:
@@ -309,9 +240,10 @@ class Trainer:
         SOM training callbacks ``cb(state)`` passed to every ``fit`` / ``fit_online`` call.
         Returning ``False`` stops the trainer (status ``"stopped"``) after the current epoch.
     metrics : bool
-        Measure QE / TE / vacancy after every epoch (one BMU search with k=2).
+        Measure QE / TE / vacancy after every epoch (one BMU search with k=2,
+        :func:`somwidget.analysis.epoch_metrics`, as ``SOM.fit(collect_history=True)``).
     listeners : sequence of callables, optional
-        Called with a :class:`TrainerEvent`; see :meth:`add_listener`.
+        Called with a :class:`~somwidget.callbacks.TrainingRecord`; see :meth:`add_listener`.
 
     Attributes
     ----------
@@ -320,12 +252,14 @@ class Trainer:
     params : TrainerParams
     lock : threading.RLock
         Held while the SOM is trained or read by the trainer; take it to read the model safely.
-    history : list of EpochRecord
-        One record per completed epoch since the last reset.
-    steps : deque of StepRecord
+    history : History
+        One :class:`~somwidget.callbacks.TrainingRecord` per completed epoch since the last
+        reset (``kind="epoch"``, the same type and columns as ``SOM.history_``).
+    steps : deque of OnlineStep
         The last ``max_steps_kept`` (256) online steps applied sample by sample since the last
-        reset (teaching mode).
-    last_step : StepRecord or None
+        reset (teaching mode), with ``sample_index``, ``epoch``, ``step``, ``radius`` and
+        ``learning_rate``.
+    last_step : OnlineStep or None
     bmus : ndarray or None
         BMUs of the training data after the last epoch (when ``metrics`` is on).
     error : BaseException or None
@@ -347,7 +281,7 @@ class Trainer:
         inhibition: float | None = None,
         callbacks: Sequence[Callable[[Any], bool | None]] | None = None,
         metrics: bool = True,
-        listeners: Sequence[Callable[[TrainerEvent], None]] | None = None,
+        listeners: Sequence[Callable[[TrainingRecord], None]] | None = None,
     ) -> None:
         self.som = som
         self.X, _ = check_array("X", X, allow_nan=False)
@@ -370,7 +304,7 @@ class Trainer:
         self.max_steps_kept = 256
         self.lock = threading.RLock()
         self._cond = threading.Condition()
-        self._listeners: list[Callable[[TrainerEvent], None]] = []
+        self._listeners: list[Callable[[TrainingRecord], None]] = []
         for fn in listeners or []:
             self.add_listener(fn)
         self._threads: list[threading.Thread] = []
@@ -387,9 +321,9 @@ class Trainer:
 
     # ------------------------------------------------------------------ state
     def _clear_progress(self) -> None:
-        self.history: list[EpochRecord] = []
-        self.steps: deque[StepRecord] = deque(maxlen=self.max_steps_kept)
-        self.last_step: StepRecord | None = None
+        self.history = History()
+        self.steps: deque[OnlineStep] = deque(maxlen=self.max_steps_kept)
+        self.last_step: OnlineStep | None = None
         self.bmus: np.ndarray | None = None
         self._epochs_done = 0
         self._cursor = 0
@@ -462,7 +396,7 @@ class Trainer:
         )
 
     # -------------------------------------------------------------- listeners
-    def add_listener(self, fn: Callable[[TrainerEvent], None]) -> None:
+    def add_listener(self, fn: Callable[[TrainingRecord], None]) -> None:
         """Register ``fn(event)``; it runs on the training thread with :attr:`lock` held."""
         if not callable(fn):
             raise TypeError(f"listener must be callable; got {fn!r}")
@@ -470,66 +404,48 @@ class Trainer:
             if fn not in self._listeners:
                 self._listeners.append(fn)
 
-    def remove_listener(self, fn: Callable[[TrainerEvent], None]) -> None:
+    def remove_listener(self, fn: Callable[[TrainingRecord], None]) -> None:
         """Unregister a listener (no error when it was not registered)."""
         with self._cond:
             if fn in self._listeners:
                 self._listeners.remove(fn)
 
-    def _emit(self, kind: str, final: bool = False, **extra: Any) -> None:
+    def _emit(self, kind: str, final: bool = False, record: TrainingRecord | None = None,
+              **extra: Any) -> None:
+        """Send ``record`` (an epoch or step record), or a new record of ``kind``, to the listeners."""
         with self._cond:
             listeners = list(self._listeners)
             status = self._status
         if not listeners:
             return
-        event = self._make_event(kind, status, final, **extra)
+        if record is None:
+            record = self._make_record(kind, status, final, **extra)
+        else:
+            record = replace(record, status=status, final=final)
         for fn in listeners:
-            fn(event)
+            fn(record)
 
-    def _make_event(self, kind: str, status: str, final: bool, **extra: Any) -> TrainerEvent:
+    def _make_record(self, kind: str, status: str, final: bool, **fields: Any) -> TrainingRecord:
+        """A record of the trainer's current state (the schedule's next values if nothing ran)."""
         p = self.params.snapshot()
-        record = extra.get("record")
-        ostep = extra.get("online_step")
+        ostep = fields.pop("online_step", None)
         if ostep is None and kind == "status" and self._last_unit == "step":
             ostep = self.last_step  # a final event after a step still shows that step
-        if record is not None:
-            radius, lr = record.radius, record.learning_rate
-        elif ostep is not None:
-            radius, lr = ostep.radius, ostep.learning_rate
-        else:
-            radius, lr = self._schedule(p, self._epochs_done)
-        metrics = None
-        if record is not None and record.quantization_error is not None:
-            metrics = {
-                "quantization_error": record.quantization_error,
-                "topographic_error": record.topographic_error,
-                "vacancy_rate": record.vacancy_rate,
-            }
+        if "radius" not in fields:
+            if ostep is not None:
+                fields["radius"], fields["learning_rate"] = ostep.radius, ostep.learning_rate
+            else:
+                fields["radius"], fields["learning_rate"] = self._schedule(p, self._epochs_done)
         codebook = getattr(self.som, "codebook_", None)
         if codebook is not None:
             codebook = codebook.view()
             codebook.setflags(write=False)
-        return TrainerEvent(
-            kind=kind,
-            status=status,
-            som=self.som,
-            mode=p["mode"],
-            epoch=self._epochs_done,
-            n_epochs=p["epochs"],
-            step=self._cursor,
+        return TrainingRecord(
+            kind=kind, status=status, som=self.som, mode=p["mode"], epoch=self._epochs_done,
+            n_epochs=p["epochs"], step=self._cursor,
             n_steps=self.X.shape[0] if p["mode"] == "online" else 0,
-            radius=radius,
-            learning_rate=lr,
-            codebook=codebook,
-            metrics=metrics,
-            bmus=self.bmus,
-            final=final,
-            eta_s=self.eta(),
-            elapsed_s=self._train_time,
-            record=record,
-            online_step=ostep,
-            error=extra.get("error"),
-            message=extra.get("message", ""),
+            decay=p["decay"], codebook=codebook, bmus=self.bmus, final=final, eta_s=self.eta(),
+            elapsed_s=self._train_time, online_step=ostep, **fields,
         )
 
     # --------------------------------------------------------------- commands
@@ -827,13 +743,13 @@ class Trainer:
         try:
             if p["mode"] == "batch":
                 self.som.fit(
-                    self.X, epochs=1, radiusin=radius, radiusfin=radius, decay="linear",
+                    self.X, epochs=1, radius_start=radius, radius_end=radius, decay="linear",
                     learning_rate=lr, callbacks=callbacks,
                 )
             else:
                 self.som.fit_online(
-                    self.X, epochs=1, radiusin=radius, radiusfin=radius,
-                    learning_rate_init=lr, learning_rate_fin=lr, decay="linear",
+                    self.X, epochs=1, radius_start=radius, radius_end=radius,
+                    learning_rate_start=lr, learning_rate_end=lr, decay="linear",
                     presentation="random", callbacks=callbacks,
                 )
         except BaseException:
@@ -843,33 +759,21 @@ class Trainer:
         self._finish_epoch(p, radius, lr, nb, time.perf_counter() - t0)
 
     def _finish_epoch(self, p: dict[str, Any], radius: float, lr: float, nb: str, dt: float) -> None:
-        qe = te = vac = None
+        metrics = None
         if self.metrics:
+            from .analysis import epoch_metrics
+
             idx, dist = self.som.best_matching_units(self.X, k=2)
-            idx = np.asarray(idx)
-            dist = np.asarray(dist)
-            bmu1 = idx[:, 0]
-            qe = float(np.mean(dist[:, 0]))
-            # O(N) pair lookup: no M x M adjacency matrix for large maps
-            te = float(np.mean(~self.som.lattice_.are_adjacent(bmu1, idx[:, 1])))
-            n_neurons = self.som.codebook_.shape[0]
-            vac = 1.0 - np.unique(bmu1).size / n_neurons
-            self.bmus = bmu1
+            metrics = epoch_metrics(idx, dist, self.som.lattice_)
+            self.bmus = np.asarray(idx)[:, 0]
         self._train_time += dt
         self._epoch_durations.append(dt)
         self._epochs_done += 1
-        record = EpochRecord(
-            epoch=self._epochs_done,
-            mode=p["mode"],
-            radius=radius,
-            learning_rate=lr,
-            neighborhood=nb,
-            decay=p["decay"],
-            n_epochs=p["epochs"],
-            quantization_error=qe,
-            topographic_error=te,
-            vacancy_rate=vac,
-            duration_s=dt,
+        with self._cond:
+            status = self._status
+        record = self._make_record(
+            "epoch", status, False, radius=radius, learning_rate=lr, neighborhood=nb,
+            metrics=metrics, duration_s=dt,
         )
         self.history.append(record)
         self._emit("epoch", record=record)
@@ -895,23 +799,12 @@ class Trainer:
         dt = time.perf_counter() - t0
         self._epoch_t += dt
         self._cursor += 1
-        rec = StepRecord(
-            epoch=self._epochs_done,
-            step=self._cursor,
-            n_steps=n,
-            sample_index=i,
-            sample=np.asarray(out.sample),
-            bmu=int(out.bmu),
-            weights=np.asarray(out.weights),
-            radius=radius,
-            learning_rate=lr,
-            codebook_before=np.asarray(out.codebook_before),
-            codebook_after=np.asarray(out.codebook_after),
-        )
+        rec = replace(out, sample_index=i, epoch=self._epochs_done, step=self._cursor, n_steps=n,
+                      radius=radius, learning_rate=lr)
         self.steps.append(rec)
         self.last_step = rec
         self._last_unit = "step"
-        self._emit("step", online_step=rec)
+        self._emit("step", online_step=rec, radius=radius, learning_rate=lr)
         if self._cursor >= n:
             self._cursor = 0
             self._order = None

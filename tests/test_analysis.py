@@ -346,6 +346,81 @@ def test_label_length_mismatch():
         A.label_counts([0, 1, 1], ["a", "b"], 2)
 
 
+# ----------------------------------------------------------------- the one label encoder
+def decode(codes, classes):
+    return [None if c < 0 else classes[c] for c in codes]
+
+
+@pytest.mark.parametrize("labels, classes, missing", [
+    (["b", None, "a", "b", np.nan, "a"], ["a", "b"], [1, 4]),
+    (np.array([2.0, np.nan, 1.0, 2.0]), [1.0, 2.0], [1]),  # float NaN is no class
+    (pd.Series(["x", pd.NA, "y"], dtype="string"), ["x", "y"], [1]),
+    ([10, 2, 1, 2], [1, 2, 10], []),  # numbers numerically, not as text
+    ([True, False, True], [False, True], []),
+    (np.array([True, False]), [False, True], []),
+    ([1, "1", "a", 2, None], [1, "1", 2, "a"], [4]),  # mixed: (str, type name)
+    ([1, True, 0, False], [0, 1, False, True], []),  # bools are not the numbers 1 and 0
+    ([np.int64(3), 1.0, 3], [1.0, 3], []),  # 3 == 3.0 == np.int64(3): one class
+])
+def test_encode_labels_missing_values_and_class_order(labels, classes, missing):
+    codes, got = A.encode_labels(labels)
+    assert got == classes
+    assert [type(c) for c in got] == [type(c) for c in classes]  # Python scalars
+    assert codes.dtype == np.int64 and codes.shape == (len(labels),)
+    assert [i for i, c in enumerate(codes) if c < 0] == missing
+    for i, (code, lab) in enumerate(zip(codes, labels, strict=True)):
+        if i not in missing:
+            assert got[code] == lab
+            assert isinstance(got[code], bool) == isinstance(lab, (bool, np.bool_))
+
+
+def test_encode_labels_categorical_keeps_its_order_and_missing():
+    cat = pd.Categorical(["hi", None, "lo", "hi"], categories=["lo", "mid", "hi"])
+    for labels in (cat, pd.Series(cat), pd.CategoricalIndex(cat)):
+        codes, classes = A.encode_labels(labels)
+        assert classes == ["lo", "mid", "hi"]
+        assert decode(codes, classes) == ["hi", None, "lo", "hi"]
+    codes, classes = A.encode_labels(pd.Categorical([3, 1], categories=[3, 2, 1]))
+    assert classes == [3, 2, 1] and type(classes[0]) is int and codes.tolist() == [0, 2]
+
+
+def test_encode_labels_refuses_bad_input():
+    for bad, msg in [(None, "labels is required"), (pd.DataFrame({"a": [1]}), "DataFrame"),
+                     (np.zeros((2, 2)), "1-D"), ("abc", "1-D sequence")]:
+        with pytest.raises(ValueError, match=msg):
+            A.encode_labels(bad)
+    with pytest.raises(ValueError, match="labels has 2 entries but there are 3 samples"):
+        A.encode_labels(["a", "b"], 3)
+    codes, classes = A.encode_labels([None, np.nan])
+    assert classes == [] and codes.tolist() == [-1, -1]
+    assert A.label_counts([0, 1], [None, np.nan], 2).shape == (2, 0)
+
+
+def test_label_counts_skip_missing_and_views_use_the_same_classes():
+    from somwidget import SOM
+    from somwidget.widgets.lattice_view import HitMap, LabelMap
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    labels = np.array(["b", "a", None, 3] * 15, dtype=object)
+    som = SOM((3, 3), random_state=0).fit(X, epochs=2)
+    bmus = som.predict(X)
+    lc = A.label_counts(bmus, labels, 9)
+    assert list(lc.columns) == [3, "a", "b"]  # mixed kinds: "3" < "a" < "b"
+    for k in range(9):  # counted directly, the missing label nowhere
+        won = labels[bmus == k]
+        assert lc.loc[k].tolist() == [sum(v == c for v in won) for c in (3, "a", "b")]
+    hm = HitMap(som, X, labels, label_overlay="majority")
+    assert hm.category_names == ["3", "a", "b"]
+    majority = A.majority_labels(bmus, labels, 9)
+    lm = LabelMap(som, X, labels)
+    cats = np.frombuffer(lm.categories, dtype=np.float32)
+    expect = [-1 if m is None else [3, "a", "b"].index(m) for m in majority]
+    np.testing.assert_array_equal(cats, expect)
+    hm.close()
+    lm.close()
+
+
 # =========================================================================== classification table
 def test_classification_table_columns_and_values():
     lat = Lattice(3, 4, "hexa")

@@ -58,7 +58,7 @@ def test_curves_as_a_callback_equal_history(X3):
     som = SOM(mapsize=(5, 6), random_state=0)
     curves = TrainingCurves()
     som.fit(X3, epochs=6, collect_history=True, callbacks=[curves])
-    som.fit(X3, epochs=3, radiusin=1.5, radiusfin=0.5, collect_history=True, callbacks=[curves])
+    som.fit(X3, epochs=3, radius_start=1.5, radius_end=0.5, collect_history=True, callbacks=[curves])
     h = som.history_
     assert curves.data["epoch"] == [float(e) for e in h["epoch"]]  # cumulative 1..9
     for key in ("quantization_error", "topographic_error", "vacancy_rate", "radius",
@@ -225,3 +225,28 @@ def test_step_mode_shows_sample_bmu_and_weights(square):
     assert trainer.join(TIMEOUT)
     assert view.step_shown is None and len(view._sample.x) == 0
     view.close()
+
+
+def test_curves_read_fit_records_trainer_records_and_histories_alike(X3):
+    som = SOM(mapsize=(4, 5), random_state=0)
+    from_fit = TrainingCurves()
+    som.fit(X3, epochs=5, radius_start=2.0, radius_end=1.0, collect_history=True,
+            callbacks=[from_fit])
+    trainer = Trainer(SOM(mapsize=(4, 5), random_state=0), X3, epochs=5, radius_start=2.0,
+                      radius_end=1.0)
+    live = TrainingCurves().attach(trainer)
+    trainer.play()
+    assert trainer.join(TIMEOUT)
+    views = [from_fit, live, TrainingCurves.from_history(som.history_),
+             TrainingCurves.from_history(trainer.history),
+             TrainingCurves.from_history(list(trainer.history)),
+             TrainingCurves.from_history(trainer.history.to_dict())]
+    for curves in views:
+        assert curves.data["epoch"] == [1.0, 2.0, 3.0, 4.0, 5.0]
+        np.testing.assert_allclose(curves.data["radius"], [2.0, 1.75, 1.5, 1.25, 1.0])
+        np.testing.assert_allclose(curves.data["quantization_error"],
+                                   som.history_["quantization_error"], rtol=1e-9)
+    # and the last QE is that of the final codebook
+    assert live.data["quantization_error"][-1] == pytest.approx(
+        cdist(X3, trainer.som.codebook_).min(axis=1).mean(), rel=1e-12)
+    trainer.close()

@@ -21,7 +21,7 @@ def test_verbose_0_prints_nothing(capsys):
 
 def test_verbose_2_prints_one_line_per_epoch_with_the_schedule_and_errors(capsys):
     som = SOM((4, 6), verbose=2, random_state=0)
-    som.fit(X, epochs=5, radiusin=3.0, radiusfin=1.0, collect_history=True)
+    som.fit(X, epochs=5, radius_start=3.0, radius_end=1.0, collect_history=True)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 5
     radii = [float(re.search(r"radius ([\d.]+)", ln).group(1)) for ln in lines]
@@ -58,3 +58,20 @@ def test_online_lines_at_epoch_ends_only_and_a_stop_is_not_repeated():
 def test_verbose_is_validated(bad):
     with pytest.raises((ValueError, TypeError), match="verbose"):
         SOM((3, 3), verbose=bad).fit(X, epochs=1)
+
+
+def test_a_trainer_listener_prints_the_same_lines():
+    from somwidget.trainer import Trainer
+
+    buf = io.StringIO()
+    trainer = Trainer(SOM((4, 4), random_state=0), X, epochs=3, radius_start=2.0, radius_end=1.0,
+                      listeners=[TextProgress(2, stream=buf)])
+    trainer.play()
+    assert trainer.join(60)
+    lines = buf.getvalue().strip().splitlines()
+    assert [ln.split(" · ")[0] for ln in lines] == [f"batch train: epoch {k}/3" for k in (1, 2, 3)]
+    radii = [float(re.search(r"radius ([\d.]+)", ln).group(1)) for ln in lines]
+    np.testing.assert_allclose(radii, [2.0, 1.5, 1.0])
+    qe = [float(re.search(r"QE ([\d.]+)", ln).group(1)) for ln in lines]
+    np.testing.assert_allclose(qe, trainer.history["quantization_error"], rtol=1e-3)
+    trainer.close()

@@ -43,10 +43,10 @@ def test_same_seed_gives_bit_identical_maps():
 
 
 def test_second_fit_continues_from_the_codebook():
-    som = SOM((5, 4), random_state=0).fit(X, epochs=2, radiusin=2, radiusfin=1)
+    som = SOM((5, 4), random_state=0).fit(X, epochs=2, radius_start=2, radius_end=1)
     W = som.codebook_.copy()
     norm = som.normalizer_
-    som.fit(X, epochs=1, radiusin=1, radiusfin=1)
+    som.fit(X, epochs=1, radius_start=1, radius_end=1)
     fresh = SOM((5, 4), random_state=0).initialize(X)
     assert som.normalizer_ is norm
     assert som.n_epochs_trained_ == 3
@@ -99,7 +99,7 @@ def test_metrics_against_formulas():
 def test_callbacks_see_epochs_radii_and_can_stop():
     seen: list[TrainingState] = []
     som = SOM((4, 4), random_state=0)
-    som.fit(X, epochs=5, radiusin=3, radiusfin=1, callbacks=seen.append, collect_history=True)
+    som.fit(X, epochs=5, radius_start=3, radius_end=1, callbacks=seen.append, collect_history=True)
     assert [s.epoch for s in seen] == [1, 2, 3, 4, 5]
     assert [s.final for s in seen] == [False] * 4 + [True]
     np.testing.assert_allclose([s.radius for s in seen], [3, 2.5, 2, 1.5, 1])
@@ -147,7 +147,7 @@ def test_history_accumulates_across_phases():
 def test_online_training_lowers_quantization_error():
     som = SOM((5, 5), initialization="random", random_state=1).initialize(X)
     q0 = som.quantization_error()
-    som.fit_online(X, epochs=5, radiusin=2.5, radiusfin=0.5, presentation="sequential")
+    som.fit_online(X, epochs=5, radius_start=2.5, radius_end=0.5, presentation="sequential")
     assert som.quantization_error() < q0
 
 
@@ -357,3 +357,49 @@ def test_n_jobs_1_gives_the_same_maps_as_none():
     np.testing.assert_allclose(a.codebook_, b.codebook_, rtol=1e-10, atol=1e-12)
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
     np.testing.assert_allclose(a.transform(X), cdist(X, b.codebook_), rtol=1e-5, atol=1e-5)
+
+
+# ----------------------------------------------------------------- one spelling per parameter
+def test_old_spellings_are_aliases_giving_the_same_map():
+    new = SOM((4, 5), random_state=3).fit(X, epochs=4, radius_start=2.5, radius_end=1.0,
+                                          collect_history=True)
+    old = SOM((4, 5), random_state=3).fit(X, epochs=4, radiusin=2.5, radiusfin=1.0,
+                                          collect_history=True)
+    np.testing.assert_array_equal(old.codebook_, new.codebook_)
+    assert old.history_["radius"] == new.history_["radius"] == [2.5, 2.0, 1.5, 1.0]
+    kw_new = {"radius_start": 2.0, "radius_end": 0.5, "learning_rate_start": 0.4,
+              "learning_rate_end": 0.05}
+    kw_old = {"radiusin": 2.0, "radiusfin": 0.5, "learning_rate_init": 0.4,
+              "learning_rate_fin": 0.05}
+    a = SOM((4, 5), random_state=3).fit_online(X, epochs=2, collect_history=True, **kw_new)
+    b = SOM((4, 5), random_state=3).fit_online(X, epochs=2, collect_history=True, **kw_old)
+    np.testing.assert_array_equal(a.codebook_, b.codebook_)
+    # the schedule reaches exactly the given end values at the last presentation
+    assert a.history_[-1].radius == pytest.approx(0.5) and a.history_[-1].learning_rate == 0.05
+    # positional use is unchanged: (X, epochs, radius_start, radius_end)
+    c = SOM((4, 5), random_state=3).fit(X, 4, 2.5, 1.0)
+    np.testing.assert_array_equal(c.codebook_, new.codebook_)
+
+
+@pytest.mark.parametrize("method, new, old", [
+    ("fit", "radius_start", "radiusin"), ("fit", "radius_end", "radiusfin"),
+    ("fit_online", "radius_start", "radiusin"), ("fit_online", "radius_end", "radiusfin"),
+    ("fit_online", "learning_rate_start", "learning_rate_init"),
+    ("fit_online", "learning_rate_end", "learning_rate_fin"),
+])
+def test_both_spellings_at_once_is_a_type_error_naming_both(method, new, old):
+    som = SOM((3, 3), random_state=0)
+    with pytest.raises(TypeError, match=rf"{method}\(\) got both {new}=.* and {old}="):
+        getattr(som, method)(X, epochs=1, **{new: 0.5, old: 0.5})
+    assert not hasattr(som, "codebook_")  # refused before anything was initialised
+
+
+def test_errors_name_the_spelling_that_was_used():
+    with pytest.raises(ValueError, match="radius_end must be <= radius_start"):
+        SOM((3, 3)).fit(X, radius_start=1, radius_end=2)
+    with pytest.raises(ValueError, match="radiusfin must be <= radius_start"):
+        SOM((3, 3)).fit(X, radius_start=1, radiusfin=2)
+    with pytest.raises(ValueError, match="learning_rate_end must be <= learning_rate_start"):
+        SOM((3, 3)).fit_online(X, learning_rate_start=0.1, learning_rate_end=0.5)
+    with pytest.raises(ValueError, match="learning_rate_start must be in"):
+        SOM((3, 3)).fit_online(X, learning_rate_start=1.5)

@@ -110,7 +110,7 @@ def test_inhibition_control_follows_the_kernel_and_reaches_the_training(data):
     ref = SOM(mapsize=(5, 6), random_state=0, neighborhood="mexican_hat", inhibition=0.35)
     ref.initialize(X)
     ref.codebook_ = som.codebook_.copy()
-    ref.fit(X, epochs=1, radiusin=2.0, radiusfin=2.0)
+    ref.fit(X, epochs=1, radius_start=2.0, radius_end=2.0)
     studio.buttons["step"].click()
     assert studio.trainer.join(TIMEOUT)
     assert som.inhibition == 0.35

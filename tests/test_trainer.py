@@ -51,7 +51,7 @@ def reference_snapshots(X, radii, lr=1.0):
     snaps[0] = som.codebook_.copy()
 
     for e, r in enumerate(radii, start=1):
-        som.fit(X, epochs=1, radiusin=r, radiusfin=r, learning_rate=lr)
+        som.fit(X, epochs=1, radius_start=r, radius_end=r, learning_rate=lr)
         snaps[e] = som.codebook_.copy()
     return snaps
 
@@ -66,7 +66,7 @@ def full_fit_snapshots(X, epochs, rin, rfin):
     def grab(state):
         snaps[state.epoch] = np.array(state.codebook)
 
-    som.fit(X, epochs=epochs, radiusin=rin, radiusfin=rfin, callbacks=[grab])
+    som.fit(X, epochs=epochs, radius_start=rin, radius_end=rfin, callbacks=[grab])
     return snaps
 
 
@@ -168,7 +168,7 @@ def test_parameter_change_applies_from_the_next_epoch(X):
     som.codebook_ = ref[3].copy()
     som.set_params(neighborhood="bubble")
     for r in expected[3:]:
-        som.fit(X, epochs=1, radiusin=r, radiusfin=r)
+        som.fit(X, epochs=1, radius_start=r, radius_end=r)
     np.testing.assert_allclose(trainer.som.codebook_, som.codebook_, rtol=1e-12, atol=1e-12)
 
 

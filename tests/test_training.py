@@ -67,10 +67,10 @@ def test_mexican_hat_stays_in_the_data_range():
     rng = np.random.default_rng(6)
     X = rng.normal(size=(200, 3))
     som = SOM((8, 8), neighborhood="mexican_hat", initialization="random", random_state=0)
-    som.fit(X, epochs=15, radiusin=4, radiusfin=1)
+    som.fit(X, epochs=15, radius_start=4, radius_end=1)
     assert np.all(som.codebook_ >= X.min(axis=0) - 1e-12)
     assert np.all(som.codebook_ <= X.max(axis=0) + 1e-12)
-    som.fit_online(X, epochs=2, radiusin=3, radiusfin=1)
+    som.fit_online(X, epochs=2, radius_start=3, radius_end=1)
     assert np.abs(som.codebook_).max() <= np.abs(X).max() + 1e-12
 
 
@@ -130,7 +130,7 @@ def test_mexican_hat_inhibition_pushes_apart_but_stays_in_the_box():
     spread = {}
     for kappa in (0.0, 0.3):
         som = SOM((6, 6), neighborhood="mexican_hat", inhibition=kappa, random_state=0)
-        som.fit(X, epochs=10, radiusin=3, radiusfin=1)
+        som.fit(X, epochs=10, radius_start=3, radius_end=1)
         assert np.all(som.codebook_ >= X.min(axis=0) - 1e-12)
         assert np.all(som.codebook_ <= X.max(axis=0) + 1e-12)
         spread[kappa] = np.linalg.norm(som.codebook_ - X.mean(axis=0), axis=1).mean()
@@ -228,11 +228,11 @@ def test_training_lowers_errors(lattice, neighborhood, normalization, mode):
               initialization="random", random_state=0).initialize(_DATA)
     q0, t0 = som.quantization_error(), som.topographic_error()
     if mode == "batch":
-        som.fit(_DATA, epochs=8, radiusin=2, radiusfin=1)
+        som.fit(_DATA, epochs=8, radius_start=2, radius_end=1)
     else:
         # SOM Toolbox's rough-phase rate; with 0.1 four epochs on a 24-unit torus are too few
         # for the Gaussian to finish contracting (a schedule question, not a kernel one)
-        som.fit_online(_DATA, epochs=4, radiusin=2, radiusfin=1, learning_rate_init=0.5)
+        som.fit_online(_DATA, epochs=4, radius_start=2, radius_end=1, learning_rate_start=0.5)
     assert som.topographic_error() < t0
     assert som.quantization_error() < q0
     if neighborhood == "mexican_hat":
@@ -308,10 +308,10 @@ def test_online_run_with_rows_on_demand_equals_the_dense_matrix(name):
 
 @pytest.mark.parametrize(
     "train",
-    [lambda som, X: som.fit(X, epochs=1, radiusin=5, radiusfin=5),  # separable Gaussian
-     lambda som, X: som.set_params(neighborhood="bubble").fit(X, epochs=1, radiusin=3, radiusfin=3),
-     lambda som, X: som.set_params(neighborhood="bubble").fit(X, epochs=1, radiusin=12, radiusfin=12),
-     lambda som, X: som.fit_online(X, epochs=1, radiusin=3, radiusfin=1)],
+    [lambda som, X: som.fit(X, epochs=1, radius_start=5, radius_end=5),  # separable Gaussian
+     lambda som, X: som.set_params(neighborhood="bubble").fit(X, epochs=1, radius_start=3, radius_end=3),
+     lambda som, X: som.set_params(neighborhood="bubble").fit(X, epochs=1, radius_start=12, radius_end=12),
+     lambda som, X: som.fit_online(X, epochs=1, radius_start=3, radius_end=1)],
     ids=["batch-gaussian", "batch-bubble-sparse", "batch-bubble-row-blocks", "online"],
 )
 def test_training_a_large_map_never_builds_an_m_by_m_matrix(train):

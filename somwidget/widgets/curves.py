@@ -9,15 +9,16 @@ Two small bqplot charts stacked in one widget:
 
 plus a one-line text summary of the latest values.
 
-It is fed in any of three ways:
+It reads :class:`~somwidget.callbacks.TrainingRecord` objects, one way whoever made them:
 
-* as a training callback: ``som.fit(X, collect_history=True, callbacks=[curves])`` (every call
-  with metrics adds or updates one row; redraws are throttled, the final state is always drawn);
-* by a :class:`~somwidget.trainer.Trainer`: ``curves.attach(trainer)`` (one row per epoch record);
-* from a finished model: ``TrainingCurves.from_history(som.history_)``.
+* as a training callback: ``som.fit(X, collect_history=True, callbacks=[curves])`` (every
+  epoch-end record adds or updates one row; redraws are throttled, the final one always drawn);
+* as a :class:`~somwidget.trainer.Trainer` listener: ``curves.attach(trainer)``;
+* from a history: ``TrainingCurves.from_history(som.history_)`` or ``(trainer.history)``.
 
-The x axis is the cumulative epoch: when a new phase or a new ``fit`` call starts counting epochs
-from 1 again, its epochs are appended after the previous ones.
+The x axis is the record's cumulative ``total_epoch`` (it grows across phases and ``fit``
+calls); a record whose epoch goes back (a re-initialised or another model) starts a new segment
+after the previous epochs.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
+from ..callbacks import HISTORY_KEYS, History, TrainingRecord
 from ..validation import check_int
 from ._common import with_svg_picture
 from .live import Throttle
@@ -62,6 +64,10 @@ _NAMES = {
     "radius": "radius",
     "learning_rate": "learning rate",
 }
+
+
+#: The one segment key of rows placed at cumulative epochs (records never restart at 1).
+_RECORDS = "records"
 
 
 def _num(value: Any) -> float:
@@ -226,103 +232,95 @@ class TrainingCurves(widgets.VBox):
         if redraw:
             self.redraw()
 
-    def __call__(self, state: Any) -> None:
-        """Training callback (``TrainingState`` or a trainer event); never stops training.
+    def __call__(self, record: Any) -> None:
+        """Training callback and Trainer listener: read one training record; never stops training.
 
-        A state with metrics adds (or updates) the row of its epoch; a state without metrics (an
-        online state in the middle of an epoch) only updates the summary line. Redraws are
-        throttled, and the final state is always drawn.
+        Every record is read the same way, whoever made it (:meth:`read_record`): an epoch-end
+        record adds (or updates) the row of its epoch, a record inside an epoch only updates
+        the summary line, a reset clears the curves. Redraws are throttled; the final record is
+        always drawn.
         """
-        metrics = getattr(state, "metrics", None)
-        final = bool(getattr(state, "final", False))
-        mode = getattr(state, "mode", "batch")
-        step, n_steps = getattr(state, "step", 0), getattr(state, "n_steps", 0)
-        end_of_epoch = mode != "online" or not n_steps or step == 0 or step >= n_steps
-        if metrics is not None or (end_of_epoch and getattr(state, "epoch", 0) > 0):
-            m = metrics or {}
-            self.add_epoch(
-                getattr(state, "epoch", None),
-                quantization_error=m.get("quantization_error"),
-                topographic_error=m.get("topographic_error"),
-                vacancy_rate=m.get("vacancy_rate"),
-                radius=getattr(state, "radius", None),
-                learning_rate=getattr(state, "learning_rate", None),
-                phase=getattr(state, "phase", "train"),
-                redraw=False,
-            )
-        else:
-            with self._lock:
-                self._current = {
-                    **self._current,
-                    "radius": _num(getattr(state, "radius", None)),
-                    "learning_rate": _num(getattr(state, "learning_rate", None)),
-                }
-        if final or self._throttle.ready():
+        self.read_record(record)
+        if getattr(record, "final", False) or self._throttle.ready():
             self.redraw()
         return None
 
-    def _add_record(self, record: Any) -> None:
-        """One row from a trainer's ``EpochRecord`` (no redraw)."""
-        self.add_epoch(
-            record.epoch,
-            quantization_error=record.quantization_error,
-            topographic_error=record.topographic_error,
-            vacancy_rate=record.vacancy_rate,
-            radius=record.radius,
-            learning_rate=record.learning_rate,
-            phase="trainer",
-            redraw=False,
-        )
+    #: Trainer listener (the same as calling the widget).
+    on_trainer_event = __call__
 
-    def on_trainer_event(self, event: Any) -> None:
-        """Trainer listener: one row per epoch record; final events force a redraw."""
-        record = getattr(event, "record", None)
-        if record is not None:
-            self._add_record(record)
-        if getattr(event, "kind", "") == "reset":
+    def read_record(self, record: Any) -> bool:
+        """Take one :class:`~somwidget.callbacks.TrainingRecord` in, without redrawing.
+
+        Rows are placed at the record's cumulative ``total_epoch``. Returns True when a row was
+        added or updated.
+        """
+        kind = getattr(record, "kind", "epoch")
+        if kind == "reset":
             self.clear(redraw=False)
-        if getattr(event, "final", False) or (record is not None and self._throttle.ready()):
-            self.redraw()
+            return False
+        if kind == "epoch":
+            m = getattr(record, "metrics", None) or {}
+            total = getattr(record, "total_epoch", None)
+            self.add_epoch(
+                total if total is not None else getattr(record, "epoch", None),
+                quantization_error=m.get("quantization_error"),
+                topographic_error=m.get("topographic_error"),
+                vacancy_rate=m.get("vacancy_rate"),
+                radius=getattr(record, "radius", None),
+                learning_rate=getattr(record, "learning_rate", None),
+                phase=_RECORDS,
+                redraw=False,
+            )
+            return True
+        with self._lock:
+            self._current = {
+                **self._current,
+                "radius": _num(getattr(record, "radius", None)),
+                "learning_rate": _num(getattr(record, "learning_rate", None)),
+            }
+        return False
 
     def attach(self, trainer: Any) -> TrainingCurves:
         """Load a trainer's history so far and follow it from now on. Returns self."""
         self.clear(redraw=False)
         for record in list(trainer.history):
-            self._add_record(record)
+            self.read_record(record)
         trainer.add_listener(self.on_trainer_event)
         self.redraw()
         return self
 
-    def load_history(self, history: Mapping[str, Any]) -> TrainingCurves:
-        """Replace the data by a SOM's ``history_`` (dict of per-epoch lists). Returns self.
+    def load_history(self, history: Any) -> TrainingCurves:
+        """Replace the data by a history: ``som.history_`` or ``trainer.history`` (a
+        :class:`~somwidget.callbacks.History`), a list of training records, or a mapping of
+        per-epoch lists (``History.to_dict()``). Returns self.
 
-        Keys other than :data:`CURVE_COLUMNS` are ignored; a missing ``epoch`` column counts
-        1, 2, ...; ``phase`` (when present) separates the segments of ``fit_auto``.
+        Every record is read as :meth:`read_record` reads it (at its cumulative epoch).
         """
-        if not isinstance(history, Mapping):
-            raise TypeError(f"history must be a mapping of per-epoch lists (som.history_); got {type(history).__name__}")
-        lengths = {k: len(v) for k, v in history.items() if k in CURVE_COLUMNS or k == "phase"}
-        n = max(lengths.values(), default=0)
-        bad = {k: m for k, m in lengths.items() if m != n}
-        if bad:
-            raise ValueError(f"history lists must all have the same length {n}; got lengths {bad}")
-        phases = [str(v) for v in history.get("phase", ["train"] * n)]
-        epochs = [int(v) for v in history.get("epoch", range(1, n + 1))]
-        with self._lock:
-            # history_ epochs are already cumulative (n_epochs_trained_): used as they are
-            self.data = {"epoch": [float(e) for e in epochs]}
-            for c in CURVE_COLUMNS[1:]:
-                self.data[c] = [_num(v) for v in history[c]] if c in history else [float("nan")] * n
-            self._offset = 0
-            self._last_raw_epoch = epochs[-1] if n else 0
-            self._last_key = (phases[-1], epochs[-1]) if n else None
-            self._current = {c: self.data[c][-1] for c in CURVE_COLUMNS} if n else {}
+        if isinstance(history, Mapping):
+            lengths = {k: len(v) for k, v in history.items()
+                       if k in CURVE_COLUMNS or k == "phase"}
+            n = max(lengths.values(), default=0)
+            bad = {k: m for k, m in lengths.items() if m != n}
+            if bad:
+                raise ValueError(f"history lists must all have the same length {n}; got lengths {bad}")
+            history = History.from_columns({k: v for k, v in history.items() if k in HISTORY_KEYS})
+        elif not isinstance(history, History):
+            items = list(history) if isinstance(history, (list, tuple)) else None
+            if items is None or not all(isinstance(r, TrainingRecord) for r in items):
+                raise TypeError(
+                    "history must be a mapping of per-epoch lists or a sequence of training "
+                    f"records (som.history_, trainer.history); got {type(history).__name__}"
+                )
+            history = History(items)
+        self.clear(redraw=False)
+        for record in history:
+            self.read_record(record)
         self.redraw()
         return self
 
     @classmethod
-    def from_history(cls, history: Mapping[str, Any], **kwargs: Any) -> TrainingCurves:
-        """A new widget showing a SOM's ``history_``."""
+    def from_history(cls, history: Any, **kwargs: Any) -> TrainingCurves:
+        """A new widget showing a history (``som.history_``, ``trainer.history``)."""
         return cls(**kwargs).load_history(history)
 
     def clear(self, redraw: bool = True) -> None:

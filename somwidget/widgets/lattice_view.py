@@ -18,6 +18,7 @@ import pandas as pd
 import traitlets
 from ipywidgets import widget_serialization
 
+from ..analysis import code_counts, encode_labels
 from ..validation import check_choice
 from ._common import lattice_geometry, with_svg_picture
 from .codecs import array_trait
@@ -58,33 +59,6 @@ def _wrap_words(wrap_rows: bool, wrap_cols: bool) -> str:
     if wrap_cols:
         return "cylindrical: left and right edges wrap around"
     return ""
-
-
-def _encode_labels(labels: Any, n: int) -> tuple[np.ndarray, list[Any]]:
-    """Integer codes (N,) and the ordered classes of a label vector."""
-    if isinstance(labels, pd.Series) and isinstance(labels.dtype, pd.CategoricalDtype):
-        codes = labels.cat.codes.to_numpy().astype(np.int64)
-        classes = list(labels.cat.categories)
-    else:
-        arr = np.asarray(labels.to_numpy() if isinstance(labels, pd.Series) else labels)
-        if arr.ndim != 1:
-            raise ValueError(f"labels must be 1-D (one label per sample); got shape {arr.shape}")
-        try:
-            classes_arr, codes = np.unique(arr, return_inverse=True)
-        except TypeError:
-            raise ValueError("labels must be sortable values of one kind (e.g. all str or all int)") from None
-        classes = classes_arr.tolist()
-        codes = codes.astype(np.int64).ravel()
-    if codes.shape[0] != n:
-        raise ValueError(f"labels has {codes.shape[0]} entries but X has {n} samples")
-    return codes, classes
-
-
-def _label_counts(bmus: np.ndarray, codes: np.ndarray, n_classes: int, m: int) -> np.ndarray:
-    """(M, C) number of samples of each class per neuron (codes < 0 ignored)."""
-    ok = codes >= 0
-    flat = np.bincount(bmus[ok] * n_classes + codes[ok], minlength=m * n_classes)
-    return flat.reshape(m, n_classes)
 
 
 class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
@@ -337,7 +311,7 @@ class HitMap(LatticeView):
         self._codes: np.ndarray | None = None
         self._classes: list[Any] = []
         if labels is not None:
-            self._codes, self._classes = _encode_labels(labels, self._n)
+            self._codes, self._classes = encode_labels(labels, self._n)
         self._labels = None if labels is None else np.asarray(
             labels.to_numpy() if isinstance(labels, pd.Series) else labels)
         if self._overlay is not None and labels is None:
@@ -386,10 +360,13 @@ class HitMap(LatticeView):
             st["sizes"] = hits / hmax if hmax > 0 else np.zeros(m)
             st["value_label"] = f"marker area and colour = hits (max {int(hmax)})"
         if self._codes is not None:
-            counts = _label_counts(b, self._codes, len(self._classes), m)
+            counts = code_counts(b, self._codes, len(self._classes), m)
+            labelled = counts.sum(axis=1).astype(np.float64)  # missing labels are no class
+            has = labelled > 0
             with np.errstate(invalid="ignore", divide="ignore"):
-                majority = np.where(hits > 0, counts.argmax(axis=1), -1).astype(np.float64)
-                share = np.where(hits > 0, counts.max(axis=1) / hits, np.nan)
+                top = counts.argmax(axis=1) if counts.shape[1] else np.zeros(m, np.int64)
+                majority = np.where(has, top, -1).astype(np.float64)
+                share = np.where(has, counts.max(axis=1, initial=0) / labelled, np.nan)
             st["category_names"] = [str(c) for c in self._classes]
             st["tooltip"] += [({"name": "majority label", "format": "category"}, majority),
                               ({"name": "majority share", "format": "percent"}, share)]
@@ -401,7 +378,7 @@ class HitMap(LatticeView):
                     st["category_title"] = "majority label (marker area = hits)"
             elif self._overlay == "proportion":
                 with np.errstate(invalid="ignore", divide="ignore"):
-                    prop = np.where(hits > 0, counts[:, self._label_index] / hits, np.nan)
+                    prop = np.where(has, counts[:, self._label_index] / labelled, np.nan)
                 st["values"], st["vmin"], st["vmax"] = prop, 0.0, 1.0
                 st["value_label"] = f"share of samples labelled {self._label!r}"
                 st["tooltip"].append(({"name": f"share of {self._label}", "format": "percent"}, prop))
@@ -476,7 +453,7 @@ class LabelMap(HitMap):
         if self._overlay == "proportion" and self._title_arg is None:
             st["title"] = f"Label map: share of each neuron's samples labelled {self._label!r}"
         m = int(self._som.lattice_.rows * self._som.lattice_.cols)
-        counts = _label_counts(self._bmus(bmus), self._codes, len(self._classes), m)
+        counts = code_counts(self._bmus(bmus), self._codes, len(self._classes), m)
         if len(self._classes) <= 12:
             st["tooltip"] += [({"name": f"{c}", "format": "int"}, counts[:, i].astype(np.float64))
                               for i, c in enumerate(self._classes)]

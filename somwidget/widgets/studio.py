@@ -37,12 +37,13 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..callbacks import TrainingRecord
 from ..lattice import LATTICES
 from ..neighborhood import NEIGHBORHOODS
 from ..normalization import NORMALIZATIONS
 from ..schedules import DECAYS
 from ..som import INITIALIZATIONS
-from ..trainer import DEFAULT_LEARNING_RATES, MODES, Trainer, TrainerEvent
+from ..trainer import DEFAULT_LEARNING_RATES, MODES, Trainer
 from ..validation import check_array, check_positive
 from ._common import with_svg_picture
 from .curves import TrainingCurves
@@ -400,7 +401,7 @@ class Studio(widgets.VBox):
         self.trainer.stop()
 
     # ---------------------------------------------------------------- events
-    def _on_event(self, event: TrainerEvent) -> None:
+    def _on_event(self, event: TrainingRecord) -> None:
         """Trainer listener (training thread): feed the views, redraw through the throttle."""
         self.curves.on_trainer_event(event)
         self.input_space(event)
@@ -418,7 +419,7 @@ class Studio(widgets.VBox):
             self.curves.redraw()
         self._update_progress(None)
 
-    def _update_progress(self, event: TrainerEvent | None) -> None:
+    def _update_progress(self, event: TrainingRecord | None) -> None:
         """Draw the progress line, the error box and the buttons' enabled states.
 
         Two threads call this at once: the training thread (``_on_event``) and the thread that
@@ -442,7 +443,7 @@ class Studio(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
 
-    def _draw_progress(self, event: TrainerEvent | None) -> None:
+    def _draw_progress(self, event: TrainingRecord | None) -> None:
         # caller holds self._lock. The status is the trainer's own (never an older event's) and
         # is read first: the worker counts an epoch before it pauses, so a 'paused' line always
         # carries the final epoch.
@@ -450,10 +451,8 @@ class Studio(widgets.VBox):
         status = t.status
         p = t.resolved_params()
         epoch, n_epochs = t.epoch, p["epochs"]
-        if event is not None and event.record is not None:
-            radius, lr = event.record.radius, event.record.learning_rate
-        elif event is not None and event.online_step is not None:
-            radius, lr = event.online_step.radius, event.online_step.learning_rate
+        if event is not None and event.radius is not None:  # every record carries its values
+            radius, lr = event.radius, event.learning_rate
         else:
             radius, lr = t.current_schedule()
         parts = [f"epoch {epoch} / {n_epochs}"]
