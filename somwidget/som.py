@@ -1,8 +1,18 @@
 """The SOM estimator.
 
 ``SOM`` follows the scikit-learn conventions: the constructor only stores its parameters
-(``get_params`` / ``set_params``), everything is validated when the map is initialised or
-trained, and learned attributes end in ``_``.
+(``get_params`` / ``set_params``), they are checked against the table
+``SOM._parameter_constraints`` once on entry of each public method (nested calls, such as a
+callback reading a metric during ``fit``, reuse that check), and learned attributes end in ``_``.
+
+Fitted state
+------------
+One method, ``_set_fitted``, writes every fitted attribute (``codebook_``, ``lattice_``,
+``normalizer_``, ``history_``, ...) and resets the private caches; ``initialize``,
+``from_dict`` and unpickling all go through it (training then updates the codebook, the
+history and the epoch count). ``to_dict`` / ``from_dict`` give the versioned JSON document
+that ``save`` / ``load`` write and read through :mod:`somwidget.persistence`; an unfitted SOM
+gives its parameters only. Pickles keep the random generator with its state, not the data.
 
 Spaces and metrics
 ------------------
