@@ -308,6 +308,10 @@ class Integer(Constraint):
         self.description = description
 
     def check(self, name: str, value: object) -> int:
+        if type(value) is int and (self.minimum is None or value >= self.minimum) and (
+            self.maximum is None or value <= self.maximum
+        ):  # the common case, without the numbers ABCs
+            return value
         if self.strict and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
             raise InvalidParameterError(f"{name} must be an integer; got {value!r}")
         try:
@@ -337,7 +341,7 @@ class Interval(Constraint):
         self.description = f"a number in {left}{lo}, {hi}{right}"
 
     def check(self, name: str, value: object) -> float:
-        ok = not isinstance(value, bool) and isinstance(value, numbers.Real)
+        ok = type(value) is float or (not isinstance(value, bool) and isinstance(value, numbers.Real))
         v = float(value) if ok else math.nan  # type: ignore[arg-type]
         if ok and math.isfinite(v):
             lo_ok = self.low is None or (
@@ -373,6 +377,8 @@ class GridShape(Constraint):
         self.description = "'auto', an int or (rows, cols)"
 
     def check(self, name: str, value: object) -> str | tuple[int, int]:
+        if type(value) is tuple and len(value) == 2 and type(value[0]) is int and type(value[1]) is int:
+            return self._sized(name, value, value[0], value[1])
         if isinstance(value, str):
             if value.strip().lower() == "auto":
                 return "auto"
