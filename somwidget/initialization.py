@@ -38,9 +38,17 @@ import numpy as np
 from somwidget.lattice import LATTICE_ALIASES, LATTICES
 from somwidget.validation import check_array, check_choice
 
-__all__ = ["INITIALIZATIONS", "auto_mapsize", "initialize_codebook", "principal_components"]
+__all__ = [
+    "INITIALIZATIONS",
+    "INITIALIZATION_ALIASES",
+    "auto_mapsize",
+    "initialize_codebook",
+    "principal_components",
+]
 
 INITIALIZATIONS: tuple[str, ...] = ("random", "random_negative", "sample", "pca")
+#: Other accepted spellings: ``"linear"`` is the SOM Toolbox's name of the PCA init (``lininit``).
+INITIALIZATION_ALIASES: dict[str, str] = {"linear": "pca"}
 
 
 def _check_data(X: Any) -> np.ndarray:
@@ -114,7 +122,7 @@ def initialize_codebook(
     Parameters
     ----------
     method : str
-        One of :data:`INITIALIZATIONS` (case-insensitive).
+        One of :data:`INITIALIZATIONS` or :data:`INITIALIZATION_ALIASES` (case-insensitive).
     X : array-like of shape (N, D)
         Data in training space (already normalised).
     lattice : somwidget.lattice.Lattice
@@ -126,7 +134,7 @@ def initialize_codebook(
     -------
     ndarray of shape (lattice.n_neurons, D), float64
     """
-    method = check_choice("initialization", method, INITIALIZATIONS)
+    method = check_choice("initialization", method, INITIALIZATIONS, INITIALIZATION_ALIASES)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
     _check_lattice(lattice)

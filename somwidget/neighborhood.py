@@ -26,7 +26,13 @@ from numpy.typing import ArrayLike
 
 from .validation import check_choice, check_positive
 
-__all__ = ["NEIGHBORHOODS", "NEIGHBORHOOD_ALIASES", "neighborhood_weights", "width_factor"]
+__all__ = [
+    "COMPACT_NEIGHBORHOODS",
+    "NEIGHBORHOODS",
+    "NEIGHBORHOOD_ALIASES",
+    "neighborhood_weights",
+    "width_factor",
+]
 
 NEIGHBORHOODS = ("gaussian", "bubble", "cut_gaussian", "mexican_hat", "epanechikov")
 NEIGHBORHOOD_ALIASES = {

@@ -50,7 +50,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from somwidget.validation import NotFittedError, check_array, check_choice
 
@@ -382,6 +382,8 @@ def _boxcox_lambda(col: np.ndarray) -> float:
     gives the optimum within the bounds. scipy's warning about constraining an extreme optimum to
     avoid overflow is irrelevant after clipping and is silenced.
     """
+    from scipy import stats  # 0.3 s to import: only when a Box-Cox normaliser is fitted
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         lm = float(stats.boxcox_normmax(col, method="mle"))

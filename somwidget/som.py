@@ -1,8 +1,18 @@
 """The SOM estimator.
 
 ``SOM`` follows the scikit-learn conventions: the constructor only stores its parameters
-(``get_params`` / ``set_params``), everything is validated when the map is initialised or
-trained, and learned attributes end in ``_``.
+(``get_params`` / ``set_params``), they are checked against the table
+``SOM._parameter_constraints`` once on entry of each public method (nested calls, such as a
+callback reading a metric during ``fit``, reuse that check), and learned attributes end in ``_``.
+
+Fitted state
+------------
+One method, ``_set_fitted``, writes every fitted attribute (``codebook_``, ``lattice_``,
+``normalizer_``, ``history_``, ...) and resets the private caches; ``initialize``,
+``from_dict`` and unpickling all go through it (training then updates the codebook, the
+history and the epoch count). ``to_dict`` / ``from_dict`` give the versioned JSON document
+that ``save`` / ``load`` write and read through :mod:`somwidget.persistence`; an unfitted SOM
+gives its parameters only. Pickles keep the random generator with its state, not the data.
 
 Spaces and metrics
 ------------------
@@ -46,13 +56,15 @@ import numbers
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
 from . import bmu as _bmu
+from . import persistence
 from . import training as _training
 from .callbacks import (
     HISTORY_KEYS,
@@ -63,21 +75,35 @@ from .callbacks import (
     check_callbacks,
     notify,
 )
+from .initialization import (
+    INITIALIZATION_ALIASES,
+    INITIALIZATIONS,
+    auto_mapsize,
+    initialize_codebook,
+)
 from .lattice import FLOAT32_MIN_NEURONS, LATTICE_ALIASES, LATTICES, RECT_ADJACENCIES, Lattice
 from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS, neighborhood_weights, width_factor
+from .normalization import NORMALIZATION_ALIASES, NORMALIZATIONS, Normalizer, make_normalizer
 from .schedules import DECAY_ALIASES, DECAYS, decay_schedule
 from .validation import (
+    Constraint,
+    GridShape,
+    InstanceOf,
+    Integer,
+    Interval,
     NotFittedError,
+    Options,
     check_array,
     check_choice,
     check_fraction,
     check_int,
     check_positive,
+    default_feature_names,
+    validate_params,
 )
 
 __all__ = ["HISTORY_KEYS", "SOM", "OnlineStep", "TrainingRecord", "TrainingState"]
 
-INITIALIZATIONS = ("random", "random_negative", "sample", "pca")
 PRESENTATIONS = ("random", "sequential")
 _STRUCTURAL = (
     "mapsize",
@@ -95,40 +121,54 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return v
 
 
-def _n_threads(n_jobs: object) -> int | None:
-    """Validate ``n_jobs`` and resolve it to a thread count (None: leave the pools alone)."""
+def _n_threads(n_jobs: int | None) -> int | None:
+    """Resolve a validated ``n_jobs`` to a thread count (None: leave the pools alone)."""
     if n_jobs is None:
         return None
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
-        raise TypeError(
-            "n_jobs must be None, -1 (all cores) or an integer >= 1 (that many threads); "
-            f"got {n_jobs!r}"
-        )
-    k = int(n_jobs)
-    if k == -1:
+    if n_jobs == -1:
         try:
             return max(1, len(os.sched_getaffinity(0)))
         except AttributeError:  # no sched_getaffinity (macOS, Windows)
             return max(1, os.cpu_count() or 1)
-    if k < 1:
-        raise ValueError(
-            f"n_jobs must be None, -1 (all cores) or an integer >= 1 (that many threads); got {k}"
-        )
-    return k
+    return int(n_jobs)
 
 
 # one lock for every SOM: thread-pool limits are process-wide
 _LIMITS_LOCK = threading.Lock()
 _F = TypeVar("_F", bound=Callable[..., Any])
+# per thread, the SOMs inside a public call -> their validated parameters (None: set_params was
+# called meanwhile, validate again on the next read)
+_CALLS = threading.local()
+
+
+def _active_calls() -> dict[int, dict[str, Any] | None]:
+    try:
+        return _CALLS.active
+    except AttributeError:
+        _CALLS.active = {}
+        return _CALLS.active
 
 
 def _limit_threads(method: _F) -> _F:
-    """Run a SOM method with the BLAS / OpenMP pools limited to ``n_jobs`` threads."""
+    """Entry of a public SOM method: validate the parameters once, limit the thread pools.
+
+    The outermost call in a thread checks ``SOM._parameter_constraints`` once; everything it
+    calls (``_validated()``, callbacks reading metrics, nested public methods) reuses that
+    result. The BLAS / OpenMP pools are limited to ``n_jobs`` threads for the call.
+    """
 
     @functools.wraps(method)
     def wrapper(self: SOM, *args: Any, **kwargs: Any) -> Any:
-        with self._thread_limits():
+        active = _active_calls()
+        if id(self) in active:  # nested: already validated, limits already set
             return method(self, *args, **kwargs)
+        p = validate_params(type(self)._parameter_constraints, self.get_params())
+        active[id(self)] = p
+        try:
+            with self._thread_limits(p["n_jobs"]):
+                return method(self, *args, **kwargs)
+        finally:
+            del active[id(self)]
 
     return wrapper  # type: ignore[return-value]
 
@@ -150,6 +190,11 @@ def _spelled(method: str, **params: tuple[Any, str, Any]) -> tuple[list[Any], li
         values.append(value if old_value is None else old_value)
         names.append(name if old_value is None else old_name)
     return values, names
+
+
+@functools.cache
+def _init_param_names(cls: type) -> tuple[str, ...]:
+    return tuple(p for p in inspect.signature(cls.__init__).parameters if p != "self")
 
 
 class SOM:
@@ -204,6 +249,32 @@ class SOM:
         ``collect_history=True``) the errors. See :class:`somwidget.progress.TextProgress`.
     """
 
+    #: What each constructor parameter may be (checked once per public call, see
+    #: :func:`somwidget.validation.validate_params`); ``None`` in a list allows ``None``.
+    _parameter_constraints: ClassVar[dict[str, list[Constraint | None]]] = {
+        "mapsize": [GridShape(min_cells=2)],
+        "lattice": [Options(LATTICES, LATTICE_ALIASES)],
+        "neighborhood": [Options(NEIGHBORHOODS, NEIGHBORHOOD_ALIASES)],
+        "normalization": [Options(NORMALIZATIONS, NORMALIZATION_ALIASES)],
+        "initialization": [Options(INITIALIZATIONS, INITIALIZATION_ALIASES)],
+        "distance_metric": [Options(_bmu.METRICS, _bmu.METRIC_ALIASES)],
+        "rect_adjacency": [Options(RECT_ADJACENCIES)],
+        "callback_every": [Integer(1)],
+        "chunk_size": [None, Integer(1)],
+        "random_state": [
+            None,
+            Integer(0, strict=True),
+            InstanceOf(np.random.Generator, "a numpy.random.Generator"),
+        ],
+        "n_jobs": [
+            None,
+            Options((-1,), description="-1 (all cores)"),
+            Integer(1, strict=True, description="an integer >= 1 (that many threads)"),
+        ],
+        "inhibition": [Interval(0.0, 1.0, closed="left")],
+        "verbose": [Integer(0, 2)],
+    }
+
     def __init__(
         self,
         mapsize: str | int | tuple[int, int] = "auto",
@@ -237,8 +308,7 @@ class SOM:
     # ------------------------------------------------------------------ parameters
     @classmethod
     def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p for p in sig.parameters if p != "self"]
+        return list(_init_param_names(cls))
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor parameters as a dict (scikit-learn convention)."""
@@ -253,6 +323,9 @@ class SOM:
                     f"Invalid parameter {key!r} for SOM; valid parameters are {', '.join(valid)}"
                 )
             setattr(self, key, value)
+        active = _active_calls()
+        if id(self) in active:  # set inside a public call (a callback): validate again
+            active[id(self)] = None
         return self
 
     def __repr__(self) -> str:
@@ -265,74 +338,27 @@ class SOM:
         return f"SOM({', '.join(parts)})"
 
     def _validated(self) -> dict[str, Any]:
-        """Canonical, validated parameters (raises a clear error naming the parameter)."""
-        p: dict[str, Any] = {}
-        p["lattice"] = check_choice("lattice", self.lattice, LATTICES, LATTICE_ALIASES)
-        p["neighborhood"] = check_choice(
-            "neighborhood", self.neighborhood, NEIGHBORHOODS, NEIGHBORHOOD_ALIASES
-        )
-        from .normalization import NORMALIZATION_ALIASES, NORMALIZATIONS
+        """Canonical, validated parameters (raises a clear error naming the parameter).
 
-        p["normalization"] = check_choice(
-            "normalization", self.normalization, NORMALIZATIONS, NORMALIZATION_ALIASES
-        )
-        p["initialization"] = check_choice(
-            "initialization", self.initialization, INITIALIZATIONS, {"linear": "pca"}
-        )
-        p["distance_metric"] = _bmu.check_metric(self.distance_metric)
-        ra = self.rect_adjacency
-        if isinstance(ra, bool) or not isinstance(ra, numbers.Integral) or int(ra) not in RECT_ADJACENCIES:
-            raise ValueError(f"rect_adjacency must be one of 4, 8; got {ra!r}")
-        p["rect_adjacency"] = int(ra)
-        p["callback_every"] = check_int("callback_every", self.callback_every, minimum=1)
-        p["chunk_size"] = (
-            None if self.chunk_size is None else check_int("chunk_size", self.chunk_size, minimum=1)
-        )
-        p["mapsize"] = self._check_mapsize(self.mapsize)
-        p["n_jobs"] = _n_threads(self.n_jobs)
-        inh = self.inhibition
-        if (isinstance(inh, bool) or not isinstance(inh, numbers.Real)
-                or not (0.0 <= float(inh) < 1.0)):
-            raise ValueError(f"inhibition must be a number in [0, 1); got {inh!r}")
-        p["inhibition"] = float(inh)
-        p["verbose"] = check_int("verbose", self.verbose, minimum=0, maximum=2)
-        rs = self.random_state
-        if not (rs is None or isinstance(rs, np.random.Generator)):
-            if isinstance(rs, bool) or not isinstance(rs, numbers.Integral) or int(rs) < 0:
-                raise TypeError(
-                    "random_state must be None, a non-negative int or a numpy.random.Generator; "
-                    f"got {rs!r}"
-                )
+        Inside a public call these were checked once on entry and are reused; outside one they
+        are checked now. See ``_parameter_constraints``.
+        """
+        active = _active_calls()
+        p = active.get(id(self))
+        if p is None:
+            p = validate_params(type(self)._parameter_constraints, self.get_params())
+            if id(self) in active:
+                active[id(self)] = p
         return p
 
-    @staticmethod
-    def _check_mapsize(mapsize: object) -> str | tuple[int, int]:
-        if isinstance(mapsize, str):
-            if mapsize.strip().lower() == "auto":
-                return "auto"
-            raise ValueError(f"mapsize must be 'auto', an int or (rows, cols); got {mapsize!r}")
-        if isinstance(mapsize, numbers.Integral) and not isinstance(mapsize, bool):
-            rows = cols = int(mapsize)
-        elif isinstance(mapsize, Sequence) and len(mapsize) == 2 and all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in mapsize
-        ):
-            rows, cols = (int(v) for v in mapsize)
-        else:
-            raise ValueError(f"mapsize must be 'auto', an int or (rows, cols); got {mapsize!r}")
-        if rows < 1 or cols < 1 or rows * cols < 2:
-            raise ValueError(
-                f"mapsize must give at least 2 neurons with rows, cols >= 1; got {mapsize!r}"
-            )
-        return rows, cols
-
     @contextlib.contextmanager
-    def _thread_limits(self) -> Iterator[None]:
-        """Limit the BLAS / OpenMP pools to ``n_jobs`` threads for the outermost call.
+    def _thread_limits(self, n_jobs: int | None) -> Iterator[None]:
+        """Limit the BLAS / OpenMP pools to ``n_jobs`` (validated) threads for the outermost call.
 
         Nested calls (a callback reading a metric during ``fit``) keep the outer limits, so
         they are set and restored once, also when another thread reads the model meanwhile.
         """
-        n = _n_threads(self.n_jobs)
+        n = _n_threads(n_jobs)
         if n is None:
             yield
             return
@@ -425,7 +451,7 @@ class SOM:
         return idx, dist
 
     def _metric(self) -> str:
-        return _bmu.check_metric(self.distance_metric)
+        return self._validated()["distance_metric"]
 
     # ------------------------------------------------------------------ initialisation
     @_limit_threads
@@ -444,13 +470,8 @@ class SOM:
         """
         p = self._validated()
         arr, names = check_array("X", X)
-        from .initialization import auto_mapsize, initialize_codebook
-        from .normalization import make_normalizer
-
-        if isinstance(self.random_state, np.random.Generator):
-            rng = self.random_state
-        else:
-            rng = np.random.default_rng(self.random_state)
+        rs = p["random_state"]
+        rng = rs if isinstance(rs, np.random.Generator) else np.random.default_rng(rs)
         normalizer = make_normalizer(p["normalization"])
         Xt = np.ascontiguousarray(normalizer.fit_transform(arr), dtype=np.float64)
         if p["mapsize"] == "auto":
@@ -458,28 +479,117 @@ class SOM:
         else:
             rows, cols = p["mapsize"]
         lattice = Lattice(rows, cols, p["lattice"], rect_adjacency=p["rect_adjacency"])
-        codebook = np.asarray(
-            initialize_codebook(p["initialization"], Xt, lattice, rng), dtype=np.float64
+        codebook = initialize_codebook(p["initialization"], Xt, lattice, rng)
+        self._set_fitted(
+            codebook=codebook, lattice=lattice, normalizer=normalizer, feature_names=names,
+            random_state=rng, training_data=Xt,
         )
-        self.random_state_ = rng
+        return self
+
+    # ------------------------------------------------------------------ fitted state
+    def _set_fitted(
+        self,
+        *,
+        codebook: np.ndarray,
+        lattice: Lattice,
+        normalizer: Normalizer,
+        random_state: np.random.Generator,
+        feature_names: Sequence[str] | None = None,
+        names_from_frame: bool | None = None,
+        history: Mapping[str, Sequence] | None = None,
+        n_epochs_trained: int = 0,
+        last_radius: float = 1.0,
+        data_bounds: tuple[np.ndarray, np.ndarray] | None = None,
+        training_data: np.ndarray | None = None,
+        init_params: Mapping[str, Any] | None = None,
+    ) -> None:
+        """The one writer of fitted state: every attribute ending in ``_`` and the private
+        caches that go with them (``initialize``, ``from_dict`` and unpickling use it).
+
+        Parameters
+        ----------
+        codebook : ndarray (M, D)
+            Training space; ``M`` must be ``lattice.n_neurons``.
+        lattice : Lattice
+        normalizer : Normalizer
+            Fitted on ``D`` features.
+        random_state : numpy.random.Generator
+            Becomes ``random_state_`` (later training draws from it).
+        feature_names : sequence of str, optional
+            ``D`` names; default ``x0, x1, ...``.
+        names_from_frame : bool, optional
+            Whether the names came from DataFrame columns (later DataFrames must match them);
+            default: whether ``feature_names`` was given.
+        history : mapping, optional
+            ``history_`` lists by key (default: empty).
+        n_epochs_trained : int
+        last_radius : float
+            Radius of the latest training epoch (the default radius of :meth:`distortion`).
+        data_bounds : (lo, hi), optional
+            Training-space box of the training data, kept when the data itself is not.
+        training_data : ndarray (N, D), optional
+            The training-space data that analyses use when called without ``X``.
+        init_params : mapping, optional
+            The structural parameters the map was built with (default: the current ones).
+        """
+        codebook = np.ascontiguousarray(codebook, dtype=np.float64)
+        if codebook.ndim != 2 or codebook.shape[0] != lattice.n_neurons:
+            raise ValueError(
+                f"codebook must have shape ({lattice.n_neurons}, D) for a {lattice.rows}x"
+                f"{lattice.cols} lattice; got {codebook.shape}"
+            )
+        n_features = codebook.shape[1]
+        if normalizer.n_features_in_ != n_features:
+            raise ValueError(
+                f"the normalizer was fitted on {normalizer.n_features_in_} features, the codebook "
+                f"has {n_features}"
+            )
+        names = default_feature_names(n_features) if feature_names is None else list(feature_names)
+        if len(names) != n_features:
+            raise ValueError(f"feature_names must be {n_features} names; got {len(names)}")
+        self.random_state_ = random_state
         self.normalizer_ = normalizer
-        self.mapsize_ = (rows, cols)
         self.lattice_ = lattice
-        self.n_neurons_ = rows * cols
-        self.n_features_in_ = arr.shape[1]
-        self.feature_names_in_ = (
-            list(names) if names is not None else [f"x{i}" for i in range(arr.shape[1])]
+        self.mapsize_ = (lattice.rows, lattice.cols)
+        self.n_neurons_ = lattice.n_neurons
+        self.n_features_in_ = n_features
+        self.feature_names_in_ = names
+        self.codebook_ = codebook
+        self.history_ = {k: list(history.get(k, [])) if history else [] for k in HISTORY_KEYS}
+        self.n_epochs_trained_ = int(n_epochs_trained)
+        self._last_radius = float(last_radius)
+        self._names_from_frame = feature_names is not None if names_from_frame is None else bool(
+            names_from_frame)
+        self._Xt = training_data
+        self._bounds = None if data_bounds is None else (
+            np.asarray(data_bounds[0], dtype=np.float64),
+            np.asarray(data_bounds[1], dtype=np.float64),
+            None,
         )
-        self.codebook_ = np.ascontiguousarray(codebook)
-        self.history_ = {k: [] for k in HISTORY_KEYS}
-        self.n_epochs_trained_ = 0
-        self._Xt = Xt
-        self._bounds = None
-        self._init_params = {k: getattr(self, k) for k in _STRUCTURAL}
-        self._names_from_frame = names is not None
+        self._init_params = (
+            {k: getattr(self, k) for k in _STRUCTURAL} if init_params is None else dict(init_params)
+        )
         self._bmu_cache = None
         self._touch()
-        return self
+
+    def _fitted_state(self) -> dict[str, Any] | None:
+        """The arguments of :meth:`_set_fitted` that rebuild this model (None: not initialised);
+        the training data is left out, its bounding box kept."""
+        if not self._is_initialized():
+            return None
+        return {
+            "codebook": self.codebook_,
+            "lattice": self.lattice_,
+            "normalizer": self.normalizer_,
+            "random_state": self.random_state_,
+            "feature_names": list(self.feature_names_in_),
+            "names_from_frame": bool(getattr(self, "_names_from_frame", False)),
+            "history": self.history_.to_dict(),
+            "n_epochs_trained": self.n_epochs_trained_,
+            "last_radius": getattr(self, "_last_radius", 1.0),
+            "data_bounds": self._data_bounds(),
+            "init_params": getattr(self, "_init_params", None),
+        }
 
     def _data_bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Per-feature (min, max) of the latest training data in training space (the box the
@@ -958,12 +1068,12 @@ class SOM:
         Both phases use linear decay and the plain batch rule. Callbacks see ``phase`` =
         ``"rough"`` then ``"fine"``; returning False in the rough phase also skips the fine one.
         """
-        self._validated()
+        p = self._validated()
         callbacks = self._with_progress(check_callbacks(callbacks))
         Xt = self._prepare(X)
         ms = max(self.mapsize_)
         m, n = self.n_neurons_, Xt.shape[0]
-        init = check_choice("initialization", self.initialization, INITIALIZATIONS, {"linear": "pca"})
+        init = p["initialization"]
         r0 = max(1.0, float(math.ceil(ms / 8 if init == "pca" else ms / 4)))
         r1 = max(1.0, r0 / 4.0)
         width = width_factor(self.neighborhood)
@@ -1208,29 +1318,166 @@ class SOM:
         )
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path: str) -> None:
-        """Write the model as versioned JSON (see :mod:`somwidget.persistence`)."""
-        from .persistence import save_model
+    def to_dict(self) -> dict[str, Any]:
+        """The model as a JSON-ready dict (the versioned format of :mod:`somwidget.persistence`).
 
-        save_model(self, path)
+        Plain JSON types only (``json.dumps`` works on it). An unfitted SOM gives its
+        parameters only. ``random_state`` is kept when it is an int (a Generator becomes
+        None), and neither the generator's state nor the training data are included.
+        """
+        params = self.get_params()
+        rs = params["random_state"]
+        params["random_state"] = (
+            int(rs) if isinstance(rs, numbers.Integral) and not isinstance(rs, bool) else None
+        )
+        d: dict[str, Any] = {**persistence.header(), "params": params}
+        state = self._fitted_state()
+        if state is not None:
+            d.update(
+                mapsize=list(self.mapsize_),
+                lattice=state["lattice"].to_dict(),
+                normalizer=state["normalizer"].to_dict(),
+                n_features=self.n_features_in_,
+                feature_names=[str(n) for n in state["feature_names"]],
+                feature_names_from_frame=state["names_from_frame"],
+                codebook=np.asarray(state["codebook"], dtype=np.float64).tolist(),
+                n_epochs_trained=state["n_epochs_trained"],
+                last_radius=float(state["last_radius"]),
+                history={k: list(v) for k, v in state["history"].items()},
+            )
+            if state["data_bounds"] is not None:
+                d["data_bounds"] = [np.asarray(b, dtype=np.float64).tolist()
+                                    for b in state["data_bounds"]]
+        return persistence.to_json_types(d)
 
     @classmethod
-    def load(cls, path: str) -> SOM:
-        """Read a model written by :meth:`save`; never executes code from the file."""
-        from .persistence import load_model
+    def from_dict(cls, d: Mapping[str, Any], *, source: object = "model dict") -> SOM:
+        """Rebuild a SOM from :meth:`to_dict` output (or a parsed model file), checking every field.
 
-        return load_model(path)
+        Parameters
+        ----------
+        d : mapping
+            A model document, format version 1.
+        source : object
+            What to name in error messages (``SOM.load`` passes the file's path).
+
+        Raises
+        ------
+        somwidget.persistence.ModelFormatError (a ValueError)
+            For a foreign or too new document, or missing, mistyped or inconsistent fields.
+        """
+        persistence.check_model(d, source)
+        fail = functools.partial(persistence.format_error, source)
+        params = dict(d["params"])
+        if isinstance(params.get("mapsize"), list):
+            params["mapsize"] = tuple(params["mapsize"])
+        valid = cls._param_names()
+        unknown = [k for k in params if k not in valid]
+        if unknown:
+            raise fail(f"unknown parameters {unknown}")
+        som = cls(**params)
+        try:
+            p = som._validated()
+        except (TypeError, ValueError) as exc:
+            raise fail(f"invalid parameters: {exc}") from None
+        if "codebook" not in d:
+            return som
+        try:
+            lattice = Lattice.from_dict(d["lattice"])
+        except (TypeError, ValueError, KeyError) as exc:
+            raise fail(f"invalid lattice: {exc}") from None
+        if [lattice.rows, lattice.cols] != list(d["mapsize"]):
+            raise fail(f"mapsize {d['mapsize']} does not match the lattice {lattice.rows}x{lattice.cols}")
+        try:
+            normalizer = Normalizer.from_dict(d["normalizer"])
+        except (TypeError, ValueError, KeyError) as exc:
+            raise fail(f"invalid normalizer: {exc}") from None
+        n_features = d["n_features"]
+        names = d["feature_names"]
+        if len(names) != n_features or not all(isinstance(n, str) for n in names):
+            raise fail(f"feature_names must be {n_features} strings")
+        if normalizer.n_features_in_ != n_features:
+            raise fail(f"the normalizer has {normalizer.n_features_in_} features, expected {n_features}")
+        try:
+            codebook = np.array(d["codebook"], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise fail("the codebook is not a rectangular list of numbers") from None
+        if codebook.shape != (lattice.n_neurons, n_features):
+            raise fail(
+                f"the codebook has shape {codebook.shape}, expected ({lattice.n_neurons}, {n_features})"
+            )
+        if not np.isfinite(codebook).all():
+            raise fail("the codebook contains NaN or infinite values")
+        history: dict[str, list] = {k: [] for k in HISTORY_KEYS}
+        for k, v in d["history"].items():
+            if k not in history or not isinstance(v, list):
+                raise fail(f"invalid history entry {k!r}")
+            history[k] = list(v)
+        if len({len(v) for v in history.values()}) > 1:
+            raise fail("the history lists have different lengths")
+        last_radius = d.get("last_radius", 1.0)
+        if not math.isfinite(last_radius) or last_radius <= 0:
+            raise fail(f"invalid last_radius {last_radius!r}")
+        bounds = None
+        if d.get("data_bounds") is not None:
+            try:
+                box = np.asarray(d["data_bounds"], dtype=np.float64)
+            except (TypeError, ValueError):
+                raise fail("data_bounds must be two lists of numbers") from None
+            if box.shape != (2, n_features) or not np.isfinite(box).all() or (box[0] > box[1]).any():
+                raise fail(f"data_bounds must be [min, max] lists of {n_features} finite numbers "
+                           "with min <= max")
+            bounds = (box[0], box[1])
+        som._set_fitted(
+            codebook=codebook, lattice=lattice, normalizer=normalizer,
+            random_state=np.random.default_rng(p["random_state"]), feature_names=names,
+            names_from_frame=bool(d.get("feature_names_from_frame", False)), history=history,
+            n_epochs_trained=d["n_epochs_trained"], last_radius=last_radius, data_bounds=bounds,
+        )
+        return som
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the model as versioned JSON, atomically (see :mod:`somwidget.persistence`)."""
+        persistence.write_model(self.to_dict(), path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> SOM:
+        """Read a model written by :meth:`save`; never executes code from the file."""
+        return cls.from_dict(persistence.read_model(path), source=Path(path))
 
     def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state.pop("_Xt", None)
-        if state.get("_bounds") is not None:  # keep the box, not the data it was computed from
-            state["_bounds"] = (state["_bounds"][0], state["_bounds"][1], None)
-        state.pop("_bmu_cache", None)
-        state.pop("_limiter", None)
-        state.pop("_limits_depth", None)
-        return state
+        # the parameters and the fitted state (arrays as they are, the random generator with its
+        # state); not the training data, the caches or the thread-pool limiter
+        return {"params": self.get_params(), "fitted": self._fitted_state()}
 
     def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._bmu_cache = None
+        if "params" not in state:  # pickled by somwidget 0.1.0: the instance __dict__
+            state = _legacy_state(state)
+        for key, value in state["params"].items():
+            setattr(self, key, value)
+        if state["fitted"] is not None:
+            self._set_fitted(**state["fitted"])
+
+
+def _legacy_state(old: dict) -> dict:
+    """The pickle state of somwidget 0.1.0 (a copy of ``SOM.__dict__``) in today's form."""
+    params = {k: old[k] for k in _init_param_names(SOM) if k in old}
+    if old.get("codebook_") is None:
+        return {"params": params, "fitted": None}
+    box = old.get("_bounds")
+    return {
+        "params": params,
+        "fitted": {
+            "codebook": old["codebook_"],
+            "lattice": old["lattice_"],
+            "normalizer": old["normalizer_"],
+            "random_state": old["random_state_"],
+            "feature_names": old["feature_names_in_"],
+            "names_from_frame": old.get("_names_from_frame", False),
+            "history": old.get("history_"),
+            "n_epochs_trained": old.get("n_epochs_trained_", 0),
+            "last_radius": old.get("_last_radius", 1.0),
+            "data_bounds": None if box is None else (box[0], box[1]),
+            "init_params": old.get("_init_params"),
+        },
+    }

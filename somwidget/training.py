@@ -64,7 +64,7 @@ from scipy.linalg.blas import dger
 from scipy.spatial.distance import cdist
 
 from .bmu import euclidean_argmin, find_bmus
-from .neighborhood import neighborhood_weights
+from .neighborhood import COMPACT_NEIGHBORHOODS, neighborhood_weights
 
 __all__ = [
     "KernelOperator",
@@ -79,7 +79,7 @@ __all__ = [
     "unit_sums",
 ]
 
-_COMPACT = ("bubble", "cut_gaussian", "epanechikov")
+_COMPACT = COMPACT_NEIGHBORHOODS
 
 
 def unit_sums(X: np.ndarray, bmus: np.ndarray, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:

@@ -165,7 +165,7 @@ def test_history_survives_pickling_and_column_assignment(X):
     assert other.history_[-1].quantization_error == pytest.approx(cols["quantization_error"][-1])
     # a model pickled before the History type kept a dict of lists under "history_"
     legacy = make_som().fit(X, epochs=1)
-    state = legacy.__getstate__()
+    state = dict(legacy.__dict__)  # 0.1.0 pickled the instance __dict__
     state.pop("_history")
     state["history_"] = cols
     revived = SOM.__new__(SOM)

@@ -2,12 +2,15 @@
 
 import json
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from somwidget import SOM
+from somwidget.persistence import ModelFormatError
+from somwidget.validation import NotFittedError
 
 RNG = np.random.default_rng(2)
 X = RNG.gamma(2.0, 1.5, size=(150, 3))
@@ -199,4 +202,201 @@ def test_invalid_n_jobs_in_file(trained, tmp_path):
     d["params"]["n_jobs"] = 0
     path.write_text(json.dumps(d))
     with pytest.raises(ValueError, match="invalid parameters: n_jobs must be"):
+        SOM.load(path)
+
+
+# --------------------------------------------------------------------------- files of older versions
+DATA = Path(__file__).parent / "data"
+
+
+def test_a_file_saved_by_somwidget_0_1_0_loads_and_predicts_as_then():
+    # tests/data/model_v1.json was written by the code before to_dict/from_dict existed (commit
+    # 8ba27e9), with its predictions for fixed queries: toroidal hex, Box-Cox, cityblock, Mexican
+    # hat (data box), DataFrame names, a batch and an online history
+    expected = json.loads((DATA / "model_v1_expected.json").read_text())
+    Q = np.array(expected["queries"])
+    som = SOM.load(DATA / "model_v1.json")
+    assert som.predict(Q).tolist() == expected["predict"]
+    np.testing.assert_array_equal(som.transform(Q), np.array(expected["transform"]))
+    np.testing.assert_allclose(som.codebook_in_data_units(),
+                               np.array(expected["codebook_in_data_units"]), rtol=1e-13)
+    assert som.feature_names_in_ == ["alpha", "beta", "gamma"]
+    assert som.n_epochs_trained_ == 4 and som.history_["mode"] == ["batch"] * 3 + ["online"]
+    with pytest.raises(ValueError, match="X has columns"):  # names came from a DataFrame
+        som.predict(pd.DataFrame(Q, columns=["a", "b", "c"]))
+
+
+def test_the_0_1_0_file_is_written_back_field_for_field():
+    saved = json.loads((DATA / "model_v1.json").read_text())
+    again = SOM.load(DATA / "model_v1.json").to_dict()
+    saved.pop("somwidget_version")
+    again.pop("somwidget_version")
+    assert again == saved
+
+
+def test_a_pickle_made_by_somwidget_0_1_0_loads_and_continues_training():
+    # tests/data/som_v0_1_0.pickle: pickle.dumps of a fitted SOM by commit 8ba27e9 (its state
+    # was the instance __dict__), with the codebook one more epoch of fit(X) gave then
+    expected = json.loads((DATA / "som_v0_1_0_pickle_expected.json").read_text())
+    som = pickle.loads((DATA / "som_v0_1_0.pickle").read_bytes())
+    Q = np.array(expected["queries"])
+    np.testing.assert_array_equal(som.codebook_, np.array(expected["codebook"]))
+    assert som.predict(Q).tolist() == expected["predict"]
+    assert som.history_["epoch"] == expected["history_epoch"]
+    X0 = np.random.default_rng(12).normal(size=(40, 3))  # the data it was trained on
+    som.fit(X0, epochs=1)
+    np.testing.assert_array_equal(som.codebook_, np.array(expected["after_one_more_epoch"]))
+
+
+# --------------------------------------------------------------------------- to_dict / from_dict
+POSITIVE = np.random.default_rng(21).gamma(2.0, 1.5, size=(80, 3)) + 0.1
+QUERIES = np.random.default_rng(22).gamma(2.0, 1.5, size=(25, 3)) + 0.1
+
+OPTIONS = (
+    [{"lattice": k} for k in ("hexa", "rect", "toroidal_hexa", "toroidal_rect", "cylindrical_hexa",
+                              "cylindrical_rect")]
+    + [{"lattice": "rect", "rect_adjacency": 8}]
+    + [{"normalization": k} for k in ("none", "standard", "minmax", "l2", "log", "logistic",
+                                      "boxcox", "fwn")]
+    + [{"initialization": k} for k in ("random", "random_negative", "sample", "pca", "linear")]
+    + [{"neighborhood": k} for k in ("gaussian", "bubble", "cut_gaussian", "epanechikov")]
+    + [{"neighborhood": "mexican_hat", "inhibition": 0.25}]
+    + [{"distance_metric": k} for k in ("cityblock", "chebyshev", "cosine")]
+    + [{"chunk_size": 7, "n_jobs": 1, "callback_every": 2}]
+)
+
+
+def _ids(opt):
+    return "-".join(f"{k}={v}" for k, v in opt.items())
+
+
+def _same_model(a, b, X=QUERIES):
+    assert b.get_params() == a.get_params()
+    assert b.codebook_.dtype == np.float64 and b.codebook_.flags.c_contiguous
+    np.testing.assert_array_equal(b.codebook_, a.codebook_)  # bit for bit
+    np.testing.assert_array_equal(b.predict(X), a.predict(X))
+    np.testing.assert_array_equal(b.transform(X), a.transform(X))
+    np.testing.assert_array_equal(b.best_matching_units(X, k=3)[0], a.best_matching_units(X, k=3)[0])
+    assert b.lattice_ == a.lattice_ and b.mapsize_ == a.mapsize_ and b.n_neurons_ == a.n_neurons_
+    assert b.feature_names_in_ == a.feature_names_in_ and b.n_features_in_ == a.n_features_in_
+    assert b.history_ == a.history_ and b.n_epochs_trained_ == a.n_epochs_trained_
+    assert b.umatrix().tolist() == a.umatrix().tolist()
+    assert b.distortion(X) == a.distortion(X)  # same default radius (the latest epoch's)
+
+
+@pytest.mark.parametrize("opt", OPTIONS, ids=_ids)
+def test_from_dict_of_to_dict_predicts_identically(opt):
+    som = SOM((4, 5), random_state=3, **opt).fit(POSITIVE, epochs=3, collect_history=True)
+    d = som.to_dict()
+    text = json.dumps(d, allow_nan=False)  # plain JSON types only
+    clone = SOM.from_dict(json.loads(text))
+    _same_model(som, clone)
+    assert clone.to_dict() == d
+
+
+@pytest.mark.parametrize("opt", OPTIONS, ids=_ids)
+def test_pickle_round_trip_for_every_option(opt):
+    som = SOM((4, 5), random_state=3, **opt).fit(POSITIVE, epochs=3, collect_history=True)
+    clone = pickle.loads(pickle.dumps(som))
+    _same_model(som, clone)
+    # the random generator travels with its state: further training stays identical
+    som.fit(POSITIVE, epochs=1, subsample_ratio=0.5)
+    clone.fit(POSITIVE, epochs=1, subsample_ratio=0.5)
+    np.testing.assert_array_equal(clone.codebook_, som.codebook_)
+
+
+def test_round_trip_keeps_feature_names_from_a_dataframe():
+    df = pd.DataFrame(POSITIVE, columns=["length", "width", "depth"])
+    som = SOM((3, 3), random_state=0).fit(df, epochs=2)
+    for clone in (SOM.from_dict(som.to_dict()), pickle.loads(pickle.dumps(som))):
+        assert clone.feature_names_in_ == ["length", "width", "depth"]
+        np.testing.assert_array_equal(clone.predict(df), som.predict(df))
+        with pytest.raises(ValueError, match=r"fitted with \['length', 'width', 'depth'\]"):
+            clone.predict(df.rename(columns={"depth": "height"}))
+    plain = SOM((3, 3), random_state=0).fit(POSITIVE, epochs=1)
+    assert SOM.from_dict(plain.to_dict()).feature_names_in_ == ["x0", "x1", "x2"]
+    # numpy-fitted names are not DataFrame names: any columns are accepted later
+    SOM.from_dict(plain.to_dict()).predict(df)
+
+
+def test_round_trip_keeps_the_mexican_hat_data_box():
+    data = np.random.default_rng(5).uniform(-1.0, 1.0, size=(300, 2))
+    som = SOM((4, 4), neighborhood="mexican_hat", random_state=0).fit(data, epochs=2)
+    d = som.to_dict()
+    np.testing.assert_array_equal(d["data_bounds"], [data.min(axis=0), data.max(axis=0)])
+    far = np.array([40.0, -40.0])
+    for clone in (SOM.from_dict(d), pickle.loads(pickle.dumps(som))):
+        step = clone.online_step(far, radius=1.0, learning_rate=1.0)
+        assert np.all(step.codebook_after <= data.max(axis=0) + 1e-12)
+        assert np.all(step.codebook_after >= data.min(axis=0) - 1e-12)
+        assert clone.to_dict()["data_bounds"] == d["data_bounds"]
+
+
+def test_unfitted_som_round_trips_its_parameters(tmp_path):
+    som = SOM((3, 4), lattice="rect", normalization="minmax", random_state=5, inhibition=0.3)
+    d = som.to_dict()
+    assert "codebook" not in d and json.loads(json.dumps(d)) == d
+    for clone in (SOM.from_dict(d), pickle.loads(pickle.dumps(som))):
+        assert clone.get_params() == som.get_params()
+        with pytest.raises(NotFittedError):
+            clone.predict(POSITIVE)
+        np.testing.assert_array_equal(clone.fit(POSITIVE, epochs=2).codebook_,
+                                      SOM(**som.get_params()).fit(POSITIVE, epochs=2).codebook_)
+    som.save(tmp_path / "unfitted.json")
+    assert SOM.load(tmp_path / "unfitted.json").get_params() == som.get_params()
+
+
+def test_initialized_but_untrained_som_round_trips():
+    som = SOM((3, 3), initialization="random", random_state=1).initialize(POSITIVE)
+    clone = SOM.from_dict(som.to_dict())
+    _same_model(som, clone)
+    assert clone.n_epochs_trained_ == 0 and clone.history_["epoch"] == []
+
+
+def test_a_generator_random_state_is_saved_as_none_and_pickled_as_is():
+    som = SOM((3, 3), random_state=np.random.default_rng(9)).fit(POSITIVE, epochs=1)
+    assert som.to_dict()["params"]["random_state"] is None
+    assert isinstance(pickle.loads(pickle.dumps(som)).random_state, np.random.Generator)
+
+
+def test_a_structural_change_after_fitting_survives_pickling():
+    som = SOM((3, 3), random_state=0).fit(POSITIVE, epochs=1).set_params(mapsize=(4, 4))
+    clone = pickle.loads(pickle.dumps(som))
+    clone.fit(POSITIVE, epochs=1)  # starts afresh on the new size, as the original would
+    assert clone.mapsize_ == (4, 4) and clone.n_epochs_trained_ == 1
+
+
+def test_to_dict_is_the_file_content(trained, tmp_path):
+    trained.save(tmp_path / "m.json")
+    assert json.loads((tmp_path / "m.json").read_text()) == trained.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda d: d.pop("codebook"), "the field 'codebook' is missing"),
+        (lambda d: d.update(n_features="3"), "'n_features' has the wrong type"),
+        (lambda d: d["params"].update(sigma=1.0), r"unknown parameters \['sigma'\]"),
+        (lambda d: d["params"].update(lattice="honeycomb"), "invalid parameters: lattice must be"),
+        (lambda d: d.update(feature_names=["u", "v"]), "feature_names must be 3 strings"),
+        (lambda d: d["normalizer"].update(n_features=2), "invalid normalizer|normalizer has 2"),
+        (lambda d: d.update(mapsize=[5, 6]), r"mapsize \[5, 6\] does not match the lattice 6x5"),
+        (lambda d: d["history"].update(radius=[1.0]), "history lists have different lengths"),
+        (lambda d: d.update(last_radius=-1.0), "invalid last_radius"),
+        (lambda d: d.update(format="other"), "not a somwidget model"),
+    ],
+)
+def test_from_dict_refuses_an_inconsistent_document(trained, change, match):
+    d = trained.to_dict()
+    change(d)
+    with pytest.raises(ModelFormatError, match=match):
+        SOM.from_dict(d)
+
+
+def test_load_names_the_file_in_errors(trained, tmp_path):
+    path = tmp_path / "broken.json"
+    d = trained.to_dict()
+    d["codebook"] = d["codebook"][:-1]
+    path.write_text(json.dumps(d))
+    with pytest.raises(ModelFormatError, match=r"broken\.json is not a readable somwidget model"):
         SOM.load(path)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..validation import default_feature_names
 from .selection import Selection
 
 
@@ -36,7 +37,7 @@ def ensure_initialized(som: Any, X: Any, data: np.ndarray | None = None) -> None
 
 def feature_names(names: Sequence[str] | None, som: Any, d: int) -> list[str]:
     """The data's column names, else the SOM's ``feature_names_in_``, else ``x0, x1, ...``."""
-    return list(names or getattr(som, "feature_names_in_", None) or [f"x{i}" for i in range(d)])
+    return list(names or getattr(som, "feature_names_in_", None) or default_feature_names(d))
 
 
 def sample_index(X: Any, n: int) -> pd.Index:

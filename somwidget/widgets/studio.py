@@ -42,7 +42,7 @@ from ..lattice import LATTICES
 from ..neighborhood import NEIGHBORHOODS
 from ..normalization import NORMALIZATIONS
 from ..schedules import DECAYS
-from ..som import INITIALIZATIONS
+from ..som import INITIALIZATION_ALIASES, INITIALIZATIONS
 from ..trainer import DEFAULT_LEARNING_RATES, MODES, Trainer
 from ..validation import check_array, check_positive
 from ._common import with_svg_picture
@@ -260,7 +260,7 @@ class Studio(widgets.VBox):
         from ..validation import check_choice
 
         return check_choice("initialization", self.som.initialization, INITIALIZATIONS,
-                            {"linear": "pca"})
+                            INITIALIZATION_ALIASES)
 
     def _guard(self, action: Any) -> None:
         """Run a button action; show a refused command in the message box, never raise."""
