@@ -1,8 +1,11 @@
 """Widgets: everything that imports ipywidgets / anywidget / bqplot / traitlets."""
 
 from .curves import TrainingCurves
+from .elevation import ElevationMap
 from .explorer import Explorer
-from .extra_views import CodebookGlyphMap, ElevationMap, HitHistogram, NeuronIndexMap
+from .glyph_map import CodebookGlyphMap
+from .hit_histogram import HitHistogram
+from .index_map import NeuronIndexMap
 from .input_space import InputSpaceView
 from .inspector import NeuronInspector
 from .lattice_view import ComponentPlanes, HitMap, LabelMap, LatticeView, QualityMap, UMatrix
