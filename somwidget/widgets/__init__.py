@@ -8,9 +8,10 @@ from .hit_histogram import HitHistogram
 from .index_map import NeuronIndexMap
 from .input_space import InputSpaceView
 from .inspector import NeuronInspector
-from .lattice_view import ComponentPlanes, HitMap, LabelMap, LatticeView, QualityMap, UMatrix
+from .lattice_view import HitMap, LabelMap, LatticeView, QualityMap, UMatrix
 from .layout import Column, Row
 from .live import LiveUpdateMixin, Throttle
+from .planes import ComponentPlanes
 from .selection import Selection
 from .studio import Studio
 

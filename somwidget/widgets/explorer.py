@@ -34,8 +34,9 @@ from ._common import (
     with_svg_picture,
 )
 from .inspector import NeuronInspector
-from .lattice_view import ComponentPlanes, HitMap, LabelMap, QualityMap, UMatrix
+from .lattice_view import HitMap, LabelMap, QualityMap, UMatrix
 from .live import Throttle
+from .planes import ComponentPlanes
 from .selection import Selection
 from .svg_chart import compose
 
