@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
 
 from somwidget import SOM, InputSpaceView, Studio, TrainingCurves
-from somwidget.widgets.svg_chart import Chart, compose, nice_ticks, svg_size
+from somwidget.widgets.pictures.chart import Chart, compose, nice_ticks, svg_size
 
 NS = "{http://www.w3.org/2000/svg}"
 pytestmark = pytest.mark.usefixtures("no_leaked_threads")

@@ -34,7 +34,7 @@ import numpy as np
 from ..validation import check_int
 from ._common import with_svg_picture
 from .live import Throttle
-from .svg_chart import Chart, compose, css_pixels, text_block
+from .pictures.chart import Chart, compose, css_pixels, text_block
 
 __all__ = ["CURVE_COLUMNS", "TrainingCurves"]
 

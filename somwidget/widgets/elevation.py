@@ -32,8 +32,8 @@ from .colormaps import (
     hex_color,
 )
 from .live import Throttle
+from .pictures.lattice import _wrap, cell_vertices, format_value
 from .selection import Selection
-from .svg import _wrap, cell_vertices, format_value
 
 __all__ = ["ELEVATION_VALUES", "ElevationMap"]
 

@@ -36,9 +36,9 @@ from ._common import (
 from .inspector import NeuronInspector
 from .lattice_view import HitMap, LabelMap, QualityMap, UMatrix
 from .live import Throttle
+from .pictures.chart import compose
 from .planes import ComponentPlanes
 from .selection import Selection
-from .svg_chart import compose
 
 __all__ = ["DEFAULT_VIEWS", "VIEWS", "Explorer"]
 

@@ -26,8 +26,8 @@ from ._svg_lattice import (
 from .colormaps import (
     label_colors,
 )
+from .pictures.lattice import Plane, render_svg
 from .selection import Selection
-from .svg import Plane, render_svg
 
 __all__ = ["GLYPH_KINDS", "CodebookGlyphMap"]
 

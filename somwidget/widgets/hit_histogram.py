@@ -23,8 +23,8 @@ from ._svg_lattice import (
     _f,
 )
 from .live import Throttle
-from .svg import format_value
-from .svg_chart import nice_ticks
+from .pictures.chart import nice_ticks
+from .pictures.lattice import format_value
 
 __all__ = ["HitHistogram"]
 

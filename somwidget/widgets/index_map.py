@@ -19,8 +19,8 @@ from ._svg_lattice import (
     _subtitle,
     _SvgLatticePicture,
 )
+from .pictures.lattice import Plane, render_svg
 from .selection import Selection
-from .svg import Plane, render_svg
 
 __all__ = ["NeuronIndexMap"]
 

@@ -38,7 +38,7 @@ import numpy as np
 from ..validation import check_array, check_choice, check_int
 from ._common import as_labels, ensure_initialized, feature_names, stop_observing, with_svg_picture
 from .live import Throttle
-from .svg_chart import Chart, compose, css_pixels, text_block
+from .pictures.chart import Chart, compose, css_pixels, text_block
 
 __all__ = ["InputSpaceView", "net_segments"]
 

@@ -20,8 +20,8 @@ from ..validation import check_choice
 from ._common import lattice_geometry, with_svg_picture
 from .colormaps import COLORMAPS, label_colors
 from .live import LiveUpdateMixin
+from .pictures.lattice import Plane, category_fills, fills_for, format_label, render_svg
 from .selection import Selection, bundle_path
-from .svg import Plane, category_fills, fills_for, format_label, render_svg
 
 __all__ = [
     "HitMap",

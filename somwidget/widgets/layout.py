@@ -16,7 +16,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ._common import with_svg_picture
-from .svg_chart import compose
+from .pictures.chart import compose
 
 __all__ = ["Column", "Row"]
 

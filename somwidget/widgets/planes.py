@@ -10,8 +10,8 @@ import traitlets
 
 from ..validation import check_choice
 from .lattice_view import LatticeView, _f32, _range
+from .pictures.lattice import Plane, fills_for, format_label
 from .selection import Selection
-from .svg import Plane, fills_for, format_label
 
 __all__ = ["ComponentPlanes"]
 

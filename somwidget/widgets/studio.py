@@ -49,8 +49,8 @@ from .curves import TrainingCurves
 from .explorer import Explorer
 from .input_space import InputSpaceView
 from .live import Throttle
+from .pictures.chart import compose, text_block
 from .selection import Selection
-from .svg_chart import compose, text_block
 
 __all__ = ["MAP_PARAMS", "Studio"]
 

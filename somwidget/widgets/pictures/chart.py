@@ -20,7 +20,7 @@ from html import unescape as html_unescape
 
 import numpy as np
 
-from .svg import _FONT, _f, _text_width, format_value
+from .lattice import _FONT, _f, _text_width, format_value
 
 __all__ = ["Chart", "compose", "css_pixels", "nice_ticks", "svg_size", "text_block"]
 

@@ -15,7 +15,7 @@ from html import escape
 
 import numpy as np
 
-from .colormaps import NAN_COLOR, colormap_table, hex_color, text_color_on
+from ..colormaps import NAN_COLOR, colormap_table, hex_color, text_color_on
 
 __all__ = ["Plane", "cell_vertices", "lattice_centres", "render_svg"]
 
@@ -390,7 +390,7 @@ def render_svg(
 
 def fills_for(values: np.ndarray, vmin: float, vmax: float, colormap: str) -> list[str]:
     """Per-neuron fill colours (as drawn by the front end)."""
-    from .colormaps import colors_for_values
+    from ..colormaps import colors_for_values
 
     return colors_for_values(values, vmin, vmax, colormap)
 
