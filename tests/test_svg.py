@@ -48,7 +48,7 @@ def test_fill_colours_equal_colormap_values():
     som, _ = _som(3, 4, "rect")
     values = np.linspace(0.0, 1.0, 12)
     values[5] = np.nan
-    view = LatticeView(som, values, colormap="magma", title="Known values")
+    view = LatticeView(som, values=values, colormap="magma", title="Known values")
     _, cells = _cells(view.to_svg())
     table = colormap_table("magma")
     fills = {int(c.get("data-k")): c.get("fill") for c in cells}

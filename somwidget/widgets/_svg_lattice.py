@@ -1,31 +1,29 @@
 """The SVG lattice pictures' shared part: an ``ipywidgets.HTML`` whose value is the SVG.
 
-The lattice pictures (glyph map, index map) reuse the lattice picture for the cells, the
-wrap marks and the selection outline, and draw on top of it in the same plane coordinates.
+The lattice pictures (glyph map, index map) reuse the lattice picture
+(:func:`~somwidget.widgets.pictures.lattice.render_picture`) for the cells, the wrap marks and
+the selection outline, and draw on top of it in the same plane coordinates: the picture says
+where its plane sits (:attr:`Picture.plane <somwidget.widgets.pictures.compose.Picture.plane>`:
+pixel = ``(ox, oy) + scale`` x plane coordinate).
 """
 
 from __future__ import annotations
 
-import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
 
 from ..som import SOM
-from ..validation import NotFittedError, check_positive
+from ..validation import check_positive
+from ._base import ViewBase
 from ._common import check_selection as _check_selection
-from ._common import lattice_geometry, stop_observing, with_svg_picture
+from ._common import lattice_geometry
+from .pictures.compose import Picture
 from .selection import Selection
 
-_FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif"
-_PLANE_RE = re.compile(r'class="plane" data-scale="([^"]+)" data-ox="([^"]+)" data-oy="([^"]+)"')
-
-
-def _f(x: float) -> str:
-    s = f"{x:.2f}".rstrip("0").rstrip(".")
-    return "0" if s == "-0" else s
+__all__ = ["_SvgLatticePicture"]
 
 
 def _r(x: float) -> str:
@@ -37,28 +35,11 @@ def _check_som(som: Any, *, X: Any = None) -> SOM:
     """A SOM, initialised from ``X`` when it has not been yet (else a clear error)."""
     if not isinstance(som, SOM):
         raise TypeError(f"som must be a somwidget SOM; got {type(som).__name__}")
-    if getattr(som, "codebook_", None) is None:
-        if X is None:
-            raise NotFittedError(
-                "som is not initialised: fit it first or call som.initialize(X)"
-            )
-        som.initialize(X)
-    return som
+    return ViewBase._ensure_initialized(som, X)
 
 
 def _lattice_args(som: SOM) -> dict[str, Any]:
     return lattice_geometry(som.lattice_)
-
-
-def _subtitle(lat: dict[str, Any]) -> str:
-    kind = "hexagonal" if lat["shape"] == "hexa" else "rectangular"
-    if lat["wrap_rows"] and lat["wrap_cols"]:
-        wrap = " · toroidal: all edges wrap around"
-    elif lat["wrap_cols"]:
-        wrap = " · cylindrical: left and right edges wrap around"
-    else:
-        wrap = ""
-    return f"{lat['rows']} × {lat['cols']} {kind} map{wrap}"
 
 
 def _default_width(som: SOM, per_cell: float) -> float:
@@ -67,47 +48,35 @@ def _default_width(som: SOM, per_cell: float) -> float:
     return float(min(1400.0, max(420.0, per_cell * (cols + 1.4))))
 
 
-def _plane_geometry(svg: str) -> tuple[float, float, float]:
-    """(scale, ox, oy) of the single plane of a :func:`render_svg` picture."""
-    m = _PLANE_RE.search(svg)
-    if m is None:  # pragma: no cover - render_svg always writes the plane group
-        raise RuntimeError("render_svg output has no plane group")
-    return float(m.group(1)), float(m.group(2)), float(m.group(3))
-
-
-def _insert(svg: str, elements: Sequence[str]) -> str:
-    """Append SVG elements just before the closing tag."""
-    assert svg.endswith("</svg>")
-    return svg[: -len("</svg>")] + "".join(elements) + "</svg>"
-
-
 def _selected(selection: Selection | None) -> list[int]:
     return [] if selection is None else list(selection.neurons)
 
 
-class _SvgLatticePicture(widgets.HTML):
+class _SvgLatticePicture(ViewBase, widgets.HTML):
     """Base of the SVG lattice pictures: an HTML widget whose value is the SVG.
 
     Subclasses provide ``_compute()`` (derive what to draw from ``self._som``) and
-    ``_picture(selected) -> str`` (the SVG, with the selected neurons outlined).
+    ``_picture(selected) -> Picture`` (with the selected neurons outlined).
     """
 
     _compute: Callable[[], None]
-    _picture: Callable[[list[int]], str]
+    _picture: Callable[[list[int]], Picture]
+    _released_attributes = ("_som", "_pic")
 
-    def __init__(self, som: Any, selection: Selection | None, width: float | None) -> None:
-        self._som = _check_som(som)
+    def __init__(self, som: Any, X: Any, selection: Selection | None, width: float | None) -> None:
+        self._som = _check_som(som, X=X)
         self._selection = _check_selection(selection)
+        self._share(self._selection)
         if width is not None:
             width = check_positive("width", width)
         self._width = width
         self._lock = threading.RLock()
         self.frame = 0
-        self._svg = ""
+        self._pic: Picture | None = None
         super().__init__()
         self.add_class("somwidget-svg-picture")
         if self._selection is not None:
-            self._selection.observe(self._on_selection, names="neurons")
+            self._observe_selection(self._selection, self._on_selection)
         self.refresh()
 
     @property
@@ -123,7 +92,7 @@ class _SvgLatticePicture(widgets.HTML):
     def _on_selection(self, _change: Any = None) -> None:
         self._render()
 
-    def refresh(self, som: Any = None) -> None:
+    def refresh(self, som: Any = None, **precomputed: Any) -> None:
         """Recompute from the SOM (or draw another one from now on) and redraw.
 
         Parameters
@@ -141,18 +110,12 @@ class _SvgLatticePicture(widgets.HTML):
 
     def _render(self) -> None:
         with self._lock:
-            self._svg = self._picture(_selected(self._selection))
-            self.value = self._svg
+            self._pic = self._picture(_selected(self._selection))
+            self.value = self._pic.svg
             self.frame += 1
 
-    def to_svg(self) -> str:
-        """The picture as a standalone SVG string."""
-        return self._svg
-
-    def close(self) -> None:
-        """Stop observing the selection and close the widget."""
-        stop_observing(self.__dict__.get("_selection"), self._on_selection)
-        super().close()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
+    def to_picture(self) -> Picture:
+        """The picture (as last drawn) and its size."""
+        if self._pic is None:
+            raise ValueError(f"this {type(self).__name__} is closed: it has no picture")
+        return self._pic

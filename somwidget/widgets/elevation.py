@@ -14,17 +14,9 @@ import numpy as np
 
 from ..som import SOM
 from ..validation import check_choice, check_positive
+from ._base import ViewBase
 from ._common import check_selection as _check_selection
-from ._common import stop_observing, with_svg_picture
-from ._svg_lattice import (
-    _FONT,
-    _check_som,
-    _f,
-    _lattice_args,
-    _r,
-    _selected,
-    _subtitle,
-)
+from ._svg_lattice import _check_som, _lattice_args, _r, _selected
 from .colormaps import (
     COLORMAPS,
     colormap_table,
@@ -32,7 +24,9 @@ from .colormaps import (
     hex_color,
 )
 from .live import Throttle
-from .pictures.lattice import _wrap, cell_vertices, format_value
+from .pictures.compose import Picture
+from .pictures.lattice import cell_vertices, lattice_subtitle
+from .pictures.text import _FONT, _f, _wrap, format_value
 from .selection import Selection
 
 __all__ = ["ELEVATION_VALUES", "ElevationMap"]
@@ -59,7 +53,7 @@ def _shade(colour: str, factor: float) -> str:
     return hex_color(np.clip(np.round(rgb * factor), 0, 255))
 
 
-class ElevationMap(widgets.VBox):
+class ElevationMap(ViewBase, widgets.VBox):
     """A 3-D elevation map of a per-neuron value (GEMA's ``elevation_map``): every neuron is a
     prism (hexagonal on hex lattices, square on rectangular ones) whose height and top colour
     follow the value, with sliders to turn (azimuth) and tilt (elevation) the picture.
@@ -128,13 +122,15 @@ class ElevationMap(widgets.VBox):
         Number of redraws so far.
     """
 
+    _released_attributes = ("_som", "_X", "_custom", "_pic", "values", "heights")
+
     def __init__(
         self,
         som: Any,
         X: Any = None,
+        *,
         values: str | Any = "hits",
         selection: Selection | None = None,
-        *,
         azimuth: float = 30.0,
         elevation: float = 40.0,
         width: float = 640.0,
@@ -152,16 +148,18 @@ class ElevationMap(widgets.VBox):
             self._kind = "array"
             self._custom = self._check_values(values, self._som)
         self._selection = _check_selection(selection)
+        self._share(self._selection)
         az, el = self._check_angles(azimuth, elevation)
         self._width = check_positive("width", width)
         self._max_height = None if max_height is None else check_positive("max_height", max_height)
         self.colormap = check_choice("colormap", colormap, COLORMAPS)
-        self._throttle = Throttle(max_rate_hz=max_rate_hz)
+        self.max_rate_hz = max_rate_hz
+        self.throttle = Throttle(max_rate_hz=max_rate_hz)
         self._title = title or _VALUE_WORDS[self._kind][0]
         self._lock = threading.RLock()
         self._quiet = False
         self.frame = 0
-        self._svg = ""
+        self._pic: Picture | None = None
         self.values = np.zeros(0)
         self.heights = np.zeros(0)
         self.vmin, self.vmax = 0.0, 1.0
@@ -179,7 +177,7 @@ class ElevationMap(widgets.VBox):
         self.azimuth_slider.observe(self._on_angle, names="value")
         self.elevation_slider.observe(self._on_angle, names="value")
         if self._selection is not None:
-            self._selection.observe(self._on_selection, names="neurons")
+            self._observe_selection(self._selection, self._on_selection)
         self.refresh()
 
     # ---- arguments -------------------------------------------------------------------------
@@ -266,7 +264,7 @@ class ElevationMap(widgets.VBox):
                 self._quiet = False
             self._render()
 
-    def refresh(self, som: Any = None) -> None:
+    def refresh(self, som: Any = None, **precomputed: Any) -> None:
         """Recompute the values from the SOM (or draw another one from now on) and redraw.
 
         Parameters
@@ -299,12 +297,6 @@ class ElevationMap(widgets.VBox):
                 self._selection.n_neurons = int(self._som.lattice_.n_neurons)
             self._render()
 
-    def __call__(self, state: Any) -> None:
-        """Training callback: refresh (throttled; the final state always); never stops training."""
-        if getattr(state, "final", False) or self._throttle.ready():
-            self.refresh(getattr(state, "som", None))
-        return None
-
     # ---- geometry --------------------------------------------------------------------------
     def _footprint(self) -> np.ndarray:
         shape = "rect" if str(self._som.lattice_.shape) == "rect" else "hexa"
@@ -330,11 +322,11 @@ class ElevationMap(widgets.VBox):
     # ---- drawing ---------------------------------------------------------------------------
     def _render(self) -> None:
         with self._lock:
-            self._svg = self._picture(_selected(self._selection))
-            self.picture.value = self._svg
+            self._pic = self._picture(_selected(self._selection))
+            self.picture.value = self._pic.svg
             self.frame += 1
 
-    def _picture(self, selected: list[int]) -> str:
+    def _picture(self, selected: list[int]) -> Picture:
         som = self._som
         lat = _lattice_args(som)
         m = lat["rows"] * lat["cols"]
@@ -352,7 +344,7 @@ class ElevationMap(widgets.VBox):
             y += 18.0
             head.append(f'<text class="title" x="8" y="{_f(y)}" style="{_FONT};font-size:14px;font-weight:600">'
                         f"{escape(line)}</text>")
-        sub = (f"{_subtitle(lat)} · one prism per neuron, height and colour follow the value · "
+        sub = (f"{lattice_subtitle(**lat)} · one prism per neuron, height and colour follow the value · "
                f"azimuth {self.azimuth:.0f}°, elevation {self.elevation:.0f}°")
         for line in _wrap(sub, text_w, 12):
             y += 16.0
@@ -415,9 +407,10 @@ class ElevationMap(widgets.VBox):
         body.append("</g>")
         body += self._colorbar(8.0, bottom, width - 16.0, label)
         total_h = bottom + 48.0
-        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(width)}" height="{_f(total_h)}" '
-                f'viewBox="0 0 {_f(width)} {_f(total_h)}"><rect width="100%" height="100%" fill="#ffffff"/>'
-                + "".join(head) + "".join(body) + "</svg>")
+        w_text, h_text = _f(width), _f(total_h)
+        return Picture(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w_text}" height="{h_text}" '
+                       f'viewBox="0 0 {w_text} {h_text}"><rect width="100%" height="100%" fill="#ffffff"/>'
+                       + "".join(head) + "".join(body) + "</svg>", float(w_text), float(h_text))
 
     def _colorbar(self, x: float, y: float, room: float, label: str) -> list[str]:
         table = colormap_table(self.colormap)
@@ -437,22 +430,14 @@ class ElevationMap(widgets.VBox):
                "</text>"]
         return out
 
-    def to_svg(self) -> str:
-        """The picture as a standalone SVG string (at the current angles)."""
-        return self._svg
-
-    def close(self) -> None:
-        """Stop observing the selection and close the widget and its sliders."""
-        stop_observing(self.__dict__.get("_selection"), self._on_selection)
-        for name in ("picture", "azimuth_slider", "elevation_slider"):
-            w = self.__dict__.get(name)
-            if w is not None:
-                w.close()
-        super().close()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
+    def to_picture(self) -> Picture:
+        """The picture (at the current angles) and its size."""
+        if self._pic is None:
+            raise ValueError("this ElevationMap is closed: it has no picture")
+        return self._pic
 
     def __repr__(self) -> str:
+        if self.closed:
+            return f"{type(self).__name__}(closed)"
         return (f"ElevationMap(map={tuple(self._som.mapsize_)}, values={self._kind!r}, "
                 f"azimuth={self.azimuth:.0f}, elevation={self.elevation:.0f})")

@@ -15,18 +15,14 @@ from ..validation import check_choice, check_int
 from ._svg_lattice import (
     _check_som,
     _default_width,
-    _f,
-    _insert,
     _lattice_args,
-    _plane_geometry,
     _r,
-    _subtitle,
     _SvgLatticePicture,
 )
-from .colormaps import (
-    label_colors,
-)
-from .pictures.lattice import Plane, render_svg
+from .colormaps import label_colors
+from .pictures.compose import Picture
+from .pictures.lattice import Plane, lattice_subtitle, render_picture
+from .pictures.text import _f
 from .selection import Selection
 
 __all__ = ["GLYPH_KINDS", "CodebookGlyphMap"]
@@ -52,7 +48,9 @@ class CodebookGlyphMap(_SvgLatticePicture):
     Parameters
     ----------
     som : SOM
-        An initialised or fitted SOM.
+        An initialised or fitted SOM (or one to initialise from ``X``).
+    X : array-like of shape (N, D), optional
+        Data to initialise an unfitted SOM with.
     selection : Selection, optional
         The shared selection; its neurons are outlined and the picture follows its changes.
     features : sequence of str or int, optional
@@ -79,22 +77,23 @@ class CodebookGlyphMap(_SvgLatticePicture):
     def __init__(
         self,
         som: Any,
+        X: Any = None,
+        *,
         selection: Selection | None = None,
         features: Sequence[str | int] | None = None,
         kind: str = "line",
-        *,
         width: float | None = None,
         title: str | None = None,
     ) -> None:
         self.kind = check_choice("kind", kind, GLYPH_KINDS)
-        som = _check_som(som)
+        som = _check_som(som, X=X)
         self._features_arg = features
         self._columns = self._resolve_features(som, features)
         self._title = title or "Codebook vectors: each neuron's weights as a small chart"
         self.scaled = np.zeros((0, 0))
         self.feature_names: list[str] = []
         self._data_units = True
-        super().__init__(som, selection, width)
+        super().__init__(som, X, selection, width)
 
     @staticmethod
     def _resolve_features(som: SOM, features: Sequence[str | int] | None) -> list[int]:
@@ -126,7 +125,7 @@ class CodebookGlyphMap(_SvgLatticePicture):
             raise ValueError(f"features must not repeat a feature; got {items!r}")
         return cols
 
-    def refresh(self, som: Any = None) -> None:
+    def refresh(self, som: Any = None, **precomputed: Any) -> None:
         """Recompute the glyphs from the SOM (or draw another one from now on) and redraw.
 
         Parameters
@@ -159,7 +158,7 @@ class CodebookGlyphMap(_SvgLatticePicture):
         names = [str(n) for n in som.feature_names_in_]
         self.feature_names = [names[j] for j in self._columns]
 
-    def _picture(self, selected: list[int]) -> str:
+    def _picture(self, selected: list[int]) -> Picture:
         som = self._som
         lat = _lattice_args(som)
         m = lat["rows"] * lat["cols"]
@@ -167,13 +166,14 @@ class CodebookGlyphMap(_SvgLatticePicture):
         colours = label_colors(d)
         cats = [(n, colours[j]) for j, n in enumerate(self.feature_names)] if self.kind == "bar" else None
         units = "data units" if self._data_units else "training space (normalisation not invertible)"
-        sub = f"{_subtitle(lat)} · each feature scaled to [0, 1] over the map ({units})"
+        sub = f"{lattice_subtitle(**lat)} · each feature scaled to [0, 1] over the map ({units})"
         if self.kind == "line":
             sub += " · left to right: " + ", ".join(self.feature_names)
         plane = Plane(fills=["#f3f3f3"] * m, sizes=np.zeros(m), categories=cats, selected=selected)
-        svg = render_svg([plane], title=self._title, subtitle=sub,
+        pic = render_picture([plane], title=self._title, subtitle=sub,
                          width=self._width or _default_width(som, 40.0), **lat)
-        scale, ox, oy = _plane_geometry(svg)
+        geo = pic.plane
+        scale, ox, oy = geo.scale, geo.ox, geo.oy
         gw, gh = GLYPH_WIDTH * scale, GLYPH_HEIGHT * scale
         centres = np.asarray(som.lattice_.coordinates, dtype=np.float64) * scale + [ox, oy]
         left = centres[:, 0] - gw / 2
@@ -208,8 +208,10 @@ class CodebookGlyphMap(_SvgLatticePicture):
                     f'x2="{_f(left[k] + gw)}" y2="{_f(base[k])}" stroke="#999" stroke-width="0.6"/></g>'
                 )
         out.append("</g>")
-        return _insert(svg, out)
+        return pic.with_elements(out)
 
     def __repr__(self) -> str:
+        if self.closed:
+            return f"{type(self).__name__}(closed)"
         return (f"CodebookGlyphMap(map={tuple(self._som.mapsize_)}, kind={self.kind!r}, "
                 f"features={self.feature_names})")

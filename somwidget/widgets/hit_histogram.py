@@ -16,20 +16,17 @@ import pandas as pd
 
 from ..som import SOM
 from ..validation import check_int
-from ._common import with_svg_picture
-from ._svg_lattice import (
-    _FONT,
-    _check_som,
-    _f,
-)
+from ._base import ViewBase
+from ._svg_lattice import _check_som
 from .live import Throttle
 from .pictures.chart import nice_ticks
-from .pictures.lattice import format_value
+from .pictures.compose import Picture
+from .pictures.text import _FONT, _f, format_value
 
 __all__ = ["HitHistogram"]
 
 
-class HitHistogram(widgets.VBox):
+class HitHistogram(ViewBase, widgets.VBox):
     """How many neurons won ``k`` samples, for k = 0, 1, 2, ... (GEMA's
     ``neurons_per_num_activations_map``), as a bqplot bar chart.
 
@@ -66,10 +63,12 @@ class HitHistogram(widgets.VBox):
         Number of redraws sent so far.
     """
 
+    _released_attributes = ("_som", "_X", "hits")
+
     def __init__(
         self,
         som: Any,
-        X: Any,
+        X: Any = None,
         *,
         max_bars: int = 40,
         max_rate_hz: float = 15.0,
@@ -82,7 +81,8 @@ class HitHistogram(widgets.VBox):
         self._som = _check_som(som, X=X)
         self._X = X
         self.max_bars = check_int("max_bars", max_bars, minimum=2)
-        self._throttle = Throttle(max_rate_hz=max_rate_hz)
+        self.max_rate_hz = max_rate_hz
+        self.throttle = Throttle(max_rate_hz=max_rate_hz)
         self._lock = threading.RLock()
         self._title = title or "Neurons per number of hits"
         self.frame = 0
@@ -136,7 +136,7 @@ class HitHistogram(widgets.VBox):
     def _labels(self) -> list[str]:
         return [str(a) if a == b else f"{a}–{b}" for a, b in zip(self.bin_from, self.bin_to, strict=True)]
 
-    def refresh(self, som: Any = None) -> None:
+    def refresh(self, som: Any = None, **precomputed: Any) -> None:
         """Recount the hits (of this chart's ``X``) and redraw in one message.
 
         Parameters
@@ -162,14 +162,8 @@ class HitHistogram(widgets.VBox):
             )
             self.frame += 1
 
-    def __call__(self, state: Any) -> None:
-        """Training callback: refresh (throttled; the final state always); never stops training."""
-        if getattr(state, "final", False) or self._throttle.ready():
-            self.refresh(getattr(state, "som", None))
-        return None
-
-    def to_svg(self) -> str:
-        """The bar chart as a standalone SVG string (no browser needed)."""
+    def to_picture(self) -> Picture:
+        """The bar chart as a standalone SVG (no browser needed)."""
         with self._lock:
             counts = self.neuron_counts
             labels = self._labels()
@@ -209,10 +203,9 @@ class HitHistogram(widgets.VBox):
         out.append(f'<text x="14" y="{_f(top + ph / 2)}" text-anchor="middle" transform="rotate(-90 14 {_f(top + ph / 2)})" '
                    f'style="{_FONT};font-size:12px">neurons</text>')
         out.append("</svg>")
-        return "".join(out)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
+        return Picture("".join(out), w, h)
 
     def __repr__(self) -> str:
+        if self.closed:
+            return f"{type(self).__name__}(closed)"
         return f"HitHistogram(bars={len(self.neuron_counts)}, neurons={self.hits.size})"

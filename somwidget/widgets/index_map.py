@@ -9,17 +9,14 @@ from typing import Any
 import numpy as np
 
 from ._svg_lattice import (
-    _FONT,
     _default_width,
-    _f,
-    _insert,
     _lattice_args,
-    _plane_geometry,
     _r,
-    _subtitle,
     _SvgLatticePicture,
 )
-from .pictures.lattice import Plane, render_svg
+from .pictures.compose import Picture
+from .pictures.lattice import Plane, lattice_subtitle, render_picture
+from .pictures.text import _FONT, _f
 from .selection import Selection
 
 __all__ = ["NeuronIndexMap"]
@@ -34,7 +31,9 @@ class NeuronIndexMap(_SvgLatticePicture):
     Parameters
     ----------
     som : SOM
-        An initialised or fitted SOM.
+        An initialised or fitted SOM (or one to initialise from ``X``).
+    X : array-like of shape (N, D), optional
+        Data to initialise an unfitted SOM with.
     selection : Selection, optional
         The shared selection; its neurons are outlined and the picture follows its changes.
     show_row_col : bool
@@ -48,8 +47,9 @@ class NeuronIndexMap(_SvgLatticePicture):
     def __init__(
         self,
         som: Any,
-        selection: Selection | None = None,
+        X: Any = None,
         *,
+        selection: Selection | None = None,
         show_row_col: bool = False,
         width: float | None = None,
         title: str | None = None,
@@ -58,19 +58,20 @@ class NeuronIndexMap(_SvgLatticePicture):
             raise TypeError(f"show_row_col must be True or False; got {show_row_col!r}")
         self.show_row_col = bool(show_row_col)
         self._title = title or "Neuron indices (as returned by predict)"
-        super().__init__(som, selection, width)
+        super().__init__(som, X, selection, width)
 
     def _compute(self) -> None:
         return None
 
-    def _picture(self, selected: list[int]) -> str:
+    def _picture(self, selected: list[int]) -> Picture:
         som = self._som
         lat = _lattice_args(som)
         m = lat["rows"] * lat["cols"]
         plane = Plane(fills=["#f3f3f3"] * m, sizes=np.zeros(m), selected=selected)
-        svg = render_svg([plane], title=self._title, subtitle=_subtitle(lat),
+        pic = render_picture([plane], title=self._title, subtitle=lattice_subtitle(**lat),
                          width=self._width or _default_width(som, 40.0), **lat)
-        scale, ox, oy = _plane_geometry(svg)
+        geo = pic.plane
+        scale, ox, oy = geo.scale, geo.ox, geo.oy
         centres = np.asarray(som.lattice_.coordinates, dtype=np.float64) * scale + [ox, oy]
         digits = len(str(m - 1))
         size = min(0.36 * scale, 0.8 * scale / (0.62 * max(digits, 2)))
@@ -86,7 +87,9 @@ class NeuronIndexMap(_SvgLatticePicture):
                 out.append(f'<text class="rowcol" data-k="{k}" x="{_f(cx)}" y="{_f(cy + 0.75 * size)}" '
                            f'font-size="{_f(small)}" fill="#777">{int(rows[k])},{int(cols[k])}</text>')
         out.append("</g>")
-        return _insert(svg, out)
+        return pic.with_elements(out)
 
     def __repr__(self) -> str:
+        if self.closed:
+            return f"{type(self).__name__}(closed)"
         return f"NeuronIndexMap(map={tuple(self._som.mapsize_)}, show_row_col={self.show_row_col})"

@@ -17,10 +17,18 @@ import traitlets
 from ipywidgets import widget_serialization
 
 from ..validation import check_choice
-from ._common import lattice_geometry, with_svg_picture
+from ._base import ViewBase
+from ._common import lattice_geometry
 from .colormaps import COLORMAPS, label_colors
-from .live import LiveUpdateMixin
-from .pictures.lattice import Plane, category_fills, fills_for, format_label, render_svg
+from .pictures.compose import Picture
+from .pictures.lattice import (
+    Plane,
+    category_fills,
+    fills_for,
+    format_label,
+    lattice_subtitle,
+    render_picture,
+)
 from .selection import Selection, bundle_path
 
 __all__ = [
@@ -48,16 +56,12 @@ def _range(values: np.ndarray) -> tuple[float, float]:
     return float(finite.min()), float(finite.max())
 
 
-def _is_initialised(som: Any) -> bool:
-    return getattr(som, "codebook_", None) is not None
-
-
-def _wrap_words(wrap_rows: bool, wrap_cols: bool) -> str:
-    if wrap_rows and wrap_cols:
-        return "toroidal: all edges wrap around"
-    if wrap_cols:
-        return "cylindrical: left and right edges wrap around"
-    return ""
+def _check_data(X: Any, view: str) -> Any:
+    """``X`` is the data (2-D): a 1-D array here is a per-neuron value array in the wrong place."""
+    if X is not None and np.ndim(X) == 1:
+        raise TypeError(f"{view}(som, X): X is the data (samples x features), got a 1-D array; "
+                        "pass per-neuron values as values=...")
+    return X
 
 
 def _encode_labels(labels: Any, n: int) -> tuple[np.ndarray, list[Any]]:
@@ -87,7 +91,7 @@ def _label_counts(bmus: np.ndarray, codes: np.ndarray, n_classes: int, m: int) -
     return flat.reshape(m, n_classes)
 
 
-class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
+class LatticeView(ViewBase, anywidget.AnyWidget):
     """A canvas picture of one value per neuron on the SOM's lattice (the base of every view).
 
     Hexagonal or rectangular cells (docs/internals.md geometry), dashed edges with arrows on
@@ -99,6 +103,8 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
     ----------
     som : SOM
         An initialised or fitted SOM.
+    X : array-like of shape (N, D), optional
+        Data to initialise an unfitted SOM with.
     values : array-like of shape (n_neurons,), optional
         The value drawn per neuron (only for a plain ``LatticeView``; subclasses compute theirs).
     selection : Selection, optional
@@ -142,30 +148,26 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
 
     _bundle = "lattice"
     _default_title = "Value per neuron"
+    _released_attributes = ("_som", "_X", "_custom_values", "_labels", "_codes", "_state")
 
     def __init__(
         self,
         som: Any,
-        values: Any = None,
+        X: Any = None,
         *,
+        values: Any = None,
         selection: Selection | None = None,
         colormap: str = "viridis",
         title: str | None = None,
         value_label: str = "value",
         max_rate_hz: float = 15.0,
-        X: Any = None,
         show_values: bool = False,
     ) -> None:
         if selection is not None and not isinstance(selection, Selection):
             raise TypeError(f"selection must be a somwidget Selection or None; got {type(selection).__name__}")
         colormap = check_choice("colormap", colormap, COLORMAPS)
-        if not _is_initialised(som):
-            if X is None:
-                raise ValueError(
-                    "som is not initialised: fit it first, call som.initialize(X), or pass X to the view"
-                )
-            som.initialize(X)
-        self._som = som
+        self._som = self._ensure_initialized(som, _check_data(X, type(self).__name__))
+        self._share(selection)
         self._custom_values = None if values is None else np.asarray(values, dtype=np.float64)
         self._title_arg = title
         self._value_label_arg = value_label
@@ -252,9 +254,7 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
 
     # ---- static picture ------------------------------------------------------------------------
     def _subtitle(self) -> str:
-        kind = "hexagonal" if self.shape == "hexa" else "rectangular"
-        wrap = _wrap_words(self.wrap_rows, self.wrap_cols)
-        return f"{self.rows} × {self.cols} {kind} map" + (f" · {wrap}" if wrap else "")
+        return lattice_subtitle(self.rows, self.cols, self.shape, self.wrap_rows, self.wrap_cols)
 
     def _planes(self) -> list[Plane]:
         st = self._state
@@ -275,16 +275,13 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
                       selected=list(self.selection.neurons) if self.selection is not None else [],
                       labels=labels)]
 
-    def to_svg(self) -> str:
-        """The same picture as a standalone SVG string (no browser needed)."""
-        return render_svg(
+    def to_picture(self) -> Picture:
+        """The same picture as a standalone SVG (no browser needed)."""
+        return render_picture(
             self._planes(), rows=self.rows, cols=self.cols, shape=self.shape,
             wrap_rows=self.wrap_rows, wrap_cols=self.wrap_cols,
             title=self.title, subtitle=self._subtitle(),
         )
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
-        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
 
 
 class HitMap(LatticeView):
@@ -316,7 +313,7 @@ class HitMap(LatticeView):
     def __init__(
         self,
         som: Any,
-        X: Any,
+        X: Any = None,
         labels: Any = None,
         *,
         selection: Selection | None = None,
@@ -351,8 +348,8 @@ class HitMap(LatticeView):
             self._label_index = self._classes.index(label)
         self._label = label
         self._bound_selection: Selection | None = None
-        super().__init__(som, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, X=X, show_values=show_values)
+        super().__init__(som, X, selection=selection, colormap=colormap, title=title,
+                         max_rate_hz=max_rate_hz, show_values=show_values)
 
     def _bmus(self, bmus: np.ndarray | None) -> np.ndarray:
         if bmus is None:
@@ -417,11 +414,11 @@ class UMatrix(LatticeView):
     _view = traitlets.Unicode("umatrix").tag(sync=True)
     _default_title = "U-matrix: mean distance to neighbouring neurons (bright = cluster border)"
 
-    def __init__(self, som: Any, *, selection: Selection | None = None, colormap: str = "viridis",
-                 title: str | None = None, max_rate_hz: float = 15.0, X: Any = None,
+    def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
+                 colormap: str = "viridis", title: str | None = None, max_rate_hz: float = 15.0,
                  show_values: bool = False) -> None:
-        super().__init__(som, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, X=X, show_values=show_values)
+        super().__init__(som, X, selection=selection, colormap=colormap, title=title,
+                         max_rate_hz=max_rate_hz, show_values=show_values)
 
     def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
         u = np.asarray(self._som.umatrix(), dtype=np.float64).ravel()
@@ -435,14 +432,14 @@ class QualityMap(LatticeView):
     _view = traitlets.Unicode("quality").tag(sync=True)
     _default_title = "Quality map: mean distance of each neuron's samples to it (lower is better)"
 
-    def __init__(self, som: Any, X: Any, *, selection: Selection | None = None,
+    def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
                  colormap: str = "viridis", title: str | None = None, max_rate_hz: float = 15.0,
                  show_values: bool = False) -> None:
         if X is None:
             raise ValueError("X is required: the samples whose quantization error is mapped")
         self._X = X
-        super().__init__(som, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, X=X, show_values=show_values)
+        super().__init__(som, X, selection=selection, colormap=colormap, title=title,
+                         max_rate_hz=max_rate_hz, show_values=show_values)
 
     def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
         q = np.asarray(self._som.quality_map(self._X), dtype=np.float64).ravel()
@@ -460,7 +457,7 @@ class LabelMap(HitMap):
     _view = traitlets.Unicode("labels").tag(sync=True)
     _default_title = "Label map: the most common label among each neuron's samples"
 
-    def __init__(self, som: Any, X: Any, labels: Any, *, label: Any = None,
+    def __init__(self, som: Any, X: Any = None, labels: Any = None, *, label: Any = None,
                  selection: Selection | None = None, colormap: str = "viridis",
                  title: str | None = None, max_rate_hz: float = 15.0,
                  show_values: bool = False) -> None:

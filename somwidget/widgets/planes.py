@@ -25,6 +25,8 @@ class ComponentPlanes(LatticeView):
     ----------
     som : SOM
         The map.
+    X : array-like of shape (N, D), optional
+        Data to initialise an unfitted SOM with.
     selection : Selection, optional
         The shared selection.
     features : sequence of str or int, optional
@@ -41,13 +43,13 @@ class ComponentPlanes(LatticeView):
     _bundle = "planes"
     _default_title = "Component planes: each feature's value across the map (data units)"
 
-    def __init__(self, som: Any, *, selection: Selection | None = None,
+    def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
                  features: Sequence[str | int] | None = None, colormap: str = "viridis",
-                 title: str | None = None, max_rate_hz: float = 15.0, X: Any = None,
+                 title: str | None = None, max_rate_hz: float = 15.0,
                  show_values: bool = False) -> None:
         self._features_arg = None if features is None else list(features)
-        super().__init__(som, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, X=X, show_values=show_values)
+        super().__init__(som, X, selection=selection, colormap=colormap, title=title,
+                         max_rate_hz=max_rate_hz, show_values=show_values)
 
     def _feature_indices(self, names: list[str]) -> list[int]:
         if self._features_arg is None:
