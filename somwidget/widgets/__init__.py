@@ -1,5 +1,6 @@
 """Widgets: everything that imports ipywidgets / anywidget / bqplot / traitlets."""
 
+from ._base import PictureMixin, ViewBase
 from .curves import TrainingCurves
 from .elevation import ElevationMap
 from .explorer import Explorer
@@ -29,6 +30,7 @@ __all__ = [
     "LiveUpdateMixin",
     "NeuronIndexMap",
     "NeuronInspector",
+    "PictureMixin",
     "QualityMap",
     "Row",
     "Selection",
@@ -36,4 +38,5 @@ __all__ = [
     "Throttle",
     "TrainingCurves",
     "UMatrix",
+    "ViewBase",
 ]
