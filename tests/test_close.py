@@ -203,3 +203,15 @@ def test_an_unfitted_som_without_X_gets_a_clear_error():
     for make in (sw.UMatrix, sw.ComponentPlanes, sw.CodebookGlyphMap, sw.NeuronIndexMap):
         with pytest.raises(ValueError, match="not initialised.*pass X"):
             make(SOM(mapsize=(3, 3)))
+
+
+def test_a_closed_private_selection_drops_the_samples_bound_to_it():
+    X, y = data()
+    som = SOM(mapsize=(4, 5), random_state=0).fit(X)
+    view = sw.HitMap(som, X, y)
+    sel = view.selection
+    assert sel.bmus is not None and len(sel.samples.columns) >= 3  # bound to the view's samples
+    view.close()
+    assert sel.comm is None and sel.bmus is None and sel.labels is None
+    with pytest.raises(ValueError, match="no samples bound"):
+        sel.sample_mask  # noqa: B018
