@@ -100,6 +100,7 @@ class Explorer(ViewBase, widgets.VBox):
         som: Any,
         X: Any = None,
         labels: Any = None,
+        *,
         extra: Any = None,
         selection: Selection | None = None,
         colormap: str = "viridis",

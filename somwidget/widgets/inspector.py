@@ -100,6 +100,7 @@ class NeuronInspector(ViewBase, widgets.VBox):
         som: Any,
         X: Any = None,
         labels: Any = None,
+        *,
         extra: Any = None,
         selection: Selection | None = None,
         max_rows: int = 20,
