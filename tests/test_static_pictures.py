@@ -218,3 +218,12 @@ def test_row_and_column_keep_their_childrens_pictures(square):
     assert "image/svg+xml" not in mimebundle(Row([button]))
     with pytest.raises(ValueError, match="no.*static picture"):
         Row([button]).to_svg()
+
+
+def test_curves_given_a_fitted_som_show_its_history(square):
+    som = SOM(mapsize=(4, 4), random_state=0).fit(square, epochs=4, collect_history=True)
+    curves = TrainingCurves(som)
+    assert len(curves.data["epoch"]) == 4
+    np.testing.assert_allclose(curves.arrays()["quantization_error"],
+                               np.asarray(som.history_["quantization_error"], dtype=float))
+    curves.close()
