@@ -31,8 +31,15 @@ _LAZY_WIDGETS = (
     "CodebookGlyphMap",
     "NeuronIndexMap",
     "ElevationMap",
+    "QualityMap",
+    "LabelMap",
+    "LatticeView",
     "Row",
     "Column",
+    "LiveUpdateMixin",
+    "Throttle",
+    "PictureMixin",
+    "ViewBase",
 )
 
 __all__ = [

@@ -38,7 +38,15 @@ from scipy import sparse
 
 from .validation import check_choice, check_int, check_positive
 
-__all__ = ["FLOAT32_MIN_NEURONS", "HEX_OFFSET", "HEX_ROW_SPACING", "LATTICES", "Lattice"]
+__all__ = [
+    "FLOAT32_MIN_NEURONS",
+    "HEX_CELL_RADIUS",
+    "HEX_OFFSET",
+    "HEX_ROW_SPACING",
+    "LATTICES",
+    "Lattice",
+    "plane_coordinates",
+]
 
 LATTICES = ("hexa", "rect", "toroidal_hexa", "toroidal_rect", "cylindrical_hexa", "cylindrical_rect")
 LATTICE_ALIASES = {
@@ -49,7 +57,10 @@ LATTICE_ALIASES = {
     "cylindrical_hex": "cylindrical_hexa",
 }
 HEX_OFFSET = "odd_rows_right"
+#: Vertical distance between hex rows: neighbours in adjacent rows are then exactly 1 apart.
 HEX_ROW_SPACING = math.sqrt(3.0) / 2.0
+#: Circumradius of a hex cell (pointy top): cells of neighbouring units share an edge.
+HEX_CELL_RADIUS = 1.0 / math.sqrt(3.0)
 RECT_ADJACENCIES = (4, 8)
 
 #: Maps with at least this many neurons store their squared grid distances in float32
@@ -57,6 +68,21 @@ RECT_ADJACENCIES = (4, 8)
 FLOAT32_MIN_NEURONS = 4096
 # Elements of one block when filling an M x M array (8 Mi entries: 32-64 MiB of temporaries).
 _BLOCK_ELEMENTS = 1 << 23
+
+
+def plane_coordinates(rows: int, cols: int, shape: str) -> np.ndarray:
+    """Plane coordinates ``(rows * cols, 2)`` of the neuron centres, ``[x, y]`` per neuron.
+
+    Neuron ``k = row * cols + col``; rect: ``(col, row)``; hex (``shape="hexa"``): odd rows
+    shifted right by 0.5 and rows :data:`HEX_ROW_SPACING` apart. The one definition used by
+    :attr:`Lattice.coordinates` and by every picture.
+    """
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    x = c.astype(np.float64)
+    if shape == "hexa":
+        x = x + 0.5 * (r % 2)
+    y = r * (HEX_ROW_SPACING if shape == "hexa" else 1.0)
+    return np.column_stack([x, y]).astype(np.float64)
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -131,12 +157,7 @@ class Lattice:
         self.n_neurons = rows * cols
         self.row_spacing = HEX_ROW_SPACING if shape == "hexa" else 1.0
 
-        r, c = np.divmod(np.arange(self.n_neurons), cols)
-        x = c.astype(np.float64)
-        if shape == "hexa":
-            x = x + 0.5 * (r % 2)
-        y = r * self.row_spacing
-        self.coordinates = _readonly(np.column_stack([x, y]).astype(np.float64))
+        self.coordinates = _readonly(plane_coordinates(rows, cols, shape))
         self.period: tuple[float | None, float | None] = (
             float(cols) if wrap_cols else None,
             float(rows) * self.row_spacing if wrap_rows else None,

@@ -150,7 +150,7 @@ def test_histogram_live_callback_and_throttle(data):
     np.testing.assert_array_equal(h.neuron_counts, np.bincount(hits))
 
     now = [100.0]
-    h._throttle = Throttle(max_rate_hz=2.0, clock=lambda: now[0])
+    h.throttle = Throttle(max_rate_hz=2.0, clock=lambda: now[0])
     state = SimpleNamespace(som=som, final=False)
     f = h.frame
     assert h(state) is None
@@ -528,7 +528,7 @@ def test_elevation_refresh_callback_and_mimebundle(data):
     assert em.frame > f0
     np.testing.assert_array_equal(em.values, np.bincount(independent_bmus(som, X), minlength=16))
     now = [50.0]
-    em._throttle = Throttle(max_rate_hz=2.0, clock=lambda: now[0])
+    em.throttle = Throttle(max_rate_hz=2.0, clock=lambda: now[0])
     state = SimpleNamespace(som=som, final=False)
     f = em.frame
     assert em(state) is None

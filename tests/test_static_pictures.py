@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
 
 from somwidget import SOM, InputSpaceView, Studio, TrainingCurves
-from somwidget.widgets.svg_chart import Chart, compose, nice_ticks, svg_size
+from somwidget.widgets.pictures.chart import Chart, nice_ticks
+from somwidget.widgets.pictures.compose import compose, svg_size
 
 NS = "{http://www.w3.org/2000/svg}"
 pytestmark = pytest.mark.usefixtures("no_leaked_threads")
@@ -76,7 +77,7 @@ def test_compose_places_pictures_side_by_side_and_wraps():
     b = '<svg xmlns="http://www.w3.org/2000/svg" width="80" height="70"><use href="#r"/></svg>'
     assert svg_size(compose([a, b], gap=10)) == (190, 70)
     assert svg_size(compose([a, b], max_width=0, gap=10)) == (100, 130)
-    both = compose([a, a])
+    both = compose([a, a]).svg
     assert 'id="v0-r"' in both and 'id="v1-r"' in both  # ids made unique
 
 
@@ -217,3 +218,12 @@ def test_row_and_column_keep_their_childrens_pictures(square):
     assert "image/svg+xml" not in mimebundle(Row([button]))
     with pytest.raises(ValueError, match="no.*static picture"):
         Row([button]).to_svg()
+
+
+def test_curves_given_a_fitted_som_show_its_history(square):
+    som = SOM(mapsize=(4, 4), random_state=0).fit(square, epochs=4, collect_history=True)
+    curves = TrainingCurves(som)
+    assert len(curves.data["epoch"]) == 4
+    np.testing.assert_allclose(curves.arrays()["quantization_error"],
+                               np.asarray(som.history_["quantization_error"], dtype=float))
+    curves.close()

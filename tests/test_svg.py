@@ -48,7 +48,7 @@ def test_fill_colours_equal_colormap_values():
     som, _ = _som(3, 4, "rect")
     values = np.linspace(0.0, 1.0, 12)
     values[5] = np.nan
-    view = LatticeView(som, values, colormap="magma", title="Known values")
+    view = LatticeView(som, values=values, colormap="magma", title="Known values")
     _, cells = _cells(view.to_svg())
     table = colormap_table("magma")
     fills = {int(c.get("data-k")): c.get("fill") for c in cells}
@@ -120,3 +120,40 @@ def test_component_planes_small_multiples():
     root = ET.fromstring(view.to_svg())
     assert len(root.findall(".//s:g[@class='plane']", NS)) == 2
     assert len(root.findall(".//s:polygon[@class='cell']", NS)) == 2 * 12
+
+
+# ---- one hex geometry, pictures that know their own geometry -------------------------------------
+def test_hex_geometry_has_one_home_shared_by_the_lattice_and_the_pictures():
+    from somwidget import lattice as lat
+    from somwidget.widgets.pictures import lattice as pic
+
+    # neighbours in adjacent hex rows are exactly one unit apart; neighbouring cells share an edge
+    assert math.isclose(lat.HEX_ROW_SPACING ** 2 + 0.5 ** 2, 1.0)
+    assert math.isclose(2 * lat.HEX_CELL_RADIUS * math.cos(math.pi / 6), 1.0)
+    assert not hasattr(pic, "ROW_SPACING") and not hasattr(pic, "HEX_RADIUS")  # no copies
+    for kind, shape in (("hexa", "hexa"), ("rect", "rect"), ("toroidal_hexa", "hexa")):
+        lattice = lat.Lattice(4, 5, kind)
+        np.testing.assert_array_equal(lattice.coordinates, lat.plane_coordinates(4, 5, shape))
+        np.testing.assert_array_equal(pic.lattice_centres(4, 5, shape), lattice.coordinates)
+    # odd rows shifted right by half a unit, rows sqrt(3)/2 apart (docs/internals.md)
+    xy = lat.plane_coordinates(2, 2, "hexa")
+    np.testing.assert_allclose(xy, [[0, 0], [1, 0], [0.5, math.sqrt(3) / 2], [1.5, math.sqrt(3) / 2]])
+    hexagon = pic.cell_vertices("hexa")
+    np.testing.assert_allclose(np.hypot(*hexagon.T), lat.HEX_CELL_RADIUS)
+
+
+@pytest.mark.parametrize("lattice", ["hexa", "toroidal_rect"])
+def test_a_picture_reports_the_geometry_written_in_its_svg(lattice):
+    som, X = _som(4, 5, lattice)
+    views = (UMatrix(som), ComponentPlanes(som))
+    for view in views:
+        picture = view.to_picture()
+        root = ET.fromstring(picture.svg)
+        assert float(root.get("width")) == picture.width
+        assert float(root.get("height")) == picture.height
+        groups = root.findall(".//s:g[@class='plane']", NS)
+        assert len(groups) == len(picture.planes) >= 1
+        for g, geo in zip(groups, picture.planes, strict=True):
+            assert (float(g.get("data-scale")), float(g.get("data-ox")), float(g.get("data-oy"))) == (
+                geo.scale, geo.ox, geo.oy)
+        view.close()

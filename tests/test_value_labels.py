@@ -72,13 +72,13 @@ def test_text_colour_matches_the_front_end_rule(name):
     (123456.7, "1.2e5"), (123456, "1.2e5"), (0.00123, "1.2e-3"), (float("nan"), ""),
 ])
 def test_label_format_matches_the_front_end(value, text):
-    from somwidget.widgets.svg import format_label
+    from somwidget.widgets.pictures.lattice import format_label
 
     assert format_label(value) == text  # the same cases as js/test/colors.test.ts
 
 
 def test_long_labels_shrink_to_fit_or_are_left_out():
-    from somwidget.widgets.svg import Plane, render_svg
+    from somwidget.widgets.pictures.lattice import Plane, render_svg
 
     fills = ["#000000"] * 4
     labels = ["1", "0.856", "-1.2e-3", "12345"]

@@ -1,13 +1,18 @@
 """Widgets: everything that imports ipywidgets / anywidget / bqplot / traitlets."""
 
+from ._base import PictureMixin, ViewBase
 from .curves import TrainingCurves
+from .elevation import ElevationMap
 from .explorer import Explorer
-from .extra_views import CodebookGlyphMap, ElevationMap, HitHistogram, NeuronIndexMap
+from .glyph_map import CodebookGlyphMap
+from .hit_histogram import HitHistogram
+from .index_map import NeuronIndexMap
 from .input_space import InputSpaceView
 from .inspector import NeuronInspector
-from .lattice_view import ComponentPlanes, HitMap, LabelMap, LatticeView, QualityMap, UMatrix
+from .lattice_view import HitMap, LabelMap, LatticeView, QualityMap, UMatrix
 from .layout import Column, Row
 from .live import LiveUpdateMixin, Throttle
+from .planes import ComponentPlanes
 from .selection import Selection
 from .studio import Studio
 
@@ -25,6 +30,7 @@ __all__ = [
     "LiveUpdateMixin",
     "NeuronIndexMap",
     "NeuronInspector",
+    "PictureMixin",
     "QualityMap",
     "Row",
     "Selection",
@@ -32,4 +38,5 @@ __all__ = [
     "Throttle",
     "TrainingCurves",
     "UMatrix",
+    "ViewBase",
 ]

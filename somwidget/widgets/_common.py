@@ -77,27 +77,3 @@ def lattice_geometry(lattice: Any) -> dict[str, Any]:
         "wrap_rows": bool(lattice.wrap_rows),
         "wrap_cols": bool(lattice.wrap_cols),
     }
-
-
-def stop_observing(selection: Selection | None, handler: Any) -> None:
-    """Unobserve ``selection.neurons`` (a widget's ``close``); closing twice is harmless."""
-    if selection is None:
-        return
-    try:
-        selection.unobserve(handler, names="neurons")
-    except ValueError:  # already unobserved
-        pass
-
-
-def with_svg_picture(bundle: Any, to_svg: Any) -> Any:
-    """Add ``image/svg+xml`` (from ``to_svg()``) to a widget's MIME bundle, so saved notebooks
-    show a static picture where no widget can run. ``bundle`` is a dict or a ``(data, metadata)``
-    pair, as the widget base classes return; a failing picture never breaks the live display."""
-    if bundle is None:
-        return None
-    data = bundle[0] if isinstance(bundle, tuple) else bundle
-    try:
-        data["image/svg+xml"] = to_svg()
-    except Exception:  # the picture is a fallback only
-        pass
-    return bundle

@@ -33,10 +33,12 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..callbacks import HISTORY_KEYS, History, TrainingRecord
-from ..validation import check_int
-from ._common import with_svg_picture
+from ..validation import check_int, check_positive
+from ._base import ViewBase
 from .live import Throttle
-from .svg_chart import Chart, compose, css_pixels, text_block
+from .pictures.chart import Chart, css_pixels
+from .pictures.compose import Picture, compose
+from .pictures.text import text_block
 
 __all__ = ["CURVE_COLUMNS", "TrainingCurves"]
 
@@ -76,11 +78,15 @@ def _num(value: Any) -> float:
     return float(value)
 
 
-class TrainingCurves(widgets.VBox):
+class TrainingCurves(ViewBase, widgets.VBox):
     """Live training curves (bqplot).
 
     Parameters
     ----------
+    som : SOM, optional
+        Show this SOM's ``history_`` (what ``fit(..., collect_history=True)`` recorded) at once.
+    X : array-like of shape (N, D), optional
+        Data to initialise an unfitted ``som`` with (the curves start empty).
     max_rate_hz : float
         Most redraws per second when fed live (the final state is always drawn).
     width, height : str
@@ -102,6 +108,8 @@ class TrainingCurves(widgets.VBox):
 
     def __init__(
         self,
+        som: Any = None,
+        X: Any = None,
         *,
         max_rate_hz: float = 15.0,
         width: str = "420px",
@@ -111,7 +119,8 @@ class TrainingCurves(widgets.VBox):
     ) -> None:
         self.max_points = check_int("max_points", max_points, minimum=2)
         self._lock = threading.RLock()
-        self._throttle = Throttle(max_rate_hz=max_rate_hz)
+        self.max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
+        self._throttle = self.throttle = Throttle(max_rate_hz=max_rate_hz)
         self.data: dict[str, list[float]] = {c: [] for c in CURVE_COLUMNS}
         self.frame = 0
         self._offset = 0
@@ -181,6 +190,10 @@ class TrainingCurves(widgets.VBox):
         self.summary.add_class("somwidget-curves-summary")
         super().__init__(children=[self.quality_figure, self.schedule_figure, self.summary])
         self.add_class("somwidget-curves")
+        if som is not None:
+            self._ensure_initialized(som, X)
+            if getattr(som, "history_", None):
+                self.load_history(som.history_)
 
     # ---------------------------------------------------------------- feeding
     def add_epoch(
@@ -371,7 +384,14 @@ class TrainingCurves(widgets.VBox):
             self._lr_line.y = a["learning_rate"]
         self.summary.value = self._summary_html(current)
 
-    def to_svg(self) -> str:
+    def refresh(self, som: Any = None, **precomputed: Any) -> None:
+        """Redraw; with ``som``, show its ``history_`` (when it has one) instead."""
+        if som is not None and getattr(som, "history_", None):
+            self.load_history(som.history_)
+        else:
+            self.redraw()
+
+    def to_picture(self) -> Picture:
         """The two charts and the summary line as one standalone SVG (no browser needed)."""
         full = self.arrays()
         rows = self.shown_rows(full["epoch"].size)
@@ -398,10 +418,7 @@ class TrainingCurves(widgets.VBox):
         schedule.line(x, a["learning_rate"], _COLORS["learning_rate"], axis="right",
                       label="learning rate", dashed=True, css="learning-rate")
         summary = text_block(self._summary_html(current), w, css="summary")
-        return compose([quality.to_svg(), schedule.to_svg(), summary], max_width=0.0, gap=4.0)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
+        return compose([quality.to_picture(), schedule.to_picture(), summary], max_width=0.0, gap=4.0)
 
     @staticmethod
     def _summary_html(current: Mapping[str, float]) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..validation import check_array, check_choice, check_fraction, check_positive
+from ._base import ViewBase
 from ._common import (
     as_frame,
     as_labels,
@@ -31,13 +32,13 @@ from ._common import (
     ensure_initialized,
     feature_names,
     sample_index,
-    with_svg_picture,
 )
 from .inspector import NeuronInspector
-from .lattice_view import ComponentPlanes, HitMap, LabelMap, QualityMap, UMatrix
+from .lattice_view import HitMap, LabelMap, QualityMap, UMatrix
 from .live import Throttle
+from .pictures.compose import Picture, compose
+from .planes import ComponentPlanes
 from .selection import Selection
-from .svg_chart import compose
 
 __all__ = ["DEFAULT_VIEWS", "VIEWS", "Explorer"]
 
@@ -46,7 +47,7 @@ VIEWS: tuple[str, ...] = ("hits", "umatrix", "quality", "labels", "planes", "ins
 #: The views shown by default.
 DEFAULT_VIEWS: tuple[str, ...] = ("hits", "umatrix", "planes", "inspector")
 
-class Explorer(widgets.VBox):
+class Explorer(ViewBase, widgets.VBox):
     """A linked dashboard of one SOM, usable as a live training callback.
 
     Parameters
@@ -92,11 +93,14 @@ class Explorer(widgets.VBox):
         How many times the dashboard has been refreshed (including the first draw).
     """
 
+    _released_attributes = ("som", "_X", "_X_user", "_labels", "_table", "_label_values")
+
     def __init__(
         self,
         som: Any,
-        X: Any,
+        X: Any = None,
         labels: Any = None,
+        *,
         extra: Any = None,
         selection: Selection | None = None,
         colormap: str = "viridis",
@@ -104,6 +108,8 @@ class Explorer(widgets.VBox):
         views: Sequence[str] = DEFAULT_VIEWS,
         max_overhead: float = 0.05,
     ) -> None:
+        if X is None:
+            raise ValueError("X is required: the samples the dashboard maps")
         data, names = check_array("X", X)
         n = data.shape[0]
         if isinstance(views, str):
@@ -117,7 +123,7 @@ class Explorer(widgets.VBox):
         from .colormaps import COLORMAPS
 
         self.colormap = check_choice("colormap", colormap, COLORMAPS)
-        max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
+        self.max_rate_hz = max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
         self.max_overhead = check_fraction("max_overhead", max_overhead)
         check_selection(selection)
         label_arr = as_labels(labels, n)
@@ -134,7 +140,11 @@ class Explorer(widgets.VBox):
         self._last_cost = 0.0
         self.n_refreshes = 0
         self._lock = threading.RLock()
-        self.selection = selection if selection is not None else Selection()
+        if selection is None:
+            selection = self._own(Selection())
+        else:
+            self._share(selection)
+        self.selection = selection
         table = pd.DataFrame(data, columns=feature_names(names, som, data.shape[1]),
                              index=sample_index(X, n))
         if extra_frame is not None:
@@ -184,7 +194,7 @@ class Explorer(widgets.VBox):
             bar_items.append(picker)
         bar = widgets.HBox(bar_items, layout=widgets.Layout(align_items="center"))
         bar.add_class("somwidget-selection-bar")
-        self.selection.observe(self._on_selection, names="neurons")
+        self._observe_selection(self.selection, self._on_selection)
         self._update_bar(list(self.selection.neurons))
 
         row_layout = widgets.Layout(flex_flow="row wrap", align_items="flex-start")
@@ -208,14 +218,9 @@ class Explorer(widgets.VBox):
         return [*self._lattice_views(), *([self.inspector] if self.inspector else [])]
 
     # ------------------------------------------------------------------ live updates
-    def __call__(self, state: Any) -> None:
-        """Training callback: refresh when the throttle allows, and always on the final state.
-
-        Returns None, so it never stops training.
-        """
-        if getattr(state, "final", False) or (self._within_budget() and self.throttle.ready()):
-            self.refresh(state.som)
-        return None
+    def _live_ready(self) -> bool:
+        """The overhead budget, then the throttle (the training callback's test)."""
+        return self._within_budget() and self.throttle.ready()
 
     def _within_budget(self) -> bool:
         """True when enough time passed since the last refresh to keep ``max_overhead``."""
@@ -225,7 +230,7 @@ class Explorer(widgets.VBox):
         elapsed = self.clock() - self._last_end
         return elapsed < 0.0 or elapsed >= self._last_cost * (1.0 - f) / f  # < 0: clock changed
 
-    def refresh(self, som: Any = None) -> None:
+    def refresh(self, som: Any = None, **precomputed: Any) -> None:
         """Recompute every view from the model and redraw (one message per view).
 
         The BMUs of ``X`` are computed once and shared by the views and the selection.
@@ -294,7 +299,7 @@ class Explorer(widgets.VBox):
         return self.selection.samples
 
     # ------------------------------------------------------------------ static picture
-    def to_svg(self, max_width: float = 960.0, gap: float = 12.0) -> str:
+    def to_picture(self, max_width: float = 960.0, gap: float = 12.0) -> Picture:
         """One static SVG of the dashboard: the views' pictures side by side.
 
         Parameters
@@ -306,14 +311,13 @@ class Explorer(widgets.VBox):
 
         Returns
         -------
-        str
-            A standalone ``<svg>`` document.
+        Picture
+            A standalone ``<svg>`` document and its size.
         """
-        return compose([view.to_svg() for view in self._all_views()], max_width, gap)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
-        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
+        return compose([view.to_picture() for view in self._all_views()], max_width, gap)
 
     def __repr__(self) -> str:
+        if self.closed:
+            return "Explorer(closed)"
         return (f"Explorer(views={list(self.views)}, map={self.som.mapsize_}, "
                 f"selected={list(self.selection.neurons)})")

@@ -36,9 +36,12 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..validation import check_array, check_choice, check_int
-from ._common import as_labels, ensure_initialized, feature_names, stop_observing, with_svg_picture
+from ._base import ViewBase
+from ._common import as_labels, check_selection, ensure_initialized, feature_names
 from .live import Throttle
-from .svg_chart import Chart, compose, css_pixels, text_block
+from .pictures.chart import Chart, css_pixels
+from .pictures.compose import Picture, compose
+from .pictures.text import text_block
 
 __all__ = ["InputSpaceView", "net_segments"]
 
@@ -66,7 +69,7 @@ def _polyline(points: np.ndarray, segments: np.ndarray) -> tuple[np.ndarray, np.
     return xy[:, 0], xy[:, 1]
 
 
-class InputSpaceView(widgets.VBox):
+class InputSpaceView(ViewBase, widgets.VBox):
     """Data points with the SOM's net drawn over them in input (training) space.
 
     Parameters
@@ -89,14 +92,16 @@ class InputSpaceView(widgets.VBox):
         CSS size of the chart.
     """
 
+    _released_attributes = ("som", "X", "labels", "data_xy", "_bmus", "step_shown", "_data_marks")
+
     def __init__(
         self,
         som: Any,
-        X: Any,
+        X: Any = None,
         labels: Any = None,
+        *,
         selection: Any = None,
         features: Sequence[int | str] | None = None,
-        *,
         max_points: int = 2000,
         max_rate_hz: float = 15.0,
         width: str = "420px",
@@ -105,6 +110,9 @@ class InputSpaceView(widgets.VBox):
     ) -> None:
         self._lock = threading.RLock()
         self.som = som
+        if X is None:
+            raise ValueError("X is required: the samples drawn under the net")
+        check_selection(selection)
         self.X, names = check_array("X", X)
         # no feature-count check here: som.normalizer_.transform names the mismatch
         ensure_initialized(som, X)
@@ -113,7 +121,8 @@ class InputSpaceView(widgets.VBox):
         self.labels = as_labels(labels, n)
         self.max_points = check_int("max_points", max_points, minimum=1)
         self._features_arg = features
-        self._throttle = Throttle(max_rate_hz=max_rate_hz)
+        self.max_rate_hz = max_rate_hz
+        self.throttle = Throttle(max_rate_hz)
         self.frame = 0
         self.step_shown: Any = None
         self._step_cleared = False
@@ -169,10 +178,12 @@ class InputSpaceView(widgets.VBox):
         if selection is None:
             from .selection import Selection
 
-            selection = Selection()
+            selection = self._own(Selection())
+        else:
+            self._share(selection)
         self.selection = selection
         self._nodes.observe(self._on_nodes_selected, names="selected")
-        self.selection.observe(self._on_selection, names="neurons")
+        self._observe_selection(self.selection, self._on_selection)
         self.rebuild()
 
     # ------------------------------------------------------------ projection
@@ -248,11 +259,14 @@ class InputSpaceView(widgets.VBox):
             half = max(float(np.max(hi - lo)) * 0.55, 1e-9)
             self._x_scale.min, self._x_scale.max = float(mid[0] - half), float(mid[0] + half)
             self._y_scale.min, self._y_scale.max = float(mid[1] - half), float(mid[1] + half)
+            replaced = [m for m, _ in self.__dict__.get("_data_marks", [])]
             self._build_data_marks()
             self.figure.marks = [m for m, _ in self._data_marks] + [
                 self._influence, self._ghost, self._net, self._nodes, self._arrow,
                 self._bmu_mark, self._sample,
             ]
+            for mark in replaced:  # the previous data marks are gone for good
+                mark.close()
         self.refresh()
 
     def _build_data_marks(self) -> None:
@@ -370,12 +384,12 @@ class InputSpaceView(widgets.VBox):
         if getattr(state, "kind", "") == "reset":
             self.rebuild()
             return None
-        if final or self._throttle.ready():
+        if final or self._live_ready():
             self.refresh(bmus=getattr(state, "bmus", None), step=step)
         return None
 
     # ------------------------------------------------------------ static picture
-    def to_svg(self) -> str:
+    def to_picture(self) -> Picture:
         """The view as a standalone SVG (no browser needed): the data points (class colours,
         faded outside the selection), the net with its nodes (selected ones in yellow), the
         update of step mode, and the caption."""
@@ -434,10 +448,7 @@ class InputSpaceView(widgets.VBox):
                              css="step-sample")
             foot = text_block(self.caption.value, w, monospace=False, color="#555555",
                               css="caption")
-        return compose([chart.to_svg(), foot], max_width=0.0, gap=2.0)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
+        return compose([chart.to_picture(), foot], max_width=0.0, gap=2.0)
 
     # ------------------------------------------------------------- selection
     def _sample_bmus(self) -> np.ndarray:
@@ -475,6 +486,3 @@ class InputSpaceView(widgets.VBox):
             sel = np.asarray(list(self.selection.neurons), dtype=np.int64)
             return np.isin(self._sample_bmus(), sel)
 
-    def close(self) -> None:
-        stop_observing(getattr(self, "selection", None), self._on_selection)
-        super().close()

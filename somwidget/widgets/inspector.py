@@ -26,6 +26,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..validation import check_array, check_int, check_positive
+from ._base import ViewBase
 from ._common import (
     as_frame,
     as_labels,
@@ -35,6 +36,7 @@ from ._common import (
     sample_index,
 )
 from .live import Throttle
+from .pictures.compose import Picture
 from .selection import Selection
 
 __all__ = ["NeuronInspector"]
@@ -58,7 +60,7 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
 
-class NeuronInspector(widgets.VBox):
+class NeuronInspector(ViewBase, widgets.VBox):
     """Details of the selected neuron(s): summary, codebook chart and the samples mapped there.
 
     Parameters
@@ -90,17 +92,23 @@ class NeuronInspector(widgets.VBox):
         The neurons currently shown.
     """
 
+    _released_attributes = ("som", "_X", "_index", "_labels", "_extra", "_bmus", "_planes",
+                            "_mean", "_sd")
+
     def __init__(
         self,
         som: Any,
-        X: Any,
+        X: Any = None,
         labels: Any = None,
+        *,
         extra: Any = None,
         selection: Selection | None = None,
         max_rows: int = 20,
         max_lines: int = 8,
         max_rate_hz: float = 15.0,
     ) -> None:
+        if X is None:
+            raise ValueError("X is required: the samples listed for the selected neurons")
         data, names = check_array("X", X)
         n = data.shape[0]
         self.max_rows = check_int("max_rows", max_rows, minimum=1)
@@ -120,7 +128,11 @@ class NeuronInspector(widgets.VBox):
         self._planes = np.zeros((som.n_neurons_, data.shape[1]))
         self._lock = threading.RLock()
         self.neurons: list[int] = []
-        self.selection = selection if selection is not None else Selection()
+        if selection is None:
+            selection = self._own(Selection())
+        else:
+            self._share(selection)
+        self.selection = selection
 
         self._summary = widgets.HTML()
         self._vector = widgets.HTML()
@@ -131,8 +143,9 @@ class NeuronInspector(widgets.VBox):
             layout=widgets.Layout(min_width="360px", flex="1 1 auto"),
         )
         self.add_class("somwidget-inspector")
-        self.throttle = Throttle(check_positive("max_rate_hz", max_rate_hz))
-        self.selection.observe(self._on_selection, names="neurons")
+        self.max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
+        self.throttle = Throttle(self.max_rate_hz)
+        self._observe_selection(self.selection, self._on_selection)
         self.refresh()
 
     # ------------------------------------------------------------------ construction
@@ -166,15 +179,6 @@ class NeuronInspector(widgets.VBox):
         )
 
     # ------------------------------------------------------------------ updates
-    def __call__(self, state: Any) -> None:
-        """Training callback: refresh when the throttle allows, and always on the final state.
-
-        Returns None, so it never stops training.
-        """
-        if getattr(state, "final", False) or self.throttle.ready():
-            self.refresh(state.som)
-        return None
-
     def refresh(self, som: Any = None, bmus: np.ndarray | None = None, **_: Any) -> None:
         """Recompute from the model (after training) and redraw.
 
@@ -326,7 +330,7 @@ class NeuronInspector(widgets.VBox):
         with self._lock:
             return np.flatnonzero(np.isin(self._bmus, self.neurons))
 
-    def to_svg(self, width: int = 360, height: int = 220) -> str:
+    def to_picture(self, width: int = 360, height: int = 220) -> Picture:
         """A static picture of the inspector: the z-score chart of the shown neurons.
 
         Parameters
@@ -336,8 +340,8 @@ class NeuronInspector(widgets.VBox):
 
         Returns
         -------
-        str
-            A standalone ``<svg>`` document.
+        Picture
+            A standalone ``<svg>`` document and its size.
         """
         with self._lock:
             sel = np.asarray(self.neurons[: self.max_lines], dtype=np.intp)
@@ -379,4 +383,4 @@ class NeuronInspector(widgets.VBox):
             parts.append(f'<text transform="translate({x:.1f},{top + ph + 8}) rotate(-45)" '
                          f'text-anchor="end">{html.escape(name[:18])}</text>')
         parts.append("</svg>")
-        return "".join(parts)
+        return Picture("".join(parts), float(width), float(height))

@@ -1,4 +1,4 @@
-"""Canvas lattice views of a SOM: hit map, U-matrix, component planes, quality map, label map.
+"""Canvas lattice views of a SOM: hit map, U-matrix, quality map, label map (planes.py: component planes).
 
 Every map-shaped view is one front-end renderer (``js/src/lattice_canvas.ts``) fed different
 per-neuron arrays. Each refresh sends ONE comm message (``hold_sync``) with the float32 arrays as
@@ -9,7 +9,6 @@ outlines it in every view at once. The traits' browser types are in ``js/src/mod
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import anywidget
@@ -20,15 +19,22 @@ from ipywidgets import widget_serialization
 
 from ..analysis import code_counts, encode_labels
 from ..validation import check_choice
-from ._common import lattice_geometry, with_svg_picture
+from ._base import ViewBase
+from ._common import lattice_geometry
 from .codecs import array_trait
 from .colormaps import COLORMAPS, label_colors
-from .live import LiveUpdateMixin
+from .pictures.compose import Picture
+from .pictures.lattice import (
+    Plane,
+    category_fills,
+    fills_for,
+    format_label,
+    lattice_subtitle,
+    render_picture,
+)
 from .selection import Selection, bundle_path
-from .svg import Plane, category_fills, fills_for, format_label, render_svg
 
 __all__ = [
-    "ComponentPlanes",
     "HitMap",
     "LabelMap",
     "LatticeView",
@@ -49,19 +55,15 @@ def _range(values: np.ndarray) -> tuple[float, float]:
     return float(finite.min()), float(finite.max())
 
 
-def _is_initialised(som: Any) -> bool:
-    return getattr(som, "codebook_", None) is not None
+def _check_data(X: Any, view: str) -> Any:
+    """``X`` is the data (2-D): a 1-D array here is a per-neuron value array in the wrong place."""
+    if X is not None and np.ndim(X) == 1:
+        raise TypeError(f"{view}(som, X): X is the data (samples x features), got a 1-D array; "
+                        "pass per-neuron values as values=...")
+    return X
 
 
-def _wrap_words(wrap_rows: bool, wrap_cols: bool) -> str:
-    if wrap_rows and wrap_cols:
-        return "toroidal: all edges wrap around"
-    if wrap_cols:
-        return "cylindrical: left and right edges wrap around"
-    return ""
-
-
-class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
+class LatticeView(ViewBase, anywidget.AnyWidget):
     """A canvas picture of one value per neuron on the SOM's lattice (the base of every view).
 
     Hexagonal or rectangular cells (docs/internals.md geometry), dashed edges with arrows on
@@ -73,6 +75,8 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
     ----------
     som : SOM
         An initialised or fitted SOM.
+    X : array-like of shape (N, D), optional
+        Data to initialise an unfitted SOM with.
     values : array-like of shape (n_neurons,), optional
         The value drawn per neuron (only for a plain ``LatticeView``; subclasses compute theirs).
     selection : Selection, optional
@@ -116,30 +120,26 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
 
     _bundle = "lattice"
     _default_title = "Value per neuron"
+    _released_attributes = ("_som", "_X", "_custom_values", "_labels", "_codes", "_state")
 
     def __init__(
         self,
         som: Any,
-        values: Any = None,
+        X: Any = None,
         *,
+        values: Any = None,
         selection: Selection | None = None,
         colormap: str = "viridis",
         title: str | None = None,
         value_label: str = "value",
         max_rate_hz: float = 15.0,
-        X: Any = None,
         show_values: bool = False,
     ) -> None:
         if selection is not None and not isinstance(selection, Selection):
             raise TypeError(f"selection must be a somwidget Selection or None; got {type(selection).__name__}")
         colormap = check_choice("colormap", colormap, COLORMAPS)
-        if not _is_initialised(som):
-            if X is None:
-                raise ValueError(
-                    "som is not initialised: fit it first, call som.initialize(X), or pass X to the view"
-                )
-            som.initialize(X)
-        self._som = som
+        self._som = self._ensure_initialized(som, _check_data(X, type(self).__name__))
+        self._share(selection)
         self._custom_values = None if values is None else np.asarray(values, dtype=np.float64)
         self._title_arg = title
         self._value_label_arg = value_label
@@ -226,9 +226,7 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
 
     # ---- static picture ------------------------------------------------------------------------
     def _subtitle(self) -> str:
-        kind = "hexagonal" if self.shape == "hexa" else "rectangular"
-        wrap = _wrap_words(self.wrap_rows, self.wrap_cols)
-        return f"{self.rows} × {self.cols} {kind} map" + (f" · {wrap}" if wrap else "")
+        return lattice_subtitle(self.rows, self.cols, self.shape, self.wrap_rows, self.wrap_cols)
 
     def _planes(self) -> list[Plane]:
         st = self._state
@@ -249,16 +247,13 @@ class LatticeView(LiveUpdateMixin, anywidget.AnyWidget):
                       selected=list(self.selection.neurons) if self.selection is not None else [],
                       labels=labels)]
 
-    def to_svg(self) -> str:
-        """The same picture as a standalone SVG string (no browser needed)."""
-        return render_svg(
+    def to_picture(self) -> Picture:
+        """The same picture as a standalone SVG (no browser needed)."""
+        return render_picture(
             self._planes(), rows=self.rows, cols=self.cols, shape=self.shape,
             wrap_rows=self.wrap_rows, wrap_cols=self.wrap_cols,
             title=self.title, subtitle=self._subtitle(),
         )
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
-        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
 
 
 class HitMap(LatticeView):
@@ -290,7 +285,7 @@ class HitMap(LatticeView):
     def __init__(
         self,
         som: Any,
-        X: Any,
+        X: Any = None,
         labels: Any = None,
         *,
         selection: Selection | None = None,
@@ -325,8 +320,8 @@ class HitMap(LatticeView):
             self._label_index = self._classes.index(label)
         self._label = label
         self._bound_selection: Selection | None = None
-        super().__init__(som, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, X=X, show_values=show_values)
+        super().__init__(som, X, selection=selection, colormap=colormap, title=title,
+                         max_rate_hz=max_rate_hz, show_values=show_values)
 
     def _bmus(self, bmus: np.ndarray | None) -> np.ndarray:
         if bmus is None:
@@ -394,11 +389,11 @@ class UMatrix(LatticeView):
     _view = traitlets.Unicode("umatrix").tag(sync=True)
     _default_title = "U-matrix: mean distance to neighbouring neurons (bright = cluster border)"
 
-    def __init__(self, som: Any, *, selection: Selection | None = None, colormap: str = "viridis",
-                 title: str | None = None, max_rate_hz: float = 15.0, X: Any = None,
+    def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
+                 colormap: str = "viridis", title: str | None = None, max_rate_hz: float = 15.0,
                  show_values: bool = False) -> None:
-        super().__init__(som, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, X=X, show_values=show_values)
+        super().__init__(som, X, selection=selection, colormap=colormap, title=title,
+                         max_rate_hz=max_rate_hz, show_values=show_values)
 
     def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
         u = np.asarray(self._som.umatrix(), dtype=np.float64).ravel()
@@ -412,14 +407,14 @@ class QualityMap(LatticeView):
     _view = traitlets.Unicode("quality").tag(sync=True)
     _default_title = "Quality map: mean distance of each neuron's samples to it (lower is better)"
 
-    def __init__(self, som: Any, X: Any, *, selection: Selection | None = None,
+    def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
                  colormap: str = "viridis", title: str | None = None, max_rate_hz: float = 15.0,
                  show_values: bool = False) -> None:
         if X is None:
             raise ValueError("X is required: the samples whose quantization error is mapped")
         self._X = X
-        super().__init__(som, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, X=X, show_values=show_values)
+        super().__init__(som, X, selection=selection, colormap=colormap, title=title,
+                         max_rate_hz=max_rate_hz, show_values=show_values)
 
     def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
         q = np.asarray(self._som.quality_map(self._X), dtype=np.float64).ravel()
@@ -437,7 +432,7 @@ class LabelMap(HitMap):
     _view = traitlets.Unicode("labels").tag(sync=True)
     _default_title = "Label map: the most common label among each neuron's samples"
 
-    def __init__(self, som: Any, X: Any, labels: Any, *, label: Any = None,
+    def __init__(self, som: Any, X: Any = None, labels: Any = None, *, label: Any = None,
                  selection: Selection | None = None, colormap: str = "viridis",
                  title: str | None = None, max_rate_hz: float = 15.0,
                  show_values: bool = False) -> None:
@@ -458,99 +453,3 @@ class LabelMap(HitMap):
             st["tooltip"] += [({"name": f"{c}", "format": "int"}, counts[:, i].astype(np.float64))
                               for i, c in enumerate(self._classes)]
         return st
-
-
-class ComponentPlanes(LatticeView):
-    """One small plane per feature, in the data's own units (small multiples).
-
-    Click a plane's title to enlarge it; the shared selection is outlined in every plane.
-
-    Parameters
-    ----------
-    som : SOM
-        The map.
-    selection : Selection, optional
-        The shared selection.
-    features : sequence of str or int, optional
-        Which features to show (names from ``som.feature_names_in_`` or column indices).
-    """
-
-    _view = traitlets.Unicode("planes").tag(sync=True)
-    plane_names = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
-    plane_values = array_trait("float32", ndim=2).tag(sync=True)  # (features, neurons)
-    vmins = traitlets.List(traitlets.Float(), default_value=[]).tag(sync=True)
-    vmaxs = traitlets.List(traitlets.Float(), default_value=[]).tag(sync=True)
-    enlarged = traitlets.Int(-1).tag(sync=True, echo_update=False)
-
-    _bundle = "planes"
-    _default_title = "Component planes: each feature's value across the map (data units)"
-
-    def __init__(self, som: Any, *, selection: Selection | None = None,
-                 features: Sequence[str | int] | None = None, colormap: str = "viridis",
-                 title: str | None = None, max_rate_hz: float = 15.0, X: Any = None,
-                 show_values: bool = False) -> None:
-        self._features_arg = None if features is None else list(features)
-        super().__init__(som, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, X=X, show_values=show_values)
-
-    def _feature_indices(self, names: list[str]) -> list[int]:
-        if self._features_arg is None:
-            return list(range(len(names)))
-        out = []
-        for f in self._features_arg:
-            if isinstance(f, (int, np.integer)) and not isinstance(f, bool):
-                if not 0 <= int(f) < len(names):
-                    raise ValueError(f"features: index {f} out of range for {len(names)} features")
-                out.append(int(f))
-            else:
-                out.append(names.index(check_choice("features", f, names)))
-        if not out:
-            raise ValueError("features must name at least one feature")
-        return out
-
-    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
-        planes = np.asarray(self._som.component_planes(), dtype=np.float64)
-        names = [str(n) for n in getattr(self._som, "feature_names_in_", None)
-                 or [f"x{i}" for i in range(planes.shape[1])]]
-        idx = self._feature_indices(names)
-        sel = planes[:, idx]
-        st = self._plain(np.full(planes.shape[0], np.nan), self._title_arg or self._default_title, "")
-        st["legend"] = "none"
-        st["planes"] = sel
-        st["plane_names"] = [names[i] for i in idx]
-        st["ranges"] = [_range(sel[:, j]) for j in range(sel.shape[1])]
-        st["tooltip"] = []
-        return st
-
-    def refresh(self, som: Any = None, bmus: Any = None) -> None:
-        """Recompute the planes and send ONE message with a new ``frame``."""
-        if som is not None:
-            self._som = som
-        lat = self._lattice_state()
-        st = self._compute(None)
-        self._state = {**lat, **st}
-        if self.selection is not None:
-            self.selection.n_neurons = lat["rows"] * lat["cols"]
-        with self.hold_sync():
-            for k, v in lat.items():
-                setattr(self, k, v)
-            self.title = st["title"]
-            self.plane_names = st["plane_names"]
-            self.plane_values = st["planes"].T  # plane-major: feature j at [j*M:(j+1)*M]
-            self.vmins = [r[0] for r in st["ranges"]]
-            self.vmaxs = [r[1] for r in st["ranges"]]
-            self.frame = self.frame + 1
-
-    def _subtitle(self) -> str:
-        return f"{len(self.plane_names)} features · " + super()._subtitle() + " · colours in each feature's own units"
-
-    def _planes(self) -> list[Plane]:
-        st = self._state
-        sel = list(self.selection.neurons) if self.selection is not None else []
-        return [
-            Plane(fills=fills_for(st["planes"][:, j], lo, hi, self.colormap), title=name,
-                  colorbar=(self.colormap, lo, hi, ""), selected=sel,
-                  labels=([format_label(float(v)) for v in st["planes"][:, j]]
-                          if self.show_values else None))
-            for j, (name, (lo, hi)) in enumerate(zip(st["plane_names"], st["ranges"], strict=True))
-        ]

@@ -15,28 +15,30 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ._common import with_svg_picture
-from .svg_chart import compose
+from ._base import PictureMixin
+from .pictures.compose import Picture, compose
 
 __all__ = ["Column", "Row"]
 
 
-def _picture(child: Any) -> str | None:
-    if hasattr(child, "to_svg"):
-        return child.to_svg()
+def _picture(child: Any) -> Picture | None:
+    if hasattr(child, "to_picture"):
+        return child.to_picture()
+    if hasattr(child, "to_svg"):  # a picture from elsewhere: measured from its root element
+        return Picture.from_svg(child.to_svg())
     if isinstance(child, widgets.HTML) and str(child.value).lstrip().startswith("<svg"):
-        return str(child.value)
+        return Picture.from_svg(str(child.value))
     return None
 
 
-class _PictureBox:
+class _PictureBox(PictureMixin):
     """The static picture of a box of views (mixed into HBox / VBox)."""
 
     _max_width: float
     gap: float
     children: Sequence[Any]
 
-    def to_svg(self) -> str:
+    def to_picture(self) -> Picture:
         """The children's pictures in one standalone SVG.
 
         Raises
@@ -48,9 +50,6 @@ class _PictureBox:
         if not parts:
             raise ValueError("none of the children has a static picture (to_svg)")
         return compose(parts, max_width=self._max_width, gap=self.gap)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)  # type: ignore[misc]
 
 
 class Row(_PictureBox, widgets.HBox):

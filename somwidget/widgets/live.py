@@ -77,12 +77,21 @@ class LiveUpdateMixin:
             self.__dict__["_live_throttle"] = t
         return t
 
+    @throttle.setter
+    def throttle(self, value: Throttle) -> None:
+        """Replace the throttle (e.g. ``Throttle(15, clock=...)`` to inject a clock)."""
+        self.__dict__["_live_throttle"] = value
+
+    def _live_ready(self) -> bool:
+        """Whether a live (non-final) refresh may run now (the throttle; views add budgets)."""
+        return self.throttle.ready()
+
     def _precomputed_from_state(self, state: Any) -> dict[str, Any]:
         """Results the training state already carries that this view can reuse."""
         return {}
 
     def __call__(self, state: Any) -> None:
         """Training callback: refresh (throttled; the final state always) and return None."""
-        if getattr(state, "final", False) or self.throttle.ready():
-            self.refresh(state.som, **self._precomputed_from_state(state))
+        if getattr(state, "final", False) or self._live_ready():
+            self.refresh(getattr(state, "som", None), **self._precomputed_from_state(state))
         return None

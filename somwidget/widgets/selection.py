@@ -251,3 +251,9 @@ class Selection(anywidget.AnyWidget):
                     )
                 mask = np.isin(self._labels, wanted)
             self.neurons = [int(k) for k in np.unique(bmus[mask])]
+
+    def close(self) -> None:
+        """Close the widget and drop the bound samples (their table, BMUs and labels)."""
+        with self._lock:
+            self._bmus = self._data = self._labels = None
+        super().close()

@@ -45,13 +45,14 @@ from ..schedules import DECAYS
 from ..som import INITIALIZATION_ALIASES, INITIALIZATIONS
 from ..trainer import DEFAULT_LEARNING_RATES, MODES, Trainer
 from ..validation import check_array, check_positive
-from ._common import with_svg_picture
+from ._base import ViewBase
 from .curves import TrainingCurves
 from .explorer import Explorer
 from .input_space import InputSpaceView
 from .live import Throttle
+from .pictures.compose import Picture, compose
+from .pictures.text import text_block
 from .selection import Selection
-from .svg_chart import compose, text_block
 
 __all__ = ["MAP_PARAMS", "Studio"]
 
@@ -76,7 +77,7 @@ def _fmt_seconds(s: float | None) -> str:
     return f"{m} min {sec:02d} s"
 
 
-class Studio(widgets.VBox):
+class Studio(ViewBase, widgets.VBox):
     """Interactive training studio for one SOM.
 
     Parameters
@@ -116,10 +117,12 @@ class Studio(widgets.VBox):
         Map parameters changed after training started, waiting for Reset.
     """
 
+    _released_attributes = ("som", "trainer")
+
     def __init__(
         self,
         som: Any,
-        X: Any,
+        X: Any = None,
         labels: Any = None,
         *,
         mode: str = "batch",
@@ -136,8 +139,10 @@ class Studio(widgets.VBox):
         max_rate_hz: float = 15.0,
         callbacks: Sequence[Any] | None = None,
     ) -> None:
+        if X is None:
+            raise ValueError("X is required: the training data")
         check_array("X", X)
-        max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
+        self.max_rate_hz = max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
         self._lock = threading.RLock()  # serialises the progress / button redraws
         self.trainer = Trainer(
             som, X, mode=mode, epochs=epochs, radius_start=radius_start, radius_end=radius_end,
@@ -145,7 +150,11 @@ class Studio(widgets.VBox):
             decay=decay, neighborhood=neighborhood, inhibition=inhibition, callbacks=callbacks,
         )
         self.som = som
-        self.selection = selection if selection is not None else Selection()
+        if selection is None:
+            selection = self._own(Selection())
+        else:
+            self._share(selection)
+        self.selection = selection
         self.pending: dict[str, Any] = {}
         self._throttle = Throttle(max_rate_hz)
         self._syncing = False
@@ -432,16 +441,17 @@ class Studio(widgets.VBox):
         with self._lock:
             self._draw_progress(event)
 
-    def to_svg(self, max_width: float = 960.0) -> str:
+    def refresh(self, som: Any = None, **precomputed: Any) -> None:
+        """Redraw every view and the progress line from the trainer's model."""
+        self._redraw_all()
+
+    def to_picture(self, max_width: float = 960.0) -> Picture:
         """A static SVG of the studio (no browser needed): the progress line, then the linked
         maps, the input-space view and the training curves (the controls are left out)."""
         with self._lock:
             head = text_block(self.progress.value, max_width, size=13, css="progress")
-        return compose([head, self.explorer.to_svg(), self.input_space.to_svg(),
-                        self.curves.to_svg()], max_width=max_width)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return with_svg_picture(super()._repr_mimebundle_(**kwargs), self.to_svg)
+        return compose([head, self.explorer.to_picture(), self.input_space.to_picture(),
+                        self.curves.to_picture()], max_width=max_width)
 
     def _draw_progress(self, event: TrainingRecord | None) -> None:
         # caller holds self._lock. The status is the trainer's own (never an older event's) and
@@ -488,11 +498,15 @@ class Studio(widgets.VBox):
 
     # -------------------------------------------------------------- teardown
     def close(self) -> None:
-        """Stop the training thread and close every widget."""
-        self.trainer.close()
-        for w in (self.explorer, self.curves, self.input_space):
-            w.close()
+        """Stop the training thread, then close every widget and release the trainer, the SOM
+        and the data (:meth:`ViewBase.close`). Idempotent."""
+        trainer = self.__dict__.get("trainer")
+        if trainer is not None and not self.closed:
+            trainer.remove_listener(self._on_event)
+            trainer.close()
         super().close()
 
     def __repr__(self) -> str:
+        if self.closed:
+            return "Studio(closed)"
         return f"Studio({self.trainer!r})"

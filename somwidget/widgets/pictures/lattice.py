@@ -4,32 +4,52 @@ Same geometry, colours, colour bar and titles as the canvas front end, so a save
 the picture on GitHub or in exported HTML. Cells are ``<polygon class="cell" data-k="k">`` in the
 coordinates ``translate(ox, oy)`` + ``scale`` x plane coordinates (docs/internals.md), given on
 the enclosing ``<g class="plane" data-scale=... data-ox=... data-oy=...>``.
+:func:`render_picture` returns the picture with that geometry (:class:`~.compose.Picture`), so
+code that draws on top of it never reads it back from the SVG.
+
+The hex geometry (row spacing, cell radius, centres) is :mod:`somwidget.lattice`'s.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from html import escape
+from typing import Any
 
 import numpy as np
 
-from .colormaps import NAN_COLOR, colormap_table, hex_color, text_color_on
+from ...lattice import HEX_CELL_RADIUS, HEX_ROW_SPACING, plane_coordinates
+from ..colormaps import NAN_COLOR, colormap_table, hex_color, text_color_on
+from .compose import Picture, PlaneGeometry
+from .text import _FONT, _ellipsis, _f, _text_width, _wrap, format_label, format_value
 
-__all__ = ["Plane", "cell_vertices", "lattice_centres", "render_svg"]
+__all__ = [
+    "Plane",
+    "cell_vertices",
+    "format_label",
+    "format_value",
+    "lattice_centres",
+    "lattice_subtitle",
+    "render_picture",
+    "render_svg",
+]
 
-ROW_SPACING = math.sqrt(3) / 2
-HEX_RADIUS = 1 / math.sqrt(3)
-_FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif"
+#: The neuron centres in plane coordinates (:func:`somwidget.lattice.plane_coordinates`).
+lattice_centres = plane_coordinates
 
 
-def lattice_centres(rows: int, cols: int, shape: str) -> np.ndarray:
-    """Plane coordinates ``(M, 2)`` of the neuron centres (docs/internals.md convention)."""
-    r, c = np.divmod(np.arange(rows * cols), cols)
-    if shape == "hexa":
-        return np.column_stack([c + 0.5 * (r % 2), r * ROW_SPACING]).astype(np.float64)
-    return np.column_stack([c, r]).astype(np.float64)
+def lattice_subtitle(rows: int, cols: int, shape: str, wrap_rows: bool = False,
+                     wrap_cols: bool = False) -> str:
+    """The plain-words line under a lattice picture's title: size, cell shape, wrap-around."""
+    kind = "hexagonal" if shape == "hexa" else "rectangular"
+    if wrap_rows and wrap_cols:
+        wrap = " · toroidal: all edges wrap around"
+    elif wrap_cols:
+        wrap = " · cylindrical: left and right edges wrap around"
+    else:
+        wrap = ""
+    return f"{rows} × {cols} {kind} map{wrap}"
 
 
 def cell_vertices(shape: str) -> np.ndarray:
@@ -37,48 +57,16 @@ def cell_vertices(shape: str) -> np.ndarray:
     starting at the top vertex, clockwise on screen) or unit square."""
     if shape == "hexa":
         a = np.pi / 3 * np.arange(6) - np.pi / 2
-        return np.column_stack([HEX_RADIUS * np.cos(a), HEX_RADIUS * np.sin(a)])
+        return np.column_stack([HEX_CELL_RADIUS * np.cos(a), HEX_CELL_RADIUS * np.sin(a)])
     return np.array([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]])
 
 
 def _bounds(rows: int, cols: int, shape: str) -> tuple[float, float, float, float]:
     if shape == "hexa":
         shift = 0.5 if rows > 1 else 0.0
-        return -0.5, -HEX_RADIUS, cols - 1 + shift + 0.5, (rows - 1) * ROW_SPACING + HEX_RADIUS
+        return (-0.5, -HEX_CELL_RADIUS, cols - 1 + shift + 0.5,
+                (rows - 1) * HEX_ROW_SPACING + HEX_CELL_RADIUS)
     return -0.5, -0.5, cols - 0.5, rows - 0.5
-
-
-def _format_number(v: float | None, *, digits: int, int_below: float, small_below: float,
-                   exponent: Callable[[float], str], missing: str) -> str:
-    """Shared rule of the number formats: whole numbers as they are (below ``int_below``),
-    ``exponent(v)`` for tiny or huge magnitudes, else ``digits`` significant digits."""
-    if v is None or not math.isfinite(v):
-        return missing
-    if float(v).is_integer() and abs(v) < int_below:
-        return str(int(v))
-    a = abs(v)
-    if a != 0 and (a < small_below or a >= 1e5):
-        return exponent(v)
-    r = float(f"{v:.{digits}g}")
-    return str(int(r)) if r.is_integer() else f"{r:g}"
-
-
-def _short_exponent(v: float) -> str:
-    mant, exp = f"{v:.1e}".split("e")
-    return f"{mant}e{int(exp)}"
-
-
-def format_value(v: float) -> str:
-    """Number formatting shared with the front end's colour bar (4 significant digits)."""
-    return _format_number(v, digits=4, int_below=1e9, small_below=1e-3,
-                          exponent=lambda x: f"{x:.3e}", missing="—")
-
-
-def format_label(v: float) -> str:
-    """A value written inside a lattice cell: 3 significant digits (the front end's
-    ``formatLabel``); empty for NaN."""
-    return _format_number(v, digits=3, int_below=1e5, small_below=1e-2,
-                          exponent=_short_exponent, missing="")
 
 
 @dataclass
@@ -116,16 +104,11 @@ class Plane:
 LABEL_MIN_CELL = 22.0
 
 
-def _f(x: float) -> str:
-    s = f"{x:.2f}".rstrip("0").rstrip(".")
-    return "0" if s == "-0" else s
-
-
 def _plane_svg(
     plane: Plane, rows: int, cols: int, shape: str, wrap_rows: bool, wrap_cols: bool,
     x: float, y: float, scale: float, legend_width: float = 0.0,
-) -> tuple[list[str], float, float]:
-    """SVG elements of one plane placed at (x, y); returns (elements, width, height)."""
+) -> tuple[list[str], float, float, PlaneGeometry]:
+    """SVG elements of one plane placed at (x, y); returns (elements, width, height, geometry)."""
     x0, y0, x1, y1 = _bounds(rows, cols, shape)
     px = 0.45 if wrap_cols else 0.06
     py = 0.45 if wrap_rows else 0.06
@@ -250,34 +233,7 @@ def _plane_svg(
                 ly += 15
         ly += 20
         height = ly - y
-    return out, w, height
-
-
-def _text_width(text: str, size: float, bold: bool = False) -> float:
-    """Estimated rendered width of ``text`` in the sans-serif UI font (no font metrics here)."""
-    return len(text) * size * (0.6 if bold else 0.56)
-
-
-def _wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
-    """Greedy word wrap of ``text`` into lines of at most ``width`` pixels (estimated)."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        cand = f"{line} {word}" if line else word
-        if line and _text_width(cand, size, bold) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = cand
-    return [*lines, line] if line else lines
-
-
-def _ellipsis(text: str, width: float, size: float, bold: bool = False) -> str:
-    """``text`` cut with an ellipsis to fit ``width`` pixels (estimated), like CSS text-overflow."""
-    if _text_width(text, size, bold) <= width:
-        return text
-    n = max(1, int(width / (size * (0.6 if bold else 0.56))) - 1)
-    return text[:n] + "…"
+    return out, w, height, PlaneGeometry(scale, ox, oy)
 
 
 #: Default widths, the same as the front end: one lattice view in a dashboard, one small plane.
@@ -288,7 +244,12 @@ VIEW_MAX_HEIGHT = 560.0
 PLANE_MAX_HEIGHT = 220.0
 
 
-def render_svg(
+def render_svg(planes: Sequence[Plane], **kwargs: Any) -> str:
+    """:func:`render_picture`'s SVG text (same parameters)."""
+    return render_picture(planes, **kwargs).svg
+
+
+def render_picture(
     planes: Sequence[Plane],
     *,
     rows: int,
@@ -300,8 +261,8 @@ def render_svg(
     subtitle: str = "",
     width: float | None = None,
     columns: int | None = None,
-) -> str:
-    """Standalone SVG of one plane or of small multiples.
+) -> Picture:
+    """Standalone picture of one plane or of small multiples, with each plane's geometry.
 
     The layout follows the canvas front end: the title and subtitle wrap to the picture's width,
     the colour bar is one line "min [gradient] max" with what the colour means below it, and small
@@ -349,6 +310,7 @@ def render_svg(
     y += 8.0
     total_w = 0.0
     row_h = 0.0
+    geometry: list[PlaneGeometry] = []
     for i, plane in enumerate(planes):
         c = i % ncol
         if c == 0 and i > 0:
@@ -358,7 +320,7 @@ def render_svg(
         if multi:
             label = _ellipsis(plane.title, inner_w, 12, bold=True)
             py = y + 20.0
-            els, w, h = _plane_svg(
+            els, w, h, geo = _plane_svg(
                 replace(plane, title=""),
                 rows, cols, shape, wrap_rows, wrap_cols, x + 6.0, py, scale, legend_width=inner_w)
             h += 22.0
@@ -371,26 +333,29 @@ def render_svg(
                 *els,
             ]
         else:
-            els, w, h = _plane_svg(plane, rows, cols, shape, wrap_rows, wrap_cols, x, y, scale,
+            els, w, h, geo = _plane_svg(plane, rows, cols, shape, wrap_rows, wrap_cols, x, y, scale,
                                    legend_width=plane_w)
             if plane.title:
                 els.insert(0, f'<text class="plane-title" x="{_f(x)}" y="{_f(y - 5)}" '
                               f'style="{_FONT};font-size:12px;font-weight:600">{escape(plane.title)}</text>')
         body += els
+        geometry.append(geo)
         row_h = max(row_h, h)
         total_w = max(total_w, x + max(plane_w, w) + 8.0)
     total_h = y + row_h + 8
     total_w = max(total_w, 248.0)
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(total_w)}" height="{_f(total_h)}" '
-        f'viewBox="0 0 {_f(total_w)} {_f(total_h)}">'
+    w_text, h_text = _f(total_w), _f(total_h)
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w_text}" height="{h_text}" '
+        f'viewBox="0 0 {w_text} {h_text}">'
         f'<rect width="100%" height="100%" fill="#ffffff"/>' + "".join(body) + "</svg>"
     )
+    return Picture(svg, float(w_text), float(h_text), tuple(geometry))
 
 
 def fills_for(values: np.ndarray, vmin: float, vmax: float, colormap: str) -> list[str]:
     """Per-neuron fill colours (as drawn by the front end)."""
-    from .colormaps import colors_for_values
+    from ..colormaps import colors_for_values
 
     return colors_for_values(values, vmin, vmax, colormap)
 

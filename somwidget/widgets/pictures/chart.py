@@ -6,23 +6,22 @@ line), points, segments, markers, a legend and a title. Scales are linear and pa
 values. The output is a standalone ``<svg>`` string; its plot area carries its data-to-pixel
 mapping as ``data-*`` attributes so tests and tools can read positions back.
 
-:func:`compose` lays several standalone SVGs out left to right (wrapping at a width) in one SVG,
-making their element ids unique: the Explorer, the Studio and the layout rows use it.
+Composition (:func:`somwidget.widgets.pictures.compose.compose`) and text blocks
+(:func:`somwidget.widgets.pictures.text.text_block`) live next door.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from html import escape
-from html import unescape as html_unescape
 
 import numpy as np
 
-from .svg import _FONT, _f, _text_width, format_value
+from .compose import Picture
+from .text import _FONT, _f, _text_width, format_value
 
-__all__ = ["Chart", "compose", "css_pixels", "nice_ticks", "svg_size", "text_block"]
+__all__ = ["Chart", "css_pixels", "nice_ticks"]
 
 
 def css_pixels(css: object, default: float) -> float:
@@ -193,6 +192,10 @@ class Chart:
 
     def to_svg(self) -> str:
         """The chart as a standalone SVG string."""
+        return self.to_picture().svg
+
+    def to_picture(self) -> Picture:
+        """The chart as a standalone :class:`Picture`."""
         sc = self._scales()
         top, right, bottom, left = self.margins
         px0, px1 = left, self.width - right
@@ -245,7 +248,7 @@ class Chart:
         out.append("</g>")
         out.extend(self._render_legend(px1))
         out.append("</svg>")
-        return "".join(out)
+        return Picture("".join(out), float(_f(self.width)), float(_f(self.height)))
 
     @staticmethod
     def _render_mark(kind: str, m: dict, sx: _Scale, sy: _Scale) -> list[str]:
@@ -323,81 +326,3 @@ class Chart:
                        f'{escape(lab)}</text>')
         out.append("</g>")
         return out
-
-
-def text_block(text: str, width: float, *, size: float = 12.0, monospace: bool = True,
-               color: str = "#000000", css: str = "text", sep: str = " · ") -> str:
-    """A standalone SVG of one line of text (HTML tags stripped), wrapped at ``sep`` into as many
-    lines as ``width`` pixels need (estimated character widths)."""
-    plain = html_unescape(re.sub(r"<[^>]+>", "", text))
-    char = size * (0.6 if monospace else 0.56)
-    lines, line = [], ""
-    for part in plain.split(sep):
-        cand = f"{line}{sep}{part}" if line else part
-        if line and 8 + char * len(cand) > width:
-            lines.append(line)
-            line = part
-        else:
-            line = cand
-    lines.append(line)
-    step = size + 4
-    family = "monospace" if monospace else "sans-serif"
-    spans = "".join(f'<tspan x="6" dy="{0 if i == 0 else _f(step)}">{escape(t)}</tspan>'
-                    for i, t in enumerate(lines))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(width)}" '
-            f'height="{_f(8 + step * len(lines))}"><text class="{css}" y="{_f(size + 3)}" '
-            f'style="font-family:{family};font-size:{_f(size)}px;fill:{color}">{spans}</text></svg>')
-
-
-# ---------------------------------------------------------------------------------- composition
-_SVG_ROOT = re.compile(r"<svg\b[^>]*>", re.S)
-
-
-def svg_size(svg: str) -> tuple[float, float]:
-    """Width and height of a standalone SVG (its root's width/height, else its viewBox)."""
-    root = _SVG_ROOT.search(svg)
-    if root is None:
-        raise ValueError("not an SVG document")
-    tag = root.group(0)
-    size = []
-    for attr in ("width", "height"):
-        m = re.search(rf'\b{attr}="([\d.]+)', tag)
-        size.append(float(m.group(1)) if m else float("nan"))
-    if not all(np.isfinite(size)):
-        vb = re.search(r'viewBox="[-\d.]+[ ,]+[-\d.]+[ ,]+([\d.]+)[ ,]+([\d.]+)"', tag)
-        if vb is None:
-            raise ValueError("SVG root has neither width/height nor viewBox")
-        size = [float(vb.group(1)), float(vb.group(2))]
-    return size[0], size[1]
-
-
-def _embed(svg: str, prefix: str, x: float, y: float) -> str:
-    """Place a standalone SVG at (x, y) inside another one, making its ids unique."""
-    svg = re.sub(r"<\?xml[^>]*\?>", "", svg).strip()
-    for ident in set(re.findall(r'\bid="([^"]+)"', svg)):
-        esc = re.escape(ident)
-        svg = re.sub(rf'\bid="{esc}"', f'id="{prefix}{ident}"', svg)
-        svg = re.sub(rf"url\(#{esc}\)", f"url(#{prefix}{ident})", svg)
-        svg = re.sub(rf'href="#{esc}"', f'href="#{prefix}{ident}"', svg)
-    return f'<g transform="translate({x:.1f},{y:.1f})">{svg}</g>'
-
-
-def compose(svgs: Sequence[str], max_width: float = 960.0, gap: float = 12.0) -> str:
-    """Standalone SVGs side by side, left to right, wrapping to a new row beyond ``max_width``
-    pixels (``0``: one per row), in one standalone SVG with a white background."""
-    parts, x, y, row_h, width = [], 0.0, 0.0, 0.0, 0.0
-    for i, svg in enumerate(svgs):
-        w, h = svg_size(svg)
-        if x > 0 and x + w > max_width:
-            x, y, row_h = 0.0, y + row_h + gap, 0.0
-        parts.append(_embed(svg, f"v{i}-", x, y))
-        x += w + gap
-        row_h = max(row_h, h)
-        width = max(width, x - gap)
-    height = y + row_h
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-        f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'style="max-width:100%;height:auto">'
-        f'<rect width="100%" height="100%" fill="white"/>{"".join(parts)}</svg>'
-    )

@@ -1,0 +1,190 @@
+"""The base of every view: initialise-if-needed, live callback, picture, close.
+
+:class:`ViewBase` is a mixin placed before the ipywidgets class a view builds on
+(``anywidget.AnyWidget``, ``ipywidgets.VBox``, ``ipywidgets.HTML``)::
+
+    class HitMap(ViewBase, anywidget.AnyWidget): ...
+
+It gives every view the same contract:
+
+* ``View(som, X=None, *, ...)``: :meth:`ViewBase._ensure_initialized` initialises an unfitted SOM
+  from ``X`` (or says clearly that it needs ``X``);
+* ``view(state)`` is a training callback (:class:`~somwidget.widgets.live.LiveUpdateMixin`):
+  ``som.fit(X, callbacks=[view])`` redraws at most ``max_rate_hz`` times a second and always on
+  the final state; the view implements :meth:`ViewBase.refresh`;
+* :meth:`ViewBase.to_picture` is its static picture (a
+  :class:`~somwidget.widgets.pictures.compose.Picture`), :meth:`ViewBase.to_svg` the SVG text,
+  and the MIME bundle carries it as ``image/svg+xml`` so saved notebooks show it where no widget
+  can run;
+* :meth:`ViewBase.close` releases everything the view holds: it stops observing the shared
+  selection, closes every widget the view created (boxes, controls, bqplot figures with their
+  marks, scales, axes and tooltips, layouts and styles; sub-views close themselves the same way),
+  drops its references to the SOM and the data, and closes the widget itself. Widgets handed in
+  by the caller (a shared :class:`~somwidget.widgets.selection.Selection`) stay open. Closing
+  twice is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..validation import NotFittedError
+from .live import LiveUpdateMixin
+from .pictures.compose import Picture
+
+__all__ = ["PictureMixin", "ViewBase", "close_widgets"]
+
+
+def _widgets_in(value: Any) -> Iterator[widgets.Widget]:
+    """The widgets held by one trait value (a widget, or a list / tuple / dict of them)."""
+    if isinstance(value, widgets.Widget):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _widgets_in(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _widgets_in(v)
+
+
+def close_widgets(roots: Iterable[Any], keep: Iterable[Any] = ()) -> None:
+    """Close ``roots`` and every widget reachable from them through their traits.
+
+    Box children, a bqplot figure's marks, axes, scales and interaction, a mark's scales and
+    tooltip, every widget's layout and style: all are widgets in ipywidgets' registry until
+    closed. A :class:`ViewBase` met on the way closes itself (it knows what it must keep);
+    widgets in ``keep`` (shared ones) and everything reachable only through them stay open.
+    Closing a closed widget does nothing.
+    """
+    kept = {id(w) for w in keep}
+    seen: set[int] = set()
+    stack = [w for w in roots if isinstance(w, widgets.Widget)]
+    while stack:
+        w = stack.pop()
+        if id(w) in seen or id(w) in kept:
+            continue
+        seen.add(id(w))
+        if isinstance(w, ViewBase):
+            w.close()
+            continue
+        # traits already created only (reading a missing default would create a new widget)
+        for value in list(w._trait_values.values()):
+            stack.extend(_widgets_in(value))
+        w.close()
+
+
+class PictureMixin:
+    """A widget with a static picture: :meth:`to_picture`, :meth:`to_svg` and an
+    ``image/svg+xml`` entry in its MIME bundle (mixed in before the ipywidgets class)."""
+
+    def to_picture(self) -> Picture:
+        """The static picture of the widget (no browser needed)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement to_picture()")
+
+    def to_svg(self, *args: Any, **kwargs: Any) -> str:
+        """The static picture as a standalone SVG string (:meth:`to_picture`'s text)."""
+        return self.to_picture(*args, **kwargs).svg
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        if bundle is None:
+            return None
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        try:
+            data["image/svg+xml"] = self.to_svg()
+        except Exception:  # the picture is a fallback only: it never breaks the live display
+            pass
+        return bundle
+
+
+class ViewBase(PictureMixin, LiveUpdateMixin):
+    """Mixin of every somwidget view (see the module docstring for the contract).
+
+    A view implements :meth:`refresh` and :meth:`to_picture`, registers what it observes with
+    :meth:`_observe_selection`, the widgets it created but does not display with :meth:`_own`,
+    widgets it shares with others with :meth:`_share`, and names the attributes holding the
+    model and the data in ``_released_attributes`` (set to None by :meth:`close`).
+    """
+
+    #: Attributes set to None by close(): the SOM, the data and anything derived from them.
+    _released_attributes: tuple[str, ...] = ()
+
+    # ---- state kept in __dict__, so that it works before and after the widget's __init__
+    def _view_state(self, key: str, default: Callable[[], Any]) -> Any:
+        d = self.__dict__
+        if key not in d:
+            d[key] = default()
+        return d[key]
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has run."""
+        return bool(self.__dict__.get("_view_closed", False))
+
+    # ---- construction helpers ------------------------------------------------------------------
+    @staticmethod
+    def _ensure_initialized(som: Any, X: Any = None) -> Any:
+        """``som``, initialised from ``X`` when it has no codebook yet.
+
+        ``X`` is passed as given, so a DataFrame's column names become the SOM's feature names.
+
+        Raises
+        ------
+        NotFittedError
+            When the SOM is not initialised and no ``X`` was given.
+        """
+        if getattr(som, "codebook_", None) is None:
+            if X is None:
+                raise NotFittedError(
+                    "som is not initialised: fit it first, call som.initialize(X), or pass X to the view"
+                )
+            som.initialize(X)
+        return som
+
+    def _observe_selection(self, selection: Any, handler: Callable[[Any], None]) -> None:
+        """``selection.observe(handler, names="neurons")``, undone by :meth:`close`."""
+        selection.observe(handler, names="neurons")
+        self._view_state("_view_observers", list).append((selection, handler))
+
+    def _own(self, *owned: Any) -> Any:
+        """Register widgets this view created (closed with it); returns the first one."""
+        self._view_state("_view_owned", list).extend(owned)
+        return owned[0] if owned else None
+
+    def _share(self, *shared: Any) -> None:
+        """Register widgets this view uses but did not create (left open by :meth:`close`)."""
+        self._view_state("_view_shared", list).extend(w for w in shared if w is not None)
+
+    # ---- the view's contract -------------------------------------------------------------------
+    def refresh(self, som: Any = None, **precomputed: Any) -> None:
+        """Recompute from the SOM (or draw ``som`` from now on) and redraw."""
+        raise NotImplementedError(f"{type(self).__name__} must implement refresh()")
+
+    # ---- teardown ------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop observing, close every widget this view created, drop the SOM and the data.
+
+        Widgets shared with other views (a selection passed in) stay open. Idempotent.
+        """
+        d = self.__dict__
+        if d.get("_view_closed"):
+            return
+        d["_view_closed"] = True
+        for selection, handler in d.pop("_view_observers", []):
+            try:
+                selection.unobserve(handler, names="neurons")
+            except ValueError:  # already unobserved
+                pass
+        shared = d.pop("_view_shared", [])
+        owned = d.pop("_view_owned", [])
+        children = [v for v in self._trait_values.values()  # type: ignore[attr-defined]
+                    if v is not self]
+        roots = [w for v in [*owned, *children] for w in _widgets_in(v)]
+        close_widgets(roots, keep=[*shared, self])
+        for name in self._released_attributes:
+            if name in d:
+                d[name] = None
+        super().close()  # type: ignore[misc]

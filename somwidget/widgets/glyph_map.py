@@ -1,0 +1,217 @@
+"""CodebookGlyphMap (GEMA ``full_map_weights``): every neuron's codebook vector as a tiny
+line or bar chart inside its cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+import numpy as np
+
+from ..som import SOM
+from ..validation import check_choice, check_int
+from ._svg_lattice import (
+    _check_som,
+    _default_width,
+    _lattice_args,
+    _r,
+    _SvgLatticePicture,
+)
+from .colormaps import label_colors
+from .pictures.compose import Picture
+from .pictures.lattice import Plane, lattice_subtitle, render_picture
+from .pictures.text import _f
+from .selection import Selection
+
+__all__ = ["GLYPH_KINDS", "CodebookGlyphMap"]
+
+
+GLYPH_KINDS = ("line", "bar")
+
+#: Glyph box inside a cell, in plane units (fits a pointy-top hexagon of width 1 and a unit square).
+GLYPH_WIDTH = 0.76
+GLYPH_HEIGHT = 0.5
+
+
+class CodebookGlyphMap(_SvgLatticePicture):
+    """Every neuron's codebook vector as a tiny line or bar chart in its cell (GEMA's
+    ``full_map_weights``).
+
+    Each feature is scaled to [0, 1] over the map, in data units
+    (``(w - min) / (max - min)`` per feature over all neurons; a constant feature is drawn at
+    0.5, as is one whose range is below 1e-9 of its magnitude). A glyph's horizontal axis runs
+    through the chosen features in order (left to right). The non-invertible ``"l2"`` normalisation has no data units: its training-space codebook is
+    drawn instead (the subtitle says so).
+
+    Parameters
+    ----------
+    som : SOM
+        An initialised or fitted SOM (or one to initialise from ``X``).
+    X : array-like of shape (N, D), optional
+        Data to initialise an unfitted SOM with.
+    selection : Selection, optional
+        The shared selection; its neurons are outlined and the picture follows its changes.
+    features : sequence of str or int, optional
+        Feature names (``som.feature_names_in_``) or column indices to draw, in this order
+        (default: all).
+    kind : {"line", "bar"}
+        A polyline through the scaled values, or one bar per feature (coloured per feature, with
+        a legend).
+    width : float, optional
+        Width in pixels of the map (default: about 40 pixels per cell).
+    title : str, optional
+        Title in plain words.
+
+    Attributes
+    ----------
+    scaled : ndarray of shape (n_neurons, n_chosen_features)
+        The values drawn, in [0, 1].
+    feature_names : list of str
+        The chosen features, in glyph order.
+    frame : int
+        Number of redraws so far.
+    """
+
+    def __init__(
+        self,
+        som: Any,
+        X: Any = None,
+        *,
+        selection: Selection | None = None,
+        features: Sequence[str | int] | None = None,
+        kind: str = "line",
+        width: float | None = None,
+        title: str | None = None,
+    ) -> None:
+        self.kind = check_choice("kind", kind, GLYPH_KINDS)
+        som = _check_som(som, X=X)
+        self._features_arg = features
+        self._columns = self._resolve_features(som, features)
+        self._title = title or "Codebook vectors: each neuron's weights as a small chart"
+        self.scaled = np.zeros((0, 0))
+        self.feature_names: list[str] = []
+        self._data_units = True
+        super().__init__(som, X, selection, width)
+
+    @staticmethod
+    def _resolve_features(som: SOM, features: Sequence[str | int] | None) -> list[int]:
+        names = [str(n) for n in som.feature_names_in_]
+        d = len(names)
+        if features is None:
+            return list(range(d))
+        if isinstance(features, (str, int, np.integer)):
+            features = [features]
+        try:
+            items = list(features)
+        except TypeError:
+            raise TypeError(
+                f"features must be a sequence of feature names or column indices; got {features!r}"
+            ) from None
+        if not items:
+            raise ValueError("features must name at least one feature; got an empty sequence")
+        cols: list[int] = []
+        for f in items:
+            if isinstance(f, str):
+                if f not in names:
+                    raise ValueError(f"features: unknown feature {f!r}; known features are {names}")
+                cols.append(names.index(f))
+            elif isinstance(f, (int, np.integer)) and not isinstance(f, (bool, np.bool_)):
+                cols.append(check_int("features", int(f), minimum=0, maximum=d - 1))
+            else:
+                raise TypeError(f"features must contain feature names or column indices; got {f!r}")
+        if len(set(cols)) != len(cols):
+            raise ValueError(f"features must not repeat a feature; got {items!r}")
+        return cols
+
+    def refresh(self, som: Any = None, **precomputed: Any) -> None:
+        """Recompute the glyphs from the SOM (or draw another one from now on) and redraw.
+
+        Parameters
+        ----------
+        som : SOM, optional
+            Draw this SOM from now on (its features must still match ``features``).
+        """
+        if som is not None:
+            som = _check_som(som)
+            self._columns = self._resolve_features(som, self._features_arg)
+        super().refresh(som)
+
+    def _compute(self) -> None:
+        som = self._som
+        try:
+            cb = som.codebook_in_data_units()
+            self._data_units = True
+        except ValueError:
+            cb = np.asarray(som.codebook_, dtype=np.float64)
+            self._data_units = False
+        cb = cb[:, self._columns]
+        lo = np.nanmin(cb, axis=0) if cb.size else np.zeros(0)
+        hi = np.nanmax(cb, axis=0) if cb.size else np.zeros(0)
+        span = hi - lo
+        # constant up to rounding (batch averages of a constant column differ in the last bits)
+        flat = ~(span > 1e-9 * np.maximum(1.0, np.maximum(np.abs(lo), np.abs(hi))))
+        scaled = (cb - lo) / np.where(flat, 1.0, span)
+        scaled[:, flat] = 0.5
+        self.scaled = np.clip(np.nan_to_num(scaled, nan=0.0), 0.0, 1.0)
+        names = [str(n) for n in som.feature_names_in_]
+        self.feature_names = [names[j] for j in self._columns]
+
+    def _picture(self, selected: list[int]) -> Picture:
+        som = self._som
+        lat = _lattice_args(som)
+        m = lat["rows"] * lat["cols"]
+        d = len(self._columns)
+        colours = label_colors(d)
+        cats = [(n, colours[j]) for j, n in enumerate(self.feature_names)] if self.kind == "bar" else None
+        units = "data units" if self._data_units else "training space (normalisation not invertible)"
+        sub = f"{lattice_subtitle(**lat)} · each feature scaled to [0, 1] over the map ({units})"
+        if self.kind == "line":
+            sub += " · left to right: " + ", ".join(self.feature_names)
+        plane = Plane(fills=["#f3f3f3"] * m, sizes=np.zeros(m), categories=cats, selected=selected)
+        pic = render_picture([plane], title=self._title, subtitle=sub,
+                         width=self._width or _default_width(som, 40.0), **lat)
+        geo = pic.plane
+        scale, ox, oy = geo.scale, geo.ox, geo.oy
+        gw, gh = GLYPH_WIDTH * scale, GLYPH_HEIGHT * scale
+        centres = np.asarray(som.lattice_.coordinates, dtype=np.float64) * scale + [ox, oy]
+        left = centres[:, 0] - gw / 2
+        base = centres[:, 1] + gh / 2  # y grows downwards: the glyph's zero line
+        tops = base[:, None] - self.scaled * gh  # (M, D) y of each value
+        out = [f'<g class="glyphs" data-kind="{self.kind}" data-features="{escape(",".join(self.feature_names))}">']
+        sw = _f(max(0.6, 0.035 * scale))
+        if self.kind == "line":
+            xs = left[:, None] + (np.arange(d) + 0.5) / d * gw if d > 1 else centres[:, :1]
+            for k in range(m):
+                pts = " ".join(f"{_f(a)},{_f(b)}" for a, b in zip(xs[k], tops[k], strict=True))
+                out.append(
+                    f'<g class="glyph" data-k="{k}" data-cx="{_r(centres[k, 0])}" data-cy="{_r(centres[k, 1])}" '
+                    f'data-left="{_r(left[k])}" data-base="{_r(base[k])}" data-width="{_r(gw)}" data-height="{_r(gh)}">'
+                    f'<line class="glyph-axis" x1="{_f(left[k])}" y1="{_f(base[k])}" x2="{_f(left[k] + gw)}" '
+                    f'y2="{_f(base[k])}" stroke="#bbb" stroke-width="0.6"/>'
+                    f'<polyline class="glyph-line" points="{pts}" '
+                    f'fill="none" stroke="#1f4e79" stroke-width="{sw}" stroke-linejoin="round"/></g>'
+                )
+        else:
+            bw = gw / d
+            for k in range(m):
+                bars = "".join(
+                    f'<rect class="glyph-bar" data-j="{j}" x="{_f(left[k] + (j + 0.07) * bw)}" y="{_f(tops[k, j])}" '
+                    f'width="{_f(bw * 0.86)}" height="{_f(base[k] - tops[k, j])}" fill="{colours[j]}"/>'
+                    for j in range(d)
+                )
+                out.append(
+                    f'<g class="glyph" data-k="{k}" data-cx="{_r(centres[k, 0])}" data-cy="{_r(centres[k, 1])}" '
+                    f'data-left="{_r(left[k])}" data-base="{_r(base[k])}" data-width="{_r(gw)}" data-height="{_r(gh)}">'
+                    f'{bars}<line class="glyph-axis" x1="{_f(left[k])}" y1="{_f(base[k])}" '
+                    f'x2="{_f(left[k] + gw)}" y2="{_f(base[k])}" stroke="#999" stroke-width="0.6"/></g>'
+                )
+        out.append("</g>")
+        return pic.with_elements(out)
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return f"{type(self).__name__}(closed)"
+        return (f"CodebookGlyphMap(map={tuple(self._som.mapsize_)}, kind={self.kind!r}, "
+                f"features={self.feature_names})")

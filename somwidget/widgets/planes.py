@@ -1,0 +1,115 @@
+"""ComponentPlanes: one small canvas plane per feature, in the data's own units (small multiples)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import traitlets
+
+from ..validation import check_choice
+from .codecs import array_trait
+from .lattice_view import LatticeView, _range
+from .pictures.lattice import Plane, fills_for, format_label
+from .selection import Selection
+
+__all__ = ["ComponentPlanes"]
+
+
+class ComponentPlanes(LatticeView):
+    """One small plane per feature, in the data's own units (small multiples).
+
+    Click a plane's title to enlarge it; the shared selection is outlined in every plane.
+
+    Parameters
+    ----------
+    som : SOM
+        The map.
+    X : array-like of shape (N, D), optional
+        Data to initialise an unfitted SOM with.
+    selection : Selection, optional
+        The shared selection.
+    features : sequence of str or int, optional
+        Which features to show (names from ``som.feature_names_in_`` or column indices).
+    """
+
+    _view = traitlets.Unicode("planes").tag(sync=True)
+    plane_names = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
+    plane_values = array_trait("float32", ndim=2).tag(sync=True)  # (features, neurons)
+    vmins = traitlets.List(traitlets.Float(), default_value=[]).tag(sync=True)
+    vmaxs = traitlets.List(traitlets.Float(), default_value=[]).tag(sync=True)
+    enlarged = traitlets.Int(-1).tag(sync=True, echo_update=False)
+
+    _bundle = "planes"
+    _default_title = "Component planes: each feature's value across the map (data units)"
+
+    def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
+                 features: Sequence[str | int] | None = None, colormap: str = "viridis",
+                 title: str | None = None, max_rate_hz: float = 15.0,
+                 show_values: bool = False) -> None:
+        self._features_arg = None if features is None else list(features)
+        super().__init__(som, X, selection=selection, colormap=colormap, title=title,
+                         max_rate_hz=max_rate_hz, show_values=show_values)
+
+    def _feature_indices(self, names: list[str]) -> list[int]:
+        if self._features_arg is None:
+            return list(range(len(names)))
+        out = []
+        for f in self._features_arg:
+            if isinstance(f, (int, np.integer)) and not isinstance(f, bool):
+                if not 0 <= int(f) < len(names):
+                    raise ValueError(f"features: index {f} out of range for {len(names)} features")
+                out.append(int(f))
+            else:
+                out.append(names.index(check_choice("features", f, names)))
+        if not out:
+            raise ValueError("features must name at least one feature")
+        return out
+
+    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+        planes = np.asarray(self._som.component_planes(), dtype=np.float64)
+        names = [str(n) for n in getattr(self._som, "feature_names_in_", None)
+                 or [f"x{i}" for i in range(planes.shape[1])]]
+        idx = self._feature_indices(names)
+        sel = planes[:, idx]
+        st = self._plain(np.full(planes.shape[0], np.nan), self._title_arg or self._default_title, "")
+        st["legend"] = "none"
+        st["planes"] = sel
+        st["plane_names"] = [names[i] for i in idx]
+        st["ranges"] = [_range(sel[:, j]) for j in range(sel.shape[1])]
+        st["tooltip"] = []
+        return st
+
+    def refresh(self, som: Any = None, bmus: Any = None) -> None:
+        """Recompute the planes and send ONE message with a new ``frame``."""
+        if som is not None:
+            self._som = som
+        lat = self._lattice_state()
+        st = self._compute(None)
+        self._state = {**lat, **st}
+        if self.selection is not None:
+            self.selection.n_neurons = lat["rows"] * lat["cols"]
+        with self.hold_sync():
+            for k, v in lat.items():
+                setattr(self, k, v)
+            self.title = st["title"]
+            self.plane_names = st["plane_names"]
+            self.plane_values = st["planes"].T  # plane-major: feature j at [j*M:(j+1)*M]
+            self.vmins = [r[0] for r in st["ranges"]]
+            self.vmaxs = [r[1] for r in st["ranges"]]
+            self.frame = self.frame + 1
+
+    def _subtitle(self) -> str:
+        return f"{len(self.plane_names)} features · " + super()._subtitle() + " · colours in each feature's own units"
+
+    def _planes(self) -> list[Plane]:
+        st = self._state
+        sel = list(self.selection.neurons) if self.selection is not None else []
+        return [
+            Plane(fills=fills_for(st["planes"][:, j], lo, hi, self.colormap), title=name,
+                  colorbar=(self.colormap, lo, hi, ""), selected=sel,
+                  labels=([format_label(float(v)) for v in st["planes"][:, j]]
+                          if self.show_values else None))
+            for j, (name, (lo, hi)) in enumerate(zip(st["plane_names"], st["ranges"], strict=True))
+        ]
