@@ -59,7 +59,7 @@ setup_frontend() {
   want=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
   if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     log "installing front-end build tools (npm ci)"
-    npm ci --no-audit --no-fund --loglevel=error
+    npm ci --no-audit --no-fund --no-update-notifier --loglevel=error
     echo "$want" > "$stamp"
   fi
   if frontend_stale; then
@@ -85,7 +85,7 @@ case "$cmd" in
     root_flag=()
     # containers and CI run as root; jupyter refuses to start as root without this flag
     if [ "$(id -u)" = 0 ]; then root_flag=(--allow-root); fi
-    log "starting JupyterLab on notebooks/quickstart.ipynb: open the http://127.0.0.1:<port>/lab/...?token=... URL it prints below (Ctrl-C stops it)"
+    log "starting JupyterLab on notebooks/quickstart.ipynb (a browser tab opens it; with --no-browser open the http://127.0.0.1:<port>/lab?token=... URL printed below, where quickstart.ipynb is in the file browser; Ctrl-C stops it)"
     exec "$VENV/bin/jupyter" lab notebooks/quickstart.ipynb "${root_flag[@]}" "$@"
     ;;
   demo)
