@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -108,6 +109,11 @@ def _venv_lab(venv: Path, base: Path):
     root = base / "root"
     root.mkdir(parents=True)
     port, token = _free_port(), secrets.token_hex(16)
+    # no "fetch official Jupyter news?" toast over the view (the closed network has no news)
+    settings = base / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     env = _clean_env(base)
     env["PATH"] = os.pathsep.join([str(venv / "bin"), env["PATH"]])
     log = open(base / "jupyter.log", "wb")
