@@ -107,6 +107,6 @@ case "$cmd" in
     exec "$PY" -m benchmarks "$@"
     ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
     ;;
 esac
