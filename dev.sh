@@ -95,7 +95,7 @@ case "$cmd" in
   test)
     setup_frontend; setup_python dev; setup_browser
     log "ruff"
-    "$VENV/bin/ruff" check somwidget tests benchmarks
+    "$VENV/bin/ruff" check somwidget tests benchmarks hatch_build.py
     log "front-end unit tests"
     npm run --silent test
     log "pytest (Python + browser end-to-end)"

@@ -62,9 +62,11 @@ class FrontEndBuildHook(BuildHookInterface):
         sources = list(self.config.get("sources", []))
         stale = stale_targets(root, targets, sources)
         if stale and os.environ.get(SKIP_ENV) != "1":
-            self.app.display_info(f"somwidget: building the front end ({', '.join(stale)} out of date)")
+            self.app.display_info(
+                f"somwidget: building the front end ({', '.join(stale)} missing or out of date)")
             if not (root / "node_modules").is_dir():
-                _run(["npm", "ci", "--no-audit", "--no-fund", "--no-update-notifier", "--loglevel=error"], root)
+                _run(["npm", "ci", "--no-audit", "--no-fund", "--no-update-notifier",
+                      "--loglevel=error"], root)
             _run(["npm", "run", "--silent", "build"], root)
         missing = [t for t in targets if not (root / t).is_file()]
         if missing:
