@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # somwidget developer entry point. Sets up what it needs on first use (a virtual environment in
 # .venv, the front-end bundle, and for tests Debian's chromium), then does the job.
-#   ./dev.sh lab     open notebooks/quickstart.ipynb in JupyterLab
+#   ./dev.sh lab     open notebooks/quickstart.ipynb in JupyterLab (extra arguments go to jupyter lab)
 #   ./dev.sh test    run the whole test suite (ruff, Python, front end, browser end-to-end)
 #   ./dev.sh demo    train a map on a bundled dataset and print its metrics
 #   ./dev.sh bench   run the benchmarks (prints ratios)
@@ -10,34 +10,62 @@ cd "$(dirname "$0")"
 ROOT=$PWD
 VENV=$ROOT/.venv
 PY=$VENV/bin/python
+BUNDLES=(somwidget/static/lattice.js somwidget/static/planes.js somwidget/static/selection.js)
 
 log() { printf '\033[1m[somwidget]\033[0m %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
 
+# The venv holds one of two sets: "lab" (the package + JupyterLab: all `./dev.sh lab` needs) or
+# "dev" (lab + the test toolchain, which `./dev.sh test` adds). .venv/.somwidget-<set> records the
+# pyproject.toml it was installed from; dev includes lab, so a lab after a test installs nothing.
 setup_python() {
+  local set=$1 want
   if [ ! -x "$PY" ]; then
+    python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null \
+      || die "somwidget needs python3 >= 3.10 with venv (found: $(python3 --version 2>&1))"
     log "creating virtual environment in .venv"
     python3 -m venv "$VENV"
   fi
-  local stamp="$VENV/.somwidget-deps" want
-  want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    log "installing Python dependencies (first use or pyproject.toml changed)"
-    "$PY" -m pip install -q --upgrade pip
-    "$PY" -m pip install -q -e ".[dev]"
-    echo "$want" > "$stamp"
+  # The repo's package.json would make node treat .js files inside .venv as ES modules; JupyterLab
+  # runs its bundled yarn.js (a CommonJS file) at start-up and prints a long "Fail to get yarn
+  # configuration" dump when that breaks. A package.json of its own keeps .venv out of its scope.
+  [ -f "$VENV/package.json" ] || echo '{"type": "commonjs"}' > "$VENV/package.json"
+  want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+  if [ "$(cat "$VENV/.somwidget-$set" 2>/dev/null)" = "$want" ]; then return; fi
+  if [ "$set" = lab ] && [ "$(cat "$VENV/.somwidget-dev" 2>/dev/null)" = "$want" ]; then return; fi
+  if [ "$set" = lab ]; then
+    log "installing somwidget and JupyterLab into .venv (first use or pyproject.toml changed)"
+  else
+    log "installing somwidget with its test toolchain into .venv (first use or pyproject.toml changed)"
   fi
+  "$PY" -m pip install -q --disable-pip-version-check -e ".[$set]"
+  echo "$want" > "$VENV/.somwidget-$set"
+}
+
+# Rebuild somwidget/static/*.js when a bundle is missing or older than a front-end source (the
+# same rule as hatch_build.py, which does this for pip installs and wheels).
+frontend_stale() {
+  local b oldest
+  for b in "${BUNDLES[@]}"; do [ -f "$b" ] || return 0; done
+  oldest=$(ls -tr "${BUNDLES[@]}" | head -n 1)
+  [ -n "$(find js/src js/build.mjs package.json package-lock.json somwidget/widgets/colormaps.py \
+            -type f -newer "$oldest" -print -quit 2>/dev/null)" ] \
+    || [ -n "$(find somwidget -type f -name '*.json' -newer "$oldest" -print -quit)" ]
 }
 
 setup_frontend() {
+  command -v npm >/dev/null || die "the front end needs node >= 20 with npm on PATH"
   local stamp="node_modules/.somwidget-deps" want
-  want=$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)
-  if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    log "installing front-end build tools (npm)"
-    if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+  want=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
+  if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing front-end build tools (npm ci)"
+    npm ci --no-audit --no-fund --no-update-notifier --loglevel=error
     echo "$want" > "$stamp"
   fi
-  log "building the front end into somwidget/static/"
-  npm run --silent build
+  if frontend_stale; then
+    log "building the front end into somwidget/static/"
+    npm run --silent build
+  fi
 }
 
 setup_browser() {
@@ -53,18 +81,21 @@ cmd=${1:-help}
 shift || true
 case "$cmd" in
   lab)
-    setup_python; setup_frontend
-    log "starting JupyterLab on notebooks/quickstart.ipynb"
-    exec "$VENV/bin/jupyter" lab notebooks/quickstart.ipynb "$@"
+    setup_frontend; setup_python lab
+    root_flag=()
+    # containers and CI run as root; jupyter refuses to start as root without this flag
+    if [ "$(id -u)" = 0 ]; then root_flag=(--allow-root); fi
+    log "starting JupyterLab on notebooks/quickstart.ipynb (a browser tab opens it; with --no-browser open the http://127.0.0.1:<port>/lab?token=... URL printed below, where quickstart.ipynb is in the file browser; Ctrl-C stops it)"
+    exec "$VENV/bin/jupyter" lab notebooks/quickstart.ipynb "${root_flag[@]}" "$@"
     ;;
   demo)
-    setup_python; setup_frontend
+    setup_frontend; setup_python lab
     exec "$PY" -m somwidget.demo "$@"
     ;;
   test)
-    setup_python; setup_frontend; setup_browser
+    setup_frontend; setup_python dev; setup_browser
     log "ruff"
-    "$VENV/bin/ruff" check somwidget tests benchmarks
+    "$VENV/bin/ruff" check somwidget tests benchmarks hatch_build.py
     log "front-end unit tests"
     npm run --silent test
     log "pytest (Python + browser end-to-end)"
@@ -72,10 +103,10 @@ case "$cmd" in
     exec "$VENV/bin/pytest" "$@"
     ;;
   bench)
-    setup_python
+    setup_python dev
     exec "$PY" -m benchmarks "$@"
     ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
     ;;
 esac

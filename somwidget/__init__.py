@@ -11,11 +11,10 @@ import importlib
 from typing import Any
 
 from . import datasets
+from ._version import __version__
 from .callbacks import History, TrainingRecord
 from .lattice import Lattice
 from .som import SOM, OnlineStep, TrainingState
-
-__version__ = "0.1.0"
 
 _LAZY_WIDGETS = (
     "Explorer",
