@@ -4,7 +4,7 @@
 ``best_matching_units``, the metrics (quantization / topographic error, vacancy, distortion),
 ``hit_counts``, ``umatrix``, ``quality_map``, ``label_counts`` / ``label_proportions``,
 ``codebook_in_data_units``, ``component_planes`` and ``classification_table``. They compute in
-the training space through :mod:`somwidget.analysis`.
+the training space through :mod:`somwidget.analysis` and :mod:`somwidget.labels`.
 No module-level import of :mod:`somwidget.som` (no import cycle).
 """
 
@@ -154,18 +154,18 @@ class _ResultsMixin:
     @_limit_threads
     def label_counts(self, labels: object, X: object = None):
         """Per-unit counts of each label (DataFrame, M rows x classes)."""
-        from . import analysis
+        from . import labels as _labels
 
         bmus = self._bmus2(X)[0][:, 0]
-        return analysis.label_counts(bmus, self._check_labels(labels), self.n_neurons_)
+        return _labels.label_counts(bmus, self._check_labels(labels), self.n_neurons_)
 
     @_limit_threads
     def label_proportions(self, labels: object, X: object = None):
         """Per-unit label proportions (rows sum to 1; 0 for units without labelled hits)."""
-        from . import analysis
+        from . import labels as _labels
 
         bmus = self._bmus2(X)[0][:, 0]
-        return analysis.label_proportions(bmus, self._check_labels(labels), self.n_neurons_)
+        return _labels.label_proportions(bmus, self._check_labels(labels), self.n_neurons_)
 
     def codebook_in_data_units(self) -> np.ndarray:
         """The codebook mapped back through ``normalizer_.inverse_transform``, shape (M, D).
@@ -191,10 +191,10 @@ class _ResultsMixin:
     def classification_table(self, X: object = None, labels: object = None, extra: object = None):
         """One row per sample: label (if given), BMU, its row/col, BMU distance, then the
         ``extra`` columns (GEMA ``Classification.classification_map``)."""
-        from . import analysis
+        from . import labels as _labels
 
         idx, dist = self._bmus2(X)
         index = X.index if hasattr(X, "index") and hasattr(X, "columns") else None
-        return analysis.classification_table(
+        return _labels.classification_table(
             idx[:, 0], dist[:, 0], self.lattice_, labels=labels, extra=extra, index=index
         )
