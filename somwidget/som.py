@@ -44,6 +44,16 @@ GEMA) stay accepted as keyword-only aliases; giving both spellings of one is a `
 
 Every training call reports through :class:`~somwidget.callbacks.TrainingRecord` (callbacks,
 ``history_``), the type the Trainer reports with too.
+
+Where things live
+-----------------
+This module holds the constructor, the constraints table, ``get_params`` / ``set_params``,
+``initialize`` and the public training calls. ``SOM`` gets the rest from four mixins (none of
+them imports this module): :mod:`somwidget._som_calls` (the entry check of every public call and
+the thread limits), :mod:`somwidget._som_state` (the fitted-state writer, data access,
+``to_dict`` / ``from_dict``, ``save`` / ``load``, pickling), :mod:`somwidget._som_training` (the
+training loops and ``online_step``) and :mod:`somwidget._som_results` (``predict``, the metrics,
+the maps and tables).
 """
 
 from __future__ import annotations
