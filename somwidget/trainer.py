@@ -10,7 +10,8 @@ The Trainer belongs to the compute room: it imports no widget library. It drives
   current epoch's presentation order (drawn from ``som.random_state_``), and the epoch is counted
   when its last sample has been presented.
 
-Between two units the worker thread re-reads the :class:`TrainerParams`, so parameter changes made
+Between two units the worker thread re-reads the :class:`TrainerParams`
+(:mod:`somwidget.trainer_params`, re-exported here), so parameter changes made
 while training runs take effect at the next epoch (or step) without a restart. The radius and the
 learning rate are never stored as a precomputed schedule: for epoch ``e`` (0-based, the number of
 epochs completed so far) they are ``decay_schedule(start, end, epochs, decay)[min(e, epochs - 1)]``
@@ -43,7 +44,6 @@ Example
 from __future__ import annotations
 
 import itertools
-import numbers
 import threading
 import time
 import warnings
@@ -56,8 +56,9 @@ import numpy as np
 
 from .callbacks import History, OnlineStep, TrainingRecord
 from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS
-from .schedules import DECAY_ALIASES, DECAYS, decay_schedule
-from .validation import check_array, check_choice, check_fraction, check_int, check_positive
+from .schedules import decay_schedule
+from .trainer_params import DEFAULT_LEARNING_RATES, MODES, TrainerParams
+from .validation import check_array, check_choice
 
 __all__ = [
     "MODES",
@@ -69,150 +70,9 @@ __all__ = [
     "TrainerParams",
 ]
 
-MODES = ("batch", "online")
 STATUSES = ("idle", "running", "paused", "finished", "stopped", "error")
 
-#: learning-rate defaults per mode when ``learning_rate_start`` / ``_end`` are None. In batch
-#: mode the learning rate blends the batch solution with the old codebook (1.0 = pure batch).
-DEFAULT_LEARNING_RATES = {"batch": (1.0, 1.0), "online": (0.5, 0.01)}
-
-_PARAM_NAMES = (
-    "mode",
-    "epochs",
-    "radius_start",
-    "radius_end",
-    "learning_rate_start",
-    "learning_rate_end",
-    "decay",
-    "neighborhood",
-    "inhibition",
-)
-
 _thread_ids = itertools.count(1)
-
-
-class TrainerParams:
-    """Thread-safe training parameters, read by the worker at every epoch or step.
-
-    Parameters
-    ----------
-    mode : {"batch", "online"}
-        Batch epochs (``SOM.fit``) or online Kohonen updates (``SOM.fit_online`` / ``online_step``).
-    epochs : int
-        Length of the schedule in epochs (at least 1).
-    radius_start, radius_end : float or None
-        Neighbourhood radius at the first and the last epoch (grid units, > 0; a growing schedule
-        is allowed). None: the SOM's defaults (:meth:`SOM.default_radii`; for the Gaussian start
-        ``max(1, max(rows, cols) / 2)`` and end ``1``), resolved from the current map and kernel.
-    learning_rate_start, learning_rate_end : float or None
-        Learning rate at the first and the last epoch, in (0, 1]. None: the mode's default
-        (batch 1.0 -> 1.0, online 0.5 -> 0.01).
-    decay : {"linear", "exponential", "inverse"}
-        Shape of both schedules (see :func:`somwidget.schedules.decay_schedule`).
-    neighborhood : str
-        Neighbourhood kernel, set on the SOM (``som.set_params(neighborhood=...)``) before each unit.
-        None: keep the SOM's own.
-    inhibition : float in [0, 1) or None
-        The Mexican hat's bound on its negative lobe (``SOM(inhibition=...)``), set on the SOM
-        before each unit like ``neighborhood``. None: keep the SOM's own.
-    """
-
-    def __init__(
-        self,
-        mode: str = "batch",
-        epochs: int = 20,
-        radius_start: float | None = None,
-        radius_end: float | None = None,
-        learning_rate_start: float | None = None,
-        learning_rate_end: float | None = None,
-        decay: str = "linear",
-        neighborhood: str | None = None,
-        inhibition: float | None = None,
-    ) -> None:
-        self._lock = threading.Lock()
-        self._values: dict[str, Any] = {}
-        self._version = 0
-        self.update(
-            mode=mode,
-            epochs=epochs,
-            radius_start=radius_start,
-            radius_end=radius_end,
-            learning_rate_start=learning_rate_start,
-            learning_rate_end=learning_rate_end,
-            decay=decay,
-            neighborhood=neighborhood,
-            inhibition=inhibition,
-        )
-
-    @staticmethod
-    def _check(name: str, value: Any) -> Any:
-        if name == "mode":
-            return check_choice("mode", value, MODES)
-        if name == "epochs":
-            return check_int("epochs", value, minimum=1)
-        if name == "decay":
-            return check_choice("decay", value, DECAYS, DECAY_ALIASES)
-        if name == "neighborhood":
-            if value is None:
-                return None
-            return check_choice("neighborhood", value, NEIGHBORHOODS, NEIGHBORHOOD_ALIASES)
-        if value is None:
-            return None
-        if name == "inhibition":
-            if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-                    or not 0.0 <= float(value) < 1.0):
-                raise ValueError(f"inhibition must be a number in [0, 1) or None; got {value!r}")
-            return float(value)
-        if name.startswith("learning_rate"):
-            return check_fraction(name, value)
-        return check_positive(name, value)
-
-    def update(self, **changes: Any) -> None:
-        """Validate and apply parameter changes atomically (all or none).
-
-        Raises
-        ------
-        TypeError
-            For an unknown parameter name.
-        ValueError
-            For an invalid value (the message names the parameter and the allowed values).
-        """
-        unknown = sorted(set(changes) - set(_PARAM_NAMES))
-        if unknown:
-            raise TypeError(
-                f"unknown training parameter(s) {unknown}; allowed: {', '.join(_PARAM_NAMES)}"
-            )
-        checked = {k: self._check(k, v) for k, v in changes.items()}
-        with self._lock:
-            self._values.update(checked)
-            self._version += 1
-
-    def snapshot(self) -> dict[str, Any]:
-        """A consistent copy of all parameters."""
-        with self._lock:
-            return dict(self._values)
-
-    @property
-    def version(self) -> int:
-        """Incremented by every :meth:`update`."""
-        with self._lock:
-            return self._version
-
-    def __getattr__(self, name: str) -> Any:
-        if name in _PARAM_NAMES:
-            with self.__dict__["_lock"]:
-                return self.__dict__["_values"][name]
-        raise AttributeError(name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _PARAM_NAMES:
-            self.update(**{name: value})
-        else:
-            object.__setattr__(self, name, value)
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{k}={v!r}" for k, v in self.snapshot().items())
-        return f"TrainerParams({inner})"
 
 
 #: Every Trainer event, epoch record and history entry is a :class:`TrainingRecord` (the type SOM
@@ -809,3 +669,4 @@ class Trainer:
             self._cursor = 0
             self._order = None
             self._finish_epoch(p, radius, lr, nb, self._epoch_t)
+

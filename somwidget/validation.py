@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = [
     "Constraint",
@@ -33,9 +34,12 @@ __all__ = [
     "NotFittedError",
     "Options",
     "check_array",
+    "check_bmus",
     "check_choice",
+    "check_distances",
     "check_fraction",
     "check_int",
+    "check_n_neurons",
     "check_param",
     "check_positive",
     "default_feature_names",
@@ -200,6 +204,44 @@ def check_array(
         n_bad = int((~np.isfinite(arr)).sum())
         raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s); clean or impute them first")
     return np.ascontiguousarray(arr), feature_names
+
+
+def check_bmus(name: str, bmus: ArrayLike, n_neurons: int) -> np.ndarray:
+    """Validate BMU indices: (N,) or (N, k) integers in [0, n_neurons)."""
+    b = np.asarray(bmus)
+    if b.ndim == 2:
+        b = b[:, 0] if b.shape[1] else b.reshape(-1)
+    if b.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (N,) or 2-D (N, k); got shape {b.shape}")
+    if b.size and b.dtype.kind not in "iu":
+        if b.dtype.kind == "f" and np.all(np.isfinite(b)) and np.all(b == np.round(b)):
+            b = b.astype(np.int64)
+        else:
+            raise TypeError(f"{name} must hold integer neuron indices; got dtype {b.dtype}")
+    b = b.astype(np.int64, copy=False)
+    if b.size and (b.min() < 0 or b.max() >= n_neurons):
+        raise ValueError(
+            f"{name} must be neuron indices in [0, {n_neurons - 1}]; got values in "
+            f"[{b.min()}, {b.max()}]"
+        )
+    return b
+
+
+def check_distances(name: str, distances: ArrayLike, n: int | None = None) -> np.ndarray:
+    """Validate distances to the BMUs: (N,) or (N, k) floats (first column used), N = ``n``."""
+    d = np.asarray(distances, dtype=np.float64)
+    if d.ndim == 2:
+        d = d[:, 0] if d.shape[1] else d.reshape(-1)
+    if d.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (N,) or 2-D (N, k); got shape {d.shape}")
+    if n is not None and d.shape[0] != n:
+        raise ValueError(f"{name} has {d.shape[0]} entries but bmus has {n}")
+    return d
+
+
+def check_n_neurons(n_neurons: object) -> int:
+    """Validate a number of neurons (an int >= 1)."""
+    return check_int("n_neurons", n_neurons, minimum=1)
 
 
 def default_feature_names(n_features: int) -> list[str]:

@@ -593,3 +593,11 @@ def test_sparse_adjacency_validation():
 
     with pytest.raises(ValueError, match="square"):
         A.topographic_error([0], [1], sparse.csr_array(np.ones((3, 4), dtype=bool)))
+
+
+def test_label_functions_live_in_labels_and_stay_importable_from_analysis():
+    from somwidget import labels
+
+    for name in labels.__all__:
+        assert getattr(A, name) is getattr(labels, name), name
+        assert name in A.__all__

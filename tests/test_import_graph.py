@@ -106,10 +106,12 @@ def test_the_graph_is_read_from_every_module():
     graph = _graph()
     assert {"somwidget.som", "somwidget.persistence", "somwidget.widgets.studio"} <= set(graph)
     # spot checks of each kind of import the parser must resolve
-    assert "somwidget.training" in graph["somwidget.som"]  # from . import training as _training
+    assert "somwidget.training" in graph["somwidget._som_training"]  # from . import training as _training
     assert "somwidget.lattice" in graph["somwidget.som"]  # from .lattice import ...
     assert "somwidget.som" in graph["somwidget.widgets.studio"]  # from ..som import ...
-    assert "somwidget.analysis" in graph["somwidget.som"]  # function-level: from . import analysis
+    assert "somwidget._som_state" in graph["somwidget.som"]  # from ._som_state import _StateMixin
+    # function-level: from . import analysis
+    assert "somwidget.analysis" in graph["somwidget._som_results"]
     assert "somwidget.widgets" in graph["somwidget"]  # importlib.import_module(".widgets", ...)
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-import somwidget.som as som_module
+import somwidget._som_calls as calls_module
 from somwidget import SOM
 from somwidget.validation import (
     GridShape,
@@ -137,13 +137,13 @@ def test_som_defaults_are_valid_and_canonicalised():
 @pytest.fixture
 def count_checks(monkeypatch):
     calls = []
-    real = som_module.validate_params
+    real = calls_module.validate_params
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(som_module, "validate_params", counting)
+    monkeypatch.setattr(calls_module, "validate_params", counting)
     return calls
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 import traitlets
 from ipywidgets import widget_serialization
 
-from ..analysis import code_counts, encode_labels
+from ..labels import code_counts, encode_labels
 from ..validation import check_choice
 from ._base import ViewBase
 from ._common import lattice_geometry

@@ -1,0 +1,315 @@
+"""The training loops of a SOM: batch epochs, online presentations, one online step.
+
+``_TrainingMixin`` (a base of :class:`~somwidget.som.SOM`) holds what the public training
+calls of :mod:`somwidget.som` (``fit``, ``fit_online``, ``fit_auto``, ``reinforce``) run once
+their arguments are checked: ``_prepare`` (the training-space data, initialising on first
+use), the default radii, ``_run_batch`` and ``_run_online`` (the loops, reporting
+:class:`~somwidget.callbacks.TrainingRecord` to the callbacks and ``history_``) and the public
+``online_step``. The numerical kernels are in :mod:`somwidget.training`.
+No module-level import of :mod:`somwidget.som` (no import cycle).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from . import bmu as _bmu
+from . import training as _training
+from .callbacks import (
+    OnlineStep,
+    TrainingRecord,
+    notify,
+)
+from .lattice import FLOAT32_MIN_NEURONS
+from .neighborhood import neighborhood_weights, width_factor
+from .schedules import decay_schedule
+from .validation import (
+    check_fraction,
+    check_positive,
+)
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
+class _TrainingMixin:
+    """Training loops of :class:`~somwidget.som.SOM` (the public entry points are in som.py)."""
+
+    def _prepare(self, X: object) -> np.ndarray:
+        """Training-space data for a training call; initialises on first use."""
+        if not self._is_initialized() or self._structural_changed():
+            self.initialize(X)
+            return self._Xt
+        self._validated()
+        Xt = np.ascontiguousarray(self._to_training_space(X), dtype=np.float64)
+        if Xt.shape[0] < 1:
+            raise ValueError("X must have at least 1 sample(s); got 0")
+        self._Xt = Xt
+        self._bounds = None
+        self._touch()
+        return Xt
+
+    # ------------------------------------------------------------------ helpers for training
+    def default_radii(self, neighborhood: str | None = None) -> tuple[float, float]:
+        """The radii ``fit`` and ``fit_online`` use when none are given, for this map and kernel.
+
+        ``(max(1, max(rows, cols) / 2) * w, w)`` with ``w`` the kernel's
+        :func:`~somwidget.neighborhood.width_factor`: 1 for the Gaussian, the cut Gaussian and the
+        bubble; larger for the Epanechikov kernel and the Mexican hat, which vanish at ``d = r``
+        and would otherwise end with every neuron on its own.
+
+        Parameters
+        ----------
+        neighborhood : str, optional
+            Another kernel than the SOM's own (what its defaults would be).
+        """
+        self._check_initialized()
+        w = width_factor(self.neighborhood if neighborhood is None else neighborhood)
+        return max(1.0, max(self.mapsize_) / 2.0) * w, w
+
+    def _default_radii(self, radius_start: object, radius_end: object,
+                       names: tuple[str, str] = ("radius_start", "radius_end")) -> tuple[float, float]:
+        """The radii of a training call: the given ones checked, or :meth:`default_radii`.
+
+        ``names`` are the spellings the caller used (for the error messages).
+        """
+        r_start, r_end = self.default_radii()
+        rin = r_start if radius_start is None else check_positive(names[0], radius_start)
+        if radius_end is None:
+            rfin = min(r_end, rin)
+        else:
+            rfin = check_positive(names[1], radius_end)
+        if rfin > rin:
+            raise ValueError(
+                f"{names[1]} must be <= {names[0]} (the neighbourhood shrinks); got "
+                f"{names[0]}={rin}, {names[1]}={rfin}"
+            )
+        return rin, rfin
+
+    def _epoch_metrics(self) -> dict[str, float]:
+        """QE, TE and vacancy of the training data from one BMU search (cached for the views)."""
+        from . import analysis
+
+        idx, dist = self._bmus2()
+        return analysis.epoch_metrics(idx, dist, self.lattice_)
+
+    def _record(self, **fields: Any) -> TrainingRecord:
+        """A record of the current model (``som`` and a read-only view of the codebook added)."""
+        return TrainingRecord(som=self, codebook=_readonly(self.codebook_),
+                              total_epoch=self.n_epochs_trained_, **fields)
+
+    def _with_progress(self, callbacks: list) -> list:
+        """``callbacks`` plus a :class:`~somwidget.progress.TextProgress` when ``verbose``."""
+        level = self._validated()["verbose"]
+        if not level:
+            return callbacks
+        from .progress import TextProgress
+
+        return [*callbacks, TextProgress(level)]
+
+    def _notify(self, callbacks: list, record: TrainingRecord, final: bool = False) -> bool:
+        """Pass ``record`` (as the final one when ``final``) to the callbacks; False: stop."""
+        if not callbacks:
+            return True
+        if final:
+            record = replace(record, final=True, som=self, codebook=_readonly(self.codebook_))
+        return notify(callbacks, record)
+
+    def _run_batch(
+        self,
+        Xt: np.ndarray,
+        epochs: int,
+        rin: float,
+        rfin: float,
+        decay: str,
+        learning_rate: float,
+        subsample_ratio: float,
+        collect: bool,
+        callbacks: list,
+        phase: str,
+    ) -> None:
+        p = self._validated()
+        metric, name = p["distance_metric"], p["neighborhood"]
+        every = p["callback_every"]
+        radii = decay_schedule(rin, rfin, epochs, decay)
+        n = Xt.shape[0]
+        n_sub = max(1, int(round(subsample_ratio * n)))
+        inhibition = p["inhibition"] if name == "mexican_hat" else None
+        Xa = center = None
+        if metric == "euclidean":
+            Xa, center = _bmu.prepare_queries(Xt)
+        rng = self.random_state_
+        record: TrainingRecord | None = None
+        t_start = time.perf_counter()
+        for epoch in range(1, epochs + 1):
+            t0 = time.perf_counter()
+            r = float(radii[epoch - 1])
+            H = _training.KernelOperator(self.lattice_, name, r)
+            if n_sub < n:
+                rows = np.sort(rng.choice(n, size=n_sub, replace=False))
+                Xe, Xae = Xt[rows], (Xa[rows] if Xa is not None else None)
+            else:
+                Xe, Xae = Xt, Xa
+            new, bmus = _training.batch_epoch(
+                Xe, self.codebook_, H, metric=metric, Xa=Xae, center=center,
+                chunk_size=p["chunk_size"], learning_rate=learning_rate, inhibition=inhibition,
+                bounds=self._data_bounds() if inhibition is not None else None,
+            )
+            self.codebook_ = new
+            self._last_radius = r
+            self.n_epochs_trained_ += 1
+            self._touch()
+            metrics = self._epoch_metrics() if collect else None
+            now = time.perf_counter()
+            record = self._record(
+                kind="epoch", mode="batch", phase=phase, epoch=epoch, n_epochs=epochs, radius=r,
+                learning_rate=learning_rate, metrics=metrics, neighborhood=name, decay=decay,
+                bmus=bmus if n_sub == n else None, duration_s=now - t0, elapsed_s=now - t_start,
+            )
+            if collect:
+                self.history_.append(record)
+            if callbacks and epoch < epochs and epoch % every == 0:
+                if not self._notify(callbacks, record):
+                    break
+        if callbacks and record is not None:
+            self._notify(callbacks, record, final=True)
+
+    def _run_online(
+        self,
+        Xt: np.ndarray,
+        epochs: int,
+        rin: float,
+        rfin: float,
+        lr0: float,
+        lr1: float,
+        decay: str,
+        presentation: str,
+        collect: bool,
+        callbacks: list,
+        every_samples: int | None,
+        phase: str,
+    ) -> None:
+        p = self._validated()
+        metric, name = p["distance_metric"], p["neighborhood"]
+        n = Xt.shape[0]
+        total = epochs * n
+        # small maps read rows of the cached M x M distances; large ones (where that matrix
+        # is hundreds of MB) compute each sample's row, about 7 % of a 100 x 100 map's update
+        lat = self.lattice_
+        d2 = (lat.grid_distances_squared() if lat.n_neurons < FLOAT32_MIN_NEURONS
+              else _training.LatticeRows(lat))
+        ctx = _training.OnlineContext.create(
+            self.codebook_, Xt, d2, name, metric,
+            bounds=self._data_bounds() if name == "mexican_hat" else None, inhibition=p["inhibition"],
+        )
+        Xc = Xt - ctx.center
+        rng = self.random_state_
+        # the per-sample BLAS calls are tiny: threads only add synchronisation (and can stall
+        # badly on a busy machine), so the online loop runs BLAS single-threaded
+        from threadpoolctl import threadpool_limits
+
+        limiter = threadpool_limits(limits=1, user_api="blas")
+        seg = every_samples if (callbacks and every_samples) else n
+        stopped = False
+        record: TrainingRecord | None = None
+        t_start = time.perf_counter()
+        common = {"mode": "online", "phase": phase, "n_epochs": epochs, "n_steps": n,
+                  "neighborhood": name, "decay": decay}
+        try:
+            for epoch in range(1, epochs + 1):
+                t0 = time.perf_counter()
+                order = rng.permutation(n) if presentation == "random" else np.arange(n)
+                t = (epoch - 1) * n
+                radii = _training.schedule_slice(rin, rfin, total, t, t + n, decay)
+                rates = _training.schedule_slice(lr0, lr1, total, t, t + n, decay)
+                ctx.refresh()
+                for s in range(0, n, seg):
+                    e = min(s + seg, n)
+                    _training.online_run(ctx, Xc, order[s:e], radii[s:e], rates[s:e])
+                    if callbacks and every_samples and e < n:
+                        self.codebook_ = ctx.codebook()
+                        self._touch()
+                        record = self._record(
+                            kind="step", epoch=epoch - 1, step=e, radius=float(radii[e - 1]),
+                            learning_rate=float(rates[e - 1]),
+                            elapsed_s=time.perf_counter() - t_start, **common,
+                        )
+                        if not self._notify(callbacks, record):
+                            stopped = True
+                            break
+                self.codebook_ = ctx.codebook()
+                self._touch()
+                if stopped:
+                    break
+                r, lr = float(radii[n - 1]), float(rates[n - 1])
+                self.n_epochs_trained_ += 1
+                self._last_radius = r
+                metrics = self._epoch_metrics() if collect else None
+                now = time.perf_counter()
+                record = self._record(
+                    kind="epoch", epoch=epoch, step=n, radius=r, learning_rate=lr,
+                    metrics=metrics, duration_s=now - t0, elapsed_s=now - t_start, **common,
+                )
+                if collect:
+                    self.history_.append(record)
+                if callbacks and epoch < epochs:
+                    due = (epoch % p["callback_every"] == 0) if not every_samples else True
+                    if due and not self._notify(callbacks, record):
+                        break
+        finally:
+            limiter.restore_original_limits()
+            self.codebook_ = ctx.codebook()
+            self._touch()
+        if callbacks and record is not None:
+            self._notify(callbacks, record, final=True)
+
+    def online_step(self, x: object, radius: float, learning_rate: float) -> OnlineStep:
+        """Apply one Kohonen update for the sample ``x`` (data units) and describe it.
+
+        Parameters
+        ----------
+        x : array-like (D,)
+            One sample in data units.
+        radius : float > 0
+            Neighbourhood radius.
+        learning_rate : float in (0, 1]
+
+        Returns
+        -------
+        OnlineStep
+            Sample (training space), BMU, per-unit weights ``lr * h`` (for the Mexican hat with
+            its negative lobe limited by ``inhibition``), codebook before and after.
+        """
+        self._check_initialized()
+        p = self._validated()
+        radius = check_positive("radius", radius)
+        learning_rate = check_fraction("learning_rate", learning_rate)
+        arr = np.asarray(x, dtype=np.float64) if not hasattr(x, "to_numpy") else x.to_numpy(float)
+        if arr.ndim != 1:
+            raise ValueError(f"x must be one sample, a 1-D array of {self.n_features_in_} values; got shape {arr.shape}")
+        xt = self._to_training_space(arr[None, :], name="x")[0]
+        before = self.codebook_.copy()
+        b = int(_bmu.find_bmus(xt[None, :], before, metric=p["distance_metric"], k=1)[0][0, 0])
+        h = neighborhood_weights(
+            p["neighborhood"], self.lattice_.grid_distances_squared_from(b), radius, squared=True
+        )
+        if p["neighborhood"] == "mexican_hat":
+            _training.limit_inhibition(h, p["inhibition"])
+        h *= learning_rate
+        after = before + h[:, None] * (xt - before)
+        bounds = self._data_bounds() if p["neighborhood"] == "mexican_hat" else None
+        if bounds is not None:
+            np.clip(after, bounds[0], bounds[1], out=after)
+        self.codebook_ = after
+        self._touch()
+        return OnlineStep(
+            sample=_readonly(xt), bmu=b, weights=_readonly(h), codebook_before=_readonly(before),
+            codebook_after=_readonly(after.copy()), radius=radius, learning_rate=learning_rate,
+        )
