@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import traitlets
 
-from ..validation import check_choice
+from ..validation import check_choice, default_feature_names
 from .codecs import array_trait
 from .lattice_view import LatticeView, _range
 from .pictures.lattice import Plane, fills_for, format_label
@@ -70,7 +70,7 @@ class ComponentPlanes(LatticeView):
     def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
         planes = np.asarray(self._som.component_planes(), dtype=np.float64)
         names = [str(n) for n in getattr(self._som, "feature_names_in_", None)
-                 or [f"x{i}" for i in range(planes.shape[1])]]
+                 or default_feature_names(planes.shape[1])]
         idx = self._feature_indices(names)
         sel = planes[:, idx]
         st = self._plain(np.full(planes.shape[0], np.nan), self._title_arg or self._default_title, "")

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import traitlets
 
+from ..validation import default_feature_names
+
 __all__ = ["STATIC_DIR", "Selection", "bundle_path"]
 
 STATIC_DIR = pathlib.Path(__file__).resolve().parent.parent / "static"
@@ -146,7 +148,7 @@ class Selection(anywidget.AnyWidget):
                     arr = arr.reshape(-1, 1)
                 if arr.ndim != 2:
                     raise ValueError(f"data must be 2-D (samples x features); got shape {arr.shape}")
-                frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+                frame = pd.DataFrame(arr, columns=default_feature_names(arr.shape[1]))
             if len(frame) != n:
                 raise ValueError(f"data has {len(frame)} rows but bmus has {n} entries")
         lab: np.ndarray | None = None
