@@ -76,6 +76,8 @@ def _cluster_ids(clusters: Any, m: int) -> np.ndarray:
 def _encode_categories(categories: Any, names: Any, m: int) -> tuple[np.ndarray, list[str]]:
     """(codes (M,) int64 with -1 = none, names) of a per-neuron category argument."""
     cats = getattr(categories, "labels_", categories)
+    if np.shape(cats) != (m,):
+        raise ValueError(f"categories must have one entry per neuron ({m}); got shape {np.shape(cats)}")
     if names is None and hasattr(categories, "labels_"):  # a som.cluster() result
         names = [f"cluster {i}" for i in range(int(np.max(cats)) + 1)]
     if names is None:
