@@ -90,6 +90,8 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     sub.textContent = wrap ? `${lat.rows} × ${lat.cols} ${lat.shape === "hexa" ? "hexagonal" : "rectangular"} map · ${wrap}` : `${lat.rows} × ${lat.cols} ${lat.shape === "hexa" ? "hexagonal" : "rectangular"} map`;
     canvas.root.title = wrap ? `Map edges wrap around (${wrap})` : "";
     picker.value = cmap;
+    // a picture of categories only (ClusterMap, category views) has no colour map to pick
+    picker.style.display = model.get("legend") === "categories" && model.get("select_by") === "category" ? "none" : "";
     const legend = model.get("legend");
     const parts: HTMLElement[] = [];
     if (legend === "categories" || legend === "both") {
