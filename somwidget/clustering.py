@@ -276,7 +276,9 @@ def cluster_codebook(
     random_state : int, Generator or None
         Seed of k-means (ignored by the agglomerative methods, which are deterministic).
     n_init : int
-        k-means restarts per k (the best of them by inertia is kept).
+        k-means restarts per k (the best of them by inertia is kept). Choosing k with k-means
+        runs ``(max_clusters - 1) * n_init`` k-means fits (a 100 x 100 map: about 10 s); Ward
+        builds one merge tree for every k (about 1 s).
 
     Returns
     -------

@@ -36,6 +36,9 @@ from .colormaps import CATEGORICAL
 
 __all__ = ["OKABE_ITO", "PALETTES", "category_colors", "cluster_colors", "greedy_coloring"]
 
+#: Above this many clusters :func:`cluster_colors` cycles Tableau's 20 instead of colouring.
+MAX_COLORED = 256
+
 _HEX6 = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -116,6 +119,8 @@ def cluster_colors(adjacency: np.ndarray, palette: Any = "okabe_ito") -> list[st
     colours = _palette(palette, k)
     if k <= len(colours):
         return list(colours[:k])
+    if k > MAX_COLORED:  # hundreds of clusters: no colouring is readable anyway; cycle
+        return category_colors(k, "tableau")
     ids = greedy_coloring(adj, len(colours))
     if int(ids.max()) < len(colours):
         return [colours[int(i)] for i in ids]
