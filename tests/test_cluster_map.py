@@ -115,6 +115,15 @@ def test_given_clusters_and_kmeans(som):
     assert km.clustering.method == "kmeans" and "k-means" in km.title
     with pytest.raises(ValueError, match="method"):
         ClusterMap(som, method="dbscan")
+    # recluster: another k, another method, given ids; the selection is cleared
+    km.select_cluster(0)
+    frame = km.frame
+    again = km.recluster(6, "ward")
+    assert again.n_clusters_ == 6 and km.frame == frame + 1 and km.selection.neurons == []
+    np.testing.assert_array_equal(km.categories, som.cluster(6).labels_)
+    km.recluster(clusters=fixed)
+    np.testing.assert_array_equal(km.cluster_ids, fixed)
+    assert km.recluster().scores_ is not None
     with pytest.raises(ValueError, match="one id per neuron"):
         ClusterMap(som, clusters=[0, 1, 2])
 

@@ -292,3 +292,32 @@ def test_cluster_adjacency():
     assert adj.tolist() == [[False, True, True], [True, False, True], [True, True, False]]
     lat = Lattice(1, 4, "rect")
     assert not cluster_adjacency(lat, np.array([0, 1, 1, 2]))[0, 2]
+
+
+@pytest.mark.parametrize("kind", ["toroidal_hexa", "toroidal_rect", "cylindrical_hexa", "cylindrical_rect"])
+def test_wrapped_border_segments_against_tiled_cell_polygons(kind):
+    # independent construction on wrapped maps: cell i shares an edge with a periodic copy of
+    # cell j (shifted by whole periods); that edge is drawn at cell i's side of the picture
+    from somwidget.widgets.pictures.lattice import cell_vertices
+
+    lat = Lattice(6, 5, kind)
+    labels = np.random.default_rng(4).integers(0, 3, lat.n_neurons)
+    xy = plane_coordinates(6, 5, lat.shape)
+    verts = cell_vertices(lat.shape)
+    px, py = lat.period
+    shifts = [(a * (px or 0), b * (py or 0)) for a in ((-1, 0, 1) if px else (0,))
+              for b in ((-1, 0, 1) if py else (0,))]
+    expected = set()
+    for i in range(lat.n_neurons):
+        vi = {tuple(np.round(xy[i] + v, 9) + 0.0) for v in verts}
+        for j in range(lat.n_neurons):
+            if labels[i] == labels[j]:
+                continue
+            for sx, sy in shifts:
+                vj = {tuple(np.round(xy[j] + (sx, sy) + v, 9) + 0.0) for v in verts}
+                common = vi & vj
+                if len(common) == 2:
+                    expected.add(tuple(sorted(common)))
+    got = border_segments(lat, labels)
+    assert seg_set(got) == expected
+    assert len(got) == len(expected)  # no segment twice

@@ -160,6 +160,27 @@ class ClusterMap(LatticeView):
             sel.bind(bmus, data=self._X)
             self._bound_selection = sel
 
+    def recluster(self, n_clusters: int | None = None, method: str | None = None, *,
+                  max_clusters: int | None = None, clusters: Any = None) -> MapClustering | None:
+        """Draw another clustering: a new ``n_clusters`` / ``method`` (None for ``n_clusters``:
+        choose k again), or the given ``clusters``; redraws and returns :attr:`clustering`.
+
+        The selection is cleared (its neurons belonged to the old clusters).
+        """
+        if clusters is not None:
+            _cluster_ids(clusters, int(self._som.lattice_.n_neurons))
+            self._fixed = clusters
+        else:
+            params = dict(self._cluster_params, n_clusters=n_clusters, max_clusters=max_clusters)
+            if method is not None:
+                params["method"] = method
+            self._fixed = None
+            self._cluster_params = params
+        if self.selection is not None:
+            self.selection.clear()
+        self.refresh()
+        return self.clustering
+
     # ---- clusters and the selection ------------------------------------------------------------
     @property
     def cluster_ids(self) -> np.ndarray:
