@@ -13,6 +13,7 @@ from typing import Any
 from . import datasets
 from ._version import __version__
 from .callbacks import History, TrainingRecord
+from .clustering import MapClustering
 from .lattice import Lattice
 from .som import SOM, OnlineStep, TrainingState
 
@@ -33,6 +34,7 @@ _LAZY_WIDGETS = (
     "QualityMap",
     "LabelMap",
     "LatticeView",
+    "ClusterMap",
     "Row",
     "Column",
     "LiveUpdateMixin",
@@ -45,6 +47,7 @@ __all__ = [
     "SOM",
     "History",
     "Lattice",
+    "MapClustering",
     "OnlineStep",
     "TrainingRecord",
     "TrainingState",

@@ -188,13 +188,22 @@ class _ResultsMixin:
         return self.codebook_in_data_units()
 
     @_limit_threads
-    def classification_table(self, X: object = None, labels: object = None, extra: object = None):
+    def classification_table(self, X: object = None, labels: object = None, extra: object = None,
+                             *, clusters: object = None):
         """One row per sample: label (if given), BMU, its row/col, BMU distance, then the
-        ``extra`` columns (GEMA ``Classification.classification_map``)."""
+        ``extra`` columns (GEMA ``Classification.classification_map``); with ``clusters`` (a
+        ``som.cluster()`` result or one id per neuron) a ``cluster`` column after ``bmu``."""
         from . import labels as _labels
 
         idx, dist = self._bmus2(X)
         index = X.index if hasattr(X, "index") and hasattr(X, "columns") else None
-        return _labels.classification_table(
+        table = _labels.classification_table(
             idx[:, 0], dist[:, 0], self.lattice_, labels=labels, extra=extra, index=index
         )
+        if clusters is not None:
+            ids = np.asarray(getattr(clusters, "labels_", clusters))
+            if ids.shape != (self.n_neurons_,) or (ids.size and ids.dtype.kind not in "iu"):
+                raise ValueError(f"clusters must hold one integer id per neuron ({self.n_neurons_}); "
+                                 f"got shape {ids.shape}, dtype {ids.dtype}")
+            table.insert(table.columns.get_loc("bmu") + 1, "cluster", ids[idx[:, 0]].astype(np.int64))
+        return table

@@ -548,3 +548,75 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         self._run_online(Xt, reinforcement, extension, extension, lr0, lr0 / 100.0, "linear",
                          presentation, bool(collect_history), callbacks, None, "reinforce")
         return self
+
+    # ------------------------------------------------------------------ map clustering
+    @_limit_threads
+    def cluster(
+        self,
+        n_clusters: int | None = None,
+        method: str = "ward",
+        *,
+        max_clusters: int | None = None,
+        random_state: int | np.random.Generator | None = 0,
+        n_init: int = 10,
+    ) -> Any:
+        """Group the neurons into clusters: one cluster id per neuron.
+
+        Ward linkage (default) with the lattice as connectivity merges neighbouring neurons only,
+        so each cluster is one connected region of the map, wrap-around included; ``"kmeans"``
+        clusters the codebook vectors without regard to the lattice. ``n_clusters=None``
+        chooses k from 2 to ``max_clusters`` (default ``min(round(sqrt(M)), 20)``) by the lowest
+        Davies–Bouldin index, as the SOM Toolbox's ``kmeans_clusters``; the index of every k is
+        in ``scores_``. Distances are Euclidean in the training space. Details:
+        :mod:`somwidget.clustering`.
+
+        Parameters
+        ----------
+        n_clusters : int or None
+            Number of clusters, or None to choose it.
+        method : {"ward", "average", "complete", "single", "kmeans"}
+        max_clusters : int, optional, keyword-only
+            Largest k tried when ``n_clusters`` is None.
+        random_state : int, Generator or None, keyword-only
+            Seed of k-means (the agglomerative methods are deterministic).
+        n_init : int, keyword-only
+            k-means restarts per k.
+
+        Returns
+        -------
+        MapClustering
+            ``labels_`` (M,) int ids ``0..k-1`` numbered by their first neuron, ``n_clusters_``,
+            ``scores_`` (Davies–Bouldin per k, or None), ``centroids_``; ``np.asarray(result)``
+            is ``labels_``.
+        """
+        from .clustering import cluster_codebook
+
+        self._check_initialized()
+        return cluster_codebook(self.codebook_, self.lattice_, n_clusters, method,
+                                max_clusters=max_clusters, random_state=random_state, n_init=n_init)
+
+    @_limit_threads
+    def predict_cluster(self, X: object, clusters: Any = None, **cluster_params: Any) -> np.ndarray:
+        """Cluster id of each sample: the cluster of its best-matching unit, shape (N,).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame (N, D)
+            Data in data units.
+        clusters : MapClustering or array-like (M,) of int, optional
+            The neurons' cluster ids (``som.cluster(...)``); computed with ``cluster_params``
+            (the arguments of :meth:`cluster`) when omitted.
+        """
+        from .clustering import MapClustering
+
+        if clusters is None:
+            clusters = self.cluster(**cluster_params)
+        elif cluster_params:
+            raise TypeError("predict_cluster: give clusters= or clustering arguments "
+                            f"({', '.join(cluster_params)}), not both")
+        ids = clusters.labels_ if isinstance(clusters, MapClustering) else np.asarray(clusters)
+        m = self.n_neurons_
+        if ids.shape != (m,) or (ids.size and ids.dtype.kind not in "iu"):
+            raise ValueError(f"clusters must hold one integer id per neuron ({m}); got shape "
+                             f"{ids.shape}, dtype {ids.dtype}")
+        return ids[self.predict(X)].astype(np.int64)

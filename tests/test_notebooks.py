@@ -61,3 +61,13 @@ def test_teaching_notebook_executes_and_its_lessons_hold():
     # every row of views displays with a static picture, for places without widgets (GitHub)
     pictures = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
     assert len(pictures) >= 6  # 5 rows of views and the Studio
+
+
+def test_clusters_notebook_executes_and_its_claims_hold():
+    outputs = execute("clusters.ipynb")
+    text = text_of(outputs)
+    assert re.search(r"MapClustering\(\d+ clusters of 144 neurons, method='ward', chosen by Davies-Bouldin", text)
+    # ten Ward clusters on the digits map: most images carry their cluster's most common digit
+    pure = int(re.search(r"10 clusters: (\d+)% of the images", text).group(1))
+    assert pure >= 60, text
+    assert "cluster" in text and any("image/svg+xml" in o.get("data", {}) for o in outputs)

@@ -173,7 +173,9 @@ export function colourBar(name: string, vmin: number, vmax: number, label: strin
 }
 
 /** A categorical legend: one swatch per label. */
-export function categoryLegend(names: string[], title: string): HTMLElement {
+export function categoryLegend(
+  names: string[], title: string, colours: string[] = [], none: string = "no samples",
+): HTMLElement {
   const box = document.createElement("div");
   box.className = "sw-legend sw-categories";
   if (title) {
@@ -186,16 +188,18 @@ export function categoryLegend(names: string[], title: string): HTMLElement {
     const item = document.createElement("span");
     const sw = document.createElement("span");
     sw.className = "sw-swatch";
-    sw.style.background = CATEGORICAL[i % CATEGORICAL.length];
+    sw.style.background = colours[i] ?? CATEGORICAL[i % CATEGORICAL.length];
     item.append(sw, document.createTextNode(n));
     box.append(item);
   });
-  const none = document.createElement("span");
-  const sw = document.createElement("span");
-  sw.className = "sw-swatch";
-  sw.style.background = NAN_COLOR;
-  none.append(sw, document.createTextNode("no samples"));
-  box.append(none);
+  if (none) {
+    const item = document.createElement("span");
+    const sw = document.createElement("span");
+    sw.className = "sw-swatch";
+    sw.style.background = NAN_COLOR;
+    item.append(sw, document.createTextNode(none));
+    box.append(item);
+  }
   return box;
 }
 

@@ -39,16 +39,30 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
   });
   const canvas: LatticeCanvas = new LatticeCanvas({
     maxHeight: 560,
-    onSelect: (ks, mode) => link.set(combine(link.get(), ks, mode)),
+    onSelect: (ks, mode) => link.set(combine(link.get(), wholeCategories(ks), mode)),
     onClear: () => link.set([]),
     describe: (k: number): string[] => describeNeuron(k, canvas.lat!, fields, tipData, catNames),
     onDraw: () => {
       el.dataset.frame = String(drawnFrame);
       el.dataset.draws = String(canvas.draws);
       el.dataset.labels = String(canvas.labelsDrawn);
+      el.dataset.borders = String(canvas.bordersDrawn);
     },
   });
   clear.addEventListener("click", () => link.set([]));
+
+  /** With select_by "category" (ClusterMap), a click or a brush takes every neuron of the
+   * categories it touches. */
+  function wholeCategories(ks: number[]): number[] {
+    if (model.get("select_by") !== "category") return ks;
+    const cats = decodeData(model.get("categories"), "float32");
+    if (!cats.length) return ks;
+    const wanted = new Set<number>();
+    for (const k of ks) if (k >= 0 && k < cats.length && cats[k] >= 0) wanted.add(cats[k]);
+    const out: number[] = [];
+    for (let k = 0; k < cats.length; k++) if (wanted.has(cats[k])) out.push(k);
+    return out.length ? out : ks;
+  }
   el.append(head, canvas.root, legendBox);
 
   function update(): void {
@@ -65,6 +79,8 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
       sizes: decodeData(model.get("sizes"), "float32"),
       categories: cats.length ? cats : null,
       showValues: Boolean(model.get("show_values")),
+      categoryColors: model.get("category_colors") ?? [],
+      borders: decodeData(model.get("borders"), "float32"),
     });
     fields = model.get("tooltip_fields") ?? [];
     tipData = decodeData(model.get("tooltip_values"), "float32");
@@ -74,9 +90,14 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     sub.textContent = wrap ? `${lat.rows} × ${lat.cols} ${lat.shape === "hexa" ? "hexagonal" : "rectangular"} map · ${wrap}` : `${lat.rows} × ${lat.cols} ${lat.shape === "hexa" ? "hexagonal" : "rectangular"} map`;
     canvas.root.title = wrap ? `Map edges wrap around (${wrap})` : "";
     picker.value = cmap;
+    // a picture of categories only (ClusterMap, category views) has no colour map to pick
+    picker.style.display = model.get("legend") === "categories" && model.get("select_by") === "category" ? "none" : "";
     const legend = model.get("legend");
     const parts: HTMLElement[] = [];
-    if (legend === "categories" || legend === "both") parts.push(categoryLegend(catNames, model.get("category_title") || "majority label"));
+    if (legend === "categories" || legend === "both") {
+      parts.push(categoryLegend(catNames, model.get("category_title") || "majority label",
+        model.get("category_colors") ?? [], model.get("category_none") ?? "no samples"));
+    }
     if (legend === "colorbar" || legend === "both") parts.push(colourBar(cmap, vmin, vmax, model.get("value_label")));
     legendBox.replaceChildren(...parts);
     drawnFrame = model.get("frame");

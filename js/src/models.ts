@@ -44,7 +44,7 @@ export interface SelectionModel {
   neurons: number[];
 }
 
-// python: LatticeView HitMap UMatrix QualityMap LabelMap
+// python: LatticeView HitMap UMatrix QualityMap LabelMap ClusterMap
 export interface LatticeModel {
   _view: string;
   selection: WidgetRef;
@@ -69,6 +69,10 @@ export interface LatticeModel {
   tooltip_values: EncodedArray<"float32">;
   frame: number;
   show_values: boolean;
+  borders: EncodedArray<"float32">; // (S, 4) border segments [x0, y0, x1, y1], plane coordinates
+  category_colors: string[]; // one colour per category (empty: the label palette)
+  select_by: "neuron" | "category"; // a click selects the neuron or its whole category
+  category_none: string; // legend entry for neurons without a category ("": none)
 }
 
 // python: ComponentPlanes

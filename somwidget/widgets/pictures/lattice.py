@@ -89,6 +89,10 @@ class Plane:
     labels : list of str, optional
         Text written in each cell (the values, GEMA's annotated heat maps), when the cells are
         at least :data:`LABEL_MIN_CELL` pixels wide; black or white, whichever reads better.
+    borders : array (S, 4), optional
+        Border segments ``[x0, y0, x1, y1]`` in plane coordinates (cluster borders,
+        :func:`somwidget.clustering.border_segments`), drawn as one dark path with a white halo
+        above the cells, below the selection.
     """
 
     fills: Sequence[str]
@@ -98,6 +102,7 @@ class Plane:
     categories: Sequence[tuple[str, str]] | None = None
     selected: Sequence[int] = field(default_factory=list)
     labels: Sequence[str] | None = None
+    borders: np.ndarray | None = None
 
 
 #: Cells narrower than this (pixels) get no value labels: the text would not fit.
@@ -155,6 +160,8 @@ def _plane_svg(
             out.append(f'<text class="value" data-k="{k}" x="{_f(cx)}" y="{_f(cy + 0.35 * px)}" '
                        f'text-anchor="middle" style="{_FONT};font-size:{_f(px)}px;fill:{colour}">'
                        f"{escape(text)}</text>")
+    if plane.borders is not None and len(plane.borders):
+        out += _border_svg(np.asarray(plane.borders, dtype=np.float64), scale)
     sw = max(1.5, min(3.0, 0.12 * scale))
     for k in plane.selected:
         if 0 <= k < rows * cols:
@@ -234,6 +241,22 @@ def _plane_svg(
         ly += 20
         height = ly - y
     return out, w, height, PlaneGeometry(scale, ox, oy)
+
+
+def _border_svg(segments: np.ndarray, scale: float) -> list[str]:
+    """The border segments as two paths (white halo, dark line): the canvas's widths."""
+    seg = segments * scale
+    d = "".join(f"M{_f(a)},{_f(b)}L{_f(c)},{_f(e)}" for a, b, c, e in seg)
+    width = border_width(scale)
+    return [f'<path class="border-halo" d="{d}" fill="none" stroke="#ffffff" '
+            f'stroke-width="{_f(2.4 * width)}" stroke-linecap="round"/>',
+            f'<path class="border" data-segments="{len(seg)}" d="{d}" fill="none" stroke="#1a1a1a" '
+            f'stroke-width="{_f(width)}" stroke-linecap="round"/>']
+
+
+def border_width(scale: float) -> float:
+    """Border line width in pixels for cells of ``scale`` pixels (the front end's rule)."""
+    return max(1.25, min(3.0, 0.09 * scale))
 
 
 #: Default widths, the same as the front end: one lattice view in a dashboard, one small plane.
