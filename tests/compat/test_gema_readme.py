@@ -21,7 +21,7 @@ IRIS, SPECIES = load_iris(return_X_y=True)
 def workdir(tmp_path, monkeypatch):
     np.savetxt(tmp_path / "my_data.csv", IRIS.to_numpy(), delimiter=",")
     monkeypatch.chdir(tmp_path)
-    np.random.seed(12)  # GEMA users seed numpy's global generator; the compat Map honours it
+    np.random.seed(12)  # noqa: NPY002 (GEMA users seed numpy's global generator)
     return tmp_path
 
 
@@ -183,6 +183,19 @@ def test_every_documented_call(workdir):
     hist = Visualization.neurons_per_num_activations_map(c, save=True)
     assert type(hist).__name__ == "HitHistogram"
     assert (workdir / "neurons_per_num_activations_map.svg").exists()
+
+
+def test_numpy_global_seed_makes_maps_reproducible(workdir):
+    from somwidget.compat.gema import Map
+
+    data = np.loadtxt('my_data.csv', delimiter=',')
+    np.random.seed(5)  # noqa: NPY002
+    a = Map(data=data, size=4, period=500).weights
+    np.random.seed(5)  # noqa: NPY002
+    b = Map(data=data, size=4, period=500).weights
+    c = Map(data=data, size=4, period=500).weights
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
 
 
 @pytest.mark.parametrize(
