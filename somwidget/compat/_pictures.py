@@ -72,7 +72,8 @@ def weight_chart(
     names = [str(n) for n in labels] if labels is not None and len(labels) else []
     if names and len(names) != d:
         raise ValueError(f"labels must name the {d} features; got {len(names)} labels")
-    bottom = 40.0 + (min(90.0, 7.0 * max((len(n) for n in names), default=0)) if names else 0.0)
+    longest = max((len(n) for n in names), default=0)
+    bottom = 30.0 + min(90.0, 5.0 * longest) if names else 40.0
     chart = Chart(width, height, title=title, margins=(34.0, 24.0, bottom, 56.0))
     x = np.arange(d, dtype=np.float64)
     lo = min(0.0, float(v.min())) if kind == "bar" else None
