@@ -112,3 +112,19 @@ def test_broken_files_name_the_file_and_the_problem(tmp_path, content, match):
     with pytest.raises(ValueError, match=match) as info:
         Map.load_classifier(tmp_path / "broken")
     assert "broken.json" in str(info.value)
+
+
+def test_assigning_weights_replaces_the_codebook_and_keeps_the_normaliser():
+    rng = np.random.default_rng(3)
+    data = rng.normal(5, 2, size=(80, 3))
+    m = Map(data=data, size=4, period=300, normalization="fwn", random_state=0)
+    w = np.asarray(m.weights).copy()
+    w[1, 2] = [7.0, -7.0, 0.5]
+    m.weights = w
+    np.testing.assert_array_equal(m.som.codebook_[1 * 4 + 2], [7.0, -7.0, 0.5])
+    assert m.som.normalizer_.name == "standard"
+    xt = (data - data.mean(axis=0)) / data.std(axis=0)
+    np.testing.assert_array_equal(m.som.predict(data),
+                                  ((xt[:, None, :] - w.reshape(16, 3)) ** 2).sum(-1).argmin(1))
+    with pytest.raises(ValueError, match=r"weights must have shape \(4, 4, D\)"):
+        m.weights = np.zeros((3, 4, 3))

@@ -236,3 +236,18 @@ def test_a_core_som_works_with_the_plots_too():
     assert type(plot_umatrix(SOM((4, 4), random_state=0).fit(iris, epochs=2))).__name__ == "UMatrix"
     with pytest.raises(TypeError, match="model must be a SOM"):
         plot_umatrix("not a model")
+
+
+@pytest.mark.parametrize("mode", ["batch", "online"])
+def test_the_trainer_drives_a_somnium_model(mode, no_leaked_threads):
+    from somwidget.compat.somnium import SOM
+    from somwidget.trainer import Trainer
+
+    model = SOM(mapsize=(5, 4), random_state=0)
+    trainer = Trainer(model, data, mode=mode, epochs=3)
+    try:
+        trainer.play()
+        assert trainer.join(60)
+        assert trainer.status == "finished" and model.n_epochs_trained_ == 3
+    finally:
+        trainer.close()
