@@ -164,7 +164,9 @@ def test_every_documented_call(workdir):
                  "classification_map", "umatriz"):
         assert getattr(c, attr) is not None
     # the Visualization static methods: views and static pictures
-    assert type(Visualization.heat_map(c)).__name__ == "HitMap"
+    heat = Visualization.heat_map(c)
+    assert type(heat).__name__ == "HitMap" and heat.show_values
+    np.testing.assert_array_equal(heat.values, c.activations_map.ravel())
     assert type(Visualization.elevation_map(c)).__name__ == "ElevationMap"
     labels = np.array(list(IRIS.columns))
     line = Visualization.characteristics_graph(som, 2, 3, labels)

@@ -173,6 +173,12 @@ def test_save_and_load_as_written(tmp_path, monkeypatch):
     np.testing.assert_array_equal(loaded.predict(new_data), model.predict(new_data))
     model.save("my_som.json")  # somwidget's portable format works too
     np.testing.assert_array_equal(SOM.load("my_som.json").codebook_, model.codebook_)
+    from somwidget import SOM as CoreSOM  # and the core class reads it
+
+    np.testing.assert_array_equal(CoreSOM.load("my_som.json").codebook_, model.codebook_)
+    scaled = SOM(mapsize=(6, 5), mapsize_scale=7, random_state=0).fit(data, 2)
+    scaled.save("scaled.json")
+    assert SOM.load("scaled.json").mapsize_scale == 7
 
 
 class _Cmap:  # a stand-in for a matplotlib colormap (only its name is read)

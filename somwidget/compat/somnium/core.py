@@ -109,6 +109,15 @@ class SOM(_CoreSOM):
             if getattr(self, "_init_params", None) is not None:
                 self._init_params["mapsize"] = "auto"
 
+    # ------------------------------------------------------------------ files
+    def to_dict(self) -> dict[str, Any]:
+        """As :meth:`somwidget.SOM.to_dict`; ``mapsize_scale`` is left out at its default 5, so
+        the file also loads with ``somwidget.SOM.load``."""
+        d = super().to_dict()
+        if float(d["params"].get("mapsize_scale", 5)) == 5.0:
+            d["params"].pop("mapsize_scale", None)
+        return d
+
     # ------------------------------------------------------------------ training
     def _remember(self, data: Any) -> None:
         self._seed_data = data  # the data of the latest fit, for somnium's plot functions
