@@ -427,7 +427,8 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             ``period``). The data is presented in ``ceil(n_steps / N)`` passes of ``N`` samples,
             the last one partial when ``n_steps`` is not a multiple of ``N`` (it presents the first
             ``n_steps - (passes - 1) N`` samples of that pass's order). The schedules run over
-            exactly ``n_steps`` presentations. Give ``epochs`` or ``n_steps``, not both.
+            exactly ``n_steps`` presentations. Give ``epochs`` or ``n_steps``, not both (with
+            ``n_steps``, leave ``epochs`` at its default).
 
         Returns
         -------
