@@ -95,6 +95,18 @@ class _ResultsMixin:
         return float(analysis.vacancy_rate(self._bmus2(X)[0][:, 0], self.n_neurons_))
 
     @_limit_threads
+    def calculate_topographic_error(self, X: object = None) -> float:
+        """somnium's spelling of :meth:`topographic_error` (same value: the fraction of samples
+        whose second BMU is not adjacent to their BMU, of the latest training data by default)."""
+        return self.topographic_error(X)
+
+    @_limit_threads
+    def calculate_vacancy_rate(self, X: object = None) -> float:
+        """somnium's spelling of :meth:`vacancy_rate` (same value: the fraction of units that
+        win no sample, of the latest training data by default)."""
+        return self.vacancy_rate(X)
+
+    @_limit_threads
     def distortion(
         self, X: object = None, radius: float | None = None, squared: bool = False
     ) -> float:

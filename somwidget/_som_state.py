@@ -383,14 +383,60 @@ class _StateMixin:
         )
         return som
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the model as versioned JSON, atomically (see :mod:`somwidget.persistence`)."""
-        persistence.write_model(self.to_dict(), path)
+    def save(self, path: str | os.PathLike, format: str | None = None) -> None:
+        """Write the model to ``path`` in the format its extension names.
+
+        * ``.json``: the versioned JSON document (:mod:`somwidget.persistence`), written
+          atomically; portable, human-readable, safe to load. Recommended.
+        * ``.pkl`` / ``.pickle``: a pickle of the SOM (somnium's ``save``), which also keeps
+          the random generator's state. Loading a pickle can run code: only load your own.
+
+        Any other extension is refused (``ValueError``) unless ``format`` says what to write.
+
+        Parameters
+        ----------
+        path : str or path-like
+        format : {"json", "pickle"}, optional
+            Overrides the extension.
+        """
+        kind = _file_format(path, format)
+        if kind == "json":
+            persistence.write_model(self.to_dict(), path)
+            return
+        import pickle
+
+        target = Path(path)
+        tmp = target.with_name(f".{target.name}.tmp")
+        try:
+            with open(tmp, "wb") as f:
+                pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @classmethod
-    def load(cls: type[_S], path: str | os.PathLike) -> _S:
-        """Read a model written by :meth:`save`; never executes code from the file."""
-        return cls.from_dict(persistence.read_model(path), source=Path(path))
+    def load(cls: type[_S], path: str | os.PathLike, format: str | None = None) -> _S:
+        """Read a model written by :meth:`save`, in the format its extension names.
+
+        A ``.json`` file is checked field by field and never executes code. A ``.pkl`` /
+        ``.pickle`` file is unpickled, which can run code: only load pickles you trust. The
+        object read must be an instance of this class (``TypeError`` otherwise).
+
+        Parameters
+        ----------
+        path : str or path-like
+        format : {"json", "pickle"}, optional
+            Overrides the extension.
+        """
+        if _file_format(path, format) == "json":
+            return cls.from_dict(persistence.read_model(path), source=Path(path))
+        import pickle
+
+        with open(path, "rb") as f:
+            model = pickle.load(f)
+        if not isinstance(model, cls):
+            raise TypeError(f"{Path(path)} holds a {type(model).__name__}, not a {cls.__name__}")
+        return model
 
     def __getstate__(self) -> dict:
         # the parameters and the fitted state (arrays as they are, the random generator with its
@@ -404,6 +450,26 @@ class _StateMixin:
             setattr(self, key, value)
         if state["fitted"] is not None:
             self._set_fitted(**state["fitted"])
+
+
+_EXTENSIONS = {".json": "json", ".pkl": "pickle", ".pickle": "pickle"}
+
+
+def _file_format(path: str | os.PathLike, format: str | None) -> str:
+    """``"json"`` or ``"pickle"``: ``format`` when given, else from the extension of ``path``."""
+    if format is not None:
+        if format not in ("json", "pickle"):
+            raise ValueError(f"format must be 'json', 'pickle' or None (from the extension); "
+                             f"got {format!r}")
+        return format
+    suffix = Path(path).suffix.lower()
+    if suffix not in _EXTENSIONS:
+        raise ValueError(
+            f"cannot tell the file format from {os.fspath(path)!r}: the path must end in .json "
+            "(versioned JSON, recommended) or .pkl / .pickle (pickle), or pass "
+            "format='json' / format='pickle'"
+        )
+    return _EXTENSIONS[suffix]
 
 
 def _legacy_state(old: dict, param_names: Sequence[str]) -> dict:

@@ -75,17 +75,19 @@ class _TrainingMixin:
         return max(1.0, max(self.mapsize_) / 2.0) * w, w
 
     def _default_radii(self, radius_start: object, radius_end: object,
-                       names: tuple[str, str] = ("radius_start", "radius_end")) -> tuple[float, float]:
+                       names: tuple[str, str] = ("radius_start", "radius_end"),
+                       allow_zero_end: bool = False) -> tuple[float, float]:
         """The radii of a training call: the given ones checked, or :meth:`default_radii`.
 
-        ``names`` are the spellings the caller used (for the error messages).
+        ``names`` are the spellings the caller used (for the error messages); ``allow_zero_end``
+        lets the last radius be 0 (online training with a linear schedule: the BMU alone).
         """
         r_start, r_end = self.default_radii()
         rin = r_start if radius_start is None else check_positive(names[0], radius_start)
         if radius_end is None:
             rfin = min(r_end, rin)
         else:
-            rfin = check_positive(names[1], radius_end)
+            rfin = check_positive(names[1], radius_end, allow_zero=allow_zero_end)
         if rfin > rin:
             raise ValueError(
                 f"{names[1]} must be <= {names[0]} (the neighbourhood shrinks); got "
@@ -195,11 +197,14 @@ class _TrainingMixin:
         callbacks: list,
         every_samples: int | None,
         phase: str,
+        n_steps: int | None = None,
     ) -> None:
         p = self._validated()
         metric, name = p["distance_metric"], p["neighborhood"]
         n = Xt.shape[0]
-        total = epochs * n
+        # n_steps: that many presentations, in passes of n samples, the last one partial
+        total = epochs * n if n_steps is None else int(n_steps)
+        epochs = -(-total // n)
         # small maps read rows of the cached M x M distances; large ones (where that matrix
         # is hundreds of MB) compute each sample's row, about 7 % of a 100 x 100 map's update
         lat = self.lattice_
@@ -227,13 +232,15 @@ class _TrainingMixin:
                 t0 = time.perf_counter()
                 order = rng.permutation(n) if presentation == "random" else np.arange(n)
                 t = (epoch - 1) * n
-                radii = _training.schedule_slice(rin, rfin, total, t, t + n, decay)
-                rates = _training.schedule_slice(lr0, lr1, total, t, t + n, decay)
+                count = min(n, total - t)  # samples presented in this pass
+                order = order[:count]
+                radii = _training.schedule_slice(rin, rfin, total, t, t + count, decay)
+                rates = _training.schedule_slice(lr0, lr1, total, t, t + count, decay)
                 ctx.refresh()
-                for s in range(0, n, seg):
-                    e = min(s + seg, n)
+                for s in range(0, count, seg):
+                    e = min(s + seg, count)
                     _training.online_run(ctx, Xc, order[s:e], radii[s:e], rates[s:e])
-                    if callbacks and every_samples and e < n:
+                    if callbacks and every_samples and e < count:
                         self.codebook_ = ctx.codebook()
                         self._touch()
                         record = self._record(
@@ -248,13 +255,13 @@ class _TrainingMixin:
                 self._touch()
                 if stopped:
                     break
-                r, lr = float(radii[n - 1]), float(rates[n - 1])
+                r, lr = float(radii[count - 1]), float(rates[count - 1])
                 self.n_epochs_trained_ += 1
-                self._last_radius = r
+                self._last_radius = r if r > 0 else 1.0  # a last radius of 0: the BMU alone
                 metrics = self._epoch_metrics() if collect else None
                 now = time.perf_counter()
                 record = self._record(
-                    kind="epoch", epoch=epoch, step=n, radius=r, learning_rate=lr,
+                    kind="epoch", epoch=epoch, step=count, radius=r, learning_rate=lr,
                     metrics=metrics, duration_s=now - t0, elapsed_s=now - t_start, **common,
                 )
                 if collect:

@@ -390,11 +390,12 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         radiusfin: float | None = None,
         learning_rate_init: float | None = None,
         learning_rate_fin: float | None = None,
+        n_steps: int | None = None,
     ) -> SOM:
         """Online (Kohonen) training, one sample at a time.
 
-        Radius and learning rate decay per sample over all ``epochs * N`` presentations with the
-        schedule ``decay``. Defaults for the radii as in :meth:`fit`.
+        Radius and learning rate decay per sample over all ``epochs * N`` presentations (or
+        ``n_steps``) with the schedule ``decay``. Defaults for the radii as in :meth:`fit`.
 
         Parameters
         ----------
@@ -403,10 +404,12 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             Passes over the data (>= 1).
         radius_start, radius_end : float, optional
             Radius at the first and the last presentation (``radius_end <= radius_start``);
-            defaults :meth:`default_radii`.
+            defaults :meth:`default_radii`. With ``decay="linear"``, ``radius_end`` may be 0:
+            a radius of 0 updates the BMU alone.
         learning_rate_start, learning_rate_end : float in (0, 1], optional
             Learning rate at the first and the last presentation (``end <= start``); defaults
-            0.1 and 0.01.
+            0.1 and 0.01. With ``decay="linear"``, ``learning_rate_end`` may be 0 (GEMA's
+            ``eta0 * (1 - t/T)``, where the last presentation changes nothing).
         decay : {"linear", "exponential", "inverse"}
         presentation : {"random", "sequential"}
             Random order (a new permutation each epoch, from ``random_state_``) or data order.
@@ -419,12 +422,27 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             The old spellings of ``radius_start``, ``radius_end``, ``learning_rate_start`` and
             ``learning_rate_end``, still accepted; giving both spellings of one parameter raises
             a ``TypeError``.
+        n_steps : int, optional, keyword-only
+            Training length in presentations (single-sample updates) instead of epochs (GEMA's
+            ``period``). The data is presented in ``ceil(n_steps / N)`` passes of ``N`` samples,
+            the last one partial when ``n_steps`` is not a multiple of ``N`` (it presents the first
+            ``n_steps - (passes - 1) N`` samples of that pass's order). The schedules run over
+            exactly ``n_steps`` presentations. Give ``epochs`` or ``n_steps``, not both (with
+            ``n_steps``, leave ``epochs`` at its default).
 
         Returns
         -------
         SOM
         """
         self._validated()
+        if n_steps is not None:
+            if epochs != 10:
+                raise TypeError(
+                    f"fit_online() got both epochs={epochs!r} and n_steps={n_steps!r}; give the "
+                    "training length once: epochs (passes over the data) or n_steps (presentations)"
+                )
+            n_steps = check_int("n_steps", n_steps, minimum=1)
+            epochs = 1
         epochs = check_int("epochs", epochs, minimum=1)
         decay = check_choice("decay", decay, DECAYS, DECAY_ALIASES)
         (r0, r1, l0, l1), (n_r0, n_r1, n_l0, n_l1) = _spelled(
@@ -434,7 +452,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             learning_rate_end=(learning_rate_end, "learning_rate_fin", learning_rate_fin),
         )
         lr0 = check_fraction(n_l0, 0.1 if l0 is None else l0)
-        lr1 = check_fraction(n_l1, 0.01 if l1 is None else l1)
+        lr1 = check_fraction(n_l1, 0.01 if l1 is None else l1, allow_zero=decay == "linear")
         if lr1 > lr0:
             raise ValueError(f"{n_l1} must be <= {n_l0}; got {lr1} > {lr0}")
         presentation = check_choice("presentation", presentation, PRESENTATIONS)
@@ -445,9 +463,9 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         )
         callbacks = self._with_progress(check_callbacks(callbacks))
         Xt = self._prepare(X)
-        rin, rfin = self._default_radii(r0, r1, names=(n_r0, n_r1))
+        rin, rfin = self._default_radii(r0, r1, names=(n_r0, n_r1), allow_zero_end=decay == "linear")
         self._run_online(Xt, epochs, rin, rfin, lr0, lr1, decay, presentation,
-                         bool(collect_history), callbacks, every_samples, "train")
+                         bool(collect_history), callbacks, every_samples, "train", n_steps=n_steps)
         return self
 
     # ------------------------------------------------------------------ schedules on top

@@ -367,8 +367,11 @@ def schedule_slice(
 
 def kernel_row(name: str, d2: np.ndarray, radius: float) -> np.ndarray:
     """Neighbourhood weights from *squared* grid distances (fast path of
-    :func:`somwidget.neighborhood.neighborhood_weights`, same formulas, no validation)."""
+    :func:`somwidget.neighborhood.neighborhood_weights`, same formulas, no validation).
+    Radius 0 (the end of a linear online schedule) is the limit of every kernel: the BMU alone."""
     r2 = radius * radius
+    if r2 == 0:
+        return (d2 == 0).astype(np.float64)
     if name == "gaussian":
         return np.exp(d2 * (-0.5 / r2))
     if name == "bubble":
