@@ -61,6 +61,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -127,6 +128,28 @@ def _spelled(method: str, **params: tuple[Any, str, Any]) -> tuple[list[Any], li
     return values, names
 
 
+def _check_y(method: str, y: object, first: str | None = None) -> None:
+    """``y`` of an unsupervised call: ignored, but a number there is the old positional use.
+
+    Before the scikit-learn signature ``fit(X, y=None, *, ...)`` the second positional argument
+    was ``epochs`` (``reinforcement`` for ``reinforce``); a number in ``y`` now raises a
+    ``TypeError`` showing the keyword spelling instead of being silently ignored.
+    """
+    if y is None:
+        return
+    if isinstance(y, numbers.Number) or (isinstance(y, np.ndarray) and y.ndim == 0):
+        hint = f"; write {method}(X, {first}={y!r})" if first else ""
+        raise TypeError(
+            f"{method}() got the number {y!r} as y: its training arguments are keyword-only "
+            f"(y is the scikit-learn target slot, ignored by the SOM){hint}"
+        )
+
+
+def _or_param(p: dict[str, Any], name: str, value: object) -> object:
+    """``value`` when given (not None), else the validated constructor parameter ``name``."""
+    return p[name] if value is None else value
+
+
 @functools.cache
 def _init_param_names(cls: type) -> tuple[str, ...]:
     return tuple(p for p in inspect.signature(cls.__init__).parameters if p != "self")
@@ -182,6 +205,35 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         Training progress printed as text (GEMA's ``verbose``): 0 nothing, 1 one line per phase
         updated in place, 2 one line per epoch with the radius, the learning rate and (with
         ``collect_history=True``) the errors. See :class:`somwidget.progress.TextProgress`.
+    epochs : int >= 1
+        Epochs of :meth:`fit` (batch) and :meth:`fit_online` (passes over the data).
+    radius_start, radius_end : float > 0 or None
+        Neighbourhood radius (grid units) at the first and the last epoch (:meth:`fit`) or
+        presentation (:meth:`fit_online`); None: :meth:`default_radii`.
+    learning_rate : float in (0, 1]
+        :meth:`fit` only: the batch blend ``w <- (1 - lr) w + lr w_batch`` (1 = plain batch SOM).
+    learning_rate_start, learning_rate_end : float in (0, 1] or None
+        :meth:`fit_online` only: learning rate at the first and the last presentation;
+        None: 0.1 and 0.01.
+    decay : {"linear", "exponential", "inverse"}
+        Shape of the radius (and online learning-rate) schedule of :meth:`fit` / :meth:`fit_online`.
+    subsample_ratio : float in (0, 1]
+        :meth:`fit` only: fraction of the samples drawn each batch epoch.
+    presentation : {"random", "sequential"}
+        :meth:`fit_online` and :meth:`reinforce`: sample order.
+
+    Notes
+    -----
+    The training parameters (``epochs`` to ``presentation``) are the defaults of the training
+    calls, so that ``clone``, ``Pipeline`` and ``GridSearchCV`` can set them; a keyword given to
+    ``fit`` / ``fit_online`` (``som.fit(X, epochs=5)``) overrides the constructor's value for
+    that call only. :meth:`fit_auto` sizes its own two phases and ignores them. Every training
+    call takes ``(X, y=None, *, ...)``: ``y`` is accepted and ignored (scikit-learn's
+    unsupervised convention), the training arguments are keyword-only.
+
+    The scikit-learn methods: :meth:`fit_predict` (the BMU of each training sample),
+    :meth:`fit_transform` (distances to every neuron) and :meth:`score` (minus the quantization
+    error: higher is better, as ``KMeans.score``).
     """
 
     #: What each constructor parameter may be (checked once per public call, see
@@ -208,6 +260,15 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         ],
         "inhibition": [Interval(0.0, 1.0, closed="left")],
         "verbose": [Integer(0, 2)],
+        "epochs": [Integer(1)],
+        "radius_start": [None, Interval(0.0, None, closed="neither")],
+        "radius_end": [None, Interval(0.0, None, closed="neither")],
+        "learning_rate": [Interval(0.0, 1.0, closed="right")],
+        "learning_rate_start": [None, Interval(0.0, 1.0, closed="right")],
+        "learning_rate_end": [None, Interval(0.0, 1.0, closed="right")],
+        "decay": [Options(DECAYS, DECAY_ALIASES)],
+        "subsample_ratio": [Interval(0.0, 1.0, closed="right")],
+        "presentation": [Options(PRESENTATIONS)],
     }
 
     def __init__(
@@ -225,6 +286,15 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         n_jobs: int | None = None,
         inhibition: float = 0.1,
         verbose: int = 0,
+        epochs: int = 10,
+        radius_start: float | None = None,
+        radius_end: float | None = None,
+        learning_rate: float = 1.0,
+        learning_rate_start: float | None = None,
+        learning_rate_end: float | None = None,
+        decay: str = "linear",
+        subsample_ratio: float = 1.0,
+        presentation: str = "random",
     ) -> None:
         self.mapsize = mapsize
         self.lattice = lattice
@@ -239,6 +309,15 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         self.n_jobs = n_jobs
         self.inhibition = inhibition
         self.verbose = verbose
+        self.epochs = epochs
+        self.radius_start = radius_start
+        self.radius_end = radius_end
+        self.learning_rate = learning_rate
+        self.learning_rate_start = learning_rate_start
+        self.learning_rate_end = learning_rate_end
+        self.decay = decay
+        self.subsample_ratio = subsample_ratio
+        self.presentation = presentation
 
     # ------------------------------------------------------------------ parameters
     @classmethod
@@ -274,19 +353,22 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
 
     # ------------------------------------------------------------------ initialisation
     @_limit_threads
-    def initialize(self, X: object) -> SOM:
+    def initialize(self, X: object, y: object = None) -> SOM:
         """Fit the normaliser, resolve the map size and initialise the codebook (no training).
 
         Parameters
         ----------
         X : array-like or pandas.DataFrame (N, D)
             Data in data units; DataFrame column names become ``feature_names_in_``.
+        y : ignored
+            Accepted for the scikit-learn convention.
 
         Returns
         -------
         SOM
             ``self``.
         """
+        _check_y("initialize", y)
         p = self._validated()
         arr, names = check_array("X", X)
         rs = p["random_state"]
@@ -310,36 +392,47 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
     def fit(
         self,
         X: object,
-        epochs: int = 10,
+        y: object = None,
+        *,
+        epochs: int | None = None,
         radius_start: float | None = None,
         radius_end: float | None = None,
-        decay: str = "linear",
-        learning_rate: float = 1.0,
-        subsample_ratio: float = 1.0,
+        decay: str | None = None,
+        learning_rate: float | None = None,
+        subsample_ratio: float | None = None,
         collect_history: bool = False,
         callbacks: Callable | Sequence[Callable] | None = None,
-        *,
         radiusin: float | None = None,
         radiusfin: float | None = None,
     ) -> SOM:
         """Batch training.
 
+        Every training argument is keyword-only; one left out (None) takes the constructor's
+        value of the same name (``SOM(epochs=20).fit(X)`` trains 20 epochs,
+        ``SOM(epochs=20).fit(X, epochs=5)`` 5).
+
         Parameters
         ----------
         X : array-like or DataFrame (N, D)
             Data in data units.
-        epochs : int
-            Number of batch epochs (>= 1).
+        y : ignored
+            Accepted so that ``Pipeline`` and the other scikit-learn tools can pass it; a number
+            here is refused (the training arguments are keywords: ``fit(X, epochs=20)``).
+        epochs : int, optional
+            Number of batch epochs (>= 1); default the constructor's ``epochs`` (10).
         radius_start, radius_end : float, optional
             Neighbourhood radius (Gaussian sigma, grid units) at the first and the last epoch.
-            Defaults :meth:`default_radii` (for the Gaussian ``max(1, max(rows, cols) / 2)`` and
-            ``min(1, radius_start)``); ``radius_end <= radius_start`` is required.
-        decay : {"linear", "exponential", "inverse"}
-            Shape of the radius schedule.
-        learning_rate : float in (0, 1]
-            Blend ``w <- (1 - lr) w + lr w_batch`` (1 = plain batch SOM).
-        subsample_ratio : float in (0, 1]
-            Fraction of the samples drawn (without replacement, from ``random_state_``) each epoch.
+            Defaults: the constructor's, else :meth:`default_radii` (for the Gaussian
+            ``max(1, max(rows, cols) / 2)`` and ``min(1, radius_start)``);
+            ``radius_end <= radius_start`` is required.
+        decay : {"linear", "exponential", "inverse"}, optional
+            Shape of the radius schedule (default the constructor's, ``"linear"``).
+        learning_rate : float in (0, 1], optional
+            Blend ``w <- (1 - lr) w + lr w_batch`` (1 = plain batch SOM; default the
+            constructor's).
+        subsample_ratio : float in (0, 1], optional
+            Fraction of the samples drawn (without replacement, from ``random_state_``) each
+            epoch (default the constructor's, 1).
         collect_history : bool
             Measure QE / TE / vacancy (training space) after every epoch and keep the epoch
             records in ``history_``.
@@ -347,7 +440,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             ``cb(record)`` with a :class:`~somwidget.callbacks.TrainingRecord` every
             ``callback_every`` epochs and once more at the end (``final=True``); returning
             ``False`` stops after the current epoch.
-        radiusin, radiusfin : float, optional, keyword-only
+        radiusin, radiusfin : float, optional
             The old spellings of ``radius_start`` and ``radius_end`` (somnium, GEMA), still
             accepted; giving both spellings of one parameter raises a ``TypeError``.
 
@@ -356,13 +449,17 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         SOM
             ``self``.
         """
-        self._validated()
-        epochs = check_int("epochs", epochs, minimum=1)
-        decay = check_choice("decay", decay, DECAYS, DECAY_ALIASES)
-        learning_rate = check_fraction("learning_rate", learning_rate)
-        subsample_ratio = check_fraction("subsample_ratio", subsample_ratio)
+        _check_y("fit", y, "epochs")
+        p = self._validated()
+        epochs = p["epochs"] if epochs is None else check_int("epochs", epochs, minimum=1)
+        decay = p["decay"] if decay is None else check_choice("decay", decay, DECAYS, DECAY_ALIASES)
+        learning_rate = (p["learning_rate"] if learning_rate is None
+                         else check_fraction("learning_rate", learning_rate))
+        subsample_ratio = (p["subsample_ratio"] if subsample_ratio is None
+                           else check_fraction("subsample_ratio", subsample_ratio))
         (r0, r1), names = _spelled("fit", radius_start=(radius_start, "radiusin", radiusin),
                                    radius_end=(radius_end, "radiusfin", radiusfin))
+        r0, r1 = _or_param(p, "radius_start", r0), _or_param(p, "radius_end", r1)
         callbacks = self._with_progress(check_callbacks(callbacks))
         Xt = self._prepare(X)
         rin, rfin = self._default_radii(r0, r1, names=(names[0], names[1]))
@@ -375,17 +472,18 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
     def fit_online(
         self,
         X: object,
-        epochs: int = 10,
+        y: object = None,
+        *,
+        epochs: int | None = None,
         radius_start: float | None = None,
         radius_end: float | None = None,
         learning_rate_start: float | None = None,
         learning_rate_end: float | None = None,
-        decay: str = "linear",
-        presentation: str = "random",
+        decay: str | None = None,
+        presentation: str | None = None,
         collect_history: bool = False,
         callbacks: Callable | Sequence[Callable] | None = None,
         callback_every_samples: int | None = None,
-        *,
         radiusin: float | None = None,
         radiusfin: float | None = None,
         learning_rate_init: float | None = None,
@@ -394,28 +492,33 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         """Online (Kohonen) training, one sample at a time.
 
         Radius and learning rate decay per sample over all ``epochs * N`` presentations with the
-        schedule ``decay``. Defaults for the radii as in :meth:`fit`.
+        schedule ``decay``. Every training argument is keyword-only; one left out (None) takes
+        the constructor's value of the same name.
 
         Parameters
         ----------
         X : array-like or DataFrame (N, D)
-        epochs : int
-            Passes over the data (>= 1).
+        y : ignored
+            Accepted for the scikit-learn convention (a number here is refused).
+        epochs : int, optional
+            Passes over the data (>= 1); default the constructor's (10).
         radius_start, radius_end : float, optional
             Radius at the first and the last presentation (``radius_end <= radius_start``);
-            defaults :meth:`default_radii`.
+            defaults the constructor's, else :meth:`default_radii`.
         learning_rate_start, learning_rate_end : float in (0, 1], optional
             Learning rate at the first and the last presentation (``end <= start``); defaults
-            0.1 and 0.01.
-        decay : {"linear", "exponential", "inverse"}
-        presentation : {"random", "sequential"}
-            Random order (a new permutation each epoch, from ``random_state_``) or data order.
+            the constructor's, else 0.1 and 0.01.
+        decay : {"linear", "exponential", "inverse"}, optional
+            Default the constructor's (``"linear"``).
+        presentation : {"random", "sequential"}, optional
+            Random order (a new permutation each epoch, from ``random_state_``) or data order;
+            default the constructor's (``"random"``).
         collect_history : bool
             Per-epoch QE / TE / vacancy in ``history_``.
         callbacks : callable or list, optional
         callback_every_samples : int, optional
             Call the callbacks every this many samples (else every ``callback_every`` epochs).
-        radiusin, radiusfin, learning_rate_init, learning_rate_fin : keyword-only
+        radiusin, radiusfin, learning_rate_init, learning_rate_fin : optional
             The old spellings of ``radius_start``, ``radius_end``, ``learning_rate_start`` and
             ``learning_rate_end``, still accepted; giving both spellings of one parameter raises
             a ``TypeError``.
@@ -424,20 +527,24 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         -------
         SOM
         """
-        self._validated()
-        epochs = check_int("epochs", epochs, minimum=1)
-        decay = check_choice("decay", decay, DECAYS, DECAY_ALIASES)
+        _check_y("fit_online", y, "epochs")
+        p = self._validated()
+        epochs = p["epochs"] if epochs is None else check_int("epochs", epochs, minimum=1)
+        decay = p["decay"] if decay is None else check_choice("decay", decay, DECAYS, DECAY_ALIASES)
         (r0, r1, l0, l1), (n_r0, n_r1, n_l0, n_l1) = _spelled(
             "fit_online", radius_start=(radius_start, "radiusin", radiusin),
             radius_end=(radius_end, "radiusfin", radiusfin),
             learning_rate_start=(learning_rate_start, "learning_rate_init", learning_rate_init),
             learning_rate_end=(learning_rate_end, "learning_rate_fin", learning_rate_fin),
         )
+        r0, r1 = _or_param(p, "radius_start", r0), _or_param(p, "radius_end", r1)
+        l0, l1 = _or_param(p, "learning_rate_start", l0), _or_param(p, "learning_rate_end", l1)
         lr0 = check_fraction(n_l0, 0.1 if l0 is None else l0)
         lr1 = check_fraction(n_l1, 0.01 if l1 is None else l1)
         if lr1 > lr0:
             raise ValueError(f"{n_l1} must be <= {n_l0}; got {lr1} > {lr0}")
-        presentation = check_choice("presentation", presentation, PRESENTATIONS)
+        presentation = (p["presentation"] if presentation is None
+                        else check_choice("presentation", presentation, PRESENTATIONS))
         every_samples = (
             None
             if callback_every_samples is None
@@ -455,11 +562,15 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
     def fit_auto(
         self,
         X: object,
+        y: object = None,
+        *,
         collect_history: bool = False,
         callbacks: Callable | Sequence[Callable] | None = None,
     ) -> SOM:
         """Two batch phases sized from the map, after SOM Toolbox ``som_make``.
 
+        ``y`` is accepted and ignored (scikit-learn convention); the constructor's training
+        parameters (``epochs``, the radii, ...) are not used: the phases are sized here.
         With ``ms = max(rows, cols)``, ``M`` neurons and ``N`` samples:
 
         * rough: radius from ``max(1, ceil(ms / 8))`` (PCA init; ``ceil(ms / 4)`` for the random
@@ -475,6 +586,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         Both phases use linear decay and the plain batch rule. Callbacks see ``phase`` =
         ``"rough"`` then ``"fine"``; returning False in the rough phase also skips the fine one.
         """
+        _check_y("fit_auto", y)
         p = self._validated()
         callbacks = self._with_progress(check_callbacks(callbacks))
         Xt = self._prepare(X)
@@ -506,11 +618,13 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
     def reinforce(
         self,
         X: object,
+        y: object = None,
+        *,
         reinforcement: int = 10,
         extension: float = 1.0,
         compression: float = 0.1,
         learning_rate: float = 0.1,
-        presentation: str = "random",
+        presentation: str | None = None,
         collect_history: bool = False,
         callbacks: Callable | Sequence[Callable] | None = None,
     ) -> SOM:
@@ -521,9 +635,14 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         decays linearly to 1/100 of that. Small ``compression`` fine-tunes the prototypes to
         new (or the same) data without undoing the map's ordering.
 
+        Its own arguments (keyword-only) are not the constructor's training parameters, apart
+        from ``presentation``, which defaults to the constructor's.
+
         Parameters
         ----------
         X : array-like or DataFrame (N, D)
+        y : ignored
+            Accepted for the scikit-learn convention (a number here is refused).
         reinforcement : int
             Number of additional online epochs (>= 1).
         extension : float > 0
@@ -532,19 +651,49 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             Factor compressing the learning rate.
         learning_rate : float in (0, 1]
             Base learning rate before compression.
-        presentation : {"random", "sequential"}
+        presentation : {"random", "sequential"}, optional
+            Default the constructor's ``presentation``.
         collect_history, callbacks : see :meth:`fit_online` (phase ``"reinforce"``).
         """
+        _check_y("reinforce", y, "reinforcement")
         self._check_initialized()
-        self._validated()
+        p = self._validated()
         reinforcement = check_int("reinforcement", reinforcement, minimum=1)
         extension = check_positive("extension", extension)
         compression = check_fraction("compression", compression)
         learning_rate = check_fraction("learning_rate", learning_rate)
-        presentation = check_choice("presentation", presentation, PRESENTATIONS)
+        presentation = (p["presentation"] if presentation is None
+                        else check_choice("presentation", presentation, PRESENTATIONS))
         callbacks = self._with_progress(check_callbacks(callbacks))
         Xt = self._prepare(X)
         lr0 = compression * learning_rate
         self._run_online(Xt, reinforcement, extension, extension, lr0, lr0 / 100.0, "linear",
                          presentation, bool(collect_history), callbacks, None, "reinforce")
         return self
+
+    # ------------------------------------------------------------------ scikit-learn methods
+    @_limit_threads
+    def fit_predict(self, X: object, y: object = None, **fit_params: Any) -> np.ndarray:
+        """``fit(X, **fit_params)``, then the BMU index of each sample of ``X``, shape (N,).
+
+        ``fit_params`` are the keywords of :meth:`fit` (``epochs=5``, ``callbacks=...``).
+        """
+        return self.fit(X, y, **fit_params).predict(X)
+
+    @_limit_threads
+    def fit_transform(self, X: object, y: object = None, **fit_params: Any) -> np.ndarray:
+        """``fit(X, **fit_params)``, then :meth:`transform`: the (N, M) distances (data
+        metric, training space) from each sample to each neuron."""
+        return self.fit(X, y, **fit_params).transform(X)
+
+    @_limit_threads
+    def score(self, X: object, y: object = None) -> float:
+        """Minus the quantization error of ``X``: higher is better (as ``KMeans.score``).
+
+        The quantization error is the mean distance (data metric ``distance_metric``, training
+        space) from each sample to its best-matching unit, so ``score(X) ==
+        -quantization_error(X)``; ``GridSearchCV`` on a SOM alone maximises it. ``y`` is
+        ignored. ``X`` is required (a scorer always passes the data to score).
+        """
+        _check_y("score", y)
+        return -self.quantization_error(self._require(X))
