@@ -77,7 +77,8 @@ class _StateMixin:
 
     def _to_training_space(self, X: object, name: str = "X") -> np.ndarray:
         self._check_initialized()
-        arr, names = check_array(name, X, n_features=self.n_features_in_)
+        arr, names = check_array(name, X, n_features=self.n_features_in_,
+                                 owner=type(self).__name__)
         if (
             names is not None
             and getattr(self, "_names_from_frame", False)

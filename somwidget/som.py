@@ -351,6 +351,25 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         ]
         return f"SOM({', '.join(parts)})"
 
+    # ------------------------------------------------------------------ scikit-learn protocol
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's estimator tags (called by scikit-learn only, which imports it here).
+
+        An unsupervised estimator (``y`` not required) with a ``transform`` that returns
+        float64 distances.
+        """
+        from sklearn.utils import Tags, TargetTags, TransformerTags
+
+        return Tags(
+            estimator_type=None,
+            target_tags=TargetTags(required=False),
+            transformer_tags=TransformerTags(preserves_dtype=["float64"]),
+        )
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Whether the map is initialised (what ``sklearn.utils.validation.check_is_fitted`` asks)."""
+        return self._is_initialized()
+
     # ------------------------------------------------------------------ initialisation
     @_limit_threads
     def initialize(self, X: object, y: object = None) -> SOM:
