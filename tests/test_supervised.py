@@ -279,3 +279,16 @@ def test_a_fitted_classifier_pickles_and_predicts_the_same():
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(again.predict(Xb), clf.predict(Xb))
     np.testing.assert_array_equal(again.predict_proba(Xb), clf.predict_proba(Xb))
+
+
+def test_the_supervised_benchmark_runs_and_every_som_model_beats_chance():
+    from benchmarks import bench_supervised
+
+    results = bench_supervised.run(seeds=(0,))
+    assert set(results) == {"digits", "breast cancer"}
+    for rows in results.values():
+        assert set(rows) == set(bench_supervised.KNN_MODELS) | set(bench_supervised.SOM_MODELS)
+        for label, r in rows.items():
+            assert r["acc"] > r["chance"] + 0.2, label
+            if label in bench_supervised.SOM_MODELS:
+                assert r["random_min"] > r["chance"] + 0.2, label
