@@ -281,6 +281,7 @@ def test_a_fitted_classifier_pickles_and_predicts_the_same():
     np.testing.assert_array_equal(again.predict_proba(Xb), clf.predict_proba(Xb))
 
 
+@pytest.mark.slow
 def test_the_supervised_benchmark_runs_and_every_som_model_beats_chance():
     from benchmarks import bench_supervised
 
