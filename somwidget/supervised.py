@@ -441,6 +441,8 @@ def _class_codes(y: object, n: int) -> tuple[np.ndarray, list[Any]]:
     known = np.asarray(classes, dtype=object)[codes[codes >= 0]]
     if all(isinstance(c, numbers.Number) for c in classes):
         known = known.astype(np.float64)
+        if np.isinf(known).any():
+            raise ValueError("Input y contains infinity: class labels must be finite")
     check_classification_targets(known)
     return codes, classes
 

@@ -262,6 +262,8 @@ def test_bad_use_is_refused_naming_the_problem():
         SOMClassifier().fit(SAMPLES, [None] * 9)
     with pytest.raises(ValueError, match="Unknown label type"):
         SOMClassifier().fit(SAMPLES, np.linspace(0, 1, 9))
+    with pytest.raises(ValueError, match="Input y contains infinity"):
+        SOMClassifier().fit(SAMPLES, [1, 2, np.inf, 1, 2, 1, 2, 1, 2])
     with pytest.raises(ValueError, match="NaN only"):
         SOMRegressor().fit(SAMPLES, np.full(9, np.nan))
     with pytest.raises(ValueError, match="labels has 3 entries but there are 9 samples"):
