@@ -62,6 +62,10 @@ class NotFittedError(ValueError, AttributeError):
             cls = _sklearn_not_fitted_error()
         return super().__new__(cls, *args, **kwargs)
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        # by the public class: unpickling picks the scikit-learn-aware one again if need be
+        return NotFittedError, self.args
+
 
 @functools.cache
 def _sklearn_not_fitted_error() -> type[NotFittedError]:

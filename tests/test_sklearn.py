@@ -249,7 +249,10 @@ def test_not_fitted_error_is_also_sklearns_once_sklearn_is_imported():
     with pytest.raises(NotFittedError):
         SOM().predict(X)
     err = NotFittedError("x")
-    assert isinstance(err, (ValueError, AttributeError, SklearnNotFittedError))
+    assert all(isinstance(err, t) for t in (ValueError, AttributeError, SklearnNotFittedError))
+    again = pickle.loads(pickle.dumps(err))  # e.g. sent back from a joblib worker
+    assert isinstance(again, SklearnNotFittedError) and isinstance(again, NotFittedError)
+    assert again.args == ("x",)
 
 
 def test_sparse_input_is_refused_naming_the_fix():
