@@ -151,6 +151,26 @@ class _MapPredictor(BaseEstimator):
         return base
 
     @staticmethod
+    def _sample_weight(fit_params: dict[str, Any], n: int, training: str) -> np.ndarray | None:
+        """``sample_weight`` taken out of ``fit_params`` and checked; it goes back in (as the
+        checked array) for the SOM's training call unless nothing is trained."""
+        raw = fit_params.pop("sample_weight", None)
+        if raw is None:
+            return None
+        try:
+            w = np.asarray(raw, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"sample_weight must be numbers; got {raw!r}") from None
+        if w.shape != (n,):
+            raise ValueError(f"sample_weight must have one weight per sample, shape ({n},); got "
+                             f"shape {w.shape}")
+        if not np.isfinite(w).all() or (w < 0).any():
+            raise ValueError("sample_weight must be finite and >= 0")
+        if training != "none":
+            fit_params["sample_weight"] = w
+        return w
+
+    @staticmethod
     def _train(som: SOM, X: object, training: str, fit_params: dict[str, Any]) -> None:
         if training == "batch":
             som.fit(X, **fit_params)
@@ -245,7 +265,8 @@ class SOMClassifier(ClassifierMixin, _MapPredictor):
     classes_ : ndarray (K,)
         The classes, in :func:`somwidget.labels.encode_labels` order (sorted).
     neuron_counts_ : ndarray (M, K)
-        Labelled training samples of each class won by each neuron.
+        Labelled training samples of each class won by each neuron (int; with
+        ``sample_weight``, the float sums of their weights).
     empty_neurons_ : ndarray (M,) of bool
         Neurons that won no labelled training sample.
     neuron_proba_ : ndarray (M, K)
@@ -277,15 +298,18 @@ class SOMClassifier(ClassifierMixin, _MapPredictor):
         **fit_params
             Keywords of the SOM's training call (``epochs=``, ``callbacks=``, ...). In
             supervised mode the callbacks see the joint map (the features, then one column per
-            class).
+            class). ``sample_weight`` (N,) weights each sample in the labelling (a neuron's
+            class proportions are weighted counts; weight 0 labels nothing) and is passed on
+            to the SOM's training call (with ``training="none"`` it only weights the labels).
 
         Returns
         -------
         SOMClassifier
         """
-        mode, _, _ = self._checked()
+        mode, training, _ = self._checked()
         arr, _ = check_array("X", X)
         codes, classes = _class_codes(y, arr.shape[0])
+        sw = self._sample_weight(fit_params, arr.shape[0], training)
         if mode == "supervised" and (codes < 0).any():
             raise ValueError(
                 f"y has {int((codes < 0).sum())} missing label(s); mode='supervised' needs a label "
@@ -298,7 +322,12 @@ class SOMClassifier(ClassifierMixin, _MapPredictor):
             onehot[np.arange(arr.shape[0]), codes] = 1.0
         bmus, part = self._fit_map(X, onehot, fit_params)
         m = self.som_.n_neurons_
-        counts = code_counts(bmus, codes, k, m)
+        if sw is None:
+            counts = code_counts(bmus, codes, k, m)
+        else:
+            ok = codes >= 0
+            counts = np.bincount(bmus[ok] * k + codes[ok], weights=sw[ok],
+                                 minlength=m * k).reshape(m, k)
         sums, weights = fill_empty_neurons(self.som_.lattice_, counts, counts.sum(axis=1))
         proba = sums / weights[:, None]
         if part is not None:
@@ -350,7 +379,8 @@ class SOMRegressor(RegressorMixin, _MapPredictor):
     ----------
     som_ : SOM
     neuron_counts_ : ndarray (M,) or (M, T)
-        Training samples with a known target won by each neuron (per target for 2-D ``y``).
+        Training samples with a known target won by each neuron (per target for 2-D ``y``;
+        int, or with ``sample_weight`` the float sums of their weights).
     empty_neurons_ : ndarray (M,) or (M, T) of bool
     neuron_values_ : ndarray (M,) or (M, T)
         The prediction of each neuron (``predict`` reads it at the BMU).
@@ -369,15 +399,19 @@ class SOMRegressor(RegressorMixin, _MapPredictor):
             Numeric targets; ``NaN`` marks a missing one (unsupervised mode only: the sample
             trains the map and gives no neuron a value).
         **fit_params
-            Keywords of the SOM's training call.
+            Keywords of the SOM's training call. ``sample_weight`` (N,) makes each neuron's
+            value a weighted mean (weight 0: the sample gives no value) and is passed on to the
+            SOM's training call (with ``training="none"`` it only weights the values).
 
         Returns
         -------
         SOMRegressor
         """
-        mode, _, _ = self._checked()
+        mode, training, _ = self._checked()
         arr, _ = check_array("X", X)
         Y, one_d = _regression_targets(y, arr.shape[0])
+        sw = self._sample_weight(fit_params, arr.shape[0], training)
+        weight = np.ones(arr.shape[0]) if sw is None else sw
         known = ~np.isnan(Y)
         if mode == "supervised" and not known.all():
             raise ValueError(
@@ -396,13 +430,15 @@ class SOMRegressor(RegressorMixin, _MapPredictor):
         values = np.zeros((m, t))
         for j in range(t):
             ok = known[:, j]
-            counts[:, j] = np.bincount(bmus[ok], minlength=m)
-            sums = np.bincount(bmus[ok], weights=Y[ok, j], minlength=m)
-            s, w = fill_empty_neurons(self.som_.lattice_, sums, counts[:, j])
-            values[:, j] = s / w
+            counts[:, j] = np.bincount(bmus[ok], weights=weight[ok], minlength=m)
+            sums = np.bincount(bmus[ok], weights=weight[ok] * Y[ok, j], minlength=m)
+            filled, mass = fill_empty_neurons(self.som_.lattice_, sums, counts[:, j])
+            values[:, j] = filled / mass
         if part is not None:
             values = mean + std * part
-        self.neuron_counts_ = counts[:, 0].astype(np.int64) if one_d else counts.astype(np.int64)
+        if sw is None:
+            counts = counts.astype(np.int64)
+        self.neuron_counts_ = counts[:, 0] if one_d else counts
         self.empty_neurons_ = self.neuron_counts_ == 0
         self.neuron_values_ = values[:, 0] if one_d else values
         return self

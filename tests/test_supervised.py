@@ -295,3 +295,47 @@ def test_the_supervised_benchmark_runs_and_every_som_model_beats_chance():
             assert r["acc"] > r["chance"] + 0.2, label
             if label in bench_supervised.SOM_MODELS:
                 assert r["random_min"] > r["chance"] + 0.2, label
+
+
+def test_integer_sample_weights_label_like_repeated_rows():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(120, 2))
+    y = rng.choice(["u", "v", "w"], size=120)
+    t = X[:, 0] + rng.normal(0, 0.2, size=120)
+    w = rng.integers(0, 4, size=120)  # weight 0: the sample labels nothing
+    som = SOM((5, 5), random_state=0).fit(X, epochs=3)
+    rows = np.repeat(np.arange(120), w)
+    weighted = SOMClassifier(som, training="none").fit(X, y, sample_weight=w)
+    repeated = SOMClassifier(som, training="none").fit(X[rows], y[rows])
+    np.testing.assert_allclose(weighted.neuron_counts_, repeated.neuron_counts_)
+    np.testing.assert_allclose(weighted.neuron_proba_, repeated.neuron_proba_, rtol=1e-12)
+    assert weighted.neuron_counts_.dtype == np.float64 and repeated.neuron_counts_.dtype.kind == "i"
+    reg_w = SOMRegressor(som, training="none").fit(X, t, sample_weight=w)
+    reg_r = SOMRegressor(som, training="none").fit(X[rows], t[rows])
+    np.testing.assert_allclose(reg_w.neuron_values_, reg_r.neuron_values_, rtol=1e-12)
+    np.testing.assert_array_equal(reg_w.empty_neurons_, reg_r.empty_neurons_)
+
+
+class RecordingSOM(SOM):
+    """A SOM whose fit records the sample_weight it is given (and trains without it)."""
+
+    seen: list = []
+
+    def fit(self, X, y=None, **kwargs):
+        RecordingSOM.seen.append(kwargs.pop("sample_weight", None))
+        return super().fit(X, y, **kwargs)
+
+
+def test_sample_weight_is_passed_on_to_the_soms_training_call():
+    RecordingSOM.seen.clear()
+    w = np.arange(9.0)
+    SOMClassifier(RecordingSOM((2, 2), random_state=0)).fit(SAMPLES, LABELS, sample_weight=w)
+    SOMRegressor(RecordingSOM((2, 2), random_state=0), mode="supervised").fit(
+        SAMPLES, np.arange(9.0), sample_weight=list(w))
+    assert len(RecordingSOM.seen) == 2
+    for seen in RecordingSOM.seen:
+        np.testing.assert_array_equal(seen, w)
+    with pytest.raises(ValueError, match=r"one weight per sample, shape \(9,\)"):
+        SOMClassifier(hand_map(), training="none").fit(SAMPLES, LABELS, sample_weight=[1, 2])
+    with pytest.raises(ValueError, match="finite and >= 0"):
+        SOMClassifier(hand_map(), training="none").fit(SAMPLES, LABELS, sample_weight=-w)
