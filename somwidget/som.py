@@ -33,7 +33,8 @@ Training
 * ``reinforce``: extra online epochs with a small, compressed learning rate (GEMA).
 
 A second training call continues from the current codebook (multi-phase training) and reuses
-the fitted normaliser. Changing a structural parameter (``mapsize``, ``lattice``,
+the fitted normaliser; with ``warm_start=False`` every ``fit`` / ``fit_online`` / ``fit_auto``
+starts afresh instead (scikit-learn's convention: fitting twice gives the same map). Changing a structural parameter (``mapsize``, ``lattice``,
 ``rect_adjacency``, ``normalization``, ``initialization``, ``random_state``) with
 ``set_params`` makes the next training call start afresh with ``initialize``.
 
@@ -58,11 +59,12 @@ the maps and tables).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -221,6 +223,13 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         :meth:`fit` only: fraction of the samples drawn each batch epoch.
     presentation : {"random", "sequential"}
         :meth:`fit_online` and :meth:`reinforce`: sample order.
+    warm_start : bool
+        ``True`` (default): a training call continues from the current codebook (multi-phase
+        training: ``fit`` then ``fit_online``, a rough then a fine ``fit``). ``False``: every
+        ``fit``, ``fit_online`` and ``fit_auto`` starts afresh with :meth:`initialize`, so that
+        fitting twice gives the same map (scikit-learn's convention, e.g. a Pipeline refitted
+        after ``set_params``). :meth:`reinforce` always continues, and so does a
+        :class:`~somwidget.trainer.Trainer` stepping the map.
 
     Notes
     -----
@@ -269,6 +278,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         "decay": [Options(DECAYS, DECAY_ALIASES)],
         "subsample_ratio": [Interval(0.0, 1.0, closed="right")],
         "presentation": [Options(PRESENTATIONS)],
+        "warm_start": [InstanceOf(bool, "True or False")],
     }
 
     def __init__(
@@ -295,6 +305,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         decay: str = "linear",
         subsample_ratio: float = 1.0,
         presentation: str = "random",
+        warm_start: bool = True,
     ) -> None:
         self.mapsize = mapsize
         self.lattice = lattice
@@ -318,6 +329,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         self.decay = decay
         self.subsample_ratio = subsample_ratio
         self.presentation = presentation
+        self.warm_start = warm_start
 
     # ------------------------------------------------------------------ parameters
     @classmethod
@@ -369,6 +381,25 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
     def __sklearn_is_fitted__(self) -> bool:
         """Whether the map is initialised (what ``sklearn.utils.validation.check_is_fitted`` asks)."""
         return self._is_initialized()
+
+    # ------------------------------------------------------------------ warm start
+    def _start(self, X: object, p: dict[str, Any]) -> np.ndarray:
+        """Training-space data for ``fit`` / ``fit_online`` / ``fit_auto``: afresh from
+        :meth:`initialize` when ``warm_start`` is False (unless :meth:`_continuing`)."""
+        if not p["warm_start"] and not self.__dict__.get("_continuing_depth", 0):
+            self.initialize(X)
+            return self._Xt
+        return self._prepare(X)
+
+    @contextlib.contextmanager
+    def _continuing(self) -> Iterator[None]:
+        """Training calls inside continue the current map even with ``warm_start=False`` (what
+        the Trainer's one-epoch calls need)."""
+        self._continuing_depth = self.__dict__.get("_continuing_depth", 0) + 1
+        try:
+            yield
+        finally:
+            self._continuing_depth -= 1
 
     # ------------------------------------------------------------------ initialisation
     @_limit_threads
@@ -480,7 +511,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
                                    radius_end=(radius_end, "radiusfin", radiusfin))
         r0, r1 = _or_param(p, "radius_start", r0), _or_param(p, "radius_end", r1)
         callbacks = self._with_progress(check_callbacks(callbacks))
-        Xt = self._prepare(X)
+        Xt = self._start(X, p)
         rin, rfin = self._default_radii(r0, r1, names=(names[0], names[1]))
         self._run_batch(Xt, epochs, rin, rfin, decay, learning_rate, subsample_ratio,
                         bool(collect_history), callbacks, "train")
@@ -570,7 +601,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             else check_int("callback_every_samples", callback_every_samples, minimum=1)
         )
         callbacks = self._with_progress(check_callbacks(callbacks))
-        Xt = self._prepare(X)
+        Xt = self._start(X, p)
         rin, rfin = self._default_radii(r0, r1, names=(n_r0, n_r1))
         self._run_online(Xt, epochs, rin, rfin, lr0, lr1, decay, presentation,
                          bool(collect_history), callbacks, every_samples, "train")
@@ -608,7 +639,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         _check_y("fit_auto", y)
         p = self._validated()
         callbacks = self._with_progress(check_callbacks(callbacks))
-        Xt = self._prepare(X)
+        Xt = self._start(X, p)
         ms = max(self.mapsize_)
         m, n = self.n_neurons_, Xt.shape[0]
         init = p["initialization"]

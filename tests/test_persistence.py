@@ -236,7 +236,7 @@ def test_the_0_1_0_file_is_written_back_field_for_field():
     saved["params"].update(
         epochs=10, radius_start=None, radius_end=None, learning_rate=1.0,
         learning_rate_start=None, learning_rate_end=None, decay="linear", subsample_ratio=1.0,
-        presentation="random",
+        presentation="random", warm_start=True,
     )
     assert again == saved
 
