@@ -49,22 +49,21 @@ Every training call reports through :class:`~somwidget.callbacks.TrainingRecord`
 Where things live
 -----------------
 This module holds the constructor, the constraints table, ``get_params`` / ``set_params``,
-``initialize`` and the public training calls. ``SOM`` gets the rest from four mixins (none of
+``initialize`` and the public training calls. ``SOM`` gets the rest from five mixins (none of
 them imports this module): :mod:`somwidget._som_calls` (the entry check of every public call and
 the thread limits), :mod:`somwidget._som_state` (the fitted-state writer, data access,
 ``to_dict`` / ``from_dict``, ``save`` / ``load``, pickling), :mod:`somwidget._som_training` (the
-training loops and ``online_step``) and :mod:`somwidget._som_results` (``predict``, the metrics,
-the maps and tables).
+training loops and ``online_step``), :mod:`somwidget._som_results` (``predict``, the metrics,
+the maps and tables) and :mod:`somwidget._som_sklearn` (the scikit-learn protocol, the warm-start
+rule, ``fit_predict``, ``fit_transform``, ``score``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import math
-import numbers
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -72,6 +71,7 @@ import numpy as np
 from . import bmu as _bmu
 from ._som_calls import _active_calls, _CallsMixin, _limit_threads
 from ._som_results import _ResultsMixin
+from ._som_sklearn import _check_y, _SklearnMixin
 from ._som_state import _StateMixin
 from ._som_training import _TrainingMixin
 from .callbacks import (
@@ -130,23 +130,6 @@ def _spelled(method: str, **params: tuple[Any, str, Any]) -> tuple[list[Any], li
     return values, names
 
 
-def _check_y(method: str, y: object, first: str | None = None) -> None:
-    """``y`` of an unsupervised call: ignored, but a number there is the old positional use.
-
-    Before the scikit-learn signature ``fit(X, y=None, *, ...)`` the second positional argument
-    was ``epochs`` (``reinforcement`` for ``reinforce``); a number in ``y`` now raises a
-    ``TypeError`` showing the keyword spelling instead of being silently ignored.
-    """
-    if y is None:
-        return
-    if isinstance(y, numbers.Number) or (isinstance(y, np.ndarray) and y.ndim == 0):
-        hint = f"; write {method}(X, {first}={y!r})" if first else ""
-        raise TypeError(
-            f"{method}() got the number {y!r} as y: its training arguments are keyword-only "
-            f"(y is the scikit-learn target slot, ignored by the SOM){hint}"
-        )
-
-
 def _or_param(p: dict[str, Any], name: str, value: object) -> object:
     """``value`` when given (not None), else the validated constructor parameter ``name``."""
     return p[name] if value is None else value
@@ -157,7 +140,7 @@ def _init_param_names(cls: type) -> tuple[str, ...]:
     return tuple(p for p in inspect.signature(cls.__init__).parameters if p != "self")
 
 
-class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
+class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
     """Self-Organizing Map estimator.
 
     Parameters
@@ -362,44 +345,6 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             if not (isinstance(v, type(sig.parameters[k].default)) and v == sig.parameters[k].default)
         ]
         return f"SOM({', '.join(parts)})"
-
-    # ------------------------------------------------------------------ scikit-learn protocol
-    def __sklearn_tags__(self) -> Any:
-        """scikit-learn's estimator tags (called by scikit-learn only, which imports it here).
-
-        An unsupervised estimator (``y`` not required) with a ``transform`` that returns
-        float64 distances.
-        """
-        from sklearn.utils import Tags, TargetTags, TransformerTags
-
-        return Tags(
-            estimator_type=None,
-            target_tags=TargetTags(required=False),
-            transformer_tags=TransformerTags(preserves_dtype=["float64"]),
-        )
-
-    def __sklearn_is_fitted__(self) -> bool:
-        """Whether the map is initialised (what ``sklearn.utils.validation.check_is_fitted`` asks)."""
-        return self._is_initialized()
-
-    # ------------------------------------------------------------------ warm start
-    def _start(self, X: object, p: dict[str, Any]) -> np.ndarray:
-        """Training-space data for ``fit`` / ``fit_online`` / ``fit_auto``: afresh from
-        :meth:`initialize` when ``warm_start`` is False (unless :meth:`_continuing`)."""
-        if not p["warm_start"] and not self.__dict__.get("_continuing_depth", 0):
-            self.initialize(X)
-            return self._Xt
-        return self._prepare(X)
-
-    @contextlib.contextmanager
-    def _continuing(self) -> Iterator[None]:
-        """Training calls inside continue the current map even with ``warm_start=False`` (what
-        the Trainer's one-epoch calls need)."""
-        self._continuing_depth = self.__dict__.get("_continuing_depth", 0) + 1
-        try:
-            yield
-        finally:
-            self._continuing_depth -= 1
 
     # ------------------------------------------------------------------ initialisation
     @_limit_threads
@@ -720,30 +665,3 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         self._run_online(Xt, reinforcement, extension, extension, lr0, lr0 / 100.0, "linear",
                          presentation, bool(collect_history), callbacks, None, "reinforce")
         return self
-
-    # ------------------------------------------------------------------ scikit-learn methods
-    @_limit_threads
-    def fit_predict(self, X: object, y: object = None, **fit_params: Any) -> np.ndarray:
-        """``fit(X, **fit_params)``, then the BMU index of each sample of ``X``, shape (N,).
-
-        ``fit_params`` are the keywords of :meth:`fit` (``epochs=5``, ``callbacks=...``).
-        """
-        return self.fit(X, y, **fit_params).predict(X)
-
-    @_limit_threads
-    def fit_transform(self, X: object, y: object = None, **fit_params: Any) -> np.ndarray:
-        """``fit(X, **fit_params)``, then :meth:`transform`: the (N, M) distances (data
-        metric, training space) from each sample to each neuron."""
-        return self.fit(X, y, **fit_params).transform(X)
-
-    @_limit_threads
-    def score(self, X: object, y: object = None) -> float:
-        """Minus the quantization error of ``X``: higher is better (as ``KMeans.score``).
-
-        The quantization error is the mean distance (data metric ``distance_metric``, training
-        space) from each sample to its best-matching unit, so ``score(X) ==
-        -quantization_error(X)``; ``GridSearchCV`` on a SOM alone maximises it. ``y`` is
-        ignored. ``X`` is required (a scorer always passes the data to score).
-        """
-        _check_y("score", y)
-        return -self.quantization_error(self._require(X))
