@@ -232,7 +232,6 @@ class _MapPredictor(BaseEstimator):
         return self.som_.predict(X)
 
 
-
 class SOMClassifier(ClassifierMixin, _MapPredictor):
     """A classifier that labels the neurons of a self-organising map.
 
