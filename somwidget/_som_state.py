@@ -11,6 +11,7 @@ No module-level import of :mod:`somwidget.som` (no import cycle).
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import numbers
 import os
@@ -76,7 +77,8 @@ class _StateMixin:
 
     def _to_training_space(self, X: object, name: str = "X") -> np.ndarray:
         self._check_initialized()
-        arr, names = check_array(name, X, n_features=self.n_features_in_)
+        arr, names = check_array(name, X, n_features=self.n_features_in_,
+                                 owner=type(self).__name__)
         if (
             names is not None
             and getattr(self, "_names_from_frame", False)
@@ -446,7 +448,8 @@ class _StateMixin:
     def __setstate__(self, state: dict) -> None:
         if "params" not in state:  # pickled by somwidget 0.1.0: the instance __dict__
             state = _legacy_state(state, self._param_names())
-        for key, value in state["params"].items():
+        # parameters added after the pickle was made take their defaults
+        for key, value in {**_param_defaults(type(self)), **state["params"]}.items():
             setattr(self, key, value)
         if state["fitted"] is not None:
             self._set_fitted(**state["fitted"])
@@ -470,6 +473,13 @@ def _file_format(path: str | os.PathLike, format: str | None) -> str:
             "format='json' / format='pickle'"
         )
     return _EXTENSIONS[suffix]
+
+
+def _param_defaults(cls: type) -> dict[str, Any]:
+    """The constructor defaults of ``cls`` by parameter name."""
+    sig = inspect.signature(cls.__init__)
+    return {k: v.default for k, v in sig.parameters.items()
+            if k != "self" and v.default is not inspect.Parameter.empty}
 
 
 def _legacy_state(old: dict, param_names: Sequence[str]) -> dict:

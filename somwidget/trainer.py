@@ -601,17 +601,18 @@ class Trainer:
         t0 = time.perf_counter()
         saved = self.som.codebook_.copy()
         try:
-            if p["mode"] == "batch":
-                self.som.fit(
-                    self.X, epochs=1, radius_start=radius, radius_end=radius, decay="linear",
-                    learning_rate=lr, callbacks=callbacks,
-                )
-            else:
-                self.som.fit_online(
-                    self.X, epochs=1, radius_start=radius, radius_end=radius,
-                    learning_rate_start=lr, learning_rate_end=lr, decay="linear",
-                    presentation="random", callbacks=callbacks,
-                )
+            with self.som._continuing():  # one more epoch of this map, even if warm_start=False
+                if p["mode"] == "batch":
+                    self.som.fit(
+                        self.X, epochs=1, radius_start=radius, radius_end=radius, decay="linear",
+                        learning_rate=lr, callbacks=callbacks,
+                    )
+                else:
+                    self.som.fit_online(
+                        self.X, epochs=1, radius_start=radius, radius_end=radius,
+                        learning_rate_start=lr, learning_rate_end=lr, decay="linear",
+                        presentation="random", callbacks=callbacks,
+                    )
         except BaseException:
             self.som.codebook_ = saved  # never leave a half-applied epoch behind
             raise

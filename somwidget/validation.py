@@ -15,8 +15,10 @@ with aliases), :class:`Integer` and :class:`Interval` (ranges), :class:`Instance
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -48,7 +50,29 @@ __all__ = [
 
 
 class NotFittedError(ValueError, AttributeError):
-    """Raised when a result is asked of a SOM that has not been initialised or fitted."""
+    """Raised when a result is asked of a SOM that has not been initialised or fitted.
+
+    When scikit-learn is imported, the error raised is also a
+    ``sklearn.exceptions.NotFittedError`` (what scikit-learn's tools catch), without somwidget
+    importing scikit-learn itself.
+    """
+
+    def __new__(cls, *args: object, **kwargs: object) -> NotFittedError:
+        if cls is NotFittedError and "sklearn" in sys.modules:
+            cls = _sklearn_not_fitted_error()
+        return super().__new__(cls, *args, **kwargs)
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        # by the public class: unpickling picks the scikit-learn-aware one again if need be
+        return NotFittedError, self.args
+
+
+@functools.cache
+def _sklearn_not_fitted_error() -> type[NotFittedError]:
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    return type("NotFittedError", (NotFittedError, SklearnNotFittedError),
+                {"__module__": __name__, "__qualname__": "NotFittedError"})
 
 
 def _fmt_allowed(allowed: Iterable[str]) -> str:
@@ -135,6 +159,7 @@ def check_array(
     n_features: int | None = None,
     min_samples: int = 1,
     allow_nan: bool = False,
+    owner: str = "the model",
 ) -> tuple[np.ndarray, list[str] | None]:
     """Validate a 2-D numeric data set.
 
@@ -153,6 +178,8 @@ def check_array(
         Minimum number of rows.
     allow_nan : bool
         Whether NaN is accepted (inf never is).
+    owner : str
+        What was fitted with ``n_features`` (``"SOM"``), for the message of a wrong count.
 
     Returns
     -------
@@ -180,22 +207,39 @@ def check_array(
     else:
         if X is None:
             raise ValueError(f"{name} is required; got None")
+        if type(X).__module__.startswith("scipy.sparse"):
+            raise TypeError(
+                f"{name} is a scipy sparse {type(X).__name__}: sparse input is not supported "
+                f"(the codebook is dense); pass {name}.toarray()"
+            )
         raw = np.asarray(X)
-        if raw.dtype == object or raw.dtype.kind in "USb":
+        if raw.dtype.kind in "USb":
             raise ValueError(f"{name} must be numeric; got an array of dtype {raw.dtype}")
         if raw.dtype.kind == "c":
-            raise ValueError(f"{name} must be real-valued; got complex numbers")
-        arr = raw.astype(np.float64, copy=False)
+            raise ValueError(f"{name} must be real-valued; got complex numbers (Complex data "
+                             "not supported)")
+        if raw.dtype == object:  # numbers held as objects convert; anything else is refused
+            try:
+                arr = raw.astype(np.float64)
+            except TypeError as exc:
+                raise TypeError(f"{name} must be numeric; got an array of dtype object ({exc})") from None
+            except ValueError as exc:
+                raise ValueError(f"{name} must be numeric; got an array of dtype object ({exc})") from None
+        else:
+            arr = raw.astype(np.float64, copy=False)
     if arr.ndim != 2:
-        hint = " Use X.reshape(-1, 1) for a single feature." if arr.ndim == 1 else ""
+        hint = (f" Reshape your data: {name}.reshape(-1, 1) for a single feature, "
+                f"{name}.reshape(1, -1) for a single sample.") if arr.ndim == 1 else ""
         raise ValueError(f"{name} must be 2-D (samples x features); got {arr.ndim}-D shape {arr.shape}.{hint}")
     if arr.shape[0] < min_samples:
         raise ValueError(f"{name} must have at least {min_samples} sample(s); got {arr.shape[0]}")
     if arr.shape[1] == 0:
-        raise ValueError(f"{name} must have at least 1 feature; got 0 columns")
+        raise ValueError(f"{name} must have at least 1 feature; got 0 feature(s) (shape="
+                         f"{arr.shape}) while a minimum of 1 is required.")
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(
-            f"{name} has {arr.shape[1]} features, but the model was fitted with {n_features}"
+            f"{name} has {arr.shape[1]} features, but {owner} is expecting {n_features} features "
+            f"as input (the model was fitted with {n_features})"
         )
     if allow_nan:
         if np.isinf(arr).any():

@@ -65,7 +65,7 @@ def test_dataframe_with_other_columns_later():
 
 
 def test_different_number_of_features_later():
-    with pytest.raises(ValueError, match="X has 2 features, but the model was fitted with 3"):
+    with pytest.raises(ValueError, match=r"X has 2 features, but SOM is expecting 3 features as input \(the model was fitted with 3\)"):
         _fitted().fit(X[:, :2])
 
 

@@ -118,7 +118,7 @@ def test_verbose_2_prints_the_tags_and_the_data(capsys):
     assert "Tags:" in out and "Classification data:" in out
     with pytest.raises(ValueError, match="verbose must be 0, 1 or 2"):
         Classification(m, DATA[:20, :2], verbose=3)
-    with pytest.raises(ValueError, match="classification_data has 3 features, but the model was fitted with 2"):
+    with pytest.raises(ValueError, match="classification_data has 3 features, but the model is expecting 2 features as input \\(the model was fitted with 2\\)"):
         Classification(m, DATA[:20, :3])
     with pytest.raises(Exception, match="not trained"):
         Classification(Map(size=3), DATA[:20, :2])

@@ -73,13 +73,27 @@ class SOM(_CoreSOM):
         random_state: int | np.random.Generator | None = None,
         inhibition: float = 0.1,
         verbose: int = 0,
+        epochs: int = 10,
+        radius_start: float | None = None,
+        radius_end: float | None = None,
+        learning_rate: float = 1.0,
+        learning_rate_start: float | None = None,
+        learning_rate_end: float | None = None,
+        decay: str = "linear",
+        subsample_ratio: float = 1.0,
+        presentation: str = "random",
+        warm_start: bool = True,
     ) -> None:
         super().__init__(
             mapsize=mapsize, lattice=lattice, neighborhood=neighborhood,
             normalization=normalization, initialization=initialization,
             distance_metric=distance_metric, rect_adjacency=rect_adjacency,
             callback_every=callback_every, chunk_size=chunk_size, random_state=random_state,
-            n_jobs=n_jobs, inhibition=inhibition, verbose=verbose,
+            n_jobs=n_jobs, inhibition=inhibition, verbose=verbose, epochs=epochs,
+            radius_start=radius_start, radius_end=radius_end, learning_rate=learning_rate,
+            learning_rate_start=learning_rate_start, learning_rate_end=learning_rate_end,
+            decay=decay, subsample_ratio=subsample_ratio, presentation=presentation,
+            warm_start=warm_start,
         )
         self.mapsize_scale = mapsize_scale
 
