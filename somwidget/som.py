@@ -96,16 +96,19 @@ from .validation import (
     Integer,
     Interval,
     Options,
-    check_array,
     check_choice,
     check_fraction,
     check_int,
     check_positive,
+    check_sample_weight,
+    n_samples_of,
 )
 
 __all__ = ["HISTORY_KEYS", "SOM", "OnlineStep", "TrainingRecord", "TrainingState"]
 
 PRESENTATIONS = ("random", "sequential")
+#: Values of ``SOM(missing=...)``: refuse NaN, or train on the known components.
+MISSING_POLICIES = ("raise", "ignore")
 
 
 def _spelled(method: str, **params: tuple[Any, str, Any]) -> tuple[list[Any], list[str]]:
@@ -182,6 +185,21 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         Training progress printed as text (GEMA's ``verbose``): 0 nothing, 1 one line per phase
         updated in place, 2 one line per epoch with the radius, the learning rate and (with
         ``collect_history=True``) the errors. See :class:`somwidget.progress.TextProgress`.
+    missing : {"raise", "ignore"}
+        Missing values (NaN) in the data. ``"raise"`` (default) refuses them with an error
+        naming this option. ``"ignore"`` trains on and maps data with NaN as the SOM Toolbox and
+        R kohonen do: a sample's distance to a prototype uses its known components only,
+        rescaled by ``D / known`` (``d^2 = D / |K| * sum_{k in K} (x_k - w_k)^2``); batch sums
+        and online updates skip the missing components (per component, each prototype becomes
+        the neighbourhood-weighted mean of the known values); the normaliser is fitted on the
+        known values; every metric and ``predict`` / ``transform`` use the same distances.
+        :meth:`impute` fills the gaps from each sample's BMU. Supported metrics with NaN:
+        ``"euclidean"``, ``"sqeuclidean"``, ``"cityblock"``, ``"chebyshev"``. Infinite values
+        are never accepted. See :mod:`somwidget.masked`.
+    max_missing : float in [0, 1)
+        With ``missing="ignore"``: the largest fraction of a row's values that may be missing;
+        rows missing more are refused with an error that counts them (a row needs at least one
+        known value). Default 0.5.
     """
 
     #: What each constructor parameter may be (checked once per public call, see
@@ -208,6 +226,8 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         ],
         "inhibition": [Interval(0.0, 1.0, closed="left")],
         "verbose": [Integer(0, 2)],
+        "missing": [Options(MISSING_POLICIES)],
+        "max_missing": [Interval(0.0, 1.0, closed="left")],
     }
 
     def __init__(
@@ -225,6 +245,8 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         n_jobs: int | None = None,
         inhibition: float = 0.1,
         verbose: int = 0,
+        missing: str = "raise",
+        max_missing: float = 0.5,
     ) -> None:
         self.mapsize = mapsize
         self.lattice = lattice
@@ -239,6 +261,8 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         self.n_jobs = n_jobs
         self.inhibition = inhibition
         self.verbose = verbose
+        self.missing = missing
+        self.max_missing = max_missing
 
     # ------------------------------------------------------------------ parameters
     @classmethod
@@ -288,7 +312,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             ``self``.
         """
         p = self._validated()
-        arr, names = check_array("X", X)
+        arr, names = self._read_array("X", X)
         rs = p["random_state"]
         rng = rs if isinstance(rs, np.random.Generator) else np.random.default_rng(rs)
         normalizer = make_normalizer(p["normalization"])
@@ -321,6 +345,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         *,
         radiusin: float | None = None,
         radiusfin: float | None = None,
+        sample_weight: object = None,
     ) -> SOM:
         """Batch training.
 
@@ -350,6 +375,12 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         radiusin, radiusfin : float, optional, keyword-only
             The old spellings of ``radius_start`` and ``radius_end`` (somnium, GEMA), still
             accepted; giving both spellings of one parameter raises a ``TypeError``.
+        sample_weight : array-like (N,), optional, keyword-only
+            Non-negative weight of each sample (not all zero): the batch sums and counts are
+            weighted, ``w_i <- sum_j h_ij sum_{b(x)=j} v_x x / sum_j h_ij sum_{b(x)=j} v_x``, so
+            integer weights give the map of the data with each row repeated that many times
+            (from the same initial codebook). The normaliser, the initialisation and the
+            recorded errors ignore the weights.
 
         Returns
         -------
@@ -357,6 +388,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             ``self``.
         """
         self._validated()
+        weights = check_sample_weight(sample_weight, n_samples_of(X))
         epochs = check_int("epochs", epochs, minimum=1)
         decay = check_choice("decay", decay, DECAYS, DECAY_ALIASES)
         learning_rate = check_fraction("learning_rate", learning_rate)
@@ -367,7 +399,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         Xt = self._prepare(X)
         rin, rfin = self._default_radii(r0, r1, names=(names[0], names[1]))
         self._run_batch(Xt, epochs, rin, rfin, decay, learning_rate, subsample_ratio,
-                        bool(collect_history), callbacks, "train")
+                        bool(collect_history), callbacks, "train", sample_weight=weights)
         return self
 
     # ------------------------------------------------------------------ online
@@ -390,6 +422,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         radiusfin: float | None = None,
         learning_rate_init: float | None = None,
         learning_rate_fin: float | None = None,
+        sample_weight: object = None,
     ) -> SOM:
         """Online (Kohonen) training, one sample at a time.
 
@@ -419,12 +452,19 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             The old spellings of ``radius_start``, ``radius_end``, ``learning_rate_start`` and
             ``learning_rate_end``, still accepted; giving both spellings of one parameter raises
             a ``TypeError``.
+        sample_weight : array-like (N,), optional, keyword-only
+            Non-negative weight of each sample (not all zero). Each presentation of sample ``i``
+            uses the learning rate ``min(1, a(t) * v_i / mean(v))``: the schedule keeps its
+            meaning on average, a sample of weight 2 moves the map about as much as two
+            presentations (for small rates), and a sample of weight 0 does not move it. Every
+            sample is still presented once per epoch, in the order ``presentation`` gives.
 
         Returns
         -------
         SOM
         """
         self._validated()
+        weights = check_sample_weight(sample_weight, n_samples_of(X))
         epochs = check_int("epochs", epochs, minimum=1)
         decay = check_choice("decay", decay, DECAYS, DECAY_ALIASES)
         (r0, r1, l0, l1), (n_r0, n_r1, n_l0, n_l1) = _spelled(
@@ -447,7 +487,8 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         Xt = self._prepare(X)
         rin, rfin = self._default_radii(r0, r1, names=(n_r0, n_r1))
         self._run_online(Xt, epochs, rin, rfin, lr0, lr1, decay, presentation,
-                         bool(collect_history), callbacks, every_samples, "train")
+                         bool(collect_history), callbacks, every_samples, "train",
+                         sample_weight=weights)
         return self
 
     # ------------------------------------------------------------------ schedules on top
@@ -457,6 +498,8 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         X: object,
         collect_history: bool = False,
         callbacks: Callable | Sequence[Callable] | None = None,
+        *,
+        sample_weight: object = None,
     ) -> SOM:
         """Two batch phases sized from the map, after SOM Toolbox ``som_make``.
 
@@ -474,8 +517,10 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
 
         Both phases use linear decay and the plain batch rule. Callbacks see ``phase`` =
         ``"rough"`` then ``"fine"``; returning False in the rough phase also skips the fine one.
+        ``sample_weight`` (keyword-only) weights the batch sums as in :meth:`fit`.
         """
         p = self._validated()
+        weights = check_sample_weight(sample_weight, n_samples_of(X))
         callbacks = self._with_progress(check_callbacks(callbacks))
         Xt = self._prepare(X)
         ms = max(self.mapsize_)
@@ -496,10 +541,11 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             return False
 
         cbs = [watch] if callbacks else []
-        self._run_batch(Xt, e_rough, r0, r1, "linear", 1.0, 1.0, bool(collect_history), cbs, "rough")
+        self._run_batch(Xt, e_rough, r0, r1, "linear", 1.0, 1.0, bool(collect_history), cbs, "rough",
+                        sample_weight=weights)
         if not stop["flag"]:
             self._run_batch(Xt, e_fine, r1, r_end, "linear", 1.0, 1.0, bool(collect_history), cbs,
-                            "fine")
+                            "fine", sample_weight=weights)
         return self
 
     @_limit_threads
@@ -513,6 +559,8 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         presentation: str = "random",
         collect_history: bool = False,
         callbacks: Callable | Sequence[Callable] | None = None,
+        *,
+        sample_weight: object = None,
     ) -> SOM:
         """Continue training a trained map with a compressed learning rate (GEMA ``reinforce``).
 
@@ -534,9 +582,12 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             Base learning rate before compression.
         presentation : {"random", "sequential"}
         collect_history, callbacks : see :meth:`fit_online` (phase ``"reinforce"``).
+        sample_weight : array-like (N,), optional, keyword-only
+            Scales each sample's learning rate as in :meth:`fit_online`.
         """
         self._check_initialized()
         self._validated()
+        weights = check_sample_weight(sample_weight, n_samples_of(X))
         reinforcement = check_int("reinforcement", reinforcement, minimum=1)
         extension = check_positive("extension", extension)
         compression = check_fraction("compression", compression)
@@ -546,5 +597,6 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         Xt = self._prepare(X)
         lr0 = compression * learning_rate
         self._run_online(Xt, reinforcement, extension, extension, lr0, lr0 / 100.0, "linear",
-                         presentation, bool(collect_history), callbacks, None, "reinforce")
+                         presentation, bool(collect_history), callbacks, None, "reinforce",
+                         sample_weight=weights)
         return self

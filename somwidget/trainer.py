@@ -144,7 +144,11 @@ class Trainer:
         listeners: Sequence[Callable[[TrainingRecord], None]] | None = None,
     ) -> None:
         self.som = som
-        self.X, _ = check_array("X", X, allow_nan=False)
+        # NaN only for a SOM(missing="ignore"), which trains on the known values
+        self.X, _ = check_array(
+            "X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
+            nan_hint='use a SOM(missing="ignore") to train on the known values, or impute them first',
+        )
         self.params = TrainerParams(
             mode=mode,
             epochs=epochs,

@@ -42,7 +42,9 @@ __all__ = [
     "check_n_neurons",
     "check_param",
     "check_positive",
+    "check_sample_weight",
     "default_feature_names",
+    "n_samples_of",
     "validate_params",
 ]
 
@@ -135,11 +137,15 @@ def check_array(
     n_features: int | None = None,
     min_samples: int = 1,
     allow_nan: bool = False,
+    nan_hint: str | None = None,
 ) -> tuple[np.ndarray, list[str] | None]:
     """Validate a 2-D numeric data set.
 
     Accepts a numpy array, a nested sequence or a pandas DataFrame (whose column names become the
-    feature names). A 1-D input is refused with a hint, never silently reshaped.
+    feature names). A 1-D input is refused with a hint, never silently reshaped. Boolean data
+    (numpy ``bool`` arrays, ``bool`` or nullable ``boolean`` DataFrame columns such as
+    :func:`pandas.get_dummies` returns) becomes 0.0 / 1.0; ``pd.NA`` in nullable columns becomes
+    NaN (a missing value).
 
     Parameters
     ----------
@@ -152,7 +158,10 @@ def check_array(
     min_samples : int
         Minimum number of rows.
     allow_nan : bool
-        Whether NaN is accepted (inf never is).
+        Whether NaN (a missing value) is accepted; infinite values never are.
+    nan_hint : str, optional
+        What to do about refused NaN, appended to the message (default: "clean or impute them
+        first"); the SOM names its ``missing="ignore"`` option here.
 
     Returns
     -------
@@ -170,18 +179,24 @@ def check_array(
             f"Use {name}.to_frame() for a single feature."
         )
     if pd is not None and isinstance(X, pd.DataFrame):
-        bad = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c])]
+        types = pd.api.types
+        bad = [c for c, dt in X.dtypes.items()
+               if not (types.is_numeric_dtype(dt) or types.is_bool_dtype(dt))]
         if bad:
             raise ValueError(
-                f"{name} has non-numeric columns {bad}; drop them (e.g. labels) or encode them first"
+                f"{name} has non-numeric columns {bad}; drop them (e.g. labels) or encode them "
+                "first (pandas.get_dummies gives 0/1 columns, which are accepted)"
             )
         feature_names = [str(c) for c in X.columns]
-        arr = X.to_numpy(dtype=np.float64)
+        if any(isinstance(dt, pd.api.extensions.ExtensionDtype) for dt in X.dtypes):
+            arr = X.to_numpy(dtype=np.float64, na_value=np.nan)  # nullable Int64 / boolean: NA
+        else:
+            arr = X.to_numpy(dtype=np.float64)
     else:
         if X is None:
             raise ValueError(f"{name} is required; got None")
         raw = np.asarray(X)
-        if raw.dtype == object or raw.dtype.kind in "USb":
+        if raw.dtype == object or raw.dtype.kind in "USV":
             raise ValueError(f"{name} must be numeric; got an array of dtype {raw.dtype}")
         if raw.dtype.kind == "c":
             raise ValueError(f"{name} must be real-valued; got complex numbers")
@@ -197,13 +212,63 @@ def check_array(
         raise ValueError(
             f"{name} has {arr.shape[1]} features, but the model was fitted with {n_features}"
         )
-    if allow_nan:
-        if np.isinf(arr).any():
-            raise ValueError(f"{name} contains infinite values")
-    elif not np.isfinite(arr).all():
-        n_bad = int((~np.isfinite(arr)).sum())
-        raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s); clean or impute them first")
+    if not np.isfinite(arr).all():
+        inf = np.isinf(arr)
+        if inf.any():
+            raise ValueError(
+                f"{name} contains {int(inf.sum())} infinite value(s) in "
+                f"{int(inf.any(axis=1).sum())} row(s); replace them (infinite values are never "
+                "accepted, not even as missing values)"
+            )
+        if not allow_nan:
+            nan = np.isnan(arr)
+            raise ValueError(
+                f"{name} contains {int(nan.sum())} missing value(s) (NaN) in "
+                f"{int(nan.any(axis=1).sum())} row(s); {nan_hint or 'clean or impute them first'}"
+            )
     return np.ascontiguousarray(arr), feature_names
+
+
+def n_samples_of(X: object) -> int | None:
+    """The number of rows of a data set before it is checked (None when it has no length)."""
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) >= 1:
+        return int(shape[0])
+    try:
+        return len(X)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def check_sample_weight(sample_weight: object, n_samples: int | None) -> np.ndarray | None:
+    """Validate ``sample_weight``: None, or ``n_samples`` finite, non-negative numbers (a list,
+    a 1-D array or a pandas Series), not all zero. Returns float64 (N,) or None (``n_samples``
+    None: the length is not checked)."""
+    if sample_weight is None:
+        return None
+    raw = np.asarray(sample_weight)
+    if raw.dtype == object or raw.dtype.kind not in "biuf":
+        raise TypeError(f"sample_weight must be numbers; got an array of dtype {raw.dtype}")
+    w = raw.astype(np.float64)
+    if w.ndim != 1:
+        raise ValueError(f"sample_weight must be 1-D (one weight per sample); got shape {w.shape}")
+    if n_samples is not None and w.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {w.shape[0]} weight(s) but X has {n_samples} sample(s)"
+        )
+    if not np.isfinite(w).all():
+        raise ValueError(
+            f"sample_weight must be finite; got {int((~np.isfinite(w)).sum())} NaN or infinite "
+            "weight(s)"
+        )
+    if (w < 0).any():
+        raise ValueError(
+            f"sample_weight must be non-negative; got {int((w < 0).sum())} negative weight(s) "
+            f"(smallest {w.min():g})"
+        )
+    if not (w > 0).any():
+        raise ValueError("sample_weight must not be all zero: no sample would count")
+    return w
 
 
 def check_bmus(name: str, bmus: ArrayLike, n_neurons: int) -> np.ndarray:
