@@ -32,17 +32,13 @@ from .lattice import Lattice
 from .masked import check_missing_rows
 from .normalization import Normalizer
 from .validation import (
+    NAN_HINT,
     NotFittedError,
     check_array,
     default_feature_names,
 )
 
 _S = TypeVar("_S", bound="_StateMixin")
-
-_NAN_HINT = (
-    'pass missing="ignore" (SOM(missing="ignore"), or som.set_params(missing="ignore")) to '
-    "use the known values of each row, or impute them first"
-)
 
 _STRUCTURAL = (
     "mapsize",
@@ -92,7 +88,7 @@ class _StateMixin:
         p = self._validated() if params is None else params
         allow = p["missing"] == "ignore" if missing is None else bool(missing)
         arr, names = check_array(name, X, n_features=n_features, allow_nan=allow,
-                                 nan_hint=_NAN_HINT)
+                                 nan_hint=NAN_HINT)
         if allow:
             check_missing_rows(name, arr, p["max_missing"], p["distance_metric"])
         return arr, names

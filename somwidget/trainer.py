@@ -58,7 +58,7 @@ from .callbacks import History, OnlineStep, TrainingRecord
 from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS
 from .schedules import decay_schedule
 from .trainer_params import DEFAULT_LEARNING_RATES, MODES, TrainerParams
-from .validation import check_array, check_choice
+from .validation import NAN_HINT, check_array, check_choice
 
 __all__ = [
     "MODES",
@@ -147,7 +147,7 @@ class Trainer:
         # NaN only for a SOM(missing="ignore"), which trains on the known values
         self.X, _ = check_array(
             "X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
-            nan_hint='use a SOM(missing="ignore") to train on the known values, or impute them first',
+            nan_hint=NAN_HINT,
         )
         self.params = TrainerParams(
             mode=mode,

@@ -31,6 +31,7 @@ __all__ = [
     "Integer",
     "Interval",
     "InvalidParameterError",
+    "NAN_HINT",
     "NotFittedError",
     "Options",
     "check_array",
@@ -128,6 +129,13 @@ def check_fraction(name: str, value: object, allow_zero: bool = False) -> float:
     if v > 1:
         raise ValueError(f"{name} must be in {'[0' if allow_zero else '(0'}, 1]; got {value!r}")
     return v
+
+
+#: What the NaN error of a SOM's data says to do (``check_array``'s ``nan_hint``).
+NAN_HINT = (
+    'pass missing="ignore" (SOM(missing="ignore"), or som.set_params(missing="ignore")) to '
+    "use the known values of each row, or impute them first"
+)
 
 
 def check_array(

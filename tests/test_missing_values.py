@@ -304,3 +304,30 @@ def test_nullable_columns_with_na_are_missing_values():
     assert som.feature_names_in_ == ["a", "b", "c"]
     filled = som.impute(df)
     assert not filled.isna().any().any()
+
+
+def test_the_views_show_and_train_a_map_of_incomplete_data(no_leaked_threads):
+    pytest.importorskip("bqplot")
+    from somwidget.trainer import Trainer
+    from somwidget.widgets import Explorer, InputSpaceView, Studio
+
+    som = _fitted(XM, normalization="standard")
+    view = InputSpaceView(som, XM)
+    # a sample with gaps is drawn where its BMU fills them (training space, projected)
+    row = int(np.flatnonzero(np.isnan(XM).any(axis=1))[0])
+    xt = som.normalizer_.transform(XM[row:row + 1])[0]
+    filled = np.where(np.isnan(xt), som.codebook_[som.predict(XM[row:row + 1])[0]], xt)
+    np.testing.assert_allclose(view.data_xy[row], view.project(filled[None, :])[0], rtol=1e-9)
+    assert np.isfinite(view.data_xy).all()
+    view.close()
+    for cls in (Explorer, Studio):
+        widget = cls(som, XM)
+        assert "image/svg+xml" in widget._repr_mimebundle_()
+        widget.close()
+    trainer = Trainer(som, XM, epochs=2)
+    trainer.play()
+    assert trainer.join(60)
+    assert trainer.status == "finished" and np.isfinite(som.codebook_).all()
+    trainer.close()
+    with pytest.raises(ValueError, match='missing="ignore"'):
+        Explorer(SOM((3, 3), random_state=0).fit(np.nan_to_num(XM), epochs=1), XM)
