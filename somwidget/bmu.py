@@ -348,6 +348,25 @@ def _exact(X: np.ndarray, W: np.ndarray, sel: np.ndarray, scale: np.ndarray,
     return sq if metric == "sqeuclidean" else np.sqrt(sq)
 
 
+def _chunk_rank(X: np.ndarray, A: np.ndarray, center: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Euclidean comparison values of one chunk, in the order of the masked distances: one
+    GEMM ``[X0 | M] @ [-2 W ; W^2]^T`` (``||x0||^2`` and the factor ``D / |K|`` are the same
+    for every prototype of a row, so they do not change the ranking), and ``D / |K|``."""
+    known = ~np.isnan(X)
+    n_known = known.sum(axis=1)
+    if (n_known == 0).any():
+        raise ValueError(
+            f"X has {int((n_known == 0).sum())} row(s) with no known value (all NaN); such a "
+            "row has no best-matching unit"
+        )
+    d = X.shape[1]
+    Q = np.empty((X.shape[0], 2 * d))
+    np.subtract(X, center, out=Q[:, :d])
+    Q[:, :d][~known] = 0.0
+    Q[:, d:] = known
+    return Q @ A, d / n_known
+
+
 def _prepared(codebook: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     W = np.asarray(codebook, dtype=np.float64)
     center = W.mean(axis=0)
@@ -377,9 +396,14 @@ def find_bmus_masked(
     chunk = _resolve_chunk(chunk_size, m)
     idx = np.empty((n, k), dtype=np.intp)
     dist = np.empty((n, k), dtype=np.float64)
+    euclid = metric in ("euclidean", "sqeuclidean")
+    A = np.vstack([-2.0 * Wc.T, W2T]) if euclid else None
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
-        block, scale = _chunk_sq(X[s:e], Wc, W2T, center, metric)
+        if A is not None:
+            block, scale = _chunk_rank(X[s:e], A, center)
+        else:
+            block, scale = _chunk_sq(X[s:e], Wc, W2T, center, metric)
         sel = _smallest_k(block, k)
         idx[s:e] = sel
         for j in range(k):
