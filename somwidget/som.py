@@ -379,8 +379,11 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             Non-negative weight of each sample (not all zero): the batch sums and counts are
             weighted, ``w_i <- sum_j h_ij sum_{b(x)=j} v_x x / sum_j h_ij sum_{b(x)=j} v_x``, so
             integer weights give the map of the data with each row repeated that many times
-            (from the same initial codebook). The normaliser, the initialisation and the
-            recorded errors ignore the weights.
+            from the same initial codebook. What is computed before training (the normaliser,
+            ``mapsize="auto"`` and the initial codebook) and the recorded errors use the rows
+            unweighted, so a first ``fit`` on repeated rows may start from another map; give
+            ``mapsize`` and ``initialization="random"`` (the data's bounding box), or
+            :meth:`initialize` on the same rows, for an exact match.
 
         Returns
         -------
