@@ -41,7 +41,12 @@ class _ResultsMixin:
 
     @_limit_threads
     def transform(self, X: object) -> np.ndarray:
-        """Distances (data metric, training space) from each sample to each unit, shape (N, M)."""
+        """Distances (data metric, training space) from each sample to each unit, shape (N, M).
+
+        A sample with missing values (``missing="ignore"``) is measured on its known components,
+        rescaled to all of them (:func:`somwidget.bmu.distance_matrix_masked`); so are
+        :meth:`predict`, :meth:`best_matching_units` and every metric.
+        """
         Xt, _ = self._data(self._require(X))
         return _bmu.distance_matrix(Xt, self.codebook_, metric=self._metric(),
                                     chunk_size=self.chunk_size)
