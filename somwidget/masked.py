@@ -72,22 +72,29 @@ def unit_sums_general(
     *,
     weights: np.ndarray | None = None,
     known: np.ndarray | None = None,
+    chunk_rows: int = 1 << 15,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-unit weighted sums ``S`` (M, D) and counts of the known values (module notes).
 
     Returns the counts as (M,) without ``known`` (the total weight per unit) and as (M, D) with
     it (the weight of the known values, per unit and component). ``X`` may hold NaN where
-    ``known`` is False.
+    ``known`` is False; it is read ``chunk_rows`` rows at a time (no N x D temporary).
     """
-    n = X.shape[0]
+    n, d = X.shape
     v = np.ones(n, dtype=np.float64) if weights is None else np.asarray(weights, dtype=np.float64)
-    onehot = sp.csr_matrix((v, bmus, np.arange(n + 1)), shape=(n, n_neurons))
     if known is None:
+        onehot = sp.csr_matrix((v, bmus, np.arange(n + 1)), shape=(n, n_neurons))
         S = np.asarray(onehot.T @ X, dtype=np.float64)
         return S, np.bincount(bmus, weights=v, minlength=n_neurons).astype(np.float64)
-    X0 = np.where(known, X, 0.0)
-    S = np.asarray(onehot.T @ X0, dtype=np.float64)
-    C = np.asarray(onehot.T @ known.astype(np.float64), dtype=np.float64)
+    S = np.zeros((n_neurons, d))
+    C = np.zeros((n_neurons, d))
+    for s in range(0, n, chunk_rows):
+        e = min(s + chunk_rows, n)
+        onehot = sp.csr_matrix((v[s:e], bmus[s:e], np.arange(e - s + 1)),
+                               shape=(e - s, n_neurons))
+        k = known[s:e]
+        S += onehot.T @ np.where(k, X[s:e], 0.0)
+        C += onehot.T @ k.astype(np.float64)
     return S, C
 
 

@@ -331,3 +331,18 @@ def test_the_views_show_and_train_a_map_of_incomplete_data(no_leaked_threads):
     trainer.close()
     with pytest.raises(ValueError, match='missing="ignore"'):
         Explorer(SOM((3, 3), random_state=0).fit(np.nan_to_num(XM), epochs=1), XM)
+
+
+def test_masked_sums_do_not_depend_on_the_block_size():
+    b = _reference(XM, W).argmin(axis=1)
+    v = RNG.uniform(0, 2, size=XM.shape[0])
+    S1, C1 = masked.unit_sums_general(XM, b, 20, weights=v, known=~np.isnan(XM), chunk_rows=7)
+    S2, C2 = masked.unit_sums_general(XM, b, 20, weights=v, known=~np.isnan(XM))
+    np.testing.assert_allclose(S1, S2, rtol=1e-12)
+    np.testing.assert_allclose(C1, C2, rtol=1e-12)
+    for j in (0, 5, 13):  # against a direct sum
+        rows = b == j
+        X0 = np.nan_to_num(XM[rows])
+        np.testing.assert_allclose(S2[j], (v[rows, None] * X0).sum(axis=0), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(C2[j], (v[rows, None] * ~np.isnan(XM[rows])).sum(axis=0),
+                                   rtol=1e-12)
