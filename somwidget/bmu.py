@@ -281,10 +281,11 @@ def has_missing(X: np.ndarray) -> bool:
     finite values falls back to an exact test)."""
     if X.size == 0:
         return False
-    total = np.add.reduce(X, axis=None)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(X, axis=None)
     if np.isfinite(total):
         return False
-    return bool(np.isnan(X).any())
+    return any(np.isnan(X[s : s + (1 << 15)]).any() for s in range(0, X.shape[0], 1 << 15))
 
 
 def check_masked_metric(metric: object) -> str:

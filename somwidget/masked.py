@@ -52,7 +52,8 @@ def check_missing_rows(name: str, X: np.ndarray, max_missing: float, metric: str
         return
     check_masked_metric(metric)
     d = X.shape[1]
-    n_missing = np.isnan(X).sum(axis=1)
+    n_missing = np.concatenate([np.isnan(X[s : s + (1 << 15)]).sum(axis=1)
+                                for s in range(0, X.shape[0], 1 << 15)])
     bad = np.flatnonzero(n_missing > max_missing * d)
     if bad.size:
         shown = ", ".join(str(int(i)) for i in bad[:10]) + (", ..." if bad.size > 10 else "")

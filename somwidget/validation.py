@@ -220,19 +220,28 @@ def check_array(
         raise ValueError(
             f"{name} has {arr.shape[1]} features, but the model was fitted with {n_features}"
         )
-    if not np.isfinite(arr).all():
-        inf = np.isinf(arr)
-        if inf.any():
+    # a finite column sum proves every entry finite, with no N x D temporary; only otherwise
+    # are the entries counted, block by block
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums_finite = bool(np.isfinite(np.add.reduce(arr, axis=0)).all())
+    if not sums_finite:
+        counts = {"inf": [0, 0], "nan": [0, 0]}  # values, rows
+        for s in range(0, arr.shape[0], 1 << 15):
+            blk = arr[s : s + (1 << 15)]
+            for key, test in (("inf", np.isinf), ("nan", np.isnan)):
+                hit = test(blk)
+                counts[key][0] += int(hit.sum())
+                counts[key][1] += int(hit.any(axis=1).sum())
+        (n_inf, rows_inf), (n_nan, rows_nan) = counts["inf"], counts["nan"]
+        if n_inf:
             raise ValueError(
-                f"{name} contains {int(inf.sum())} infinite value(s) in "
-                f"{int(inf.any(axis=1).sum())} row(s); replace them (infinite values are never "
-                "accepted, not even as missing values)"
+                f"{name} contains {n_inf} infinite value(s) in {rows_inf} row(s); replace them "
+                "(infinite values are never accepted, not even as missing values)"
             )
-        if not allow_nan:
-            nan = np.isnan(arr)
+        if n_nan and not allow_nan:
             raise ValueError(
-                f"{name} contains {int(nan.sum())} missing value(s) (NaN) in "
-                f"{int(nan.any(axis=1).sum())} row(s); {nan_hint or 'clean or impute them first'}"
+                f"{name} contains {n_nan} missing value(s) (NaN) in {rows_nan} row(s); "
+                f"{nan_hint or 'clean or impute them first'}"
             )
     return np.ascontiguousarray(arr), feature_names
 
