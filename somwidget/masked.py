@@ -129,17 +129,15 @@ def batch_epoch_general(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`somwidget.training.batch_epoch` with sample weights and/or a known mask.
 
-    ``known`` (N, D) bool marks the known values of ``X`` (None: complete data, then ``Xa`` /
-    ``center`` serve the Euclidean search as in ``batch_epoch``); ``sample_weight`` (N,) are
-    non-negative weights (None: 1 each). Returns the new codebook and the BMUs.
+    ``known`` (N, D) bool marks the known values of ``X`` (None: complete data; the BMUs then
+    come from the prepared float32 queries ``Xa`` / ``center`` when given, else from
+    :func:`somwidget.bmu.find_bmus`); with ``known`` they come from
+    :func:`somwidget.bmu.find_bmus_masked`. ``sample_weight`` (N,) are non-negative weights
+    (None: 1 each). Returns the new codebook and the BMUs.
     """
     m, d = codebook.shape
     if known is None:
-        if metric == "euclidean":
-            if Xa is None or center is None:
-                from .bmu import prepare_queries
-
-                Xa, center = prepare_queries(X)
+        if metric == "euclidean" and Xa is not None and center is not None:  # prepared queries
             bmus = _training.euclidean_argmin(Xa, codebook, center, chunk_size)
         else:
             bmus = find_bmus(X, codebook, metric=metric, k=1, chunk_size=chunk_size)[0][:, 0]
