@@ -29,12 +29,12 @@ from .callbacks import (
     History,
 )
 from .lattice import Lattice
-from .masked import check_missing_rows
 from .normalization import Normalizer
 from .validation import (
     NAN_HINT,
     NotFittedError,
     check_array,
+    check_missing_rows,
     default_feature_names,
 )
 
@@ -89,8 +89,9 @@ class _StateMixin:
         allow = p["missing"] == "ignore" if missing is None else bool(missing)
         arr, names = check_array(name, X, n_features=n_features, allow_nan=allow,
                                  nan_hint=NAN_HINT)
-        if allow:
-            check_missing_rows(name, arr, p["max_missing"], p["distance_metric"])
+        if allow and has_missing(arr):
+            _bmu.check_masked_metric(p["distance_metric"])
+            check_missing_rows(name, arr, p["max_missing"])
         return arr, names
 
     def _to_training_space(self, X: object, name: str = "X", *, missing: bool | None = None,

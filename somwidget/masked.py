@@ -31,38 +31,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import training as _training
-from .bmu import check_masked_metric, find_bmus, find_bmus_masked, has_missing
+from .bmu import check_masked_metric, find_bmus, find_bmus_masked
 from .neighborhood import COMPACT_NEIGHBORHOODS
 
 __all__ = [
     "batch_epoch_general",
-    "check_missing_rows",
     "online_run_masked",
     "unit_sums_general",
 ]
-
-
-def check_missing_rows(name: str, X: np.ndarray, max_missing: float, metric: str) -> None:
-    """Refuse rows missing more than ``max_missing`` of their values (the message counts them
-    and lists the first) and, when ``X`` holds NaN, a metric that needs every component."""
-    if not has_missing(X):
-        return
-    check_masked_metric(metric)
-    d = X.shape[1]
-    n_missing = np.concatenate([np.isnan(X[s : s + (1 << 15)]).sum(axis=1)
-                                for s in range(0, X.shape[0], 1 << 15)])
-    bad = np.flatnonzero(n_missing > max_missing * d)
-    if bad.size:
-        shown = ", ".join(str(int(i)) for i in bad[:10]) + (", ..." if bad.size > 10 else "")
-        allowed = int(np.floor(max_missing * d + 1e-9))
-        raise ValueError(
-            f"{name} has {bad.size} row(s) missing more than max_missing={max_missing:g} of "
-            f"their {d} values (at most {allowed} of {d} may be missing): rows {shown}; drop or "
-            "impute them, or raise max_missing (below 1: every row needs a known value)"
-        )
 
 
 # ---------------------------------------------------------------------- batch sums
@@ -81,6 +59,8 @@ def unit_sums_general(
     it (the weight of the known values, per unit and component). ``X`` may hold NaN where
     ``known`` is False; it is read ``chunk_rows`` rows at a time (no N x D temporary).
     """
+    import scipy.sparse as sp  # on first use (import somwidget stays light)
+
     n, d = X.shape
     v = np.ones(n, dtype=np.float64) if weights is None else np.asarray(weights, dtype=np.float64)
     if known is None:

@@ -40,6 +40,7 @@ __all__ = [
     "check_distances",
     "check_fraction",
     "check_int",
+    "check_missing_rows",
     "check_n_neurons",
     "check_param",
     "check_positive",
@@ -244,6 +245,26 @@ def check_array(
                 f"{nan_hint or 'clean or impute them first'}"
             )
     return np.ascontiguousarray(arr), feature_names
+
+
+def check_missing_rows(name: str, X: np.ndarray, max_missing: float) -> None:
+    """Refuse the rows of ``X`` missing more than ``max_missing`` of their values (NaN); the
+    message counts them and lists the first. Rows are counted block by block."""
+    d = X.shape[1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        if X.size == 0 or not np.isnan(np.add.reduce(X, axis=0)).any():
+            return
+    n_missing = np.concatenate([np.isnan(X[s : s + (1 << 15)]).sum(axis=1)
+                                for s in range(0, X.shape[0], 1 << 15)])
+    bad = np.flatnonzero(n_missing > max_missing * d)
+    if bad.size:
+        shown = ", ".join(str(int(i)) for i in bad[:10]) + (", ..." if bad.size > 10 else "")
+        allowed = int(np.floor(max_missing * d + 1e-9))
+        raise ValueError(
+            f"{name} has {bad.size} row(s) missing more than max_missing={max_missing:g} of "
+            f"their {d} values (at most {allowed} of {d} may be missing): rows {shown}; drop or "
+            "impute them, or raise max_missing (below 1: every row needs a known value)"
+        )
 
 
 def n_samples_of(X: object) -> int | None:
