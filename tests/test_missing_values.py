@@ -346,3 +346,31 @@ def test_masked_sums_do_not_depend_on_the_block_size():
         np.testing.assert_allclose(S2[j], (v[rows, None] * X0).sum(axis=0), rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(C2[j], (v[rows, None] * ~np.isnan(XM[rows])).sum(axis=0),
                                    rtol=1e-12)
+
+
+@pytest.mark.parametrize("neighborhood", ["gaussian", "bubble", "mexican_hat"])
+def test_online_training_on_incomplete_data_against_a_hand_written_loop(neighborhood):
+    from somwidget.schedules import decay_schedule
+    from somwidget.training import limit_inhibition
+
+    X = XM[:40]
+    kw = dict(mapsize=(3, 4), lattice="rect", neighborhood=neighborhood, random_state=0,
+              missing="ignore", max_missing=0.9, initialization="random")
+    som = SOM(**kw).initialize(X)
+    W = som.codebook_.copy()
+    grid = som.lattice_.grid_distances()
+    lo, hi = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
+    radii = decay_schedule(2.0, 0.5, X.shape[0], "linear")
+    rates = decay_schedule(0.4, 0.05, X.shape[0], "linear")
+    for t, x in enumerate(X):
+        b = int(_reference(x[None, :], W).argmin())
+        h = neighborhood_weights(neighborhood, grid[b], radii[t])
+        if neighborhood == "mexican_hat":
+            limit_inhibition(h, 0.1)
+        k = ~np.isnan(x)
+        W[:, k] += (rates[t] * h)[:, None] * (x[k] - W[:, k])
+        if neighborhood == "mexican_hat":
+            W = np.clip(W, lo, hi)
+    som.fit_online(X, epochs=1, radius_start=2.0, radius_end=0.5, learning_rate_start=0.4,
+                   learning_rate_end=0.05, presentation="sequential")
+    np.testing.assert_allclose(som.codebook_, W, rtol=1e-9, atol=1e-12)
