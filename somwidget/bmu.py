@@ -61,6 +61,7 @@ __all__ = [
     "find_bmus",
     "find_bmus_masked",
     "has_missing",
+    "masked_argmin",
     "prepare_queries",
 ]
 
@@ -373,6 +374,28 @@ def _prepared(codebook: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     center = W.mean(axis=0)
     Wc = W - center
     return W, Wc, np.ascontiguousarray((Wc * Wc).T), center
+
+
+def masked_argmin(
+    X: np.ndarray, codebook: np.ndarray, metric: str = "euclidean", chunk_size: int | None = None
+) -> np.ndarray:
+    """The BMU index of each sample with missing values (what a batch epoch needs): the ranking
+    of :func:`find_bmus_masked` without computing the distances."""
+    metric = check_masked_metric(metric)
+    X = np.asarray(X, dtype=np.float64)
+    _, Wc, W2T, center = _prepared(codebook)
+    n, m = X.shape[0], Wc.shape[0]
+    chunk = _resolve_chunk(chunk_size, m)
+    out = np.empty(n, dtype=np.intp)
+    A = np.vstack([-2.0 * Wc.T, W2T]) if metric in ("euclidean", "sqeuclidean") else None
+    for s in range(0, n, chunk):
+        e = min(s + chunk, n)
+        if A is not None:
+            block, _ = _chunk_rank(X[s:e], A, center)
+        else:
+            block, _ = _chunk_sq(X[s:e], Wc, W2T, center, metric)
+        np.argmin(block, axis=1, out=out[s:e])
+    return out
 
 
 def find_bmus_masked(

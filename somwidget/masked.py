@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from . import training as _training
-from .bmu import check_masked_metric, find_bmus, find_bmus_masked
+from .bmu import check_masked_metric, find_bmus, masked_argmin
 from .neighborhood import COMPACT_NEIGHBORHOODS
 
 __all__ = [
@@ -112,8 +112,8 @@ def batch_epoch_general(
     ``known`` (N, D) bool marks the known values of ``X`` (None: complete data; the BMUs then
     come from the prepared float32 queries ``Xa`` / ``center`` when given, else from
     :func:`somwidget.bmu.find_bmus`); with ``known`` they come from
-    :func:`somwidget.bmu.find_bmus_masked`. ``sample_weight`` (N,) are non-negative weights
-    (None: 1 each). Returns the new codebook and the BMUs.
+    :func:`somwidget.bmu.masked_argmin` (the ranking of ``find_bmus_masked``). ``sample_weight``
+    (N,) are non-negative weights (None: 1 each). Returns the new codebook and the BMUs.
     """
     m, d = codebook.shape
     if known is None:
@@ -122,7 +122,7 @@ def batch_epoch_general(
         else:
             bmus = find_bmus(X, codebook, metric=metric, k=1, chunk_size=chunk_size)[0][:, 0]
     else:
-        bmus = find_bmus_masked(X, codebook, metric=metric, k=1, chunk_size=chunk_size)[0][:, 0]
+        bmus = masked_argmin(X, codebook, metric=metric, chunk_size=chunk_size)
     S, counts = unit_sums_general(X, bmus, m, weights=sample_weight, known=known)
     if known is None:  # one count column: the plain rules with weighted sums
         if inhibition is not None:

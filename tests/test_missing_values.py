@@ -374,3 +374,9 @@ def test_online_training_on_incomplete_data_against_a_hand_written_loop(neighbor
     som.fit_online(X, epochs=1, radius_start=2.0, radius_end=0.5, learning_rate_start=0.4,
                    learning_rate_end=0.05, presentation="sequential")
     np.testing.assert_allclose(som.codebook_, W, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cityblock", "chebyshev"])
+def test_masked_argmin_is_the_first_column_of_find_bmus_masked(metric):
+    assert (bmu.masked_argmin(XM, W, metric=metric, chunk_size=17)
+            == _reference(XM, W, metric).argmin(axis=1)).all()
