@@ -23,6 +23,7 @@ import numpy as np
 
 from . import bmu as _bmu
 from . import persistence
+from .bmu import has_missing
 from .callbacks import (
     HISTORY_KEYS,
     History,
@@ -30,8 +31,10 @@ from .callbacks import (
 from .lattice import Lattice
 from .normalization import Normalizer
 from .validation import (
+    NAN_HINT,
     NotFittedError,
     check_array,
+    check_missing_rows,
     default_feature_names,
 )
 
@@ -75,10 +78,33 @@ class _StateMixin:
                 return True
         return False
 
-    def _to_training_space(self, X: object, name: str = "X") -> np.ndarray:
+    def _read_array(self, name: str, X: object, n_features: int | None = None, *,
+                    missing: bool | None = None,
+                    params: dict[str, Any] | None = None) -> tuple[np.ndarray, list[str] | None]:
+        """``check_array`` under the SOM's missing-value policy: NaN refused (the error names
+        ``missing="ignore"``) unless ``missing="ignore"`` (or ``missing=True`` here), then rows
+        missing more than ``max_missing`` of their values refused. ``params``: the validated
+        parameters when the caller has them."""
+        p = self._validated() if params is None else params
+        allow = p["missing"] == "ignore" if missing is None else bool(missing)
+        arr, names = check_array(name, X, n_features=n_features, allow_nan=allow,
+                                 nan_hint=NAN_HINT, owner=type(self).__name__)
+        if allow and has_missing(arr):
+            _bmu.check_masked_metric(p["distance_metric"])
+            check_missing_rows(name, arr, p["max_missing"])
+        return arr, names
+
+    def _to_training_space(self, X: object, name: str = "X", *, missing: bool | None = None,
+                           params: dict[str, Any] | None = None) -> np.ndarray:
+        return self.normalizer_._transform(
+            self._read_data(X, name, missing=missing, params=params))
+
+    def _read_data(self, X: object, name: str = "X", *, missing: bool | None = None,
+                   params: dict[str, Any] | None = None) -> np.ndarray:
+        """``X`` checked against the fitted model (features, column names), in data units."""
         self._check_initialized()
-        arr, names = check_array(name, X, n_features=self.n_features_in_,
-                                 owner=type(self).__name__)
+        arr, names = self._read_array(name, X, n_features=self.n_features_in_, missing=missing,
+                                      params=params)
         if (
             names is not None
             and getattr(self, "_names_from_frame", False)
@@ -88,8 +114,9 @@ class _StateMixin:
                     f"{name} has columns {names}, but the model was fitted with "
                     f"{list(self.feature_names_in_)}"
                 )
-        # ``arr`` is checked already (finite, n_features): skip the normaliser's second pass
-        return self.normalizer_._transform(arr)
+        # ``arr`` is checked already (finite or NaN, n_features): the normaliser's _transform
+        # skips a second pass
+        return arr
 
     def _data(self, X: object = None) -> tuple[np.ndarray, bool]:
         """Training-space data for an analysis: ``X`` or the data of the latest fit."""
@@ -239,7 +266,10 @@ class _StateMixin:
         if Xt is None:  # e.g. unpickled: the box of the data it was trained on, if known
             return None if cached is None else (cached[0], cached[1])
         if cached is None or cached[2] is not Xt:
-            cached = (Xt.min(axis=0), Xt.max(axis=0), Xt)
+            if has_missing(Xt):
+                cached = (np.nanmin(Xt, axis=0), np.nanmax(Xt, axis=0), Xt)
+            else:
+                cached = (Xt.min(axis=0), Xt.max(axis=0), Xt)
             self._bounds = cached
         return cached[0], cached[1]
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import bmu as _bmu
+from . import masked as _masked
 from . import training as _training
 from .callbacks import (
     OnlineStep,
@@ -136,6 +137,7 @@ class _TrainingMixin:
         collect: bool,
         callbacks: list,
         phase: str,
+        sample_weight: np.ndarray | None = None,
     ) -> None:
         p = self._validated()
         metric, name = p["distance_metric"], p["neighborhood"]
@@ -145,8 +147,13 @@ class _TrainingMixin:
         n_sub = max(1, int(round(subsample_ratio * n)))
         inhibition = p["inhibition"] if name == "mexican_hat" else None
         Xa = center = None
-        if metric == "euclidean":
-            Xa, center = _bmu.prepare_queries(Xt)
+        # missing values: the known mask, masked BMUs and per-component sums (SOM Toolbox)
+        known = ~np.isnan(Xt) if _bmu.has_missing(Xt) else None
+        if metric == "euclidean" and known is None:
+            # with weights, centre the float32 queries on the weighted mean: the same centre as
+            # the data with each row repeated, so both searches round alike
+            mean = None if sample_weight is None else (sample_weight @ Xt) / sample_weight.sum()
+            Xa, center = _bmu.prepare_queries(Xt, mean)
         rng = self.random_state_
         record: TrainingRecord | None = None
         t_start = time.perf_counter()
@@ -157,12 +164,18 @@ class _TrainingMixin:
             if n_sub < n:
                 rows = np.sort(rng.choice(n, size=n_sub, replace=False))
                 Xe, Xae = Xt[rows], (Xa[rows] if Xa is not None else None)
+                we = None if sample_weight is None else sample_weight[rows]
+                ke = None if known is None else known[rows]
             else:
-                Xe, Xae = Xt, Xa
-            new, bmus = _training.batch_epoch(
+                Xe, Xae, we, ke = Xt, Xa, sample_weight, known
+            extra = {}
+            epoch_fn = _training.batch_epoch
+            if we is not None or ke is not None:  # weighted and/or masked sums
+                epoch_fn, extra = _masked.batch_epoch_general, {"sample_weight": we, "known": ke}
+            new, bmus = epoch_fn(
                 Xe, self.codebook_, H, metric=metric, Xa=Xae, center=center,
                 chunk_size=p["chunk_size"], learning_rate=learning_rate, inhibition=inhibition,
-                bounds=self._data_bounds() if inhibition is not None else None,
+                bounds=self._data_bounds() if inhibition is not None else None, **extra,
             )
             self.codebook_ = new
             self._last_radius = r
@@ -198,6 +211,7 @@ class _TrainingMixin:
         every_samples: int | None,
         phase: str,
         n_steps: int | None = None,
+        sample_weight: np.ndarray | None = None,
     ) -> None:
         p = self._validated()
         metric, name = p["distance_metric"], p["neighborhood"]
@@ -215,6 +229,10 @@ class _TrainingMixin:
             bounds=self._data_bounds() if name == "mexican_hat" else None, inhibition=p["inhibition"],
         )
         Xc = Xt - ctx.center
+        # NaN: masked BMUs and updates of the known components only (somwidget.masked)
+        run = _masked.online_run_masked if _bmu.has_missing(Xt) else _training.online_run
+        # sample weights scale each presentation's learning rate: min(1, a(t) v_i / mean(v))
+        scale = None if sample_weight is None else sample_weight / sample_weight.mean()
         rng = self.random_state_
         # the per-sample BLAS calls are tiny: threads only add synchronisation (and can stall
         # badly on a busy machine), so the online loop runs BLAS single-threaded
@@ -236,10 +254,11 @@ class _TrainingMixin:
                 order = order[:count]
                 radii = _training.schedule_slice(rin, rfin, total, t, t + count, decay)
                 rates = _training.schedule_slice(lr0, lr1, total, t, t + count, decay)
+                applied = rates if scale is None else np.minimum(1.0, rates * scale[order])
                 ctx.refresh()
                 for s in range(0, count, seg):
                     e = min(s + seg, count)
-                    _training.online_run(ctx, Xc, order[s:e], radii[s:e], rates[s:e])
+                    run(ctx, Xc, order[s:e], radii[s:e], applied[s:e])
                     if callbacks and every_samples and e < count:
                         self.codebook_ = ctx.codebook()
                         self._touch()
@@ -301,7 +320,7 @@ class _TrainingMixin:
         arr = np.asarray(x, dtype=np.float64) if not hasattr(x, "to_numpy") else x.to_numpy(float)
         if arr.ndim != 1:
             raise ValueError(f"x must be one sample, a 1-D array of {self.n_features_in_} values; got shape {arr.shape}")
-        xt = self._to_training_space(arr[None, :], name="x")[0]
+        xt = self._to_training_space(arr[None, :], name="x", params=p)[0]
         before = self.codebook_.copy()
         b = int(_bmu.find_bmus(xt[None, :], before, metric=p["distance_metric"], k=1)[0][0, 0])
         h = neighborhood_weights(
@@ -310,7 +329,9 @@ class _TrainingMixin:
         if p["neighborhood"] == "mexican_hat":
             _training.limit_inhibition(h, p["inhibition"])
         h *= learning_rate
-        after = before + h[:, None] * (xt - before)
+        diff = xt - before
+        diff[:, np.isnan(xt)] = 0.0  # missing components (missing="ignore") stay
+        after = before + h[:, None] * diff
         bounds = self._data_bounds() if p["neighborhood"] == "mexican_hat" else None
         if bounds is not None:
             np.clip(after, bounds[0], bounds[1], out=after)

@@ -99,16 +99,19 @@ from .validation import (
     Integer,
     Interval,
     Options,
-    check_array,
     check_choice,
     check_fraction,
     check_int,
     check_positive,
+    check_sample_weight,
+    n_samples_of,
 )
 
 __all__ = ["HISTORY_KEYS", "SOM", "OnlineStep", "TrainingRecord", "TrainingState"]
 
 PRESENTATIONS = ("random", "sequential")
+#: Values of ``SOM(missing=...)``: refuse NaN, or train on the known components.
+MISSING_POLICIES = ("raise", "ignore")
 
 
 def _spelled(method: str, **params: tuple[Any, str, Any]) -> tuple[list[Any], list[str]]:
@@ -190,6 +193,21 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         Training progress printed as text (GEMA's ``verbose``): 0 nothing, 1 one line per phase
         updated in place, 2 one line per epoch with the radius, the learning rate and (with
         ``collect_history=True``) the errors. See :class:`somwidget.progress.TextProgress`.
+    missing : {"raise", "ignore"}
+        Missing values (NaN) in the data. ``"raise"`` (default) refuses them with an error
+        naming this option. ``"ignore"`` trains on and maps data with NaN as the SOM Toolbox and
+        R kohonen do: a sample's distance to a prototype uses its known components only,
+        rescaled by ``D / known`` (``d^2 = D / |K| * sum_{k in K} (x_k - w_k)^2``); batch sums
+        and online updates skip the missing components (per component, each prototype becomes
+        the neighbourhood-weighted mean of the known values); the normaliser is fitted on the
+        known values; every metric and ``predict`` / ``transform`` use the same distances.
+        :meth:`impute` fills the gaps from each sample's BMU. Supported metrics with NaN:
+        ``"euclidean"``, ``"sqeuclidean"``, ``"cityblock"``, ``"chebyshev"``. Infinite values
+        are never accepted. See :mod:`somwidget.masked`.
+    max_missing : float in [0, 1)
+        With ``missing="ignore"``: the largest fraction of a row's values that may be missing;
+        rows missing more are refused with an error that counts them (a row needs at least one
+        known value). Default 0.5.
     epochs : int >= 1
         Epochs of :meth:`fit` (batch) and :meth:`fit_online` (passes over the data).
     radius_start, radius_end : float > 0 or None
@@ -252,6 +270,8 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         ],
         "inhibition": [Interval(0.0, 1.0, closed="left")],
         "verbose": [Integer(0, 2)],
+        "missing": [Options(MISSING_POLICIES)],
+        "max_missing": [Interval(0.0, 1.0, closed="left")],
         "epochs": [Integer(1)],
         "radius_start": [None, Interval(0.0, None, closed="neither")],
         "radius_end": [None, Interval(0.0, None, closed="neither")],
@@ -279,6 +299,8 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         n_jobs: int | None = None,
         inhibition: float = 0.1,
         verbose: int = 0,
+        missing: str = "raise",
+        max_missing: float = 0.5,
         epochs: int = 10,
         radius_start: float | None = None,
         radius_end: float | None = None,
@@ -303,6 +325,8 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         self.n_jobs = n_jobs
         self.inhibition = inhibition
         self.verbose = verbose
+        self.missing = missing
+        self.max_missing = max_missing
         self.epochs = epochs
         self.radius_start = radius_start
         self.radius_end = radius_end
@@ -365,7 +389,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         """
         _check_y("initialize", y)
         p = self._validated()
-        arr, names = check_array("X", X)
+        arr, names = self._read_array("X", X)
         rs = p["random_state"]
         rng = rs if isinstance(rs, np.random.Generator) else np.random.default_rng(rs)
         normalizer = make_normalizer(p["normalization"])
@@ -399,6 +423,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         callbacks: Callable | Sequence[Callable] | None = None,
         radiusin: float | None = None,
         radiusfin: float | None = None,
+        sample_weight: object = None,
     ) -> SOM:
         """Batch training.
 
@@ -438,6 +463,15 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         radiusin, radiusfin : float, optional
             The old spellings of ``radius_start`` and ``radius_end`` (somnium, GEMA), still
             accepted; giving both spellings of one parameter raises a ``TypeError``.
+        sample_weight : array-like (N,), optional, keyword-only
+            Non-negative weight of each sample (not all zero): the batch sums and counts are
+            weighted, ``w_i <- sum_j h_ij sum_{b(x)=j} v_x x / sum_j h_ij sum_{b(x)=j} v_x``, so
+            integer weights give the map of the data with each row repeated that many times
+            from the same initial codebook. What is computed before training (the normaliser,
+            ``mapsize="auto"`` and the initial codebook) and the recorded errors use the rows
+            unweighted, so a first ``fit`` on repeated rows may start from another map; give
+            ``mapsize`` and ``initialization="random"`` (the data's bounding box), or
+            :meth:`initialize` on the same rows, for an exact match.
 
         Returns
         -------
@@ -452,6 +486,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
                          else check_fraction("learning_rate", learning_rate))
         subsample_ratio = (p["subsample_ratio"] if subsample_ratio is None
                            else check_fraction("subsample_ratio", subsample_ratio))
+        weights = check_sample_weight(sample_weight, n_samples_of(X))
         (r0, r1), names = _spelled("fit", radius_start=(radius_start, "radiusin", radiusin),
                                    radius_end=(radius_end, "radiusfin", radiusfin))
         r0, r1 = _or_param(p, "radius_start", r0), _or_param(p, "radius_end", r1)
@@ -459,7 +494,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         Xt = self._start(X, p)
         rin, rfin = self._default_radii(r0, r1, names=(names[0], names[1]))
         self._run_batch(Xt, epochs, rin, rfin, decay, learning_rate, subsample_ratio,
-                        bool(collect_history), callbacks, "train")
+                        bool(collect_history), callbacks, "train", sample_weight=weights)
         return self
 
     # ------------------------------------------------------------------ online
@@ -484,6 +519,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         learning_rate_init: float | None = None,
         learning_rate_fin: float | None = None,
         n_steps: int | None = None,
+        sample_weight: object = None,
     ) -> SOM:
         """Online (Kohonen) training, one sample at a time.
 
@@ -527,6 +563,12 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
             ``n_steps - (passes - 1) N`` samples of that pass's order). The schedules run over
             exactly ``n_steps`` presentations. Give ``epochs`` or ``n_steps``, not both (with
             ``n_steps``, leave ``epochs`` at its default).
+        sample_weight : array-like (N,), optional, keyword-only
+            Non-negative weight of each sample (not all zero). Each presentation of sample ``i``
+            uses the learning rate ``min(1, a(t) * v_i / mean(v))``: the schedule keeps its
+            meaning on average, a sample of weight 2 moves the map about as much as two
+            presentations (for small rates), and a sample of weight 0 does not move it. Every
+            sample is still presented once per epoch, in the order ``presentation`` gives.
 
         Returns
         -------
@@ -544,6 +586,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
             epochs = 1
         epochs = p["epochs"] if epochs is None else check_int("epochs", epochs, minimum=1)
         decay = p["decay"] if decay is None else check_choice("decay", decay, DECAYS, DECAY_ALIASES)
+        weights = check_sample_weight(sample_weight, n_samples_of(X))
         (r0, r1, l0, l1), (n_r0, n_r1, n_l0, n_l1) = _spelled(
             "fit_online", radius_start=(radius_start, "radiusin", radiusin),
             radius_end=(radius_end, "radiusfin", radiusfin),
@@ -567,7 +610,8 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         Xt = self._start(X, p)
         rin, rfin = self._default_radii(r0, r1, names=(n_r0, n_r1), allow_zero_end=decay == "linear")
         self._run_online(Xt, epochs, rin, rfin, lr0, lr1, decay, presentation,
-                         bool(collect_history), callbacks, every_samples, "train", n_steps=n_steps)
+                         bool(collect_history), callbacks, every_samples, "train", n_steps=n_steps,
+                         sample_weight=weights)
         return self
 
     # ------------------------------------------------------------------ schedules on top
@@ -579,6 +623,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         *,
         collect_history: bool = False,
         callbacks: Callable | Sequence[Callable] | None = None,
+        sample_weight: object = None,
     ) -> SOM:
         """Two batch phases sized from the map, after SOM Toolbox ``som_make``.
 
@@ -598,9 +643,11 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
 
         Both phases use linear decay and the plain batch rule. Callbacks see ``phase`` =
         ``"rough"`` then ``"fine"``; returning False in the rough phase also skips the fine one.
+        ``sample_weight`` (keyword-only) weights the batch sums as in :meth:`fit`.
         """
         _check_y("fit_auto", y)
         p = self._validated()
+        weights = check_sample_weight(sample_weight, n_samples_of(X))
         callbacks = self._with_progress(check_callbacks(callbacks))
         Xt = self._start(X, p)
         ms = max(self.mapsize_)
@@ -621,10 +668,11 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
             return False
 
         cbs = [watch] if callbacks else []
-        self._run_batch(Xt, e_rough, r0, r1, "linear", 1.0, 1.0, bool(collect_history), cbs, "rough")
+        self._run_batch(Xt, e_rough, r0, r1, "linear", 1.0, 1.0, bool(collect_history), cbs, "rough",
+                        sample_weight=weights)
         if not stop["flag"]:
             self._run_batch(Xt, e_fine, r1, r_end, "linear", 1.0, 1.0, bool(collect_history), cbs,
-                            "fine")
+                            "fine", sample_weight=weights)
         return self
 
     @_limit_threads
@@ -640,6 +688,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         presentation: str | None = None,
         collect_history: bool = False,
         callbacks: Callable | Sequence[Callable] | None = None,
+        sample_weight: object = None,
     ) -> SOM:
         """Continue training a trained map with a compressed learning rate (GEMA ``reinforce``).
 
@@ -667,10 +716,13 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         presentation : {"random", "sequential"}, optional
             Default the constructor's ``presentation``.
         collect_history, callbacks : see :meth:`fit_online` (phase ``"reinforce"``).
+        sample_weight : array-like (N,), optional, keyword-only
+            Scales each sample's learning rate as in :meth:`fit_online`.
         """
         _check_y("reinforce", y, "reinforcement")
         self._check_initialized()
         p = self._validated()
+        weights = check_sample_weight(sample_weight, n_samples_of(X))
         reinforcement = check_int("reinforcement", reinforcement, minimum=1)
         extension = check_positive("extension", extension)
         compression = check_fraction("compression", compression)
@@ -681,7 +733,8 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         Xt = self._prepare(X)
         lr0 = compression * learning_rate
         self._run_online(Xt, reinforcement, extension, extension, lr0, lr0 / 100.0, "linear",
-                         presentation, bool(collect_history), callbacks, None, "reinforce")
+                         presentation, bool(collect_history), callbacks, None, "reinforce",
+                         sample_weight=weights)
         return self
 
     # ------------------------------------------------------------------ map clustering

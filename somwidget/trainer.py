@@ -58,7 +58,7 @@ from .callbacks import History, OnlineStep, TrainingRecord
 from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS
 from .schedules import decay_schedule
 from .trainer_params import DEFAULT_LEARNING_RATES, MODES, TrainerParams
-from .validation import check_array, check_choice
+from .validation import NAN_HINT, check_array, check_choice
 
 __all__ = [
     "MODES",
@@ -144,7 +144,11 @@ class Trainer:
         listeners: Sequence[Callable[[TrainingRecord], None]] | None = None,
     ) -> None:
         self.som = som
-        self.X, _ = check_array("X", X, allow_nan=False)
+        # NaN only for a SOM(missing="ignore"), which trains on the known values
+        self.X, _ = check_array(
+            "X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
+            nan_hint=NAN_HINT,
+        )
         self.params = TrainerParams(
             mode=mode,
             epochs=epochs,

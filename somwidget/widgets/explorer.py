@@ -23,7 +23,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from ..validation import check_array, check_choice, check_fraction, check_positive
+from ..validation import NAN_HINT, check_array, check_choice, check_fraction, check_positive
 from ._base import ViewBase
 from ._common import (
     as_frame,
@@ -115,7 +115,8 @@ class Explorer(ViewBase, widgets.VBox):
     ) -> None:
         if X is None:
             raise ValueError("X is required: the samples the dashboard maps")
-        data, names = check_array("X", X)
+        data, names = check_array("X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
+                                   nan_hint=NAN_HINT)
         n = data.shape[0]
         if isinstance(views, str):
             views = (views,)

@@ -35,7 +35,8 @@ import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
-from ..validation import check_array, check_choice, check_int
+from ..bmu import has_missing
+from ..validation import NAN_HINT, check_array, check_choice, check_int
 from ._base import ViewBase
 from ._common import as_labels, check_selection, ensure_initialized, feature_names
 from .live import Throttle
@@ -113,7 +114,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
         if X is None:
             raise ValueError("X is required: the samples drawn under the net")
         check_selection(selection)
-        self.X, names = check_array("X", X)
+        self.X, names = check_array("X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
+                                   nan_hint=NAN_HINT)
         # no feature-count check here: som.normalizer_.transform names the mismatch
         ensure_initialized(som, X)
         self._names = names
@@ -209,6 +211,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
         with self._lock:
             som = self.som
             Xt = np.asarray(som.normalizer_.transform(self.X), dtype=np.float64)
+            if has_missing(Xt):  # missing="ignore": a sample is drawn with its BMU filling its gaps
+                Xt = np.where(np.isnan(Xt), som.codebook_[som.predict(self.X)], Xt)
             d = Xt.shape[1]
             names = feature_names(self._names, som, d)
             feats = self._resolve_features()

@@ -44,7 +44,7 @@ from ..normalization import NORMALIZATIONS
 from ..schedules import DECAYS
 from ..som import INITIALIZATION_ALIASES, INITIALIZATIONS
 from ..trainer import DEFAULT_LEARNING_RATES, MODES, Trainer
-from ..validation import check_array, check_positive
+from ..validation import NAN_HINT, check_array, check_positive
 from ._base import ViewBase
 from .curves import TrainingCurves
 from .explorer import Explorer
@@ -141,7 +141,8 @@ class Studio(ViewBase, widgets.VBox):
     ) -> None:
         if X is None:
             raise ValueError("X is required: the training data")
-        check_array("X", X)
+        check_array("X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
+                                   nan_hint=NAN_HINT)
         self.max_rate_hz = max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
         self._lock = threading.RLock()  # serialises the progress / button redraws
         self.trainer = Trainer(

@@ -257,3 +257,13 @@ def test_the_trainer_drives_a_somnium_model(mode, no_leaked_threads):
         assert trainer.status == "finished" and model.n_epochs_trained_ == 3
     finally:
         trainer.close()
+
+
+def test_the_somnium_som_takes_every_parameter_of_the_core_som():
+    """A parameter added to somwidget.SOM must reach the somnium subclass too (the constraints
+    table checks every parameter on each call)."""
+    import somwidget
+    from somwidget.compat.somnium import SOM as SomniumSOM
+
+    core = set(somwidget.SOM().get_params())
+    assert core <= set(SomniumSOM().get_params())
