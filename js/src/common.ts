@@ -79,6 +79,32 @@ export class SelectionLink {
   }
 }
 
+/**
+ * Back-pressure: tell the kernel which frame was drawn (a custom message `{drawn: frame}`), once
+ * per frame. The kernel sends a view's next live frame only after this answer
+ * (somwidget/widgets/live.py, FramePacer), so a slow page never queues frames.
+ */
+export class FrameAck {
+  private model: AnyModel<LatticeModel>;
+  private last = -1;
+  sent = 0;
+
+  constructor(model: AnyModel<LatticeModel>) {
+    this.model = model;
+  }
+
+  drawn(frame: number): void {
+    if (!(frame > this.last) || typeof this.model.send !== "function") return;
+    this.last = frame;
+    this.sent += 1;
+    try {
+      this.model.send({ drawn: frame });
+    } catch {
+      // a closed comm: nothing to acknowledge to
+    }
+  }
+}
+
 export const BASE_CSS = `
 .somwidget-view { font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; box-sizing: border-box; min-width: 0; max-width: 100%; }
 .somwidget-view.sw-single { width: 100%; max-width: min(100%, var(--sw-view-width, 560px)); }

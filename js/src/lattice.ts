@@ -5,6 +5,7 @@ import {
   categoryLegend,
   colourBar,
   describeNeuron,
+  FrameAck,
   latticeOf,
   SelectionLink,
   viewShell,
@@ -27,6 +28,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
   const { title, sub, picker, clear, head } = viewShell(model, el, "sw-single", "lattice");
   const legendBox = document.createElement("div");
   let drawnFrame = -1;
+  const ack = new FrameAck(model);
 
   let fields: TooltipField[] = [];
   let tipData: Float32Array = new Float32Array(0);
@@ -46,6 +48,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
       el.dataset.frame = String(drawnFrame);
       el.dataset.draws = String(canvas.draws);
       el.dataset.labels = String(canvas.labelsDrawn);
+      ack.drawn(drawnFrame);
     },
   });
   clear.addEventListener("click", () => link.set([]));
