@@ -7,7 +7,10 @@
 The Studio is a :class:`~somwidget.trainer.Trainer` (``studio.trainer``) wrapped in controls and
 linked views:
 
-* buttons Play / Pause / Step / Reset / Stop;
+* buttons Play / Pause / Step / Reset / Stop; Play after the last epoch continues with
+  ``more_epochs`` more at the schedule's final radius and learning rate (fine-tuning) and says so;
+* a speed control (:data:`SPEEDS`): full speed, a few epochs per second, or slow motion that
+  presents the samples one at a time (online mode) for teaching;
 * training parameters that apply from the next epoch (or step) while training runs: mode,
   epochs, radius start / end, learning rate start / end, decay, neighbourhood;
 * map parameters (lattice, rows, columns, initialisation, normalisation) that need a new map:
@@ -18,8 +21,14 @@ linked views:
 * the Explorer's hit map and U-matrix, :class:`~somwidget.widgets.curves.TrainingCurves` and
   :class:`~somwidget.widgets.input_space.InputSpaceView`, all sharing one Selection.
 
-Views are refreshed from the training thread through throttles (at most ``max_rate_hz`` redraws
-per second each; the final state, after a pause, a step, the end or an error, is always drawn).
+Views are refreshed from the training thread at the browser's pace: a frame of the hit map and
+the U-matrix, the input-space net, the curves (at most 5 a second) and the progress line go out
+together, and the next one only once the browser has drawn the maps' previous frame
+(:class:`~somwidget.widgets.live.FramePacer`) and at most ``max_rate_hz`` times a second; the
+final state, after a pause, a step, the end or an error, is always drawn at once. The comm
+traffic of a playing Studio is so bounded by what the browser can draw, whatever the training
+speed, and the page shows Pause and Stop at once. ``studio.lag()`` is the number of epochs the
+drawn map lags behind the trainer (measured at each acknowledgement).
 
 Browser test hooks: the progress element has class ``somwidget-progress`` and its text starts
 with ``epoch N / M`` (the inner span also carries ``data-epoch``, ``data-epochs``, ``data-step``
@@ -44,7 +53,7 @@ from ..normalization import NORMALIZATIONS
 from ..schedules import DECAYS
 from ..som import INITIALIZATION_ALIASES, INITIALIZATIONS
 from ..trainer import DEFAULT_LEARNING_RATES, MODES, Trainer
-from ..validation import check_array, check_positive
+from ..validation import check_array, check_choice, check_int, check_positive
 from ._base import ViewBase
 from .curves import TrainingCurves
 from .explorer import Explorer
@@ -54,7 +63,19 @@ from .pictures.compose import Picture, compose
 from .pictures.text import text_block
 from .selection import Selection
 
-__all__ = ["MAP_PARAMS", "Studio"]
+__all__ = ["MAP_PARAMS", "SPEEDS", "Studio"]
+
+#: The speed control's choices: (unit, rate per second); None is as fast as possible. Slow
+#: motion presents the samples one at a time (online mode only).
+SPEEDS: dict[str, tuple[str, float] | None] = {
+    "full speed": None,
+    "20 epochs/s": ("epoch", 20.0),
+    "5 epochs/s": ("epoch", 5.0),
+    "1 epoch/s": ("epoch", 1.0),
+    "slow motion: 10 samples/s": ("sample", 10.0),
+    "slow motion: 2 samples/s": ("sample", 2.0),
+    "slow motion: 1 sample every 2 s": ("sample", 0.5),
+}
 
 #: SOM parameters that need a new map (applied by Reset once training has started).
 MAP_PARAMS = ("lattice", "mapsize", "initialization", "normalization")
@@ -100,6 +121,10 @@ class Studio(ViewBase, widgets.VBox):
         Most redraws per second of each view during training.
     callbacks : sequence of callables, optional
         Extra SOM training callbacks, passed to the trainer.
+    speed : str
+        One of :data:`SPEEDS` (the speed control's initial choice).
+    more_epochs : int, optional
+        Epochs Play adds once all are done (default: ``epochs``).
 
     Attributes
     ----------
@@ -138,6 +163,8 @@ class Studio(ViewBase, widgets.VBox):
         selection: Selection | None = None,
         max_rate_hz: float = 15.0,
         callbacks: Sequence[Any] | None = None,
+        speed: str = "full speed",
+        more_epochs: int | None = None,
     ) -> None:
         if X is None:
             raise ValueError("X is required: the training data")
@@ -157,8 +184,13 @@ class Studio(ViewBase, widgets.VBox):
         self.selection = selection
         self.pending: dict[str, Any] = {}
         self._throttle = Throttle(max_rate_hz)
+        self._curves_throttle = Throttle(min(max_rate_hz, 5.0))  # the curves grow every epoch
         self._syncing = False
         self.n_redraws = 0
+        self.more_epochs = check_int("more_epochs", epochs if more_epochs is None else more_epochs,
+                                     minimum=1)
+        self._frame_epochs: dict[int, int] = {}
+        self._lags: list[int] = []
 
         # -- views
         self.explorer = Explorer(som, X, labels=labels, selection=self.selection,
@@ -177,7 +209,7 @@ class Studio(ViewBase, widgets.VBox):
             self.buttons[key] = b
         self.buttons["play"].button_style = "success"
         self.buttons["stop"].button_style = "danger"
-        self.buttons["play"].on_click(lambda _: self._guard(self.trainer.play))
+        self.buttons["play"].on_click(lambda _: self._guard(self.play))
         self.buttons["pause"].on_click(lambda _: self._guard(self.trainer.pause))
         self.buttons["step"].on_click(lambda _: self._guard(self.trainer.step))
         self.buttons["stop"].on_click(lambda _: self._guard(self.trainer.stop))
@@ -227,6 +259,10 @@ class Studio(ViewBase, widgets.VBox):
         c["normalization"] = widgets.Dropdown(
             options=list(NORMALIZATIONS), value=som.normalizer_.name, description="normalisation",
             layout=short, style=style)
+        c["speed"] = widgets.Dropdown(options=list(SPEEDS), value=check_choice("speed", speed, SPEEDS),
+                                      description="speed", layout=widgets.Layout(width="260px"),
+                                      style={"description_width": "45px"},
+                                      tooltip="Epochs per second, or slow motion: one sample at a time")
         for key, w in c.items():
             w.add_class(f"somwidget-{key.replace('_', '-')}")
         self.controls = c
@@ -235,6 +271,7 @@ class Studio(ViewBase, widgets.VBox):
             c[key].observe(self._on_training_param, names="value")
         for key in ("lattice", "rows", "cols", "initialization", "normalization"):
             c[key].observe(self._on_map_param, names="value")
+        c["speed"].observe(lambda change: self._apply_speed(), names="value")
         # the displayed defaults become explicit parameters
         self.trainer.params.update(**{k: p[k] for k in ("radius_start", "radius_end",
                                                         "learning_rate_start",
@@ -249,7 +286,7 @@ class Studio(ViewBase, widgets.VBox):
         self.error_box.add_class("somwidget-error")
 
         box = widgets.Layout(flex_flow="row wrap", align_items="center")
-        buttons = widgets.HBox(list(self.buttons.values()), layout=box)
+        buttons = widgets.HBox([*self.buttons.values(), c["speed"]], layout=box)
         training = widgets.HBox([c["mode"], c["epochs"], c["decay"], c["neighborhood"],
                                  c["inhibition"], c["radius_start"], c["radius_end"], c["learning_rate_start"],
                                  c["learning_rate_end"]], layout=box)
@@ -262,20 +299,22 @@ class Studio(ViewBase, widgets.VBox):
                          layout=widgets.Layout(width="100%"))
         self.add_class("somwidget-studio")
         self.trainer.add_listener(self._on_event)
+        hit_map = getattr(self.explorer, "hit_map", None)
+        if hit_map is not None:
+            hit_map.pacer.on_ack(self._on_ack)
+        self._apply_speed(quiet=True)
         self._update_progress(None)
 
     # ---------------------------------------------------------------- helpers
     def _canonical_init(self) -> str:
-        from ..validation import check_choice
-
         return check_choice("initialization", self.som.initialization, INITIALIZATIONS,
                             INITIALIZATION_ALIASES)
 
     def _guard(self, action: Any) -> None:
         """Run a button action; show a refused command in the message box, never raise."""
         try:
+            self.message.value = ""  # before: a message the action writes stays
             action()
-            self.message.value = ""
         except (RuntimeError, ValueError, TypeError, TimeoutError) as exc:
             self._show_message(str(exc), kind="error")
         self._update_progress(None)
@@ -304,6 +343,8 @@ class Studio(ViewBase, widgets.VBox):
             self.trainer.params.update(**{key: change["new"]})
             if key == "neighborhood":
                 self.controls["inhibition"].disabled = change["new"] != "mexican_hat"
+            if key == "mode":
+                self._apply_speed(quiet=True)
             if self.started:
                 self._show_message(f"{key.replace('_', ' ')} = {change['new']}: applies from the "
                                    "next epoch (or step)")
@@ -394,8 +435,82 @@ class Studio(ViewBase, widgets.VBox):
             self._syncing = False
 
     def play(self) -> None:
-        """Same as the Play button."""
-        self.trainer.play()
+        """Same as the Play button: train on; once every epoch is done, add ``more_epochs``
+        epochs at the schedule's final radius and learning rate (fine-tuning) and say so."""
+        t = self.trainer
+        if t.status != "running" and t.epoch >= t.params.epochs and t.step_in_epoch == 0:
+            self._extend()
+        t.play()
+
+    def _extend(self) -> None:
+        t = self.trainer
+        p = t.resolved_params()
+        done, more = t.epoch, self.more_epochs
+        t.params.update(epochs=done + more, radius_start=p["radius_end"],
+                        learning_rate_start=p["learning_rate_end"])
+        c = self.controls
+        self._syncing = True
+        try:
+            c["epochs"].value = done + more
+            c["radius_start"].value = round(p["radius_end"], 4)
+            c["learning_rate_start"].value = p["learning_rate_end"]
+        finally:
+            self._syncing = False
+        what = f"radius {p['radius_end']:.3g}"
+        if p["mode"] == "online":
+            what += f" and learning rate {p['learning_rate_end']:.3g}"
+        self._show_message(f"All {done} epochs were done: training {more} more at the final {what} "
+                           f"(fine-tuning; epochs = {done + more}). Reset starts a new map.")
+
+    @property
+    def speed(self) -> str:
+        """The speed control's choice (one of :data:`SPEEDS`)."""
+        return str(self.controls["speed"].value)
+
+    @speed.setter
+    def speed(self, value: str) -> None:
+        self.controls["speed"].value = check_choice("speed", value, SPEEDS)
+
+    def _apply_speed(self, quiet: bool = False) -> None:
+        """Set the trainer's pace from the speed control (and say what slow motion needs)."""
+        choice = SPEEDS[self.speed]
+        t = self.trainer
+        with t._cond:
+            if choice is None:
+                t.pace_s, t.play_samples = 0.0, False
+            else:
+                unit, rate = choice
+                t.play_samples = unit == "sample"
+                t.pace_s = 1.0 / rate
+                if unit == "sample" and t.params.mode != "online":
+                    t.pace_s = 1.0  # batch epochs have no samples to show one by one
+            t._cond.notify_all()
+        if quiet:
+            return
+        if choice is not None and choice[0] == "sample" and t.params.mode != "online":
+            self._show_message("Slow motion presents one sample at a time: it needs mode = online "
+                               "(batch mode moves every neuron once per epoch). Playing batch "
+                               "epochs at 1 epoch/s until the mode is online.", kind="warn")
+        else:
+            self._show_message(f"speed: {self.speed}")
+
+    def lag(self) -> dict[str, float]:
+        """How many epochs the drawn hit map lagged behind the trainer, at each acknowledgement
+        of a drawn frame: ``{"n", "mean", "max", "last"}`` (n = 0 before any browser answered)."""
+        lags = list(self._lags)
+        if not lags:
+            return {"n": 0, "mean": 0.0, "max": 0.0, "last": 0.0}
+        return {"n": len(lags), "mean": float(sum(lags) / len(lags)), "max": float(max(lags)),
+                "last": float(lags[-1])}
+
+    def _on_ack(self, frame: int, _t: float) -> None:
+        epoch = self._frame_epochs.pop(frame, None)
+        if epoch is None:
+            return
+        for old in [f for f in self._frame_epochs if f < frame]:
+            del self._frame_epochs[old]
+        self._lags.append(self.trainer.epoch - epoch)
+        del self._lags[:-500]
 
     def pause(self) -> None:
         """Same as the Pause button."""
@@ -411,15 +526,30 @@ class Studio(ViewBase, widgets.VBox):
 
     # ---------------------------------------------------------------- events
     def _on_event(self, event: TrainingRecord) -> None:
-        """Trainer listener (training thread): feed the views, redraw through the throttle."""
-        self.curves.on_trainer_event(event)
-        self.input_space(event)
+        """Trainer listener (training thread): feed the views, draw one frame at the browser's
+        pace (see the module docstring)."""
+        self.curves.read_record(event)
         if event.kind == "reset":
+            self.input_space.rebuild()
             return  # reset() redraws everything itself
-        if event.final or self._throttle.ready():
-            self.explorer.refresh(self.som)
-            self._update_progress(event)
-            self.n_redraws += 1
+        if event.final or (self.explorer.browser_ready() and self._throttle.ready()):
+            self._draw_frame(event)
+
+    def _draw_frame(self, event: TrainingRecord) -> None:
+        self.explorer.refresh(self.som)
+        self.explorer.mark_sent()
+        hit_map = getattr(self.explorer, "hit_map", None)
+        if hit_map is not None:
+            self._frame_epochs[hit_map.frame] = self.trainer.epoch
+            if len(self._frame_epochs) > 1000:
+                self._frame_epochs.pop(next(iter(self._frame_epochs)))
+        bmus = event.bmus if event.bmus is not None and len(event.bmus) == self.trainer.X.shape[0] else None
+        self.input_space.refresh(bmus=bmus, step=event.online_step)
+        if event.final or self._curves_throttle.ready():
+            self.curves.redraw()
+        self._update_progress(event)
+        self.n_redraws += 1
+        self.update_picture(force=event.final)
 
     def _redraw_all(self) -> None:
         with self.trainer.lock:
