@@ -61,9 +61,13 @@ def test_curves_as_a_callback_equal_history(X3):
     som.fit(X3, epochs=3, radius_start=1.5, radius_end=0.5, collect_history=True, callbacks=[curves])
     h = som.history_
     assert curves.data["epoch"] == [float(e) for e in h["epoch"]]  # cumulative 1..9
-    for key in ("quantization_error", "topographic_error", "vacancy_rate", "radius",
-                "learning_rate"):
+    for key in ("quantization_error", "topographic_error", "vacancy_rate", "radius"):
         np.testing.assert_allclose(curves.data[key], h[key], rtol=1e-12)
+    # batch training has no learning rate: no values, no line, no axis, no legend entry
+    assert np.isnan(curves.data["learning_rate"]).all()
+    assert not curves._lr_line.visible and not curves._lr_axis.visible
+    assert "learning rate" not in curves.schedule_legend.value
+    assert "learning-rate" not in curves.to_svg() and "radius" in curves.to_svg()
     # the final state is drawn: the marks hold every epoch
     # (sent as float32)
     np.testing.assert_allclose(np.asarray(curves._qe_line.y), h["quantization_error"], rtol=1e-6)
@@ -84,6 +88,33 @@ def test_curves_online_rows_only_at_epoch_ends_and_throttle_keeps_final(X3):
     np.testing.assert_allclose(np.asarray(curves._lr_line.y), som.history_["learning_rate"],
                                rtol=1e-6)
     assert curves.frame == 2  # one throttled redraw + the final one
+    assert curves._lr_line.visible and "learning rate" in curves.schedule_legend.value
+
+
+def test_curves_epoch_ticks_are_whole_numbers_and_legends_sit_above_the_charts():
+    from somwidget.widgets.curves import epoch_ticks
+
+    curves = TrainingCurves()
+    for axis in curves._x_axes:  # empty: 0 and 1, never 0 0 0 0 0 1
+        assert list(axis.tick_values) == [0.0, 1.0]
+    for e in range(1, 8):
+        curves.add_epoch(e, quantization_error=1.0 / e, radius=3.0 - 0.2 * e)
+    ticks = list(curves._x_axes[0].tick_values)
+    assert ticks == [0.0, 2.0, 4.0, 6.0, 8.0]
+    assert all(float(t).is_integer() for t in epoch_ticks(3))
+    assert all(float(t).is_integer() for t in epoch_ticks(137))
+    assert curves._x_scales[0].max == 8.0
+    # bqplot draws no legend over the plot; ours is a row above each chart
+    assert not any(m.display_legend for m in curves.quality_figure.marks)
+    assert "QE" in curves.quality_legend.value and "vacancy" in curves.quality_legend.value
+    assert curves.children[0] is curves.quality_legend
+    svg = curves.to_svg()
+    assert 'class="legend legend-above"' in svg
+    import re
+
+    ticks_svg = re.findall(r'class="xtick"[^>]*>([^<]+)<', svg)
+    assert ticks_svg and all(t.isdigit() for t in ticks_svg), ticks_svg
+    curves.close()
 
 
 def test_long_runs_send_a_bounded_number_of_points():
