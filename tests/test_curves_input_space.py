@@ -281,3 +281,33 @@ def test_curves_read_fit_records_trainer_records_and_histories_alike(X3):
     assert live.data["quantization_error"][-1] == pytest.approx(
         cdist(X3, trainer.som.codebook_).min(axis=1).mean(), rel=1e-12)
     trainer.close()
+
+
+def test_step_display_is_readable_from_the_back_of_the_room(X3):
+    from somwidget.widgets.input_space import ARROW_MIN_WEIGHT, move_arrows
+
+    som = SOM(mapsize=(5, 5), random_state=0, normalization="none").initialize(X3)
+    view = InputSpaceView(som, X3)
+    step = som.online_step(X3[0], 2.0, 0.5)
+    view.refresh(step=step)
+    before, after = view.project(step.codebook_before), view.project(step.codebook_after)
+    w = np.asarray(step.weights)
+    moved = np.flatnonzero(w >= ARROW_MIN_WEIGHT)
+    # one arrow (shaft + two head strokes, NaN-separated) per neuron that moved, old -> new
+    x = np.asarray(view._moves.x, dtype=np.float64)
+    y = np.asarray(view._moves.y, dtype=np.float64)
+    assert x.size == 7 * moved.size
+    shafts = np.column_stack([x, y]).reshape(-1, 7, 2)
+    np.testing.assert_allclose(shafts[:, 0], before[moved], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(shafts[:, 1], after[moved], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(shafts[:, 4], after[moved], rtol=1e-5, atol=1e-6)  # the tip
+    assert view._bmu_mark.default_size >= 300 and view._bmu_mark.stroke_width >= 3
+    assert "neighbourhood weight" in view.step_legend.value and "BMU" in view.step_legend.value
+    svg = view.to_svg()
+    assert 'class="move"' in svg and "neighbourhood weight" in svg
+    view.refresh()  # no step: arrows and legend go away
+    assert np.asarray(view._moves.x).size == 0 and view.step_legend.value == ""
+    hx, hy = move_arrows(np.zeros((1, 2)), np.array([[1.0, 0.0]]), np.array([True]), 0.1)
+    np.testing.assert_allclose(hx[[0, 1, 4]], [0.0, 1.0, 1.0])
+    assert hx[3] == pytest.approx(1.0 - 0.1 * np.cos(np.pi / 7))
+    view.close()

@@ -20,9 +20,11 @@ Selection and step mode
 The view holds the shared :class:`~somwidget.widgets.selection.Selection`: selected neurons are
 highlighted on the net and their samples stay opaque while the others fade; clicking a node
 selects that neuron. In step mode (a :class:`~somwidget.trainer.StepRecord` or the SOM's
-``OnlineStep``) the view shows the presented sample, a line to its BMU, the neighbourhood weight
-of every neuron (orange discs sized by the weight) and the net before the update as a faint
-dashed ghost, with the net drawn after the update.
+``OnlineStep``) the view is drawn to be read from the back of a lecture hall: the presented
+sample (a large cross), a bold BMU marker joined to it by a thick red line, an arrow from the old
+to the new position of every neuron that moved noticeably, the neighbourhood weight of every
+neuron (orange discs whose area is the weight, 1 at the BMU) and the net before the update as a
+faint dashed ghost; a legend above the chart says what each mark is.
 """
 
 from __future__ import annotations
@@ -43,7 +45,40 @@ from .pictures.chart import Chart, css_pixels
 from .pictures.compose import Picture, compose
 from .pictures.text import text_block
 
-__all__ = ["InputSpaceView", "net_segments"]
+__all__ = ["InputSpaceView", "move_arrows", "net_segments"]
+
+#: Neurons whose neighbourhood weight is below this do not get a move arrow.
+ARROW_MIN_WEIGHT = 0.05
+_STEP_LEGEND = (
+    "<div class='somwidget-step-legend' style='font-size:13px;line-height:1.6'>"
+    "<b style='color:#d62728'>✚ sample</b> presented · "
+    "<b style='color:#d62728'>● BMU</b> (best-matching unit) · "
+    "<b>→</b> each neuron's move, old → new · "
+    "<span style='color:#ff7f0e'><b>●</b> neighbourhood weight h</span> (disc area = h, 1 at the "
+    "BMU) · <span style='color:#777'>- - net before</span></div>"
+)
+
+
+def move_arrows(before: np.ndarray, after: np.ndarray, keep: np.ndarray,
+                head: float) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of arrows from ``before`` to ``after`` for the ``keep`` neurons, one polyline
+    broken by NaN: the shaft and two head strokes of ``head`` data units (at most 40 % of the
+    shaft)."""
+    b, a = before[keep], after[keep]
+    d = a - b
+    length = np.hypot(d[:, 0], d[:, 1])
+    ok = length > 1e-12
+    b, a, d, length = b[ok], a[ok], d[ok], length[ok]
+    if not len(b):
+        return np.zeros(0), np.zeros(0)
+    u = d / length[:, None]
+    h = np.minimum(head, 0.4 * length)[:, None]
+    c, s = np.cos(np.pi / 7), np.sin(np.pi / 7)
+    left = a - h * np.column_stack([u[:, 0] * c - u[:, 1] * s, u[:, 0] * s + u[:, 1] * c])
+    right = a - h * np.column_stack([u[:, 0] * c + u[:, 1] * s, -u[:, 0] * s + u[:, 1] * c])
+    nan = np.full_like(a, np.nan)
+    pts = np.stack([b, a, nan, left, a, right, nan], axis=1).reshape(-1, 2)
+    return pts[:, 0], pts[:, 1]
 
 _PALETTE = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -154,12 +189,15 @@ class InputSpaceView(ViewBase, widgets.VBox):
             unselected_style={},
         )
         self._arrow = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
-                               stroke_width=2)
+                               stroke_width=4)
+        self._moves = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#111111"],
+                               stroke_width=2.5)
         self._sample = bq.Scatter(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
-                                  marker="cross", default_size=160, stroke="white")
+                                  marker="cross", default_size=420, stroke="white",
+                                  stroke_width=1.5)
         self._bmu_mark = bq.Scatter(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
-                                    marker="circle", default_size=110, stroke="black",
-                                    stroke_width=2)
+                                    marker="circle", default_size=380, stroke="black",
+                                    stroke_width=4)
         self._x_axis = bq.Axis(scale=self._x_scale, label="")
         self._y_axis = bq.Axis(scale=self._y_scale, side="left", label="")
         self.figure = bq.Figure(
@@ -172,7 +210,9 @@ class InputSpaceView(ViewBase, widgets.VBox):
         )
         self.caption = widgets.HTML(value="")
         self.caption.add_class("somwidget-input-space-caption")
-        super().__init__(children=[self.figure, self.caption])
+        self.step_legend = widgets.HTML(value="", layout=widgets.Layout(width=width))
+        self.step_legend.add_class("somwidget-step-legend-box")
+        super().__init__(children=[self.step_legend, self.figure, self.caption])
         self.add_class("somwidget-input-space")
 
         if selection is None:
@@ -262,7 +302,7 @@ class InputSpaceView(ViewBase, widgets.VBox):
             replaced = [m for m, _ in self.__dict__.get("_data_marks", [])]
             self._build_data_marks()
             self.figure.marks = [m for m, _ in self._data_marks] + [
-                self._influence, self._ghost, self._net, self._nodes, self._arrow,
+                self._influence, self._ghost, self._net, self._nodes, self._moves, self._arrow,
                 self._bmu_mark, self._sample,
             ]
             for mark in replaced:  # the previous data marks are gone for good
@@ -349,7 +389,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
             if not shown_before and self._step_cleared:
                 return  # already hidden: send nothing
             self._step_cleared = True
-            for m in (self._ghost, self._arrow, self._sample, self._bmu_mark):
+            self.step_legend.value = ""
+            for m in (self._ghost, self._arrow, self._moves, self._sample, self._bmu_mark):
                 with m.hold_sync():
                     m.x, m.y = empty, empty
             with self._influence.hold_sync():
@@ -369,13 +410,23 @@ class InputSpaceView(ViewBase, widgets.VBox):
             self._influence.x = after[keep, 0]
             self._influence.y = after[keep, 1]
             self._influence.size = weights[keep]
+        mx, my = move_arrows(before, after, weights >= ARROW_MIN_WEIGHT, self._arrow_head())
+        with self._moves.hold_sync():
+            self._moves.x, self._moves.y = mx.astype(np.float32), my.astype(np.float32)
         with self._arrow.hold_sync():
             self._arrow.x = np.array([sample[0], after[bmu, 0]])
             self._arrow.y = np.array([sample[1], after[bmu, 1]])
+        if self.step_legend.value != _STEP_LEGEND:
+            self.step_legend.value = _STEP_LEGEND
         with self._sample.hold_sync():
             self._sample.x, self._sample.y = sample[:1], sample[1:]
         with self._bmu_mark.hold_sync():
             self._bmu_mark.x, self._bmu_mark.y = after[bmu:bmu + 1, 0], after[bmu:bmu + 1, 1]
+
+    def _arrow_head(self) -> float:
+        """Arrow-head length in data units: 2.5 % of the view's width."""
+        lo, hi = self._x_scale.min, self._x_scale.max
+        return 0.025 * (float(hi) - float(lo)) if lo is not None and hi is not None else 0.1
 
     def __call__(self, state: Any) -> None:
         """Training callback or trainer listener: throttled redraw, final state always drawn."""
@@ -440,12 +491,16 @@ class InputSpaceView(ViewBase, widgets.VBox):
             if step is not None:
                 sample = self.project(np.asarray(step.sample)[None, :])[0]
                 b = int(step.bmu)
+                mx, my = move_arrows(before, nodes, weights >= ARROW_MIN_WEIGHT, self._arrow_head())
+                if mx.size:
+                    chart.line(mx, my, "#111111", width=2.5, css="move")
                 chart.line([sample[0], nodes[b, 0]], [sample[1], nodes[b, 1]], "#d62728",
-                           css="arrow")
-                chart.points([nodes[b, 0]], [nodes[b, 1]], "#d62728", radius=6.0,
-                             stroke="#000000", stroke_width=2.0, css="bmu")
-                chart.points([sample[0]], [sample[1]], "#d62728", radius=6.0, marker="cross",
-                             css="step-sample")
+                           width=4.0, css="arrow")
+                chart.points([nodes[b, 0]], [nodes[b, 1]], "#d62728", radius=11.0,
+                             stroke="#000000", stroke_width=4.0, css="bmu", label="BMU")
+                chart.points([sample[0]], [sample[1]], "#d62728", radius=11.0, marker="cross",
+                             css="step-sample", label="sample")
+                chart.points([], [], "#ff7f0e", label="neighbourhood weight (area)")
             foot = text_block(self.caption.value, w, monospace=False, color="#555555",
                               css="caption")
         return compose([chart.to_picture(), foot], max_width=0.0, gap=2.0)
