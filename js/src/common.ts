@@ -298,16 +298,25 @@ export function wrapText(lat: Lattice): string {
   return "";
 }
 
-/** Tooltip lines: neuron index, row/col, then the view's per-neuron fields. */
+/** Tooltip lines: neuron index, row/col, then the view's per-neuron fields. A field with
+ * `source: "values"` reads the view's `values` (sent once per frame), the others their own row
+ * of `data` in order. */
 export function describeNeuron(
   k: number, lat: Lattice, fields: TooltipField[], data: Float32Array, categoryNames: string[],
+  values?: Float32Array,
 ): string[] {
   const m = lat.rows * lat.cols;
   const row = Math.floor(k / lat.cols);
   const col = k - row * lat.cols;
   const lines = [`neuron ${k}`, `row ${row}, col ${col}`];
-  fields.forEach((f, i) => {
-    const v = data.length >= (i + 1) * m ? data[i * m + k] : NaN;
+  let r = 0;
+  fields.forEach((f) => {
+    let v: number;
+    if (f.source === "values") v = values && values.length > k ? values[k] : NaN;
+    else {
+      const i = r++;
+      v = data.length >= (i + 1) * m ? data[i * m + k] : NaN;
+    }
     let s: string;
     if (f.format === "category") s = Number.isNaN(v) || v < 0 ? "—" : (categoryNames[v] ?? String(v));
     else if (f.format === "percent") s = Number.isNaN(v) ? "—" : `${(100 * v).toFixed(1)}%`;

@@ -32,6 +32,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
 
   let fields: TooltipField[] = [];
   let tipData: Float32Array = new Float32Array(0);
+  let tipValues: Float32Array = new Float32Array(0);
   let catNames: string[] = [];
 
   const link = new SelectionLink(model, (neurons) => {
@@ -43,7 +44,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     maxHeight: 560,
     onSelect: (ks, mode) => link.set(combine(link.get(), ks, mode)),
     onClear: () => link.set([]),
-    describe: (k: number): string[] => describeNeuron(k, canvas.lat!, fields, tipData, catNames),
+    describe: (k: number): string[] => describeNeuron(k, canvas.lat!, fields, tipData, catNames, tipValues),
     onDraw: () => {
       el.dataset.frame = String(drawnFrame);
       el.dataset.draws = String(canvas.draws);
@@ -61,8 +62,9 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     const vmax = model.get("vmax");
     const cmap = model.get("colormap");
     const cats = decodeData(model.get("categories"), "float32");
+    tipValues = decodeData(model.get("values"), "float32");
     canvas.setData({
-      values: decodeData(model.get("values"), "float32"),
+      values: tipValues,
       vmin, vmax, colormap: cmap,
       style: (model.get("draw_style") === "size" ? "size" : "color") as Style,
       sizes: decodeData(model.get("sizes"), "float32"),

@@ -38,6 +38,8 @@ export type WidgetRef = string | null;
 export interface TooltipField {
   name: string;
   format?: "int" | "float" | "percent" | "category";
+  /** "values": no row of its own in tooltip_values, the view's values (sent once) */
+  source?: "values";
 }
 
 // python: Selection
