@@ -249,7 +249,7 @@ def test_step_mode_shows_sample_bmu_and_weights(square):
     # the net is drawn after the update, the ghost before it
     np.testing.assert_allclose(view.net_xy()[:, 0], s.codebook_after[view.segments[:, 0]],
                                atol=1e-6)
-    ghost_x = np.asarray(view._ghost.x).reshape(-1, 3)[:, 0]
+    ghost_x = np.append(np.asarray(view._ghost.x), np.nan).reshape(-1, 3)[:, 0]
     np.testing.assert_allclose(ghost_x, s.codebook_before[view.segments[:, 0], 0])
     trainer.set_params(mode="batch")
     trainer.step()
@@ -294,9 +294,11 @@ def test_step_display_is_readable_from_the_back_of_the_room(X3):
     w = np.asarray(step.weights)
     moved = np.flatnonzero(w >= ARROW_MIN_WEIGHT)
     # one arrow (shaft + two head strokes, NaN-separated) per neuron that moved, old -> new
-    x = np.asarray(view._moves.x, dtype=np.float64)
-    y = np.asarray(view._moves.y, dtype=np.float64)
-    assert x.size == 7 * moved.size
+    # (no trailing NaN: bqplot would place the line's end label at an undefined point)
+    x = np.append(np.asarray(view._moves.x, dtype=np.float64), np.nan)
+    y = np.append(np.asarray(view._moves.y, dtype=np.float64), np.nan)
+    assert x.size == 7 * moved.size and not np.isnan(np.asarray(view._moves.x)[-1])
+    assert not np.isnan(np.asarray(view._net.x)[-1])
     shafts = np.column_stack([x, y]).reshape(-1, 7, 2)
     np.testing.assert_allclose(shafts[:, 0], before[moved], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(shafts[:, 1], after[moved], rtol=1e-5, atol=1e-6)

@@ -426,13 +426,16 @@ class TrainingCurves(ViewBase, widgets.VBox):
             self._radius_line.y = a["radius"]
         lr = a["learning_rate"]
         has_rate = bool(np.isfinite(lr).any()) or x.size == 0
-        with self._lr_line.hold_sync():
-            self._lr_line.x = x
-            self._lr_line.y = lr
+        with self._lr_line.hold_sync():  # all NaN would draw a "null" path: send nothing
+            self._lr_line.x = x if has_rate else np.zeros(0, np.float32)
+            self._lr_line.y = lr if has_rate else np.zeros(0, np.float32)
             self._lr_line.visible = has_rate
         if has_rate != self._lr_shown:
             self._lr_shown = has_rate
             self._lr_axis.visible = has_rate
+            # a hidden axis still lays out ticks on its empty (NaN) domain: take it out
+            axes = [a for a in self.schedule_figure.axes if a is not self._lr_axis]
+            self.schedule_figure.axes = [*axes, self._lr_axis] if has_rate else axes
             self.schedule_legend.value = self._schedule_legend(has_rate)
         ticks = epoch_ticks(float(np.nanmax(x)) if x.size else 0.0).astype(np.float64)
         for scale, axis in zip(self._x_scales, self._x_axes, strict=True):

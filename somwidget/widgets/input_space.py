@@ -77,7 +77,7 @@ def move_arrows(before: np.ndarray, after: np.ndarray, keep: np.ndarray,
     left = a - h * np.column_stack([u[:, 0] * c - u[:, 1] * s, u[:, 0] * s + u[:, 1] * c])
     right = a - h * np.column_stack([u[:, 0] * c + u[:, 1] * s, -u[:, 0] * s + u[:, 1] * c])
     nan = np.full_like(a, np.nan)
-    pts = np.stack([b, a, nan, left, a, right, nan], axis=1).reshape(-1, 2)
+    pts = np.stack([b, a, nan, left, a, right, nan], axis=1).reshape(-1, 2)[:-1]  # see _polyline
     return pts[:, 0], pts[:, 1]
 
 _PALETTE = [
@@ -100,7 +100,7 @@ def _polyline(points: np.ndarray, segments: np.ndarray) -> tuple[np.ndarray, np.
     xy = np.full((e, 3, 2), np.nan)
     xy[:, 0] = points[segments[:, 0]]
     xy[:, 1] = points[segments[:, 1]]
-    xy = xy.reshape(-1, 2)
+    xy = xy.reshape(-1, 2)[:-1]  # no trailing NaN: bqplot places the line's end label there
     return xy[:, 0], xy[:, 1]
 
 
@@ -343,8 +343,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
     def net_xy(self) -> np.ndarray:
         """Coordinates of the drawn net: (E, 2, 2) = segment, end point, (x, y)."""
         with self._lock:
-            x = np.asarray(self._net.x, dtype=np.float64).reshape(-1, 3)[:, :2]
-            y = np.asarray(self._net.y, dtype=np.float64).reshape(-1, 3)[:, :2]
+            x = np.append(np.asarray(self._net.x, dtype=np.float64), np.nan).reshape(-1, 3)[:, :2]
+            y = np.append(np.asarray(self._net.y, dtype=np.float64), np.nan).reshape(-1, 3)[:, :2]
         return np.stack([x, y], axis=-1)
 
     def refresh(self, som: Any = None, bmus: np.ndarray | None = None, step: Any = None) -> None:
