@@ -61,3 +61,33 @@ def test_a_live_frame_carries_each_array_once(shape):
         (again,) = view.comm.messages
         assert again[0]["state"] == {"frame": view.frame} and not again[1]
         view.close()
+
+
+def test_a_big_maps_net_is_drawn_coarse():
+    from somwidget.widgets import InputSpaceView
+    from somwidget.widgets.input_space import coarse_net
+
+    neurons, pairs, step = coarse_net(100, 100)
+    assert step == 3 and neurons.size == 34 * 34  # rows/cols 0, 3, ..., 99
+    r, c = np.divmod(pairs, 100)
+    # every edge joins two kept neurons one step apart along a row or a column
+    assert np.isin(pairs, neurons).all()
+    d = np.abs(r[:, 0] - r[:, 1]) + np.abs(c[:, 0] - c[:, 1])
+    assert ((d >= 1) & (d <= 3) & ((r[:, 0] == r[:, 1]) | (c[:, 0] == c[:, 1]))).all()
+    assert pairs.shape[0] == 2 * 34 * 33
+    assert coarse_net(20, 15)[2] == 1  # small maps keep their full net
+    X = np.random.default_rng(0).normal(size=(2000, 3))
+    som = SOM(mapsize=(100, 100), random_state=0).initialize(X)
+    view = InputSpaceView(som, X)
+    comms = []
+    for w in [view._net, view._nodes]:
+        w.comm = Comm()
+        comms.append(w.comm)
+    som.fit(X, epochs=1)
+    view.refresh()
+    sent = sum(frame_bytes(m) for c in comms for m in c.messages)
+    assert sent < 80_000, sent  # the full net would be ~0.8 MB per frame
+    assert "one row and one column in 3" in view.caption.value
+    view.selection.select([0, 5050, 99 * 100 + 99])
+    assert list(view._nodes.selected) == [0, 34 * 34 - 1]  # 5050 is not on the coarse net
+    view.close()

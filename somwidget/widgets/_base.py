@@ -193,13 +193,17 @@ class PictureMixin:
         lock = self.__dict__.setdefault("_picture_lock", threading.Lock())
         now = time.monotonic()
         with lock:
-            if not force and now - self.__dict__.get("_picture_at", 0.0) < self.picture_interval_s:
+            # live: at most every picture_interval_s, and never more than ~5 % of the time
+            # (a big dashboard's picture takes a while to draw)
+            wait = max(self.picture_interval_s, 20.0 * self.__dict__.get("_picture_cost", 0.0))
+            if not force and now - self.__dict__.get("_picture_at", 0.0) < wait:
                 return False
             self.__dict__["_picture_at"] = now
             try:
                 picture = self.static_bundle()
             except Exception:  # a picture that cannot be drawn leaves the last one
                 return False
+            self.__dict__["_picture_cost"] = time.monotonic() - now
             for h in handles:
                 h.update(picture, raw=True)
         return True

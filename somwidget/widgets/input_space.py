@@ -45,7 +45,28 @@ from .pictures.chart import Chart, css_pixels
 from .pictures.compose import Picture, compose
 from .pictures.text import text_block
 
-__all__ = ["InputSpaceView", "move_arrows", "net_segments"]
+__all__ = ["MAX_NET_NEURONS", "InputSpaceView", "coarse_net", "move_arrows", "net_segments"]
+
+#: Maps with more neurons than this draw a coarser net: every s-th row and column of the lattice
+#: (a 100 x 100 map's full net is 30,000 edges, ~0.8 MB per live frame and unreadable anyway).
+MAX_NET_NEURONS = 1600
+
+
+def coarse_net(rows: int, cols: int, max_neurons: int = MAX_NET_NEURONS) -> tuple[np.ndarray, np.ndarray, int]:
+    """The neurons and edges of a coarse net: every ``s``-th row and column (the last ones
+    included), joined along rows and columns. Returns ``(neurons, pairs, s)``; ``s == 1`` means
+    the map is small enough for its full net (the caller keeps the lattice's own pairs)."""
+    m = rows * cols
+    s = max(1, int(np.ceil(np.sqrt(m / max_neurons))))
+    if s == 1:
+        return np.arange(m), np.zeros((0, 2), np.int64), 1
+    rr = np.unique(np.r_[np.arange(0, rows, s), rows - 1])
+    cc = np.unique(np.r_[np.arange(0, cols, s), cols - 1])
+    grid = rr[:, None] * cols + cc[None, :]
+    pairs = np.concatenate([np.column_stack([grid[:, :-1].ravel(), grid[:, 1:].ravel()]),
+                            np.column_stack([grid[:-1, :].ravel(), grid[1:, :].ravel()])])
+    return grid.ravel().astype(np.int64), pairs.astype(np.int64), s
+
 
 #: Neurons whose neighbourhood weight is below this do not get a move arrow.
 ARROW_MIN_WEIGHT = 0.05
@@ -282,7 +303,12 @@ class InputSpaceView(ViewBase, widgets.VBox):
             self.center = center
             self.data_xy = (Xt - center) @ proj
             # O(M) neighbour pairs (i < j), never the dense M x M adjacency matrix
-            self.segments = np.asarray(som.lattice_.neighbor_pairs(), dtype=np.int64)
+            lat = som.lattice_
+            self.net_neurons, coarse, self.net_step = coarse_net(int(lat.rows), int(lat.cols))
+            self.segments = (np.asarray(lat.neighbor_pairs(), dtype=np.int64) if self.net_step == 1
+                             else coarse)
+            self._node_position = np.full(int(lat.rows * lat.cols), -1, np.int64)
+            self._node_position[self.net_neurons] = np.arange(self.net_neurons.size)
             self._x_axis.label = xlabel
             self._y_axis.label = ylabel
             space = "training space" if getattr(som.normalizer_, "name", "none") != "none" else "data units"
@@ -290,7 +316,9 @@ class InputSpaceView(ViewBase, widgets.VBox):
                 "<span style='font-size:12px;color:#555'>"
                 f"{len(self.shown_index)} of {self.X.shape[0]} samples, "
                 f"{som.codebook_.shape[0]} neurons, {self.segments.shape[0]} net edges ({space})"
-                "</span>"
+                + (f"; net drawn through one row and one column in {self.net_step}"
+                   if self.net_step > 1 else "")
+                + "</span>"
             )
             # fixed, equal-aspect scales around the data so the picture does not jump
             lo = self.data_xy.min(axis=0)
@@ -375,9 +403,10 @@ class InputSpaceView(ViewBase, widgets.VBox):
             x, y = _polyline(nodes, self.segments)
             with self._net.hold_sync():  # float32 halves the bytes of every live frame
                 self._net.x, self._net.y = x.astype(np.float32), y.astype(np.float32)
+            shown = nodes[self.net_neurons]
             with self._nodes.hold_sync():
-                self._nodes.x = nodes[:, 0].astype(np.float32)
-                self._nodes.y = nodes[:, 1].astype(np.float32)
+                self._nodes.x = shown[:, 0].astype(np.float32)
+                self._nodes.y = shown[:, 1].astype(np.float32)
             self._show_step(step)
             self._apply_selection(list(self.selection.neurons))
 
@@ -482,12 +511,13 @@ class InputSpaceView(ViewBase, widgets.VBox):
             chart.segments(nodes[self.segments], "#333333", width=1.2, opacity=0.9, css="net")
             is_sel = np.zeros(nodes.shape[0], bool)
             is_sel[selected] = True
-            chart.points(nodes[:, 0], nodes[:, 1],
-                         ["#ffd400" if s else "#333333" for s in is_sel],
-                         radius=np.where(is_sel, 5.0, 2.6),
+            ks = self.net_neurons
+            chart.points(nodes[ks, 0], nodes[ks, 1],
+                         ["#ffd400" if s else "#333333" for s in is_sel[ks]],
+                         radius=np.where(is_sel[ks], 5.0, 2.6),
                          stroke="#000000", stroke_width=0.6, css="node",
                          attrs=[f'data-neuron="{k}"' + (' data-selected="1"' if is_sel[k] else "")
-                                for k in range(nodes.shape[0])])
+                                for k in ks])
             if step is not None:
                 sample = self.project(np.asarray(step.sample)[None, :])[0]
                 b = int(step.bmu)
@@ -516,7 +546,9 @@ class InputSpaceView(ViewBase, widgets.VBox):
             self._syncing = True
             try:
                 sel = np.asarray(sorted(int(k) for k in neurons), dtype=np.int64)
-                self._nodes.selected = sel if sel.size else None
+                pos = self._node_position[sel[sel < self._node_position.size]] if sel.size else sel
+                pos = pos[pos >= 0]
+                self._nodes.selected = pos if pos.size else None
                 if sel.size:
                     mask = np.isin(self._sample_bmus(), sel)
                 for mark, rows in self._data_marks:
@@ -531,7 +563,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
         if self._syncing:
             return
         new = change["new"]
-        neurons = [] if new is None else sorted({int(k) for k in np.asarray(new).ravel()})
+        neurons = ([] if new is None else
+                   sorted({int(self.net_neurons[int(i)]) for i in np.asarray(new).ravel()}))
         if neurons != list(self.selection.neurons):
             self.selection.select(neurons)
 
