@@ -164,3 +164,25 @@ def test_an_answering_browser_gets_every_frame_it_can_draw(data):
     n = len(hm.comm.frames)
     assert 3 <= n <= 41, n  # more than the held case, never more than one per epoch + final
     studio.close()
+
+
+def test_pause_shows_at_once_even_inside_a_long_epoch(data):
+    X, y = data
+    entered, gate = threading.Event(), threading.Event()
+
+    def slow(state):  # a training callback that holds the epoch until released
+        entered.set()
+        gate.wait(TIMEOUT)
+
+    studio = Studio(SOM(mapsize=(4, 4), random_state=0), X, epochs=5, callbacks=[slow])
+    studio.buttons["play"].click()
+    assert entered.wait(TIMEOUT)
+    studio.buttons["pause"].click()
+    assert "pausing after this epoch" in studio.progress.value
+    assert "data-requested='pausing'" in studio.progress.value
+    assert "learning rate" not in studio.progress.value  # batch mode has none
+    gate.set()
+    assert studio.trainer.join(TIMEOUT)
+    assert "data-status='paused'" in studio.progress.value
+    assert "pausing" not in studio.progress.value
+    studio.close()

@@ -184,12 +184,16 @@ class Studio(ViewBase, widgets.VBox):
         self.selection = selection
         self.pending: dict[str, Any] = {}
         self._throttle = Throttle(max_rate_hz)
-        self._curves_throttle = Throttle(min(max_rate_hz, 5.0))  # the curves grow every epoch
+        # bqplot cannot acknowledge its frames and redraws slowly: the net at most 5 times a
+        # second (every step in slow motion), the curves, which grow every epoch, twice
+        self._net_throttle = Throttle(min(max_rate_hz, 5.0))
+        self._curves_throttle = Throttle(min(max_rate_hz, 2.0))
         self._syncing = False
         self.n_redraws = 0
         self.more_epochs = check_int("more_epochs", epochs if more_epochs is None else more_epochs,
                                      minimum=1)
         self._frame_epochs: dict[int, int] = {}
+        self._requested = ""  # "pausing" / "stopping" until the worker has stopped
         self._lags: list[int] = []
 
         # -- views
@@ -210,9 +214,9 @@ class Studio(ViewBase, widgets.VBox):
         self.buttons["play"].button_style = "success"
         self.buttons["stop"].button_style = "danger"
         self.buttons["play"].on_click(lambda _: self._guard(self.play))
-        self.buttons["pause"].on_click(lambda _: self._guard(self.trainer.pause))
+        self.buttons["pause"].on_click(lambda _: self._guard(self.pause))
         self.buttons["step"].on_click(lambda _: self._guard(self.trainer.step))
-        self.buttons["stop"].on_click(lambda _: self._guard(self.trainer.stop))
+        self.buttons["stop"].on_click(lambda _: self._guard(self._stop_clicked))
         self.buttons["reset"].on_click(lambda _: self._guard(self.reset))
 
         p = self.trainer.resolved_params()
@@ -438,6 +442,7 @@ class Studio(ViewBase, widgets.VBox):
         """Same as the Play button: train on; once every epoch is done, add ``more_epochs``
         epochs at the schedule's final radius and learning rate (fine-tuning) and say so."""
         t = self.trainer
+        self._requested = ""
         if t.status != "running" and t.epoch >= t.params.epochs and t.step_in_epoch == 0:
             self._extend()
         t.play()
@@ -513,8 +518,15 @@ class Studio(ViewBase, widgets.VBox):
         del self._lags[:-500]
 
     def pause(self) -> None:
-        """Same as the Pause button."""
+        """Same as the Pause button: pause after the current epoch (or sample); the progress
+        line says ``pausing`` at once, ``paused`` when the worker has stopped."""
         self.trainer.pause()
+        self._requested = "pausing"
+
+    def _stop_clicked(self) -> None:
+        self._requested = "stopping"
+        self._update_progress(None)  # shown before stop() waits for the worker
+        self.trainer.stop()
 
     def step(self) -> None:
         """Same as the Step button."""
@@ -544,7 +556,9 @@ class Studio(ViewBase, widgets.VBox):
             if len(self._frame_epochs) > 1000:
                 self._frame_epochs.pop(next(iter(self._frame_epochs)))
         bmus = event.bmus if event.bmus is not None and len(event.bmus) == self.trainer.X.shape[0] else None
-        self.input_space.refresh(bmus=bmus, step=event.online_step)
+        slow_steps = event.kind == "step" and self.trainer.pace_s > 0
+        if event.final or slow_steps or self._net_throttle.ready():
+            self.input_space.refresh(bmus=bmus, step=event.online_step)
         if event.final or self._curves_throttle.ready():
             self.curves.redraw()
         self._update_progress(event)
@@ -598,15 +612,22 @@ class Studio(ViewBase, widgets.VBox):
         parts = [f"epoch {epoch} / {n_epochs}"]
         if p["mode"] == "online" and t.step_in_epoch:
             parts.append(f"sample {t.step_in_epoch} / {t.X.shape[0]}")
-        parts += [f"radius {radius:.3g}", f"learning rate {lr:.3g}",
-                  f"time left {_fmt_seconds(t.eta())}", status]
+        shown = status
+        if status == "running" and self._requested:
+            shown = f"{self._requested} after this {'sample' if t.play_samples else 'epoch'}…"
+        elif status != "running":
+            self._requested = ""
+        parts += [f"radius {radius:.3g}"]
+        if p["mode"] == "online":  # batch training has no learning rate
+            parts.append(f"learning rate {lr:.3g}")
+        parts += [f"time left {_fmt_seconds(t.eta())}", shown]
         last = t.history[-1] if t.history else None
         if last is not None and last.quantization_error is not None:
             parts.append(f"QE {last.quantization_error:.4g}")
         text = " · ".join(parts)
         self.progress.value = (
             f"<span class='somwidget-progress-text' data-epoch='{epoch}' data-epochs='{n_epochs}' "
-            f"data-step='{t.step_in_epoch}' data-status='{status}' "
+            f"data-step='{t.step_in_epoch}' data-status='{status}' data-requested='{self._requested}' "
             f"style='font-family:var(--jp-code-font-family,monospace);font-size:13px'>"
             f"{html.escape(text)}</span>"
         )
