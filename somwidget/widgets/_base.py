@@ -36,6 +36,7 @@ import base64
 import html
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -43,7 +44,7 @@ import anywidget
 import ipywidgets as widgets
 
 from ..validation import NotFittedError
-from .live import LiveUpdateMixin
+from .live import LiveUpdateMixin, _children_of
 from .pictures.compose import Picture
 
 __all__ = ["PICTURE_CLASS", "PictureMixin", "ViewBase", "close_widgets"]
@@ -52,6 +53,27 @@ __all__ = ["PICTURE_CLASS", "PictureMixin", "ViewBase", "close_widgets"]
 PICTURE_CLASS = "somwidget-static-picture"
 #: Pictures above this many characters of SVG are embedded as an ``<img>`` data URI only.
 _INLINE_SVG_LIMIT = 400_000
+
+#: Widgets whose picture output a notebook holds (a Row shows the pictures of its views).
+_DISPLAYED: weakref.WeakSet = weakref.WeakSet()
+
+
+def _contains(root: Any, target: Any) -> bool:
+    stack, seen = [root], set()
+    while stack:
+        w = stack.pop()
+        if w is target:
+            return True
+        if id(w) in seen:
+            continue
+        seen.add(id(w))
+        stack.extend(_children_of(w))
+    return False
+
+
+def pictures_showing(widget: Any) -> list[Any]:
+    """The displayed widgets whose picture output shows ``widget`` (itself, a Row around it)."""
+    return [w for w in list(_DISPLAYED) if _contains(w, widget)]
 
 
 def _widgets_in(value: Any) -> Iterator[widgets.Widget]:
@@ -167,6 +189,7 @@ class PictureMixin:
         if handle is not None:
             self.__dict__.setdefault("_picture_handles", []).append(handle)
             self.__dict__["_picture_at"] = time.monotonic()
+            _DISPLAYED.add(self)
 
     @property
     def picture_displays(self) -> int:
@@ -227,8 +250,10 @@ class ViewBase(PictureMixin, LiveUpdateMixin):
         return isinstance(self, anywidget.AnyWidget) and self.has_trait("frame")
 
     def _after_live_refresh(self, final: bool) -> None:
-        """The picture output follows live refreshes (throttled) and the final state (always)."""
-        self.update_picture(force=final)
+        """The picture outputs showing this view (its own, a Row's around it) follow live
+        refreshes (throttled) and the final state (always)."""
+        for shown in pictures_showing(self):
+            shown.update_picture(force=final)
 
     # ---- state kept in __dict__, so that it works before and after the widget's __init__
     def _view_state(self, key: str, default: Callable[[], Any]) -> Any:

@@ -285,8 +285,10 @@ class TrainingCurves(ViewBase, widgets.VBox):
         always drawn.
         """
         self.read_record(record)
-        if getattr(record, "final", False) or self._throttle.ready():
+        final = bool(getattr(record, "final", False))
+        if final or self._throttle.ready():
             self.redraw()
+            self._after_live_refresh(final)
         return None
 
     #: Trainer listener (the same as calling the widget).

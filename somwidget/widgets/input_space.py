@@ -466,6 +466,7 @@ class InputSpaceView(ViewBase, widgets.VBox):
             return None
         if final or self._live_ready():
             self.refresh(bmus=getattr(state, "bmus", None), step=step)
+            self._after_live_refresh(final)
         return None
 
     # ------------------------------------------------------------ static picture
