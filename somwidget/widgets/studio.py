@@ -193,6 +193,7 @@ class Studio(ViewBase, widgets.VBox):
         self.more_epochs = check_int("more_epochs", epochs if more_epochs is None else more_epochs,
                                      minimum=1)
         self._frame_epochs: dict[int, int] = {}
+        self._lag_lock = threading.Lock()  # acks arrive on the comm thread, frames on the worker
         self._requested = ""  # "pausing" / "stopping" until the worker has stopped
         self._lags: list[int] = []
 
@@ -502,20 +503,22 @@ class Studio(ViewBase, widgets.VBox):
     def lag(self) -> dict[str, float]:
         """How many epochs the drawn hit map lagged behind the trainer, at each acknowledgement
         of a drawn frame: ``{"n", "mean", "max", "last"}`` (n = 0 before any browser answered)."""
-        lags = list(self._lags)
+        with self._lag_lock:
+            lags = list(self._lags)
         if not lags:
             return {"n": 0, "mean": 0.0, "max": 0.0, "last": 0.0}
         return {"n": len(lags), "mean": float(sum(lags) / len(lags)), "max": float(max(lags)),
                 "last": float(lags[-1])}
 
     def _on_ack(self, frame: int, _t: float) -> None:
-        epoch = self._frame_epochs.pop(frame, None)
-        if epoch is None:
-            return
-        for old in [f for f in self._frame_epochs if f < frame]:
-            del self._frame_epochs[old]
-        self._lags.append(self.trainer.epoch - epoch)
-        del self._lags[:-500]
+        with self._lag_lock:
+            epoch = self._frame_epochs.pop(frame, None)
+            if epoch is None:
+                return
+            for old in [f for f in self._frame_epochs if f < frame]:
+                del self._frame_epochs[old]
+            self._lags.append(self.trainer.epoch - epoch)
+            del self._lags[:-500]
 
     def pause(self) -> None:
         """Same as the Pause button: pause after the current epoch (or sample); the progress
@@ -552,9 +555,10 @@ class Studio(ViewBase, widgets.VBox):
         self.explorer.mark_sent()
         hit_map = getattr(self.explorer, "hit_map", None)
         if hit_map is not None:
-            self._frame_epochs[hit_map.frame] = self.trainer.epoch
-            if len(self._frame_epochs) > 1000:
-                self._frame_epochs.pop(next(iter(self._frame_epochs)))
+            with self._lag_lock:
+                self._frame_epochs[hit_map.frame] = self.trainer.epoch
+                if len(self._frame_epochs) > 1000:
+                    self._frame_epochs.pop(next(iter(self._frame_epochs)))
         bmus = event.bmus if event.bmus is not None and len(event.bmus) == self.trainer.X.shape[0] else None
         slow_steps = event.kind == "step" and self.trainer.pace_s > 0
         if event.final or slow_steps or self._net_throttle.ready():
