@@ -7,8 +7,8 @@ much faster than any page) on a 20 x 15 and a 100 x 100 map:
 * redraws per second the page achieved against the ``max_rate_hz`` asked;
 * the lag: kernel epoch minus the epoch of the frame the browser just drew (``studio.lag()``,
   measured at each acknowledgement), and the progress line's epoch against the kernel's;
-* Pause-to-"paused" latency (click to the progress line saying ``paused``) and whether the drawn
-  frame then stops;
+* Pause latency: click to the progress line saying ``pausing`` (the request is shown) and to
+  ``paused`` (the worker stopped), and whether the drawn frame then stops;
 * kernel responsiveness while the Studio plays (round trip of a trivial execute request);
 * console errors (our code or bqplot's ``translate(undefined,undefined)``);
 
@@ -97,8 +97,12 @@ def studio_run(page, lab: dict, rows: int = 20, cols: int = 15, seconds: float =
     played = time.perf_counter() - t0
     t_click = time.perf_counter()
     page.locator(".somwidget-studio .somwidget-pause").click()
+    page.wait_for_function(f"() => {{ const d = document.querySelector('{PROGRESS}')?.dataset;"
+                           " return d?.requested === 'pausing' || d?.status === 'paused'; }",
+                           timeout=30_000, polling=10)
+    pausing_s = time.perf_counter() - t_click
     page.wait_for_function(f"() => document.querySelector('{PROGRESS}')?.dataset.status === 'paused'",
-                           timeout=30_000, polling=20)
+                           timeout=30_000, polling=10)
     pause_s = time.perf_counter() - t_click
     time.sleep(0.3)
     frame_a = int(hits.get_attribute("data-frame"))
@@ -118,6 +122,7 @@ def studio_run(page, lab: dict, rows: int = 20, cols: int = 15, seconds: float =
         "lag_epochs": final["lag"],
         "progress_lag_epochs_max": max(lags) if lags else None,
         "pause_to_paused_s": round(pause_s, 3),
+        "pause_to_pausing_shown_s": round(pausing_s, 3),
         "frame_stopped_after_pause": frame_a == frame_b,
         "shown_epoch_after_pause": shown_final,
         "kernel_epoch_after_pause": final["epoch"],
@@ -203,6 +208,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"  lag at acks (kernel - drawn)      mean {r['lag_epochs']['mean']:.1f}, "
               f"max {r['lag_epochs']['max']:.0f} epochs ({r['lag_epochs']['n']} acks)")
         print(f"  progress line lag (max)           {r['progress_lag_epochs_max']} epochs")
+        print(f"  Pause -> 'pausing' shown          {r['pause_to_pausing_shown_s']} s")
         print(f"  Pause -> 'paused' shown           {r['pause_to_paused_s']} s; drawn frame stops: "
               f"{r['frame_stopped_after_pause']}; epoch shown {r['shown_epoch_after_pause']} = "
               f"kernel {r['kernel_epoch_after_pause']}")
