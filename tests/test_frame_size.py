@@ -88,6 +88,12 @@ def test_a_big_maps_net_is_drawn_coarse():
     sent = sum(frame_bytes(m) for c in comms for m in c.messages)
     assert sent < 80_000, sent  # the full net would be ~0.8 MB per frame
     assert "one row and one column in 3" in view.caption.value
+    assert np.asarray(view._nodes.x).size == 0  # no node markers on a coarse net
     view.selection.select([0, 5050, 99 * 100 + 99])
-    assert list(view._nodes.selected) == [0, 34 * 34 - 1]  # 5050 is not on the coarse net
+    assert view._nodes.selected is None
+    assert list(view._node_position[[0, 5050, 9999]]) == [0, -1, 34 * 34 - 1]
+    small = InputSpaceView(SOM(mapsize=(6, 5), random_state=0).initialize(X), X)
+    small.selection.select([3, 7])
+    assert list(small._nodes.selected) == [3, 7] and np.asarray(small._nodes.x).size == 30
+    small.close()
     view.close()

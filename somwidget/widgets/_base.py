@@ -54,6 +54,11 @@ PICTURE_CLASS = "somwidget-static-picture"
 #: Pictures above this many characters of SVG are embedded as an ``<img>`` data URI only.
 _INLINE_SVG_LIMIT = 400_000
 
+#: A picture that takes longer than this to draw, or is bigger than this many characters, is
+#: refreshed only at the end of training (live, it would hold up the training thread and the page).
+LIVE_PICTURE_MAX_S = 0.25
+LIVE_PICTURE_MAX_BYTES = 600_000
+
 #: Widgets whose picture output a notebook holds (a Row shows the pictures of its views).
 _DISPLAYED: weakref.WeakSet = weakref.WeakSet()
 
@@ -147,7 +152,8 @@ class PictureMixin:
         return f"somwidget-live-{getattr(self, 'model_id', '') or id(self)}"
 
     def static_bundle(self) -> dict[str, str]:
-        """The MIME bundle of the picture output: ``image/svg+xml`` and ``text/html``.
+        """The MIME bundle of the picture output: ``text/html`` and (up to 400,000 characters)
+        ``image/svg+xml``.
 
         The HTML shows the picture and carries a style rule that hides the whole output where the
         live view of this very widget is rendered on the page (JupyterLab, Notebook 7), so only
@@ -163,12 +169,14 @@ class PictureMixin:
         else:
             uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
             body = f'<img alt="{html.escape(type(self).__name__)} picture" src="{uri}"/>'
-        return {
+        bundle = {
             "text/html": (f'<div class="{PICTURE_CLASS} {pic}" data-view="{type(self).__name__}">'
                           f"<style>{hide}</style>{body}</div>"),
-            "image/svg+xml": svg,
             "text/plain": f"<static picture of {type(self).__name__}>",
         }
+        if len(svg) <= _INLINE_SVG_LIMIT:  # a big picture travels once, in the HTML
+            bundle["image/svg+xml"] = svg
+        return bundle
 
     def _ipython_display_(self) -> None:
         """Display the live widget, then its picture output (kept up to date)."""
@@ -218,8 +226,11 @@ class PictureMixin:
         with lock:
             # live: at most every picture_interval_s, and never more than ~5 % of the time
             # (a big dashboard's picture takes a while to draw)
-            wait = max(self.picture_interval_s, 20.0 * self.__dict__.get("_picture_cost", 0.0))
-            if not force and now - self.__dict__.get("_picture_at", 0.0) < wait:
+            cost = self.__dict__.get("_picture_cost", 0.0)
+            if not force and (cost > LIVE_PICTURE_MAX_S
+                              or self.__dict__.get("_picture_bytes", 0) > LIVE_PICTURE_MAX_BYTES
+                              or now - self.__dict__.get("_picture_at", 0.0)
+                              < max(self.picture_interval_s, 20.0 * cost)):
                 return False
             self.__dict__["_picture_at"] = now
             try:
@@ -227,6 +238,7 @@ class PictureMixin:
             except Exception:  # a picture that cannot be drawn leaves the last one
                 return False
             self.__dict__["_picture_cost"] = time.monotonic() - now
+            self.__dict__["_picture_bytes"] = sum(len(v) for v in picture.values())
             for h in handles:
                 h.update(picture, raw=True)
         return True

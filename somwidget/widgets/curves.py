@@ -70,6 +70,9 @@ _NAMES = {
 }
 
 
+#: The QE line marks every epoch with a dot up to this many shown epochs.
+MARKERS_UP_TO = 60
+
 #: The one segment key of rows placed at cumulative epochs (records never restart at 1).
 _RECORDS = "records"
 
@@ -420,6 +423,10 @@ class TrainingCurves(ViewBase, widgets.VBox):
         with self._qe_line.hold_sync():
             self._qe_line.x = x
             self._qe_line.y = a["quantization_error"]
+            # a marker per epoch helps on short runs; hundreds of them only slow the page down
+            marker = "circle" if x.size <= MARKERS_UP_TO else None
+            if self._qe_line.marker != marker:
+                self._qe_line.marker = marker
         with self._rate_lines.hold_sync():
             self._rate_lines.x = x
             self._rate_lines.y = np.vstack([a["topographic_error"], a["vacancy_rate"]]) if x.size else np.zeros((2, 0), np.float32)

@@ -41,65 +41,12 @@ from ..validation import check_array, check_choice, check_int
 from ._base import ViewBase
 from ._common import as_labels, check_selection, ensure_initialized, feature_names
 from .live import Throttle
+from .net_geometry import _STEP_LEGEND, ARROW_MIN_WEIGHT, MAX_NET_NEURONS, coarse_net, move_arrows
 from .pictures.chart import Chart, css_pixels
 from .pictures.compose import Picture, compose
 from .pictures.text import text_block
 
 __all__ = ["MAX_NET_NEURONS", "InputSpaceView", "coarse_net", "move_arrows", "net_segments"]
-
-#: Maps with more neurons than this draw a coarser net: every s-th row and column of the lattice
-#: (a 100 x 100 map's full net is 30,000 edges, ~0.8 MB per live frame and unreadable anyway).
-MAX_NET_NEURONS = 1600
-
-
-def coarse_net(rows: int, cols: int, max_neurons: int = MAX_NET_NEURONS) -> tuple[np.ndarray, np.ndarray, int]:
-    """The neurons and edges of a coarse net: every ``s``-th row and column (the last ones
-    included), joined along rows and columns. Returns ``(neurons, pairs, s)``; ``s == 1`` means
-    the map is small enough for its full net (the caller keeps the lattice's own pairs)."""
-    m = rows * cols
-    s = max(1, int(np.ceil(np.sqrt(m / max_neurons))))
-    if s == 1:
-        return np.arange(m), np.zeros((0, 2), np.int64), 1
-    rr = np.unique(np.r_[np.arange(0, rows, s), rows - 1])
-    cc = np.unique(np.r_[np.arange(0, cols, s), cols - 1])
-    grid = rr[:, None] * cols + cc[None, :]
-    pairs = np.concatenate([np.column_stack([grid[:, :-1].ravel(), grid[:, 1:].ravel()]),
-                            np.column_stack([grid[:-1, :].ravel(), grid[1:, :].ravel()])])
-    return grid.ravel().astype(np.int64), pairs.astype(np.int64), s
-
-
-#: Neurons whose neighbourhood weight is below this do not get a move arrow.
-ARROW_MIN_WEIGHT = 0.05
-_STEP_LEGEND = (
-    "<div class='somwidget-step-legend' style='font-size:13px;line-height:1.6'>"
-    "<b style='color:#d62728'>✚ sample</b> presented · "
-    "<b style='color:#d62728'>● BMU</b> (best-matching unit) · "
-    "<b>→</b> each neuron's move, old → new · "
-    "<span style='color:#ff7f0e'><b>●</b> neighbourhood weight h</span> (disc area = h, 1 at the "
-    "BMU) · <span style='color:#777'>- - net before</span></div>"
-)
-
-
-def move_arrows(before: np.ndarray, after: np.ndarray, keep: np.ndarray,
-                head: float) -> tuple[np.ndarray, np.ndarray]:
-    """x and y of arrows from ``before`` to ``after`` for the ``keep`` neurons, one polyline
-    broken by NaN: the shaft and two head strokes of ``head`` data units (at most 40 % of the
-    shaft)."""
-    b, a = before[keep], after[keep]
-    d = a - b
-    length = np.hypot(d[:, 0], d[:, 1])
-    ok = length > 1e-12
-    b, a, d, length = b[ok], a[ok], d[ok], length[ok]
-    if not len(b):
-        return np.zeros(0), np.zeros(0)
-    u = d / length[:, None]
-    h = np.minimum(head, 0.4 * length)[:, None]
-    c, s = np.cos(np.pi / 7), np.sin(np.pi / 7)
-    left = a - h * np.column_stack([u[:, 0] * c - u[:, 1] * s, u[:, 0] * s + u[:, 1] * c])
-    right = a - h * np.column_stack([u[:, 0] * c + u[:, 1] * s, -u[:, 0] * s + u[:, 1] * c])
-    nan = np.full_like(a, np.nan)
-    pts = np.stack([b, a, nan, left, a, right, nan], axis=1).reshape(-1, 2)[:-1]  # see _polyline
-    return pts[:, 0], pts[:, 1]
 
 _PALETTE = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -403,7 +350,9 @@ class InputSpaceView(ViewBase, widgets.VBox):
             x, y = _polyline(nodes, self.segments)
             with self._net.hold_sync():  # float32 halves the bytes of every live frame
                 self._net.x, self._net.y = x.astype(np.float32), y.astype(np.float32)
-            shown = nodes[self.net_neurons]
+            # a coarse net (big map) draws no nodes: a thousand SVG markers per frame would
+            # slow the page down, and such maps are selected on their lattice views
+            shown = nodes[self.net_neurons] if self.net_step == 1 else np.zeros((0, 2))
             with self._nodes.hold_sync():
                 self._nodes.x = shown[:, 0].astype(np.float32)
                 self._nodes.y = shown[:, 1].astype(np.float32)
@@ -549,7 +498,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
                 sel = np.asarray(sorted(int(k) for k in neurons), dtype=np.int64)
                 pos = self._node_position[sel[sel < self._node_position.size]] if sel.size else sel
                 pos = pos[pos >= 0]
-                self._nodes.selected = pos if pos.size else None
+                # a coarse net draws no nodes (see refresh): nothing to mark on it
+                self._nodes.selected = pos if pos.size and self.net_step == 1 else None
                 if sel.size:
                     mask = np.isin(self._sample_bmus(), sel)
                 for mark, rows in self._data_marks:
