@@ -163,6 +163,16 @@ def main(argv: list[str] | None = None) -> None:
 
     print("SOMClassifier against k-NN (benchmarks/bench_supervised.py)")
     bench_supervised.main(["--quick"] if args.quick else [])
+
+    import os
+
+    if os.path.exists(os.environ.get("CHROMIUM", "/usr/bin/chromium")):
+        from benchmarks import bench_browser
+
+        print("live views in JupyterLab + Chromium (benchmarks/bench_browser.py)")
+        bench_browser.main(["--seconds", "3" if args.quick else "5"])
+    else:
+        print("live views in a browser: skipped (no Chromium; set CHROMIUM=...)")
     print(f"(benchmarks took {time.perf_counter() - t0:.0f} s)")
 
 

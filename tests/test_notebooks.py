@@ -61,6 +61,11 @@ def test_teaching_notebook_executes_and_its_lessons_hold():
     # every row of views displays with a static picture, for places without widgets (GitHub)
     pictures = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
     assert len(pictures) >= 6  # 5 rows of views and the Studio
+    # section 1 keeps its own picture after "Run all": the net and curves at the end of its 40
+    # epochs (a later cell used to reset that trainer, leaving a tangle and empty curves)
+    first = next(o["data"]["image/svg+xml"] for o in pictures
+                 if "quality while it unfolds" in o["data"]["image/svg+xml"])
+    assert "epoch 40 · QE" in first and "no epoch yet" not in first
 
 
 def test_clusters_notebook_executes_and_its_claims_hold():

@@ -5,6 +5,7 @@ import {
   categoryLegend,
   colourBar,
   describeNeuron,
+  FrameAck,
   latticeOf,
   SelectionLink,
   viewShell,
@@ -27,9 +28,11 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
   const { title, sub, picker, clear, head } = viewShell(model, el, "sw-single", "lattice");
   const legendBox = document.createElement("div");
   let drawnFrame = -1;
+  const ack = new FrameAck(model);
 
   let fields: TooltipField[] = [];
   let tipData: Float32Array = new Float32Array(0);
+  let tipValues: Float32Array = new Float32Array(0);
   let catNames: string[] = [];
 
   const link = new SelectionLink(model, (neurons) => {
@@ -41,12 +44,13 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     maxHeight: 560,
     onSelect: (ks, mode) => link.set(combine(link.get(), wholeCategories(ks), mode)),
     onClear: () => link.set([]),
-    describe: (k: number): string[] => describeNeuron(k, canvas.lat!, fields, tipData, catNames),
+    describe: (k: number): string[] => describeNeuron(k, canvas.lat!, fields, tipData, catNames, tipValues),
     onDraw: () => {
       el.dataset.frame = String(drawnFrame);
       el.dataset.draws = String(canvas.draws);
       el.dataset.labels = String(canvas.labelsDrawn);
       el.dataset.borders = String(canvas.bordersDrawn);
+      ack.drawn(drawnFrame);
     },
   });
   clear.addEventListener("click", () => link.set([]));
@@ -72,8 +76,9 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     const vmax = model.get("vmax");
     const cmap = model.get("colormap");
     const cats = decodeData(model.get("categories"), "float32");
+    tipValues = decodeData(model.get("values"), "float32");
     canvas.setData({
-      values: decodeData(model.get("values"), "float32"),
+      values: tipValues,
       vmin, vmax, colormap: cmap,
       style: (model.get("draw_style") === "size" ? "size" : "color") as Style,
       sizes: decodeData(model.get("sizes"), "float32"),

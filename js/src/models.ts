@@ -14,6 +14,7 @@ export interface AnyModel<T> {
   get<K extends keyof T & string>(name: K): T[K];
   set<K extends keyof T & string>(name: K, value: T[K]): void;
   save_changes(): void;
+  send?(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[]): void;
   on(event: string, cb: (...args: any[]) => void): void;
   off(event?: string | null, cb?: ((...args: any[]) => void) | null): void;
   widget_manager?: { get_model(id: string): Promise<AnyModel<unknown>> };
@@ -37,6 +38,8 @@ export type WidgetRef = string | null;
 export interface TooltipField {
   name: string;
   format?: "int" | "float" | "percent" | "category";
+  /** "values": no row of its own in tooltip_values, the view's values (sent once) */
+  source?: "values";
 }
 
 // python: Selection

@@ -24,6 +24,7 @@ from ._base import ViewBase
 from ._common import lattice_geometry
 from .codecs import array_trait
 from .colormaps import COLORMAPS, label_colors
+from .live import pack_tooltips
 from .palettes import category_colors
 from .pictures.compose import Picture
 from .pictures.lattice import (
@@ -296,8 +297,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         self._state = {**lat, **st}
         tip = st["tooltip"]
         m = lat["rows"] * lat["cols"]
-        tip_values = (np.stack([np.asarray(a, dtype=np.float32).reshape(m) for _, a in tip])
-                      if tip else np.zeros((0, m), np.float32))
+        tip_fields, tip_values = pack_tooltips(tip, st["values"], m)  # values travel once
         if self.selection is not None:
             self.selection.n_neurons = m
         with self.hold_sync():
@@ -316,7 +316,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
             self.borders = st["borders"]
             self.category_colors = list(st["category_colors"])
             self.category_none = st["category_none"]
-            self.tooltip_fields = [f for f, _ in tip]
+            self.tooltip_fields = tip_fields
             self.tooltip_values = tip_values
             self.frame = self.frame + 1
 
