@@ -24,6 +24,7 @@ from .callbacks import (
     TrainingRecord,
     notify,
 )
+from .euclidean import EuclideanSearch
 from .lattice import FLOAT32_MIN_NEURONS
 from .neighborhood import neighborhood_weights, width_factor
 from .schedules import decay_schedule
@@ -142,9 +143,12 @@ class _TrainingMixin:
         n = Xt.shape[0]
         n_sub = max(1, int(round(subsample_ratio * n)))
         inhibition = p["inhibition"] if name == "mexican_hat" else None
-        Xa = center = None
-        if metric == "euclidean":
-            Xa, center = _bmu.prepare_queries(Xt)
+        # the data's centre and extent, once per call: every epoch's search shifts and scales
+        # alike (no prepared copy of the data, see somwidget.euclidean)
+        center, lo, hi = _training.column_stats(Xt)
+        extent = float(max(np.abs(lo - center).max(), np.abs(hi - center).max()))
+        if inhibition is not None and getattr(self, "_bounds", None) is None:
+            self._bounds = (lo, hi, None)
         rng = self.random_state_
         record: TrainingRecord | None = None
         t_start = time.perf_counter()
@@ -154,13 +158,15 @@ class _TrainingMixin:
             H = _training.KernelOperator(self.lattice_, name, r)
             if n_sub < n:
                 rows = np.sort(rng.choice(n, size=n_sub, replace=False))
-                Xe, Xae = Xt[rows], (Xa[rows] if Xa is not None else None)
+                Xe = Xt[rows]
             else:
-                Xe, Xae = Xt, Xa
+                Xe = Xt
+            search = (EuclideanSearch(self.codebook_, center, extent)
+                      if metric == "euclidean" else None)
             new, bmus = _training.batch_epoch(
-                Xe, self.codebook_, H, metric=metric, Xa=Xae, center=center,
-                chunk_size=p["chunk_size"], learning_rate=learning_rate, inhibition=inhibition,
-                bounds=self._data_bounds() if inhibition is not None else None,
+                Xe, self.codebook_, H, metric=metric, chunk_size=p["chunk_size"],
+                learning_rate=learning_rate, inhibition=inhibition,
+                bounds=self._data_bounds() if inhibition is not None else None, search=search,
             )
             self.codebook_ = new
             self._last_radius = r
