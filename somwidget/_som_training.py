@@ -46,14 +46,12 @@ class _TrainingMixin:
     def _prepare(self, X: object) -> np.ndarray:
         """Training-space data for a training call; initialises on first use."""
         if not self._is_initialized() or self._structural_changed():
-            self.initialize(X)
-            return self._Xt
+            return self._initialize_from(X)
         self._validated()
-        Xt = np.ascontiguousarray(self._to_training_space(X), dtype=np.float64)
+        Xt = np.ascontiguousarray(self._to_training_space(X))  # float32 stays float32
         if Xt.shape[0] < 1:
             raise ValueError("X must have at least 1 sample(s); got 0")
-        self._Xt = Xt
-        self._bounds = None
+        self._hold_training_data(Xt, X)
         self._touch()
         return Xt
 
@@ -147,8 +145,8 @@ class _TrainingMixin:
         # alike (no prepared copy of the data, see somwidget.euclidean)
         center, lo, hi = _training.column_stats(Xt)
         extent = float(max(np.abs(lo - center).max(), np.abs(hi - center).max()))
-        if inhibition is not None and getattr(self, "_bounds", None) is None:
-            self._bounds = (lo, hi, None)
+        if getattr(self, "_bounds", None) is None:
+            self._bounds = (lo, hi)
         rng = self.random_state_
         record: TrainingRecord | None = None
         t_start = time.perf_counter()

@@ -39,7 +39,15 @@ import math
 
 import numpy as np
 
-__all__ = ["EuclideanSearch", "argmin_units", "exact_top_k", "nearest", "pow2_scale"]
+__all__ = [
+    "SCALE_RATIO_WARNING",
+    "EuclideanSearch",
+    "argmin_units",
+    "exact_top_k",
+    "nearest",
+    "pow2_scale",
+    "warn_disparate_scales",
+]
 
 _U32 = 2.0**-24
 # rows of the float64 fallback per sub-block (rows x M x D float64 differences)
@@ -251,3 +259,32 @@ def argmin_units(
         if unsure.size:
             a[unsure] = exact_top_k(Xb[unsure], search.W, 1)[0][:, 0]
     return bmus
+
+
+#: Ratio of the largest to the smallest (non-zero) feature spread above which
+#: ``normalization="none"`` warns.
+SCALE_RATIO_WARNING = 1e3
+
+
+def warn_disparate_scales(X: np.ndarray, stacklevel: int = 3) -> None:
+    """Warn when the features' spreads (max - min) differ by more than
+    :data:`SCALE_RATIO_WARNING`: without normalisation the widest feature then decides every
+    BMU alone (the search itself stays exact, see the module notes)."""
+    if X.shape[0] < 2:
+        return
+    with np.errstate(invalid="ignore"):
+        spread = np.nanmax(X, axis=0).astype(np.float64) - np.nanmin(X, axis=0)
+    spread = spread[np.isfinite(spread) & (spread > 0)]
+    if spread.size < 2:
+        return
+    ratio = float(spread.max() / spread.min())
+    if ratio > SCALE_RATIO_WARNING:
+        import warnings
+
+        warnings.warn(
+            f"normalization='none' with features whose ranges differ by a factor of {ratio:.3g}: "
+            "the widest feature dominates every distance; consider normalization='standard' "
+            "or 'minmax'",
+            UserWarning,
+            stacklevel=stacklevel,
+        )

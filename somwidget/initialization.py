@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from somwidget.lattice import LATTICE_ALIASES, LATTICES
-from somwidget.validation import check_array, check_choice
+from somwidget.validation import all_nan_columns, check_array, check_choice
 
 __all__ = [
     "INITIALIZATIONS",
@@ -52,8 +52,8 @@ INITIALIZATION_ALIASES: dict[str, str] = {"linear": "pca"}
 
 
 def _check_data(X: Any) -> np.ndarray:
-    arr, _ = check_array("X", X, allow_nan=True)
-    empty = np.isnan(arr).all(axis=0)
+    arr, _ = check_array("X", X, allow_nan=True, keep_float32=True)
+    empty = all_nan_columns(arr)
     if empty.any():
         raise ValueError(
             f"X has features with no known (non-NaN) value: columns {np.flatnonzero(empty).tolist()}"

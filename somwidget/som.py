@@ -79,6 +79,7 @@ from .callbacks import (
     check_callbacks,
     notify,
 )
+from .euclidean import warn_disparate_scales
 from .initialization import (
     INITIALIZATION_ALIASES,
     INITIALIZATIONS,
@@ -287,12 +288,21 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         SOM
             ``self``.
         """
+        self._initialize_from(X)
+        return self
+
+    def _initialize_from(self, X: object) -> np.ndarray:
+        """:meth:`initialize`; returns the training-space data (for the training call that
+        initialises on first use)."""
         p = self._validated()
-        arr, names = check_array("X", X)
+        arr, names = check_array("X", X, keep_float32=True)
         rs = p["random_state"]
         rng = rs if isinstance(rs, np.random.Generator) else np.random.default_rng(rs)
         normalizer = make_normalizer(p["normalization"])
-        Xt = np.ascontiguousarray(normalizer.fit_transform(arr), dtype=np.float64)
+        normalizer.fit(arr)
+        Xt = np.ascontiguousarray(normalizer._transform(arr))  # float32 stays float32
+        if p["normalization"] == "none":
+            warn_disparate_scales(Xt, stacklevel=4)
         if p["mapsize"] == "auto":
             rows, cols = (int(v) for v in auto_mapsize(Xt, p["lattice"]))
         else:
@@ -301,9 +311,9 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         codebook = initialize_codebook(p["initialization"], Xt, lattice, rng)
         self._set_fitted(
             codebook=codebook, lattice=lattice, normalizer=normalizer, feature_names=names,
-            random_state=rng, training_data=Xt,
+            random_state=rng, training_data=Xt, training_source=X,
         )
-        return self
+        return Xt
 
     # ------------------------------------------------------------------ batch
     @_limit_threads

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -33,6 +34,7 @@ __all__ = [
     "InvalidParameterError",
     "NotFittedError",
     "Options",
+    "all_nan_columns",
     "check_array",
     "check_bmus",
     "check_choice",
@@ -135,6 +137,7 @@ def check_array(
     n_features: int | None = None,
     min_samples: int = 1,
     allow_nan: bool = False,
+    keep_float32: bool = False,
 ) -> tuple[np.ndarray, list[str] | None]:
     """Validate a 2-D numeric data set.
 
@@ -153,17 +156,20 @@ def check_array(
         Minimum number of rows.
     allow_nan : bool
         Whether NaN is accepted (inf never is).
+    keep_float32 : bool
+        Return float32 data (an array, or a DataFrame whose columns are all float32) as float32
+        instead of converting it to float64. A C-contiguous float array of the returned dtype
+        is returned as it is, without a copy.
 
     Returns
     -------
     (ndarray, list of str or None)
-        The data as C-contiguous float64 and the column names of a DataFrame (else None).
+        The data as C-contiguous float64 (or float32, see ``keep_float32``) and the column
+        names of a DataFrame (else None).
     """
     feature_names: list[str] | None = None
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pd = None
+    # pandas objects exist only once pandas is imported: no import (0.3 s) for plain arrays
+    pd = sys.modules.get("pandas")
     if pd is not None and isinstance(X, pd.Series):
         raise ValueError(
             f"{name} must be 2-D (samples x features); got a pandas Series. "
@@ -176,7 +182,8 @@ def check_array(
                 f"{name} has non-numeric columns {bad}; drop them (e.g. labels) or encode them first"
             )
         feature_names = [str(c) for c in X.columns]
-        arr = X.to_numpy(dtype=np.float64)
+        f32 = keep_float32 and len(X.columns) > 0 and all(t == np.float32 for t in X.dtypes)
+        arr = X.to_numpy(dtype=np.float32 if f32 else np.float64)
     else:
         if X is None:
             raise ValueError(f"{name} is required; got None")
@@ -185,7 +192,8 @@ def check_array(
             raise ValueError(f"{name} must be numeric; got an array of dtype {raw.dtype}")
         if raw.dtype.kind == "c":
             raise ValueError(f"{name} must be real-valued; got complex numbers")
-        arr = raw.astype(np.float64, copy=False)
+        keep = keep_float32 and raw.dtype == np.float32
+        arr = raw if keep else raw.astype(np.float64, copy=False)
     if arr.ndim != 2:
         hint = " Use X.reshape(-1, 1) for a single feature." if arr.ndim == 1 else ""
         raise ValueError(f"{name} must be 2-D (samples x features); got {arr.ndim}-D shape {arr.shape}.{hint}")
@@ -197,13 +205,32 @@ def check_array(
         raise ValueError(
             f"{name} has {arr.shape[1]} features, but the model was fitted with {n_features}"
         )
-    if allow_nan:
-        if np.isinf(arr).any():
+    # a finite column sum proves every entry finite, with no N x D temporary; only otherwise
+    # are the entries tested, block by block
+    if not np.isfinite(np.add.reduce(arr, axis=0)).all():
+        n_inf = n_bad = 0
+        for s in range(0, arr.shape[0], 1 << 15):
+            blk = arr[s : s + (1 << 15)]
+            n_inf += int(np.isinf(blk).sum())
+            n_bad += int((~np.isfinite(blk)).sum())
+        if allow_nan and n_inf:
             raise ValueError(f"{name} contains infinite values")
-    elif not np.isfinite(arr).all():
-        n_bad = int((~np.isfinite(arr)).sum())
-        raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s); clean or impute them first")
+        if not allow_nan and n_bad:
+            raise ValueError(
+                f"{name} contains {n_bad} NaN or infinite value(s); clean or impute them first")
     return np.ascontiguousarray(arr), feature_names
+
+
+def all_nan_columns(arr: np.ndarray) -> np.ndarray:
+    """Boolean (D,) mask of the columns of ``arr`` without any known (non-NaN) value.
+
+    One column sum when no column holds NaN (no N x D temporary), else a blockwise count."""
+    if arr.shape[0] == 0 or not np.isnan(np.add.reduce(arr, axis=0)).any():
+        return np.zeros(arr.shape[1], dtype=bool)
+    known = np.zeros(arr.shape[1], dtype=np.intp)
+    for s in range(0, arr.shape[0], 1 << 15):
+        known += (~np.isnan(arr[s : s + (1 << 15)])).sum(axis=0)
+    return known == 0
 
 
 def check_bmus(name: str, bmus: ArrayLike, n_neurons: int) -> np.ndarray:
