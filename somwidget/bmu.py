@@ -20,9 +20,9 @@ maximum absolute difference, ``max_d |x_d - w_d|``.
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.distance import cdist
 
 from . import euclidean as _euclidean
+from ._lazy import LazyModule
 from .validation import check_choice, check_int
 
 __all__ = [
@@ -62,6 +62,13 @@ METRIC_ALIASES: dict[str, str] = {"manhattan": "cityblock", "l2": "euclidean", "
 
 # Bytes of one float32 comparison block (chunk rows x M); a few MiB keeps it in cache.
 _BLOCK_BYTES = 4 << 20
+
+_distance = LazyModule("scipy.spatial.distance")
+
+
+def cdist(XA: np.ndarray, XB: np.ndarray, metric: str = "euclidean") -> np.ndarray:
+    """:func:`scipy.spatial.distance.cdist` (scipy.spatial imported on first use)."""
+    return _distance.cdist(XA, XB, metric=metric)
 
 
 def check_metric(metric: object, name: str = "distance_metric") -> str:

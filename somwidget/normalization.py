@@ -50,8 +50,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy import special
 
+from somwidget._lazy import LazyModule
 from somwidget.validation import NotFittedError, all_nan_columns, check_array, check_choice
 
 __all__ = [
@@ -68,6 +68,8 @@ __all__ = [
     "StandardNormalizer",
     "make_normalizer",
 ]
+
+special = LazyModule("scipy.special")  # imported when a logistic or Box-Cox normaliser runs
 
 NORMALIZATIONS: tuple[str, ...] = ("none", "standard", "minmax", "l2", "log", "logistic", "boxcox")
 NORMALIZATION_ALIASES: dict[str, str] = {"fwn": "standard", "01scale": "minmax", "euclidean": "l2"}

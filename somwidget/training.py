@@ -59,11 +59,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.linalg.blas import dger
-from scipy.spatial.distance import cdist
 
-from .bmu import euclidean_argmin, nearest_units
+from ._lazy import LazyModule
+from .bmu import cdist, euclidean_argmin, nearest_units
 from .neighborhood import COMPACT_NEIGHBORHOODS, neighborhood_weights
 
 __all__ = [
@@ -83,6 +81,8 @@ __all__ = [
 ]
 
 _COMPACT = COMPACT_NEIGHBORHOODS
+sp = LazyModule("scipy.sparse")
+_blas = LazyModule("scipy.linalg.blas")
 
 
 def column_stats(X: np.ndarray, chunk_rows: int = 1 << 15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -562,6 +562,7 @@ def online_run(
     ``Xc`` is the data already shifted by ``ctx.center``. Updates ``ctx.W`` in place.
     """
     W, d2all = ctx.W, ctx.d2
+    dger = _blas.dger
     name, metric = ctx.neighborhood, ctx.metric
     compact = name in _COMPACT
     signed = name == "mexican_hat"
