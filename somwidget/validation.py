@@ -207,7 +207,9 @@ def check_array(
         )
     # a finite column sum proves every entry finite, with no N x D temporary; only otherwise
     # are the entries tested, block by block
-    if not np.isfinite(np.add.reduce(arr, axis=0)).all():
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums_finite = bool(np.isfinite(np.add.reduce(arr, axis=0)).all())
+    if not sums_finite:
         n_inf = n_bad = 0
         for s in range(0, arr.shape[0], 1 << 15):
             blk = arr[s : s + (1 << 15)]
@@ -225,7 +227,9 @@ def all_nan_columns(arr: np.ndarray) -> np.ndarray:
     """Boolean (D,) mask of the columns of ``arr`` without any known (non-NaN) value.
 
     One column sum when no column holds NaN (no N x D temporary), else a blockwise count."""
-    if arr.shape[0] == 0 or not np.isnan(np.add.reduce(arr, axis=0)).any():
+    with np.errstate(over="ignore", invalid="ignore"):
+        no_nan = arr.shape[0] == 0 or not np.isnan(np.add.reduce(arr, axis=0)).any()
+    if no_nan:
         return np.zeros(arr.shape[1], dtype=bool)
     known = np.zeros(arr.shape[1], dtype=np.intp)
     for s in range(0, arr.shape[0], 1 << 15):
