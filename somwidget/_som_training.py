@@ -24,7 +24,7 @@ from .callbacks import (
     TrainingRecord,
     notify,
 )
-from .euclidean import EuclideanSearch
+from .euclidean import EuclideanSearch, PreparedQueries
 from .lattice import FLOAT32_MIN_NEURONS
 from .neighborhood import neighborhood_weights, width_factor
 from .schedules import decay_schedule
@@ -32,6 +32,10 @@ from .validation import (
     check_fraction,
     check_positive,
 )
+
+# data up to this size get their scaled float32 queries built once per batch call (about the
+# size of the data again, at float32); larger data are shifted and scaled block by block
+_PREPARE_BYTES = 64 << 20
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -148,6 +152,7 @@ class _TrainingMixin:
         if getattr(self, "_bounds", None) is None:
             self._bounds = (lo, hi)
         rng = self.random_state_
+        prepared: PreparedQueries | None = None
         record: TrainingRecord | None = None
         t_start = time.perf_counter()
         for epoch in range(1, epochs + 1):
@@ -159,8 +164,14 @@ class _TrainingMixin:
                 Xe = Xt[rows]
             else:
                 Xe = Xt
-            search = (EuclideanSearch(self.codebook_, center, extent)
-                      if metric == "euclidean" else None)
+            search = None
+            if metric == "euclidean":
+                search = EuclideanSearch(self.codebook_, center, extent,
+                                         scale=None if prepared is None else prepared.scale)
+                if n_sub == n and Xt.nbytes <= _PREPARE_BYTES:
+                    if prepared is None or prepared.scale != search.scale:
+                        prepared = PreparedQueries(Xt, center, search.scale)
+                    search.prepared = prepared
             new, bmus = _training.batch_epoch(
                 Xe, self.codebook_, H, metric=metric, chunk_size=p["chunk_size"],
                 learning_rate=learning_rate, inhibition=inhibition,

@@ -42,6 +42,7 @@ import numpy as np
 __all__ = [
     "SCALE_RATIO_WARNING",
     "EuclideanSearch",
+    "PreparedQueries",
     "argmin_units",
     "exact_top_k",
     "nearest",
@@ -81,23 +82,30 @@ class EuclideanSearch:
     data_extent : float, optional
         ``max |x - center|`` of the data to be searched, when known (training computes it once
         per fit). Without it each block's extent is measured.
+    scale : float, optional
+        With ``data_extent``: the power of two to divide by, if it is large enough (prepared
+        queries, :class:`PreparedQueries`, were scaled by it).
     """
 
     def __init__(self, codebook: np.ndarray, center: np.ndarray | None = None,
-                 data_extent: float | None = None) -> None:
+                 data_extent: float | None = None, scale: float | None = None) -> None:
         W = np.asarray(codebook, dtype=np.float64)
         self.W = W
         self.center = W.mean(axis=0) if center is None else np.asarray(center, dtype=np.float64)
         self.Wc = W - self.center
         self.w_extent = float(np.abs(self.Wc).max()) if self.Wc.size else 0.0
         self.data_extent = data_extent
+        #: PreparedQueries of the data this search runs on (set by the training loop)
+        self.prepared: PreparedQueries | None = None
         d = W.shape[1]
         self.gamma = (d + 1) * _U32 / (1.0 - (d + 1) * _U32) + 4.0 * _U32
         self.scale = 0.0
         self.WaT = np.empty((d + 1, W.shape[0]), dtype=np.float32)
         self.wmax = 0.0
         if data_extent is not None:
-            self._set_scale(pow2_scale(max(data_extent, self.w_extent)))
+            # a given scale (that of prepared queries) is kept while it covers the codebook
+            need = pow2_scale(max(data_extent, self.w_extent))
+            self._set_scale(scale if scale is not None and scale >= need else need)
 
     def _set_scale(self, s: float) -> None:
         if s == self.scale:
@@ -233,28 +241,68 @@ def nearest(
     return idx, dist
 
 
+class PreparedQueries:
+    """The scaled float32 queries ``[(x - c) / s, 1]`` and their squared norms, built once per
+    training call when they are small (the training loop decides; large data are shifted and
+    scaled block by block instead). Also keeps the score block between epochs."""
+
+    def __init__(self, X: np.ndarray, center: np.ndarray, scale: float,
+                 chunk_rows: int = 1 << 14) -> None:
+        n, d = X.shape
+        self.center = np.asarray(center, dtype=np.float64)
+        self.scale = float(scale)
+        self.Xq = np.empty((n, d + 1), dtype=np.float32)
+        self.xn = np.empty(n, dtype=np.float64)
+        for s in range(0, n, chunk_rows):
+            xc = np.subtract(X[s : s + chunk_rows], self.center, dtype=np.float64)
+            xc *= 1.0 / self.scale
+            self.Xq[s : s + chunk_rows, :-1] = xc
+            self.xn[s : s + chunk_rows] = np.einsum("ij,ij->i", xc, xc)
+        self.Xq[:, -1] = 1.0
+        self.gbuf: np.ndarray | None = None
+
+    def block(self, rows: int, m: int) -> np.ndarray:
+        if self.gbuf is None or self.gbuf.shape[0] < rows or self.gbuf.shape[1] != m:
+            self.gbuf = np.empty((rows, m), dtype=np.float32)
+        return self.gbuf
+
+
 def argmin_units(
     X: np.ndarray, search: EuclideanSearch, chunk: int, rtol: float = 1e-3,
-    out: np.ndarray | None = None,
+    out: np.ndarray | None = None, prepared: PreparedQueries | None = None,
 ) -> np.ndarray:
     """Index of the nearest unit of every row of ``X`` for training: one float32 argmin per
     row, float64 only where the float32 error bound exceeds ``rtol`` of the winner's squared
-    distance (module notes)."""
+    distance (module notes). ``prepared`` queries (same centre and scale as ``search``) save the
+    per-block shift and scaling."""
     n, m = X.shape[0], search.W.shape[0]
     bmus = np.empty(n, dtype=np.intp) if out is None else out
     if n == 0:
         return bmus
     rows = min(chunk, n)
-    qbuf = np.empty((rows, X.shape[1] + 1), dtype=np.float32)
-    gbuf = np.empty((rows, m), dtype=np.float32)
+    if prepared is None:
+        prepared = search.prepared
+    if prepared is not None and (prepared.Xq.shape[0] != n or prepared.scale != search.scale
+                                 or not np.array_equal(prepared.center, search.center)):
+        prepared = None
+    qbuf = np.empty((rows, X.shape[1] + 1), dtype=np.float32) if prepared is None else None
+    gbuf = (prepared.block(rows, m) if prepared is not None
+            else np.empty((rows, m), dtype=np.float32))
+    base = np.arange(rows) * m
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
         Xb = X[s:e]
-        g, bound = search.scores(Xb, qbuf, gbuf)
+        if prepared is None:
+            g, bound = search.scores(Xb, qbuf, gbuf)
+            xn = np.einsum("ij,ij->i", qbuf[: e - s, :-1], qbuf[: e - s, :-1], dtype=np.float64)
+        else:
+            g = gbuf[: e - s]
+            np.matmul(prepared.Xq[s:e], search.WaT, out=g)
+            xn = prepared.xn[s:e]
+            bound = search.gamma * (2.0 * search.wmax * np.sqrt(xn) + search.wmax * search.wmax)
         a = bmus[s:e]
         np.argmin(g, axis=1, out=a)
-        best = g.reshape(-1)[np.arange(e - s) * m + a].astype(np.float64)
-        xn = np.einsum("ij,ij->i", qbuf[: e - s, :-1], qbuf[: e - s, :-1], dtype=np.float64)
+        best = g.reshape(-1)[base[: e - s] + a]
         unsure = np.flatnonzero(2.0 * bound > rtol * np.maximum(best + xn, 0.0))
         if unsure.size:
             a[unsure] = exact_top_k(Xb[unsure], search.W, 1)[0][:, 0]
