@@ -41,11 +41,22 @@ def _peak(fn: Callable[[], object]) -> int:
         tracemalloc.stop()
 
 
-def test_fit_float32_allocates_less_than_half_the_data(X32):
+def test_fit_float32_large_data_allocates_less_than_half_the_data(X32, monkeypatch):
+    # as for data above 64 MB: queries shifted and scaled block by block
+    import somwidget._som_training as loops
+
+    monkeypatch.setattr(loops, "_PREPARE_BYTES", 0)
     # PCA initialisation, 2 epochs: per row two BMU index arrays (8 bytes each), plus blocks
     peak = _peak(lambda: SOM((10, 10), random_state=0).fit(X32, epochs=2))
     assert peak <= 16 * N + 24 * MB
     assert peak < X32.nbytes + 24 * MB  # a float64 copy alone would be 2x the data
+
+
+def test_fit_float32_small_data_prepares_queries_once(X32):
+    # data up to 64 MB: one float32 copy of the queries (D + 1 columns) and their norms
+    peak = _peak(lambda: SOM((10, 10), random_state=0).fit(X32, epochs=2))
+    prepared = N * (D + 1) * 4 + N * 8
+    assert peak <= 16 * N + prepared + 24 * MB
 
 
 def test_predict_and_metrics_bounded(X32):
