@@ -60,6 +60,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _online_jit
 from ._lazy import LazyModule
 from .bmu import cdist, euclidean_argmin, nearest_units
 from .neighborhood import COMPACT_NEIGHBORHOODS, neighborhood_weights
@@ -568,9 +569,18 @@ def online_run(
     signed = name == "mexican_hat"
     euclid = metric == "euclidean"
     m = W.shape[0]
+    xx_all = np.einsum("ij,ij->i", Xc, Xc) if euclid else None
+    if euclid and not signed and name in _online_jit.KERNEL_CODES and isinstance(d2all, np.ndarray):
+        run = _online_jit.kernel()
+        if run is not None:  # numba: the same updates in one compiled loop
+            Wc = np.ascontiguousarray(W)
+            run(Wc, ctx.wn, np.ascontiguousarray(Xc, dtype=np.float64), xx_all,
+                np.ascontiguousarray(order, dtype=np.int64), np.ascontiguousarray(radii, dtype=np.float64),
+                np.ascontiguousarray(rates, dtype=np.float64), d2all, _online_jit.KERNEL_CODES[name])
+            W[...] = Wc
+            return
     wx = np.empty(m)
     score = np.empty(m)
-    xx_all = np.einsum("ij,ij->i", Xc, Xc) if euclid else None
     lo_hi = ctx.bounds
     for t in range(order.shape[0]):
         i = order[t]
