@@ -161,15 +161,16 @@ def exact_top_k(Xr: np.ndarray, W: np.ndarray, k: int) -> tuple[np.ndarray, np.n
     return idx, dist
 
 
-def _distances_to(Xb: np.ndarray, W: np.ndarray, sel: np.ndarray) -> np.ndarray:
-    """Exact float64 distances from each row of ``Xb`` to the units ``sel`` (r, c), scaled
-    against overflow."""
-    x = np.asarray(Xb, dtype=np.float64)
-    diff = x[:, None, :] - W[sel]
-    s = pow2_scale(float(np.abs(diff).max()) if diff.size else 0.0)
-    if s != 1.0:
-        diff *= 1.0 / s
-    return s * np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+def _distances_to(Xb: np.ndarray, W: np.ndarray, sel: np.ndarray, bound: float) -> np.ndarray:
+    """Exact float64 distances from each row of ``Xb`` to the units ``sel`` (r, c); ``bound``
+    (a power of two) is at least every ``|x - w|`` entry, so the scaled squares cannot
+    overflow."""
+    diff = np.subtract(Xb[:, None, :], W[sel], dtype=np.float64)
+    if bound != 1.0:
+        diff *= 1.0 / bound
+    out = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+    out *= bound
+    return out
 
 
 def _candidates(g: np.ndarray, c: int) -> tuple[np.ndarray, np.ndarray]:
@@ -227,7 +228,8 @@ def nearest(
             sel = sel[:, :k]
         else:  # every unit is a candidate: the exact ranking below is complete
             unsure = np.empty(0, dtype=np.intp)
-        d = _distances_to(Xb, W, sel)
+        # |x - w| <= |x - c| + |w - c| <= 2 s (the search's scale covers both)
+        d = _distances_to(Xb, W, sel, 2.0 * search.scale)
         if k > 1:
             order = np.lexsort((sel, d), axis=1)
             sel = np.take_along_axis(sel, order, axis=1)
