@@ -99,8 +99,10 @@ def main(argv: list[str] | None = None) -> None:
                   f"+{r['over_data_mb']:.0f} MB", r["ratio"])
 
     r = scale.metrics_over_pass(n=20_000 if quick else 100_000)
-    print("QE + TE + vacancy + hits / one BMU pass   (target <= 1.2)")
-    _line(f"metrics {r['metrics_s'] * 1e3:.1f} ms, one pass {r['pass_s'] * 1e3:.1f} ms", r["ratio"])
+    print("QE + TE + vacancy + hits / one best-two BMU pass   (target <= 1.2)")
+    _line(f"metrics {r['metrics_s'] * 1e3:.1f} ms, best-two pass {r['pass_s'] * 1e3:.1f} ms",
+          r["ratio"])
+    _line(f"(against a BMU-only pass, {r['pass1_s'] * 1e3:.1f} ms)", r["ratio1"])
 
     r = scale.online_vs_minisom(n=1000 if quick else 3000)
     print("online, 20x20 hexa, 64 features: MiniSom train_random / somwidget fit_online   (target >= 4)")

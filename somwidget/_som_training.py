@@ -181,6 +181,8 @@ class _TrainingMixin:
             self._last_radius = r
             self.n_epochs_trained_ += 1
             self._touch()
+            if not (collect or callbacks):  # nobody reads a record: don't build one per epoch
+                continue
             metrics = self._epoch_metrics() if collect else None
             now = time.perf_counter()
             record = self._record(
