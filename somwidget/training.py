@@ -83,8 +83,6 @@ __all__ = [
 
 _COMPACT = COMPACT_NEIGHBORHOODS
 sp = LazyModule("scipy.sparse")
-# up to this many rows the per-unit sums sort the rows instead of building a sparse matrix
-_SMALL_SUMS = 8192
 _blas = LazyModule("scipy.linalg.blas")
 
 
@@ -116,15 +114,6 @@ def unit_sums(
     """
     n, d = X.shape
     bmus = np.asarray(bmus, dtype=np.intp)
-    counts = np.bincount(bmus, minlength=n_neurons).astype(np.float64)
-    if n <= _SMALL_SUMS:  # sorted rows summed per unit: no sparse-matrix set-up (~0.7 ms)
-        order = np.argsort(bmus, kind="stable")
-        hit = np.flatnonzero(counts)
-        starts = np.concatenate(([0], np.cumsum(counts[hit])[:-1])).astype(np.intp)
-        S = np.zeros((n_neurons, d), dtype=np.float64)
-        if hit.size:
-            S[hit] = np.add.reduceat(np.asarray(X[order], dtype=np.float64), starts, axis=0)
-        return S, counts
     S = np.zeros((n_neurons, d), dtype=np.float64)
     for s in range(0, n, chunk_rows):
         e = min(s + chunk_rows, n)
@@ -133,6 +122,7 @@ def unit_sums(
             shape=(e - s, n_neurons),
         )
         S += onehot.T @ np.asarray(X[s:e], dtype=np.float64)
+    counts = np.bincount(bmus, minlength=n_neurons).astype(np.float64)
     return S, counts
 
 
