@@ -100,7 +100,7 @@ class _TrainingMixin:
         """QE, TE and vacancy of the training data from one BMU search (cached for the views)."""
         from . import analysis
 
-        idx, dist = self._bmus2()
+        idx, dist = self._bmus2(k=min(2, self.n_neurons_))  # the TE needs the second BMU
         return analysis.epoch_metrics(idx, dist, self.lattice_)
 
     def _record(self, **fields: Any) -> TrainingRecord:

@@ -149,3 +149,13 @@ def test_identity_normalization_holds_the_callers_array():
     data32 = X.astype(np.float32)
     som = SOM((3, 3), random_state=0).fit(data32, epochs=1)
     assert som._training_data() is data32
+
+
+def test_history_metrics_after_a_bmu_only_search_still_have_the_second_bmu():
+    som = SOM((4, 4), random_state=0).fit(X, epochs=1)
+    som.predict(X)  # caches a BMU-only search of the training data for this codebook
+    metrics = som._epoch_metrics()
+    D = cdist(X, som.codebook_)
+    order = np.argsort(D, axis=1, kind="stable")
+    adjacent = som.lattice_.adjacency_sparse()[order[:, 0], order[:, 1]]
+    assert metrics["topographic_error"] == pytest.approx(1.0 - np.asarray(adjacent).mean())
