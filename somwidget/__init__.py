@@ -14,7 +14,6 @@ from typing import Any
 from . import datasets
 from ._version import __version__
 from .callbacks import History, TrainingRecord
-from .clustering import MapClustering
 from .lattice import Lattice
 from .som import SOM, OnlineStep, TrainingState
 
@@ -45,6 +44,7 @@ _LAZY_WIDGETS = (
 )
 
 _LAZY_SUPERVISED = ("SOMClassifier", "SOMRegressor")
+_LAZY_COMPUTE = {"MapClustering": ".clustering"}  # loads pandas: on first use only
 
 __all__ = [
     "SOM",
@@ -72,8 +72,12 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(".supervised", __name__), name)
         globals()[name] = value
         return value
+    if name in _LAZY_COMPUTE:
+        value = getattr(importlib.import_module(_LAZY_COMPUTE[name], __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'somwidget' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY_WIDGETS) | set(_LAZY_SUPERVISED))
+    return sorted(set(globals()) | set(_LAZY_WIDGETS) | set(_LAZY_SUPERVISED) | set(_LAZY_COMPUTE))

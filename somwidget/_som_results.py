@@ -28,10 +28,10 @@ class _ResultsMixin:
     @_limit_threads
     def predict(self, X: object) -> np.ndarray:
         """Index of the best-matching unit of each sample, shape (N,)."""
-        Xt, _ = self._data(self._require(X))
-        idx, _ = _bmu.find_bmus(Xt, self.codebook_, metric=self._metric(), k=1,
-                                chunk_size=self.chunk_size)
-        return idx[:, 0]
+        # a BMU search of these data for this codebook is reused (and this one kept for the
+        # metrics and views that ask next)
+        idx, _ = self._bmus2(self._require(X), k=1, compute=1)
+        return idx[:, 0].copy()
 
     @staticmethod
     def _require(X: object) -> object:
@@ -60,10 +60,10 @@ class _ResultsMixin:
         indices : ndarray (N, k) int, distances : ndarray (N, k) float64
             Sorted by distance: column 0 is the BMU, column 1 the second BMU.
         """
-        Xt, _ = self._data(self._require(X))
+        X = self._require(X)
         k = check_int("k", k, minimum=1, maximum=self.n_neurons_)
-        return _bmu.find_bmus(Xt, self.codebook_, metric=self._metric(), k=k,
-                              chunk_size=self.chunk_size)
+        idx, dist = self._bmus2(X, k=k, compute=k)
+        return idx[:, :k].copy(), dist[:, :k].copy()
 
     @_limit_threads
     def quantization_error(self, X: object = None) -> float:
@@ -87,7 +87,7 @@ class _ResultsMixin:
         """Fraction of samples whose second BMU is not adjacent to their BMU."""
         from . import analysis
 
-        idx, _ = self._bmus2(X)
+        idx, _ = self._bmus2(X, k=min(2, self.n_neurons_))
         if idx.shape[1] < 2:
             return 0.0
         return float(analysis.topographic_error(idx[:, 0], idx[:, 1], self.lattice_))

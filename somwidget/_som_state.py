@@ -15,6 +15,7 @@ import inspect
 import math
 import numbers
 import os
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ import numpy as np
 
 from . import bmu as _bmu
 from . import persistence
+from ._bmu_cache import BMUCache
 from .bmu import has_missing
 from .callbacks import (
     HISTORY_KEYS,
@@ -30,6 +32,7 @@ from .callbacks import (
 )
 from .lattice import Lattice
 from .normalization import Normalizer
+from .training import column_stats
 from .validation import (
     NAN_HINT,
     NotFittedError,
@@ -39,6 +42,9 @@ from .validation import (
 )
 
 _S = TypeVar("_S", bound="_StateMixin")
+
+# training-space copies up to this size are kept for the analyses called without X
+_KEEP_BYTES = 64 << 20
 
 _STRUCTURAL = (
     "mapsize",
@@ -79,16 +85,17 @@ class _StateMixin:
         return False
 
     def _read_array(self, name: str, X: object, n_features: int | None = None, *,
-                    missing: bool | None = None,
-                    params: dict[str, Any] | None = None) -> tuple[np.ndarray, list[str] | None]:
+                    missing: bool | None = None, params: dict[str, Any] | None = None,
+                    keep_float32: bool = False) -> tuple[np.ndarray, list[str] | None]:
         """``check_array`` under the SOM's missing-value policy: NaN refused (the error names
         ``missing="ignore"``) unless ``missing="ignore"`` (or ``missing=True`` here), then rows
         missing more than ``max_missing`` of their values refused. ``params``: the validated
-        parameters when the caller has them."""
+        parameters when the caller has them; ``keep_float32``: float32 data stays float32."""
         p = self._validated() if params is None else params
         allow = p["missing"] == "ignore" if missing is None else bool(missing)
         arr, names = check_array(name, X, n_features=n_features, allow_nan=allow,
-                                 nan_hint=NAN_HINT, owner=type(self).__name__)
+                                 nan_hint=NAN_HINT, owner=type(self).__name__,
+                                 keep_float32=keep_float32)
         if allow and has_missing(arr):
             _bmu.check_masked_metric(p["distance_metric"])
             check_missing_rows(name, arr, p["max_missing"])
@@ -101,10 +108,11 @@ class _StateMixin:
 
     def _read_data(self, X: object, name: str = "X", *, missing: bool | None = None,
                    params: dict[str, Any] | None = None) -> np.ndarray:
-        """``X`` checked against the fitted model (features, column names), in data units."""
+        """``X`` checked against the fitted model (features, column names), in data units
+        (float32 data stays float32: no copy at all for a C-contiguous float array)."""
         self._check_initialized()
         arr, names = self._read_array(name, X, n_features=self.n_features_in_, missing=missing,
-                                      params=params)
+                                      params=params, keep_float32=True)
         if (
             names is not None
             and getattr(self, "_names_from_frame", False)
@@ -118,15 +126,66 @@ class _StateMixin:
         # skips a second pass
         return arr
 
+    def _hold_training_data(self, Xt: np.ndarray | None, source: object = None) -> None:
+        """Remember the data of the latest training call for the analyses called without ``X``.
+
+        No copy of the data is kept: the training-space array is held when it *is* the
+        caller's array (``normalization="none"`` on a float array) or when it is small
+        (<= 64 MB); otherwise only a weak reference to the caller's object, from which the
+        training space is computed again when asked (and ``X`` is required once it is gone).
+        """
+        self._bounds = None
+        self._Xt = None
+        self._Xt_ref = None
+        self._source_ref = None
+        if Xt is None:
+            return
+        if source is not None:
+            try:  # the caller's object identifies these data in the BMU cache
+                self._source_ref = weakref.ref(source)
+            except TypeError:  # a list or another object without weak references
+                pass
+        own = isinstance(source, np.ndarray) and np.may_share_memory(Xt, source)
+        if own or Xt.nbytes <= _KEEP_BYTES or self._source_ref is None:
+            self._Xt = Xt
+        else:
+            self._Xt_ref = weakref.ref(Xt)
+
+    def _training_data(self) -> np.ndarray | None:
+        """The training-space data of the latest training call, or None when it is gone."""
+        Xt = getattr(self, "_Xt", None)
+        if Xt is not None:
+            return Xt
+        ref = getattr(self, "_Xt_ref", None)
+        Xt = ref() if ref is not None else None
+        if Xt is None:
+            src = getattr(self, "_source_ref", None)
+            obj = src() if src is not None else None
+            if obj is None:
+                return None
+            Xt = self._to_training_space(obj)
+            self._Xt_ref = weakref.ref(Xt)
+        return Xt
+
+    def _data_object(self, X: object) -> object:
+        """What identifies the data of an analysis in the BMU cache: ``X``, or the training
+        data's own object when ``X`` is None."""
+        if X is not None:
+            return X
+        src = getattr(self, "_source_ref", None)
+        obj = src() if src is not None else None
+        return obj if obj is not None else getattr(self, "_Xt", None)
+
     def _data(self, X: object = None) -> tuple[np.ndarray, bool]:
         """Training-space data for an analysis: ``X`` or the data of the latest fit."""
         self._check_initialized()
         if X is None:
-            Xt = getattr(self, "_Xt", None)
+            Xt = self._training_data()
             if Xt is None:
                 raise ValueError(
                     "X is required: this model holds no training data (it was loaded from a "
-                    "file or unpickled); pass the data to analyse"
+                    "file or unpickled, or its large training data is no longer referenced); "
+                    "pass the data to analyse"
                 )
             return Xt, True
         return self._to_training_space(X), False
@@ -134,20 +193,29 @@ class _StateMixin:
     def _touch(self) -> None:
         self._version = getattr(self, "_version", 0) + 1
 
-    def _bmus2(self, X: object = None) -> tuple[np.ndarray, np.ndarray]:
-        """BMU and second BMU (indices, distances) of ``X`` (cached for the training data)."""
-        Xt, own = self._data(X)
-        k = min(2, self.n_neurons_)
-        if own:
-            key = (getattr(self, "_version", 0), id(self.codebook_))
-            cache = getattr(self, "_bmu_cache", None)
-            if cache is not None and cache[0] == key:
-                return cache[1], cache[2]
+    def _bmu_key(self) -> tuple:
+        return (getattr(self, "_version", 0), id(self.codebook_))
+
+    def _bmus2(self, X: object = None, k: int = 1, compute: int = 2) -> tuple[np.ndarray, np.ndarray]:
+        """BMU and second BMU (indices, distances) of ``X`` or the training data: one best-two
+        search per codebook and data set, shared by every metric (see
+        :mod:`somwidget._bmu_cache`). A cached search with at least ``k`` columns is reused;
+        otherwise ``max(k, compute)`` units per sample are searched (and cached)."""
+        self._check_initialized()
+        cache = self.__dict__.get("_bmu_cache")
+        if not isinstance(cache, BMUCache):
+            cache = self._bmu_cache = BMUCache()
+        key = self._bmu_key()
+        obj = self._data_object(X)
+        hit = cache.get(key, obj, k)
+        if hit is not None:
+            return hit
+        Xt, _ = self._data(X)
+        want = min(max(k, compute), self.n_neurons_)
         idx, dist = _bmu.find_bmus(
-            Xt, self.codebook_, metric=self._metric(), k=k, chunk_size=self.chunk_size
+            Xt, self.codebook_, metric=self._metric(), k=want, chunk_size=self.chunk_size
         )
-        if own:
-            self._bmu_cache = (key, idx, dist)
+        cache.put(key, obj if obj is not None else Xt, idx, dist)
         return idx, dist
 
     def _metric(self) -> str:
@@ -169,6 +237,7 @@ class _StateMixin:
         data_bounds: tuple[np.ndarray, np.ndarray] | None = None,
         training_data: np.ndarray | None = None,
         init_params: Mapping[str, Any] | None = None,
+        training_source: object = None,
     ) -> None:
         """The one writer of fitted state: every attribute ending in ``_`` and the private
         caches that go with them (``initialize``, ``from_dict`` and unpickling use it).
@@ -195,7 +264,10 @@ class _StateMixin:
         data_bounds : (lo, hi), optional
             Training-space box of the training data, kept when the data itself is not.
         training_data : ndarray (N, D), optional
-            The training-space data that analyses use when called without ``X``.
+            The training-space data that analyses use when called without ``X`` (held as
+            :meth:`_hold_training_data` says: never as a copy).
+        training_source : object, optional
+            The caller's data that ``training_data`` was computed from.
         init_params : mapping, optional
             The structural parameters the map was built with (default: the current ones).
         """
@@ -227,16 +299,15 @@ class _StateMixin:
         self._last_radius = float(last_radius)
         self._names_from_frame = feature_names is not None if names_from_frame is None else bool(
             names_from_frame)
-        self._Xt = training_data
+        self._hold_training_data(training_data, training_source)
         self._bounds = None if data_bounds is None else (
             np.asarray(data_bounds[0], dtype=np.float64),
             np.asarray(data_bounds[1], dtype=np.float64),
-            None,
         )
         self._init_params = (
             {k: getattr(self, k) for k in _STRUCTURAL} if init_params is None else dict(init_params)
         )
-        self._bmu_cache = None
+        self._bmu_cache = BMUCache()
         self._touch()
 
     def _fitted_state(self) -> dict[str, Any] | None:
@@ -261,17 +332,15 @@ class _StateMixin:
     def _data_bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Per-feature (min, max) of the latest training data in training space (the box the
         Mexican hat's prototypes are clipped to), computed on first use; None without data."""
-        Xt = getattr(self, "_Xt", None)
         cached = getattr(self, "_bounds", None)
-        if Xt is None:  # e.g. unpickled: the box of the data it was trained on, if known
-            return None if cached is None else (cached[0], cached[1])
-        if cached is None or cached[2] is not Xt:
-            if has_missing(Xt):
-                cached = (np.nanmin(Xt, axis=0), np.nanmax(Xt, axis=0), Xt)
-            else:
-                cached = (Xt.min(axis=0), Xt.max(axis=0), Xt)
-            self._bounds = cached
-        return cached[0], cached[1]
+        if cached is not None:
+            return cached[0], cached[1]
+        Xt = self._training_data()
+        if Xt is None:
+            return None
+        _, lo, hi = column_stats(Xt)
+        self._bounds = (lo, hi)
+        return lo, hi
 
     @property
     def history_(self) -> History:

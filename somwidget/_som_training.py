@@ -25,6 +25,7 @@ from .callbacks import (
     TrainingRecord,
     notify,
 )
+from .euclidean import EuclideanSearch, PreparedQueries
 from .lattice import FLOAT32_MIN_NEURONS
 from .neighborhood import neighborhood_weights, width_factor
 from .schedules import decay_schedule
@@ -32,6 +33,10 @@ from .validation import (
     check_fraction,
     check_positive,
 )
+
+# data up to this size get their scaled float32 queries built once per batch call (about the
+# size of the data again, at float32); larger data are shifted and scaled block by block
+_PREPARE_BYTES = 64 << 20
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -46,14 +51,12 @@ class _TrainingMixin:
     def _prepare(self, X: object) -> np.ndarray:
         """Training-space data for a training call; initialises on first use."""
         if not self._is_initialized() or self._structural_changed():
-            self.initialize(X)
-            return self._Xt
+            return self._initialize_from(X)
         self._validated()
-        Xt = np.ascontiguousarray(self._to_training_space(X), dtype=np.float64)
+        Xt = np.ascontiguousarray(self._to_training_space(X))  # float32 stays float32
         if Xt.shape[0] < 1:
             raise ValueError("X must have at least 1 sample(s); got 0")
-        self._Xt = Xt
-        self._bounds = None
+        self._hold_training_data(Xt, X)
         self._touch()
         return Xt
 
@@ -100,7 +103,7 @@ class _TrainingMixin:
         """QE, TE and vacancy of the training data from one BMU search (cached for the views)."""
         from . import analysis
 
-        idx, dist = self._bmus2()
+        idx, dist = self._bmus2(k=min(2, self.n_neurons_))  # the TE needs the second BMU
         return analysis.epoch_metrics(idx, dist, self.lattice_)
 
     def _record(self, **fields: Any) -> TrainingRecord:
@@ -146,15 +149,16 @@ class _TrainingMixin:
         n = Xt.shape[0]
         n_sub = max(1, int(round(subsample_ratio * n)))
         inhibition = p["inhibition"] if name == "mexican_hat" else None
-        Xa = center = None
+        # the data's centre and extent, once per call: every epoch's search shifts and scales
+        # alike (no prepared copy of the data, see somwidget.euclidean)
+        center, lo, hi = _training.column_stats(Xt)
+        extent = float(max(np.abs(lo - center).max(), np.abs(hi - center).max()))
+        if getattr(self, "_bounds", None) is None:
+            self._bounds = (lo, hi)
         # missing values: the known mask, masked BMUs and per-component sums (SOM Toolbox)
         known = ~np.isnan(Xt) if _bmu.has_missing(Xt) else None
-        if metric == "euclidean" and known is None:
-            # with weights, centre the float32 queries on the weighted mean: the same centre as
-            # the data with each row repeated, so both searches round alike
-            mean = None if sample_weight is None else (sample_weight @ Xt) / sample_weight.sum()
-            Xa, center = _bmu.prepare_queries(Xt, mean)
         rng = self.random_state_
+        prepared: PreparedQueries | None = None
         record: TrainingRecord | None = None
         t_start = time.perf_counter()
         for epoch in range(1, epochs + 1):
@@ -163,24 +167,38 @@ class _TrainingMixin:
             H = _training.KernelOperator(self.lattice_, name, r)
             if n_sub < n:
                 rows = np.sort(rng.choice(n, size=n_sub, replace=False))
-                Xe, Xae = Xt[rows], (Xa[rows] if Xa is not None else None)
+                Xe = Xt[rows]
                 we = None if sample_weight is None else sample_weight[rows]
                 ke = None if known is None else known[rows]
             else:
-                Xe, Xae, we, ke = Xt, Xa, sample_weight, known
-            extra = {}
-            epoch_fn = _training.batch_epoch
-            if we is not None or ke is not None:  # weighted and/or masked sums
-                epoch_fn, extra = _masked.batch_epoch_general, {"sample_weight": we, "known": ke}
-            new, bmus = epoch_fn(
-                Xe, self.codebook_, H, metric=metric, Xa=Xae, center=center,
-                chunk_size=p["chunk_size"], learning_rate=learning_rate, inhibition=inhibition,
-                bounds=self._data_bounds() if inhibition is not None else None, **extra,
-            )
+                Xe, we, ke = Xt, sample_weight, known
+            bounds = self._data_bounds() if inhibition is not None else None
+            if we is not None or ke is not None:  # weighted and/or masked sums (exact BMUs)
+                new, bmus = _masked.batch_epoch_general(
+                    Xe, self.codebook_, H, metric=metric, chunk_size=p["chunk_size"],
+                    learning_rate=learning_rate, inhibition=inhibition, bounds=bounds,
+                    sample_weight=we, known=ke,
+                )
+            else:
+                search = None
+                if metric == "euclidean":
+                    search = EuclideanSearch(self.codebook_, center, extent,
+                                             scale=None if prepared is None else prepared.scale)
+                    if n_sub == n and Xt.nbytes <= _PREPARE_BYTES:
+                        if prepared is None or prepared.scale != search.scale:
+                            prepared = PreparedQueries(Xt, center, search.scale)
+                        search.prepared = prepared
+                new, bmus = _training.batch_epoch(
+                    Xe, self.codebook_, H, metric=metric, chunk_size=p["chunk_size"],
+                    learning_rate=learning_rate, inhibition=inhibition, bounds=bounds,
+                    search=search,
+                )
             self.codebook_ = new
             self._last_radius = r
             self.n_epochs_trained_ += 1
             self._touch()
+            if not (collect or callbacks):  # nobody reads a record: don't build one per epoch
+                continue
             metrics = self._epoch_metrics() if collect else None
             now = time.perf_counter()
             record = self._record(

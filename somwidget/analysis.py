@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -30,15 +30,17 @@ from scipy import sparse
 from scipy.spatial.distance import cdist
 
 from .bmu import check_metric, distance_matrix_masked, has_missing
-from .labels import (
-    classification_table,
-    code_counts,
-    encode_labels,
-    label_counts,
-    label_proportions,
-    majority_labels,
-)
 from .lattice import Lattice
+
+if TYPE_CHECKING:  # re-exported lazily, see __getattr__ below
+    from .labels import (
+        classification_table,
+        code_counts,
+        encode_labels,
+        label_counts,
+        label_proportions,
+        majority_labels,
+    )
 from .neighborhood import neighborhood_weights
 from .validation import check_array, check_choice, check_int
 from .validation import check_bmus as _bmus
@@ -65,6 +67,20 @@ __all__ = [
     "umatrix_interstitial_coordinates",
     "vacancy_rate",
 ]
+
+# the label functions (somwidget.labels, which imports pandas: ~0.3 s and ~120 MB) are
+# re-exported on first access, so the metrics need neither
+_LABEL_NAMES = ("classification_table", "code_counts", "encode_labels", "label_counts",
+                "label_proportions", "majority_labels")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LABEL_NAMES:
+        from . import labels
+
+        return getattr(labels, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _REDUCERS: dict[str, Callable[..., np.ndarray]] = {
     "mean": np.nanmean,

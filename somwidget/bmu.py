@@ -2,17 +2,12 @@
 
 Euclidean fast path
 -------------------
-For the Euclidean metric the search is one float32 matrix product per chunk of samples. Both the
-data and the codebook are first shifted by a common centre (the data mean) so that the float32
-values stay small, then the data are augmented with a column of ones and the codebook with its
-squared norms::
-
-    [x, 1] . [-2 w ; ||w||^2]^T  =  ||w||^2 - 2 x.w  =  ||x - w||^2 - ||x||^2
-
-so the GEMM gives the comparison values directly and ``argmin`` runs on a cache-sized block. No
-``N x M`` float64 matrix is ever allocated; the distances of the winners only are then computed
-exactly in float64 from the original vectors. (float32 compute for the search, float64 for every
-reported distance and every accumulation.)
+For the Euclidean metric the search is one float32 matrix product per chunk of samples, on data
+and codebook shifted by a common centre and scaled by a power of two, with a float64 fallback
+for the rows where float32 rounding could change the answer: :func:`find_bmus` returns the exact
+float64 top ``k`` at any magnitude (timestamps, 1e20, 1e154), see :mod:`somwidget.euclidean`.
+No ``N x M`` matrix and no copy of the data is allocated (float32 data is read as float32);
+reported distances are float64 from the original vectors.
 
 Missing values
 --------------
@@ -45,13 +40,15 @@ maximum absolute difference, ``max_d |x_d - w_d|``.
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.distance import cdist
 
+from . import euclidean as _euclidean
+from ._lazy import LazyModule
 from .validation import check_choice, check_int
 
 __all__ = [
     "METRICS",
     "METRIC_ALIASES",
+    "as_float_array",
     "check_metric",
     "default_chunk_size",
     "distance_matrix",
@@ -62,6 +59,7 @@ __all__ = [
     "find_bmus_masked",
     "has_missing",
     "masked_argmin",
+    "nearest_units",
     "prepare_queries",
 ]
 
@@ -90,6 +88,13 @@ METRIC_ALIASES: dict[str, str] = {"manhattan": "cityblock", "l2": "euclidean", "
 
 # Bytes of one float32 comparison block (chunk rows x M); a few MiB keeps it in cache.
 _BLOCK_BYTES = 4 << 20
+
+_distance = LazyModule("scipy.spatial.distance")
+
+
+def cdist(XA: np.ndarray, XB: np.ndarray, metric: str = "euclidean") -> np.ndarray:
+    """:func:`scipy.spatial.distance.cdist` (scipy.spatial imported on first use)."""
+    return _distance.cdist(XA, XB, metric=metric)
 
 
 def check_metric(metric: object, name: str = "distance_metric") -> str:
@@ -162,6 +167,15 @@ def _smallest_k(values: np.ndarray, k: int) -> np.ndarray:
     return np.argsort(values, axis=1, kind="stable")
 
 
+def as_float_array(X: object) -> np.ndarray:
+    """``X`` as a 2-D float32 or float64 array, without a copy when it already is one (other
+    dtypes become float64)."""
+    A = np.asarray(X)
+    if A.dtype not in (np.float32, np.float64):
+        A = A.astype(np.float64)
+    return A
+
+
 def find_bmus(
     X: np.ndarray,
     codebook: np.ndarray,
@@ -174,11 +188,12 @@ def find_bmus(
     Parameters
     ----------
     X : ndarray (N, D)
-        Samples (training space).
+        Samples (training space), float32 or float64 (read in its own dtype, never copied).
     codebook : ndarray (M, D)
         Prototype vectors.
     metric : str
-        ``"euclidean"`` (float32 GEMM fast path) or any name in :data:`METRICS`.
+        ``"euclidean"`` (float32 GEMM search, exact at any magnitude, see
+        :mod:`somwidget.euclidean`) or any name in :data:`METRICS`.
     k : int
         Number of units per sample (1 = BMU, 2 = BMU and second BMU, ...), at most M.
     chunk_size : int, optional
@@ -192,45 +207,48 @@ def find_bmus(
         The corresponding distances in the data metric.
     """
     metric = check_metric(metric)
-    X = np.asarray(X, dtype=np.float64)
+    X = as_float_array(X)
     codebook = np.asarray(codebook, dtype=np.float64)
     n, m = X.shape[0], codebook.shape[0]
     k = check_int("k", k, minimum=1, maximum=m)
     if has_missing(X):  # NaN: the known components only (SOM(missing="ignore"))
         return find_bmus_masked(X, codebook, metric=metric, k=k, chunk_size=chunk_size)
     chunk = _resolve_chunk(chunk_size, m)
+    if metric == "euclidean":
+        return _euclidean.nearest(X, codebook, k, chunk)
     idx = np.empty((n, k), dtype=np.intp)
     dist = np.empty((n, k), dtype=np.float64)
-    if metric == "euclidean":
-        center = X.mean(axis=0) if n else np.zeros(X.shape[1])
-        WaT = np.ascontiguousarray(_augmented_codebook(codebook, center).T)
-        Xa = np.empty((min(chunk, n), X.shape[1] + 1), dtype=np.float32)
-        Xa[:, -1] = 1.0
-        block = np.empty((min(chunk, n), m), dtype=np.float32)
-        for s in range(0, n, chunk):
-            e = min(s + chunk, n)
-            xa, g = Xa[: e - s], block[: e - s]
-            np.subtract(X[s:e], center, out=xa[:, :-1], casting="same_kind")
-            np.matmul(xa, WaT, out=g)
-            sel = _smallest_k(g, k)
-            idx[s:e] = sel
-            for j in range(k):
-                diff = X[s:e] - codebook[sel[:, j]]
-                dist[s:e, j] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-        if k > 1:
-            # exact float64 distances may reorder candidates separated by float32 rounding only
-            order = np.argsort(dist, axis=1, kind="stable")
-            idx[:] = np.take_along_axis(idx, order, axis=1)
-            dist[:] = np.take_along_axis(dist, order, axis=1)
-        return idx, dist
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
-        d = cdist(X[s:e], codebook, metric=metric)
+        d = cdist(np.asarray(X[s:e], dtype=np.float64), codebook, metric=metric)
         sel = _smallest_k(d, k)
         idx[s:e] = sel
         dist[s:e] = np.take_along_axis(d, sel, axis=1)
     return idx, dist
 
+
+def nearest_units(
+    X: np.ndarray,
+    codebook: np.ndarray,
+    metric: str = "euclidean",
+    chunk_size: int | None = None,
+    search: _euclidean.EuclideanSearch | None = None,
+) -> np.ndarray:
+    """BMU index of every sample (N,), the training search: for the Euclidean metric a float32
+    argmin with a float64 fallback where float32 could pick a unit more than ``1e-3`` (relative,
+    squared distance) worse than the best (:func:`somwidget.euclidean.argmin_units`).
+
+    ``search`` is a prepared codebook (:class:`somwidget.euclidean.EuclideanSearch`, e.g. with
+    the data's centre and extent known once per fit); built from ``codebook`` when missing.
+    """
+    X = as_float_array(X)
+    m = codebook.shape[0]
+    chunk = _resolve_chunk(chunk_size, m)
+    if metric == "euclidean":
+        if search is None:
+            search = _euclidean.EuclideanSearch(codebook)
+        return _euclidean.argmin_units(X, search, chunk)
+    return find_bmus(X, codebook, metric=metric, k=1, chunk_size=chunk)[0][:, 0]
 
 def distance_matrix(
     X: np.ndarray,
@@ -244,7 +262,7 @@ def distance_matrix(
     result matches ``cdist`` to about 1e-12 relative; other metrics call ``cdist`` per chunk.
     """
     metric = check_metric(metric)
-    X = np.asarray(X, dtype=np.float64)
+    X = as_float_array(X)
     codebook = np.asarray(codebook, dtype=np.float64)
     if has_missing(X):  # NaN: the known components only (SOM(missing="ignore"))
         return distance_matrix_masked(X, codebook, metric=metric, chunk_size=chunk_size)
@@ -252,23 +270,28 @@ def distance_matrix(
     chunk = _resolve_chunk(chunk_size, m)
     out = np.empty((n, m), dtype=np.float64)
     if metric == "euclidean":
-        center = X.mean(axis=0) if n else np.zeros(X.shape[1])
+        center = codebook.mean(axis=0)
         Wc = codebook - center
-        wn = np.einsum("ij,ij->i", Wc, Wc)
+        w_extent = float(np.abs(Wc).max()) if Wc.size else 0.0
         for s in range(0, n, chunk):
             e = min(s + chunk, n)
-            xc = X[s:e] - center
+            xc = np.subtract(X[s:e], center, dtype=np.float64)
+            # a power of two (exact) keeps the squares finite at any magnitude
+            sc = _euclidean.pow2_scale(max(float(np.abs(xc).max()) if xc.size else 0.0, w_extent))
+            xc *= 1.0 / sc
+            ws = Wc * (1.0 / sc)
             blk = out[s:e]
-            np.matmul(xc, Wc.T, out=blk)
+            np.matmul(xc, ws.T, out=blk)
             blk *= -2.0
-            blk += wn
+            blk += np.einsum("ij,ij->i", ws, ws)
             blk += np.einsum("ij,ij->i", xc, xc)[:, None]
             np.maximum(blk, 0.0, out=blk)
             np.sqrt(blk, out=blk)
+            blk *= sc
         return out
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
-        out[s:e] = cdist(X[s:e], codebook, metric=metric)
+        out[s:e] = cdist(np.asarray(X[s:e], dtype=np.float64), codebook, metric=metric)
     return out
 
 

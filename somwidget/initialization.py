@@ -14,7 +14,8 @@ already normalised). Methods:
 ``pca``
     SOM Toolbox ``som_lininit``: ``w = mean + sum_d c_d * sqrt(lambda_d) * v_d`` where ``v_d`` and
     ``lambda_d`` are the eigenvectors and eigenvalues of the data covariance (``ddof=1``,
-    :func:`numpy.linalg.eigh`) and ``c_d`` runs linearly from -1 to 1 along map axis ``d``. PC1
+    :func:`numpy.linalg.eigh`; the covariance is accumulated block by block, :func:`covariance`)
+    and ``c_d`` runs linearly from -1 to 1 along map axis ``d``. PC1
     goes along the map's longer side (the columns, x, when ``cols >= rows``, else the rows, y) and
     PC2 along the other. ``c_d`` are the lattice's plane coordinates rescaled to [-1, 1] per axis,
     so hex row offsets are respected. Each eigenvector's sign is fixed so that its largest-magnitude
@@ -36,12 +37,13 @@ from typing import Any
 import numpy as np
 
 from somwidget.lattice import LATTICE_ALIASES, LATTICES
-from somwidget.validation import check_array, check_choice
+from somwidget.validation import all_nan_columns, check_array, check_choice
 
 __all__ = [
     "INITIALIZATIONS",
     "INITIALIZATION_ALIASES",
     "auto_mapsize",
+    "covariance",
     "initialize_codebook",
     "principal_components",
 ]
@@ -52,13 +54,55 @@ INITIALIZATION_ALIASES: dict[str, str] = {"linear": "pca"}
 
 
 def _check_data(X: Any) -> np.ndarray:
-    arr, _ = check_array("X", X, allow_nan=True)
-    empty = np.isnan(arr).all(axis=0)
+    arr, _ = check_array("X", X, allow_nan=True, keep_float32=True)
+    empty = all_nan_columns(arr)
     if empty.any():
         raise ValueError(
             f"X has features with no known (non-NaN) value: columns {np.flatnonzero(empty).tolist()}"
         )
     return arr
+
+
+_CHUNK_ROWS = 1 << 14
+
+
+def covariance(arr: np.ndarray, chunk_rows: int = _CHUNK_ROWS) -> tuple[np.ndarray, np.ndarray]:
+    """Feature means and the pairwise-complete covariance (``ddof=1``) of ``arr``, block by block.
+
+    Two passes of ``chunk_rows`` rows in float64 (the means, then the centred D x D products),
+    so the working set is one block whatever N is, and float32 data are never converted whole.
+    Entry ``(i, j)`` sums over the rows where both features are known, divided by that count
+    minus one (at least 1); the means are over each feature's known values. Without NaN the
+    counts are all N and no mask is built.
+    """
+    n, d = arr.shape
+    total = np.zeros(d)
+    count = np.zeros(d)
+    has_nan = False
+    for s in range(0, n, chunk_rows):
+        blk = np.asarray(arr[s : s + chunk_rows], dtype=np.float64)
+        col = blk.sum(axis=0)
+        if np.isnan(col).any():
+            has_nan = True
+            known = ~np.isnan(blk)
+            total += np.where(known, blk, 0.0).sum(axis=0)
+            count += known.sum(axis=0)
+        else:
+            total += col
+            count += blk.shape[0]
+    mean = total / np.maximum(count, 1.0)
+    prod = np.zeros((d, d))
+    pairs = np.zeros((d, d)) if has_nan else None
+    for s in range(0, n, chunk_rows):
+        blk = np.asarray(arr[s : s + chunk_rows], dtype=np.float64) - mean
+        if pairs is not None:
+            known = ~np.isnan(blk)
+            blk[~known] = 0.0
+            k = known.astype(np.float64)
+            pairs += k.T @ k
+        prod += blk.T @ blk
+    denom = np.maximum((pairs if pairs is not None else np.full((d, d), float(n))) - 1.0, 1.0)
+    return mean, prod / denom
 
 
 def principal_components(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -81,11 +125,7 @@ def principal_components(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     arr = _check_data(X)
     n, d = arr.shape
-    mean = np.nanmean(arr, axis=0)
-    known = ~np.isnan(arr)
-    centred = np.where(known, arr - mean, 0.0)
-    pairs = known.T.astype(np.float64) @ known.astype(np.float64)
-    cov = (centred.T @ centred) / np.maximum(pairs - 1.0, 1.0)
+    mean, cov = covariance(arr)
     if n < 2:
         cov = np.zeros((d, d))
     vals, vecs = np.linalg.eigh(cov)
@@ -149,7 +189,9 @@ def initialize_codebook(
     if method == "sample":
         idx = rng.choice(n, size=m, replace=n < m)
         rows = arr[idx]
-        return np.where(np.isnan(rows), np.nanmean(arr, axis=0), rows)
+        if not np.isnan(rows).any():
+            return np.asarray(rows, dtype=np.float64)
+        return np.where(np.isnan(rows), covariance(arr)[0], rows)
 
     mean, vals, vecs = principal_components(arr)
     rows_, cols_ = int(lattice.rows), int(lattice.cols)

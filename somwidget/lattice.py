@@ -34,8 +34,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
+from ._lazy import LazyModule
 from .validation import check_choice, check_int, check_positive
 
 __all__ = [
@@ -47,6 +47,8 @@ __all__ = [
     "Lattice",
     "plane_coordinates",
 ]
+
+sparse = LazyModule("scipy.sparse")
 
 LATTICES = ("hexa", "rect", "toroidal_hexa", "toroidal_rect", "cylindrical_hexa", "cylindrical_rect")
 LATTICE_ALIASES = {

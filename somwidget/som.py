@@ -82,6 +82,7 @@ from .callbacks import (
     check_callbacks,
     notify,
 )
+from .euclidean import warn_disparate_scales
 from .initialization import (
     INITIALIZATION_ALIASES,
     INITIALIZATIONS,
@@ -388,12 +389,21 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
             ``self``.
         """
         _check_y("initialize", y)
+        self._initialize_from(X)
+        return self
+
+    def _initialize_from(self, X: object) -> np.ndarray:
+        """:meth:`initialize`; returns the training-space data (for the training call that
+        initialises on first use)."""
         p = self._validated()
-        arr, names = self._read_array("X", X)
+        arr, names = self._read_array("X", X, keep_float32=True)
         rs = p["random_state"]
         rng = rs if isinstance(rs, np.random.Generator) else np.random.default_rng(rs)
         normalizer = make_normalizer(p["normalization"])
-        Xt = np.ascontiguousarray(normalizer.fit_transform(arr), dtype=np.float64)
+        normalizer.fit(arr)
+        Xt = np.ascontiguousarray(normalizer._transform(arr))  # float32 stays float32
+        if p["normalization"] == "none":
+            warn_disparate_scales(Xt, stacklevel=4)
         if p["mapsize"] == "auto":
             rows, cols = (int(v) for v in auto_mapsize(Xt, p["lattice"]))
         else:
@@ -402,9 +412,9 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         codebook = initialize_codebook(p["initialization"], Xt, lattice, rng)
         self._set_fitted(
             codebook=codebook, lattice=lattice, normalizer=normalizer, feature_names=names,
-            random_state=rng, training_data=Xt,
+            random_state=rng, training_data=Xt, training_source=X,
         )
-        return self
+        return Xt
 
     # ------------------------------------------------------------------ batch
     @_limit_threads

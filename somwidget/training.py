@@ -59,11 +59,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.linalg.blas import dger
-from scipy.spatial.distance import cdist
 
-from .bmu import euclidean_argmin, find_bmus
+from . import _online_jit
+from ._lazy import LazyModule
+from .bmu import cdist, euclidean_argmin, nearest_units
 from .neighborhood import COMPACT_NEIGHBORHOODS, neighborhood_weights
 
 __all__ = [
@@ -71,6 +70,9 @@ __all__ = [
     "LatticeRows",
     "OnlineContext",
     "batch_epoch",
+    "batch_update",
+    "block_sums",
+    "column_stats",
     "kernel_row",
     "limit_inhibition",
     "online_run",
@@ -80,17 +82,122 @@ __all__ = [
 ]
 
 _COMPACT = COMPACT_NEIGHBORHOODS
+sp = LazyModule("scipy.sparse")
+_blas = LazyModule("scipy.linalg.blas")
 
 
-def unit_sums(X: np.ndarray, bmus: np.ndarray, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-unit data sums ``S`` (M, D) float64 and counts ``n`` (M,) for the given BMUs."""
-    n = X.shape[0]
-    onehot = sp.csr_matrix(
-        (np.ones(n, dtype=np.float64), bmus, np.arange(n + 1)), shape=(n, n_neurons)
-    )
-    S = np.asarray(onehot.T @ X, dtype=np.float64)
+def column_stats(X: np.ndarray, chunk_rows: int = 1 << 15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-feature mean (float64 accumulation), minimum and maximum of ``X``, block by block
+    (no float64 copy of float32 data). Missing values (NaN) are skipped: the statistics are
+    those of the known values (a column without any is 0, its bounds NaN)."""
+    n, d = X.shape
+    if n == 0:
+        z = np.zeros(d)
+        return z, z.copy(), z.copy()
+    total = np.zeros(d)
+    known = np.zeros(d)
+    lo = np.full(d, np.inf)
+    hi = np.full(d, -np.inf)
+    for s in range(0, n, chunk_rows):
+        blk = X[s : s + chunk_rows]
+        part = blk.sum(axis=0, dtype=np.float64)
+        if np.isnan(part).any():  # missing values in this block: count the known ones
+            mask = ~np.isnan(blk)
+            part = np.where(mask, blk, 0).sum(axis=0, dtype=np.float64)
+            known += mask.sum(axis=0)
+        else:
+            known += blk.shape[0]
+        total += part
+        np.fmin(lo, np.fmin.reduce(blk, axis=0), out=lo)  # fmin / fmax skip NaN
+        np.fmax(hi, np.fmax.reduce(blk, axis=0), out=hi)
+    lo[np.isinf(lo)] = np.nan
+    hi[np.isinf(hi)] = np.nan
+    return np.divide(total, known, out=np.zeros(d), where=known > 0), lo, hi
+
+
+def unit_sums(
+    X: np.ndarray, bmus: np.ndarray, n_neurons: int, chunk_rows: int = 1 << 15
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-unit data sums ``S`` (M, D) float64 and counts ``n`` (M,) for the given BMUs.
+
+    ``X`` may be float32: it is accumulated in float64 block by block (``chunk_rows`` rows at a
+    time), never converted whole.
+    """
+    n, d = X.shape
+    bmus = np.asarray(bmus, dtype=np.intp)
+    S = np.zeros((n_neurons, d), dtype=np.float64)
+    for s in range(0, n, chunk_rows):
+        e = min(s + chunk_rows, n)
+        onehot = sp.csr_matrix(
+            (np.ones(e - s, dtype=np.float64), bmus[s:e], np.arange(e - s + 1)),
+            shape=(e - s, n_neurons),
+        )
+        S += onehot.T @ np.asarray(X[s:e], dtype=np.float64)
     counts = np.bincount(bmus, minlength=n_neurons).astype(np.float64)
     return S, counts
+
+
+def block_sums(
+    X: np.ndarray,
+    codebook: np.ndarray,
+    *,
+    metric: str = "euclidean",
+    chunk_size: int | None = None,
+    search: Any = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BMUs and per-neuron sums and counts for one block of data: the map step of a batch epoch.
+
+    Every batch epoch is ``block_sums`` over the data (in one piece, or per partition with the
+    sums and counts added up) followed by :func:`batch_update` on the totals, so an
+    out-of-core or distributed epoch (sums per partition, tree-reduced) gives the same codebook
+    as an in-memory one.
+
+    Parameters
+    ----------
+    X : ndarray (n, D), float32 or float64
+        One block of training-space data (read in its own dtype, no copy).
+    codebook : ndarray (M, D)
+    metric : str
+        Data metric (canonical name).
+    chunk_size : int, optional
+        Rows per BMU block.
+    search : somwidget.euclidean.EuclideanSearch, optional
+        The codebook prepared for the Euclidean search (centre and data extent of the whole
+        data set, so every block is searched alike); built from ``codebook`` when missing.
+
+    Returns
+    -------
+    sums : ndarray (M, D) float64
+        Per-unit sum of the samples whose BMU the unit is.
+    counts : ndarray (M,) float64
+        Per-unit number of those samples.
+    bmus : ndarray (n,) intp
+    """
+    bmus = nearest_units(X, codebook, metric=metric, chunk_size=chunk_size, search=search)
+    S, counts = unit_sums(X, bmus, codebook.shape[0])
+    return S, counts, bmus
+
+
+def batch_update(
+    codebook: np.ndarray,
+    H: np.ndarray | KernelOperator,
+    sums: np.ndarray,
+    counts: np.ndarray,
+    *,
+    learning_rate: float = 1.0,
+    inhibition: float | None = None,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """The reduce step of a batch epoch: smooth the per-unit ``sums`` and ``counts`` (all data,
+    from :func:`block_sums`) over the lattice with ``H`` and update the codebook (module notes:
+    the batch ratio, or with ``inhibition`` the Mexican-hat rule clipped to ``bounds``)."""
+    if inhibition is not None:
+        new = _inhibited_batch(H, sums, counts, codebook, inhibition, learning_rate)
+        if bounds is not None:
+            np.clip(new, bounds[0], bounds[1], out=new)
+        return new
+    smoothed, _ = smooth(H, _stack(sums, counts))  # [H S | H n]
+    return _ratio_update(codebook, smoothed, learning_rate)
 
 
 def batch_epoch(
@@ -105,12 +212,13 @@ def batch_epoch(
     learning_rate: float = 1.0,
     inhibition: float | None = None,
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    search: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One batch epoch.
+    """One batch epoch: :func:`block_sums` then :func:`batch_update`.
 
     Parameters
     ----------
-    X : ndarray (N, D) float64
+    X : ndarray (N, D) float32 or float64
         Training data (training space).
     codebook : ndarray (M, D) float64
         Current prototypes (not modified).
@@ -120,8 +228,9 @@ def batch_epoch(
     metric : str
         Data metric for the BMU search.
     Xa, center : ndarray, optional
-        Prepared float32 queries from :func:`somwidget.bmu.prepare_queries` (Euclidean only);
-        built on the fly when missing.
+        Prepared float32 queries from :func:`somwidget.bmu.prepare_queries` (Euclidean only;
+        the older path without the float64 check). Without them the search reads ``X`` block
+        by block (:func:`block_sums`).
     chunk_size : int, optional
         Samples per BMU block.
     learning_rate : float
@@ -132,6 +241,8 @@ def batch_epoch(
         ``None`` (non-negative kernels) applies the plain batch ratio.
     bounds : (lo, hi), optional
         Per-feature bounds the prototypes are clipped to (with ``inhibition`` only).
+    search : somwidget.euclidean.EuclideanSearch, optional
+        Prepared codebook for the Euclidean search (see :func:`block_sums`).
 
     Returns
     -------
@@ -139,23 +250,15 @@ def batch_epoch(
     bmus : ndarray (N,) intp
         The BMUs of ``X`` for the *incoming* codebook (the ones the update used).
     """
-    m = codebook.shape[0]
-    if metric == "euclidean":
-        if Xa is None or center is None:
-            from .bmu import prepare_queries
-
-            Xa, center = prepare_queries(X)
+    if metric == "euclidean" and Xa is not None and center is not None:  # prepared queries
         bmus = euclidean_argmin(Xa, codebook, center, chunk_size)
+        S, counts = unit_sums(X, bmus, codebook.shape[0])
     else:
-        bmus = find_bmus(X, codebook, metric=metric, k=1, chunk_size=chunk_size)[0][:, 0]
-    S, counts = unit_sums(X, bmus, m)
-    if inhibition is not None:
-        new = _inhibited_batch(H, S, counts, codebook, inhibition, learning_rate)
-        if bounds is not None:
-            np.clip(new, bounds[0], bounds[1], out=new)
-        return new, bmus
-    smoothed, _ = smooth(H, _stack(S, counts))  # [H S | H n]
-    return _ratio_update(codebook, smoothed, learning_rate), bmus
+        S, counts, bmus = block_sums(X, codebook, metric=metric, chunk_size=chunk_size,
+                                     search=search)
+    new = batch_update(codebook, H, S, counts, learning_rate=learning_rate,
+                       inhibition=inhibition, bounds=bounds)
+    return new, bmus
 
 
 def _stack(S: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -482,14 +585,24 @@ def online_run(
     ``Xc`` is the data already shifted by ``ctx.center``. Updates ``ctx.W`` in place.
     """
     W, d2all = ctx.W, ctx.d2
+    dger = _blas.dger
     name, metric = ctx.neighborhood, ctx.metric
     compact = name in _COMPACT
     signed = name == "mexican_hat"
     euclid = metric == "euclidean"
     m = W.shape[0]
+    xx_all = np.einsum("ij,ij->i", Xc, Xc) if euclid else None
+    if euclid and not signed and name in _online_jit.KERNEL_CODES and isinstance(d2all, np.ndarray):
+        run = _online_jit.kernel()
+        if run is not None:  # numba: the same updates in one compiled loop
+            Wc = np.ascontiguousarray(W)
+            run(Wc, ctx.wn, np.ascontiguousarray(Xc, dtype=np.float64), xx_all,
+                np.ascontiguousarray(order, dtype=np.int64), np.ascontiguousarray(radii, dtype=np.float64),
+                np.ascontiguousarray(rates, dtype=np.float64), d2all, _online_jit.KERNEL_CODES[name])
+            W[...] = Wc
+            return
     wx = np.empty(m)
     score = np.empty(m)
-    xx_all = np.einsum("ij,ij->i", Xc, Xc) if euclid else None
     lo_hi = ctx.bounds
     for t in range(order.shape[0]):
         i = order[t]

@@ -36,6 +36,7 @@ __all__ = [
     "NAN_HINT",
     "NotFittedError",
     "Options",
+    "all_nan_columns",
     "check_array",
     "check_bmus",
     "check_choice",
@@ -172,6 +173,7 @@ def check_array(
     allow_nan: bool = False,
     nan_hint: str | None = None,
     owner: str = "the model",
+    keep_float32: bool = False,
 ) -> tuple[np.ndarray, list[str] | None]:
     """Validate a 2-D numeric data set.
 
@@ -198,17 +200,20 @@ def check_array(
         first"); the SOM names its ``missing="ignore"`` option here.
     owner : str
         What was fitted with ``n_features`` (``"SOM"``), for the message of a wrong count.
+    keep_float32 : bool
+        Return float32 data (an array, or a DataFrame whose columns are all float32) as float32
+        instead of converting it to float64. A C-contiguous float array of the returned dtype
+        is returned as it is, without a copy.
 
     Returns
     -------
     (ndarray, list of str or None)
-        The data as C-contiguous float64 and the column names of a DataFrame (else None).
+        The data as C-contiguous float64 (or float32, see ``keep_float32``) and the column
+        names of a DataFrame (else None).
     """
     feature_names: list[str] | None = None
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pd = None
+    # pandas objects exist only once pandas is imported: no import (0.3 s) for plain arrays
+    pd = sys.modules.get("pandas")
     if pd is not None and isinstance(X, pd.Series):
         raise ValueError(
             f"{name} must be 2-D (samples x features); got a pandas Series. "
@@ -227,7 +232,8 @@ def check_array(
         if any(isinstance(dt, pd.api.extensions.ExtensionDtype) for dt in X.dtypes):
             arr = X.to_numpy(dtype=np.float64, na_value=np.nan)  # nullable Int64 / boolean: NA
         else:
-            arr = X.to_numpy(dtype=np.float64)
+            f32 = keep_float32 and len(X.columns) > 0 and all(t == np.float32 for t in X.dtypes)
+            arr = X.to_numpy(dtype=np.float32 if f32 else np.float64)
     else:
         if X is None:
             raise ValueError(f"{name} is required; got None")
@@ -250,7 +256,8 @@ def check_array(
             except ValueError as exc:
                 raise ValueError(f"{name} must be numeric; got an array of dtype object ({exc})") from None
         else:
-            arr = raw.astype(np.float64, copy=False)
+            keep = keep_float32 and raw.dtype == np.float32
+            arr = raw if keep else raw.astype(np.float64, copy=False)
     if arr.ndim != 2:
         hint = (f" Reshape your data: {name}.reshape(-1, 1) for a single feature, "
                 f"{name}.reshape(1, -1) for a single sample.") if arr.ndim == 1 else ""
@@ -351,6 +358,20 @@ def check_sample_weight(sample_weight: object, n_samples: int | None) -> np.ndar
     if not (w > 0).any():
         raise ValueError("sample_weight must not be all zero: no sample would count")
     return w
+
+
+def all_nan_columns(arr: np.ndarray) -> np.ndarray:
+    """Boolean (D,) mask of the columns of ``arr`` without any known (non-NaN) value.
+
+    One column sum when no column holds NaN (no N x D temporary), else a blockwise count."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        no_nan = arr.shape[0] == 0 or not np.isnan(np.add.reduce(arr, axis=0)).any()
+    if no_nan:
+        return np.zeros(arr.shape[1], dtype=bool)
+    known = np.zeros(arr.shape[1], dtype=np.intp)
+    for s in range(0, arr.shape[0], 1 << 15):
+        known += (~np.isnan(arr[s : s + (1 << 15)])).sum(axis=0)
+    return known == 0
 
 
 def check_bmus(name: str, bmus: ArrayLike, n_neurons: int) -> np.ndarray:

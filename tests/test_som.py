@@ -337,11 +337,12 @@ def test_n_jobs_applies_to_predict_transform_and_metrics(monkeypatch):
     monkeypatch.setattr(bmu_module, "find_bmus", spy_find)
     monkeypatch.setattr(bmu_module, "distance_matrix", spy_dmat)
     with threadpool_limits(limits=2):
-        som.predict(X)
-        som.transform(X)
-        som.best_matching_units(X, k=2)
-        som.quantization_error(X)
-        som.topographic_error(X)
+        # fresh copies: the BMU cache would answer a second call on the same data
+        som.predict(X.copy())
+        som.transform(X.copy())
+        som.best_matching_units(X.copy(), k=2)
+        som.quantization_error(X.copy())
+        som.topographic_error(X.copy())
         assert len(seen) == 5
         assert all(n == 1 for threads in seen for n in threads)
         assert all(n == 2 for n in _pool_threads())

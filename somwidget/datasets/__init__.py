@@ -24,8 +24,6 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any, TypeVar
 
-import pandas as pd
-
 from somwidget.validation import check_choice
 
 __all__ = [
@@ -67,6 +65,8 @@ def _loader(func: _F) -> _F:
 
 
 def _load(name: str, return_X_y: bool) -> Any:
+    import pandas as pd  # on first use: importing pandas takes about 0.3 s
+
     with resources.files(__name__).joinpath(_FILES[name]).open("r", encoding="utf-8") as f:
         df = pd.read_csv(f, dtype={"label": str})
     features = [c for c in df.columns if c != "label"]

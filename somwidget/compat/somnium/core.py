@@ -101,12 +101,12 @@ class SOM(_CoreSOM):
         self.mapsize_scale = mapsize_scale
 
     # ------------------------------------------------------------------ map size
-    def initialize(self, X: object) -> SOM:
-        """Initialise as :meth:`somwidget.SOM.initialize`; ``mapsize="auto"`` uses
-        ``mapsize_scale``."""
+    def _initialize_from(self, X: object) -> np.ndarray:
+        """Initialise as :meth:`somwidget.SOM.initialize` (which, like the first training
+        call, goes through here); ``mapsize="auto"`` uses ``mapsize_scale``."""
         p = self._validated()
         if p["mapsize"] != "auto" or float(p["mapsize_scale"]) == 5.0:
-            return super().initialize(X)
+            return super()._initialize_from(X)
         from ...normalization import make_normalizer
         from ...validation import check_array
 
@@ -120,7 +120,7 @@ class SOM(_CoreSOM):
             size = (size[0] + 1, size[1])
         self.set_params(mapsize=size)  # set_params: a check cached by an outer call is redone
         try:
-            return super().initialize(X)
+            return super()._initialize_from(X)
         finally:
             self.set_params(mapsize="auto")
             if getattr(self, "_init_params", None) is not None:

@@ -1,0 +1,364 @@
+"""The Euclidean BMU search: float32 GEMMs whose result is exact at any magnitude.
+
+How one block of samples is searched
+------------------------------------
+Data and codebook are shifted by a common centre ``c`` (the codebook mean, or the data mean
+during training) and divided by a power of two ``s`` (exact in floating point), so that every
+value the float32 product sees is at most about 1 in magnitude: no overflow at 1e20 or 1e154,
+and the data's offset (a Unix timestamp column, say) is gone before the rounding to float32.
+The queries are augmented with a column of ones and the codebook with its squared norms::
+
+    [x', 1] . [-2 w' ; ||w'||^2]^T  =  ||w'||^2 - 2 x'.w'  =  ||x' - w'||^2 - ||x'||^2
+
+(``x' = (x - c) / s``), one GEMM per block of rows, ``argmin`` on a cache-sized block; the
+working set is one block, never an ``N x D`` copy of the data or an ``N x M`` matrix.
+
+When float32 is not enough
+--------------------------
+The rounding error of each computed score is bounded (forward error of a dot product of length
+``D + 1`` with rounded inputs) by ``B = (gamma_{D+1} + 4u) (2 |x'| wmax + wmax^2)``, ``u = 2^-24``,
+``wmax`` the largest centred codebook norm. Two units whose scores differ by more than ``2 B``
+are ordered correctly, so:
+
+* :func:`nearest` (what :func:`somwidget.bmu.find_bmus` uses) takes the ``k + 1`` best float32
+  candidates of each row, ranks the first ``k`` by exact float64 distances, and recomputes in
+  float64 against every unit the rows where the float32 gap between candidate ``k`` and
+  ``k + 1`` is at most ``2 B``: the result is the exact float64 top ``k`` (ties: lower index
+  first), as :func:`scipy.spatial.distance.cdist` would give.
+* :func:`argmin_units` (training) is cheaper: one float32 argmin, and float64 only for the rows
+  where ``2 B`` exceeds ``rtol`` times the winner's squared distance (for typical, standardised
+  data: none). A winner kept there is within ``rtol`` of the best squared distance.
+
+Reported distances are always computed in float64 from the original vectors, scaled by ``s``
+so that their squares cannot overflow.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = [
+    "SCALE_RATIO_WARNING",
+    "EuclideanSearch",
+    "PreparedQueries",
+    "argmin_units",
+    "exact_top_k",
+    "nearest",
+    "pow2_scale",
+    "warn_disparate_scales",
+]
+
+_U32 = 2.0**-24
+# rows of the float64 fallback per sub-block (rows x M x D float64 differences)
+_EXACT_ELEMENTS = 1 << 19
+
+
+def pow2_scale(extent: float) -> float:
+    """The smallest power of two >= ``extent`` (1 for 0, inf or NaN)."""
+    if not (extent > 0.0) or not math.isfinite(extent):
+        return 1.0
+    return math.ldexp(1.0, math.frexp(extent)[1])
+
+
+def _extent(A: np.ndarray, center: np.ndarray) -> float:
+    """``max |A - center|`` over all entries, from the per-feature min and max (no temporary)."""
+    if A.shape[0] == 0:
+        return 0.0
+    hi = np.max(A, axis=0).astype(np.float64) - center
+    lo = np.min(A, axis=0).astype(np.float64) - center
+    return float(max(np.abs(hi).max(), np.abs(lo).max()))
+
+
+class EuclideanSearch:
+    """A codebook prepared for the float32 search (centre, scale, augmented transpose).
+
+    Parameters
+    ----------
+    codebook : ndarray (M, D)
+    center : ndarray (D,), optional
+        Default: the codebook mean.
+    data_extent : float, optional
+        ``max |x - center|`` of the data to be searched, when known (training computes it once
+        per fit). Without it each block's extent is measured.
+    scale : float, optional
+        With ``data_extent``: the power of two to divide by, if it is large enough (prepared
+        queries, :class:`PreparedQueries`, were scaled by it).
+    """
+
+    def __init__(self, codebook: np.ndarray, center: np.ndarray | None = None,
+                 data_extent: float | None = None, scale: float | None = None) -> None:
+        W = np.asarray(codebook, dtype=np.float64)
+        self.W = W
+        self.center = W.mean(axis=0) if center is None else np.asarray(center, dtype=np.float64)
+        self.Wc = W - self.center
+        self.w_extent = float(np.abs(self.Wc).max()) if self.Wc.size else 0.0
+        self.data_extent = data_extent
+        #: PreparedQueries of the data this search runs on (set by the training loop)
+        self.prepared: PreparedQueries | None = None
+        d = W.shape[1]
+        self.gamma = (d + 1) * _U32 / (1.0 - (d + 1) * _U32) + 4.0 * _U32
+        self.scale = 0.0
+        self.WaT = np.empty((d + 1, W.shape[0]), dtype=np.float32)
+        self.wmax = 0.0
+        if data_extent is not None:
+            # a given scale (that of prepared queries) is kept while it covers the codebook
+            need = pow2_scale(max(data_extent, self.w_extent))
+            self._set_scale(scale if scale is not None and scale >= need else need)
+
+    def _set_scale(self, s: float) -> None:
+        if s == self.scale:
+            return
+        self.scale = s
+        Wc = self.Wc * (1.0 / s)
+        wn = np.einsum("ij,ij->i", Wc, Wc)
+        self.WaT[:-1] = (-2.0 * Wc).T
+        self.WaT[-1] = wn
+        self.wmax = float(np.sqrt(wn.max())) if wn.size else 0.0
+
+    def scores(self, Xb: np.ndarray, qbuf: np.ndarray, gbuf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Float32 scores ``||w'||^2 - 2 x'.w'`` of one block and the rows' error bounds ``B``.
+
+        ``qbuf`` (>= rows, D + 1) and ``gbuf`` (>= rows, M) are float32 scratch; the returned
+        scores are a view of ``gbuf``.
+        """
+        r = Xb.shape[0]
+        if self.data_extent is None:
+            self._set_scale(pow2_scale(max(_extent(Xb, self.center), self.w_extent)))
+        q = qbuf[:r]
+        xc = np.subtract(Xb, self.center, dtype=np.float64)
+        xc *= 1.0 / self.scale
+        q[:, :-1] = xc
+        q[:, -1] = 1.0
+        g = gbuf[:r]
+        np.matmul(q, self.WaT, out=g)
+        xn = np.sqrt(np.einsum("ij,ij->i", xc, xc))
+        bound = self.gamma * (2.0 * self.wmax * xn + self.wmax * self.wmax)
+        return g, bound
+
+
+def exact_top_k(Xr: np.ndarray, W: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact float64 top ``k`` of a few rows against every unit (direct differences, as ``cdist``;
+    ties: lower index first). Returns indices (r, k) and distances (r, k)."""
+    r, d = Xr.shape
+    m = W.shape[0]
+    idx = np.empty((r, k), dtype=np.intp)
+    dist = np.empty((r, k), dtype=np.float64)
+    step = max(1, _EXACT_ELEMENTS // max(1, m * d))
+    for a in range(0, r, step):
+        b = min(r, a + step)
+        x = np.asarray(Xr[a:b], dtype=np.float64)
+        s = pow2_scale(max(float(np.abs(x).max()), float(np.abs(W).max())))
+        diff = (x[:, None, :] - W[None, :, :]) * (1.0 / s)
+        d2 = np.einsum("ijk,ijk->ij", diff, diff)
+        if k == 1:
+            sel = np.argmin(d2, axis=1)[:, None]
+        else:
+            sel = np.argsort(d2, axis=1, kind="stable")[:, :k]
+        idx[a:b] = sel
+        dist[a:b] = s * np.sqrt(np.take_along_axis(d2, sel, axis=1))
+    return idx, dist
+
+
+def _distances_to(Xb: np.ndarray, W: np.ndarray, sel: np.ndarray, bound: float) -> np.ndarray:
+    """Exact float64 distances from each row of ``Xb`` to the units ``sel`` (r, c); ``bound``
+    (a power of two) is at least every ``|x - w|`` entry, so the scaled squares cannot
+    overflow."""
+    diff = np.subtract(Xb[:, None, :], W[sel], dtype=np.float64)
+    if bound != 1.0:
+        diff *= 1.0 / bound
+    out = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+    out *= bound
+    return out
+
+
+def _candidates(g: np.ndarray, c: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``c`` smallest scores of each row (indices and values, ascending). Destroys ``g``."""
+    r, m = g.shape
+    if c >= m:
+        sel = np.argsort(g, axis=1, kind="stable")
+        return sel, np.take_along_axis(g, sel, axis=1)
+    if c <= 4:  # repeated argmin: a few passes over a cache-resident block
+        flat = g.reshape(-1)
+        base = np.arange(r) * m
+        sel = np.empty((r, c), dtype=np.intp)
+        vals = np.empty((r, c), dtype=g.dtype)
+        for j in range(c):
+            a = np.argmin(g, axis=1)
+            sel[:, j] = a
+            vals[:, j] = flat[base + a]
+            if j + 1 < c:
+                flat[base + a] = np.inf
+        return sel, vals
+    part = np.argpartition(g, c - 1, axis=1)[:, :c]
+    vals = np.take_along_axis(g, part, axis=1)
+    order = np.lexsort((part, vals), axis=1)
+    return np.take_along_axis(part, order, axis=1), np.take_along_axis(vals, order, axis=1)
+
+
+def nearest(
+    X: np.ndarray, codebook: np.ndarray, k: int, chunk: int,
+    out: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Euclidean top ``k`` units of every row of ``X`` (module notes).
+
+    ``X`` is read block by block in its own dtype (float32 stays float32). Returns indices
+    (N, k) intp and float64 distances (N, k).
+    """
+    n = X.shape[0]
+    W = np.asarray(codebook, dtype=np.float64)
+    m = W.shape[0]
+    idx, dist = out if out is not None else (np.empty((n, k), np.intp), np.empty((n, k)))
+    if n == 0:
+        return idx, dist
+    search = EuclideanSearch(W)
+    rows = min(chunk, n)
+    qbuf = np.empty((rows, W.shape[1] + 1), dtype=np.float32)
+    gbuf = np.empty((rows, m), dtype=np.float32)
+    c = min(k + 1, m)
+    for s in range(0, n, chunk):
+        e = min(s + chunk, n)
+        Xb = X[s:e]
+        g, bound = search.scores(Xb, qbuf, gbuf)
+        sel, vals = _candidates(g, c)
+        if c > k:
+            gap = vals[:, k].astype(np.float64) - vals[:, k - 1]
+            unsure = np.flatnonzero(gap <= 2.0 * bound)
+            sel = sel[:, :k]
+        else:  # every unit is a candidate: the exact ranking below is complete
+            unsure = np.empty(0, dtype=np.intp)
+        # |x - w| <= |x - c| + |w - c| <= 2 s (the search's scale covers both)
+        d = _distances_to(Xb, W, sel, 2.0 * search.scale)
+        if k > 1:
+            order = np.lexsort((sel, d), axis=1)
+            sel = np.take_along_axis(sel, order, axis=1)
+            d = np.take_along_axis(d, order, axis=1)
+        idx[s:e] = sel[:, :k]
+        dist[s:e] = d[:, :k]
+        if unsure.size:
+            ui, ud = exact_top_k(Xb[unsure], W, k)
+            idx[s + unsure] = ui
+            dist[s + unsure] = ud
+    return idx, dist
+
+
+class PreparedQueries:
+    """The scaled float32 queries ``[(x - c) / s, 1]`` and their squared norms, built once per
+    training call when they are small (the training loop decides; large data are shifted and
+    scaled block by block instead). Also keeps the score block between epochs."""
+
+    def __init__(self, X: np.ndarray, center: np.ndarray, scale: float,
+                 chunk_rows: int = 1 << 14) -> None:
+        n, d = X.shape
+        self.center = np.asarray(center, dtype=np.float64)
+        self.scale = float(scale)
+        self.Xq = np.empty((n, d + 1), dtype=np.float32)
+        self.xn = np.empty(n, dtype=np.float64)
+        for s in range(0, n, chunk_rows):
+            xc = np.subtract(X[s : s + chunk_rows], self.center, dtype=np.float64)
+            xc *= 1.0 / self.scale
+            self.Xq[s : s + chunk_rows, :-1] = xc
+            self.xn[s : s + chunk_rows] = np.einsum("ij,ij->i", xc, xc)
+        self.Xq[:, -1] = 1.0
+        self.gbuf: np.ndarray | None = None
+
+    def block(self, rows: int, m: int) -> np.ndarray:
+        if self.gbuf is None or self.gbuf.shape[0] < rows or self.gbuf.shape[1] != m:
+            self.gbuf = np.empty((rows, m), dtype=np.float32)
+        return self.gbuf
+
+
+def argmin_units(
+    X: np.ndarray, search: EuclideanSearch, chunk: int, rtol: float = 1e-3,
+    out: np.ndarray | None = None, prepared: PreparedQueries | None = None,
+) -> np.ndarray:
+    """Index of the nearest unit of every row of ``X`` for training: one float32 argmin per
+    row, float64 only where the float32 error bound exceeds ``rtol`` of the winner's squared
+    distance (module notes). ``prepared`` queries (same centre and scale as ``search``) save the
+    per-block shift and scaling."""
+    n, m = X.shape[0], search.W.shape[0]
+    bmus = np.empty(n, dtype=np.intp) if out is None else out
+    if n == 0:
+        return bmus
+    rows = min(chunk, n)
+    if prepared is None:
+        prepared = search.prepared
+    if prepared is not None and (prepared.Xq.shape[0] != n or prepared.scale != search.scale
+                                 or not np.array_equal(prepared.center, search.center)):
+        prepared = None
+    qbuf = np.empty((rows, X.shape[1] + 1), dtype=np.float32) if prepared is None else None
+    gbuf = (prepared.block(rows, m) if prepared is not None
+            else np.empty((rows, m), dtype=np.float32))
+    base = np.arange(rows) * m
+    for s in range(0, n, chunk):
+        e = min(s + chunk, n)
+        Xb = X[s:e]
+        if prepared is None:
+            g, bound = search.scores(Xb, qbuf, gbuf)
+            xn = np.einsum("ij,ij->i", qbuf[: e - s, :-1], qbuf[: e - s, :-1], dtype=np.float64)
+        else:
+            g = gbuf[: e - s]
+            np.matmul(prepared.Xq[s:e], search.WaT, out=g)
+            xn = prepared.xn[s:e]
+            bound = search.gamma * (2.0 * search.wmax * np.sqrt(xn) + search.wmax * search.wmax)
+        a = bmus[s:e]
+        np.argmin(g, axis=1, out=a)
+        best = g.reshape(-1)[base[: e - s] + a]
+        unsure = np.flatnonzero(2.0 * bound > rtol * np.maximum(best + xn, 0.0))
+        if unsure.size:
+            a[unsure] = _argmin_float64(Xb[unsure], search, rtol)
+    return bmus
+
+
+def _argmin_float64(Xr: np.ndarray, search: EuclideanSearch, rtol: float) -> np.ndarray:
+    """The training fallback: a float64 GEMM on the shifted, scaled rows (twice the float32
+    cost, not the tenfold of direct differences), and direct differences only for the rows
+    where even float64's bound exceeds ``rtol`` of the winner's squared distance."""
+    xc = np.subtract(Xr, search.center, dtype=np.float64)
+    xc *= 1.0 / search.scale
+    Wc = search.Wc * (1.0 / search.scale)
+    wn = np.einsum("ij,ij->i", Wc, Wc)
+    g = xc @ Wc.T
+    g *= -2.0
+    g += wn
+    a = np.argmin(g, axis=1)
+    xn = np.einsum("ij,ij->i", xc, xc)
+    best = g[np.arange(g.shape[0]), a] + xn
+    wmax = float(np.sqrt(wn.max())) if wn.size else 0.0
+    d = Xr.shape[1]
+    gamma = (d + 1) * 2.0**-53 * 1.01 + 4.0 * 2.0**-53
+    bound = gamma * (2.0 * wmax * np.sqrt(xn) + wmax * wmax)
+    still = np.flatnonzero(2.0 * bound > rtol * np.maximum(best, 0.0))
+    if still.size:
+        a[still] = exact_top_k(Xr[still], search.W, 1)[0][:, 0]
+    return a
+
+
+#: Ratio of the largest to the smallest (non-zero) feature spread above which
+#: ``normalization="none"`` warns.
+SCALE_RATIO_WARNING = 1e3
+
+
+def warn_disparate_scales(X: np.ndarray, stacklevel: int = 3) -> None:
+    """Warn when the features' spreads (max - min) differ by more than
+    :data:`SCALE_RATIO_WARNING`: without normalisation the widest feature then decides every
+    BMU alone (the search itself stays exact, see the module notes)."""
+    if X.shape[0] < 2:
+        return
+    with np.errstate(invalid="ignore"):
+        spread = np.nanmax(X, axis=0).astype(np.float64) - np.nanmin(X, axis=0)
+    spread = spread[np.isfinite(spread) & (spread > 0)]
+    if spread.size < 2:
+        return
+    ratio = float(spread.max() / spread.min())
+    if ratio > SCALE_RATIO_WARNING:
+        import warnings
+
+        warnings.warn(
+            f"normalization='none' with features whose ranges differ by a factor of {ratio:.3g}: "
+            "the widest feature dominates every distance; consider normalization='standard' "
+            "or 'minmax'",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
