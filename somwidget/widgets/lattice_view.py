@@ -17,6 +17,7 @@ import pandas as pd
 import traitlets
 from ipywidgets import widget_serialization
 
+from .. import analysis
 from ..labels import code_counts, encode_labels
 from ..validation import check_choice
 from ._base import ViewBase
@@ -55,6 +56,30 @@ def _range(values: np.ndarray) -> tuple[float, float]:
     return float(finite.min()), float(finite.max())
 
 
+#: A distance field whose range is below this fraction of its largest value is "nearly
+#: constant": its colour scale is widened to this span (centred on the values) and the legend
+#: says so, so that an untrained map's near-uniform U-matrix does not look like clusters.
+MIN_RELATIVE_SPAN = 0.1
+
+
+def honest_range(values: np.ndarray, label: str) -> tuple[float, float, str]:
+    """(vmin, vmax, label) of a non-negative distance field, widened when nearly constant.
+
+    When ``vmax - vmin < MIN_RELATIVE_SPAN * vmax`` the scale becomes a span of
+    ``MIN_RELATIVE_SPAN * vmax`` centred on the values (never below 0) and the label adds
+    "nearly constant (range a–b)".
+    """
+    lo, hi = _range(values)
+    top = max(abs(lo), abs(hi))
+    span = MIN_RELATIVE_SPAN * top
+    if top > 0 and hi - lo < span:
+        mid = 0.5 * (lo + hi)
+        a = max(0.0, mid - span / 2) if lo >= 0 else mid - span / 2
+        note = f"{label} · nearly constant ({format_label(lo)}–{format_label(hi)}): no real contrast"
+        return a, a + span, note
+    return lo, hi, label
+
+
 def _check_data(X: Any, view: str) -> Any:
     """``X`` is the data (2-D): a 1-D array here is a per-neuron value array in the wrong place."""
     if X is not None and np.ndim(X) == 1:
@@ -68,8 +93,9 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
 
     Hexagonal or rectangular cells (docs/internals.md geometry), dashed edges with arrows on
     toroidal / cylindrical maps, a colour bar with min / max, hover tooltips, the shared selection
-    outlined; click selects, shift/ctrl-click toggles, drag brushes a region, Escape clears,
-    arrow keys move a single selection.
+    outlined (a big selection as one outline of its region, so the data stays visible); click
+    selects, shift-click adds, ctrl/cmd-click toggles, drag brushes a region (shift-drag adds),
+    Escape clears, arrow keys move a single selection.
 
     Parameters
     ----------
@@ -134,6 +160,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         value_label: str = "value",
         max_rate_hz: float = 15.0,
         show_values: bool = False,
+        _initial: dict[str, Any] | None = None,
     ) -> None:
         if selection is not None and not isinstance(selection, Selection):
             raise TypeError(f"selection must be a somwidget Selection or None; got {type(selection).__name__}")
@@ -146,7 +173,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         self.max_rate_hz = max_rate_hz
         super().__init__(selection=selection if selection is not None else Selection(), colormap=colormap,
                          show_values=bool(show_values))
-        self.refresh()
+        self.refresh(**(_initial or {}))
 
     @property
     def _esm(self) -> str:  # type: ignore[override]
@@ -169,7 +196,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
     def _lattice_state(self) -> dict[str, Any]:
         return lattice_geometry(self._som.lattice_)
 
-    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
         """Trait values of one refresh (subclasses override)."""
         m = int(self._som.lattice_.rows * self._som.lattice_.cols)
         v = self._custom_values if self._custom_values is not None else np.full(m, np.nan)
@@ -186,7 +213,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
             "tooltip": [({"name": label, "format": fmt}, v)],
         }
 
-    def refresh(self, som: Any = None, bmus: Any = None) -> None:
+    def refresh(self, som: Any = None, bmus: Any = None, distances: Any = None, **_: Any) -> None:
         """Recompute from the SOM (or a new one) and send ONE message with a new ``frame``.
 
         Parameters
@@ -195,11 +222,14 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
             Draw this SOM from now on (e.g. after retraining a copy); the selection is kept.
         bmus : array-like of int, optional
             Precomputed BMUs of this view's data (skips ``som.predict``).
+        distances : array-like of float, optional
+            The distance of each sample to its BMU (with ``bmus``; the quality map uses it).
         """
         if som is not None:
             self._som = som
         lat = self._lattice_state()
-        st = self._compute(None if bmus is None else np.asarray(bmus, dtype=np.int64))
+        st = self._compute(None if bmus is None else np.asarray(bmus, dtype=np.int64),
+                           None if distances is None else np.asarray(distances, dtype=np.float64))
         self._state = {**lat, **st}
         tip = st["tooltip"]
         m = lat["rows"] * lat["cols"]
@@ -270,7 +300,9 @@ class HitMap(LatticeView):
     selection : Selection, optional
         The shared selection.
     mode : {"color", "size"}
-        Hits as colour, or as a marker whose area follows the count (somnium style).
+        Hits as colour, or as a marker whose area follows the count (somnium style). With
+        ``label_overlay="majority"``, ``"size"`` shows hits and classes together: the marker's
+        area is the hit count and its colour the majority class (Orange's SOM view).
     label_overlay : {None, "majority", "proportion"}
         Colour neurons by their majority label, or by the share of samples labelled ``label``.
     label : object, optional
@@ -296,6 +328,7 @@ class HitMap(LatticeView):
         title: str | None = None,
         max_rate_hz: float = 15.0,
         show_values: bool = False,
+        bmus: Any = None,
     ) -> None:
         if X is None:
             raise ValueError("X is required: the samples whose hits are counted")
@@ -321,7 +354,8 @@ class HitMap(LatticeView):
         self._label = label
         self._bound_selection: Selection | None = None
         super().__init__(som, X, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, show_values=show_values)
+                         max_rate_hz=max_rate_hz, show_values=show_values,
+                         _initial=None if bmus is None else {"bmus": bmus})
 
     def _bmus(self, bmus: np.ndarray | None) -> np.ndarray:
         if bmus is None:
@@ -338,11 +372,14 @@ class HitMap(LatticeView):
             return
         if self._bound_selection is sel and sel.bmus is not None and len(sel.bmus) == len(bmus):
             sel.update_bmus(bmus)
+        elif sel.bmus is not None and np.array_equal(sel.bmus, bmus):
+            # bound already to these samples' BMUs (by the Explorer, with its full sample table)
+            self._bound_selection = sel
         else:
             sel.bind(bmus, data=self._X, labels=self._labels)
             self._bound_selection = sel
 
-    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
         m = int(self._som.lattice_.rows * self._som.lattice_.cols)
         b = self._bmus(bmus)
         self._bind(b)
@@ -365,12 +402,17 @@ class HitMap(LatticeView):
             st["category_names"] = [str(c) for c in self._classes]
             st["tooltip"] += [({"name": "majority label", "format": "category"}, majority),
                               ({"name": "majority share", "format": "percent"}, share)]
+            if len(self._classes) <= 12:  # every class's count (hits and classes together)
+                st["tooltip"] += [({"name": f"{c}", "format": "int"}, counts[:, i].astype(np.float64))
+                                  for i, c in enumerate(self._classes)]
             if self._overlay == "majority":
                 st["categories"] = majority
                 st["legend"] = "categories"
                 st["category_title"] = "majority label"
                 if self._mode == "size":
-                    st["category_title"] = "majority label (marker area = hits)"
+                    st["category_title"] = f"majority class · marker area = hits (max {int(hmax)})"
+                    if self._title_arg is None:
+                        st["title"] = "Hits and classes: marker area = samples won, colour = majority class"
             elif self._overlay == "proportion":
                 with np.errstate(invalid="ignore", divide="ignore"):
                     prop = np.where(has, counts[:, self._label_index] / labelled, np.nan)
@@ -395,10 +437,12 @@ class UMatrix(LatticeView):
         super().__init__(som, X, selection=selection, colormap=colormap, title=title,
                          max_rate_hz=max_rate_hz, show_values=show_values)
 
-    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
         u = np.asarray(self._som.umatrix(), dtype=np.float64).ravel()
-        return self._plain(u, self._title_arg or self._default_title,
-                           "mean distance to neighbouring neurons")
+        st = self._plain(u, self._title_arg or self._default_title,
+                         "mean distance to neighbouring neurons")
+        st["vmin"], st["vmax"], st["value_label"] = honest_range(u, st["value_label"])
+        return st
 
 
 class QualityMap(LatticeView):
@@ -409,17 +453,24 @@ class QualityMap(LatticeView):
 
     def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
                  colormap: str = "viridis", title: str | None = None, max_rate_hz: float = 15.0,
-                 show_values: bool = False) -> None:
+                 show_values: bool = False, bmus: Any = None, distances: Any = None) -> None:
         if X is None:
             raise ValueError("X is required: the samples whose quantization error is mapped")
         self._X = X
+        initial = None if bmus is None or distances is None else {"bmus": bmus, "distances": distances}
         super().__init__(som, X, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, show_values=show_values)
+                         max_rate_hz=max_rate_hz, show_values=show_values, _initial=initial)
 
-    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
-        q = np.asarray(self._som.quality_map(self._X), dtype=np.float64).ravel()
-        return self._plain(q, self._title_arg or self._default_title,
-                           "mean distance of the neuron's samples to it (quantization error)")
+    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
+        m = int(self._som.lattice_.rows * self._som.lattice_.cols)
+        if bmus is not None and distances is not None:  # the caller's BMU pass (the Explorer's)
+            q = analysis.quality_map(bmus, distances, m)
+        else:
+            q = np.asarray(self._som.quality_map(self._X), dtype=np.float64).ravel()
+        st = self._plain(q, self._title_arg or self._default_title,
+                         "mean distance of the neuron's samples to it (quantization error)")
+        st["vmin"], st["vmax"], st["value_label"] = honest_range(q, st["value_label"])
+        return st
 
 
 class LabelMap(HitMap):
@@ -435,21 +486,16 @@ class LabelMap(HitMap):
     def __init__(self, som: Any, X: Any = None, labels: Any = None, *, label: Any = None,
                  selection: Selection | None = None, colormap: str = "viridis",
                  title: str | None = None, max_rate_hz: float = 15.0,
-                 show_values: bool = False) -> None:
+                 show_values: bool = False, bmus: Any = None) -> None:
         if labels is None:
             raise ValueError("labels is required: one label per sample of X")
         super().__init__(som, X, labels, selection=selection, mode="color",
                          label_overlay="majority" if label is None else "proportion", label=label,
                          colormap=colormap, title=title, max_rate_hz=max_rate_hz,
-                         show_values=show_values)
+                         show_values=show_values, bmus=bmus)
 
-    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
         st = super()._compute(bmus)
         if self._overlay == "proportion" and self._title_arg is None:
             st["title"] = f"Label map: share of each neuron's samples labelled {self._label!r}"
-        m = int(self._som.lattice_.rows * self._som.lattice_.cols)
-        counts = code_counts(self._bmus(bmus), self._codes, len(self._classes), m)
-        if len(self._classes) <= 12:
-            st["tooltip"] += [({"name": f"{c}", "format": "int"}, counts[:, i].astype(np.float64))
-                              for i, c in enumerate(self._classes)]
         return st
