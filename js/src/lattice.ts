@@ -25,6 +25,7 @@ export { CATEGORICAL } from "./colors";
 
 function render({ model, el }: RenderProps<LatticeModel>): () => void {
   const { title, sub, picker, clear, head } = viewShell(model, el, "sw-single", "lattice");
+  clear.classList.add("sw-clear"); // the Explorer shows one Clear button for all its views
   const legendBox = document.createElement("div");
   let drawnFrame = -1;
 
@@ -35,6 +36,8 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
   const link = new SelectionLink(model, (neurons) => {
     canvas.setSelected(neurons);
     el.dataset.selected = neurons.join(",");
+    el.dataset.nselected = String(neurons.length);
+    el.dataset.outlineMs = canvas.lastOverlayMs.toFixed(2);
     clear.disabled = neurons.length === 0;
   });
   const canvas: LatticeCanvas = new LatticeCanvas({
@@ -75,6 +78,8 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     canvas.root.title = wrap ? `Map edges wrap around (${wrap})` : "";
     picker.value = cmap;
     const legend = model.get("legend");
+    // every control shown works: no colour-map picker where classes, not the map, colour cells
+    picker.style.display = legend === "categories" ? "none" : "";
     const parts: HTMLElement[] = [];
     if (legend === "categories" || legend === "both") parts.push(categoryLegend(catNames, model.get("category_title") || "majority label"));
     if (legend === "colorbar" || legend === "both") parts.push(colourBar(cmap, vmin, vmax, model.get("value_label")));
@@ -91,6 +96,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
   (el as HTMLElement & { somwidget?: unknown }).somwidget = {
     neuronClientPoint: (k: number) => canvas.neuronClientPoint(k),
     canvas,
+    select: (neurons: number[]) => link.set(neurons), // tests and benchmarks: a selection request
   };
   return () => {
     model.off(events, update);

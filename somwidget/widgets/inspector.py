@@ -256,8 +256,8 @@ class NeuronInspector(ViewBase, widgets.VBox):
             marks=[self._band, self._zero, self._spread, self._sample_mean, self._lines],
             axes=[ax_x, self._ax_y],
             title="codebook vs data (z-score; grey band = data mean ± 1 sd)",
-            fig_margin={"top": 30, "bottom": 70, "left": 56, "right": 12},
-            layout=widgets.Layout(width="100%", height="250px", min_width="320px"),
+            fig_margin={"top": 28, "bottom": 64, "left": 52, "right": 36},
+            layout=widgets.Layout(width="100%", height="230px", min_width="320px"),
             title_style={"font-size": "12px"},
         )
 
