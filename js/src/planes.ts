@@ -86,6 +86,7 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
       const legend = document.createElement("div");
       const canvas: LatticeCanvas = new LatticeCanvas({
         maxHeight: 220,
+        minScale: 0.25, // a big map still fits its small card (cells below a pixel are averaged)
         onSelect: (ks, mode) => link.set(combine(link.get(), ks, mode)),
         onClear: () => link.set([]),
         describe: (k) => {

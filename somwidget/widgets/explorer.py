@@ -330,8 +330,8 @@ class Explorer(ViewBase, widgets.VBox):
             n_samples = 0
         if neurons:
             shown = ", ".join(map(str, neurons[:12])) + (" …" if len(neurons) > 12 else "")
-            text = (f"<b>{len(neurons)} neuron{'s' if len(neurons) != 1 else ''}</b> "
-                    f"({html.escape(shown)}) · <b>{n_samples}</b> samples")
+            text = (f"<b>{len(neurons):,} neuron{'s' if len(neurons) != 1 else ''}</b> "
+                    f"({html.escape(shown)}) · <b>{n_samples:,}</b> samples")
         else:
             text = "No selection: click a neuron (shift-click adds, drag brushes, Esc clears)"
         attr = html.escape(",".join(map(str, neurons)))

@@ -54,6 +54,9 @@ _LINE_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"
 
 _CSS = """<style>
 .somwidget-inspector {color: var(--jp-ui-font-color1, #222);}
+.somwidget-inspector .widget-html-content {line-height: 1.35;}
+.somwidget-inspector table.somwidget-table td, .somwidget-inspector table.somwidget-table th {
+  line-height: 16px;}
 .somwidget-inspector table.somwidget-table {border-collapse: collapse; font-size: 12px;
   font-family: var(--jp-code-font-family, monospace); margin: 2px 0;}
 .somwidget-inspector table.somwidget-table th, .somwidget-inspector table.somwidget-table td {

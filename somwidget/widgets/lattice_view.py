@@ -59,7 +59,7 @@ def _range(values: np.ndarray) -> tuple[float, float]:
 #: A distance field whose range is below this fraction of its largest value is "nearly
 #: constant": its colour scale is widened to this span (centred on the values) and the legend
 #: says so, so that an untrained map's near-uniform U-matrix does not look like clusters.
-MIN_RELATIVE_SPAN = 0.1
+MIN_RELATIVE_SPAN = 0.2
 
 
 def honest_range(values: np.ndarray, label: str) -> tuple[float, float, str]:
@@ -313,6 +313,9 @@ class HitMap(LatticeView):
 
     _view = traitlets.Unicode("hits").tag(sync=True)
     _default_title = "Hit map: how many samples each neuron wins"
+    #: Per-class counts go into the tooltips up to this many neurons (they cost one float32
+    #: array per class in every frame); None: always.
+    _class_counts_max_neurons: int | None = 2500
 
     def __init__(
         self,
@@ -402,7 +405,8 @@ class HitMap(LatticeView):
             st["category_names"] = [str(c) for c in self._classes]
             st["tooltip"] += [({"name": "majority label", "format": "category"}, majority),
                               ({"name": "majority share", "format": "percent"}, share)]
-            if len(self._classes) <= 12:  # every class's count (hits and classes together)
+            big = self._class_counts_max_neurons is not None and m > self._class_counts_max_neurons
+            if len(self._classes) <= 12 and not big:  # every class's count in the tooltip
                 st["tooltip"] += [({"name": f"{c}", "format": "int"}, counts[:, i].astype(np.float64))
                                   for i, c in enumerate(self._classes)]
             if self._overlay == "majority":
@@ -481,6 +485,7 @@ class LabelMap(HitMap):
     """
 
     _view = traitlets.Unicode("labels").tag(sync=True)
+    _class_counts_max_neurons = None
     _default_title = "Label map: the most common label among each neuron's samples"
 
     def __init__(self, som: Any, X: Any = None, labels: Any = None, *, label: Any = None,
