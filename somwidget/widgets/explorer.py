@@ -98,6 +98,9 @@ class Explorer(ViewBase, widgets.VBox):
         Timer used to measure refreshes for ``max_overhead`` (``time.perf_counter``).
     n_refreshes : int
         How many times the dashboard has been refreshed (including the first draw).
+    timings : dict
+        Seconds spent building the dashboard: ``"bmu_pass"`` (the one shared BMU pass) and
+        ``"build"`` (everything, the pass included); the difference is the dashboard's own cost.
     """
 
     _released_attributes = ("som", "_X", "_X_user", "_labels", "_table", "_label_values")
@@ -164,6 +167,7 @@ class Explorer(ViewBase, widgets.VBox):
         cmap = self.colormap
         t0 = self.clock()
         bmus, dist = self._bmu_pass(som)  # the one pass every view shares
+        self.timings: dict[str, float] = {"bmu_pass": self.clock() - t0}
         # bind the full sample table (features + extra columns) first, so selected_samples()
         # carries the extra columns; the views find it bound (later refreshes only update BMUs)
         self.selection.bind(bmus, data=self._table, labels=label_arr, copy=False)
@@ -188,6 +192,7 @@ class Explorer(ViewBase, widgets.VBox):
         # the first picture counts as a refresh for the throttle and the overhead budget
         self._last_end = self.clock()
         self._last_cost = self._last_end - t0
+        self.timings["build"] = self._last_cost
         self.throttle.ready()
 
         self._bar_text = widgets.HTML()
@@ -198,8 +203,9 @@ class Explorer(ViewBase, widgets.VBox):
         clear.on_click(lambda _: self.selection.clear())
         bar_items: list[widgets.Widget] = [self._bar_text, clear]
         if label_arr is not None:
-            classes = [str(c) for c in pd.unique(label_arr)]
-            self._label_values = dict(zip(classes, pd.unique(label_arr), strict=True))
+            values = pd.unique(label_arr)
+            classes = [str(c) for c in values]
+            self._label_values = dict(zip(classes, values, strict=True))
             picker = widgets.Dropdown(options=[PICK_A_CLASS, *classes], value=PICK_A_CLASS,
                                       layout=widgets.Layout(width="200px"),
                                       tooltip="select the neurons of one class's samples")

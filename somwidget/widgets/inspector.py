@@ -335,7 +335,7 @@ class NeuronInspector(ViewBase, widgets.VBox):
     # ------------------------------------------------------------------ content
     def _summary_html(self, sel: np.ndarray, idx: np.ndarray, hits: np.ndarray) -> str:
         lattice = self.som.lattice_
-        attr = html.escape(",".join(str(int(k)) for k in sel))
+        attr = ",".join(str(int(k)) for k in np.sort(sel))  # the selection, sorted
         if sel.size == 0:
             return (
                 f'{_CSS}<div class="somwidget-inspector-summary" data-neurons="">'
