@@ -179,6 +179,13 @@ def test_shift_click_adds_and_ctrl_click_toggles(page, lab, artifacts):
     tip = page.wait_for_selector("body > .somwidget-tooltip", state="visible", timeout=5_000)
     box = tip.bounding_box()
     assert box["y"] + box["height"] <= 720 and box["x"] + box["width"] <= 1280, box
+    page.screenshot(path=str(artifacts / "explorer-tooltip-bottom-row.png"))
+    # a visible keyboard focus ring on the focused map
+    ring = hits.evaluate("(el) => { const c = el.querySelector('.somwidget-canvas'); c.focus();"
+                         " const s = getComputedStyle(c);"
+                         " return {style: s.outlineStyle, width: parseFloat(s.outlineWidth),"
+                         " colour: s.outlineColor}; }")
+    assert ring["style"] == "solid" and ring["width"] >= 2, ring
     out = kernel_exec(page, "print(list(ex.selection.neurons))")
     assert json.loads(out) == [40]
     # the class dropdown follows the selection: picking a class, then clicking elsewhere, resets it
