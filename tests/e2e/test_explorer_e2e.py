@@ -124,6 +124,25 @@ def test_explorer_fits_one_screen_and_reads_in_the_dark_theme(page, lab, artifac
     # one Clear button for the whole dashboard
     assert boxes["clearButtons"] == 1, boxes
 
+    # every control shown works: the labelled hit map (classes colour it) shows no colour-map
+    # picker; the U-matrix's picker recolours it and reaches Python
+    pickers = page.evaluate(
+        "() => Object.fromEntries(Array.from(document.querySelectorAll('.somwidget-explorer"
+        " .somwidget-view')).map(v => [v.dataset.view, !!Array.from(v.querySelectorAll('select'))"
+        ".find(s => s.offsetParent !== null)]))")
+    assert pickers == {"hits": False, "umatrix": True, "planes": True}, pickers
+    um = page.locator('.somwidget-explorer .somwidget-view[data-view="umatrix"]').first
+    before = um.evaluate("(el) => el.somwidget.canvas.base.toDataURL()")
+    um.locator("select").select_option("magma")
+    page.wait_for_timeout(500)
+    assert um.evaluate("(el) => el.somwidget.canvas.base.toDataURL()") != before
+    assert kernel_exec(page, "print(ex.umatrix.colormap)").strip() == "magma"
+    # a selection, so the inspector's tables show in both themes' screenshots
+    hits = page.locator('.somwidget-explorer .somwidget-view[data-view="hits"]').first
+    hits.evaluate("(el) => el.somwidget.select([5, 6, 17, 18, 30])")
+    page.wait_for_function("() => document.querySelector('.somwidget-inspector [data-neurons]')"
+                           "?.dataset.neurons === '5,6,17,18,30'", timeout=10_000)
+    page.screenshot(path=str(artifacts / "explorer-light-selected-1280x720.png"))
     light = page.evaluate(TITLE_COLOURS)
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme',"
                   " {theme: 'JupyterLab Dark'}) && null")
