@@ -43,14 +43,15 @@ from ._common import (
     feature_names,
     sample_index,
 )
+from .inspector_picture import LINE_COLORS as _LINE_COLORS
+from .inspector_picture import chart_picture, round_ticks
 from .live import Throttle
 from .pictures.compose import Picture
 from .sample_table import SampleTable
 from .selection import Selection
 
-__all__ = ["NeuronInspector"]
+__all__ = ["NeuronInspector", "round_ticks"]
 
-_LINE_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
 _CSS = """<style>
 .somwidget-inspector {color: var(--jp-ui-font-color1, #222);}
@@ -86,24 +87,6 @@ def _mean_sd(data: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarr
         c = data[s:s + chunk] - mean
         ss += np.einsum("ij,ij->j", c, c)
     return mean, np.sqrt(ss / n)
-
-
-#: Round tick steps of the z-score axis.
-_STEPS = (0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0)
-
-
-def round_ticks(limit: float, max_ticks: int = 9) -> tuple[float, np.ndarray]:
-    """A symmetric axis ``[-L, L]`` covering ``limit`` with round ticks (at most ``max_ticks``).
-
-    Returns ``(L, ticks)``: ``L`` a multiple of the tick step (one of 0.25, 0.5, 1, 2, 2.5,
-    5, 10, ...), ticks from ``-L`` to ``L``.
-    """
-    limit = float(limit) if np.isfinite(limit) and limit > 0 else 1.0
-    step = next((s for s in _STEPS if 2 * np.ceil(limit / s) + 1 <= max_ticks),
-                10 ** np.ceil(np.log10(limit)))
-    top = float(np.ceil(limit / step - 1e-9) * step)
-    return top, np.round(np.arange(-top, top + step / 2, step), 10)
-
 
 
 def _fmt(v: float) -> str:
@@ -499,49 +482,6 @@ class NeuronInspector(ViewBase, widgets.VBox):
             sel, idx, _ = self._selected(self.neurons)
             c = self._chart_data(sel, idx) if sel.size else {"lines": np.zeros((0, 1)), "band": None,
                                                              "samples": None}
-        d = len(self.feature_names)
-        left, right, top, bottom = 40, 10, 22, 70
-        pw, ph = width - left - right, height - top - bottom
-        parts_z = [a for a in (c["lines"], c["band"], c["samples"]) if a is not None and np.size(a)]
-        lim = max([1.0, *(float(np.nanmax(np.abs(a))) for a in parts_z if np.isfinite(a).any())])
-        lim, ticks = round_ticks(lim * 1.05, max_ticks=7)
-
-        def px(i: np.ndarray) -> np.ndarray:
-            return left + (i + 0.5) * pw / d
-
-        def py(v: Any) -> Any:
-            return top + (lim - v) * ph / (2 * lim)
-
-        def pts(row: np.ndarray) -> str:
-            return " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, py(row), strict=True))
-
-        xs = px(np.arange(d))
         what = ("no selection" if not self.neurons else f"neuron {self.neurons[0]}"
                 if len(self.neurons) == 1 else f"{len(self.neurons)} neurons")
-        out = [
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
-            f'<rect width="{width}" height="{height}" fill="white"/>',
-            f'<text x="{left}" y="14" font-size="12">{html.escape("inspector: " + what)}</text>',
-            f'<rect x="{left}" y="{py(1.0):.1f}" width="{pw}" height="{py(-1.0) - py(1.0):.1f}" '
-            'fill="#9e9e9e" fill-opacity="0.3"/>',
-            f'<line x1="{left}" x2="{left + pw}" y1="{py(0.0):.1f}" y2="{py(0.0):.1f}" '
-            'stroke="#777" stroke-dasharray="4 3"/>',
-        ]
-        out += [f'<text x="{left - 4}" y="{py(t) + 3:.1f}" text-anchor="end">{t:g}</text>'
-                for t in ticks]
-        if c["band"] is not None:
-            poly = pts(c["band"][1]) + " " + " ".join(
-                f"{x:.1f},{y:.1f}" for x, y in zip(xs[::-1], py(c["band"][0][::-1]), strict=True))
-            out.append(f'<polygon points="{poly}" fill="{_LINE_COLORS[0]}" fill-opacity="0.25"/>')
-        if c["samples"] is not None:
-            out.append(f'<polyline class="samples" points="{pts(c["samples"])}" fill="none" '
-                       f'stroke="{_LINE_COLORS[1]}" stroke-width="2" stroke-dasharray="5 3"/>')
-        for i, row in enumerate(c["lines"]):
-            out.append(f'<polyline points="{pts(row)}" fill="none" stroke="{_LINE_COLORS[i % 8]}" '
-                       'stroke-width="2"/>')
-        for x, name in zip(xs, self.feature_names, strict=True):
-            out.append(f'<text transform="translate({x:.1f},{top + ph + 8}) rotate(-45)" '
-                       f'text-anchor="end">{html.escape(name[:18])}</text>')
-        out.append("</svg>")
-        return Picture("".join(out), float(width), float(height))
+        return chart_picture(c, self.feature_names, "inspector: " + what, width, height)
