@@ -22,7 +22,7 @@ export const THEME_CSS = `
 .somwidget-explorer { color: var(--jp-ui-font-color1, #222); }
 .somwidget-explorer .somwidget-selection-bar { gap: 8px; padding: 2px 0 6px; flex-wrap: wrap; }
 .somwidget-explorer .somwidget-body { gap: 0 14px; flex-wrap: wrap; }
-.somwidget-explorer .somwidget-main { flex: 1 1 480px; min-width: 0; }
+.somwidget-explorer .somwidget-main { flex: 1 1 440px; min-width: 0; }
 .somwidget-explorer .somwidget-maps { gap: 0 12px; flex-wrap: nowrap; }
 .somwidget-explorer .somwidget-maps > .somwidget-view.sw-single {
   flex: 1 1 0; width: auto; min-width: 180px; max-width: 360px; margin-right: 0; --sw-canvas-max: 236; }

@@ -235,7 +235,7 @@ class Explorer(ViewBase, widgets.VBox):
             left.append(box)
         main: list[widgets.Widget] = []
         if left:
-            col = widgets.VBox(left, layout=widgets.Layout(flex="1 1 560px", min_width="0"))
+            col = widgets.VBox(left, layout=widgets.Layout(flex="1 1 440px", min_width="0"))
             col.add_class("somwidget-main")
             main.append(col)
         if self.inspector is not None:

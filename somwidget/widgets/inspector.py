@@ -193,7 +193,7 @@ class NeuronInspector(ViewBase, widgets.VBox):
         self._tabs.titles = ("samples", "codebook values")
         super().__init__(
             children=[self._summary, self._legend, self._figure, self._tabs],
-            layout=widgets.Layout(min_width="340px", flex="1 1 380px"),
+            layout=widgets.Layout(min_width="320px", flex="1 1 340px"),
         )
         self.add_class("somwidget-inspector")
         self.max_rate_hz = check_positive("max_rate_hz", max_rate_hz)

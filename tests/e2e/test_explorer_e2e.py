@@ -55,6 +55,7 @@ BOXES = """() => {
   return { explorer: r(ex), scrollWidth: ex.scrollWidth, clientWidth: ex.clientWidth,
            parent: r(ex.parentElement),
            views: Array.from(ex.querySelectorAll('.somwidget-view, .somwidget-inspector')).map(r),
+           inspector: r(ex.querySelector('.somwidget-inspector')),
            cards,
            clearButtons: Array.from(ex.querySelectorAll('button')).filter(
              b => /clear/i.test(b.textContent) && b.offsetParent !== null).length };
@@ -90,23 +91,44 @@ def contrast(fg: str, bg: str) -> float:
     return (a + 0.05) / (b + 0.05)
 
 
-def _open(page, lab, name, source, views=("hits", "umatrix", "planes"), timeout=120_000):
+def _open(page, lab, name, source, views=("hits", "umatrix", "planes"), timeout=120_000,
+          close_sidebar=True):
     write_notebook(lab["root"] / name, [source])
     page.set_viewport_size({"width": 1280, "height": 720})
     open_notebook(page, lab, name)
     run_all(page)
     wait_all_executed(page, timeout_ms=timeout)
     page.wait_for_function(VIEWS_DRAWN, arg=list(views), timeout=60_000)
-    page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')"
-                  " && null")  # the file browser closed, as one does for a dashboard
+    if close_sidebar:
+        page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')"
+                      " && null")  # the file browser closed, as one does for a dashboard
     page.wait_for_timeout(600)
     page.locator(".somwidget-explorer").first.scroll_into_view_if_needed()
+
+
+def _check_fits(boxes: dict) -> None:
+    ex = boxes["explorer"]
+    # about one 1280 x 720 screen: not 3,131 px tall as before
+    assert ex["h"] <= 780, boxes["explorer"]
+    # the inspector sits beside the maps, not under them
+    ins = boxes["inspector"]
+    assert ins["y"] < ex["y"] + 200, (ins, ex)
+
+
+def test_explorer_fits_with_the_file_browser_open(page, lab, artifacts):
+    _open(page, lab, "explorer_fit_sidebar.ipynb", SMALL, close_sidebar=False)
+    boxes = page.evaluate(BOXES)
+    page.screenshot(path=str(artifacts / "explorer-light-sidebar-1280x720.png"))
+    assert boxes["explorer"]["w"] < 1000, boxes["explorer"]  # the narrower output area
+    _check_fits(boxes)
+    assert boxes["scrollWidth"] <= boxes["clientWidth"] + 1, boxes
 
 
 def test_explorer_fits_one_screen_and_reads_in_the_dark_theme(page, lab, artifacts):
     _open(page, lab, "explorer_fit.ipynb", SMALL)
     page.wait_for_timeout(500)
     boxes = page.evaluate(BOXES)
+    _check_fits(boxes)
     page.screenshot(path=str(artifacts / "explorer-light-1280x720.png"))
     page.locator(".somwidget-explorer").first.screenshot(path=str(artifacts / "explorer-light.png"))
     ex = boxes["explorer"]
