@@ -71,9 +71,10 @@ def test_selected_neuron_summary_matches_independent_values(trained):
     assert f'data-count="{hits[k]}"' in ins._samples.value
     np.testing.assert_array_equal(ins.sample_indices(), np.flatnonzero(bmus == k))
     shown = np.flatnonzero(bmus == k)[: ins.max_rows]
+    page = ins.table._html.value
     for i in shown:
-        assert f"s{i}</td>" in ins._samples.value
-    assert ins._samples.value.count(f"<td>{labels[shown[0]]}</td>") >= 1
+        assert f"s{i}</td>" in page
+    assert page.count(f"<td>{labels[shown[0]]}</td>") >= 1
 
 
 def test_chart_is_codebook_zscore_in_data_units():
@@ -84,9 +85,15 @@ def test_chart_is_codebook_zscore_in_data_units():
     ins = NeuronInspector(som, X, labels=labels, selection=sel)
     sel.select([3, 17])
     assert ins._lines.visible
+    # lines are ordered by hits (most first, ties by index)
+    Z = (X.to_numpy() - X.to_numpy().mean(axis=0)) / X.to_numpy().std(axis=0)
+    hits = np.bincount(cdist(Z, som.codebook_).argmin(axis=1), minlength=ROWS * COLS)
+    order = sorted([3, 17], key=lambda k: (-hits[k], k))
+    assert ins.neurons == [3, 17]
+    assert list(ins._lines.labels) == [f"neuron {k}" for k in order]
     # standard normalisation uses the population mean/sd, so the z-score of the codebook vector
     # in data units is exactly the codebook in training space
-    np.testing.assert_allclose(np.asarray(ins._lines.y), som.codebook_[[3, 17]], atol=1e-9)
+    np.testing.assert_allclose(np.asarray(ins._lines.y), som.codebook_[order], atol=1e-9)
     assert list(ins._lines.x) == ["f0", "f1", "f2", "f3"]
     # the vector table shows the data-unit values
     w = som.codebook_[3] * X.to_numpy().std(axis=0) + X.to_numpy().mean(axis=0)
@@ -106,8 +113,8 @@ def test_multi_selection_totals_and_empty_selection(trained):
     assert total is not None
     assert int(total.group(1)) == mask.sum()
     assert float(total.group(2)) == pytest.approx(dist[mask].mean(), rel=1e-3)
-    assert "showing the first 5" in ins._samples.value
-    assert len(re.findall(r"<tr>\s*<th>\d+</th>", ins._samples.value)) == 5  # capped rows
+    assert f"rows 1–5 of {mask.sum()}" in ins.table._info.value  # paged, 5 rows a page
+    assert len(re.findall(r"<tr>\s*<th>\d+</th>", ins.table._html.value)) == 5
 
     sel.clear()
     assert ins.neurons == []

@@ -3,6 +3,7 @@
 // models.ts, the binary arrays' decoder in codecs.ts.
 import { CATEGORICAL, COLORMAP_NAMES, NAN_COLOR, table } from "./colors";
 import type { Lattice, Shape } from "./geometry";
+import { THEME_CSS } from "./styles";
 import type { AnyModel, LatticeModel, SelectionModel, TooltipField } from "./models";
 
 export type { AnyModel, RenderProps, TooltipField } from "./models";
@@ -137,7 +138,7 @@ export const BASE_CSS = `
 
 export function injectCss(el: HTMLElement): void {
   const style = document.createElement("style");
-  style.textContent = BASE_CSS;
+  style.textContent = BASE_CSS + THEME_CSS;
   el.append(style);
 }
 

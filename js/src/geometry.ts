@@ -150,3 +150,62 @@ export function step(lat: Lattice, k: number, dir: Direction): number {
   if (nr < 0 || nr >= lat.rows) return k;
   return nr * lat.cols + col;
 }
+
+/**
+ * The neighbour across edge e of neuron k's cell (edges as cellVertices lists them: edge e runs
+ * from vertex e to vertex e + 1), or -1 beyond the map's border. Wrap-around is ignored: the
+ * cell across a wrapped border is drawn on the other side of the picture, not next to this one.
+ * Hex (pointy-top, odd rows shifted right) edges: 0 upper-right, 1 right, 2 lower-right,
+ * 3 lower-left, 4 left, 5 upper-left; rect edges: 0 top, 1 right, 2 bottom, 3 left.
+ */
+export function neighbourAcross(lat: Lattice, k: number, e: number): number {
+  const row = Math.floor(k / lat.cols);
+  const col = k - row * lat.cols;
+  let r = row;
+  let c = col;
+  if (lat.shape === "rect") {
+    if (e === 0) r -= 1;
+    else if (e === 1) c += 1;
+    else if (e === 2) r += 1;
+    else c -= 1;
+  } else {
+    const odd = row % 2;
+    if (e === 1) c += 1;
+    else if (e === 4) c -= 1;
+    else {
+      r += e === 0 || e === 5 ? -1 : 1;
+      c += e === 0 || e === 2 ? odd : odd - 1;
+    }
+  }
+  if (r < 0 || r >= lat.rows || c < 0 || c >= lat.cols) return -1;
+  return r * lat.cols + c;
+}
+
+/**
+ * The outline of a set of neurons: the cell edges between a selected cell and one that is not
+ * (or the map's border), as flat plane-coordinate segments [x0, y0, x1, y1, ...]. Drawn as one
+ * path, a selection of 10,000 cells is one stroke of its region's boundary, not 10,000 outlines.
+ */
+export function boundarySegments(lat: Lattice, neurons: ArrayLike<number>): Float64Array {
+  const m = nNeurons(lat);
+  const member = new Uint8Array(m);
+  for (let i = 0; i < neurons.length; i++) {
+    const k = neurons[i];
+    if (k >= 0 && k < m) member[k] = 1;
+  }
+  const verts = cellVertices(lat.shape);
+  const nv = verts.length;
+  const out: number[] = [];
+  for (let k = 0; k < m; k++) {
+    if (!member[k]) continue;
+    const [cx, cy] = centre(lat, k);
+    for (let e = 0; e < nv; e++) {
+      const n = neighbourAcross(lat, k, e);
+      if (n >= 0 && member[n]) continue;
+      const a = verts[e];
+      const b = verts[(e + 1) % nv];
+      out.push(cx + a[0], cy + a[1], cx + b[0], cy + b[1]);
+    }
+  }
+  return Float64Array.from(out);
+}

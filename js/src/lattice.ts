@@ -26,6 +26,7 @@ export { CATEGORICAL } from "./colors";
 
 function render({ model, el }: RenderProps<LatticeModel>): () => void {
   const { title, sub, picker, clear, head } = viewShell(model, el, "sw-single", "lattice");
+  clear.classList.add("sw-clear"); // the Explorer shows one Clear button for all its views
   const legendBox = document.createElement("div");
   let drawnFrame = -1;
   const ack = new FrameAck(model);
@@ -38,6 +39,8 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
   const link = new SelectionLink(model, (neurons) => {
     canvas.setSelected(neurons);
     el.dataset.selected = neurons.join(",");
+    el.dataset.nselected = String(neurons.length);
+    el.dataset.outlineMs = canvas.lastOverlayMs.toFixed(2);
     clear.disabled = neurons.length === 0;
   });
   const canvas: LatticeCanvas = new LatticeCanvas({
@@ -98,6 +101,8 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     // a picture of categories only (ClusterMap, category views) has no colour map to pick
     picker.style.display = model.get("legend") === "categories" && model.get("select_by") === "category" ? "none" : "";
     const legend = model.get("legend");
+    // every control shown works: no colour-map picker where classes, not the map, colour cells
+    picker.style.display = legend === "categories" ? "none" : "";
     const parts: HTMLElement[] = [];
     if (legend === "categories" || legend === "both") {
       parts.push(categoryLegend(catNames, model.get("category_title") || "majority label",
@@ -117,6 +122,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
   (el as HTMLElement & { somwidget?: unknown }).somwidget = {
     neuronClientPoint: (k: number) => canvas.neuronClientPoint(k),
     canvas,
+    select: (neurons: number[]) => link.set(neurons), // tests and benchmarks: a selection request
   };
   return () => {
     model.off(events, update);

@@ -4,6 +4,7 @@
 import { categoricalColour, NAN_COLOR, table, textOn, valueIndex } from "./colors";
 import { formatLabel } from "./common";
 import {
+  boundarySegments,
   bounds,
   brush,
   cellVertices,
@@ -47,12 +48,21 @@ interface Geometry {
   cells: Path2D[]; // device-pixel paths, one per neuron
   unit: Path2D; // one cell at the origin, device pixels (for scaled markers)
   grid: Path2D; // all cell outlines
+  pixels: Int32Array | null; // device pixel -> neuron (-1: none), built for the raster path
 }
+
+/** Cells smaller than this (device pixels across) are painted as a raster (one putImageData
+ * of a cached pixel -> neuron map) instead of one path fill and stroke per cell: a 100 x 100
+ * map's small multiples redraw in a few milliseconds, with no anti-aliasing seams. */
+export const RASTER_BELOW = 8;
 
 const PAD_FLAT = 0.06;
 const RING_BELOW = 9; // CSS px per cell under which selected neurons also get a ring
 const RING_RADIUS = 8; // CSS px
 const MAX_RINGS = 64;
+/** Selections up to this size outline every cell; bigger ones outline their region's boundary
+ * (one path), so a brushed region stays readable and does not hide the data. */
+export const PER_CELL_OUTLINE_MAX = 64;
 const PAD_WRAP = 0.45;
 /** Cells narrower than this (CSS px) get no value labels; the same limit as the SVG pictures. */
 export const LABEL_MIN_CELL = 22;
@@ -70,6 +80,9 @@ export class LatticeCanvas {
   selected: number[] = [];
   hover = -1;
   draws = 0;
+  overlayDraws = 0; // selection / hover redraws (tests and benchmarks read it)
+  lastOverlayMs = 0; // how long the last one took
+  private outline: { key: string; path: Path2D } | null = null;
   private opts: CanvasOptions;
   private centresPlane: Float64Array = new Float64Array(0);
   private geom: Geometry | null = null;
@@ -81,7 +94,7 @@ export class LatticeCanvas {
   private cssH = 0;
   private observer: ResizeObserver | null = null;
   private pending = 0;
-  private dragStart: { x: number; y: number; shift: boolean } | null = null;
+  private dragStart: { x: number; y: number; shift: boolean; toggle: boolean } | null = null;
   private dragging = false;
   private listeners: Array<[EventTarget, string, EventListener]> = [];
 
@@ -89,7 +102,7 @@ export class LatticeCanvas {
     this.opts = { maxHeight: 520, minScale: 2, interactive: true, ...opts };
     this.root = document.createElement("div");
     this.root.className = "somwidget-canvas";
-    Object.assign(this.root.style, { position: "relative", width: "100%", outline: "none" });
+    Object.assign(this.root.style, { position: "relative", width: "100%" });
     this.base = document.createElement("canvas");
     this.overlay = document.createElement("canvas");
     for (const c of [this.base, this.overlay]) {
@@ -97,20 +110,24 @@ export class LatticeCanvas {
     }
     this.base.style.position = "relative";
     this.overlay.style.pointerEvents = "none";
+    // the tooltip lives in an overlay on the page (position: fixed in document.body), so no
+    // output area, scroll box or card can clip it; it flips to stay inside the window
     this.tooltip = document.createElement("div");
     this.tooltip.className = "somwidget-tooltip";
     Object.assign(this.tooltip.style, {
-      position: "absolute", display: "none", pointerEvents: "none", zIndex: "10",
-      background: "rgba(255,255,255,0.95)", border: "1px solid #999", borderRadius: "3px",
-      padding: "3px 6px", font: "12px sans-serif", color: "#222", whiteSpace: "nowrap",
-      boxShadow: "0 1px 3px rgba(0,0,0,0.25)",
+      position: "fixed", display: "none", pointerEvents: "none", zIndex: "10000",
+      background: "var(--jp-layout-color0, #fff)", border: "1px solid var(--jp-border-color1, #999)",
+      borderRadius: "3px", padding: "3px 6px", font: "12px system-ui, sans-serif",
+      color: "var(--jp-ui-font-color1, #222)", whiteSpace: "nowrap",
+      boxShadow: "0 1px 4px rgba(0,0,0,0.3)",
     });
     this.brushBox = document.createElement("div");
     Object.assign(this.brushBox.style, {
       position: "absolute", display: "none", pointerEvents: "none",
       border: "1px dashed #333", background: "rgba(70,130,220,0.15)",
     });
-    this.root.append(this.base, this.overlay, this.brushBox, this.tooltip);
+    this.root.append(this.base, this.overlay, this.brushBox);
+    if (typeof document !== "undefined" && document.body) document.body.append(this.tooltip);
     if (this.opts.interactive) {
       this.root.tabIndex = 0;
       this.listen(this.base, "pointerdown", (e) => this.onDown(e as PointerEvent));
@@ -136,6 +153,7 @@ export class LatticeCanvas {
     this.listeners = [];
     this.observer?.disconnect();
     if (this.pending) cancelAnimationFrame(this.pending);
+    this.tooltip.remove();
   }
 
   setLattice(lat: Lattice): void {
@@ -152,8 +170,13 @@ export class LatticeCanvas {
     this.data = d;
   }
 
+  private selectedSum = 0;
+
   setSelected(neurons: number[]): void {
     this.selected = neurons.slice();
+    let s = 0;
+    for (const k of this.selected) s = (s * 31 + k) % 2147483647;
+    this.selectedSum = s;
     this.drawOverlay();
   }
 
@@ -185,7 +208,12 @@ export class LatticeCanvas {
     const bw = b.x1 - b.x0 + 2 * px;
     const bh = b.y1 - b.y0 + 2 * py;
     let width = this.root.clientWidth || 360;
-    const maxH = this.opts.maxHeight ?? 520;
+    let maxH = this.opts.maxHeight ?? 520;
+    // a dashboard caps its maps' height with the inherited CSS variable --sw-canvas-max (px)
+    if (typeof getComputedStyle !== "undefined") {
+      const cap = parseFloat(getComputedStyle(this.root).getPropertyValue("--sw-canvas-max"));
+      if (Number.isFinite(cap) && cap > 0) maxH = Math.min(maxH, cap);
+    }
     let scale = Math.min(width / bw, maxH / bh);
     scale = Math.max(scale, this.opts.minScale ?? 2);
     width = Math.ceil(bw * scale);
@@ -232,7 +260,7 @@ export class LatticeCanvas {
     unit.moveTo(verts[0][0], verts[0][1]);
     for (let i = 1; i < verts.length; i++) unit.lineTo(verts[i][0], verts[i][1]);
     unit.closePath();
-    this.geom = { key, cells, unit, grid };
+    this.geom = { key, cells, unit, grid, pixels: null };
     return this.geom;
   }
 
@@ -271,9 +299,8 @@ export class LatticeCanvas {
     const lat = this.lat;
     const m = nNeurons(lat);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
+    // transparent around the cells: the page's own background shows (light or dark theme)
     ctx.clearRect(0, 0, this.base.width, this.base.height);
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, 0, this.base.width, this.base.height);
     const d = this.data;
     const values = d?.values ?? new Float32Array(0);
     const style = d?.style ?? "color";
@@ -289,7 +316,9 @@ export class LatticeCanvas {
       const i = valueIndex(values[k], d!.vmin, d!.vmax);
       return i < 0 ? NAN_COLOR : cmap[i];
     };
-    if (style === "color") {
+    if (style === "color" && this.scale * this.dpr < RASTER_BELOW) {
+      this.paintRaster(ctx, g, m, cats, values);
+    } else if (style === "color") {
       // group cells by colour: at most 256 + palette fillStyle changes per redraw
       const groups = new Map<string, number[]>();
       for (let k = 0; k < m; k++) {
@@ -313,9 +342,9 @@ export class LatticeCanvas {
         }
       }
     } else {
-      ctx.fillStyle = "#f3f3f3";
+      ctx.fillStyle = this.themeColour("--jp-layout-color2", "#eeeeee");
       ctx.fill(g.grid);
-      ctx.strokeStyle = "#d0d0d0";
+      ctx.strokeStyle = this.themeColour("--jp-border-color2", "#d0d0d0");
       ctx.lineWidth = Math.max(0.5, 0.03 * this.scale * this.dpr);
       ctx.stroke(g.grid);
       const sizes = d?.sizes ?? null;
@@ -347,7 +376,7 @@ export class LatticeCanvas {
         if (px < 7) continue;
         if (px !== size) ctx.font = font(px);
         const [cx, cy] = this.toDevice(this.centresPlane[2 * k], this.centresPlane[2 * k + 1]);
-        ctx.fillStyle = style === "color" ? textOn(colourIndex(k)) : "#333";
+        ctx.fillStyle = style === "color" ? textOn(colourIndex(k)) : this.themeColour("--jp-ui-font-color1", "#333");
         ctx.fillText(text, cx, cy);
         this.labelsDrawn += 1;
       }
@@ -386,6 +415,65 @@ export class LatticeCanvas {
     this.bordersDrawn = n;
   }
 
+  /** The neuron under every device pixel (pixel centres; -1 outside the cells), cached. */
+  private pixelCells(g: Geometry): Int32Array {
+    if (g.pixels && g.pixels.length === this.base.width * this.base.height) return g.pixels;
+    const w = this.base.width;
+    const h = this.base.height;
+    const out = new Int32Array(w * h);
+    const inv = 1 / (this.scale * this.dpr);
+    for (let py = 0; py < h; py++) {
+      const y = ((py + 0.5) / this.dpr - this.oy) / this.scale;
+      for (let px = 0; px < w; px++) {
+        out[py * w + px] = pick(this.lat!, (px + 0.5) * inv - this.ox / this.scale, y);
+      }
+    }
+    g.pixels = out;
+    return out;
+  }
+
+  /** Colour mode on small cells: every pixel takes its neuron's colour in one image. */
+  private paintRaster(ctx: CanvasRenderingContext2D, g: Geometry, m: number,
+    cats: Float32Array | null, values: Float32Array): void {
+    const d = this.data!;
+    const rgba = new Uint8ClampedArray(4 * m);
+    const rgb = table(d.colormap ?? "viridis").rgb;
+    const parse = (css: string, k: number) => {
+      rgba[4 * k] = parseInt(css.slice(1, 3), 16);
+      rgba[4 * k + 1] = parseInt(css.slice(3, 5), 16);
+      rgba[4 * k + 2] = parseInt(css.slice(5, 7), 16);
+      rgba[4 * k + 3] = 255;
+    };
+    for (let k = 0; k < m; k++) {
+      if (cats) {
+        parse(categoricalColour(Number.isNaN(cats[k]) ? -1 : cats[k]), k);
+        continue;
+      }
+      const i = k < values.length ? valueIndex(values[k], d.vmin, d.vmax) : -1;
+      if (i < 0) parse(NAN_COLOR, k);
+      else {
+        rgba[4 * k] = rgb[3 * i];
+        rgba[4 * k + 1] = rgb[3 * i + 1];
+        rgba[4 * k + 2] = rgb[3 * i + 2];
+        rgba[4 * k + 3] = 255;
+      }
+    }
+    const pixels = this.pixelCells(g);
+    const img = ctx.createImageData(this.base.width, this.base.height);
+    const data = img.data;
+    for (let p = 0; p < pixels.length; p++) {
+      const k = pixels[p];
+      if (k < 0) continue;
+      const o = 4 * p;
+      const c = 4 * k;
+      data[o] = rgba[c];
+      data[o + 1] = rgba[c + 1];
+      data[o + 2] = rgba[c + 2];
+      data[o + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+  }
+
   private drawWrapMarks(ctx: CanvasRenderingContext2D): void {
     const lat = this.lat!;
     if (!lat.wrapCols && !lat.wrapRows) return;
@@ -393,8 +481,9 @@ export class LatticeCanvas {
     const { px, py } = this.pad();
     const s = this.scale * this.dpr;
     ctx.save();
-    ctx.strokeStyle = "#555";
-    ctx.fillStyle = "#555";
+    const ink = this.themeColour("--jp-ui-font-color2", "#555");
+    ctx.strokeStyle = ink;
+    ctx.fillStyle = ink;
     ctx.lineWidth = Math.max(1, 1.2 * this.dpr);
     ctx.setLineDash([5 * this.dpr, 4 * this.dpr]);
     const arrow = (x: number, y: number, dx: number, dy: number) => {
@@ -438,16 +527,51 @@ export class LatticeCanvas {
     ctx.restore();
   }
 
+  /** A JupyterLab theme colour (CSS variable) as seen from this view, or the fallback. */
+  private themeColour(name: string, fallback: string): string {
+    if (typeof getComputedStyle === "undefined") return fallback;
+    const v = getComputedStyle(this.root).getPropertyValue(name).trim();
+    return v || fallback;
+  }
+
+  /** The boundary of the selected region as one device-pixel path (cached per selection). */
+  private outlinePath(): Path2D {
+    const key = `${this.geom!.key}|${this.selected.length}|${this.selected[0]}|${this.selected[this.selected.length - 1]}|${this.selectedSum}`;
+    if (this.outline && this.outline.key === key) return this.outline.path;
+    const segs = boundarySegments(this.lat!, this.selected);
+    const path = new Path2D();
+    for (let i = 0; i < segs.length; i += 4) {
+      const [ax, ay] = this.toDevice(segs[i], segs[i + 1]);
+      const [bx, by] = this.toDevice(segs[i + 2], segs[i + 3]);
+      path.moveTo(ax, ay);
+      path.lineTo(bx, by);
+    }
+    this.outline = { key, path };
+    return path;
+  }
+
   drawOverlay(): void {
     if (!this.lat || !this.geom) return;
     const ctx = this.overlay.getContext("2d");
     if (!ctx) return;
+    const t0 = typeof performance !== "undefined" ? performance.now() : 0;
     const g = this.geom;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
     const m = nNeurons(this.lat);
     const w = Math.max(1.5 * this.dpr, Math.min(3 * this.dpr, 0.12 * this.scale * this.dpr));
-    if (this.selected.length) {
+    if (this.selected.length > PER_CELL_OUTLINE_MAX) {
+      // a big selection: one outline of its region (white halo, then the selection colour)
+      const path = this.outlinePath();
+      ctx.lineJoin = "round";
+      ctx.lineCap = "round";
+      ctx.strokeStyle = "#ffffff";
+      ctx.lineWidth = w * 2.2;
+      ctx.stroke(path);
+      ctx.strokeStyle = "#d6004c";
+      ctx.lineWidth = w;
+      ctx.stroke(path);
+    } else if (this.selected.length) {
       ctx.lineJoin = "round";
       ctx.strokeStyle = "#ffffff";
       ctx.lineWidth = w * 2.2;
@@ -478,6 +602,8 @@ export class LatticeCanvas {
       ctx.lineWidth = w;
       ctx.stroke(g.cells[this.hover]);
     }
+    this.overlayDraws += 1;
+    if (t0) this.lastOverlayMs = performance.now() - t0;
   }
 
   // ---- interaction --------------------------------------------------------------------------
@@ -499,11 +625,15 @@ export class LatticeCanvas {
       return div;
     }));
     this.tooltip.style.display = "block";
-    const r = this.root.getBoundingClientRect();
-    let x = e.clientX - r.left + 14;
-    const y = e.clientY - r.top + 14;
+    // beside the pointer, flipped left / above when it would leave the window
     const tw = this.tooltip.offsetWidth;
-    if (x + tw > r.width && e.clientX - r.left - 14 - tw > 0) x = e.clientX - r.left - 14 - tw;
+    const th = this.tooltip.offsetHeight;
+    const vw = window.innerWidth || document.documentElement.clientWidth;
+    const vh = window.innerHeight || document.documentElement.clientHeight;
+    let x = e.clientX + 14;
+    let y = e.clientY + 14;
+    if (x + tw > vw - 4) x = Math.max(4, e.clientX - 14 - tw);
+    if (y + th > vh - 4) y = Math.max(4, e.clientY - 14 - th);
     this.tooltip.style.left = `${x}px`;
     this.tooltip.style.top = `${y}px`;
   }
@@ -517,7 +647,7 @@ export class LatticeCanvas {
   private onDown(e: PointerEvent): void {
     if (e.button !== 0) return;
     this.root.focus({ preventScroll: true });
-    this.dragStart = { x: e.clientX, y: e.clientY, shift: e.shiftKey || e.ctrlKey || e.metaKey };
+    this.dragStart = { x: e.clientX, y: e.clientY, shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey };
     this.dragging = false;
     e.preventDefault();
   }
@@ -541,23 +671,24 @@ export class LatticeCanvas {
     const s = this.dragStart;
     if (!s || !this.lat) return;
     this.dragStart = null;
-    const additive = s.shift || e.shiftKey || e.ctrlKey || e.metaKey;
+    // shift adds (as the docs say), ctrl / cmd toggles, a plain click or drag replaces
+    const mode = clickMode(s.shift || e.shiftKey, s.toggle || e.ctrlKey || e.metaKey);
     if (this.dragging) {
       this.dragging = false;
       this.brushBox.style.display = "none";
       const [xa, ya] = this.clientToPlane(s.x, s.y);
       const [xb, yb] = this.clientToPlane(e.clientX, e.clientY);
       const ks = brush(this.lat, xa, ya, xb, yb);
-      this.opts.onSelect?.(ks, additive ? "add" : "replace");
+      this.opts.onSelect?.(ks, mode === "replace" ? "replace" : "add");
       return;
     }
     const [x, y] = this.clientToPlane(e.clientX, e.clientY);
     const k = pick(this.lat, x, y);
     if (k < 0) {
-      if (!additive) this.opts.onClear?.();
+      if (mode === "replace") this.opts.onClear?.();
       return;
     }
-    this.opts.onSelect?.([k], additive ? "toggle" : "replace");
+    this.opts.onSelect?.([k], mode);
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -575,6 +706,13 @@ export class LatticeCanvas {
       e.stopPropagation();
     }
   }
+}
+
+/** What a click does with these modifier keys: shift adds, ctrl / cmd toggles, else replaces. */
+export function clickMode(shift: boolean, toggle: boolean): SelectMode {
+  if (shift) return "add";
+  if (toggle) return "toggle";
+  return "replace";
 }
 
 /** New selection after a request, as a sorted unique array. */

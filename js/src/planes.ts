@@ -21,6 +21,7 @@ const MAX_PLANE = 240;
 
 function render({ model, el }: RenderProps<PlanesModel>): () => void {
   const { title, sub, picker, clear, head } = viewShell(model, el, "sw-multi", "planes");
+  clear.classList.add("sw-clear"); // the Explorer shows one Clear button for all its views
   const grid = document.createElement("div");
   grid.className = "sw-planes";
   el.append(head, grid);
@@ -36,21 +37,30 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
     selected = neurons;
     for (const p of planes) p.canvas.setSelected(neurons);
     el.dataset.selected = neurons.join(",");
+    el.dataset.nselected = String(neurons.length);
     clear.disabled = neurons.length === 0;
   });
   clear.addEventListener("click", () => link.set([]));
 
   // Small multiples: as many columns as fit the container (about 190 px per plane, never
   // narrower than 150 px nor wider than 240 px), recomputed whenever the container resizes.
+  // A dashboard sets smaller planes with the CSS variables --sw-plane-min / -target / -max.
+  function size(name: string, fallback: number): number {
+    const v = parseFloat(getComputedStyle(el).getPropertyValue(name));
+    return Number.isFinite(v) && v > 0 ? v : fallback;
+  }
   function layoutGrid(): void {
     const w = grid.clientWidth;
     if (!w) return;
+    const minP = size("--sw-plane-min", MIN_PLANE);
+    const targetP = size("--sw-plane-target", TARGET_PLANE);
+    const maxP = size("--sw-plane-max", MAX_PLANE);
     const n = Math.max(1, Math.min(
       planes.length || 1,
-      Math.floor((w + GRID_GAP) / (MIN_PLANE + GRID_GAP)),
-      Math.max(1, Math.round((w + GRID_GAP) / (TARGET_PLANE + GRID_GAP))),
+      Math.floor((w + GRID_GAP) / (minP + GRID_GAP)),
+      Math.max(1, Math.round((w + GRID_GAP) / (targetP + GRID_GAP))),
     ));
-    const cw = Math.min(MAX_PLANE, Math.floor((w - (n - 1) * GRID_GAP) / n));
+    const cw = Math.min(maxP, Math.floor((w - (n - 1) * GRID_GAP) / n));
     const tpl = `repeat(${n}, ${Math.max(cw, 60)}px)`;
     if (grid.style.gridTemplateColumns !== tpl) grid.style.gridTemplateColumns = tpl;
     el.dataset.columns = String(n);
@@ -78,6 +88,7 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
       const legend = document.createElement("div");
       const canvas: LatticeCanvas = new LatticeCanvas({
         maxHeight: 220,
+        minScale: 0.25, // a big map still fits its small card (cells below a pixel are averaged)
         onSelect: (ks, mode) => link.set(combine(link.get(), ks, mode)),
         onClear: () => link.set([]),
         describe: (k) => {

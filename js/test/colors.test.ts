@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { COLORMAP_NAMES, colourOf, lightness, table, textOn, valueIndex } from "../src/colors";
-import { combine } from "../src/lattice_canvas";
+import { clickMode, combine } from "../src/lattice_canvas";
 import { formatLabel } from "../src/common";
 
 test("five perceptually uniform maps with 256 entries each", () => {
@@ -59,4 +59,14 @@ test("value labels: 3 significant digits, short exponents (the same cases as Pyt
     [123456.7, "1.2e5"], [123456, "1.2e5"], [0.00123, "1.2e-3"], [NaN, ""],
   ];
   for (const [v, want] of cases) assert.equal(formatLabel(v), want, String(v));
+});
+
+test("click modifiers: shift adds, ctrl/cmd toggles, a plain click replaces", () => {
+  assert.equal(clickMode(true, false), "add");
+  assert.equal(clickMode(false, true), "toggle");
+  assert.equal(clickMode(true, true), "add");
+  assert.equal(clickMode(false, false), "replace");
+  // shift-clicking a selected neuron keeps it (adds), ctrl-clicking it removes it
+  assert.deepEqual(combine([4, 7], [7], clickMode(true, false)), [4, 7]);
+  assert.deepEqual(combine([4, 7], [7], clickMode(false, true)), [4]);
 });

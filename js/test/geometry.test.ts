@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bounds, brush, cellVertices, centre, HEX_RADIUS, insideCell, type Lattice, pick, step } from "../src/geometry";
+import {
+  boundarySegments, bounds, brush, cellVertices, centre, HEX_RADIUS, insideCell, type Lattice, neighbourAcross, pick, step,
+} from "../src/geometry";
 
 const lat = (rows: number, cols: number, shape: "hexa" | "rect", wrap = false): Lattice =>
   ({ rows, cols, shape, wrapRows: wrap, wrapCols: wrap });
@@ -147,4 +149,47 @@ test("arrow-key steps move to a lattice neighbour, wrap on wrapped axes, stop at
   const torus = lat(4, 5, "rect", true);
   assert.equal(step(torus, 0, "left"), 4);
   assert.equal(step(torus, 0, "up"), 15);
+});
+
+test("neighbourAcross: the cell across each edge is the centre mirrored through the edge's midpoint", () => {
+  for (const shape of ["hexa", "rect"] as const) {
+    const l = lat(5, 6, shape);
+    const v = cellVertices(shape);
+    for (let k = 0; k < 30; k++) {
+      const [cx, cy] = centre(l, k);
+      for (let e = 0; e < v.length; e++) {
+        const mx = (v[e][0] + v[(e + 1) % v.length][0]) / 2;
+        const my = (v[e][1] + v[(e + 1) % v.length][1]) / 2;
+        const tx = cx + 2 * mx;
+        const ty = cy + 2 * my;
+        let expected = -1;
+        for (let j = 0; j < 30; j++) {
+          const [x, y] = centre(l, j);
+          if (Math.hypot(x - tx, y - ty) < 1e-6) expected = j;
+        }
+        assert.equal(neighbourAcross(l, k, e), expected, `${shape} k=${k} e=${e}`);
+      }
+    }
+  }
+});
+
+test("boundarySegments: one cell is its whole outline, a full map only its border", () => {
+  for (const shape of ["hexa", "rect"] as const) {
+    const l = lat(4, 7, shape);
+    const nv = cellVertices(shape).length;
+    assert.equal(boundarySegments(l, [9]).length, 4 * nv);
+    const all = Array.from({ length: 28 }, (_, i) => i);
+    const segs = boundarySegments(l, all);
+    // every border segment has both ends on the map's outer ring of vertices: count them
+    // independently as the edges whose neighbour is missing
+    let border = 0;
+    for (let k = 0; k < 28; k++) for (let e = 0; e < nv; e++) if (neighbourAcross(l, k, e) < 0) border++;
+    assert.equal(segs.length, 4 * border);
+  }
+  // rect: a 2 x 2 block has 8 outer edges, a full 4 x 7 map 2 * (4 + 7)
+  const r = lat(4, 7, "rect");
+  assert.equal(boundarySegments(r, [0, 1, 7, 8]).length / 4, 8);
+  assert.equal(boundarySegments(r, Array.from({ length: 28 }, (_, i) => i)).length / 4, 22);
+  // out-of-range and duplicate neurons are ignored
+  assert.equal(boundarySegments(r, [0, 0, -1, 99]).length / 4, 4);
 });

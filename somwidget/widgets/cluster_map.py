@@ -114,7 +114,7 @@ class ClusterMap(LatticeView):
         self.clustering = self._som.cluster(**self._cluster_params)
         return self.clustering.labels_
 
-    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
         lat = self._som.lattice_
         m = int(lat.n_neurons)
         ids = self._cluster()

@@ -9,6 +9,12 @@ linked.
 Passed as a training callback (``som.fit(X, callbacks=[ex])``), the Explorer redraws live: one
 throttle for the whole dashboard, the BMUs of ``X`` computed once per refresh and shared by every
 view, and the final state always drawn.
+
+Building an Explorer costs ONE BMU pass over ``X`` (``som.best_matching_units(X, k=1)``: the BMU
+and its distance), shared by the hit / label / quality maps, the inspector and the selection;
+everything else is bincounts over that pass. The layout fits about one 1280 x 720 screen: the
+maps side by side with the component planes in a grid under them (scrolling inside when there
+are many features), the inspector beside them, one selection bar with one Clear button above.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ __all__ = ["DEFAULT_VIEWS", "VIEWS", "Explorer"]
 
 #: Every view an Explorer can show, in layout order.
 VIEWS: tuple[str, ...] = ("hits", "umatrix", "quality", "labels", "planes", "inspector")
+PICK_A_CLASS = "(select a class)"
 #: The views shown by default.
 DEFAULT_VIEWS: tuple[str, ...] = ("hits", "umatrix", "planes", "inspector")
 
@@ -95,6 +102,9 @@ class Explorer(ViewBase, widgets.VBox):
         Timer used to measure refreshes for ``max_overhead`` (``time.perf_counter``).
     n_refreshes : int
         How many times the dashboard has been refreshed (including the first draw).
+    timings : dict
+        Seconds spent building the dashboard: ``"bmu_pass"`` (the one shared BMU pass) and
+        ``"build"`` (everything, the pass included); the difference is the dashboard's own cost.
     """
 
     _released_attributes = ("som", "_X", "_X_user", "_labels", "_table", "_label_values", "_clusters")
@@ -152,7 +162,7 @@ class Explorer(ViewBase, widgets.VBox):
             self._share(selection)
         self.selection = selection
         table = pd.DataFrame(data, columns=feature_names(names, som, data.shape[1]),
-                             index=sample_index(X, n))
+                             index=sample_index(X, n), copy=False)
         if extra_frame is not None:
             extra_frame.index = table.index
             table = pd.concat([extra_frame, table], axis=1)
@@ -167,61 +177,91 @@ class Explorer(ViewBase, widgets.VBox):
 
             self.cluster_map = ClusterMap(som, data, clusters=clusters, selection=sel)
         t0 = self.clock()
+        bmus, dist = self._bmu_pass(som)  # the one pass every view shares
+        self.timings: dict[str, float] = {"bmu_pass": self.clock() - t0}
+        # bind the full sample table (features + extra columns) first, so selected_samples()
+        # carries the extra columns; the views find it bound (later refreshes only update BMUs)
+        self.selection.bind(bmus, data=self._table, labels=label_arr, copy=False)
         if "hits" in self.views:
+            # with labels: hits and classes together (marker area = hits, colour = majority)
             self.hit_map = HitMap(som, data, labels=label_arr, selection=sel, colormap=cmap,
+                                  mode="size" if label_arr is not None else "color",
                                   label_overlay="majority" if label_arr is not None else None,
-                                  clusters=clusters)
+                                  bmus=bmus, clusters=clusters)
         if "umatrix" in self.views:
             self.umatrix = UMatrix(som, selection=sel, colormap=cmap, clusters=clusters)
         if "quality" in self.views:
-            self.quality_map = QualityMap(som, data, selection=sel, colormap=cmap, clusters=clusters)
+            self.quality_map = QualityMap(som, data, selection=sel, colormap=cmap, bmus=bmus,
+                                          distances=dist, clusters=clusters)
         if "labels" in self.views:
-            self.label_map = LabelMap(som, data, label_arr, selection=sel, colormap=cmap,
+            self.label_map = LabelMap(som, data, label_arr, selection=sel, colormap=cmap, bmus=bmus,
                                       clusters=clusters)
         if "planes" in self.views:
             self.planes = ComponentPlanes(som, selection=sel, colormap=cmap)
         if "inspector" in self.views:
             self.inspector = NeuronInspector(som, X, labels=label_arr, extra=extra_frame,
-                                             selection=sel)
-        # the hit / label maps bind the selection to their samples once; bind the full sample
-        # table (features + extra columns) last, so selected_samples() carries the extra columns
-        # (later refreshes only update the BMUs, see refresh())
-        self.selection.bind(np.asarray(som.predict(data), dtype=np.intp), data=self._table,
-                            labels=label_arr)
+                                             selection=sel, bmus=bmus, distances=dist)
         # the first picture counts as a refresh for the throttle and the overhead budget
         self._last_end = self.clock()
         self._last_cost = self._last_end - t0
+        self.timings["build"] = self._last_cost
         self.throttle.ready()
 
         self._bar_text = widgets.HTML()
+        self._picker: widgets.Dropdown | None = None
+        self._picker_busy = False
         clear = widgets.Button(description="Clear", icon="times", tooltip="Clear the selection",
                                layout=widgets.Layout(width="80px"))
         clear.on_click(lambda _: self.selection.clear())
         bar_items: list[widgets.Widget] = [self._bar_text, clear]
         if label_arr is not None:
-            classes = [str(c) for c in pd.unique(label_arr)]
-            self._label_values = dict(zip(classes, pd.unique(label_arr), strict=True))
-            picker = widgets.Dropdown(options=["(select a class)", *classes],
-                                      layout=widgets.Layout(width="200px"))
+            values = pd.unique(label_arr)
+            classes = [str(c) for c in values]
+            self._label_values = dict(zip(classes, values, strict=True))
+            picker = widgets.Dropdown(options=[PICK_A_CLASS, *classes], value=PICK_A_CLASS,
+                                      layout=widgets.Layout(width="200px"),
+                                      tooltip="select the neurons of one class's samples")
             picker.observe(self._on_pick_label, names="value")
             bar_items.append(picker)
+            self._picker = picker
         bar = widgets.HBox(bar_items, layout=widgets.Layout(align_items="center"))
         bar.add_class("somwidget-selection-bar")
         self._observe_selection(self.selection, self._on_selection)
         self._update_bar(list(self.selection.neurons))
-
-        row_layout = widgets.Layout(flex_flow="row wrap", align_items="flex-start")
-        top = [v for v in (self.hit_map, self.umatrix, self.quality_map, self.label_map,
-                           self.cluster_map) if v]
-        bottom = [v for v in (self.planes, self.inspector) if v]
-        rows = [bar]
-        if top:
-            rows.append(widgets.HBox(top, layout=row_layout))
-        if bottom:
-            rows.append(widgets.HBox(bottom, layout=row_layout))
-        super().__init__(children=rows, layout=widgets.Layout(width="100%"))
+        super().__init__(children=[bar, self._layout()], layout=widgets.Layout(width="100%"))
         self.add_class("somwidget-explorer")
         self.n_refreshes = 1
+
+    def _layout(self) -> widgets.Widget:
+        """The maps side by side, the planes' grid under them, the inspector beside them."""
+        maps = [v for v in (self.hit_map, self.umatrix, self.quality_map, self.label_map,
+                            self.cluster_map) if v]
+        left: list[widgets.Widget] = []
+        if maps:
+            row = widgets.HBox(maps, layout=widgets.Layout(flex_flow="row wrap",
+                                                           align_items="flex-start"))
+            row.add_class("somwidget-maps")
+            left.append(row)
+        if self.planes is not None:
+            box = widgets.Box([self.planes])
+            box.add_class("somwidget-planes-box")
+            left.append(box)
+        main: list[widgets.Widget] = []
+        if left:
+            col = widgets.VBox(left, layout=widgets.Layout(flex="1 1 440px", min_width="0"))
+            col.add_class("somwidget-main")
+            main.append(col)
+        if self.inspector is not None:
+            main.append(self.inspector)
+        body = widgets.HBox(main, layout=widgets.Layout(flex_flow="row wrap",
+                                                        align_items="flex-start", width="100%"))
+        body.add_class("somwidget-body")
+        return body
+
+    def _bmu_pass(self, som: Any) -> tuple[np.ndarray, np.ndarray]:
+        """BMU of every sample and its distance: the one pass all views share."""
+        idx, dist = som.best_matching_units(self._X, k=1)
+        return np.ascontiguousarray(idx[:, 0], dtype=np.intp), np.ascontiguousarray(dist[:, 0])
 
     # ------------------------------------------------------------------ views
     def _lattice_views(self) -> list[Any]:
@@ -259,9 +299,9 @@ class Explorer(ViewBase, widgets.VBox):
         som = self.som
         with self._lock:
             t0 = self.clock()
-            bmus = np.asarray(som.predict(self._X), dtype=np.intp)
+            bmus, dist = self._bmu_pass(som)
             for view in self._all_views():
-                view.refresh(som, bmus=bmus)
+                view.refresh(som, bmus=bmus, distances=dist)
             # the sample table was bound once in __init__: only the BMUs follow the model
             self.selection.update_bmus(bmus)
             self.n_refreshes += 1
@@ -271,12 +311,36 @@ class Explorer(ViewBase, widgets.VBox):
 
     # ------------------------------------------------------------------ selection
     def _on_selection(self, change: dict) -> None:
-        self._update_bar(list(change["new"]))
+        neurons = list(change["new"])
+        self._update_bar(neurons)
+        self._follow_picker(neurons)
 
     def _on_pick_label(self, change: dict) -> None:
         value = change["new"]
-        if value in self._label_values:
+        if value in self._label_values and not self._picker_busy:
             self.select_samples(self._label_values[value])
+
+    def _class_neurons(self, name: str) -> list[int]:
+        """The neurons that ``select_samples(class)`` selects (the BMUs of its samples)."""
+        bmus = self.selection.bmus
+        if bmus is None or self._labels is None:
+            return []
+        return np.unique(bmus[self._labels == self._label_values[name]]).tolist()
+
+    def _follow_picker(self, neurons: list[int]) -> None:
+        """The class dropdown names the class whose samples' BMUs are exactly the selection,
+        else "(select a class)": it never keeps a class after the selection changed."""
+        picker = self._picker
+        if picker is None:
+            return
+        current = picker.value
+        if current in self._label_values and self._class_neurons(current) == neurons:
+            return
+        self._picker_busy = True
+        try:
+            picker.value = PICK_A_CLASS
+        finally:
+            self._picker_busy = False
 
     def _update_bar(self, neurons: list[int]) -> None:
         try:
@@ -285,8 +349,8 @@ class Explorer(ViewBase, widgets.VBox):
             n_samples = 0
         if neurons:
             shown = ", ".join(map(str, neurons[:12])) + (" …" if len(neurons) > 12 else "")
-            text = (f"<b>{len(neurons)} neuron{'s' if len(neurons) != 1 else ''}</b> "
-                    f"({html.escape(shown)}) · <b>{n_samples}</b> samples")
+            text = (f"<b>{len(neurons):,} neuron{'s' if len(neurons) != 1 else ''}</b> "
+                    f"({html.escape(shown)}) · <b>{n_samples:,}</b> samples")
         else:
             text = "No selection: click a neuron (shift-click adds, drag brushes, Esc clears)"
         attr = html.escape(",".join(map(str, neurons)))

@@ -2,12 +2,19 @@
 
 For the neurons in a :class:`~somwidget.widgets.selection.Selection` it shows
 
-* a summary table: index, row/col, hits and quantization error of each selected neuron;
-* a bqplot chart of the codebook vector against the data: per-feature z-score
-  ``(w - mean) / sd`` of the codebook vector in data units, drawn over a ±1 sd band, with the
-  feature names on the x axis, and the same vector in data units in a small table below;
-* the table of the samples mapped there (labels and extra columns included), capped at
-  ``max_rows`` rows with a note saying how many there are.
+* a summary: how many neurons and samples, the quantization error, and a table of the neurons
+  with the most hits first (``max_neurons`` of them, saying "k of n" when there are more);
+* a bqplot chart of the codebook against the data: per-feature z-score ``(w - mean) / sd`` in
+  data units over the data's ±1 sd band, with round ticks. Up to ``max_lines`` neurons are drawn
+  one line each (most hits first); a bigger selection is summarised as the mean of its codebook
+  vectors with a ±1 sd band across them (and the mean of its samples, dashed);
+* the samples mapped there in a paged, sortable :class:`~.sample_table.SampleTable` (labels and
+  extra columns included; only one page of rows ever travels to the browser), and the codebook
+  values in data units.
+
+The BMU of every sample and its distance are computed once per refresh (one pass, or handed in
+by the Explorer's shared pass); a selection change only reads those cached arrays, so selecting
+10,000 neurons of a 100 x 100 map costs a few bincounts, not a distance matrix.
 
 The inspector follows the Selection through a Python observer. That observer may run on a kernel
 subshell thread while a training cell keeps the main thread busy, so it only reads cached arrays,
@@ -24,6 +31,7 @@ from typing import Any
 import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
+import pandas as pd
 
 from ..validation import NAN_HINT, check_array, check_int, check_positive
 from ._base import ViewBase
@@ -35,23 +43,50 @@ from ._common import (
     feature_names,
     sample_index,
 )
+from .inspector_picture import LINE_COLORS as _LINE_COLORS
+from .inspector_picture import chart_picture, round_ticks
 from .live import Throttle
 from .pictures.compose import Picture
+from .sample_table import SampleTable
 from .selection import Selection
 
-__all__ = ["NeuronInspector"]
+__all__ = ["NeuronInspector", "round_ticks"]
 
-_LINE_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
 _CSS = """<style>
+.somwidget-inspector {color: var(--jp-ui-font-color1, #222);}
+.somwidget-inspector .widget-html-content {line-height: 1.35;}
+.somwidget-inspector table.somwidget-table td, .somwidget-inspector table.somwidget-table th {
+  line-height: 16px;}
 .somwidget-inspector table.somwidget-table {border-collapse: collapse; font-size: 12px;
   font-family: var(--jp-code-font-family, monospace); margin: 2px 0;}
 .somwidget-inspector table.somwidget-table th, .somwidget-inspector table.somwidget-table td {
-  border-bottom: 1px solid #ddd; padding: 1px 6px; text-align: right; white-space: nowrap;}
-.somwidget-inspector table.somwidget-table th {background: #f4f4f4;}
-.somwidget-inspector .somwidget-note {font-size: 12px; color: #555; margin: 2px 0;}
-.somwidget-inspector .somwidget-scroll {overflow-x: auto; max-width: 100%;}
+  border-bottom: 1px solid var(--jp-border-color2, #ddd); padding: 1px 6px; text-align: right;
+  white-space: nowrap;}
+.somwidget-inspector table.somwidget-table th {background: var(--jp-layout-color2, #f4f4f4);}
+.somwidget-inspector table.somwidget-table th.sorted {color: var(--jp-brand-color1, #1976d2);}
+.somwidget-inspector .somwidget-note {font-size: 12px; color: var(--jp-ui-font-color2, #555);
+  margin: 2px 0;}
+.somwidget-inspector .somwidget-scroll {overflow: auto; max-width: 100%; max-height: 260px;}
+.somwidget-inspector .sw-key {display: inline-block; width: 14px; height: 3px; margin: 0 4px 3px 8px;
+  vertical-align: middle;}
+.somwidget-inspector .sw-key.sw-band {height: 9px; opacity: .45; margin-bottom: 0;}
+.somwidget-inspector .sw-key.sw-dash {background: none !important; border-top: 2px dashed; height: 0;}
+.somwidget-inspector .widget-tab > .p-TabBar, .somwidget-inspector .widget-tab > .lm-TabBar {
+  font-size: 12px;}
 </style>"""
+
+def _mean_sd(data: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and population sd in chunks (no full-size temporary for 1M rows)."""
+    n, d = data.shape
+    if n == 0:
+        return np.full(d, np.nan), np.full(d, np.nan)
+    mean = data.mean(axis=0)
+    ss = np.zeros(d)
+    for s in range(0, n, chunk):
+        c = data[s:s + chunk] - mean
+        ss += np.einsum("ij,ij->j", c, c)
+    return mean, np.sqrt(ss / n)
 
 
 def _fmt(v: float) -> str:
@@ -76,11 +111,18 @@ class NeuronInspector(ViewBase, widgets.VBox):
     selection : Selection, optional
         The shared selection to follow. A new one is created when omitted.
     max_rows : int, default 20
-        Maximum number of sample rows shown (the note says how many there are).
-    max_lines : int, default 8
-        Maximum number of selected neurons drawn in the chart and listed in the summary.
+        Sample rows per page of the sample table.
+    max_lines : int, default 4
+        Up to this many selected neurons are drawn one line each; more are summarised as their
+        mean with a ±1 sd band.
+    max_neurons : int, default 8
+        Neurons listed in the summary table (most hits first; it says "k of n" when there are
+        more).
     max_rate_hz : float, default 15
         Refresh rate cap when the inspector is used on its own as a training callback.
+    bmus, distances : ndarray of shape (N,), optional
+        The BMU of every sample of ``X`` and its distance (``som.best_matching_units(X, k=1)``),
+        when the caller computed them already (the Explorer's shared pass).
 
     Attributes
     ----------
@@ -89,11 +131,14 @@ class NeuronInspector(ViewBase, widgets.VBox):
     throttle : Throttle
         Rate limit used when the inspector itself is a training callback.
     neurons : list of int
-        The neurons currently shown.
+        The neurons currently shown (sorted; the summary, chart and table list them most hits
+        first, ties by index).
+    table : SampleTable
+        The paged, sortable table of the samples mapped to the selection.
     """
 
-    _released_attributes = ("som", "_X", "_index", "_labels", "_extra", "_bmus", "_planes",
-                            "_mean", "_sd")
+    _released_attributes = ("som", "_X", "_index", "_labels", "_extra", "_bmus", "_dist",
+                            "_planes", "_mean", "_sd", "_raw_sd")
 
     def __init__(
         self,
@@ -104,8 +149,11 @@ class NeuronInspector(ViewBase, widgets.VBox):
         extra: Any = None,
         selection: Selection | None = None,
         max_rows: int = 20,
-        max_lines: int = 8,
+        max_lines: int = 4,
+        max_neurons: int = 8,
         max_rate_hz: float = 15.0,
+        bmus: Any = None,
+        distances: Any = None,
     ) -> None:
         if X is None:
             raise ValueError("X is required: the samples listed for the selected neurons")
@@ -114,6 +162,7 @@ class NeuronInspector(ViewBase, widgets.VBox):
         n = data.shape[0]
         self.max_rows = check_int("max_rows", max_rows, minimum=1)
         self.max_lines = check_int("max_lines", max_lines, minimum=1)
+        self.max_neurons = check_int("max_neurons", max_neurons, minimum=1)
         check_selection(selection)
         ensure_initialized(som, X, data)
         self.som = som
@@ -122,10 +171,10 @@ class NeuronInspector(ViewBase, widgets.VBox):
         self.feature_names: list[str] = feature_names(names, som, data.shape[1])
         self._labels = as_labels(labels, n)
         self._extra = as_frame(extra, n, "extra")
-        self._mean = data.mean(axis=0)
-        sd = data.std(axis=0)
-        self._sd = np.where(sd > 0, sd, 1.0)
+        self._mean, self._raw_sd = _mean_sd(data)
+        self._sd = np.where(self._raw_sd > 0, self._raw_sd, 1.0)
         self._bmus = np.zeros(n, dtype=np.intp)
+        self._dist = np.zeros(n)
         self._planes = np.zeros((som.n_neurons_, data.shape[1]))
         self._lock = threading.RLock()
         self.neurons: list[int] = []
@@ -136,200 +185,286 @@ class NeuronInspector(ViewBase, widgets.VBox):
         self.selection = selection
 
         self._summary = widgets.HTML()
+        self._legend = widgets.HTML()
         self._vector = widgets.HTML()
         self._samples = widgets.HTML()
+        self.table = SampleTable(self._table_columns(), self._index, page_size=self.max_rows)
         self._build_chart()
+        self._tabs = widgets.Tab(children=[widgets.VBox([self._samples, self.table]), self._vector])
+        self._tabs.titles = ("samples", "codebook values")
         super().__init__(
-            children=[self._summary, self._figure, self._vector, self._samples],
-            layout=widgets.Layout(min_width="360px", flex="1 1 auto"),
+            children=[self._summary, self._legend, self._figure, self._tabs],
+            layout=widgets.Layout(min_width="320px", flex="1 1 340px"),
         )
         self.add_class("somwidget-inspector")
         self.max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
         self.throttle = Throttle(self.max_rate_hz)
         self._observe_selection(self.selection, self._on_selection)
-        self.refresh()
+        self.refresh(bmus=bmus, distances=distances)
 
     # ------------------------------------------------------------------ construction
+    def _table_columns(self) -> list[tuple[str, np.ndarray]]:
+        cols: list[tuple[str, np.ndarray]] = [("neuron", self._bmus)]
+        if self._labels is not None:
+            cols.append(("label", self._labels))
+        if self._extra is not None:
+            cols += [(str(c), self._extra[c].to_numpy()) for c in self._extra.columns]
+        cols += [(name, self._X[:, j]) for j, name in enumerate(self.feature_names)]
+        return cols
+
     def _build_chart(self) -> None:
         d = len(self.feature_names)
         xs = np.asarray(self.feature_names, dtype=object)
         self._sx = bq.OrdinalScale(domain=list(self.feature_names))
-        self._sy = bq.LinearScale()
+        self._sy = bq.LinearScale(min=-2.0, max=2.0)
         scales = {"x": self._sx, "y": self._sy}
         self._band = bq.Lines(
             x=xs, y=np.vstack([-np.ones(d), np.ones(d)]), scales=scales, fill="between",
-            fill_colors=["#bbbbbb"], fill_opacities=[0.35], colors=["#bbbbbb"],
+            fill_colors=["#9e9e9e"], fill_opacities=[0.3], colors=["#9e9e9e"],
             stroke_width=0.5, labels=["-1 sd", "+1 sd"],
         )
-        self._zero = bq.Lines(x=xs, y=np.zeros(d), scales=scales, colors=["#777777"],
+        self._zero = bq.Lines(x=xs, y=np.zeros(d), scales=scales, colors=["#888888"],
                               line_style="dashed", stroke_width=1)
+        self._spread = bq.Lines(
+            x=xs, y=np.zeros((2, d)), scales=scales, fill="between", fill_colors=[_LINE_COLORS[0]],
+            fill_opacities=[0.25], colors=[_LINE_COLORS[0]], stroke_width=0.5, visible=False,
+        )
+        self._sample_mean = bq.Lines(x=xs, y=np.zeros(d), scales=scales, colors=[_LINE_COLORS[1]],
+                                     line_style="dashed", stroke_width=2, visible=False)
         self._lines = bq.Lines(
             x=xs, y=np.zeros((1, d)), scales=scales, colors=_LINE_COLORS, marker="circle",
-            marker_size=24, stroke_width=2, visible=False, display_legend=True, labels=[""],
+            marker_size=24, stroke_width=2, visible=False, labels=[""],
         )
+        top, ticks = round_ticks(2.0)
+        self._ax_y = bq.Axis(scale=self._sy, side="left", label="z-score (sd from mean)",
+                             tick_values=ticks, tick_format=".2~f", grid_lines="dashed")
         ax_x = bq.Axis(scale=self._sx, tick_rotate=-35, tick_style={"font-size": "10px"})
-        ax_y = bq.Axis(scale=self._sy, side="left", label="z-score (sd from mean)", num_ticks=6,
-                       grid_lines="dashed")
         self._figure = bq.Figure(
-            marks=[self._band, self._zero, self._lines], axes=[ax_x, ax_y],
-            title="codebook vs data (z-score, band = mean ± 1 sd)",
-            fig_margin={"top": 40, "bottom": 80, "left": 60, "right": 20},
-            legend_location="top-right",
-            layout=widgets.Layout(width="100%", height="300px", min_width="340px"),
-            title_style={"font-size": "13px"},
+            marks=[self._band, self._zero, self._spread, self._sample_mean, self._lines],
+            axes=[ax_x, self._ax_y],
+            title="codebook vs data (z-score; grey band = data mean ± 1 sd)",
+            fig_margin={"top": 28, "bottom": 64, "left": 52, "right": 36},
+            layout=widgets.Layout(width="100%", height="230px", min_width="320px"),
+            title_style={"font-size": "12px"},
         )
 
     # ------------------------------------------------------------------ updates
-    def refresh(self, som: Any = None, bmus: np.ndarray | None = None, **_: Any) -> None:
+    def refresh(self, som: Any = None, bmus: Any = None, distances: Any = None, **_: Any) -> None:
         """Recompute from the model (after training) and redraw.
 
         Parameters
         ----------
         som : SOM, optional
             A new model to follow (defaults to the current one).
-        bmus : ndarray of shape (N,), optional
-            Precomputed BMUs of ``X`` (the Explorer computes them once per refresh and shares
-            them); computed with ``som.predict(X)`` when omitted.
+        bmus, distances : ndarray of shape (N,), optional
+            Precomputed BMU of every sample of ``X`` and its distance (the Explorer computes
+            them once per refresh and shares them); one ``som.best_matching_units(X, k=1)`` pass
+            when omitted.
         """
         if som is not None:
             self.som = som
         som = self.som
-        if bmus is None:
-            bmus = som.predict(self._X)
+        n = self._X.shape[0]
+        if bmus is None or distances is None:
+            idx, dist = som.best_matching_units(self._X, k=1)
+            if bmus is None:
+                bmus = idx[:, 0]
+                distances = dist[:, 0]
+            else:  # BMUs handed in: their distances from the pass where they agree
+                b = np.asarray(bmus, dtype=np.intp)
+                distances = np.where(b == idx[:, 0], dist[:, 0], np.nan) if b.shape == (n,) else None
         bmus = np.asarray(bmus, dtype=np.intp)
-        if bmus.shape != (self._X.shape[0],):
-            raise ValueError(f"bmus must have shape ({self._X.shape[0]},); got {bmus.shape}")
+        if bmus.shape != (n,):
+            raise ValueError(f"bmus must have shape ({n},); got {bmus.shape}")
+        distances = np.asarray(distances, dtype=np.float64)
+        if distances.shape != (n,):
+            raise ValueError(f"distances must have shape ({n},); got {distances.shape}")
         planes = np.asarray(som.component_planes(), dtype=np.float64)
         with self._lock:
             self._bmus = bmus
+            self._dist = distances
             self._planes = planes
+            self.table.set_column("neuron", bmus)
             self._render(list(self.selection.neurons))
 
     def _on_selection(self, change: dict) -> None:
         with self._lock:
             self._render(list(change["new"]))
 
+    def _selected(self, neurons: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(neurons ordered by hits, positions of their samples, hits per neuron)."""
+        m = self._planes.shape[0]
+        ks = np.asarray([k for k in neurons if 0 <= int(k) < m], dtype=np.intp)
+        member = np.zeros(m, dtype=bool)
+        member[ks] = True
+        idx = np.flatnonzero(member[self._bmus])
+        hits = np.bincount(self._bmus[idx], minlength=m)
+        sel = np.flatnonzero(member)
+        sel = sel[np.argsort(-hits[sel], kind="stable")]  # most hits first, ties by index
+        return sel, idx, hits
+
     def _render(self, neurons: Sequence[int]) -> None:
         """Build the new content for ``neurons`` and assign it (caller holds the lock)."""
-        m = self._planes.shape[0]
-        sel = np.unique(np.asarray([k for k in neurons if 0 <= int(k) < m], dtype=np.intp))
-        summary, vector, samples, chart = self._content(sel)
-        self.neurons = [int(k) for k in sel]
-        self._summary.value = summary
-        self._vector.value = vector
-        self._samples.value = samples
-        z, labels = chart
-        if z.shape[0] == 0:
-            self._lines.visible = False
-        else:
-            with self._lines.hold_sync():
-                self._lines.y = z
-                self._lines.labels = labels
-                self._lines.visible = True
+        sel, idx, hits = self._selected(neurons)
+        self.neurons = sorted(int(k) for k in sel)
+        self._summary.value = self._summary_html(sel, idx, hits)
+        self._vector.value = self._vector_html(sel, idx)
+        n = idx.size
+        self._samples.value = (
+            f'<div class="somwidget-note somwidget-inspector-count" data-count="{n}">'
+            f"{n:,} sample{'s' if n != 1 else ''} mapped to the selection</div>")
+        self.table.show(idx)
+        self._draw_chart(sel, idx)
 
-    def _content(self, sel: np.ndarray) -> tuple[str, str, str, tuple[np.ndarray, list[str]]]:
-        """HTML for summary / vector / samples and the chart data for the neurons ``sel``."""
-        som, bmus, planes = self.som, self._bmus, self._planes
-        lattice = som.lattice_
-        shown = sel[: self.max_lines]
-        attr = html.escape(",".join(str(int(k)) for k in sel))
+    # ------------------------------------------------------------------ content
+    def _summary_html(self, sel: np.ndarray, idx: np.ndarray, hits: np.ndarray) -> str:
+        lattice = self.som.lattice_
+        attr = ",".join(str(int(k)) for k in np.sort(sel))  # the selection, sorted
         if sel.size == 0:
-            summary = (
+            return (
                 f'{_CSS}<div class="somwidget-inspector-summary" data-neurons="">'
                 '<b>Neuron inspector</b> <span class="somwidget-note">no neuron selected: click a '
                 "neuron in a map (shift-click adds, drag brushes) or use "
                 "<code>select_samples()</code></span></div>"
             )
-            return summary, "", "", (np.zeros((0, planes.shape[1])), [])
-
-        in_sel = np.isin(bmus, sel)
-        idx = np.flatnonzero(in_sel)
-        hits = np.bincount(bmus[idx], minlength=planes.shape[0])
-        # quantization error: distance of each selected sample to its BMU (SOM's metric)
-        qe_sum = np.zeros(planes.shape[0])
-        if idx.size:
-            dist = np.asarray(som.transform(self._X[idx]))[np.arange(idx.size), bmus[idx]]
-            qe_sum = np.bincount(bmus[idx], weights=dist, minlength=planes.shape[0])
+        m = self._planes.shape[0]
+        qe_sum = np.bincount(self._bmus[idx], weights=self._dist[idx], minlength=m)
         with np.errstate(invalid="ignore", divide="ignore"):
             qe = qe_sum / hits
+        shown = sel[: self.max_neurons]
         rows, cols = np.divmod(shown, lattice.cols)
         body = "".join(
             f"<tr><td>{k}</td><td>{r}</td><td>{c}</td><td>{hits[k]}</td><td>{_fmt(qe[k])}</td></tr>"
             for k, r, c in zip(shown.tolist(), rows.tolist(), cols.tolist(), strict=True)
         )
         if sel.size > shown.size:
-            body += f'<tr><td colspan="5">… and {sel.size - shown.size} more</td></tr>'
+            body += (f'<tr><td colspan="5" class="somwidget-note">… {sel.size - shown.size:,} more '
+                     "neurons</td></tr>")
         if sel.size > 1:
             total_qe = qe_sum[sel].sum() / idx.size if idx.size else np.nan
             body += (f"<tr><th>all {sel.size}</th><td></td><td></td><th>{idx.size}</th>"
                      f"<th>{_fmt(total_qe)}</th></tr>")
-        title = (f"Neuron {int(sel[0])} (row {int(sel[0]) // lattice.cols}, "
-                 f"col {int(sel[0]) % lattice.cols})" if sel.size == 1
-                 else f"{sel.size} neurons selected")
-        summary = (
-            f'{_CSS}<div class="somwidget-inspector-summary" data-neurons="{attr}">'
-            f"<b>{html.escape(title)}</b>"
-            '<table class="somwidget-table"><tr><th>neuron</th><th>row</th><th>col</th>'
-            f"<th>hits</th><th>quantization error</th></tr>{body}</table></div>"
+        if sel.size == 1:
+            k = int(sel[0])
+            title = f"Neuron {k} (row {k // lattice.cols}, col {k % lattice.cols})"
+        else:
+            empty = int(np.count_nonzero(hits[sel] == 0))
+            title = (f"{sel.size:,} neurons selected · {idx.size:,} samples"
+                     + (f" · {empty:,} neurons without samples" if empty else ""))
+        note = (f"showing {shown.size} of {sel.size:,} neurons, most hits first" if sel.size > shown.size
+                else "most hits first" if sel.size > 1 else "")
+        return (
+            f'{_CSS}<div class="somwidget-inspector-summary" data-neurons="{attr}" '
+            f'data-shown="{shown.size}"><b>{html.escape(title)}</b>'
+            + (f' <span class="somwidget-note">({note})</span>' if note else "")
+            + '<div class="somwidget-scroll" style="max-height: 150px"><table class="somwidget-table">'
+            "<tr><th>neuron</th><th>row</th><th>col</th><th>hits</th><th>quantization error</th>"
+            f"</tr>{body}</table></div></div>"
         )
 
-        vecs = planes[shown]
+    def summary_statistics(self) -> pd.DataFrame:
+        """Per-feature statistics of the selection, in data units (what the chart summarises).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index: the feature names. Columns: ``neuron_mean`` / ``neuron_sd`` (mean and
+            population sd of the selected neurons' codebook vectors, each neuron counted once),
+            ``sample_mean`` / ``sample_sd`` (of the samples mapped to them; NaN without
+            samples), ``data_mean`` / ``data_sd`` (of all samples).
+        """
+        with self._lock:
+            sel, idx, _ = self._selected(self.neurons)
+            return self._stats(sel, idx)
+
+    def _stats(self, sel: np.ndarray, idx: np.ndarray) -> pd.DataFrame:
+        d = self._X.shape[1]
+        vec = self._planes[sel]
+        nan = np.full(d, np.nan)
+        samples = self._X[idx] if idx.size else None
+        return pd.DataFrame({
+            "neuron_mean": vec.mean(axis=0) if sel.size else nan,
+            "neuron_sd": vec.std(axis=0) if sel.size else nan,
+            "sample_mean": samples.mean(axis=0) if samples is not None else nan,
+            "sample_sd": samples.std(axis=0) if samples is not None else nan,
+            "data_mean": self._mean,
+            "data_sd": self._raw_sd,
+        }, index=pd.Index(self.feature_names, name="feature"))
+
+    def _vector_html(self, sel: np.ndarray, idx: np.ndarray) -> str:
+        if sel.size == 0:
+            return ""
         names = [html.escape(f) for f in self.feature_names]
         head = "".join(f"<th>{f}</th>" for f in names)
-        vrows = "".join(
-            f"<tr><th>neuron {k}</th>" + "".join(f"<td>{_fmt(v)}</td>" for v in vec) + "</tr>"
-            for k, vec in zip(shown.tolist(), vecs, strict=True)
-        )
-        vrows += "<tr><th>data mean</th>" + "".join(f"<td>{_fmt(v)}</td>" for v in self._mean) + "</tr>"
-        vrows += "<tr><th>data sd</th>" + "".join(
-            f"<td>{_fmt(v)}</td>" for v in self._X.std(axis=0)) + "</tr>"
-        vector = (
-            '<div class="somwidget-note">codebook vector in data units</div>'
-            f'<div class="somwidget-scroll"><table class="somwidget-table"><tr><th></th>{head}</tr>'
-            f"{vrows}</table></div>"
-        )
 
-        samples = self._samples_html(idx, bmus)
-        z = (vecs - self._mean) / self._sd
-        return summary, vector, samples, (z, [f"neuron {k}" for k in shown.tolist()])
+        def row(name: str, values: np.ndarray) -> str:
+            return f"<tr><th>{name}</th>" + "".join(f"<td>{_fmt(v)}</td>" for v in values) + "</tr>"
 
-    def _samples_html(self, idx: np.ndarray, bmus: np.ndarray) -> str:
-        n = idx.size
-        if n == 0:
-            return '<div class="somwidget-note">no samples are mapped to the selection</div>'
-        take = idx[: self.max_rows]
-        columns: list[tuple[str, list[str]]] = [("neuron", [str(b) for b in bmus[take].tolist()])]
-        if self._labels is not None:
-            columns.append(("label", [html.escape(str(v)) for v in self._labels[take].tolist()]))
-        if self._extra is not None:
-            extra = self._extra.iloc[take]
-            for name in extra.columns:
-                col = extra[name].to_numpy()
-                cells = ([_fmt(float(v)) for v in col] if col.dtype.kind == "f"
-                         else [html.escape(str(v)) for v in col.tolist()])
-                columns.append((html.escape(str(name)), cells))
-        for j, name in enumerate(self.feature_names):
-            columns.append((html.escape(name), [_fmt(v) for v in self._X[take, j].tolist()]))
-        head = "<th></th>" + "".join(f"<th>{name}</th>" for name, _ in columns)
-        index = [html.escape(str(v)) for v in self._index[take].tolist()]
-        body = "".join(
-            f"<tr><th>{index[r]}</th>" + "".join(f"<td>{cells[r]}</td>" for _, cells in columns)
-            + "</tr>"
-            for r in range(take.size)
-        )
-        note = (f"{n} sample{'s' if n != 1 else ''} mapped to the selection"
-                + (f" (showing the first {take.size})" if n > take.size else ""))
+        if sel.size <= self.max_lines:
+            rows = "".join(row(f"neuron {k}", self._planes[k]) for k in sel.tolist())
+        else:
+            st = self._stats(sel, idx)
+            rows = (row(f"mean of {sel.size:,} neurons", st["neuron_mean"].to_numpy())
+                    + row("sd across them", st["neuron_sd"].to_numpy())
+                    + row(f"mean of their {idx.size:,} samples", st["sample_mean"].to_numpy())
+                    + row("sd of their samples", st["sample_sd"].to_numpy()))
+        rows += row("data mean", self._mean) + row("data sd", self._raw_sd)
         return (
-            f'<div class="somwidget-note somwidget-inspector-count" data-count="{n}">{note}</div>'
-            f'<div class="somwidget-scroll"><table class="somwidget-table somwidget-samples">'
-            f"<tr>{head}</tr>{body}</table></div>"
+            '<div class="somwidget-note">codebook vectors in data units</div>'
+            f'<div class="somwidget-scroll"><table class="somwidget-table"><tr><th></th>{head}</tr>'
+            f"{rows}</table></div>"
         )
+
+    def _chart_data(self, sel: np.ndarray, idx: np.ndarray) -> dict[str, Any]:
+        """z-scores the chart draws: one line per neuron, or mean / band / sample mean."""
+        z = (self._planes[sel] - self._mean) / self._sd
+        if sel.size <= self.max_lines:
+            return {"lines": z, "labels": [f"neuron {k}" for k in sel.tolist()],
+                    "band": None, "samples": None}
+        mean, sd = z.mean(axis=0), z.std(axis=0)
+        zs = ((self._X[idx].mean(axis=0) - self._mean) / self._sd) if idx.size else None
+        return {"lines": mean[None, :], "labels": [f"mean of {sel.size:,} neurons"],
+                "band": np.vstack([mean - sd, mean + sd]), "samples": zs}
+
+    def _draw_chart(self, sel: np.ndarray, idx: np.ndarray) -> None:
+        if sel.size == 0:
+            with self._figure.hold_sync():
+                for mark in (self._lines, self._spread, self._sample_mean):
+                    mark.visible = False
+            self._legend.value = ""
+            return
+        c = self._chart_data(sel, idx)
+        parts = [c["lines"]] + [a for a in (c["band"], c["samples"]) if a is not None]
+        lim = max(1.0, *(float(np.nanmax(np.abs(a))) for a in parts if np.isfinite(a).any()))
+        top, ticks = round_ticks(lim * 1.05)
+        with self._figure.hold_sync():
+            self._sy.min, self._sy.max = -top, top
+            self._ax_y.tick_values = ticks
+            self._lines.y = c["lines"]
+            self._lines.labels = c["labels"]
+            self._lines.visible = True
+            self._spread.visible = c["band"] is not None
+            if c["band"] is not None:
+                self._spread.y = c["band"]
+            self._sample_mean.visible = c["samples"] is not None
+            if c["samples"] is not None:
+                self._sample_mean.y = c["samples"]
+        keys = [f'<span class="sw-key" style="background:{_LINE_COLORS[i % 8]}"></span>'
+                f"{html.escape(t)}" for i, t in enumerate(c["labels"])]
+        if c["band"] is not None:
+            keys.append(f'<span class="sw-key sw-band" style="background:{_LINE_COLORS[0]}"></span>'
+                        "± 1 sd across them")
+        if c["samples"] is not None:
+            keys.append(f'<span class="sw-key sw-dash" style="color:{_LINE_COLORS[1]}"></span>'
+                        "mean of their samples")
+        keys.append('<span class="sw-key sw-band" style="background:#9e9e9e"></span>data ± 1 sd')
+        self._legend.value = f'<div class="somwidget-note somwidget-legend">{"".join(keys)}</div>'
 
     # ------------------------------------------------------------------ reading
     def sample_indices(self) -> np.ndarray:
         """Positions (0-based rows of X) of the samples mapped to the shown neurons."""
         with self._lock:
-            return np.flatnonzero(np.isin(self._bmus, self.neurons))
+            return self._selected(self.neurons)[1]
 
     def to_picture(self, width: int = 360, height: int = 220) -> Picture:
         """A static picture of the inspector: the z-score chart of the shown neurons.
@@ -345,43 +480,9 @@ class NeuronInspector(ViewBase, widgets.VBox):
             A standalone ``<svg>`` document and its size.
         """
         with self._lock:
-            sel = np.asarray(self.neurons[: self.max_lines], dtype=np.intp)
-            z = (self._planes[sel] - self._mean) / self._sd if sel.size else np.zeros((0, 1))
-        d = len(self.feature_names)
-        left, right, top, bottom = 40, 10, 22, 70
-        pw, ph = width - left - right, height - top - bottom
-        lim = max(2.0, float(np.nanmax(np.abs(z))) if z.size else 2.0)
-
-        def px(i: np.ndarray) -> np.ndarray:
-            return left + (i + 0.5) * pw / d
-
-        def py(v: np.ndarray) -> np.ndarray:
-            return top + (lim - v) * ph / (2 * lim)
-
-        xs = px(np.arange(d))
-        parts = [
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
-            f'<rect width="{width}" height="{height}" fill="white"/>',
-            f'<text x="{left}" y="14" font-size="12">'
-            + html.escape("inspector: " + (
-                "no selection" if not self.neurons
-                else f"neuron {self.neurons[0]}" if len(self.neurons) == 1
-                else f"{len(self.neurons)} neurons"))
-            + "</text>",
-            f'<rect x="{left}" y="{py(1.0):.1f}" width="{pw}" height="{py(-1.0) - py(1.0):.1f}" '
-            'fill="#bbbbbb" fill-opacity="0.35"/>',
-            f'<line x1="{left}" x2="{left + pw}" y1="{py(0.0):.1f}" y2="{py(0.0):.1f}" '
-            'stroke="#777" stroke-dasharray="4 3"/>',
-            f'<text x="{left - 4}" y="{py(1.0):.1f}" text-anchor="end">+1</text>',
-            f'<text x="{left - 4}" y="{py(-1.0):.1f}" text-anchor="end">-1</text>',
-        ]
-        for i, row in enumerate(z):
-            pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, py(row), strict=True))
-            parts.append(f'<polyline points="{pts}" fill="none" stroke="{_LINE_COLORS[i % 8]}" '
-                         'stroke-width="2"/>')
-        for x, name in zip(xs, self.feature_names, strict=True):
-            parts.append(f'<text transform="translate({x:.1f},{top + ph + 8}) rotate(-45)" '
-                         f'text-anchor="end">{html.escape(name[:18])}</text>')
-        parts.append("</svg>")
-        return Picture("".join(parts), float(width), float(height))
+            sel, idx, _ = self._selected(self.neurons)
+            c = self._chart_data(sel, idx) if sel.size else {"lines": np.zeros((0, 1)), "band": None,
+                                                             "samples": None}
+        what = ("no selection" if not self.neurons else f"neuron {self.neurons[0]}"
+                if len(self.neurons) == 1 else f"{len(self.neurons)} neurons")
+        return chart_picture(c, self.feature_names, "inspector: " + what, width, height)

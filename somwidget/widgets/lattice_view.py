@@ -17,6 +17,7 @@ import pandas as pd
 import traitlets
 from ipywidgets import widget_serialization
 
+from .. import analysis
 from ..clustering import border_segments
 from ..labels import code_counts, encode_labels
 from ..validation import check_choice
@@ -56,6 +57,30 @@ def _range(values: np.ndarray) -> tuple[float, float]:
     if finite.size == 0:
         return 0.0, 1.0
     return float(finite.min()), float(finite.max())
+
+
+#: A distance field whose range is below this fraction of its largest value is "nearly
+#: constant": its colour scale is widened to this span (centred on the values) and the legend
+#: says so, so that an untrained map's near-uniform U-matrix does not look like clusters.
+MIN_RELATIVE_SPAN = 0.2
+
+
+def honest_range(values: np.ndarray, label: str) -> tuple[float, float, str]:
+    """(vmin, vmax, label) of a non-negative distance field, widened when nearly constant.
+
+    When ``vmax - vmin < MIN_RELATIVE_SPAN * vmax`` the scale becomes a span of
+    ``MIN_RELATIVE_SPAN * vmax`` centred on the values (never below 0) and the label adds
+    "nearly constant (range a–b)".
+    """
+    lo, hi = _range(values)
+    top = max(abs(lo), abs(hi))
+    span = MIN_RELATIVE_SPAN * top
+    if top > 0 and hi - lo < span:
+        mid = 0.5 * (lo + hi)
+        a = max(0.0, mid - span / 2) if lo >= 0 else mid - span / 2
+        note = f"{label} · nearly constant ({format_label(lo)}–{format_label(hi)}): no real contrast"
+        return a, a + span, note
+    return lo, hi, label
 
 
 def _check_data(X: Any, view: str) -> Any:
@@ -100,8 +125,9 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
 
     Hexagonal or rectangular cells (docs/internals.md geometry), dashed edges with arrows on
     toroidal / cylindrical maps, a colour bar with min / max, hover tooltips, the shared selection
-    outlined; click selects, shift/ctrl-click toggles, drag brushes a region, Escape clears,
-    arrow keys move a single selection.
+    outlined (a big selection as one outline of its region, so the data stays visible); click
+    selects, shift-click adds, ctrl/cmd-click toggles, drag brushes a region (shift-drag adds),
+    Escape clears, arrow keys move a single selection.
 
     Parameters
     ----------
@@ -195,6 +221,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         palette: Any = None,
         borders: bool = False,
         clusters: Any = None,
+        _initial: dict[str, Any] | None = None,
     ) -> None:
         if selection is not None and not isinstance(selection, Selection):
             raise TypeError(f"selection must be a somwidget Selection or None; got {type(selection).__name__}")
@@ -215,7 +242,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         self.max_rate_hz = max_rate_hz
         super().__init__(selection=selection if selection is not None else Selection(), colormap=colormap,
                          show_values=bool(show_values))
-        self.refresh()
+        self.refresh(**(_initial or {}))
 
     @property
     def _esm(self) -> str:  # type: ignore[override]
@@ -238,7 +265,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
     def _lattice_state(self) -> dict[str, Any]:
         return lattice_geometry(self._som.lattice_)
 
-    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
         """Trait values of one refresh (subclasses override)."""
         m = int(self._som.lattice_.rows * self._som.lattice_.cols)
         v = self._custom_values if self._custom_values is not None else np.full(m, np.nan)
@@ -272,7 +299,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
             "tooltip": [({"name": label, "format": fmt}, v)],
         }
 
-    def refresh(self, som: Any = None, bmus: Any = None) -> None:
+    def refresh(self, som: Any = None, bmus: Any = None, distances: Any = None, **_: Any) -> None:
         """Recompute from the SOM (or a new one) and send ONE message with a new ``frame``.
 
         Parameters
@@ -281,11 +308,14 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
             Draw this SOM from now on (e.g. after retraining a copy); the selection is kept.
         bmus : array-like of int, optional
             Precomputed BMUs of this view's data (skips ``som.predict``).
+        distances : array-like of float, optional
+            The distance of each sample to its BMU (with ``bmus``; the quality map uses it).
         """
         if som is not None:
             self._som = som
         lat = self._lattice_state()
-        st = self._compute(None if bmus is None else np.asarray(bmus, dtype=np.int64))
+        st = self._compute(None if bmus is None else np.asarray(bmus, dtype=np.int64),
+                           None if distances is None else np.asarray(distances, dtype=np.float64))
         border_ids = st.get("border_ids", getattr(self, "_clusters", None))
         m_now = lat["rows"] * lat["cols"]
         if border_ids is not None and len(border_ids) != m_now:
@@ -368,7 +398,9 @@ class HitMap(LatticeView):
     selection : Selection, optional
         The shared selection.
     mode : {"color", "size"}
-        Hits as colour, or as a marker whose area follows the count (somnium style).
+        Hits as colour, or as a marker whose area follows the count (somnium style). With
+        ``label_overlay="majority"``, ``"size"`` shows hits and classes together: the marker's
+        area is the hit count and its colour the majority class (Orange's SOM view).
     label_overlay : {None, "majority", "proportion"}
         Colour neurons by their majority label, or by the share of samples labelled ``label``.
     label : object, optional
@@ -381,6 +413,9 @@ class HitMap(LatticeView):
 
     _view = traitlets.Unicode("hits").tag(sync=True)
     _default_title = "Hit map: how many samples each neuron wins"
+    #: Per-class counts go into the tooltips up to this many neurons (they cost one float32
+    #: array per class in every frame); None: always.
+    _class_counts_max_neurons: int | None = 2500
 
     def __init__(
         self,
@@ -397,6 +432,7 @@ class HitMap(LatticeView):
         max_rate_hz: float = 15.0,
         show_values: bool = False,
         clusters: Any = None,
+        bmus: Any = None,
     ) -> None:
         if X is None:
             raise ValueError("X is required: the samples whose hits are counted")
@@ -422,7 +458,8 @@ class HitMap(LatticeView):
         self._label = label
         self._bound_selection: Selection | None = None
         super().__init__(som, X, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, show_values=show_values, clusters=clusters)
+                         max_rate_hz=max_rate_hz, show_values=show_values, clusters=clusters,
+                         _initial=None if bmus is None else {"bmus": bmus})
 
     def _bmus(self, bmus: np.ndarray | None) -> np.ndarray:
         if bmus is None:
@@ -439,11 +476,14 @@ class HitMap(LatticeView):
             return
         if self._bound_selection is sel and sel.bmus is not None and len(sel.bmus) == len(bmus):
             sel.update_bmus(bmus)
+        elif sel.bmus is not None and np.array_equal(sel.bmus, bmus):
+            # bound already to these samples' BMUs (by the Explorer, with its full sample table)
+            self._bound_selection = sel
         else:
             sel.bind(bmus, data=self._X, labels=self._labels)
             self._bound_selection = sel
 
-    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
         m = int(self._som.lattice_.rows * self._som.lattice_.cols)
         b = self._bmus(bmus)
         self._bind(b)
@@ -466,12 +506,18 @@ class HitMap(LatticeView):
             st["category_names"] = [str(c) for c in self._classes]
             st["tooltip"] += [({"name": "majority label", "format": "category"}, majority),
                               ({"name": "majority share", "format": "percent"}, share)]
+            big = self._class_counts_max_neurons is not None and m > self._class_counts_max_neurons
+            if len(self._classes) <= 12 and not big:  # every class's count in the tooltip
+                st["tooltip"] += [({"name": f"{c}", "format": "int"}, counts[:, i].astype(np.float64))
+                                  for i, c in enumerate(self._classes)]
             if self._overlay == "majority":
                 st["categories"] = majority
                 st["legend"] = "categories"
                 st["category_title"] = "majority label"
                 if self._mode == "size":
-                    st["category_title"] = "majority label (marker area = hits)"
+                    st["category_title"] = f"majority class · marker area = hits (max {int(hmax)})"
+                    if self._title_arg is None:
+                        st["title"] = "Hits and classes: marker area = samples won, colour = majority class"
             elif self._overlay == "proportion":
                 with np.errstate(invalid="ignore", divide="ignore"):
                     prop = np.where(has, counts[:, self._label_index] / labelled, np.nan)
@@ -498,10 +544,12 @@ class UMatrix(LatticeView):
         super().__init__(som, X, selection=selection, colormap=colormap, title=title,
                          max_rate_hz=max_rate_hz, show_values=show_values, clusters=clusters)
 
-    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
         u = np.asarray(self._som.umatrix(), dtype=np.float64).ravel()
-        return self._plain(u, self._title_arg or self._default_title,
-                           "mean distance to neighbouring neurons")
+        st = self._plain(u, self._title_arg or self._default_title,
+                         "mean distance to neighbouring neurons")
+        st["vmin"], st["vmax"], st["value_label"] = honest_range(u, st["value_label"])
+        return st
 
 
 class QualityMap(LatticeView):
@@ -512,17 +560,26 @@ class QualityMap(LatticeView):
 
     def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
                  colormap: str = "viridis", title: str | None = None, max_rate_hz: float = 15.0,
-                 show_values: bool = False, clusters: Any = None) -> None:
+                 show_values: bool = False, clusters: Any = None, bmus: Any = None,
+                 distances: Any = None) -> None:
         if X is None:
             raise ValueError("X is required: the samples whose quantization error is mapped")
         self._X = X
+        initial = None if bmus is None or distances is None else {"bmus": bmus, "distances": distances}
         super().__init__(som, X, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, show_values=show_values, clusters=clusters)
+                         max_rate_hz=max_rate_hz, show_values=show_values, clusters=clusters,
+                         _initial=initial)
 
-    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
-        q = np.asarray(self._som.quality_map(self._X), dtype=np.float64).ravel()
-        return self._plain(q, self._title_arg or self._default_title,
-                           "mean distance of the neuron's samples to it (quantization error)")
+    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
+        m = int(self._som.lattice_.rows * self._som.lattice_.cols)
+        if bmus is not None and distances is not None:  # the caller's BMU pass (the Explorer's)
+            q = analysis.quality_map(bmus, distances, m)
+        else:
+            q = np.asarray(self._som.quality_map(self._X), dtype=np.float64).ravel()
+        st = self._plain(q, self._title_arg or self._default_title,
+                         "mean distance of the neuron's samples to it (quantization error)")
+        st["vmin"], st["vmax"], st["value_label"] = honest_range(q, st["value_label"])
+        return st
 
 
 class LabelMap(HitMap):
@@ -533,26 +590,22 @@ class LabelMap(HitMap):
     """
 
     _view = traitlets.Unicode("labels").tag(sync=True)
+    _class_counts_max_neurons = None
     _default_title = "Label map: the most common label among each neuron's samples"
 
     def __init__(self, som: Any, X: Any = None, labels: Any = None, *, label: Any = None,
                  selection: Selection | None = None, colormap: str = "viridis",
                  title: str | None = None, max_rate_hz: float = 15.0,
-                 show_values: bool = False, clusters: Any = None) -> None:
+                 show_values: bool = False, clusters: Any = None, bmus: Any = None) -> None:
         if labels is None:
             raise ValueError("labels is required: one label per sample of X")
         super().__init__(som, X, labels, selection=selection, mode="color",
                          label_overlay="majority" if label is None else "proportion", label=label,
                          colormap=colormap, title=title, max_rate_hz=max_rate_hz,
-                         show_values=show_values, clusters=clusters)
+                         show_values=show_values, clusters=clusters, bmus=bmus)
 
-    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
         st = super()._compute(bmus)
         if self._overlay == "proportion" and self._title_arg is None:
             st["title"] = f"Label map: share of each neuron's samples labelled {self._label!r}"
-        m = int(self._som.lattice_.rows * self._som.lattice_.cols)
-        counts = code_counts(self._bmus(bmus), self._codes, len(self._classes), m)
-        if len(self._classes) <= 12:
-            st["tooltip"] += [({"name": f"{c}", "format": "int"}, counts[:, i].astype(np.float64))
-                              for i, c in enumerate(self._classes)]
         return st

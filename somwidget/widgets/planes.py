@@ -67,7 +67,7 @@ class ComponentPlanes(LatticeView):
             raise ValueError("features must name at least one feature")
         return out
 
-    def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
+    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
         planes = np.asarray(self._som.component_planes(), dtype=np.float64)
         names = [str(n) for n in getattr(self._som, "feature_names_in_", None)
                  or default_feature_names(planes.shape[1])]
@@ -81,7 +81,7 @@ class ComponentPlanes(LatticeView):
         st["tooltip"] = []
         return st
 
-    def refresh(self, som: Any = None, bmus: Any = None) -> None:
+    def refresh(self, som: Any = None, bmus: Any = None, distances: Any = None, **_: Any) -> None:
         """Recompute the planes and send ONE message with a new ``frame``."""
         if som is not None:
             self._som = som

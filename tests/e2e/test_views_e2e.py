@@ -101,10 +101,14 @@ def test_views_draw_and_link(lab, page, artifacts):
     assert not errors, errors
 
     # --- canvases are not blank --------------------------------------------------------------
-    for kind, nth, min_colours in [("hits", 0, 4), ("umatrix", 0, 50), ("hits", 1, 4), ("umatrix", 1, 20)]:
+    # the untrained 100x100 U-matrix is nearly constant: a minimum colour span, few colours, and
+    # its legend says so (it used to be stretched over the whole colour map, faking clusters)
+    assert "nearly constant" in _view(page, "umatrix", 0).inner_text()
+    for kind, nth, min_colours in [("hits", 0, 4), ("umatrix", 0, 2), ("hits", 1, 4), ("umatrix", 1, 20)]:
         stats = _view(page, kind, nth).evaluate(CANVAS_STATS)
         assert stats["w"] > 100 and stats["h"] > 50, stats
-        assert stats["opaque"] == stats["w"] * stats["h"], stats
+        # the cells are opaque; around them the canvas is transparent (the page's theme shows)
+        assert stats["opaque"] >= 0.5 * stats["w"] * stats["h"], stats
         assert stats["colours"] >= min_colours, (kind, nth, stats)
     planes = _view(page, "planes", 0)
     assert planes.locator(".sw-plane").count() == 3  # one small plane per feature
@@ -135,7 +139,7 @@ def test_views_draw_and_link(lab, page, artifacts):
     hm2v = _view(page, "hits", 1)
     pt = hm2v.evaluate("(el) => el.somwidget.neuronClientPoint(12)")
     page.mouse.move(pt["x"], pt["y"])
-    tip = hm2v.locator(".somwidget-tooltip")
+    tip = page.locator("body > .somwidget-tooltip >> visible=true")  # an overlay on the page
     tip.wait_for(state="visible", timeout=5_000)
     text = tip.inner_text()
     assert "neuron 12" in text and "row 1, col 4" in text and "samples per neuron" in text, text

@@ -187,7 +187,8 @@ def test_wheel_alone_renders_a_view(tmp_path_factory, page, artifacts):
         assert str(venv) in first and location in first, first  # the kernel is the clean venv's
         stats = page.locator('.somwidget-view[data-view="hits"]').evaluate(CANVAS_STATS)
         assert stats["w"] > 50 and stats["h"] > 50, stats
-        assert stats["opaque"] == stats["w"] * stats["h"] and stats["colours"] >= 3, stats
+        # cells opaque, transparent around them (the page's theme shows through)
+        assert stats["opaque"] >= 0.5 * stats["w"] * stats["h"] and stats["colours"] >= 3, stats
         page.locator(".jp-OutputArea-output").nth(1).screenshot(path=str(artifacts / "wheel-hitmap.png"))
         errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
         assert not errors, errors
