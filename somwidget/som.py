@@ -204,7 +204,8 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         "n_jobs": [
             None,
             Options((-1,), description="-1 (all cores)"),
-            Integer(1, strict=True, description="an integer >= 1 (that many threads)"),
+            Integer(1, 2**31 - 1, strict=True,
+                    description="an integer from 1 to 2**31 - 1 (that many threads)"),
         ],
         "inhibition": [Interval(0.0, 1.0, closed="left")],
         "verbose": [Integer(0, 2)],

@@ -453,7 +453,7 @@ def check_param(name: str, value: object, constraints: Sequence[Constraint | Non
 
     The first constraint that accepts ``value`` gives the result. When none does, a single
     constraint's own message is raised; with several, one message lists them all (``"n_jobs must
-    be None, -1 (all cores) or an integer >= 1 (that many threads); got 0"``).
+    be None, -1 (all cores) or an integer from 1 to 2**31 - 1 (that many threads); got 0"``).
 
     Raises
     ------
