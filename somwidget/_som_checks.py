@@ -13,7 +13,7 @@ naming the field:
   able to map the codebook to data units and back (a scale so small or so large that the
   round trip destroys the codebook's spread would send every sample to one neuron);
 * counters non-negative integers, the history's columns of one length with values of their
-  type, epochs at most ``n_epochs_trained``; ``last_radius`` finite and positive; the data box
+  type (epochs: integers >= 0); ``last_radius`` finite and positive; the data box
   finite with ``min <= max``.
 
 Functions here return the keyword arguments of ``_set_fitted``; they import nothing from
@@ -59,7 +59,7 @@ def _is_count(v: Any) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0
 
 
-def _check_history(history: Mapping[str, Any], n_epochs_trained: int, fail: _Fail) -> dict:
+def _check_history(history: Mapping[str, Any], fail: _Fail) -> dict:
     """The history columns as lists, every entry of its column's type."""
     out: dict[str, list] = {k: [] for k in HISTORY_KEYS}
     for k, v in history.items():
@@ -71,10 +71,9 @@ def _check_history(history: Mapping[str, Any], n_epochs_trained: int, fail: _Fai
                    f"({ {k: len(v) for k, v in out.items()} })")
     for k, column in out.items():
         if k == "epoch":
-            bad = [e for e in column if not _is_count(e) or e > n_epochs_trained]
+            bad = [e for e in column if not _is_count(e)]
             if bad:
-                raise fail(f"history epochs must be integers from 0 to n_epochs_trained="
-                           f"{n_epochs_trained}; got {bad[:3]}")
+                raise fail(f"history epochs must be integers >= 0; got {bad[:3]}")
         elif k in _TEXT_COLUMNS:
             if not all(v is None or isinstance(v, str) for v in column):
                 raise fail(f"history column {k!r} must hold strings")
@@ -180,7 +179,7 @@ def check_fitted(state: Mapping[str, Any], fail: _Fail) -> dict[str, Any]:
     if history is not None:
         if not isinstance(history, Mapping):
             raise fail("the history must be a mapping of column lists")
-        s["history"] = _check_history(history, int(n_epochs), fail)
+        s["history"] = _check_history(history, fail)
     radius = s.get("last_radius", 1.0)
     if not _is_number(radius) or not math.isfinite(radius) or radius <= 0:
         raise fail(f"invalid last_radius {radius!r}")

@@ -396,18 +396,22 @@ class Studio(ViewBase, widgets.VBox):
     def play(self) -> None:
         """Same as the Play button."""
         self.trainer.play()
+        self._update_progress(None)  # the buttons follow the new status at once
 
     def pause(self) -> None:
         """Same as the Pause button."""
         self.trainer.pause()
+        self._update_progress(None)  # the buttons follow the new status at once
 
     def step(self) -> None:
         """Same as the Step button."""
         self.trainer.step()
+        self._update_progress(None)  # the buttons follow the new status at once
 
     def stop(self) -> None:
         """Same as the Stop button."""
         self.trainer.stop()
+        self._update_progress(None)  # the buttons follow the new status at once
 
     # ---------------------------------------------------------------- events
     def _on_event(self, event: TrainingRecord) -> None:
