@@ -38,6 +38,7 @@ from .normalization import Normalizer
 from .validation import (
     NotFittedError,
     check_array,
+    check_training_range,
     default_feature_names,
 )
 
@@ -131,7 +132,10 @@ class _StateMixin:
                     f"{list(self.feature_names_in_)}"
                 )
         # ``arr`` is checked already (finite, n_features): skip the normaliser's second pass
-        return self.normalizer_._transform(arr)
+        Xt = self.normalizer_._transform(arr)
+        check_training_range(name, Xt)
+        _bmu.check_metric_domain(_bmu.check_metric(self.distance_metric), Xt, name)
+        return Xt
 
     def _data(self, X: object = None) -> tuple[np.ndarray, bool]:
         """Training-space data for an analysis: ``X`` or the data of the latest fit."""

@@ -71,6 +71,40 @@ def check_metric(metric: object, name: str = "distance_metric") -> str:
     return check_choice(name, metric, METRICS, METRIC_ALIASES)
 
 
+def check_metric_domain(metric: str, X: np.ndarray, name: str = "X", hint: str = "") -> None:
+    """Refuse data on which ``metric`` gives NaN or infinite distances (missing values ignored).
+
+    ``cosine`` needs no all-zero row, ``correlation`` no row whose values are all equal (so at
+    least 2 features), ``jensenshannon`` (a distance between distributions) non-negative rows
+    with a positive sum.
+
+    Raises
+    ------
+    ValueError
+        Naming ``distance_metric``, ``name``, the offending rows and ``hint``.
+    """
+    if metric not in ("cosine", "correlation", "jensenshannon") or X.size == 0:
+        return
+    with np.errstate(invalid="ignore"):
+        if metric == "cosine":
+            bad = ~(np.nansum(np.abs(X), axis=1) > 0)
+            why = "all-zero rows, whose angle to anything is undefined"
+        elif metric == "correlation":
+            bad = ~(np.nanmax(X, axis=1) > np.nanmin(X, axis=1))
+            why = ("rows whose values are all equal (a correlation needs variation across at "
+                   "least 2 features)")
+        else:
+            bad = (np.nanmin(X, axis=1) < 0) | ~(np.nansum(X, axis=1) > 0)
+            why = "rows with negative values or a zero sum (it compares probability distributions)"
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise ValueError(
+            f"distance_metric={metric!r} cannot compare {name}: it has {rows.size} {why} "
+            f"(rows {rows[:5].tolist()}{', ...' if rows.size > 5 else ''}); its distances would "
+            f"be NaN or infinite{hint}"
+        )
+
+
 def default_chunk_size(n_neurons: int) -> int:
     """Rows per chunk so that one float32 ``rows x n_neurons`` block is about 4 MiB."""
     return int(np.clip(_BLOCK_BYTES // (4 * max(int(n_neurons), 1)), 256, 65536))

@@ -101,6 +101,8 @@ from .validation import (
     check_fraction,
     check_int,
     check_positive,
+    check_training_range,
+    warn_sparse_map,
 )
 
 __all__ = ["HISTORY_KEYS", "SOM", "OnlineStep", "TrainingRecord", "TrainingState"]
@@ -205,7 +207,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             None,
             Options((-1,), description="-1 (all cores)"),
             Integer(1, 2**31 - 1, strict=True,
-                    description="an integer from 1 to 2**31 - 1 (that many threads)"),
+                    description="an integer >= 1 (that many threads, at most 2**31 - 1)"),
         ],
         "inhibition": [Interval(0.0, 1.0, closed="left")],
         "verbose": [Integer(0, 2)],
@@ -298,8 +300,14 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             rows, cols = (int(v) for v in auto_mapsize(Xt, p["lattice"]))
         else:
             rows, cols = p["mapsize"]
+        check_training_range("X", Xt)
+        _bmu.check_metric_domain(p["distance_metric"], Xt)
         lattice = Lattice(rows, cols, p["lattice"], rect_adjacency=p["rect_adjacency"])
+        warn_sparse_map(lattice.n_neurons, Xt.shape[0])
         codebook = initialize_codebook(p["initialization"], Xt, lattice, rng)
+        _bmu.check_metric_domain(
+            p["distance_metric"], codebook, "the initial codebook",
+            f"; initialization={p['initialization']!r} put prototypes there, try 'sample'")
         self._set_fitted(
             codebook=codebook, lattice=lattice, normalizer=normalizer, feature_names=names,
             random_state=rng, training_data=Xt,
