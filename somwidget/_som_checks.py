@@ -95,7 +95,7 @@ def _check_round_trip(normalizer: Normalizer, codebook: np.ndarray, fail: _Fail)
         # cannot be shown in data units, but predicts all the same
         return
     spread = np.ptp(codebook, axis=0)
-    tol = 1e-3 * spread + 1e-9 * (1.0 + np.abs(codebook).max(axis=0))
+    tol = 1e-3 * np.maximum(spread, 1.0)  # training space has about unit scale
     with np.errstate(invalid="ignore"):
         err = np.abs(again - codebook).max(axis=0)
     bad = ~(np.isfinite(back).all(axis=0) & (err <= tol))

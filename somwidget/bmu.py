@@ -75,8 +75,8 @@ def check_metric_domain(metric: str, X: np.ndarray, name: str = "X", hint: str =
     """Refuse data on which ``metric`` gives NaN or infinite distances (missing values ignored).
 
     ``cosine`` needs no all-zero row, ``correlation`` no row whose values are all equal (so at
-    least 2 features), ``jensenshannon`` (a distance between distributions) non-negative rows
-    with a positive sum.
+    least 2 features), ``jensenshannon`` (a distance between distributions) at least 2 features
+    and non-negative rows with a positive sum.
 
     Raises
     ------
@@ -87,12 +87,17 @@ def check_metric_domain(metric: str, X: np.ndarray, name: str = "X", hint: str =
         return
     with np.errstate(invalid="ignore"):
         if metric == "cosine":
-            bad = ~(np.nansum(np.abs(X), axis=1) > 0)
+            bad = ~(np.sqrt(np.nansum(X * X, axis=1)) > 0)  # also a norm that underflows
             why = "all-zero rows, whose angle to anything is undefined"
         elif metric == "correlation":
-            bad = ~(np.nanmax(X, axis=1) > np.nanmin(X, axis=1))
+            centred = X - np.nanmean(X, axis=1, keepdims=True)
+            bad = ~(np.sqrt(np.nansum(centred * centred, axis=1)) > 0)
             why = ("rows whose values are all equal (a correlation needs variation across at "
                    "least 2 features)")
+        elif X.shape[1] < 2:
+            bad = np.ones(X.shape[0], dtype=bool)
+            why = ("rows of a single feature (every one is the same distribution; it compares "
+                   "distributions over at least 2 features)")
         else:
             bad = (np.nanmin(X, axis=1) < 0) | ~(np.nansum(X, axis=1) > 0)
             why = "rows with negative values or a zero sum (it compares probability distributions)"
@@ -103,6 +108,15 @@ def check_metric_domain(metric: str, X: np.ndarray, name: str = "X", hint: str =
             f"(rows {rows[:5].tolist()}{', ...' if rows.size > 5 else ''}); its distances would "
             f"be NaN or infinite{hint}"
         )
+
+
+def _cdist(A: np.ndarray, B: np.ndarray, metric: str) -> np.ndarray:
+    """``cdist``; for ``jensenshannon`` the NaN scipy returns for two equal distributions with
+    zero entries (the square root of a rounding error below 0) is the distance 0 it stands for."""
+    d = cdist(A, B, metric=metric)
+    if metric == "jensenshannon":
+        np.nan_to_num(d, copy=False, nan=0.0)
+    return d
 
 
 def default_chunk_size(n_neurons: int) -> int:
@@ -231,7 +245,7 @@ def find_bmus(
         return idx, dist
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
-        d = cdist(X[s:e], codebook, metric=metric)
+        d = _cdist(X[s:e], codebook, metric)
         sel = _smallest_k(d, k)
         idx[s:e] = sel
         dist[s:e] = np.take_along_axis(d, sel, axis=1)
@@ -272,5 +286,5 @@ def distance_matrix(
         return out
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
-        out[s:e] = cdist(X[s:e], codebook, metric=metric)
+        out[s:e] = _cdist(X[s:e], codebook, metric)
     return out

@@ -79,8 +79,8 @@ def _column_constant(X: np.ndarray) -> np.ndarray:
 
 
 def _safe_scale(std: np.ndarray, constant: np.ndarray) -> np.ndarray:
-    """Standard deviations with constant features replaced by 1."""
-    return np.where(constant, 1.0, std)
+    """Standard deviations with constant features (and spreads that underflow to 0) replaced by 1."""
+    return np.where(constant | ~(std > 0), 1.0, std)
 
 
 def _zscore_params(X: np.ndarray) -> dict[str, np.ndarray]:
