@@ -337,6 +337,11 @@ class Trainer:
     def _wait_for_reset(self) -> None:
         # caller holds self._cond: a command issued while another thread resets runs after it
         while self._resetting is not None and self._resetting is not threading.current_thread():
+            if self._holds_lock():  # the reset needs the lock: waiting here would never end
+                raise RuntimeError(
+                    "another thread is resetting the trainer and this one holds trainer.lock, "
+                    "which the reset needs; release the lock first"
+                )
             self._cond.wait(0.1)
 
     def play(self) -> None:

@@ -254,3 +254,18 @@ def test_the_studio_enables_pause_and_stop_as_soon_as_training_runs():
         release.set()
         studio.trainer.join(20)
         studio.close()
+
+
+def test_play_while_holding_the_lock_during_another_threads_reset_raises_instead_of_hanging():
+    trainer = make(epochs=10_000)
+    with trainer.lock:  # the reset (another thread) waits for this lock
+        resetter = threading.Thread(target=trainer.reset)
+        resetter.start()
+        deadline = time.monotonic() + 5
+        while trainer._resetting is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        with pytest.raises(RuntimeError, match="holds trainer.lock"):
+            trainer.play()
+    resetter.join(10)
+    assert not resetter.is_alive() and trainer.status == "idle"
+    trainer.close()
