@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import sparse
-from scipy.spatial.distance import cdist
 
 from .bmu import check_metric
+from .bmu import metric_cdist as cdist  # scipy's, with jensenshannon's rounding NaN fixed
 from .labels import (
     classification_table,
     code_counts,

@@ -33,9 +33,11 @@ __all__ = [
     "METRICS",
     "METRIC_ALIASES",
     "check_metric",
+    "check_metric_domain",
     "default_chunk_size",
     "distance_matrix",
     "find_bmus",
+    "metric_cdist",
     "prepare_queries",
 ]
 
@@ -110,9 +112,11 @@ def check_metric_domain(metric: str, X: np.ndarray, name: str = "X", hint: str =
         )
 
 
-def _cdist(A: np.ndarray, B: np.ndarray, metric: str) -> np.ndarray:
-    """``cdist``; for ``jensenshannon`` the NaN scipy returns for two equal distributions with
-    zero entries (the square root of a rounding error below 0) is the distance 0 it stands for."""
+def metric_cdist(A: np.ndarray, B: np.ndarray, metric: str = "euclidean") -> np.ndarray:
+    """:func:`scipy.spatial.distance.cdist`, except that for ``jensenshannon`` the NaN scipy
+    returns for two equal distributions with zero entries (the square root of a rounding error
+    below 0) is the distance 0 it stands for (the BMU search, the U-matrix and the online loop
+    all use this)."""
     d = cdist(A, B, metric=metric)
     if metric == "jensenshannon":
         np.nan_to_num(d, copy=False, nan=0.0)
@@ -245,7 +249,7 @@ def find_bmus(
         return idx, dist
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
-        d = _cdist(X[s:e], codebook, metric)
+        d = metric_cdist(X[s:e], codebook, metric)
         sel = _smallest_k(d, k)
         idx[s:e] = sel
         dist[s:e] = np.take_along_axis(d, sel, axis=1)
@@ -286,5 +290,5 @@ def distance_matrix(
         return out
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
-        out[s:e] = _cdist(X[s:e], codebook, metric)
+        out[s:e] = metric_cdist(X[s:e], codebook, metric)
     return out

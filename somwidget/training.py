@@ -61,9 +61,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg.blas import dger
-from scipy.spatial.distance import cdist
 
 from .bmu import euclidean_argmin, find_bmus
+from .bmu import metric_cdist as cdist  # scipy's, with jensenshannon's rounding NaN fixed
 from .neighborhood import COMPACT_NEIGHBORHOODS, neighborhood_weights
 
 __all__ = [

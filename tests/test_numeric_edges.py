@@ -119,6 +119,18 @@ def test_metrics_with_non_finite_distances_are_refused_up_front(metric, row, mat
         som.predict(X)
 
 
+def test_jensenshannon_between_equal_distributions_is_zero_not_nan():
+    X = np.array([[0.97, 0.0, 0.0], [0.0, 1.0, 0.0], [0.5, 0.5, 0.0]] * 10)
+    som = SOM((2, 3), distance_metric="jensenshannon", initialization="sample", random_state=0)
+    som.fit(X, epochs=2)
+    som.codebook_ = som.codebook_.copy()
+    som.codebook_[:2] = [0.97, 0.0, 0.0]  # two equal neighbours holding zeros
+    assert np.isfinite(som.umatrix()).all()
+    assert np.isfinite(som.quantization_error()) and som.predict(X[:1])[0] in (0, 1)
+    som.fit_online(X, epochs=1)
+    assert np.isfinite(som.codebook_).all() and np.isfinite(som.quantization_error())
+
+
 def test_correlation_needs_two_features():
     with pytest.raises(ValueError, match="at least 2 features"):
         SOM((3, 3), distance_metric="correlation", random_state=0).fit(POSITIVE[:, :1])
