@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from scipy.spatial.distance import cdist
 
 from somwidget import SOM
 from somwidget.initialization import initialize_codebook
@@ -124,8 +125,12 @@ def test_jensenshannon_between_equal_distributions_is_zero_not_nan():
     som = SOM((2, 3), distance_metric="jensenshannon", initialization="sample", random_state=0)
     som.fit(X, epochs=2)
     som.codebook_ = som.codebook_.copy()
-    som.codebook_[:2] = [0.97, 0.0, 0.0]  # two equal neighbours holding zeros
+    # two neighbours one bit apart, holding zeros: scipy's cdist gives NaN, not 0
+    a, b = [0.9696969696969697, 0.0, 0.0], [0.9696969696969698, 0.0, 0.0]
+    assert np.isnan(cdist([a], [b], metric="jensenshannon")).all()
+    som.codebook_[:2] = [a, b]
     assert np.isfinite(som.umatrix()).all()
+    assert np.isfinite(som.transform([a])).all() and som.predict([b])[0] in (0, 1)
     assert np.isfinite(som.quantization_error()) and som.predict(X[:1])[0] in (0, 1)
     som.fit_online(X, epochs=1)
     assert np.isfinite(som.codebook_).all() and np.isfinite(som.quantization_error())
