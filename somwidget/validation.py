@@ -221,12 +221,13 @@ def check_array(
     return np.ascontiguousarray(arr), feature_names
 
 
-#: Largest magnitude accepted in training space: squared distances of larger values overflow.
-TRAINING_SPACE_LIMIT = 1e150
+#: Largest magnitude accepted in training space: the BMU search's float32 products of larger
+#: values overflow (3.4e38) and pick wrong BMUs (beyond 1e154 float64 squares overflow too).
+TRAINING_SPACE_LIMIT = 1e18
 
 
 def check_training_range(name: str, Xt: np.ndarray) -> None:
-    """Refuse training-space data so large that squared distances overflow float64."""
+    """Refuse training-space data so large that squared distances overflow (float32 BMU search)."""
     with np.errstate(invalid="ignore"):
         big = float(np.nanmax(np.abs(Xt))) if Xt.size else 0.0
     if big > TRAINING_SPACE_LIMIT:

@@ -99,6 +99,16 @@ def test_data_near_the_float_maximum_is_a_clear_value_error(normalization):
             random_state=0).fit(big, epochs=1)
 
 
+def test_data_too_large_for_the_bmu_search_is_refused_not_mismatched():
+    X = np.random.default_rng(0).normal(size=(200, 3)) * 1e20  # float32 squares overflow
+    with pytest.raises(ValueError, match="rescale the data or use normalization='standard'"):
+        SOM((4, 4), random_state=0).fit(X, epochs=1)
+    SOM((4, 4), normalization="standard", random_state=0).fit(X, epochs=1)  # normalised: fine
+    som = SOM((4, 4), random_state=0).fit(X / 1e4, epochs=1)
+    with pytest.raises(ValueError, match="X has values up to"):
+        som.predict(X)
+
+
 # ------------------------------------------------------------------ metrics
 @pytest.mark.parametrize(
     ("metric", "row", "match"),

@@ -31,7 +31,7 @@ SETTINGS = settings(max_examples=60, deadline=None,
 def datasets(draw) -> np.ndarray:
     n = draw(st.integers(1, 30))
     d = draw(st.integers(1, 4))
-    scale = draw(st.sampled_from([1e-6, 1.0, 1e3, 1e6]))
+    scale = draw(st.sampled_from([1e-6, 1.0, 1e3, 1e6, 1e20]))
     values = st.floats(-1.0, 1.0, allow_nan=False, allow_infinity=False, width=64)
     X = draw(arrays(np.float64, (n, d), elements=values)) * scale
     if draw(st.booleans()):  # offset data (positive, far from 0)
