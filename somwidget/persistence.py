@@ -230,10 +230,14 @@ def verify_checksum(d: Mapping[str, Any], source: object = "model dict") -> None
         return  # written by somwidget 0.1.0, or a dict built in memory
     if not isinstance(stored, str) or re.fullmatch(r"sha256:[0-9a-f]{64}", stored) is None:
         raise format_error(source, f"the checksum {stored!r} is not 'sha256:' and 64 hex digits")
-    if content_checksum(d) != stored:
+    try:
+        actual = content_checksum(d)
+    except (RecursionError, TypeError, ValueError) as exc:
+        raise format_error(source, f"its content cannot be checksummed ({type(exc).__name__})") from None
+    if actual != stored:
         raise format_error(
             source, "the checksum does not match the content (the file was changed or corrupted "
-            "after it was written)"
+            "after it was written; if you edited it on purpose, delete its 'checksum' field)"
         )
 
 

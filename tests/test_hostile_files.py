@@ -188,6 +188,17 @@ def test_a_changed_value_that_still_parses_fails_the_checksum(trained, tmp_path)
         SOM.load(path)
 
 
+def test_a_deeply_nested_dict_with_a_checksum_is_a_model_format_error(trained):
+    d = trained.to_dict()
+    d["checksum"] = persistence.content_checksum(d)
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    d["extra"] = deep
+    with pytest.raises(ModelFormatError, match="cannot be checksummed"):
+        SOM.from_dict(d)
+
+
 def test_files_without_a_checksum_still_load(trained, tmp_path):
     d, _ = _saved(trained, tmp_path)
     del d["checksum"]  # as written by somwidget 0.1.0
