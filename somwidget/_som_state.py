@@ -5,16 +5,22 @@ of every fitted attribute and its caches) and ``_fitted_state`` (what rebuilds i
 helpers that read data into the training space (``_to_training_space``, ``_data``,
 ``_bmus2``), the ``history_`` property, ``to_dict`` / ``from_dict``, ``save`` / ``load`` and
 pickling (``__getstate__`` / ``__setstate__``, with the somwidget 0.1.0 pickle form).
+
+Consistent snapshots: every SOM has a re-entrant lock (``_model_lock``, created on first use,
+never pickled). The training loops hold it while they change the codebook, the history and the
+counters for one epoch (or one online segment), and ``to_dict``, ``save`` and pickling copy the
+model under it, so a file written while another thread trains is always a consistent model.
+What comes from outside (a document, an unpickled state) is checked field by field in
+:mod:`somwidget._som_checks` before it is set.
 No module-level import of :mod:`somwidget.som` (no import cycle).
 """
 
 from __future__ import annotations
 
-import functools
 import inspect
-import math
 import numbers
 import os
+import threading
 import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,6 +31,7 @@ import numpy as np
 from . import bmu as _bmu
 from . import persistence
 from ._bmu_cache import BMUCache
+from ._som_checks import check_fitted, fitted_from_document
 from .bmu import has_missing
 from .callbacks import (
     HISTORY_KEYS,
@@ -38,6 +45,7 @@ from .validation import (
     NotFittedError,
     check_array,
     check_missing_rows,
+    check_training_range,
     default_feature_names,
 )
 
@@ -56,8 +64,45 @@ _STRUCTURAL = (
 )
 
 
+_LOCK_GUARD = threading.Lock()
+
+
 class _StateMixin:
     """Fitted state, data access and (de)serialisation of :class:`~somwidget.som.SOM`."""
+
+    @property
+    def _model_lock(self) -> threading.RLock:
+        """The model's re-entrant lock (created on first use; not pickled, not copied)."""
+        lock = self.__dict__.get("_state_lock")
+        if lock is None:
+            with _LOCK_GUARD:
+                lock = self.__dict__.get("_state_lock")
+                if lock is None:
+                    lock = self.__dict__["_state_lock"] = threading.RLock()
+        return lock
+
+    def _checkpoint(self) -> dict[str, Any] | None:
+        """What :meth:`_rollback` restores: codebook, epoch count, history length, last radius."""
+        if not self._is_initialized():
+            return None
+        with self._model_lock:
+            return {"codebook": self.codebook_, "n_epochs_trained": self.n_epochs_trained_,
+                    "n_history": len(self.history_), "last_radius": getattr(self, "_last_radius", 1.0)}
+
+    def _rollback(self, checkpoint: dict[str, Any] | None) -> None:
+        """Undo the training since :meth:`_checkpoint`: the codebook and every counter with it."""
+        if checkpoint is None or not self._is_initialized():
+            return
+        with self._model_lock:
+            self.codebook_ = checkpoint["codebook"]
+            self.n_epochs_trained_ = checkpoint["n_epochs_trained"]
+            self._last_radius = checkpoint["last_radius"]
+            history = self.history_
+            keep = list(history)[: checkpoint["n_history"]]
+            history.clear()
+            for record in keep:
+                history.append(record)
+            self._touch()
 
     # ------------------------------------------------------------------ state helpers
     def _is_initialized(self) -> bool:
@@ -103,8 +148,12 @@ class _StateMixin:
 
     def _to_training_space(self, X: object, name: str = "X", *, missing: bool | None = None,
                            params: dict[str, Any] | None = None) -> np.ndarray:
-        return self.normalizer_._transform(
-            self._read_data(X, name, missing=missing, params=params))
+        """``X`` checked (:meth:`_read_data`) and mapped through ``normalizer_``; refused when
+        its training-space values overflow the search or the metric cannot measure them."""
+        Xt = self.normalizer_._transform(self._read_data(X, name, missing=missing, params=params))
+        check_training_range(name, Xt)
+        _bmu.check_metric_domain(_bmu.check_metric(self.distance_metric), Xt, name)
+        return Xt
 
     def _read_data(self, X: object, name: str = "X", *, missing: bool | None = None,
                    params: dict[str, Any] | None = None) -> np.ndarray:
@@ -286,35 +335,40 @@ class _StateMixin:
         names = default_feature_names(n_features) if feature_names is None else list(feature_names)
         if len(names) != n_features:
             raise ValueError(f"feature_names must be {n_features} names; got {len(names)}")
-        self.random_state_ = random_state
-        self.normalizer_ = normalizer
-        self.lattice_ = lattice
-        self.mapsize_ = (lattice.rows, lattice.cols)
-        self.n_neurons_ = lattice.n_neurons
-        self.n_features_in_ = n_features
-        self.feature_names_in_ = names
-        self.codebook_ = codebook
-        self.history_ = {k: list(history.get(k, [])) if history else [] for k in HISTORY_KEYS}
-        self.n_epochs_trained_ = int(n_epochs_trained)
-        self._last_radius = float(last_radius)
-        self._names_from_frame = feature_names is not None if names_from_frame is None else bool(
-            names_from_frame)
-        self._hold_training_data(training_data, training_source)
-        self._bounds = None if data_bounds is None else (
-            np.asarray(data_bounds[0], dtype=np.float64),
-            np.asarray(data_bounds[1], dtype=np.float64),
-        )
-        self._init_params = (
-            {k: getattr(self, k) for k in _STRUCTURAL} if init_params is None else dict(init_params)
-        )
-        self._bmu_cache = BMUCache()
-        self._touch()
+        with self._model_lock:
+            self.random_state_ = random_state
+            self.normalizer_ = normalizer
+            self.lattice_ = lattice
+            self.mapsize_ = (lattice.rows, lattice.cols)
+            self.n_neurons_ = lattice.n_neurons
+            self.n_features_in_ = n_features
+            self.feature_names_in_ = names
+            self.codebook_ = codebook
+            self.history_ = {k: list(history.get(k, [])) if history else [] for k in HISTORY_KEYS}
+            self.n_epochs_trained_ = int(n_epochs_trained)
+            self._last_radius = float(last_radius)
+            self._names_from_frame = feature_names is not None if names_from_frame is None else bool(
+                names_from_frame)
+            self._hold_training_data(training_data, training_source)
+            self._bounds = None if data_bounds is None else (
+                np.asarray(data_bounds[0], dtype=np.float64),
+                np.asarray(data_bounds[1], dtype=np.float64),
+            )
+            self._init_params = (
+                {k: getattr(self, k) for k in _STRUCTURAL} if init_params is None else dict(init_params)
+            )
+            self._bmu_cache = BMUCache()
+            self._touch()
 
     def _fitted_state(self) -> dict[str, Any] | None:
         """The arguments of :meth:`_set_fitted` that rebuild this model (None: not initialised);
         the training data is left out, its bounding box kept."""
         if not self._is_initialized():
             return None
+        with self._model_lock:
+            return self._fitted_state_locked()
+
+    def _fitted_state_locked(self) -> dict[str, Any]:
         return {
             "codebook": self.codebook_,
             "lattice": self.lattice_,
@@ -379,7 +433,14 @@ class _StateMixin:
             int(rs) if isinstance(rs, numbers.Integral) and not isinstance(rs, bool) else None
         )
         d: dict[str, Any] = {**persistence.header(), "params": params}
-        state = self._fitted_state()
+        if self._is_initialized():
+            with self._model_lock:  # one consistent copy, even while another thread trains
+                self._fitted_fields(d)
+        return persistence.to_json_types(d)
+
+    def _fitted_fields(self, d: dict[str, Any]) -> None:
+        """Add the fitted fields to document ``d`` (caller holds the model lock)."""
+        state = self._fitted_state_locked()
         if state is not None:
             d.update(
                 mapsize=list(self.mapsize_),
@@ -396,10 +457,10 @@ class _StateMixin:
             if state["data_bounds"] is not None:
                 d["data_bounds"] = [np.asarray(b, dtype=np.float64).tolist()
                                     for b in state["data_bounds"]]
-        return persistence.to_json_types(d)
 
     @classmethod
-    def from_dict(cls: type[_S], d: Mapping[str, Any], *, source: object = "model dict") -> _S:
+    def from_dict(cls: type[_S], d: Mapping[str, Any], *, source: object = "model dict",
+                  max_neurons: int | None = None) -> _S:
         """Rebuild a SOM from :meth:`to_dict` output (or a parsed model file), checking every field.
 
         Parameters
@@ -408,14 +469,21 @@ class _StateMixin:
             A model document, format version 1.
         source : object
             What to name in error messages (``SOM.load`` passes the file's path).
+        max_neurons : int, optional
+            The largest map accepted (default :data:`somwidget.persistence.MAX_NEURONS`); the
+            declared size is checked before anything is allocated.
 
         Raises
         ------
         somwidget.persistence.ModelFormatError (a ValueError)
-            For a foreign or too new document, or missing, mistyped or inconsistent fields.
+            For a foreign or too new document, missing, mistyped, out-of-range or inconsistent
+            fields, a map larger than ``max_neurons``, or a checksum that does not match.
         """
         persistence.check_model(d, source)
-        fail = functools.partial(persistence.format_error, source)
+
+        def fail(problem: str) -> persistence.ModelFormatError:
+            return persistence.format_error(source, problem)
+
         params = dict(d["params"])
         if isinstance(params.get("mapsize"), list):
             params["mapsize"] = tuple(params["mapsize"])
@@ -426,69 +494,23 @@ class _StateMixin:
         som = cls(**params)
         try:
             p = som._validated()
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise fail(f"invalid parameters: {exc}") from None
-        if "codebook" not in d:
-            return som
-        try:
-            lattice = Lattice.from_dict(d["lattice"])
-        except (TypeError, ValueError, KeyError) as exc:
-            raise fail(f"invalid lattice: {exc}") from None
-        if [lattice.rows, lattice.cols] != list(d["mapsize"]):
-            raise fail(f"mapsize {d['mapsize']} does not match the lattice {lattice.rows}x{lattice.cols}")
-        try:
-            normalizer = Normalizer.from_dict(d["normalizer"])
-        except (TypeError, ValueError, KeyError) as exc:
-            raise fail(f"invalid normalizer: {exc}") from None
-        n_features = d["n_features"]
-        names = d["feature_names"]
-        if len(names) != n_features or not all(isinstance(n, str) for n in names):
-            raise fail(f"feature_names must be {n_features} strings")
-        if normalizer.n_features_in_ != n_features:
-            raise fail(f"the normalizer has {normalizer.n_features_in_} features, expected {n_features}")
-        try:
-            codebook = np.array(d["codebook"], dtype=np.float64)
-        except (TypeError, ValueError):
-            raise fail("the codebook is not a rectangular list of numbers") from None
-        if codebook.shape != (lattice.n_neurons, n_features):
-            raise fail(
-                f"the codebook has shape {codebook.shape}, expected ({lattice.n_neurons}, {n_features})"
-            )
-        if not np.isfinite(codebook).all():
-            raise fail("the codebook contains NaN or infinite values")
-        history: dict[str, list] = {k: [] for k in HISTORY_KEYS}
-        for k, v in d["history"].items():
-            if k not in history or not isinstance(v, list):
-                raise fail(f"invalid history entry {k!r}")
-            history[k] = list(v)
-        if len({len(v) for v in history.values()}) > 1:
-            raise fail("the history lists have different lengths")
-        last_radius = d.get("last_radius", 1.0)
-        if not math.isfinite(last_radius) or last_radius <= 0:
-            raise fail(f"invalid last_radius {last_radius!r}")
-        bounds = None
-        if d.get("data_bounds") is not None:
-            try:
-                box = np.asarray(d["data_bounds"], dtype=np.float64)
-            except (TypeError, ValueError):
-                raise fail("data_bounds must be two lists of numbers") from None
-            if box.shape != (2, n_features) or not np.isfinite(box).all() or (box[0] > box[1]).any():
-                raise fail(f"data_bounds must be [min, max] lists of {n_features} finite numbers "
-                           "with min <= max")
-            bounds = (box[0], box[1])
-        som._set_fitted(
-            codebook=codebook, lattice=lattice, normalizer=normalizer,
-            random_state=np.random.default_rng(p["random_state"]), feature_names=names,
-            names_from_frame=bool(d.get("feature_names_from_frame", False)), history=history,
-            n_epochs_trained=d["n_epochs_trained"], last_radius=last_radius, data_bounds=bounds,
-        )
+        fitted = None
+        if "codebook" in d:
+            fitted = fitted_from_document(d, source, np.random.default_rng(p["random_state"]),
+                                          max_neurons)
+        persistence.verify_checksum(d, source)  # last: an inconsistent field is named first
+        if fitted is not None:
+            som._set_fitted(**fitted)
         return som
 
     def save(self, path: str | os.PathLike, format: str | None = None) -> None:
         """Write the model to ``path`` in the format its extension names.
 
-        * ``.json``: the versioned JSON document (:mod:`somwidget.persistence`), written
-          atomically; portable, human-readable, safe to load. Recommended.
+        * ``.json``: the versioned JSON document with a checksum (:mod:`somwidget.persistence`),
+          written atomically and consistent while another thread trains the model; portable,
+          human-readable, safe to load. Recommended.
         * ``.pkl`` / ``.pickle``: a pickle of the SOM (somnium's ``save``), which also keeps
           the random generator's state. Loading a pickle can run code: only load your own.
 
@@ -516,7 +538,8 @@ class _StateMixin:
             tmp.unlink(missing_ok=True)
 
     @classmethod
-    def load(cls: type[_S], path: str | os.PathLike, format: str | None = None) -> _S:
+    def load(cls: type[_S], path: str | os.PathLike, format: str | None = None, *,
+             max_neurons: int | None = None) -> _S:
         """Read a model written by :meth:`save`, in the format its extension names.
 
         A ``.json`` file is checked field by field and never executes code. A ``.pkl`` /
@@ -528,9 +551,19 @@ class _StateMixin:
         path : str or path-like
         format : {"json", "pickle"}, optional
             Overrides the extension.
+        max_neurons : int, optional
+            The largest map a JSON file may declare (default
+            :data:`somwidget.persistence.MAX_NEURONS`); checked before anything is allocated.
+
+        Raises
+        ------
+        somwidget.persistence.ModelFormatError (a ValueError)
+            For a corrupt, truncated, foreign, too deeply nested, too large, inconsistent or
+            altered JSON file or pickled state (see :meth:`from_dict`).
         """
         if _file_format(path, format) == "json":
-            return cls.from_dict(persistence.read_model(path), source=Path(path))
+            return cls.from_dict(persistence.read_model(path), source=Path(path),
+                                 max_neurons=max_neurons)
         import pickle
 
         with open(path, "rb") as f:
@@ -542,16 +575,32 @@ class _StateMixin:
     def __getstate__(self) -> dict:
         # the parameters and the fitted state (arrays as they are, the random generator with its
         # state); not the training data, the caches or the thread-pool limiter
-        return {"params": self.get_params(), "fitted": self._fitted_state()}
+        # (copied under the model lock: consistent while another thread trains)
+        if not self._is_initialized():
+            return {"params": self.get_params(), "fitted": None}
+        with self._model_lock:
+            fitted = self._fitted_state_locked()
+            fitted["codebook"] = fitted["codebook"].copy()
+        return {"params": self.get_params(), "fitted": fitted}
 
     def __setstate__(self, state: dict) -> None:
+        def fail(problem: str) -> persistence.ModelFormatError:
+            return persistence.format_error("the pickled SOM", problem)
+
+        if not isinstance(state, dict):
+            raise fail(f"the state is a {type(state).__name__}, not a dict")
         if "params" not in state:  # pickled by somwidget 0.1.0: the instance __dict__
             state = _legacy_state(state, self._param_names())
+        params, fitted = state.get("params"), state.get("fitted")
+        if not isinstance(params, dict) or not set(params) <= set(self._param_names()):
+            raise fail("its parameters are not a dict of SOM parameters")
         # parameters added after the pickle was made take their defaults
-        for key, value in {**_param_defaults(type(self)), **state["params"]}.items():
+        for key, value in {**_param_defaults(type(self)), **params}.items():
             setattr(self, key, value)
-        if state["fitted"] is not None:
-            self._set_fitted(**state["fitted"])
+        if fitted is not None:
+            if not isinstance(fitted, dict):
+                raise fail("its fitted state is not a dict")
+            self._set_fitted(**check_fitted(fitted, fail))
 
 
 _EXTENSIONS = {".json": "json", ".pkl": "pickle", ".pickle": "pickle"}

@@ -193,21 +193,23 @@ class _TrainingMixin:
                     learning_rate=learning_rate, inhibition=inhibition, bounds=bounds,
                     search=search,
                 )
-            self.codebook_ = new
-            self._last_radius = r
-            self.n_epochs_trained_ += 1
-            self._touch()
-            if not (collect or callbacks):  # nobody reads a record: don't build one per epoch
-                continue
-            metrics = self._epoch_metrics() if collect else None
-            now = time.perf_counter()
-            record = self._record(
-                kind="epoch", mode="batch", phase=phase, epoch=epoch, n_epochs=epochs, radius=r,
-                learning_rate=learning_rate, metrics=metrics, neighborhood=name, decay=decay,
-                bmus=bmus if n_sub == n else None, duration_s=now - t0, elapsed_s=now - t_start,
-            )
-            if collect:
-                self.history_.append(record)
+            with self._model_lock:  # codebook, counters and history change together
+                self.codebook_ = new
+                self._last_radius = r
+                self.n_epochs_trained_ += 1
+                self._touch()
+                if not (collect or callbacks):  # nobody reads a record: don't build one per epoch
+                    continue
+                metrics = self._epoch_metrics() if collect else None
+                now = time.perf_counter()
+                record = self._record(
+                    kind="epoch", mode="batch", phase=phase, epoch=epoch, n_epochs=epochs,
+                    radius=r, learning_rate=learning_rate, metrics=metrics, neighborhood=name,
+                    decay=decay, bmus=bmus if n_sub == n else None, duration_s=now - t0,
+                    elapsed_s=now - t_start,
+                )
+                if collect:
+                    self.history_.append(record)
             if callbacks and epoch < epochs and epoch % every == 0:
                 if not self._notify(callbacks, record):
                     break
@@ -278,8 +280,9 @@ class _TrainingMixin:
                     e = min(s + seg, count)
                     run(ctx, Xc, order[s:e], radii[s:e], applied[s:e])
                     if callbacks and every_samples and e < count:
-                        self.codebook_ = ctx.codebook()
-                        self._touch()
+                        with self._model_lock:
+                            self.codebook_ = ctx.codebook()
+                            self._touch()
                         record = self._record(
                             kind="step", epoch=epoch - 1, step=e, radius=float(radii[e - 1]),
                             learning_rate=float(rates[e - 1]),
@@ -288,29 +291,34 @@ class _TrainingMixin:
                         if not self._notify(callbacks, record):
                             stopped = True
                             break
-                self.codebook_ = ctx.codebook()
-                self._touch()
                 if stopped:
+                    with self._model_lock:
+                        self.codebook_ = ctx.codebook()
+                        self._touch()
                     break
                 r, lr = float(radii[count - 1]), float(rates[count - 1])
-                self.n_epochs_trained_ += 1
-                self._last_radius = r if r > 0 else 1.0  # a last radius of 0: the BMU alone
-                metrics = self._epoch_metrics() if collect else None
-                now = time.perf_counter()
-                record = self._record(
-                    kind="epoch", epoch=epoch, step=count, radius=r, learning_rate=lr,
-                    metrics=metrics, duration_s=now - t0, elapsed_s=now - t_start, **common,
-                )
-                if collect:
-                    self.history_.append(record)
+                with self._model_lock:  # codebook, counters and history change together
+                    self.codebook_ = ctx.codebook()
+                    self._touch()
+                    self.n_epochs_trained_ += 1
+                    self._last_radius = r if r > 0 else 1.0  # a last radius of 0: the BMU alone
+                    metrics = self._epoch_metrics() if collect else None
+                    now = time.perf_counter()
+                    record = self._record(
+                        kind="epoch", epoch=epoch, step=count, radius=r, learning_rate=lr,
+                        metrics=metrics, duration_s=now - t0, elapsed_s=now - t_start, **common,
+                    )
+                    if collect:
+                        self.history_.append(record)
                 if callbacks and epoch < epochs:
                     due = (epoch % p["callback_every"] == 0) if not every_samples else True
                     if due and not self._notify(callbacks, record):
                         break
         finally:
             limiter.restore_original_limits()
-            self.codebook_ = ctx.codebook()
-            self._touch()
+            with self._model_lock:
+                self.codebook_ = ctx.codebook()
+                self._touch()
         if callbacks and record is not None:
             self._notify(callbacks, record, final=True)
 
@@ -353,8 +361,9 @@ class _TrainingMixin:
         bounds = self._data_bounds() if p["neighborhood"] == "mexican_hat" else None
         if bounds is not None:
             np.clip(after, bounds[0], bounds[1], out=after)
-        self.codebook_ = after
-        self._touch()
+        with self._model_lock:
+            self.codebook_ = after
+            self._touch()
         return OnlineStep(
             sample=_readonly(xt), bmu=b, weights=_readonly(h), codebook_before=_readonly(before),
             codebook_after=_readonly(after.copy()), radius=radius, learning_rate=learning_rate,

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import sparse
-from scipy.spatial.distance import cdist
 
 from .bmu import check_metric, distance_matrix_masked, has_missing
+from .bmu import metric_cdist as cdist  # scipy's, with jensenshannon's rounding NaN fixed
 from .lattice import Lattice
 
 if TYPE_CHECKING:  # re-exported lazily, see __getattr__ below

@@ -50,6 +50,7 @@ __all__ = [
     "METRIC_ALIASES",
     "as_float_array",
     "check_metric",
+    "check_metric_domain",
     "default_chunk_size",
     "distance_matrix",
     "MASKED_METRICS",
@@ -60,6 +61,7 @@ __all__ = [
     "has_missing",
     "masked_argmin",
     "nearest_units",
+    "metric_cdist",
     "prepare_queries",
 ]
 
@@ -100,6 +102,56 @@ def cdist(XA: np.ndarray, XB: np.ndarray, metric: str = "euclidean") -> np.ndarr
 def check_metric(metric: object, name: str = "distance_metric") -> str:
     """Return the canonical metric name or raise a ``ValueError`` listing the allowed names."""
     return check_choice(name, metric, METRICS, METRIC_ALIASES)
+
+
+def check_metric_domain(metric: str, X: np.ndarray, name: str = "X", hint: str = "") -> None:
+    """Refuse data on which ``metric`` gives NaN or infinite distances (missing values ignored).
+
+    ``cosine`` needs no all-zero row, ``correlation`` no row whose values are all equal (so at
+    least 2 features), ``jensenshannon`` (a distance between distributions) at least 2 features
+    and non-negative rows with a positive sum.
+
+    Raises
+    ------
+    ValueError
+        Naming ``distance_metric``, ``name``, the offending rows and ``hint``.
+    """
+    if metric not in ("cosine", "correlation", "jensenshannon") or X.size == 0:
+        return
+    with np.errstate(invalid="ignore"):
+        if metric == "cosine":
+            bad = ~(np.sqrt(np.nansum(X * X, axis=1)) > 0)  # also a norm that underflows
+            why = "all-zero rows, whose angle to anything is undefined"
+        elif metric == "correlation":
+            centred = X - np.nanmean(X, axis=1, keepdims=True)
+            bad = ~(np.sqrt(np.nansum(centred * centred, axis=1)) > 0)
+            why = ("rows whose values are all equal (a correlation needs variation across at "
+                   "least 2 features)")
+        elif X.shape[1] < 2:
+            bad = np.ones(X.shape[0], dtype=bool)
+            why = ("rows of a single feature (every one is the same distribution; it compares "
+                   "distributions over at least 2 features)")
+        else:
+            bad = (np.nanmin(X, axis=1) < 0) | ~(np.nansum(X, axis=1) > 0)
+            why = "rows with negative values or a zero sum (it compares probability distributions)"
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise ValueError(
+            f"distance_metric={metric!r} cannot compare {name}: it has {rows.size} {why} "
+            f"(rows {rows[:5].tolist()}{', ...' if rows.size > 5 else ''}); its distances would "
+            f"be NaN or infinite{hint}"
+        )
+
+
+def metric_cdist(A: np.ndarray, B: np.ndarray, metric: str = "euclidean") -> np.ndarray:
+    """:func:`scipy.spatial.distance.cdist`, except that for ``jensenshannon`` the NaN scipy
+    returns for two equal distributions with zero entries (the square root of a rounding error
+    below 0) is the distance 0 it stands for (the BMU search, the U-matrix and the online loop
+    all use this)."""
+    d = cdist(A, B, metric=metric)
+    if metric == "jensenshannon":
+        np.nan_to_num(d, copy=False, nan=0.0)
+    return d
 
 
 def default_chunk_size(n_neurons: int) -> int:
@@ -220,7 +272,7 @@ def find_bmus(
     dist = np.empty((n, k), dtype=np.float64)
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
-        d = cdist(np.asarray(X[s:e], dtype=np.float64), codebook, metric=metric)
+        d = metric_cdist(X[s:e], codebook, metric)
         sel = _smallest_k(d, k)
         idx[s:e] = sel
         dist[s:e] = np.take_along_axis(d, sel, axis=1)
@@ -291,7 +343,7 @@ def distance_matrix(
         return out
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
-        out[s:e] = cdist(np.asarray(X[s:e], dtype=np.float64), codebook, metric=metric)
+        out[s:e] = metric_cdist(X[s:e], codebook, metric)
     return out
 
 

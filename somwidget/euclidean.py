@@ -56,10 +56,11 @@ _EXACT_ELEMENTS = 1 << 19
 
 
 def pow2_scale(extent: float) -> float:
-    """The smallest power of two >= ``extent`` (1 for 0, inf or NaN)."""
+    """The smallest power of two >= ``extent`` (1 for 0, inf or NaN; 2**1023, the largest
+    float64 power of two, for an extent beyond it)."""
     if not (extent > 0.0) or not math.isfinite(extent):
         return 1.0
-    return math.ldexp(1.0, math.frexp(extent)[1])
+    return math.ldexp(1.0, min(math.frexp(extent)[1], 1023))
 
 
 def _extent(A: np.ndarray, center: np.ndarray) -> float:

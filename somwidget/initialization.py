@@ -183,7 +183,7 @@ def initialize_codebook(
     m = int(lattice.n_neurons)
 
     if method == "random":
-        return rng.uniform(np.nanmin(arr, axis=0), np.nanmax(arr, axis=0), size=(m, d))
+        return _uniform_in_box(rng, np.nanmin(arr, axis=0), np.nanmax(arr, axis=0), (m, d))
     if method == "random_negative":
         return rng.uniform(-1.0, 1.0, size=(m, d))
     if method == "sample":
@@ -202,6 +202,20 @@ def initialize_codebook(
     n_comp = 1 if (d == 1 or rows_ == 1 or cols_ == 1) else 2
     c = np.column_stack(along[:n_comp])  # (M, n_comp)
     return mean + (c * np.sqrt(vals[:n_comp])) @ vecs[:, :n_comp].T
+
+
+def _uniform_in_box(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray,
+                    size: tuple[int, int]) -> np.ndarray:
+    """``rng.uniform(lo, hi, size)`` (the same draws and values), without its OverflowError when
+    ``hi - lo`` exceeds the float range (data near the float maximum): there the point is the
+    convex combination ``lo * (1 - u) + hi * u``, which cannot overflow."""
+    u = rng.random(size)
+    with np.errstate(over="ignore"):
+        width = hi - lo
+    if np.isfinite(width).all():
+        return lo + width * u
+    return np.where(np.isfinite(width), lo + np.where(np.isfinite(width), width, 0.0) * u,
+                    lo * (1.0 - u) + hi * u)
 
 
 def _round_half_up(v: float) -> int:

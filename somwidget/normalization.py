@@ -31,7 +31,8 @@ Available methods (``make_normalizer(name)``; aliases in brackets):
 ``boxcox``
     Per feature: a positive shift ``s`` is stored (``s = 0`` when the fitted minimum is > 0, else
     ``s = 1 - min``, so the shifted minimum is 1), the Box-Cox exponent ``lambda`` is fitted by
-    maximum likelihood (the likelihood of :func:`scipy.stats.boxcox_normmax`), restricted to
+    maximum likelihood (the likelihood of :func:`scipy.stats.boxcox_llf`, computed in log space
+    and searched for every feature at once: a grid, then a golden-section search), restricted to
     ``-2 <= lambda <= 2`` (the range R's ``MASS::boxcox`` searches; larger exponents make the
     inverse numerically meaningless), and the transformed feature is standardised:
     ``y = (boxcox(x + s, lambda) - mean_b) / std_b``. A constant feature uses ``lambda = 1``. Inverse
@@ -44,13 +45,13 @@ and NaN passes through every transform unchanged. A feature with no known value 
 from __future__ import annotations
 
 import numbers
-import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
+from somwidget._boxcox import BOXCOX_LAMBDA_BOUNDS, boxcox_lambdas
 from somwidget._lazy import LazyModule
 from somwidget.validation import NotFittedError, all_nan_columns, check_array, check_choice
 
@@ -81,8 +82,8 @@ def _column_constant(X: np.ndarray) -> np.ndarray:
 
 
 def _safe_scale(std: np.ndarray, constant: np.ndarray) -> np.ndarray:
-    """Standard deviations with constant features replaced by 1."""
-    return np.where(constant, 1.0, std)
+    """Standard deviations with constant features (and spreads that underflow to 0) replaced by 1."""
+    return np.where(constant | ~(std > 0), 1.0, std)
 
 
 def _zscore_params(X: np.ndarray) -> dict[str, np.ndarray]:
@@ -139,8 +140,16 @@ class Normalizer(ABC):
                 f"X has features with no known (non-NaN) value: columns {np.flatnonzero(empty).tolist()}"
             )
         # statistics in float64 (the identity has none: its float32 data is not converted)
-        params = self._fit(arr if not self.param_names else np.asarray(arr, dtype=np.float64))
-        self.params_ = {k: np.asarray(params[k], dtype=np.float64) for k in self.param_names}
+        with np.errstate(over="ignore", invalid="ignore"):
+            params = self._fit(arr if not self.param_names else np.asarray(arr, dtype=np.float64))
+        fitted = {k: np.asarray(params[k], dtype=np.float64) for k in self.param_names}
+        bad = sorted(k for k, v in fitted.items() if not np.isfinite(v).all())
+        if bad:
+            raise ValueError(
+                f"X is too wide for the {self.name!r} normalization: its {', '.join(bad)} "
+                "overflow (values near the float maximum); rescale the data first"
+            )
+        self.params_ = fitted
         self.n_features_in_ = arr.shape[1]
         return self
 
@@ -378,24 +387,6 @@ class LogisticNormalizer(Normalizer):
         return special.logit(Y) * self.params_["scale"] + self.params_["mean"]
 
 
-BOXCOX_LAMBDA_BOUNDS: tuple[float, float] = (-2.0, 2.0)
-
-
-def _boxcox_lambda(col: np.ndarray) -> float:
-    """Maximum-likelihood Box-Cox exponent, clipped to :data:`BOXCOX_LAMBDA_BOUNDS`.
-
-    The profile log-likelihood is (in practice) unimodal in ``lambda``, so clipping the optimum
-    gives the optimum within the bounds. scipy's warning about constraining an extreme optimum to
-    avoid overflow is irrelevant after clipping and is silenced.
-    """
-    from scipy import stats  # 0.3 s to import: only when a Box-Cox normaliser is fitted
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        lm = float(stats.boxcox_normmax(col, method="mle"))
-    return float(np.clip(lm, *BOXCOX_LAMBDA_BOUNDS))
-
-
 class BoxCoxNormalizer(Normalizer):
     """``boxcox``: shift to positive, Box-Cox with a fitted exponent, then standardise."""
 
@@ -406,22 +397,19 @@ class BoxCoxNormalizer(Normalizer):
         lo = np.nanmin(X, axis=0)
         shift = np.where(lo > 0, 0.0, 1.0 - lo)
         constant = _column_constant(X)
-        d = X.shape[1]
-        lmbda = np.ones(d)
-        mean = np.zeros(d)
-        std = np.ones(d)
-        # One scipy call per feature: boxcox's likelihood fit is inherently per feature.
-        for j in range(d):
-            col = X[:, j]
-            col = col[~np.isnan(col)] + shift[j]
-            if constant[j]:
-                b = col - 1.0  # boxcox with lambda = 1
-            else:
-                lm = _boxcox_lambda(col)
-                lmbda[j] = lm
-                b = special.boxcox(col, lm)
-            mean[j] = b.mean()
-            std[j] = b.std()
+        shifted = X + shift
+        if not np.isfinite(shifted[~np.isnan(X)]).all():
+            raise ValueError("X is too wide for the 'boxcox' normalization: shifting it to "
+                             "positive values overflows; use 'standard' or 'minmax'")
+        # one vectorised likelihood search over every feature (constant ones use lambda = 1)
+        lmbda = np.where(constant, 1.0, boxcox_lambdas(np.where(constant, 1.0, shifted)))
+        with np.errstate(over="ignore", invalid="ignore"):
+            b = special.boxcox(shifted, lmbda)
+            mean = np.nanmean(b, axis=0)
+            std = np.nanstd(b, axis=0)
+        if not (np.isfinite(mean).all() and np.isfinite(std).all()):
+            raise ValueError("X is too wide for the 'boxcox' normalization (the transformed "
+                             "values overflow); use 'standard' or 'minmax'")
         scale = _safe_scale(std, constant | ~(std > 0))
         return {"shift": shift, "lmbda": lmbda, "mean": mean, "scale": scale}
 

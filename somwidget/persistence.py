@@ -30,20 +30,33 @@ A saved model is one UTF-8 JSON object, readable by any language and never execu
                                            # data (the Mexican hat clips prototypes to it)
     }
 
+The file also stores ``"checksum": "sha256:<hex>"``, the SHA-256 of the canonical JSON of every
+other field (:func:`content_checksum`); :meth:`SOM.from_dict` verifies it after checking the fields,
+so a file whose content was changed (a flipped bit that still parses, an edited value) is refused
+with a :class:`ModelFormatError`. Files written by somwidget 0.1.0 have no checksum and still load.
+
+Reading is bounded: JSON nested deeper than :data:`MAX_DEPTH` is refused before it is parsed, and a
+document declaring more than :data:`MAX_NEURONS` neurons (the cap ``SOM.load(path,
+max_neurons=...)`` raises) is refused before anything is allocated for it (:func:`check_size`).
+
 Floats are written with Python's shortest round-trip ``repr``, so a loaded model predicts
 exactly like the saved one. The random generator state is not stored: it is not needed to
 predict; a loaded model that is trained further starts a fresh generator from the saved seed.
 The training data is not stored either, so analyses of a loaded model need ``X``.
 
 :func:`write_model` writes to a temporary file in the target directory and renames it, so a
-crash never leaves a half-written model behind.
+crash never leaves a half-written model behind; the file gets the permissions of any other file
+the user creates (``0o666`` less the umask).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -54,18 +67,31 @@ __all__ = [
     "FITTED_FIELDS",
     "FORMAT_NAME",
     "FORMAT_VERSION",
+    "MAX_DEPTH",
+    "MAX_NEURONS",
     "ModelFormatError",
     "OPTIONAL_FIELDS",
     "check_model",
+    "check_size",
+    "content_checksum",
     "format_error",
+    "parse_json",
     "header",
     "read_model",
     "to_json_types",
+    "verify_checksum",
     "write_model",
 ]
 
 FORMAT_NAME = "somwidget.som"
 FORMAT_VERSION = 1
+#: The most neurons a model document may declare (raise it, or pass ``max_neurons`` to
+#: ``SOM.load`` / ``SOM.from_dict``, for larger maps): checked before anything is allocated.
+MAX_NEURONS = 1_000_000
+#: The deepest nesting of JSON arrays and objects a model file may have (a model needs 4).
+MAX_DEPTH = 32
+#: The checksum algorithm written into files (``"checksum": "sha256:<64 hex digits>"``).
+CHECKSUM_PREFIX = "sha256:"
 
 #: Fields of an initialised model and their JSON types (all present, or none: an unfitted model).
 FITTED_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -81,6 +107,7 @@ FITTED_FIELDS: dict[str, type | tuple[type, ...]] = {
 #: Optional fields and their JSON types.
 OPTIONAL_FIELDS: dict[str, type | tuple[type, ...]] = {
     "somwidget_version": str,
+    "checksum": str,
     "feature_names_from_frame": bool,
     "last_radius": (int, float),
     "data_bounds": list,
@@ -178,8 +205,111 @@ def check_model(d: Any, source: object = "model dict") -> Mapping[str, Any]:
     return d
 
 
+def content_checksum(d: Mapping[str, Any]) -> str:
+    """``"sha256:<hex>"`` of the canonical JSON of ``d`` without its ``"checksum"`` field.
+
+    Canonical: keys sorted, no whitespace, ASCII, floats as Python's round-trip ``repr``; so the
+    document parsed back from a file gives the checksum it was written with.
+    """
+    content = {k: v for k, v in to_json_types(d).items() if k != "checksum"}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                      allow_nan=True)
+    return CHECKSUM_PREFIX + hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def verify_checksum(d: Mapping[str, Any], source: object = "model dict") -> None:
+    """Check ``d["checksum"]`` against the content (nothing to check without the field).
+
+    Raises
+    ------
+    ModelFormatError
+        If the stored checksum is malformed or does not match the content.
+    """
+    stored = d.get("checksum")
+    if stored is None:
+        return  # written by somwidget 0.1.0, or a dict built in memory
+    if not isinstance(stored, str) or re.fullmatch(r"sha256:[0-9a-f]{64}", stored) is None:
+        raise format_error(source, f"the checksum {stored!r} is not 'sha256:' and 64 hex digits")
+    try:
+        actual = content_checksum(d)
+    except (RecursionError, TypeError, ValueError) as exc:
+        raise format_error(source, f"its content cannot be checksummed ({type(exc).__name__})") from None
+    if actual != stored:
+        raise format_error(
+            source, "the checksum does not match the content (the file was changed or corrupted "
+            "after it was written; if you edited it on purpose, delete its 'checksum' field)"
+        )
+
+
+def _positive_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+
+def check_size(d: Mapping[str, Any], source: object = "model dict",
+               max_neurons: int | None = None) -> tuple[int, int, int]:
+    """Check the declared map and codebook sizes before anything is built from them.
+
+    ``mapsize``, the lattice's ``rows`` / ``cols`` and the codebook's length must agree, be at
+    most ``max_neurons`` neurons (default :data:`MAX_NEURONS`), and every codebook row must hold
+    ``n_features`` entries. Call it on a document :func:`check_model` accepted with fitted fields.
+
+    Returns
+    -------
+    (rows, cols, n_features)
+
+    Raises
+    ------
+    ModelFormatError
+        For sizes that are not positive integers, disagree, or exceed the cap.
+    """
+    cap = MAX_NEURONS if max_neurons is None else max_neurons
+    if not _positive_int(cap):
+        raise ValueError(f"max_neurons must be a positive integer; got {max_neurons!r}")
+    mapsize, lat = d["mapsize"], d["lattice"]
+    if len(mapsize) != 2 or not all(_positive_int(v) for v in mapsize):
+        raise format_error(source, f"mapsize must be [rows, cols], two positive integers; got {mapsize!r}")
+    rows, cols = lat.get("rows"), lat.get("cols")
+    if not (_positive_int(rows) and _positive_int(cols)):
+        raise format_error(source, f"the lattice's rows and cols must be positive integers; got "
+                           f"{rows!r}, {cols!r}")
+    if [rows, cols] != list(mapsize):
+        raise format_error(source, f"mapsize {list(mapsize)} does not match the lattice {rows}x{cols}")
+    if rows * cols > cap:
+        raise format_error(
+            source, f"the map has {rows}x{cols} = {rows * cols} neurons, more than max_neurons="
+            f"{cap}; pass a larger max_neurons to load it if the file is trusted"
+        )
+    n_features = d["n_features"]
+    if not _positive_int(n_features):
+        raise format_error(source, f"n_features must be a positive integer; got {n_features!r}")
+    codebook = d["codebook"]
+    if len(codebook) != rows * cols or not all(
+        isinstance(row, list) and len(row) == n_features for row in codebook
+    ):
+        shape = (len(codebook), *sorted({len(r) if isinstance(r, list) else -1 for r in codebook})[:3])
+        raise format_error(
+            source, f"the codebook has shape {shape}, expected ({rows * cols}, {n_features}) for a "
+            f"{rows}x{cols} lattice with {n_features} features"
+        )
+    return rows, cols, n_features
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process umask (read by setting and restoring it, under a lock)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
 def write_model(d: Mapping[str, Any], path: str | os.PathLike) -> None:
     """Write a model document to ``path`` as JSON, atomically (temporary file + rename).
+
+    The file holds ``d`` and its :func:`content_checksum`, and gets the permissions of a file the
+    user creates (``0o666`` less the umask).
 
     Raises
     ------
@@ -191,11 +321,14 @@ def write_model(d: Mapping[str, Any], path: str | os.PathLike) -> None:
     check_model(d)
     if "codebook" in d and not np.isfinite(np.asarray(d["codebook"], dtype=np.float64)).all():
         raise ValueError("the codebook contains NaN or infinite values; refusing to save it")
-    text = json.dumps(to_json_types(d), indent=1, allow_nan=True)
+    doc = {k: v for k, v in to_json_types(d).items() if k != "checksum"}
+    doc["checksum"] = content_checksum(doc)
+    text = json.dumps(doc, indent=1, allow_nan=True)
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.write("\n")
@@ -210,16 +343,54 @@ def write_model(d: Mapping[str, Any], path: str | os.PathLike) -> None:
         raise
 
 
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest nesting of ``[`` / ``{`` in JSON ``text`` (brackets inside strings ignored)."""
+    bare = _STRING.sub('""', text).encode("utf-8", "replace")
+    b = np.frombuffer(bare, dtype=np.uint8)
+    step = ((b == ord("[")) | (b == ord("{"))).astype(np.int32) - (
+        (b == ord("]")) | (b == ord("}"))).astype(np.int32)
+    return int(np.cumsum(step).max(initial=0))
+
+
+def parse_json(text: str, source: object = "model dict") -> Any:
+    """Parse model JSON, refusing nesting deeper than :data:`MAX_DEPTH` before parsing it.
+
+    Raises
+    ------
+    ModelFormatError
+        For invalid JSON (corrupt or truncated), too deep nesting, or numbers Python refuses.
+    """
+    depth = _nesting_depth(text)
+    if depth > MAX_DEPTH:
+        raise format_error(source, f"the JSON is nested {depth} levels deep (at most {MAX_DEPTH}); "
+                           "not a somwidget model")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise format_error(
+            source, f"invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); the file is "
+            "corrupt or truncated"
+        ) from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer with too many digits
+        raise format_error(source, f"unreadable JSON ({exc}); the file is corrupt") from None
+
+
 def read_model(path: str | os.PathLike) -> Mapping[str, Any]:
     """Read and check a model document written by :func:`write_model`.
+
+    The checksum is verified by :meth:`SOM.from_dict` (after the fields, so that an inconsistent
+    field is named), or by :func:`verify_checksum`.
 
     Raises
     ------
     FileNotFoundError
         If there is no such file.
     ModelFormatError (a ValueError)
-        If the file is not UTF-8 JSON (corrupt or truncated), not a somwidget model (foreign),
-        has an unsupported format version, or has missing or mistyped fields.
+        If the file is not UTF-8 JSON (corrupt or truncated), nested too deeply, not a somwidget
+        model (foreign), has an unsupported format version, or has missing or mistyped fields.
     """
     p = Path(path)
     raw = p.read_bytes()
@@ -229,10 +400,4 @@ def read_model(path: str | os.PathLike) -> Mapping[str, Any]:
         raise format_error(p, f"not UTF-8 text (binary or corrupt file: {exc.reason} at byte {exc.start})") from None
     if not text.strip():
         raise format_error(p, "the file is empty")
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise format_error(
-            p, f"invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); the file is corrupt or truncated"
-        ) from None
-    return check_model(d, source=p)
+    return check_model(parse_json(text, p), source=p)

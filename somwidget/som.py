@@ -105,7 +105,9 @@ from .validation import (
     check_int,
     check_positive,
     check_sample_weight,
+    check_training_range,
     n_samples_of,
+    warn_sparse_map,
 )
 
 __all__ = ["HISTORY_KEYS", "SOM", "OnlineStep", "TrainingRecord", "TrainingState"]
@@ -267,7 +269,8 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         "n_jobs": [
             None,
             Options((-1,), description="-1 (all cores)"),
-            Integer(1, strict=True, description="an integer >= 1 (that many threads)"),
+            Integer(1, 2**31 - 1, strict=True,
+                    description="an integer >= 1 (that many threads, at most 2**31 - 1)"),
         ],
         "inhibition": [Interval(0.0, 1.0, closed="left")],
         "verbose": [Integer(0, 2)],
@@ -408,8 +411,14 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
             rows, cols = (int(v) for v in auto_mapsize(Xt, p["lattice"]))
         else:
             rows, cols = p["mapsize"]
+        check_training_range("X", Xt)
+        _bmu.check_metric_domain(p["distance_metric"], Xt)
         lattice = Lattice(rows, cols, p["lattice"], rect_adjacency=p["rect_adjacency"])
+        warn_sparse_map(lattice.n_neurons, Xt.shape[0])
         codebook = initialize_codebook(p["initialization"], Xt, lattice, rng)
+        _bmu.check_metric_domain(
+            p["distance_metric"], codebook, "the initial codebook",
+            f"; initialization={p['initialization']!r} put prototypes there, try 'sample'")
         self._set_fitted(
             codebook=codebook, lattice=lattice, normalizer=normalizer, feature_names=names,
             random_state=rng, training_data=Xt, training_source=X,

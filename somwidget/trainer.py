@@ -22,6 +22,19 @@ applies whole epochs or whole steps, so pausing or stopping always leaves a cons
 ``trainer.pause(); trainer.join()`` and the SOM is ready for ``predict``. Code that wants to read
 the model while training runs takes the lock: ``with trainer.lock: som.umatrix()``.
 
+The commands form a small state machine with one owner, the worker thread, and a generation
+counter: :meth:`stop`, :meth:`reset` and :meth:`close` start a new generation, and a unit of work
+the worker decided on in an older generation is dropped, never run. So the commands are
+linearisable: called from any threads, in any interleaving, the result is that of some order of
+the calls (a :meth:`play` racing a :meth:`reset` either is undone by it or starts after it; it
+never leaves a worker training while the status says ``idle``). Calling :meth:`stop`,
+:meth:`reset` or :meth:`close` while holding :attr:`lock` (or from a listener, on the training
+thread) cannot deadlock: they do their work without waiting for the worker, which is parked
+outside its unit and drops it; :meth:`join` there would wait forever and raises ``RuntimeError``.
+Ctrl-C (``KeyboardInterrupt``) while in :meth:`join` stops the worker after its current unit.
+A failed unit is rolled back: the codebook, ``som.n_epochs_trained_``, ``som.history_`` and the
+trainer's epoch and step counters all stay as they were before it.
+
 Listeners (plain callables) receive a :class:`~somwidget.callbacks.TrainingRecord` (the type SOM
 training callbacks receive, so every live view is a listener too) after every epoch
 (``kind="epoch"``) and step (``"step"``), on every status change (``"status"``), on a reset
@@ -172,11 +185,14 @@ class Trainer:
         for fn in listeners or []:
             self.add_listener(fn)
         self._threads: list[threading.Thread] = []
+        self._gen = 0  # bumped by stop / reset: units decided before are dropped
+        self._resetting: threading.Thread | None = None  # the thread inside reset()
         self._active = False  # a worker is running (or about to)
         self._playing = False
         self._pending_steps = 0
         self._stop_requested = False
         self._status = "idle"
+        self._unit_gen = 0
         self.error: BaseException | None = None
         #: While playing: least seconds from the start of one unit of work to the next (0: as
         #: fast as possible); the wait ends at once on pause / stop. The Studio's speed control.
@@ -324,9 +340,24 @@ class Trainer:
         self.params.update(**changes)
         return self
 
+    def _holds_lock(self) -> bool:
+        """Whether the calling thread holds :attr:`lock` (the worker does while it trains)."""
+        return bool(self.lock._is_owned())
+
+    def _wait_for_reset(self) -> None:
+        # caller holds self._cond: a command issued while another thread resets runs after it
+        while self._resetting is not None and self._resetting is not threading.current_thread():
+            if self._holds_lock():  # the reset needs the lock: waiting here would never end
+                raise RuntimeError(
+                    "another thread is resetting the trainer and this one holds trainer.lock, "
+                    "which the reset needs; release the lock first"
+                )
+            self._cond.wait(0.1)
+
     def play(self) -> None:
         """Train until the schedule's epochs are done, or :meth:`pause` / :meth:`stop`."""
         with self._cond:
+            self._wait_for_reset()
             self._check_can_run("play")
             if self._epochs_done >= self.params.epochs and not self._active:
                 self._status = "finished"
@@ -354,6 +385,7 @@ class Trainer:
         :meth:`join` waits for the step to be applied.
         """
         with self._cond:
+            self._wait_for_reset()
             self._check_can_run("step")
             if self._epochs_done >= self.params.epochs and self._cursor == 0 and not self._active:
                 self._status = "finished"
@@ -372,7 +404,8 @@ class Trainer:
         """Stop after the current epoch (or step) and wait for the worker. Status ``stopped``.
 
         A stopped trainer refuses :meth:`play` and :meth:`step` until :meth:`reset`. The model is
-        consistent and usable at once after this call.
+        consistent and usable at once after this call. Called while holding :attr:`lock` (or
+        from a listener) it does not wait: the worker is outside its unit and drops it.
         """
         with self._cond:
             if self._status == "error":
@@ -380,14 +413,17 @@ class Trainer:
             running = self._active
             self._playing = False
             self._pending_steps = 0
+            self._gen += 1
             self._stop_requested = running
-            if not running:
+            parked = running and self._holds_lock()
+            if not running or parked:
                 self._status = "stopped"
             self._cond.notify_all()
-        if not running:
+        if not running or parked:
             with self.lock:
                 self._emit("status", final=True)
-        self._join_threads(timeout)
+        if not parked:
+            self._join_threads(timeout)
 
     def reset(self, timeout: float | None = None, **som_params: Any) -> None:
         """Stop any training and re-initialise the map (``som.initialize(X)``).
@@ -396,32 +432,43 @@ class Trainer:
         ``lattice``, ``mapsize``, ``normalization``, ``initialization``): changes that need a new
         map. If the SOM refuses them (``ValueError`` naming the parameter), its parameters are
         restored and the error is raised, with the current map untouched (training stays
-        stopped). Clears the history and any error; status becomes ``idle``.
+        stopped). Clears the history and any error; status becomes ``idle``. A :meth:`play` or
+        :meth:`step` called by another thread meanwhile runs after the reset.
         """
+        me = threading.current_thread()
         with self._cond:
+            self._wait_for_reset()  # one reset at a time
+            self._resetting = me
             self._playing = False
             self._pending_steps = 0
+            self._gen += 1
             self._stop_requested = self._active
             self._cond.notify_all()
-        if not self._join_threads(timeout):
-            raise TimeoutError("the training thread did not stop in time; reset not applied")
-        with self.lock:
-            if som_params:
-                old = self.som.get_params()
-                try:
-                    self.som.set_params(**som_params)
+        try:
+            if not self._holds_lock() and not self._join_threads(timeout):
+                raise TimeoutError("the training thread did not stop in time; reset not applied")
+            with self.lock:
+                if som_params:
+                    old = self.som.get_params()
+                    try:
+                        self.som.set_params(**som_params)
+                        self.som.initialize(self.X)
+                    except BaseException:
+                        # a refused parameter leaves the map and the trainer as they were
+                        self.som.set_params(**{k: old[k] for k in som_params if k in old})
+                        raise
+                else:
                     self.som.initialize(self.X)
-                except BaseException:
-                    # a refused parameter leaves the map and the trainer as they were
-                    self.som.set_params(**{k: old[k] for k in som_params if k in old})
-                    raise
-            else:
-                self.som.initialize(self.X)
-            self._clear_progress()
+                self._clear_progress()
+                with self._cond:
+                    self._status = "idle"
+                    self._stop_requested = False
+                    self.error = None
+        finally:
             with self._cond:
-                self._status = "idle"
-                self._stop_requested = False
-                self.error = None
+                self._resetting = None
+                self._cond.notify_all()
+        with self.lock:
             self._emit("reset", final=True)
 
     def join(self, timeout: float | None = None) -> bool:
@@ -437,10 +484,32 @@ class Trainer:
         BaseException
             The exception that stopped training in the background thread, if any.
         """
-        done = self._join_threads(timeout)
+        with self._cond:
+            waiting = self._active and threading.current_thread() not in self._threads
+        if waiting and self._holds_lock():
+            raise RuntimeError(
+                "join() called while holding trainer.lock would wait forever (the worker needs "
+                "the lock to finish its unit); release the lock first"
+            )
+        try:
+            done = self._join_threads(timeout)
+        except KeyboardInterrupt:
+            self._interrupt()
+            raise
         if self.error is not None:
             raise self.error
         return done
+
+    def _interrupt(self) -> None:
+        """Ctrl-C while waiting: the worker stops after its current unit (status ``stopped``)."""
+        with self._cond:
+            if self._status == "error" or not self._active:
+                return
+            self._playing = False
+            self._pending_steps = 0
+            self._gen += 1
+            self._stop_requested = True
+            self._cond.notify_all()
 
     def wait_until_paused(self, timeout: float | None = None) -> bool:
         """Ask to pause and wait for it; True when the worker has stopped (errors re-raised)."""
@@ -502,42 +571,57 @@ class Trainer:
                 if t.is_alive():
                     return False
 
-    def _next_action(self) -> str:
-        """Decide the next unit of work, or go quiet. Caller holds nothing."""
+    def _next_action(self) -> tuple[str, int]:
+        """Decide the next unit of work (and its generation), or go quiet. Caller holds nothing.
+
+        Going quiet sets ``paused`` / ``finished`` only over ``running``: a status a command set
+        (``idle`` after a reset, ``stopped``) stays.
+        """
         with self._cond:
+            gen = self._gen
             if self._stop_requested:
                 self._stop_requested = False
                 self._playing = False
                 self._pending_steps = 0
-                self._status = "stopped"
+                if self._status != "idle":
+                    self._status = "stopped"
                 self._active = False
-                return "quit"
+                return "quit", gen
             if self._playing:
                 if self._epochs_done >= self.params.epochs:
                     self._playing = False
                     self._status = "finished"
                     self._active = False
-                    return "quit"
+                    return "quit", gen
                 if self.play_samples and self.params.mode == "online":
-                    return "step"
-                return "epoch"
+                    return "step", gen
+                return "epoch", gen
             if self._pending_steps > 0:
                 self._pending_steps -= 1
-                return "step"
-            self._status = "finished" if self._epochs_done >= self.params.epochs else "paused"
+                return "step", gen
+            if self._status == "running":
+                self._status = "finished" if self._epochs_done >= self.params.epochs else "paused"
             self._active = False
-            return "quit"
+            return "quit", gen
+
+    def _current(self, gen: int) -> bool:
+        """Whether a unit decided in generation ``gen`` may still run (no stop / reset since)."""
+        with self._cond:
+            return gen == self._gen and not self._stop_requested
 
     def _worker(self) -> None:
         try:
             while True:
-                action = self._next_action()
+                action, gen = self._next_action()
                 if action == "quit":
                     with self.lock:
                         self._emit("status", final=True)
                     return
                 t0 = time.monotonic()
                 with self.lock:
+                    if not self._current(gen):
+                        continue  # stopped or reset while waiting for the lock: drop the unit
+                    self._unit_gen = gen
                     if action == "epoch":
                         self._run_epoch()
                     else:
@@ -612,9 +696,13 @@ class Trainer:
     def _run_epoch(self) -> None:
         p = self.params.snapshot()
         if p["mode"] == "online" and self._cursor > 0:
-            # finish the epoch that step() started, sample by sample, with its schedule
+            # finish the epoch that step() started, sample by sample, with its schedule; a pause
+            # or stop in the middle leaves the epoch unfinished at the sample reached
             while self._cursor > 0:
                 self._online_update(p)
+                with self._cond:
+                    if not self._playing or self._gen != self._unit_gen:
+                        break
             return
         if p["mode"] == "batch":
             self._cursor = 0
@@ -623,7 +711,7 @@ class Trainer:
         radius, lr = self._schedule(p, self._epochs_done)
         callbacks = [self._stop_callback] if self.callbacks else None
         t0 = time.perf_counter()
-        saved = self.som.codebook_.copy()
+        checkpoint = self._checkpoint()
         try:
             with self.som._continuing():  # one more epoch of this map, even if warm_start=False
                 if p["mode"] == "batch":
@@ -638,12 +726,30 @@ class Trainer:
                         presentation="random", callbacks=callbacks,
                     )
         except BaseException:
-            self.som.codebook_ = saved  # never leave a half-applied epoch behind
+            self._rollback(checkpoint)  # never leave a half-applied epoch behind
             raise
         self._last_unit = "epoch"
         self._finish_epoch(p, radius, lr, nb, time.perf_counter() - t0)
 
+    def _checkpoint(self) -> Any:
+        """The SOM's codebook and counters before a unit (see ``SOM._checkpoint``)."""
+        take = getattr(self.som, "_checkpoint", None)
+        return take() if take is not None else self.som.codebook_.copy()
+
+    def _rollback(self, checkpoint: Any) -> None:
+        """Undo a failed unit: the codebook and every counter that goes with it."""
+        undo = getattr(self.som, "_rollback", None)
+        if undo is not None:
+            undo(checkpoint)
+        else:
+            self.som.codebook_ = checkpoint
+
     def _finish_epoch(self, p: dict[str, Any], radius: float, lr: float, nb: str, dt: float) -> None:
+        # the epoch is applied: count it first, so a failure below (the metrics, a listener)
+        # leaves the counters matching the codebook
+        self._train_time += dt
+        self._epoch_durations.append(dt)
+        self._epochs_done += 1
         metrics = None
         if self.metrics:
             from .analysis import epoch_metrics
@@ -651,9 +757,6 @@ class Trainer:
             idx, dist = self.som.best_matching_units(self.X, k=2)
             metrics = epoch_metrics(idx, dist, self.som.lattice_)
             self.bmus = np.asarray(idx)[:, 0]
-        self._train_time += dt
-        self._epoch_durations.append(dt)
-        self._epochs_done += 1
         with self._cond:
             status = self._status
         record = self._make_record(

@@ -62,7 +62,8 @@ import numpy as np
 
 from . import _online_jit
 from ._lazy import LazyModule
-from .bmu import cdist, euclidean_argmin, nearest_units
+from .bmu import euclidean_argmin, nearest_units
+from .bmu import metric_cdist as cdist  # scipy's, with jensenshannon's rounding NaN fixed
 from .neighborhood import COMPACT_NEIGHBORHOODS, neighborhood_weights
 
 __all__ = [

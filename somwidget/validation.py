@@ -220,6 +220,10 @@ def check_array(
             f"Use {name}.to_frame() for a single feature."
         )
     if pd is not None and isinstance(X, pd.DataFrame):
+        cplx = [c for c in X.columns if pd.api.types.is_complex_dtype(X[c])]
+        if cplx:
+            raise ValueError(f"{name} has complex columns {cplx}; a SOM needs real numbers (split "
+                             "them into real and imaginary parts, or take their magnitude)")
         types = pd.api.types
         bad = [c for c, dt in X.dtypes.items()
                if not (types.is_numeric_dtype(dt) or types.is_bool_dtype(dt))]
@@ -242,7 +246,18 @@ def check_array(
                 f"{name} is a scipy sparse {type(X).__name__}: sparse input is not supported "
                 f"(the codebook is dense); pass {name}.toarray()"
             )
+        if isinstance(X, np.ma.MaskedArray):
+            raise ValueError(
+                f"{name} is a masked array: its masked entries would be trained on as numbers. "
+                f"Pass {name}.filled(np.nan) (missing values; see the missing='ignore' option) or "
+                "drop the masked rows"
+            )
         raw = np.asarray(X)
+        if raw.dtype.kind in "mM":
+            raise ValueError(
+                f"{name} holds dates or durations (dtype {raw.dtype}), not numbers; convert them "
+                f"first, e.g. {name}.astype('datetime64[s]').astype(float) for seconds"
+            )
         if raw.dtype.kind in "USV":
             raise ValueError(f"{name} must be numeric; got an array of dtype {raw.dtype}")
         if raw.dtype.kind == "c":
@@ -372,6 +387,46 @@ def all_nan_columns(arr: np.ndarray) -> np.ndarray:
     for s in range(0, arr.shape[0], 1 << 15):
         known += (~np.isnan(arr[s : s + (1 << 15)])).sum(axis=0)
     return known == 0
+
+
+#: Largest magnitude accepted in training space. The BMU search is exact at any magnitude
+#: (somwidget.euclidean shifts and scales before its float32 products), so the limit is what the
+#: float64 batch sums of a million such values can still hold.
+TRAINING_SPACE_LIMIT = 1e290
+
+
+def check_training_range(name: str, Xt: np.ndarray) -> None:
+    """Refuse training-space data so large that squared distances overflow (float32 BMU search)."""
+    with np.errstate(invalid="ignore"):
+        big = float(np.nanmax(np.abs(Xt))) if Xt.size else 0.0
+    if big > TRAINING_SPACE_LIMIT:
+        raise ValueError(
+            f"{name} has values up to {big:.3g} after normalisation; distances between them "
+            f"overflow (limit {TRAINING_SPACE_LIMIT:.0e}): rescale the data or use "
+            "normalization='standard' or 'minmax'"
+        )
+
+
+class SparseMapWarning(UserWarning):
+    """The map has far more neurons than there are samples (most neurons stay empty)."""
+
+
+#: The map-size warning fires above this many neurons per sample.
+NEURONS_PER_SAMPLE_WARNING = 4
+
+
+def warn_sparse_map(n_neurons: int, n_samples: int) -> None:
+    """Warn (:class:`SparseMapWarning`) when a map has far more neurons than samples."""
+    if n_neurons > NEURONS_PER_SAMPLE_WARNING * n_samples:
+        import warnings
+
+        warnings.warn(
+            f"the map has {n_neurons} neurons for {n_samples} sample(s): most neurons will stay "
+            "empty and the quality measures (topographic error, vacancy) mean little; use a "
+            "smaller mapsize or more data",
+            SparseMapWarning,
+            stacklevel=4,
+        )
 
 
 def check_bmus(name: str, bmus: ArrayLike, n_neurons: int) -> np.ndarray:
@@ -621,7 +676,7 @@ def check_param(name: str, value: object, constraints: Sequence[Constraint | Non
 
     The first constraint that accepts ``value`` gives the result. When none does, a single
     constraint's own message is raised; with several, one message lists them all (``"n_jobs must
-    be None, -1 (all cores) or an integer >= 1 (that many threads); got 0"``).
+    be None, -1 (all cores) or an integer >= 1 (that many threads, at most 2**31 - 1); got 0"``).
 
     Raises
     ------

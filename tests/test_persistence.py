@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from somwidget import SOM
-from somwidget.persistence import ModelFormatError
+from somwidget.persistence import ModelFormatError, content_checksum
 from somwidget.validation import NotFittedError
 
 RNG = np.random.default_rng(2)
@@ -180,6 +180,7 @@ def test_inhibition_is_saved_and_an_old_file_without_it_loads_the_default(traine
     trained.save(path)
     d = json.loads(path.read_text())
     del d["params"]["inhibition"]
+    del d["checksum"]  # an older file: no inhibition, no checksum
     path.write_text(json.dumps(d))
     assert SOM.load(path).inhibition == 0.1
 
@@ -189,6 +190,7 @@ def test_old_file_without_n_jobs_loads_with_none(trained, tmp_path):
     trained.set_params(n_jobs=1).save(path)
     d = json.loads(path.read_text())
     del d["params"]["n_jobs"]
+    del d["checksum"]  # an older file: no n_jobs, no checksum
     path.write_text(json.dumps(d))
     loaded = SOM.load(path)
     assert loaded.n_jobs is None
@@ -372,7 +374,9 @@ def test_a_structural_change_after_fitting_survives_pickling():
 
 def test_to_dict_is_the_file_content(trained, tmp_path):
     trained.save(tmp_path / "m.json")
-    assert json.loads((tmp_path / "m.json").read_text()) == trained.to_dict()
+    saved = json.loads((tmp_path / "m.json").read_text())
+    assert saved.pop("checksum") == content_checksum(trained.to_dict())  # the file adds its checksum
+    assert saved == trained.to_dict()
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,7 @@ class StudioPace:
         if t.status != "running" and t.epoch >= t.params.epochs and t.step_in_epoch == 0:
             self._extend()
         t.play()
+        self._update_progress(None)  # the buttons follow the new status at once
 
     def _extend(self) -> None:
         t = self.trainer
@@ -129,6 +130,7 @@ class StudioPace:
         line says ``pausing`` at once, ``paused`` when the worker has stopped."""
         self.trainer.pause()
         self._requested = "pausing"
+        self._update_progress(None)  # "pausing" and the buttons follow at once
 
     def _stop_clicked(self) -> None:
         self._requested = "stopping"
@@ -138,10 +140,12 @@ class StudioPace:
     def step(self) -> None:
         """Same as the Step button."""
         self.trainer.step()
+        self._update_progress(None)  # the buttons follow the new status at once
 
     def stop(self) -> None:
         """Same as the Stop button."""
         self.trainer.stop()
+        self._update_progress(None)  # the buttons follow the new status at once
 
     # ---------------------------------------------------------------- events
     def _on_event(self, event: TrainingRecord) -> None:

@@ -1,0 +1,196 @@
+"""Ordinary-looking input that used to escape as something other than a clear error (issue 11)."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from scipy.spatial.distance import cdist
+
+from somwidget import SOM
+from somwidget.initialization import initialize_codebook
+from somwidget.lattice import Lattice
+from somwidget.normalization import BOXCOX_LAMBDA_BOUNDS, make_normalizer
+from somwidget.validation import SparseMapWarning
+
+rng = np.random.default_rng(7)
+POSITIVE = np.abs(rng.normal(size=(60, 3))) + 0.1
+
+
+# ------------------------------------------------------------------ Box-Cox
+def test_boxcox_on_wide_range_data_is_the_constrained_mle_and_finite():
+    r = np.random.default_rng(0)
+    wide = np.column_stack([10 ** r.uniform(-300, 300, 40), 10 ** r.uniform(-5, 200, 40),
+                            r.lognormal(0, 3, 40)])
+    norm = make_normalizer("boxcox").fit(wide)
+    lm = norm.params_["lmbda"]
+    assert np.all((lm >= BOXCOX_LAMBDA_BOUNDS[0]) & (lm <= BOXCOX_LAMBDA_BOUNDS[1]))
+    Y = norm.transform(wide)
+    assert np.isfinite(Y).all()
+    np.testing.assert_allclose(Y.mean(axis=0), 0.0, atol=1e-9)
+    for j in range(wide.shape[1]):
+        x = wide[:, j]
+        grid = np.linspace(*BOXCOX_LAMBDA_BOUNDS, 401)
+        with np.errstate(all="ignore"):
+            scores = [stats.boxcox_llf(g, x) for g in grid]
+            finite = [s for s, g in zip(scores, grid, strict=True)
+                      if np.isfinite(s) and np.isfinite(stats.boxcox(x, g)).all()
+                      and np.isfinite(np.var(stats.boxcox(x, g)))]
+        with np.errstate(all="ignore"):
+            mine = stats.boxcox_llf(lm[j], x)
+        if np.isfinite(mine):  # scipy's own llf overflows where ours (log-space) does not
+            assert mine >= max(finite) - 1e-6 * abs(max(finite))
+    SOM((3, 3), normalization="boxcox", random_state=0).fit(wide, epochs=1)
+
+
+def test_boxcox_is_fitted_vectorised_faster_than_one_scipy_fit_per_feature():
+    X = np.random.default_rng(1).lognormal(size=(3000, 12))
+
+    def best(f) -> float:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        per_feature = best(lambda: [stats.boxcox_normmax(X[:, j], method="mle") for j in range(12)])
+    ours = best(lambda: make_normalizer("boxcox").fit(X))
+    assert ours < 0.6 * per_feature
+    ref = [stats.boxcox(X[:, j])[1] for j in range(12)]
+    np.testing.assert_allclose(make_normalizer("boxcox").fit(X).params_["lmbda"], ref, atol=1e-6)
+
+
+def test_boxcox_with_missing_values_ignores_them():
+    X = np.random.default_rng(2).lognormal(size=(200, 2))
+    Xn = X.copy()
+    Xn[::7, 0] = np.nan
+    lm = make_normalizer("boxcox").fit(Xn).params_["lmbda"]
+    assert lm[0] == pytest.approx(stats.boxcox(X[~np.isnan(Xn[:, 0]), 0])[1], abs=1e-6)
+    assert lm[1] == pytest.approx(stats.boxcox(X[:, 1])[1], abs=1e-6)
+
+
+# ------------------------------------------------------------------ values near the float maximum
+def test_random_initialisation_near_the_float_maximum_does_not_overflow():
+    big = np.random.default_rng(0).uniform(-1, 1, size=(50, 2)) * 1.7e308
+    lat = Lattice(3, 3, "rect")
+    cb = initialize_codebook("random", big, lat, np.random.default_rng(0))
+    assert np.isfinite(cb).all()
+    assert (cb >= big.min(axis=0)).all() and (cb <= big.max(axis=0)).all()
+    # ordinary ranges draw exactly what numpy's uniform draws
+    small = np.random.default_rng(1).normal(size=(30, 2))
+    np.testing.assert_array_equal(
+        initialize_codebook("random", small, lat, np.random.default_rng(3)),
+        np.random.default_rng(3).uniform(small.min(axis=0), small.max(axis=0), size=(9, 2)),
+    )
+
+
+@pytest.mark.parametrize("normalization", ["none", "standard", "minmax", "boxcox"])
+def test_data_near_the_float_maximum_is_a_clear_value_error(normalization):
+    big = np.random.default_rng(0).uniform(-1, 1, size=(50, 2)) * 1.7e308
+    with pytest.raises(ValueError, match="overflow"):
+        SOM((3, 3), normalization=normalization, initialization="random",
+            random_state=0).fit(big, epochs=1)
+
+
+def test_data_too_large_for_the_bmu_search_is_refused_not_mismatched():
+    from scipy.spatial.distance import cdist
+
+    # float32 squares of 1e20 overflow; the search shifts and scales first, so it stays exact
+    X = np.random.default_rng(0).normal(size=(200, 3)) * 1e20
+    som = SOM((4, 4), random_state=0).fit(X, epochs=1)
+    np.testing.assert_array_equal(som.predict(X), cdist(X, som.codebook_).argmin(axis=1))
+    SOM((4, 4), normalization="standard", random_state=0).fit(X, epochs=1)  # normalised: fine
+    # beyond what float64 batch sums can hold: refused with the remedy, not mismatched
+    huge = X * 1e275
+    with pytest.raises(ValueError, match="rescale the data or use normalization='standard'"):
+        SOM((4, 4), random_state=0).fit(huge, epochs=1)
+    with pytest.raises(ValueError, match="X has values up to"):
+        som.predict(huge)
+
+
+# ------------------------------------------------------------------ metrics
+@pytest.mark.parametrize(
+    ("metric", "row", "match"),
+    [
+        ("cosine", [0.0, 0.0, 0.0], "all-zero rows"),
+        ("correlation", [2.0, 2.0, 2.0], "all equal"),
+        ("jensenshannon", [0.5, -0.1, 0.2], "negative values"),
+        ("jensenshannon", [0.0, 0.0, 0.0], "zero sum"),
+    ],
+)
+def test_metrics_with_non_finite_distances_are_refused_up_front(metric, row, match):
+    X = POSITIVE.copy()
+    X[4] = row
+    with pytest.raises(ValueError, match=rf"distance_metric='{metric}'.*{match}.*rows \[4\]"):
+        SOM((3, 3), distance_metric=metric, initialization="sample", random_state=0).fit(X)
+    som = SOM((3, 3), distance_metric=metric, initialization="sample", random_state=0).fit(POSITIVE)
+    assert np.isfinite(som.quantization_error()) and np.isfinite(som.umatrix()).all()
+    with pytest.raises(ValueError, match=f"distance_metric='{metric}'"):
+        som.predict(X)
+
+
+def test_jensenshannon_between_equal_distributions_is_zero_not_nan():
+    X = np.array([[0.97, 0.0, 0.0], [0.0, 1.0, 0.0], [0.5, 0.5, 0.0]] * 10)
+    som = SOM((2, 3), distance_metric="jensenshannon", initialization="sample", random_state=0)
+    som.fit(X, epochs=2)
+    som.codebook_ = som.codebook_.copy()
+    # two neighbours one bit apart, holding zeros: scipy's cdist gives NaN, not 0
+    a, b = [0.9696969696969697, 0.0, 0.0], [0.9696969696969698, 0.0, 0.0]
+    assert np.isnan(cdist([a], [b], metric="jensenshannon")).all()
+    som.codebook_[:2] = [a, b]
+    assert np.isfinite(som.umatrix()).all()
+    assert np.isfinite(som.transform([a])).all() and som.predict([b])[0] in (0, 1)
+    assert np.isfinite(som.quantization_error()) and som.predict(X[:1])[0] in (0, 1)
+    som.fit_online(X, epochs=1)
+    assert np.isfinite(som.codebook_).all() and np.isfinite(som.quantization_error())
+
+
+def test_correlation_needs_two_features():
+    with pytest.raises(ValueError, match="at least 2 features"):
+        SOM((3, 3), distance_metric="correlation", random_state=0).fit(POSITIVE[:, :1])
+
+
+def test_an_initial_codebook_outside_the_metric_domain_names_the_initialization():
+    X = np.random.default_rng(0).dirichlet([0.1, 0.1, 0.1], size=80)  # near the corners
+    with pytest.raises(ValueError, match=r"initial codebook.*initialization='pca'.*'sample'"):
+        SOM((6, 6), distance_metric="jensenshannon", initialization="pca", random_state=0).fit(X)
+
+
+# ------------------------------------------------------------------ odd array types
+@pytest.mark.parametrize("dtype", ["datetime64[s]", "timedelta64[ms]"])
+def test_dates_and_durations_are_refused(dtype):
+    X = np.arange(12).reshape(6, 2).astype(dtype)
+    with pytest.raises(ValueError, match="X holds dates or durations"):
+        SOM((2, 2)).fit(X)
+
+
+def test_a_complex_dataframe_column_is_refused():
+    df = pd.DataFrame({"a": [1 + 2j, 3 + 1j, 2 + 0j, 1j], "b": [1.0, 2.0, 3.0, 4.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning on the way
+        with pytest.raises(ValueError, match=r"complex columns \['a'\]"):
+            SOM((2, 2)).fit(df)
+
+
+def test_a_masked_array_is_refused_naming_the_missing_option():
+    X = np.ma.masked_array(np.ones((10, 2)), mask=np.eye(10, 2, dtype=bool))
+    with pytest.raises(ValueError, match=r"masked array.*filled\(np\.nan\).*missing='ignore'"):
+        SOM((2, 2)).fit(X)
+
+
+# ------------------------------------------------------------------ map size
+def test_a_map_far_larger_than_the_data_warns():
+    with pytest.warns(SparseMapWarning, match="6 neurons for 1 sample"):
+        SOM(random_state=0).fit(np.array([[1.0, 2.0]]))
+    with pytest.warns(SparseMapWarning, match="100 neurons for 20 sample"):
+        SOM((10, 10), random_state=0).fit(POSITIVE[:20], epochs=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SparseMapWarning)
+        SOM((5, 5), random_state=0).fit(POSITIVE, epochs=1)
