@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import bmu as _bmu
+from . import scale as _scale
 from ._som_calls import _limit_threads
 from .validation import (
     check_choice,
@@ -27,7 +28,11 @@ class _ResultsMixin:
     # ------------------------------------------------------------------ results
     @_limit_threads
     def predict(self, X: object) -> np.ndarray:
-        """Index of the best-matching unit of each sample, shape (N,)."""
+        """Index of the best-matching unit of each sample, shape (N,).
+
+        A Dask collection gives a lazy Dask array; ``device="cuda"`` searches on the GPU."""
+        if (out := _scale.predict(self, self._require(X))) is not None:
+            return out
         Xt, _ = self._data(self._require(X))
         idx, _ = _bmu.find_bmus(Xt, self.codebook_, metric=self._metric(), k=1,
                                 chunk_size=self.chunk_size)
@@ -41,7 +46,13 @@ class _ResultsMixin:
 
     @_limit_threads
     def transform(self, X: object) -> np.ndarray:
-        """Distances (data metric, training space) from each sample to each unit, shape (N, M)."""
+        """Distances (data metric, training space) from each sample to each unit, shape (N, M).
+
+        A Dask collection gives a lazy Dask array."""
+        if _scale.is_dask_collection(X):
+            from .scale import dask as _scale_dask
+
+            return _scale_dask.transform(self, X)
         Xt, _ = self._data(self._require(X))
         return _bmu.distance_matrix(Xt, self.codebook_, metric=self._metric(),
                                     chunk_size=self.chunk_size)
@@ -63,6 +74,8 @@ class _ResultsMixin:
     @_limit_threads
     def quantization_error(self, X: object = None) -> float:
         """Mean distance from each sample to its BMU (training space, data metric)."""
+        if (v := _scale.metric(self, X, "quantization_error")) is not None:  # Dask: one cached pass
+            return v
         from . import analysis
 
         return float(analysis.quantization_error(self._bmus2(X)[1][:, 0]))
@@ -80,6 +93,8 @@ class _ResultsMixin:
     @_limit_threads
     def topographic_error(self, X: object = None) -> float:
         """Fraction of samples whose second BMU is not adjacent to their BMU."""
+        if (v := _scale.metric(self, X, "topographic_error")) is not None:  # Dask: one cached pass
+            return v
         from . import analysis
 
         idx, _ = self._bmus2(X)
@@ -90,6 +105,8 @@ class _ResultsMixin:
     @_limit_threads
     def vacancy_rate(self, X: object = None) -> float:
         """Fraction of units that are the BMU of no sample."""
+        if (v := _scale.metric(self, X, "vacancy_rate")) is not None:  # Dask: one cached pass
+            return v
         from . import analysis
 
         return float(analysis.vacancy_rate(self._bmus2(X)[0][:, 0], self.n_neurons_))
@@ -121,6 +138,8 @@ class _ResultsMixin:
     @_limit_threads
     def hit_counts(self, X: object = None) -> np.ndarray:
         """Number of samples won by each unit, shape (M,)."""
+        if (v := _scale.metric(self, X, "hit_counts")) is not None:  # Dask: one cached pass
+            return v
         from . import analysis
 
         return np.asarray(analysis.hit_counts(self._bmus2(X)[0][:, 0], self.n_neurons_))

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import bmu as _bmu
+from . import scale as _scale
 from . import training as _training
 from .callbacks import (
     OnlineStep,
@@ -44,6 +45,10 @@ class _TrainingMixin:
 
     def _prepare(self, X: object) -> np.ndarray:
         """Training-space data for a training call; initialises on first use."""
+        if _scale.is_dask_collection(X):  # out of core: a view of the partitions, not an array
+            from .scale import dask as _scale_dask
+
+            return _scale_dask.prepare(self, X)
         if not self._is_initialized() or self._structural_changed():
             self.initialize(X)
             return self._Xt
@@ -135,6 +140,9 @@ class _TrainingMixin:
         callbacks: list,
         phase: str,
     ) -> None:
+        if _scale.run_batch(self, Xt, epochs, rin, rfin, decay, learning_rate, subsample_ratio,
+                            collect, callbacks, phase):  # Dask data or device="cuda"
+            return
         p = self._validated()
         metric, name = p["distance_metric"], p["neighborhood"]
         every = p["callback_every"]

@@ -67,10 +67,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import bmu as _bmu
+from . import scale as _scale
 from ._som_calls import _active_calls, _CallsMixin, _limit_threads
 from ._som_results import _ResultsMixin
 from ._som_state import _StateMixin
 from ._som_training import _TrainingMixin
+from .backend import DEVICES
 from .callbacks import (
     HISTORY_KEYS,
     OnlineStep,
@@ -182,6 +184,18 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         Training progress printed as text (GEMA's ``verbose``): 0 nothing, 1 one line per phase
         updated in place, 2 one line per epoch with the radius, the learning rate and (with
         ``collect_history=True``) the errors. See :class:`somwidget.progress.TextProgress`.
+    device : {"cpu", "cuda", "auto"}
+        Where batch training (``fit``, ``fit_auto``) and ``predict`` search the BMUs and sum the
+        samples: ``"cuda"`` on a CUDA GPU through CuPy or PyTorch (a ``RuntimeError`` says what
+        is missing), ``"auto"`` on a GPU when one is usable, else the CPU. Euclidean metric only
+        on a GPU. See :mod:`somwidget.backend` and :mod:`somwidget.scale`.
+
+    Notes
+    -----
+    ``X`` may be a Dask array or DataFrame (``pip install "somwidget[dask]"``) in ``fit``,
+    ``fit_auto``, ``initialize``, ``predict``, ``transform`` and the metrics: training runs out
+    of core, partition by partition (:mod:`somwidget.scale.dask`), ``predict`` and ``transform``
+    return lazy Dask arrays.
     """
 
     #: What each constructor parameter may be (checked once per public call, see
@@ -208,6 +222,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         ],
         "inhibition": [Interval(0.0, 1.0, closed="left")],
         "verbose": [Integer(0, 2)],
+        "device": [Options(DEVICES)],
     }
 
     def __init__(
@@ -225,6 +240,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         n_jobs: int | None = None,
         inhibition: float = 0.1,
         verbose: int = 0,
+        device: str = "cpu",
     ) -> None:
         self.mapsize = mapsize
         self.lattice = lattice
@@ -239,6 +255,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         self.n_jobs = n_jobs
         self.inhibition = inhibition
         self.verbose = verbose
+        self.device = device
 
     # ------------------------------------------------------------------ parameters
     @classmethod
@@ -288,6 +305,10 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             ``self``.
         """
         p = self._validated()
+        if _scale.is_dask_collection(X):
+            from .scale import dask as _scale_dask
+
+            return _scale_dask.initialize(self, X)
         arr, names = check_array("X", X)
         rs = p["random_state"]
         rng = rs if isinstance(rs, np.random.Generator) else np.random.default_rng(rs)
@@ -444,6 +465,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             else check_int("callback_every_samples", callback_every_samples, minimum=1)
         )
         callbacks = self._with_progress(check_callbacks(callbacks))
+        _scale.refuse_dask(X, "fit_online")
         Xt = self._prepare(X)
         rin, rfin = self._default_radii(r0, r1, names=(n_r0, n_r1))
         self._run_online(Xt, epochs, rin, rfin, lr0, lr1, decay, presentation,
@@ -543,6 +565,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         learning_rate = check_fraction("learning_rate", learning_rate)
         presentation = check_choice("presentation", presentation, PRESENTATIONS)
         callbacks = self._with_progress(check_callbacks(callbacks))
+        _scale.refuse_dask(X, "reinforce")
         Xt = self._prepare(X)
         lr0 = compression * learning_rate
         self._run_online(Xt, reinforcement, extension, extension, lr0, lr0 / 100.0, "linear",

@@ -1,0 +1,119 @@
+"""Training and prediction beyond one in-memory numpy array: Dask collections and GPUs.
+
+The SOM's public calls hand over to this package in a few lines each:
+
+* a Dask array or DataFrame (detected from ``type(X).__module__`` without importing Dask) goes
+  to :mod:`somwidget.scale.dask`: out-of-core batch training (per partition the BMUs and the
+  per-neuron sums and counts, tree-reduced; the neighbourhood smoothing and the update on the
+  client), normaliser and PCA statistics from reduced moments, a lazy ``predict`` /
+  ``transform``, and the metrics from one best-two pass;
+* ``SOM(device="cuda")`` (or ``"auto"`` on a machine with a GPU) goes to
+  :mod:`somwidget.scale.device`: the BMU search and the batch sums on the GPU through the
+  array-namespace layer :mod:`somwidget.backend`.
+
+Both share the epoch loop of :mod:`somwidget.scale.loop`. Dask and distributed are the optional
+extra ``somwidget[dask]``; :func:`require_dask` names it when they are missing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "DASK_EXTRA_HINT",
+    "is_dask_collection",
+    "refuse_dask",
+    "require_dask",
+]
+
+DASK_EXTRA_HINT = 'pip install "somwidget[dask]"'
+
+
+def is_dask_collection(X: object) -> bool:
+    """Whether ``X`` is a Dask array or DataFrame (checked without importing Dask)."""
+    mod = type(X).__module__
+    return mod == "dask" or mod.startswith(("dask.", "dask_expr"))
+
+
+def require_dask(what: str = "Dask input") -> Any:
+    """Import and return ``dask``; an ``ImportError`` naming the ``somwidget[dask]`` extra if missing."""
+    try:
+        dask = importlib.import_module("dask")
+        importlib.import_module("dask.array")
+    except ImportError as exc:
+        raise ImportError(
+            f"{what} needs the optional dependencies dask and distributed: {DASK_EXTRA_HINT} "
+            f"(missing: {exc.name or exc})"
+        ) from exc
+    return dask
+
+
+def refuse_dask(X: object, method: str) -> None:
+    """A ``TypeError`` for calls that present samples one at a time (online training)."""
+    if is_dask_collection(X):
+        raise TypeError(
+            f"{method} presents samples one at a time and needs X in memory; for a Dask "
+            "collection use fit or fit_auto (out-of-core batch training), or pass X.compute()"
+        )
+
+
+def training_source(som: Any, Xt: Any) -> Any | None:
+    """The out-of-core or device data source for a batch run, or None for the numpy path."""
+    from . import dask as _dask
+
+    if isinstance(Xt, _dask.DaskData):
+        return Xt
+    device = getattr(som, "device", "cpu")
+    if device == "cpu":
+        return None
+    from .. import backend
+
+    ns = backend.namespace_for_device(device)
+    if ns.name == "numpy" and device == "auto":
+        return None
+    from .device import DeviceData
+
+    return DeviceData(ns, Xt, som._validated()["distance_metric"], som.chunk_size)
+
+
+def run_batch(som: Any, Xt: Any, *args: Any) -> bool:
+    """Run ``SOM._run_batch`` on Dask data or a GPU; False when the numpy path should run."""
+    source = training_source(som, Xt)
+    if source is None:
+        return False
+    from .loop import run_batch as _run
+
+    _run(som, source, *args)
+    return True
+
+
+def uses_dask(som: Any, X: object) -> bool:
+    """Whether an analysis of ``X`` runs on Dask: ``X`` is a Dask collection, or ``X`` is None
+    and the model's training data is the Dask collection of its latest fit."""
+    if is_dask_collection(X):
+        return True
+    return X is None and getattr(som, "_Xt", None) is None and getattr(som, "_dask_train", None) is not None
+
+
+def predict(som: Any, X: object) -> Any | None:
+    """``SOM.predict`` on Dask (lazy) or on the GPU; None: the numpy path."""
+    if is_dask_collection(X):
+        from . import dask as _dask
+
+        return _dask.predict(som, X)
+    if getattr(som, "device", "cpu") != "cpu":
+        from .device import predict_on_device
+
+        return predict_on_device(som, X)
+    return None
+
+
+def metric(som: Any, X: object, name: str) -> Any | None:
+    """A metric (``quantization_error``, ``topographic_error``, ``vacancy_rate``,
+    ``hit_counts``) on Dask data, from one cached best-two pass; None: the numpy path."""
+    if not uses_dask(som, X):
+        return None
+    from . import dask as _dask
+
+    return _dask.metrics(som, X)[name]
