@@ -273,6 +273,8 @@ class _StateMixin:
         None), and neither the generator's state nor the training data are included.
         """
         params = self.get_params()
+        if params.get("device") == "cpu":  # the default: files stay as somwidget 0.1.0 wrote them
+            del params["device"]
         rs = params["random_state"]
         params["random_state"] = (
             int(rs) if isinstance(rs, numbers.Integral) and not isinstance(rs, bool) else None
@@ -400,7 +402,8 @@ class _StateMixin:
     def __setstate__(self, state: dict) -> None:
         if "params" not in state:  # pickled by somwidget 0.1.0: the instance __dict__
             state = _legacy_state(state, self._param_names())
-        for key, value in state["params"].items():
+        defaults = type(self)().get_params()  # parameters added since the pickle was made
+        for key, value in {**defaults, **state["params"]}.items():
             setattr(self, key, value)
         if state["fitted"] is not None:
             self._set_fitted(**state["fitted"])

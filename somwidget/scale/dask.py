@@ -40,7 +40,7 @@ from ..initialization import _axis_coords
 from ..lattice import Lattice
 from ..normalization import Normalizer, make_normalizer
 from ..validation import check_array
-from . import require_dask
+from ._optional import require_dask
 
 __all__ = [
     "DaskData",
