@@ -217,8 +217,12 @@ def _cupy_gpu(cupy: Any) -> bool:
         return False
 
 
-def gpu_available(importer: Callable[[str], Any | None] = _try_import) -> str | None:
-    """``"cupy"`` or ``"torch"`` when that library sees a CUDA GPU, else None."""
+def gpu_available(importer: Callable[[str], Any | None] | None = None) -> str | None:
+    """``"cupy"`` or ``"torch"`` when that library sees a CUDA GPU, else None.
+
+    ``importer(name)`` returns a module or None (default: import it, None when missing).
+    """
+    importer = importer or _try_import
     cupy = importer("cupy")
     if cupy is not None and _cupy_gpu(cupy):
         return "cupy"
@@ -228,7 +232,7 @@ def gpu_available(importer: Callable[[str], Any | None] = _try_import) -> str | 
     return None
 
 
-def namespace_for_device(device: str, importer: Callable[[str], Any | None] = _try_import) -> Namespace:
+def namespace_for_device(device: str, importer: Callable[[str], Any | None] | None = None) -> Namespace:
     """The namespace ``SOM(device=device)`` trains with.
 
     ``"cpu"``: numpy. ``"cuda"``: CuPy when it sees a GPU, else PyTorch with CUDA; a
@@ -238,6 +242,7 @@ def namespace_for_device(device: str, importer: Callable[[str], Any | None] = _t
         raise ValueError(f"device must be one of {list(DEVICES)}; got {device!r}")
     if device == "cpu":
         return _NUMPY
+    importer = importer or _try_import
     lib = gpu_available(importer)
     if lib == "cupy":
         return CupyNamespace(importer("cupy"))
