@@ -258,7 +258,8 @@ class DaskData:
         return total[:, :d], total[:, d]
 
     def epoch_metrics(self, som: Any) -> dict[str, float]:
-        m = _compute_metrics(som, self)
+        """QE, TE and vacancy after an epoch (the cached pass the metric calls then reuse)."""
+        m = metrics(som) if som._dask_train is self else _compute_metrics(som, self)
         return {k: m[k] for k in ("quantization_error", "topographic_error", "vacancy_rate")}
 
 
