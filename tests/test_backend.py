@@ -141,3 +141,14 @@ def test_bench_gpu_says_there_is_no_gpu_and_exits_0():
                        capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "no CUDA GPU" in r.stdout
+
+
+def test_bench_gpu_measurement_runs_through_the_layer(recording):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_gpu", ROOT / "benchmarks" / "bench_gpu.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    r = mod.run(3000, 8, 5, recording, epochs=2)
+    assert r["gemm_s"] > 0 and r["epoch_s"] > 0 and r["ratio"] == r["epoch_s"] / r["gemm_s"]
+    assert recording.calls.count("index_add") >= 2
