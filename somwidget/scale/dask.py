@@ -103,9 +103,17 @@ def _check_block(block: Any, n_features: int) -> np.ndarray:
     return check_array("X", np.asarray(block), n_features=n_features, min_samples=0)[0]
 
 
-def _training_block(block: Any, n_features: int, normalizer: Normalizer | None) -> np.ndarray:
-    x = _check_block(block, n_features)
-    return x if normalizer is None else np.ascontiguousarray(normalizer._transform(x))
+def _training_block(block: Any, n_features: int, normalizer: Normalizer | None,
+                    check: bool = True) -> np.ndarray:
+    """One partition in training space. ``check=False`` (the epochs, after the moments pass of
+    the same call has checked every partition) skips the finiteness scan."""
+    if check:
+        x = _check_block(block, n_features)
+    else:
+        x = np.asarray(block, dtype=np.float64)
+    if normalizer is None or normalizer.name == "none":
+        return x
+    return np.ascontiguousarray(normalizer._transform(x))
 
 
 def _tree(parts: list[Any], combine: Any) -> Any:
@@ -266,7 +274,7 @@ class DaskData:
 def _block_epoch(block: Any, d: int, normalizer: Normalizer, metric: str, codebook: np.ndarray,
                  WaT: np.ndarray | None, center: np.ndarray, rows: np.ndarray | None,
                  chunk_size: int | None) -> np.ndarray:
-    x = _training_block(block, d, normalizer)
+    x = _training_block(block, d, normalizer, check=False)
     if rows is not None:
         x = x[rows]
     m = codebook.shape[0]
