@@ -304,7 +304,7 @@ def block_bmus(
     for s in range(0, n, step):
         e = min(s + step, n)
         xa = ns.empty((e - s, d + 1), ns.float32)
-        xa[:, :d] = ns.astype(ns.astype(X[s:e], ns.float64) - center, ns.float32)
+        xa[:, :d] = X[s:e] - center  # float64 difference (center is float64), stored as float32
         xa[:, d] = 1.0
         parts.append(ns.argmin(ns.matmul(xa, WaT), axis=1))
     if len(parts) == 1:
