@@ -137,6 +137,9 @@ def test_dask_dataframe_columns_become_feature_names_and_are_checked():
     assert som.feature_names_in_ == ["a", "b", "c"]
     np.testing.assert_allclose(som.codebook_, mem.codebook_, **TOL)
     np.testing.assert_array_equal(som.predict(df).compute(), mem.predict(X))
+    filtered = df[df.a > -1e9]  # unknown partition sizes
+    np.testing.assert_allclose(som.transform(filtered).compute(), mem.transform(X), rtol=1e-12)
+    assert som.quantization_error(filtered) == pytest.approx(mem.quantization_error(X), rel=1e-9)
     other = dd.from_pandas(pd.DataFrame(X, columns=["a", "b", "z"]), npartitions=2)
     with pytest.raises(ValueError, match="X has columns"):
         som.predict(other)
