@@ -203,10 +203,16 @@ def get_namespace(*arrays: Any) -> Namespace:
     return _NUMPY
 
 
+_MISSING: set[str] = set()  # failed imports are not cached by Python: remember them
+
+
 def _try_import(name: str) -> Any | None:
+    if name in _MISSING:
+        return None
     try:
         return importlib.import_module(name)
     except ImportError:
+        _MISSING.add(name)
         return None
 
 
