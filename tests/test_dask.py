@@ -227,3 +227,13 @@ def test_analyses_without_a_dask_pass_say_they_need_x_in_memory():
         som.quality_map()
     mem = SOM((3, 3), random_state=0).fit(X, epochs=1)
     np.testing.assert_allclose(som.quality_map(X), mem.quality_map(X), **TOL)
+
+
+def test_switching_between_dask_and_in_memory_data_uses_the_latest():
+    X = _data(400)
+    Xd = da.from_array(X, chunks=(100, 4))
+    som = SOM((3, 3), random_state=0).fit(X, epochs=1)
+    som.fit(Xd[:200], epochs=1)  # continues on Dask: X=None now means the Dask data
+    assert som.hit_counts().sum() == 200
+    som.fit(X[:300], epochs=1)  # back in memory
+    assert som.hit_counts().sum() == 300

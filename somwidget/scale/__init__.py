@@ -69,7 +69,10 @@ def uses_dask(som: Any, X: object) -> bool:
     and the model's training data is the Dask collection of its latest fit."""
     if is_dask_collection(X):
         return True
-    return X is None and getattr(som, "_Xt", None) is None and getattr(som, "_dask_train", None) is not None
+    if X is None and getattr(som, "_dask_train", None) is not None:
+        # no in-memory training data held (nor a reference to it) since the Dask fit
+        return all(getattr(som, a, None) is None for a in ("_Xt", "_Xt_ref", "_source_ref"))
+    return False
 
 
 def predict(som: Any, X: object) -> Any | None:

@@ -415,6 +415,9 @@ def prepare(som: Any, X: Any) -> DaskData:
     arr, names = as_dask_array(X, n_features=som.n_features_in_)
     _check_names(som, names)
     data = _source(som, arr, names, som.normalizer_)
+    hold = getattr(som, "_hold_training_data", None)
+    if hold is not None:  # drop what the model held of earlier in-memory data
+        hold(None)
     som._Xt = None
     som._dask_train = data
     som._bounds = (data.stats.lo, data.stats.hi, None)
