@@ -26,13 +26,10 @@ class _ResultsMixin:
     """Results and analyses of a fitted :class:`~somwidget.som.SOM`."""
 
     # ------------------------------------------------------------------ results
+    @_scale.dispatch("predict")  # a Dask collection: lazy; device="cuda": on the GPU
     @_limit_threads
     def predict(self, X: object) -> np.ndarray:
-        """Index of the best-matching unit of each sample, shape (N,).
-
-        A Dask collection gives a lazy Dask array; ``device="cuda"`` searches on the GPU."""
-        if (out := _scale.predict(self, self._require(X))) is not None:
-            return out
+        """Index of the best-matching unit of each sample, shape (N,)."""
         Xt, _ = self._data(self._require(X))
         idx, _ = _bmu.find_bmus(Xt, self.codebook_, metric=self._metric(), k=1,
                                 chunk_size=self.chunk_size)
@@ -44,15 +41,10 @@ class _ResultsMixin:
             raise ValueError("X is required; got None")
         return X
 
+    @_scale.dispatch("transform")  # a Dask collection: lazy
     @_limit_threads
     def transform(self, X: object) -> np.ndarray:
-        """Distances (data metric, training space) from each sample to each unit, shape (N, M).
-
-        A Dask collection gives a lazy Dask array."""
-        if _scale.is_dask_collection(X):
-            from .scale import dask as _scale_dask
-
-            return _scale_dask.transform(self, X)
+        """Distances (data metric, training space) from each sample to each unit, shape (N, M)."""
         Xt, _ = self._data(self._require(X))
         return _bmu.distance_matrix(Xt, self.codebook_, metric=self._metric(),
                                     chunk_size=self.chunk_size)
@@ -71,11 +63,10 @@ class _ResultsMixin:
         return _bmu.find_bmus(Xt, self.codebook_, metric=self._metric(), k=k,
                               chunk_size=self.chunk_size)
 
+    @_scale.dispatch("quantization_error")  # Dask: one cached pass over the partitions
     @_limit_threads
     def quantization_error(self, X: object = None) -> float:
         """Mean distance from each sample to its BMU (training space, data metric)."""
-        if (v := _scale.metric(self, X, "quantization_error")) is not None:  # Dask: one cached pass
-            return v
         from . import analysis
 
         return float(analysis.quantization_error(self._bmus2(X)[1][:, 0]))
@@ -90,11 +81,10 @@ class _ResultsMixin:
             analysis.mean_absolute_quantization_error(Xt, self.codebook_, self._bmus2(X)[0][:, 0])
         )
 
+    @_scale.dispatch("topographic_error")  # Dask: one cached pass over the partitions
     @_limit_threads
     def topographic_error(self, X: object = None) -> float:
         """Fraction of samples whose second BMU is not adjacent to their BMU."""
-        if (v := _scale.metric(self, X, "topographic_error")) is not None:  # Dask: one cached pass
-            return v
         from . import analysis
 
         idx, _ = self._bmus2(X)
@@ -102,11 +92,10 @@ class _ResultsMixin:
             return 0.0
         return float(analysis.topographic_error(idx[:, 0], idx[:, 1], self.lattice_))
 
+    @_scale.dispatch("vacancy_rate")  # Dask: one cached pass over the partitions
     @_limit_threads
     def vacancy_rate(self, X: object = None) -> float:
         """Fraction of units that are the BMU of no sample."""
-        if (v := _scale.metric(self, X, "vacancy_rate")) is not None:  # Dask: one cached pass
-            return v
         from . import analysis
 
         return float(analysis.vacancy_rate(self._bmus2(X)[0][:, 0], self.n_neurons_))
@@ -135,11 +124,10 @@ class _ResultsMixin:
             )
         )
 
+    @_scale.dispatch("hit_counts")  # Dask: one cached pass over the partitions
     @_limit_threads
     def hit_counts(self, X: object = None) -> np.ndarray:
         """Number of samples won by each unit, shape (M,)."""
-        if (v := _scale.metric(self, X, "hit_counts")) is not None:  # Dask: one cached pass
-            return v
         from . import analysis
 
         return np.asarray(analysis.hit_counts(self._bmus2(X)[0][:, 0], self.n_neurons_))

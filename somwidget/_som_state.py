@@ -95,12 +95,9 @@ class _StateMixin:
         if X is None:
             Xt = getattr(self, "_Xt", None)
             if Xt is None:
-                where = ("it was trained on a Dask collection: this analysis needs X in memory"
-                         if getattr(self, "_dask_train", None) is not None
-                         else "it was loaded from a file or unpickled")
                 raise ValueError(
-                    f"X is required: this model holds no training data ({where}); pass the data "
-                    "to analyse"
+                    "X is required: this model holds no training data (it was loaded from a "
+                    "file or unpickled); pass the data to analyse"
                 )
             return Xt, True
         return self._to_training_space(X), False

@@ -304,11 +304,11 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         SOM
             ``self``.
         """
-        p = self._validated()
-        if _scale.is_dask_collection(X):
+        if _scale.is_dask_collection(X):  # out of core: moments per partition
             from .scale import dask as _scale_dask
 
             return _scale_dask.initialize(self, X)
+        p = self._validated()
         arr, names = check_array("X", X)
         rs = p["random_state"]
         rng = rs if isinstance(rs, np.random.Generator) else np.random.default_rng(rs)

@@ -220,15 +220,6 @@ def test_the_zarr_example_in_the_docs_runs(tmp_path, monkeypatch):
     assert isinstance(env["labels"], da.Array)
 
 
-def test_analyses_without_a_dask_pass_say_they_need_x_in_memory():
-    X = _data(300)
-    som = SOM((3, 3), random_state=0).fit(da.from_array(X, chunks=(100, 4)), epochs=1)
-    with pytest.raises(ValueError, match="trained on a Dask collection"):
-        som.quality_map()
-    mem = SOM((3, 3), random_state=0).fit(X, epochs=1)
-    np.testing.assert_allclose(som.quality_map(X), mem.quality_map(X), **TOL)
-
-
 def test_switching_between_dask_and_in_memory_data_uses_the_latest():
     X = _data(400)
     Xd = da.from_array(X, chunks=(100, 4))

@@ -17,12 +17,15 @@ extra ``somwidget[dask]``; :func:`require_dask` names it when they are missing.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from ._optional import DASK_EXTRA_HINT, is_dask_collection, refuse_dask, require_dask
 
 __all__ = [
     "DASK_EXTRA_HINT",
+    "dispatch",
     "is_dask_collection",
     "metric",
     "predict",
@@ -96,3 +99,35 @@ def metric(som: Any, X: object, name: str) -> Any | None:
     from . import dask as _dask
 
     return _dask.metrics(som, X)[name]
+
+
+def transform(som: Any, X: object) -> Any | None:
+    """``SOM.transform`` of a Dask collection (lazy); None: the numpy path."""
+    if not is_dask_collection(X):
+        return None
+    from . import dask as _dask
+
+    return _dask.transform(som, X)
+
+
+def dispatch(kind: str) -> Callable[[Callable], Callable]:
+    """Decorator of a SOM method whose first argument is ``X``: Dask collections (and, for
+    ``predict``, ``device="cuda"``) are answered here, anything else by the method itself.
+
+    ``kind`` is ``"predict"``, ``"transform"`` or a metric name (see :func:`metric`).
+    """
+
+    def decorate(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def wrapper(self: Any, X: object = None, *args: Any, **kwargs: Any) -> Any:
+            if kind == "predict":
+                out = None if X is None else predict(self, X)
+            elif kind == "transform":
+                out = transform(self, X)
+            else:
+                out = metric(self, X, kind)
+            return method(self, X, *args, **kwargs) if out is None else out
+
+        return wrapper
+
+    return decorate
