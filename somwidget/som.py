@@ -290,6 +290,7 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         return f"SOM({', '.join(parts)})"
 
     # ------------------------------------------------------------------ initialisation
+    @_scale.dispatch("initialize")  # a Dask collection: moments per partition
     @_limit_threads
     def initialize(self, X: object) -> SOM:
         """Fit the normaliser, resolve the map size and initialise the codebook (no training).
@@ -304,10 +305,6 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         SOM
             ``self``.
         """
-        if _scale.is_dask_collection(X):  # out of core: moments per partition
-            from .scale import dask as _scale_dask
-
-            return _scale_dask.initialize(self, X)
         p = self._validated()
         arr, names = check_array("X", X)
         rs = p["random_state"]

@@ -114,13 +114,20 @@ def dispatch(kind: str) -> Callable[[Callable], Callable]:
     """Decorator of a SOM method whose first argument is ``X``: Dask collections (and, for
     ``predict``, ``device="cuda"``) are answered here, anything else by the method itself.
 
-    ``kind`` is ``"predict"``, ``"transform"`` or a metric name (see :func:`metric`).
+    ``kind`` is ``"initialize"``, ``"predict"``, ``"transform"`` or a metric name (see
+    :func:`metric`).
     """
 
     def decorate(method: Callable) -> Callable:
         @functools.wraps(method)
         def wrapper(self: Any, X: object = None, *args: Any, **kwargs: Any) -> Any:
-            if kind == "predict":
+            if kind == "initialize":
+                out = None
+                if is_dask_collection(X):
+                    from . import dask as _dask
+
+                    out = _dask.initialize(self, X)
+            elif kind == "predict":
                 out = None if X is None else predict(self, X)
             elif kind == "transform":
                 out = transform(self, X)
