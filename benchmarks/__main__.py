@@ -6,7 +6,9 @@
 * MiniSom ``train_random`` time per sample / ours (``fit_online``), 20x20 map, 64 features,
   Gaussian neighbourhood (target >= 2);
 * BMU search (``find_bmus``, k=1) / the same GEMM;
-* a 100 x 100 map in batch mode: epoch / GEMM, and peak memory / one dense M x M float64 matrix.
+* a 100 x 100 map in batch mode: epoch / GEMM, and peak memory / one dense M x M float64 matrix;
+* the live views (bench_live.py) and SOMClassifier's held-out accuracy against k-NN on digits and
+  breast cancer (bench_supervised.py).
 
 Times are the best of a few repeats (the machine may be shared). Takes well under 2 minutes.
 """
@@ -157,6 +159,20 @@ def main(argv: list[str] | None = None) -> None:
 
     print("live views (benchmarks/bench_live.py)")
     bench_live.main([])
+    from benchmarks import bench_supervised
+
+    print("SOMClassifier against k-NN (benchmarks/bench_supervised.py)")
+    bench_supervised.main(["--quick"] if args.quick else [])
+
+    import os
+
+    if os.path.exists(os.environ.get("CHROMIUM", "/usr/bin/chromium")):
+        from benchmarks import bench_browser
+
+        print("live views in JupyterLab + Chromium (benchmarks/bench_browser.py)")
+        bench_browser.main(["--seconds", "3" if args.quick else "5"])
+    else:
+        print("live views in a browser: skipped (no Chromium; set CHROMIUM=...)")
     print(f"(benchmarks took {time.perf_counter() - t0:.0f} s)")
 
 

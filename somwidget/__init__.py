@@ -2,7 +2,8 @@
 
 ``import somwidget`` only loads the compute room (numpy / scipy). The views (``Explorer``,
 ``Studio``, ``HitMap``, ...) live in :mod:`somwidget.widgets` and are imported on first access,
-so compute code never pulls in ipywidgets.
+so compute code never pulls in ipywidgets. ``SOMClassifier`` and ``SOMRegressor`` live in
+:mod:`somwidget.supervised` and are imported on first access too (they load scikit-learn).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from . import datasets
 from ._version import __version__
 from .callbacks import History, TrainingRecord
+from .clustering import MapClustering
 from .lattice import Lattice
 from .som import SOM, OnlineStep, TrainingState
 
@@ -33,6 +35,7 @@ _LAZY_WIDGETS = (
     "QualityMap",
     "LabelMap",
     "LatticeView",
+    "ClusterMap",
     "Row",
     "Column",
     "LiveUpdateMixin",
@@ -41,10 +44,15 @@ _LAZY_WIDGETS = (
     "ViewBase",
 )
 
+_LAZY_SUPERVISED = ("SOMClassifier", "SOMRegressor")
+
 __all__ = [
     "SOM",
+    "SOMClassifier",
+    "SOMRegressor",
     "History",
     "Lattice",
+    "MapClustering",
     "OnlineStep",
     "TrainingRecord",
     "TrainingState",
@@ -60,8 +68,12 @@ def __getattr__(name: str) -> Any:
         value = getattr(widgets, name)
         globals()[name] = value
         return value
+    if name in _LAZY_SUPERVISED:
+        value = getattr(importlib.import_module(".supervised", __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'somwidget' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY_WIDGETS))
+    return sorted(set(globals()) | set(_LAZY_WIDGETS) | set(_LAZY_SUPERVISED))

@@ -3,7 +3,7 @@
 ``_ResultsMixin`` (a base of :class:`~somwidget.som.SOM`) holds ``predict``, ``transform``,
 ``best_matching_units``, the metrics (quantization / topographic error, vacancy, distortion),
 ``hit_counts``, ``umatrix``, ``quality_map``, ``label_counts`` / ``label_proportions``,
-``codebook_in_data_units``, ``component_planes`` and ``classification_table``. They compute in
+``codebook_in_data_units``, ``impute``, ``component_planes`` and ``classification_table``. They compute in
 the training space through :mod:`somwidget.analysis` and :mod:`somwidget.labels`.
 No module-level import of :mod:`somwidget.som` (no import cycle).
 """
@@ -44,7 +44,12 @@ class _ResultsMixin:
     @_scale.dispatch("transform")  # a Dask collection: lazy
     @_limit_threads
     def transform(self, X: object) -> np.ndarray:
-        """Distances (data metric, training space) from each sample to each unit, shape (N, M)."""
+        """Distances (data metric, training space) from each sample to each unit, shape (N, M).
+
+        A sample with missing values (``missing="ignore"``) is measured on its known components,
+        rescaled to all of them (:func:`somwidget.bmu.distance_matrix_masked`); so are
+        :meth:`predict`, :meth:`best_matching_units` and every metric.
+        """
         Xt, _ = self._data(self._require(X))
         return _bmu.distance_matrix(Xt, self.codebook_, metric=self._metric(),
                                     chunk_size=self.chunk_size)
@@ -99,6 +104,18 @@ class _ResultsMixin:
         from . import analysis
 
         return float(analysis.vacancy_rate(self._bmus2(X)[0][:, 0], self.n_neurons_))
+
+    @_limit_threads
+    def calculate_topographic_error(self, X: object = None) -> float:
+        """somnium's spelling of :meth:`topographic_error` (same value: the fraction of samples
+        whose second BMU is not adjacent to their BMU, of the latest training data by default)."""
+        return self.topographic_error(X)
+
+    @_limit_threads
+    def calculate_vacancy_rate(self, X: object = None) -> float:
+        """somnium's spelling of :meth:`vacancy_rate` (same value: the fraction of units that
+        win no sample, of the latest training data by default)."""
+        return self.vacancy_rate(X)
 
     @_limit_threads
     def distortion(
@@ -187,6 +204,53 @@ class _ResultsMixin:
             )
         return np.asarray(self.normalizer_.inverse_transform(self.codebook_), dtype=np.float64)
 
+    @_limit_threads
+    def impute(self, X: object) -> object:
+        """Fill each missing value (NaN) of ``X`` from its sample's best-matching unit.
+
+        The BMU of a sample with missing values uses its known components (as with
+        ``missing="ignore"``, whatever this SOM's ``missing`` is; rows missing more than
+        ``max_missing`` of their values are refused); each NaN then takes that unit's prototype
+        component, in data units (:meth:`codebook_in_data_units`). Known values are returned
+        unchanged.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame (N, D)
+            Data in data units, NaN where a value is missing.
+
+        Returns
+        -------
+        ndarray (N, D) float64, or a DataFrame with the index and columns of ``X``
+
+        Raises
+        ------
+        ValueError
+            For a normalisation without data units (``"l2"``), or rows missing too much.
+        """
+        self._check_initialized()
+        if not getattr(self.normalizer_, "invertible", True):
+            raise ValueError(
+                f"impute needs the codebook in data units, and normalization="
+                f"{self.normalizer_.name!r} is not invertible; train with another normalization"
+            )
+        arr = self._read_data(self._require(X), "X", missing=True)
+        out = arr.copy()
+        nan = np.isnan(arr)
+        rows = np.flatnonzero(nan.any(axis=1))
+        if rows.size:
+            Xt = self.normalizer_._transform(arr[rows])
+            bmus = _bmu.find_bmus(Xt, self.codebook_, metric=self._metric(), k=1,
+                                  chunk_size=self.chunk_size)[0][:, 0]
+            W = self.codebook_in_data_units()
+            r, c = np.nonzero(nan[rows])
+            out[rows[r], c] = W[bmus[r], c]
+        if hasattr(X, "columns") and hasattr(X, "index"):
+            import pandas as pd
+
+            return pd.DataFrame(out, index=X.index, columns=X.columns)
+        return out
+
     def component_planes(self) -> np.ndarray:
         """One value per unit and feature in data units (training space for ``"l2"``), (M, D)."""
         self._check_initialized()
@@ -195,13 +259,22 @@ class _ResultsMixin:
         return self.codebook_in_data_units()
 
     @_limit_threads
-    def classification_table(self, X: object = None, labels: object = None, extra: object = None):
+    def classification_table(self, X: object = None, labels: object = None, extra: object = None,
+                             *, clusters: object = None):
         """One row per sample: label (if given), BMU, its row/col, BMU distance, then the
-        ``extra`` columns (GEMA ``Classification.classification_map``)."""
+        ``extra`` columns (GEMA ``Classification.classification_map``); with ``clusters`` (a
+        ``som.cluster()`` result or one id per neuron) a ``cluster`` column after ``bmu``."""
         from . import labels as _labels
 
         idx, dist = self._bmus2(X)
         index = X.index if hasattr(X, "index") and hasattr(X, "columns") else None
-        return _labels.classification_table(
+        table = _labels.classification_table(
             idx[:, 0], dist[:, 0], self.lattice_, labels=labels, extra=extra, index=index
         )
+        if clusters is not None:
+            ids = np.asarray(getattr(clusters, "labels_", clusters))
+            if ids.shape != (self.n_neurons_,) or (ids.size and ids.dtype.kind not in "iu"):
+                raise ValueError(f"clusters must hold one integer id per neuron ({self.n_neurons_}); "
+                                 f"got shape {ids.shape}, dtype {ids.dtype}")
+            table.insert(table.columns.get_loc("bmu") + 1, "cluster", ids[idx[:, 0]].astype(np.int64))
+        return table

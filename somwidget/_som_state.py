@@ -11,6 +11,7 @@ No module-level import of :mod:`somwidget.som` (no import cycle).
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import numbers
 import os
@@ -22,6 +23,7 @@ import numpy as np
 
 from . import bmu as _bmu
 from . import persistence
+from .bmu import has_missing
 from .callbacks import (
     HISTORY_KEYS,
     History,
@@ -29,8 +31,10 @@ from .callbacks import (
 from .lattice import Lattice
 from .normalization import Normalizer
 from .validation import (
+    NAN_HINT,
     NotFittedError,
     check_array,
+    check_missing_rows,
     default_feature_names,
 )
 
@@ -74,9 +78,33 @@ class _StateMixin:
                 return True
         return False
 
-    def _to_training_space(self, X: object, name: str = "X") -> np.ndarray:
+    def _read_array(self, name: str, X: object, n_features: int | None = None, *,
+                    missing: bool | None = None,
+                    params: dict[str, Any] | None = None) -> tuple[np.ndarray, list[str] | None]:
+        """``check_array`` under the SOM's missing-value policy: NaN refused (the error names
+        ``missing="ignore"``) unless ``missing="ignore"`` (or ``missing=True`` here), then rows
+        missing more than ``max_missing`` of their values refused. ``params``: the validated
+        parameters when the caller has them."""
+        p = self._validated() if params is None else params
+        allow = p["missing"] == "ignore" if missing is None else bool(missing)
+        arr, names = check_array(name, X, n_features=n_features, allow_nan=allow,
+                                 nan_hint=NAN_HINT, owner=type(self).__name__)
+        if allow and has_missing(arr):
+            _bmu.check_masked_metric(p["distance_metric"])
+            check_missing_rows(name, arr, p["max_missing"])
+        return arr, names
+
+    def _to_training_space(self, X: object, name: str = "X", *, missing: bool | None = None,
+                           params: dict[str, Any] | None = None) -> np.ndarray:
+        return self.normalizer_._transform(
+            self._read_data(X, name, missing=missing, params=params))
+
+    def _read_data(self, X: object, name: str = "X", *, missing: bool | None = None,
+                   params: dict[str, Any] | None = None) -> np.ndarray:
+        """``X`` checked against the fitted model (features, column names), in data units."""
         self._check_initialized()
-        arr, names = check_array(name, X, n_features=self.n_features_in_)
+        arr, names = self._read_array(name, X, n_features=self.n_features_in_, missing=missing,
+                                      params=params)
         if (
             names is not None
             and getattr(self, "_names_from_frame", False)
@@ -86,8 +114,9 @@ class _StateMixin:
                     f"{name} has columns {names}, but the model was fitted with "
                     f"{list(self.feature_names_in_)}"
                 )
-        # ``arr`` is checked already (finite, n_features): skip the normaliser's second pass
-        return self.normalizer_._transform(arr)
+        # ``arr`` is checked already (finite or NaN, n_features): the normaliser's _transform
+        # skips a second pass
+        return arr
 
     def _data(self, X: object = None) -> tuple[np.ndarray, bool]:
         """Training-space data for an analysis: ``X`` or the data of the latest fit."""
@@ -237,7 +266,10 @@ class _StateMixin:
         if Xt is None:  # e.g. unpickled: the box of the data it was trained on, if known
             return None if cached is None else (cached[0], cached[1])
         if cached is None or cached[2] is not Xt:
-            cached = (Xt.min(axis=0), Xt.max(axis=0), Xt)
+            if has_missing(Xt):
+                cached = (np.nanmin(Xt, axis=0), np.nanmax(Xt, axis=0), Xt)
+            else:
+                cached = (Xt.min(axis=0), Xt.max(axis=0), Xt)
             self._bounds = cached
         return cached[0], cached[1]
 
@@ -385,14 +417,60 @@ class _StateMixin:
         )
         return som
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the model as versioned JSON, atomically (see :mod:`somwidget.persistence`)."""
-        persistence.write_model(self.to_dict(), path)
+    def save(self, path: str | os.PathLike, format: str | None = None) -> None:
+        """Write the model to ``path`` in the format its extension names.
+
+        * ``.json``: the versioned JSON document (:mod:`somwidget.persistence`), written
+          atomically; portable, human-readable, safe to load. Recommended.
+        * ``.pkl`` / ``.pickle``: a pickle of the SOM (somnium's ``save``), which also keeps
+          the random generator's state. Loading a pickle can run code: only load your own.
+
+        Any other extension is refused (``ValueError``) unless ``format`` says what to write.
+
+        Parameters
+        ----------
+        path : str or path-like
+        format : {"json", "pickle"}, optional
+            Overrides the extension.
+        """
+        kind = _file_format(path, format)
+        if kind == "json":
+            persistence.write_model(self.to_dict(), path)
+            return
+        import pickle
+
+        target = Path(path)
+        tmp = target.with_name(f".{target.name}.tmp")
+        try:
+            with open(tmp, "wb") as f:
+                pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @classmethod
-    def load(cls: type[_S], path: str | os.PathLike) -> _S:
-        """Read a model written by :meth:`save`; never executes code from the file."""
-        return cls.from_dict(persistence.read_model(path), source=Path(path))
+    def load(cls: type[_S], path: str | os.PathLike, format: str | None = None) -> _S:
+        """Read a model written by :meth:`save`, in the format its extension names.
+
+        A ``.json`` file is checked field by field and never executes code. A ``.pkl`` /
+        ``.pickle`` file is unpickled, which can run code: only load pickles you trust. The
+        object read must be an instance of this class (``TypeError`` otherwise).
+
+        Parameters
+        ----------
+        path : str or path-like
+        format : {"json", "pickle"}, optional
+            Overrides the extension.
+        """
+        if _file_format(path, format) == "json":
+            return cls.from_dict(persistence.read_model(path), source=Path(path))
+        import pickle
+
+        with open(path, "rb") as f:
+            model = pickle.load(f)
+        if not isinstance(model, cls):
+            raise TypeError(f"{Path(path)} holds a {type(model).__name__}, not a {cls.__name__}")
+        return model
 
     def __getstate__(self) -> dict:
         # the parameters and the fitted state (arrays as they are, the random generator with its
@@ -402,11 +480,38 @@ class _StateMixin:
     def __setstate__(self, state: dict) -> None:
         if "params" not in state:  # pickled by somwidget 0.1.0: the instance __dict__
             state = _legacy_state(state, self._param_names())
-        defaults = type(self)().get_params()  # parameters added since the pickle was made
-        for key, value in {**defaults, **state["params"]}.items():
+        # parameters added after the pickle was made take their defaults
+        for key, value in {**_param_defaults(type(self)), **state["params"]}.items():
             setattr(self, key, value)
         if state["fitted"] is not None:
             self._set_fitted(**state["fitted"])
+
+
+_EXTENSIONS = {".json": "json", ".pkl": "pickle", ".pickle": "pickle"}
+
+
+def _file_format(path: str | os.PathLike, format: str | None) -> str:
+    """``"json"`` or ``"pickle"``: ``format`` when given, else from the extension of ``path``."""
+    if format is not None:
+        if format not in ("json", "pickle"):
+            raise ValueError(f"format must be 'json', 'pickle' or None (from the extension); "
+                             f"got {format!r}")
+        return format
+    suffix = Path(path).suffix.lower()
+    if suffix not in _EXTENSIONS:
+        raise ValueError(
+            f"cannot tell the file format from {os.fspath(path)!r}: the path must end in .json "
+            "(versioned JSON, recommended) or .pkl / .pickle (pickle), or pass "
+            "format='json' / format='pickle'"
+        )
+    return _EXTENSIONS[suffix]
+
+
+def _param_defaults(cls: type) -> dict[str, Any]:
+    """The constructor defaults of ``cls`` by parameter name."""
+    sig = inspect.signature(cls.__init__)
+    return {k: v.default for k, v in sig.parameters.items()
+            if k != "self" and v.default is not inspect.Parameter.empty}
 
 
 def _legacy_state(old: dict, param_names: Sequence[str]) -> dict:

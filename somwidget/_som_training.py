@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import bmu as _bmu
+from . import masked as _masked
 from . import scale as _scale
 from . import training as _training
 from .callbacks import (
@@ -80,17 +81,19 @@ class _TrainingMixin:
         return max(1.0, max(self.mapsize_) / 2.0) * w, w
 
     def _default_radii(self, radius_start: object, radius_end: object,
-                       names: tuple[str, str] = ("radius_start", "radius_end")) -> tuple[float, float]:
+                       names: tuple[str, str] = ("radius_start", "radius_end"),
+                       allow_zero_end: bool = False) -> tuple[float, float]:
         """The radii of a training call: the given ones checked, or :meth:`default_radii`.
 
-        ``names`` are the spellings the caller used (for the error messages).
+        ``names`` are the spellings the caller used (for the error messages); ``allow_zero_end``
+        lets the last radius be 0 (online training with a linear schedule: the BMU alone).
         """
         r_start, r_end = self.default_radii()
         rin = r_start if radius_start is None else check_positive(names[0], radius_start)
         if radius_end is None:
             rfin = min(r_end, rin)
         else:
-            rfin = check_positive(names[1], radius_end)
+            rfin = check_positive(names[1], radius_end, allow_zero=allow_zero_end)
         if rfin > rin:
             raise ValueError(
                 f"{names[1]} must be <= {names[0]} (the neighbourhood shrinks); got "
@@ -139,9 +142,10 @@ class _TrainingMixin:
         collect: bool,
         callbacks: list,
         phase: str,
+        sample_weight: np.ndarray | None = None,
     ) -> None:
         if _scale.run_batch(self, Xt, epochs, rin, rfin, decay, learning_rate, subsample_ratio,
-                            collect, callbacks, phase):  # Dask data or device="cuda"
+                            collect, callbacks, phase, sample_weight=sample_weight):  # Dask, GPU
             return
         p = self._validated()
         metric, name = p["distance_metric"], p["neighborhood"]
@@ -151,8 +155,13 @@ class _TrainingMixin:
         n_sub = max(1, int(round(subsample_ratio * n)))
         inhibition = p["inhibition"] if name == "mexican_hat" else None
         Xa = center = None
-        if metric == "euclidean":
-            Xa, center = _bmu.prepare_queries(Xt)
+        # missing values: the known mask, masked BMUs and per-component sums (SOM Toolbox)
+        known = ~np.isnan(Xt) if _bmu.has_missing(Xt) else None
+        if metric == "euclidean" and known is None:
+            # with weights, centre the float32 queries on the weighted mean: the same centre as
+            # the data with each row repeated, so both searches round alike
+            mean = None if sample_weight is None else (sample_weight @ Xt) / sample_weight.sum()
+            Xa, center = _bmu.prepare_queries(Xt, mean)
         rng = self.random_state_
         record: TrainingRecord | None = None
         t_start = time.perf_counter()
@@ -163,12 +172,18 @@ class _TrainingMixin:
             if n_sub < n:
                 rows = np.sort(rng.choice(n, size=n_sub, replace=False))
                 Xe, Xae = Xt[rows], (Xa[rows] if Xa is not None else None)
+                we = None if sample_weight is None else sample_weight[rows]
+                ke = None if known is None else known[rows]
             else:
-                Xe, Xae = Xt, Xa
-            new, bmus = _training.batch_epoch(
+                Xe, Xae, we, ke = Xt, Xa, sample_weight, known
+            extra = {}
+            epoch_fn = _training.batch_epoch
+            if we is not None or ke is not None:  # weighted and/or masked sums
+                epoch_fn, extra = _masked.batch_epoch_general, {"sample_weight": we, "known": ke}
+            new, bmus = epoch_fn(
                 Xe, self.codebook_, H, metric=metric, Xa=Xae, center=center,
                 chunk_size=p["chunk_size"], learning_rate=learning_rate, inhibition=inhibition,
-                bounds=self._data_bounds() if inhibition is not None else None,
+                bounds=self._data_bounds() if inhibition is not None else None, **extra,
             )
             self.codebook_ = new
             self._last_radius = r
@@ -203,11 +218,15 @@ class _TrainingMixin:
         callbacks: list,
         every_samples: int | None,
         phase: str,
+        n_steps: int | None = None,
+        sample_weight: np.ndarray | None = None,
     ) -> None:
         p = self._validated()
         metric, name = p["distance_metric"], p["neighborhood"]
         n = Xt.shape[0]
-        total = epochs * n
+        # n_steps: that many presentations, in passes of n samples, the last one partial
+        total = epochs * n if n_steps is None else int(n_steps)
+        epochs = -(-total // n)
         # small maps read rows of the cached M x M distances; large ones (where that matrix
         # is hundreds of MB) compute each sample's row, about 7 % of a 100 x 100 map's update
         lat = self.lattice_
@@ -218,6 +237,10 @@ class _TrainingMixin:
             bounds=self._data_bounds() if name == "mexican_hat" else None, inhibition=p["inhibition"],
         )
         Xc = Xt - ctx.center
+        # NaN: masked BMUs and updates of the known components only (somwidget.masked)
+        run = _masked.online_run_masked if _bmu.has_missing(Xt) else _training.online_run
+        # sample weights scale each presentation's learning rate: min(1, a(t) v_i / mean(v))
+        scale = None if sample_weight is None else sample_weight / sample_weight.mean()
         rng = self.random_state_
         # the per-sample BLAS calls are tiny: threads only add synchronisation (and can stall
         # badly on a busy machine), so the online loop runs BLAS single-threaded
@@ -235,13 +258,16 @@ class _TrainingMixin:
                 t0 = time.perf_counter()
                 order = rng.permutation(n) if presentation == "random" else np.arange(n)
                 t = (epoch - 1) * n
-                radii = _training.schedule_slice(rin, rfin, total, t, t + n, decay)
-                rates = _training.schedule_slice(lr0, lr1, total, t, t + n, decay)
+                count = min(n, total - t)  # samples presented in this pass
+                order = order[:count]
+                radii = _training.schedule_slice(rin, rfin, total, t, t + count, decay)
+                rates = _training.schedule_slice(lr0, lr1, total, t, t + count, decay)
+                applied = rates if scale is None else np.minimum(1.0, rates * scale[order])
                 ctx.refresh()
-                for s in range(0, n, seg):
-                    e = min(s + seg, n)
-                    _training.online_run(ctx, Xc, order[s:e], radii[s:e], rates[s:e])
-                    if callbacks and every_samples and e < n:
+                for s in range(0, count, seg):
+                    e = min(s + seg, count)
+                    run(ctx, Xc, order[s:e], radii[s:e], applied[s:e])
+                    if callbacks and every_samples and e < count:
                         self.codebook_ = ctx.codebook()
                         self._touch()
                         record = self._record(
@@ -256,13 +282,13 @@ class _TrainingMixin:
                 self._touch()
                 if stopped:
                     break
-                r, lr = float(radii[n - 1]), float(rates[n - 1])
+                r, lr = float(radii[count - 1]), float(rates[count - 1])
                 self.n_epochs_trained_ += 1
-                self._last_radius = r
+                self._last_radius = r if r > 0 else 1.0  # a last radius of 0: the BMU alone
                 metrics = self._epoch_metrics() if collect else None
                 now = time.perf_counter()
                 record = self._record(
-                    kind="epoch", epoch=epoch, step=n, radius=r, learning_rate=lr,
+                    kind="epoch", epoch=epoch, step=count, radius=r, learning_rate=lr,
                     metrics=metrics, duration_s=now - t0, elapsed_s=now - t_start, **common,
                 )
                 if collect:
@@ -302,7 +328,7 @@ class _TrainingMixin:
         arr = np.asarray(x, dtype=np.float64) if not hasattr(x, "to_numpy") else x.to_numpy(float)
         if arr.ndim != 1:
             raise ValueError(f"x must be one sample, a 1-D array of {self.n_features_in_} values; got shape {arr.shape}")
-        xt = self._to_training_space(arr[None, :], name="x")[0]
+        xt = self._to_training_space(arr[None, :], name="x", params=p)[0]
         before = self.codebook_.copy()
         b = int(_bmu.find_bmus(xt[None, :], before, metric=p["distance_metric"], k=1)[0][0, 0])
         h = neighborhood_weights(
@@ -311,7 +337,9 @@ class _TrainingMixin:
         if p["neighborhood"] == "mexican_hat":
             _training.limit_inhibition(h, p["inhibition"])
         h *= learning_rate
-        after = before + h[:, None] * (xt - before)
+        diff = xt - before
+        diff[:, np.isnan(xt)] = 0.0  # missing components (missing="ignore") stay
+        after = before + h[:, None] * diff
         bounds = self._data_bounds() if p["neighborhood"] == "mexican_hat" else None
         if bounds is not None:
             np.clip(after, bounds[0], bounds[1], out=after)

@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike
 from scipy import sparse
 from scipy.spatial.distance import cdist
 
-from .bmu import check_metric
+from .bmu import check_metric, distance_matrix_masked, has_missing
 from .labels import (
     classification_table,
     code_counts,
@@ -377,7 +377,8 @@ def distortion(
     Parameters
     ----------
     Xt : array-like, shape (N, D)
-        Data in the codebook's (training) space; must be finite.
+        Data in the codebook's (training) space; NaN marks a missing value (the distances then
+        use the known components, see :mod:`somwidget.masked`).
     codebook : array-like, shape (M, D)
     bmus : array-like of int, shape (N,) or (N, k)
     lattice : Lattice
@@ -394,7 +395,7 @@ def distortion(
         Samples per block (memory bound ``chunk_size x M``); chosen automatically by default.
     """
     W = _codebook(codebook, lattice)
-    X, _ = check_array("Xt", Xt, n_features=W.shape[1])
+    X, _ = check_array("Xt", Xt, n_features=W.shape[1], allow_nan=True)
     m = lattice.n_neurons
     b = _bmus("bmus", bmus, m)
     if b.shape[0] != X.shape[0]:
@@ -408,7 +409,9 @@ def distortion(
     neighborhood_weights(neighborhood, np.zeros(1), radius)
     total = 0.0
     for s in range(0, X.shape[0], chunk):
-        D = cdist(X[s : s + chunk], W, metric=metric)
+        Xs = X[s : s + chunk]
+        # NaN (missing values): the known components, rescaled (somwidget.masked)
+        D = distance_matrix_masked(Xs, W, metric) if has_missing(Xs) else cdist(Xs, W, metric=metric)
         if squared:
             D *= D
         sq = lattice.grid_distances_squared_from(b[s : s + chunk])

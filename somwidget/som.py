@@ -33,7 +33,8 @@ Training
 * ``reinforce``: extra online epochs with a small, compressed learning rate (GEMA).
 
 A second training call continues from the current codebook (multi-phase training) and reuses
-the fitted normaliser. Changing a structural parameter (``mapsize``, ``lattice``,
+the fitted normaliser; with ``warm_start=False`` every ``fit`` / ``fit_online`` / ``fit_auto``
+starts afresh instead (scikit-learn's convention: fitting twice gives the same map). Changing a structural parameter (``mapsize``, ``lattice``,
 ``rect_adjacency``, ``normalization``, ``initialization``, ``random_state``) with
 ``set_params`` makes the next training call start afresh with ``initialize``.
 
@@ -48,12 +49,13 @@ Every training call reports through :class:`~somwidget.callbacks.TrainingRecord`
 Where things live
 -----------------
 This module holds the constructor, the constraints table, ``get_params`` / ``set_params``,
-``initialize`` and the public training calls. ``SOM`` gets the rest from four mixins (none of
+``initialize`` and the public training calls. ``SOM`` gets the rest from five mixins (none of
 them imports this module): :mod:`somwidget._som_calls` (the entry check of every public call and
 the thread limits), :mod:`somwidget._som_state` (the fitted-state writer, data access,
 ``to_dict`` / ``from_dict``, ``save`` / ``load``, pickling), :mod:`somwidget._som_training` (the
-training loops and ``online_step``) and :mod:`somwidget._som_results` (``predict``, the metrics,
-the maps and tables).
+training loops and ``online_step``), :mod:`somwidget._som_results` (``predict``, the metrics,
+the maps and tables) and :mod:`somwidget._som_sklearn` (the scikit-learn protocol, the warm-start
+rule, ``fit_predict``, ``fit_transform``, ``score``).
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ from . import bmu as _bmu
 from . import scale as _scale
 from ._som_calls import _active_calls, _CallsMixin, _limit_threads
 from ._som_results import _ResultsMixin
+from ._som_sklearn import _check_y, _SklearnMixin
 from ._som_state import _StateMixin
 from ._som_training import _TrainingMixin
 from .backend import DEVICES
@@ -98,16 +101,19 @@ from .validation import (
     Integer,
     Interval,
     Options,
-    check_array,
     check_choice,
     check_fraction,
     check_int,
     check_positive,
+    check_sample_weight,
+    n_samples_of,
 )
 
 __all__ = ["HISTORY_KEYS", "SOM", "OnlineStep", "TrainingRecord", "TrainingState"]
 
 PRESENTATIONS = ("random", "sequential")
+#: Values of ``SOM(missing=...)``: refuse NaN, or train on the known components.
+MISSING_POLICIES = ("raise", "ignore")
 
 
 def _spelled(method: str, **params: tuple[Any, str, Any]) -> tuple[list[Any], list[str]]:
@@ -129,12 +135,17 @@ def _spelled(method: str, **params: tuple[Any, str, Any]) -> tuple[list[Any], li
     return values, names
 
 
+def _or_param(p: dict[str, Any], name: str, value: object) -> object:
+    """``value`` when given (not None), else the validated constructor parameter ``name``."""
+    return p[name] if value is None else value
+
+
 @functools.cache
 def _init_param_names(cls: type) -> tuple[str, ...]:
     return tuple(p for p in inspect.signature(cls.__init__).parameters if p != "self")
 
 
-class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
+class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
     """Self-Organizing Map estimator.
 
     Parameters
@@ -184,6 +195,44 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         Training progress printed as text (GEMA's ``verbose``): 0 nothing, 1 one line per phase
         updated in place, 2 one line per epoch with the radius, the learning rate and (with
         ``collect_history=True``) the errors. See :class:`somwidget.progress.TextProgress`.
+    missing : {"raise", "ignore"}
+        Missing values (NaN) in the data. ``"raise"`` (default) refuses them with an error
+        naming this option. ``"ignore"`` trains on and maps data with NaN as the SOM Toolbox and
+        R kohonen do: a sample's distance to a prototype uses its known components only,
+        rescaled by ``D / known`` (``d^2 = D / |K| * sum_{k in K} (x_k - w_k)^2``); batch sums
+        and online updates skip the missing components (per component, each prototype becomes
+        the neighbourhood-weighted mean of the known values); the normaliser is fitted on the
+        known values; every metric and ``predict`` / ``transform`` use the same distances.
+        :meth:`impute` fills the gaps from each sample's BMU. Supported metrics with NaN:
+        ``"euclidean"``, ``"sqeuclidean"``, ``"cityblock"``, ``"chebyshev"``. Infinite values
+        are never accepted. See :mod:`somwidget.masked`.
+    max_missing : float in [0, 1)
+        With ``missing="ignore"``: the largest fraction of a row's values that may be missing;
+        rows missing more are refused with an error that counts them (a row needs at least one
+        known value). Default 0.5.
+    epochs : int >= 1
+        Epochs of :meth:`fit` (batch) and :meth:`fit_online` (passes over the data).
+    radius_start, radius_end : float > 0 or None
+        Neighbourhood radius (grid units) at the first and the last epoch (:meth:`fit`) or
+        presentation (:meth:`fit_online`); None: :meth:`default_radii`.
+    learning_rate : float in (0, 1]
+        :meth:`fit` only: the batch blend ``w <- (1 - lr) w + lr w_batch`` (1 = plain batch SOM).
+    learning_rate_start, learning_rate_end : float in (0, 1] or None
+        :meth:`fit_online` only: learning rate at the first and the last presentation;
+        None: 0.1 and 0.01.
+    decay : {"linear", "exponential", "inverse"}
+        Shape of the radius (and online learning-rate) schedule of :meth:`fit` / :meth:`fit_online`.
+    subsample_ratio : float in (0, 1]
+        :meth:`fit` only: fraction of the samples drawn each batch epoch.
+    presentation : {"random", "sequential"}
+        :meth:`fit_online` and :meth:`reinforce`: sample order.
+    warm_start : bool
+        ``True`` (default): a training call continues from the current codebook (multi-phase
+        training: ``fit`` then ``fit_online``, a rough then a fine ``fit``). ``False``: every
+        ``fit``, ``fit_online`` and ``fit_auto`` starts afresh with :meth:`initialize`, so that
+        fitting twice gives the same map (scikit-learn's convention, e.g. a Pipeline refitted
+        after ``set_params``). :meth:`reinforce` always continues, and so does a
+        :class:`~somwidget.trainer.Trainer` stepping the map.
     device : {"cpu", "cuda", "auto"}
         Where batch training (``fit``, ``fit_auto``) and ``predict`` search the BMUs and sum the
         samples: ``"cuda"`` on a CUDA GPU through CuPy or PyTorch (a ``RuntimeError`` says what
@@ -192,6 +241,17 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
 
     Notes
     -----
+    The training parameters (``epochs`` to ``presentation``) are the defaults of the training
+    calls, so that ``clone``, ``Pipeline`` and ``GridSearchCV`` can set them; a keyword given to
+    ``fit`` / ``fit_online`` (``som.fit(X, epochs=5)``) overrides the constructor's value for
+    that call only. :meth:`fit_auto` sizes its own two phases and ignores them. Every training
+    call takes ``(X, y=None, *, ...)``: ``y`` is accepted and ignored (scikit-learn's
+    unsupervised convention), the training arguments are keyword-only.
+
+    The scikit-learn methods: :meth:`fit_predict` (the BMU of each training sample),
+    :meth:`fit_transform` (distances to every neuron) and :meth:`score` (minus the quantization
+    error: higher is better, as ``KMeans.score``).
+
     ``X`` may be a Dask array or DataFrame (``pip install "somwidget[dask]"``) in ``fit``,
     ``fit_auto``, ``initialize``, ``predict``, ``transform`` and the metrics: training runs out
     of core, partition by partition (:mod:`somwidget.scale.dask`), ``predict`` and ``transform``
@@ -222,6 +282,18 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         ],
         "inhibition": [Interval(0.0, 1.0, closed="left")],
         "verbose": [Integer(0, 2)],
+        "missing": [Options(MISSING_POLICIES)],
+        "max_missing": [Interval(0.0, 1.0, closed="left")],
+        "epochs": [Integer(1)],
+        "radius_start": [None, Interval(0.0, None, closed="neither")],
+        "radius_end": [None, Interval(0.0, None, closed="neither")],
+        "learning_rate": [Interval(0.0, 1.0, closed="right")],
+        "learning_rate_start": [None, Interval(0.0, 1.0, closed="right")],
+        "learning_rate_end": [None, Interval(0.0, 1.0, closed="right")],
+        "decay": [Options(DECAYS, DECAY_ALIASES)],
+        "subsample_ratio": [Interval(0.0, 1.0, closed="right")],
+        "presentation": [Options(PRESENTATIONS)],
+        "warm_start": [InstanceOf(bool, "True or False")],
         "device": [Options(DEVICES)],
     }
 
@@ -240,6 +312,18 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         n_jobs: int | None = None,
         inhibition: float = 0.1,
         verbose: int = 0,
+        missing: str = "raise",
+        max_missing: float = 0.5,
+        epochs: int = 10,
+        radius_start: float | None = None,
+        radius_end: float | None = None,
+        learning_rate: float = 1.0,
+        learning_rate_start: float | None = None,
+        learning_rate_end: float | None = None,
+        decay: str = "linear",
+        subsample_ratio: float = 1.0,
+        presentation: str = "random",
+        warm_start: bool = True,
         device: str = "cpu",
     ) -> None:
         self.mapsize = mapsize
@@ -255,6 +339,18 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         self.n_jobs = n_jobs
         self.inhibition = inhibition
         self.verbose = verbose
+        self.missing = missing
+        self.max_missing = max_missing
+        self.epochs = epochs
+        self.radius_start = radius_start
+        self.radius_end = radius_end
+        self.learning_rate = learning_rate
+        self.learning_rate_start = learning_rate_start
+        self.learning_rate_end = learning_rate_end
+        self.decay = decay
+        self.subsample_ratio = subsample_ratio
+        self.presentation = presentation
+        self.warm_start = warm_start
         self.device = device
 
     # ------------------------------------------------------------------ parameters
@@ -292,21 +388,24 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
     # ------------------------------------------------------------------ initialisation
     @_scale.dispatch("initialize")  # a Dask collection: moments per partition
     @_limit_threads
-    def initialize(self, X: object) -> SOM:
+    def initialize(self, X: object, y: object = None) -> SOM:
         """Fit the normaliser, resolve the map size and initialise the codebook (no training).
 
         Parameters
         ----------
         X : array-like or pandas.DataFrame (N, D)
             Data in data units; DataFrame column names become ``feature_names_in_``.
+        y : ignored
+            Accepted for the scikit-learn convention.
 
         Returns
         -------
         SOM
             ``self``.
         """
+        _check_y("initialize", y)
         p = self._validated()
-        arr, names = check_array("X", X)
+        arr, names = self._read_array("X", X)
         rs = p["random_state"]
         rng = rs if isinstance(rs, np.random.Generator) else np.random.default_rng(rs)
         normalizer = make_normalizer(p["normalization"])
@@ -328,36 +427,48 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
     def fit(
         self,
         X: object,
-        epochs: int = 10,
+        y: object = None,
+        *,
+        epochs: int | None = None,
         radius_start: float | None = None,
         radius_end: float | None = None,
-        decay: str = "linear",
-        learning_rate: float = 1.0,
-        subsample_ratio: float = 1.0,
+        decay: str | None = None,
+        learning_rate: float | None = None,
+        subsample_ratio: float | None = None,
         collect_history: bool = False,
         callbacks: Callable | Sequence[Callable] | None = None,
-        *,
         radiusin: float | None = None,
         radiusfin: float | None = None,
+        sample_weight: object = None,
     ) -> SOM:
         """Batch training.
+
+        Every training argument is keyword-only; one left out (None) takes the constructor's
+        value of the same name (``SOM(epochs=20).fit(X)`` trains 20 epochs,
+        ``SOM(epochs=20).fit(X, epochs=5)`` 5).
 
         Parameters
         ----------
         X : array-like or DataFrame (N, D)
             Data in data units.
-        epochs : int
-            Number of batch epochs (>= 1).
+        y : ignored
+            Accepted so that ``Pipeline`` and the other scikit-learn tools can pass it; a number
+            here is refused (the training arguments are keywords: ``fit(X, epochs=20)``).
+        epochs : int, optional
+            Number of batch epochs (>= 1); default the constructor's ``epochs`` (10).
         radius_start, radius_end : float, optional
             Neighbourhood radius (Gaussian sigma, grid units) at the first and the last epoch.
-            Defaults :meth:`default_radii` (for the Gaussian ``max(1, max(rows, cols) / 2)`` and
-            ``min(1, radius_start)``); ``radius_end <= radius_start`` is required.
-        decay : {"linear", "exponential", "inverse"}
-            Shape of the radius schedule.
-        learning_rate : float in (0, 1]
-            Blend ``w <- (1 - lr) w + lr w_batch`` (1 = plain batch SOM).
-        subsample_ratio : float in (0, 1]
-            Fraction of the samples drawn (without replacement, from ``random_state_``) each epoch.
+            Defaults: the constructor's, else :meth:`default_radii` (for the Gaussian
+            ``max(1, max(rows, cols) / 2)`` and ``min(1, radius_start)``);
+            ``radius_end <= radius_start`` is required.
+        decay : {"linear", "exponential", "inverse"}, optional
+            Shape of the radius schedule (default the constructor's, ``"linear"``).
+        learning_rate : float in (0, 1], optional
+            Blend ``w <- (1 - lr) w + lr w_batch`` (1 = plain batch SOM; default the
+            constructor's).
+        subsample_ratio : float in (0, 1], optional
+            Fraction of the samples drawn (without replacement, from ``random_state_``) each
+            epoch (default the constructor's, 1).
         collect_history : bool
             Measure QE / TE / vacancy (training space) after every epoch and keep the epoch
             records in ``history_``.
@@ -365,27 +476,41 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             ``cb(record)`` with a :class:`~somwidget.callbacks.TrainingRecord` every
             ``callback_every`` epochs and once more at the end (``final=True``); returning
             ``False`` stops after the current epoch.
-        radiusin, radiusfin : float, optional, keyword-only
+        radiusin, radiusfin : float, optional
             The old spellings of ``radius_start`` and ``radius_end`` (somnium, GEMA), still
             accepted; giving both spellings of one parameter raises a ``TypeError``.
+        sample_weight : array-like (N,), optional, keyword-only
+            Non-negative weight of each sample (not all zero): the batch sums and counts are
+            weighted, ``w_i <- sum_j h_ij sum_{b(x)=j} v_x x / sum_j h_ij sum_{b(x)=j} v_x``, so
+            integer weights give the map of the data with each row repeated that many times
+            from the same initial codebook. What is computed before training (the normaliser,
+            ``mapsize="auto"`` and the initial codebook) and the recorded errors use the rows
+            unweighted, so a first ``fit`` on repeated rows may start from another map; give
+            ``mapsize`` and ``initialization="random"`` (the data's bounding box), or
+            :meth:`initialize` on the same rows, for an exact match.
 
         Returns
         -------
         SOM
             ``self``.
         """
-        self._validated()
-        epochs = check_int("epochs", epochs, minimum=1)
-        decay = check_choice("decay", decay, DECAYS, DECAY_ALIASES)
-        learning_rate = check_fraction("learning_rate", learning_rate)
-        subsample_ratio = check_fraction("subsample_ratio", subsample_ratio)
+        _check_y("fit", y, "epochs")
+        p = self._validated()
+        epochs = p["epochs"] if epochs is None else check_int("epochs", epochs, minimum=1)
+        decay = p["decay"] if decay is None else check_choice("decay", decay, DECAYS, DECAY_ALIASES)
+        learning_rate = (p["learning_rate"] if learning_rate is None
+                         else check_fraction("learning_rate", learning_rate))
+        subsample_ratio = (p["subsample_ratio"] if subsample_ratio is None
+                           else check_fraction("subsample_ratio", subsample_ratio))
+        weights = check_sample_weight(sample_weight, n_samples_of(X))
         (r0, r1), names = _spelled("fit", radius_start=(radius_start, "radiusin", radiusin),
                                    radius_end=(radius_end, "radiusfin", radiusfin))
+        r0, r1 = _or_param(p, "radius_start", r0), _or_param(p, "radius_end", r1)
         callbacks = self._with_progress(check_callbacks(callbacks))
-        Xt = self._prepare(X)
+        Xt = self._start(X, p)
         rin, rfin = self._default_radii(r0, r1, names=(names[0], names[1]))
         self._run_batch(Xt, epochs, rin, rfin, decay, learning_rate, subsample_ratio,
-                        bool(collect_history), callbacks, "train")
+                        bool(collect_history), callbacks, "train", sample_weight=weights)
         return self
 
     # ------------------------------------------------------------------ online
@@ -393,69 +518,105 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
     def fit_online(
         self,
         X: object,
-        epochs: int = 10,
+        y: object = None,
+        *,
+        epochs: int | None = None,
         radius_start: float | None = None,
         radius_end: float | None = None,
         learning_rate_start: float | None = None,
         learning_rate_end: float | None = None,
-        decay: str = "linear",
-        presentation: str = "random",
+        decay: str | None = None,
+        presentation: str | None = None,
         collect_history: bool = False,
         callbacks: Callable | Sequence[Callable] | None = None,
         callback_every_samples: int | None = None,
-        *,
         radiusin: float | None = None,
         radiusfin: float | None = None,
         learning_rate_init: float | None = None,
         learning_rate_fin: float | None = None,
+        n_steps: int | None = None,
+        sample_weight: object = None,
     ) -> SOM:
         """Online (Kohonen) training, one sample at a time.
 
-        Radius and learning rate decay per sample over all ``epochs * N`` presentations with the
-        schedule ``decay``. Defaults for the radii as in :meth:`fit`.
+        Radius and learning rate decay per sample over all ``epochs * N`` presentations (or
+        ``n_steps``) with the schedule ``decay``. Every training argument is keyword-only; one left
+        out (None) takes the constructor's value of the same name.
 
         Parameters
         ----------
         X : array-like or DataFrame (N, D)
-        epochs : int
-            Passes over the data (>= 1).
+        y : ignored
+            Accepted for the scikit-learn convention (a number here is refused).
+        epochs : int, optional
+            Passes over the data (>= 1); default the constructor's (10).
         radius_start, radius_end : float, optional
             Radius at the first and the last presentation (``radius_end <= radius_start``);
-            defaults :meth:`default_radii`.
+            defaults the constructor's, else :meth:`default_radii`. With ``decay="linear"``,
+            ``radius_end`` may be 0: a radius of 0 updates the BMU alone.
         learning_rate_start, learning_rate_end : float in (0, 1], optional
             Learning rate at the first and the last presentation (``end <= start``); defaults
-            0.1 and 0.01.
-        decay : {"linear", "exponential", "inverse"}
-        presentation : {"random", "sequential"}
-            Random order (a new permutation each epoch, from ``random_state_``) or data order.
+            the constructor's, else 0.1 and 0.01. With ``decay="linear"``, ``learning_rate_end``
+            may be 0 (GEMA's ``eta0 * (1 - t/T)``, where the last presentation changes nothing).
+        decay : {"linear", "exponential", "inverse"}, optional
+            Default the constructor's (``"linear"``).
+        presentation : {"random", "sequential"}, optional
+            Random order (a new permutation each epoch, from ``random_state_``) or data order;
+            default the constructor's (``"random"``).
         collect_history : bool
             Per-epoch QE / TE / vacancy in ``history_``.
         callbacks : callable or list, optional
         callback_every_samples : int, optional
             Call the callbacks every this many samples (else every ``callback_every`` epochs).
-        radiusin, radiusfin, learning_rate_init, learning_rate_fin : keyword-only
+        radiusin, radiusfin, learning_rate_init, learning_rate_fin : optional
             The old spellings of ``radius_start``, ``radius_end``, ``learning_rate_start`` and
             ``learning_rate_end``, still accepted; giving both spellings of one parameter raises
             a ``TypeError``.
+        n_steps : int, optional, keyword-only
+            Training length in presentations (single-sample updates) instead of epochs (GEMA's
+            ``period``). The data is presented in ``ceil(n_steps / N)`` passes of ``N`` samples,
+            the last one partial when ``n_steps`` is not a multiple of ``N`` (it presents the first
+            ``n_steps - (passes - 1) N`` samples of that pass's order). The schedules run over
+            exactly ``n_steps`` presentations. Give ``epochs`` or ``n_steps``, not both (with
+            ``n_steps``, leave ``epochs`` at its default).
+        sample_weight : array-like (N,), optional, keyword-only
+            Non-negative weight of each sample (not all zero). Each presentation of sample ``i``
+            uses the learning rate ``min(1, a(t) * v_i / mean(v))``: the schedule keeps its
+            meaning on average, a sample of weight 2 moves the map about as much as two
+            presentations (for small rates), and a sample of weight 0 does not move it. Every
+            sample is still presented once per epoch, in the order ``presentation`` gives.
 
         Returns
         -------
         SOM
         """
-        self._validated()
-        epochs = check_int("epochs", epochs, minimum=1)
-        decay = check_choice("decay", decay, DECAYS, DECAY_ALIASES)
+        _check_y("fit_online", y, "epochs")
+        p = self._validated()
+        if n_steps is not None:
+            if epochs is not None:
+                raise TypeError(
+                    f"fit_online() got both epochs={epochs!r} and n_steps={n_steps!r}; give the "
+                    "training length once: epochs (passes over the data) or n_steps (presentations)"
+                )
+            n_steps = check_int("n_steps", n_steps, minimum=1)
+            epochs = 1
+        epochs = p["epochs"] if epochs is None else check_int("epochs", epochs, minimum=1)
+        decay = p["decay"] if decay is None else check_choice("decay", decay, DECAYS, DECAY_ALIASES)
+        weights = check_sample_weight(sample_weight, n_samples_of(X))
         (r0, r1, l0, l1), (n_r0, n_r1, n_l0, n_l1) = _spelled(
             "fit_online", radius_start=(radius_start, "radiusin", radiusin),
             radius_end=(radius_end, "radiusfin", radiusfin),
             learning_rate_start=(learning_rate_start, "learning_rate_init", learning_rate_init),
             learning_rate_end=(learning_rate_end, "learning_rate_fin", learning_rate_fin),
         )
+        r0, r1 = _or_param(p, "radius_start", r0), _or_param(p, "radius_end", r1)
+        l0, l1 = _or_param(p, "learning_rate_start", l0), _or_param(p, "learning_rate_end", l1)
         lr0 = check_fraction(n_l0, 0.1 if l0 is None else l0)
-        lr1 = check_fraction(n_l1, 0.01 if l1 is None else l1)
+        lr1 = check_fraction(n_l1, 0.01 if l1 is None else l1, allow_zero=decay == "linear")
         if lr1 > lr0:
             raise ValueError(f"{n_l1} must be <= {n_l0}; got {lr1} > {lr0}")
-        presentation = check_choice("presentation", presentation, PRESENTATIONS)
+        presentation = (p["presentation"] if presentation is None
+                        else check_choice("presentation", presentation, PRESENTATIONS))
         every_samples = (
             None
             if callback_every_samples is None
@@ -463,10 +624,11 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         )
         callbacks = self._with_progress(check_callbacks(callbacks))
         _scale.refuse_dask(X, "fit_online")
-        Xt = self._prepare(X)
-        rin, rfin = self._default_radii(r0, r1, names=(n_r0, n_r1))
+        Xt = self._start(X, p)
+        rin, rfin = self._default_radii(r0, r1, names=(n_r0, n_r1), allow_zero_end=decay == "linear")
         self._run_online(Xt, epochs, rin, rfin, lr0, lr1, decay, presentation,
-                         bool(collect_history), callbacks, every_samples, "train")
+                         bool(collect_history), callbacks, every_samples, "train", n_steps=n_steps,
+                         sample_weight=weights)
         return self
 
     # ------------------------------------------------------------------ schedules on top
@@ -474,11 +636,16 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
     def fit_auto(
         self,
         X: object,
+        y: object = None,
+        *,
         collect_history: bool = False,
         callbacks: Callable | Sequence[Callable] | None = None,
+        sample_weight: object = None,
     ) -> SOM:
         """Two batch phases sized from the map, after SOM Toolbox ``som_make``.
 
+        ``y`` is accepted and ignored (scikit-learn convention); the constructor's training
+        parameters (``epochs``, the radii, ...) are not used: the phases are sized here.
         With ``ms = max(rows, cols)``, ``M`` neurons and ``N`` samples:
 
         * rough: radius from ``max(1, ceil(ms / 8))`` (PCA init; ``ceil(ms / 4)`` for the random
@@ -493,10 +660,13 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
 
         Both phases use linear decay and the plain batch rule. Callbacks see ``phase`` =
         ``"rough"`` then ``"fine"``; returning False in the rough phase also skips the fine one.
+        ``sample_weight`` (keyword-only) weights the batch sums as in :meth:`fit`.
         """
+        _check_y("fit_auto", y)
         p = self._validated()
+        weights = check_sample_weight(sample_weight, n_samples_of(X))
         callbacks = self._with_progress(check_callbacks(callbacks))
-        Xt = self._prepare(X)
+        Xt = self._start(X, p)
         ms = max(self.mapsize_)
         m, n = self.n_neurons_, Xt.shape[0]
         init = p["initialization"]
@@ -515,23 +685,27 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             return False
 
         cbs = [watch] if callbacks else []
-        self._run_batch(Xt, e_rough, r0, r1, "linear", 1.0, 1.0, bool(collect_history), cbs, "rough")
+        self._run_batch(Xt, e_rough, r0, r1, "linear", 1.0, 1.0, bool(collect_history), cbs, "rough",
+                        sample_weight=weights)
         if not stop["flag"]:
             self._run_batch(Xt, e_fine, r1, r_end, "linear", 1.0, 1.0, bool(collect_history), cbs,
-                            "fine")
+                            "fine", sample_weight=weights)
         return self
 
     @_limit_threads
     def reinforce(
         self,
         X: object,
+        y: object = None,
+        *,
         reinforcement: int = 10,
         extension: float = 1.0,
         compression: float = 0.1,
         learning_rate: float = 0.1,
-        presentation: str = "random",
+        presentation: str | None = None,
         collect_history: bool = False,
         callbacks: Callable | Sequence[Callable] | None = None,
+        sample_weight: object = None,
     ) -> SOM:
         """Continue training a trained map with a compressed learning rate (GEMA ``reinforce``).
 
@@ -540,9 +714,14 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
         decays linearly to 1/100 of that. Small ``compression`` fine-tunes the prototypes to
         new (or the same) data without undoing the map's ordering.
 
+        Its own arguments (keyword-only) are not the constructor's training parameters, apart
+        from ``presentation``, which defaults to the constructor's.
+
         Parameters
         ----------
         X : array-like or DataFrame (N, D)
+        y : ignored
+            Accepted for the scikit-learn convention (a number here is refused).
         reinforcement : int
             Number of additional online epochs (>= 1).
         extension : float > 0
@@ -551,20 +730,99 @@ class SOM(_ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
             Factor compressing the learning rate.
         learning_rate : float in (0, 1]
             Base learning rate before compression.
-        presentation : {"random", "sequential"}
+        presentation : {"random", "sequential"}, optional
+            Default the constructor's ``presentation``.
         collect_history, callbacks : see :meth:`fit_online` (phase ``"reinforce"``).
+        sample_weight : array-like (N,), optional, keyword-only
+            Scales each sample's learning rate as in :meth:`fit_online`.
         """
+        _check_y("reinforce", y, "reinforcement")
         self._check_initialized()
-        self._validated()
+        p = self._validated()
+        weights = check_sample_weight(sample_weight, n_samples_of(X))
         reinforcement = check_int("reinforcement", reinforcement, minimum=1)
         extension = check_positive("extension", extension)
         compression = check_fraction("compression", compression)
         learning_rate = check_fraction("learning_rate", learning_rate)
-        presentation = check_choice("presentation", presentation, PRESENTATIONS)
+        presentation = (p["presentation"] if presentation is None
+                        else check_choice("presentation", presentation, PRESENTATIONS))
         callbacks = self._with_progress(check_callbacks(callbacks))
         _scale.refuse_dask(X, "reinforce")
         Xt = self._prepare(X)
         lr0 = compression * learning_rate
         self._run_online(Xt, reinforcement, extension, extension, lr0, lr0 / 100.0, "linear",
-                         presentation, bool(collect_history), callbacks, None, "reinforce")
+                         presentation, bool(collect_history), callbacks, None, "reinforce",
+                         sample_weight=weights)
         return self
+
+    # ------------------------------------------------------------------ map clustering
+    @_limit_threads
+    def cluster(
+        self,
+        n_clusters: int | None = None,
+        method: str = "ward",
+        *,
+        max_clusters: int | None = None,
+        random_state: int | np.random.Generator | None = 0,
+        n_init: int = 10,
+    ) -> Any:
+        """Group the neurons into clusters: one cluster id per neuron.
+
+        Ward linkage (default) with the lattice as connectivity merges neighbouring neurons only,
+        so each cluster is one connected region of the map, wrap-around included; ``"kmeans"``
+        clusters the codebook vectors without regard to the lattice. ``n_clusters=None``
+        chooses k from 2 to ``max_clusters`` (default ``min(round(sqrt(M)), 20)``) by the lowest
+        Davies–Bouldin index, as the SOM Toolbox's ``kmeans_clusters``; the index of every k is
+        in ``scores_``. Distances are Euclidean in the training space. Details:
+        :mod:`somwidget.clustering`.
+
+        Parameters
+        ----------
+        n_clusters : int or None
+            Number of clusters, or None to choose it.
+        method : {"ward", "average", "complete", "single", "kmeans"}
+        max_clusters : int, optional, keyword-only
+            Largest k tried when ``n_clusters`` is None.
+        random_state : int, Generator or None, keyword-only
+            Seed of k-means (the agglomerative methods are deterministic).
+        n_init : int, keyword-only
+            k-means restarts per k.
+
+        Returns
+        -------
+        MapClustering
+            ``labels_`` (M,) int ids ``0..k-1`` numbered by their first neuron, ``n_clusters_``,
+            ``scores_`` (Davies–Bouldin per k, or None), ``centroids_``; ``np.asarray(result)``
+            is ``labels_``.
+        """
+        from .clustering import cluster_codebook
+
+        self._check_initialized()
+        return cluster_codebook(self.codebook_, self.lattice_, n_clusters, method,
+                                max_clusters=max_clusters, random_state=random_state, n_init=n_init)
+
+    @_limit_threads
+    def predict_cluster(self, X: object, clusters: Any = None, **cluster_params: Any) -> np.ndarray:
+        """Cluster id of each sample: the cluster of its best-matching unit, shape (N,).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame (N, D)
+            Data in data units.
+        clusters : MapClustering or array-like (M,) of int, optional
+            The neurons' cluster ids (``som.cluster(...)``); computed with ``cluster_params``
+            (the arguments of :meth:`cluster`) when omitted.
+        """
+        from .clustering import MapClustering
+
+        if clusters is None:
+            clusters = self.cluster(**cluster_params)
+        elif cluster_params:
+            raise TypeError("predict_cluster: give clusters= or clustering arguments "
+                            f"({', '.join(cluster_params)}), not both")
+        ids = clusters.labels_ if isinstance(clusters, MapClustering) else np.asarray(clusters)
+        m = self.n_neurons_
+        if ids.shape != (m,) or (ids.size and ids.dtype.kind not in "iu"):
+            raise ValueError(f"clusters must hold one integer id per neuron ({m}); got shape "
+                             f"{ids.shape}, dtype {ids.dtype}")
+        return ids[self.predict(X)].astype(np.int64)

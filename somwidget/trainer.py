@@ -58,7 +58,7 @@ from .callbacks import History, OnlineStep, TrainingRecord
 from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS
 from .schedules import decay_schedule
 from .trainer_params import DEFAULT_LEARNING_RATES, MODES, TrainerParams
-from .validation import check_array, check_choice
+from .validation import NAN_HINT, check_array, check_choice
 
 __all__ = [
     "MODES",
@@ -144,7 +144,11 @@ class Trainer:
         listeners: Sequence[Callable[[TrainingRecord], None]] | None = None,
     ) -> None:
         self.som = som
-        self.X, _ = check_array("X", X, allow_nan=False)
+        # NaN only for a SOM(missing="ignore"), which trains on the known values
+        self.X, _ = check_array(
+            "X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
+            nan_hint=NAN_HINT,
+        )
         self.params = TrainerParams(
             mode=mode,
             epochs=epochs,
@@ -174,6 +178,12 @@ class Trainer:
         self._stop_requested = False
         self._status = "idle"
         self.error: BaseException | None = None
+        #: While playing: least seconds from the start of one unit of work to the next (0: as
+        #: fast as possible); the wait ends at once on pause / stop. The Studio's speed control.
+        self.pace_s = 0.0
+        #: While playing in online mode: present the samples one at a time (``"step"`` events
+        #: with the update, for slow motion) instead of whole epochs.
+        self.play_samples = False
         with self.lock:
             if getattr(som, "codebook_", None) is None:
                 som.initialize(self.X)
@@ -508,6 +518,8 @@ class Trainer:
                     self._status = "finished"
                     self._active = False
                     return "quit"
+                if self.play_samples and self.params.mode == "online":
+                    return "step"
                 return "epoch"
             if self._pending_steps > 0:
                 self._pending_steps -= 1
@@ -524,11 +536,13 @@ class Trainer:
                     with self.lock:
                         self._emit("status", final=True)
                     return
+                t0 = time.monotonic()
                 with self.lock:
                     if action == "epoch":
                         self._run_epoch()
                     else:
                         self._run_step()
+                self._wait_pace(t0)
         except BaseException as exc:  # noqa: BLE001 - reported, re-raised on join()
             with self._cond:
                 self.error = exc
@@ -545,6 +559,16 @@ class Trainer:
                     RuntimeWarning,
                     stacklevel=1,
                 )
+
+    def _wait_pace(self, started: float) -> None:
+        """While playing, wait until ``pace_s`` seconds passed since ``started`` (pause, stop
+        and a pace change end the wait at once)."""
+        with self._cond:
+            while self._playing and not self._stop_requested and self.pace_s > 0:
+                left = started + self.pace_s - time.monotonic()
+                if left <= 0:
+                    return
+                self._cond.wait(min(left, 0.25))
 
     # --------------------------------------------------------------- training
     def _default_radius(self) -> tuple[float, float]:
@@ -601,17 +625,18 @@ class Trainer:
         t0 = time.perf_counter()
         saved = self.som.codebook_.copy()
         try:
-            if p["mode"] == "batch":
-                self.som.fit(
-                    self.X, epochs=1, radius_start=radius, radius_end=radius, decay="linear",
-                    learning_rate=lr, callbacks=callbacks,
-                )
-            else:
-                self.som.fit_online(
-                    self.X, epochs=1, radius_start=radius, radius_end=radius,
-                    learning_rate_start=lr, learning_rate_end=lr, decay="linear",
-                    presentation="random", callbacks=callbacks,
-                )
+            with self.som._continuing():  # one more epoch of this map, even if warm_start=False
+                if p["mode"] == "batch":
+                    self.som.fit(
+                        self.X, epochs=1, radius_start=radius, radius_end=radius, decay="linear",
+                        learning_rate=lr, callbacks=callbacks,
+                    )
+                else:
+                    self.som.fit_online(
+                        self.X, epochs=1, radius_start=radius, radius_end=radius,
+                        learning_rate_start=lr, learning_rate_end=lr, decay="linear",
+                        presentation="random", callbacks=callbacks,
+                    )
         except BaseException:
             self.som.codebook_ = saved  # never leave a half-applied epoch behind
             raise

@@ -367,8 +367,11 @@ def schedule_slice(
 
 def kernel_row(name: str, d2: np.ndarray, radius: float) -> np.ndarray:
     """Neighbourhood weights from *squared* grid distances (fast path of
-    :func:`somwidget.neighborhood.neighborhood_weights`, same formulas, no validation)."""
+    :func:`somwidget.neighborhood.neighborhood_weights`, same formulas, no validation).
+    Radius 0 (the end of a linear online schedule) is the limit of every kernel: the BMU alone."""
     r2 = radius * radius
+    if r2 == 0:
+        return (d2 == 0).astype(np.float64)
     if name == "gaussian":
         return np.exp(d2 * (-0.5 / r2))
     if name == "bubble":
@@ -436,7 +439,15 @@ class OnlineContext:
         bounds: tuple[np.ndarray, np.ndarray] | None = None,
         inhibition: float = 0.1,
     ) -> OnlineContext:
-        center = X.mean(axis=0) if metric == "euclidean" else np.zeros(X.shape[1])
+        if metric != "euclidean":
+            center = np.zeros(X.shape[1])
+        else:  # the known values' mean with missing values (the codebook's if none)
+            center = X.mean(axis=0)
+            if np.isnan(center).any():
+                known = ~np.isnan(X)
+                total = np.where(known, X, 0.0).sum(axis=0)
+                n_known = known.sum(axis=0)
+                center = np.divide(total, n_known, out=codebook.mean(axis=0), where=n_known > 0)
         return cls(codebook - center, center, d2, neighborhood, metric, bounds, inhibition)
 
     def refresh(self) -> None:

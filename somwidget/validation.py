@@ -15,8 +15,10 @@ with aliases), :class:`Integer` and :class:`Interval` (ranges), :class:`Instance
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -31,6 +33,7 @@ __all__ = [
     "Integer",
     "Interval",
     "InvalidParameterError",
+    "NAN_HINT",
     "NotFittedError",
     "Options",
     "check_array",
@@ -39,16 +42,41 @@ __all__ = [
     "check_distances",
     "check_fraction",
     "check_int",
+    "check_missing_rows",
     "check_n_neurons",
     "check_param",
     "check_positive",
+    "check_sample_weight",
     "default_feature_names",
+    "n_samples_of",
     "validate_params",
 ]
 
 
 class NotFittedError(ValueError, AttributeError):
-    """Raised when a result is asked of a SOM that has not been initialised or fitted."""
+    """Raised when a result is asked of a SOM that has not been initialised or fitted.
+
+    When scikit-learn is imported, the error raised is also a
+    ``sklearn.exceptions.NotFittedError`` (what scikit-learn's tools catch), without somwidget
+    importing scikit-learn itself.
+    """
+
+    def __new__(cls, *args: object, **kwargs: object) -> NotFittedError:
+        if cls is NotFittedError and "sklearn" in sys.modules:
+            cls = _sklearn_not_fitted_error()
+        return super().__new__(cls, *args, **kwargs)
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        # by the public class: unpickling picks the scikit-learn-aware one again if need be
+        return NotFittedError, self.args
+
+
+@functools.cache
+def _sklearn_not_fitted_error() -> type[NotFittedError]:
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    return type("NotFittedError", (NotFittedError, SklearnNotFittedError),
+                {"__module__": __name__, "__qualname__": "NotFittedError"})
 
 
 def _fmt_allowed(allowed: Iterable[str]) -> str:
@@ -128,6 +156,13 @@ def check_fraction(name: str, value: object, allow_zero: bool = False) -> float:
     return v
 
 
+#: What the NaN error of a SOM's data says to do (``check_array``'s ``nan_hint``).
+NAN_HINT = (
+    'pass missing="ignore" (SOM(missing="ignore"), or som.set_params(missing="ignore")) to '
+    "use the known values of each row, or impute them first"
+)
+
+
 def check_array(
     name: str,
     X: object,
@@ -135,11 +170,16 @@ def check_array(
     n_features: int | None = None,
     min_samples: int = 1,
     allow_nan: bool = False,
+    nan_hint: str | None = None,
+    owner: str = "the model",
 ) -> tuple[np.ndarray, list[str] | None]:
     """Validate a 2-D numeric data set.
 
     Accepts a numpy array, a nested sequence or a pandas DataFrame (whose column names become the
-    feature names). A 1-D input is refused with a hint, never silently reshaped.
+    feature names). A 1-D input is refused with a hint, never silently reshaped. Boolean data
+    (numpy ``bool`` arrays, ``bool`` or nullable ``boolean`` DataFrame columns such as
+    :func:`pandas.get_dummies` returns) becomes 0.0 / 1.0; ``pd.NA`` in nullable columns becomes
+    NaN (a missing value).
 
     Parameters
     ----------
@@ -152,7 +192,12 @@ def check_array(
     min_samples : int
         Minimum number of rows.
     allow_nan : bool
-        Whether NaN is accepted (inf never is).
+        Whether NaN (a missing value) is accepted; infinite values never are.
+    nan_hint : str, optional
+        What to do about refused NaN, appended to the message (default: "clean or impute them
+        first"); the SOM names its ``missing="ignore"`` option here.
+    owner : str
+        What was fitted with ``n_features`` (``"SOM"``), for the message of a wrong count.
 
     Returns
     -------
@@ -170,40 +215,143 @@ def check_array(
             f"Use {name}.to_frame() for a single feature."
         )
     if pd is not None and isinstance(X, pd.DataFrame):
-        bad = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c])]
+        types = pd.api.types
+        bad = [c for c, dt in X.dtypes.items()
+               if not (types.is_numeric_dtype(dt) or types.is_bool_dtype(dt))]
         if bad:
             raise ValueError(
-                f"{name} has non-numeric columns {bad}; drop them (e.g. labels) or encode them first"
+                f"{name} has non-numeric columns {bad}; drop them (e.g. labels) or encode them "
+                "first (pandas.get_dummies gives 0/1 columns, which are accepted)"
             )
         feature_names = [str(c) for c in X.columns]
-        arr = X.to_numpy(dtype=np.float64)
+        if any(isinstance(dt, pd.api.extensions.ExtensionDtype) for dt in X.dtypes):
+            arr = X.to_numpy(dtype=np.float64, na_value=np.nan)  # nullable Int64 / boolean: NA
+        else:
+            arr = X.to_numpy(dtype=np.float64)
     else:
         if X is None:
             raise ValueError(f"{name} is required; got None")
+        if type(X).__module__.startswith("scipy.sparse"):
+            raise TypeError(
+                f"{name} is a scipy sparse {type(X).__name__}: sparse input is not supported "
+                f"(the codebook is dense); pass {name}.toarray()"
+            )
         raw = np.asarray(X)
-        if raw.dtype == object or raw.dtype.kind in "USb":
+        if raw.dtype.kind in "USV":
             raise ValueError(f"{name} must be numeric; got an array of dtype {raw.dtype}")
         if raw.dtype.kind == "c":
-            raise ValueError(f"{name} must be real-valued; got complex numbers")
-        arr = raw.astype(np.float64, copy=False)
+            raise ValueError(f"{name} must be real-valued; got complex numbers (Complex data "
+                             "not supported)")
+        if raw.dtype == object:  # numbers held as objects convert; anything else is refused
+            try:
+                arr = raw.astype(np.float64)
+            except TypeError as exc:
+                raise TypeError(f"{name} must be numeric; got an array of dtype object ({exc})") from None
+            except ValueError as exc:
+                raise ValueError(f"{name} must be numeric; got an array of dtype object ({exc})") from None
+        else:
+            arr = raw.astype(np.float64, copy=False)
     if arr.ndim != 2:
-        hint = " Use X.reshape(-1, 1) for a single feature." if arr.ndim == 1 else ""
+        hint = (f" Reshape your data: {name}.reshape(-1, 1) for a single feature, "
+                f"{name}.reshape(1, -1) for a single sample.") if arr.ndim == 1 else ""
         raise ValueError(f"{name} must be 2-D (samples x features); got {arr.ndim}-D shape {arr.shape}.{hint}")
     if arr.shape[0] < min_samples:
         raise ValueError(f"{name} must have at least {min_samples} sample(s); got {arr.shape[0]}")
     if arr.shape[1] == 0:
-        raise ValueError(f"{name} must have at least 1 feature; got 0 columns")
+        raise ValueError(f"{name} must have at least 1 feature; got 0 feature(s) (shape="
+                         f"{arr.shape}) while a minimum of 1 is required.")
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(
-            f"{name} has {arr.shape[1]} features, but the model was fitted with {n_features}"
+            f"{name} has {arr.shape[1]} features, but {owner} is expecting {n_features} features "
+            f"as input (the model was fitted with {n_features})"
         )
-    if allow_nan:
-        if np.isinf(arr).any():
-            raise ValueError(f"{name} contains infinite values")
-    elif not np.isfinite(arr).all():
-        n_bad = int((~np.isfinite(arr)).sum())
-        raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s); clean or impute them first")
+    # a finite column sum proves every entry finite, with no N x D temporary; only otherwise
+    # are the entries counted, block by block
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums_finite = bool(np.isfinite(np.add.reduce(arr, axis=0)).all())
+    if not sums_finite:
+        counts = {"inf": [0, 0], "nan": [0, 0]}  # values, rows
+        for s in range(0, arr.shape[0], 1 << 15):
+            blk = arr[s : s + (1 << 15)]
+            for key, test in (("inf", np.isinf), ("nan", np.isnan)):
+                hit = test(blk)
+                counts[key][0] += int(hit.sum())
+                counts[key][1] += int(hit.any(axis=1).sum())
+        (n_inf, rows_inf), (n_nan, rows_nan) = counts["inf"], counts["nan"]
+        if n_inf:
+            raise ValueError(
+                f"{name} contains {n_inf} infinite value(s) in {rows_inf} row(s); replace them "
+                "(infinite values are never accepted, not even as missing values)"
+            )
+        if n_nan and not allow_nan:
+            raise ValueError(
+                f"{name} contains {n_nan} missing value(s) (NaN) in {rows_nan} row(s); "
+                f"{nan_hint or 'clean or impute them first'}"
+            )
     return np.ascontiguousarray(arr), feature_names
+
+
+def check_missing_rows(name: str, X: np.ndarray, max_missing: float) -> None:
+    """Refuse the rows of ``X`` missing more than ``max_missing`` of their values (NaN); the
+    message counts them and lists the first. Rows are counted block by block."""
+    d = X.shape[1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        if X.size == 0 or not np.isnan(np.add.reduce(X, axis=0)).any():
+            return
+    n_missing = np.concatenate([np.isnan(X[s : s + (1 << 15)]).sum(axis=1)
+                                for s in range(0, X.shape[0], 1 << 15)])
+    bad = np.flatnonzero(n_missing > max_missing * d)
+    if bad.size:
+        shown = ", ".join(str(int(i)) for i in bad[:10]) + (", ..." if bad.size > 10 else "")
+        allowed = int(np.floor(max_missing * d + 1e-9))
+        raise ValueError(
+            f"{name} has {bad.size} row(s) missing more than max_missing={max_missing:g} of "
+            f"their {d} values (at most {allowed} of {d} may be missing): rows {shown}; drop or "
+            "impute them, or raise max_missing (below 1: every row needs a known value)"
+        )
+
+
+def n_samples_of(X: object) -> int | None:
+    """The number of rows of a data set before it is checked (None when it has no length)."""
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) >= 1:
+        n = shape[0]  # a lazy collection (Dask) may not know its length: None then
+        return int(n) if isinstance(n, numbers.Integral) else None
+    try:
+        return len(X)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def check_sample_weight(sample_weight: object, n_samples: int | None) -> np.ndarray | None:
+    """Validate ``sample_weight``: None, or ``n_samples`` finite, non-negative numbers (a list,
+    a 1-D array or a pandas Series), not all zero. Returns float64 (N,) or None (``n_samples``
+    None: the length is not checked)."""
+    if sample_weight is None:
+        return None
+    raw = np.asarray(sample_weight)
+    if raw.dtype == object or raw.dtype.kind not in "biuf":
+        raise TypeError(f"sample_weight must be numbers; got an array of dtype {raw.dtype}")
+    w = raw.astype(np.float64)
+    if w.ndim != 1:
+        raise ValueError(f"sample_weight must be 1-D (one weight per sample); got shape {w.shape}")
+    if n_samples is not None and w.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {w.shape[0]} weight(s) but X has {n_samples} sample(s)"
+        )
+    if not np.isfinite(w).all():
+        raise ValueError(
+            f"sample_weight must be finite; got {int((~np.isfinite(w)).sum())} NaN or infinite "
+            "weight(s)"
+        )
+    if (w < 0).any():
+        raise ValueError(
+            f"sample_weight must be non-negative; got {int((w < 0).sum())} negative weight(s) "
+            f"(smallest {w.min():g})"
+        )
+    if not (w > 0).any():
+        raise ValueError("sample_weight must not be all zero: no sample would count")
+    return w
 
 
 def check_bmus(name: str, bmus: ArrayLike, n_neurons: int) -> np.ndarray:

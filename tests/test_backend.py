@@ -152,3 +152,12 @@ def test_bench_gpu_measurement_runs_through_the_layer(recording):
     r = mod.run(3000, 8, 5, recording, epochs=2)
     assert r["gemm_s"] > 0 and r["epoch_s"] > 0 and r["ratio"] == r["epoch_s"] / r["gemm_s"]
     assert recording.calls.count("index_add") >= 2
+
+
+def test_device_path_refuses_sample_weight_and_missing_values(recording):
+    X = _data(200)
+    with pytest.raises(ValueError, match="sample_weight is not available with device='cuda'"):
+        SOM((3, 3), device="cuda").fit(X, sample_weight=np.ones(200))
+    X[5, 1] = np.nan
+    with pytest.raises(ValueError, match="device='cuda' needs complete data"):
+        SOM((3, 3), device="cuda", missing="ignore").fit(X)

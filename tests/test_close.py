@@ -47,6 +47,7 @@ VIEWS = {
     "LabelMap": lambda som, X, y: sw.LabelMap(som, X, y),
     "ComponentPlanes": lambda som, X, y: sw.ComponentPlanes(som, X),
     "LatticeView": lambda som, X, y: sw.LatticeView(som, X),
+    "ClusterMap": lambda som, X, y: sw.ClusterMap(som, X),
     "NeuronInspector": lambda som, X, y: sw.NeuronInspector(som, X, y),
     "TrainingCurves": lambda som, X, y: sw.TrainingCurves(som, X),
     "InputSpaceView": lambda som, X, y: sw.InputSpaceView(som, X, y),

@@ -61,9 +61,13 @@ def test_curves_as_a_callback_equal_history(X3):
     som.fit(X3, epochs=3, radius_start=1.5, radius_end=0.5, collect_history=True, callbacks=[curves])
     h = som.history_
     assert curves.data["epoch"] == [float(e) for e in h["epoch"]]  # cumulative 1..9
-    for key in ("quantization_error", "topographic_error", "vacancy_rate", "radius",
-                "learning_rate"):
+    for key in ("quantization_error", "topographic_error", "vacancy_rate", "radius"):
         np.testing.assert_allclose(curves.data[key], h[key], rtol=1e-12)
+    # batch training has no learning rate: no values, no line, no axis, no legend entry
+    assert np.isnan(curves.data["learning_rate"]).all()
+    assert not curves._lr_line.visible and not curves._lr_axis.visible
+    assert "learning rate" not in curves.schedule_legend.value
+    assert "learning-rate" not in curves.to_svg() and "radius" in curves.to_svg()
     # the final state is drawn: the marks hold every epoch
     # (sent as float32)
     np.testing.assert_allclose(np.asarray(curves._qe_line.y), h["quantization_error"], rtol=1e-6)
@@ -84,6 +88,33 @@ def test_curves_online_rows_only_at_epoch_ends_and_throttle_keeps_final(X3):
     np.testing.assert_allclose(np.asarray(curves._lr_line.y), som.history_["learning_rate"],
                                rtol=1e-6)
     assert curves.frame == 2  # one throttled redraw + the final one
+    assert curves._lr_line.visible and "learning rate" in curves.schedule_legend.value
+
+
+def test_curves_epoch_ticks_are_whole_numbers_and_legends_sit_above_the_charts():
+    from somwidget.widgets.curves import epoch_ticks
+
+    curves = TrainingCurves()
+    for axis in curves._x_axes:  # empty: 0 and 1, never 0 0 0 0 0 1
+        assert list(axis.tick_values) == [0.0, 1.0]
+    for e in range(1, 8):
+        curves.add_epoch(e, quantization_error=1.0 / e, radius=3.0 - 0.2 * e)
+    ticks = list(curves._x_axes[0].tick_values)
+    assert ticks == [0.0, 2.0, 4.0, 6.0, 8.0]
+    assert all(float(t).is_integer() for t in epoch_ticks(3))
+    assert all(float(t).is_integer() for t in epoch_ticks(137))
+    assert curves._x_scales[0].max == 8.0
+    # bqplot draws no legend over the plot; ours is a row above each chart
+    assert not any(m.display_legend for m in curves.quality_figure.marks)
+    assert "QE" in curves.quality_legend.value and "vacancy" in curves.quality_legend.value
+    assert curves.children[0] is curves.quality_legend
+    svg = curves.to_svg()
+    assert 'class="legend legend-above"' in svg
+    import re
+
+    ticks_svg = re.findall(r'class="xtick"[^>]*>([^<]+)<', svg)
+    assert ticks_svg and all(t.isdigit() for t in ticks_svg), ticks_svg
+    curves.close()
 
 
 def test_long_runs_send_a_bounded_number_of_points():
@@ -218,7 +249,7 @@ def test_step_mode_shows_sample_bmu_and_weights(square):
     # the net is drawn after the update, the ghost before it
     np.testing.assert_allclose(view.net_xy()[:, 0], s.codebook_after[view.segments[:, 0]],
                                atol=1e-6)
-    ghost_x = np.asarray(view._ghost.x).reshape(-1, 3)[:, 0]
+    ghost_x = np.append(np.asarray(view._ghost.x), np.nan).reshape(-1, 3)[:, 0]
     np.testing.assert_allclose(ghost_x, s.codebook_before[view.segments[:, 0], 0])
     trainer.set_params(mode="batch")
     trainer.step()
@@ -250,3 +281,35 @@ def test_curves_read_fit_records_trainer_records_and_histories_alike(X3):
     assert live.data["quantization_error"][-1] == pytest.approx(
         cdist(X3, trainer.som.codebook_).min(axis=1).mean(), rel=1e-12)
     trainer.close()
+
+
+def test_step_display_is_readable_from_the_back_of_the_room(X3):
+    from somwidget.widgets.input_space import ARROW_MIN_WEIGHT, move_arrows
+
+    som = SOM(mapsize=(5, 5), random_state=0, normalization="none").initialize(X3)
+    view = InputSpaceView(som, X3)
+    step = som.online_step(X3[0], 2.0, 0.5)
+    view.refresh(step=step)
+    before, after = view.project(step.codebook_before), view.project(step.codebook_after)
+    w = np.asarray(step.weights)
+    moved = np.flatnonzero(w >= ARROW_MIN_WEIGHT)
+    # one arrow (shaft + two head strokes, NaN-separated) per neuron that moved, old -> new
+    # (no trailing NaN: bqplot would place the line's end label at an undefined point)
+    x = np.append(np.asarray(view._moves.x, dtype=np.float64), np.nan)
+    y = np.append(np.asarray(view._moves.y, dtype=np.float64), np.nan)
+    assert x.size == 7 * moved.size and not np.isnan(np.asarray(view._moves.x)[-1])
+    assert not np.isnan(np.asarray(view._net.x)[-1])
+    shafts = np.column_stack([x, y]).reshape(-1, 7, 2)
+    np.testing.assert_allclose(shafts[:, 0], before[moved], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(shafts[:, 1], after[moved], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(shafts[:, 4], after[moved], rtol=1e-5, atol=1e-6)  # the tip
+    assert view._bmu_mark.default_size >= 300 and view._bmu_mark.stroke_width >= 3
+    assert "neighbourhood weight" in view.step_legend.value and "BMU" in view.step_legend.value
+    svg = view.to_svg()
+    assert 'class="move"' in svg and "neighbourhood weight" in svg
+    view.refresh()  # no step: arrows and legend go away
+    assert np.asarray(view._moves.x).size == 0 and view.step_legend.value == ""
+    hx, hy = move_arrows(np.zeros((1, 2)), np.array([[1.0, 0.0]]), np.array([True]), 0.1)
+    np.testing.assert_allclose(hx[[0, 1, 4]], [0.0, 1.0, 1.0])
+    assert hx[3] == pytest.approx(1.0 - 0.1 * np.cos(np.pi / 7))
+    view.close()

@@ -228,3 +228,15 @@ def test_switching_between_dask_and_in_memory_data_uses_the_latest():
     assert som.hit_counts().sum() == 200
     som.fit(X[:300], epochs=1)  # back in memory
     assert som.hit_counts().sum() == 300
+
+
+def test_dask_with_warm_start_false_sample_weight_and_missing():
+    X = _data(400)
+    Xd = da.from_array(X, chunks=(100, 4))
+    cold = SOM((3, 3), random_state=0, warm_start=False).fit(Xd, epochs=2)
+    np.testing.assert_allclose(cold.codebook_, SOM((3, 3), random_state=0).fit(X, epochs=2).codebook_,
+                               **TOL)
+    with pytest.raises(ValueError, match="sample_weight is not available with Dask input"):
+        SOM((3, 3)).fit(Xd, sample_weight=np.ones(400))
+    with pytest.raises(ValueError, match="missing='ignore' is not available for Dask input"):
+        SOM((3, 3), missing="ignore").fit(Xd)

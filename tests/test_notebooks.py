@@ -61,3 +61,38 @@ def test_teaching_notebook_executes_and_its_lessons_hold():
     # every row of views displays with a static picture, for places without widgets (GitHub)
     pictures = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
     assert len(pictures) >= 6  # 5 rows of views and the Studio
+    # section 1 keeps its own picture after "Run all": the net and curves at the end of its 40
+    # epochs (a later cell used to reset that trainer, leaving a tangle and empty curves)
+    first = next(o["data"]["image/svg+xml"] for o in pictures
+                 if "quality while it unfolds" in o["data"]["image/svg+xml"])
+    assert "epoch 40 · QE" in first and "no epoch yet" not in first
+
+
+def test_clusters_notebook_executes_and_its_claims_hold():
+    outputs = execute("clusters.ipynb")
+    text = text_of(outputs)
+    assert re.search(r"MapClustering\(\d+ clusters of 144 neurons, method='ward', chosen by Davies-Bouldin", text)
+    # ten Ward clusters on the digits map: most images carry their cluster's most common digit
+    pure = int(re.search(r"10 clusters: (\d+)% of the images", text).group(1))
+    assert pure >= 60, text
+    assert "cluster" in text and any("image/svg+xml" in o.get("data", {}) for o in outputs)
+
+
+def test_missing_values_notebook_executes_and_its_claims_hold():
+    outputs = execute("missing_values.ipynb")
+    text = text_of(outputs)
+    # the real penguins: NaN refused by default, with the option named; mostly-empty rows counted
+    assert 'refused: X contains 30 missing value(s) (NaN) in 11 row(s); pass missing="ignore"' in text
+    assert "refused: X has 2 row(s) missing more than max_missing=0.5 of their 9 values" in text
+    assert "trained on 342 birds, 9 of them with missing values" in text
+    # 10 % missing values cost a few per cent of QE; the map imputes better than column means
+    change = float(re.search(r"map trained with 10% missing [\d.]+ \(([+-][\d.]+)%\)", text)[1])
+    assert abs(change) < 5.0, change
+    err_map, err_mean = map(float, re.search(
+        r"imputation error \(standard units\): map ([\d.]+), column means ([\d.]+)", text).groups())
+    assert err_map < 0.7 * err_mean
+    assert int(re.search(r"sex recovered for (\d+)% of 60 birds", text)[1]) >= 75
+    # balanced weights give the smallest species more units
+    table = re.search(r"Chinstrap\s+68\s+(\d+)\s+(\d+)", text)
+    assert table and int(table[2]) > int(table[1]), text[-2000:]
+    assert any("image/svg+xml" in o.get("data", {}) for o in outputs)

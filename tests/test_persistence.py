@@ -231,6 +231,10 @@ def test_the_0_1_0_file_is_written_back_field_for_field():
     again = SOM.load(DATA / "model_v1.json").to_dict()
     saved.pop("somwidget_version")
     again.pop("somwidget_version")
+    # parameters added since 0.1.0 (missing, max_missing, ...) are written at their defaults
+    defaults = SOM().to_dict()["params"]
+    added = set(again["params"]) - set(saved["params"])
+    assert {k: again["params"].pop(k) for k in added} == {k: defaults[k] for k in added}
     assert again == saved
 
 

@@ -376,8 +376,14 @@ def test_old_spellings_are_aliases_giving_the_same_map():
     np.testing.assert_array_equal(a.codebook_, b.codebook_)
     # the schedule reaches exactly the given end values at the last presentation
     assert a.history_[-1].radius == pytest.approx(0.5) and a.history_[-1].learning_rate == 0.05
-    # positional use is unchanged: (X, epochs, radius_start, radius_end)
-    c = SOM((4, 5), random_state=3).fit(X, 4, 2.5, 1.0)
+    # the training arguments are keyword-only (scikit-learn's fit(X, y=None, *, ...)): the old
+    # positional epochs lands in y and is refused with the keyword spelling, never ignored
+    with pytest.raises(TypeError, match=r"write fit\(X, epochs=4\)"):
+        SOM((4, 5), random_state=3).fit(X, 4)
+    with pytest.raises(TypeError):
+        SOM((4, 5), random_state=3).fit(X, None, 4)
+    # the same radii set in the constructor give the same map
+    c = SOM((4, 5), random_state=3, epochs=4, radius_start=2.5, radius_end=1.0).fit(X)
     np.testing.assert_array_equal(c.codebook_, new.codebook_)
 
 

@@ -332,7 +332,7 @@ def test_a_failing_listener_is_an_error_too(X):
 def test_bad_arguments_are_refused_with_clear_messages(X):
     bad = X.copy()
     bad[3, 1] = np.nan
-    with pytest.raises(ValueError, match="X contains 1 NaN"):
+    with pytest.raises(ValueError, match='X contains 1 missing value.*missing="ignore"'):
         Trainer(make_som(), bad)
     with pytest.raises(ValueError, match="mode must be one of 'batch', 'online'"):
         TrainerParams(mode="stochastic")

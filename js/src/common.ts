@@ -79,6 +79,32 @@ export class SelectionLink {
   }
 }
 
+/**
+ * Back-pressure: tell the kernel which frame was drawn (a custom message `{drawn: frame}`), once
+ * per frame. The kernel sends a view's next live frame only after this answer
+ * (somwidget/widgets/live.py, FramePacer), so a slow page never queues frames.
+ */
+export class FrameAck {
+  private model: AnyModel<LatticeModel>;
+  private last = -1;
+  sent = 0;
+
+  constructor(model: AnyModel<LatticeModel>) {
+    this.model = model;
+  }
+
+  drawn(frame: number): void {
+    if (!(frame > this.last) || typeof this.model.send !== "function") return;
+    this.last = frame;
+    this.sent += 1;
+    try {
+      this.model.send({ drawn: frame });
+    } catch {
+      // a closed comm: nothing to acknowledge to
+    }
+  }
+}
+
 export const BASE_CSS = `
 .somwidget-view { font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; box-sizing: border-box; min-width: 0; max-width: 100%; }
 .somwidget-view.sw-single { width: 100%; max-width: min(100%, var(--sw-view-width, 560px)); }
@@ -173,7 +199,9 @@ export function colourBar(name: string, vmin: number, vmax: number, label: strin
 }
 
 /** A categorical legend: one swatch per label. */
-export function categoryLegend(names: string[], title: string): HTMLElement {
+export function categoryLegend(
+  names: string[], title: string, colours: string[] = [], none: string = "no samples",
+): HTMLElement {
   const box = document.createElement("div");
   box.className = "sw-legend sw-categories";
   if (title) {
@@ -186,16 +214,18 @@ export function categoryLegend(names: string[], title: string): HTMLElement {
     const item = document.createElement("span");
     const sw = document.createElement("span");
     sw.className = "sw-swatch";
-    sw.style.background = CATEGORICAL[i % CATEGORICAL.length];
+    sw.style.background = colours[i] ?? CATEGORICAL[i % CATEGORICAL.length];
     item.append(sw, document.createTextNode(n));
     box.append(item);
   });
-  const none = document.createElement("span");
-  const sw = document.createElement("span");
-  sw.className = "sw-swatch";
-  sw.style.background = NAN_COLOR;
-  none.append(sw, document.createTextNode("no samples"));
-  box.append(none);
+  if (none) {
+    const item = document.createElement("span");
+    const sw = document.createElement("span");
+    sw.className = "sw-swatch";
+    sw.style.background = NAN_COLOR;
+    item.append(sw, document.createTextNode(none));
+    box.append(item);
+  }
   return box;
 }
 
@@ -272,16 +302,25 @@ export function wrapText(lat: Lattice): string {
   return "";
 }
 
-/** Tooltip lines: neuron index, row/col, then the view's per-neuron fields. */
+/** Tooltip lines: neuron index, row/col, then the view's per-neuron fields. A field with
+ * `source: "values"` reads the view's `values` (sent once per frame), the others their own row
+ * of `data` in order. */
 export function describeNeuron(
   k: number, lat: Lattice, fields: TooltipField[], data: Float32Array, categoryNames: string[],
+  values?: Float32Array,
 ): string[] {
   const m = lat.rows * lat.cols;
   const row = Math.floor(k / lat.cols);
   const col = k - row * lat.cols;
   const lines = [`neuron ${k}`, `row ${row}, col ${col}`];
-  fields.forEach((f, i) => {
-    const v = data.length >= (i + 1) * m ? data[i * m + k] : NaN;
+  let r = 0;
+  fields.forEach((f) => {
+    let v: number;
+    if (f.source === "values") v = values && values.length > k ? values[k] : NaN;
+    else {
+      const i = r++;
+      v = data.length >= (i + 1) * m ? data[i * m + k] : NaN;
+    }
     let s: string;
     if (f.format === "category") s = Number.isNaN(v) || v < 0 ? "—" : (categoryNames[v] ?? String(v));
     else if (f.format === "percent") s = Number.isNaN(v) ? "—" : `${(100 * v).toFixed(1)}%`;

@@ -5,6 +5,7 @@ import {
   categoryLegend,
   colourBar,
   describeNeuron,
+  FrameAck,
   latticeOf,
   SelectionLink,
   viewShell,
@@ -27,9 +28,11 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
   const { title, sub, picker, clear, head } = viewShell(model, el, "sw-single", "lattice");
   const legendBox = document.createElement("div");
   let drawnFrame = -1;
+  const ack = new FrameAck(model);
 
   let fields: TooltipField[] = [];
   let tipData: Float32Array = new Float32Array(0);
+  let tipValues: Float32Array = new Float32Array(0);
   let catNames: string[] = [];
 
   const link = new SelectionLink(model, (neurons) => {
@@ -39,16 +42,31 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
   });
   const canvas: LatticeCanvas = new LatticeCanvas({
     maxHeight: 560,
-    onSelect: (ks, mode) => link.set(combine(link.get(), ks, mode)),
+    onSelect: (ks, mode) => link.set(combine(link.get(), wholeCategories(ks), mode)),
     onClear: () => link.set([]),
-    describe: (k: number): string[] => describeNeuron(k, canvas.lat!, fields, tipData, catNames),
+    describe: (k: number): string[] => describeNeuron(k, canvas.lat!, fields, tipData, catNames, tipValues),
     onDraw: () => {
       el.dataset.frame = String(drawnFrame);
       el.dataset.draws = String(canvas.draws);
       el.dataset.labels = String(canvas.labelsDrawn);
+      el.dataset.borders = String(canvas.bordersDrawn);
+      ack.drawn(drawnFrame);
     },
   });
   clear.addEventListener("click", () => link.set([]));
+
+  /** With select_by "category" (ClusterMap), a click or a brush takes every neuron of the
+   * categories it touches. */
+  function wholeCategories(ks: number[]): number[] {
+    if (model.get("select_by") !== "category") return ks;
+    const cats = decodeData(model.get("categories"), "float32");
+    if (!cats.length) return ks;
+    const wanted = new Set<number>();
+    for (const k of ks) if (k >= 0 && k < cats.length && cats[k] >= 0) wanted.add(cats[k]);
+    const out: number[] = [];
+    for (let k = 0; k < cats.length; k++) if (wanted.has(cats[k])) out.push(k);
+    return out.length ? out : ks;
+  }
   el.append(head, canvas.root, legendBox);
 
   function update(): void {
@@ -58,13 +76,16 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     const vmax = model.get("vmax");
     const cmap = model.get("colormap");
     const cats = decodeData(model.get("categories"), "float32");
+    tipValues = decodeData(model.get("values"), "float32");
     canvas.setData({
-      values: decodeData(model.get("values"), "float32"),
+      values: tipValues,
       vmin, vmax, colormap: cmap,
       style: (model.get("draw_style") === "size" ? "size" : "color") as Style,
       sizes: decodeData(model.get("sizes"), "float32"),
       categories: cats.length ? cats : null,
       showValues: Boolean(model.get("show_values")),
+      categoryColors: model.get("category_colors") ?? [],
+      borders: decodeData(model.get("borders"), "float32"),
     });
     fields = model.get("tooltip_fields") ?? [];
     tipData = decodeData(model.get("tooltip_values"), "float32");
@@ -74,9 +95,14 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     sub.textContent = wrap ? `${lat.rows} × ${lat.cols} ${lat.shape === "hexa" ? "hexagonal" : "rectangular"} map · ${wrap}` : `${lat.rows} × ${lat.cols} ${lat.shape === "hexa" ? "hexagonal" : "rectangular"} map`;
     canvas.root.title = wrap ? `Map edges wrap around (${wrap})` : "";
     picker.value = cmap;
+    // a picture of categories only (ClusterMap, category views) has no colour map to pick
+    picker.style.display = model.get("legend") === "categories" && model.get("select_by") === "category" ? "none" : "";
     const legend = model.get("legend");
     const parts: HTMLElement[] = [];
-    if (legend === "categories" || legend === "both") parts.push(categoryLegend(catNames, model.get("category_title") || "majority label"));
+    if (legend === "categories" || legend === "both") {
+      parts.push(categoryLegend(catNames, model.get("category_title") || "majority label",
+        model.get("category_colors") ?? [], model.get("category_none") ?? "no samples"));
+    }
     if (legend === "colorbar" || legend === "both") parts.push(colourBar(cmap, vmin, vmax, model.get("value_label")));
     legendBox.replaceChildren(...parts);
     drawnFrame = model.get("frame");

@@ -26,6 +26,8 @@ export interface PlaneData {
   sizes?: Float32Array | null; // "size" style: marker area fraction in [0, 1] per neuron
   categories?: Float32Array | null; // category index per neuron (-1: none): categorical fill
   showValues?: boolean; // write each value in its cell (when the cells are wide enough)
+  categoryColors?: string[] | null; // one colour per category (else the label palette)
+  borders?: Float32Array | null; // border segments, 4 floats each: x0, y0, x1, y1 (plane units)
 }
 
 export type SelectMode = "replace" | "toggle" | "add";
@@ -63,6 +65,7 @@ export class LatticeCanvas {
   readonly brushBox: HTMLDivElement;
   lat: Lattice | null = null;
   labelsDrawn = 0; // value labels written by the last draw (tests read it)
+  bordersDrawn = 0; // border segments drawn by the last draw (tests read it)
   data: PlaneData | null = null;
   selected: number[] = [];
   hover = -1;
@@ -277,7 +280,11 @@ export class LatticeCanvas {
     const cmap = table(d?.colormap ?? "viridis").css;
     const cats = d?.categories && d.categories.length >= m ? d.categories : null;
     const colourIndex = (k: number): string => {
-      if (cats) return categoricalColour(Number.isNaN(cats[k]) ? -1 : cats[k]);
+      if (cats) {
+        const c = Number.isNaN(cats[k]) ? -1 : cats[k];
+        const own = d?.categoryColors;
+        return own && c >= 0 && c < own.length ? own[c] : categoricalColour(c);
+      }
       if (k >= values.length) return NAN_COLOR;
       const i = valueIndex(values[k], d!.vmin, d!.vmax);
       return i < 0 ? NAN_COLOR : cmap[i];
@@ -345,10 +352,38 @@ export class LatticeCanvas {
         this.labelsDrawn += 1;
       }
     }
+    this.drawBorders(ctx);
     this.drawWrapMarks(ctx);
     this.draws += 1;
     this.drawOverlay();
     this.opts.onDraw?.();
+  }
+
+  /** Cluster / category borders: one path of all segments, a white halo under a dark line
+   * (widths as the SVG pictures: max(1.25, min(3, 0.09 * cell)) CSS px). */
+  private drawBorders(ctx: CanvasRenderingContext2D): void {
+    this.bordersDrawn = 0;
+    const segs = this.data?.borders;
+    if (!segs || segs.length < 4) return;
+    const n = Math.floor(segs.length / 4);
+    const path = new Path2D();
+    for (let i = 0; i < n; i++) {
+      const [x0, y0] = this.toDevice(segs[4 * i], segs[4 * i + 1]);
+      const [x1, y1] = this.toDevice(segs[4 * i + 2], segs[4 * i + 3]);
+      path.moveTo(x0, y0);
+      path.lineTo(x1, y1);
+    }
+    const w = Math.max(1.25, Math.min(3, 0.09 * this.scale)) * this.dpr;
+    ctx.save();
+    ctx.lineCap = "round";
+    ctx.strokeStyle = "#ffffff";
+    ctx.lineWidth = 2.4 * w;
+    ctx.stroke(path);
+    ctx.strokeStyle = "#1a1a1a";
+    ctx.lineWidth = w;
+    ctx.stroke(path);
+    ctx.restore();
+    this.bordersDrawn = n;
   }
 
   private drawWrapMarks(ctx: CanvasRenderingContext2D): void {

@@ -14,6 +14,7 @@ export interface AnyModel<T> {
   get<K extends keyof T & string>(name: K): T[K];
   set<K extends keyof T & string>(name: K, value: T[K]): void;
   save_changes(): void;
+  send?(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[]): void;
   on(event: string, cb: (...args: any[]) => void): void;
   off(event?: string | null, cb?: ((...args: any[]) => void) | null): void;
   widget_manager?: { get_model(id: string): Promise<AnyModel<unknown>> };
@@ -37,6 +38,8 @@ export type WidgetRef = string | null;
 export interface TooltipField {
   name: string;
   format?: "int" | "float" | "percent" | "category";
+  /** "values": no row of its own in tooltip_values, the view's values (sent once) */
+  source?: "values";
 }
 
 // python: Selection
@@ -44,7 +47,7 @@ export interface SelectionModel {
   neurons: number[];
 }
 
-// python: LatticeView HitMap UMatrix QualityMap LabelMap
+// python: LatticeView HitMap UMatrix QualityMap LabelMap ClusterMap
 export interface LatticeModel {
   _view: string;
   selection: WidgetRef;
@@ -69,6 +72,10 @@ export interface LatticeModel {
   tooltip_values: EncodedArray<"float32">;
   frame: number;
   show_values: boolean;
+  borders: EncodedArray<"float32">; // (S, 4) border segments [x0, y0, x1, y1], plane coordinates
+  category_colors: string[]; // one colour per category (empty: the label palette)
+  select_by: "neuron" | "category"; // a click selects the neuron or its whole category
+  category_none: string; // legend entry for neurons without a category ("": none)
 }
 
 // python: ComponentPlanes

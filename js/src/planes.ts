@@ -5,6 +5,7 @@ import {
   colourBar,
   describeNeuron,
   formatValue,
+  FrameAck,
   latticeOf,
   SelectionLink,
   viewShell,
@@ -26,6 +27,7 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
 
   let planes: Array<{ box: HTMLDivElement; canvas: LatticeCanvas; legend: HTMLDivElement; label: HTMLDivElement }> = [];
   let drawnFrame = -1;
+  const ack = new FrameAck(model);
   let selected: number[] = [];
   let all: Float32Array = new Float32Array(0);
   let names: string[] = [];
@@ -88,6 +90,7 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
         onDraw: () => {
           el.dataset.frame = String(drawnFrame);
           el.dataset.draws = String(totalDraws());
+          ack.drawn(drawnFrame);
         },
       });
       canvas.setSelected(selected);

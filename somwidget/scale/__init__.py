@@ -37,6 +37,11 @@ __all__ = [
 ]
 
 
+def is_dask_data(Xt: Any) -> bool:
+    """Whether ``Xt`` is the training-space view of a Dask collection."""
+    return type(Xt).__name__ == "DaskData" and type(Xt).__module__ == "somwidget.scale.dask"
+
+
 def training_source(som: Any, Xt: Any) -> Any | None:
     """The out-of-core or device data source for a batch run, or None for the numpy path."""
     from . import dask as _dask
@@ -56,11 +61,15 @@ def training_source(som: Any, Xt: Any) -> Any | None:
     return DeviceData(ns, Xt, som._validated()["distance_metric"], som.chunk_size)
 
 
-def run_batch(som: Any, Xt: Any, *args: Any) -> bool:
+def run_batch(som: Any, Xt: Any, *args: Any, sample_weight: Any = None) -> bool:
     """Run ``SOM._run_batch`` on Dask data or a GPU; False when the numpy path should run."""
     source = training_source(som, Xt)
     if source is None:
         return False
+    if sample_weight is not None:
+        where = "Dask input" if is_dask_data(Xt) else f"device={som.device!r}"
+        raise ValueError(f"sample_weight is not available with {where}; train without it, or "
+                         "in memory on the CPU")
     from .loop import run_batch as _run
 
     _run(som, source, *args)

@@ -377,6 +377,9 @@ def _check_names(som: Any, names: list[str] | None, name: str = "X") -> None:
 
 
 def _source(som: Any, arr: Any, names: list[str] | None, normalizer: Normalizer) -> DaskData:
+    if som._validated().get("missing", "raise") != "raise":
+        raise ValueError("missing='ignore' is not available for Dask input: its partitions must "
+                         "be complete (no NaN); fill or drop the missing values first")
     stats, counts = moments(arr, normalizer)
     if stats.n < 1:
         raise ValueError("X must have at least 1 sample(s); got 0")

@@ -35,6 +35,9 @@ class DeviceData:
                  chunk_size: int | None = None) -> None:
         _check_metric(metric)
         Xt = np.asarray(Xt, dtype=np.float64)
+        if np.isnan(Xt).any():
+            raise ValueError("device='cuda' needs complete data: X has missing values (NaN); "
+                             "use device='cpu' with missing='ignore'")
         self.ns = ns
         self.shape = Xt.shape
         self.center = Xt.mean(axis=0) if Xt.shape[0] else np.zeros(Xt.shape[1])

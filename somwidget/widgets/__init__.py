@@ -1,6 +1,7 @@
 """Widgets: everything that imports ipywidgets / anywidget / bqplot / traitlets."""
 
 from ._base import PictureMixin, ViewBase
+from .cluster_map import ClusterMap
 from .curves import TrainingCurves
 from .elevation import ElevationMap
 from .explorer import Explorer
@@ -17,6 +18,7 @@ from .selection import Selection
 from .studio import Studio
 
 __all__ = [
+    "ClusterMap",
     "CodebookGlyphMap",
     "Column",
     "ComponentPlanes",

@@ -14,8 +14,14 @@ It gives every view the same contract:
   the final state; the view implements :meth:`ViewBase.refresh`;
 * :meth:`ViewBase.to_picture` is its static picture (a
   :class:`~somwidget.widgets.pictures.compose.Picture`), :meth:`ViewBase.to_svg` the SVG text,
-  and the MIME bundle carries it as ``image/svg+xml`` so saved notebooks show it where no widget
-  can run;
+  and the MIME bundle carries it as ``image/svg+xml``;
+* displayed in a notebook, a view writes two outputs: the live widget, and its static picture
+  with a display id (:meth:`PictureMixin.static_bundle`) that the view keeps up to date:
+  :meth:`PictureMixin.update_picture` replaces it, and live refreshes do so every
+  ``picture_interval_s`` seconds and always on the final training state, so a saved or
+  ``nbconvert --execute``-d notebook shows the state at the end, not the untrained map. The
+  picture output hides itself (CSS) on a page where its live view is rendered, and shows where
+  the widget JavaScript is absent (exported HTML, GitHub);
 * :meth:`ViewBase.close` releases everything the view holds: it stops observing the shared
   selection, closes every widget the view created (boxes, controls, bqplot figures with their
   marks, scales, axes and tooltips, layouts and styles; sub-views close themselves the same way),
@@ -26,16 +32,53 @@ It gives every view the same contract:
 
 from __future__ import annotations
 
+import base64
+import html
+import threading
+import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import anywidget
 import ipywidgets as widgets
 
 from ..validation import NotFittedError
-from .live import LiveUpdateMixin
+from .live import LiveUpdateMixin, _children_of
 from .pictures.compose import Picture
 
-__all__ = ["PictureMixin", "ViewBase", "close_widgets"]
+__all__ = ["PICTURE_CLASS", "PictureMixin", "ViewBase", "close_widgets"]
+
+#: Class of the static picture's HTML wrapper in the notebook output.
+PICTURE_CLASS = "somwidget-static-picture"
+#: Pictures above this many characters of SVG are embedded as an ``<img>`` data URI only.
+_INLINE_SVG_LIMIT = 400_000
+
+#: A picture that takes longer than this to draw, or is bigger than this many characters, is
+#: refreshed only at the end of training (live, it would hold up the training thread and the page).
+LIVE_PICTURE_MAX_S = 0.25
+LIVE_PICTURE_MAX_BYTES = 600_000
+
+#: Widgets whose picture output a notebook holds (a Row shows the pictures of its views).
+_DISPLAYED: weakref.WeakSet = weakref.WeakSet()
+
+
+def _contains(root: Any, target: Any) -> bool:
+    stack, seen = [root], set()
+    while stack:
+        w = stack.pop()
+        if w is target:
+            return True
+        if id(w) in seen:
+            continue
+        seen.add(id(w))
+        stack.extend(_children_of(w))
+    return False
+
+
+def pictures_showing(widget: Any) -> list[Any]:
+    """The displayed widgets whose picture output shows ``widget`` (itself, a Row around it)."""
+    return [w for w in list(_DISPLAYED) if _contains(w, widget)]
 
 
 def _widgets_in(value: Any) -> Iterator[widgets.Widget]:
@@ -77,8 +120,13 @@ def close_widgets(roots: Iterable[Any], keep: Iterable[Any] = ()) -> None:
 
 
 class PictureMixin:
-    """A widget with a static picture: :meth:`to_picture`, :meth:`to_svg` and an
-    ``image/svg+xml`` entry in its MIME bundle (mixed in before the ipywidgets class)."""
+    """A widget with a static picture: :meth:`to_picture`, :meth:`to_svg`, an ``image/svg+xml``
+    entry in its MIME bundle, and a picture output in the notebook that follows the widget's
+    state (mixed in before the ipywidgets class; see the module docstring)."""
+
+    #: Least seconds between two live refreshes of the notebook's picture output (the final
+    #: training state always refreshes it).
+    picture_interval_s: float = 3.0
 
     def to_picture(self) -> Picture:
         """The static picture of the widget (no browser needed)."""
@@ -99,6 +147,102 @@ class PictureMixin:
             pass
         return bundle
 
+    # ---- the picture output of a displayed widget ----------------------------------------------
+    def _live_class(self) -> str:
+        return f"somwidget-live-{getattr(self, 'model_id', '') or id(self)}"
+
+    def static_bundle(self) -> dict[str, str]:
+        """The MIME bundle of the picture output: ``text/html`` and (up to 400,000 characters)
+        ``image/svg+xml``.
+
+        The HTML shows the picture and carries a style rule that hides the whole output where the
+        live view of this very widget is rendered on the page (JupyterLab, Notebook 7), so only
+        pages without the widget JavaScript (exported HTML, GitHub, a closed kernel) show it.
+        """
+        svg = self.to_svg()
+        key = self._live_class().removeprefix("somwidget-live-")
+        pic = f"{PICTURE_CLASS}-{key}"
+        hide = (f"body:has(.{self._live_class()}) .jp-OutputArea-child:has(.{pic}),"
+                f"body:has(.{self._live_class()}) .{pic}{{display:none}}")
+        if len(svg) <= _INLINE_SVG_LIMIT:
+            body = svg
+        else:
+            uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+            body = f'<img alt="{html.escape(type(self).__name__)} picture" src="{uri}"/>'
+        bundle = {
+            "text/html": (f'<div class="{PICTURE_CLASS} {pic}" data-view="{type(self).__name__}">'
+                          f"<style>{hide}</style>{body}</div>"),
+            "text/plain": f"<static picture of {type(self).__name__}>",
+        }
+        if len(svg) <= _INLINE_SVG_LIMIT:  # a big picture travels once, in the HTML
+            bundle["image/svg+xml"] = svg
+        return bundle
+
+    def _ipython_display_(self) -> None:
+        """Display the live widget, then its picture output (kept up to date)."""
+        from IPython.display import display
+
+        if isinstance(self, widgets.DOMWidget):
+            self.add_class(self._live_class())
+        bundle = super()._repr_mimebundle_()  # type: ignore[misc]  # the widget, no picture
+        if bundle is None:
+            return
+        data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
+        display(data, metadata=meta, raw=True)
+        try:
+            picture = self.static_bundle()
+        except Exception:  # the picture is a fallback only: it never breaks the live display
+            return
+        handle = display(picture, raw=True, display_id=True)
+        if handle is not None:
+            self.__dict__.setdefault("_picture_handles", []).append(handle)
+            self.__dict__["_picture_at"] = time.monotonic()
+            _DISPLAYED.add(self)
+
+    @property
+    def picture_displays(self) -> int:
+        """How many picture outputs of this widget the notebook holds."""
+        return len(self.__dict__.get("_picture_handles", ()))
+
+    def update_picture(self, force: bool = True) -> bool:
+        """Replace the notebook's picture outputs of this widget by its current state.
+
+        Parameters
+        ----------
+        force : bool
+            False: only when ``picture_interval_s`` passed since the last update (live
+            refreshes); True: now.
+
+        Returns
+        -------
+        bool
+            Whether a picture was sent.
+        """
+        handles = self.__dict__.get("_picture_handles")
+        if not handles:
+            return False
+        lock = self.__dict__.setdefault("_picture_lock", threading.Lock())
+        now = time.monotonic()
+        with lock:
+            # live: at most every picture_interval_s, and never more than ~5 % of the time
+            # (a big dashboard's picture takes a while to draw)
+            cost = self.__dict__.get("_picture_cost", 0.0)
+            if not force and (cost > LIVE_PICTURE_MAX_S
+                              or self.__dict__.get("_picture_bytes", 0) > LIVE_PICTURE_MAX_BYTES
+                              or now - self.__dict__.get("_picture_at", 0.0)
+                              < max(self.picture_interval_s, 20.0 * cost)):
+                return False
+            self.__dict__["_picture_at"] = now
+            try:
+                picture = self.static_bundle()
+            except Exception:  # a picture that cannot be drawn leaves the last one
+                return False
+            self.__dict__["_picture_cost"] = time.monotonic() - now
+            self.__dict__["_picture_bytes"] = sum(len(v) for v in picture.values())
+            for h in handles:
+                h.update(picture, raw=True)
+        return True
+
 
 class ViewBase(PictureMixin, LiveUpdateMixin):
     """Mixin of every somwidget view (see the module docstring for the contract).
@@ -111,6 +255,17 @@ class ViewBase(PictureMixin, LiveUpdateMixin):
 
     #: Attributes set to None by close(): the SOM, the data and anything derived from them.
     _released_attributes: tuple[str, ...] = ()
+
+    @property
+    def _acks_frames(self) -> bool:  # type: ignore[override]
+        """Canvas views (anywidgets with a ``frame`` trait) acknowledge every drawn frame."""
+        return isinstance(self, anywidget.AnyWidget) and self.has_trait("frame")
+
+    def _after_live_refresh(self, final: bool) -> None:
+        """The picture outputs showing this view (its own, a Row's around it) follow live
+        refreshes (throttled) and the final state (always)."""
+        for shown in pictures_showing(self):
+            shown.update_picture(force=final)
 
     # ---- state kept in __dict__, so that it works before and after the widget's __init__
     def _view_state(self, key: str, default: Callable[[], Any]) -> Any:

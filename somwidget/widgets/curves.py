@@ -7,7 +7,9 @@ Two small bqplot charts stacked in one widget:
 * **schedule**: the neighbourhood radius (left axis, grid units) and the learning rate (right axis)
   actually used at every epoch;
 
-plus a one-line text summary of the latest values.
+plus a one-line text summary of the latest values. The legends sit above the charts (never
+over the data); the epoch axis has whole-number ticks; batch training has no learning rate, so
+batch epochs draw no learning-rate line (nor its axis).
 
 It reads :class:`~somwidget.callbacks.TrainingRecord` objects, one way whoever made them:
 
@@ -36,7 +38,7 @@ from ..callbacks import HISTORY_KEYS, History, TrainingRecord
 from ..validation import check_int, check_positive
 from ._base import ViewBase
 from .live import Throttle
-from .pictures.chart import Chart, css_pixels
+from .pictures.chart import Chart, css_pixels, nice_ticks
 from .pictures.compose import Picture, compose
 from .pictures.text import text_block
 
@@ -68,8 +70,28 @@ _NAMES = {
 }
 
 
+#: The QE line marks every epoch with a dot up to this many shown epochs.
+MARKERS_UP_TO = 60
+
 #: The one segment key of rows placed at cumulative epochs (records never restart at 1).
 _RECORDS = "records"
+
+
+def _legend_html(items: list[tuple[str, str, bool]]) -> str:
+    """One row of legend keys (name, colour, dashed) shown above a chart."""
+    keys = []
+    for name, color, dashed in items:
+        style = "dashed" if dashed else "solid"
+        keys.append(f"<span style='white-space:nowrap;margin-right:12px'><span style='display:inline-block;"
+                    f"width:18px;border-top:2px {style} {color};vertical-align:middle;margin-right:4px'>"
+                    f"</span>{html.escape(name)}</span>")
+    return f"<div class='somwidget-legend' style='font-size:12px;margin-left:55px'>{''.join(keys)}</div>"
+
+
+def epoch_ticks(last_epoch: float) -> np.ndarray:
+    """Whole-number ticks of an epoch axis from 0 to at least ``last_epoch`` (at least 1)."""
+    hi = float(last_epoch) if np.isfinite(last_epoch) and last_epoch > 0 else 1.0
+    return nice_ticks(0.0, hi, 5, integer=True)
 
 
 def _num(value: Any) -> float:
@@ -133,18 +155,21 @@ class TrainingCurves(ViewBase, widgets.VBox):
         y_rate = bq.LinearScale(min=0.0, max=1.0)
         self._qe_line = bq.Lines(
             x=np.zeros(0), y=np.zeros(0), scales={"x": x, "y": y_qe},
-            colors=[_COLORS["quantization_error"]], labels=["QE"], display_legend=True,
+            colors=[_COLORS["quantization_error"]], labels=["QE"], display_legend=False,
             marker="circle", marker_size=12, stroke_width=2,
         )
         self._rate_lines = bq.Lines(
             x=np.zeros(0), y=np.zeros((2, 0)), scales={"x": x, "y": y_rate},
             colors=[_COLORS["topographic_error"], _COLORS["vacancy_rate"]],
-            labels=["TE", "vacancy"], display_legend=True, stroke_width=2,
+            labels=["TE", "vacancy"], display_legend=False, stroke_width=2,
         )
+        self._x_scales = (x,)
+        self._x_axes = [bq.Axis(scale=x, label="epoch", tick_format="d",
+                                tick_values=epoch_ticks(0).astype(np.float64))]
         self.quality_figure = bq.Figure(
             marks=[self._qe_line, self._rate_lines],
             axes=[
-                bq.Axis(scale=x, label="epoch", tick_format="d"),
+                self._x_axes[0],
                 bq.Axis(scale=y_qe, label="QE", side="left",
                         color=_COLORS["quantization_error"]),
                 bq.Axis(scale=y_rate, label="TE, vacancy", side="right",
@@ -160,26 +185,27 @@ class TrainingCurves(ViewBase, widgets.VBox):
         y_lr = bq.LinearScale(min=0.0)
         self._radius_line = bq.Lines(
             x=np.zeros(0), y=np.zeros(0), scales={"x": x2, "y": y_radius},
-            colors=[_COLORS["radius"]], labels=["radius"], display_legend=True, stroke_width=2,
+            colors=[_COLORS["radius"]], labels=["radius"], display_legend=False, stroke_width=2,
         )
         self._lr_line = bq.Lines(
             x=np.zeros(0), y=np.zeros(0), scales={"x": x2, "y": y_lr},
-            colors=[_COLORS["learning_rate"]], labels=["learning rate"], display_legend=True,
+            colors=[_COLORS["learning_rate"]], labels=["learning rate"], display_legend=False,
             stroke_width=2, line_style="dashed",
         )
         try:
             small = f"{int(float(height.rstrip('px')) * 0.6)}px"
         except ValueError:
             small = height
+        self._x_scales = (x, x2)
+        self._x_axes.append(bq.Axis(scale=x2, label="epoch", tick_format="d",
+                                    tick_values=epoch_ticks(0).astype(np.float64)))
+        self._radius_axis = bq.Axis(scale=y_radius, label="radius", side="left",
+                                    color=_COLORS["radius"])
+        self._lr_axis = bq.Axis(scale=y_lr, label="learning rate", side="right",
+                                color=_COLORS["learning_rate"])
         self.schedule_figure = bq.Figure(
             marks=[self._radius_line, self._lr_line],
-            axes=[
-                bq.Axis(scale=x2, label="epoch", tick_format="d"),
-                bq.Axis(scale=y_radius, label="radius", side="left",
-                        color=_COLORS["radius"]),
-                bq.Axis(scale=y_lr, label="learning rate", side="right",
-                        color=_COLORS["learning_rate"]),
-            ],
+            axes=[self._x_axes[1], self._radius_axis, self._lr_axis],
             legend_location="top-right",
             fig_margin={"top": 10, "bottom": 40, "left": 55, "right": 55},
             layout=widgets.Layout(width=width, height=small),
@@ -188,7 +214,15 @@ class TrainingCurves(ViewBase, widgets.VBox):
         self._size = (css_pixels(width, 420.0), css_pixels(height, 220.0))
         self.summary = widgets.HTML(value="<i>no epoch yet</i>")
         self.summary.add_class("somwidget-curves-summary")
-        super().__init__(children=[self.quality_figure, self.schedule_figure, self.summary])
+        self.quality_legend = widgets.HTML(_legend_html([
+            ("QE", _COLORS["quantization_error"], False), ("TE", _COLORS["topographic_error"], False),
+            ("vacancy", _COLORS["vacancy_rate"], False)]))
+        self.schedule_legend = widgets.HTML(self._schedule_legend(True))
+        self._lr_shown = True
+        for w in (self.quality_legend, self.schedule_legend):
+            w.add_class("somwidget-curves-legend")
+        super().__init__(children=[self.quality_legend, self.quality_figure, self.schedule_legend,
+                                   self.schedule_figure, self.summary])
         self.add_class("somwidget-curves")
         if som is not None:
             self._ensure_initialized(som, X)
@@ -254,8 +288,10 @@ class TrainingCurves(ViewBase, widgets.VBox):
         always drawn.
         """
         self.read_record(record)
-        if getattr(record, "final", False) or self._throttle.ready():
+        final = bool(getattr(record, "final", False))
+        if final or self._throttle.ready():
             self.redraw()
+            self._after_live_refresh(final)
         return None
 
     #: Trainer listener (the same as calling the widget).
@@ -280,7 +316,7 @@ class TrainingCurves(ViewBase, widgets.VBox):
                 topographic_error=m.get("topographic_error"),
                 vacancy_rate=m.get("vacancy_rate"),
                 radius=getattr(record, "radius", None),
-                learning_rate=getattr(record, "learning_rate", None),
+                learning_rate=self._record_rate(record),
                 phase=_RECORDS,
                 redraw=False,
             )
@@ -289,9 +325,23 @@ class TrainingCurves(ViewBase, widgets.VBox):
             self._current = {
                 **self._current,
                 "radius": _num(getattr(record, "radius", None)),
-                "learning_rate": _num(getattr(record, "learning_rate", None)),
+                "learning_rate": _num(self._record_rate(record)),
             }
         return False
+
+    @staticmethod
+    def _record_rate(record: Any) -> float | None:
+        """The learning rate of a record; None in batch mode (batch training has none)."""
+        if getattr(record, "mode", None) == "batch":
+            return None
+        return getattr(record, "learning_rate", None)
+
+    @staticmethod
+    def _schedule_legend(with_rate: bool) -> str:
+        items = [("radius", _COLORS["radius"], False)]
+        if with_rate:
+            items.append(("learning rate", _COLORS["learning_rate"], True))
+        return _legend_html(items)
 
     def attach(self, trainer: Any) -> TrainingCurves:
         """Load a trainer's history so far and follow it from now on. Returns self."""
@@ -373,15 +423,35 @@ class TrainingCurves(ViewBase, widgets.VBox):
         with self._qe_line.hold_sync():
             self._qe_line.x = x
             self._qe_line.y = a["quantization_error"]
+            # a marker per epoch helps on short runs; hundreds of them only slow the page down
+            marker = "circle" if x.size <= MARKERS_UP_TO else None
+            if self._qe_line.marker != marker:
+                self._qe_line.marker = marker
         with self._rate_lines.hold_sync():
             self._rate_lines.x = x
             self._rate_lines.y = np.vstack([a["topographic_error"], a["vacancy_rate"]]) if x.size else np.zeros((2, 0), np.float32)
         with self._radius_line.hold_sync():
             self._radius_line.x = x
             self._radius_line.y = a["radius"]
-        with self._lr_line.hold_sync():
-            self._lr_line.x = x
-            self._lr_line.y = a["learning_rate"]
+        lr = a["learning_rate"]
+        has_rate = bool(np.isfinite(lr).any()) or x.size == 0
+        with self._lr_line.hold_sync():  # all NaN would draw a "null" path: send nothing
+            self._lr_line.x = x if has_rate else np.zeros(0, np.float32)
+            self._lr_line.y = lr if has_rate else np.zeros(0, np.float32)
+            self._lr_line.visible = has_rate
+        if has_rate != self._lr_shown:
+            self._lr_shown = has_rate
+            self._lr_axis.visible = has_rate
+            # a hidden axis still lays out ticks on its empty (NaN) domain: take it out
+            axes = [a for a in self.schedule_figure.axes if a is not self._lr_axis]
+            self.schedule_figure.axes = [*axes, self._lr_axis] if has_rate else axes
+            self.schedule_legend.value = self._schedule_legend(has_rate)
+        ticks = epoch_ticks(float(np.nanmax(x)) if x.size else 0.0).astype(np.float64)
+        for scale, axis in zip(self._x_scales, self._x_axes, strict=True):
+            if float(scale.max if scale.max is not None else -1) != float(ticks[-1]):
+                scale.max = float(ticks[-1])
+            if not np.array_equal(np.asarray(axis.tick_values, dtype=np.float64), ticks):
+                axis.tick_values = ticks
         self.summary.value = self._summary_html(current)
 
     def refresh(self, som: Any = None, **precomputed: Any) -> None:
@@ -400,8 +470,10 @@ class TrainingCurves(ViewBase, widgets.VBox):
             current = dict(self._current)
         x = a["epoch"]
         w, h = self._size
-        quality = (Chart(w, h, title=self._title or None)
-                   .axis("x", "epoch", lo=0.0, fmt="int")
+        last = float(np.nanmax(x)) if x.size else 0.0
+        hi = float(epoch_ticks(last)[-1])
+        quality = (Chart(w, h, title=self._title or None, legend="above")
+                   .axis("x", "epoch", lo=0.0, hi=hi, fmt="int")
                    .axis("left", "QE", lo=0.0, color=_COLORS["quantization_error"])
                    .axis("right", "TE, vacancy", lo=0.0, hi=1.0, fmt="percent"))
         quality.line(x, a["quantization_error"], _COLORS["quantization_error"], label="QE",
@@ -410,13 +482,15 @@ class TrainingCurves(ViewBase, widgets.VBox):
                      label="TE", css="te")
         quality.line(x, a["vacancy_rate"], _COLORS["vacancy_rate"], axis="right",
                      label="vacancy", css="vacancy")
-        schedule = (Chart(w, max(120.0, 0.6 * h))
-                    .axis("x", "epoch", lo=0.0, fmt="int")
-                    .axis("left", "radius", lo=0.0, color=_COLORS["radius"])
-                    .axis("right", "learning rate", lo=0.0, color=_COLORS["learning_rate"]))
+        has_rate = bool(np.isfinite(a["learning_rate"]).any()) or x.size == 0
+        schedule = (Chart(w, max(120.0, 0.6 * h), legend="above")
+                    .axis("x", "epoch", lo=0.0, hi=hi, fmt="int")
+                    .axis("left", "radius", lo=0.0, color=_COLORS["radius"]))
         schedule.line(x, a["radius"], _COLORS["radius"], label="radius", css="radius")
-        schedule.line(x, a["learning_rate"], _COLORS["learning_rate"], axis="right",
-                      label="learning rate", dashed=True, css="learning-rate")
+        if has_rate:
+            schedule.axis("right", "learning rate", lo=0.0, color=_COLORS["learning_rate"])
+            schedule.line(x, a["learning_rate"], _COLORS["learning_rate"], axis="right",
+                          label="learning rate", dashed=True, css="learning-rate")
         summary = text_block(self._summary_html(current), w, css="summary")
         return compose([quality.to_picture(), schedule.to_picture(), summary], max_width=0.0, gap=4.0)
 

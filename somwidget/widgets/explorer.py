@@ -23,7 +23,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from ..validation import check_array, check_choice, check_fraction, check_positive
+from ..validation import NAN_HINT, check_array, check_choice, check_fraction, check_positive
 from ._base import ViewBase
 from ._common import (
     as_frame,
@@ -77,12 +77,16 @@ class Explorer(ViewBase, widgets.VBox):
         that took ``t`` seconds the next one waits at least ``t * (1 - f) / f`` seconds (on top of
         ``max_rate_hz``), so a large data set is redrawn less often instead of slowing training.
         1 disables this budget.
+    clusters : MapClustering or array-like of shape (n_neurons,), optional
+        Cluster ids per neuron (``som.cluster()``): adds a :class:`ClusterMap` (a click selects
+        a whole cluster), draws the cluster borders on the hit map, U-matrix, quality and label
+        maps, and adds a ``cluster`` column to :meth:`selected_samples`.
 
     Attributes
     ----------
     selection : Selection
         The one selection shared by every view.
-    hit_map, umatrix, quality_map, label_map, planes, inspector : widget or None
+    hit_map, umatrix, quality_map, label_map, planes, inspector, cluster_map : widget or None
         The views (None when not requested in ``views``).
     throttle : Throttle
         The dashboard's single live-update throttle (replace it, e.g. with
@@ -93,7 +97,7 @@ class Explorer(ViewBase, widgets.VBox):
         How many times the dashboard has been refreshed (including the first draw).
     """
 
-    _released_attributes = ("som", "_X", "_X_user", "_labels", "_table", "_label_values")
+    _released_attributes = ("som", "_X", "_X_user", "_labels", "_table", "_label_values", "_clusters")
 
     def __init__(
         self,
@@ -107,10 +111,12 @@ class Explorer(ViewBase, widgets.VBox):
         max_rate_hz: float = 15.0,
         views: Sequence[str] = DEFAULT_VIEWS,
         max_overhead: float = 0.05,
+        clusters: Any = None,
     ) -> None:
         if X is None:
             raise ValueError("X is required: the samples the dashboard maps")
-        data, names = check_array("X", X)
+        data, names = check_array("X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
+                                   nan_hint=NAN_HINT)
         n = data.shape[0]
         if isinstance(views, str):
             views = (views,)
@@ -153,18 +159,25 @@ class Explorer(ViewBase, widgets.VBox):
         self._table = table
         sel = self.selection
         self.hit_map = self.umatrix = self.quality_map = self.label_map = None
-        self.planes = self.inspector = None
+        self.planes = self.inspector = self.cluster_map = None
         cmap = self.colormap
+        self._clusters = clusters
+        if clusters is not None:
+            from .cluster_map import ClusterMap
+
+            self.cluster_map = ClusterMap(som, data, clusters=clusters, selection=sel)
         t0 = self.clock()
         if "hits" in self.views:
             self.hit_map = HitMap(som, data, labels=label_arr, selection=sel, colormap=cmap,
-                                  label_overlay="majority" if label_arr is not None else None)
+                                  label_overlay="majority" if label_arr is not None else None,
+                                  clusters=clusters)
         if "umatrix" in self.views:
-            self.umatrix = UMatrix(som, selection=sel, colormap=cmap)
+            self.umatrix = UMatrix(som, selection=sel, colormap=cmap, clusters=clusters)
         if "quality" in self.views:
-            self.quality_map = QualityMap(som, data, selection=sel, colormap=cmap)
+            self.quality_map = QualityMap(som, data, selection=sel, colormap=cmap, clusters=clusters)
         if "labels" in self.views:
-            self.label_map = LabelMap(som, data, label_arr, selection=sel, colormap=cmap)
+            self.label_map = LabelMap(som, data, label_arr, selection=sel, colormap=cmap,
+                                      clusters=clusters)
         if "planes" in self.views:
             self.planes = ComponentPlanes(som, selection=sel, colormap=cmap)
         if "inspector" in self.views:
@@ -198,7 +211,8 @@ class Explorer(ViewBase, widgets.VBox):
         self._update_bar(list(self.selection.neurons))
 
         row_layout = widgets.Layout(flex_flow="row wrap", align_items="flex-start")
-        top = [v for v in (self.hit_map, self.umatrix, self.quality_map, self.label_map) if v]
+        top = [v for v in (self.hit_map, self.umatrix, self.quality_map, self.label_map,
+                           self.cluster_map) if v]
         bottom = [v for v in (self.planes, self.inspector) if v]
         rows = [bar]
         if top:
@@ -212,7 +226,7 @@ class Explorer(ViewBase, widgets.VBox):
     # ------------------------------------------------------------------ views
     def _lattice_views(self) -> list[Any]:
         return [v for v in (self.hit_map, self.umatrix, self.quality_map, self.label_map,
-                            self.planes) if v is not None]
+                            self.cluster_map, self.planes) if v is not None]
 
     def _all_views(self) -> list[Any]:
         return [*self._lattice_views(), *([self.inspector] if self.inspector else [])]
@@ -295,8 +309,12 @@ class Explorer(ViewBase, widgets.VBox):
         return list(self.selection.neurons)
 
     def selected_samples(self) -> pd.DataFrame:
-        """The rows of ``X`` mapped to the selected neurons (with ``label`` and extra columns)."""
-        return self.selection.samples
+        """The rows of ``X`` mapped to the selected neurons (with ``label`` and extra columns, and
+        ``cluster`` when the Explorer was given ``clusters``)."""
+        out = self.selection.samples
+        if self.cluster_map is not None:
+            out["cluster"] = self.cluster_map.cluster_ids[out["bmu"].to_numpy(dtype=np.int64)]
+        return out
 
     # ------------------------------------------------------------------ static picture
     def to_picture(self, max_width: float = 960.0, gap: float = 12.0) -> Picture:

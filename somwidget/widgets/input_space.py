@@ -20,9 +20,11 @@ Selection and step mode
 The view holds the shared :class:`~somwidget.widgets.selection.Selection`: selected neurons are
 highlighted on the net and their samples stay opaque while the others fade; clicking a node
 selects that neuron. In step mode (a :class:`~somwidget.trainer.StepRecord` or the SOM's
-``OnlineStep``) the view shows the presented sample, a line to its BMU, the neighbourhood weight
-of every neuron (orange discs sized by the weight) and the net before the update as a faint
-dashed ghost, with the net drawn after the update.
+``OnlineStep``) the view is drawn to be read from the back of a lecture hall: the presented
+sample (a large cross), a bold BMU marker joined to it by a thick red line, an arrow from the old
+to the new position of every neuron that moved noticeably, the neighbourhood weight of every
+neuron (orange discs whose area is the weight, 1 at the BMU) and the net before the update as a
+faint dashed ghost; a legend above the chart says what each mark is.
 """
 
 from __future__ import annotations
@@ -35,15 +37,17 @@ import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
-from ..validation import check_array, check_choice, check_int
+from ..bmu import has_missing
+from ..validation import NAN_HINT, check_array, check_choice, check_int
 from ._base import ViewBase
 from ._common import as_labels, check_selection, ensure_initialized, feature_names
 from .live import Throttle
+from .net_geometry import _STEP_LEGEND, ARROW_MIN_WEIGHT, MAX_NET_NEURONS, coarse_net, move_arrows
 from .pictures.chart import Chart, css_pixels
 from .pictures.compose import Picture, compose
 from .pictures.text import text_block
 
-__all__ = ["InputSpaceView", "net_segments"]
+__all__ = ["MAX_NET_NEURONS", "InputSpaceView", "coarse_net", "move_arrows", "net_segments"]
 
 _PALETTE = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -65,7 +69,7 @@ def _polyline(points: np.ndarray, segments: np.ndarray) -> tuple[np.ndarray, np.
     xy = np.full((e, 3, 2), np.nan)
     xy[:, 0] = points[segments[:, 0]]
     xy[:, 1] = points[segments[:, 1]]
-    xy = xy.reshape(-1, 2)
+    xy = xy.reshape(-1, 2)[:-1]  # no trailing NaN: bqplot places the line's end label there
     return xy[:, 0], xy[:, 1]
 
 
@@ -113,7 +117,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
         if X is None:
             raise ValueError("X is required: the samples drawn under the net")
         check_selection(selection)
-        self.X, names = check_array("X", X)
+        self.X, names = check_array("X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
+                                   nan_hint=NAN_HINT)
         # no feature-count check here: som.normalizer_.transform names the mismatch
         ensure_initialized(som, X)
         self._names = names
@@ -154,12 +159,15 @@ class InputSpaceView(ViewBase, widgets.VBox):
             unselected_style={},
         )
         self._arrow = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
-                               stroke_width=2)
+                               stroke_width=4)
+        self._moves = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#111111"],
+                               stroke_width=2.5)
         self._sample = bq.Scatter(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
-                                  marker="cross", default_size=160, stroke="white")
+                                  marker="cross", default_size=420, stroke="white",
+                                  stroke_width=1.5)
         self._bmu_mark = bq.Scatter(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
-                                    marker="circle", default_size=110, stroke="black",
-                                    stroke_width=2)
+                                    marker="circle", default_size=380, stroke="black",
+                                    stroke_width=4)
         self._x_axis = bq.Axis(scale=self._x_scale, label="")
         self._y_axis = bq.Axis(scale=self._y_scale, side="left", label="")
         self.figure = bq.Figure(
@@ -172,7 +180,9 @@ class InputSpaceView(ViewBase, widgets.VBox):
         )
         self.caption = widgets.HTML(value="")
         self.caption.add_class("somwidget-input-space-caption")
-        super().__init__(children=[self.figure, self.caption])
+        self.step_legend = widgets.HTML(value="", layout=widgets.Layout(width=width))
+        self.step_legend.add_class("somwidget-step-legend-box")
+        super().__init__(children=[self.step_legend, self.figure, self.caption])
         self.add_class("somwidget-input-space")
 
         if selection is None:
@@ -209,6 +219,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
         with self._lock:
             som = self.som
             Xt = np.asarray(som.normalizer_.transform(self.X), dtype=np.float64)
+            if has_missing(Xt):  # missing="ignore": a sample is drawn with its BMU filling its gaps
+                Xt = np.where(np.isnan(Xt), som.codebook_[som.predict(self.X)], Xt)
             d = Xt.shape[1]
             names = feature_names(self._names, som, d)
             feats = self._resolve_features()
@@ -242,7 +254,12 @@ class InputSpaceView(ViewBase, widgets.VBox):
             self.center = center
             self.data_xy = (Xt - center) @ proj
             # O(M) neighbour pairs (i < j), never the dense M x M adjacency matrix
-            self.segments = np.asarray(som.lattice_.neighbor_pairs(), dtype=np.int64)
+            lat = som.lattice_
+            self.net_neurons, coarse, self.net_step = coarse_net(int(lat.rows), int(lat.cols))
+            self.segments = (np.asarray(lat.neighbor_pairs(), dtype=np.int64) if self.net_step == 1
+                             else coarse)
+            self._node_position = np.full(int(lat.rows * lat.cols), -1, np.int64)
+            self._node_position[self.net_neurons] = np.arange(self.net_neurons.size)
             self._x_axis.label = xlabel
             self._y_axis.label = ylabel
             space = "training space" if getattr(som.normalizer_, "name", "none") != "none" else "data units"
@@ -250,7 +267,9 @@ class InputSpaceView(ViewBase, widgets.VBox):
                 "<span style='font-size:12px;color:#555'>"
                 f"{len(self.shown_index)} of {self.X.shape[0]} samples, "
                 f"{som.codebook_.shape[0]} neurons, {self.segments.shape[0]} net edges ({space})"
-                "</span>"
+                + (f"; net drawn through one row and one column in {self.net_step}"
+                   if self.net_step > 1 else "")
+                + "</span>"
             )
             # fixed, equal-aspect scales around the data so the picture does not jump
             lo = self.data_xy.min(axis=0)
@@ -262,7 +281,7 @@ class InputSpaceView(ViewBase, widgets.VBox):
             replaced = [m for m, _ in self.__dict__.get("_data_marks", [])]
             self._build_data_marks()
             self.figure.marks = [m for m, _ in self._data_marks] + [
-                self._influence, self._ghost, self._net, self._nodes, self._arrow,
+                self._influence, self._ghost, self._net, self._nodes, self._moves, self._arrow,
                 self._bmu_mark, self._sample,
             ]
             for mark in replaced:  # the previous data marks are gone for good
@@ -303,8 +322,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
     def net_xy(self) -> np.ndarray:
         """Coordinates of the drawn net: (E, 2, 2) = segment, end point, (x, y)."""
         with self._lock:
-            x = np.asarray(self._net.x, dtype=np.float64).reshape(-1, 3)[:, :2]
-            y = np.asarray(self._net.y, dtype=np.float64).reshape(-1, 3)[:, :2]
+            x = np.append(np.asarray(self._net.x, dtype=np.float64), np.nan).reshape(-1, 3)[:, :2]
+            y = np.append(np.asarray(self._net.y, dtype=np.float64), np.nan).reshape(-1, 3)[:, :2]
         return np.stack([x, y], axis=-1)
 
     def refresh(self, som: Any = None, bmus: np.ndarray | None = None, step: Any = None) -> None:
@@ -335,9 +354,12 @@ class InputSpaceView(ViewBase, widgets.VBox):
             x, y = _polyline(nodes, self.segments)
             with self._net.hold_sync():  # float32 halves the bytes of every live frame
                 self._net.x, self._net.y = x.astype(np.float32), y.astype(np.float32)
+            # a coarse net (big map) draws no nodes: a thousand SVG markers per frame would
+            # slow the page down, and such maps are selected on their lattice views
+            shown = nodes[self.net_neurons] if self.net_step == 1 else np.zeros((0, 2))
             with self._nodes.hold_sync():
-                self._nodes.x = nodes[:, 0].astype(np.float32)
-                self._nodes.y = nodes[:, 1].astype(np.float32)
+                self._nodes.x = shown[:, 0].astype(np.float32)
+                self._nodes.y = shown[:, 1].astype(np.float32)
             self._show_step(step)
             self._apply_selection(list(self.selection.neurons))
 
@@ -349,7 +371,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
             if not shown_before and self._step_cleared:
                 return  # already hidden: send nothing
             self._step_cleared = True
-            for m in (self._ghost, self._arrow, self._sample, self._bmu_mark):
+            self.step_legend.value = ""
+            for m in (self._ghost, self._arrow, self._moves, self._sample, self._bmu_mark):
                 with m.hold_sync():
                     m.x, m.y = empty, empty
             with self._influence.hold_sync():
@@ -369,13 +392,23 @@ class InputSpaceView(ViewBase, widgets.VBox):
             self._influence.x = after[keep, 0]
             self._influence.y = after[keep, 1]
             self._influence.size = weights[keep]
+        mx, my = move_arrows(before, after, weights >= ARROW_MIN_WEIGHT, self._arrow_head())
+        with self._moves.hold_sync():
+            self._moves.x, self._moves.y = mx.astype(np.float32), my.astype(np.float32)
         with self._arrow.hold_sync():
             self._arrow.x = np.array([sample[0], after[bmu, 0]])
             self._arrow.y = np.array([sample[1], after[bmu, 1]])
+        if self.step_legend.value != _STEP_LEGEND:
+            self.step_legend.value = _STEP_LEGEND
         with self._sample.hold_sync():
             self._sample.x, self._sample.y = sample[:1], sample[1:]
         with self._bmu_mark.hold_sync():
             self._bmu_mark.x, self._bmu_mark.y = after[bmu:bmu + 1, 0], after[bmu:bmu + 1, 1]
+
+    def _arrow_head(self) -> float:
+        """Arrow-head length in data units: 2.5 % of the view's width."""
+        lo, hi = self._x_scale.min, self._x_scale.max
+        return 0.025 * (float(hi) - float(lo)) if lo is not None and hi is not None else 0.1
 
     def __call__(self, state: Any) -> None:
         """Training callback or trainer listener: throttled redraw, final state always drawn."""
@@ -386,6 +419,7 @@ class InputSpaceView(ViewBase, widgets.VBox):
             return None
         if final or self._live_ready():
             self.refresh(bmus=getattr(state, "bmus", None), step=step)
+            self._after_live_refresh(final)
         return None
 
     # ------------------------------------------------------------ static picture
@@ -431,21 +465,26 @@ class InputSpaceView(ViewBase, widgets.VBox):
             chart.segments(nodes[self.segments], "#333333", width=1.2, opacity=0.9, css="net")
             is_sel = np.zeros(nodes.shape[0], bool)
             is_sel[selected] = True
-            chart.points(nodes[:, 0], nodes[:, 1],
-                         ["#ffd400" if s else "#333333" for s in is_sel],
-                         radius=np.where(is_sel, 5.0, 2.6),
+            ks = self.net_neurons
+            chart.points(nodes[ks, 0], nodes[ks, 1],
+                         ["#ffd400" if s else "#333333" for s in is_sel[ks]],
+                         radius=np.where(is_sel[ks], 5.0, 2.6),
                          stroke="#000000", stroke_width=0.6, css="node",
                          attrs=[f'data-neuron="{k}"' + (' data-selected="1"' if is_sel[k] else "")
-                                for k in range(nodes.shape[0])])
+                                for k in ks])
             if step is not None:
                 sample = self.project(np.asarray(step.sample)[None, :])[0]
                 b = int(step.bmu)
+                mx, my = move_arrows(before, nodes, weights >= ARROW_MIN_WEIGHT, self._arrow_head())
+                if mx.size:
+                    chart.line(mx, my, "#111111", width=2.5, css="move")
                 chart.line([sample[0], nodes[b, 0]], [sample[1], nodes[b, 1]], "#d62728",
-                           css="arrow")
-                chart.points([nodes[b, 0]], [nodes[b, 1]], "#d62728", radius=6.0,
-                             stroke="#000000", stroke_width=2.0, css="bmu")
-                chart.points([sample[0]], [sample[1]], "#d62728", radius=6.0, marker="cross",
-                             css="step-sample")
+                           width=4.0, css="arrow")
+                chart.points([nodes[b, 0]], [nodes[b, 1]], "#d62728", radius=11.0,
+                             stroke="#000000", stroke_width=4.0, css="bmu", label="BMU")
+                chart.points([sample[0]], [sample[1]], "#d62728", radius=11.0, marker="cross",
+                             css="step-sample", label="sample")
+                chart.points([], [], "#ff7f0e", label="neighbourhood weight (area)")
             foot = text_block(self.caption.value, w, monospace=False, color="#555555",
                               css="caption")
         return compose([chart.to_picture(), foot], max_width=0.0, gap=2.0)
@@ -461,7 +500,10 @@ class InputSpaceView(ViewBase, widgets.VBox):
             self._syncing = True
             try:
                 sel = np.asarray(sorted(int(k) for k in neurons), dtype=np.int64)
-                self._nodes.selected = sel if sel.size else None
+                pos = self._node_position[sel[sel < self._node_position.size]] if sel.size else sel
+                pos = pos[pos >= 0]
+                # a coarse net draws no nodes (see refresh): nothing to mark on it
+                self._nodes.selected = pos if pos.size and self.net_step == 1 else None
                 if sel.size:
                     mask = np.isin(self._sample_bmus(), sel)
                 for mark, rows in self._data_marks:
@@ -476,7 +518,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
         if self._syncing:
             return
         new = change["new"]
-        neurons = [] if new is None else sorted({int(k) for k in np.asarray(new).ravel()})
+        neurons = ([] if new is None else
+                   sorted({int(self.net_neurons[int(i)]) for i in np.asarray(new).ravel()}))
         if neurons != list(self.selection.neurons):
             self.selection.select(neurons)
 

@@ -25,7 +25,7 @@ import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
-from ..validation import check_array, check_int, check_positive
+from ..validation import NAN_HINT, check_array, check_int, check_positive
 from ._base import ViewBase
 from ._common import (
     as_frame,
@@ -109,7 +109,8 @@ class NeuronInspector(ViewBase, widgets.VBox):
     ) -> None:
         if X is None:
             raise ValueError("X is required: the samples listed for the selected neurons")
-        data, names = check_array("X", X)
+        data, names = check_array("X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
+                                   nan_hint=NAN_HINT)
         n = data.shape[0]
         self.max_rows = check_int("max_rows", max_rows, minimum=1)
         self.max_lines = check_int("max_lines", max_lines, minimum=1)

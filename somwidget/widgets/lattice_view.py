@@ -17,12 +17,15 @@ import pandas as pd
 import traitlets
 from ipywidgets import widget_serialization
 
+from ..clustering import border_segments
 from ..labels import code_counts, encode_labels
 from ..validation import check_choice
 from ._base import ViewBase
 from ._common import lattice_geometry
 from .codecs import array_trait
 from .colormaps import COLORMAPS, label_colors
+from .live import pack_tooltips
+from .palettes import category_colors
 from .pictures.compose import Picture
 from .pictures.lattice import (
     Plane,
@@ -63,6 +66,35 @@ def _check_data(X: Any, view: str) -> Any:
     return X
 
 
+def _cluster_ids(clusters: Any, m: int) -> np.ndarray:
+    """Per-neuron cluster ids from a ``som.cluster()`` result or an array (validated)."""
+    ids = np.asarray(getattr(clusters, "labels_", clusters))
+    if ids.shape != (m,):
+        raise ValueError(f"clusters must have one id per neuron ({m}); got shape {ids.shape}")
+    return ids
+
+
+def _encode_categories(categories: Any, names: Any, m: int) -> tuple[np.ndarray, list[str]]:
+    """(codes (M,) int64 with -1 = none, names) of a per-neuron category argument."""
+    cats = getattr(categories, "labels_", categories)
+    if np.shape(cats) != (m,):
+        raise ValueError(f"categories must have one entry per neuron ({m}); got shape {np.shape(cats)}")
+    if names is None and hasattr(categories, "labels_"):  # a som.cluster() result
+        names = [f"cluster {i}" for i in range(int(np.max(cats)) + 1)]
+    if names is None:
+        codes, classes = encode_labels(cats, m)
+        return codes, [str(c) for c in classes]
+    names = [str(n) for n in names]
+    arr = np.asarray(cats, dtype=np.float64)
+    if arr.shape != (m,):
+        raise ValueError(f"categories must have one entry per neuron ({m}); got shape {arr.shape}")
+    known = arr[np.isfinite(arr) & (arr != -1)]
+    if known.size and (np.any(known != np.round(known)) or known.min() < 0 or known.max() >= len(names)):
+        raise ValueError(f"with category_names, categories must be integer ids in 0..{len(names) - 1} "
+                         "(-1 or NaN: none)")
+    return np.where(np.isfinite(arr), arr, -1).astype(np.int64), names
+
+
 class LatticeView(ViewBase, anywidget.AnyWidget):
     """A canvas picture of one value per neuron on the SOM's lattice (the base of every view).
 
@@ -92,6 +124,21 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
     show_values : bool
         Write each neuron's value in its cell (GEMA's annotated heat maps), in the browser and in
         the static picture, when the cells are wide enough for the text (about 22 pixels).
+    categories : array-like of shape (n_neurons,), optional
+        One category per neuron (only for a plain ``LatticeView``): any labels (strings, a
+        Categorical, ``som.cluster()``), or integer ids ``0..n-1`` with ``category_names``;
+        None / NaN / -1 is no category (grey). Drawn with ``palette`` and a legend.
+    category_names : sequence of str, optional
+        The names of the integer ids in ``categories``.
+    palette : {"okabe_ito", "tableau", "auto"} or list of "#rrggbb", optional
+        Colours of the categories (:mod:`somwidget.widgets.palettes`); the default ``"auto"``
+        is the colour-blind-safe Okabe–Ito palette up to 7 categories, else Tableau's 20.
+    borders : bool
+        Draw the borders between neighbouring neurons of different ``categories``.
+    clusters : MapClustering or array-like of shape (n_neurons,), optional
+        Cluster ids per neuron (``som.cluster()``) whose borders are drawn over the view's own
+        colours (every lattice view: the U-matrix, the hit map, ...): the edges between
+        neighbouring neurons of different clusters, on both sides of a wrapped edge.
     """
 
     _view = traitlets.Unicode("lattice").tag(sync=True)
@@ -117,10 +164,19 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
     tooltip_values = array_trait("float32", ndim=2).tag(sync=True)  # (fields, neurons)
     frame = traitlets.Int(0).tag(sync=True)
     show_values = traitlets.Bool(False).tag(sync=True)
+    # cluster / category borders: (S, 4) segments [x0, y0, x1, y1] in plane coordinates
+    borders = array_trait("float32", ndim=2).tag(sync=True)
+    # one colour per category (empty: the Tableau label palette, cycling)
+    category_colors = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
+    # what a click selects: the neuron, or every neuron of its category (cluster)
+    select_by = traitlets.Unicode("neuron").tag(sync=True)
+    # the legend's entry for neurons without a category ("": none)
+    category_none = traitlets.Unicode("no samples").tag(sync=True)
 
     _bundle = "lattice"
     _default_title = "Value per neuron"
-    _released_attributes = ("_som", "_X", "_custom_values", "_labels", "_codes", "_state")
+    _released_attributes = ("_som", "_X", "_custom_values", "_labels", "_codes", "_state",
+                            "_clusters", "_categories")
 
     def __init__(
         self,
@@ -134,6 +190,11 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         value_label: str = "value",
         max_rate_hz: float = 15.0,
         show_values: bool = False,
+        categories: Any = None,
+        category_names: Any = None,
+        palette: Any = None,
+        borders: bool = False,
+        clusters: Any = None,
     ) -> None:
         if selection is not None and not isinstance(selection, Selection):
             raise TypeError(f"selection must be a somwidget Selection or None; got {type(selection).__name__}")
@@ -141,6 +202,14 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         self._som = self._ensure_initialized(som, _check_data(X, type(self).__name__))
         self._share(selection)
         self._custom_values = None if values is None else np.asarray(values, dtype=np.float64)
+        m = int(self._som.lattice_.n_neurons)
+        self._categories = None if categories is None else _encode_categories(categories, category_names, m)
+        if categories is None and category_names is not None:
+            raise ValueError("category_names needs categories= (one category per neuron)")
+        self._palette = palette
+        category_colors(1, palette)  # validates the palette now
+        self._category_borders = bool(borders)
+        self._clusters = None if clusters is None else _cluster_ids(clusters, m)
         self._title_arg = title
         self._value_label_arg = value_label
         self.max_rate_hz = max_rate_hz
@@ -175,7 +244,24 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         v = self._custom_values if self._custom_values is not None else np.full(m, np.nan)
         if v.shape != (m,):
             raise ValueError(f"values must have one entry per neuron ({m}); got shape {v.shape}")
-        return self._plain(v, self._title_arg or self._default_title, self._value_label_arg)
+        st = self._plain(v, self._title_arg or self._default_title, self._value_label_arg)
+        if self._categories is not None:
+            codes, names = self._categories
+            if codes.shape != (m,):
+                raise ValueError(f"categories must have one entry per neuron ({m}); got shape {codes.shape}")
+            cats = codes.astype(np.float64)
+            st.update(categories=cats, category_names=names, category_title=self._value_label_arg
+                      if self._value_label_arg != "value" else "category",
+                      legend="both" if self._custom_values is not None else "categories",
+                      category_colors=category_colors(len(names), self._palette),
+                      category_none="no category")
+            if self._custom_values is None:
+                st["values"], st["vmin"], st["vmax"] = cats, 0.0, max(len(names) - 1.0, 1.0)
+                st["tooltip"] = []
+            st["tooltip"].append(({"name": st["category_title"], "format": "category"}, cats))
+            if self._category_borders:
+                st["border_ids"] = codes
+        return st
 
     def _plain(self, v: np.ndarray, title: str, label: str, fmt: str = "float") -> dict[str, Any]:
         vmin, vmax = _range(v)
@@ -200,11 +286,18 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
             self._som = som
         lat = self._lattice_state()
         st = self._compute(None if bmus is None else np.asarray(bmus, dtype=np.int64))
+        border_ids = st.get("border_ids", getattr(self, "_clusters", None))
+        m_now = lat["rows"] * lat["cols"]
+        if border_ids is not None and len(border_ids) != m_now:
+            raise ValueError(f"clusters must have one id per neuron ({m_now}); got {len(border_ids)}")
+        st["borders"] = (np.zeros((0, 4)) if border_ids is None
+                         else border_segments(self._som.lattice_, np.asarray(border_ids)))
+        st.setdefault("category_colors", [])
+        st.setdefault("category_none", "no samples")
         self._state = {**lat, **st}
         tip = st["tooltip"]
         m = lat["rows"] * lat["cols"]
-        tip_values = (np.stack([np.asarray(a, dtype=np.float32).reshape(m) for _, a in tip])
-                      if tip else np.zeros((0, m), np.float32))
+        tip_fields, tip_values = pack_tooltips(tip, st["values"], m)  # values travel once
         if self.selection is not None:
             self.selection.n_neurons = m
         with self.hold_sync():
@@ -220,7 +313,10 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
             self.category_names = [str(c) for c in st["category_names"]]
             self.category_title = st["category_title"]
             self.legend = st["legend"]
-            self.tooltip_fields = [f for f, _ in tip]
+            self.borders = st["borders"]
+            self.category_colors = list(st["category_colors"])
+            self.category_none = st["category_none"]
+            self.tooltip_fields = tip_fields
             self.tooltip_values = tip_values
             self.frame = self.frame + 1
 
@@ -231,7 +327,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
     def _planes(self) -> list[Plane]:
         st = self._state
         names = st["category_names"]
-        palette = label_colors(max(len(names), 1))
+        palette = list(st["category_colors"]) or label_colors(max(len(names), 1))
         if st["categories"] is not None:
             fills = category_fills(st["categories"], palette)
         else:
@@ -239,13 +335,15 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         legend = st["legend"]
         colorbar = ((self.colormap, st["vmin"], st["vmax"], st["value_label"])
                     if legend in ("colorbar", "both") else None)
-        cats = ([(str(n), palette[i]) for i, n in enumerate(names)] + [("no samples", "#d9d9d9")]
+        none_label = st["category_none"]  # "": no grey legend entry
+        none = [(none_label, "#d9d9d9")] if none_label else []
+        cats = ([(str(n), palette[i % len(palette)]) for i, n in enumerate(names)] + none
                 if legend in ("categories", "both") else None)
         labels = ([format_label(float(v)) for v in st["values"]]
                   if self.show_values and len(st["values"]) else None)
         return [Plane(fills=fills, sizes=st["sizes"], colorbar=colorbar, categories=cats,
                       selected=list(self.selection.neurons) if self.selection is not None else [],
-                      labels=labels)]
+                      labels=labels, borders=st["borders"] if len(st["borders"]) else None)]
 
     def to_picture(self) -> Picture:
         """The same picture as a standalone SVG (no browser needed)."""
@@ -277,6 +375,8 @@ class HitMap(LatticeView):
         The label for ``label_overlay="proportion"``.
     colormap : str
         Perceptually uniform colour map name.
+    clusters : MapClustering or array-like of shape (n_neurons,), optional
+        Draw the borders of these clusters (``som.cluster()``) over the hit map.
     """
 
     _view = traitlets.Unicode("hits").tag(sync=True)
@@ -296,6 +396,7 @@ class HitMap(LatticeView):
         title: str | None = None,
         max_rate_hz: float = 15.0,
         show_values: bool = False,
+        clusters: Any = None,
     ) -> None:
         if X is None:
             raise ValueError("X is required: the samples whose hits are counted")
@@ -321,7 +422,7 @@ class HitMap(LatticeView):
         self._label = label
         self._bound_selection: Selection | None = None
         super().__init__(som, X, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, show_values=show_values)
+                         max_rate_hz=max_rate_hz, show_values=show_values, clusters=clusters)
 
     def _bmus(self, bmus: np.ndarray | None) -> np.ndarray:
         if bmus is None:
@@ -384,6 +485,8 @@ class UMatrix(LatticeView):
     """U-matrix (node form): each neuron's mean distance to its lattice neighbours.
 
     High values (bright ridges) mark cluster borders, low values (dark valleys) cluster cores.
+    ``UMatrix(som, clusters=som.cluster())`` draws the borders of a clustering over it, to see
+    whether they follow the ridges.
     """
 
     _view = traitlets.Unicode("umatrix").tag(sync=True)
@@ -391,9 +494,9 @@ class UMatrix(LatticeView):
 
     def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
                  colormap: str = "viridis", title: str | None = None, max_rate_hz: float = 15.0,
-                 show_values: bool = False) -> None:
+                 show_values: bool = False, clusters: Any = None) -> None:
         super().__init__(som, X, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, show_values=show_values)
+                         max_rate_hz=max_rate_hz, show_values=show_values, clusters=clusters)
 
     def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
         u = np.asarray(self._som.umatrix(), dtype=np.float64).ravel()
@@ -409,12 +512,12 @@ class QualityMap(LatticeView):
 
     def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
                  colormap: str = "viridis", title: str | None = None, max_rate_hz: float = 15.0,
-                 show_values: bool = False) -> None:
+                 show_values: bool = False, clusters: Any = None) -> None:
         if X is None:
             raise ValueError("X is required: the samples whose quantization error is mapped")
         self._X = X
         super().__init__(som, X, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, show_values=show_values)
+                         max_rate_hz=max_rate_hz, show_values=show_values, clusters=clusters)
 
     def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
         q = np.asarray(self._som.quality_map(self._X), dtype=np.float64).ravel()
@@ -435,13 +538,13 @@ class LabelMap(HitMap):
     def __init__(self, som: Any, X: Any = None, labels: Any = None, *, label: Any = None,
                  selection: Selection | None = None, colormap: str = "viridis",
                  title: str | None = None, max_rate_hz: float = 15.0,
-                 show_values: bool = False) -> None:
+                 show_values: bool = False, clusters: Any = None) -> None:
         if labels is None:
             raise ValueError("labels is required: one label per sample of X")
         super().__init__(som, X, labels, selection=selection, mode="color",
                          label_overlay="majority" if label is None else "proportion", label=label,
                          colormap=colormap, title=title, max_rate_hz=max_rate_hz,
-                         show_values=show_values)
+                         show_values=show_values, clusters=clusters)
 
     def _compute(self, bmus: np.ndarray | None) -> dict[str, Any]:
         st = super()._compute(bmus)

@@ -1,20 +1,56 @@
-"""Live updates during training: a wall-clock throttle and the view mixin that uses it.
+"""Live updates during training: a wall-clock throttle, browser back-pressure and the view mixin.
 
-The kernel's IOPub channel silently drops messages above its rate limit, so views refresh at
-most ``max_rate_hz`` times per second, each refresh is ONE comm message (``hold_sync``), and the
-final training state is always drawn.
+Two limits keep a live view from flooding the browser:
+
+* :class:`Throttle`: at most ``max_rate_hz`` refreshes per second of wall time (the kernel's
+  IOPub channel silently drops messages above its rate limit);
+* :class:`FramePacer`: back-pressure. A view whose front end draws frames (the canvas lattice
+  views) answers every drawn frame with a custom message ``{"drawn": frame}``; the kernel then
+  sends the view's next frame only once the browser has drawn the previous one, so at most ONE
+  live frame per view is ever in flight. Whatever happened in between is merged: the next
+  refresh is recomputed from the model as it is then, the skipped states are never sent.
+
+A view that no browser ever acknowledged (no front end, a test, ``nbconvert --execute``) is
+never held back, and neither is one whose acknowledgements are handled on the very thread that
+trains (a synchronous ``som.fit(X, callbacks=[view])`` in a kernel without comm subshells: the
+answer could only arrive after training). An acknowledgement that does not come within
+``stale_s`` seconds (a closed tab, a hidden page) lets one more frame go, so a lost answer slows a
+view to one frame every ``stale_s`` seconds but never freezes it. The final training state is
+always sent at once.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..validation import check_positive
 
-__all__ = ["LiveUpdateMixin", "Throttle"]
+__all__ = ["FramePacer", "LiveUpdateMixin", "Throttle", "pack_tooltips", "paced_views"]
+
+
+def pack_tooltips(tooltip: list[tuple[dict, Any]], values: Any,
+                  n_neurons: int) -> tuple[list[dict], Any]:
+    """Tooltip fields and their (fields, neurons) float32 rows, without resending ``values``.
+
+    A field whose array is the very ``values`` array a frame already carries is sent as
+    ``{"source": "values"}`` with no row of its own (the front end reads ``values``), so a frame
+    carries each per-neuron array once: a 100 x 100 U-matrix frame is 40 KB, not 80 KB.
+    """
+    import numpy as np
+
+    fields: list[dict] = []
+    rows = []
+    for field, arr in tooltip:
+        if arr is values:
+            fields.append({**field, "source": "values"})
+        else:
+            fields.append(dict(field))
+            rows.append(np.asarray(arr, dtype=np.float32).reshape(n_neurons))
+    packed = np.stack(rows) if rows else np.zeros((0, n_neurons), np.float32)
+    return fields, packed
 
 
 class Throttle:
@@ -50,23 +86,163 @@ class Throttle:
                 return True
             return False
 
+    def peek(self, now: float | None = None) -> bool:
+        """Whether :meth:`ready` would answer True now, without using up the slot."""
+        t = self._clock() if now is None else float(now)
+        with self._lock:
+            return self._last is None or t - self._last >= self.min_interval
+
     def reset(self) -> None:
         """Forget the last answer: the next ``ready()`` is True."""
         with self._lock:
             self._last = None
 
 
+class FramePacer:
+    """Back-pressure for one view: the next frame goes only when the browser drew the last one.
+
+    Parameters
+    ----------
+    stale_s : float
+        Seconds after which a frame still not acknowledged counts as lost (one more frame may
+        go; see the module docstring).
+    clock : callable, optional
+        Returns the current time in seconds (default ``time.monotonic``).
+
+    Attributes
+    ----------
+    sent_frame : int or None
+        The newest frame number sent (None before the first).
+    drawn_frame : int or None
+        The newest frame number the browser acknowledged (None: no browser ever answered).
+    n_acks, n_held, n_stale : int
+        Acknowledgements received, live refreshes held back, frames let go after ``stale_s``.
+    """
+
+    def __init__(self, stale_s: float = 2.0, clock: Callable[[], float] | None = None) -> None:
+        self.stale_s = check_positive("stale_s", stale_s)
+        self._clock = clock or time.monotonic
+        self._lock = threading.Lock()
+        self.sent_frame: int | None = None
+        self.drawn_frame: int | None = None
+        self._sent_at = 0.0
+        self._ack_thread: int | None = None
+        self._listeners: list[Callable[[int, float], None]] = []
+        self.n_acks = 0
+        self.n_held = 0
+        self.n_stale = 0
+
+    @property
+    def acknowledged(self) -> bool:
+        """Whether a browser ever acknowledged a frame of this view."""
+        return self.drawn_frame is not None
+
+    @property
+    def in_flight(self) -> bool:
+        """Whether a sent frame waits for its acknowledgement."""
+        with self._lock:
+            return self._in_flight()
+
+    def _in_flight(self) -> bool:
+        return (self.drawn_frame is not None and self.sent_frame is not None
+                and self.sent_frame > self.drawn_frame)
+
+    def sent(self, frame: int, now: float | None = None) -> None:
+        """Record that ``frame`` was sent to the browser."""
+        t = self._clock() if now is None else float(now)
+        with self._lock:
+            self.sent_frame = int(frame)
+            self._sent_at = t
+
+    def ack(self, frame: int, now: float | None = None) -> None:
+        """The browser drew ``frame`` (called by the view's message handler)."""
+        t = self._clock() if now is None else float(now)
+        with self._lock:
+            frame = int(frame)
+            if self.drawn_frame is None or frame > self.drawn_frame:
+                self.drawn_frame = frame
+            self._ack_thread = threading.get_ident()
+            self.n_acks += 1
+            listeners = list(self._listeners)
+        for fn in listeners:
+            fn(frame, t)
+
+    def on_ack(self, fn: Callable[[int, float], None]) -> None:
+        """Call ``fn(frame, time)`` on every acknowledgement (benchmarks measure the lag)."""
+        self._listeners.append(fn)
+
+    def ready(self, now: float | None = None, count: bool = True) -> bool:
+        """Whether a live frame may be sent now (see the module docstring for the rules).
+
+        Parameters
+        ----------
+        now : float, optional
+            The current time in seconds (default: the pacer's clock).
+        count : bool
+            Count a refusal in ``n_held`` (False when only asking).
+        """
+        t = self._clock() if now is None else float(now)
+        with self._lock:
+            if not self._in_flight():
+                return True
+            if self._ack_thread == threading.get_ident():
+                return True  # the answer is handled on this thread: it cannot come while we wait
+            if t - self._sent_at >= self.stale_s:
+                if count:
+                    self.n_stale += 1
+                return True
+            if count:
+                self.n_held += 1
+            return False
+
+    def reset(self) -> None:
+        """Forget every frame (a new front end, or tests)."""
+        with self._lock:
+            self.sent_frame = self.drawn_frame = None
+            self._ack_thread = None
+
+
+def _children_of(widget: Any) -> Iterator[Any]:
+    values = getattr(widget, "_trait_values", {})
+    for name in ("children", "child"):
+        v = values.get(name)
+        if isinstance(v, (list, tuple)):
+            yield from v
+        elif v is not None:
+            yield v
+    yield from widget.__dict__.get("_live_subviews", ())
+
+
+def paced_views(root: Any) -> list[Any]:
+    """The views under ``root`` (itself included) whose front end acknowledges drawn frames."""
+    out: list[Any] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        w = stack.pop()
+        if id(w) in seen:
+            continue
+        seen.add(id(w))
+        if isinstance(w, LiveUpdateMixin) and w._acks_frames:
+            out.append(w)
+        stack.extend(_children_of(w))
+    return out
+
+
 class LiveUpdateMixin:
     """Makes a view usable as a training callback: ``som.fit(X, callbacks=[view])``.
 
     The view must implement ``refresh(som=None, **precomputed)`` sending one message per call.
-    ``__call__(state)`` refreshes when the throttle allows or when ``state.final`` and returns
-    None, so it never stops training.
+    ``__call__(state)`` refreshes when the throttle and the browser's back-pressure allow (every
+    paced view under this one has drawn its last frame, :class:`FramePacer`) or when
+    ``state.final``, and returns None, so it never stops training.
     """
 
     refresh: Callable[..., None]  # provided by the view: refresh(som=None, **precomputed)
 
     max_rate_hz: float = 15.0
+    #: True for views whose front end answers every drawn frame with ``{"drawn": frame}``.
+    _acks_frames: bool = False
 
     @property
     def throttle(self) -> Throttle:
@@ -82,16 +258,63 @@ class LiveUpdateMixin:
         """Replace the throttle (e.g. ``Throttle(15, clock=...)`` to inject a clock)."""
         self.__dict__["_live_throttle"] = value
 
+    @property
+    def pacer(self) -> FramePacer:
+        """This view's back-pressure (:class:`FramePacer`, created on first use)."""
+        p = self.__dict__.get("_live_pacer")
+        if p is None:
+            p = FramePacer()
+            self.__dict__["_live_pacer"] = p
+        return p
+
+    @pacer.setter
+    def pacer(self, value: FramePacer) -> None:
+        self.__dict__["_live_pacer"] = value
+
+    def browser_ready(self, count: bool = True) -> bool:
+        """Whether every paced view under this one may receive a live frame now."""
+        ok = True
+        for v in paced_views(self):
+            ok = v.pacer.ready(count=count) and ok
+        return ok
+
+    def mark_sent(self) -> None:
+        """Record the current frame of every paced view under this one as sent."""
+        for v in paced_views(self):
+            frame = getattr(v, "frame", None)
+            if isinstance(frame, int):
+                v.pacer.sent(frame)
+
     def _live_ready(self) -> bool:
-        """Whether a live (non-final) refresh may run now (the throttle; views add budgets)."""
+        """Whether the throttle allows a live (non-final) refresh now (views add budgets);
+        :meth:`__call__` asks :meth:`browser_ready` first."""
         return self.throttle.ready()
 
     def _precomputed_from_state(self, state: Any) -> dict[str, Any]:
         """Results the training state already carries that this view can reuse."""
         return {}
 
+    def _after_live_refresh(self, final: bool) -> None:
+        """Hook run after a refresh made by :meth:`__call__` (the picture follows, ViewBase)."""
+
     def __call__(self, state: Any) -> None:
-        """Training callback: refresh (throttled; the final state always) and return None."""
-        if getattr(state, "final", False) or self._live_ready():
+        """Training callback: refresh (paced; the final state always) and return None."""
+        final = bool(getattr(state, "final", False))
+        if final or (self.browser_ready() and self._live_ready()):
             self.refresh(getattr(state, "som", None), **self._precomputed_from_state(state))
+            self.mark_sent()
+            self._after_live_refresh(final)
         return None
+
+    # ---- the browser's acknowledgements ------------------------------------------------------
+    def _handle_custom_msg(self, content: Any, buffers: Any) -> None:
+        """``{"drawn": frame}`` from the front end acknowledges a drawn frame; anything else
+        goes to the widget's own handlers."""
+        if isinstance(content, dict) and "drawn" in content:
+            try:
+                frame = int(content["drawn"])
+            except (TypeError, ValueError):
+                return
+            self.pacer.ack(frame)
+            return
+        super()._handle_custom_msg(content, buffers)  # type: ignore[misc]

@@ -7,7 +7,10 @@
 The Studio is a :class:`~somwidget.trainer.Trainer` (``studio.trainer``) wrapped in controls and
 linked views:
 
-* buttons Play / Pause / Step / Reset / Stop;
+* buttons Play / Pause / Step / Reset / Stop; Play after the last epoch continues with
+  ``more_epochs`` more at the schedule's final radius and learning rate (fine-tuning) and says so;
+* a speed control (:data:`SPEEDS`): full speed, a few epochs per second, or slow motion that
+  presents the samples one at a time (online mode) for teaching;
 * training parameters that apply from the next epoch (or step) while training runs: mode,
   epochs, radius start / end, learning rate start / end, decay, neighbourhood;
 * map parameters (lattice, rows, columns, initialisation, normalisation) that need a new map:
@@ -18,8 +21,14 @@ linked views:
 * the Explorer's hit map and U-matrix, :class:`~somwidget.widgets.curves.TrainingCurves` and
   :class:`~somwidget.widgets.input_space.InputSpaceView`, all sharing one Selection.
 
-Views are refreshed from the training thread through throttles (at most ``max_rate_hz`` redraws
-per second each; the final state, after a pause, a step, the end or an error, is always drawn).
+Views are refreshed from the training thread at the browser's pace: a frame of the hit map and
+the U-matrix, the input-space net, the curves (at most 5 a second) and the progress line go out
+together, and the next one only once the browser has drawn the maps' previous frame
+(:class:`~somwidget.widgets.live.FramePacer`) and at most ``max_rate_hz`` times a second; the
+final state, after a pause, a step, the end or an error, is always drawn at once. The comm
+traffic of a playing Studio is so bounded by what the browser can draw, whatever the training
+speed, and the page shows Pause and Stop at once. ``studio.lag()`` is the number of epochs the
+drawn map lags behind the trainer (measured at each acknowledgement).
 
 Browser test hooks: the progress element has class ``somwidget-progress`` and its text starts
 with ``epoch N / M`` (the inner span also carries ``data-epoch``, ``data-epochs``, ``data-step``
@@ -44,7 +53,7 @@ from ..normalization import NORMALIZATIONS
 from ..schedules import DECAYS
 from ..som import INITIALIZATION_ALIASES, INITIALIZATIONS
 from ..trainer import DEFAULT_LEARNING_RATES, MODES, Trainer
-from ..validation import check_array, check_positive
+from ..validation import NAN_HINT, check_array, check_choice, check_int, check_positive
 from ._base import ViewBase
 from .curves import TrainingCurves
 from .explorer import Explorer
@@ -53,8 +62,9 @@ from .live import Throttle
 from .pictures.compose import Picture, compose
 from .pictures.text import text_block
 from .selection import Selection
+from .studio_pace import SPEEDS, StudioPace
 
-__all__ = ["MAP_PARAMS", "Studio"]
+__all__ = ["MAP_PARAMS", "SPEEDS", "Studio"]
 
 #: SOM parameters that need a new map (applied by Reset once training has started).
 MAP_PARAMS = ("lattice", "mapsize", "initialization", "normalization")
@@ -77,7 +87,7 @@ def _fmt_seconds(s: float | None) -> str:
     return f"{m} min {sec:02d} s"
 
 
-class Studio(ViewBase, widgets.VBox):
+class Studio(StudioPace, ViewBase, widgets.VBox):
     """Interactive training studio for one SOM.
 
     Parameters
@@ -100,6 +110,10 @@ class Studio(ViewBase, widgets.VBox):
         Most redraws per second of each view during training.
     callbacks : sequence of callables, optional
         Extra SOM training callbacks, passed to the trainer.
+    speed : str
+        One of :data:`SPEEDS` (the speed control's initial choice).
+    more_epochs : int, optional
+        Epochs Play adds once all are done (default: ``epochs``).
 
     Attributes
     ----------
@@ -138,10 +152,13 @@ class Studio(ViewBase, widgets.VBox):
         selection: Selection | None = None,
         max_rate_hz: float = 15.0,
         callbacks: Sequence[Any] | None = None,
+        speed: str = "full speed",
+        more_epochs: int | None = None,
     ) -> None:
         if X is None:
             raise ValueError("X is required: the training data")
-        check_array("X", X)
+        check_array("X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
+                                   nan_hint=NAN_HINT)
         self.max_rate_hz = max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
         self._lock = threading.RLock()  # serialises the progress / button redraws
         self.trainer = Trainer(
@@ -157,8 +174,18 @@ class Studio(ViewBase, widgets.VBox):
         self.selection = selection
         self.pending: dict[str, Any] = {}
         self._throttle = Throttle(max_rate_hz)
+        # bqplot cannot acknowledge its frames and redraws slowly: the net at most 5 times a
+        # second (every step in slow motion), the curves, which grow every epoch, twice
+        self._net_throttle = Throttle(min(max_rate_hz, 5.0))
+        self._curves_throttle = Throttle(min(max_rate_hz, 2.0))
         self._syncing = False
         self.n_redraws = 0
+        self.more_epochs = check_int("more_epochs", epochs if more_epochs is None else more_epochs,
+                                     minimum=1)
+        self._frame_epochs: dict[int, int] = {}
+        self._lag_lock = threading.Lock()  # acks arrive on the comm thread, frames on the worker
+        self._requested = ""  # "pausing" / "stopping" until the worker has stopped
+        self._lags: list[int] = []
 
         # -- views
         self.explorer = Explorer(som, X, labels=labels, selection=self.selection,
@@ -177,10 +204,10 @@ class Studio(ViewBase, widgets.VBox):
             self.buttons[key] = b
         self.buttons["play"].button_style = "success"
         self.buttons["stop"].button_style = "danger"
-        self.buttons["play"].on_click(lambda _: self._guard(self.trainer.play))
-        self.buttons["pause"].on_click(lambda _: self._guard(self.trainer.pause))
+        self.buttons["play"].on_click(lambda _: self._guard(self.play))
+        self.buttons["pause"].on_click(lambda _: self._guard(self.pause))
         self.buttons["step"].on_click(lambda _: self._guard(self.trainer.step))
-        self.buttons["stop"].on_click(lambda _: self._guard(self.trainer.stop))
+        self.buttons["stop"].on_click(lambda _: self._guard(self._stop_clicked))
         self.buttons["reset"].on_click(lambda _: self._guard(self.reset))
 
         p = self.trainer.resolved_params()
@@ -227,6 +254,10 @@ class Studio(ViewBase, widgets.VBox):
         c["normalization"] = widgets.Dropdown(
             options=list(NORMALIZATIONS), value=som.normalizer_.name, description="normalisation",
             layout=short, style=style)
+        c["speed"] = widgets.Dropdown(options=list(SPEEDS), value=check_choice("speed", speed, SPEEDS),
+                                      description="speed", layout=widgets.Layout(width="260px"),
+                                      style={"description_width": "45px"},
+                                      tooltip="Epochs per second, or slow motion: one sample at a time")
         for key, w in c.items():
             w.add_class(f"somwidget-{key.replace('_', '-')}")
         self.controls = c
@@ -235,6 +266,7 @@ class Studio(ViewBase, widgets.VBox):
             c[key].observe(self._on_training_param, names="value")
         for key in ("lattice", "rows", "cols", "initialization", "normalization"):
             c[key].observe(self._on_map_param, names="value")
+        c["speed"].observe(lambda change: self._apply_speed(), names="value")
         # the displayed defaults become explicit parameters
         self.trainer.params.update(**{k: p[k] for k in ("radius_start", "radius_end",
                                                         "learning_rate_start",
@@ -249,7 +281,7 @@ class Studio(ViewBase, widgets.VBox):
         self.error_box.add_class("somwidget-error")
 
         box = widgets.Layout(flex_flow="row wrap", align_items="center")
-        buttons = widgets.HBox(list(self.buttons.values()), layout=box)
+        buttons = widgets.HBox([*self.buttons.values(), c["speed"]], layout=box)
         training = widgets.HBox([c["mode"], c["epochs"], c["decay"], c["neighborhood"],
                                  c["inhibition"], c["radius_start"], c["radius_end"], c["learning_rate_start"],
                                  c["learning_rate_end"]], layout=box)
@@ -262,20 +294,22 @@ class Studio(ViewBase, widgets.VBox):
                          layout=widgets.Layout(width="100%"))
         self.add_class("somwidget-studio")
         self.trainer.add_listener(self._on_event)
+        hit_map = getattr(self.explorer, "hit_map", None)
+        if hit_map is not None:
+            hit_map.pacer.on_ack(self._on_ack)
+        self._apply_speed(quiet=True)
         self._update_progress(None)
 
     # ---------------------------------------------------------------- helpers
     def _canonical_init(self) -> str:
-        from ..validation import check_choice
-
         return check_choice("initialization", self.som.initialization, INITIALIZATIONS,
                             INITIALIZATION_ALIASES)
 
     def _guard(self, action: Any) -> None:
         """Run a button action; show a refused command in the message box, never raise."""
         try:
+            self.message.value = ""  # before: a message the action writes stays
             action()
-            self.message.value = ""
         except (RuntimeError, ValueError, TypeError, TimeoutError) as exc:
             self._show_message(str(exc), kind="error")
         self._update_progress(None)
@@ -304,6 +338,8 @@ class Studio(ViewBase, widgets.VBox):
             self.trainer.params.update(**{key: change["new"]})
             if key == "neighborhood":
                 self.controls["inhibition"].disabled = change["new"] != "mexican_hat"
+            if key == "mode":
+                self._apply_speed(quiet=True)
             if self.started:
                 self._show_message(f"{key.replace('_', ' ')} = {change['new']}: applies from the "
                                    "next epoch (or step)")
@@ -393,34 +429,6 @@ class Studio(ViewBase, widgets.VBox):
         finally:
             self._syncing = False
 
-    def play(self) -> None:
-        """Same as the Play button."""
-        self.trainer.play()
-
-    def pause(self) -> None:
-        """Same as the Pause button."""
-        self.trainer.pause()
-
-    def step(self) -> None:
-        """Same as the Step button."""
-        self.trainer.step()
-
-    def stop(self) -> None:
-        """Same as the Stop button."""
-        self.trainer.stop()
-
-    # ---------------------------------------------------------------- events
-    def _on_event(self, event: TrainingRecord) -> None:
-        """Trainer listener (training thread): feed the views, redraw through the throttle."""
-        self.curves.on_trainer_event(event)
-        self.input_space(event)
-        if event.kind == "reset":
-            return  # reset() redraws everything itself
-        if event.final or self._throttle.ready():
-            self.explorer.refresh(self.som)
-            self._update_progress(event)
-            self.n_redraws += 1
-
     def _redraw_all(self) -> None:
         with self.trainer.lock:
             self.explorer.refresh(self.som)
@@ -468,15 +476,22 @@ class Studio(ViewBase, widgets.VBox):
         parts = [f"epoch {epoch} / {n_epochs}"]
         if p["mode"] == "online" and t.step_in_epoch:
             parts.append(f"sample {t.step_in_epoch} / {t.X.shape[0]}")
-        parts += [f"radius {radius:.3g}", f"learning rate {lr:.3g}",
-                  f"time left {_fmt_seconds(t.eta())}", status]
+        shown = status
+        if status == "running" and self._requested:
+            shown = f"{self._requested} after this {'sample' if t.play_samples else 'epoch'}…"
+        elif status != "running":
+            self._requested = ""
+        parts += [f"radius {radius:.3g}"]
+        if p["mode"] == "online":  # batch training has no learning rate
+            parts.append(f"learning rate {lr:.3g}")
+        parts += [f"time left {_fmt_seconds(t.eta())}", shown]
         last = t.history[-1] if t.history else None
         if last is not None and last.quantization_error is not None:
             parts.append(f"QE {last.quantization_error:.4g}")
         text = " · ".join(parts)
         self.progress.value = (
             f"<span class='somwidget-progress-text' data-epoch='{epoch}' data-epochs='{n_epochs}' "
-            f"data-step='{t.step_in_epoch}' data-status='{status}' "
+            f"data-step='{t.step_in_epoch}' data-status='{status}' data-requested='{self._requested}' "
             f"style='font-family:var(--jp-code-font-family,monospace);font-size:13px'>"
             f"{html.escape(text)}</span>"
         )

@@ -95,10 +95,17 @@ class Chart:
     title : str, optional
     margins : (top, right, bottom, left), optional
         Pixels around the plot area (default leaves room for the title and the axes).
+    legend : {"inside", "above"}
+        The legend in the plot area's top-right corner, or in one row above the plot area
+        (outside it: it never hides data; the top margin grows by one line).
     """
 
     def __init__(self, width: float = 420.0, height: float = 260.0, title: str | None = None,
-                 margins: tuple[float, float, float, float] | None = None) -> None:
+                 margins: tuple[float, float, float, float] | None = None,
+                 legend: str = "inside") -> None:
+        if legend not in ("inside", "above"):
+            raise ValueError(f"legend must be one of ['inside', 'above']; got {legend!r}")
+        self.legend_position = legend
         self.width, self.height, self.title = float(width), float(height), title
         top = 34.0 if title else 12.0
         self.margins = margins or (top, 50.0, 40.0, 56.0)
@@ -196,8 +203,17 @@ class Chart:
 
     def to_picture(self) -> Picture:
         """The chart as a standalone :class:`Picture`."""
-        sc = self._scales()
+        above = self.legend_position == "above" and bool(self._legend)
+        if above:
+            self.margins = (self.margins[0] + 18.0, *self.margins[1:])
+        try:
+            sc = self._scales()
+        finally:
+            if above:
+                self.margins = (self.margins[0] - 18.0, *self.margins[1:])
         top, right, bottom, left = self.margins
+        if above:
+            top += 18.0
         px0, px1 = left, self.width - right
         py0, py1 = self.height - bottom, top
         sx, sy = sc["x"], sc["left"]
@@ -246,7 +262,7 @@ class Chart:
         for kind, axis, m in self._marks:
             out.extend(self._render_mark(kind, m, sx, sc.get(axis, sy)))
         out.append("</g>")
-        out.extend(self._render_legend(px1))
+        out.extend(self._render_legend_row(px0, top - 16.0) if above else self._render_legend(px1))
         out.append("</svg>")
         return Picture("".join(out), float(_f(self.width)), float(_f(self.height)))
 
@@ -302,6 +318,25 @@ class Chart:
                 else:
                     out.append(f'<circle class="{m["css"]}"{extra} cx="{X[i]:.2f}" cy="{Y[i]:.2f}" '
                                f'r="{r:.2f}" fill="{m["color"][i]}" fill-opacity="{op:.3g}"{stroke}/>')
+        return out
+
+    def _legend_key(self, kind: str, color: str, x: float, cy: float) -> str:
+        if kind == "point":
+            return f'<circle cx="{_f(x + 8)}" cy="{_f(cy)}" r="4" fill="{color}"/>'
+        dash = ' stroke-dasharray="5,4"' if kind == "dash" else ""
+        return (f'<line x1="{_f(x)}" y1="{_f(cy)}" x2="{_f(x + 16)}" y2="{_f(cy)}" '
+                f'stroke="{color}" stroke-width="2"{dash}/>')
+
+    def _render_legend_row(self, x: float, y: float) -> list[str]:
+        """The legend as one row of keys starting at (x, y) (above the plot area)."""
+        out = ['<g class="legend legend-above">']
+        for lab, color, kind in self._legend:
+            cy = y + 6
+            out.append(self._legend_key(kind, color, x, cy))
+            out.append(f'<text x="{_f(x + 21)}" y="{_f(cy + 4)}" style="{_FONT};font-size:11px">'
+                       f'{escape(lab)}</text>')
+            x += 21 + _text_width(lab, 11) + 14
+        out.append("</g>")
         return out
 
     def _render_legend(self, px1: float) -> list[str]:

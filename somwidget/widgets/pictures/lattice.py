@@ -22,6 +22,7 @@ import numpy as np
 from ...lattice import HEX_CELL_RADIUS, HEX_ROW_SPACING, plane_coordinates
 from ..colormaps import NAN_COLOR, colormap_table, hex_color, text_color_on
 from .compose import Picture, PlaneGeometry
+from .png import encode_png, hex_to_rgb, lattice_raster, png_data_uri
 from .text import _FONT, _ellipsis, _f, _text_width, _wrap, format_label, format_value
 
 __all__ = [
@@ -89,6 +90,10 @@ class Plane:
     labels : list of str, optional
         Text written in each cell (the values, GEMA's annotated heat maps), when the cells are
         at least :data:`LABEL_MIN_CELL` pixels wide; black or white, whichever reads better.
+    borders : array (S, 4), optional
+        Border segments ``[x0, y0, x1, y1]`` in plane coordinates (cluster borders,
+        :func:`somwidget.clustering.border_segments`), drawn as one dark path with a white halo
+        above the cells, below the selection.
     """
 
     fills: Sequence[str]
@@ -98,10 +103,33 @@ class Plane:
     categories: Sequence[tuple[str, str]] | None = None
     selected: Sequence[int] = field(default_factory=list)
     labels: Sequence[str] | None = None
+    borders: np.ndarray | None = None
 
 
 #: Cells narrower than this (pixels) get no value labels: the text would not fit.
 LABEL_MIN_CELL = 22.0
+#: Maps with more neurons than this draw their cells as one embedded PNG (:mod:`.png`) instead
+#: of one SVG polygon per neuron (a 100 x 100 map: about 0.2 MB instead of megabytes).
+RASTER_NEURONS = 2500
+#: Pixels of the embedded PNG per picture pixel (2: sharp on high-density screens).
+RASTER_DENSITY = 2.0
+
+
+def _raster_image(plane: Plane, rows: int, cols: int, shape: str,
+                  bounds: tuple[float, float, float, float], scale: float) -> str:
+    """The cells, markers and selection outline of a big plane as one SVG ``<image>`` (PNG)."""
+    x0, y0, x1, y1 = bounds
+    density = min(RASTER_DENSITY, 1600.0 / max((x1 - x0) * scale, 1.0))
+    px = scale * density
+    width = max(1, int(np.ceil((x1 - x0) * px)))
+    height = max(1, int(np.ceil((y1 - y0) * px)))
+    img = lattice_raster(hex_to_rgb(plane.fills), rows=rows, cols=cols, shape=shape,
+                         width=width, height=height, x0=x0, y0=y0, scale=px,
+                         sizes=plane.sizes, selected=plane.selected)
+    uri = png_data_uri(encode_png(img))
+    return (f'<image class="cells-raster" x="{_f(x0 * scale)}" y="{_f(y0 * scale)}" '
+            f'width="{_f(width / density)}" height="{_f(height / density)}" '
+            f'preserveAspectRatio="none" href="{uri}"/>')
 
 
 def _plane_svg(
@@ -121,10 +149,14 @@ def _plane_svg(
     verts = cell_vertices(shape) * scale
     pts = cen[:, None, :] + verts[None, :, :]  # (M, V, 2), relative to (ox, oy)
     size_mode = plane.sizes is not None
+    raster = rows * cols > RASTER_NEURONS
     out.append(f'<g class="plane" data-scale="{scale!r}" data-ox="{ox!r}" data-oy="{oy!r}" '
-               f'transform="translate({_f(ox)},{_f(oy)})">')
+               + ('data-raster="1" ' if raster else '')
+               + f'transform="translate({_f(ox)},{_f(oy)})">')
     stroke = max(0.3, 0.04 * scale)
-    for k in range(rows * cols):
+    if raster:
+        out.append(_raster_image(plane, rows, cols, shape, (x0, y0, x1, y1), scale))
+    for k in range(0 if raster else rows * cols):
         p = " ".join(f"{_f(a)},{_f(b)}" for a, b in pts[k])
         if size_mode:
             out.append(f'<polygon class="cell" data-k="{k}" points="{p}" fill="#f3f3f3" '
@@ -133,7 +165,7 @@ def _plane_svg(
             fill = plane.fills[k]
             out.append(f'<polygon class="cell" data-k="{k}" points="{p}" fill="{fill}" '
                        f'stroke="{fill}" stroke-width="{_f(stroke)}"/>')
-    if size_mode:
+    if size_mode and not raster:
         f = np.sqrt(np.clip(np.nan_to_num(np.asarray(plane.sizes, dtype=np.float64)), 0, 1))
         for k in np.flatnonzero(f > 0):
             mp = cen[k][None, :] + verts * f[k]
@@ -155,8 +187,10 @@ def _plane_svg(
             out.append(f'<text class="value" data-k="{k}" x="{_f(cx)}" y="{_f(cy + 0.35 * px)}" '
                        f'text-anchor="middle" style="{_FONT};font-size:{_f(px)}px;fill:{colour}">'
                        f"{escape(text)}</text>")
+    if plane.borders is not None and len(plane.borders):
+        out += _border_svg(np.asarray(plane.borders, dtype=np.float64), scale)
     sw = max(1.5, min(3.0, 0.12 * scale))
-    for k in plane.selected:
+    for k in ([] if raster else plane.selected):
         if 0 <= k < rows * cols:
             p = " ".join(f"{_f(a)},{_f(b)}" for a, b in pts[k])
             out.append(f'<polygon class="selected" data-k="{k}" points="{p}" fill="none" '
@@ -234,6 +268,22 @@ def _plane_svg(
         ly += 20
         height = ly - y
     return out, w, height, PlaneGeometry(scale, ox, oy)
+
+
+def _border_svg(segments: np.ndarray, scale: float) -> list[str]:
+    """The border segments as two paths (white halo, dark line): the canvas's widths."""
+    seg = segments * scale
+    d = "".join(f"M{_f(a)},{_f(b)}L{_f(c)},{_f(e)}" for a, b, c, e in seg)
+    width = border_width(scale)
+    return [f'<path class="border-halo" d="{d}" fill="none" stroke="#ffffff" '
+            f'stroke-width="{_f(2.4 * width)}" stroke-linecap="round"/>',
+            f'<path class="border" data-segments="{len(seg)}" d="{d}" fill="none" stroke="#1a1a1a" '
+            f'stroke-width="{_f(width)}" stroke-linecap="round"/>']
+
+
+def border_width(scale: float) -> float:
+    """Border line width in pixels for cells of ``scale`` pixels (the front end's rule)."""
+    return max(1.25, min(3.0, 0.09 * scale))
 
 
 #: Default widths, the same as the front end: one lattice view in a dashboard, one small plane.

@@ -1,0 +1,106 @@
+"""The scikit-learn side of a SOM: its protocol, warm starts and the sklearn methods.
+
+``_SklearnMixin`` (a base of :class:`~somwidget.som.SOM`) holds ``__sklearn_tags__`` and
+``__sklearn_is_fitted__`` (scikit-learn is imported only when scikit-learn calls them), the warm
+start rule of the training calls (``_start``, ``_continuing``), ``fit_predict``,
+``fit_transform`` and ``score``; :func:`_check_y` is the ``y`` slot check of every training
+call. No module-level import of :mod:`somwidget.som` or of scikit-learn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from . import scale as _scale
+from ._som_calls import _limit_threads
+
+
+def _check_y(method: str, y: object, first: str | None = None) -> None:
+    """``y`` of an unsupervised call: ignored, but a number there is the old positional use.
+
+    Before the scikit-learn signature ``fit(X, y=None, *, ...)`` the second positional argument
+    was ``epochs`` (``reinforcement`` for ``reinforce``); a number in ``y`` now raises a
+    ``TypeError`` showing the keyword spelling instead of being silently ignored.
+    """
+    if y is None:
+        return
+    if isinstance(y, numbers.Number) or (isinstance(y, np.ndarray) and y.ndim == 0):
+        hint = f"; write {method}(X, {first}={y!r})" if first else ""
+        raise TypeError(
+            f"{method}() got the number {y!r} as y: its training arguments are keyword-only "
+            f"(y is the scikit-learn target slot, ignored by the SOM){hint}"
+        )
+
+
+class _SklearnMixin:
+    """The scikit-learn protocol of :class:`~somwidget.som.SOM`."""
+
+    # ------------------------------------------------------------------ scikit-learn protocol
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's estimator tags (called by scikit-learn only, which imports it here).
+
+        An unsupervised estimator (``y`` not required) with a ``transform`` that returns
+        float64 distances.
+        """
+        from sklearn.utils import Tags, TargetTags, TransformerTags
+
+        return Tags(
+            estimator_type=None,
+            target_tags=TargetTags(required=False),
+            transformer_tags=TransformerTags(preserves_dtype=["float64"]),
+        )
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Whether the map is initialised (what ``sklearn.utils.validation.check_is_fitted`` asks)."""
+        return self._is_initialized()
+
+    # ------------------------------------------------------------------ warm start
+    def _start(self, X: object, p: dict[str, Any]) -> np.ndarray:
+        """Training-space data for ``fit`` / ``fit_online`` / ``fit_auto``: afresh from
+        :meth:`initialize` when ``warm_start`` is False (unless :meth:`_continuing`)."""
+        if not p["warm_start"] and not self.__dict__.get("_continuing_depth", 0):
+            self.initialize(X)
+            return self._dask_train if _scale.is_dask_collection(X) else self._Xt
+        return self._prepare(X)
+
+    @contextlib.contextmanager
+    def _continuing(self) -> Iterator[None]:
+        """Training calls inside continue the current map even with ``warm_start=False`` (what
+        the Trainer's one-epoch calls need)."""
+        self._continuing_depth = self.__dict__.get("_continuing_depth", 0) + 1
+        try:
+            yield
+        finally:
+            self._continuing_depth -= 1
+
+    # ------------------------------------------------------------------ scikit-learn methods
+    @_limit_threads
+    def fit_predict(self, X: object, y: object = None, **fit_params: Any) -> np.ndarray:
+        """``fit(X, **fit_params)``, then the BMU index of each sample of ``X``, shape (N,).
+
+        ``fit_params`` are the keywords of :meth:`fit` (``epochs=5``, ``callbacks=...``).
+        """
+        return self.fit(X, y, **fit_params).predict(X)
+
+    @_limit_threads
+    def fit_transform(self, X: object, y: object = None, **fit_params: Any) -> np.ndarray:
+        """``fit(X, **fit_params)``, then :meth:`transform`: the (N, M) distances (data
+        metric, training space) from each sample to each neuron."""
+        return self.fit(X, y, **fit_params).transform(X)
+
+    @_limit_threads
+    def score(self, X: object, y: object = None) -> float:
+        """Minus the quantization error of ``X``: higher is better (as ``KMeans.score``).
+
+        The quantization error is the mean distance (data metric ``distance_metric``, training
+        space) from each sample to its best-matching unit, so ``score(X) ==
+        -quantization_error(X)``; ``GridSearchCV`` on a SOM alone maximises it. ``y`` is
+        ignored. ``X`` is required (a scorer always passes the data to score).
+        """
+        _check_y("score", y)
+        return -self.quantization_error(self._require(X))

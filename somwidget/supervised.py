@@ -1,0 +1,514 @@
+"""The map as a predictor: :class:`SOMClassifier` and :class:`SOMRegressor`.
+
+Both are scikit-learn estimators (``fit(X, y)``, ``predict``, ``score``; the classifier also
+``predict_proba`` and ``classes_``) around a :class:`~somwidget.som.SOM`, with two modes:
+
+``mode="unsupervised"`` (default)
+    The map is trained on ``X`` alone; then every neuron is labelled from the training samples
+    it wins: the class proportions of its samples (the classifier; its label is the majority
+    class) or the mean of their targets (the regressor). A neuron that wins no labelled sample
+    takes the pooled samples of the *nearest labelled neurons on the lattice* (grid distance,
+    wrap-around respected, every neuron at the smallest distance pooled), never a default class.
+    Samples whose label is missing (``None`` / ``NaN``) still train the map but label no neuron
+    (semi-supervised use).
+``mode="supervised"``
+    The map is trained on ``X`` and ``y`` together, as R kohonen's ``xyf`` and susi do: the
+    codebook holds ``[X | c * onehot(y)]`` during training (``[X | c * standardised y]`` for the
+    regressor), BMUs for prediction use the ``X`` part only, and a neuron's prediction is its
+    target part divided by ``c``. ``c`` is set so that the target block carries ``label_weight**2``
+    times the total variance of ``X`` in the training space (``label_weight=1``: as much as all
+    the features together, kohonen's equal layer weights).
+
+In both modes ``som_`` is an ordinary fitted SOM in the feature space (its codebook is the ``X``
+part), so every view and analysis of somwidget works on it: ``LatticeView(clf.som_)``.
+
+scikit-learn is imported by this module only; ``import somwidget`` does not load it.
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from .initialization import auto_mapsize
+from .labels import code_counts, encode_labels
+from .lattice import Lattice
+from .normalization import make_normalizer
+from .som import SOM
+from .validation import check_array, check_choice, check_positive
+
+__all__ = ["MODES", "TRAININGS", "SOMClassifier", "SOMRegressor", "fill_empty_neurons"]
+
+#: The two ways of using a map as a predictor (see the module docstring).
+MODES = ("unsupervised", "supervised")
+#: Which SOM training call ``fit`` runs: ``fit``, ``fit_online``, ``fit_auto``, or none at all
+#: (``"none"``: label the already trained ``som`` as it is; unsupervised mode only).
+TRAININGS = ("batch", "online", "auto", "none")
+
+# neurons whose nearest labelled neurons are looked up per block (rows of grid distances)
+_FILL_BLOCK = 512
+# squared grid distances are exact multiples of 1/4: anything closer than this is a tie
+_TIE = 1e-9
+
+
+def fill_empty_neurons(
+    lattice: Lattice, sums: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Give every neuron without labelled samples those of its nearest labelled neurons.
+
+    Parameters
+    ----------
+    lattice : Lattice
+        The map's lattice (its grid distances, wrap-around included, decide "nearest").
+    sums : ndarray (M,) or (M, K)
+        Per neuron, the sum of what its labelled samples carry (class one-hots, targets).
+    weights : ndarray (M,)
+        Per neuron, how many labelled samples it won (0: empty).
+
+    Returns
+    -------
+    sums, weights : ndarray
+        Copies in which each empty neuron holds the totals over *all* labelled neurons at the
+        smallest grid distance from it (ties pooled, so the result does not depend on neuron
+        order). Labelled neurons are unchanged.
+
+    Raises
+    ------
+    ValueError
+        When no neuron is labelled.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    sums = np.asarray(sums, dtype=np.float64)
+    empty = weights <= 0
+    if empty.all():
+        raise ValueError("no neuron won a labelled sample: there is nothing to label the map with")
+    out_s, out_w = sums.copy(), weights.copy()
+    todo = np.flatnonzero(empty)
+    for start in range(0, todo.size, _FILL_BLOCK):
+        block = todo[start:start + _FILL_BLOCK]
+        d2 = lattice.grid_distances_squared_from(block)
+        d2[:, empty] = np.inf
+        near = (d2 <= d2.min(axis=1, keepdims=True) + _TIE).astype(np.float64)
+        out_s[block] = near @ sums
+        out_w[block] = near @ weights
+    return out_s, out_w
+
+
+class _MapPredictor(BaseEstimator):
+    """What the classifier and the regressor share: the parameters, training, prediction."""
+
+    def __init__(
+        self,
+        som: SOM | None = None,
+        *,
+        mode: str = "unsupervised",
+        label_weight: float = 1.0,
+        training: str = "batch",
+        random_state: int | np.random.Generator | None = None,
+    ) -> None:
+        self.som = som
+        self.mode = mode
+        self.label_weight = label_weight
+        self.training = training
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ parameters
+    def _checked(self) -> tuple[str, str, float]:
+        mode = check_choice("mode", self.mode, MODES)
+        training = check_choice("training", self.training, TRAININGS)
+        weight = check_positive("label_weight", self.label_weight)
+        if self.som is not None and not isinstance(self.som, SOM):
+            raise TypeError(f"som must be a somwidget.SOM or None; got {self.som!r}")
+        rs = self.random_state
+        if not (rs is None or isinstance(rs, np.random.Generator) or (
+                isinstance(rs, numbers.Integral) and not isinstance(rs, bool) and rs >= 0)):
+            raise ValueError(
+                f"random_state must be None, a non-negative int or a numpy.random.Generator; got {rs!r}"
+            )
+        if training == "none" and mode == "supervised":
+            raise ValueError("training='none' labels a map trained beforehand, which is "
+                             "mode='unsupervised'; mode='supervised' trains on X and y together")
+        return mode, training, weight
+
+    def _base_som(self, training: str) -> SOM:
+        """The SOM to train: a fresh clone of ``som`` (a copy of it as trained for ``"none"``)."""
+        if training == "none":
+            if self.som is None or not self.som._is_initialized():
+                raise ValueError("training='none' labels the trained map given as som; fit that "
+                                 "SOM first, or choose training='batch', 'online' or 'auto'")
+            return copy.deepcopy(self.som)
+        base = SOM() if self.som is None else clone(self.som)
+        if self.random_state is not None:
+            base.set_params(random_state=self.random_state)
+        return base
+
+    @staticmethod
+    def _sample_weight(fit_params: dict[str, Any], n: int, training: str) -> np.ndarray | None:
+        """``sample_weight`` taken out of ``fit_params`` and checked; it goes back in (as the
+        checked array) for the SOM's training call unless nothing is trained."""
+        raw = fit_params.pop("sample_weight", None)
+        if raw is None:
+            return None
+        try:
+            w = np.asarray(raw, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"sample_weight must be numbers; got {raw!r}") from None
+        if w.shape != (n,):
+            raise ValueError(f"sample_weight must have one weight per sample, shape ({n},); got "
+                             f"shape {w.shape}")
+        if not np.isfinite(w).all() or (w < 0).any():
+            raise ValueError("sample_weight must be finite and >= 0")
+        if training != "none":
+            fit_params["sample_weight"] = w
+        return w
+
+    @staticmethod
+    def _train(som: SOM, X: object, training: str, fit_params: dict[str, Any]) -> None:
+        if training == "batch":
+            som.fit(X, **fit_params)
+        elif training == "online":
+            som.fit_online(X, **fit_params)
+        else:
+            som.fit_auto(X, **fit_params)
+
+    def _fit_map(
+        self, X: object, block: np.ndarray | None, fit_params: dict[str, Any]
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Train (or copy) the map; ``block`` (N, K) is the target block for supervised mode.
+
+        Sets ``som_``, ``n_features_in_`` (and ``feature_names_in_`` for a DataFrame); returns
+        the BMUs of ``X`` and, in supervised mode, the target part of the codebook divided by
+        the block's scale.
+        """
+        mode, training, weight = self._checked()
+        arr, names = check_array("X", X)
+        base = self._base_som(training)
+        if mode == "unsupervised":
+            if training == "none":
+                if fit_params:
+                    raise TypeError(f"training='none' trains nothing; got fit parameters "
+                                    f"{sorted(fit_params)}")
+            else:
+                self._train(base, X, training, fit_params)
+            som, part = base, None
+        else:
+            normalizer = make_normalizer(base._validated()["normalization"])
+            Xt = np.ascontiguousarray(normalizer.fit_transform(arr), dtype=np.float64)
+            var_x = float(Xt.var(axis=0).sum())
+            var_y = float(block.var(axis=0).sum())
+            scale = weight * np.sqrt(var_x / var_y) if var_x > 0 and var_y > 0 else weight
+            joint = clone(base).set_params(normalization="none")
+            p = base._validated()
+            if p["mapsize"] == "auto":  # the map's shape follows the features, not the targets
+                joint.set_params(mapsize=tuple(int(v) for v in auto_mapsize(Xt, p["lattice"])))
+            self._train(joint, np.hstack([Xt, scale * block]), training, fit_params)
+            d = arr.shape[1]
+            som = clone(base)
+            som._set_fitted(
+                codebook=joint.codebook_[:, :d], lattice=joint.lattice_, normalizer=normalizer,
+                random_state=joint.random_state_, feature_names=names,
+                history=joint.history_.to_dict(), n_epochs_trained=joint.n_epochs_trained_,
+                last_radius=joint._last_radius, training_data=Xt,
+            )
+            part = joint.codebook_[:, d:] / scale
+        self.som_ = som
+        self.n_features_in_ = arr.shape[1]
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        return som.predict(X), part
+
+    def _bmus(self, X: object) -> np.ndarray:
+        check_is_fitted(self, "som_")
+        return self.som_.predict(X)
+
+
+class SOMClassifier(ClassifierMixin, _MapPredictor):
+    """A classifier that labels the neurons of a self-organising map.
+
+    Parameters
+    ----------
+    som : SOM, optional
+        The map to train (cloned on every ``fit``, so it stays untouched); default ``SOM()``.
+        Its parameters can be tuned through ``som__<name>`` (``GridSearchCV`` with
+        ``{"som__epochs": [5, 20]}``). With ``training="none"``, a trained SOM that is labelled
+        as it is (a copy of it).
+    mode : {"unsupervised", "supervised"}
+        ``"unsupervised"``: train on ``X``, then label each neuron with the class proportions of
+        the training samples it wins; a neuron that wins none takes the pooled proportions of the
+        nearest labelled neurons on the lattice. ``"supervised"``: train on ``[X | c onehot(y)]``
+        (kohonen ``xyf``); a neuron's probabilities are its one-hot part / ``c``.
+    label_weight : float > 0
+        Supervised mode: the weight of the labels against the features; the one-hot block is
+        scaled to carry ``label_weight**2`` times the total variance of ``X`` (training space).
+    training : {"batch", "online", "auto", "none"}
+        The SOM call ``fit`` runs: ``fit``, ``fit_online`` or ``fit_auto``, with the SOM's own
+        training parameters and the ``fit_params`` given to :meth:`fit`; ``"none"`` labels the
+        already trained ``som`` (unsupervised mode).
+    random_state : int, numpy.random.Generator or None
+        When given, the seed of the map (overrides ``som.random_state``).
+
+    Attributes
+    ----------
+    som_ : SOM
+        The fitted map (feature space; in supervised mode its codebook is the ``X`` part).
+    classes_ : ndarray (K,)
+        The classes, in :func:`somwidget.labels.encode_labels` order (sorted).
+    neuron_counts_ : ndarray (M, K)
+        Labelled training samples of each class won by each neuron (int; with
+        ``sample_weight``, the float sums of their weights).
+    empty_neurons_ : ndarray (M,) of bool
+        Neurons that won no labelled training sample.
+    neuron_proba_ : ndarray (M, K)
+        Class probabilities of each neuron (rows sum to 1); ``predict_proba`` reads them at the
+        BMU.
+    neuron_labels_ : ndarray (M,)
+        The class of each neuron (argmax of ``neuron_proba_``; ties: the first class).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` was a DataFrame.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits  # doctest: +SKIP
+    >>> X, y = load_digits(return_X_y=True)  # doctest: +SKIP
+    >>> clf = SOMClassifier(SOM((12, 12), random_state=0)).fit(X, y)  # doctest: +SKIP
+    >>> clf.score(X, y)  # doctest: +SKIP
+    """
+
+    def fit(self, X: object, y: object, **fit_params: Any) -> SOMClassifier:
+        """Train the map and label its neurons.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame (N, D)
+        y : array-like (N,)
+            Class labels (any hashable values). Missing ones (``None``, ``NaN``) train the map
+            but label no neuron (unsupervised mode only).
+        **fit_params
+            Keywords of the SOM's training call (``epochs=``, ``callbacks=``, ...). In
+            supervised mode the callbacks see the joint map (the features, then one column per
+            class). ``sample_weight`` (N,) weights each sample in the labelling (a neuron's
+            class proportions are weighted counts; weight 0 labels nothing) and is passed on
+            to the SOM's training call (with ``training="none"`` it only weights the labels).
+
+        Returns
+        -------
+        SOMClassifier
+        """
+        mode, training, _ = self._checked()
+        arr, _ = check_array("X", X)
+        codes, classes = _class_codes(y, arr.shape[0])
+        sw = self._sample_weight(fit_params, arr.shape[0], training)
+        if mode == "supervised" and (codes < 0).any():
+            raise ValueError(
+                f"y has {int((codes < 0).sum())} missing label(s); mode='supervised' needs a label "
+                "for every sample (mode='unsupervised' trains on them and labels no neuron with them)"
+            )
+        k = len(classes)
+        onehot = None
+        if mode == "supervised":
+            onehot = np.zeros((arr.shape[0], k))
+            onehot[np.arange(arr.shape[0]), codes] = 1.0
+        bmus, part = self._fit_map(X, onehot, fit_params)
+        m = self.som_.n_neurons_
+        if sw is None:
+            counts = code_counts(bmus, codes, k, m)
+        else:
+            ok = codes >= 0
+            counts = np.bincount(bmus[ok] * k + codes[ok], weights=sw[ok],
+                                 minlength=m * k).reshape(m, k)
+        sums, weights = fill_empty_neurons(self.som_.lattice_, counts, counts.sum(axis=1))
+        proba = sums / weights[:, None]
+        if part is not None:
+            joint = np.clip(part, 0.0, None)
+            mass = joint.sum(axis=1)
+            ok = mass > 0
+            proba[ok] = joint[ok] / mass[ok, None]
+        self.classes_ = _class_array(classes)
+        self.neuron_counts_ = counts
+        self.empty_neurons_ = counts.sum(axis=1) == 0
+        self.neuron_proba_ = proba
+        self._label_index = np.argmax(proba, axis=1)
+        self.neuron_labels_ = self.classes_[self._label_index]
+        return self
+
+    def predict_proba(self, X: object) -> np.ndarray:
+        """Class probabilities of each sample: those of its BMU, shape (N, K)."""
+        bmus = self._bmus(X)
+        return self.neuron_proba_[bmus]
+
+    def predict(self, X: object) -> np.ndarray:
+        """The class of each sample's BMU, shape (N,) (the argmax of :meth:`predict_proba`)."""
+        bmus = self._bmus(X)
+        return self.classes_[self._label_index[bmus]]
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+
+class SOMRegressor(RegressorMixin, _MapPredictor):
+    """A regressor that gives each neuron of a self-organising map a target value.
+
+    Parameters
+    ----------
+    som, training, random_state
+        As :class:`SOMClassifier`.
+    mode : {"unsupervised", "supervised"}
+        ``"unsupervised"``: train on ``X``, then give each neuron the mean target of the training
+        samples it wins; a neuron that wins none takes the pooled mean of the nearest labelled
+        neurons on the lattice. ``"supervised"``: train on ``[X | c * standardised y]``
+        (kohonen ``xyf``); a neuron predicts its target part, unscaled.
+    label_weight : float > 0
+        Supervised mode: the standardised target block is scaled to carry ``label_weight**2``
+        times the total variance of ``X`` (training space).
+
+    Attributes
+    ----------
+    som_ : SOM
+    neuron_counts_ : ndarray (M,) or (M, T)
+        Training samples with a known target won by each neuron (per target for 2-D ``y``;
+        int, or with ``sample_weight`` the float sums of their weights).
+    empty_neurons_ : ndarray (M,) or (M, T) of bool
+    neuron_values_ : ndarray (M,) or (M, T)
+        The prediction of each neuron (``predict`` reads it at the BMU).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` was a DataFrame.
+    """
+
+    def fit(self, X: object, y: object, **fit_params: Any) -> SOMRegressor:
+        """Train the map and give its neurons target values.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame (N, D)
+        y : array-like (N,) or (N, T)
+            Numeric targets; ``NaN`` marks a missing one (unsupervised mode only: the sample
+            trains the map and gives no neuron a value).
+        **fit_params
+            Keywords of the SOM's training call. ``sample_weight`` (N,) makes each neuron's
+            value a weighted mean (weight 0: the sample gives no value) and is passed on to the
+            SOM's training call (with ``training="none"`` it only weights the values).
+
+        Returns
+        -------
+        SOMRegressor
+        """
+        mode, training, _ = self._checked()
+        arr, _ = check_array("X", X)
+        Y, one_d = _regression_targets(y, arr.shape[0])
+        sw = self._sample_weight(fit_params, arr.shape[0], training)
+        weight = np.ones(arr.shape[0]) if sw is None else sw
+        known = ~np.isnan(Y)
+        if mode == "supervised" and not known.all():
+            raise ValueError(
+                f"y has {int((~known).sum())} missing target(s) (NaN); mode='supervised' needs "
+                "every target (mode='unsupervised' trains on them and gives no neuron their value)"
+            )
+        block = None
+        if mode == "supervised":
+            mean, std = Y.mean(axis=0), Y.std(axis=0)
+            std = np.where(std > 0, std, 1.0)
+            block = (Y - mean) / std
+        bmus, part = self._fit_map(X, block, fit_params)
+        m = self.som_.n_neurons_
+        t = Y.shape[1]
+        counts = np.zeros((m, t))
+        values = np.zeros((m, t))
+        for j in range(t):
+            ok = known[:, j]
+            counts[:, j] = np.bincount(bmus[ok], weights=weight[ok], minlength=m)
+            sums = np.bincount(bmus[ok], weights=weight[ok] * Y[ok, j], minlength=m)
+            filled, mass = fill_empty_neurons(self.som_.lattice_, sums, counts[:, j])
+            values[:, j] = filled / mass
+        if part is not None:
+            values = mean + std * part
+        if sw is None:
+            counts = counts.astype(np.int64)
+        self.neuron_counts_ = counts[:, 0] if one_d else counts
+        self.empty_neurons_ = self.neuron_counts_ == 0
+        self.neuron_values_ = values[:, 0] if one_d else values
+        return self
+
+    def predict(self, X: object) -> np.ndarray:
+        """The value of each sample's BMU, shape (N,) (or (N, T) for 2-D ``y``)."""
+        bmus = self._bmus(X)
+        return self.neuron_values_[bmus]
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+# ---------------------------------------------------------------------- targets
+def _class_codes(y: object, n: int) -> tuple[np.ndarray, list[Any]]:
+    """Codes and classes of classification targets (missing labels: code -1)."""
+    if y is None:
+        raise ValueError("SOMClassifier requires y to be passed, but the target y is None: "
+                         "fit(X, y) needs one label per sample")
+    if not hasattr(y, "__len__") and hasattr(y, "__array__"):  # array-likes without len()
+        y = np.asarray(y)
+    if isinstance(y, (np.ndarray, list, tuple)):
+        arr = np.asarray(y, dtype=object) if isinstance(y, (list, tuple)) else y
+        if arr.ndim == 2 and arr.shape[1] == 1:
+            warnings.warn("A column-vector y was passed when a 1d array was expected: y (N, 1) "
+                          "is used as the 1-D labels it holds (pass y.ravel())",
+                          DataConversionWarning, stacklevel=3)
+            y = arr[:, 0]
+        elif arr.ndim != 1:
+            raise ValueError(f"y must be 1-D (one label per sample); got shape {arr.shape}")
+    codes, classes = encode_labels(y, n=n)
+    if (codes < 0).all():
+        raise ValueError("y has no label (every entry is missing: None or NaN)")
+    known = np.asarray(classes, dtype=object)[codes[codes >= 0]]
+    if all(isinstance(c, numbers.Number) for c in classes):
+        known = known.astype(np.float64)
+        if np.isinf(known).any():
+            raise ValueError("Input y contains infinity: class labels must be finite")
+    check_classification_targets(known)
+    return codes, classes
+
+
+def _class_array(classes: list[Any]) -> np.ndarray:
+    """``classes_`` as numpy gives it for those values (ints, floats, strings; else objects)."""
+    try:
+        arr = np.asarray(classes)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.ndim != 1 or arr.dtype.kind not in "biufUSM":
+        arr = np.empty(len(classes), dtype=object)
+        arr[:] = classes
+    return arr
+
+
+def _regression_targets(y: object, n: int) -> tuple[np.ndarray, bool]:
+    """Targets as float (N, T) and whether they were 1-D; NaN stays (missing), inf is refused."""
+    if y is None:
+        raise ValueError("SOMRegressor requires y to be passed, but the target y is None: "
+                         "fit(X, y) needs one target per sample")
+    try:
+        Y = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"y must be numeric targets; {exc}") from None
+    if Y.ndim not in (1, 2) or (Y.ndim == 2 and Y.shape[1] == 0):
+        raise ValueError(f"y must be 1-D (N,) or 2-D (N, T); got shape {Y.shape}")
+    if Y.shape[0] != n:
+        raise ValueError(f"y has {Y.shape[0]} entries but X has {n} samples")
+    if np.isinf(Y).any():
+        raise ValueError("Input y contains infinity; targets must be finite (NaN marks a missing one)")
+    if np.isnan(Y).all():
+        raise ValueError("Input y contains NaN only: every target is missing")
+    return (Y[:, None] if Y.ndim == 1 else Y), Y.ndim == 1

@@ -1,0 +1,174 @@
+"""The Studio's commands and pace: Play / Pause / Step / Stop, the speed control, frames drawn
+at the browser's pace, and the lag between the trainer and the drawn map.
+
+:class:`StudioPace` is mixed into :class:`~somwidget.widgets.studio.Studio` (it uses the
+Studio's trainer, controls, views and throttles); see the Studio's module docstring for what a
+user sees.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..callbacks import TrainingRecord
+from ..validation import check_choice
+
+__all__ = ["SPEEDS", "StudioPace"]
+
+#: The speed control's choices: (unit, rate per second); None is as fast as possible. Slow
+#: motion presents the samples one at a time (online mode only).
+SPEEDS: dict[str, tuple[str, float] | None] = {
+    "full speed": None,
+    "20 epochs/s": ("epoch", 20.0),
+    "5 epochs/s": ("epoch", 5.0),
+    "1 epoch/s": ("epoch", 1.0),
+    "slow motion: 10 samples/s": ("sample", 10.0),
+    "slow motion: 2 samples/s": ("sample", 2.0),
+    "slow motion: 1 sample every 2 s": ("sample", 0.5),
+}
+
+class StudioPace:
+    """Commands, speed control and live frames of a Studio (a mixin; see the module docstring)."""
+
+    trainer: Any
+    controls: dict[str, Any]
+    explorer: Any
+    input_space: Any
+    curves: Any
+    som: Any
+    more_epochs: int
+    _syncing: bool
+    _requested: str
+    _show_message: Any
+    _update_progress: Any
+    update_picture: Any
+
+    def play(self) -> None:
+        """Same as the Play button: train on; once every epoch is done, add ``more_epochs``
+        epochs at the schedule's final radius and learning rate (fine-tuning) and say so."""
+        t = self.trainer
+        self._requested = ""
+        if t.status != "running" and t.epoch >= t.params.epochs and t.step_in_epoch == 0:
+            self._extend()
+        t.play()
+
+    def _extend(self) -> None:
+        t = self.trainer
+        p = t.resolved_params()
+        done, more = t.epoch, self.more_epochs
+        t.params.update(epochs=done + more, radius_start=p["radius_end"],
+                        learning_rate_start=p["learning_rate_end"])
+        c = self.controls
+        self._syncing = True
+        try:
+            c["epochs"].value = done + more
+            c["radius_start"].value = round(p["radius_end"], 4)
+            c["learning_rate_start"].value = p["learning_rate_end"]
+        finally:
+            self._syncing = False
+        what = f"radius {p['radius_end']:.3g}"
+        if p["mode"] == "online":
+            what += f" and learning rate {p['learning_rate_end']:.3g}"
+        self._show_message(f"All {done} epochs were done: training {more} more at the final {what} "
+                           f"(fine-tuning; epochs = {done + more}). Reset starts a new map.")
+
+    @property
+    def speed(self) -> str:
+        """The speed control's choice (one of :data:`SPEEDS`)."""
+        return str(self.controls["speed"].value)
+
+    @speed.setter
+    def speed(self, value: str) -> None:
+        self.controls["speed"].value = check_choice("speed", value, SPEEDS)
+
+    def _apply_speed(self, quiet: bool = False) -> None:
+        """Set the trainer's pace from the speed control (and say what slow motion needs)."""
+        choice = SPEEDS[self.speed]
+        t = self.trainer
+        with t._cond:
+            if choice is None:
+                t.pace_s, t.play_samples = 0.0, False
+            else:
+                unit, rate = choice
+                t.play_samples = unit == "sample"
+                t.pace_s = 1.0 / rate
+                if unit == "sample" and t.params.mode != "online":
+                    t.pace_s = 1.0  # batch epochs have no samples to show one by one
+            t._cond.notify_all()
+        if quiet:
+            return
+        if choice is not None and choice[0] == "sample" and t.params.mode != "online":
+            self._show_message("Slow motion presents one sample at a time: it needs mode = online "
+                               "(batch mode moves every neuron once per epoch). Playing batch "
+                               "epochs at 1 epoch/s until the mode is online.", kind="warn")
+        else:
+            self._show_message(f"speed: {self.speed}")
+
+    def lag(self) -> dict[str, float]:
+        """How many epochs the drawn hit map lagged behind the trainer, at each acknowledgement
+        of a drawn frame: ``{"n", "mean", "max", "last"}`` (n = 0 before any browser answered)."""
+        with self._lag_lock:
+            lags = list(self._lags)
+        if not lags:
+            return {"n": 0, "mean": 0.0, "max": 0.0, "last": 0.0}
+        return {"n": len(lags), "mean": float(sum(lags) / len(lags)), "max": float(max(lags)),
+                "last": float(lags[-1])}
+
+    def _on_ack(self, frame: int, _t: float) -> None:
+        with self._lag_lock:
+            epoch = self._frame_epochs.pop(frame, None)
+            if epoch is None:
+                return
+            for old in [f for f in self._frame_epochs if f < frame]:
+                del self._frame_epochs[old]
+            self._lags.append(self.trainer.epoch - epoch)
+            del self._lags[:-500]
+
+    def pause(self) -> None:
+        """Same as the Pause button: pause after the current epoch (or sample); the progress
+        line says ``pausing`` at once, ``paused`` when the worker has stopped."""
+        self.trainer.pause()
+        self._requested = "pausing"
+
+    def _stop_clicked(self) -> None:
+        self._requested = "stopping"
+        self._update_progress(None)  # shown before stop() waits for the worker
+        self.trainer.stop()
+
+    def step(self) -> None:
+        """Same as the Step button."""
+        self.trainer.step()
+
+    def stop(self) -> None:
+        """Same as the Stop button."""
+        self.trainer.stop()
+
+    # ---------------------------------------------------------------- events
+    def _on_event(self, event: TrainingRecord) -> None:
+        """Trainer listener (training thread): feed the views, draw one frame at the browser's
+        pace (see the module docstring)."""
+        self.curves.read_record(event)
+        if event.kind == "reset":
+            self.input_space.rebuild()
+            return  # reset() redraws everything itself
+        if event.final or (self.explorer.browser_ready() and self._throttle.ready()):
+            self._draw_frame(event)
+
+    def _draw_frame(self, event: TrainingRecord) -> None:
+        self.explorer.refresh(self.som)
+        self.explorer.mark_sent()
+        hit_map = getattr(self.explorer, "hit_map", None)
+        if hit_map is not None:
+            with self._lag_lock:
+                self._frame_epochs[hit_map.frame] = self.trainer.epoch
+                if len(self._frame_epochs) > 1000:
+                    self._frame_epochs.pop(next(iter(self._frame_epochs)))
+        bmus = event.bmus if event.bmus is not None and len(event.bmus) == self.trainer.X.shape[0] else None
+        slow_steps = event.kind == "step" and self.trainer.pace_s > 0
+        if event.final or slow_steps or self._net_throttle.ready():
+            self.input_space.refresh(bmus=bmus, step=event.online_step)
+        if event.final or self._curves_throttle.ready():
+            self.curves.redraw()
+        self._update_progress(event)
+        self.n_redraws += 1
+        self.update_picture(force=event.final)

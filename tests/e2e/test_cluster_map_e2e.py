@@ -1,0 +1,86 @@
+"""Browser test of the ClusterMap: borders drawn on the canvas, a click selects a whole cluster.
+
+One notebook shows a ClusterMap and a UMatrix with the same clusters' borders, sharing one
+Selection, on a small toroidal hex map. The test reads the number of border segments each canvas
+drew (``data-borders``) against Python's, checks that the border pixels are dark, clicks a neuron
+of the ClusterMap and checks that the U-matrix and Python see every neuron of its cluster
+selected, and takes screenshots into the artifacts folder.
+"""
+
+from __future__ import annotations
+
+import json
+
+from labhelpers import kernel_exec, open_notebook, run_all, wait_idle, write_notebook
+
+SETUP = """\
+import numpy as np
+import ipywidgets as W
+from somwidget import SOM
+from somwidget.datasets import load_iris
+from somwidget.widgets import ClusterMap, Selection, UMatrix
+X = load_iris().drop(columns="label")
+som = SOM(mapsize=(8, 10), lattice="toroidal_hexa", random_state=1).fit(X, epochs=8)
+sel = Selection()
+cm = ClusterMap(som, X, n_clusters=5, selection=sel)
+um = UMatrix(som, selection=sel, clusters=cm.clustering)
+cm.layout.width = um.layout.width = "49%"
+W.HBox([cm, um])
+"""
+
+# fraction of very dark pixels (the border line colour #1a1a1a) on a canvas
+DARK = """(el) => {
+  const c = el.querySelector('canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let dark = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] < 50 && d[i + 1] < 50 && d[i + 2] < 50) dark++;
+  return dark / (c.width * c.height);
+}"""
+
+
+def _view(page, kind: str, nth: int = 0):
+    return page.locator(f'.somwidget-view[data-view="{kind}"]').nth(nth)
+
+
+def test_cluster_map_borders_and_cluster_click(lab, page, artifacts):
+    write_notebook(lab["root"] / "clusters.ipynb", [SETUP])
+    open_notebook(page, lab, "clusters.ipynb")
+    run_all(page)
+    wait_idle(page, timeout_ms=90_000)
+    page.wait_for_function(
+        "() => { const v = [...document.querySelectorAll('.somwidget-view')];"
+        " return v.length === 2 && v.every(e => Number(e.dataset.draws) > 0); }",
+        timeout=60_000,
+    )
+    errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
+    assert not errors, errors
+    info = json.loads(kernel_exec(
+        page, "import json; print(json.dumps({'n': len(cm.borders), 'ids': cm.cluster_ids.tolist()}))"))
+    assert info["n"] > 0
+    cmv, umv = _view(page, "clusters"), _view(page, "umatrix")
+    assert cmv.get_attribute("data-borders") == str(info["n"])
+    assert umv.get_attribute("data-borders") == str(info["n"])
+    # the border lines are drawn: a visible share of dark pixels (no cell colour is that dark)
+    assert cmv.evaluate(DARK) > 0.01
+    # the legend lists the clusters, with no "no samples" entry
+    legend = cmv.locator(".sw-categories").inner_text()
+    assert "cluster 0" in legend and "no samples" not in legend
+    cmv.screenshot(path=str(artifacts / "cluster-map.png"))
+
+    # click a neuron: its whole cluster is selected, in the U-matrix and in Python
+    k = 37
+    members = [i for i, c in enumerate(info["ids"]) if c == info["ids"][k]]
+    assert len(members) > 1
+    cmv.scroll_into_view_if_needed()
+    pt = cmv.evaluate(f"(el) => el.somwidget.neuronClientPoint({k})")
+    page.mouse.click(pt["x"], pt["y"])
+    want = ",".join(map(str, members))
+    page.wait_for_function(
+        "(want) => document.querySelector('.somwidget-view[data-view=\"umatrix\"]')?.dataset.selected === want",
+        arg=want, timeout=10_000,
+    )
+    out = kernel_exec(page, "print(sel.neurons == np.flatnonzero(cm.cluster_ids == cm.cluster_ids[37]).tolist(),"
+                            " cm.selected_clusters)")
+    assert out.split()[0] == "True", out
+    assert out.strip().endswith(f"[{info['ids'][k]}]"), out
+    umv.screenshot(path=str(artifacts / "cluster-umatrix-selected.png"))
