@@ -91,6 +91,10 @@ class Namespace:
     def argmin(self, a: Any, axis: int) -> Any:
         return self.xp.argmin(a, axis=axis)
 
+    def concat(self, parts: list[Any]) -> Any:
+        """The arrays of ``parts`` joined along the first axis."""
+        return self.xp.concatenate(parts)
+
     def bincount(self, idx: Any, minlength: int) -> Any:
         """Counts of each value of ``idx`` in ``0 .. minlength-1`` (float64)."""
         return self.xp.bincount(idx, minlength=minlength).astype(self.float64)
@@ -166,6 +170,9 @@ class TorchNamespace(Namespace):
 
     def argmin(self, a: Any, axis: int) -> Any:
         return self.xp.argmin(a, dim=axis)
+
+    def concat(self, parts: list[Any]) -> Any:
+        return self.xp.cat(parts)
 
     def bincount(self, idx: Any, minlength: int) -> Any:
         return self.xp.bincount(idx, minlength=minlength).to(self.float64)
@@ -313,9 +320,7 @@ def block_bmus(
         xa[:, :d] = X[s:e] - center  # float64 difference (center is float64), stored as float32
         xa[:, d] = 1.0
         parts.append(ns.argmin(ns.matmul(xa, WaT), axis=1))
-    if len(parts) == 1:
-        return parts[0]
-    return ns.xp.concatenate(parts)
+    return parts[0] if len(parts) == 1 else ns.concat(parts)
 
 
 def block_sums(ns: Namespace, X: Any, bmus: Any, n_neurons: int) -> tuple[Any, Any]:

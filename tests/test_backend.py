@@ -32,7 +32,7 @@ class RecordingNamespace(backend.NumpyNamespace):
     def __getattribute__(self, attr: str):
         value = object.__getattribute__(self, attr)
         if attr in {"asarray", "to_numpy", "empty", "zeros", "astype", "matmul", "argmin",
-                    "bincount", "index_add"}:
+                    "bincount", "index_add", "concat"}:
             object.__getattribute__(self, "calls").append(attr)
         return value
 
