@@ -131,6 +131,22 @@ def _add(*arrays: np.ndarray) -> np.ndarray:
     return out
 
 
+def _compute(*graphs: Any) -> tuple:
+    """``dask.compute``; on the threaded scheduler with BLAS limited to one thread per task (the
+    partitions already run on every core: nested BLAS threads only oversubscribe them)."""
+    require_dask()
+    import dask
+    import dask.threaded
+    from dask.base import get_scheduler
+
+    if get_scheduler() is dask.threaded.get:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return dask.compute(*graphs)
+    return dask.compute(*graphs)
+
+
 # ---------------------------------------------------------------------------------- moments
 @dataclass
 class Moments:
@@ -187,12 +203,12 @@ def _count(m: Moments) -> int:
 
 def moments(arr: Any, normalizer: Normalizer | None = None) -> tuple[Moments, np.ndarray]:
     """Moments of ``arr`` (through ``normalizer`` when given) and the rows of each partition."""
-    dask = require_dask()
+    require_dask()
     from dask import delayed
 
     d = arr.shape[1]
     parts = [delayed(_block_moments)(b, d, normalizer) for b in _blocks(arr)]
-    total, counts = dask.compute(_tree(parts, _combine_moments), [delayed(_count)(p) for p in parts])
+    total, counts = _compute(_tree(parts, _combine_moments), [delayed(_count)(p) for p in parts])
     return total, np.asarray(counts, dtype=np.int64)
 
 
@@ -249,7 +265,7 @@ class DaskData:
 
     def sums(self, codebook: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Per-neuron sums (M, D) and counts (M,) of the samples ``rows`` (all when None)."""
-        dask = require_dask()
+        require_dask()
         from dask import delayed
 
         d = self.shape[1]
@@ -262,7 +278,7 @@ class DaskData:
             for b, r in zip(self.blocks, self._local_rows(rows), strict=True)
             if r is None or r.size
         ]
-        (total,) = dask.compute(_tree(parts, _add))
+        (total,) = _compute(_tree(parts, _add))
         return total[:, :d], total[:, d]
 
     def epoch_metrics(self, som: Any) -> dict[str, float]:
@@ -488,13 +504,13 @@ def _block_metrics(block: Any, d: int, normalizer: Normalizer, codebook: np.ndar
 
 
 def _compute_metrics(som: Any, data: DaskData) -> dict[str, Any]:
-    dask = require_dask()
+    require_dask()
     from dask import delayed
 
     cb = delayed(som.codebook_.copy(), pure=True)
     parts = [delayed(_block_metrics)(b, data.shape[1], data.normalizer, cb, som._metric(),
                                      som.lattice_, som.chunk_size) for b in data.blocks]
-    (tot,) = dask.compute(_tree(parts, _add))
+    (tot,) = _compute(_tree(parts, _add))
     n = max(tot[0], 1.0)
     hits = tot[3:].astype(np.int64)
     return {
