@@ -36,11 +36,11 @@ import numpy as np
 from .. import analysis
 from .. import backend as _backend
 from ..bmu import find_bmus
-from ..initialization import _axis_coords
 from ..lattice import Lattice
-from ..normalization import Normalizer, make_normalizer
-from ..validation import check_array
+from ..normalization import Normalizer
+from ._graph import _add, _blocks, _compute, _training_block, _tree, as_dask_array
 from ._optional import require_dask
+from .moments import Moments, auto_mapsize_from, eigen, fit_normalizer, moments, pca_codebook
 
 __all__ = [
     "DaskData",
@@ -53,185 +53,6 @@ __all__ = [
     "prepare",
     "transform",
 ]
-
-#: Normalisations whose parameters come from reduced moments.
-DASK_NORMALIZATIONS = ("none", "standard", "minmax", "l2", "log", "logistic")
-_FAN_IN = 8
-
-
-# ---------------------------------------------------------------------------------- input
-def as_dask_array(X: Any, name: str = "X", n_features: int | None = None) -> tuple[Any, list[str] | None]:
-    """A 2-D Dask array chunked along the rows only, and the column names of a DataFrame."""
-    require_dask()
-    import dask.array as da
-    import dask.dataframe as dd
-
-    names: list[str] | None = None
-    if isinstance(X, dd.Series):
-        raise ValueError(f"{name} must be 2-D (samples x features); got a Dask Series. "
-                         f"Use {name}.to_frame() for a single feature.")
-    if isinstance(X, dd.DataFrame):
-        import pandas as pd
-
-        bad = [c for c, t in X.dtypes.items()
-               if not pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t)]
-        if bad:
-            raise ValueError(f"{name} has non-numeric columns {bad}; drop them (e.g. labels) or "
-                             "encode them first")
-        names = [str(c) for c in X.columns]
-        arr = X.to_dask_array()
-    elif isinstance(X, da.Array):
-        arr = X
-        if arr.dtype == object or arr.dtype.kind in "USbc":
-            raise ValueError(f"{name} must be real-valued numbers; got a Dask array of dtype {arr.dtype}")
-    else:
-        raise TypeError(f"{name} must be a Dask array or DataFrame; got {type(X).__name__}")
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (samples x features); got {arr.ndim}-D shape {arr.shape}")
-    if n_features is not None and arr.shape[1] != n_features:
-        raise ValueError(f"{name} has {arr.shape[1]} features, but the model was fitted with {n_features}")
-    if arr.numblocks[1] != 1:
-        arr = arr.rechunk({1: -1})
-    return arr, names
-
-
-def _blocks(arr: Any) -> list[Any]:
-    return list(arr.to_delayed().ravel())
-
-
-def _check_block(block: Any, n_features: int) -> np.ndarray:
-    return check_array("X", np.asarray(block), n_features=n_features, min_samples=0)[0]
-
-
-def _training_block(block: Any, n_features: int, normalizer: Normalizer | None,
-                    check: bool = True) -> np.ndarray:
-    """One partition in training space. ``check=False`` (the epochs, after the moments pass of
-    the same call has checked every partition) skips the finiteness scan."""
-    if check:
-        x = _check_block(block, n_features)
-    else:
-        x = np.asarray(block, dtype=np.float64)
-    if normalizer is None or normalizer.name == "none":
-        return x
-    return np.ascontiguousarray(normalizer._transform(x))
-
-
-def _tree(parts: list[Any], combine: Any) -> Any:
-    from dask import delayed
-
-    while len(parts) > 1:
-        parts = [delayed(combine)(*parts[i:i + _FAN_IN]) for i in range(0, len(parts), _FAN_IN)]
-    return parts[0]
-
-
-def _add(*arrays: np.ndarray) -> np.ndarray:
-    out = arrays[0].copy()
-    for a in arrays[1:]:
-        out += a
-    return out
-
-
-def _compute(*graphs: Any) -> tuple:
-    """``dask.compute``; on the threaded scheduler with BLAS limited to one thread per task (the
-    partitions already run on every core: nested BLAS threads only oversubscribe them)."""
-    require_dask()
-    import dask
-    import dask.threaded
-    from dask.base import get_scheduler
-
-    if get_scheduler() is dask.threaded.get:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"):
-            return dask.compute(*graphs)
-    return dask.compute(*graphs)
-
-
-# ---------------------------------------------------------------------------------- moments
-@dataclass
-class Moments:
-    """Count, mean, centred cross-product matrix ``sum (x - mean)(x - mean)^T``, min and max."""
-
-    n: int
-    mean: np.ndarray
-    m2: np.ndarray
-    lo: np.ndarray
-    hi: np.ndarray
-
-    @property
-    def covariance(self) -> np.ndarray:
-        """Sample covariance (``ddof=1``); zeros with fewer than two samples."""
-        if self.n < 2:
-            return np.zeros_like(self.m2)
-        return self.m2 / (self.n - 1)
-
-    @property
-    def std(self) -> np.ndarray:
-        """Population standard deviation per feature (``ddof=0``)."""
-        return np.sqrt(np.maximum(np.diag(self.m2), 0.0) / max(self.n, 1))
-
-
-def _block_moments(block: Any, n_features: int, normalizer: Normalizer | None) -> Moments:
-    x = _training_block(block, n_features, normalizer)
-    d = n_features
-    if x.shape[0] == 0:
-        return Moments(0, np.zeros(d), np.zeros((d, d)), np.full(d, np.inf), np.full(d, -np.inf))
-    mean = x.mean(axis=0)
-    xc = x - mean
-    return Moments(x.shape[0], mean, xc.T @ xc, x.min(axis=0), x.max(axis=0))
-
-
-def _combine_moments(*parts: Moments) -> Moments:
-    acc = parts[0]
-    for b in parts[1:]:
-        if b.n == 0:
-            continue
-        if acc.n == 0:
-            acc = b
-            continue
-        n = acc.n + b.n
-        delta = b.mean - acc.mean
-        acc = Moments(n, acc.mean + delta * (b.n / n),
-                      acc.m2 + b.m2 + np.outer(delta, delta) * (acc.n * b.n / n),
-                      np.minimum(acc.lo, b.lo), np.maximum(acc.hi, b.hi))
-    return acc
-
-
-def _count(m: Moments) -> int:
-    return m.n
-
-
-def moments(arr: Any, normalizer: Normalizer | None = None) -> tuple[Moments, np.ndarray]:
-    """Moments of ``arr`` (through ``normalizer`` when given) and the rows of each partition."""
-    require_dask()
-    from dask import delayed
-
-    d = arr.shape[1]
-    parts = [delayed(_block_moments)(b, d, normalizer) for b in _blocks(arr)]
-    total, counts = _compute(_tree(parts, _combine_moments), [delayed(_count)(p) for p in parts])
-    return total, np.asarray(counts, dtype=np.int64)
-
-
-def _fit_normalizer(name: str, arr: Any) -> Normalizer:
-    if name not in DASK_NORMALIZATIONS:
-        raise ValueError(
-            f"normalization={name!r} is not available for Dask input (its parameters need the "
-            f"whole data); use one of {list(DASK_NORMALIZATIONS)}, or pass X.compute()"
-        )
-    d = arr.shape[1]
-    params: dict[str, np.ndarray] = {}
-    if name in ("standard", "logistic", "minmax", "log"):
-        raw, _ = moments(arr)
-        if raw.n < 1:
-            raise ValueError("X must have at least 1 sample(s); got 0")
-        if name in ("standard", "logistic"):
-            params = {"mean": raw.mean, "scale": np.where(raw.hi == raw.lo, 1.0, raw.std)}
-        elif name == "minmax":
-            params = {"min": raw.lo, "scale": np.where(raw.hi > raw.lo, raw.hi - raw.lo, 1.0)}
-        else:
-            params = {"min": raw.lo}
-    return Normalizer.from_dict({"name": make_normalizer(name).name, "n_features": d,
-                                 "params": {k: v.tolist() for k, v in params.items()}})
 
 
 # ---------------------------------------------------------------------------------- data source
@@ -309,53 +130,6 @@ def _block_epoch(block: Any, d: int, normalizer: Normalizer, metric: str, codebo
 
 
 # ---------------------------------------------------------------------------------- initialisation
-def _eigen(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (descending, clipped at 0) and sign-fixed eigenvectors, as
-    :func:`somwidget.initialization.principal_components` gives them."""
-    vals, vecs = np.linalg.eigh(cov)
-    vals = np.clip(vals[::-1], 0.0, None)
-    vecs = vecs[:, ::-1]
-    lead = np.argmax(np.abs(vecs), axis=0)
-    signs = np.where(vecs[lead, np.arange(vecs.shape[1])] < 0, -1.0, 1.0)
-    return vals, vecs * signs
-
-
-def pca_codebook(mean: np.ndarray, vals: np.ndarray, vecs: np.ndarray, lattice: Lattice) -> np.ndarray:
-    """SOM Toolbox ``som_lininit`` from the mean and the covariance's eigenpairs (the formula of
-    :func:`somwidget.initialization.initialize_codebook`, ``"pca"``)."""
-    d = mean.shape[0]
-    rows_, cols_ = int(lattice.rows), int(lattice.cols)
-    coords = np.asarray(lattice.coordinates, dtype=np.float64)
-    cx, cy = _axis_coords(coords[:, 0]), _axis_coords(coords[:, 1])
-    along = [cx, cy] if cols_ >= rows_ else [cy, cx]
-    k = 1 if (d == 1 or rows_ == 1 or cols_ == 1) else 2
-    c = np.column_stack(along[:k])
-    return mean + (c * np.sqrt(vals[:k])) @ vecs[:, :k].T
-
-
-def auto_mapsize_from(n: int, vals: np.ndarray, lattice_kind: str) -> tuple[int, int]:
-    """SOM Toolbox ``som_topol_struct`` from the sample count and the covariance eigenvalues
-    (the rule of :func:`somwidget.initialization.auto_mapsize`)."""
-    import math
-
-    munits = math.ceil(5.0 * math.sqrt(n))
-    ratio = 1.0
-    if n >= 2:
-        l1 = float(vals[0])
-        l2 = float(vals[1]) if vals.size > 1 else 0.0
-        if l1 > 0 and not (l2 * munits < l1):
-            ratio = math.sqrt(l1 / l2)
-    base = munits / ratio * (math.sqrt(0.75) if lattice_kind.endswith("hexa") else 1.0)
-    short = max(1, min(munits, int(math.floor(math.sqrt(base) + 0.5))))
-    long = max(1, int(math.floor(munits / short + 0.5)))
-    rows, cols = long, short
-    if min(rows, cols) == 1:
-        rows, cols = 1, max(rows, cols, 2)
-    if lattice_kind == "toroidal_hexa" and rows % 2:
-        rows += 1
-    return rows, cols
-
-
 def _take(block: Any, d: int, normalizer: Normalizer, rows: np.ndarray) -> np.ndarray:
     return _training_block(block, d, normalizer)[rows]
 
@@ -382,7 +156,7 @@ def _initial_codebook(method: str, data: DaskData, lattice: Lattice, rng: np.ran
         return rng.uniform(-1.0, 1.0, size=(m, d))
     if method == "sample":
         return _sample_rows(data, rng.choice(n, size=m, replace=n < m))
-    vals, vecs = _eigen(st.covariance)
+    vals, vecs = eigen(st.covariance)
     return pca_codebook(st.mean, vals, vecs, lattice)
 
 
@@ -410,10 +184,10 @@ def initialize(som: Any, X: Any) -> Any:
     arr, names = as_dask_array(X)
     rs = p["random_state"]
     rng = rs if isinstance(rs, np.random.Generator) else np.random.default_rng(rs)
-    normalizer = _fit_normalizer(p["normalization"], arr)
+    normalizer = fit_normalizer(p["normalization"], arr)
     data = _source(som, arr, names, normalizer)
     if p["mapsize"] == "auto":
-        rows, cols = auto_mapsize_from(data.shape[0], _eigen(data.stats.covariance)[0], p["lattice"])
+        rows, cols = auto_mapsize_from(data.shape[0], eigen(data.stats.covariance)[0], p["lattice"])
     else:
         rows, cols = p["mapsize"]
     lattice = Lattice(rows, cols, p["lattice"], rect_adjacency=p["rect_adjacency"])
