@@ -240,3 +240,23 @@ def test_dask_with_warm_start_false_sample_weight_and_missing():
         SOM((3, 3)).fit(Xd, sample_weight=np.ones(400))
     with pytest.raises(ValueError, match="missing='ignore' is not available for Dask input"):
         SOM((3, 3), missing="ignore").fit(Xd)
+
+
+@pytest.mark.parametrize("kind", ["hexa", "rect", "toroidal_hexa", "cylindrical_rect"])
+@pytest.mark.parametrize("n, d", [(1, 3), (7, 1), (60, 2), (500, 5)])
+def test_reduced_moment_formulas_match_the_in_memory_initialisation(kind, n, d):
+    from somwidget.initialization import auto_mapsize, initialize_codebook, principal_components
+    from somwidget.lattice import Lattice
+    from somwidget.scale import moments as smom
+
+    X = _data(n, d, seed=n) * np.linspace(1, 0.2, d)
+    m, _ = smom.moments(da.from_array(X, chunks=(max(n // 3, 1), d)))
+    vals, vecs = smom.eigen(m.covariance)
+    _, ref_vals, _ = principal_components(X)
+    np.testing.assert_allclose(vals, ref_vals, rtol=1e-9, atol=1e-12)
+    assert smom.auto_mapsize_from(n, vals, kind) == auto_mapsize(X, kind)
+    for shape in ((4, 6), (1, 5), (6, 3)):
+        lat = Lattice(*shape, kind if kind != "toroidal_hexa" else "hexa")
+        ref = initialize_codebook("pca", X, lat, np.random.default_rng(0))
+        np.testing.assert_allclose(smom.pca_codebook(m.mean, vals, vecs, lat), ref, rtol=1e-9,
+                                   atol=1e-9)
