@@ -133,6 +133,12 @@ def main(argv: list[str] | None = None) -> None:
 
     print("SOMClassifier against k-NN (benchmarks/bench_supervised.py)")
     bench_supervised.main(["--quick"] if args.quick else [])
+    from benchmarks import bench_dask, bench_gpu
+
+    print("Dask, out of core and on 2 workers (benchmarks/bench_dask.py)")
+    bench_dask.main(["--quick"] if args.quick else [])
+    print("GPU batch epoch / GEMM (benchmarks/bench_gpu.py)")
+    bench_gpu.main(["--quick"] if args.quick else [])
 
     import os
 

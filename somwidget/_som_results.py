@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import bmu as _bmu
+from . import scale as _scale
 from ._som_calls import _limit_threads
 from .validation import (
     check_choice,
@@ -25,6 +26,7 @@ class _ResultsMixin:
     """Results and analyses of a fitted :class:`~somwidget.som.SOM`."""
 
     # ------------------------------------------------------------------ results
+    @_scale.dispatch("predict")  # a Dask collection: lazy; device="cuda": on the GPU
     @_limit_threads
     def predict(self, X: object) -> np.ndarray:
         """Index of the best-matching unit of each sample, shape (N,)."""
@@ -39,6 +41,7 @@ class _ResultsMixin:
             raise ValueError("X is required; got None")
         return X
 
+    @_scale.dispatch("transform")  # a Dask collection: lazy
     @_limit_threads
     def transform(self, X: object) -> np.ndarray:
         """Distances (data metric, training space) from each sample to each unit, shape (N, M).
@@ -65,6 +68,7 @@ class _ResultsMixin:
         idx, dist = self._bmus2(X, k=k, compute=k)
         return idx[:, :k].copy(), dist[:, :k].copy()
 
+    @_scale.dispatch("quantization_error")  # Dask: one cached pass over the partitions
     @_limit_threads
     def quantization_error(self, X: object = None) -> float:
         """Mean distance from each sample to its BMU (training space, data metric)."""
@@ -82,6 +86,7 @@ class _ResultsMixin:
             analysis.mean_absolute_quantization_error(Xt, self.codebook_, self._bmus2(X)[0][:, 0])
         )
 
+    @_scale.dispatch("topographic_error")  # Dask: one cached pass over the partitions
     @_limit_threads
     def topographic_error(self, X: object = None) -> float:
         """Fraction of samples whose second BMU is not adjacent to their BMU."""
@@ -92,6 +97,7 @@ class _ResultsMixin:
             return 0.0
         return float(analysis.topographic_error(idx[:, 0], idx[:, 1], self.lattice_))
 
+    @_scale.dispatch("vacancy_rate")  # Dask: one cached pass over the partitions
     @_limit_threads
     def vacancy_rate(self, X: object = None) -> float:
         """Fraction of units that are the BMU of no sample."""
@@ -135,6 +141,7 @@ class _ResultsMixin:
             )
         )
 
+    @_scale.dispatch("hit_counts")  # Dask: one cached pass over the partitions
     @_limit_threads
     def hit_counts(self, X: object = None) -> np.ndarray:
         """Number of samples won by each unit, shape (M,)."""

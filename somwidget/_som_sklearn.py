@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from . import scale as _scale
 from ._som_calls import _limit_threads
 
 
@@ -64,7 +65,7 @@ class _SklearnMixin:
         :meth:`initialize` when ``warm_start`` is False (unless :meth:`_continuing`)."""
         if not p["warm_start"] and not self.__dict__.get("_continuing_depth", 0):
             self.initialize(X)
-            return self._Xt
+            return self._dask_train if _scale.is_dask_collection(X) else self._Xt
         return self._prepare(X)
 
     @contextlib.contextmanager

@@ -428,6 +428,8 @@ class _StateMixin:
         None), and neither the generator's state nor the training data are included.
         """
         params = self.get_params()
+        if params.get("device") == "cpu":  # the default: files stay as somwidget 0.1.0 wrote them
+            del params["device"]
         rs = params["random_state"]
         params["random_state"] = (
             int(rs) if isinstance(rs, numbers.Integral) and not isinstance(rs, bool) else None

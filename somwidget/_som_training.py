@@ -19,6 +19,7 @@ import numpy as np
 
 from . import bmu as _bmu
 from . import masked as _masked
+from . import scale as _scale
 from . import training as _training
 from .callbacks import (
     OnlineStep,
@@ -50,6 +51,10 @@ class _TrainingMixin:
 
     def _prepare(self, X: object) -> np.ndarray:
         """Training-space data for a training call; initialises on first use."""
+        if _scale.is_dask_collection(X):  # out of core: a view of the partitions, not an array
+            from .scale import dask as _scale_dask
+
+            return _scale_dask.prepare(self, X)
         if not self._is_initialized() or self._structural_changed():
             return self._initialize_from(X)
         self._validated()
@@ -142,6 +147,9 @@ class _TrainingMixin:
         phase: str,
         sample_weight: np.ndarray | None = None,
     ) -> None:
+        if _scale.run_batch(self, Xt, epochs, rin, rfin, decay, learning_rate, subsample_ratio,
+                            collect, callbacks, phase, sample_weight=sample_weight):  # Dask, GPU
+            return
         p = self._validated()
         metric, name = p["distance_metric"], p["neighborhood"]
         every = p["callback_every"]

@@ -69,11 +69,13 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import bmu as _bmu
+from . import scale as _scale
 from ._som_calls import _active_calls, _CallsMixin, _limit_threads
 from ._som_results import _ResultsMixin
 from ._som_sklearn import _check_y, _SklearnMixin
 from ._som_state import _StateMixin
 from ._som_training import _TrainingMixin
+from .backend import DEVICES
 from .callbacks import (
     HISTORY_KEYS,
     OnlineStep,
@@ -234,6 +236,11 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         fitting twice gives the same map (scikit-learn's convention, e.g. a Pipeline refitted
         after ``set_params``). :meth:`reinforce` always continues, and so does a
         :class:`~somwidget.trainer.Trainer` stepping the map.
+    device : {"cpu", "cuda", "auto"}
+        Where batch training (``fit``, ``fit_auto``) and ``predict`` search the BMUs and sum the
+        samples: ``"cuda"`` on a CUDA GPU through CuPy or PyTorch (a ``RuntimeError`` says what
+        is missing), ``"auto"`` on a GPU when one is usable, else the CPU. Euclidean metric only
+        on a GPU. See :mod:`somwidget.backend` and :mod:`somwidget.scale`.
 
     Notes
     -----
@@ -247,6 +254,11 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
     The scikit-learn methods: :meth:`fit_predict` (the BMU of each training sample),
     :meth:`fit_transform` (distances to every neuron) and :meth:`score` (minus the quantization
     error: higher is better, as ``KMeans.score``).
+
+    ``X`` may be a Dask array or DataFrame (``pip install "somwidget[dask]"``) in ``fit``,
+    ``fit_auto``, ``initialize``, ``predict``, ``transform`` and the metrics: training runs out
+    of core, partition by partition (:mod:`somwidget.scale.dask`), ``predict`` and ``transform``
+    return lazy Dask arrays.
     """
 
     #: What each constructor parameter may be (checked once per public call, see
@@ -286,6 +298,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         "subsample_ratio": [Interval(0.0, 1.0, closed="right")],
         "presentation": [Options(PRESENTATIONS)],
         "warm_start": [InstanceOf(bool, "True or False")],
+        "device": [Options(DEVICES)],
     }
 
     def __init__(
@@ -315,6 +328,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         subsample_ratio: float = 1.0,
         presentation: str = "random",
         warm_start: bool = True,
+        device: str = "cpu",
     ) -> None:
         self.mapsize = mapsize
         self.lattice = lattice
@@ -341,6 +355,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         self.subsample_ratio = subsample_ratio
         self.presentation = presentation
         self.warm_start = warm_start
+        self.device = device
 
     # ------------------------------------------------------------------ parameters
     @classmethod
@@ -375,6 +390,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         return f"SOM({', '.join(parts)})"
 
     # ------------------------------------------------------------------ initialisation
+    @_scale.dispatch("initialize")  # a Dask collection: moments per partition
     @_limit_threads
     def initialize(self, X: object, y: object = None) -> SOM:
         """Fit the normaliser, resolve the map size and initialise the codebook (no training).
@@ -626,6 +642,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
             else check_int("callback_every_samples", callback_every_samples, minimum=1)
         )
         callbacks = self._with_progress(check_callbacks(callbacks))
+        _scale.refuse_dask(X, "fit_online")
         Xt = self._start(X, p)
         rin, rfin = self._default_radii(r0, r1, names=(n_r0, n_r1), allow_zero_end=decay == "linear")
         self._run_online(Xt, epochs, rin, rfin, lr0, lr1, decay, presentation,
@@ -749,6 +766,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         presentation = (p["presentation"] if presentation is None
                         else check_choice("presentation", presentation, PRESENTATIONS))
         callbacks = self._with_progress(check_callbacks(callbacks))
+        _scale.refuse_dask(X, "reinforce")
         Xt = self._prepare(X)
         lr0 = compression * learning_rate
         self._run_online(Xt, reinforcement, extension, extension, lr0, lr0 / 100.0, "linear",

@@ -337,7 +337,8 @@ def n_samples_of(X: object) -> int | None:
     """The number of rows of a data set before it is checked (None when it has no length)."""
     shape = getattr(X, "shape", None)
     if shape is not None and len(shape) >= 1:
-        return int(shape[0])
+        n = shape[0]  # a lazy collection (Dask) may not know its length: None then
+        return int(n) if isinstance(n, numbers.Integral) else None
     try:
         return len(X)  # type: ignore[arg-type]
     except TypeError:

@@ -47,7 +47,7 @@ class SOM(_CoreSOM):
     initialization : {"random", "pca"}
     mapsize_scale : float > 0
         Neurons per ``sqrt(N)`` of the ``"auto"`` map size (somnium's default 5).
-    rect_adjacency, callback_every, chunk_size, random_state, inhibition, verbose : keyword-only
+    rect_adjacency, callback_every, chunk_size, random_state, inhibition, verbose, device : keyword-only
         somwidget's further parameters (see :class:`somwidget.SOM`).
     """
 
@@ -85,6 +85,7 @@ class SOM(_CoreSOM):
         subsample_ratio: float = 1.0,
         presentation: str = "random",
         warm_start: bool = True,
+        device: str = "cpu",
     ) -> None:
         super().__init__(
             mapsize=mapsize, lattice=lattice, neighborhood=neighborhood,
@@ -96,7 +97,7 @@ class SOM(_CoreSOM):
             radius_start=radius_start, radius_end=radius_end, learning_rate=learning_rate,
             learning_rate_start=learning_rate_start, learning_rate_end=learning_rate_end,
             decay=decay, subsample_ratio=subsample_ratio, presentation=presentation,
-            warm_start=warm_start,
+            warm_start=warm_start, device=device,
         )
         self.mapsize_scale = mapsize_scale
 

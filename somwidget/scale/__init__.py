@@ -1,0 +1,149 @@
+"""Training and prediction beyond one in-memory numpy array: Dask collections and GPUs.
+
+The SOM's public calls hand over to this package in a few lines each:
+
+* a Dask array or DataFrame (detected from ``type(X).__module__`` without importing Dask) goes
+  to :mod:`somwidget.scale.dask`: out-of-core batch training (per partition the BMUs and the
+  per-neuron sums and counts, tree-reduced; the neighbourhood smoothing and the update on the
+  client), normaliser and PCA statistics from reduced moments, a lazy ``predict`` /
+  ``transform``, and the metrics from one best-two pass;
+* ``SOM(device="cuda")`` (or ``"auto"`` on a machine with a GPU) goes to
+  :mod:`somwidget.scale.device`: the BMU search and the batch sums on the GPU through the
+  array-namespace layer :mod:`somwidget.backend`.
+
+Both share the epoch loop of :mod:`somwidget.scale.loop`. Dask and distributed are the optional
+extra ``somwidget[dask]``; :func:`require_dask` names it when they are missing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from ._optional import DASK_EXTRA_HINT, is_dask_collection, refuse_dask, require_dask
+
+__all__ = [
+    "DASK_EXTRA_HINT",
+    "dispatch",
+    "is_dask_collection",
+    "metric",
+    "predict",
+    "refuse_dask",
+    "require_dask",
+    "run_batch",
+    "training_source",
+    "uses_dask",
+]
+
+
+def is_dask_data(Xt: Any) -> bool:
+    """Whether ``Xt`` is the training-space view of a Dask collection."""
+    return type(Xt).__name__ == "DaskData" and type(Xt).__module__ == "somwidget.scale.dask"
+
+
+def training_source(som: Any, Xt: Any) -> Any | None:
+    """The out-of-core or device data source for a batch run, or None for the numpy path."""
+    from . import dask as _dask
+
+    if isinstance(Xt, _dask.DaskData):
+        return Xt
+    device = getattr(som, "device", "cpu")
+    if device == "cpu":
+        return None
+    from .. import backend
+
+    ns = backend.namespace_for_device(device)
+    if ns.name == "numpy" and device == "auto":
+        return None
+    from .device import DeviceData
+
+    return DeviceData(ns, Xt, som._validated()["distance_metric"], som.chunk_size)
+
+
+def run_batch(som: Any, Xt: Any, *args: Any, sample_weight: Any = None) -> bool:
+    """Run ``SOM._run_batch`` on Dask data or a GPU; False when the numpy path should run."""
+    source = training_source(som, Xt)
+    if source is None:
+        return False
+    if sample_weight is not None:
+        where = "Dask input" if is_dask_data(Xt) else f"device={som.device!r}"
+        raise ValueError(f"sample_weight is not available with {where}; train without it, or "
+                         "in memory on the CPU")
+    from .loop import run_batch as _run
+
+    _run(som, source, *args)
+    return True
+
+
+def uses_dask(som: Any, X: object) -> bool:
+    """Whether an analysis of ``X`` runs on Dask: ``X`` is a Dask collection, or ``X`` is None
+    and the model's training data is the Dask collection of its latest fit."""
+    if is_dask_collection(X):
+        return True
+    if X is None and getattr(som, "_dask_train", None) is not None:
+        # no in-memory training data held (nor a reference to it) since the Dask fit
+        return all(getattr(som, a, None) is None for a in ("_Xt", "_Xt_ref", "_source_ref"))
+    return False
+
+
+def predict(som: Any, X: object) -> Any | None:
+    """``SOM.predict`` on Dask (lazy) or on the GPU; None: the numpy path."""
+    if is_dask_collection(X):
+        from . import dask as _dask
+
+        return _dask.predict(som, X)
+    if getattr(som, "device", "cpu") != "cpu":
+        from .device import predict_on_device
+
+        return predict_on_device(som, X)
+    return None
+
+
+def metric(som: Any, X: object, name: str) -> Any | None:
+    """A metric (``quantization_error``, ``topographic_error``, ``vacancy_rate``,
+    ``hit_counts``) on Dask data, from one cached best-two pass; None: the numpy path."""
+    if not uses_dask(som, X):
+        return None
+    from . import dask as _dask
+
+    return _dask.metrics(som, X)[name]
+
+
+def transform(som: Any, X: object) -> Any | None:
+    """``SOM.transform`` of a Dask collection (lazy); None: the numpy path."""
+    if not is_dask_collection(X):
+        return None
+    from . import dask as _dask
+
+    return _dask.transform(som, X)
+
+
+def dispatch(kind: str) -> Callable[[Callable], Callable]:
+    """Decorator of a SOM method whose first argument is ``X``: Dask collections (and, for
+    ``predict``, ``device="cuda"``) are answered here, anything else by the method itself.
+
+    ``kind`` is ``"initialize"``, ``"predict"``, ``"transform"`` or a metric name (see
+    :func:`metric`).
+    """
+
+    def decorate(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def wrapper(self: Any, X: object = None, *args: Any, **kwargs: Any) -> Any:
+            if kind == "initialize":
+                out = None
+                if is_dask_collection(X):
+                    from . import dask as _dask
+
+                    out = _dask.initialize(self, X)
+            elif kind == "predict":
+                out = None if X is None else predict(self, X)
+            elif kind == "transform":
+                out = transform(self, X)
+            else:
+                out = metric(self, X, kind)
+            return method(self, X, *args, **kwargs) if out is None else out
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,104 @@
+"""Dask plumbing shared by the out-of-core code: input conversion, partitions, tree sums.
+
+Dask itself is imported inside the functions (:func:`~somwidget.scale._optional.require_dask`), so
+importing this module needs no Dask.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..normalization import Normalizer
+from ..validation import check_array
+from ._optional import require_dask
+
+_FAN_IN = 8
+
+
+def as_dask_array(X: Any, name: str = "X", n_features: int | None = None) -> tuple[Any, list[str] | None]:
+    """A 2-D Dask array chunked along the rows only, and the column names of a DataFrame."""
+    require_dask()
+    import dask.array as da
+    import dask.dataframe as dd
+
+    names: list[str] | None = None
+    if isinstance(X, dd.Series):
+        raise ValueError(f"{name} must be 2-D (samples x features); got a Dask Series. "
+                         f"Use {name}.to_frame() for a single feature.")
+    if isinstance(X, dd.DataFrame):
+        import pandas as pd
+
+        bad = [c for c, t in X.dtypes.items()
+               if not pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t)]
+        if bad:
+            raise ValueError(f"{name} has non-numeric columns {bad}; drop them (e.g. labels) or "
+                             "encode them first")
+        names = [str(c) for c in X.columns]
+        arr = X.to_dask_array()
+    elif isinstance(X, da.Array):
+        arr = X
+        if arr.dtype == object or arr.dtype.kind in "USbc":
+            raise ValueError(f"{name} must be real-valued numbers; got a Dask array of dtype {arr.dtype}")
+    else:
+        raise TypeError(f"{name} must be a Dask array or DataFrame; got {type(X).__name__}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (samples x features); got {arr.ndim}-D shape {arr.shape}")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise ValueError(f"{name} has {arr.shape[1]} features, but the model was fitted with {n_features}")
+    if arr.numblocks[1] != 1:
+        arr = arr.rechunk({1: -1})
+    return arr, names
+
+
+def _blocks(arr: Any) -> list[Any]:
+    return list(arr.to_delayed().ravel())
+
+
+def _check_block(block: Any, n_features: int) -> np.ndarray:
+    return check_array("X", np.asarray(block), n_features=n_features, min_samples=0)[0]
+
+
+def _training_block(block: Any, n_features: int, normalizer: Normalizer | None,
+                    check: bool = True) -> np.ndarray:
+    """One partition in training space. ``check=False`` (the epochs, after the moments pass of
+    the same call has checked every partition) skips the finiteness scan."""
+    if check:
+        x = _check_block(block, n_features)
+    else:
+        x = np.asarray(block, dtype=np.float64)
+    if normalizer is None or normalizer.name == "none":
+        return x
+    return np.ascontiguousarray(normalizer._transform(x))
+
+
+def _tree(parts: list[Any], combine: Any) -> Any:
+    from dask import delayed
+
+    while len(parts) > 1:
+        parts = [delayed(combine)(*parts[i:i + _FAN_IN]) for i in range(0, len(parts), _FAN_IN)]
+    return parts[0]
+
+
+def _add(*arrays: np.ndarray) -> np.ndarray:
+    out = arrays[0].copy()
+    for a in arrays[1:]:
+        out += a
+    return out
+
+
+def _compute(*graphs: Any) -> tuple:
+    """``dask.compute``; on the threaded scheduler with BLAS limited to one thread per task (the
+    partitions already run on every core: nested BLAS threads only oversubscribe them)."""
+    require_dask()
+    import dask
+    import dask.threaded
+    from dask.base import get_scheduler
+
+    if get_scheduler() is dask.threaded.get:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return dask.compute(*graphs)
+    return dask.compute(*graphs)

@@ -1,0 +1,321 @@
+"""Out-of-core and distributed SOM training, prediction and metrics on Dask collections.
+
+Everything here reads the data partition by partition (the rows of a Dask array, the partitions of
+a Dask DataFrame) and sends back only small, additive summaries, so the data never has to fit in
+the client's memory:
+
+* **moments** (count, mean, centred D x D cross-products, min, max) per partition, combined with
+  the pairwise update of Chan et al.; the normaliser's parameters come from the moments of the raw
+  data, the PCA initialisation (mean and covariance, ``ddof=1``), the ``"auto"`` map size and the
+  data box from those of the training-space data;
+* **one batch epoch**: per partition the BMUs of the current codebook (the float32 search of
+  :func:`somwidget.backend.block_bmus`, centred on the training-space mean) and the per-neuron sums
+  and counts :func:`~somwidget.backend.block_sums`, stacked as an (M, D + 1) array and summed in
+  a tree (fan-in 8); the neighbourhood smoothing and the update run once on the client
+  (:mod:`somwidget.scale.loop`). Traffic per epoch is O(partitions x M x D), independent of N;
+* **metrics**: quantisation error, topographic error, vacancy rate and hit counts from one
+  best-two search per partition (:func:`somwidget.bmu.find_bmus` with ``k=2``), cached for the
+  current codebook and collection;
+* ``predict`` / ``transform`` return lazy Dask arrays (``map_blocks``).
+
+The same initialisation and data give the same codebook as in-memory training (to float
+tolerance): the per-partition search and sums are the in-memory ones applied to row blocks, and
+the subsample of each epoch is drawn from the same generator. ``dask.compute`` runs the graphs, so
+the threaded scheduler is used by default and a ``distributed.Client``, when one is active, runs
+them on its workers. Box-Cox normalisation (a likelihood fit per feature) is not available here.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import analysis
+from .. import backend as _backend
+from ..bmu import find_bmus
+from ..lattice import Lattice
+from ..normalization import Normalizer
+from ._graph import _add, _blocks, _compute, _training_block, _tree, as_dask_array
+from ._optional import require_dask
+from .moments import Moments, auto_mapsize_from, eigen, fit_normalizer, moments, pca_codebook
+
+__all__ = [
+    "DaskData",
+    "Moments",
+    "as_dask_array",
+    "initialize",
+    "metrics",
+    "moments",
+    "predict",
+    "prepare",
+    "transform",
+]
+
+
+# ---------------------------------------------------------------------------------- data source
+@dataclass
+class DaskData:
+    """Training-space view of a Dask collection for :mod:`somwidget.scale.loop` and the metrics."""
+
+    arr: Any
+    normalizer: Normalizer
+    stats: Moments
+    counts: np.ndarray
+    metric: str
+    chunk_size: int | None = None
+    names: list[str] | None = None
+    blocks: list[Any] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.blocks = _blocks(self.arr)
+        self.offsets = np.concatenate([[0], np.cumsum(self.counts)])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.stats.n), int(self.arr.shape[1]))
+
+    def _local_rows(self, rows: np.ndarray | None) -> list[np.ndarray | None]:
+        if rows is None:
+            return [None] * len(self.blocks)
+        lo = np.searchsorted(rows, self.offsets[:-1])
+        hi = np.searchsorted(rows, self.offsets[1:])
+        return [rows[a:b] - o for a, b, o in zip(lo, hi, self.offsets[:-1], strict=True)]
+
+    def sums(self, codebook: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per-neuron sums (M, D) and counts (M,) of the samples ``rows`` (all when None)."""
+        require_dask()
+        from dask import delayed
+
+        d = self.shape[1]
+        center = self.stats.mean
+        WaT = _backend.augmented_codebook(codebook, center) if self.metric == "euclidean" else None
+        cb = delayed(np.asarray(codebook, dtype=np.float64), pure=True)
+        wa = delayed(WaT, pure=True)
+        parts = [
+            delayed(_block_epoch)(b, d, self.normalizer, self.metric, cb, wa, center, r, self.chunk_size)
+            for b, r in zip(self.blocks, self._local_rows(rows), strict=True)
+            if r is None or r.size
+        ]
+        (total,) = _compute(_tree(parts, _add))
+        return total[:, :d], total[:, d]
+
+    def epoch_metrics(self, som: Any) -> dict[str, float]:
+        """QE, TE and vacancy after an epoch (the cached pass the metric calls then reuse)."""
+        m = metrics(som) if som._dask_train is self else _compute_metrics(som, self)
+        return {k: m[k] for k in ("quantization_error", "topographic_error", "vacancy_rate")}
+
+
+def _block_epoch(block: Any, d: int, normalizer: Normalizer, metric: str, codebook: np.ndarray,
+                 WaT: np.ndarray | None, center: np.ndarray, rows: np.ndarray | None,
+                 chunk_size: int | None) -> np.ndarray:
+    x = _training_block(block, d, normalizer, check=False)
+    if rows is not None:
+        x = x[rows]
+    m = codebook.shape[0]
+    out = np.zeros((m, d + 1))
+    if x.shape[0] == 0:
+        return out
+    ns = _backend.get_namespace(x)
+    if metric == "euclidean":
+        bmus = _backend.block_bmus(ns, x, ns.asarray(WaT), ns.asarray(center), chunk_size)
+    else:
+        bmus = find_bmus(x, codebook, metric=metric, k=1, chunk_size=chunk_size)[0][:, 0]
+    S, counts = _backend.block_sums(ns, x, bmus, m)
+    out[:, :d] = ns.to_numpy(S)
+    out[:, d] = ns.to_numpy(counts)
+    return out
+
+
+# ---------------------------------------------------------------------------------- initialisation
+def _take(block: Any, d: int, normalizer: Normalizer, rows: np.ndarray) -> np.ndarray:
+    return _training_block(block, d, normalizer)[rows]
+
+
+def _sample_rows(data: DaskData, idx: np.ndarray) -> np.ndarray:
+    dask = require_dask()
+    from dask import delayed
+
+    uniq, inverse = np.unique(idx, return_inverse=True)
+    local = data._local_rows(uniq)
+    parts = [delayed(_take)(b, data.shape[1], data.normalizer, r)
+             for b, r in zip(data.blocks, local, strict=True) if r.size]
+    got = np.concatenate(dask.compute(*parts), axis=0)
+    return got[inverse]
+
+
+def _initial_codebook(method: str, data: DaskData, lattice: Lattice, rng: np.random.Generator) -> np.ndarray:
+    n, d = data.shape
+    m = int(lattice.n_neurons)
+    st = data.stats
+    if method == "random":
+        return rng.uniform(st.lo, st.hi, size=(m, d))
+    if method == "random_negative":
+        return rng.uniform(-1.0, 1.0, size=(m, d))
+    if method == "sample":
+        return _sample_rows(data, rng.choice(n, size=m, replace=n < m))
+    vals, vecs = eigen(st.covariance)
+    return pca_codebook(st.mean, vals, vecs, lattice)
+
+
+def _check_names(som: Any, names: list[str] | None, name: str = "X") -> None:
+    if names is not None and getattr(som, "_names_from_frame", False) and names != list(som.feature_names_in_):
+        raise ValueError(f"{name} has columns {names}, but the model was fitted with "
+                         f"{list(som.feature_names_in_)}")
+
+
+def _source(som: Any, arr: Any, names: list[str] | None, normalizer: Normalizer) -> DaskData:
+    if som._validated().get("missing", "raise") != "raise":
+        raise ValueError("missing='ignore' is not available for Dask input: its partitions must "
+                         "be complete (no NaN); fill or drop the missing values first")
+    stats, counts = moments(arr, normalizer)
+    if stats.n < 1:
+        raise ValueError("X must have at least 1 sample(s); got 0")
+    return DaskData(arr, normalizer, stats, counts, som._validated()["distance_metric"],
+                    som.chunk_size, names)
+
+
+def initialize(som: Any, X: Any) -> Any:
+    """``SOM.initialize`` for a Dask collection: normaliser, map size and codebook from reduced
+    moments (one pass over the data, two when the normaliser has parameters)."""
+    p = som._validated()
+    arr, names = as_dask_array(X)
+    rs = p["random_state"]
+    rng = rs if isinstance(rs, np.random.Generator) else np.random.default_rng(rs)
+    normalizer = fit_normalizer(p["normalization"], arr)
+    data = _source(som, arr, names, normalizer)
+    if p["mapsize"] == "auto":
+        rows, cols = auto_mapsize_from(data.shape[0], eigen(data.stats.covariance)[0], p["lattice"])
+    else:
+        rows, cols = p["mapsize"]
+    lattice = Lattice(rows, cols, p["lattice"], rect_adjacency=p["rect_adjacency"])
+    codebook = _initial_codebook(p["initialization"], data, lattice, rng)
+    som._set_fitted(codebook=codebook, lattice=lattice, normalizer=normalizer, feature_names=names,
+                    random_state=rng, training_data=None, data_bounds=(data.stats.lo, data.stats.hi))
+    som._dask_train = data
+    return som
+
+
+def prepare(som: Any, X: Any) -> DaskData:
+    """``SOM._prepare`` for a Dask collection: initialise on first use, else read ``X`` through the
+    fitted normaliser (one moments pass: sample count, partition sizes, centre, data box)."""
+    if not som._is_initialized() or som._structural_changed():
+        som.initialize(X)
+        return som._dask_train
+    som._validated()
+    arr, names = as_dask_array(X, n_features=som.n_features_in_)
+    _check_names(som, names)
+    data = _source(som, arr, names, som.normalizer_)
+    hold = getattr(som, "_hold_training_data", None)
+    if hold is not None:  # drop what the model held of earlier in-memory data
+        hold(None)
+    som._Xt = None
+    som._dask_train = data
+    som._bounds = (data.stats.lo, data.stats.hi, None)
+    som._touch()
+    return data
+
+
+# ---------------------------------------------------------------------------------- results
+def _block_predict(block: Any, *, d: int, normalizer: Normalizer, codebook: np.ndarray, metric: str,
+                   chunk_size: int | None) -> np.ndarray:
+    x = _training_block(block, d, normalizer)
+    if x.shape[0] == 0:
+        return np.empty(0, dtype=np.intp)
+    return find_bmus(x, codebook, metric=metric, k=1, chunk_size=chunk_size)[0][:, 0]
+
+
+def _block_transform(block: Any, *, d: int, normalizer: Normalizer, codebook: np.ndarray,
+                     metric: str, chunk_size: int | None) -> np.ndarray:
+    from ..bmu import distance_matrix
+
+    x = _training_block(block, d, normalizer)
+    return distance_matrix(x, codebook, metric=metric, chunk_size=chunk_size)
+
+
+def _lazy(som: Any, X: Any, func: Any, **kw: Any) -> Any:
+    som._check_initialized()
+    arr, names = as_dask_array(X, n_features=som.n_features_in_)
+    _check_names(som, names)
+    f = functools.partial(func, d=som.n_features_in_, normalizer=som.normalizer_,
+                          codebook=som.codebook_.copy(), metric=som._metric(),
+                          chunk_size=som.chunk_size)
+    return arr.map_blocks(f, **kw)
+
+
+def predict(som: Any, X: Any) -> Any:
+    """BMU index of each row, as a lazy Dask array of shape (N,) (one task per partition)."""
+    return _lazy(som, X, _block_predict, dtype=np.intp, drop_axis=1)
+
+
+def transform(som: Any, X: Any) -> Any:
+    """Distances to every unit, a lazy Dask array of shape (N, M) float64."""
+    m = som.n_neurons_ if som._is_initialized() else 0
+    arr_chunks = None
+    if som._is_initialized():
+        arr_chunks = as_dask_array(X, n_features=som.n_features_in_)[0].chunks[0]
+    return _lazy(som, X, _block_transform, dtype=np.float64, chunks=(arr_chunks, (m,)))
+
+
+def _block_metrics(block: Any, d: int, normalizer: Normalizer, codebook: np.ndarray, metric: str,
+                   lattice: Lattice, chunk_size: int | None) -> np.ndarray:
+    """``[n, sum of BMU distances, topographic errors, hits per unit...]`` of one partition."""
+    x = _training_block(block, d, normalizer)
+    m = codebook.shape[0]
+    out = np.zeros(3 + m)
+    n = x.shape[0]
+    if n == 0:
+        return out
+    idx, dist = find_bmus(x, codebook, metric=metric, k=min(2, m), chunk_size=chunk_size)
+    out[0] = n
+    out[1] = dist[:, 0].sum()
+    if idx.shape[1] > 1:
+        out[2] = analysis.topographic_error(idx[:, 0], idx[:, 1], lattice) * n
+    out[3:] = np.bincount(idx[:, 0], minlength=m)
+    return out
+
+
+def _compute_metrics(som: Any, data: DaskData) -> dict[str, Any]:
+    require_dask()
+    from dask import delayed
+
+    cb = delayed(som.codebook_.copy(), pure=True)
+    parts = [delayed(_block_metrics)(b, data.shape[1], data.normalizer, cb, som._metric(),
+                                     som.lattice_, som.chunk_size) for b in data.blocks]
+    (tot,) = _compute(_tree(parts, _add))
+    n = max(tot[0], 1.0)
+    hits = tot[3:].astype(np.int64)
+    return {
+        "quantization_error": float(tot[1] / n),
+        "topographic_error": float(tot[2] / n),
+        "vacancy_rate": float(np.mean(hits == 0)),
+        "hit_counts": hits,
+    }
+
+
+def metrics(som: Any, X: Any = None) -> dict[str, Any]:
+    """QE, TE, vacancy rate and hit counts of ``X`` (None: the Dask training data) from one
+    best-two pass, cached for the current codebook and collection."""
+    som._check_initialized()
+    if X is None:
+        data = som._dask_train
+        token: Any = "train"
+    else:
+        from dask.base import tokenize
+
+        arr, names = as_dask_array(X, n_features=som.n_features_in_)
+        _check_names(som, names)
+        token = tokenize(arr)
+        data = None
+    key = (getattr(som, "_version", 0), id(som.codebook_), token)
+    cache = getattr(som, "_dask_metrics", None)
+    if cache is not None and cache[0] == key:
+        return cache[1]
+    if data is None:
+        stats = Moments(0, np.zeros(0), np.zeros((0, 0)), np.zeros(0), np.zeros(0))
+        data = DaskData(arr, som.normalizer_, stats, np.zeros(0, np.int64), som._metric(), som.chunk_size)
+    result = _compute_metrics(som, data)
+    som._dask_metrics = (key, result)
+    return result

@@ -1,0 +1,96 @@
+"""The batch epoch loop over a data source that returns per-neuron sums and counts.
+
+A source (:class:`somwidget.scale.dask.DaskData`, :class:`somwidget.scale.device.DeviceData`)
+answers ``sums(codebook, rows)`` with the per-neuron data sums ``S`` (M, D) and counts ``n``
+(M,) of the samples ``rows`` (all when None) for the BMUs of ``codebook``, wherever the data lie
+(partitions on Dask workers, a GPU). The loop then does what :func:`somwidget.training.batch_epoch`
+does after its BMU search, on the client and once per epoch (the order of Spark ML's SOM: the
+neighbourhood smoothing ``w_i = sum_j h_ij S_j / sum_j h_ij n_j`` is applied to the reduced sums,
+never per block), with the same kernels (:class:`~somwidget.training.KernelOperator`, the
+inhibition rule of the Mexican hat), and reports the same
+:class:`~somwidget.callbacks.TrainingRecord` as ``SOM._run_batch``. The subsample of an epoch is
+drawn from ``random_state_`` exactly as the in-memory loop draws it, so both train the same map.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from .. import training as _training
+from ..schedules import decay_schedule
+
+__all__ = ["run_batch", "update_from_sums"]
+
+
+def update_from_sums(
+    codebook: np.ndarray,
+    H: Any,
+    S: np.ndarray,
+    counts: np.ndarray,
+    learning_rate: float = 1.0,
+    inhibition: float | None = None,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """The batch update from reduced per-neuron sums (what ``batch_epoch`` does after its sums)."""
+    if inhibition is not None:
+        new = _training._inhibited_batch(H, S, counts, codebook, inhibition, learning_rate)
+        if bounds is not None:
+            np.clip(new, bounds[0], bounds[1], out=new)
+        return new
+    smoothed, _ = _training.smooth(H, _training._stack(S, counts))
+    return _training._ratio_update(codebook, smoothed, learning_rate)
+
+
+def run_batch(
+    som: Any,
+    source: Any,
+    epochs: int,
+    rin: float,
+    rfin: float,
+    decay: str,
+    learning_rate: float,
+    subsample_ratio: float,
+    collect: bool,
+    callbacks: list,
+    phase: str,
+) -> None:
+    """``SOM._run_batch`` with the sums from ``source`` (same arguments after the data)."""
+    p = som._validated()
+    name = p["neighborhood"]
+    every = p["callback_every"]
+    radii = decay_schedule(rin, rfin, epochs, decay)
+    n = int(source.shape[0])
+    n_sub = max(1, int(round(subsample_ratio * n)))
+    inhibition = p["inhibition"] if name == "mexican_hat" else None
+    bounds = som._data_bounds() if inhibition is not None else None
+    rng = som.random_state_
+    record = None
+    t_start = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        t0 = time.perf_counter()
+        r = float(radii[epoch - 1])
+        H = _training.KernelOperator(som.lattice_, name, r)
+        rows = np.sort(rng.choice(n, size=n_sub, replace=False)) if n_sub < n else None
+        S, counts = source.sums(som.codebook_, rows)
+        som.codebook_ = update_from_sums(som.codebook_, H, S, counts, learning_rate, inhibition,
+                                         bounds)
+        som._last_radius = r
+        som.n_epochs_trained_ += 1
+        som._touch()
+        metrics = source.epoch_metrics(som) if collect else None
+        now = time.perf_counter()
+        record = som._record(
+            kind="epoch", mode="batch", phase=phase, epoch=epoch, n_epochs=epochs, radius=r,
+            learning_rate=learning_rate, metrics=metrics, neighborhood=name, decay=decay,
+            bmus=None, duration_s=now - t0, elapsed_s=now - t_start,
+        )
+        if collect:
+            som.history_.append(record)
+        if callbacks and epoch < epochs and epoch % every == 0:
+            if not som._notify(callbacks, record):
+                break
+    if callbacks and record is not None:
+        som._notify(callbacks, record, final=True)
