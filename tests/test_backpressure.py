@@ -6,32 +6,13 @@ import threading
 
 import numpy as np
 import pytest
+from comm_helpers import RecordingComm
 
 from somwidget import SOM
 from somwidget.widgets import HitMap
 from somwidget.widgets.live import FramePacer
 
-
-class Comm:
-    """Records the update messages a widget sends."""
-
-    comm_id = "bp-comm"
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[dict, list]] = []
-
-    def send(self, data=None, buffers=None, **_: object) -> None:
-        self.messages.append((data, list(buffers or [])))
-
-    def on_msg(self, *_: object) -> None:
-        pass
-
-    def close(self, *_, **__) -> None:
-        pass
-
-    def frames(self) -> list[int]:
-        return [m["state"]["frame"] for m, _ in self.messages
-                if m.get("method") == "update" and "frame" in m.get("state", {})]
+Comm = RecordingComm
 
 
 def on_other_thread(fn, *args):

@@ -7,25 +7,12 @@ import json
 
 import numpy as np
 import pytest
+from comm_helpers import RecordingComm
 
 from somwidget import SOM
 from somwidget.widgets import HitMap, UMatrix
 
-
-class Comm:
-    comm_id = "size-comm"
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[dict, list]] = []
-
-    def send(self, data=None, buffers=None, **_: object) -> None:
-        self.messages.append((data, list(buffers or [])))
-
-    def on_msg(self, *_: object) -> None:
-        pass
-
-    def close(self, *_, **__) -> None:
-        pass
+Comm = RecordingComm
 
 
 def frame_bytes(msg: tuple[dict, list]) -> int:

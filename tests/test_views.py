@@ -11,6 +11,8 @@ from scipy.spatial.distance import cdist
 
 pytest.importorskip("anywidget")
 
+from comm_helpers import RecordingComm
+
 from somwidget import SOM  # noqa: E402
 from somwidget.widgets import (  # noqa: E402
     ComponentPlanes,
@@ -27,22 +29,7 @@ if not (STATIC_DIR / "lattice.js").is_file():  # pragma: no cover - ./dev.sh bui
     pytest.skip("front end not built (npm run build)", allow_module_level=True)
 
 
-class DummyComm:
-    """Records what a widget sends (ipywidgets calls comm.send(data=..., buffers=...))."""
-
-    comm_id = "dummy-comm"
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[dict, list]] = []
-
-    def send(self, data=None, buffers=None, **_: object) -> None:
-        self.messages.append((data, list(buffers or [])))
-
-    def on_msg(self, *_: object) -> None:
-        pass
-
-    def close(self, *_, **__) -> None:
-        pass
+DummyComm = RecordingComm
 
 
 def f32(b: bytes) -> np.ndarray:
