@@ -69,8 +69,9 @@ import numpy as np
 
 from .callbacks import History, OnlineStep, TrainingRecord
 from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS
-from .schedules import decay_schedule
+from .schedules import DECAY_ALIASES, DECAYS
 from .trainer_params import DEFAULT_LEARNING_RATES, MODES, TrainerParams
+from .training import schedule_slice
 from .validation import NAN_HINT, check_array, check_choice
 
 __all__ = [
@@ -566,10 +567,13 @@ class Trainer:
             for t in threads:
                 if t is threading.current_thread():
                     return False
-                left = None if deadline is None else max(0.0, deadline - time.monotonic())
-                t.join(left)
-                if t.is_alive():
-                    return False
+                # wait in short slices: the main thread then runs its signal handlers (Ctrl-C
+                # raises KeyboardInterrupt here at once) whatever the platform's lock waits do
+                while t.is_alive():
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        return False
+                    t.join(0.1 if left is None else min(0.1, left))
 
     def _next_action(self) -> tuple[str, int]:
         """Decide the next unit of work (and its generation), or go quiet. Caller holds nothing.
@@ -668,8 +672,10 @@ class Trainer:
         le = p["learning_rate_end"] if p["learning_rate_end"] is not None else l1
         n = p["epochs"]
         i = min(max(epoch, 0), n - 1)
-        radius = float(decay_schedule(rs, re, n, p["decay"])[i])
-        lr = float(decay_schedule(ls, le, n, p["decay"])[i])
+        decay = check_choice("decay", p["decay"], DECAYS, DECAY_ALIASES)
+        # the one value of the schedule this epoch needs (not all n: epochs=1e6 in the Studio)
+        radius = float(schedule_slice(rs, re, n, i, i + 1, decay)[0])
+        lr = float(schedule_slice(ls, le, n, i, i + 1, decay)[0])
         return radius, lr
 
     def _apply_neighborhood(self, p: dict[str, Any]) -> str:

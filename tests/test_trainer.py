@@ -391,3 +391,21 @@ def test_inhibition_is_set_on_the_som_before_each_unit(X):
     assert trainer.som.neighborhood == "mexican_hat"
     untouched = Trainer(make_som(), X, epochs=1)
     assert untouched.resolved_params()["inhibition"] == 0.1  # the SOM's own
+
+
+@pytest.mark.parametrize("decay", ["linear", "exponential", "inverse"])
+def test_the_epoch_schedule_is_the_decay_schedule_without_building_it(decay):
+    """Each epoch reads its one value; with epochs=1e6 the Trainer no longer builds two arrays
+    of a million values per epoch. The values equal somwidget.schedules.decay_schedule's."""
+    from somwidget.schedules import decay_schedule
+    from somwidget.trainer import Trainer
+
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    n = 7
+    t = Trainer(SOM((3, 3), random_state=0), X, epochs=n, decay=decay, radius_start=3.0,
+                radius_end=0.5, learning_rate_start=0.9, learning_rate_end=0.05, mode="online")
+    p = t.params.snapshot()
+    got = np.array([t._schedule(p, e) for e in range(n)])
+    np.testing.assert_allclose(got[:, 0], decay_schedule(3.0, 0.5, n, decay), rtol=1e-15)
+    np.testing.assert_allclose(got[:, 1], decay_schedule(0.9, 0.05, n, decay), rtol=1e-15)
+    t.close()

@@ -164,6 +164,8 @@ def test_a_listener_may_reset_or_stop_the_trainer():
 def test_ctrl_c_while_joined_stops_the_worker():
     trainer = Trainer(SOM((12, 12), random_state=0), np.random.default_rng(0).normal(size=(2000, 4)),
                       epochs=1_000_000)
+    # Ctrl-C as a terminal sends it, whatever handler an earlier test's library left installed
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     trainer.play()
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
@@ -172,6 +174,7 @@ def test_ctrl_c_while_joined_stops_the_worker():
             trainer.join()
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     deadline = time.monotonic() + 10
     while trainer.is_alive and time.monotonic() < deadline:
         time.sleep(0.02)
