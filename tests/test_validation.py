@@ -1,5 +1,7 @@
 """The constraints table: each kind of constraint, and one check per public call."""
 
+import threading
+
 import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
