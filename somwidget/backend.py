@@ -46,7 +46,7 @@ __all__ = [
 #: Values of ``SOM(device=...)``.
 DEVICES: tuple[str, ...] = ("cpu", "cuda", "auto")
 
-_BLOCK_BYTES = 4 << 20  # one float32 rows x M comparison block (as in somwidget.bmu)
+_BLOCK_BYTES = 1 << 20  # one float32 rows x M comparison block (as in somwidget.bmu)
 
 
 class Namespace:
@@ -304,7 +304,7 @@ def block_bmus(
     center : array (D,) float64 of ``ns``
         The centre both were shifted by.
     chunk_size : int, optional
-        Rows per product (default: about 4 MiB of float32 comparison values).
+        Rows per product (default: about 1 MiB of float32 comparison values).
 
     Returns
     -------
