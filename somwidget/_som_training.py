@@ -38,12 +38,27 @@ from .validation import (
 # data up to this size get their scaled float32 queries built once per batch call (about the
 # size of the data again, at float32); larger data are shifted and scaled block by block
 _PREPARE_BYTES = 64 << 20
+# online training centres the presented samples this many at a time (float64, 64 KiB rows of
+# D values): no centred float64 copy of the whole data
+_ONLINE_BLOCK = 1 << 16
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
     v = a.view()
     v.flags.writeable = False
     return v
+
+
+def _present(run: Any, ctx: _training.OnlineContext, Xt: np.ndarray, order: np.ndarray,
+             radii: np.ndarray, rates: np.ndarray) -> None:
+    """Present ``Xt[order]`` to ``run`` (an online kernel) ``_ONLINE_BLOCK`` samples at a time, each
+    block gathered and centred on ``ctx.center`` in float64 (``x - c`` is exact per row, so
+    the updates are those of a centred copy of the whole data, without that copy)."""
+    block = _ONLINE_BLOCK
+    for a in range(0, order.shape[0], block):
+        b = min(a + block, order.shape[0])
+        Xc = np.subtract(Xt[order[a:b]], ctx.center, dtype=np.float64)
+        run(ctx, Xc, np.arange(b - a), radii[a:b], rates[a:b])
 
 
 class _TrainingMixin:
@@ -256,7 +271,6 @@ class _TrainingMixin:
             self.codebook_, Xt, d2, name, metric,
             bounds=self._data_bounds() if name == "mexican_hat" else None, inhibition=p["inhibition"],
         )
-        Xc = Xt - ctx.center
         # NaN: masked BMUs and updates of the known components only (somwidget.masked)
         run = _masked.online_run_masked if _bmu.has_missing(Xt) else _training.online_run
         # sample weights scale each presentation's learning rate: min(1, a(t) v_i / mean(v))
@@ -286,7 +300,7 @@ class _TrainingMixin:
                 ctx.refresh()
                 for s in range(0, count, seg):
                     e = min(s + seg, count)
-                    run(ctx, Xc, order[s:e], radii[s:e], applied[s:e])
+                    _present(run, ctx, Xt, order[s:e], radii[s:e], applied[s:e])
                     if callbacks and every_samples and e < count:
                         with self._model_lock:
                             self.codebook_ = ctx.codebook()

@@ -46,7 +46,7 @@ __all__ = [
 #: Values of ``SOM(device=...)``.
 DEVICES: tuple[str, ...] = ("cpu", "cuda", "auto")
 
-_BLOCK_BYTES = 4 << 20  # one float32 rows x M comparison block (as in somwidget.bmu)
+_BLOCK_BYTES = 1 << 20  # one float32 rows x M comparison block (as in somwidget.bmu)
 
 
 class Namespace:
@@ -83,7 +83,7 @@ class Namespace:
         return self.xp.zeros(shape, dtype=dtype)
 
     def astype(self, x: Any, dtype: Any) -> Any:
-        return x.astype(dtype)
+        return x.astype(dtype, copy=False)
 
     def matmul(self, a: Any, b: Any) -> Any:
         return self.xp.matmul(a, b)
@@ -119,8 +119,8 @@ class NumpyNamespace(Namespace):
         import scipy.sparse as sp
 
         n = idx.shape[0]
-        onehot = sp.csr_matrix((np.ones(n, dtype=np.float64), idx, np.arange(n + 1)),
-                               shape=(n, target.shape[0]))
+        onehot = sp.csr_matrix((np.ones(n, dtype=np.float64), np.asarray(idx, dtype=np.intp),
+                                np.arange(n + 1)), shape=(n, target.shape[0]))
         target += np.asarray(onehot.T @ values, dtype=target.dtype)
         return target
 
@@ -304,7 +304,7 @@ def block_bmus(
     center : array (D,) float64 of ``ns``
         The centre both were shifted by.
     chunk_size : int, optional
-        Rows per product (default: about 4 MiB of float32 comparison values).
+        Rows per product (default: about 1 MiB of float32 comparison values).
 
     Returns
     -------
@@ -323,8 +323,18 @@ def block_bmus(
     return parts[0] if len(parts) == 1 else ns.concat(parts)
 
 
-def block_sums(ns: Namespace, X: Any, bmus: Any, n_neurons: int) -> tuple[Any, Any]:
-    """Per-neuron sums ``S`` (M, D) float64 and counts ``n`` (M,) float64 of ``X`` by BMU."""
+def block_sums(ns: Namespace, X: Any, bmus: Any, n_neurons: int,
+               chunk_rows: int = 1 << 15) -> tuple[Any, Any]:
+    """Per-neuron sums ``S`` (M, D) float64 and counts ``n`` (M,) float64 of ``X`` by BMU.
+
+    The one implementation of the batch sums: in-memory training
+    (:func:`somwidget.training.block_sums`), each Dask partition and the device path all call
+    it. ``X`` is accumulated in float64 ``chunk_rows`` rows at a time (float32 data are never
+    converted whole).
+    """
+    n = X.shape[0]
     S = ns.zeros((n_neurons, X.shape[1]), ns.float64)
-    ns.index_add(S, bmus, ns.astype(X, ns.float64))
+    for s in range(0, n, chunk_rows):
+        e = min(s + chunk_rows, n)
+        ns.index_add(S, bmus[s:e], ns.astype(X[s:e], ns.float64))
     return S, ns.bincount(bmus, n_neurons)

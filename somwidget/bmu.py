@@ -88,8 +88,9 @@ METRICS: tuple[str, ...] = (
 #: Extra spellings.
 METRIC_ALIASES: dict[str, str] = {"manhattan": "cityblock", "l2": "euclidean", "l1": "cityblock"}
 
-# Bytes of one float32 comparison block (chunk rows x M); a few MiB keeps it in cache.
-_BLOCK_BYTES = 4 << 20
+# Bytes of one float32 comparison block (chunk rows x M): 1 MiB stays in L2 between the
+# product that writes it and the argmin that reads it (measured 10-20 % faster than 4 MiB).
+_BLOCK_BYTES = 1 << 20
 
 _distance = LazyModule("scipy.spatial.distance")
 

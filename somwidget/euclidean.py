@@ -262,6 +262,7 @@ class PreparedQueries:
             self.Xq[s : s + chunk_rows, :-1] = xc
             self.xn[s : s + chunk_rows] = np.einsum("ij,ij->i", xc, xc)
         self.Xq[:, -1] = 1.0
+        self.xnorm = np.sqrt(self.xn)  # |x'| of every row, for the error bound of each epoch
         self.gbuf: np.ndarray | None = None
 
     def block(self, rows: int, m: int) -> np.ndarray:
@@ -286,7 +287,8 @@ def argmin_units(
     if prepared is None:
         prepared = search.prepared
     if prepared is not None and (prepared.Xq.shape[0] != n or prepared.scale != search.scale
-                                 or not np.array_equal(prepared.center, search.center)):
+                                 or (prepared.center is not search.center
+                                     and not np.array_equal(prepared.center, search.center))):
         prepared = None
     qbuf = np.empty((rows, X.shape[1] + 1), dtype=np.float32) if prepared is None else None
     gbuf = (prepared.block(rows, m) if prepared is not None
@@ -302,7 +304,8 @@ def argmin_units(
             g = gbuf[: e - s]
             np.matmul(prepared.Xq[s:e], search.WaT, out=g)
             xn = prepared.xn[s:e]
-            bound = search.gamma * (2.0 * search.wmax * np.sqrt(xn) + search.wmax * search.wmax)
+            bound = prepared.xnorm[s:e] * (2.0 * search.gamma * search.wmax)
+            bound += search.gamma * search.wmax * search.wmax
         a = bmus[s:e]
         np.argmin(g, axis=1, out=a)
         best = g.reshape(-1)[base[: e - s] + a]

@@ -175,7 +175,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
     callback_every : int
         Call the callbacks every this many epochs.
     chunk_size : int or None
-        Samples per BMU block (default: about 4 MiB of float32 per block).
+        Samples per BMU block (default: about 1 MiB of float32 per block).
     random_state : int, numpy.random.Generator or None
         Seed; the same seed and data give bit-identical maps.
     n_jobs : int or None

@@ -61,6 +61,7 @@ from typing import Any
 import numpy as np
 
 from . import _online_jit
+from . import backend as _backend
 from ._lazy import LazyModule
 from .bmu import euclidean_argmin, nearest_units
 from .bmu import metric_cdist as cdist  # scipy's, with jensenshannon's rounding NaN fixed
@@ -122,60 +123,77 @@ def unit_sums(
     """Per-unit data sums ``S`` (M, D) float64 and counts ``n`` (M,) for the given BMUs.
 
     ``X`` may be float32: it is accumulated in float64 block by block (``chunk_rows`` rows at a
-    time), never converted whole.
+    time), never converted whole. The sums are :func:`somwidget.backend.block_sums` with the
+    namespace of ``X`` (the code Dask partitions and the device path run).
     """
-    n, d = X.shape
-    bmus = np.asarray(bmus, dtype=np.intp)
-    S = np.zeros((n_neurons, d), dtype=np.float64)
-    for s in range(0, n, chunk_rows):
-        e = min(s + chunk_rows, n)
-        onehot = sp.csr_matrix(
-            (np.ones(e - s, dtype=np.float64), bmus[s:e], np.arange(e - s + 1)),
-            shape=(e - s, n_neurons),
-        )
-        S += onehot.T @ np.asarray(X[s:e], dtype=np.float64)
-    counts = np.bincount(bmus, minlength=n_neurons).astype(np.float64)
-    return S, counts
+    ns = _backend.get_namespace(X)
+    return _backend.block_sums(ns, X, np.asarray(bmus, dtype=np.intp) if ns.name == "numpy"
+                               else bmus, n_neurons, chunk_rows)
 
 
 def block_sums(
-    X: np.ndarray,
+    X: Any,
     codebook: np.ndarray,
     *,
     metric: str = "euclidean",
     chunk_size: int | None = None,
     search: Any = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    center: np.ndarray | None = None,
+    ns: Any = None,
+) -> tuple[Any, Any, Any]:
     """BMUs and per-neuron sums and counts for one block of data: the map step of a batch epoch.
 
-    Every batch epoch is ``block_sums`` over the data (in one piece, or per partition with the
-    sums and counts added up) followed by :func:`batch_update` on the totals, so an
-    out-of-core or distributed epoch (sums per partition, tree-reduced) gives the same codebook
-    as an in-memory one.
+    Every batch epoch is ``block_sums`` over the data (in one piece in memory, per partition on
+    Dask with the sums and counts tree-reduced, or on a device) followed by
+    :func:`batch_update` on the totals, so all of them run this one kernel: the BMUs, then
+    :func:`somwidget.backend.block_sums` in the array namespace of ``X``.
 
     Parameters
     ----------
-    X : ndarray (n, D), float32 or float64
-        One block of training-space data (read in its own dtype, no copy).
+    X : array (n, D), float32 or float64
+        One block of training-space data (read in its own dtype, no copy): a numpy array, or
+        an array of ``ns`` (CuPy, PyTorch).
     codebook : ndarray (M, D)
     metric : str
-        Data metric (canonical name).
+        Data metric (canonical name; the Euclidean one only off numpy).
     chunk_size : int, optional
         Rows per BMU block.
     search : somwidget.euclidean.EuclideanSearch, optional
-        The codebook prepared for the Euclidean search (centre and data extent of the whole
-        data set, so every block is searched alike); built from ``codebook`` when missing.
+        numpy: the codebook prepared for the exact Euclidean search (centre and data extent of
+        the whole data set, so every block is searched alike); built from ``codebook`` (and
+        ``center``) when missing.
+    center : ndarray (D,), optional
+        The centre of the search when no ``search`` is given (default: the codebook mean; a
+        Dask partition passes the training-space mean).
+    ns : somwidget.backend.Namespace, optional
+        The array namespace (default: that of ``X``). With numpy the BMUs are the exact search
+        of :func:`somwidget.bmu.nearest_units`; with another library (a GPU) the float32
+        augmented product :func:`somwidget.backend.block_bmus`.
 
     Returns
     -------
-    sums : ndarray (M, D) float64
+    sums : array (M, D) float64 of ``ns``
         Per-unit sum of the samples whose BMU the unit is.
-    counts : ndarray (M,) float64
+    counts : array (M,) float64 of ``ns``
         Per-unit number of those samples.
-    bmus : ndarray (n,) intp
+    bmus : array (n,) of integer indices of ``ns``
     """
-    bmus = nearest_units(X, codebook, metric=metric, chunk_size=chunk_size, search=search)
-    S, counts = unit_sums(X, bmus, codebook.shape[0])
+    ns = _backend.get_namespace(X) if ns is None else ns
+    m = codebook.shape[0]
+    if ns.name == "numpy":
+        if search is None and center is not None and metric == "euclidean":
+            from .euclidean import EuclideanSearch
+
+            search = EuclideanSearch(codebook, center)
+        bmus = nearest_units(X, codebook, metric=metric, chunk_size=chunk_size, search=search)
+    else:
+        if metric != "euclidean":
+            raise ValueError(f"the {ns.name} namespace supports distance_metric='euclidean' "
+                             f"only; got {metric!r}")
+        c = np.zeros(codebook.shape[1]) if center is None else np.asarray(center, dtype=np.float64)
+        WaT = ns.asarray(_backend.augmented_codebook(codebook, c))
+        bmus = _backend.block_bmus(ns, X, WaT, ns.asarray(c, dtype=ns.float64), chunk_size)
+    S, counts = _backend.block_sums(ns, X, bmus, m)
     return S, counts, bmus
 
 

@@ -74,6 +74,34 @@ def test_block_bmus_is_the_exact_argmin_and_block_sums_the_per_unit_sums():
     np.testing.assert_array_equal(n, np.array([(b == j).sum() for j in range(13)], dtype=float))
 
 
+def test_in_memory_dask_and_device_training_share_one_sums_kernel(monkeypatch, recording):
+    # one implementation of the per-block sums: in-memory epochs, Dask partitions and the device
+    # path all reach backend.block_sums, with the namespace of their arrays
+    seen: list[str] = []
+    real = backend.block_sums
+
+    def spy(ns, X, bmus, n_neurons, chunk_rows=1 << 15):
+        seen.append(ns.name)
+        return real(ns, X, bmus, n_neurons, chunk_rows)
+
+    monkeypatch.setattr(backend, "block_sums", spy)
+    X = _data(600)
+    cpu = SOM((4, 3), random_state=0).fit(X, epochs=4)
+    assert seen == ["numpy"] * 4
+    seen.clear()
+    SOM((4, 3), random_state=0, device="cuda").fit(X, epochs=3)
+    assert seen == ["recording"] * 3
+    # the sums themselves: per-unit sums and counts of the BMUs, computed independently
+    b = cpu.predict(X)
+    S, n = real(backend.get_namespace(X), X.astype(np.float32), b, 12, chunk_rows=101)
+    np.testing.assert_allclose(S, [X[b == j].sum(axis=0) for j in range(12)], rtol=1e-6)
+    np.testing.assert_array_equal(n, np.bincount(b, minlength=12))
+    dask = pytest.importorskip("dask.array")
+    seen.clear()
+    SOM((4, 3), random_state=0).fit(dask.from_array(X, chunks=200), epochs=2)
+    assert seen.count("numpy") == 2 * 3  # three partitions per epoch
+
+
 def test_namespace_for_device_cpu_auto_and_clear_errors():
     none = lambda name: None  # noqa: E731 - neither library installed
     assert backend.namespace_for_device("cpu", none).name == "numpy"

@@ -75,6 +75,26 @@ def test_predict_and_metrics_bounded(X32):
     assert _peak(metrics) <= 96 * N + 16 * MB
 
 
+def test_online_training_makes_no_centred_copy_of_the_data(X32):
+    # fit_online centres the presented samples block by block: per row only the presentation
+    # order and the per-sample radius, rate and applied rate (8 bytes each), plus the blocks
+    som = SOM((10, 10), random_state=0).fit(X32[:2000], epochs=1)
+    som.fit_online(X32[:2000], epochs=1)  # warm up (the compiled kernel, its first call)
+    peak = _peak(lambda: som.fit_online(X32, epochs=1))
+    assert peak <= 32 * N + 24 * MB
+    assert peak < X32.nbytes + 24 * MB  # a float64 centred copy alone would be 2x the data
+
+
+def test_online_blocks_give_the_same_codebook_as_one_block(X32, monkeypatch):
+    import somwidget._som_training as loops
+
+    X = X32[:3000]
+    one = SOM((6, 6), random_state=0).fit_online(X, epochs=2).codebook_
+    monkeypatch.setattr(loops, "_ONLINE_BLOCK", 257)  # many partial blocks per pass
+    many = SOM((6, 6), random_state=0).fit_online(X, epochs=2).codebook_
+    np.testing.assert_array_equal(many, one)
+
+
 def test_pca_initialisation_is_blockwise(X32):
     peak = _peak(lambda: principal_components(X32))
     assert peak <= 8 * MB  # two float64 blocks of 16384 rows, never N x D

@@ -8,9 +8,10 @@ the client's memory:
   the pairwise update of Chan et al.; the normaliser's parameters come from the moments of the raw
   data, the PCA initialisation (mean and covariance, ``ddof=1``), the ``"auto"`` map size and the
   data box from those of the training-space data;
-* **one batch epoch**: per partition the BMUs of the current codebook (the float32 search of
-  :func:`somwidget.backend.block_bmus`, centred on the training-space mean) and the per-neuron sums
-  and counts :func:`~somwidget.backend.block_sums`, stacked as an (M, D + 1) array and summed in
+* **one batch epoch**: per partition the in-memory kernel :func:`somwidget.training.block_sums`
+  (the BMUs of the current codebook, the exact search centred on the training-space mean, or on
+  GPU partitions :func:`somwidget.backend.block_bmus`; the per-neuron sums and counts of
+  :func:`~somwidget.backend.block_sums`), stacked as an (M, D + 1) array and summed in
   a tree (fan-in 8); the neighbourhood smoothing and the update run once on the client
   (:mod:`somwidget.scale.loop`). Traffic per epoch is O(partitions x M x D), independent of N;
 * **metrics**: quantisation error, topographic error, vacancy rate and hit counts from one
@@ -35,6 +36,7 @@ import numpy as np
 
 from .. import analysis
 from .. import backend as _backend
+from .. import training as _training
 from ..bmu import find_bmus
 from ..lattice import Lattice
 from ..normalization import Normalizer
@@ -91,11 +93,9 @@ class DaskData:
 
         d = self.shape[1]
         center = self.stats.mean
-        WaT = _backend.augmented_codebook(codebook, center) if self.metric == "euclidean" else None
         cb = delayed(np.asarray(codebook, dtype=np.float64), pure=True)
-        wa = delayed(WaT, pure=True)
         parts = [
-            delayed(_block_epoch)(b, d, self.normalizer, self.metric, cb, wa, center, r, self.chunk_size)
+            delayed(_block_epoch)(b, d, self.normalizer, self.metric, cb, center, r, self.chunk_size)
             for b, r in zip(self.blocks, self._local_rows(rows), strict=True)
             if r is None or r.size
         ]
@@ -109,7 +109,7 @@ class DaskData:
 
 
 def _block_epoch(block: Any, d: int, normalizer: Normalizer, metric: str, codebook: np.ndarray,
-                 WaT: np.ndarray | None, center: np.ndarray, rows: np.ndarray | None,
+                 center: np.ndarray, rows: np.ndarray | None,
                  chunk_size: int | None) -> np.ndarray:
     x = _training_block(block, d, normalizer, check=False)
     if rows is not None:
@@ -119,11 +119,9 @@ def _block_epoch(block: Any, d: int, normalizer: Normalizer, metric: str, codebo
     if x.shape[0] == 0:
         return out
     ns = _backend.get_namespace(x)
-    if metric == "euclidean":
-        bmus = _backend.block_bmus(ns, x, ns.asarray(WaT), ns.asarray(center), chunk_size)
-    else:
-        bmus = find_bmus(x, codebook, metric=metric, k=1, chunk_size=chunk_size)[0][:, 0]
-    S, counts = _backend.block_sums(ns, x, bmus, m)
+    # the in-memory kernel (exact search on numpy partitions, the augmented product on GPU ones)
+    S, counts, _ = _training.block_sums(x, codebook, metric=metric, chunk_size=chunk_size,
+                                        center=center, ns=ns)
     out[:, :d] = ns.to_numpy(S)
     out[:, d] = ns.to_numpy(counts)
     return out

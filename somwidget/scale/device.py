@@ -2,8 +2,9 @@
 
 ``SOM(device="cuda")`` (or ``"auto"`` when a GPU is usable) moves the training-space data to the
 device once per training call, centred on its mean and stored as float32 (the queries of the
-in-memory float32 search, :func:`somwidget.bmu.prepare_queries`). Each epoch then runs
-:func:`somwidget.backend.block_bmus` and :func:`~somwidget.backend.block_sums` there (one GEMM,
+in-memory float32 search, :func:`somwidget.bmu.prepare_queries`). Each epoch then runs the
+in-memory kernel :func:`somwidget.training.block_sums` in the device's namespace
+(:func:`somwidget.backend.block_bmus` and :func:`~somwidget.backend.block_sums`: one GEMM,
 an argmin and a scatter-add per block, sums accumulated in float64) and brings back only the
 (M, D) sums and the M counts; the smoothing and the update are the client step of
 :mod:`somwidget.scale.loop`, on the host. The Euclidean metric only.
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend as _backend
+from .. import training as _training
 
 __all__ = ["DeviceData", "predict_on_device"]
 
@@ -55,8 +57,9 @@ class DeviceData:
         """Per-neuron sums (M, D) float64 and counts (M,) for the samples ``rows`` (all: None)."""
         ns = self.ns
         X = self.X if rows is None else self.X[ns.asarray(rows)]
-        bmus = self.bmus(codebook, X)
-        S, counts = _backend.block_sums(ns, X, bmus, codebook.shape[0])
+        # the in-memory kernel, in this namespace: rows centred on the device, so the codebook too
+        S, counts, _ = _training.block_sums(X, np.asarray(codebook, dtype=np.float64) - self.center,
+                                            chunk_size=self.chunk_size, ns=ns)
         S = ns.to_numpy(S)
         counts = ns.to_numpy(counts)
         return S + counts[:, None] * self.center, counts  # sums of the centred rows, shifted back
