@@ -28,7 +28,26 @@ from typing import Any
 
 from ..validation import check_positive
 
-__all__ = ["FramePacer", "LiveUpdateMixin", "Throttle", "pack_tooltips", "paced_views"]
+__all__ = ["FramePacer", "LiveUpdateMixin", "Throttle", "in_live_refresh", "live_refresh", "pack_tooltips",
+           "paced_views"]
+
+_LIVE = threading.local()
+
+
+class live_refresh:  # noqa: N801 - a context manager used like a function
+    """Mark the refreshes made inside as live ones (training callbacks, the Studio): their
+    picture follows through :meth:`ViewBase._after_live_refresh`, not as a refresh by hand."""
+
+    def __enter__(self) -> None:
+        _LIVE.depth = getattr(_LIVE, "depth", 0) + 1
+
+    def __exit__(self, *exc: Any) -> None:
+        _LIVE.depth -= 1
+
+
+def in_live_refresh() -> bool:
+    """Whether this thread is inside :class:`live_refresh`."""
+    return getattr(_LIVE, "depth", 0) > 0
 
 
 def pack_tooltips(tooltip: list[tuple[dict, Any]], values: Any,
@@ -310,7 +329,8 @@ class LiveUpdateMixin:
         """Training callback: refresh (paced; the final state always) and return None."""
         final = bool(getattr(state, "final", False))
         if final or (self.browser_ready() and self._live_ready()):
-            self.refresh(getattr(state, "som", None), **self._precomputed_from_state(state))
+            with live_refresh():
+                self.refresh(getattr(state, "som", None), **self._precomputed_from_state(state))
             self.mark_sent()
             self._after_live_refresh(final)
         return None

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..callbacks import TrainingRecord
 from ..validation import check_choice
+from .live import live_refresh
 
 __all__ = ["SPEEDS", "StudioPace"]
 
@@ -159,6 +160,13 @@ class StudioPace:
             self._draw_frame(event)
 
     def _draw_frame(self, event: TrainingRecord) -> None:
+        with live_refresh():  # the picture follows below, throttled
+            self._draw_views(event)
+        self._update_progress(event)
+        self.n_redraws += 1
+        self.update_picture(force=event.final)
+
+    def _draw_views(self, event: TrainingRecord) -> None:
         self.explorer.refresh(self.som)
         self.explorer.mark_sent()
         hit_map = getattr(self.explorer, "hit_map", None)
@@ -173,6 +181,3 @@ class StudioPace:
             self.input_space.refresh(bmus=bmus, step=event.online_step)
         if event.final or self._curves_throttle.ready():
             self.curves.redraw()
-        self._update_progress(event)
-        self.n_redraws += 1
-        self.update_picture(force=event.final)
