@@ -156,10 +156,16 @@ class StudioPace:
         if event.kind == "reset":
             self.input_space.rebuild()
             return  # reset() redraws everything itself
+        if not event.final and self._requested:
+            return  # pausing / stopping: the final frame follows at once, draw only that one
         if event.final or (self.explorer.browser_ready() and self._throttle.ready()):
             self._draw_frame(event)
 
     def _draw_frame(self, event: TrainingRecord) -> None:
+        if event.final:
+            # "paused" / "finished" / "stopped" first: the views' frames queue behind it on the
+            # comm, so the page shows the new status without waiting for them to be drawn
+            self._update_progress(event)
         with live_refresh():  # the picture follows below, throttled
             self._draw_views(event)
         self._update_progress(event)
