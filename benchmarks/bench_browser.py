@@ -50,6 +50,25 @@ STATE = ("import json as _j; _h = studio.explorer.hit_map\n"
 HITS = '.somwidget-studio .somwidget-view[data-view="hits"]'
 PROGRESS = ".somwidget-studio .somwidget-progress-text"
 
+PAUSE_PROBE = """() => { const root = document.querySelector('.somwidget-studio');
+  const p = window.__swPause = {};
+  root.querySelector('.somwidget-pause').addEventListener('click', () => { p.click = performance.now(); },
+    { capture: true, once: true });
+  const look = () => { const d = document.querySelector('""" + PROGRESS + """')?.dataset; const t = performance.now();
+    if (p.click === undefined) return;
+    if (p.pausing === undefined && (d?.requested === 'pausing' || d?.status === 'paused')) p.pausing = t;
+    if (p.paused === undefined && d?.status === 'paused') { p.paused = t; obs.disconnect(); } };
+  const obs = new MutationObserver(look);
+  obs.observe(root, { subtree: true, childList: true, attributes: true, characterData: true }); }"""
+
+
+def _span(probe: dict | None, what: str) -> float | None:
+    """Seconds from the page's click event to the probe's ``what`` mark (None: not seen)."""
+    if not probe or probe.get("click") is None or probe.get(what) is None:
+        return None
+    return round((probe[what] - probe["click"]) / 1000.0, 3)
+
+
 REDRAW_MS = """(el) => { const c = el.somwidget.canvas; const n = 20; c.draw();
   const t0 = performance.now(); for (let i = 0; i < n; i++) c.draw();
   return (performance.now() - t0) / n; }"""
@@ -95,6 +114,9 @@ def studio_run(page, lab: dict, rows: int = 20, cols: int = 15, seconds: float =
         samples.append({"kernel_epoch": st["epoch"], "shown_epoch": shown, **st})
     frame1 = int(hits.get_attribute("data-frame"))
     played = time.perf_counter() - t0
+    # the page's own clock too: from the click event to the progress line changing (a
+    # MutationObserver), without Playwright's actionability checks around click()
+    page.evaluate(PAUSE_PROBE)
     t_click = time.perf_counter()
     page.locator(".somwidget-studio .somwidget-pause").click()
     page.wait_for_function(f"() => {{ const d = document.querySelector('{PROGRESS}')?.dataset;"
@@ -104,6 +126,7 @@ def studio_run(page, lab: dict, rows: int = 20, cols: int = 15, seconds: float =
     page.wait_for_function(f"() => document.querySelector('{PROGRESS}')?.dataset.status === 'paused'",
                            timeout=30_000, polling=10)
     pause_s = time.perf_counter() - t_click
+    probe = page.evaluate("() => window.__swPause")
     time.sleep(0.3)
     frame_a = int(hits.get_attribute("data-frame"))
     time.sleep(1.0)
@@ -123,6 +146,8 @@ def studio_run(page, lab: dict, rows: int = 20, cols: int = 15, seconds: float =
         "progress_lag_epochs_max": max(lags) if lags else None,
         "pause_to_paused_s": round(pause_s, 3),
         "pause_to_pausing_shown_s": round(pausing_s, 3),
+        "page_click_to_pausing_s": _span(probe, "pausing"),
+        "page_click_to_paused_s": _span(probe, "paused"),
         "frame_stopped_after_pause": frame_a == frame_b,
         "shown_epoch_after_pause": shown_final,
         "kernel_epoch_after_pause": final["epoch"],
@@ -209,6 +234,8 @@ def main(argv: list[str] | None = None) -> dict:
               f"max {r['lag_epochs']['max']:.0f} epochs ({r['lag_epochs']['n']} acks)")
         print(f"  progress line lag (max)           {r['progress_lag_epochs_max']} epochs")
         print(f"  Pause -> 'pausing' shown          {r['pause_to_pausing_shown_s']} s")
+        print(f"  click event -> 'pausing' / 'paused' in the page  {r['page_click_to_pausing_s']} s / "
+              f"{r['page_click_to_paused_s']} s")
         print(f"  Pause -> 'paused' shown           {r['pause_to_paused_s']} s; drawn frame stops: "
               f"{r['frame_stopped_after_pause']}; epoch shown {r['shown_epoch_after_pause']} = "
               f"kernel {r['kernel_epoch_after_pause']}")

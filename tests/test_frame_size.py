@@ -84,3 +84,42 @@ def test_a_big_maps_net_is_drawn_coarse():
     assert list(small._nodes.selected) == [3, 7] and np.asarray(small._nodes.x).size == 30
     small.close()
     view.close()
+
+
+def test_a_labelled_big_hit_maps_frame_is_well_under_100_kb():
+    """Hits and classes together at 100 x 100: hits as float32, class codes as int8, the marker
+    sizes derived in the browser, the majority share as a uint16 count divided by the hits."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(20_000, 16))
+    labels = rng.choice(["a", "b", "c", "d"], size=len(X))
+    som = SOM(mapsize=(100, 100), random_state=0).initialize(X)
+    view = HitMap(som, X, labels, mode="size", label_overlay="majority")
+    view.comm = Comm()
+    som.fit(X, epochs=1)
+    view(type("S", (), {"som": som, "final": True})())
+    (msg,) = view.comm.messages
+    size = frame_bytes(msg)
+    assert size < 100_000, size
+    data, buffers = msg
+    paths = [tuple(p) for p in data["buffer_paths"]]
+    assert data["state"]["categories"]["dtype"] == "int8"
+    assert ("sizes", "buffer") not in paths or memoryview(buffers[paths.index(("sizes", "buffer"))]).nbytes == 0
+    assert view.draw_style == "size" and np.asarray(view.sizes).size == 0
+    # the tooltip's rows: independently computed majority counts, shown as count / hits
+    b = som.predict(X)
+    hits = np.bincount(b, minlength=10_000)
+    codes = np.searchsorted(np.array(["a", "b", "c", "d"]), labels)
+    counts = np.zeros((10_000, 4), np.int64)
+    np.add.at(counts, (b, codes), 1)
+    fields = view.tooltip_fields  # unchanged since the first frame: not resent
+    share = next(f for f in fields if f["name"] == "majority share")
+    assert share["divide_by"] == "values"
+    assert [f.get("source") for f in fields if f["name"] == "majority label"] == ["categories"]
+    enc = data["state"]["tooltip_values"]
+    rows = np.frombuffer(buffers[paths.index(("tooltip_values", "buffer"))], dtype=enc["dtype"])
+    rows = rows.reshape(enc["shape"])
+    own = [f for f in fields if f.get("source") is None]
+    np.testing.assert_array_equal(rows[own.index(share)], counts.max(axis=1))
+    cats = np.frombuffer(buffers[paths.index(("categories", "buffer"))], dtype="i1")
+    np.testing.assert_array_equal(cats, np.where(hits > 0, counts.argmax(axis=1), -1))
+    view.close()

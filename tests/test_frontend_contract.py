@@ -97,7 +97,7 @@ _LITERALS = re.compile(r'^"[^"]*"(?: \| "[^"]*")*$')
 def type_problem(trait: traitlets.TraitType, ts: str) -> str | None:
     """Why the TypeScript type ``ts`` cannot hold ``trait``'s value in the browser (None: it can)."""
     if isinstance(trait, NDArray):
-        want = f'EncodedArray<"{trait.dtype.name}">'
+        want = "EncodedArray<" + " | ".join(f'"{d.name}"' for d in trait.dtypes) + ">"
         return None if ts == want else f"expected {want}"
     if isinstance(trait, traitlets.Bool):
         return None if ts == "boolean" else "expected boolean"

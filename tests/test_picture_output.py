@@ -123,3 +123,58 @@ def test_executed_notebook_and_its_html_show_the_trained_map(tmp_path):
     html, _ = HTMLExporter().from_notebook_node(nb)
     block = html[html.index(PICTURE_CLASS):]
     assert fills_of(block[: block.index("</svg>")]) == trained
+
+
+def test_refresh_by_hand_updates_the_picture_within_the_rate_limit(published):
+    import time as _time
+
+    from IPython.display import display
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    som = SOM(mapsize=(5, 4), random_state=0).initialize(X)
+    hm = HitMap(som, X)
+    hm.picture_interval_s = 0.3
+    display(hm)
+    (picture,) = [c for c in published if "text/html" in c["data"]]
+    before = fills_of(picture["data"]["image/svg+xml"])
+    som.fit(X, epochs=5)  # trained without callbacks: the view does not know
+    hm.refresh()  # by hand, right after display: within the interval, so scheduled
+    assert not [c for c in published if c["update"]]
+    hm.refresh()  # a second one while it is pending adds nothing
+    deadline = _time.monotonic() + 5.0
+    while not [c for c in published if c["update"]] and _time.monotonic() < deadline:
+        _time.sleep(0.02)
+    updates = [c for c in published if c["update"]]
+    assert len(updates) == 1, "the scheduled picture must arrive once the interval passed"
+    hits = np.bincount(som.predict(X), minlength=20)
+    from somwidget.widgets.colormaps import colors_for_values
+
+    expected = colors_for_values(hits.astype(float), 0.0, float(hits.max()), "viridis")
+    assert fills_of(updates[0]["data"]["image/svg+xml"]) == list(expected) != before
+    _time.sleep(0.35)
+    hm.refresh()  # the interval passed: drawn at once
+    assert len([c for c in published if c["update"]]) == 2
+    # live refreshes inside a training callback do not schedule extra pictures
+    hm.picture_interval_s = 3600.0
+    som.fit(X, epochs=2, callbacks=[hm])
+    assert len([c for c in published if c["update"]]) == 3  # the final state only
+    assert hm.__dict__.get("_picture_timer") is None
+    hm.close()
+
+
+def test_close_cancels_a_scheduled_picture(published):
+    import time as _time
+
+    from IPython.display import display
+
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    hm = HitMap(SOM(mapsize=(4, 4), random_state=0).initialize(X), X)
+    hm.picture_interval_s = 0.2
+    display(hm)
+    hm.refresh()
+    timer = hm.__dict__.get("_picture_timer")
+    assert timer is not None
+    hm.close()
+    _time.sleep(0.3)
+    assert not [c for c in published if c["update"]]

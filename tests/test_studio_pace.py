@@ -186,3 +186,37 @@ def test_pause_shows_at_once_even_inside_a_long_epoch(data):
     assert "data-status='paused'" in studio.progress.value
     assert "pausing" not in studio.progress.value
     studio.close()
+
+
+def test_the_paused_line_goes_out_before_the_final_frame_and_nothing_else_is_drawn(data):
+    """Pause -> "paused": the progress line is sent before the views' final frame (which queues
+    behind it on the comm), and the epoch that ends while pausing draws no frame of its own."""
+    X, y = data
+    entered, gate = threading.Event(), threading.Event()
+
+    def slow(state):  # holds the epoch until released
+        entered.set()
+        gate.wait(TIMEOUT)
+
+    studio = Studio(SOM(mapsize=(4, 4), random_state=0), X, epochs=50, max_rate_hz=1000.0,
+                    callbacks=[slow])
+    hm = studio.explorer.hit_map
+    hm.comm = Comm()
+    hm._handle_custom_msg({"drawn": hm.frame}, [])  # the browser is ready for a frame
+    seen: list[str] = []
+    real = studio.explorer.refresh
+
+    def refresh(*a, **k):
+        seen.append(studio.progress.value)
+        return real(*a, **k)
+
+    studio.explorer.refresh = refresh
+    studio.play()
+    assert entered.wait(TIMEOUT)
+    studio.pause()
+    seen.clear()
+    gate.set()
+    assert studio.trainer.join(TIMEOUT)
+    assert len(seen) == 1, len(seen)  # the final frame only
+    assert "data-status='paused'" in seen[0]  # the line said "paused" before the views redrew
+    studio.close()

@@ -96,3 +96,14 @@ export function encode<D extends DType>(dtype: D, data: TypedArrayOf<D>, shape: 
   if (size !== data.length) throw new Error(`encode: shape [${shape.join(", ")}] needs ${size} elements; got ${data.length}`);
   return { dtype, shape: shape.slice(), buffer: new DataView(data.buffer, data.byteOffset, data.byteLength) };
 }
+
+/**
+ * The elements of an encoded array of any dtype as a Float32Array (viewed in place for float32,
+ * converted otherwise): for traits whose sender picks the narrowest integer type (class codes,
+ * counts). An empty array for null.
+ */
+export function decodeFloat32(enc: EncodedArray | null | undefined): Float32Array {
+  const arr = decode(enc);
+  if (arr === null) return new Float32Array(0);
+  return arr.data instanceof Float32Array ? arr.data : Float32Array.from(arr.data as ArrayLike<number>);
+}

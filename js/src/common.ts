@@ -303,12 +303,21 @@ export function wrapText(lat: Lattice): string {
   return "";
 }
 
+/** Marker areas of the "size" style when the kernel sends none: values / vmax in [0, 1]. */
+export function sizesFromValues(values: Float32Array, vmax: number): Float32Array {
+  const out = new Float32Array(values.length);
+  const d = vmax > 0 ? vmax : 1;
+  for (let k = 0; k < values.length; k++) out[k] = Number.isNaN(values[k]) ? 0 : values[k] / d;
+  return out;
+}
+
 /** Tooltip lines: neuron index, row/col, then the view's per-neuron fields. A field with
- * `source: "values"` reads the view's `values` (sent once per frame), the others their own row
- * of `data` in order. */
+ * `source: "values"` (`"categories"`) reads the view's `values` (`categories`, sent once per
+ * frame), the others their own row of `data` in order; `divide_by: "values"` shows the row
+ * divided by the neuron's value (a share of its hits). */
 export function describeNeuron(
   k: number, lat: Lattice, fields: TooltipField[], data: Float32Array, categoryNames: string[],
-  values?: Float32Array,
+  values?: Float32Array, categories?: Float32Array,
 ): string[] {
   const m = lat.rows * lat.cols;
   const row = Math.floor(k / lat.cols);
@@ -318,10 +327,12 @@ export function describeNeuron(
   fields.forEach((f) => {
     let v: number;
     if (f.source === "values") v = values && values.length > k ? values[k] : NaN;
+    else if (f.source === "categories") v = categories && categories.length > k ? categories[k] : NaN;
     else {
       const i = r++;
       v = data.length >= (i + 1) * m ? data[i * m + k] : NaN;
     }
+    if (f.divide_by === "values") v = values && values.length > k && values[k] !== 0 ? v / values[k] : NaN;
     let s: string;
     if (f.format === "category") s = Number.isNaN(v) || v < 0 ? "—" : (categoryNames[v] ?? String(v));
     else if (f.format === "percent") s = Number.isNaN(v) ? "—" : `${(100 * v).toFixed(1)}%`;

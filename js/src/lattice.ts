@@ -1,6 +1,6 @@
 // anywidget entry for the single-plane lattice views: HitMap, UMatrix, QualityMap, LabelMap.
 import { COLORMAP_NAMES, table } from "./colors";
-import { decodeData } from "./codecs";
+import { decodeData, decodeFloat32 } from "./codecs";
 import {
   categoryLegend,
   colourBar,
@@ -8,6 +8,7 @@ import {
   FrameAck,
   latticeOf,
   SelectionLink,
+  sizesFromValues,
   viewShell,
   wrapText,
 } from "./common";
@@ -33,6 +34,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
 
   let fields: TooltipField[] = [];
   let tipData: Float32Array = new Float32Array(0);
+  let tipCats: Float32Array = new Float32Array(0);
   let tipValues: Float32Array = new Float32Array(0);
   let catNames: string[] = [];
 
@@ -47,7 +49,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     maxHeight: 560,
     onSelect: (ks, mode) => link.set(combine(link.get(), wholeCategories(ks), mode)),
     onClear: () => link.set([]),
-    describe: (k: number): string[] => describeNeuron(k, canvas.lat!, fields, tipData, catNames, tipValues),
+    describe: (k: number): string[] => describeNeuron(k, canvas.lat!, fields, tipData, catNames, tipValues, tipCats),
     onDraw: () => {
       el.dataset.frame = String(drawnFrame);
       el.dataset.draws = String(canvas.draws);
@@ -62,7 +64,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
    * categories it touches. */
   function wholeCategories(ks: number[]): number[] {
     if (model.get("select_by") !== "category") return ks;
-    const cats = decodeData(model.get("categories"), "float32");
+    const cats = decodeFloat32(model.get("categories"));
     if (!cats.length) return ks;
     const wanted = new Set<number>();
     for (const k of ks) if (k >= 0 && k < cats.length && cats[k] >= 0) wanted.add(cats[k]);
@@ -78,20 +80,24 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     const vmin = model.get("vmin");
     const vmax = model.get("vmax");
     const cmap = model.get("colormap");
-    const cats = decodeData(model.get("categories"), "float32");
+    const cats = decodeFloat32(model.get("categories"));
     tipValues = decodeData(model.get("values"), "float32");
+    tipCats = cats;
+    const style = (model.get("draw_style") === "size" ? "size" : "color") as Style;
+    let sizes: Float32Array = decodeData(model.get("sizes"), "float32");
+    if (style === "size" && !sizes.length) sizes = sizesFromValues(tipValues, vmax);
     canvas.setData({
       values: tipValues,
       vmin, vmax, colormap: cmap,
-      style: (model.get("draw_style") === "size" ? "size" : "color") as Style,
-      sizes: decodeData(model.get("sizes"), "float32"),
+      style,
+      sizes,
       categories: cats.length ? cats : null,
       showValues: Boolean(model.get("show_values")),
       categoryColors: model.get("category_colors") ?? [],
       borders: decodeData(model.get("borders"), "float32"),
     });
     fields = model.get("tooltip_fields") ?? [];
-    tipData = decodeData(model.get("tooltip_values"), "float32");
+    tipData = decodeFloat32(model.get("tooltip_values"));
     catNames = model.get("category_names") ?? [];
     const wrap = wrapText(lat);
     title.textContent = model.get("title");

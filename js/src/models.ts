@@ -38,8 +38,10 @@ export type WidgetRef = string | null;
 export interface TooltipField {
   name: string;
   format?: "int" | "float" | "percent" | "category";
-  /** "values": no row of its own in tooltip_values, the view's values (sent once) */
-  source?: "values";
+  /** no row of its own in tooltip_values: the view's values or categories (sent once) */
+  source?: "values" | "categories";
+  /** shown as this row divided by the view's values (a share of the hits) */
+  divide_by?: "values";
 }
 
 // python: Selection
@@ -63,13 +65,13 @@ export interface LatticeModel {
   vmax: number;
   colormap: string;
   draw_style: "color" | "size";
-  sizes: EncodedArray<"float32">;
-  categories: EncodedArray<"float32">;
+  sizes: EncodedArray<"float32">; // empty with draw_style "size": area = values / vmax
+  categories: EncodedArray<"int8" | "int16" | "int32">; // code per neuron, -1: none
   category_names: string[];
   category_title: string;
   legend: "colorbar" | "categories" | "both" | "none";
   tooltip_fields: TooltipField[];
-  tooltip_values: EncodedArray<"float32">;
+  tooltip_values: EncodedArray<"float32" | "int8" | "int16" | "int32" | "uint8" | "uint16">;
   frame: number;
   show_values: boolean;
   borders: EncodedArray<"float32">; // (S, 4) border segments [x0, y0, x1, y1], plane coordinates

@@ -18,7 +18,9 @@ It gives every view the same contract:
 * displayed in a notebook, a view writes two outputs: the live widget, and its static picture
   with a display id (:meth:`PictureMixin.static_bundle`) that the view keeps up to date:
   :meth:`PictureMixin.update_picture` replaces it, and live refreshes do so every
-  ``picture_interval_s`` seconds and always on the final training state, so a saved or
+  ``picture_interval_s`` seconds and always on the final training state, and a
+  :meth:`ViewBase.refresh` called by hand schedules it through the same rate limit
+  (:meth:`PictureMixin.schedule_picture`), so a saved or
   ``nbconvert --execute``-d notebook shows the state at the end, not the untrained map. The
   picture output hides itself (CSS) on a page where its live view is rendered, and shows where
   the widget JavaScript is absent (exported HTML, GitHub);
@@ -44,7 +46,7 @@ import anywidget
 import ipywidgets as widgets
 
 from ..validation import NotFittedError
-from .live import LiveUpdateMixin, _children_of
+from .live import LiveUpdateMixin, _children_of, in_live_refresh
 from .pictures.compose import Picture
 
 __all__ = ["PICTURE_CLASS", "PictureMixin", "ViewBase", "close_widgets"]
@@ -243,6 +245,75 @@ class PictureMixin:
                 h.update(picture, raw=True)
         return True
 
+    def _picture_wait(self) -> float:
+        """Seconds until the rate limit of :meth:`update_picture` lets a picture through."""
+        d = self.__dict__
+        gap = max(self.picture_interval_s, 20.0 * d.get("_picture_cost", 0.0))
+        return d.get("_picture_at", 0.0) + gap - time.monotonic()
+
+    def schedule_picture(self) -> bool:
+        """Bring the notebook's picture outputs up to date within the rate limit: now when
+        ``picture_interval_s`` passed since the last update, else once when it will have (one
+        pending update at a time, drawing the state of then).
+
+        Returns
+        -------
+        bool
+            Whether a picture was sent now (False: none displayed, or one is scheduled).
+        """
+        d = self.__dict__
+        if not d.get("_picture_handles") or d.get("_view_closed"):
+            return False
+        lock = d.setdefault("_picture_lock", threading.Lock())
+        with lock:
+            if d.get("_picture_timer") is not None:
+                return False  # the pending update will draw the latest state
+            wait = self._picture_wait()
+            if wait > 0:
+                timer = threading.Timer(wait, self._scheduled_picture)
+                timer.daemon = True
+                d["_picture_timer"] = timer
+                timer.start()
+                return False
+        return self.update_picture(force=True)
+
+    def _scheduled_picture(self) -> None:
+        d = self.__dict__
+        with d.setdefault("_picture_lock", threading.Lock()):
+            d["_picture_timer"] = None
+        if not d.get("_view_closed"):
+            self.update_picture(force=True)
+
+    def _cancel_scheduled_picture(self) -> None:
+        timer = self.__dict__.pop("_picture_timer", None)
+        if timer is not None:
+            timer.cancel()
+
+
+_REFRESH_DEPTH = threading.local()
+
+
+def _scheduling_picture(refresh: Callable[..., Any]) -> Callable[..., Any]:
+    """``refresh`` that, called by hand (not from a training callback, not inside another
+    view's refresh), schedules the pictures showing the view (:meth:`PictureMixin.schedule_picture`)."""
+    import functools
+
+    @functools.wraps(refresh)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        depth = getattr(_REFRESH_DEPTH, "n", 0)
+        _REFRESH_DEPTH.n = depth + 1
+        try:
+            result = refresh(self, *args, **kwargs)
+        finally:
+            _REFRESH_DEPTH.n = depth
+        if depth == 0 and not in_live_refresh() and not self.__dict__.get("_view_closed"):
+            for shown in pictures_showing(self):
+                shown.schedule_picture()
+        return result
+
+    wrapper._schedules_picture = True  # type: ignore[attr-defined]
+    return wrapper
+
 
 class ViewBase(PictureMixin, LiveUpdateMixin):
     """Mixin of every somwidget view (see the module docstring for the contract).
@@ -255,6 +326,12 @@ class ViewBase(PictureMixin, LiveUpdateMixin):
 
     #: Attributes set to None by close(): the SOM, the data and anything derived from them.
     _released_attributes: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("refresh")
+        if own is not None and not getattr(own, "_schedules_picture", False):
+            cls.refresh = _scheduling_picture(own)  # type: ignore[method-assign]
 
     @property
     def _acks_frames(self) -> bool:  # type: ignore[override]
@@ -328,6 +405,7 @@ class ViewBase(PictureMixin, LiveUpdateMixin):
         if d.get("_view_closed"):
             return
         d["_view_closed"] = True
+        self._cancel_scheduled_picture()
         for selection, handler in d.pop("_view_observers", []):
             try:
                 selection.unobserve(handler, names="neurons")

@@ -19,10 +19,36 @@ from typing import Any
 import numpy as np
 import traitlets
 
-__all__ = ["DTYPES", "NDArray", "array_from_json", "array_to_json", "array_trait"]
+__all__ = ["DTYPES", "NDArray", "array_from_json", "array_to_json", "array_trait", "narrowest_int"]
 
 #: The dtypes the front end decodes (js/src/codecs.ts), by their wire names.
 DTYPES: tuple[str, ...] = ("float32", "float64", "int8", "int16", "int32", "uint8", "uint16", "uint32")
+
+
+def narrowest_int(arr: Any, signed: bool | None = None) -> np.ndarray | None:
+    """``arr`` as the narrowest wire integer dtype that holds it exactly (None: it is not whole).
+
+    Parameters
+    ----------
+    arr : array-like
+        Numbers; NaN or fractions make the answer None.
+    signed : bool, optional
+        Pick among int8 / int16 / int32 (True) or uint8 / uint16 / int32 (False); default:
+        signed exactly when a value is negative (a -1 "none" code).
+    """
+    a = np.asarray(arr)
+    if a.dtype.kind == "f" and not np.all(np.isfinite(a) & (a == np.round(a))):
+        return None
+    if a.dtype.kind not in "biuf":
+        return None
+    lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+    if signed is None:
+        signed = lo < 0
+    for name in (("int8", "int16", "int32") if signed else ("uint8", "uint16", "int32")):
+        info = np.iinfo(name)
+        if info.min <= lo and hi <= info.max:
+            return np.asarray(a, dtype=name)
+    return None
 
 
 def _wire_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
@@ -92,15 +118,21 @@ def array_from_json(value: dict[str, Any] | None, widget: Any = None) -> np.ndar
 class NDArray(traitlets.TraitType):
     """A numpy array of one wire dtype (cast on assignment), optionally of a fixed ``ndim``.
 
-    Assigning anything array-like stores a C-contiguous little-endian array of ``dtype``;
+    ``dtype`` may be a tuple of wire dtypes: an assigned array that already has one of them keeps
+    it (so a sender can pick the narrowest integer type that holds its values), anything else is
+    cast to the first. Assigning anything array-like stores a C-contiguous little-endian array;
     assigning an equal array (same dtype, shape and values, NaN equal to NaN) notifies nobody, so
     a refresh that changes nothing sends nothing.
     """
 
     info_text = "a numpy array"
 
-    def __init__(self, dtype: str = "float32", ndim: int | None = None, **kwargs: Any) -> None:
-        self.dtype = _wire_dtype(dtype)
+    def __init__(self, dtype: str | tuple[str, ...] = "float32", ndim: int | None = None, **kwargs: Any) -> None:
+        names = (dtype,) if isinstance(dtype, str) or not isinstance(dtype, tuple) else dtype
+        if not names:
+            raise ValueError(f"dtype must name at least one of {list(DTYPES)}")
+        self.dtypes = tuple(_wire_dtype(d) for d in names)
+        self.dtype = self.dtypes[0]
         self.ndim = ndim
         if "default_value" not in kwargs:
             empty = np.zeros((0,) * (ndim or 1), dtype=self.dtype)
@@ -119,12 +151,13 @@ class NDArray(traitlets.TraitType):
             raise traitlets.TraitError(
                 f"{self.name} must be a numeric array (cast to {self.dtype.name}); got dtype {src.dtype}"
             )
-        if self.dtype.kind in "iu" and src.dtype.kind == "f":
+        target = next((d for d in self.dtypes if src.dtype.name == d.name), self.dtype)
+        if target.kind in "iu" and src.dtype.kind == "f":
             if not np.all(np.isfinite(src) & (src == np.round(src))):
-                raise traitlets.TraitError(f"{self.name} must hold whole numbers (dtype {self.dtype.name})")
+                raise traitlets.TraitError(f"{self.name} must hold whole numbers (dtype {target.name})")
         if self.ndim is not None and src.ndim != self.ndim:
             raise traitlets.TraitError(f"{self.name} must be {self.ndim}-D; got shape {src.shape}")
-        return np.asarray(src, dtype=self.dtype, order="C")
+        return np.asarray(src, dtype=target, order="C")
 
     def set(self, obj: Any, value: Any) -> None:
         new_value = self._validate(obj, value)
@@ -141,13 +174,15 @@ def _same_array(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     return a.dtype == b.dtype and a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
 
 
-def array_trait(dtype: str = "float32", *, ndim: int | None = None, allow_none: bool = False) -> NDArray:
+def array_trait(dtype: str | tuple[str, ...] = "float32", *, ndim: int | None = None,
+                allow_none: bool = False) -> NDArray:
     """An :class:`NDArray` trait that (de)serialises itself with the binary ndarray codec.
 
     Parameters
     ----------
-    dtype : str
-        One of ``DTYPES``; assigned values are cast to it.
+    dtype : str or tuple of str
+        One of ``DTYPES``; assigned values are cast to it. A tuple: arrays of any of these
+        dtypes are kept as they are, others are cast to the first.
     ndim : int, optional
         Require this number of dimensions.
     allow_none : bool

@@ -32,6 +32,7 @@ __all__ = [
     "colors_for_values",
     "hex_color",
     "label_colors",
+    "rgb_for_values",
     "value_indices",
 ]
 
@@ -114,6 +115,21 @@ def colors_for_values(
     """Hex colour of every value (``NAN_COLOR`` for NaN), exactly as the front end draws it."""
     table = colormap_table(colormap)
     return [NAN_COLOR if i < 0 else hex_color(table[i]) for i in value_indices(values, vmin, vmax)]
+
+
+def rgb_for_values(
+    values: np.ndarray, vmin: float, vmax: float, colormap: str = "viridis"
+) -> np.ndarray:
+    """``(n, 3)`` uint8 colour of every value (``NAN_COLOR`` for NaN), straight from the table.
+
+    The numpy twin of :func:`colors_for_values` (same colours, no ``#rrggbb`` strings): what the
+    raster pictures of big maps paint.
+    """
+    table = colormap_table(colormap)
+    idx = value_indices(values, vmin, vmax)
+    out = table[np.clip(idx, 0, 255)]
+    out[idx < 0] = [int(NAN_COLOR[i:i + 2], 16) for i in (1, 3, 5)]
+    return out
 
 
 def lightness(rgb: np.ndarray | tuple[int, int, int]) -> float:

@@ -203,6 +203,9 @@ class TrainingCurves(ViewBase, widgets.VBox):
                                     color=_COLORS["radius"])
         self._lr_axis = bq.Axis(scale=y_lr, label="learning rate", side="right",
                                 color=_COLORS["learning_rate"])
+        # taken out of the figure in batch mode (no learning rate): owned, so close() still
+        # closes it when it is not in the widget tree
+        self._own(self._lr_axis)
         self.schedule_figure = bq.Figure(
             marks=[self._radius_line, self._lr_line],
             axes=[self._x_axes[1], self._radius_axis, self._lr_axis],

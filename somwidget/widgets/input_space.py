@@ -41,7 +41,7 @@ from ..bmu import has_missing
 from ..validation import NAN_HINT, check_array, check_choice, check_int
 from ._base import ViewBase
 from ._common import as_labels, check_selection, ensure_initialized, feature_names
-from .live import Throttle
+from .live import Throttle, live_refresh
 from .net_geometry import _STEP_LEGEND, ARROW_MIN_WEIGHT, MAX_NET_NEURONS, coarse_net, move_arrows
 from .pictures.chart import Chart, css_pixels
 from .pictures.compose import Picture, compose
@@ -418,7 +418,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
             self.rebuild()
             return None
         if final or self._live_ready():
-            self.refresh(bmus=getattr(state, "bmus", None), step=step)
+            with live_refresh():
+                self.refresh(bmus=getattr(state, "bmus", None), step=step)
             self._after_live_refresh(final)
         return None
 

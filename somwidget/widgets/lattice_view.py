@@ -23,7 +23,7 @@ from ..labels import code_counts, encode_labels
 from ..validation import check_choice
 from ._base import ViewBase
 from ._common import lattice_geometry
-from .codecs import array_trait
+from .codecs import array_trait, narrowest_int
 from .colormaps import COLORMAPS, label_colors
 from .live import pack_tooltips
 from .palettes import category_colors
@@ -181,13 +181,16 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
     vmax = traitlets.Float(1.0).tag(sync=True)
     colormap = traitlets.Unicode("viridis").tag(sync=True)
     draw_style = traitlets.Unicode("color").tag(sync=True)  # "color" | "size" ("style" is taken by DOMWidget)
-    sizes = array_trait("float32", ndim=1).tag(sync=True)  # empty: no marker sizes
-    categories = array_trait("float32", ndim=1).tag(sync=True)  # empty: no categories
+    # empty: no marker sizes (with draw_style "size": the area is values / vmax, derived in the browser)
+    sizes = array_trait("float32", ndim=1).tag(sync=True)
+    # category code per neuron (-1: none), in the narrowest signed integer dtype; empty: no categories
+    categories = array_trait(("int8", "int16", "int32"), ndim=1).tag(sync=True)
     category_names = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
     category_title = traitlets.Unicode("").tag(sync=True)
     legend = traitlets.Unicode("colorbar").tag(sync=True)
     tooltip_fields = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
-    tooltip_values = array_trait("float32", ndim=2).tag(sync=True)  # (fields, neurons)
+    # (fields, neurons): whole-number rows as the narrowest integer dtype, others float32
+    tooltip_values = array_trait(("float32", "int8", "int16", "int32", "uint8", "uint16"), ndim=2).tag(sync=True)
     frame = traitlets.Int(0).tag(sync=True)
     show_values = traitlets.Bool(False).tag(sync=True)
     # cluster / category borders: (S, 4) segments [x0, y0, x1, y1] in plane coordinates
@@ -327,7 +330,11 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         self._state = {**lat, **st}
         tip = st["tooltip"]
         m = lat["rows"] * lat["cols"]
-        tip_fields, tip_values = pack_tooltips(tip, st["values"], m)  # values travel once
+        tip_fields, tip_values = pack_tooltips(tip, st["values"], m, st["categories"])  # each array once
+        sizes = st["sizes"]
+        if sizes is not None and st["style"] == "size" and st.get("sizes_from_values"):
+            sizes = None  # the browser derives them: values / vmax
+        cats = None if st["categories"] is None else np.where(np.isnan(st["categories"]), -1, st["categories"])
         if self.selection is not None:
             self.selection.n_neurons = m
         with self.hold_sync():
@@ -338,8 +345,8 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
             self.values = st["values"]
             self.vmin, self.vmax = st["vmin"], st["vmax"]
             self.draw_style = st["style"]
-            self.sizes = np.zeros(0) if st["sizes"] is None else st["sizes"]
-            self.categories = np.zeros(0) if st["categories"] is None else st["categories"]
+            self.sizes = np.zeros(0) if sizes is None else sizes
+            self.categories = np.zeros(0, np.int8) if cats is None else narrowest_int(cats, signed=True)
             self.category_names = [str(c) for c in st["category_names"]]
             self.category_title = st["category_title"]
             self.legend = st["legend"]
@@ -494,6 +501,7 @@ class HitMap(LatticeView):
         if self._mode == "size":
             st["style"] = "size"
             st["sizes"] = hits / hmax if hmax > 0 else np.zeros(m)
+            st["sizes_from_values"] = True  # = values / vmax (vmax is max(hmax, 1))
             st["value_label"] = f"marker area and colour = hits (max {int(hmax)})"
         if self._codes is not None:
             counts = code_counts(b, self._codes, len(self._classes), m)
@@ -504,8 +512,13 @@ class HitMap(LatticeView):
                 majority = np.where(has, top, -1).astype(np.float64)
                 share = np.where(has, counts.max(axis=1, initial=0) / labelled, np.nan)
             st["category_names"] = [str(c) for c in self._classes]
-            st["tooltip"] += [({"name": "majority label", "format": "category"}, majority),
-                              ({"name": "majority share", "format": "percent"}, share)]
+            st["tooltip"].append(({"name": "majority label", "format": "category"}, majority))
+            if np.array_equal(labelled, hits):  # no missing labels: share = majority count / hits
+                top_count = counts.max(axis=1, initial=0).astype(np.float64)
+                st["tooltip"].append(({"name": "majority share", "format": "percent", "divide_by": "values"},
+                                      top_count))
+            else:
+                st["tooltip"].append(({"name": "majority share", "format": "percent"}, share))
             big = self._class_counts_max_neurons is not None and m > self._class_counts_max_neurons
             if len(self._classes) <= 12 and not big:  # every class's count in the tooltip
                 st["tooltip"] += [({"name": f"{c}", "format": "int"}, counts[:, i].astype(np.float64))

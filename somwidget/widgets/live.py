@@ -28,29 +28,57 @@ from typing import Any
 
 from ..validation import check_positive
 
-__all__ = ["FramePacer", "LiveUpdateMixin", "Throttle", "pack_tooltips", "paced_views"]
+__all__ = ["FramePacer", "LiveUpdateMixin", "Throttle", "in_live_refresh", "live_refresh", "pack_tooltips",
+           "paced_views"]
+
+_LIVE = threading.local()
+
+
+class live_refresh:  # noqa: N801 - a context manager used like a function
+    """Mark the refreshes made inside as live ones (training callbacks, the Studio): their
+    picture follows through :meth:`ViewBase._after_live_refresh`, not as a refresh by hand."""
+
+    def __enter__(self) -> None:
+        _LIVE.depth = getattr(_LIVE, "depth", 0) + 1
+
+    def __exit__(self, *exc: Any) -> None:
+        _LIVE.depth -= 1
+
+
+def in_live_refresh() -> bool:
+    """Whether this thread is inside :class:`live_refresh`."""
+    return getattr(_LIVE, "depth", 0) > 0
 
 
 def pack_tooltips(tooltip: list[tuple[dict, Any]], values: Any,
-                  n_neurons: int) -> tuple[list[dict], Any]:
-    """Tooltip fields and their (fields, neurons) float32 rows, without resending ``values``.
+                  n_neurons: int, categories: Any = None) -> tuple[list[dict], Any]:
+    """Tooltip fields and their (fields, neurons) rows, without resending ``values``.
 
-    A field whose array is the very ``values`` array a frame already carries is sent as
-    ``{"source": "values"}`` with no row of its own (the front end reads ``values``), so a frame
-    carries each per-neuron array once: a 100 x 100 U-matrix frame is 40 KB, not 80 KB.
+    A field whose array is the very ``values`` (or ``categories``) array a frame already carries
+    is sent as ``{"source": "values"}`` (``"categories"``) with no row of its own (the front end
+    reads that array), so a frame carries each per-neuron array once: a 100 x 100 U-matrix frame
+    is 40 KB, not 80 KB. The remaining rows travel as the narrowest integer dtype that holds them
+    all (uint8 / uint16 / int32: counts, class codes) and as float32 otherwise.
     """
     import numpy as np
+
+    from .codecs import narrowest_int
 
     fields: list[dict] = []
     rows = []
     for field, arr in tooltip:
         if arr is values:
             fields.append({**field, "source": "values"})
+        elif categories is not None and arr is categories:
+            fields.append({**field, "source": "categories"})
         else:
             fields.append(dict(field))
-            rows.append(np.asarray(arr, dtype=np.float32).reshape(n_neurons))
-    packed = np.stack(rows) if rows else np.zeros((0, n_neurons), np.float32)
-    return fields, packed
+            rows.append(np.asarray(arr).reshape(n_neurons))
+    if not rows:
+        return fields, np.zeros((0, n_neurons), np.uint8)
+    stacked = np.stack(rows)
+    narrow = narrowest_int(stacked)
+    return fields, narrow if narrow is not None else stacked.astype(np.float32)
 
 
 class Throttle:
@@ -301,7 +329,8 @@ class LiveUpdateMixin:
         """Training callback: refresh (paced; the final state always) and return None."""
         final = bool(getattr(state, "final", False))
         if final or (self.browser_ready() and self._live_ready()):
-            self.refresh(getattr(state, "som", None), **self._precomputed_from_state(state))
+            with live_refresh():
+                self.refresh(getattr(state, "som", None), **self._precomputed_from_state(state))
             self.mark_sent()
             self._after_live_refresh(final)
         return None

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..callbacks import TrainingRecord
 from ..validation import check_choice
+from .live import live_refresh
 
 __all__ = ["SPEEDS", "StudioPace"]
 
@@ -155,10 +156,23 @@ class StudioPace:
         if event.kind == "reset":
             self.input_space.rebuild()
             return  # reset() redraws everything itself
+        if not event.final and self._requested:
+            return  # pausing / stopping: the final frame follows at once, draw only that one
         if event.final or (self.explorer.browser_ready() and self._throttle.ready()):
             self._draw_frame(event)
 
     def _draw_frame(self, event: TrainingRecord) -> None:
+        if event.final:
+            # "paused" / "finished" / "stopped" first: the views' frames queue behind it on the
+            # comm, so the page shows the new status without waiting for them to be drawn
+            self._update_progress(event)
+        with live_refresh():  # the picture follows below, throttled
+            self._draw_views(event)
+        self._update_progress(event)
+        self.n_redraws += 1
+        self.update_picture(force=event.final)
+
+    def _draw_views(self, event: TrainingRecord) -> None:
         self.explorer.refresh(self.som)
         self.explorer.mark_sent()
         hit_map = getattr(self.explorer, "hit_map", None)
@@ -173,6 +187,3 @@ class StudioPace:
             self.input_space.refresh(bmus=bmus, step=event.online_step)
         if event.final or self._curves_throttle.ready():
             self.curves.redraw()
-        self._update_progress(event)
-        self.n_redraws += 1
-        self.update_picture(force=event.final)

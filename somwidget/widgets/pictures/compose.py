@@ -104,11 +104,20 @@ def svg_size(svg: str | Picture) -> tuple[float, float]:
 def _embed(svg: str, prefix: str, x: float, y: float) -> str:
     """Place a standalone SVG at (x, y) inside another one, making its ids unique."""
     svg = re.sub(r"<\?xml[^>]*\?>", "", svg).strip()
-    for ident in set(re.findall(r'\bid="([^"]+)"', svg)):
-        esc = re.escape(ident)
-        svg = re.sub(rf'\bid="{esc}"', f'id="{prefix}{ident}"', svg)
-        svg = re.sub(rf"url\(#{esc}\)", f"url(#{prefix}{ident})", svg)
-        svg = re.sub(rf'href="#{esc}"', f'href="#{prefix}{ident}"', svg)
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    if ids:  # one pass over the text (a raster picture's base64 is long)
+
+        def rename(m: re.Match[str]) -> str:
+            name = m.group(1) or m.group(2) or m.group(3)
+            if name not in ids:
+                return m.group(0)
+            if m.group(1) is not None:
+                return f'id="{prefix}{name}"'
+            if m.group(2) is not None:
+                return f'href="#{prefix}{name}"'
+            return f"url(#{prefix}{name})"
+
+        svg = re.sub(r'\bid="([^"]+)"|href="#([^"]+)"|url\(#([^)]+)\)', rename, svg)
     return f'<g transform="translate({x:.1f},{y:.1f})">{svg}</g>'
 
 

@@ -76,8 +76,9 @@ class Plane:
 
     Parameters
     ----------
-    fills : list of str
-        ``#rrggbb`` per neuron.
+    fills : list of str or ndarray (n_neurons, 3) of uint8
+        ``#rrggbb`` per neuron, or the RGB colours themselves (what :func:`fills_for` and
+        :func:`category_fills` return: a big map's raster is painted from them directly).
     sizes : array of float, optional
         Marker area fraction in [0, 1] per neuron ("size" style): cells become light grey and a
         scaled marker of the fill colour is drawn inside.
@@ -96,7 +97,7 @@ class Plane:
         above the cells, below the selection.
     """
 
-    fills: Sequence[str]
+    fills: Sequence[str] | np.ndarray
     sizes: np.ndarray | None = None
     title: str = ""
     colorbar: tuple[str, float, float, str] | None = None
@@ -115,6 +116,20 @@ RASTER_NEURONS = 2500
 RASTER_DENSITY = 2.0
 
 
+def _fill_rgb(fills: Sequence[str] | np.ndarray) -> np.ndarray:
+    """(n, 3) uint8 colours of a plane's fills."""
+    if isinstance(fills, np.ndarray) and fills.ndim == 2:
+        return np.asarray(fills, dtype=np.uint8)
+    return hex_to_rgb(fills)
+
+
+def _fill_hex(fills: Sequence[str] | np.ndarray) -> Sequence[str]:
+    """``#rrggbb`` strings of a plane's fills (the vector picture of a small map)."""
+    if isinstance(fills, np.ndarray) and fills.ndim == 2:
+        return [hex_color(c) for c in fills]
+    return fills
+
+
 def _raster_image(plane: Plane, rows: int, cols: int, shape: str,
                   bounds: tuple[float, float, float, float], scale: float) -> str:
     """The cells, markers and selection outline of a big plane as one SVG ``<image>`` (PNG)."""
@@ -123,7 +138,7 @@ def _raster_image(plane: Plane, rows: int, cols: int, shape: str,
     px = scale * density
     width = max(1, int(np.ceil((x1 - x0) * px)))
     height = max(1, int(np.ceil((y1 - y0) * px)))
-    img = lattice_raster(hex_to_rgb(plane.fills), rows=rows, cols=cols, shape=shape,
+    img = lattice_raster(_fill_rgb(plane.fills), rows=rows, cols=cols, shape=shape,
                          width=width, height=height, x0=x0, y0=y0, scale=px,
                          sizes=plane.sizes, selected=plane.selected)
     uri = png_data_uri(encode_png(img))
@@ -156,13 +171,14 @@ def _plane_svg(
     stroke = max(0.3, 0.04 * scale)
     if raster:
         out.append(_raster_image(plane, rows, cols, shape, (x0, y0, x1, y1), scale))
+    fills = _fill_hex(plane.fills) if not raster or plane.labels is not None else ()
     for k in range(0 if raster else rows * cols):
         p = " ".join(f"{_f(a)},{_f(b)}" for a, b in pts[k])
         if size_mode:
             out.append(f'<polygon class="cell" data-k="{k}" points="{p}" fill="#f3f3f3" '
                        f'stroke="#d0d0d0" stroke-width="{_f(stroke)}"/>')
         else:
-            fill = plane.fills[k]
+            fill = fills[k]
             out.append(f'<polygon class="cell" data-k="{k}" points="{p}" fill="{fill}" '
                        f'stroke="{fill}" stroke-width="{_f(stroke)}"/>')
     if size_mode and not raster:
@@ -170,7 +186,7 @@ def _plane_svg(
         for k in np.flatnonzero(f > 0):
             mp = cen[k][None, :] + verts * f[k]
             p = " ".join(f"{_f(a)},{_f(b)}" for a, b in mp)
-            out.append(f'<polygon class="marker" data-k="{k}" points="{p}" fill="{plane.fills[k]}"/>')
+            out.append(f'<polygon class="marker" data-k="{k}" points="{p}" fill="{fills[k]}"/>')
     if plane.labels is not None and scale >= LABEL_MIN_CELL:
         # the front end's rule: 32 % of a cell, between 8 and 12 px, shrunk to 85 % of the cell's
         # width, left out below 7 px (text widths estimated)
@@ -182,7 +198,7 @@ def _plane_svg(
             px = size * room / w if w > room else size
             if px < 7:
                 continue
-            colour = "#333" if size_mode else text_color_on(plane.fills[k])
+            colour = "#333" if size_mode else text_color_on(fills[k])
             cx, cy = cen[k]
             out.append(f'<text class="value" data-k="{k}" x="{_f(cx)}" y="{_f(cy + 0.35 * px)}" '
                        f'text-anchor="middle" style="{_FONT};font-size:{_f(px)}px;fill:{colour}">'
@@ -403,14 +419,17 @@ def render_picture(
     return Picture(svg, float(w_text), float(h_text), tuple(geometry))
 
 
-def fills_for(values: np.ndarray, vmin: float, vmax: float, colormap: str) -> list[str]:
-    """Per-neuron fill colours (as drawn by the front end)."""
-    from ..colormaps import colors_for_values
+def fills_for(values: np.ndarray, vmin: float, vmax: float, colormap: str) -> np.ndarray:
+    """Per-neuron fill colours (as drawn by the front end), an (n, 3) uint8 array."""
+    from ..colormaps import rgb_for_values
 
-    return colors_for_values(values, vmin, vmax, colormap)
+    return rgb_for_values(values, vmin, vmax, colormap)
 
 
-def category_fills(categories: np.ndarray, palette: Sequence[str]) -> list[str]:
-    """Per-neuron categorical colours; ``-1`` (no samples) is ``NAN_COLOR``."""
-    cats = np.asarray(categories)
-    return [NAN_COLOR if c < 0 else palette[int(c) % len(palette)] for c in cats]
+def category_fills(categories: np.ndarray, palette: Sequence[str]) -> np.ndarray:
+    """Per-neuron categorical colours, an (n, 3) uint8 array; ``-1`` (no samples) is ``NAN_COLOR``."""
+    cats = np.asarray(categories, dtype=np.float64)
+    table = np.vstack([hex_to_rgb(list(palette)), hex_to_rgb([NAN_COLOR])])
+    none = np.isnan(cats) | (cats < 0)
+    idx = np.where(none, len(palette), np.nan_to_num(cats).astype(np.int64) % max(len(palette), 1))
+    return table[idx]

@@ -18,6 +18,7 @@ import base64
 import struct
 import zlib
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -129,6 +130,24 @@ def _nearest_cell(x: np.ndarray, y: np.ndarray, rows: int, cols: int,
     return k, dx, dy
 
 
+@lru_cache(maxsize=4)
+def _pixel_cells(rows: int, cols: int, shape: str, width: int, height: int, x0: float, y0: float,
+                 scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each pixel's neuron, offsets from its centre and whether it lies inside the cell.
+
+    Cached (read-only arrays): the component planes of a map share one geometry, so a picture of
+    16 planes finds each pixel's cell once.
+    """
+    xs = x0 + (np.arange(width) + 0.5) / scale
+    ys = y0 + (np.arange(height) + 0.5) / scale
+    X, Y = np.meshgrid(xs, ys)
+    k, dx, dy = _nearest_cell(X, Y, rows, cols, shape)
+    inside = _inside(dx, dy, shape)
+    for a in (k, dx, dy, inside):
+        a.flags.writeable = False
+    return k, dx, dy, inside
+
+
 def _inside(dx: np.ndarray, dy: np.ndarray, shape: str, f: np.ndarray | float = 1.0) -> np.ndarray:
     """Whether offsets lie inside a cell scaled by ``f`` (pointy-top hexagon or unit square)."""
     ax, ay = np.abs(dx), np.abs(dy)
@@ -172,11 +191,8 @@ def lattice_raster(
     m = rows * cols
     if fills.shape[0] != m:
         raise ValueError(f"fills must have one colour per neuron ({m}); got {fills.shape[0]}")
-    xs = x0 + (np.arange(width) + 0.5) / scale
-    ys = y0 + (np.arange(height) + 0.5) / scale
-    X, Y = np.meshgrid(xs, ys)
-    k, dx, dy = _nearest_cell(X, Y, rows, cols, shape)
-    inside = _inside(dx, dy, shape)
+    k, dx, dy, inside = _pixel_cells(int(rows), int(cols), str(shape), int(width), int(height),
+                                     float(x0), float(y0), float(scale))
     img = np.empty((height, width, 3), dtype=np.uint8)
     img[:] = background
     if sizes is None:
