@@ -23,6 +23,7 @@ per row. :func:`block_sums` returns the per-neuron sums (float64) and counts of 
 
 from __future__ import annotations
 
+import abc
 import importlib
 from collections.abc import Callable
 from typing import Any
@@ -49,7 +50,7 @@ DEVICES: tuple[str, ...] = ("cpu", "cuda", "auto")
 _BLOCK_BYTES = 1 << 20  # one float32 rows x M comparison block (as in somwidget.bmu)
 
 
-class Namespace:
+class Namespace(abc.ABC):
     """The array operations the kernels use, for one array library.
 
     Subclasses wrap a module (``xp``) and implement the few operations that differ between
@@ -99,11 +100,11 @@ class Namespace:
         """Counts of each value of ``idx`` in ``0 .. minlength-1`` (float64)."""
         return self.xp.bincount(idx, minlength=minlength).astype(self.float64)
 
+    @abc.abstractmethod
     def index_add(self, target: Any, idx: Any, values: Any) -> Any:
         """``target[idx[i]] += values[i]`` for every ``i`` (repeated indices accumulate)."""
-        raise NotImplementedError
 
-    def synchronize(self) -> None:
+    def synchronize(self) -> None:  # noqa: B027 - a default that devices override
         """Wait for queued device work (timing); nothing to do on the CPU."""
 
 
