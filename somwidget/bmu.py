@@ -377,10 +377,9 @@ def check_masked_metric(metric: object) -> str:
     return metric
 
 
-def _chunk_sq(X: np.ndarray, Wc: np.ndarray, W2T: np.ndarray, center: np.ndarray,
-              metric: str) -> tuple[np.ndarray, np.ndarray]:
-    """Distances (squared for the Euclidean metrics, ``|K|``-rescaled) of one chunk to every
-    prototype, and the rescaling factor ``D / |K|`` per row."""
+def _known_mask(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The known-value mask of one chunk and its count per row; a row without any known value
+    has no best-matching unit (a clear error)."""
     known = ~np.isnan(X)
     n_known = known.sum(axis=1)
     if (n_known == 0).any():
@@ -388,6 +387,14 @@ def _chunk_sq(X: np.ndarray, Wc: np.ndarray, W2T: np.ndarray, center: np.ndarray
             f"X has {int((n_known == 0).sum())} row(s) with no known value (all NaN); such a "
             "row has no best-matching unit"
         )
+    return known, n_known
+
+
+def _chunk_sq(X: np.ndarray, Wc: np.ndarray, W2T: np.ndarray, center: np.ndarray,
+              metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Distances (squared for the Euclidean metrics, ``|K|``-rescaled) of one chunk to every
+    prototype, and the rescaling factor ``D / |K|`` per row."""
+    known, n_known = _known_mask(X)
     d = X.shape[1]
     scale = d / n_known
     if metric in ("euclidean", "sqeuclidean"):
@@ -430,13 +437,7 @@ def _chunk_rank(X: np.ndarray, A: np.ndarray, center: np.ndarray) -> tuple[np.nd
     """Euclidean comparison values of one chunk, in the order of the masked distances: one
     GEMM ``[X0 | M] @ [-2 W ; W^2]^T`` (``||x0||^2`` and the factor ``D / |K|`` are the same
     for every prototype of a row, so they do not change the ranking), and ``D / |K|``."""
-    known = ~np.isnan(X)
-    n_known = known.sum(axis=1)
-    if (n_known == 0).any():
-        raise ValueError(
-            f"X has {int((n_known == 0).sum())} row(s) with no known value (all NaN); such a "
-            "row has no best-matching unit"
-        )
+    known, n_known = _known_mask(X)
     d = X.shape[1]
     Q = np.empty((X.shape[0], 2 * d))
     np.subtract(X, center, out=Q[:, :d])
