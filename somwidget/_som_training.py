@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _blas_threads
 from . import bmu as _bmu
 from . import masked as _masked
 from . import scale as _scale
@@ -277,10 +278,10 @@ class _TrainingMixin:
         scale = None if sample_weight is None else sample_weight / sample_weight.mean()
         rng = self.random_state_
         # the per-sample BLAS calls are tiny: threads only add synchronisation (and can stall
-        # badly on a busy machine), so the online loop runs BLAS single-threaded
-        from threadpoolctl import threadpool_limits
-
-        limiter = threadpool_limits(limits=1, user_api="blas")
+        # badly on a busy machine), so the online loop runs BLAS single-threaded (from any
+        # thread: a Studio trains in a background one, see somwidget._blas_threads)
+        blas_hold = _blas_threads.single_threaded()
+        blas_hold.__enter__()
         seg = every_samples if (callbacks and every_samples) else n
         stopped = False
         record: TrainingRecord | None = None
@@ -337,7 +338,7 @@ class _TrainingMixin:
                     if due and not self._notify(callbacks, record):
                         break
         finally:
-            limiter.restore_original_limits()
+            blas_hold.__exit__(None, None, None)
             with self._model_lock:
                 self.codebook_ = ctx.codebook()
                 self._touch()

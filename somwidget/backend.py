@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _sums_jit
+
 __all__ = [
     "DEVICES",
     "CupyNamespace",
@@ -109,7 +111,8 @@ class Namespace(abc.ABC):
 
 
 class NumpyNamespace(Namespace):
-    """numpy on the CPU; the scatter-add is a sparse one-hot product (as in ``training.unit_sums``)."""
+    """numpy on the CPU; the scatter-add is compiled with numba when it is installed
+    (:mod:`somwidget._sums_jit`), else a sparse one-hot product."""
 
     name = "numpy"
 
@@ -117,6 +120,11 @@ class NumpyNamespace(Namespace):
         super().__init__(np)
 
     def index_add(self, target: np.ndarray, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
+        kernel = _sums_jit.kernel()
+        if (kernel is not None and target.dtype == np.float64 and target.flags.c_contiguous
+                and values.ndim == 2 and values.dtype in (np.float32, np.float64)):
+            kernel(target, values, np.asarray(idx, dtype=np.intp))
+            return target
         import scipy.sparse as sp
 
         n = idx.shape[0]
@@ -325,17 +333,28 @@ def block_bmus(
 
 
 def block_sums(ns: Namespace, X: Any, bmus: Any, n_neurons: int,
-               chunk_rows: int = 1 << 15) -> tuple[Any, Any]:
+               chunk_rows: int = 1 << 15,
+               out: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
     """Per-neuron sums ``S`` (M, D) float64 and counts ``n`` (M,) float64 of ``X`` by BMU.
 
     The one implementation of the batch sums: in-memory training
-    (:func:`somwidget.training.block_sums`), each Dask partition and the device path all call
-    it. ``X`` is accumulated in float64 ``chunk_rows`` rows at a time (float32 data are never
-    converted whole).
+    (:func:`somwidget.training.block_sums`, per block in each worker thread of
+    :mod:`somwidget._map_step`), each Dask partition and the device path all call it. ``X`` is
+    accumulated in float64 ``chunk_rows`` rows at a time (float32 data are never converted
+    whole; the compiled numpy scatter-add reads them as they are). ``out``: sums and counts to
+    add to (returned), instead of new ones.
     """
     n = X.shape[0]
-    S = ns.zeros((n_neurons, X.shape[1]), ns.float64)
+    direct = ns.name == "numpy" and _sums_jit.kernel() is not None
+    if out is None:
+        S = ns.zeros((n_neurons, X.shape[1]), ns.float64)
+    else:
+        S = out[0]
     for s in range(0, n, chunk_rows):
         e = min(s + chunk_rows, n)
-        ns.index_add(S, bmus[s:e], ns.astype(X[s:e], ns.float64))
-    return S, ns.bincount(bmus, n_neurons)
+        ns.index_add(S, bmus[s:e], X[s:e] if direct else ns.astype(X[s:e], ns.float64))
+    counts = ns.bincount(bmus, n_neurons)
+    if out is not None:
+        out[1][...] += counts
+        counts = out[1]
+    return S, counts

@@ -43,8 +43,11 @@ __all__ = [
     "SCALE_RATIO_WARNING",
     "EuclideanSearch",
     "PreparedQueries",
+    "BlockBuffers",
+    "argmin_block",
     "argmin_units",
     "exact_top_k",
+    "matching_prepared",
     "nearest",
     "pow2_scale",
     "warn_disparate_scales",
@@ -284,35 +287,60 @@ def argmin_units(
     if n == 0:
         return bmus
     rows = min(chunk, n)
+    prepared = matching_prepared(search, n, prepared)
+    buffers = BlockBuffers(rows, X.shape[1], m, prepared)
+    for s in range(0, n, chunk):
+        argmin_block(X, s, min(s + chunk, n), search, prepared, buffers, bmus, rtol)
+    return bmus
+
+
+def matching_prepared(search: EuclideanSearch, n: int,
+                      prepared: PreparedQueries | None = None) -> PreparedQueries | None:
+    """``prepared`` (default: the search's own) if it holds the ``n`` rows searched with the
+    search's centre and scale, else None (the blocks are then shifted and scaled as read)."""
     if prepared is None:
         prepared = search.prepared
     if prepared is not None and (prepared.Xq.shape[0] != n or prepared.scale != search.scale
                                  or (prepared.center is not search.center
                                      and not np.array_equal(prepared.center, search.center))):
-        prepared = None
-    qbuf = np.empty((rows, X.shape[1] + 1), dtype=np.float32) if prepared is None else None
-    gbuf = (prepared.block(rows, m) if prepared is not None
-            else np.empty((rows, m), dtype=np.float32))
-    base = np.arange(rows) * m
-    for s in range(0, n, chunk):
-        e = min(s + chunk, n)
-        Xb = X[s:e]
-        if prepared is None:
-            g, bound = search.scores(Xb, qbuf, gbuf)
-            xn = np.einsum("ij,ij->i", qbuf[: e - s, :-1], qbuf[: e - s, :-1], dtype=np.float64)
-        else:
-            g = gbuf[: e - s]
-            np.matmul(prepared.Xq[s:e], search.WaT, out=g)
-            xn = prepared.xn[s:e]
-            bound = prepared.xnorm[s:e] * (2.0 * search.gamma * search.wmax)
-            bound += search.gamma * search.wmax * search.wmax
-        a = bmus[s:e]
-        np.argmin(g, axis=1, out=a)
-        best = g.reshape(-1)[base[: e - s] + a]
-        unsure = np.flatnonzero(2.0 * bound > rtol * np.maximum(best + xn, 0.0))
-        if unsure.size:
-            a[unsure] = _argmin_float64(Xb[unsure], search, rtol)
-    return bmus
+        return None
+    return prepared
+
+
+class BlockBuffers:
+    """Float32 scratch of one searcher (a thread): the score block, and the shifted queries when
+    they are not prepared. The score block of prepared queries is kept between epochs."""
+
+    def __init__(self, rows: int, d: int, m: int, prepared: PreparedQueries | None = None,
+                 own: bool = False) -> None:
+        self.qbuf = np.empty((rows, d + 1), dtype=np.float32) if prepared is None else None
+        self.gbuf = (prepared.block(rows, m) if prepared is not None and not own
+                     else np.empty((rows, m), dtype=np.float32))
+        self.base = np.arange(rows) * m
+
+
+def argmin_block(
+    X: np.ndarray, s: int, e: int, search: EuclideanSearch, prepared: PreparedQueries | None,
+    buffers: BlockBuffers, bmus: np.ndarray, rtol: float = 1e-3,
+) -> None:
+    """:func:`argmin_units` for the rows ``s:e`` of ``X``: their BMUs go to ``bmus[s:e]``."""
+    Xb = X[s:e]
+    if prepared is None:
+        g, bound = search.scores(Xb, buffers.qbuf, buffers.gbuf)
+        q = buffers.qbuf[: e - s, :-1]
+        xn = np.einsum("ij,ij->i", q, q, dtype=np.float64)
+    else:
+        g = buffers.gbuf[: e - s]
+        np.matmul(prepared.Xq[s:e], search.WaT, out=g)
+        xn = prepared.xn[s:e]
+        bound = prepared.xnorm[s:e] * (2.0 * search.gamma * search.wmax)
+        bound += search.gamma * search.wmax * search.wmax
+    a = bmus[s:e]
+    np.argmin(g, axis=1, out=a)
+    best = g.reshape(-1)[buffers.base[: e - s] + a]
+    unsure = np.flatnonzero(2.0 * bound > rtol * np.maximum(best + xn, 0.0))
+    if unsure.size:
+        a[unsure] = _argmin_float64(Xb[unsure], search, rtol)
 
 
 def _argmin_float64(Xr: np.ndarray, search: EuclideanSearch, rtol: float) -> np.ndarray:

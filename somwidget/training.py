@@ -60,11 +60,12 @@ from typing import Any
 
 import numpy as np
 
-from . import _online_jit
+from . import _map_step, _online_jit
 from . import backend as _backend
 from ._lazy import LazyModule
-from .bmu import euclidean_argmin, nearest_units
+from .bmu import _resolve_chunk, as_float_array, euclidean_argmin, nearest_units
 from .bmu import metric_cdist as cdist  # scipy's, with jensenshannon's rounding NaN fixed
+from .euclidean import EuclideanSearch
 from .neighborhood import COMPACT_NEIGHBORHOODS, neighborhood_weights
 
 __all__ = [
@@ -181,10 +182,12 @@ def block_sums(
     ns = _backend.get_namespace(X) if ns is None else ns
     m = codebook.shape[0]
     if ns.name == "numpy":
-        if search is None and center is not None and metric == "euclidean":
-            from .euclidean import EuclideanSearch
-
-            search = EuclideanSearch(codebook, center)
+        if metric == "euclidean":  # BMUs and sums on every core (somwidget._map_step)
+            if search is None:
+                search = EuclideanSearch(codebook, center)
+            bmus, S, counts = _map_step.bmus_and_sums(as_float_array(X), search,
+                                                      _resolve_chunk(chunk_size, m))
+            return S, counts, bmus
         bmus = nearest_units(X, codebook, metric=metric, chunk_size=chunk_size, search=search)
     else:
         if metric != "euclidean":

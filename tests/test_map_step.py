@@ -1,0 +1,135 @@
+"""The threaded map step of a batch epoch (somwidget._map_step): BMUs and per-unit sums shared
+among worker threads must equal an independent computation, leave the BLAS pool as it was, and
+stay right when several callers run at once."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+
+from somwidget import SOM, _blas_threads, _map_step, _sums_jit, training
+from somwidget.euclidean import EuclideanSearch
+
+
+def _reference(X: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    b = cdist(np.asarray(X, dtype=np.float64), W).argmin(axis=1)
+    S = np.zeros(W.shape)
+    np.add.at(S, b, np.asarray(X, dtype=np.float64))
+    return b, S, np.bincount(b, minlength=W.shape[0]).astype(float)
+
+
+@pytest.fixture(params=[1, 2, 3], ids=["serial", "2-threads", "3-threads"])
+def threads(request, monkeypatch):
+    monkeypatch.setattr(_blas_threads, "current_threads", lambda: request.param)
+    return request.param
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("numba", ["1", "0"], ids=["compiled-sums", "sparse-sums"])
+def test_bmus_sums_and_counts_equal_an_independent_computation(threads, dtype, numba, monkeypatch):
+    if numba == "1" and _sums_jit.kernel() is None:
+        pytest.skip("numba is not installed")
+    monkeypatch.setenv("SOMWIDGET_NUMBA", numba)
+    rng = np.random.default_rng(threads)
+    X = rng.normal(size=(3001, 7)).astype(dtype)
+    W = rng.normal(size=(37, 7))
+    # blocks of 256 rows: 12 blocks, so every worker gets several and the last one is short
+    b, S, n = _map_step.bmus_and_sums(X, EuclideanSearch(W), chunk=256)
+    b_ref, S_ref, n_ref = _reference(X, W)
+    np.testing.assert_array_equal(b, b_ref)
+    np.testing.assert_allclose(S, S_ref, rtol=1e-12, atol=1e-9)
+    np.testing.assert_array_equal(n, n_ref)
+    assert S.dtype == np.float64 and n.dtype == np.float64
+
+
+def test_the_float64_fallback_runs_in_the_workers_at_large_magnitude(threads):
+    # a Unix-timestamp column: the float32 scores cannot order these units, the fallback must
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(2000, 4))
+    X[:, 0] = 1.7e9 + rng.uniform(0, 1e3, size=2000)
+    W = X[rng.choice(2000, 50, replace=False)] + rng.normal(scale=0.5, size=(50, 4))
+    b, S, _ = _map_step.bmus_and_sums(X, EuclideanSearch(W, X.mean(axis=0)), chunk=300, rtol=0.0)
+    b_ref, S_ref, _ = _reference(X, W)
+    np.testing.assert_array_equal(b, b_ref)
+    np.testing.assert_allclose(S, S_ref, rtol=1e-12)
+
+
+def test_the_blas_pool_is_held_from_any_thread_and_restored_when_users_interleave():
+    # numpy's OpenBLAS ignores threadpoolctl limits from all but one Python thread: a Studio's
+    # background thread must still get its single-threaded BLAS
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=2, user_api="blas"):  # the main thread takes control
+        before = _blas_threads.current_threads()
+        entered, leave_first = threading.Event(), threading.Event()
+        seen: list[int] = []
+
+        def first():
+            with _blas_threads.single_threaded():
+                seen.append(_blas_threads.current_threads())
+                entered.set()
+                leave_first.wait(5)
+
+        t = threading.Thread(target=first)
+        t.start()
+        entered.wait(5)
+        assert seen == [1]
+        with _blas_threads.single_threaded():
+            assert _blas_threads.current_threads() == 1
+            leave_first.set()  # the first user leaves while the second is still inside
+            t.join(5)
+            assert _blas_threads.current_threads() == 1
+        assert _blas_threads.current_threads() == before
+
+
+def test_concurrent_callers_each_get_their_own_exact_result(monkeypatch):
+    monkeypatch.setattr(_blas_threads, "current_threads", lambda: 2)
+    rng = np.random.default_rng(11)
+    cases = [(rng.normal(size=(4000, 5)).astype(np.float32), rng.normal(size=(30, 5)))
+             for _ in range(4)]
+    results: dict[int, tuple] = {}
+
+    def run(i: int) -> None:
+        X, W = cases[i]
+        for _ in range(3):
+            results[i] = _map_step.bmus_and_sums(X, EuclideanSearch(W), chunk=256)
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(30)
+    for i, (X, W) in enumerate(cases):
+        b_ref, S_ref, n_ref = _reference(X, W)
+        np.testing.assert_array_equal(results[i][0], b_ref)
+        np.testing.assert_allclose(results[i][1], S_ref, rtol=1e-12, atol=1e-9)
+        np.testing.assert_array_equal(results[i][2], n_ref)
+
+
+def test_a_batch_epoch_is_the_same_map_step_on_one_thread_or_several(monkeypatch):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(5000, 6)).astype(np.float32)
+    fits = {}
+    for t in (1, 2):
+        monkeypatch.setattr(_blas_threads, "current_threads", lambda t=t: t)
+        fits[t] = SOM((12, 10), random_state=0, chunk_size=256).fit(X, epochs=5).codebook_
+    # the same BMUs each epoch; only the order of adding the partial sums differs
+    np.testing.assert_allclose(fits[1], fits[2], rtol=1e-12, atol=1e-12)
+
+
+def test_block_sums_adds_into_given_totals():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(500, 3))
+    W = rng.normal(size=(9, 3))
+    S, n, b = training.block_sums(X, W)
+    from somwidget import backend
+
+    ns = backend.get_namespace(X)
+    out = (np.ones((9, 3)), np.full(9, 2.0))
+    S2, n2 = backend.block_sums(ns, X, b, 9, out=out)
+    assert S2 is out[0] and n2 is out[1]
+    np.testing.assert_allclose(S2, S + 1.0, rtol=1e-12)
+    np.testing.assert_array_equal(n2, n + 2.0)
