@@ -61,7 +61,7 @@ def _buffers(rows: int, d: int, m: int, prepared: bool) -> BlockBuffers:
             or (buf.qbuf is not None and buf.qbuf.shape != (rows, d + 1))):
         buf = BlockBuffers(rows, d, m, None, own=True)
         if prepared:
-            buf.qbuf = None  # prepared queries are read directly
+            buf.qbuf = buf.xbuf = None  # prepared queries are read directly
         _local.buffers = buf
     return buf
 

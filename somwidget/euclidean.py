@@ -54,6 +54,8 @@ __all__ = [
 ]
 
 _U32 = 2.0**-24
+# below this scale the squared norms of the unscaled shifted rows stay finite (D < 2**400)
+_SQUARE_SAFE = 2.0**300
 # rows of the float64 fallback per sub-block (rows x M x D float64 differences)
 _EXACT_ELEMENTS = 1 << 19
 
@@ -121,25 +123,36 @@ class EuclideanSearch:
         self.WaT[-1] = wn
         self.wmax = float(np.sqrt(wn.max())) if wn.size else 0.0
 
-    def scores(self, Xb: np.ndarray, qbuf: np.ndarray, gbuf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Float32 scores ``||w'||^2 - 2 x'.w'`` of one block and the rows' error bounds ``B``.
+    def scores(self, Xb: np.ndarray, qbuf: np.ndarray, gbuf: np.ndarray,
+               xbuf: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Float32 scores ``||w'||^2 - 2 x'.w'`` of one block, the rows' error bounds ``B`` and
+        their squared norms ``|x'|^2`` (float64).
 
-        ``qbuf`` (>= rows, D + 1) and ``gbuf`` (>= rows, M) are float32 scratch; the returned
-        scores are a view of ``gbuf``.
+        ``qbuf`` (>= rows, D + 1) and ``gbuf`` (>= rows, M) are float32 scratch, ``xbuf``
+        (>= rows, D) optional float64 scratch; the returned scores are a view of ``gbuf``.
         """
         r = Xb.shape[0]
         if self.data_extent is None:
             self._set_scale(pow2_scale(max(_extent(Xb, self.center), self.w_extent)))
         q = qbuf[:r]
-        xc = np.subtract(Xb, self.center, dtype=np.float64)
-        xc *= 1.0 / self.scale
-        q[:, :-1] = xc
+        xc = np.subtract(Xb, self.center, out=None if xbuf is None else xbuf[:r],
+                         dtype=np.float64)
+        inv = 1.0 / self.scale  # a power of two: scaling is exact
+        if self.scale < _SQUARE_SAFE:  # |x - c|^2 summed over D cannot overflow
+            np.multiply(xc, inv, out=q[:, :-1], casting="same_kind")
+            xn = np.einsum("ij,ij->i", xc, xc)
+            xn *= inv * inv
+        else:
+            xc *= inv
+            q[:, :-1] = xc
+            xn = np.einsum("ij,ij->i", xc, xc)
         q[:, -1] = 1.0
         g = gbuf[:r]
         np.matmul(q, self.WaT, out=g)
-        xn = np.sqrt(np.einsum("ij,ij->i", xc, xc))
-        bound = self.gamma * (2.0 * self.wmax * xn + self.wmax * self.wmax)
-        return g, bound
+        bound = np.sqrt(xn)
+        bound *= 2.0 * self.gamma * self.wmax
+        bound += self.gamma * self.wmax * self.wmax
+        return g, bound, xn
 
 
 def exact_top_k(Xr: np.ndarray, W: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -224,7 +237,7 @@ def nearest(
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
         Xb = X[s:e]
-        g, bound = search.scores(Xb, qbuf, gbuf)
+        g, bound, _ = search.scores(Xb, qbuf, gbuf)
         sel, vals = _candidates(g, c)
         if c > k:
             gap = vals[:, k].astype(np.float64) - vals[:, k - 1]
@@ -314,6 +327,7 @@ class BlockBuffers:
     def __init__(self, rows: int, d: int, m: int, prepared: PreparedQueries | None = None,
                  own: bool = False) -> None:
         self.qbuf = np.empty((rows, d + 1), dtype=np.float32) if prepared is None else None
+        self.xbuf = np.empty((rows, d), dtype=np.float64) if prepared is None else None
         self.gbuf = (prepared.block(rows, m) if prepared is not None and not own
                      else np.empty((rows, m), dtype=np.float32))
         self.base = np.arange(rows) * m
@@ -326,9 +340,7 @@ def argmin_block(
     """:func:`argmin_units` for the rows ``s:e`` of ``X``: their BMUs go to ``bmus[s:e]``."""
     Xb = X[s:e]
     if prepared is None:
-        g, bound = search.scores(Xb, buffers.qbuf, buffers.gbuf)
-        q = buffers.qbuf[: e - s, :-1]
-        xn = np.einsum("ij,ij->i", q, q, dtype=np.float64)
+        g, bound, xn = search.scores(Xb, buffers.qbuf, buffers.gbuf, buffers.xbuf)
     else:
         g = buffers.gbuf[: e - s]
         np.matmul(prepared.Xq[s:e], search.WaT, out=g)
