@@ -39,6 +39,8 @@ import math
 
 import numpy as np
 
+from . import _block_threads
+
 __all__ = [
     "SCALE_RATIO_WARNING",
     "EuclideanSearch",
@@ -220,8 +222,9 @@ def nearest(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact Euclidean top ``k`` units of every row of ``X`` (module notes).
 
-    ``X`` is read block by block in its own dtype (float32 stays float32). Returns indices
-    (N, k) intp and float64 distances (N, k).
+    ``X`` is read block by block in its own dtype (float32 stays float32), the blocks shared
+    among the BLAS pool's threads (:func:`somwidget._block_threads.run_blocks`). Returns
+    indices (N, k) intp and float64 distances (N, k).
     """
     n = X.shape[0]
     W = np.asarray(codebook, dtype=np.float64)
@@ -230,34 +233,52 @@ def nearest(
     if n == 0:
         return idx, dist
     search = EuclideanSearch(W)
-    rows = min(chunk, n)
-    qbuf = np.empty((rows, W.shape[1] + 1), dtype=np.float32)
-    gbuf = np.empty((rows, m), dtype=np.float32)
-    c = min(k + 1, m)
-    for s in range(0, n, chunk):
-        e = min(s + chunk, n)
-        Xb = X[s:e]
-        g, bound, _ = search.scores(Xb, qbuf, gbuf)
-        sel, vals = _candidates(g, c)
-        if c > k:
-            gap = vals[:, k].astype(np.float64) - vals[:, k - 1]
-            unsure = np.flatnonzero(gap <= 2.0 * bound)
-            sel = sel[:, :k]
-        else:  # every unit is a candidate: the exact ranking below is complete
-            unsure = np.empty(0, dtype=np.intp)
-        # |x - w| <= |x - c| + |w - c| <= 2 s (the search's scale covers both)
-        d = _distances_to(Xb, W, sel, 2.0 * search.scale)
-        if k > 1:
-            order = np.lexsort((sel, d), axis=1)
-            sel = np.take_along_axis(sel, order, axis=1)
-            d = np.take_along_axis(d, order, axis=1)
-        idx[s:e] = sel[:, :k]
-        dist[s:e] = d[:, :k]
-        if unsure.size:
-            ui, ud = exact_top_k(Xb[unsure], W, k)
-            idx[s + unsure] = ui
-            dist[s + unsure] = ud
+    d = W.shape[1]
+    rows = _block_threads.worker_rows(chunk, m)
+    threads = _block_threads.threads_for(n, rows)
+    # a search without the data's extent rescales per block: each worker has its own
+    scratch = [(search if w == 0 else EuclideanSearch(W, search.center),
+                np.empty((rows, d + 1), np.float32), np.empty((rows, m), np.float32))
+               for w in range(threads if threads > 1 else 0)]
+
+    def work(w: int, s: int, e: int) -> None:
+        _nearest_block(X, s, e, *scratch[w], k, idx, dist)
+
+    if not _block_threads.run_blocks(n, rows, work, threads):
+        rows = min(chunk, n)
+        qbuf = np.empty((rows, d + 1), dtype=np.float32)
+        gbuf = np.empty((rows, m), dtype=np.float32)
+        for s in range(0, n, chunk):
+            _nearest_block(X, s, min(s + chunk, n), search, qbuf, gbuf, k, idx, dist)
     return idx, dist
+
+
+def _nearest_block(X: np.ndarray, s: int, e: int, search: EuclideanSearch, qbuf: np.ndarray,
+                   gbuf: np.ndarray, k: int, idx: np.ndarray, dist: np.ndarray) -> None:
+    """:func:`nearest` for the rows ``s:e`` of ``X``, written to ``idx[s:e]`` and ``dist[s:e]``."""
+    W = search.W
+    c = min(k + 1, W.shape[0])
+    Xb = X[s:e]
+    g, bound, _ = search.scores(Xb, qbuf, gbuf)
+    sel, vals = _candidates(g, c)
+    if c > k:
+        gap = vals[:, k].astype(np.float64) - vals[:, k - 1]
+        unsure = np.flatnonzero(gap <= 2.0 * bound)
+        sel = sel[:, :k]
+    else:  # every unit is a candidate: the exact ranking below is complete
+        unsure = np.empty(0, dtype=np.intp)
+    # |x - w| <= |x - c| + |w - c| <= 2 s (the search's scale covers both)
+    d = _distances_to(Xb, W, sel, 2.0 * search.scale)
+    if k > 1:
+        order = np.lexsort((sel, d), axis=1)
+        sel = np.take_along_axis(sel, order, axis=1)
+        d = np.take_along_axis(d, order, axis=1)
+    idx[s:e] = sel[:, :k]
+    dist[s:e] = d[:, :k]
+    if unsure.size:
+        ui, ud = exact_top_k(Xb[unsure], W, k)
+        idx[s + unsure] = ui
+        dist[s + unsure] = ud
 
 
 class PreparedQueries:

@@ -133,3 +133,21 @@ def test_block_sums_adds_into_given_totals():
     assert S2 is out[0] and n2 is out[1]
     np.testing.assert_allclose(S2, S + 1.0, rtol=1e-12)
     np.testing.assert_array_equal(n2, n + 2.0)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_the_exact_top_k_search_is_the_same_on_worker_threads(threads, k):
+    # predict, transform and the one-pass metrics: blocks on the workers, each with its own
+    # per-block scale (no data extent known), still the exact float64 ranking of cdist
+    from somwidget.euclidean import nearest
+
+    rng = np.random.default_rng(k)
+    X = rng.normal(size=(2500, 5)).astype(np.float32)
+    X[:1200, 0] += 1e6  # blocks of very different magnitude
+    W = np.vstack([X[rng.choice(2500, 40, replace=False)].astype(np.float64),
+                   rng.normal(size=(10, 5))])
+    idx, dist = nearest(X, W, k, chunk=256)
+    D = cdist(X.astype(np.float64), W)
+    order = np.argsort(D, axis=1, kind="stable")[:, :k]
+    np.testing.assert_array_equal(idx, order)
+    np.testing.assert_allclose(dist, np.take_along_axis(D, order, axis=1), rtol=1e-12)
