@@ -64,10 +64,11 @@ def bmus_and_sums(
     rows = _block_threads.worker_rows(chunk, m)
     threads = _block_threads.threads_for(n, rows)
     partial = [(np.zeros((m, d)), np.zeros(m)) for _ in range(threads if per_block else 0)]
+    searches = [search if k == 0 else search.for_worker() for k in range(threads)]
 
     def work(k: int, s: int, e: int) -> None:
-        argmin_block(X, s, e, search, prepared, _buffers(rows, d, m, prepared is not None),
-                     bmus, rtol)
+        argmin_block(X, s, e, searches[k], prepared,
+                     _buffers(rows, d, m, prepared is not None), bmus, rtol)
         if per_block:
             _backend.block_sums(ns, X[s:e], bmus[s:e], m, out=partial[k])
 

@@ -115,6 +115,15 @@ class EuclideanSearch:
             need = pow2_scale(max(data_extent, self.w_extent))
             self._set_scale(scale if scale is not None and scale >= need else need)
 
+    def for_worker(self) -> EuclideanSearch:
+        """This search, or for one that rescales per block (no data extent given) a copy with
+        the same centre: each thread searching blocks side by side needs its own then."""
+        if self.data_extent is not None:
+            return self
+        twin = EuclideanSearch(self.W, self.center)
+        twin.prepared = self.prepared
+        return twin
+
     def _set_scale(self, s: float) -> None:
         if s == self.scale:
             return
@@ -236,8 +245,7 @@ def nearest(
     d = W.shape[1]
     rows = _block_threads.worker_rows(chunk, m)
     threads = _block_threads.threads_for(n, rows)
-    # a search without the data's extent rescales per block: each worker has its own
-    scratch = [(search if w == 0 else EuclideanSearch(W, search.center),
+    scratch = [(search if w == 0 else search.for_worker(),
                 np.empty((rows, d + 1), np.float32), np.empty((rows, m), np.float32))
                for w in range(threads if threads > 1 else 0)]
 
