@@ -56,8 +56,9 @@ __all__ = [
 ]
 
 _U32 = 2.0**-24
-# below this scale the squared norms of the unscaled shifted rows stay finite (D < 2**400)
+# between these scales the squared norms of the unscaled shifted rows and 1 / s**2 stay finite
 _SQUARE_SAFE = 2.0**300
+_SQUARE_TINY = 2.0**-300
 # rows of the float64 fallback per sub-block (rows x M x D float64 differences)
 _EXACT_ELEMENTS = 1 << 19
 
@@ -149,7 +150,7 @@ class EuclideanSearch:
         xc = np.subtract(Xb, self.center, out=None if xbuf is None else xbuf[:r],
                          dtype=np.float64)
         inv = 1.0 / self.scale  # a power of two: scaling is exact
-        if self.scale < _SQUARE_SAFE:  # |x - c|^2 summed over D cannot overflow
+        if _SQUARE_TINY < self.scale < _SQUARE_SAFE:  # |x - c|^2 and 1 / s^2 stay finite
             np.multiply(xc, inv, out=q[:, :-1], casting="same_kind")
             xn = np.einsum("ij,ij->i", xc, xc)
             xn *= inv * inv
