@@ -45,6 +45,7 @@ __all__ = [
     "HEX_ROW_SPACING",
     "LATTICES",
     "Lattice",
+    "check_lattice",
     "plane_coordinates",
 ]
 
@@ -610,3 +611,16 @@ class Lattice:
     def __repr__(self) -> str:
         extra = f", rect_adjacency={self.rect_adjacency}" if self.shape == "rect" else ""
         return f"Lattice(rows={self.rows}, cols={self.cols}, kind={self.kind!r}{extra})"
+
+
+def check_lattice(lattice: Any) -> Lattice:
+    """Return ``lattice`` when it is a :class:`Lattice`.
+
+    Raises
+    ------
+    TypeError
+        Naming the parameter (``lattice must be a somwidget Lattice; got ...``) otherwise.
+    """
+    if not isinstance(lattice, Lattice):
+        raise TypeError(f"lattice must be a somwidget Lattice; got {type(lattice).__name__}")
+    return lattice
