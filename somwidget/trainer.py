@@ -250,15 +250,11 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
         with self._cond:
             self._wait_for_reset()
             self._check_can_run("play")
-            if self._epochs_done >= self.params.epochs and not self._active:
-                self._status = "finished"
-                notify = True
-            else:
+            finished = self._epochs_done >= self.params.epochs and not self._active
+            if not finished:
                 self._playing = True
-                self._status = "running"
-                self._ensure_worker()
-                notify = False
-        if notify:
+            self._run_or_finish(finished)
+        if finished:
             with self.lock:
                 self._emit("status", final=True, message="already finished")
 
@@ -278,16 +274,13 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
         with self._cond:
             self._wait_for_reset()
             self._check_can_run("step")
-            if self._epochs_done >= self.params.epochs and self._cursor == 0 and not self._active:
-                self._status = "finished"
-                notify = True
-            else:
+            finished = (self._epochs_done >= self.params.epochs and self._cursor == 0
+                        and not self._active)
+            if not finished:
                 self._playing = False
                 self._pending_steps += 1
-                self._status = "running"
-                self._ensure_worker()
-                notify = False
-        if notify:
+            self._run_or_finish(finished)
+        if finished:
             with self.lock:
                 self._emit("status", final=True, message="already finished")
 
@@ -424,6 +417,15 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _run_or_finish(self, finished: bool) -> None:
+        """After :meth:`play` / :meth:`step` armed the worker (caller holds ``_cond``): status
+        ``finished`` when nothing is left to run, else ``running`` with a worker thread."""
+        if finished:
+            self._status = "finished"
+        else:
+            self._status = "running"
+            self._ensure_worker()
 
     def _check_can_run(self, what: str) -> None:
         if self._status == "stopped":
