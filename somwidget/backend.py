@@ -325,17 +325,61 @@ def block_bmus(
 
 
 def block_sums(ns: Namespace, X: Any, bmus: Any, n_neurons: int,
-               chunk_rows: int = 1 << 15) -> tuple[Any, Any]:
-    """Per-neuron sums ``S`` (M, D) float64 and counts ``n`` (M,) float64 of ``X`` by BMU.
+               chunk_rows: int = 1 << 15, *, weights: Any = None,
+               known: Any = None) -> tuple[Any, Any]:
+    """Per-neuron sums ``S`` (M, D) float64 and counts of ``X`` by BMU, optionally weighted
+    and / or masked.
 
     The one implementation of the batch sums: in-memory training
-    (:func:`somwidget.training.block_sums`), each Dask partition and the device path all call
-    it. ``X`` is accumulated in float64 ``chunk_rows`` rows at a time (float32 data are never
-    converted whole).
+    (:func:`somwidget.training.block_sums`), the weighted and masked epochs of
+    :mod:`somwidget.masked`, each Dask partition and the device path all call it. ``X`` is
+    accumulated in float64 ``chunk_rows`` rows at a time (float32 data are never converted
+    whole).
+
+    Parameters
+    ----------
+    ns : Namespace
+    X : array (n, D) of ``ns``
+        Samples; may hold NaN where ``known`` is False.
+    bmus : array (n,) of integer indices of ``ns``
+    n_neurons : int
+    chunk_rows : int
+        Rows accumulated at a time.
+    weights : array (n,) of ``ns``, optional
+        Non-negative sample weights ``v`` (None: 1 each).
+    known : array (n, D) bool of ``ns``, optional
+        The known-value mask ``K`` (None: every value known).
+
+    Returns
+    -------
+    sums : array (M, D) float64
+        ``S_jk = sum_{i: b(i)=j} v_i K_ik x_ik``.
+    counts : array (M,) float64, or (M, D) with ``known``
+        ``n_j = sum_{i: b(i)=j} v_i``; with ``known`` per component,
+        ``n_jk = sum_{i: b(i)=j} v_i K_ik``.
     """
-    n = X.shape[0]
-    S = ns.zeros((n_neurons, X.shape[1]), ns.float64)
+    n, d = X.shape
+    if weights is None and known is None:  # the plain sums: one scatter-add, counts by bincount
+        S = ns.zeros((n_neurons, d), ns.float64)
+        for s in range(0, n, chunk_rows):
+            e = min(s + chunk_rows, n)
+            ns.index_add(S, bmus[s:e], ns.astype(X[s:e], ns.float64))
+        return S, ns.bincount(bmus, n_neurons)
+    # weighted and / or masked: [v K x | v K] (or [v x | v]) scattered in one add per block
+    width = d + (d if known is not None else 1)
+    acc = ns.zeros((n_neurons, width), ns.float64)
     for s in range(0, n, chunk_rows):
         e = min(s + chunk_rows, n)
-        ns.index_add(S, bmus[s:e], ns.astype(X[s:e], ns.float64))
-    return S, ns.bincount(bmus, n_neurons)
+        vals = ns.empty((e - s, width), ns.float64)
+        x = ns.astype(X[s:e], ns.float64)
+        if known is None:
+            vals[:, :d] = x
+            vals[:, d] = 1.0
+        else:
+            k = known[s:e]
+            vals[:, :d] = ns.xp.where(k, x, 0.0)
+            vals[:, d:] = ns.astype(k, ns.float64)
+        if weights is not None:
+            vals *= ns.astype(weights[s:e], ns.float64)[:, None]
+        ns.index_add(acc, bmus[s:e], vals)
+    return acc[:, :d], (acc[:, d] if known is None else acc[:, d:])
