@@ -165,8 +165,6 @@ def test_bad_dask_input_gets_clear_errors():
     Xd = da.from_array(X, chunks=(100, 4))
     with pytest.raises(TypeError, match="fit_online presents samples one at a time"):
         SOM((3, 3)).fit_online(Xd)
-    with pytest.raises(ValueError, match="normalization='boxcox' is not available for Dask"):
-        SOM((3, 3), normalization="boxcox").fit(Xd)
     bad = X.copy()
     bad[250, 1] = np.nan
     with pytest.raises(ValueError, match="NaN"):
@@ -230,16 +228,12 @@ def test_switching_between_dask_and_in_memory_data_uses_the_latest():
     assert som.hit_counts().sum() == 300
 
 
-def test_dask_with_warm_start_false_sample_weight_and_missing():
+def test_dask_with_warm_start_false():
     X = _data(400)
     Xd = da.from_array(X, chunks=(100, 4))
     cold = SOM((3, 3), random_state=0, warm_start=False).fit(Xd, epochs=2)
     np.testing.assert_allclose(cold.codebook_, SOM((3, 3), random_state=0).fit(X, epochs=2).codebook_,
                                **TOL)
-    with pytest.raises(ValueError, match="sample_weight is not available with Dask input"):
-        SOM((3, 3)).fit(Xd, sample_weight=np.ones(400))
-    with pytest.raises(ValueError, match="missing='ignore' is not available for Dask input"):
-        SOM((3, 3), missing="ignore").fit(Xd)
 
 
 @pytest.mark.parametrize("kind", ["hexa", "rect", "toroidal_hexa", "cylindrical_rect"])
