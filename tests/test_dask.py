@@ -200,6 +200,16 @@ def test_distributed_local_cluster_trains_the_same_map():
         som = SOM((5, 4), random_state=7).fit(Xd, epochs=3)
         qe = som.quantization_error()
         labels = som.predict(Xd).compute()
+        # weights, missing values and Box-Cox on the workers too
+        XM, w = X.copy(), np.linspace(0.2, 2.0, 800)
+        XM[::7, 1] = np.nan
+        kw = dict(random_state=7, missing="ignore", normalization="boxcox")
+        wm = SOM((5, 4), **kw).fit(da.from_array(XM, chunks=(200, 4)), epochs=2,
+                                   sample_weight=da.from_array(w, chunks=300))
+    ref = SOM((5, 4), **kw).fit(XM, epochs=2, sample_weight=w)
+    np.testing.assert_allclose(wm.normalizer_.params_["lmbda"], ref.normalizer_.params_["lmbda"],
+                               atol=1e-6)
+    np.testing.assert_allclose(wm.codebook_, ref.codebook_, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(som.codebook_, mem.codebook_, **TOL)
     assert qe == pytest.approx(mem.quantization_error(), rel=1e-9)
     np.testing.assert_array_equal(labels, mem.predict(X))

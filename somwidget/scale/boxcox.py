@@ -105,14 +105,16 @@ def boxcox_params(arr: Any, lo: np.ndarray, hi: np.ndarray,
     if not np.isfinite(top).all():
         raise ValueError("X is too wide for the 'boxcox' normalization: shifting it to "
                          "positive values overflows; use 'standard' or 'minmax'")
-    log_lo = np.log(np.where(constant, 1.0, lo + shift))
-    log_hi = np.log(np.where(constant, 1.0, top))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a minimum rounded to 0: -inf
+        log_lo = np.log(np.where(constant, 1.0, lo + shift))
+        log_hi = np.log(np.where(constant, 1.0, top))
     d = lo.shape[0]
     logs: dict[str, np.ndarray] = {}
 
     def evaluate(lmbda: np.ndarray) -> np.ndarray:
         # the extremes of lambda * log x from those of log x (log is monotone)
-        up, down = lmbda * log_hi, lmbda * log_lo
+        with np.errstate(invalid="ignore"):
+            up, down = lmbda * log_hi, lmbda * log_lo
         m, low = np.where(lmbda >= 0, up, down), np.where(lmbda >= 0, down, up)
         st = _reduce(arr, _block_llf_stats, shift, constant, lmbda, m, policy=policy)
         n, mean_log, m2_log = st[:, -1]

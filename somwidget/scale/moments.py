@@ -93,9 +93,10 @@ def _block_moments(block: Any, n_features: int, normalizer: Normalizer | None,
     with np.errstate(invalid="ignore", over="ignore"):
         total = x.sum(axis=0)
     if not np.isnan(total).any():
-        mean = x.mean(axis=0)
-        xc = x - mean
-        return Moments(x.shape[0], mean, xc.T @ xc, x.min(axis=0), x.max(axis=0))
+        with np.errstate(over="ignore", invalid="ignore"):  # near the float maximum: inf
+            mean = x.mean(axis=0)
+            xc = x - mean
+            return Moments(x.shape[0], mean, xc.T @ xc, x.min(axis=0), x.max(axis=0))
     known = ~np.isnan(x)
     K = known.astype(np.float64)
     count = K.sum(axis=0)
@@ -149,9 +150,10 @@ def _combine_moments(*parts: Moments) -> Moments:
             continue
         n = acc.n + b.n
         delta = b.mean - acc.mean
-        acc = Moments(n, acc.mean + delta * (b.n / n),
-                      acc.m2 + b.m2 + np.outer(delta, delta) * (acc.n * b.n / n),
-                      np.minimum(acc.lo, b.lo), np.maximum(acc.hi, b.hi))
+        with np.errstate(over="ignore", invalid="ignore"):  # near the float maximum: inf
+            acc = Moments(n, acc.mean + delta * (b.n / n),
+                          acc.m2 + b.m2 + np.outer(delta, delta) * (acc.n * b.n / n),
+                          np.minimum(acc.lo, b.lo), np.maximum(acc.hi, b.hi))
     return acc
 
 
