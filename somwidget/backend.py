@@ -365,21 +365,44 @@ def block_sums(ns: Namespace, X: Any, bmus: Any, n_neurons: int,
             e = min(s + chunk_rows, n)
             ns.index_add(S, bmus[s:e], ns.astype(X[s:e], ns.float64))
         return S, ns.bincount(bmus, n_neurons)
-    # weighted and / or masked: [v K x | v K] (or [v x | v]) scattered in one add per block
-    width = d + (d if known is not None else 1)
-    acc = ns.zeros((n_neurons, width), ns.float64)
+    # weighted and / or masked: each block scattered with its weights (sums, then counts)
+    S = ns.zeros((n_neurons, d), ns.float64)
+    C = ns.zeros((n_neurons, d if known is not None else 1), ns.float64)
     for s in range(0, n, chunk_rows):
         e = min(s + chunk_rows, n)
-        vals = ns.empty((e - s, width), ns.float64)
+        v = None if weights is None else ns.astype(weights[s:e], ns.float64)
+        add = _weighted_scatter(ns, bmus[s:e], v, n_neurons)
         x = ns.astype(X[s:e], ns.float64)
         if known is None:
-            vals[:, :d] = x
-            vals[:, d] = 1.0
+            add(S, x)
+            ones = ns.zeros((e - s, 1), ns.float64)
+            ones += 1.0
+            add(C, ones)  # the weight of each unit's samples
         else:
             k = known[s:e]
-            vals[:, :d] = ns.xp.where(k, x, 0.0)
-            vals[:, d:] = ns.astype(k, ns.float64)
-        if weights is not None:
-            vals *= ns.astype(weights[s:e], ns.float64)[:, None]
-        ns.index_add(acc, bmus[s:e], vals)
-    return acc[:, :d], (acc[:, d] if known is None else acc[:, d:])
+            add(S, ns.xp.where(k, x, 0.0))
+            add(C, ns.astype(k, ns.float64))
+    return S, (C[:, 0] if known is None else C)
+
+
+def _weighted_scatter(ns: Namespace, idx: Any, v: Any, n_neurons: int) -> Callable[[Any, Any], None]:
+    """``add(target, values)``: ``target[idx[i]] += v[i] * values[i]`` (``v`` None: 1). On
+    numpy one sparse one-hot matrix holding the weights serves every add of the block (no
+    weighted copy of the values); elsewhere the namespace's scatter-add of ``v * values``."""
+    if isinstance(ns, NumpyNamespace):
+        import scipy.sparse as sp
+
+        n = idx.shape[0]
+        w = np.ones(n, dtype=np.float64) if v is None else v
+        onehot_t = sp.csr_matrix((w, np.asarray(idx, dtype=np.intp), np.arange(n + 1)),
+                                 shape=(n, n_neurons)).T
+
+        def add_numpy(target: Any, values: Any) -> None:
+            target += onehot_t @ values
+
+        return add_numpy
+
+    def add(target: Any, values: Any) -> None:
+        ns.index_add(target, idx, values if v is None else values * v[:, None])
+
+    return add
