@@ -5,25 +5,33 @@ a Dask DataFrame) and sends back only small, additive summaries, so the data nev
 the client's memory:
 
 * **moments** (count, mean, centred D x D cross-products, min, max) per partition, combined with
-  the pairwise update of Chan et al.; the normaliser's parameters come from the moments of the raw
-  data, the PCA initialisation (mean and covariance, ``ddof=1``), the ``"auto"`` map size and the
-  data box from those of the training-space data;
+  the pairwise update of Chan et al.; with missing values (``SOM(missing="ignore")``) those of
+  the known values, the cross-products pairwise-complete as in memory
+  (:class:`~somwidget.scale.moments.Moments`). The normaliser's parameters come from the moments
+  of the raw data (Box-Cox from a few likelihood passes, :mod:`somwidget.scale.boxcox`), the PCA
+  initialisation (mean and covariance, ``ddof=1``), the ``"auto"`` map size and the data box from
+  those of the training-space data;
 * **one batch epoch**: per partition the in-memory kernel :func:`somwidget.training.block_sums`
   (the BMUs of the current codebook, the exact search centred on the training-space mean, or on
   GPU partitions :func:`somwidget.backend.block_bmus`; the per-neuron sums and counts of
   :func:`~somwidget.backend.block_sums`), stacked as an (M, D + 1) array and summed in
   a tree (fan-in 8); the neighbourhood smoothing and the update run once on the client
-  (:mod:`somwidget.scale.loop`). Traffic per epoch is O(partitions x M x D), independent of N;
+  (:mod:`somwidget.scale.loop`). Traffic per epoch is O(partitions x M x D), independent of N.
+  With sample weights (:meth:`DaskData.with_weights`) or missing values a partition runs the
+  in-memory weighted / masked step instead (:func:`somwidget.masked.general_sums`: masked BMUs,
+  sums and counts per component, an (M, 2 D) array) and the client the matching update
+  (:func:`somwidget.masked.update_general`); rows missing more than ``max_missing`` of their
+  values are refused, the message naming the partition;
 * **metrics**: quantisation error, topographic error, vacancy rate and hit counts from one
-  best-two search per partition (:func:`somwidget.bmu.find_bmus` with ``k=2``), cached for the
-  current codebook and collection;
+  best-two search per partition (:func:`somwidget.bmu.find_bmus` with ``k=2``, on the known
+  components of a row with missing values), cached for the current codebook and collection;
 * ``predict`` / ``transform`` return lazy Dask arrays (``map_blocks``).
 
 The same initialisation and data give the same codebook as in-memory training (to float
-tolerance): the per-partition search and sums are the in-memory ones applied to row blocks, and
-the subsample of each epoch is drawn from the same generator. ``dask.compute`` runs the graphs, so
-the threaded scheduler is used by default and a ``distributed.Client``, when one is active, runs
-them on its workers. Box-Cox normalisation (a likelihood fit per feature) is not available here.
+tolerance; Box-Cox to the tolerance of its exponents, about 1e-7): the per-partition search and
+sums are the in-memory ones applied to row blocks, and the subsample of each epoch is drawn from
+the same generator. ``dask.compute`` runs the graphs, so the threaded scheduler is used by default
+and a ``distributed.Client``, when one is active, runs them on its workers.
 """
 
 from __future__ import annotations
