@@ -97,6 +97,7 @@ class DaskData:
     weights: list[Any] | None = None
     blocks: list[Any] = field(init=False, repr=False)
     base: DaskData | None = field(default=None, repr=False)
+    _weighted: tuple[Any, DaskData] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.blocks = _blocks(self.arr)
@@ -110,8 +111,8 @@ class DaskData:
         """This data with per-sample weights: a numpy array (split by the partitions) or a Dask
         array / Series / one-column DataFrame (rechunked to the partitions when they differ),
         checked as in memory (:func:`somwidget.scale.weights.weight_blocks`)."""
-        cached = getattr(self, "_weighted", None)
-        if cached is not None and cached[0] is sample_weight:
+        cached = self._weighted
+        if cached is not None and cached[0] is sample_weight:  # fit_auto's second phase
             return cached[1]
         blocks = weight_blocks(sample_weight, self.counts)
         out = dataclasses.replace(self, weights=blocks, base=self)

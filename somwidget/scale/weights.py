@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._graph import _compute
+from ._graph import _compute, _tree
 from ._optional import is_dask_collection, require_dask
 
 __all__ = ["weight_blocks"]
@@ -95,8 +95,6 @@ def weight_blocks(sample_weight: Any, counts: np.ndarray) -> list[Any]:
         return [w[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     require_dask("sample_weight as a Dask collection")
     from dask import delayed
-
-    from ._graph import _tree
 
     w = _as_weight_array(sample_weight)
     if any(isinstance(c, float) and math.isnan(c) for c in w.chunks[0]):
