@@ -8,15 +8,40 @@ search vectorised over the features (no scipy optimiser, so nothing can fail to 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
-__all__ = ["BOXCOX_LAMBDA_BOUNDS", "boxcox_lambdas"]
+__all__ = ["BOXCOX_LAMBDA_BOUNDS", "boxcox_lambdas", "boxcox_lambdas_from", "profile_llf"]
 
 BOXCOX_LAMBDA_BOUNDS: tuple[float, float] = (-2.0, 2.0)
 
 #: Largest ``|lambda * log(x)|`` an exponent may reach on the fitted data: beyond it the
 #: transformed values' squares overflow float64, so such exponents are never chosen.
 _BOXCOX_MAX_EXPONENT = 300.0
+
+
+def profile_llf(lmbda: np.ndarray, m: np.ndarray, var_z: np.ndarray, var_log: Any,
+                sum_log: np.ndarray, n: np.ndarray, too_big: np.ndarray) -> np.ndarray:
+    """The Box-Cox profile log-likelihood from reductions of the data (any shape, broadcast).
+
+    ``m`` is ``max(lambda log x)``, ``var_z`` the variance of ``expm1(lambda log x - m)``,
+    ``var_log`` that of ``log x`` (used where ``|lambda| < 1e-10``; None when no exponent is
+    that small), ``sum_log`` the sum of ``log x`` and ``n`` the count of known values;
+    ``too_big`` marks exponents with ``|lambda log x| > 300`` somewhere (``-inf``). The one
+    formula the in-memory search (:func:`boxcox_lambdas`) and the Dask passes
+    (:func:`boxcox_lambdas_from`) evaluate.
+    """
+    with np.errstate(all="ignore"):
+        near_zero = np.abs(lmbda) < 1e-10
+        log_var = np.where(
+            near_zero,
+            np.log(var_log) if var_log is not None else 0.0,
+            2.0 * m + np.log(var_z) - 2.0 * np.log(np.where(near_zero, 1.0, np.abs(lmbda))),
+        )
+        llf = (lmbda - 1.0) * sum_log - 0.5 * n * log_var
+    return np.where(too_big | ~np.isfinite(llf), -np.inf, llf)
 
 
 def _boxcox_llf(logx: np.ndarray, lmbda: np.ndarray, sum_log: np.ndarray,
@@ -37,13 +62,8 @@ def _boxcox_llf(logx: np.ndarray, lmbda: np.ndarray, sum_log: np.ndarray,
         y -= m
         var_z = var(np.expm1(y, out=y), axis=0)
         near_zero = np.abs(lmbda) < 1e-10
-        log_var = np.where(
-            near_zero,
-            np.log(var(logx, axis=0)) if near_zero.any() else 0.0,
-            2.0 * m + np.log(var_z) - 2.0 * np.log(np.where(near_zero, 1.0, np.abs(lmbda))),
-        )
-        llf = (lmbda - 1.0) * sum_log - 0.5 * n * log_var
-    return np.where(too_big | ~np.isfinite(llf), -np.inf, llf)
+        var_log = var(logx, axis=0) if near_zero.any() else None
+    return profile_llf(lmbda, m, var_z, var_log, sum_log, n, too_big)
 
 
 def boxcox_lambdas(X: np.ndarray) -> np.ndarray:
@@ -87,4 +107,69 @@ def boxcox_lambdas(X: np.ndarray) -> np.ndarray:
         fb = _boxcox_llf(logx, np.full(d, bound), sum_log, n)
         cur = _boxcox_llf(logx, lm, sum_log, n)
         lm = np.where(fb > cur, bound, lm)
+    return np.clip(lm, lo_b, hi_b)
+
+
+def _quartic_argmax(lm: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Per feature (column), the maximum of the least-squares quartic through ``f`` at the
+    equally spaced exponents ``lm`` (K, D), searched on their span; the best sampled exponent
+    where a value is not finite or the span is empty."""
+    k, d = lm.shape
+    out = lm[np.argmax(f, axis=0), np.arange(d)]
+    P = np.polynomial.polynomial
+    for j in range(d):
+        a, b = lm[0, j], lm[-1, j]
+        if not (b > a) or not np.isfinite(f[:, j]).all():
+            continue
+        t = (lm[:, j] - (a + b) / 2.0) / ((b - a) / 2.0)  # [-1, 1]: a well-conditioned fit
+        c = P.polyfit(t, f[:, j], 4)
+        roots = P.polyroots(P.polyder(c))
+        cand = np.concatenate([[-1.0, 1.0], roots.real[(np.abs(roots.imag) < 1e-12)
+                                                      & (np.abs(roots.real) <= 1.0)]])
+        best = cand[np.argmax(P.polyval(cand, c))]
+        out[j] = (a + b) / 2.0 + best * (b - a) / 2.0
+    return out
+
+
+def boxcox_lambdas_from(evaluate: Callable[[np.ndarray], np.ndarray], n_features: int,
+                        points: int = 17) -> np.ndarray:
+    """The maximum-likelihood exponents of :func:`boxcox_lambdas` when each evaluation is a
+    pass over data that are not in memory (Dask): ``evaluate(lmbda)`` returns the profile
+    log-likelihood (K, D) of K exponents per feature (``lmbda`` (K, D)) in one pass.
+
+    Four passes: the grid of :func:`boxcox_lambdas` (step 0.25); ``points`` exponents over its
+    best cell (step 1/32); 9 over the two steps around the best of those; the maximum of a
+    quartic through them (no pass), then 9 exponents 0.001 apart around it and the maximum of
+    their quartic. The bounds win when their likelihood is higher, as in memory.
+    """
+    lo_b, hi_b = BOXCOX_LAMBDA_BOUNDS
+    d = n_features
+    grid = np.repeat(np.linspace(lo_b, hi_b, 17)[:, None], d, axis=1)
+    f1 = evaluate(grid)
+    cols = np.arange(d)
+    g_best = grid[np.argmax(f1, axis=0), cols]
+    a = np.maximum(g_best - 0.25, lo_b)
+    b = np.minimum(g_best + 0.25, hi_b)
+    g2 = a + (b - a) * np.linspace(0.0, 1.0, points)[:, None]
+    f2 = evaluate(g2)
+    step = (b - a) / (points - 1)
+    c2 = g2[np.argmax(f2, axis=0), cols]
+    a3, b3 = np.maximum(c2 - step, a), np.minimum(c2 + step, b)
+    g3 = a3 + (b3 - a3) * np.linspace(0.0, 1.0, 9)[:, None]
+    f3 = evaluate(g3)
+    v = _quartic_argmax(g3, f3)
+    a4, b4 = np.maximum(v - 0.004, a3), np.minimum(v + 0.004, b3)
+    g4 = a4 + (b4 - a4) * np.linspace(0.0, 1.0, 9)[:, None]
+    f4 = evaluate(g4)
+    lm = _quartic_argmax(g4, f4)
+    # the best evaluated exponent when the refinement found nothing better (a flat likelihood)
+    evaluated = np.concatenate([grid, g2, g3, g4])
+    scores = np.concatenate([f1, f2, f3, f4])
+    top = np.argmax(scores, axis=0)
+    finite_fit = np.isfinite(f4).all(axis=0)
+    lm = np.where(finite_fit, lm, evaluated[top, cols])
+    # the bounds themselves (on the first grid), which the refinement only approaches
+    for row in (0, 16):
+        better = f1[row] > np.max(np.concatenate([f2, f3, f4]), axis=0)
+        lm = np.where(better, grid[row], lm)
     return np.clip(lm, lo_b, hi_b)

@@ -1,8 +1,10 @@
-"""Pure analysis functions on arrays: hits, U-matrices, quality, errors.
+"""Quality of a trained map, as pure functions on arrays: hits, quantization and topographic
+errors, vacancy, the per-neuron quality maps, distortion, and the training metrics.
 
-Every function takes plain arrays (codebook, BMU indices, BMU distances, labels) plus a
-:class:`~somwidget.lattice.Lattice` where geometry matters, and returns new arrays or DataFrames.
+Every function takes plain arrays (codebook, BMU indices, BMU distances) plus a
+:class:`~somwidget.lattice.Lattice` where geometry matters, and returns new arrays or floats.
 The :class:`~somwidget.som.SOM` methods delegate to these; views call the SOM methods.
+:func:`epoch_metrics` is the one place the training metrics are computed.
 
 Conventions
 -----------
@@ -13,14 +15,14 @@ Conventions
   neighbours comes from the lattice (grid geometry, wrap-around included).
 * Neuron index ``k = row * cols + col``.
 
-The label functions (``encode_labels``, ``label_counts``, ``label_proportions``,
-``majority_labels``, ``code_counts``, ``classification_table``) live in :mod:`somwidget.labels`;
-they stay importable from here.
+The U-matrices (``umatrix``, ``umatrix_interstitial``, ``umatrix_interstitial_coordinates``)
+live in :mod:`somwidget.umatrices`, the label functions (``encode_labels``, ``label_counts``,
+``label_proportions``, ``majority_labels``, ``code_counts``, ``classification_table``) in
+:mod:`somwidget.labels`; both stay importable from here.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +32,7 @@ from scipy import sparse
 
 from .bmu import check_metric, distance_matrix_masked, has_missing
 from .bmu import metric_cdist as cdist  # scipy's, with jensenshannon's rounding NaN fixed
-from .lattice import Lattice
+from .lattice import Lattice, check_lattice
 
 if TYPE_CHECKING:  # re-exported lazily, see __getattr__ below
     from .labels import (
@@ -42,6 +44,12 @@ if TYPE_CHECKING:  # re-exported lazily, see __getattr__ below
         majority_labels,
     )
 from .neighborhood import neighborhood_weights
+from .umatrices import (
+    check_codebook,
+    umatrix,
+    umatrix_interstitial,
+    umatrix_interstitial_coordinates,
+)
 from .validation import check_array, check_choice, check_int
 from .validation import check_bmus as _bmus
 from .validation import check_distances as _distances
@@ -82,89 +90,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_REDUCERS: dict[str, Callable[..., np.ndarray]] = {
-    "mean": np.nanmean,
-    "median": np.nanmedian,
-    "sum": np.nansum,
-    "min": np.nanmin,
-    "max": np.nanmax,
-}
-# Elements of one cdist block (float64): 4 Mi entries = 32 MiB.
+# Samples of one distortion block times M (float64): 4 Mi entries = 32 MiB.
 _BLOCK_ELEMENTS = 1 << 22
-
-
-# ============================================================================ argument helpers
-def _codebook(codebook: ArrayLike, lattice: Lattice) -> np.ndarray:
-    if not isinstance(lattice, Lattice):
-        raise TypeError(f"lattice must be a somwidget Lattice; got {type(lattice).__name__}")
-    W, _ = check_array("codebook", codebook)
-    if W.shape[0] != lattice.n_neurons:
-        raise ValueError(
-            f"codebook has {W.shape[0]} rows but the lattice has {lattice.n_neurons} neurons"
-        )
-    return W
-
-
-def _edge_distances(W: np.ndarray, a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:
-    """Data-metric distance between codebook rows ``W[a[e]]`` and ``W[b[e]]`` for every edge e.
-
-    Only the E edges are evaluated, never an M x M matrix. Euclidean: row-wise norms of the
-    differences, in chunks of edges (``O(E * D)``). Other metrics: ``cdist`` between a block of
-    source units and the *distinct* targets of their edges only (lattice edges are local, so a
-    block of ``S`` sources has about ``3 S`` targets), keeping the entries of the edges. The
-    values are exactly ``cdist``'s, as in the BMU search.
-    """
-    out = np.empty(a.shape[0])
-    if a.size == 0:
-        return out
-    D = W.shape[1]
-    if metric == "euclidean":
-        step = max(1, _BLOCK_ELEMENTS // max(D, 1))
-        for s in range(0, a.shape[0], step):
-            diff = W[a[s : s + step]] - W[b[s : s + step]]
-            out[s : s + step] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-        return out
-    order = np.argsort(a, kind="stable")
-    a_sorted = a[order]
-    starts = np.flatnonzero(np.r_[True, a_sorted[1:] != a_sorted[:-1]])
-    bounds = np.r_[starts, a_sorted.shape[0]]
-    n_src = starts.shape[0]
-    # sources per block: bounded so that one cdist block stays near _BLOCK_ELEMENTS entries
-    # even when the edges are not local (worst case: every target distinct)
-    src_block = max(1, min(1024, _BLOCK_ELEMENTS // max(1, W.shape[0] // 8)))
-    for s in range(0, n_src, src_block):
-        lo, hi = bounds[s], bounds[min(n_src, s + src_block)]
-        sel = order[lo:hi]
-        srcs, src_pos = np.unique(a[sel], return_inverse=True)
-        tgts, tgt_pos = np.unique(b[sel], return_inverse=True)
-        sub = max(1, _BLOCK_ELEMENTS // tgts.shape[0])
-        if sub >= srcs.shape[0]:
-            out[sel] = cdist(W[srcs], W[tgts], metric=metric)[src_pos, tgt_pos]
-            continue
-        for t in range(0, srcs.shape[0], sub):
-            part = (src_pos >= t) & (src_pos < t + sub)
-            block = cdist(W[srcs[t : t + sub]], W[tgts], metric=metric)
-            out[sel[part]] = block[src_pos[part] - t, tgt_pos[part]]
-    return out
-
-
-def _grouped_reduce(
-    units: np.ndarray, values: np.ndarray, n_neurons: int, reduce: str
-) -> np.ndarray:
-    """Reduce ``values`` grouped by ``units`` into an (n_neurons,) array (NaN for no value)."""
-    order = np.argsort(units, kind="stable")
-    u = units[order]
-    v = values[order]
-    counts = np.bincount(u, minlength=n_neurons)
-    width = int(counts.max()) if counts.size else 0
-    table = np.full((n_neurons, max(width, 1)), np.nan)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    slot = np.arange(u.size) - starts[u]
-    table[u, slot] = v
-    out = np.full(n_neurons, np.nan)
-    has = counts > 0
-    out[has] = _REDUCERS[reduce](table[has], axis=1)
-    return out
 
 
 # ============================================================================ hits, quality
@@ -343,8 +270,7 @@ def epoch_metrics(bmus: ArrayLike, distances: ArrayLike, lattice: Lattice) -> di
     dict
         ``{"quantization_error", "topographic_error", "vacancy_rate"}`` as floats.
     """
-    if not isinstance(lattice, Lattice):
-        raise TypeError(f"lattice must be a somwidget Lattice; got {type(lattice).__name__}")
+    check_lattice(lattice)
     idx = np.asarray(bmus)
     if idx.ndim not in (1, 2):
         raise ValueError(f"bmus must have shape (N,) or (N, k); got {idx.shape}")
@@ -410,7 +336,7 @@ def distortion(
     chunk_size : int, optional, keyword-only
         Samples per block (memory bound ``chunk_size x M``); chosen automatically by default.
     """
-    W = _codebook(codebook, lattice)
+    W = check_codebook(codebook, lattice)
     X, _ = check_array("Xt", Xt, n_features=W.shape[1], allow_nan=True)
     m = lattice.n_neurons
     b = _bmus("bmus", bmus, m)
@@ -434,159 +360,3 @@ def distortion(
         H = neighborhood_weights(neighborhood, sq, radius, squared=True)
         total += float(np.einsum("ij,ij->", H, D))
     return total
-
-
-# ============================================================================ U-matrices
-def umatrix(
-    codebook: ArrayLike,
-    lattice: Lattice,
-    metric: str = "euclidean",
-    *,
-    reduce: str = "mean",
-) -> np.ndarray:
-    """Node-form U-matrix: per neuron, the mean data-metric distance from its codebook vector to
-    the codebook vectors of its lattice neighbours.
-
-    Neighbours are :meth:`Lattice.neighbor_pairs` (6 on hex, 4 or 8 on rect according to
-    ``rect_adjacency``), so on toroidal and cylindrical maps the wrap-around neighbours count.
-    Only the P (about 3 M) neighbour distances are computed: ``O(M * D)`` time and memory, no
-    M x M array, whatever the map size.
-
-    Parameters
-    ----------
-    codebook : array-like, shape (M, D)
-    lattice : Lattice
-    metric : str
-        Data metric (``"euclidean"`` by default; other names go through ``scipy`` ``cdist``).
-    reduce : {"mean", "median", "sum", "min", "max"}, keyword-only
-        How the neighbour distances are combined (MiniSom's default scaling is ``"sum"``).
-
-    Returns
-    -------
-    ndarray of float64, shape (M,)
-    """
-    W = _codebook(codebook, lattice)
-    metric = check_metric(metric, "metric")
-    reduce = check_choice("reduce", reduce, tuple(_REDUCERS))
-    pairs = lattice.neighbor_pairs()
-    a, b = pairs[:, 0], pairs[:, 1]
-    d = _edge_distances(W, a, b, metric)
-    units = np.concatenate([a, b])
-    values = np.concatenate([d, d])
-    if reduce == "mean":
-        m = lattice.n_neurons
-        return np.bincount(units, weights=values, minlength=m) / np.bincount(units, minlength=m)
-    return _grouped_reduce(units, values, lattice.n_neurons, reduce)
-
-
-def _interstitial_edges(lattice: Lattice) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Edges of the flat (unwrapped) lattice and their U-matrix cells.
-
-    Returns ``(a, b, i, j)``: unit ``a[e]`` and unit ``b[e]`` are neighbours on the flat sheet and
-    their distance goes to cell ``U[i[e], j[e]]``.
-    """
-    R, C = lattice.rows, lattice.cols
-    idx = np.arange(R * C).reshape(R, C)
-    rr, cc = np.divmod(idx, C)
-    parts = [
-        # horizontal: (r, c)-(r, c+1) -> (2r, 2c+1)
-        (idx[:, :-1], idx[:, 1:], 2 * rr[:, :-1], 2 * cc[:, :-1] + 1),
-        # vertical / same column: (r, c)-(r+1, c) -> (2r+1, 2c)
-        (idx[:-1, :], idx[1:, :], 2 * rr[:-1, :] + 1, 2 * cc[:-1, :]),
-    ]
-    if lattice.shape == "hexa":
-        odd = np.arange(R - 1) % 2 == 1
-        even = ~odd
-        # shifted (odd) row r: (r, c)-(r+1, c+1) -> (2r+1, 2c+1)
-        parts.append(
-            (idx[:-1][odd, :-1], idx[1:][odd, 1:], 2 * rr[:-1][odd, :-1] + 1, 2 * cc[:-1][odd, :-1] + 1)
-        )
-        # unshifted (even) row r: (r, c)-(r+1, c-1) -> (2r+1, 2c-1)
-        parts.append(
-            (idx[:-1][even, 1:], idx[1:][even, :-1], 2 * rr[:-1][even, 1:] + 1, 2 * cc[:-1][even, 1:] - 1)
-        )
-    a, b, i, j = (np.concatenate([p[n].ravel() for p in parts]) for n in range(4))
-    return a, b, i, j
-
-
-def umatrix_interstitial(
-    codebook: ArrayLike,
-    lattice: Lattice,
-    metric: str = "euclidean",
-    *,
-    node: str = "median",
-) -> np.ndarray:
-    """Interstitial U-matrix of shape (2R-1, 2C-1), following SOM Toolbox ``som_umat``.
-
-    Unit ``(r, c)`` sits in cell ``(2r, 2c)``; the cells between units hold distances:
-
-    * ``(2r, 2c+1)``: distance between ``(r, c)`` and ``(r, c+1)`` (same row);
-    * ``(2r+1, 2c)``: distance between ``(r, c)`` and ``(r+1, c)`` (same column index);
-    * rect, ``(2r+1, 2c+1)``: the two diagonals of the square,
-      ``(d((r,c),(r+1,c+1)) + d((r+1,c),(r,c+1))) / (2*sqrt(2))``;
-    * hex, the third neighbour across the row gap. With odd rows shifted right, a unit in an odd
-      (shifted) row ``r`` touches ``(r+1, c)`` and ``(r+1, c+1)``: the second goes to
-      ``(2r+1, 2c+1)``. A unit in an even row touches ``(r+1, c-1)`` and ``(r+1, c)``: the first
-      goes to ``(2r+1, 2c-1)``. So every odd row of U is all edge cells, and an edge cell sits at
-      the midpoint of its two units (see :func:`umatrix_interstitial_coordinates`).
-    * node cells ``(2r, 2c)``: the ``node`` reduction (default the median, as ``som_umat``) of the
-      edge cells around the unit: its 4 (rect) or up to 6 (hex) neighbours on the flat sheet.
-      Rect diagonal cells are not used for node cells.
-
-    The array describes the flat sheet: wrap-around edges of toroidal and cylindrical maps have no
-    cell in this form (use :func:`umatrix` for a U-matrix that respects wrapping), and
-    ``rect_adjacency`` does not change it.
-
-    Parameters
-    ----------
-    codebook : array-like, shape (M, D)
-    lattice : Lattice
-    metric : str
-        Data metric.
-    node : {"median", "mean", "min", "max"}, keyword-only
-        Node-cell reduction (``som_umat``'s ``mode``; somnium uses a mean).
-
-    Returns
-    -------
-    ndarray of float64, shape (2*rows - 1, 2*cols - 1)
-    """
-    W = _codebook(codebook, lattice)
-    metric = check_metric(metric, "metric")
-    node = check_choice("node", node, ("median", "mean", "min", "max"))
-    R, C = lattice.rows, lattice.cols
-    U = np.full((2 * R - 1, 2 * C - 1), np.nan)
-    a, b, i, j = _interstitial_edges(lattice)
-    d = _edge_distances(W, a, b, metric)
-    U[i, j] = d
-    if lattice.shape == "rect" and R > 1 and C > 1:
-        idx = np.arange(R * C).reshape(R, C)
-        d1 = _edge_distances(W, idx[:-1, :-1].ravel(), idx[1:, 1:].ravel(), metric)
-        d2 = _edge_distances(W, idx[1:, :-1].ravel(), idx[:-1, 1:].ravel(), metric)
-        U[1::2, 1::2] = ((d1 + d2) / (2.0 * math.sqrt(2.0))).reshape(R - 1, C - 1)
-    nodes = _grouped_reduce(np.concatenate([a, b]), np.concatenate([d, d]), R * C, node)
-    U[0::2, 0::2] = nodes.reshape(R, C)
-    return U
-
-
-def umatrix_interstitial_coordinates(lattice: Lattice) -> np.ndarray:
-    """Plane position of every cell of :func:`umatrix_interstitial`, shape (2R-1, 2C-1, 2).
-
-    Node cells sit on their unit (``Lattice.coordinates``), edge cells at the midpoint of their
-    two units, rect diagonal cells at the centre of the square. Rect: ``x = j/2``, ``y = i/2``.
-    Hex: ``y = i * sqrt(3)/4`` and ``x = j/2 + s(i)`` with the shift ``s = 0, 1/4, 1/2, 1/4`` for
-    ``i % 4 = 0, 1, 2, 3`` (even unit rows unshifted, odd unit rows shifted by 1/2, the gap rows
-    between them by 1/4). Cells are ``1/2`` apart horizontally, so a cell drawn as a hexagon
-    (or square) of half the unit size tiles the map.
-    """
-    if not isinstance(lattice, Lattice):
-        raise TypeError(f"lattice must be a somwidget Lattice; got {type(lattice).__name__}")
-    i = np.arange(2 * lattice.rows - 1)[:, None]
-    j = np.arange(2 * lattice.cols - 1)[None, :]
-    if lattice.shape == "hexa":
-        shift = np.array([0.0, 0.25, 0.5, 0.25])[i % 4]
-        x = j / 2.0 + shift
-        y = i * lattice.row_spacing / 2.0
-    else:
-        x = j / 2.0 + 0.0 * i
-        y = i / 2.0 + 0.0 * j
-    return np.stack(np.broadcast_arrays(x, y), axis=-1).astype(np.float64)

@@ -333,28 +333,95 @@ def block_bmus(
 
 
 def block_sums(ns: Namespace, X: Any, bmus: Any, n_neurons: int,
-               chunk_rows: int = 1 << 15,
-               out: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
-    """Per-neuron sums ``S`` (M, D) float64 and counts ``n`` (M,) float64 of ``X`` by BMU.
+               chunk_rows: int = 1 << 15, *, weights: Any = None,
+               known: Any = None, out: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
+    """Per-neuron sums ``S`` (M, D) float64 and counts of ``X`` by BMU, optionally weighted
+    and / or masked.
 
     The one implementation of the batch sums: in-memory training
     (:func:`somwidget.training.block_sums`, per block in each worker thread of
-    :mod:`somwidget._map_step`), each Dask partition and the device path all call it. ``X`` is
-    accumulated in float64 ``chunk_rows`` rows at a time (float32 data are never converted
-    whole; the compiled numpy scatter-add reads them as they are). ``out``: sums and counts to
-    add to (returned), instead of new ones.
+    :mod:`somwidget._map_step`), the weighted and masked epochs of :mod:`somwidget.masked`,
+    each Dask partition and the device path all call it. ``X`` is accumulated in float64
+    ``chunk_rows`` rows at a time (float32 data are never converted whole; the compiled numpy
+    scatter-add reads them as they are).
+
+    Parameters
+    ----------
+    ns : Namespace
+    X : array (n, D) of ``ns``
+        Samples; may hold NaN where ``known`` is False.
+    bmus : array (n,) of integer indices of ``ns``
+    n_neurons : int
+    chunk_rows : int
+        Rows accumulated at a time.
+    weights : array (n,) of ``ns``, optional
+        Non-negative sample weights ``v`` (None: 1 each).
+    known : array (n, D) bool of ``ns``, optional
+        The known-value mask ``K`` (None: every value known).
+    out : (sums, counts), optional
+        Plain sums only: totals to add this block's sums and counts to (and return), instead
+        of new ones.
+
+    Returns
+    -------
+    sums : array (M, D) float64
+        ``S_jk = sum_{i: b(i)=j} v_i K_ik x_ik``.
+    counts : array (M,) float64, or (M, D) with ``known``
+        ``n_j = sum_{i: b(i)=j} v_i``; with ``known`` per component,
+        ``n_jk = sum_{i: b(i)=j} v_i K_ik``.
     """
-    n = X.shape[0]
-    direct = ns.name == "numpy" and _sums_jit.kernel() is not None
-    if out is None:
-        S = ns.zeros((n_neurons, X.shape[1]), ns.float64)
-    else:
-        S = out[0]
+    n, d = X.shape
+    if weights is None and known is None:  # the plain sums: one scatter-add, counts by bincount
+        direct = ns.name == "numpy" and _sums_jit.kernel() is not None
+        S = ns.zeros((n_neurons, d), ns.float64) if out is None else out[0]
+        for s in range(0, n, chunk_rows):
+            e = min(s + chunk_rows, n)
+            ns.index_add(S, bmus[s:e], X[s:e] if direct else ns.astype(X[s:e], ns.float64))
+        counts = ns.bincount(bmus, n_neurons)
+        if out is not None:
+            out[1][...] += counts
+            counts = out[1]
+        return S, counts
+    if out is not None:
+        raise ValueError("block_sums: out= is for the plain sums (no weights, no known mask)")
+    # weighted and / or masked: each block scattered with its weights (sums, then counts)
+    S = ns.zeros((n_neurons, d), ns.float64)
+    C = ns.zeros((n_neurons, d if known is not None else 1), ns.float64)
     for s in range(0, n, chunk_rows):
         e = min(s + chunk_rows, n)
-        ns.index_add(S, bmus[s:e], X[s:e] if direct else ns.astype(X[s:e], ns.float64))
-    counts = ns.bincount(bmus, n_neurons)
-    if out is not None:
-        out[1][...] += counts
-        counts = out[1]
-    return S, counts
+        v = None if weights is None else ns.astype(weights[s:e], ns.float64)
+        add = _weighted_scatter(ns, bmus[s:e], v, n_neurons)
+        x = ns.astype(X[s:e], ns.float64)
+        if known is None:
+            add(S, x)
+            ones = ns.zeros((e - s, 1), ns.float64)
+            ones += 1.0
+            add(C, ones)  # the weight of each unit's samples
+        else:
+            k = known[s:e]
+            add(S, ns.xp.where(k, x, 0.0))
+            add(C, ns.astype(k, ns.float64))
+    return S, (C[:, 0] if known is None else C)
+
+
+def _weighted_scatter(ns: Namespace, idx: Any, v: Any, n_neurons: int) -> Callable[[Any, Any], None]:
+    """``add(target, values)``: ``target[idx[i]] += v[i] * values[i]`` (``v`` None: 1). On
+    numpy one sparse one-hot matrix holding the weights serves every add of the block (no
+    weighted copy of the values); elsewhere the namespace's scatter-add of ``v * values``."""
+    if isinstance(ns, NumpyNamespace):
+        import scipy.sparse as sp
+
+        n = idx.shape[0]
+        w = np.ones(n, dtype=np.float64) if v is None else v
+        onehot_t = sp.csr_matrix((w, np.asarray(idx, dtype=np.intp), np.arange(n + 1)),
+                                 shape=(n, n_neurons)).T
+
+        def add_numpy(target: Any, values: Any) -> None:
+            target += onehot_t @ values
+
+        return add_numpy
+
+    def add(target: Any, values: Any) -> None:
+        ns.index_add(target, idx, values if v is None else values * v[:, None])
+
+    return add

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .lattice import HEX_CELL_RADIUS, Lattice
+from .lattice import HEX_CELL_RADIUS, Lattice, check_lattice
 from .validation import check_choice, check_int
 
 __all__ = [
@@ -284,8 +284,7 @@ def cluster_codebook(
     -------
     MapClustering
     """
-    if not isinstance(lattice, Lattice):
-        raise TypeError(f"lattice must be a somwidget Lattice; got {type(lattice).__name__}")
+    check_lattice(lattice)
     cb = np.asarray(codebook, dtype=np.float64)
     m = lattice.n_neurons
     if cb.ndim != 2 or cb.shape[0] != m:

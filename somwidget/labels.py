@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from .lattice import Lattice
+from .lattice import Lattice, check_lattice
 from .validation import check_bmus as _bmus
 from .validation import check_distances as _distances
 from .validation import check_int
@@ -286,8 +286,7 @@ def classification_table(
     -------
     pandas.DataFrame
     """
-    if not isinstance(lattice, Lattice):
-        raise TypeError(f"lattice must be a somwidget Lattice; got {type(lattice).__name__}")
+    check_lattice(lattice)
     b = _bmus("bmus", bmus, lattice.n_neurons)
     n = b.shape[0]
     d = _distances("distances", distances, n)

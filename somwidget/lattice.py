@@ -10,21 +10,12 @@ One convention is used everywhere (training, topographic error, U-matrix, drawin
   right edge). Distances use the minimum image on every wrapped axis;
 * grid distances are always Euclidean in the plane, whatever metric the data use.
 
-Squared grid distances are computed exactly: the x offsets are multiples of 0.5 and the squared
-row spacing is ``3/4`` (hex) or ``1`` (rect), so ``dx**2 + s**2 * drow**2`` is an exact binary
-fraction. Neighbours therefore sit at distance ``1.0`` (and ``sqrt(2)`` for rect diagonals) to the
-last bit, and kernels with a hard cut-off (bubble, cut_gaussian) behave identically on every unit.
-
-Scaling to large maps
----------------------
-Adjacency never goes through an M x M array: :meth:`Lattice.neighbor_pairs` is built in O(M)
-from the neighbour offsets of the lattice kind (hex offsets depend on the row parity), with
-wrap-around, and :meth:`Lattice.adjacency_sparse`, :meth:`Lattice.are_adjacent`,
-:meth:`Lattice.neighbors` and :meth:`Lattice.neighbor_lists` derive from it. Only training needs
-the dense squared grid distances (the batch neighbourhood matrix is M x M anyway); they are
-filled in row blocks from two small exact tables, stored in float32 from
-:data:`FLOAT32_MIN_NEURONS` neurons on (exact, ``4 * M**2`` bytes), and are the only M x M array
-a large lattice caches. The dense :meth:`Lattice.adjacency` (``M**2`` bytes) is for small maps.
+The :class:`Lattice` holds this geometry (size, kind, coordinates, indexing, its dict form) and
+gets its derived tables from two modules, one concept each: the exact grid distances
+(:mod:`somwidget._lattice_distances`: the dense M x M matrix in row blocks, rows of it, the
+radius search, the diameter) and the neighbour graph (:mod:`somwidget._lattice_adjacency`:
+neighbour pairs, sparse and dense adjacency, neighbour lists, built in O(M)). The dtype of the one
+M x M array a large lattice caches is decided here (:data:`FLOAT32_MIN_NEURONS`).
 """
 
 from __future__ import annotations
@@ -35,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from ._lazy import LazyModule
-from .validation import check_choice, check_int, check_positive
+from ._lattice_adjacency import _AdjacencyMixin
+from ._lattice_distances import _GridDistancesMixin, _readonly
+from .validation import check_choice, check_int
 
 __all__ = [
     "FLOAT32_MIN_NEURONS",
@@ -45,10 +37,9 @@ __all__ = [
     "HEX_ROW_SPACING",
     "LATTICES",
     "Lattice",
+    "check_lattice",
     "plane_coordinates",
 ]
-
-sparse = LazyModule("scipy.sparse")
 
 LATTICES = ("hexa", "rect", "toroidal_hexa", "toroidal_rect", "cylindrical_hexa", "cylindrical_rect")
 LATTICE_ALIASES = {
@@ -68,8 +59,6 @@ RECT_ADJACENCIES = (4, 8)
 #: Maps with at least this many neurons store their squared grid distances in float32
 #: (exact, half the memory of float64); smaller maps use float64.
 FLOAT32_MIN_NEURONS = 4096
-# Elements of one block when filling an M x M array (8 Mi entries: 32-64 MiB of temporaries).
-_BLOCK_ELEMENTS = 1 << 23
 
 
 def plane_coordinates(rows: int, cols: int, shape: str) -> np.ndarray:
@@ -87,12 +76,7 @@ def plane_coordinates(rows: int, cols: int, shape: str) -> np.ndarray:
     return np.column_stack([x, y]).astype(np.float64)
 
 
-def _readonly(a: np.ndarray) -> np.ndarray:
-    a.setflags(write=False)
-    return a
-
-
-class Lattice:
+class Lattice(_GridDistancesMixin, _AdjacencyMixin):
     """A 2-D SOM lattice (map grid).
 
     Parameters
@@ -202,91 +186,6 @@ class Lattice:
             raise ValueError(f"neuron index must be in [0, {self.n_neurons - 1}]; got {k!r}")
         return kk
 
-    # ------------------------------------------------------------------ distances
-    # Squared grid distances are assembled from two small exact tables: a column table
-    # ``colsq[p1, p2, c1, c2]`` (x offset in half units, by row parity) and a row table
-    # ``rowsq[r1, r2]``, so no intermediate M x M integer or float array is ever built.
-    def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if "tables" not in self._cache:
-            C, R = self.cols, self.rows
-            n_par = 2 if self.shape == "hexa" else 1
-            par = np.arange(n_par)
-            c = np.arange(C)
-            off = np.abs(
-                2 * (c[None, None, None, :] - c[None, None, :, None])
-                + (par[None, :, None, None] - par[:, None, None, None])
-            )
-            if self.wrap_cols:
-                off = np.minimum(off, 2 * C - off)
-            colsq = 0.25 * off.astype(np.float64) ** 2
-            r = np.arange(R)
-            dr = np.abs(r[None, :] - r[:, None])
-            if self.wrap_rows:
-                dr = np.minimum(dr, R - dr)
-            rowsq = dr.astype(np.float64) ** 2 * (0.75 if self.shape == "hexa" else 1.0)
-            parity = r % 2 if self.shape == "hexa" else np.zeros(R, dtype=np.intp)
-            self._cache["tables"] = (colsq, rowsq, parity)
-        return self._cache["tables"]
-
-    def pairs_within(self, radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All ordered pairs of units at grid distance at most ``radius``, each unit with itself.
-
-        Found with a KD-tree over the plane coordinates (periodic on wrapped axes), in about
-        ``O(M log M + pairs)``; the squared distances returned are the exact ones of
-        :meth:`grid_distances_squared`, and the comparison with ``radius`` is done on them.
-
-        Returns
-        -------
-        i, j : ndarray of intp
-            The pairs, ``(i, j)`` and ``(j, i)`` both present.
-        d2 : ndarray of float64
-            Their squared grid distances, ``<= radius**2``.
-        """
-        r = check_positive("radius", radius, allow_zero=True)
-        if "kdtree" not in self._cache:
-            from scipy.spatial import KDTree
-
-            xy = self.coordinates
-            extent = xy.max(axis=0)
-            # a non-wrapped axis gets a period so long that no pair reaches across it
-            box = [p if p is not None else 2.0 * float(e) + 2.0
-                   for p, e in zip(self.period, extent, strict=True)]
-            self._cache["kdtree"] = KDTree(xy, boxsize=box)
-        tree = self._cache["kdtree"]
-        found = tree.sparse_distance_matrix(tree, r * (1.0 + 1e-9) + 1e-12, output_type="ndarray")
-        i = found["i"].astype(np.intp)
-        j = found["j"].astype(np.intp)
-        colsq, rowsq, parity = self._tables()
-        r1, c1 = np.divmod(i, self.cols)
-        r2, c2 = np.divmod(j, self.cols)
-        d2 = colsq[parity[r1], parity[r2], c1, c2] + rowsq[r1, r2]
-        keep = d2 <= r * r
-        return i[keep], j[keep], d2[keep]
-
-    def axis_squared_distances(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The two per-axis parts of the squared grid distance (read-only copies).
-
-        Returns
-        -------
-        colsq : ndarray (P, P, cols, cols)
-            Squared horizontal distance from column ``c1`` of a row of parity ``p1`` to column
-            ``c2`` of a row of parity ``p2`` (``P = 2`` on hex maps, where odd rows are shifted by
-            half a unit; ``P = 1`` on rect maps), minimum image when columns wrap.
-        rowsq : ndarray (rows, rows)
-            Squared vertical distance between rows (``(3/4) dr**2`` on hex maps), minimum image
-            when rows wrap.
-        parity : ndarray (rows,)
-            Each row's parity index into ``colsq``.
-
-        Notes
-        -----
-        ``d²((r1, c1), (r2, c2)) = colsq[parity[r1], parity[r2], c1, c2] + rowsq[r1, r2]``
-        exactly, so a kernel that factorises over the axes (the Gaussian) can be applied one axis
-        at a time: O(M (rows + cols)) instead of O(M²).
-        """
-        colsq, rowsq, parity = self._tables()
-        return colsq.copy(), rowsq.copy(), parity.copy()
-
     def _distance_dtype(self) -> type:
         """float32 for maps above :data:`FLOAT32_MIN_NEURONS` neurons (exact, see the class doc)."""
         if self.n_neurons < FLOAT32_MIN_NEURONS:
@@ -294,243 +193,6 @@ class Lattice:
         # every squared distance is a multiple of 1/4: exact in float32 below 2**22
         bound = (self.cols**2 + self.rows**2) + 1
         return np.float32 if bound < 2**22 else np.float64
-
-    def _squared_rows_into(self, k: np.ndarray, out: np.ndarray) -> None:
-        """Write the squared distances from units ``k`` to every unit into ``out`` (len(k), M)."""
-        colsq, rowsq, parity = self._tables()
-        if colsq.dtype != out.dtype:
-            colsq, rowsq = colsq.astype(out.dtype), rowsq.astype(out.dtype)
-        r1, c1 = np.divmod(k, self.cols)
-        view = out.reshape(k.shape[0], self.rows, self.cols)
-        np.add(
-            colsq[parity[r1][:, None], parity[None, :], c1[:, None], :],
-            rowsq[r1][:, :, None],
-            out=view,
-        )
-
-    def _squared(self) -> np.ndarray:
-        """Exact squared grid distances (see the module docstring), built block by block."""
-        if "sq" not in self._cache:
-            m = self.n_neurons
-            sq = np.empty((m, m), dtype=self._distance_dtype())
-            block = max(1, _BLOCK_ELEMENTS // m)
-            for s in range(0, m, block):
-                e = min(m, s + block)
-                self._squared_rows_into(np.arange(s, e), sq[s:e])
-            self._cache["sq"] = _readonly(sq)
-        return self._cache["sq"]
-
-    def grid_distances_squared(self) -> np.ndarray:
-        """Squared grid distances, shape (M, M), cached and read-only.
-
-        Exact (neighbours at ``1.0``, rect diagonals at ``2.0``). float64 for maps below
-        :data:`FLOAT32_MIN_NEURONS` neurons, float32 above (still exact: every value is a
-        multiple of 1/4 far below 2**22), so the one cached M x M array takes ``4 * M**2`` bytes
-        (400 MB for a 100 x 100 map, 800 MB in float64). Built in row blocks without M x M
-        temporaries. Only training needs it; adjacency, U-matrices and the topographic error
-        never touch it. :meth:`release_grid_distances` frees it.
-        """
-        return self._squared()
-
-    def grid_distances_squared_from(self, units: Any) -> np.ndarray:
-        """Squared grid distances from the given units to every unit, shape (len(units), M).
-
-        float64, exact. Uses the cached full matrix when it exists, otherwise computes only the
-        requested rows (``8 * len(units) * M`` bytes), e.g. the BMU rows of a batch.
-        """
-        kk = self._check_k(units)
-        flat = np.atleast_1d(kk).astype(np.intp, copy=False)
-        if "sq" in self._cache:
-            out = self._cache["sq"][flat].astype(np.float64, copy=False)
-        else:
-            out = np.empty((flat.shape[0], self.n_neurons))
-            self._squared_rows_into(flat, out)
-        return out[0] if kk.ndim == 0 else out
-
-    def grid_distances(self) -> np.ndarray:
-        """Euclidean grid distances in the plane (minimum image on wrapped axes).
-
-        Returns
-        -------
-        ndarray of shape (n_neurons, n_neurons)
-            Read-only. Below :data:`FLOAT32_MIN_NEURONS` neurons: float64 and cached (a second
-            M x M array next to :meth:`grid_distances_squared`). Above: float32, computed from
-            the squared distances on every call and *not* cached, so a large map never keeps
-            two M x M arrays alive (``4 * M**2`` bytes per call).
-        """
-        if "d" in self._cache:
-            return self._cache["d"]
-        d = _readonly(np.sqrt(self._squared()))
-        if d.dtype == np.float64:
-            self._cache["d"] = d
-        return d
-
-    def release_grid_distances(self) -> None:
-        """Drop the cached M x M arrays (grid distances and dense adjacency).
-
-        They are rebuilt on demand. Neighbour pairs, the sparse adjacency and the neighbour
-        lists (all O(M)) are kept.
-        """
-        for key in ("sq", "d", "adj"):
-            self._cache.pop(key, None)
-
-    # ------------------------------------------------------------------ adjacency
-    def _offsets(self) -> list[np.ndarray]:
-        """Neighbour offsets ``(drow, dcol)`` for a unit in an even / odd row."""
-        if self.shape == "hexa":
-            # odd rows shifted right: an even row touches columns c-1, c of the rows above and
-            # below; an odd (shifted) row touches columns c, c+1.
-            even = [(0, -1), (0, 1), (-1, -1), (-1, 0), (1, -1), (1, 0)]
-            odd = [(0, -1), (0, 1), (-1, 0), (-1, 1), (1, 0), (1, 1)]
-            return [np.array(even), np.array(odd)]
-        off = [(0, -1), (0, 1), (-1, 0), (1, 0)]
-        if self.rect_adjacency == 8:
-            off += [(-1, -1), (-1, 1), (1, -1), (1, 1)]
-        return [np.array(off), np.array(off)]
-
-    def neighbor_pairs(self) -> np.ndarray:
-        """Every pair of adjacent units once, as an (P, 2) int64 array with ``i < j``.
-
-        Sorted lexicographically, cached and read-only. Built in O(M) from the neighbour
-        offsets of the lattice kind (hex offsets depend on the row parity), wrapping on wrapped
-        axes; duplicates (tiny wrapped maps, where two offsets reach the same unit) and
-        self-pairs are removed. ``16 * P`` bytes, ``P <= 4 M`` (hex: ``3 M``).
-        """
-        if "pairs" not in self._cache:
-            R, C, M = self.rows, self.cols, self.n_neurons
-            r, c = np.divmod(np.arange(M), C)
-            par = r % 2
-            src, dst = [], []
-            for p, offsets in enumerate(self._offsets()):
-                rows_p = par == p
-                rp, cp, kp = r[rows_p], c[rows_p], np.flatnonzero(rows_p)
-                for dr, dc in offsets:
-                    r2, c2 = rp + dr, cp + dc
-                    ok = np.ones(rp.shape, dtype=bool)
-                    if self.wrap_rows:
-                        r2 %= R
-                    else:
-                        ok &= (r2 >= 0) & (r2 < R)
-                    if self.wrap_cols:
-                        c2 %= C
-                    else:
-                        ok &= (c2 >= 0) & (c2 < C)
-                    src.append(kp[ok])
-                    dst.append(r2[ok] * C + c2[ok])
-            a = np.concatenate(src).astype(np.int64)
-            b = np.concatenate(dst).astype(np.int64)
-            keep = a != b
-            lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
-            keys = np.unique(lo * M + hi)
-            pairs = np.column_stack(np.divmod(keys, M)).astype(np.int64)
-            self._cache["pairs"] = _readonly(pairs)
-            self._cache["pair_keys"] = _readonly(keys)
-        return self._cache["pairs"]
-
-    def _csr_parts(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(indptr, indices)`` of the symmetric adjacency, rows with sorted column indices."""
-        if "csr" not in self._cache:
-            pairs = self.neighbor_pairs()
-            m = self.n_neurons
-            rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
-            cols = np.concatenate([pairs[:, 1], pairs[:, 0]])
-            order = np.argsort(rows * m + cols, kind="stable")
-            indices = cols[order]
-            indptr = np.zeros(m + 1, dtype=np.int64)
-            np.cumsum(np.bincount(rows, minlength=m), out=indptr[1:])
-            self._cache["csr"] = (_readonly(indptr), _readonly(indices))
-        return self._cache["csr"]
-
-    def adjacency_sparse(self) -> sparse.csr_array:
-        """Boolean adjacency as a ``scipy.sparse.csr_array`` of shape (M, M).
-
-        Symmetric, sorted indices, no diagonal; a fresh copy on every call (O(P), cheap), so it
-        may be modified. Memory ``O(M)``: about ``10 * 2P`` bytes.
-        """
-        indptr, indices = self._csr_parts()
-        mat = sparse.csr_array(
-            (np.ones(indices.shape[0], dtype=bool), indices.copy(), indptr.copy()),
-            shape=(self.n_neurons, self.n_neurons),
-        )
-        mat.has_sorted_indices = True
-        return mat
-
-    def are_adjacent(self, a: Any, b: Any) -> np.ndarray:
-        """Whether units ``a[i]`` and ``b[i]`` are adjacent (vectorised; broadcasts).
-
-        A hashed lookup of the pair keys ``min * M + max`` in the sorted neighbour pairs:
-        ``O(N log P)`` time, no M x M array. A unit is never adjacent to itself.
-        """
-        aa = self._check_k(a).astype(np.int64)
-        bb = self._check_k(b).astype(np.int64)
-        self.neighbor_pairs()
-        keys = self._cache["pair_keys"]
-        q = np.minimum(aa, bb) * self.n_neurons + np.maximum(aa, bb)
-        pos = np.searchsorted(keys, q)
-        found = keys[np.minimum(pos, keys.shape[0] - 1)] == q
-        return found & (aa != bb)
-
-    def adjacency(self) -> np.ndarray:
-        """Boolean adjacency matrix, shape (M, M), cached and read-only.
-
-        Hex: grid distance 1 (6 neighbours inside the map). Rect: distance 1 (4 neighbours) or,
-        with ``rect_adjacency=8``, distance 1 or sqrt(2). A unit is never its own neighbour.
-
-        Dense, ``M**2`` bytes (100 MB for a 100 x 100 map): meant for small maps. Built from
-        :meth:`neighbor_pairs`; large maps should use :meth:`neighbor_pairs`,
-        :meth:`adjacency_sparse` or :meth:`are_adjacent` instead.
-        """
-        if "adj" not in self._cache:
-            pairs = self.neighbor_pairs()
-            adj = np.zeros((self.n_neurons, self.n_neurons), dtype=bool)
-            adj[pairs[:, 0], pairs[:, 1]] = True
-            adj[pairs[:, 1], pairs[:, 0]] = True
-            self._cache["adj"] = _readonly(adj)
-        return self._cache["adj"]
-
-    def neighbors(self, k: int) -> np.ndarray:
-        """Sorted indices of the units adjacent to neuron ``k`` (read-only)."""
-        kk = self._check_k(k)
-        if kk.ndim != 0:
-            raise ValueError(f"neighbors takes a single neuron index; got {k!r}")
-        indptr, indices = self._csr_parts()
-        return indices[indptr[int(kk)] : indptr[int(kk) + 1]]
-
-    def neighbor_counts(self) -> np.ndarray:
-        """Number of neighbours of every unit, shape (M,) int64."""
-        indptr, _ = self._csr_parts()
-        return np.diff(indptr)
-
-    def neighbor_lists(self) -> list[np.ndarray]:
-        """For every neuron, the sorted indices of its adjacent units (read-only arrays).
-
-        Views into one O(M) index array (no M x M array is built).
-        """
-        if "nl" not in self._cache:
-            indptr, indices = self._csr_parts()
-            self._cache["nl"] = np.split(indices, indptr[1:-1])
-        return list(self._cache["nl"])
-
-    @property
-    def diameter(self) -> float:
-        """The largest grid distance between two units.
-
-        Computed from the units of the first and last columns only (O(rows * M), no M x M
-        array): along a row the squared distance is convex in the column on a flat map, and
-        depends only on the column difference on a wrapped one.
-        """
-        if "diameter" not in self._cache:
-            ends = np.unique([0, self.cols - 1])
-            src = (np.arange(self.rows)[:, None] * self.cols + ends[None, :]).ravel()
-            best = 0.0
-            block = max(1, _BLOCK_ELEMENTS // self.n_neurons)
-            for s in range(0, src.shape[0], block):
-                k = src[s : s + block]
-                buf = np.empty((k.shape[0], self.n_neurons))
-                self._squared_rows_into(k, buf)
-                best = max(best, float(buf.max()))
-            self._cache["diameter"] = math.sqrt(best)
-        return self._cache["diameter"]
 
     # ------------------------------------------------------------------ persistence
     def to_dict(self) -> dict[str, Any]:
@@ -610,3 +272,16 @@ class Lattice:
     def __repr__(self) -> str:
         extra = f", rect_adjacency={self.rect_adjacency}" if self.shape == "rect" else ""
         return f"Lattice(rows={self.rows}, cols={self.cols}, kind={self.kind!r}{extra})"
+
+
+def check_lattice(lattice: Any) -> Lattice:
+    """Return ``lattice`` when it is a :class:`Lattice`.
+
+    Raises
+    ------
+    TypeError
+        Naming the parameter (``lattice must be a somwidget Lattice; got ...``) otherwise.
+    """
+    if not isinstance(lattice, Lattice):
+        raise TypeError(f"lattice must be a somwidget Lattice; got {type(lattice).__name__}")
+    return lattice

@@ -32,14 +32,17 @@ from typing import Any
 
 import numpy as np
 
+from . import backend as _backend
 from . import training as _training
 from .bmu import check_masked_metric, find_bmus, masked_argmin
 from .neighborhood import COMPACT_NEIGHBORHOODS
 
 __all__ = [
     "batch_epoch_general",
+    "general_sums",
     "online_run_masked",
     "unit_sums_general",
+    "update_general",
 ]
 
 
@@ -57,26 +60,86 @@ def unit_sums_general(
 
     Returns the counts as (M,) without ``known`` (the total weight per unit) and as (M, D) with
     it (the weight of the known values, per unit and component). ``X`` may hold NaN where
-    ``known`` is False; it is read ``chunk_rows`` rows at a time (no N x D temporary).
+    ``known`` is False; it is read ``chunk_rows`` rows at a time (no N x D temporary). The sums
+    are :func:`somwidget.backend.block_sums`, the kernel of every batch epoch.
     """
-    import scipy.sparse as sp  # on first use (import somwidget stays light)
+    ns = _backend.get_namespace(X)
+    v = None if weights is None else np.asarray(weights, dtype=np.float64)
+    return _backend.block_sums(ns, X, np.asarray(bmus, dtype=np.intp), n_neurons, chunk_rows,
+                               weights=v, known=known)
 
-    n, d = X.shape
-    v = np.ones(n, dtype=np.float64) if weights is None else np.asarray(weights, dtype=np.float64)
+
+def general_sums(
+    X: np.ndarray,
+    codebook: np.ndarray,
+    *,
+    metric: str = "euclidean",
+    chunk_size: int | None = None,
+    sample_weight: np.ndarray | None = None,
+    known: np.ndarray | None = None,
+    Xa: np.ndarray | None = None,
+    center: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The map step of a weighted and / or masked batch epoch: BMUs, sums and counts.
+
+    ``known`` (N, D) bool marks the known values of ``X`` (None: complete data; the BMUs then
+    come from the prepared float32 queries ``Xa`` / ``center`` when given, else from
+    :func:`somwidget.bmu.find_bmus`); with ``known`` they come from
+    :func:`somwidget.bmu.masked_argmin` (the ranking of ``find_bmus_masked``). The sums are
+    :func:`unit_sums_general`. In memory this runs on the whole data, on Dask per partition
+    (the sums and counts are then added up).
+
+    Returns
+    -------
+    sums : ndarray (M, D), counts : ndarray (M,) or (M, D) with ``known``, bmus : ndarray (N,)
+    """
+    m = codebook.shape[0]
     if known is None:
-        onehot = sp.csr_matrix((v, bmus, np.arange(n + 1)), shape=(n, n_neurons))
-        S = np.asarray(onehot.T @ X, dtype=np.float64)
-        return S, np.bincount(bmus, weights=v, minlength=n_neurons).astype(np.float64)
-    S = np.zeros((n_neurons, d))
-    C = np.zeros((n_neurons, d))
-    for s in range(0, n, chunk_rows):
-        e = min(s + chunk_rows, n)
-        onehot = sp.csr_matrix((v[s:e], bmus[s:e], np.arange(e - s + 1)),
-                               shape=(e - s, n_neurons))
-        k = known[s:e]
-        S += onehot.T @ np.where(k, X[s:e], 0.0)
-        C += onehot.T @ k.astype(np.float64)
-    return S, C
+        if metric == "euclidean" and Xa is not None and center is not None:  # prepared queries
+            bmus = _training.euclidean_argmin(Xa, codebook, center, chunk_size)
+        else:
+            bmus = find_bmus(X, codebook, metric=metric, k=1, chunk_size=chunk_size)[0][:, 0]
+    else:
+        bmus = masked_argmin(X, codebook, metric=metric, chunk_size=chunk_size)
+    S, counts = unit_sums_general(X, bmus, m, weights=sample_weight, known=known)
+    return S, counts, bmus
+
+
+def update_general(
+    codebook: np.ndarray,
+    H: Any,
+    S: np.ndarray,
+    counts: np.ndarray,
+    *,
+    learning_rate: float = 1.0,
+    inhibition: float | None = None,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """The reduce step of a weighted and / or masked batch epoch (module notes): one count
+    column (M,) is the plain batch rule (:func:`somwidget.training.batch_update`), counts per
+    component (M, D) the per-component rule, with the Mexican hat's inhibition bound."""
+    d = codebook.shape[1]
+    if counts.ndim == 1:  # one count column: the plain rules with weighted sums
+        return _training.batch_update(codebook, H, S, counts, learning_rate=learning_rate,
+                                      inhibition=inhibition, bounds=bounds)
+    A = np.hstack([S, counts])  # [S | n], n per component
+    if inhibition is None:
+        sm, _ = _training.smooth(H, A)
+        return _component_update(codebook, sm[:, :d], sm[:, d:], learning_rate)
+    signed, neg = _training.smooth(H, A, negative=True)  # [P-Q | p-q], [Q | q]
+    assert neg is not None
+    q = neg[:, d:]
+    p = signed[:, d:] + q
+    g = np.ones_like(q)
+    over = q > inhibition * p
+    g[over] = inhibition * p[over] / q[over]
+    num = signed[:, :d] + (1.0 - g) * neg[:, :d]
+    den = signed[:, d:] + (1.0 - g) * q
+    den[p <= 0] = 0.0  # no known data in the positive lobe: the component stays
+    new = _component_update(codebook, num, den, learning_rate)
+    if bounds is not None:
+        np.clip(new, bounds[0], bounds[1], out=new)
+    return new
 
 
 def _component_update(codebook: np.ndarray, num: np.ndarray, den: np.ndarray,
@@ -107,47 +170,17 @@ def batch_epoch_general(
     sample_weight: np.ndarray | None = None,
     known: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`somwidget.training.batch_epoch` with sample weights and/or a known mask.
+    """:func:`somwidget.training.batch_epoch` with sample weights and/or a known mask:
+    :func:`general_sums` then :func:`update_general`.
 
-    ``known`` (N, D) bool marks the known values of ``X`` (None: complete data; the BMUs then
-    come from the prepared float32 queries ``Xa`` / ``center`` when given, else from
-    :func:`somwidget.bmu.find_bmus`); with ``known`` they come from
-    :func:`somwidget.bmu.masked_argmin` (the ranking of ``find_bmus_masked``). ``sample_weight``
-    (N,) are non-negative weights (None: 1 each). Returns the new codebook and the BMUs.
+    ``known`` (N, D) bool marks the known values of ``X`` (None: complete data);
+    ``sample_weight`` (N,) are non-negative weights (None: 1 each). Returns the new codebook
+    and the BMUs.
     """
-    m, d = codebook.shape
-    if known is None:
-        if metric == "euclidean" and Xa is not None and center is not None:  # prepared queries
-            bmus = _training.euclidean_argmin(Xa, codebook, center, chunk_size)
-        else:
-            bmus = find_bmus(X, codebook, metric=metric, k=1, chunk_size=chunk_size)[0][:, 0]
-    else:
-        bmus = masked_argmin(X, codebook, metric=metric, chunk_size=chunk_size)
-    S, counts = unit_sums_general(X, bmus, m, weights=sample_weight, known=known)
-    if known is None:  # one count column: the plain rules with weighted sums
-        if inhibition is not None:
-            new = _training._inhibited_batch(H, S, counts, codebook, inhibition, learning_rate)
-        else:
-            smoothed, _ = _training.smooth(H, _training._stack(S, counts))
-            return _training._ratio_update(codebook, smoothed, learning_rate), bmus
-    else:
-        A = np.hstack([S, counts])  # [S | n], n per component
-        if inhibition is None:
-            sm, _ = _training.smooth(H, A)
-            return _component_update(codebook, sm[:, :d], sm[:, d:], learning_rate), bmus
-        signed, neg = _training.smooth(H, A, negative=True)  # [P-Q | p-q], [Q | q]
-        assert neg is not None
-        q = neg[:, d:]
-        p = signed[:, d:] + q
-        g = np.ones_like(q)
-        over = q > inhibition * p
-        g[over] = inhibition * p[over] / q[over]
-        num = signed[:, :d] + (1.0 - g) * neg[:, :d]
-        den = signed[:, d:] + (1.0 - g) * q
-        den[p <= 0] = 0.0  # no known data in the positive lobe: the component stays
-        new = _component_update(codebook, num, den, learning_rate)
-    if bounds is not None:
-        np.clip(new, bounds[0], bounds[1], out=new)
+    S, counts, bmus = general_sums(X, codebook, metric=metric, chunk_size=chunk_size,
+                                   sample_weight=sample_weight, known=known, Xa=Xa, center=center)
+    new = update_general(codebook, H, S, counts, learning_rate=learning_rate,
+                         inhibition=inhibition, bounds=bounds)
     return new, bmus
 
 

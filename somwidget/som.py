@@ -521,7 +521,8 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
                          else check_fraction("learning_rate", learning_rate))
         subsample_ratio = (p["subsample_ratio"] if subsample_ratio is None
                            else check_fraction("subsample_ratio", subsample_ratio))
-        weights = check_sample_weight(sample_weight, n_samples_of(X))
+        weights = check_sample_weight(sample_weight, n_samples_of(X),
+                                      lazy=_scale.is_dask_collection(X))
         (r0, r1), names = _spelled("fit", radius_start=(radius_start, "radiusin", radiusin),
                                    radius_end=(radius_end, "radiusfin", radiusfin))
         r0, r1 = _or_param(p, "radius_start", r0), _or_param(p, "radius_end", r1)
@@ -683,7 +684,8 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         """
         _check_y("fit_auto", y)
         p = self._validated()
-        weights = check_sample_weight(sample_weight, n_samples_of(X))
+        weights = check_sample_weight(sample_weight, n_samples_of(X),
+                                      lazy=_scale.is_dask_collection(X))
         callbacks = self._with_progress(check_callbacks(callbacks))
         Xt = self._start(X, p)
         ms = max(self.mapsize_)

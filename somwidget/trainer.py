@@ -45,6 +45,11 @@ training thread (by the SOM, a training callback or a listener) stops training, 
 ``status == "error"`` and :attr:`Trainer.error`, is reported to the listeners as an ``"error"``
 event, and is raised again by :meth:`Trainer.join` and :meth:`Trainer.result`.
 
+This module holds the Trainer itself (construction, status and the commands); its worker
+thread is :mod:`somwidget._trainer_worker`, its units of work and their schedule
+:mod:`somwidget._trainer_units`, its progress, history and listeners
+:mod:`somwidget._trainer_events`.
+
 Example
 -------
 >>> from somwidget import SOM
@@ -56,25 +61,19 @@ Example
 
 from __future__ import annotations
 
-import itertools
 import threading
-import time
-import warnings
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
-from .callbacks import History, OnlineStep, TrainingRecord
-from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS
-from .schedules import DECAY_ALIASES, DECAYS
+from ._trainer_events import _EventsMixin
+from ._trainer_units import _UnitsMixin
+from ._trainer_worker import _WorkerMixin
+from .callbacks import OnlineStep, TrainingRecord
 from .trainer_params import DEFAULT_LEARNING_RATES, MODES, TrainerParams
-from .training import schedule_slice
-from .validation import NAN_HINT, check_array, check_choice
+from .validation import NAN_HINT, check_array
 
 __all__ = [
+    "DEFAULT_LEARNING_RATES",
     "MODES",
     "STATUSES",
     "EpochRecord",
@@ -86,9 +85,6 @@ __all__ = [
 
 STATUSES = ("idle", "running", "paused", "finished", "stopped", "error")
 
-_thread_ids = itertools.count(1)
-
-
 #: Every Trainer event, epoch record and history entry is a :class:`TrainingRecord` (the type SOM
 #: callbacks receive); these names are kept for code written against the Trainer's own types.
 TrainerEvent = TrainingRecord
@@ -97,7 +93,7 @@ EpochRecord = TrainingRecord
 StepRecord = OnlineStep
 
 
-class Trainer:
+class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
     """Train a SOM in a background thread, controllable while it runs.
 
     Parameters
@@ -207,33 +203,11 @@ class Trainer:
             self._clear_progress()
 
     # ------------------------------------------------------------------ state
-    def _clear_progress(self) -> None:
-        self.history = History()
-        self.steps: deque[OnlineStep] = deque(maxlen=self.max_steps_kept)
-        self.last_step: OnlineStep | None = None
-        self.bmus: np.ndarray | None = None
-        self._epochs_done = 0
-        self._cursor = 0
-        self._order: np.ndarray | None = None
-        self._train_time = 0.0
-        self._epoch_durations: list[float] = []
-        self._last_unit = ""
-
     @property
     def status(self) -> str:
         """One of ``idle``, ``running``, ``paused``, ``finished``, ``stopped``, ``error``."""
         with self._cond:
             return self._status
-
-    @property
-    def epoch(self) -> int:
-        """Number of epochs completed since the last reset."""
-        return self._epochs_done
-
-    @property
-    def step_in_epoch(self) -> int:
-        """Online mode: samples already presented in the current (unfinished) epoch."""
-        return self._cursor
 
     @property
     def n_epochs(self) -> int:
@@ -245,94 +219,10 @@ class Trainer:
         with self._cond:
             return self._active
 
-    def current_schedule(self, epoch: int | None = None) -> tuple[float, float]:
-        """Radius and learning rate the next unit (or ``epoch``, 0-based) would use now."""
-        p = self.params.snapshot()
-        return self._schedule(p, self._epochs_done if epoch is None else epoch)
-
-    def resolved_params(self) -> dict[str, Any]:
-        """The parameters with the defaults (None) replaced by the values they stand for now."""
-        p = self.params.snapshot()
-        r0, r1 = self._default_radius()
-        l0, l1 = DEFAULT_LEARNING_RATES[p["mode"]]
-        for key, default in (("radius_start", r0), ("radius_end", r1),
-                             ("learning_rate_start", l0), ("learning_rate_end", l1)):
-            if p[key] is None:
-                p[key] = default
-        if p["neighborhood"] is None:
-            p["neighborhood"] = check_choice(
-                "neighborhood", getattr(self.som, "neighborhood", "gaussian"), NEIGHBORHOODS,
-                NEIGHBORHOOD_ALIASES,
-            )
-        if p["inhibition"] is None:
-            p["inhibition"] = float(getattr(self.som, "inhibition", 0.1))
-        return p
-
-    def eta(self) -> float | None:
-        """Estimated seconds left (mean epoch duration x epochs left), None before the first epoch."""
-        if not self._epoch_durations:
-            return None
-        recent = self._epoch_durations[-10:]
-        left = max(0, self.params.epochs - self._epochs_done)
-        return float(np.mean(recent)) * left
-
     def __repr__(self) -> str:
         return (
             f"Trainer(status={self.status!r}, epoch={self._epochs_done}/{self.params.epochs}, "
             f"mode={self.params.mode!r})"
-        )
-
-    # -------------------------------------------------------------- listeners
-    def add_listener(self, fn: Callable[[TrainingRecord], None]) -> None:
-        """Register ``fn(event)``; it runs on the training thread with :attr:`lock` held."""
-        if not callable(fn):
-            raise TypeError(f"listener must be callable; got {fn!r}")
-        with self._cond:
-            if fn not in self._listeners:
-                self._listeners.append(fn)
-
-    def remove_listener(self, fn: Callable[[TrainingRecord], None]) -> None:
-        """Unregister a listener (no error when it was not registered)."""
-        with self._cond:
-            if fn in self._listeners:
-                self._listeners.remove(fn)
-
-    def _emit(self, kind: str, final: bool = False, record: TrainingRecord | None = None,
-              **extra: Any) -> None:
-        """Send ``record`` (an epoch or step record), or a new record of ``kind``, to the listeners."""
-        with self._cond:
-            listeners = list(self._listeners)
-            status = self._status
-        if not listeners:
-            return
-        if record is None:
-            record = self._make_record(kind, status, final, **extra)
-        else:
-            record = replace(record, status=status, final=final)
-        for fn in listeners:
-            fn(record)
-
-    def _make_record(self, kind: str, status: str, final: bool, **fields: Any) -> TrainingRecord:
-        """A record of the trainer's current state (the schedule's next values if nothing ran)."""
-        p = self.params.snapshot()
-        ostep = fields.pop("online_step", None)
-        if ostep is None and kind == "status" and self._last_unit == "step":
-            ostep = self.last_step  # a final event after a step still shows that step
-        if "radius" not in fields:
-            if ostep is not None:
-                fields["radius"], fields["learning_rate"] = ostep.radius, ostep.learning_rate
-            else:
-                fields["radius"], fields["learning_rate"] = self._schedule(p, self._epochs_done)
-        codebook = getattr(self.som, "codebook_", None)
-        if codebook is not None:
-            codebook = codebook.view()
-            codebook.setflags(write=False)
-        return TrainingRecord(
-            kind=kind, status=status, som=self.som, mode=p["mode"], epoch=self._epochs_done,
-            n_epochs=p["epochs"], step=self._cursor,
-            n_steps=self.X.shape[0] if p["mode"] == "online" else 0,
-            decay=p["decay"], codebook=codebook, bmus=self.bmus, final=final, eta_s=self.eta(),
-            elapsed_s=self._train_time, online_step=ostep, **fields,
         )
 
     # --------------------------------------------------------------- commands
@@ -360,15 +250,11 @@ class Trainer:
         with self._cond:
             self._wait_for_reset()
             self._check_can_run("play")
-            if self._epochs_done >= self.params.epochs and not self._active:
-                self._status = "finished"
-                notify = True
-            else:
+            finished = self._epochs_done >= self.params.epochs and not self._active
+            if not finished:
                 self._playing = True
-                self._status = "running"
-                self._ensure_worker()
-                notify = False
-        if notify:
+            self._run_or_finish(finished)
+        if finished:
             with self.lock:
                 self._emit("status", final=True, message="already finished")
 
@@ -388,16 +274,13 @@ class Trainer:
         with self._cond:
             self._wait_for_reset()
             self._check_can_run("step")
-            if self._epochs_done >= self.params.epochs and self._cursor == 0 and not self._active:
-                self._status = "finished"
-                notify = True
-            else:
+            finished = (self._epochs_done >= self.params.epochs and self._cursor == 0
+                        and not self._active)
+            if not finished:
                 self._playing = False
                 self._pending_steps += 1
-                self._status = "running"
-                self._ensure_worker()
-                notify = False
-        if notify:
+            self._run_or_finish(finished)
+        if finished:
             with self.lock:
                 self._emit("status", final=True, message="already finished")
 
@@ -535,7 +418,15 @@ class Trainer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # ----------------------------------------------------------------- worker
+    def _run_or_finish(self, finished: bool) -> None:
+        """After :meth:`play` / :meth:`step` armed the worker (caller holds ``_cond``): status
+        ``finished`` when nothing is left to run, else ``running`` with a worker thread."""
+        if finished:
+            self._status = "finished"
+        else:
+            self._status = "running"
+            self._ensure_worker()
+
     def _check_can_run(self, what: str) -> None:
         if self._status == "stopped":
             raise RuntimeError(f"cannot {what}: the trainer was stopped; call reset() to start again")
@@ -543,264 +434,3 @@ class Trainer:
             raise RuntimeError(
                 f"cannot {what}: training failed with {self.error!r}; call reset() to start again"
             )
-
-    def _ensure_worker(self) -> None:
-        # caller holds self._cond
-        self._cond.notify_all()
-        if self._active:
-            return
-        self._active = True
-        self._threads = [t for t in self._threads if t.is_alive()]
-        t = threading.Thread(
-            target=self._worker, name=f"somwidget-trainer-{next(_thread_ids)}", daemon=True
-        )
-        self._threads.append(t)
-        t.start()
-
-    def _join_threads(self, timeout: float | None) -> bool:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            with self._cond:
-                threads = [t for t in self._threads if t.is_alive()]
-            if not threads:
-                return True
-            for t in threads:
-                if t is threading.current_thread():
-                    return False
-                # wait in short slices: the main thread then runs its signal handlers (Ctrl-C
-                # raises KeyboardInterrupt here at once) whatever the platform's lock waits do
-                while t.is_alive():
-                    left = None if deadline is None else deadline - time.monotonic()
-                    if left is not None and left <= 0:
-                        return False
-                    t.join(0.1 if left is None else min(0.1, left))
-
-    def _next_action(self) -> tuple[str, int]:
-        """Decide the next unit of work (and its generation), or go quiet. Caller holds nothing.
-
-        Going quiet sets ``paused`` / ``finished`` only over ``running``: a status a command set
-        (``idle`` after a reset, ``stopped``) stays.
-        """
-        with self._cond:
-            gen = self._gen
-            if self._stop_requested:
-                self._stop_requested = False
-                self._playing = False
-                self._pending_steps = 0
-                if self._status != "idle":
-                    self._status = "stopped"
-                self._active = False
-                return "quit", gen
-            if self._playing:
-                if self._epochs_done >= self.params.epochs:
-                    self._playing = False
-                    self._status = "finished"
-                    self._active = False
-                    return "quit", gen
-                if self.play_samples and self.params.mode == "online":
-                    return "step", gen
-                return "epoch", gen
-            if self._pending_steps > 0:
-                self._pending_steps -= 1
-                return "step", gen
-            if self._status == "running":
-                self._status = "finished" if self._epochs_done >= self.params.epochs else "paused"
-            self._active = False
-            return "quit", gen
-
-    def _current(self, gen: int) -> bool:
-        """Whether a unit decided in generation ``gen`` may still run (no stop / reset since)."""
-        with self._cond:
-            return gen == self._gen and not self._stop_requested
-
-    def _worker(self) -> None:
-        try:
-            while True:
-                action, gen = self._next_action()
-                if action == "quit":
-                    with self.lock:
-                        self._emit("status", final=True)
-                    return
-                t0 = time.monotonic()
-                with self.lock:
-                    if not self._current(gen):
-                        continue  # stopped or reset while waiting for the lock: drop the unit
-                    self._unit_gen = gen
-                    if action == "epoch":
-                        self._run_epoch()
-                    else:
-                        self._run_step()
-                self._wait_pace(t0)
-        except BaseException as exc:  # noqa: BLE001 - reported, re-raised on join()
-            with self._cond:
-                self.error = exc
-                self._status = "error"
-                self._playing = False
-                self._pending_steps = 0
-                self._active = False
-            try:
-                with self.lock:
-                    self._emit("error", final=True, error=exc, message=f"{type(exc).__name__}: {exc}")
-            except BaseException as listener_exc:  # noqa: BLE001 - never hang or lose the first error
-                warnings.warn(
-                    f"a trainer listener failed while reporting an error: {listener_exc!r}",
-                    RuntimeWarning,
-                    stacklevel=1,
-                )
-
-    def _wait_pace(self, started: float) -> None:
-        """While playing, wait until ``pace_s`` seconds passed since ``started`` (pause, stop
-        and a pace change end the wait at once)."""
-        with self._cond:
-            while self._playing and not self._stop_requested and self.pace_s > 0:
-                left = started + self.pace_s - time.monotonic()
-                if left <= 0:
-                    return
-                self._cond.wait(min(left, 0.25))
-
-    # --------------------------------------------------------------- training
-    def _default_radius(self) -> tuple[float, float]:
-        return self.som.default_radii()  # the SOM's own defaults (SOM.fit), for its kernel
-
-    def _schedule(self, p: dict[str, Any], epoch: int) -> tuple[float, float]:
-        """(radius, learning_rate) for 0-based ``epoch`` under parameters ``p``."""
-        r0, r1 = self._default_radius()
-        rs = p["radius_start"] if p["radius_start"] is not None else r0
-        re = p["radius_end"] if p["radius_end"] is not None else r1
-        l0, l1 = DEFAULT_LEARNING_RATES[p["mode"]]
-        ls = p["learning_rate_start"] if p["learning_rate_start"] is not None else l0
-        le = p["learning_rate_end"] if p["learning_rate_end"] is not None else l1
-        n = p["epochs"]
-        i = min(max(epoch, 0), n - 1)
-        decay = check_choice("decay", p["decay"], DECAYS, DECAY_ALIASES)
-        # the one value of the schedule this epoch needs (not all n: epochs=1e6 in the Studio)
-        radius = float(schedule_slice(rs, re, n, i, i + 1, decay)[0])
-        lr = float(schedule_slice(ls, le, n, i, i + 1, decay)[0])
-        return radius, lr
-
-    def _apply_neighborhood(self, p: dict[str, Any]) -> str:
-        """Set the kernel (and the Mexican hat's inhibition) on the SOM; returns the kernel."""
-        nb = p["neighborhood"]
-        if nb is not None and getattr(self.som, "neighborhood", None) != nb:
-            self.som.set_params(neighborhood=nb)
-        inh = p["inhibition"]
-        if inh is not None and getattr(self.som, "inhibition", None) != inh:
-            self.som.set_params(inhibition=inh)
-        return str(getattr(self.som, "neighborhood", nb))
-
-    def _stop_callback(self, state: Any) -> bool | None:
-        """Wraps the user's callbacks: ``False`` from any of them asks the trainer to stop."""
-        keep = True
-        for cb in self.callbacks:
-            if cb(state) is False:
-                keep = False
-        if not keep:
-            with self._cond:
-                self._stop_requested = True
-        return None
-
-    def _run_epoch(self) -> None:
-        p = self.params.snapshot()
-        if p["mode"] == "online" and self._cursor > 0:
-            # finish the epoch that step() started, sample by sample, with its schedule; a pause
-            # or stop in the middle leaves the epoch unfinished at the sample reached
-            while self._cursor > 0:
-                self._online_update(p)
-                with self._cond:
-                    if not self._playing or self._gen != self._unit_gen:
-                        break
-            return
-        if p["mode"] == "batch":
-            self._cursor = 0
-            self._order = None
-        nb = self._apply_neighborhood(p)  # first: default radii depend on the kernel
-        radius, lr = self._schedule(p, self._epochs_done)
-        callbacks = [self._stop_callback] if self.callbacks else None
-        t0 = time.perf_counter()
-        checkpoint = self._checkpoint()
-        try:
-            with self.som._continuing():  # one more epoch of this map, even if warm_start=False
-                if p["mode"] == "batch":
-                    self.som.fit(
-                        self.X, epochs=1, radius_start=radius, radius_end=radius, decay="linear",
-                        learning_rate=lr, callbacks=callbacks,
-                    )
-                else:
-                    self.som.fit_online(
-                        self.X, epochs=1, radius_start=radius, radius_end=radius,
-                        learning_rate_start=lr, learning_rate_end=lr, decay="linear",
-                        presentation="random", callbacks=callbacks,
-                    )
-        except BaseException:
-            self._rollback(checkpoint)  # never leave a half-applied epoch behind
-            raise
-        self._last_unit = "epoch"
-        self._finish_epoch(p, radius, lr, nb, time.perf_counter() - t0)
-
-    def _checkpoint(self) -> Any:
-        """The SOM's codebook and counters before a unit (see ``SOM._checkpoint``)."""
-        take = getattr(self.som, "_checkpoint", None)
-        return take() if take is not None else self.som.codebook_.copy()
-
-    def _rollback(self, checkpoint: Any) -> None:
-        """Undo a failed unit: the codebook and every counter that goes with it."""
-        undo = getattr(self.som, "_rollback", None)
-        if undo is not None:
-            undo(checkpoint)
-        else:
-            self.som.codebook_ = checkpoint
-
-    def _finish_epoch(self, p: dict[str, Any], radius: float, lr: float, nb: str, dt: float) -> None:
-        # the epoch is applied: count it first, so a failure below (the metrics, a listener)
-        # leaves the counters matching the codebook
-        self._train_time += dt
-        self._epoch_durations.append(dt)
-        self._epochs_done += 1
-        metrics = None
-        if self.metrics:
-            from .analysis import epoch_metrics
-
-            idx, dist = self.som.best_matching_units(self.X, k=2)
-            metrics = epoch_metrics(idx, dist, self.som.lattice_)
-            self.bmus = np.asarray(idx)[:, 0]
-        with self._cond:
-            status = self._status
-        record = self._make_record(
-            "epoch", status, False, radius=radius, learning_rate=lr, neighborhood=nb,
-            metrics=metrics, duration_s=dt,
-        )
-        self.history.append(record)
-        self._emit("epoch", record=record)
-
-    def _run_step(self) -> None:
-        p = self.params.snapshot()
-        if p["mode"] == "batch":
-            self._run_epoch()  # a batch step is exactly one epoch, as when playing
-        else:
-            self._online_update(p)
-
-    def _online_update(self, p: dict[str, Any]) -> None:
-        n = self.X.shape[0]
-        if self._cursor == 0 or self._order is None:
-            self._order = np.asarray(self.som.random_state_.permutation(n))
-            self._cursor = 0
-            self._epoch_t = 0.0
-        nb = self._apply_neighborhood(p)  # first: default radii depend on the kernel
-        radius, lr = self._schedule(p, self._epochs_done)
-        i = int(self._order[self._cursor])
-        t0 = time.perf_counter()
-        out = self.som.online_step(self.X[i], radius, lr)
-        dt = time.perf_counter() - t0
-        self._epoch_t += dt
-        self._cursor += 1
-        rec = replace(out, sample_index=i, epoch=self._epochs_done, step=self._cursor, n_steps=n,
-                      radius=radius, learning_rate=lr)
-        self.steps.append(rec)
-        self.last_step = rec
-        self._last_unit = "step"
-        self._emit("step", online_step=rec, radius=radius, learning_rate=lr)
-        if self._cursor >= n:
-            self._cursor = 0
-            self._order = None
-            self._finish_epoch(p, radius, lr, nb, self._epoch_t)
-

@@ -345,12 +345,17 @@ def n_samples_of(X: object) -> int | None:
         return None
 
 
-def check_sample_weight(sample_weight: object, n_samples: int | None) -> np.ndarray | None:
+def check_sample_weight(sample_weight: object, n_samples: int | None, *,
+                        lazy: bool = False) -> Any:
     """Validate ``sample_weight``: None, or ``n_samples`` finite, non-negative numbers (a list,
     a 1-D array or a pandas Series), not all zero. Returns float64 (N,) or None (``n_samples``
-    None: the length is not checked)."""
+    None: the length is not checked). ``lazy`` (X is a Dask collection): a Dask collection of
+    weights is returned as it is, to be checked partition by partition with X's
+    (:mod:`somwidget.scale.weights`)."""
     if sample_weight is None:
         return None
+    if lazy and type(sample_weight).__module__.startswith(("dask", "dask_expr")):
+        return sample_weight
     raw = np.asarray(sample_weight)
     if raw.dtype == object or raw.dtype.kind not in "biuf":
         raise TypeError(f"sample_weight must be numbers; got an array of dtype {raw.dtype}")

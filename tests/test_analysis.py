@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
 
 from somwidget import analysis as A
+from somwidget import umatrices as U
 from somwidget.lattice import Lattice
 
 # Codebook used by the hand-computed cases: one feature, w_k = k**2, so every distance is an
@@ -566,7 +567,7 @@ def test_topographic_error_lattice_sparse_dense_agree_with_plane_neighbours(rows
 @pytest.mark.parametrize("metric", ["euclidean", "cityblock", "cosine"])
 def test_edge_distances_small_blocks_match_cdist(metric, monkeypatch):
     # tiny blocks exercise the chunking of edges, of source units and of target sub-blocks
-    monkeypatch.setattr(A, "_BLOCK_ELEMENTS", 7)
+    monkeypatch.setattr(U, "_BLOCK_ELEMENTS", 7)
     lat = Lattice(6, 7, "toroidal_hexa")
     W = np.random.default_rng(3).normal(size=(lat.n_neurons, 4))
     full = cdist(W, W, metric=metric)
@@ -575,7 +576,7 @@ def test_edge_distances_small_blocks_match_cdist(metric, monkeypatch):
     # arbitrary (non-local) edges too
     rng = np.random.default_rng(4)
     a, b = rng.integers(0, lat.n_neurons, (2, 50))
-    np.testing.assert_allclose(A._edge_distances(W, a, b, metric), full[a, b], rtol=1e-12)
+    np.testing.assert_allclose(U._edge_distances(W, a, b, metric), full[a, b], rtol=1e-12)
 
 
 def test_distortion_without_full_distance_matrix(monkeypatch):
@@ -601,3 +602,21 @@ def test_label_functions_live_in_labels_and_stay_importable_from_analysis():
     for name in labels.__all__:
         assert getattr(A, name) is getattr(labels, name), name
         assert name in A.__all__
+
+
+def test_umatrices_live_in_umatrices_and_stay_importable_from_analysis():
+    for name in ("umatrix", "umatrix_interstitial", "umatrix_interstitial_coordinates"):
+        assert getattr(A, name) is getattr(U, name), name
+        assert name in A.__all__ and name in U.__all__
+
+
+@pytest.mark.parametrize("call", [
+    lambda: A.umatrix(SQ, None),
+    lambda: A.umatrix_interstitial(SQ, (3, 3)),
+    lambda: A.umatrix_interstitial_coordinates("hexa"),
+    lambda: A.distortion(np.zeros((2, 1)), SQ, [0, 1], None),
+    lambda: A.epoch_metrics([[0, 1]], [[0.0, 1.0]], 9),
+])
+def test_a_lattice_argument_that_is_no_lattice_is_named(call):
+    with pytest.raises(TypeError, match="lattice must be a somwidget Lattice; got"):
+        call()

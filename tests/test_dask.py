@@ -165,8 +165,6 @@ def test_bad_dask_input_gets_clear_errors():
     Xd = da.from_array(X, chunks=(100, 4))
     with pytest.raises(TypeError, match="fit_online presents samples one at a time"):
         SOM((3, 3)).fit_online(Xd)
-    with pytest.raises(ValueError, match="normalization='boxcox' is not available for Dask"):
-        SOM((3, 3), normalization="boxcox").fit(Xd)
     bad = X.copy()
     bad[250, 1] = np.nan
     with pytest.raises(ValueError, match="NaN"):
@@ -202,6 +200,16 @@ def test_distributed_local_cluster_trains_the_same_map():
         som = SOM((5, 4), random_state=7).fit(Xd, epochs=3)
         qe = som.quantization_error()
         labels = som.predict(Xd).compute()
+        # weights, missing values and Box-Cox on the workers too
+        XM, w = X.copy(), np.linspace(0.2, 2.0, 800)
+        XM[::7, 1] = np.nan
+        kw = dict(random_state=7, missing="ignore", normalization="boxcox")
+        wm = SOM((5, 4), **kw).fit(da.from_array(XM, chunks=(200, 4)), epochs=2,
+                                   sample_weight=da.from_array(w, chunks=300))
+    ref = SOM((5, 4), **kw).fit(XM, epochs=2, sample_weight=w)
+    np.testing.assert_allclose(wm.normalizer_.params_["lmbda"], ref.normalizer_.params_["lmbda"],
+                               atol=1e-6)
+    np.testing.assert_allclose(wm.codebook_, ref.codebook_, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(som.codebook_, mem.codebook_, **TOL)
     assert qe == pytest.approx(mem.quantization_error(), rel=1e-9)
     np.testing.assert_array_equal(labels, mem.predict(X))
@@ -230,16 +238,12 @@ def test_switching_between_dask_and_in_memory_data_uses_the_latest():
     assert som.hit_counts().sum() == 300
 
 
-def test_dask_with_warm_start_false_sample_weight_and_missing():
+def test_dask_with_warm_start_false():
     X = _data(400)
     Xd = da.from_array(X, chunks=(100, 4))
     cold = SOM((3, 3), random_state=0, warm_start=False).fit(Xd, epochs=2)
     np.testing.assert_allclose(cold.codebook_, SOM((3, 3), random_state=0).fit(X, epochs=2).codebook_,
                                **TOL)
-    with pytest.raises(ValueError, match="sample_weight is not available with Dask input"):
-        SOM((3, 3)).fit(Xd, sample_weight=np.ones(400))
-    with pytest.raises(ValueError, match="missing='ignore' is not available for Dask input"):
-        SOM((3, 3), missing="ignore").fit(Xd)
 
 
 @pytest.mark.parametrize("kind", ["hexa", "rect", "toroidal_hexa", "cylindrical_rect"])

@@ -382,6 +382,21 @@ def test_play_when_finished_does_nothing_and_more_epochs_continue(X):
     assert trainer.epoch == 4 and trainer.status == "finished"
 
 
+def test_play_and_step_when_finished_report_it_and_train_nothing(X):
+    trainer = Trainer(make_som(), X, epochs=1)
+    trainer.step()
+    assert trainer.join(TIMEOUT)
+    codebook = trainer.som.codebook_.copy()
+    seen = []
+    trainer.add_listener(lambda r: seen.append((r.kind, r.status, r.final, r.message)))
+    for command in (trainer.play, trainer.step):
+        command()
+        assert trainer.join(TIMEOUT)
+        assert trainer.status == "finished" and trainer.epoch == 1 and not trainer.is_alive
+    assert seen == [("status", "finished", True, "already finished")] * 2
+    np.testing.assert_array_equal(trainer.som.codebook_, codebook)
+
+
 def test_inhibition_is_set_on_the_som_before_each_unit(X):
     trainer = Trainer(make_som(), X, epochs=2, neighborhood="mexican_hat", inhibition=0.4)
     assert trainer.resolved_params()["inhibition"] == 0.4

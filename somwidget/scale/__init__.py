@@ -67,9 +67,10 @@ def run_batch(som: Any, Xt: Any, *args: Any, sample_weight: Any = None) -> bool:
     if source is None:
         return False
     if sample_weight is not None:
-        where = "Dask input" if is_dask_data(Xt) else f"device={som.device!r}"
-        raise ValueError(f"sample_weight is not available with {where}; train without it, or "
-                         "in memory on the CPU")
+        if not is_dask_data(source):
+            raise ValueError(f"sample_weight is not available with device={som.device!r}; train "
+                             "without it, or on the CPU (device='cpu')")
+        source = source.with_weights(sample_weight)  # split along (or rechunked to) X's partitions
     from .loop import run_batch as _run
 
     _run(som, source, *args)

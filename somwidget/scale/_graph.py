@@ -6,12 +6,15 @@ importing this module needs no Dask.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from ..bmu import has_missing
 from ..normalization import Normalizer
-from ..validation import check_array
+from ..validation import NAN_HINT, check_array, check_missing_rows
 from ._optional import require_dask
 
 _FAN_IN = 8
@@ -56,16 +59,54 @@ def _blocks(arr: Any) -> list[Any]:
     return list(arr.to_delayed().ravel())
 
 
-def _check_block(block: Any, n_features: int) -> np.ndarray:
-    return check_array("X", np.asarray(block), n_features=n_features, min_samples=0)[0]
+@dataclass(frozen=True)
+class MissingPolicy:
+    """``SOM(missing="ignore")`` on Dask: NaN admitted, rows missing more than ``max_missing``
+    of their values refused (the message names the partition: ``offsets`` are the first rows
+    of the partitions when known, ``index`` the partition a task reads)."""
+
+    max_missing: float
+    offsets: tuple[int, ...] | None = None
+    index: int | None = None
+
+    def at(self, index: int) -> MissingPolicy:
+        """This policy for the partition ``index``."""
+        return replace(self, index=index)
+
+    def where(self) -> str:
+        if self.index is None:
+            return "a partition"
+        if self.offsets is not None and self.index < len(self.offsets):
+            return f"the partition starting at row {self.offsets[self.index]}"
+        return f"partition {self.index}"
+
+
+def row_offsets(arr: Any) -> tuple[int, ...] | None:
+    """The first row of each partition of ``arr``, or None when its chunk sizes are unknown."""
+    sizes = arr.chunks[0]
+    if any(isinstance(c, float) and math.isnan(c) for c in sizes):
+        return None
+    return tuple(int(v) for v in np.concatenate([[0], np.cumsum(sizes)[:-1]]))
+
+
+def _check_block(block: Any, n_features: int, policy: MissingPolicy | None = None) -> np.ndarray:
+    x = check_array("X", np.asarray(block), n_features=n_features, min_samples=0,
+                    allow_nan=policy is not None, nan_hint=NAN_HINT)[0]
+    if policy is not None and has_missing(x):
+        try:
+            check_missing_rows("X", x, policy.max_missing)
+        except ValueError as exc:  # the row numbers are those of one partition
+            raise ValueError(f"{exc} (rows counted in {policy.where()})") from None
+    return x
 
 
 def _training_block(block: Any, n_features: int, normalizer: Normalizer | None,
-                    check: bool = True) -> np.ndarray:
+                    check: bool = True, policy: MissingPolicy | None = None) -> np.ndarray:
     """One partition in training space. ``check=False`` (the epochs, after the moments pass of
-    the same call has checked every partition) skips the finiteness scan."""
+    the same call has checked every partition) skips the finiteness scan; ``policy`` admits
+    missing values (:class:`MissingPolicy`)."""
     if check:
-        x = _check_block(block, n_features)
+        x = _check_block(block, n_features, policy)
     else:
         x = np.asarray(block, dtype=np.float64)
     if normalizer is None or normalizer.name == "none":

@@ -5,29 +5,38 @@ a Dask DataFrame) and sends back only small, additive summaries, so the data nev
 the client's memory:
 
 * **moments** (count, mean, centred D x D cross-products, min, max) per partition, combined with
-  the pairwise update of Chan et al.; the normaliser's parameters come from the moments of the raw
-  data, the PCA initialisation (mean and covariance, ``ddof=1``), the ``"auto"`` map size and the
-  data box from those of the training-space data;
+  the pairwise update of Chan et al.; with missing values (``SOM(missing="ignore")``) those of
+  the known values, the cross-products pairwise-complete as in memory
+  (:class:`~somwidget.scale.moments.Moments`). The normaliser's parameters come from the moments
+  of the raw data (Box-Cox from a few likelihood passes, :mod:`somwidget.scale.boxcox`), the PCA
+  initialisation (mean and covariance, ``ddof=1``), the ``"auto"`` map size and the data box from
+  those of the training-space data;
 * **one batch epoch**: per partition the in-memory kernel :func:`somwidget.training.block_sums`
   (the BMUs of the current codebook, the exact search centred on the training-space mean, or on
   GPU partitions :func:`somwidget.backend.block_bmus`; the per-neuron sums and counts of
   :func:`~somwidget.backend.block_sums`), stacked as an (M, D + 1) array and summed in
   a tree (fan-in 8); the neighbourhood smoothing and the update run once on the client
-  (:mod:`somwidget.scale.loop`). Traffic per epoch is O(partitions x M x D), independent of N;
+  (:mod:`somwidget.scale.loop`). Traffic per epoch is O(partitions x M x D), independent of N.
+  With sample weights (:meth:`DaskData.with_weights`) or missing values a partition runs the
+  in-memory weighted / masked step instead (:func:`somwidget.masked.general_sums`: masked BMUs,
+  sums and counts per component, an (M, 2 D) array) and the client the matching update
+  (:func:`somwidget.masked.update_general`); rows missing more than ``max_missing`` of their
+  values are refused, the message naming the partition;
 * **metrics**: quantisation error, topographic error, vacancy rate and hit counts from one
-  best-two search per partition (:func:`somwidget.bmu.find_bmus` with ``k=2``), cached for the
-  current codebook and collection;
+  best-two search per partition (:func:`somwidget.bmu.find_bmus` with ``k=2``, on the known
+  components of a row with missing values), cached for the current codebook and collection;
 * ``predict`` / ``transform`` return lazy Dask arrays (``map_blocks``).
 
 The same initialisation and data give the same codebook as in-memory training (to float
-tolerance): the per-partition search and sums are the in-memory ones applied to row blocks, and
-the subsample of each epoch is drawn from the same generator. ``dask.compute`` runs the graphs, so
-the threaded scheduler is used by default and a ``distributed.Client``, when one is active, runs
-them on its workers. Box-Cox normalisation (a likelihood fit per feature) is not available here.
+tolerance; Box-Cox to the tolerance of its exponents, about 1e-7): the per-partition search and
+sums are the in-memory ones applied to row blocks, and the subsample of each epoch is drawn from
+the same generator. ``dask.compute`` runs the graphs, so the threaded scheduler is used by default
+and a ``distributed.Client``, when one is active, runs them on its workers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,13 +45,24 @@ import numpy as np
 
 from .. import analysis
 from .. import backend as _backend
+from .. import masked as _masked
 from .. import training as _training
-from ..bmu import find_bmus
+from ..bmu import check_masked_metric, find_bmus
 from ..lattice import Lattice
 from ..normalization import Normalizer
-from ._graph import _add, _blocks, _compute, _training_block, _tree, as_dask_array
+from ._graph import (
+    MissingPolicy,
+    _add,
+    _blocks,
+    _compute,
+    _training_block,
+    _tree,
+    as_dask_array,
+    row_offsets,
+)
 from ._optional import require_dask
 from .moments import Moments, auto_mapsize_from, eigen, fit_normalizer, moments, pca_codebook
+from .weights import weight_blocks
 
 __all__ = [
     "DaskData",
@@ -60,7 +80,11 @@ __all__ = [
 # ---------------------------------------------------------------------------------- data source
 @dataclass
 class DaskData:
-    """Training-space view of a Dask collection for :mod:`somwidget.scale.loop` and the metrics."""
+    """Training-space view of a Dask collection for :mod:`somwidget.scale.loop` and the metrics.
+
+    ``policy`` admits missing values (``SOM(missing="ignore")``); ``weights`` are the sample
+    weights of each partition (:meth:`with_weights`), None without them.
+    """
 
     arr: Any
     normalizer: Normalizer
@@ -69,7 +93,11 @@ class DaskData:
     metric: str
     chunk_size: int | None = None
     names: list[str] | None = None
+    policy: MissingPolicy | None = None
+    weights: list[Any] | None = None
     blocks: list[Any] = field(init=False, repr=False)
+    base: DaskData | None = field(default=None, repr=False)
+    _weighted: tuple[Any, DaskData] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.blocks = _blocks(self.arr)
@@ -79,6 +107,18 @@ class DaskData:
     def shape(self) -> tuple[int, int]:
         return (int(self.stats.n), int(self.arr.shape[1]))
 
+    def with_weights(self, sample_weight: Any) -> DaskData:
+        """This data with per-sample weights: a numpy array (split by the partitions) or a Dask
+        array / Series / one-column DataFrame (rechunked to the partitions when they differ),
+        checked as in memory (:func:`somwidget.scale.weights.weight_blocks`)."""
+        cached = self._weighted
+        if cached is not None and cached[0] is sample_weight:  # fit_auto's second phase
+            return cached[1]
+        blocks = weight_blocks(sample_weight, self.counts)
+        out = dataclasses.replace(self, weights=blocks, base=self)
+        self._weighted = (sample_weight, out)
+        return out
+
     def _local_rows(self, rows: np.ndarray | None) -> list[np.ndarray | None]:
         if rows is None:
             return [None] * len(self.blocks)
@@ -87,36 +127,49 @@ class DaskData:
         return [rows[a:b] - o for a, b, o in zip(lo, hi, self.offsets[:-1], strict=True)]
 
     def sums(self, codebook: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Per-neuron sums (M, D) and counts (M,) of the samples ``rows`` (all when None)."""
+        """Per-neuron sums (M, D) and counts of the samples ``rows`` (all when None): (M,), or
+        per component (M, D) when the data have missing values; weighted with ``weights``."""
         require_dask()
         from dask import delayed
 
         d = self.shape[1]
         center = self.stats.mean
+        masked = self.stats.has_missing
         cb = delayed(np.asarray(codebook, dtype=np.float64), pure=True)
+        weights = self.weights if self.weights is not None else [None] * len(self.blocks)
         parts = [
-            delayed(_block_epoch)(b, d, self.normalizer, self.metric, cb, center, r, self.chunk_size)
-            for b, r in zip(self.blocks, self._local_rows(rows), strict=True)
+            delayed(_block_epoch)(b, d, self.normalizer, self.metric, cb, center, r,
+                                  self.chunk_size, w, masked)
+            for b, r, w in zip(self.blocks, self._local_rows(rows), weights, strict=True)
             if r is None or r.size
         ]
         (total,) = _compute(_tree(parts, _add))
-        return total[:, :d], total[:, d]
+        return total[:, :d], (total[:, d:] if masked else total[:, d])
 
     def epoch_metrics(self, som: Any) -> dict[str, float]:
         """QE, TE and vacancy after an epoch (the cached pass the metric calls then reuse)."""
-        m = metrics(som) if som._dask_train is self else _compute_metrics(som, self)
+        mine = som._dask_train is self or (self.base is not None and som._dask_train is self.base)
+        m = metrics(som) if mine else _compute_metrics(som, self)
         return {k: m[k] for k in ("quantization_error", "topographic_error", "vacancy_rate")}
 
 
 def _block_epoch(block: Any, d: int, normalizer: Normalizer, metric: str, codebook: np.ndarray,
                  center: np.ndarray, rows: np.ndarray | None,
-                 chunk_size: int | None) -> np.ndarray:
+                 chunk_size: int | None, weights: Any = None, masked: bool = False) -> np.ndarray:
     x = _training_block(block, d, normalizer, check=False)
+    w = None if weights is None else np.asarray(weights, dtype=np.float64)
     if rows is not None:
         x = x[rows]
+        w = None if w is None else w[rows]
     m = codebook.shape[0]
-    out = np.zeros((m, d + 1))
+    out = np.zeros((m, d + (d if masked else 1)))
     if x.shape[0] == 0:
+        return out
+    if w is not None or masked:  # weighted and / or masked sums: the in-memory general step
+        S, C, _ = _masked.general_sums(x, codebook, metric=metric, chunk_size=chunk_size,
+                                       sample_weight=w, known=~np.isnan(x) if masked else None)
+        out[:, :d] = S
+        out[:, d:] = C.reshape(m, -1)
         return out
     ns = _backend.get_namespace(x)
     # the in-memory kernel (exact search on numpy partitions, the augmented product on GPU ones)
@@ -128,8 +181,9 @@ def _block_epoch(block: Any, d: int, normalizer: Normalizer, metric: str, codebo
 
 
 # ---------------------------------------------------------------------------------- initialisation
-def _take(block: Any, d: int, normalizer: Normalizer, rows: np.ndarray) -> np.ndarray:
-    return _training_block(block, d, normalizer)[rows]
+def _take(block: Any, d: int, normalizer: Normalizer, rows: np.ndarray,
+          policy: MissingPolicy | None = None) -> np.ndarray:
+    return _training_block(block, d, normalizer, policy=policy)[rows]
 
 
 def _sample_rows(data: DaskData, idx: np.ndarray) -> np.ndarray:
@@ -138,8 +192,9 @@ def _sample_rows(data: DaskData, idx: np.ndarray) -> np.ndarray:
 
     uniq, inverse = np.unique(idx, return_inverse=True)
     local = data._local_rows(uniq)
-    parts = [delayed(_take)(b, data.shape[1], data.normalizer, r)
-             for b, r in zip(data.blocks, local, strict=True) if r.size]
+    pol = data.policy
+    parts = [delayed(_take)(b, data.shape[1], data.normalizer, r, pol and pol.at(i))
+             for i, (b, r) in enumerate(zip(data.blocks, local, strict=True)) if r.size]
     got = np.concatenate(dask.compute(*parts), axis=0)
     return got[inverse]
 
@@ -152,8 +207,9 @@ def _initial_codebook(method: str, data: DaskData, lattice: Lattice, rng: np.ran
         return rng.uniform(st.lo, st.hi, size=(m, d))
     if method == "random_negative":
         return rng.uniform(-1.0, 1.0, size=(m, d))
-    if method == "sample":
-        return _sample_rows(data, rng.choice(n, size=m, replace=n < m))
+    if method == "sample":  # a drawn row's missing values: the known values' means (as in memory)
+        rows = _sample_rows(data, rng.choice(n, size=m, replace=n < m))
+        return np.where(np.isnan(rows), st.mean, rows)
     vals, vecs = eigen(st.covariance)
     return pca_codebook(st.mean, vals, vecs, lattice)
 
@@ -164,15 +220,35 @@ def _check_names(som: Any, names: list[str] | None, name: str = "X") -> None:
                          f"{list(som.feature_names_in_)}")
 
 
+def missing_policy(som: Any, arr: Any) -> MissingPolicy | None:
+    """The :class:`~somwidget.scale._graph.MissingPolicy` of ``SOM(missing="ignore")``
+    (None: NaN refused), with the first row of each partition of ``arr`` when known."""
+    p = som._validated()
+    if p.get("missing", "raise") != "ignore":
+        return None
+    return MissingPolicy(float(p["max_missing"]), row_offsets(arr))
+
+
+def check_known(stats: Moments, metric: str | None = None) -> None:
+    """Refuse features without any known value and, with missing values, a metric that cannot
+    be computed on the known components (the in-memory errors)."""
+    if not stats.has_missing:
+        return
+    empty = np.flatnonzero(stats.known == 0)
+    if empty.size:
+        raise ValueError(f"X has features with no known (non-NaN) value: columns {empty.tolist()}")
+    if metric is not None:
+        check_masked_metric(metric)
+
+
 def _source(som: Any, arr: Any, names: list[str] | None, normalizer: Normalizer) -> DaskData:
-    if som._validated().get("missing", "raise") != "raise":
-        raise ValueError("missing='ignore' is not available for Dask input: its partitions must "
-                         "be complete (no NaN); fill or drop the missing values first")
-    stats, counts = moments(arr, normalizer)
+    policy = missing_policy(som, arr)
+    stats, counts = moments(arr, normalizer, policy)
     if stats.n < 1:
         raise ValueError("X must have at least 1 sample(s); got 0")
-    return DaskData(arr, normalizer, stats, counts, som._validated()["distance_metric"],
-                    som.chunk_size, names)
+    metric = som._validated()["distance_metric"]
+    check_known(stats, metric)
+    return DaskData(arr, normalizer, stats, counts, metric, som.chunk_size, names, policy)
 
 
 def initialize(som: Any, X: Any) -> Any:
@@ -182,7 +258,7 @@ def initialize(som: Any, X: Any) -> Any:
     arr, names = as_dask_array(X)
     rs = p["random_state"]
     rng = rs if isinstance(rs, np.random.Generator) else np.random.default_rng(rs)
-    normalizer = fit_normalizer(p["normalization"], arr)
+    normalizer = fit_normalizer(p["normalization"], arr, missing_policy(som, arr))
     data = _source(som, arr, names, normalizer)
     if p["mapsize"] == "auto":
         rows, cols = auto_mapsize_from(data.shape[0], eigen(data.stats.covariance)[0], p["lattice"])
@@ -217,19 +293,28 @@ def prepare(som: Any, X: Any) -> DaskData:
 
 
 # ---------------------------------------------------------------------------------- results
+def _located(policy: MissingPolicy | None, block_info: dict | None) -> MissingPolicy | None:
+    """``policy`` for the partition ``map_blocks`` passes in ``block_info``."""
+    if policy is None or not block_info:
+        return policy
+    return policy.at(int(block_info[0]["chunk-location"][0]))
+
+
 def _block_predict(block: Any, *, d: int, normalizer: Normalizer, codebook: np.ndarray, metric: str,
-                   chunk_size: int | None) -> np.ndarray:
-    x = _training_block(block, d, normalizer)
+                   chunk_size: int | None, policy: MissingPolicy | None = None,
+                   block_info: dict | None = None) -> np.ndarray:
+    x = _training_block(block, d, normalizer, policy=_located(policy, block_info))
     if x.shape[0] == 0:
         return np.empty(0, dtype=np.intp)
     return find_bmus(x, codebook, metric=metric, k=1, chunk_size=chunk_size)[0][:, 0]
 
 
 def _block_transform(block: Any, *, d: int, normalizer: Normalizer, codebook: np.ndarray,
-                     metric: str, chunk_size: int | None) -> np.ndarray:
+                     metric: str, chunk_size: int | None, policy: MissingPolicy | None = None,
+                     block_info: dict | None = None) -> np.ndarray:
     from ..bmu import distance_matrix
 
-    x = _training_block(block, d, normalizer)
+    x = _training_block(block, d, normalizer, policy=_located(policy, block_info))
     return distance_matrix(x, codebook, metric=metric, chunk_size=chunk_size)
 
 
@@ -239,7 +324,7 @@ def _lazy(som: Any, X: Any, func: Any, **kw: Any) -> Any:
     _check_names(som, names)
     f = functools.partial(func, d=som.n_features_in_, normalizer=som.normalizer_,
                           codebook=som.codebook_.copy(), metric=som._metric(),
-                          chunk_size=som.chunk_size)
+                          chunk_size=som.chunk_size, policy=missing_policy(som, arr))
     return arr.map_blocks(f, **kw)
 
 
@@ -258,9 +343,11 @@ def transform(som: Any, X: Any) -> Any:
 
 
 def _block_metrics(block: Any, d: int, normalizer: Normalizer, codebook: np.ndarray, metric: str,
-                   lattice: Lattice, chunk_size: int | None) -> np.ndarray:
-    """``[n, sum of BMU distances, topographic errors, hits per unit...]`` of one partition."""
-    x = _training_block(block, d, normalizer)
+                   lattice: Lattice, chunk_size: int | None,
+                   policy: MissingPolicy | None = None) -> np.ndarray:
+    """``[n, sum of BMU distances, topographic errors, hits per unit...]`` of one partition
+    (a sample with missing values is measured on its known components, as in memory)."""
+    x = _training_block(block, d, normalizer, policy=policy)
     m = codebook.shape[0]
     out = np.zeros(3 + m)
     n = x.shape[0]
@@ -280,8 +367,10 @@ def _compute_metrics(som: Any, data: DaskData) -> dict[str, Any]:
     from dask import delayed
 
     cb = delayed(som.codebook_.copy(), pure=True)
+    pol = data.policy
     parts = [delayed(_block_metrics)(b, data.shape[1], data.normalizer, cb, som._metric(),
-                                     som.lattice_, som.chunk_size) for b in data.blocks]
+                                     som.lattice_, som.chunk_size, pol and pol.at(i))
+             for i, b in enumerate(data.blocks)]
     (tot,) = _compute(_tree(parts, _add))
     n = max(tot[0], 1.0)
     hits = tot[3:].astype(np.int64)
@@ -313,7 +402,8 @@ def metrics(som: Any, X: Any = None) -> dict[str, Any]:
         return cache[1]
     if data is None:
         stats = Moments(0, np.zeros(0), np.zeros((0, 0)), np.zeros(0), np.zeros(0))
-        data = DaskData(arr, som.normalizer_, stats, np.zeros(0, np.int64), som._metric(), som.chunk_size)
+        data = DaskData(arr, som.normalizer_, stats, np.zeros(0, np.int64), som._metric(),
+                        som.chunk_size, policy=missing_policy(som, arr))
     result = _compute_metrics(som, data)
     som._dask_metrics = (key, result)
     return result

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import masked as _masked
 from .. import training as _training
 from ..schedules import decay_schedule
 
@@ -34,14 +35,12 @@ def update_from_sums(
     inhibition: float | None = None,
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The batch update from reduced per-neuron sums (what ``batch_epoch`` does after its sums)."""
-    if inhibition is not None:
-        new = _training._inhibited_batch(H, S, counts, codebook, inhibition, learning_rate)
-        if bounds is not None:
-            np.clip(new, bounds[0], bounds[1], out=new)
-        return new
-    smoothed, _ = _training.smooth(H, _training._stack(S, counts))
-    return _training._ratio_update(codebook, smoothed, learning_rate)
+    """The batch update from reduced per-neuron sums (what ``batch_epoch`` does after its sums).
+
+    ``counts`` (M,) is the plain (or weighted) rule; counts per component (M, D), from data
+    with missing values, the per-component rule of :func:`somwidget.masked.update_general`."""
+    return _masked.update_general(codebook, H, S, counts, learning_rate=learning_rate,
+                                  inhibition=inhibition, bounds=bounds)
 
 
 def run_batch(

@@ -1,0 +1,197 @@
+"""The Trainer's units of work: one epoch or one online step, with the schedule value it uses.
+
+:class:`_UnitsMixin` resolves the radius and learning rate of 0-based epoch ``e`` from the
+parameters as they are now (``decay_schedule(start, end, epochs, decay)[min(e, epochs - 1)]``,
+the one value that epoch needs, never a stored schedule), sets the kernel on the SOM, runs the
+unit through the SOM's public training API (``fit(X, epochs=1)``, ``fit_online(X, epochs=1)``,
+``online_step``), rolls a failed unit back and records a finished epoch (QE / TE / vacancy from
+:func:`somwidget.analysis.epoch_metrics`). The worker thread runs the units with the trainer's
+lock held.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS
+from .schedules import DECAY_ALIASES, DECAYS
+from .trainer_params import DEFAULT_LEARNING_RATES
+from .training import schedule_slice
+from .validation import check_choice
+
+
+class _UnitsMixin:
+    """Schedule resolution and the units of work of :class:`~somwidget.trainer.Trainer`."""
+
+    def current_schedule(self, epoch: int | None = None) -> tuple[float, float]:
+        """Radius and learning rate the next unit (or ``epoch``, 0-based) would use now."""
+        p = self.params.snapshot()
+        return self._schedule(p, self._epochs_done if epoch is None else epoch)
+
+    def resolved_params(self) -> dict[str, Any]:
+        """The parameters with the defaults (None) replaced by the values they stand for now."""
+        p = self.params.snapshot()
+        r0, r1 = self._default_radius()
+        l0, l1 = DEFAULT_LEARNING_RATES[p["mode"]]
+        for key, default in (("radius_start", r0), ("radius_end", r1),
+                             ("learning_rate_start", l0), ("learning_rate_end", l1)):
+            if p[key] is None:
+                p[key] = default
+        if p["neighborhood"] is None:
+            p["neighborhood"] = check_choice(
+                "neighborhood", getattr(self.som, "neighborhood", "gaussian"), NEIGHBORHOODS,
+                NEIGHBORHOOD_ALIASES,
+            )
+        if p["inhibition"] is None:
+            p["inhibition"] = float(getattr(self.som, "inhibition", 0.1))
+        return p
+
+    # --------------------------------------------------------------- training
+    def _default_radius(self) -> tuple[float, float]:
+        return self.som.default_radii()  # the SOM's own defaults (SOM.fit), for its kernel
+
+    def _schedule(self, p: dict[str, Any], epoch: int) -> tuple[float, float]:
+        """(radius, learning_rate) for 0-based ``epoch`` under parameters ``p``."""
+        r0, r1 = self._default_radius()
+        rs = p["radius_start"] if p["radius_start"] is not None else r0
+        re = p["radius_end"] if p["radius_end"] is not None else r1
+        l0, l1 = DEFAULT_LEARNING_RATES[p["mode"]]
+        ls = p["learning_rate_start"] if p["learning_rate_start"] is not None else l0
+        le = p["learning_rate_end"] if p["learning_rate_end"] is not None else l1
+        n = p["epochs"]
+        i = min(max(epoch, 0), n - 1)
+        decay = check_choice("decay", p["decay"], DECAYS, DECAY_ALIASES)
+        # the one value of the schedule this epoch needs (not all n: epochs=1e6 in the Studio)
+        radius = float(schedule_slice(rs, re, n, i, i + 1, decay)[0])
+        lr = float(schedule_slice(ls, le, n, i, i + 1, decay)[0])
+        return radius, lr
+
+    def _apply_neighborhood(self, p: dict[str, Any]) -> str:
+        """Set the kernel (and the Mexican hat's inhibition) on the SOM; returns the kernel."""
+        nb = p["neighborhood"]
+        if nb is not None and getattr(self.som, "neighborhood", None) != nb:
+            self.som.set_params(neighborhood=nb)
+        inh = p["inhibition"]
+        if inh is not None and getattr(self.som, "inhibition", None) != inh:
+            self.som.set_params(inhibition=inh)
+        return str(getattr(self.som, "neighborhood", nb))
+
+    def _stop_callback(self, state: Any) -> bool | None:
+        """Wraps the user's callbacks: ``False`` from any of them asks the trainer to stop."""
+        keep = True
+        for cb in self.callbacks:
+            if cb(state) is False:
+                keep = False
+        if not keep:
+            with self._cond:
+                self._stop_requested = True
+        return None
+
+    def _run_epoch(self) -> None:
+        p = self.params.snapshot()
+        if p["mode"] == "online" and self._cursor > 0:
+            # finish the epoch that step() started, sample by sample, with its schedule; a pause
+            # or stop in the middle leaves the epoch unfinished at the sample reached
+            while self._cursor > 0:
+                self._online_update(p)
+                with self._cond:
+                    if not self._playing or self._gen != self._unit_gen:
+                        break
+            return
+        if p["mode"] == "batch":
+            self._cursor = 0
+            self._order = None
+        nb = self._apply_neighborhood(p)  # first: default radii depend on the kernel
+        radius, lr = self._schedule(p, self._epochs_done)
+        callbacks = [self._stop_callback] if self.callbacks else None
+        t0 = time.perf_counter()
+        checkpoint = self._checkpoint()
+        try:
+            with self.som._continuing():  # one more epoch of this map, even if warm_start=False
+                if p["mode"] == "batch":
+                    self.som.fit(
+                        self.X, epochs=1, radius_start=radius, radius_end=radius, decay="linear",
+                        learning_rate=lr, callbacks=callbacks,
+                    )
+                else:
+                    self.som.fit_online(
+                        self.X, epochs=1, radius_start=radius, radius_end=radius,
+                        learning_rate_start=lr, learning_rate_end=lr, decay="linear",
+                        presentation="random", callbacks=callbacks,
+                    )
+        except BaseException:
+            self._rollback(checkpoint)  # never leave a half-applied epoch behind
+            raise
+        self._last_unit = "epoch"
+        self._finish_epoch(p, radius, lr, nb, time.perf_counter() - t0)
+
+    def _checkpoint(self) -> Any:
+        """The SOM's codebook and counters before a unit (see ``SOM._checkpoint``)."""
+        take = getattr(self.som, "_checkpoint", None)
+        return take() if take is not None else self.som.codebook_.copy()
+
+    def _rollback(self, checkpoint: Any) -> None:
+        """Undo a failed unit: the codebook and every counter that goes with it."""
+        undo = getattr(self.som, "_rollback", None)
+        if undo is not None:
+            undo(checkpoint)
+        else:
+            self.som.codebook_ = checkpoint
+
+    def _finish_epoch(self, p: dict[str, Any], radius: float, lr: float, nb: str, dt: float) -> None:
+        # the epoch is applied: count it first, so a failure below (the metrics, a listener)
+        # leaves the counters matching the codebook
+        self._train_time += dt
+        self._epoch_durations.append(dt)
+        self._epochs_done += 1
+        metrics = None
+        if self.metrics:
+            from .analysis import epoch_metrics
+
+            idx, dist = self.som.best_matching_units(self.X, k=2)
+            metrics = epoch_metrics(idx, dist, self.som.lattice_)
+            self.bmus = np.asarray(idx)[:, 0]
+        with self._cond:
+            status = self._status
+        record = self._make_record(
+            "epoch", status, False, radius=radius, learning_rate=lr, neighborhood=nb,
+            metrics=metrics, duration_s=dt,
+        )
+        self.history.append(record)
+        self._emit("epoch", record=record)
+
+    def _run_step(self) -> None:
+        p = self.params.snapshot()
+        if p["mode"] == "batch":
+            self._run_epoch()  # a batch step is exactly one epoch, as when playing
+        else:
+            self._online_update(p)
+
+    def _online_update(self, p: dict[str, Any]) -> None:
+        n = self.X.shape[0]
+        if self._cursor == 0 or self._order is None:
+            self._order = np.asarray(self.som.random_state_.permutation(n))
+            self._cursor = 0
+            self._epoch_t = 0.0
+        nb = self._apply_neighborhood(p)  # first: default radii depend on the kernel
+        radius, lr = self._schedule(p, self._epochs_done)
+        i = int(self._order[self._cursor])
+        t0 = time.perf_counter()
+        out = self.som.online_step(self.X[i], radius, lr)
+        dt = time.perf_counter() - t0
+        self._epoch_t += dt
+        self._cursor += 1
+        rec = replace(out, sample_index=i, epoch=self._epochs_done, step=self._cursor, n_steps=n,
+                      radius=radius, learning_rate=lr)
+        self.steps.append(rec)
+        self.last_step = rec
+        self._last_unit = "step"
+        self._emit("step", online_step=rec, radius=radius, learning_rate=lr)
+        if self._cursor >= n:
+            self._cursor = 0
+            self._order = None
+            self._finish_epoch(p, radius, lr, nb, self._epoch_t)
