@@ -13,17 +13,15 @@ None and the numpy loop runs. The first call compiles (cached on disk by numba a
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
+
+from ._numba_kernels import compiled_once
 
 __all__ = ["KERNEL_CODES", "kernel"]
 
 #: Kernel name -> code of the compiled loop.
 KERNEL_CODES = {"gaussian": 0, "bubble": 1, "cut_gaussian": 2, "epanechikov": 3}
-
-_KERNEL: list[Any] = []
-
 
 def _build() -> Callable | None:
     try:
@@ -89,10 +87,5 @@ def _build() -> Callable | None:
     return run
 
 
-def kernel() -> Callable | None:
-    """The compiled online loop, or None without numba (or with ``SOMWIDGET_NUMBA=0``)."""
-    if os.environ.get("SOMWIDGET_NUMBA", "1") == "0":
-        return None
-    if not _KERNEL:
-        _KERNEL.append(_build())
-    return _KERNEL[0]
+#: the compiled online loop, or None without numba (or with ``SOMWIDGET_NUMBA=0``).
+kernel = compiled_once(_build)

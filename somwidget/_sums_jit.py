@@ -9,14 +9,12 @@ sparse one-hot product runs instead.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
+from ._numba_kernels import compiled_once
+
 __all__ = ["kernel"]
-
-_KERNEL: list[Callable | None] = []
-
 
 def _build() -> Callable | None:
     try:
@@ -35,10 +33,5 @@ def _build() -> Callable | None:
     return scatter_rows
 
 
-def kernel() -> Callable | None:
-    """The compiled ``scatter_rows(S, X, b)``, or None (no numba, or ``SOMWIDGET_NUMBA=0``)."""
-    if os.environ.get("SOMWIDGET_NUMBA", "1") == "0":
-        return None
-    if not _KERNEL:
-        _KERNEL.append(_build())
-    return _KERNEL[0]
+#: the compiled ``scatter_rows(S, X, b)``, or None (no numba, or ``SOMWIDGET_NUMBA=0``).
+kernel = compiled_once(_build)
