@@ -96,6 +96,11 @@ class ColumnSummary:
         with np.errstate(invalid="ignore"):
             return float(np.fmax.reduce(np.fmax(np.abs(self.lo), np.abs(self.hi))))
 
+    def box(self) -> np.ndarray:
+        """``[lo; hi]`` as a (2, D) array: a stand-in for the data wherever only the per-feature
+        extremes count (the spread ``nanmax - nanmin`` of each feature is the same)."""
+        return np.vstack([self.lo, self.hi])
+
     @property
     def empty_columns(self) -> np.ndarray:
         """Boolean (D,) mask of the columns without any known value."""
@@ -130,13 +135,34 @@ def summarize(X: np.ndarray, chunk_rows: int = SUMMARY_CHUNK_ROWS) -> ColumnSumm
             else:
                 known += blk.shape[0]
             total += part
-            np.fmin(lo, np.fmin.reduce(blk, axis=0), out=lo)  # fmin / fmax skip NaN
-            np.fmax(hi, np.fmax.reduce(blk, axis=0), out=hi)
+            _extremes_into(blk, lo, hi)
     # a column of NaN only has no bounds (fmin / fmax of NaN alone is NaN, not +-inf)
     empty = known == 0
     lo[empty] = np.nan
     hi[empty] = np.nan
     return ColumnSummary(int(n), int(chunk_rows), total, known, lo, hi, sums_finite, has_nan)
+
+
+# fmin / fmax fold this many values of a row block at a time: an axis-0 reduction of an (N, D)
+# array runs an inner loop of only D values per row; folding k rows into one of k * D values
+# first gives the same extremes (they do not depend on the order) 2-3x faster for small D
+_FOLD_ELEMENTS = 2048
+
+
+def _extremes_into(blk: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+    """``lo = fmin(lo, column minima of blk)``, ``hi`` likewise with the maxima (NaN skipped)."""
+    n, d = blk.shape
+    k = _FOLD_ELEMENTS // max(d, 1)
+    if k >= 2 and n >= 2 * k and blk.flags.c_contiguous:
+        m = n - n % k
+        folded = blk[:m].reshape(m // k, k * d)
+        np.fmin(lo, np.fmin.reduce(np.fmin.reduce(folded, axis=0).reshape(k, d), axis=0), out=lo)
+        np.fmax(hi, np.fmax.reduce(np.fmax.reduce(folded, axis=0).reshape(k, d), axis=0), out=hi)
+        blk = blk[m:]
+        if blk.shape[0] == 0:
+            return
+    np.fmin(lo, np.fmin.reduce(blk, axis=0), out=lo)  # fmin / fmax skip NaN
+    np.fmax(hi, np.fmax.reduce(blk, axis=0), out=hi)
 
 
 _LOCAL = threading.local()

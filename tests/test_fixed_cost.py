@@ -268,3 +268,20 @@ def test_ratio_update_equals_the_per_unit_rule(lr, empty):
     if empty:
         np.testing.assert_array_equal(new[[2, 5]], W[[2, 5]])
     assert new is not W and not np.shares_memory(new, W)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_disparate_scale_warning_from_the_summary_matches_the_data(dtype):
+    from somwidget.euclidean import warn_disparate_scales
+
+    rng = np.random.default_rng(11)
+    X = np.column_stack([rng.uniform(0, 1, 200), rng.uniform(0, 5e4, 200),
+                         rng.uniform(-3, 3, 200)]).astype(dtype)
+    with pytest.warns(UserWarning, match="differ by a factor") as direct:
+        warn_disparate_scales(X)
+    with pytest.warns(UserWarning, match="differ by a factor") as boxed:
+        warn_disparate_scales(_data_stats.summarize(X).box())
+    assert str(direct[0].message) == str(boxed[0].message)
+    with pytest.warns(UserWarning, match="differ by a factor") as fitted:
+        SOM((3, 3), random_state=0).fit(X, epochs=1)
+    assert str(fitted[0].message) == str(direct[0].message)
