@@ -118,16 +118,19 @@ def _centred_covariance(arr: np.ndarray, mean: np.ndarray, has_nan: bool,
     return mean, prod / denom
 
 
-#: Up to this many features the eigendecomposition runs on one BLAS thread: for a small matrix
-#: the threads' start-up and synchronisation cost more than the work (a 64 x 64 ``eigh`` takes
-#: 0.3 ms on one thread, 0.4-0.7 ms on two of a busy 2-core machine); the result is the same.
-SINGLE_THREAD_EIGH_FEATURES = 128
+#: Between these numbers of features the eigendecomposition runs on one BLAS thread: for a
+#: small matrix the threads' synchronisation costs more than the work (a 64 x 64 ``eigh`` takes
+#: 0.26-0.3 ms on one thread, 0.23-0.7 ms on two of a busy 2-core machine, 128 x 128 1.1 ms
+#: against 1.1-3.5 ms); the result is the same. Below, limiting the threads (~10 us) costs more
+#: than it can save.
+SINGLE_THREAD_EIGH_FEATURES = (40, 128)
 _CONTROLLER: list[Any] = []
 
 
 def _eigh(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``numpy.linalg.eigh(cov)``, on one BLAS thread for small matrices."""
-    if cov.shape[0] > SINGLE_THREAD_EIGH_FEATURES:
+    lo, hi = SINGLE_THREAD_EIGH_FEATURES
+    if not lo <= cov.shape[0] <= hi:
         return np.linalg.eigh(cov)
     if not _CONTROLLER:  # finding the BLAS libraries takes ~0.2 ms: once per process
         from threadpoolctl import ThreadpoolController
