@@ -1,9 +1,12 @@
-"""The entry of every public SOM call: parameters validated once, thread pools limited.
+"""The entry of every public SOM call: parameters validated once, thread pools limited, data
+statistics shared.
 
 ``_limit_threads`` decorates the public methods of :class:`~somwidget.som.SOM` (and of its
 mixins): the outermost call in a thread checks ``SOM._parameter_constraints`` once with
 :func:`~somwidget.validation.validate_params` and limits the BLAS / OpenMP pools to ``n_jobs``
-threads; nested calls (a callback reading a metric during ``fit``) reuse both.
+threads; nested calls (a callback reading a metric during ``fit``) reuse both. Inside the
+outermost call each array's per-feature summary is computed once and shared by the checks
+(:func:`somwidget._data_stats.sharing`).
 ``_CallsMixin`` gives the SOM ``_validated()`` (the parameters checked on entry) and
 ``_thread_limits``. No module-level import of :mod:`somwidget.som` (no import cycle).
 """
@@ -17,6 +20,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from . import _data_stats
 from .validation import (
     validate_params,
 )
@@ -66,7 +70,7 @@ def _limit_threads(method: _F) -> _F:
         p = validate_params(type(self)._parameter_constraints, self.get_params())
         active[id(self)] = p
         try:
-            with self._thread_limits(p["n_jobs"]):
+            with self._thread_limits(p["n_jobs"]), _data_stats.sharing():
                 return method(self, *args, **kwargs)
         finally:
             del active[id(self)]

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _blas_threads
+from . import _blas_threads, _data_stats
 from . import bmu as _bmu
 from . import masked as _masked
 from . import scale as _scale
@@ -180,7 +180,10 @@ class _TrainingMixin:
         if getattr(self, "_bounds", None) is None:
             self._bounds = (lo, hi)
         # missing values: the known mask, masked BMUs and per-component sums (SOM Toolbox)
-        known = ~np.isnan(Xt) if _bmu.has_missing(Xt) else None
+        summary = _data_stats.cached_summary(Xt)
+        missing = summary.has_nan if summary is not None else _bmu.has_missing(Xt)
+        known = ~np.isnan(Xt) if missing else None
+        _data_stats.forget()  # the callbacks below may change the data: check it afresh
         rng = self.random_state_
         prepared: PreparedQueries | None = None
         record: TrainingRecord | None = None
@@ -274,6 +277,7 @@ class _TrainingMixin:
         )
         # NaN: masked BMUs and updates of the known components only (somwidget.masked)
         run = _masked.online_run_masked if _bmu.has_missing(Xt) else _training.online_run
+        _data_stats.forget()  # the callbacks below may change the data: check it afresh
         # sample weights scale each presentation's learning rate: min(1, a(t) v_i / mean(v))
         scale = None if sample_weight is None else sample_weight / sample_weight.mean()
         rng = self.random_state_

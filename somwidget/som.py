@@ -68,6 +68,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from . import _data_stats
 from . import bmu as _bmu
 from . import scale as _scale
 from ._som_calls import _active_calls, _CallsMixin, _limit_threads
@@ -421,8 +422,9 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         normalizer = make_normalizer(p["normalization"])
         normalizer.fit(arr)
         Xt = np.ascontiguousarray(normalizer._transform(arr))  # float32 stays float32
-        if p["normalization"] == "none":
-            warn_disparate_scales(Xt, stacklevel=4)
+        if p["normalization"] == "none" and Xt.shape[0] >= 2:
+            # the features' spreads from the shared summary's [min; max] rows (no data pass)
+            warn_disparate_scales(_data_stats.summary_of(Xt).box(), stacklevel=4)
         if p["mapsize"] == "auto":
             rows, cols = (int(v) for v in auto_mapsize(Xt, p["lattice"]))
         else:

@@ -54,13 +54,15 @@ weights), and the prototypes are clipped to the data's bounding box.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from . import _map_step, _online_jit
+from . import _data_stats, _map_step, _online_jit
 from . import backend as _backend
 from ._lazy import LazyModule
 from .bmu import _resolve_chunk, as_float_array, euclidean_argmin, nearest_units
@@ -69,6 +71,7 @@ from .euclidean import EuclideanSearch
 from .neighborhood import COMPACT_NEIGHBORHOODS, neighborhood_weights
 
 __all__ = [
+    "GaussianFactors",
     "KernelOperator",
     "LatticeRows",
     "OnlineContext",
@@ -76,6 +79,7 @@ __all__ = [
     "batch_update",
     "block_sums",
     "column_stats",
+    "gaussian_factors",
     "kernel_row",
     "limit_inhibition",
     "online_run",
@@ -92,11 +96,20 @@ _blas = LazyModule("scipy.linalg.blas")
 def column_stats(X: np.ndarray, chunk_rows: int = 1 << 15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-feature mean (float64 accumulation), minimum and maximum of ``X``, block by block
     (no float64 copy of float32 data). Missing values (NaN) are skipped: the statistics are
-    those of the known values (a column without any is 0, its bounds NaN)."""
+    those of the known values (a column without any is 0, its bounds NaN). Inside a SOM call
+    they come from the array's shared summary (:mod:`somwidget._data_stats`) when its blocks
+    are these."""
     n, d = X.shape
     if n == 0:
         z = np.zeros(d)
         return z, z.copy(), z.copy()
+    summary = _data_stats.cached_summary(X)
+    mean = None if summary is None else summary.mean_in_blocks(chunk_rows)
+    if mean is not None:
+        lo, hi = summary.lo.copy(), summary.hi.copy()
+        lo[np.isinf(lo)] = np.nan
+        hi[np.isinf(hi)] = np.nan
+        return mean, lo, hi
     total = np.zeros(d)
     known = np.zeros(d)
     lo = np.full(d, np.inf)
@@ -295,9 +308,17 @@ def _ratio_update(codebook: np.ndarray, num: np.ndarray, learning_rate: float) -
     """``w_i <- num_i[:D] / num_i[D]`` where that denominator is > 0 (else ``w_i`` stays),
     blended with the old codebook when ``learning_rate < 1``."""
     d = codebook.shape[1]
-    ok = num[:, d] > 0
+    den = num[:, d]
+    ok = den > 0
+    if ok.all():  # every unit has data in its neighbourhood: whole-array operations
+        target = num[:, :d] / den[:, None]
+        if learning_rate >= 1.0:
+            return target
+        new = (1.0 - learning_rate) * codebook
+        new += learning_rate * target
+        return new
     new = codebook.copy()
-    target = num[ok, :d] / num[ok, d][:, None]
+    target = num[ok, :d] / den[ok][:, None]
     if learning_rate >= 1.0:
         new[ok] = target
     else:
@@ -373,28 +394,120 @@ class KernelOperator:
 
     def matmul_separable(self, A: np.ndarray) -> np.ndarray:
         """``H @ A`` for the Gaussian, one axis at a time: O(M (rows + cols) K) work and no
-        M x M block at all (see :meth:`somwidget.lattice.Lattice.axis_squared_distances`)."""
-        colsq, rowsq, parity = self.lattice.axis_squared_distances()
-        g = -0.5 / (self.radius * self.radius)
-        gx = np.exp(colsq * g)  # (P, P, C, C)
-        gy = np.exp(rowsq * g)  # (R, R)
-        R, C = rowsq.shape[0], colsq.shape[-1]
+        M x M block at all (see :meth:`somwidget.lattice.Lattice.axis_squared_distances`).
+
+        The per-axis factors of this lattice and radius come from a small cache
+        (:func:`gaussian_factors`), and the rows of one parity are addressed as strided slices:
+        a 20 x 20 map costs two small GEMMs and no copy of ``A``."""
+        f = gaussian_factors(self.lattice, self.radius)
+        R, C = f.gy.shape[0], f.gx.shape[-1]
         K = A.shape[1]
-        A3 = A.reshape(R, C, K)
-        out = np.empty((R, C, K))
-        for p1 in range(colsq.shape[0]):
-            rows1 = np.flatnonzero(parity == p1)
-            if rows1.size == 0:
-                continue
+        A3 = np.ascontiguousarray(A, dtype=np.float64).reshape(R, C, K)
+        if len(f.groups) == 1:  # rect maps: every row has the same column kernel
+            T = np.matmul(f.gx[0, 0], A3)
+            return np.matmul(f.gy, T.reshape(R, C * K)).reshape(R * C, K)
+        out = np.empty((R, C * K))
+        T = np.empty((R, C, K))
+        T2 = T.reshape(R, C * K)
+        for p1, rows1 in f.groups:
             # T[r2, c1] = sum_c2 gx[p1, parity(r2), c1, c2] A[r2, c2]: along the rows' columns
-            T = np.empty((R, C, K))
-            for p2 in range(colsq.shape[1]):
-                rows2 = np.flatnonzero(parity == p2)
-                if rows2.size:
-                    T[rows2] = np.matmul(gx[p1, p2], A3[rows2])
+            for p2, rows2 in f.groups:
+                if isinstance(rows2, slice):
+                    np.matmul(f.gx[p1, p2], A3[rows2], out=T[rows2])
+                else:
+                    T[rows2] = np.matmul(f.gx[p1, p2], A3[rows2])
             # out[r1] = sum_r2 gy[r1, r2] T[r2]: along the rows
-            out[rows1] = (gy[rows1] @ T.reshape(R, C * K)).reshape(rows1.size, C, K)
+            if isinstance(rows1, slice):
+                np.matmul(f.gy_rows[p1], T2, out=out[rows1])
+            else:
+                out[rows1] = f.gy_rows[p1] @ T2
         return out.reshape(R * C, K)
+
+
+@dataclass(frozen=True)
+class GaussianFactors:
+    """The per-axis factors of the Gaussian kernel of one lattice and radius.
+
+    ``H[(r1, c1), (r2, c2)] = gy[r1, r2] * gx[parity[r1], parity[r2], c1, c2]`` exactly as
+    :meth:`somwidget.lattice.Lattice.axis_squared_distances` splits the squared distance.
+
+    Attributes
+    ----------
+    gx : ndarray (P, P, cols, cols)
+        ``exp(-colsq / 2 r^2)`` (read-only).
+    gy : ndarray (rows, rows)
+        ``exp(-rowsq / 2 r^2)`` (read-only).
+    groups : tuple of (parity, rows)
+        The non-empty parity classes of the rows, each as a slice when its rows are evenly
+        spaced (every lattice somwidget builds), else an index array.
+    gy_rows : tuple of ndarray
+        ``gy[rows]`` of each parity class, contiguous (indexed by parity).
+    """
+
+    gx: np.ndarray
+    gy: np.ndarray
+    groups: tuple[tuple[int, slice | np.ndarray], ...]
+    gy_rows: tuple[np.ndarray, ...]
+
+
+def _as_slice(idx: np.ndarray) -> slice | np.ndarray:
+    """``idx`` (sorted, non-empty) as an equivalent slice when evenly spaced."""
+    if idx.size == 1:
+        return slice(int(idx[0]), int(idx[0]) + 1)
+    step = int(idx[1] - idx[0])
+    if step > 0 and np.array_equal(np.diff(idx), np.full(idx.size - 1, step)):
+        return slice(int(idx[0]), int(idx[-1]) + 1, step)
+    return idx
+
+
+def _build_gaussian_factors(lattice: Any, radius: float) -> GaussianFactors:
+    colsq, rowsq, parity = lattice.axis_squared_distances()
+    g = -0.5 / (radius * radius)
+    gx = np.exp(colsq * g)  # (P, P, C, C)
+    gy = np.exp(rowsq * g)  # (R, R)
+    groups = []
+    gy_rows = []
+    for p in range(colsq.shape[0]):
+        rows = np.flatnonzero(parity == p)
+        gy_rows.append(np.ascontiguousarray(gy[rows]))
+        if rows.size:
+            groups.append((p, _as_slice(rows)))
+    for a in (gx, gy, *gy_rows):
+        a.flags.writeable = False
+    return GaussianFactors(gx, gy, tuple(groups), tuple(gy_rows))
+
+
+# (rows, cols, shape, wrap_rows, wrap_cols, radius) -> GaussianFactors, most recent last:
+# a fit asks for one radius per epoch, and a repeated fit (a grid search, the Trainer) the same
+# radii again
+_FACTORS: OrderedDict[tuple, GaussianFactors] = OrderedDict()
+_FACTORS_LOCK = threading.Lock()
+_FACTORS_MAX_ENTRIES = 64
+_FACTORS_MAX_BYTES = 16 << 20  # factors of larger maps are not kept
+
+
+def gaussian_factors(lattice: Any, radius: float) -> GaussianFactors:
+    """The separable Gaussian's per-axis factors of ``lattice`` at ``radius`` (cached).
+
+    Equal to a fresh :class:`GaussianFactors` built from
+    :meth:`~somwidget.lattice.Lattice.axis_squared_distances`; the cache holds the last 64
+    (lattice geometry, radius) pairs of maps up to 16 MB of factors.
+    """
+    radius = float(radius)
+    key = (int(lattice.rows), int(lattice.cols), str(lattice.shape), bool(lattice.wrap_rows),
+           bool(lattice.wrap_cols), radius)
+    with _FACTORS_LOCK:
+        f = _FACTORS.get(key)
+        if f is not None:
+            _FACTORS.move_to_end(key)
+            return f
+    f = _build_gaussian_factors(lattice, radius)
+    if f.gx.nbytes + 2 * f.gy.nbytes <= _FACTORS_MAX_BYTES:
+        with _FACTORS_LOCK:
+            _FACTORS[key] = f
+            while len(_FACTORS) > _FACTORS_MAX_ENTRIES:
+                _FACTORS.popitem(last=False)
+    return f
 
 
 def _row_blocks(H: np.ndarray | KernelOperator, block: int = 1024) -> Iterator[tuple[slice, np.ndarray]]:

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _data_stats
+
 __all__ = [
     "Constraint",
     "GridShape",
@@ -287,10 +289,15 @@ def check_array(
             f"{name} has {arr.shape[1]} features, but {owner} is expecting {n_features} features "
             f"as input (the model was fitted with {n_features})"
         )
+    arr = np.ascontiguousarray(arr)
     # a finite column sum proves every entry finite, with no N x D temporary; only otherwise
-    # are the entries counted, block by block
-    with np.errstate(over="ignore", invalid="ignore"):
-        sums_finite = bool(np.isfinite(np.add.reduce(arr, axis=0)).all())
+    # are the entries counted, block by block. Inside a SOM call the sums are those of the
+    # array's shared summary (somwidget._data_stats), which the later checks reuse
+    if _data_stats.active():
+        sums_finite = _data_stats.summary_of(arr).sums_finite
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            sums_finite = bool(np.isfinite(np.add.reduce(arr, axis=0)).all())
     if not sums_finite:
         counts = {"inf": [0, 0], "nan": [0, 0]}  # values, rows
         for s in range(0, arr.shape[0], 1 << 15):
@@ -310,7 +317,7 @@ def check_array(
                 f"{name} contains {n_nan} missing value(s) (NaN) in {rows_nan} row(s); "
                 f"{nan_hint or 'clean or impute them first'}"
             )
-    return np.ascontiguousarray(arr), feature_names
+    return arr, feature_names
 
 
 def check_missing_rows(name: str, X: np.ndarray, max_missing: float) -> None:
@@ -384,7 +391,11 @@ def check_sample_weight(sample_weight: object, n_samples: int | None, *,
 def all_nan_columns(arr: np.ndarray) -> np.ndarray:
     """Boolean (D,) mask of the columns of ``arr`` without any known (non-NaN) value.
 
-    One column sum when no column holds NaN (no N x D temporary), else a blockwise count."""
+    One column sum when no column holds NaN (no N x D temporary), else a blockwise count;
+    nothing at all when the array's summary is shared (somwidget._data_stats)."""
+    summary = _data_stats.cached_summary(arr)
+    if summary is not None:
+        return summary.empty_columns
     with np.errstate(over="ignore", invalid="ignore"):
         no_nan = arr.shape[0] == 0 or not np.isnan(np.add.reduce(arr, axis=0)).any()
     if no_nan:
@@ -402,9 +413,15 @@ TRAINING_SPACE_LIMIT = 1e290
 
 
 def check_training_range(name: str, Xt: np.ndarray) -> None:
-    """Refuse training-space data so large that squared distances overflow (float32 BMU search)."""
-    with np.errstate(invalid="ignore"):
-        big = float(np.nanmax(np.abs(Xt))) if Xt.size else 0.0
+    """Refuse training-space data so large that squared distances overflow (float32 BMU search).
+
+    Inside a SOM call the largest magnitude comes from the array's shared summary
+    (``max(|min|, |max|)`` per feature, somwidget._data_stats): no N x D temporary."""
+    if Xt.size and _data_stats.active() and Xt.ndim == 2:
+        big = _data_stats.summary_of(Xt).max_abs
+    else:
+        with np.errstate(invalid="ignore"):
+            big = float(np.nanmax(np.abs(Xt))) if Xt.size else 0.0
     if big > TRAINING_SPACE_LIMIT:
         raise ValueError(
             f"{name} has values up to {big:.3g} after normalisation; distances between them "
