@@ -19,11 +19,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import _blas_threads
 
-__all__ = ["run_blocks", "worker_rows"]
+__all__ = ["plan", "run_blocks", "worker_rows"]
 
 #: Rows per block of a worker: a float32 score block of about 1 MiB stays in its core's cache.
 _WORKER_BLOCK_BYTES = 1 << 20
 _MIN_WORKER_ROWS = 256
+#: Least work (multiply-adds) per worker thread: about a millisecond of single-threaded GEMM.
+MIN_WORKER_COST = 1 << 25
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -45,22 +47,28 @@ def _workers(n: int) -> ThreadPoolExecutor:
         return _pool
 
 
-def threads_for(n: int, rows: int) -> int:
-    """Workers a run over ``n`` rows in blocks of ``rows`` would use (1: run serially)."""
-    if n <= rows:
-        return 1
-    return min(_blas_threads.current_threads(), -(-n // rows))
+def plan(n: int, max_rows: int, row_cost: int = 1) -> tuple[int, int]:
+    """``(rows, threads)`` for a run over ``n`` rows in blocks of at most ``max_rows``, each row
+    costing ``row_cost`` multiply-adds (``M (D + 1)`` for a search): as many workers as the BLAS
+    pool has threads, each with at least :data:`MIN_WORKER_COST` of work (else 1: run
+    serially, where starting threads costs more than it saves), and blocks of equal size in a
+    multiple of the workers, so that every worker gets the same number of rows."""
+    t = min(_blas_threads.current_threads(), n // _MIN_WORKER_ROWS,
+            (n * max(row_cost, 1)) // MIN_WORKER_COST)
+    if t <= 1:
+        return max(1, min(n, max_rows)), 1
+    blocks = t * -(-n // (t * max_rows))
+    return -(-n // blocks), t
 
 
-def run_blocks(n: int, rows: int, work: Callable[[int, int, int], None],
-               threads: int | None = None) -> bool:
-    """Call ``work(k, start, stop)`` for every block of ``rows`` rows of ``0 .. n`` on the worker
-    threads (``k``: the worker, ``0 <= k < threads``; default :func:`threads_for`).
+def run_blocks(n: int, rows: int, work: Callable[[int, int, int], None], threads: int) -> bool:
+    """Call ``work(k, start, stop)`` for every block of ``rows`` rows of ``0 .. n`` on
+    ``threads`` worker threads (``k``: the worker, ``0 <= k < threads``; see :func:`plan`).
 
     Returns False, having run nothing, when the run should be serial: a single worker, or
     another threaded run in progress. An exception in a worker is raised here.
     """
-    t = threads_for(n, rows) if threads is None else threads
+    t = threads
     if t <= 1 or not _busy.acquire(blocking=False):
         return False
     try:

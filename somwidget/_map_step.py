@@ -61,8 +61,7 @@ def bmus_and_sums(
     prepared = matching_prepared(search, n)
     # with the compiled scatter-add each block's sums follow its search (no copy of the block)
     per_block = _sums_jit.kernel() is not None
-    rows = _block_threads.worker_rows(chunk, m)
-    threads = _block_threads.threads_for(n, rows)
+    rows, threads = _block_threads.plan(n, _block_threads.worker_rows(chunk, m), m * (d + 1))
     partial = [(np.zeros((m, d)), np.zeros(m)) for _ in range(threads if per_block else 0)]
     searches = [search if k == 0 else search.for_worker() for k in range(threads)]
 

@@ -244,8 +244,7 @@ def nearest(
         return idx, dist
     search = EuclideanSearch(W)
     d = W.shape[1]
-    rows = _block_threads.worker_rows(chunk, m)
-    threads = _block_threads.threads_for(n, rows)
+    rows, threads = _block_threads.plan(n, _block_threads.worker_rows(chunk, m), m * (d + 1))
     scratch = [(search if w == 0 else search.for_worker(),
                 np.empty((rows, d + 1), np.float32), np.empty((rows, m), np.float32))
                for w in range(threads if threads > 1 else 0)]

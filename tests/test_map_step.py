@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-from somwidget import SOM, _blas_threads, _map_step, _sums_jit, training
+from somwidget import SOM, _blas_threads, _block_threads, _map_step, _sums_jit, training
 from somwidget.euclidean import EuclideanSearch
 
 
@@ -24,6 +24,7 @@ def _reference(X: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
 @pytest.fixture(params=[1, 2, 3], ids=["serial", "2-threads", "3-threads"])
 def threads(request, monkeypatch):
     monkeypatch.setattr(_blas_threads, "current_threads", lambda: request.param)
+    monkeypatch.setattr(_block_threads, "MIN_WORKER_COST", 1)  # small test data, threads all the same
     return request.param
 
 
@@ -87,6 +88,7 @@ def test_the_blas_pool_is_held_from_any_thread_and_restored_when_users_interleav
 
 def test_concurrent_callers_each_get_their_own_exact_result(monkeypatch):
     monkeypatch.setattr(_blas_threads, "current_threads", lambda: 2)
+    monkeypatch.setattr(_block_threads, "MIN_WORKER_COST", 1)
     rng = np.random.default_rng(11)
     cases = [(rng.normal(size=(4000, 5)).astype(np.float32), rng.normal(size=(30, 5)))
              for _ in range(4)]
@@ -113,6 +115,7 @@ def test_a_batch_epoch_is_the_same_map_step_on_one_thread_or_several(monkeypatch
     rng = np.random.default_rng(5)
     X = rng.normal(size=(5000, 6)).astype(np.float32)
     fits = {}
+    monkeypatch.setattr(_block_threads, "MIN_WORKER_COST", 1)
     for t in (1, 2):
         monkeypatch.setattr(_blas_threads, "current_threads", lambda t=t: t)
         fits[t] = SOM((12, 10), random_state=0, chunk_size=256).fit(X, epochs=5).codebook_
@@ -151,3 +154,14 @@ def test_the_exact_top_k_search_is_the_same_on_worker_threads(threads, k):
     order = np.argsort(D, axis=1, kind="stable")[:, :k]
     np.testing.assert_array_equal(idx, order)
     np.testing.assert_allclose(dist, np.take_along_axis(D, order, axis=1), rtol=1e-12)
+
+
+def test_the_plan_gives_every_worker_equal_blocks_and_enough_work(monkeypatch):
+    monkeypatch.setattr(_blas_threads, "current_threads", lambda: 2)
+    # digits-sized: 1797 rows x 400 units x 65 is too little work for two threads
+    assert _block_threads.plan(1797, 655, 400 * 65)[1] == 1
+    rows, t = _block_threads.plan(10_000, 655, 400 * 33)
+    blocks = -(-10_000 // rows)
+    assert t == 2 and rows <= 655 and blocks % 2 == 0 and blocks * rows - 10_000 < blocks
+    monkeypatch.setattr(_blas_threads, "current_threads", lambda: 1)
+    assert _block_threads.plan(10**6, 655, 400 * 33) == (655, 1)
