@@ -186,6 +186,7 @@ class _TrainingMixin:
         _data_stats.forget()  # the callbacks below may change the data: check it afresh
         rng = self.random_state_
         prepared: PreparedQueries | None = None
+        fit_search: EuclideanSearch | None = None
         record: TrainingRecord | None = None
         t_start = time.perf_counter()
         for epoch in range(1, epochs + 1):
@@ -208,9 +209,10 @@ class _TrainingMixin:
                 )
             else:
                 search = None
-                if metric == "euclidean":
-                    search = EuclideanSearch(self.codebook_, center, extent,
-                                             scale=None if prepared is None else prepared.scale)
+                if metric == "euclidean":  # one search per call, given each epoch's codebook
+                    if fit_search is None:
+                        fit_search = EuclideanSearch(self.codebook_, center, extent)
+                    search = fit_search.set_codebook(self.codebook_)
                     if n_sub == n and Xt.nbytes <= _PREPARE_BYTES:
                         if prepared is None or prepared.scale != search.scale:
                             prepared = PreparedQueries(Xt, center, search.scale)

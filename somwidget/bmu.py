@@ -157,7 +157,7 @@ def metric_cdist(A: np.ndarray, B: np.ndarray, metric: str = "euclidean") -> np.
 
 def default_chunk_size(n_neurons: int) -> int:
     """Rows per chunk so that one float32 ``rows x n_neurons`` block is about 4 MiB."""
-    return int(np.clip(_BLOCK_BYTES // (4 * max(int(n_neurons), 1)), 256, 65536))
+    return min(max(_BLOCK_BYTES // (4 * max(int(n_neurons), 1)), 256), 65536)
 
 
 def _resolve_chunk(chunk_size: int | None, n_neurons: int) -> int:

@@ -116,6 +116,23 @@ class EuclideanSearch:
             need = pow2_scale(max(data_extent, self.w_extent))
             self._set_scale(scale if scale is not None and scale >= need else need)
 
+    def set_codebook(self, codebook: np.ndarray) -> EuclideanSearch:
+        """Search ``codebook`` (same shape) from now on, keeping the centre, the data extent and
+        the scale (while it covers the new codebook, as prepared queries need): the training
+        loop's one search per fit, updated each epoch instead of built again."""
+        W = np.asarray(codebook, dtype=np.float64)
+        if W.shape != self.W.shape:
+            raise ValueError(f"codebook has shape {W.shape}; this search has {self.W.shape}")
+        self.W = W
+        np.subtract(W, self.center, out=self.Wc)
+        self.w_extent = float(np.abs(self.Wc).max()) if self.Wc.size else 0.0
+        if self.data_extent is not None:
+            need = pow2_scale(max(self.data_extent, self.w_extent))
+            s = self.scale if self.scale >= need else need
+            self.scale = 0.0  # the codebook changed: recompute at whatever scale
+            self._set_scale(s)
+        return self
+
     def for_worker(self) -> EuclideanSearch:
         """This search, or for one that rescales per block (no data extent given) a copy with
         the same centre: each thread searching blocks side by side needs its own then."""

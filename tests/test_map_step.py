@@ -165,3 +165,22 @@ def test_the_plan_gives_every_worker_equal_blocks_and_enough_work(monkeypatch):
     assert t == 2 and rows <= 655 and blocks % 2 == 0 and blocks * rows - 10_000 < blocks
     monkeypatch.setattr(_blas_threads, "current_threads", lambda: 1)
     assert _block_threads.plan(10**6, 655, 400 * 33) == (655, 1)
+
+
+def test_a_search_given_a_new_codebook_equals_one_built_for_it():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(300, 5)) * 3.0
+    center = X.mean(axis=0)
+    extent = float(np.abs(X - center).max())
+    W0, W1 = rng.normal(size=(20, 5)), rng.normal(size=(20, 5)) * 40.0  # W1 needs a larger scale
+    for W in (W0 * 0.5, W1):
+        reused = EuclideanSearch(W0, center, extent).set_codebook(W)
+        fresh = EuclideanSearch(W, center, extent)
+        assert reused.scale == fresh.scale
+        np.testing.assert_array_equal(reused.WaT, fresh.WaT)
+        assert reused.wmax == fresh.wmax and reused.w_extent == fresh.w_extent
+    # a scale that still covers the new codebook is kept (prepared queries were scaled by it)
+    wide = EuclideanSearch(W1, center, extent)
+    assert wide.set_codebook(W0).scale == EuclideanSearch(W1, center, extent).scale
+    with pytest.raises(ValueError, match="shape"):
+        wide.set_codebook(W0[:5])
