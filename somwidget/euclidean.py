@@ -109,7 +109,7 @@ class EuclideanSearch:
         d = W.shape[1]
         self.gamma = (d + 1) * _U32 / (1.0 - (d + 1) * _U32) + 4.0 * _U32
         self.scale = 0.0
-        self.WaT = np.empty((d + 1, W.shape[0]), dtype=np.float32)
+        self.Wa = np.empty((W.shape[0], d + 1), dtype=np.float32)
         self.wmax = 0.0
         if data_extent is not None:
             # a given scale (that of prepared queries) is kept while it covers the codebook
@@ -125,7 +125,7 @@ class EuclideanSearch:
             raise ValueError(f"codebook has shape {W.shape}; this search has {self.W.shape}")
         self.W = W
         np.subtract(W, self.center, out=self.Wc)
-        self.w_extent = float(np.abs(self.Wc).max()) if self.Wc.size else 0.0
+        self.w_extent = (float(max(self.Wc.max(), -self.Wc.min())) if self.Wc.size else 0.0)
         if self.data_extent is not None:
             need = pow2_scale(max(self.data_extent, self.w_extent))
             s = self.scale if self.scale >= need else need
@@ -146,11 +146,23 @@ class EuclideanSearch:
         if s == self.scale:
             return
         self.scale = s
-        Wc = self.Wc * (1.0 / s)
-        wn = np.einsum("ij,ij->i", Wc, Wc)
-        self.WaT[:-1] = (-2.0 * Wc).T
-        self.WaT[-1] = wn
+        inv = 1.0 / s  # a power of two: the scaled codebook is exact
+        Wa = self.Wa
+        np.multiply(self.Wc, -2.0 * inv, out=Wa[:, :-1], casting="same_kind")
+        if _SQUARE_TINY < s < _SQUARE_SAFE:
+            wn = np.einsum("ij,ij->i", self.Wc, self.Wc)
+            wn *= inv * inv
+        else:
+            Wc = self.Wc * inv
+            wn = np.einsum("ij,ij->i", Wc, Wc)
+        Wa[:, -1] = wn
         self.wmax = float(np.sqrt(wn.max())) if wn.size else 0.0
+
+    @property
+    def WaT(self) -> np.ndarray:
+        """The augmented codebook ``[-2 w' ; ||w'||^2]`` (D + 1, M) float32, a transposed view
+        (the GEMMs read it as it is)."""
+        return self.Wa.T
 
     def scores(self, Xb: np.ndarray, qbuf: np.ndarray, gbuf: np.ndarray,
                xbuf: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
