@@ -12,6 +12,9 @@ For the neurons in a :class:`~somwidget.widgets.selection.Selection` it shows
   extra columns included; only one page of rows ever travels to the browser), and the codebook
   values in data units.
 
+Every row a caption counts is on screen: the tables scroll sideways when there are many columns,
+never down (a page of the sample table and the ``max_neurons`` summary rows are shown whole).
+
 The BMU of every sample and its distance are computed once per refresh (one pass, or handed in
 by the Explorer's shared pass); a selection change only reads those cached arrays, so selecting
 10,000 neurons of a 100 x 100 map costs a few bincounts, not a distance matrix.
@@ -67,8 +70,9 @@ _CSS = """<style>
 .somwidget-inspector table.somwidget-table th.sorted {color: var(--jp-brand-color1, #1976d2);}
 .somwidget-inspector .somwidget-note {font-size: 12px; color: var(--jp-ui-font-color2, #555);
   margin: 2px 0;}
-.somwidget-inspector .somwidget-scroll {overflow: auto; max-width: 100%; max-height: 260px;}
-.somwidget-inspector .sw-key {display: inline-block; width: 14px; height: 3px; margin: 0 4px 3px 8px;
+.somwidget-inspector .somwidget-scroll {overflow-x: auto; overflow-y: hidden; max-width: 100%;}
+.somwidget-inspector .sw-item {display: inline-block; white-space: nowrap; margin-right: 10px;}
+.somwidget-inspector .sw-key {display: inline-block; width: 14px; height: 3px; margin: 0 4px 3px 0;
   vertical-align: middle;}
 .somwidget-inspector .sw-key.sw-band {height: 9px; opacity: .45; margin-bottom: 0;}
 .somwidget-inspector .sw-key.sw-dash {background: none !important; border-top: 2px dashed; height: 0;}
@@ -357,7 +361,7 @@ class NeuronInspector(ViewBase, widgets.VBox):
             f'{_CSS}<div class="somwidget-inspector-summary" data-neurons="{attr}" '
             f'data-shown="{shown.size}"><b>{html.escape(title)}</b>'
             + (f' <span class="somwidget-note">({note})</span>' if note else "")
-            + '<div class="somwidget-scroll" style="max-height: 150px"><table class="somwidget-table">'
+            + '<div class="somwidget-scroll"><table class="somwidget-table somwidget-neurons">'
             "<tr><th>neuron</th><th>row</th><th>col</th><th>hits</th><th>quantization error</th>"
             f"</tr>{body}</table></div></div>"
         )
@@ -458,7 +462,8 @@ class NeuronInspector(ViewBase, widgets.VBox):
             keys.append(f'<span class="sw-key sw-dash" style="color:{_LINE_COLORS[1]}"></span>'
                         "mean of their samples")
         keys.append('<span class="sw-key sw-band" style="background:#9e9e9e"></span>data ± 1 sd')
-        self._legend.value = f'<div class="somwidget-note somwidget-legend">{"".join(keys)}</div>'
+        items = "".join(f'<span class="sw-item">{k}</span>' for k in keys)  # an entry never wraps
+        self._legend.value = f'<div class="somwidget-note somwidget-legend">{items}</div>'
 
     # ------------------------------------------------------------------ reading
     def sample_indices(self) -> np.ndarray:

@@ -1,0 +1,113 @@
+"""The neuron inspector in a real JupyterLab + Chromium: every row a caption counts is visible.
+
+The quickstart's dashboard (the wine data, 20 x 15 hex map) with the 20 neurons that won the
+strongest wines selected. The summary says "showing 8 of 20 neurons" and the sample table
+"rows 1–20 of 32": the test counts, in the browser, the rows whose box lies wholly inside every
+clipping box between them and the inspector (a scroll box cut the eighth neuron row and the
+sample page in half before), checks that no legend entry breaks between its swatch and its
+text, and saves a screenshot to the artifacts folder.
+"""
+
+from __future__ import annotations
+
+import re
+
+from labhelpers import kernel_exec, open_notebook, run_all, wait_all_executed, write_notebook
+
+DASHBOARD = """
+from somwidget import SOM, Explorer
+from somwidget.datasets import load_wine
+df = load_wine()
+X = df.drop(columns="label")
+som = SOM(mapsize=(20, 15), lattice="hexa", normalization="standard", random_state=0)
+som.fit(X, epochs=40, radius_start=8, radius_end=1)
+ex = Explorer(som, X, labels=df["label"])
+ex.select_samples((X["alcohol"] > 14.0).to_numpy())
+ex
+"""
+
+# For the rows of each inspector table: how many there are and how many are wholly visible,
+# i.e. inside every box between the row and the inspector that clips its overflow (vertically).
+ROWS_SEEN = """(root) => {
+  const clippers = (el) => { const out = [];
+    for (let a = el.parentElement; a; a = a.parentElement) {
+      if (getComputedStyle(a).overflowY !== 'visible') out.push(a);
+      if (a === root) break; }
+    return out; };
+  const seen = (el) => { const r = el.getBoundingClientRect();
+    if (r.height < 1 || getComputedStyle(el).visibility === 'hidden') return false;
+    return clippers(el).every(a => { const b = a.getBoundingClientRect();
+      const top = b.top + a.clientTop, bottom = top + a.clientHeight;
+      return r.top >= top - 0.5 && r.bottom <= bottom + 0.5; }); };
+  const count = (rows) => ({n: rows.length, seen: rows.filter(seen).length});
+  const summary = root.querySelector('.somwidget-inspector-summary');
+  const samples = root.querySelector('table.somwidget-samples');
+  const sumRows = Array.from(summary.querySelectorAll('table tr'));
+  return {
+    shown: Number(summary.dataset.shown),
+    summaryText: summary.textContent,
+    neurons: count(sumRows.filter(r => r.querySelector('td') && !r.querySelector('td[colspan]')
+                                      && !/^all /.test(r.textContent))),
+    allRows: count(sumRows),
+    pageText: root.querySelector('.somwidget-page').textContent,
+    dataRows: Number(samples.dataset.rows),
+    samples: count(Array.from(samples.querySelectorAll('tr')).filter(r => r.querySelector('td'))),
+  };
+}"""
+
+# Each legend entry: is its text on one line, and on the line of its colour swatch?
+LEGEND_LINES = """(root) => Array.from(root.querySelectorAll('.somwidget-legend .sw-key')).map(key => {
+  let t = key.nextSibling;
+  while (t && t.nodeType !== Node.TEXT_NODE) t = t.nextSibling;
+  const range = document.createRange(); range.selectNodeContents(t);
+  const lines = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0)
+                        .map(r => Math.round(r.top)));
+  const k = key.getBoundingClientRect(), text = range.getBoundingClientRect();
+  const mid = (k.top + k.bottom) / 2;
+  return {text: t.textContent, lines: lines.size, besideKey: mid >= text.top - 1 && mid <= text.bottom + 1};
+})"""
+
+
+def test_inspector_shows_every_row_its_captions_count(page, lab, artifacts):
+    write_notebook(lab["root"] / "inspector_rows.ipynb", [DASHBOARD])
+    page.set_viewport_size({"width": 1280, "height": 1600})  # the whole inspector on screen
+    open_notebook(page, lab, "inspector_rows.ipynb")
+    run_all(page)
+    wait_all_executed(page, timeout_ms=120_000)
+    inspector = page.locator(".somwidget-explorer .somwidget-inspector").first
+    page.wait_for_function(
+        "() => document.querySelector('.somwidget-inspector [data-shown]')?.dataset.shown === '8'",
+        timeout=30_000)
+    n_sel = int(kernel_exec(page, "print(len(ex.selection.neurons))"))
+    n_samples = int(kernel_exec(page, "print(len(ex.selected_samples()))"))
+    assert n_sel > 8 and n_samples > 20, (n_sel, n_samples)  # a caption that says "k of n"
+    inspector.scroll_into_view_if_needed()
+    page.wait_for_timeout(400)
+    inspector.screenshot(path=str(artifacts / "inspector-rows.png"))
+    rows = inspector.evaluate(ROWS_SEEN)
+
+    # the summary: "showing 8 of 20 neurons", and 8 neuron rows, all of them wholly visible
+    claimed = re.search(r"showing (\d+) of ([\d,]+) neurons", rows["summaryText"])
+    assert claimed, rows["summaryText"]
+    assert int(claimed[1]) == rows["shown"] == 8
+    assert int(claimed[2].replace(",", "")) == n_sel
+    assert rows["neurons"]["n"] == 8, rows
+    assert rows["neurons"]["seen"] == 8, rows
+    assert rows["allRows"]["seen"] == rows["allRows"]["n"], rows  # "… 12 more", "all 20" too
+
+    # the sample table: "rows 1–20 of 32", and 20 sample rows, all of them wholly visible
+    page_caption = re.search(r"rows ([\d,]+)–([\d,]+) of ([\d,]+)", rows["pageText"])
+    assert page_caption, rows["pageText"]
+    first, last, total = (int(g.replace(",", "")) for g in page_caption.groups())
+    assert total == n_samples
+    assert last - first + 1 == rows["dataRows"] == rows["samples"]["n"] == 20, rows
+    assert rows["samples"]["seen"] == rows["samples"]["n"], rows
+
+    # the chart's legend: no entry breaks between its swatch and its words
+    legend = inspector.evaluate(LEGEND_LINES)
+    assert len(legend) == 4, legend  # mean line, its band, the samples' mean, the data band
+    for entry in legend:
+        assert entry["lines"] == 1 and entry["besideKey"], entry
+
+    console = [m for m in page.console_messages_seen if m.startswith("pageerror")]
+    assert not console, console
