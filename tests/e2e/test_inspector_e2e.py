@@ -67,6 +67,52 @@ LEGEND_LINES = """(root) => Array.from(root.querySelectorAll('.somwidget-legend 
   return {text: t.textContent, lines: lines.size, besideKey: mid >= text.top - 1 && mid <= text.bottom + 1};
 })"""
 
+# The x tick labels of the inspector's bqplot chart, as the screen quadrilaterals of their
+# (rotated) text boxes; and the box of the figure they must stay inside.
+TICK_LABELS = """(root) => {
+  const fig = root.querySelector('.bqplot');
+  const texts = Array.from(fig.querySelectorAll('g.axis g.tick text'))
+    .filter(t => /rotate\\(-?[1-9]/.test(t.getAttribute('transform') || ''));  // the x axis'
+  const axis = texts[0]?.closest('g.axis').querySelector('path.domain').getBoundingClientRect();
+  const quad = (t) => { const b = t.getBBox(), m = t.getScreenCTM();
+    return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
+      .map(([x, y]) => { const p = new DOMPoint(x, y).matrixTransform(m); return [p.x, p.y]; }); };
+  const f = fig.getBoundingClientRect();
+  return {labels: texts.filter(t => t.textContent).map(t => ({text: t.textContent, quad: quad(t)})),
+          figure: [f.left, f.top, f.right, f.bottom], axisTop: axis?.top};
+}"""
+
+
+def _overlap_depth(a: list, b: list) -> float:
+    """How deep two convex quadrilaterals overlap (0 when apart; separating axis test)."""
+    depth = float("inf")
+    for poly in (a, b):
+        for i in range(4):
+            (x1, y1), (x2, y2) = poly[i], poly[(i + 1) % 4]
+            nx, ny = y1 - y2, x2 - x1
+            norm = (nx * nx + ny * ny) ** 0.5 or 1.0
+            pa = [(x * nx + y * ny) / norm for x, y in a]
+            pb = [(x * nx + y * ny) / norm for x, y in b]
+            depth = min(depth, min(max(pa), max(pb)) - max(min(pa), min(pb)))
+            if depth <= 0:
+                return 0.0
+    return depth
+
+
+def check_tick_labels(inspector) -> dict:
+    """No two x tick labels of the chart overlap, each lies inside the figure and under the axis."""
+    ticks = inspector.evaluate(TICK_LABELS)
+    labels, (left, top, right, bottom) = ticks["labels"], ticks["figure"]
+    assert labels, ticks
+    for i, a in enumerate(labels):
+        for x, y in a["quad"]:
+            assert left - 1 <= x <= right + 1 and top - 1 <= y <= bottom + 1, (a, ticks["figure"])
+            assert y >= ticks["axisTop"] - 1, ("a label reaches into the plot", a, ticks["axisTop"])
+        for b in labels[i + 1:]:
+            # text boxes include the font's ascent and descent: 1 px of touching is no overlap
+            assert _overlap_depth(a["quad"], b["quad"]) <= 1.0, (a, b)
+    return ticks
+
 
 def test_inspector_shows_every_row_its_captions_count(page, lab, artifacts):
     write_notebook(lab["root"] / "inspector_rows.ipynb", [DASHBOARD])
@@ -108,6 +154,10 @@ def test_inspector_shows_every_row_its_captions_count(page, lab, artifacts):
     assert len(legend) == 4, legend  # mean line, its band, the samples' mean, the data band
     for entry in legend:
         assert entry["lines"] == 1 and entry["besideKey"], entry
+
+    # the chart's feature names: readable, none on top of another, none cut by the figure
+    ticks = check_tick_labels(inspector)
+    assert len(ticks["labels"]) == 13, ticks  # the wine data's 13 features, each named
 
     console = [m for m in page.console_messages_seen if m.startswith("pageerror")]
     assert not console, console
