@@ -55,6 +55,9 @@ interface Geometry {
  * of a cached pixel -> neuron map) instead of one path fill and stroke per cell: a 100 x 100
  * map's small multiples redraw in a few milliseconds, with no anti-aliasing seams. */
 export const RASTER_BELOW = 8;
+/** The grid's fill in the size style, as CSS (the legend's "no samples" swatch); the canvas
+ *  reads the same theme variable. */
+export const GRID_FILL = "var(--jp-layout-color2, #eeeeee)";
 
 const PAD_FLAT = 0.06;
 const RING_BELOW = 9; // CSS px per cell under which selected neurons also get a ring
