@@ -71,3 +71,62 @@ READABILITY = r"""([minText, minMark]) => {
 def unreadable(page, min_text: float = 3.0, min_mark: float = 2.0) -> dict:
     """``{"text": [...], "marks": [...]}``: what reads worse than the bounds (see module doc)."""
     return page.evaluate(READABILITY, [min_text, min_mark])
+
+
+# The text of every shown bqplot axis (tick labels and the axis label) as the screen
+# quadrilaterals of their text boxes (rotated labels included), axis by axis.
+AXIS_TEXT = r"""(root) => {
+  const quad = (t) => { const b = t.getBBox(), m = t.getScreenCTM();
+    return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
+      .map(([x, y]) => { const p = new DOMPoint(x, y).matrixTransform(m); return [p.x, p.y]; }); };
+  const shown = (t) => t.textContent.trim() && t.getBoundingClientRect().width > 0;
+  const axes = [];
+  for (const fig of (root || document).querySelectorAll('.bqplot')) {
+    const title = fig.querySelector('.mainheading')?.textContent ?? '';
+    for (const axis of fig.querySelectorAll('g.axis')) {
+      const ticks = Array.from(axis.querySelectorAll('g.tick text')).filter(shown);
+      const label = Array.from(axis.querySelectorAll('text.axislabel')).filter(shown)[0];
+      if (!ticks.length) continue;
+      axes.push({figure: title, ticks: ticks.map(t => ({text: t.textContent, quad: quad(t)})),
+                 label: label ? {text: label.textContent, quad: quad(label)} : null});
+    }
+  }
+  return axes;
+}"""
+
+
+def overlap_depth(a: list, b: list) -> float:
+    """How deep two convex quadrilaterals overlap, in pixels (0 when apart; separating axes)."""
+    depth = float("inf")
+    for poly in (a, b):
+        for i in range(4):
+            (x1, y1), (x2, y2) = poly[i], poly[(i + 1) % 4]
+            nx, ny = y1 - y2, x2 - x1
+            norm = (nx * nx + ny * ny) ** 0.5 or 1.0
+            pa = [(x * nx + y * ny) / norm for x, y in a]
+            pb = [(x * nx + y * ny) / norm for x, y in b]
+            depth = min(depth, min(max(pa), max(pb)) - max(min(pa), min(pb)))
+            if depth <= 0:
+                return 0.0
+    return depth
+
+
+def axis_text_overlaps(target, slack: float = 4.0) -> list[tuple[str, str, str]]:
+    """``(figure title, text, text)`` for each pair of an axis' labels that overlap.
+
+    Two tick labels of one axis, or the axis label and one of its tick labels, overlap when
+    their text boxes intersect by more than ``slack`` pixels. A box spans the font's ascent and
+    descent (about 1.3 em), the glyphs of digits about 0.7 em: boxes of a 10-12 px font that
+    overlap by 4 px leave the glyphs apart, by more they touch. ``target``: a page (every chart
+    on it) or a locator (the charts in it).
+    """
+    is_page = hasattr(target, "goto")  # a Page; a Locator hands its element to the function
+    axes = target.evaluate(AXIS_TEXT, None) if is_page else target.evaluate(AXIS_TEXT)
+    bad = []
+    for axis in axes:
+        texts = axis["ticks"] + ([axis["label"]] if axis["label"] else [])
+        for i, a in enumerate(texts):
+            for b in texts[i + 1:]:
+                if overlap_depth(a["quad"], b["quad"]) > slack:
+                    bad.append((axis["figure"], a["text"], b["text"]))
+    return bad

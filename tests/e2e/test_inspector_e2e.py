@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from labhelpers import kernel_exec, open_notebook, run_all, wait_all_executed, write_notebook
+from readability import axis_text_overlaps, overlap_depth
 
 DASHBOARD = """
 from somwidget import SOM, Explorer
@@ -83,22 +84,6 @@ TICK_LABELS = """(root) => {
 }"""
 
 
-def _overlap_depth(a: list, b: list) -> float:
-    """How deep two convex quadrilaterals overlap (0 when apart; separating axis test)."""
-    depth = float("inf")
-    for poly in (a, b):
-        for i in range(4):
-            (x1, y1), (x2, y2) = poly[i], poly[(i + 1) % 4]
-            nx, ny = y1 - y2, x2 - x1
-            norm = (nx * nx + ny * ny) ** 0.5 or 1.0
-            pa = [(x * nx + y * ny) / norm for x, y in a]
-            pb = [(x * nx + y * ny) / norm for x, y in b]
-            depth = min(depth, min(max(pa), max(pb)) - max(min(pa), min(pb)))
-            if depth <= 0:
-                return 0.0
-    return depth
-
-
 def check_tick_labels(inspector) -> dict:
     """No two x tick labels of the chart overlap, each lies inside the figure and under the axis."""
     ticks = inspector.evaluate(TICK_LABELS)
@@ -110,7 +95,7 @@ def check_tick_labels(inspector) -> dict:
             assert y >= ticks["axisTop"] - 1, ("a label reaches into the plot", a, ticks["axisTop"])
         for b in labels[i + 1:]:
             # text boxes include the font's ascent and descent: 1 px of touching is no overlap
-            assert _overlap_depth(a["quad"], b["quad"]) <= 1.0, (a, b)
+            assert overlap_depth(a["quad"], b["quad"]) <= 1.0, (a, b)
     return ticks
 
 
@@ -158,6 +143,7 @@ def test_inspector_shows_every_row_its_captions_count(page, lab, artifacts):
     # the chart's feature names: readable, none on top of another, none cut by the figure
     ticks = check_tick_labels(inspector)
     assert len(ticks["labels"]) == 13, ticks  # the wine data's 13 features, each named
+    assert not axis_text_overlaps(inspector)  # the y axis' ticks and label too
 
     console = [m for m in page.console_messages_seen if m.startswith("pageerror")]
     assert not console, console

@@ -26,7 +26,7 @@ from labhelpers import (
     run_all,
     wait_code_cells_executed,
 )
-from readability import unreadable
+from readability import axis_text_overlaps, unreadable
 
 NOTEBOOKS = sorted(p.stem for p in (REPO / "notebooks").glob("*.ipynb"))
 
@@ -76,12 +76,15 @@ def test_notebook_reads_in_the_dark_theme(name, page, lab, artifacts):
         # every cell laid out (the notebook renders only the cells on screen), then measured
         page.set_viewport_size({"width": 1280, "height": 16_000})
         page.wait_for_timeout(1_500)
-        outputs = page.locator(".jp-OutputArea-output:has(.jupyter-widgets)")
+        outputs = page.locator(".jp-OutputArea-output:not([data-mime-type])")  # the widget views
         for i in range(outputs.count()):
             outputs.nth(i).screenshot(path=str(artifacts / f"dark-{name}-{i:02d}.png"))
         bad = unreadable(page)
         assert not bad["text"], bad["text"][:5]
         assert not bad["marks"], bad["marks"][:5]
+        # no chart's tick labels on top of each other or under their axis label
+        overlaps = axis_text_overlaps(page)
+        assert not overlaps, overlaps[:5]
         if name == "quickstart":
             empty = int(kernel_exec(page, "print(int((som.hit_counts(X) == 0).argmax()))"))
             colours = page.evaluate(SWATCH_AND_PIXEL, ["hits", empty])
