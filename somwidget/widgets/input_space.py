@@ -180,6 +180,9 @@ class InputSpaceView(ViewBase, widgets.VBox):
             axes=[self._x_axis, self._y_axis],
             title=title or "",
             legend_location="top-right",
+            # the class names in the text colour (the dots carry the class colours): orange
+            # words on white did not read
+            legend_text={"fill": _INK},
             fig_margin={"top": 40 if title else 15, "bottom": 45, "left": 55, "right": 15},
             layout=widgets.Layout(width=width, height=height),
         )

@@ -1,14 +1,16 @@
-"""Every notebook in notebooks/ run as a newcomer would, in JupyterLab's dark theme.
+"""Every notebook in notebooks/ run as a newcomer would, in JupyterLab's light and dark themes.
 
-For each notebook: all cells run without an error output or a JavaScript error, every piece of
-text in the outputs reads against its background and every drawn chart line stands out from
-the figure (``readability.unreadable``: the SOM's net in the input-space view was drawn in
-#333 on the dark figure, captions in #555), and in the quickstart the hit map's "no samples"
-legend swatch has the colour the map draws neurons without samples in (it was the light grey
-of the light theme while the map drew them dark grey). Screenshots of the widget outputs go to
-the artifacts folder (``dark-<notebook>-<n>.png``).
+For each notebook and theme: all cells run without an error output or a JavaScript error,
+every piece of text in the outputs reads against its background and every drawn chart line
+stands out from the figure (``readability.unreadable``: the SOM's net in the input-space view
+was drawn in #333 on the dark figure, captions in #555, the step legend's words in orange on
+white), no chart has tick labels on top of each other or under its axis label (the training
+curves' schedule chart had ten ticks in 80 px), and in the quickstart the hit map's "no
+samples" legend swatch has the colour the map draws neurons without samples in (it stayed the
+light grey of the light theme while the dark map drew them dark grey). Screenshots of the widget
+outputs go to the artifacts folder (``<theme>-<notebook>-<n>.png``).
 
-The light theme is put back after each notebook: the theme is a user setting of the shared
+The light theme is put back after each run: the theme is a user setting of the shared
 JupyterLab, and the other e2e tests expect the light one.
 """
 
@@ -55,20 +57,24 @@ def _rgb(css: str) -> list[int]:
     return [round(float(v)) for v in css[css.index("(") + 1: css.index(")")].split(",")[:3]]
 
 
+THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+
+
 @pytest.mark.timeout(420)
+@pytest.mark.parametrize("theme", list(THEMES))
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_reads_in_the_dark_theme(name, page, lab, artifacts):
-    shutil.copy(REPO / "notebooks" / f"{name}.ipynb", lab["root"] / f"dark_{name}.ipynb")
+def test_notebook_reads_well(name, theme, page, lab, artifacts):
+    shutil.copy(REPO / "notebooks" / f"{name}.ipynb", lab["root"] / f"{theme}_{name}.ipynb")
     shutil.copytree(REPO / "notebooks" / "data", lab["root"] / "data", dirs_exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 900})
-    open_notebook(page, lab, f"dark_{name}.ipynb")
+    open_notebook(page, lab, f"{theme}_{name}.ipynb")
     try:
-        _set_theme(page, "JupyterLab Dark")  # before the cells run: canvases read the theme as they draw
+        _set_theme(page, THEMES[theme])  # before the cells run: canvases read the theme as they draw
         run_all(page)
         try:
             wait_code_cells_executed(page, timeout_ms=300_000)
         except Exception:
-            page.screenshot(path=str(artifacts / f"dark-{name}-timeout.png"))
+            page.screenshot(path=str(artifacts / f"{theme}-{name}-timeout.png"))
             raise AssertionError(f"{name} did not finish: prompts {code_prompts(page)}, "
                                  f"errors {cell_errors(page)}") from None
         errors = cell_errors(page)
@@ -78,7 +84,7 @@ def test_notebook_reads_in_the_dark_theme(name, page, lab, artifacts):
         page.wait_for_timeout(1_500)
         outputs = page.locator(".jp-OutputArea-output:not([data-mime-type])")  # the widget views
         for i in range(outputs.count()):
-            outputs.nth(i).screenshot(path=str(artifacts / f"dark-{name}-{i:02d}.png"))
+            outputs.nth(i).screenshot(path=str(artifacts / f"{theme}-{name}-{i:02d}.png"))
         bad = unreadable(page)
         assert not bad["text"], bad["text"][:5]
         assert not bad["marks"], bad["marks"][:5]
