@@ -96,6 +96,7 @@ export class LatticeCanvas {
   private cssW = 0;
   private cssH = 0;
   private observer: ResizeObserver | null = null;
+  private themeWatch: MutationObserver | null = null;
   private pending = 0;
   private dragStart: { x: number; y: number; shift: boolean; toggle: boolean } | null = null;
   private dragging = false;
@@ -144,6 +145,13 @@ export class LatticeCanvas {
       this.observer = new ResizeObserver(() => this.schedule());
       this.observer.observe(this.root);
     }
+    // the picture reads theme colours as it draws: JupyterLab marks a theme change on <body>,
+    // so draw again in the new theme's colours (else a switched theme keeps the old grid)
+    if (typeof MutationObserver !== "undefined" && typeof document !== "undefined" && document.body) {
+      this.themeWatch = new MutationObserver(() => this.schedule());
+      this.themeWatch.observe(document.body,
+        { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
+    }
   }
 
   private listen(t: EventTarget, type: string, fn: EventListener): void {
@@ -155,6 +163,7 @@ export class LatticeCanvas {
     for (const [t, type, fn] of this.listeners) t.removeEventListener(type, fn);
     this.listeners = [];
     this.observer?.disconnect();
+    this.themeWatch?.disconnect();
     if (this.pending) cancelAnimationFrame(this.pending);
     this.tooltip.remove();
   }
