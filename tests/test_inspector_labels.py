@@ -37,3 +37,16 @@ def test_chart_uses_the_cut_names_and_thins_many():
     # 64 names do not fit under a 320 px chart: every 5th (13 of them), the first one included
     assert list(ins._ax_x.tick_values) == expected[::5]
     ins.close()
+
+
+def test_static_picture_cuts_the_names_as_the_browser_does():
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(120, 3)),
+                     columns=["od280/od315_of_diluted_wines", "alcohol", "nonflavanoid_phenols"])
+    som = SOM(mapsize=(3, 3), random_state=0).fit(X, epochs=2)
+    ins = NeuronInspector(som, X)
+    ins.selection.select([0])
+    svg = ins.to_picture().svg
+    assert ">od280/od315_of_…</text>" in svg and ">nonflavanoid_ph…</text>" in svg
+    assert ">alcohol</text>" in svg and "diluted" not in svg
+    ins.close()

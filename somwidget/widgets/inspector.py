@@ -47,13 +47,13 @@ from ._common import (
     sample_index,
 )
 from .inspector_picture import LINE_COLORS as _LINE_COLORS
-from .inspector_picture import chart_picture, round_ticks
+from .inspector_picture import chart_picture, round_ticks, tick_names
 from .live import Throttle
 from .pictures.compose import Picture
 from .sample_table import SampleTable
 from .selection import Selection
 
-__all__ = ["NeuronInspector", "round_ticks"]
+__all__ = ["NeuronInspector", "round_ticks", "tick_names"]
 
 
 _CSS = """<style>
@@ -95,27 +95,6 @@ def _mean_sd(data: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarr
 
 #: At most this many feature names under the chart (a 320 px inspector fits 14 at 45°).
 _MAX_TICK_LABELS = 14
-#: Longer feature names are cut to this many characters (with "…") under the chart.
-_TICK_CHARS = 16
-
-
-def tick_names(names: Sequence[str], limit: int = _TICK_CHARS) -> list[str]:
-    """The chart's x positions: the feature names, long ones cut to ``limit`` characters.
-
-    The cut names stay distinct (a name that would clash keeps its head and its tail); when
-    even those clash the full names are kept.
-    """
-    def cut(name: str, tail: int) -> str:
-        if len(name) <= limit:
-            return name
-        head = limit - 1 - tail
-        return name[:head] + "…" + (name[-tail:] if tail else "")
-
-    for tail in (0, (limit - 1) // 2):
-        short = [cut(str(n), tail) for n in names]
-        if len(set(short)) == len(short):
-            return short
-    return [str(n) for n in names]
 
 
 def _fmt(v: float) -> str:
