@@ -63,6 +63,9 @@ const PAD_FLAT = 0.06;
 const RING_BELOW = 9; // CSS px per cell under which selected neurons also get a ring
 const RING_RADIUS = 8; // CSS px
 const MAX_RINGS = 64;
+/** The overlay canvas reaches this far (CSS px) past the picture on every side, so a ring
+ *  around an edge neuron is drawn whole instead of cut by the picture's edge. */
+const OVERLAY_MARGIN = RING_RADIUS + 3;
 /** Selections up to this size outline every cell; bigger ones outline their region's boundary
  * (one path), so a brushed region stays readable and does not hide the data. */
 export const PER_CELL_OUTLINE_MAX = 64;
@@ -239,12 +242,14 @@ export class LatticeCanvas {
     this.ox = (px - b.x0) * scale;
     this.oy = (py - b.y0) * scale;
     if (changed || this.base.width !== Math.round(width * dpr)) {
-      for (const c of [this.base, this.overlay]) {
-        c.width = Math.round(width * dpr);
-        c.height = Math.round(height * dpr);
-        c.style.width = `${width}px`;
-        c.style.height = `${height}px`;
+      const m = OVERLAY_MARGIN;
+      for (const [c, pad] of [[this.base, 0], [this.overlay, m]] as const) {
+        c.width = Math.round((width + 2 * pad) * dpr);
+        c.height = Math.round((height + 2 * pad) * dpr);
+        c.style.width = `${width + 2 * pad}px`;
+        c.style.height = `${height + 2 * pad}px`;
       }
+      this.overlay.style.left = this.overlay.style.top = `${-m}px`;
       this.root.style.height = `${height}px`;
     }
     return true;
@@ -570,6 +575,8 @@ export class LatticeCanvas {
     const g = this.geom;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
+    // the picture's device coordinates, shifted by the overlay's margin
+    ctx.setTransform(1, 0, 0, 1, OVERLAY_MARGIN * this.dpr, OVERLAY_MARGIN * this.dpr);
     const m = nNeurons(this.lat);
     const w = Math.max(1.5 * this.dpr, Math.min(3 * this.dpr, 0.12 * this.scale * this.dpr));
     if (this.selected.length > PER_CELL_OUTLINE_MAX) {

@@ -5,11 +5,14 @@ strongest wines selected. The summary says "showing 8 of 20 neurons" and the sam
 "rows 1–20 of 32": the test counts, in the browser, the rows whose box lies wholly inside every
 clipping box between them and the inspector (a scroll box cut the eighth neuron row and the
 sample page in half before), checks that no legend entry breaks between its swatch and its
-text, and saves a screenshot to the artifacts folder.
+text, that the chart's feature names neither overlap nor reach into the plot, and that the
+selection rings of the component planes' right-edge neurons are drawn whole (the picture's edge
+cut them in half), and saves a screenshot to the artifacts folder.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 from labhelpers import kernel_exec, open_notebook, run_all, wait_all_executed, write_notebook
@@ -98,6 +101,23 @@ def check_tick_labels(inspector) -> dict:
             assert overlap_depth(a["quad"], b["quad"]) <= 1.0, (a, b)
     return ticks
 
+# The first component plane: for neuron k, the rightmost point of its selection ring (8 px
+# radius, 1.75 px stroke) and what the overlay canvas and the plane's card hold there.
+RING_EDGE = """(k) => {
+  const view = document.querySelector('.somwidget-explorer .somwidget-view[data-view="planes"]');
+  const card = view.querySelector('.sw-plane'), overlay = card.querySelectorAll('canvas')[1];
+  const p = view.somwidget.neuronClientPoint(k), x = p.x + 8, y = p.y;
+  const o = overlay.getBoundingClientRect(), c = card.getBoundingClientRect();
+  const inOverlay = x >= o.left && x < o.right && y >= o.top && y < o.bottom;
+  let alpha = 0;
+  for (let dx = -2; dx <= 2 && inOverlay; dx++) {  // the stroke is 1.75 px wide: look around it
+    const px = Math.floor((x + dx - o.left) * overlay.width / o.width);
+    const py = Math.floor((y - o.top) * overlay.height / o.height);
+    if (px >= 0 && px < overlay.width) alpha = Math.max(alpha, overlay.getContext('2d').getImageData(px, py, 1, 1).data[3]);
+  }
+  return {k, x, inOverlay, inCard: x + 1 <= c.right, alpha};
+}"""
+
 
 def test_inspector_shows_every_row_its_captions_count(page, lab, artifacts):
     write_notebook(lab["root"] / "inspector_rows.ipynb", [DASHBOARD])
@@ -144,6 +164,15 @@ def test_inspector_shows_every_row_its_captions_count(page, lab, artifacts):
     ticks = check_tick_labels(inspector)
     assert len(ticks["labels"]) == 13, ticks  # the wine data's 13 features, each named
     assert not axis_text_overlaps(inspector)  # the y axis' ticks and label too
+
+    # the component planes: a selected neuron on the right edge gets its whole ring (the
+    # picture's edge cut the rings in half before)
+    edge = json.loads(kernel_exec(page, "import json; print(json.dumps("
+                                        "[k for k in ex.selection.neurons if k % 15 == 14]))"))
+    assert edge, "no selected neuron in the right-most column"
+    for k in edge:
+        ring = page.evaluate(RING_EDGE, k)
+        assert ring["inOverlay"] and ring["inCard"] and ring["alpha"] > 0, ring
 
     console = [m for m in page.console_messages_seen if m.startswith("pageerror")]
     assert not console, console
