@@ -1,4 +1,4 @@
-"""The schedule chart of TrainingCurves: a few round ticks (bqplot's own ten overlapped there)."""
+"""TrainingCurves' y axes: a few round ticks (bqplot's own ten overlapped on the short chart)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from somwidget import SOM
 from somwidget.widgets import TrainingCurves
 
 
-def _check_round(ticks, scale_max: float, data_max: float) -> None:
-    """0, s, 2s, ... with s = 1, 2, 2.5 or 5 times a power of ten; 3 to 5 of them; the last
-    one covers the data with less than one step to spare, and the scale ends on it."""
+def _check_round(ticks, scale_max: float, data_max: float, most: int = 5) -> None:
+    """0, s, 2s, ... with s = 1, 2, 2.5 or 5 times a power of ten; 3 to ``most`` of them; the
+    last one covers the data with less than one step to spare, and the scale ends on it."""
     t = np.asarray(ticks, dtype=float)
-    assert 3 <= t.size <= 5, t
+    assert 3 <= t.size <= most, t
     step = t[1] - t[0]
     assert t[0] == 0.0
     np.testing.assert_allclose(np.diff(t), step)
@@ -36,6 +36,9 @@ def test_schedule_axes_get_a_few_round_ticks_covering_the_data():
                  max(r.radius for r in history))
     _check_round(curves._lr_axis.tick_values, lr_scale.max,
                  max(r.learning_rate for r in history))
+    # the quality chart's QE axis: a few more, it is taller
+    _check_round(curves._qe_axis.tick_values, curves._qe_scale.max,
+                 max(r.quantization_error for r in history), most=7)
     # batch training has no learning rate: that axis leaves the figure, the radius keeps ticks
     batch = SOM(mapsize=(6, 6), random_state=0).fit(X, epochs=4, radius_start=3.0, radius_end=1.0,
                                                      collect_history=True)

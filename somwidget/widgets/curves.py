@@ -94,18 +94,21 @@ def epoch_ticks(last_epoch: float) -> np.ndarray:
     return nice_ticks(0.0, hi, 5, integer=True)
 
 
-#: The schedule chart's y ticks before any epoch (0 to 1), and how many it aims at.
+#: The schedule chart's y ticks before any epoch (0 to 1), and how many intervals the short
+#: schedule chart and the quality chart's QE axis aim at (bqplot's own ten crowd them).
 _SCHEDULE_TICKS = np.array([0.0, 0.5, 1.0])
 _SCHEDULE_N_TICKS = 3
+_QE_N_TICKS = 5
 #: A right-hand axis label clear of tick labels as wide as "100%" or "0.45".
 _RIGHT_LABEL_OFFSET = "44px"
 
 
-def _round_axis(scale: bq.LinearScale, axis: bq.Axis, values: np.ndarray) -> None:
+def _round_axis(scale: bq.LinearScale, axis: bq.Axis, values: np.ndarray,
+                n: int = _SCHEDULE_N_TICKS) -> None:
     """A few round ticks from 0 to the largest of ``values``, and the scale ending on the last."""
     finite = values[np.isfinite(values)]
     top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-    ticks = nice_ticks(0.0, top, _SCHEDULE_N_TICKS).astype(np.float64)
+    ticks = nice_ticks(0.0, top, n).astype(np.float64)
     if float(scale.max if scale.max is not None else -1) != float(ticks[-1]):
         scale.max = float(ticks[-1])
     if not np.array_equal(np.asarray(axis.tick_values, dtype=np.float64), ticks):
@@ -184,12 +187,14 @@ class TrainingCurves(ViewBase, widgets.VBox):
         self._x_scales = (x,)
         self._x_axes = [bq.Axis(scale=x, label="epoch", tick_format="d",
                                 tick_values=epoch_ticks(0).astype(np.float64))]
+        self._qe_scale = y_qe
+        self._qe_axis = bq.Axis(scale=y_qe, label="QE", side="left",
+                                color=_COLORS["quantization_error"], tick_values=_SCHEDULE_TICKS)
         self.quality_figure = bq.Figure(
             marks=[self._qe_line, self._rate_lines],
             axes=[
                 self._x_axes[0],
-                bq.Axis(scale=y_qe, label="QE", side="left",
-                        color=_COLORS["quantization_error"]),
+                self._qe_axis,
                 bq.Axis(scale=y_rate, label="TE, vacancy", side="right",
                         tick_format=".0%", label_offset=_RIGHT_LABEL_OFFSET),
             ],
@@ -473,6 +478,7 @@ class TrainingCurves(ViewBase, widgets.VBox):
         for scale, axis, values in zip(self._schedule_scales, (self._radius_axis, self._lr_axis),
                                        (a["radius"], lr), strict=True):
             _round_axis(scale, axis, values)
+        _round_axis(self._qe_scale, self._qe_axis, a["quantization_error"], _QE_N_TICKS)
         ticks = epoch_ticks(float(np.nanmax(x)) if x.size else 0.0).astype(np.float64)
         for scale, axis in zip(self._x_scales, self._x_axes, strict=True):
             if float(scale.max if scale.max is not None else -1) != float(ticks[-1]):
