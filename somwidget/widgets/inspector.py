@@ -245,7 +245,9 @@ class NeuronInspector(ViewBase, widgets.VBox):
             marker_size=24, stroke_width=2, visible=False, labels=[""],
         )
         top, ticks = round_ticks(2.0)
-        self._ax_y = bq.Axis(scale=self._sy, side="left", label="z-score (sd from mean)",
+        # short title and axis label: at the inspector's 320 px the long ones ran into each
+        # other and off the figure (the legend says what the grey band is)
+        self._ax_y = bq.Axis(scale=self._sy, side="left", label="sd from mean",
                              tick_values=ticks, tick_format=".2~f", grid_lines="dashed")
         # names at 45°, each ending at its tick (anchored at the end, so none reaches up into the
         # plot); every k-th name when more than fit side by side
@@ -255,7 +257,7 @@ class NeuronInspector(ViewBase, widgets.VBox):
         self._figure = bq.Figure(
             marks=[self._band, self._zero, self._spread, self._sample_mean, self._lines],
             axes=[self._ax_x, self._ax_y],
-            title="codebook vs data (z-score; grey band = data mean ± 1 sd)",
+            title="codebook vs data (z-scores)",
             fig_margin={"top": 28, "bottom": 78, "left": 60, "right": 24},
             layout=widgets.Layout(width="100%", height="230px", min_width="320px"),
             title_style={"font-size": "12px"},

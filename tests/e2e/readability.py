@@ -130,3 +130,38 @@ def axis_text_overlaps(target, slack: float = 4.0) -> list[tuple[str, str, str]]
                 if overlap_depth(a["quad"], b["quad"]) > slack:
                     bad.append((axis["figure"], a["text"], b["text"]))
     return bad
+
+
+# Every shown bqplot figure: its title's text box, its axis labels' boxes and its own box.
+FIGURE_TITLES = r"""(root) => {
+  const quad = (t) => { const b = t.getBBox(), m = t.getScreenCTM();
+    return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
+      .map(([x, y]) => { const p = new DOMPoint(x, y).matrixTransform(m); return [p.x, p.y]; }); };
+  const shown = (t) => t.textContent.trim() && t.getBoundingClientRect().width > 0;
+  return Array.from((root || document).querySelectorAll('.bqplot')).flatMap(fig => {
+    const title = Array.from(fig.querySelectorAll('text.mainheading')).filter(shown)[0];
+    const box = fig.querySelector('svg')?.getBoundingClientRect();
+    if (!title || !box || !box.width) return [];
+    return [{title: title.textContent, quad: quad(title), box: [box.left, box.top, box.right, box.bottom],
+             labels: Array.from(fig.querySelectorAll('text.axislabel')).filter(shown)
+               .map(t => ({text: t.textContent, quad: quad(t)}))}];
+  });
+}"""
+
+
+def title_problems(target, slack: float = 1.0) -> list[tuple[str, str]]:
+    """``(title, problem)`` for each chart title cut by its figure's edge or crossed by an axis
+    label. ``target``: a page (every chart on it) or a locator (the charts in it)."""
+    is_page = hasattr(target, "goto")
+    figures = target.evaluate(FIGURE_TITLES, None) if is_page else target.evaluate(FIGURE_TITLES)
+    bad = []
+    for fig in figures:
+        left, top, right, bottom = fig["box"]
+        xs = [x for x, _ in fig["quad"]]
+        if min(xs) < left - slack or max(xs) > right + slack:
+            bad.append((fig["title"], f"cut by the figure's edge: {min(xs):.0f}..{max(xs):.0f} "
+                                      f"outside {left:.0f}..{right:.0f}"))
+        for label in fig["labels"]:
+            if overlap_depth(fig["quad"], label["quad"]) > slack:
+                bad.append((fig["title"], f"crossed by the axis label {label['text']!r}"))
+    return bad

@@ -5,7 +5,8 @@ strongest wines selected. The summary says "showing 8 of 20 neurons" and the sam
 "rows 1–20 of 32": the test counts, in the browser, the rows whose box lies wholly inside every
 clipping box between them and the inspector (a scroll box cut the eighth neuron row and the
 sample page in half before), checks that no legend entry breaks between its swatch and its
-text, that the chart's feature names neither overlap nor reach into the plot, and that the
+text, that the chart's feature names neither overlap nor reach into the plot and its title fits
+(at the quickstart's width and at the inspector's narrowest, 320 px), and that the
 selection rings of the component planes' right-edge neurons are drawn whole (the picture's edge
 cut them in half), and saves a screenshot to the artifacts folder.
 """
@@ -16,7 +17,7 @@ import json
 import re
 
 from labhelpers import kernel_exec, open_notebook, run_all, wait_all_executed, write_notebook
-from readability import axis_text_overlaps, overlap_depth
+from readability import axis_text_overlaps, overlap_depth, title_problems
 
 DASHBOARD = """
 from somwidget import SOM, Explorer
@@ -173,6 +174,18 @@ def test_inspector_shows_every_row_its_captions_count(page, lab, artifacts):
     for k in edge:
         ring = page.evaluate(RING_EDGE, k)
         assert ring["inOverlay"] and ring["inCard"] and ring["alpha"] > 0, ring
+
+    # at the inspector's narrowest (320 px, the Explorer with the file browser open) the chart's
+    # title is neither cut by the figure nor crossed by the y axis' label, and no names overlap
+    assert not title_problems(inspector)
+    kernel_exec(page, "ex.inspector.layout.max_width = '320px'")
+    page.wait_for_function("() => Math.round(document.querySelector('.somwidget-explorer"
+                           " .somwidget-inspector').getBoundingClientRect().width) <= 320", timeout=10_000)
+    page.wait_for_timeout(800)  # bqplot lays the figure out again on resize
+    inspector.screenshot(path=str(artifacts / "inspector-320px.png"))
+    assert not title_problems(inspector)
+    assert not axis_text_overlaps(inspector)
+    check_tick_labels(inspector)
 
     console = [m for m in page.console_messages_seen if m.startswith("pageerror")]
     assert not console, console

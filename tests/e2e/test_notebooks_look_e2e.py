@@ -28,7 +28,7 @@ from labhelpers import (
     run_all,
     wait_code_cells_executed,
 )
-from readability import axis_text_overlaps, unreadable
+from readability import axis_text_overlaps, title_problems, unreadable
 
 NOTEBOOKS = sorted(p.stem for p in (REPO / "notebooks").glob("*.ipynb"))
 
@@ -91,6 +91,8 @@ def test_notebook_reads_well(name, theme, page, lab, artifacts):
         # no chart's tick labels on top of each other or under their axis label
         overlaps = axis_text_overlaps(page)
         assert not overlaps, overlaps[:5]
+        titles = title_problems(page)  # no chart title cut by its figure or under an axis label
+        assert not titles, titles[:5]
         if name == "quickstart":
             empty = int(kernel_exec(page, "print(int((som.hit_counts(X) == 0).argmax()))"))
             colours = page.evaluate(SWATCH_AND_PIXEL, ["hits", empty])
