@@ -40,8 +40,7 @@ READABILITY = r"""([minText, minMark]) => {
     for (const el of out.querySelectorAll('*')) {
       const own = Array.from(el.childNodes).filter(n => n.nodeType === 3 && n.textContent.trim()).map(n => n.textContent.trim()).join(' ');
       // a colour key (a glyph such as ● or ✚, no letters or digits) is no text to read
-      if (!/[\p{L}\p{N}]/u.test(own)) continue;
-      if (!own || !seen(el) || el.closest('button, select, input, option, .widget-button, .widget-toggle-button')) continue;
+      if (!/[\p{L}\p{N}]/u.test(own) || !seen(el) || el.closest('button, select, input, option, .widget-button, .widget-toggle-button')) continue;
       if (el.closest('[disabled]') || el.matches(':disabled')) continue;
       if (el.closest('.lm-TabBar') || (el instanceof SVGElement && !el.closest('.bqplot'))) continue;
       const s = getComputedStyle(el);
@@ -50,9 +49,9 @@ READABILITY = r"""([minText, minMark]) => {
       if (!fg) continue;
       const bg = isSvg ? bgOf(el.closest('svg')) : bgOf(el);
       fg = over([fg[0], fg[1], fg[2], fg[3] * opacityOf(el)], bg);
-            const need = minText;
       const ratio = contrast(fg, bg);
-      if (ratio < need) text.push({text: own.slice(0, 60), ratio: +ratio.toFixed(2), need, fg: s.color || s.fill, where: path(el)});
+      if (ratio < minText) text.push({text: own.slice(0, 60), ratio: +ratio.toFixed(2), need: minText,
+                                      fg: isSvg ? s.fill : s.color, where: path(el)});
     }
     for (const el of out.querySelectorAll('.bqplot path.line, .bqplot path.dot')) {
       if (!seen(el)) continue;
