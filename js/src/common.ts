@@ -199,9 +199,13 @@ export function colourBar(name: string, vmin: number, vmax: number, label: strin
   return box;
 }
 
-/** A categorical legend: one swatch per label. */
+/**
+ * A categorical legend: one swatch per label, and one for the neurons without a category in
+ * `noneColour`, the colour they are drawn in (the map's background in the size style).
+ */
 export function categoryLegend(
   names: string[], title: string, colours: string[] = [], none: string = "no samples",
+  noneColour: string = NAN_COLOR,
 ): HTMLElement {
   const box = document.createElement("div");
   box.className = "sw-legend sw-categories";
@@ -223,7 +227,7 @@ export function categoryLegend(
     const item = document.createElement("span");
     const sw = document.createElement("span");
     sw.className = "sw-swatch";
-    sw.style.background = NAN_COLOR;
+    sw.style.background = noneColour;
     item.append(sw, document.createTextNode(none));
     box.append(item);
   }

@@ -12,7 +12,7 @@ import {
   viewShell,
   wrapText,
 } from "./common";
-import { combine, LatticeCanvas, type Style } from "./lattice_canvas";
+import { combine, GRID_FILL, LatticeCanvas, type Style } from "./lattice_canvas";
 import { changes, type LatticeModel, type RenderProps, type TooltipField } from "./models";
 
 export { brush, centre, pick } from "./geometry";
@@ -111,8 +111,10 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     picker.style.display = legend === "categories" ? "none" : "";
     const parts: HTMLElement[] = [];
     if (legend === "categories" || legend === "both") {
+      // in the size style a neuron without samples is the grid's background, a theme colour
+      const none = model.get("draw_style") === "size" ? GRID_FILL : undefined;
       parts.push(categoryLegend(catNames, model.get("category_title") || "majority label",
-        model.get("category_colors") ?? [], model.get("category_none") ?? "no samples"));
+        model.get("category_colors") ?? [], model.get("category_none") ?? "no samples", none));
     }
     if (legend === "colorbar" || legend === "both") parts.push(colourBar(cmap, vmin, vmax, model.get("value_label")));
     legendBox.replaceChildren(...parts);

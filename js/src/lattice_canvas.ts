@@ -55,11 +55,17 @@ interface Geometry {
  * of a cached pixel -> neuron map) instead of one path fill and stroke per cell: a 100 x 100
  * map's small multiples redraw in a few milliseconds, with no anti-aliasing seams. */
 export const RASTER_BELOW = 8;
+/** The grid's fill in the size style, as CSS (the legend's "no samples" swatch); the canvas
+ *  reads the same theme variable. */
+export const GRID_FILL = "var(--jp-layout-color2, #eeeeee)";
 
 const PAD_FLAT = 0.06;
 const RING_BELOW = 9; // CSS px per cell under which selected neurons also get a ring
 const RING_RADIUS = 8; // CSS px
 const MAX_RINGS = 64;
+/** The overlay canvas reaches this far (CSS px) past the picture on every side, so a ring
+ *  around an edge neuron is drawn whole instead of cut by the picture's edge. */
+const OVERLAY_MARGIN = RING_RADIUS + 3;
 /** Selections up to this size outline every cell; bigger ones outline their region's boundary
  * (one path), so a brushed region stays readable and does not hide the data. */
 export const PER_CELL_OUTLINE_MAX = 64;
@@ -93,6 +99,7 @@ export class LatticeCanvas {
   private cssW = 0;
   private cssH = 0;
   private observer: ResizeObserver | null = null;
+  private themeWatch: MutationObserver | null = null;
   private pending = 0;
   private dragStart: { x: number; y: number; shift: boolean; toggle: boolean } | null = null;
   private dragging = false;
@@ -141,6 +148,13 @@ export class LatticeCanvas {
       this.observer = new ResizeObserver(() => this.schedule());
       this.observer.observe(this.root);
     }
+    // the picture reads theme colours as it draws: JupyterLab marks a theme change on <body>,
+    // so draw again in the new theme's colours (else a switched theme keeps the old grid)
+    if (typeof MutationObserver !== "undefined" && typeof document !== "undefined" && document.body) {
+      this.themeWatch = new MutationObserver(() => this.schedule());
+      this.themeWatch.observe(document.body,
+        { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
+    }
   }
 
   private listen(t: EventTarget, type: string, fn: EventListener): void {
@@ -152,6 +166,7 @@ export class LatticeCanvas {
     for (const [t, type, fn] of this.listeners) t.removeEventListener(type, fn);
     this.listeners = [];
     this.observer?.disconnect();
+    this.themeWatch?.disconnect();
     if (this.pending) cancelAnimationFrame(this.pending);
     this.tooltip.remove();
   }
@@ -227,12 +242,14 @@ export class LatticeCanvas {
     this.ox = (px - b.x0) * scale;
     this.oy = (py - b.y0) * scale;
     if (changed || this.base.width !== Math.round(width * dpr)) {
-      for (const c of [this.base, this.overlay]) {
-        c.width = Math.round(width * dpr);
-        c.height = Math.round(height * dpr);
-        c.style.width = `${width}px`;
-        c.style.height = `${height}px`;
+      const m = OVERLAY_MARGIN;
+      for (const [c, pad] of [[this.base, 0], [this.overlay, m]] as const) {
+        c.width = Math.round((width + 2 * pad) * dpr);
+        c.height = Math.round((height + 2 * pad) * dpr);
+        c.style.width = `${width + 2 * pad}px`;
+        c.style.height = `${height + 2 * pad}px`;
       }
+      this.overlay.style.left = this.overlay.style.top = `${-m}px`;
       this.root.style.height = `${height}px`;
     }
     return true;
@@ -558,6 +575,8 @@ export class LatticeCanvas {
     const g = this.geom;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
+    // the picture's device coordinates, shifted by the overlay's margin
+    ctx.setTransform(1, 0, 0, 1, OVERLAY_MARGIN * this.dpr, OVERLAY_MARGIN * this.dpr);
     const m = nNeurons(this.lat);
     const w = Math.max(1.5 * this.dpr, Math.min(3 * this.dpr, 0.12 * this.scale * this.dpr));
     if (this.selected.length > PER_CELL_OUTLINE_MAX) {

@@ -59,7 +59,7 @@ _COLORS = {
     "topographic_error": "#d62728",
     "vacancy_rate": "#2ca02c",
     "radius": "#9467bd",
-    "learning_rate": "#ff7f0e",
+    "learning_rate": "#d95f02",  # a darker orange: its tick labels read on white (3.8:1)
 }
 _NAMES = {
     "quantization_error": "QE",
@@ -92,6 +92,27 @@ def epoch_ticks(last_epoch: float) -> np.ndarray:
     """Whole-number ticks of an epoch axis from 0 to at least ``last_epoch`` (at least 1)."""
     hi = float(last_epoch) if np.isfinite(last_epoch) and last_epoch > 0 else 1.0
     return nice_ticks(0.0, hi, 5, integer=True)
+
+
+#: The schedule chart's y ticks before any epoch (0 to 1), and how many intervals the short
+#: schedule chart and the quality chart's QE axis aim at (bqplot's own ten crowd them).
+_SCHEDULE_TICKS = np.array([0.0, 0.5, 1.0])
+_SCHEDULE_N_TICKS = 3
+_QE_N_TICKS = 5
+#: A right-hand axis label clear of tick labels as wide as "100%" or "0.45".
+_RIGHT_LABEL_OFFSET = "44px"
+
+
+def _round_axis(scale: bq.LinearScale, axis: bq.Axis, values: np.ndarray,
+                n: int = _SCHEDULE_N_TICKS) -> None:
+    """A few round ticks from 0 to the largest of ``values``, and the scale ending on the last."""
+    finite = values[np.isfinite(values)]
+    top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    ticks = nice_ticks(0.0, top, n).astype(np.float64)
+    if float(scale.max if scale.max is not None else -1) != float(ticks[-1]):
+        scale.max = float(ticks[-1])
+    if not np.array_equal(np.asarray(axis.tick_values, dtype=np.float64), ticks):
+        axis.tick_values = ticks
 
 
 def _num(value: Any) -> float:
@@ -166,18 +187,20 @@ class TrainingCurves(ViewBase, widgets.VBox):
         self._x_scales = (x,)
         self._x_axes = [bq.Axis(scale=x, label="epoch", tick_format="d",
                                 tick_values=epoch_ticks(0).astype(np.float64))]
+        self._qe_scale = y_qe
+        self._qe_axis = bq.Axis(scale=y_qe, label="QE", side="left",
+                                color=_COLORS["quantization_error"], tick_values=_SCHEDULE_TICKS)
         self.quality_figure = bq.Figure(
             marks=[self._qe_line, self._rate_lines],
             axes=[
                 self._x_axes[0],
-                bq.Axis(scale=y_qe, label="QE", side="left",
-                        color=_COLORS["quantization_error"]),
+                self._qe_axis,
                 bq.Axis(scale=y_rate, label="TE, vacancy", side="right",
-                        tick_format=".0%"),
+                        tick_format=".0%", label_offset=_RIGHT_LABEL_OFFSET),
             ],
             title=title or "",
             legend_location="top-right",
-            fig_margin={"top": 40 if title else 15, "bottom": 40, "left": 55, "right": 55},
+            fig_margin={"top": 40 if title else 15, "bottom": 40, "left": 55, "right": 62},
             layout=widgets.Layout(width=width, height=height),
         )
         x2 = bq.LinearScale(min=0.0)
@@ -199,10 +222,13 @@ class TrainingCurves(ViewBase, widgets.VBox):
         self._x_scales = (x, x2)
         self._x_axes.append(bq.Axis(scale=x2, label="epoch", tick_format="d",
                                     tick_values=epoch_ticks(0).astype(np.float64)))
+        # the schedule chart is short: a few round ticks (bqplot's own ten overlap there)
+        self._schedule_scales = (y_radius, y_lr)
         self._radius_axis = bq.Axis(scale=y_radius, label="radius", side="left",
-                                    color=_COLORS["radius"])
+                                    color=_COLORS["radius"], tick_values=_SCHEDULE_TICKS)
         self._lr_axis = bq.Axis(scale=y_lr, label="learning rate", side="right",
-                                color=_COLORS["learning_rate"])
+                                color=_COLORS["learning_rate"], tick_values=_SCHEDULE_TICKS,
+                                label_offset=_RIGHT_LABEL_OFFSET)
         # taken out of the figure in batch mode (no learning rate): owned, so close() still
         # closes it when it is not in the widget tree
         self._own(self._lr_axis)
@@ -210,7 +236,7 @@ class TrainingCurves(ViewBase, widgets.VBox):
             marks=[self._radius_line, self._lr_line],
             axes=[self._x_axes[1], self._radius_axis, self._lr_axis],
             legend_location="top-right",
-            fig_margin={"top": 10, "bottom": 40, "left": 55, "right": 55},
+            fig_margin={"top": 10, "bottom": 40, "left": 55, "right": 62},
             layout=widgets.Layout(width=width, height=small),
         )
         self._title = title
@@ -449,6 +475,10 @@ class TrainingCurves(ViewBase, widgets.VBox):
             axes = [a for a in self.schedule_figure.axes if a is not self._lr_axis]
             self.schedule_figure.axes = [*axes, self._lr_axis] if has_rate else axes
             self.schedule_legend.value = self._schedule_legend(has_rate)
+        for scale, axis, values in zip(self._schedule_scales, (self._radius_axis, self._lr_axis),
+                                       (a["radius"], lr), strict=True):
+            _round_axis(scale, axis, values)
+        _round_axis(self._qe_scale, self._qe_axis, a["quantization_error"], _QE_N_TICKS)
         ticks = epoch_ticks(float(np.nanmax(x)) if x.size else 0.0).astype(np.float64)
         for scale, axis in zip(self._x_scales, self._x_axes, strict=True):
             if float(scale.max if scale.max is not None else -1) != float(ticks[-1]):

@@ -156,7 +156,7 @@ class HitHistogram(ViewBase, widgets.VBox):
                 self._bars.x = labels
                 self._bars.y = self.neuron_counts.astype(np.float64)
             self.summary.value = (
-                f"<span style='color:#555'>{int(hits.sum())} samples on {hits.size} neurons · "
+                f"<span style='color:var(--jp-ui-font-color2, #555)'>{int(hits.sum())} samples on {hits.size} neurons · "
                 f"{dead} without hits ({dead / max(hits.size, 1):.0%}) · busiest neuron wins "
                 f"{int(hits.max()) if hits.size else 0}</span>"
             )

@@ -54,6 +54,9 @@ _PALETTE = [
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 ]
 _MAX_CLASSES = len(_PALETTE)
+#: The net's colour, and the moves': the theme's text colours (readable on light and dark).
+_INK = "var(--jp-ui-font-color1, #333333)"
+_INK_STRONG = "var(--jp-ui-font-color0, #111111)"
 
 
 def net_segments(adjacency: np.ndarray) -> np.ndarray:
@@ -143,7 +146,9 @@ class InputSpaceView(ViewBase, widgets.VBox):
         self._y_scale = bq.LinearScale()
         sc = {"x": self._x_scale, "y": self._y_scale}
         self._data_marks: list[tuple[bq.Scatter, np.ndarray]] = []
-        self._net = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#333333"],
+        # the net and the moves in the theme's text colour: dark on the light theme, light on
+        # the dark one (bqplot sets colours as CSS, so a JupyterLab theme variable works)
+        self._net = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=[_INK],
                              stroke_width=1.2, opacities=[0.9])
         self._ghost = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#999999"],
                                stroke_width=1, line_style="dashed", opacities=[0.6])
@@ -153,14 +158,14 @@ class InputSpaceView(ViewBase, widgets.VBox):
             stroke="#ff7f0e",
         )
         self._nodes = bq.Scatter(
-            x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#333333"], default_size=18,
+            x=np.zeros(0), y=np.zeros(0), scales=sc, colors=[_INK], default_size=18,
             interactions={"click": "select"},
             selected_style={"fill": "#ffd400", "stroke": "black", "stroke-width": 2},
             unselected_style={},
         )
         self._arrow = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
                                stroke_width=4)
-        self._moves = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#111111"],
+        self._moves = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=[_INK_STRONG],
                                stroke_width=2.5)
         self._sample = bq.Scatter(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
                                   marker="cross", default_size=420, stroke="white",
@@ -175,6 +180,9 @@ class InputSpaceView(ViewBase, widgets.VBox):
             axes=[self._x_axis, self._y_axis],
             title=title or "",
             legend_location="top-right",
+            # the class names in the text colour (the dots carry the class colours): orange
+            # words on white did not read
+            legend_text={"fill": _INK},
             fig_margin={"top": 40 if title else 15, "bottom": 45, "left": 55, "right": 15},
             layout=widgets.Layout(width=width, height=height),
         )
@@ -264,7 +272,7 @@ class InputSpaceView(ViewBase, widgets.VBox):
             self._y_axis.label = ylabel
             space = "training space" if getattr(som.normalizer_, "name", "none") != "none" else "data units"
             self.caption.value = (
-                "<span style='font-size:12px;color:#555'>"
+                "<span style='font-size:12px;color:var(--jp-ui-font-color2, #555)'>"
                 f"{len(self.shown_index)} of {self.X.shape[0]} samples, "
                 f"{som.codebook_.shape[0]} neurons, {self.segments.shape[0]} net edges ({space})"
                 + (f"; net drawn through one row and one column in {self.net_step}"

@@ -12,6 +12,9 @@ For the neurons in a :class:`~somwidget.widgets.selection.Selection` it shows
   extra columns included; only one page of rows ever travels to the browser), and the codebook
   values in data units.
 
+Every row a caption counts is on screen: the tables scroll sideways when there are many columns,
+never down (a page of the sample table and the ``max_neurons`` summary rows are shown whole).
+
 The BMU of every sample and its distance are computed once per refresh (one pass, or handed in
 by the Explorer's shared pass); a selection change only reads those cached arrays, so selecting
 10,000 neurons of a 100 x 100 map costs a few bincounts, not a distance matrix.
@@ -44,13 +47,13 @@ from ._common import (
     sample_index,
 )
 from .inspector_picture import LINE_COLORS as _LINE_COLORS
-from .inspector_picture import chart_picture, round_ticks
+from .inspector_picture import chart_picture, round_ticks, tick_names
 from .live import Throttle
 from .pictures.compose import Picture
 from .sample_table import SampleTable
 from .selection import Selection
 
-__all__ = ["NeuronInspector", "round_ticks"]
+__all__ = ["NeuronInspector", "round_ticks", "tick_names"]
 
 
 _CSS = """<style>
@@ -67,8 +70,9 @@ _CSS = """<style>
 .somwidget-inspector table.somwidget-table th.sorted {color: var(--jp-brand-color1, #1976d2);}
 .somwidget-inspector .somwidget-note {font-size: 12px; color: var(--jp-ui-font-color2, #555);
   margin: 2px 0;}
-.somwidget-inspector .somwidget-scroll {overflow: auto; max-width: 100%; max-height: 260px;}
-.somwidget-inspector .sw-key {display: inline-block; width: 14px; height: 3px; margin: 0 4px 3px 8px;
+.somwidget-inspector .somwidget-scroll {overflow-x: auto; overflow-y: hidden; max-width: 100%;}
+.somwidget-inspector .sw-item {display: inline-block; white-space: nowrap; margin-right: 10px;}
+.somwidget-inspector .sw-key {display: inline-block; width: 14px; height: 3px; margin: 0 4px 3px 0;
   vertical-align: middle;}
 .somwidget-inspector .sw-key.sw-band {height: 9px; opacity: .45; margin-bottom: 0;}
 .somwidget-inspector .sw-key.sw-dash {background: none !important; border-top: 2px dashed; height: 0;}
@@ -87,6 +91,10 @@ def _mean_sd(data: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarr
         c = data[s:s + chunk] - mean
         ss += np.einsum("ij,ij->j", c, c)
     return mean, np.sqrt(ss / n)
+
+
+#: At most this many feature names under the chart (a 320 px inspector fits 14 at 45°).
+_MAX_TICK_LABELS = 14
 
 
 def _fmt(v: float) -> str:
@@ -214,8 +222,9 @@ class NeuronInspector(ViewBase, widgets.VBox):
 
     def _build_chart(self) -> None:
         d = len(self.feature_names)
-        xs = np.asarray(self.feature_names, dtype=object)
-        self._sx = bq.OrdinalScale(domain=list(self.feature_names))
+        names = tick_names(self.feature_names)
+        xs = np.asarray(names, dtype=object)
+        self._sx = bq.OrdinalScale(domain=names)
         self._sy = bq.LinearScale(min=-2.0, max=2.0)
         scales = {"x": self._sx, "y": self._sy}
         self._band = bq.Lines(
@@ -236,14 +245,20 @@ class NeuronInspector(ViewBase, widgets.VBox):
             marker_size=24, stroke_width=2, visible=False, labels=[""],
         )
         top, ticks = round_ticks(2.0)
-        self._ax_y = bq.Axis(scale=self._sy, side="left", label="z-score (sd from mean)",
+        # short title and axis label: at the inspector's 320 px the long ones ran into each
+        # other and off the figure (the legend says what the grey band is)
+        self._ax_y = bq.Axis(scale=self._sy, side="left", label="sd from mean",
                              tick_values=ticks, tick_format=".2~f", grid_lines="dashed")
-        ax_x = bq.Axis(scale=self._sx, tick_rotate=-35, tick_style={"font-size": "10px"})
+        # names at 45°, each ending at its tick (anchored at the end, so none reaches up into the
+        # plot); every k-th name when more than fit side by side
+        step = -(-d // _MAX_TICK_LABELS)
+        self._ax_x = bq.Axis(scale=self._sx, tick_rotate=-45, tick_values=names[::step],
+                             tick_style={"font-size": "10px", "text-anchor": "end"})
         self._figure = bq.Figure(
             marks=[self._band, self._zero, self._spread, self._sample_mean, self._lines],
-            axes=[ax_x, self._ax_y],
-            title="codebook vs data (z-score; grey band = data mean ± 1 sd)",
-            fig_margin={"top": 28, "bottom": 64, "left": 52, "right": 36},
+            axes=[self._ax_x, self._ax_y],
+            title="codebook vs data (z-scores)",
+            fig_margin={"top": 28, "bottom": 78, "left": 60, "right": 24},
             layout=widgets.Layout(width="100%", height="230px", min_width="320px"),
             title_style={"font-size": "12px"},
         )
@@ -357,7 +372,7 @@ class NeuronInspector(ViewBase, widgets.VBox):
             f'{_CSS}<div class="somwidget-inspector-summary" data-neurons="{attr}" '
             f'data-shown="{shown.size}"><b>{html.escape(title)}</b>'
             + (f' <span class="somwidget-note">({note})</span>' if note else "")
-            + '<div class="somwidget-scroll" style="max-height: 150px"><table class="somwidget-table">'
+            + '<div class="somwidget-scroll"><table class="somwidget-table somwidget-neurons">'
             "<tr><th>neuron</th><th>row</th><th>col</th><th>hits</th><th>quantization error</th>"
             f"</tr>{body}</table></div></div>"
         )
@@ -458,7 +473,8 @@ class NeuronInspector(ViewBase, widgets.VBox):
             keys.append(f'<span class="sw-key sw-dash" style="color:{_LINE_COLORS[1]}"></span>'
                         "mean of their samples")
         keys.append('<span class="sw-key sw-band" style="background:#9e9e9e"></span>data ± 1 sd')
-        self._legend.value = f'<div class="somwidget-note somwidget-legend">{"".join(keys)}</div>'
+        items = "".join(f'<span class="sw-item">{k}</span>' for k in keys)  # an entry never wraps
+        self._legend.value = f'<div class="somwidget-note somwidget-legend">{items}</div>'
 
     # ------------------------------------------------------------------ reading
     def sample_indices(self) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 The picture is the chart the browser shows, in plain SVG (no browser needed): the data's ±1 sd
 band, one line per neuron, or for a big selection the mean with a ±1 sd band across the neurons
-and the mean of their samples (dashed), on a symmetric axis with round ticks.
+and the mean of their samples (dashed), on a symmetric axis with round ticks; the feature names
+cut as under the browser's chart (:func:`tick_names`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,35 @@ import numpy as np
 
 from .pictures.compose import Picture
 
-__all__ = ["LINE_COLORS", "chart_picture", "round_ticks"]
+__all__ = ["LINE_COLORS", "chart_picture", "round_ticks", "tick_names"]
 
 #: The colours of the inspector's lines (the first is also the spread band's).
 LINE_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
 #: Round tick steps of the z-score axis.
 _STEPS = (0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0)
+
+#: Longer feature names are cut to this many characters (with "…") under the chart.
+_TICK_CHARS = 16
+
+
+def tick_names(names: Sequence[str], limit: int = _TICK_CHARS) -> list[str]:
+    """The chart's x positions: the feature names, long ones cut to ``limit`` characters.
+
+    The cut names stay distinct (a name that would clash keeps its head and its tail); when
+    even those clash the full names are kept.
+    """
+    def cut(name: str, tail: int) -> str:
+        if len(name) <= limit:
+            return name
+        head = limit - 1 - tail
+        return name[:head] + "…" + (name[-tail:] if tail else "")
+
+    for tail in (0, (limit - 1) // 2):
+        short = [cut(str(n), tail) for n in names]
+        if len(set(short)) == len(short):
+            return short
+    return [str(n) for n in names]
 
 
 def round_ticks(limit: float, max_ticks: int = 9) -> tuple[float, np.ndarray]:
@@ -96,8 +119,8 @@ def chart_picture(c: dict[str, Any], names: Sequence[str], title: str, width: in
     for i, row in enumerate(c["lines"]):
         out.append(f'<polyline points="{pts(row)}" fill="none" stroke="{LINE_COLORS[i % 8]}" '
                    'stroke-width="2"/>')
-    for x, name in zip(xs, names, strict=True):
+    for x, name in zip(xs, tick_names(names), strict=True):  # the browser chart's names
         out.append(f'<text transform="translate({x:.1f},{top + ph + 8}) rotate(-45)" '
-                   f'text-anchor="end">{html.escape(name[:18])}</text>')
+                   f'text-anchor="end">{html.escape(name)}</text>')
     out.append("</svg>")
     return Picture("".join(out), float(width), float(height))

@@ -35,7 +35,7 @@ _STEP_LEGEND = (
     "<b style='color:#d62728'>✚ sample</b> presented · "
     "<b style='color:#d62728'>● BMU</b> (best-matching unit) · "
     "<b>→</b> each neuron's move, old → new · "
-    "<span style='color:#ff7f0e'><b>●</b> neighbourhood weight h</span> (disc area = h, 1 at the "
+    "<b style='color:#ff7f0e'>●</b> neighbourhood weight h (disc area = h, 1 at the "
     "BMU) · <span style='color:#777'>- - net before</span></div>"
 )
 

@@ -1,0 +1,71 @@
+"""Switching JupyterLab's theme with a map on screen redraws it in the new theme's colours.
+
+A hit map in the size style (marker area = hits) draws its grid in the theme's
+``--jp-layout-color2``; drawn in the light theme and then switched to the dark one, it kept the
+light grey grid on the dark page until something else redrew it. The test reads the canvas
+pixel at a neuron without samples before and after the switch, and compares it with the
+legend's "no samples" swatch (which follows the theme through CSS).
+"""
+
+from __future__ import annotations
+
+from labhelpers import kernel_exec, open_notebook, run_all, wait_all_executed, write_notebook
+
+HITMAP = """
+import numpy as np
+from somwidget import SOM, HitMap
+rng = np.random.default_rng(0)
+X = np.vstack([rng.normal(c, 0.3, size=(60, 3)) for c in ([0, 0, 0], [3, 0, 1], [0, 3, 2])])
+labels = np.repeat(["red", "green", "blue"], 60)
+som = SOM(mapsize=(12, 12), lattice="hexa", random_state=0).fit(X, epochs=5)
+hm = HitMap(som, X, labels, mode="size", label_overlay="majority")
+hm
+"""
+
+PIXEL_AND_SWATCH = """(k) => {
+  const el = document.querySelector('.somwidget-view[data-view="hits"]');
+  const item = Array.from(el.querySelectorAll('.sw-categories > span'))
+    .find(s => s.textContent.trim() === 'no samples');
+  const c = el.somwidget.canvas.base, r = c.getBoundingClientRect();
+  const p = el.somwidget.neuronClientPoint(k);
+  const x = Math.round((p.x - r.left) * c.width / r.width), y = Math.round((p.y - r.top) * c.height / r.height);
+  const d = c.getContext('2d').getImageData(x, y, 1, 1).data;
+  const sw = getComputedStyle(item.querySelector('.sw-swatch')).backgroundColor;
+  return {pixel: [d[0], d[1], d[2]], swatch: sw.slice(sw.indexOf('(') + 1, sw.indexOf(')')).split(',')
+          .slice(0, 3).map(Number), draws: Number(el.dataset.draws)};
+}"""
+
+
+def _theme(page, name: str, light: bool) -> None:
+    page.evaluate("(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t}) && null",
+                  name)
+    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{str(light).lower()}'",
+                           timeout=20_000)
+
+
+def _close(a, b, tol=3):
+    return max(abs(x - y) for x, y in zip(a, b, strict=True)) <= tol
+
+
+def test_map_redraws_in_the_new_theme(page, lab, artifacts):
+    write_notebook(lab["root"] / "theme_switch.ipynb", [HITMAP])
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_notebook(page, lab, "theme_switch.ipynb")
+    run_all(page)
+    wait_all_executed(page, timeout_ms=120_000)
+    page.wait_for_function("() => Number(document.querySelector("
+                           "'.somwidget-view[data-view=\"hits\"]')?.dataset.draws) > 0", timeout=30_000)
+    empty = int(kernel_exec(page, "print(int((som.hit_counts(X) == 0).argmax()))"))
+    assert kernel_exec(page, f"print(int(som.hit_counts(X)[{empty}]))").strip() == "0"
+    light = page.evaluate(PIXEL_AND_SWATCH, empty)
+    assert _close(light["pixel"], light["swatch"]), light
+    try:
+        _theme(page, "JupyterLab Dark", light=False)
+        page.wait_for_timeout(1_000)
+        dark = page.evaluate(PIXEL_AND_SWATCH, empty)
+        page.locator(".somwidget-view").first.screenshot(path=str(artifacts / "theme-switch-dark.png"))
+    finally:
+        _theme(page, "JupyterLab Light", light=True)
+    assert dark["draws"] > light["draws"], (light, dark)  # drawn again for the new theme
+    assert not _close(dark["swatch"], light["swatch"], tol=40), (light, dark)  # the theme changed
+    assert _close(dark["pixel"], dark["swatch"]), (light, dark)  # the grid follows it
