@@ -72,6 +72,14 @@ def main(argv: list[str] | None = None) -> None:
     quick = args.quick
     t0 = time.perf_counter()
 
+    import os
+
+    from somwidget import _blas_threads
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    print(f"machine: {os.cpu_count()} cores, BLAS threads {_blas_threads.current_threads()} (the "
+          f"searches use as many worker threads), load average {load} (other jobs' load inflates "
+          "the multi-threaded GEMM references more than the worker threads: read the ratios with it)")
     print("batch epoch / one float32 GEMM (N x 32)(32 x 400), 20x20 map   (target <= 1.3)")
     for n in (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000):
         for lat in ("rect", "hexa"):
@@ -139,8 +147,6 @@ def main(argv: list[str] | None = None) -> None:
     bench_dask.main(["--quick"] if args.quick else [])
     print("GPU batch epoch / GEMM (benchmarks/bench_gpu.py)")
     bench_gpu.main(["--quick"] if args.quick else [])
-
-    import os
 
     if os.path.exists(os.environ.get("CHROMIUM", "/usr/bin/chromium")):
         from benchmarks import bench_browser
