@@ -1,5 +1,5 @@
 """trainer.py, lattice.py and analysis.py, then validation.py, training.py, _som_state.py and
-bmu.py were split into modules of one concept each: every name they exported is still
+bmu.py and supervised.py were split into modules of one concept each: every name they exported is still
 importable from them, the pickled classes keep their module path, setting a module attribute
 still reaches the code that reads it, and each new module says its concept."""
 
@@ -46,6 +46,8 @@ BEFORE = {
         "distance_matrix_masked", "find_bmus", "find_bmus_masked", "has_missing", "masked_argmin",
         "nearest_units", "metric_cdist", "prepare_queries",
     ],
+    "somwidget.supervised": ["MODES", "TRAININGS", "SOMClassifier", "SOMRegressor",
+                             "fill_empty_neurons"],
 }
 # imported from these modules by other code, though not in their __all__ before
 ALSO_IMPORTED = {
@@ -67,6 +69,7 @@ ALSO_IMPORTED = {
         "_chunk_rank", "_prepared",
     ],
     "somwidget._som_state": ["_StateMixin", "_KEEP_BYTES", "_STRUCTURAL", "_LOCK_GUARD"],
+    "somwidget.supervised": ["_class_codes", "_class_array", "_regression_targets"],
 }
 # where each moved name lives now (its old module re-exports the same object)
 MOVED = {
@@ -102,13 +105,17 @@ MOVED = {
         ["has_missing", "check_masked_metric", "masked_argmin", "find_bmus_masked",
          "distance_matrix_masked"],
     ),
+    "somwidget._supervised_targets": (
+        "somwidget.supervised",
+        ["fill_empty_neurons", "_class_codes", "_class_array", "_regression_targets"],
+    ),
 }
 NEW_MODULES = [
     "somwidget._trainer_events", "somwidget._trainer_units", "somwidget._trainer_worker",
     "somwidget._lattice_distances", "somwidget._lattice_adjacency", "somwidget.umatrices",
     "somwidget._scalar_checks", "somwidget._array_checks", "somwidget._constraints",
     "somwidget._online_loop", "somwidget._neighborhood_kernels", "somwidget._som_persistence",
-    "somwidget._bmu_common", "somwidget._bmu_masked",
+    "somwidget._bmu_common", "somwidget._bmu_masked", "somwidget._supervised_targets",
 ]
 
 
@@ -244,3 +251,16 @@ def test_setting_bmu_find_bmus_still_reaches_the_som(monkeypatch):
     monkeypatch.setattr(bmu_module, "find_bmus", spy)
     som.quantization_error(X + 1.0)
     assert calls
+
+
+def test_the_predictors_pickle_under_somwidget_supervised():
+    from somwidget import SOM
+    from somwidget.supervised import SOMClassifier, SOMRegressor
+
+    assert SOMClassifier.__module__ == SOMRegressor.__module__ == "somwidget.supervised"
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((40, 2))
+    clf = SOMClassifier(SOM((3, 3), random_state=0)).fit(X, (X[:, 0] > 0).astype(int))
+    blob = pickle.dumps(clf)
+    assert b"somwidget.supervised" in blob and b"_supervised_targets" not in blob
+    np.testing.assert_array_equal(pickle.loads(blob).predict(X), clf.predict(X))
