@@ -134,6 +134,16 @@ def _chunk_rank(X: np.ndarray, A: np.ndarray, center: np.ndarray) -> tuple[np.nd
     return Q @ A, d / n_known
 
 
+def _chunk_values(X: np.ndarray, A: np.ndarray | None, Wc: np.ndarray, W2T: np.ndarray,
+                  center: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """The ranking values of one chunk and its ``D / |K|``: one GEMM with the Euclidean
+    metrics' stacked codebook ``A`` (:func:`_chunk_rank`), else the distances
+    (:func:`_chunk_sq`)."""
+    if A is not None:
+        return _chunk_rank(X, A, center)
+    return _chunk_sq(X, Wc, W2T, center, metric)
+
+
 def _prepared(codebook: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     W = np.asarray(codebook, dtype=np.float64)
     center = W.mean(axis=0)
@@ -155,10 +165,7 @@ def masked_argmin(
     A = np.vstack([-2.0 * Wc.T, W2T]) if metric in ("euclidean", "sqeuclidean") else None
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
-        if A is not None:
-            block, _ = _chunk_rank(X[s:e], A, center)
-        else:
-            block, _ = _chunk_sq(X[s:e], Wc, W2T, center, metric)
+        block, _ = _chunk_values(X[s:e], A, Wc, W2T, center, metric)
         np.argmin(block, axis=1, out=out[s:e])
     return out
 
@@ -189,10 +196,7 @@ def find_bmus_masked(
     A = np.vstack([-2.0 * Wc.T, W2T]) if euclid else None
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
-        if A is not None:
-            block, scale = _chunk_rank(X[s:e], A, center)
-        else:
-            block, scale = _chunk_sq(X[s:e], Wc, W2T, center, metric)
+        block, scale = _chunk_values(X[s:e], A, Wc, W2T, center, metric)
         sel = _smallest_k(block, k)
         idx[s:e] = sel
         for j in range(k):
