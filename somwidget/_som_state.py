@@ -1,9 +1,10 @@
-"""The fitted state of a SOM: its one writer, the data read into its space, (de)serialisation.
+"""The fitted state of a SOM: its one writer, the data read into its space, the model lock.
 
 ``_StateMixin`` (a base of :class:`~somwidget.som.SOM`) holds ``_set_fitted`` (the one writer
 of every fitted attribute and its caches) and ``_fitted_state`` (what rebuilds it), the
 helpers that read data into the training space (``_to_training_space``, ``_data``,
-``_bmus2``), the ``history_`` property, ``to_dict`` / ``from_dict``, ``save`` / ``load`` and
+``_bmus2``) and the ``history_`` property. Its base ``_PersistenceMixin``
+(:mod:`somwidget._som_persistence`) holds ``to_dict`` / ``from_dict``, ``save`` / ``load`` and
 pickling (``__getstate__`` / ``__setstate__``, with the somwidget 0.1.0 pickle form).
 
 Consistent snapshots: every SOM has a re-entrant lock (``_model_lock``, created on first use,
@@ -17,21 +18,16 @@ No module-level import of :mod:`somwidget.som` (no import cycle).
 
 from __future__ import annotations
 
-import inspect
-import numbers
-import os
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from . import bmu as _bmu
-from . import persistence
 from ._bmu_cache import BMUCache
-from ._som_checks import check_fitted, fitted_from_document
+from ._som_persistence import _PersistenceMixin
 from .bmu import has_missing
 from .callbacks import (
     HISTORY_KEYS,
@@ -49,8 +45,6 @@ from .validation import (
     default_feature_names,
 )
 
-_S = TypeVar("_S", bound="_StateMixin")
-
 # training-space copies up to this size are kept for the analyses called without X
 _KEEP_BYTES = 64 << 20
 
@@ -67,7 +61,7 @@ _STRUCTURAL = (
 _LOCK_GUARD = threading.Lock()
 
 
-class _StateMixin:
+class _StateMixin(_PersistenceMixin):
     """Fitted state, data access and (de)serialisation of :class:`~somwidget.som.SOM`."""
 
     @property
@@ -418,239 +412,3 @@ class _StateMixin:
     def history_(self, value: object) -> None:
         self.__dict__.pop("history_", None)
         self.__dict__["_history"] = History.coerce(value)
-
-    # ------------------------------------------------------------------ persistence
-    def to_dict(self) -> dict[str, Any]:
-        """The model as a JSON-ready dict (the versioned format of :mod:`somwidget.persistence`).
-
-        Plain JSON types only (``json.dumps`` works on it). An unfitted SOM gives its
-        parameters only. ``random_state`` is kept when it is an int (a Generator becomes
-        None), and neither the generator's state nor the training data are included.
-        """
-        params = self.get_params()
-        if params.get("device") == "cpu":  # the default: files stay as somwidget 0.1.0 wrote them
-            del params["device"]
-        rs = params["random_state"]
-        params["random_state"] = (
-            int(rs) if isinstance(rs, numbers.Integral) and not isinstance(rs, bool) else None
-        )
-        d: dict[str, Any] = {**persistence.header(), "params": params}
-        if self._is_initialized():
-            with self._model_lock:  # one consistent copy, even while another thread trains
-                self._fitted_fields(d)
-        return persistence.to_json_types(d)
-
-    def _fitted_fields(self, d: dict[str, Any]) -> None:
-        """Add the fitted fields to document ``d`` (caller holds the model lock)."""
-        state = self._fitted_state_locked()
-        if state is not None:
-            d.update(
-                mapsize=list(self.mapsize_),
-                lattice=state["lattice"].to_dict(),
-                normalizer=state["normalizer"].to_dict(),
-                n_features=self.n_features_in_,
-                feature_names=[str(n) for n in state["feature_names"]],
-                feature_names_from_frame=state["names_from_frame"],
-                codebook=np.asarray(state["codebook"], dtype=np.float64).tolist(),
-                n_epochs_trained=state["n_epochs_trained"],
-                last_radius=float(state["last_radius"]),
-                history={k: list(v) for k, v in state["history"].items()},
-            )
-            if state["data_bounds"] is not None:
-                d["data_bounds"] = [np.asarray(b, dtype=np.float64).tolist()
-                                    for b in state["data_bounds"]]
-
-    @classmethod
-    def from_dict(cls: type[_S], d: Mapping[str, Any], *, source: object = "model dict",
-                  max_neurons: int | None = None) -> _S:
-        """Rebuild a SOM from :meth:`to_dict` output (or a parsed model file), checking every field.
-
-        Parameters
-        ----------
-        d : mapping
-            A model document, format version 1.
-        source : object
-            What to name in error messages (``SOM.load`` passes the file's path).
-        max_neurons : int, optional
-            The largest map accepted (default :data:`somwidget.persistence.MAX_NEURONS`); the
-            declared size is checked before anything is allocated.
-
-        Raises
-        ------
-        somwidget.persistence.ModelFormatError (a ValueError)
-            For a foreign or too new document, missing, mistyped, out-of-range or inconsistent
-            fields, a map larger than ``max_neurons``, or a checksum that does not match.
-        """
-        persistence.check_model(d, source)
-
-        def fail(problem: str) -> persistence.ModelFormatError:
-            return persistence.format_error(source, problem)
-
-        params = dict(d["params"])
-        if isinstance(params.get("mapsize"), list):
-            params["mapsize"] = tuple(params["mapsize"])
-        valid = cls._param_names()
-        unknown = [k for k in params if k not in valid]
-        if unknown:
-            raise fail(f"unknown parameters {unknown}")
-        som = cls(**params)
-        try:
-            p = som._validated()
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise fail(f"invalid parameters: {exc}") from None
-        fitted = None
-        if "codebook" in d:
-            fitted = fitted_from_document(d, source, np.random.default_rng(p["random_state"]),
-                                          max_neurons)
-        persistence.verify_checksum(d, source)  # last: an inconsistent field is named first
-        if fitted is not None:
-            som._set_fitted(**fitted)
-        return som
-
-    def save(self, path: str | os.PathLike, format: str | None = None) -> None:
-        """Write the model to ``path`` in the format its extension names.
-
-        * ``.json``: the versioned JSON document with a checksum (:mod:`somwidget.persistence`),
-          written atomically and consistent while another thread trains the model; portable,
-          human-readable, safe to load. Recommended.
-        * ``.pkl`` / ``.pickle``: a pickle of the SOM (somnium's ``save``), which also keeps
-          the random generator's state. Loading a pickle can run code: only load your own.
-
-        Any other extension is refused (``ValueError``) unless ``format`` says what to write.
-
-        Parameters
-        ----------
-        path : str or path-like
-        format : {"json", "pickle"}, optional
-            Overrides the extension.
-        """
-        kind = _file_format(path, format)
-        if kind == "json":
-            persistence.write_model(self.to_dict(), path)
-            return
-        import pickle
-
-        target = Path(path)
-        tmp = target.with_name(f".{target.name}.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-
-    @classmethod
-    def load(cls: type[_S], path: str | os.PathLike, format: str | None = None, *,
-             max_neurons: int | None = None) -> _S:
-        """Read a model written by :meth:`save`, in the format its extension names.
-
-        A ``.json`` file is checked field by field and never executes code. A ``.pkl`` /
-        ``.pickle`` file is unpickled, which can run code: only load pickles you trust. The
-        object read must be an instance of this class (``TypeError`` otherwise).
-
-        Parameters
-        ----------
-        path : str or path-like
-        format : {"json", "pickle"}, optional
-            Overrides the extension.
-        max_neurons : int, optional
-            The largest map a JSON file may declare (default
-            :data:`somwidget.persistence.MAX_NEURONS`); checked before anything is allocated.
-
-        Raises
-        ------
-        somwidget.persistence.ModelFormatError (a ValueError)
-            For a corrupt, truncated, foreign, too deeply nested, too large, inconsistent or
-            altered JSON file or pickled state (see :meth:`from_dict`).
-        """
-        if _file_format(path, format) == "json":
-            return cls.from_dict(persistence.read_model(path), source=Path(path),
-                                 max_neurons=max_neurons)
-        import pickle
-
-        with open(path, "rb") as f:
-            model = pickle.load(f)
-        if not isinstance(model, cls):
-            raise TypeError(f"{Path(path)} holds a {type(model).__name__}, not a {cls.__name__}")
-        return model
-
-    def __getstate__(self) -> dict:
-        # the parameters and the fitted state (arrays as they are, the random generator with its
-        # state); not the training data, the caches or the thread-pool limiter
-        # (copied under the model lock: consistent while another thread trains)
-        if not self._is_initialized():
-            return {"params": self.get_params(), "fitted": None}
-        with self._model_lock:
-            fitted = self._fitted_state_locked()
-            fitted["codebook"] = fitted["codebook"].copy()
-        return {"params": self.get_params(), "fitted": fitted}
-
-    def __setstate__(self, state: dict) -> None:
-        def fail(problem: str) -> persistence.ModelFormatError:
-            return persistence.format_error("the pickled SOM", problem)
-
-        if not isinstance(state, dict):
-            raise fail(f"the state is a {type(state).__name__}, not a dict")
-        if "params" not in state:  # pickled by somwidget 0.1.0: the instance __dict__
-            state = _legacy_state(state, self._param_names())
-        params, fitted = state.get("params"), state.get("fitted")
-        if not isinstance(params, dict) or not set(params) <= set(self._param_names()):
-            raise fail("its parameters are not a dict of SOM parameters")
-        # parameters added after the pickle was made take their defaults
-        for key, value in {**_param_defaults(type(self)), **params}.items():
-            setattr(self, key, value)
-        if fitted is not None:
-            if not isinstance(fitted, dict):
-                raise fail("its fitted state is not a dict")
-            self._set_fitted(**check_fitted(fitted, fail))
-
-
-_EXTENSIONS = {".json": "json", ".pkl": "pickle", ".pickle": "pickle"}
-
-
-def _file_format(path: str | os.PathLike, format: str | None) -> str:
-    """``"json"`` or ``"pickle"``: ``format`` when given, else from the extension of ``path``."""
-    if format is not None:
-        if format not in ("json", "pickle"):
-            raise ValueError(f"format must be 'json', 'pickle' or None (from the extension); "
-                             f"got {format!r}")
-        return format
-    suffix = Path(path).suffix.lower()
-    if suffix not in _EXTENSIONS:
-        raise ValueError(
-            f"cannot tell the file format from {os.fspath(path)!r}: the path must end in .json "
-            "(versioned JSON, recommended) or .pkl / .pickle (pickle), or pass "
-            "format='json' / format='pickle'"
-        )
-    return _EXTENSIONS[suffix]
-
-
-def _param_defaults(cls: type) -> dict[str, Any]:
-    """The constructor defaults of ``cls`` by parameter name."""
-    sig = inspect.signature(cls.__init__)
-    return {k: v.default for k, v in sig.parameters.items()
-            if k != "self" and v.default is not inspect.Parameter.empty}
-
-
-def _legacy_state(old: dict, param_names: Sequence[str]) -> dict:
-    """The pickle state of somwidget 0.1.0 (a copy of ``SOM.__dict__``) in today's form."""
-    params = {k: old[k] for k in param_names if k in old}
-    if old.get("codebook_") is None:
-        return {"params": params, "fitted": None}
-    box = old.get("_bounds")
-    return {
-        "params": params,
-        "fitted": {
-            "codebook": old["codebook_"],
-            "lattice": old["lattice_"],
-            "normalizer": old["normalizer_"],
-            "random_state": old["random_state_"],
-            "feature_names": old["feature_names_in_"],
-            "names_from_frame": old.get("_names_from_frame", False),
-            "history": old.get("history_"),
-            "n_epochs_trained": old.get("n_epochs_trained_", 0),
-            "last_radius": old.get("_last_radius", 1.0),
-            "data_bounds": None if box is None else (box[0], box[1]),
-            "init_params": old.get("_init_params"),
-        },
-    }

@@ -51,8 +51,9 @@ Where things live
 This module holds the constructor, the constraints table, ``get_params`` / ``set_params``,
 ``initialize`` and the public training calls. ``SOM`` gets the rest from five mixins (none of
 them imports this module): :mod:`somwidget._som_calls` (the entry check of every public call and
-the thread limits), :mod:`somwidget._som_state` (the fitted-state writer, data access,
-``to_dict`` / ``from_dict``, ``save`` / ``load``, pickling), :mod:`somwidget._som_training` (the
+the thread limits), :mod:`somwidget._som_state` (the fitted-state writer, data access; its
+base in :mod:`somwidget._som_persistence`: ``to_dict`` / ``from_dict``, ``save`` / ``load``,
+pickling), :mod:`somwidget._som_training` (the
 training loops and ``online_step``), :mod:`somwidget._som_results` (``predict``, the metrics,
 the maps and tables) and :mod:`somwidget._som_sklearn` (the scikit-learn protocol, the warm-start
 rule, ``fit_predict``, ``fit_transform``, ``score``).

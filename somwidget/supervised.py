@@ -22,25 +22,23 @@ Both are scikit-learn estimators (``fit(X, y)``, ``predict``, ``score``; the cla
 In both modes ``som_`` is an ordinary fitted SOM in the feature space (its codebook is the ``X``
 part), so every view and analysis of somwidget works on it: ``LatticeView(clf.som_)``.
 
-scikit-learn is imported by this module only; ``import somwidget`` does not load it.
+scikit-learn is imported by this module only (and :mod:`somwidget._supervised_targets`, where
+``y`` is checked and coded and empty neurons are filled); ``import somwidget`` does not load it.
 """
 
 from __future__ import annotations
 
 import copy
 import numbers
-import warnings
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
-from sklearn.exceptions import DataConversionWarning
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from ._supervised_targets import _class_array, _class_codes, _regression_targets, fill_empty_neurons
 from .initialization import auto_mapsize
-from .labels import code_counts, encode_labels
-from .lattice import Lattice
+from .labels import code_counts
 from .normalization import make_normalizer
 from .som import SOM
 from .validation import check_array, check_choice, check_positive
@@ -52,54 +50,6 @@ MODES = ("unsupervised", "supervised")
 #: Which SOM training call ``fit`` runs: ``fit``, ``fit_online``, ``fit_auto``, or none at all
 #: (``"none"``: label the already trained ``som`` as it is; unsupervised mode only).
 TRAININGS = ("batch", "online", "auto", "none")
-
-# neurons whose nearest labelled neurons are looked up per block (rows of grid distances)
-_FILL_BLOCK = 512
-# squared grid distances are exact multiples of 1/4: anything closer than this is a tie
-_TIE = 1e-9
-
-
-def fill_empty_neurons(
-    lattice: Lattice, sums: np.ndarray, weights: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Give every neuron without labelled samples those of its nearest labelled neurons.
-
-    Parameters
-    ----------
-    lattice : Lattice
-        The map's lattice (its grid distances, wrap-around included, decide "nearest").
-    sums : ndarray (M,) or (M, K)
-        Per neuron, the sum of what its labelled samples carry (class one-hots, targets).
-    weights : ndarray (M,)
-        Per neuron, how many labelled samples it won (0: empty).
-
-    Returns
-    -------
-    sums, weights : ndarray
-        Copies in which each empty neuron holds the totals over *all* labelled neurons at the
-        smallest grid distance from it (ties pooled, so the result does not depend on neuron
-        order). Labelled neurons are unchanged.
-
-    Raises
-    ------
-    ValueError
-        When no neuron is labelled.
-    """
-    weights = np.asarray(weights, dtype=np.float64)
-    sums = np.asarray(sums, dtype=np.float64)
-    empty = weights <= 0
-    if empty.all():
-        raise ValueError("no neuron won a labelled sample: there is nothing to label the map with")
-    out_s, out_w = sums.copy(), weights.copy()
-    todo = np.flatnonzero(empty)
-    for start in range(0, todo.size, _FILL_BLOCK):
-        block = todo[start:start + _FILL_BLOCK]
-        d2 = lattice.grid_distances_squared_from(block)
-        d2[:, empty] = np.inf
-        near = (d2 <= d2.min(axis=1, keepdims=True) + _TIE).astype(np.float64)
-        out_s[block] = near @ sums
-        out_w[block] = near @ weights
-    return out_s, out_w
 
 
 class _MapPredictor(BaseEstimator):
@@ -451,64 +401,3 @@ class SOMRegressor(RegressorMixin, _MapPredictor):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-
-
-# ---------------------------------------------------------------------- targets
-def _class_codes(y: object, n: int) -> tuple[np.ndarray, list[Any]]:
-    """Codes and classes of classification targets (missing labels: code -1)."""
-    if y is None:
-        raise ValueError("SOMClassifier requires y to be passed, but the target y is None: "
-                         "fit(X, y) needs one label per sample")
-    if not hasattr(y, "__len__") and hasattr(y, "__array__"):  # array-likes without len()
-        y = np.asarray(y)
-    if isinstance(y, (np.ndarray, list, tuple)):
-        arr = np.asarray(y, dtype=object) if isinstance(y, (list, tuple)) else y
-        if arr.ndim == 2 and arr.shape[1] == 1:
-            warnings.warn("A column-vector y was passed when a 1d array was expected: y (N, 1) "
-                          "is used as the 1-D labels it holds (pass y.ravel())",
-                          DataConversionWarning, stacklevel=3)
-            y = arr[:, 0]
-        elif arr.ndim != 1:
-            raise ValueError(f"y must be 1-D (one label per sample); got shape {arr.shape}")
-    codes, classes = encode_labels(y, n=n)
-    if (codes < 0).all():
-        raise ValueError("y has no label (every entry is missing: None or NaN)")
-    known = np.asarray(classes, dtype=object)[codes[codes >= 0]]
-    if all(isinstance(c, numbers.Number) for c in classes):
-        known = known.astype(np.float64)
-        if np.isinf(known).any():
-            raise ValueError("Input y contains infinity: class labels must be finite")
-    check_classification_targets(known)
-    return codes, classes
-
-
-def _class_array(classes: list[Any]) -> np.ndarray:
-    """``classes_`` as numpy gives it for those values (ints, floats, strings; else objects)."""
-    try:
-        arr = np.asarray(classes)
-    except (TypeError, ValueError):
-        arr = None
-    if arr is None or arr.ndim != 1 or arr.dtype.kind not in "biufUSM":
-        arr = np.empty(len(classes), dtype=object)
-        arr[:] = classes
-    return arr
-
-
-def _regression_targets(y: object, n: int) -> tuple[np.ndarray, bool]:
-    """Targets as float (N, T) and whether they were 1-D; NaN stays (missing), inf is refused."""
-    if y is None:
-        raise ValueError("SOMRegressor requires y to be passed, but the target y is None: "
-                         "fit(X, y) needs one target per sample")
-    try:
-        Y = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"y must be numeric targets; {exc}") from None
-    if Y.ndim not in (1, 2) or (Y.ndim == 2 and Y.shape[1] == 0):
-        raise ValueError(f"y must be 1-D (N,) or 2-D (N, T); got shape {Y.shape}")
-    if Y.shape[0] != n:
-        raise ValueError(f"y has {Y.shape[0]} entries but X has {n} samples")
-    if np.isinf(Y).any():
-        raise ValueError("Input y contains infinity; targets must be finite (NaN marks a missing one)")
-    if np.isnan(Y).all():
-        raise ValueError("Input y contains NaN only: every target is missing")
-    return (Y[:, None] if Y.ndim == 1 else Y), Y.ndim == 1

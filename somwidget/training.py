@@ -39,17 +39,9 @@ O(M (rows + cols)) instead of O(M²): a 100 x 100 map trains in batch mode at ab
 its BMU search. The compact kernels at small radii on large maps become a sparse matrix of the
 unit pairs within the radius (:meth:`somwidget.lattice.Lattice.pairs_within`).
 
-Online epoch (Kohonen)
-----------------------
-For each presented sample ``x`` with BMU ``b``: ``w_i <- w_i + a(t) h(d_grid(i, b); r(t)) (x - w_i)``,
-radius and learning rate decaying per sample over all epochs. The loop keeps the squared norms
-of the (centred) prototypes up to date in O(M) per sample from the dot products it already has,
-so the BMU search is one matrix-vector product; compact kernels only touch the units inside the
-radius; a full-map update is one in-place row scaling plus one BLAS rank-1 update (``dger``) on
-the column-major codebook, with no (M, D) temporary. With the Mexican hat the negative lobe of
-the BMU's kernel row is scaled so that its mass over the lattice is at most ``kappa`` times the
-positive lobe's (:func:`limit_inhibition`; the per-sample analogue of the batch rule, without data
-weights), and the prototypes are clipped to the data's bounding box.
+The online (Kohonen) loop is in :mod:`somwidget._online_loop`, the kernel values both use
+(:func:`kernel_row`, :func:`limit_inhibition`, the Gaussian's per-axis factors) in
+:mod:`somwidget._neighborhood_kernels`; their names are re-exported here.
 """
 
 from __future__ import annotations
@@ -57,18 +49,20 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from . import _data_stats, _map_step, _online_jit
+from . import _data_stats, _map_step
 from . import backend as _backend
 from ._lazy import LazyModule
+from ._neighborhood_kernels import GaussianFactors, kernel_row, limit_inhibition
+from ._neighborhood_kernels import _as_slice as _as_slice
+from ._neighborhood_kernels import _build_gaussian_factors as _build_gaussian_factors
+from ._online_loop import LatticeRows, OnlineContext, online_run, schedule_slice
 from .bmu import _resolve_chunk, as_float_array, euclidean_argmin, nearest_units
-from .bmu import metric_cdist as cdist  # scipy's, with jensenshannon's rounding NaN fixed
 from .euclidean import EuclideanSearch
-from .neighborhood import COMPACT_NEIGHBORHOODS, neighborhood_weights
+from .neighborhood import COMPACT_NEIGHBORHOODS
 
 __all__ = [
     "GaussianFactors",
@@ -90,7 +84,6 @@ __all__ = [
 
 _COMPACT = COMPACT_NEIGHBORHOODS
 sp = LazyModule("scipy.sparse")
-_blas = LazyModule("scipy.linalg.blas")
 
 
 def column_stats(X: np.ndarray, chunk_rows: int = 1 << 15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -424,57 +417,6 @@ class KernelOperator:
         return out.reshape(R * C, K)
 
 
-@dataclass(frozen=True)
-class GaussianFactors:
-    """The per-axis factors of the Gaussian kernel of one lattice and radius.
-
-    ``H[(r1, c1), (r2, c2)] = gy[r1, r2] * gx[parity[r1], parity[r2], c1, c2]`` exactly as
-    :meth:`somwidget.lattice.Lattice.axis_squared_distances` splits the squared distance.
-
-    Attributes
-    ----------
-    gx : ndarray (P, P, cols, cols)
-        ``exp(-colsq / 2 r^2)`` (read-only).
-    gy : ndarray (rows, rows)
-        ``exp(-rowsq / 2 r^2)`` (read-only).
-    groups : tuple of (parity, rows)
-        The non-empty parity classes of the rows, each as a slice when its rows are evenly
-        spaced (every lattice somwidget builds), else an index array.
-    gy_rows : tuple of ndarray
-        ``gy[rows]`` of each parity class, contiguous (indexed by parity).
-    """
-
-    gx: np.ndarray
-    gy: np.ndarray
-    groups: tuple[tuple[int, slice | np.ndarray], ...]
-    gy_rows: tuple[np.ndarray, ...]
-
-
-def _as_slice(idx: np.ndarray) -> slice | np.ndarray:
-    """``idx`` (sorted, non-empty) as an equivalent slice when evenly spaced."""
-    if idx.size == 1:
-        return slice(int(idx[0]), int(idx[0]) + 1)
-    step = int(idx[1] - idx[0])
-    if step > 0 and np.array_equal(np.diff(idx), np.full(idx.size - 1, step)):
-        return slice(int(idx[0]), int(idx[-1]) + 1, step)
-    return idx
-
-
-def _build_gaussian_factors(lattice: Any, radius: float) -> GaussianFactors:
-    colsq, rowsq, parity = lattice.axis_squared_distances()
-    g = -0.5 / (radius * radius)
-    gx = np.exp(colsq * g)  # (P, P, C, C)
-    gy = np.exp(rowsq * g)  # (R, R)
-    groups = []
-    gy_rows = []
-    for p in range(colsq.shape[0]):
-        rows = np.flatnonzero(parity == p)
-        gy_rows.append(np.ascontiguousarray(gy[rows]))
-        if rows.size:
-            groups.append((p, _as_slice(rows)))
-    for a in (gx, gy, *gy_rows):
-        a.flags.writeable = False
-    return GaussianFactors(gx, gy, tuple(groups), tuple(gy_rows))
 
 
 # (rows, cols, shape, wrap_rows, wrap_cols, radius) -> GaussianFactors, most recent last:
@@ -563,224 +505,3 @@ def _inhibited_batch(
     num = signed + (1.0 - g)[:, None] * neg  # [P - gQ | p - gq]; p - gq >= (1 - kappa) p
     num[p <= 0, d] = 0.0  # no data in the positive lobe: the unit keeps its vector
     return _ratio_update(codebook, num, learning_rate)
-
-
-def limit_inhibition(h: np.ndarray, kappa: float) -> np.ndarray:
-    """Scale the negative entries of a kernel row in place so that their absolute sum is at most
-    ``kappa`` times the sum of the positive entries (the online Mexican-hat rule); returns ``h``."""
-    neg = h < 0
-    q = -h[neg].sum()
-    if q > 0:
-        p = h[h > 0].sum()
-        if q > kappa * p:
-            h[neg] *= kappa * p / q
-    return h
-
-
-def schedule_slice(
-    start: float, end: float, total: int, t0: int, t1: int, decay: str
-) -> np.ndarray:
-    """Values ``t0 .. t1-1`` of :func:`somwidget.schedules.decay_schedule(start, end, total)`.
-
-    Lets the online trainer evaluate a per-sample schedule one epoch at a time instead of
-    materialising ``epochs * N`` values.
-    """
-    t = np.arange(t0, t1, dtype=np.float64)
-    if total <= 1 or start == end:
-        return np.full(t.shape, float(start))
-    last = float(total - 1)
-    if decay == "linear":
-        out = start + (end - start) * (t / last)
-    elif decay == "exponential":
-        out = start * (end / start) ** (t / last)
-    else:  # inverse
-        b = end * last / (start - end)
-        out = start * b / (b + t)
-    if t0 == 0 and t1 > 0:
-        out[0] = start
-    if t1 == total and t1 > t0:
-        out[-1] = end
-    return out
-
-
-def kernel_row(name: str, d2: np.ndarray, radius: float) -> np.ndarray:
-    """Neighbourhood weights from *squared* grid distances (fast path of
-    :func:`somwidget.neighborhood.neighborhood_weights`, same formulas, no validation).
-    Radius 0 (the end of a linear online schedule) is the limit of every kernel: the BMU alone."""
-    r2 = radius * radius
-    if r2 == 0:
-        return (d2 == 0).astype(np.float64)
-    if name == "gaussian":
-        return np.exp(d2 * (-0.5 / r2))
-    if name == "bubble":
-        return (d2 <= r2).astype(np.float64)
-    if name == "cut_gaussian":
-        h = np.exp(d2 * (-0.5 / r2))
-        h[d2 > r2] = 0.0
-        return h
-    if name == "epanechikov":
-        h = 1.0 - d2 / r2
-        np.maximum(h, 0.0, out=h)
-        return h
-    if name == "mexican_hat":
-        u = d2 / r2
-        return (1.0 - u) * np.exp(-0.5 * u)
-    return neighborhood_weights(name, d2, radius, squared=True)
-
-
-class LatticeRows:
-    """``rows[b]``: the squared grid distances from unit ``b`` to every unit, computed when asked
-    (the rows of ``Lattice.grid_distances_squared()`` without holding that M x M matrix; online
-    training of large maps reads one row per sample)."""
-
-    def __init__(self, lattice: Any) -> None:
-        self.lattice = lattice
-        m = int(lattice.n_neurons)
-        self.shape = (m, m)
-
-    def __getitem__(self, unit: int) -> np.ndarray:
-        return self.lattice.grid_distances_squared_from(int(unit))
-
-
-@dataclass
-class OnlineContext:
-    """State of an online run that lives across samples (centred codebook, norms, buffers).
-
-    ``W`` is the codebook shifted by ``center`` (Euclidean only; zero centre otherwise), updated
-    in place; :meth:`codebook` returns it in training space.
-    """
-
-    W: np.ndarray
-    center: np.ndarray
-    d2: np.ndarray | LatticeRows  # (M, M) squared grid distances, or their rows on demand
-    neighborhood: str
-    metric: str
-    bounds: tuple[np.ndarray, np.ndarray] | None = None
-    inhibition: float = 0.1
-    wn: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        # column-major, so that the rank-1 update is one BLAS dger on contiguous memory
-        self.W = np.asfortranarray(self.W, dtype=np.float64)
-        if self.bounds is not None:
-            self.bounds = (self.bounds[0] - self.center, self.bounds[1] - self.center)
-        self.refresh()
-
-    @classmethod
-    def create(
-        cls,
-        codebook: np.ndarray,
-        X: np.ndarray,
-        d2: np.ndarray | LatticeRows,
-        neighborhood: str,
-        metric: str,
-        bounds: tuple[np.ndarray, np.ndarray] | None = None,
-        inhibition: float = 0.1,
-    ) -> OnlineContext:
-        if metric != "euclidean":
-            center = np.zeros(X.shape[1])
-        else:  # the known values' mean with missing values (the codebook's if none)
-            center = X.mean(axis=0)
-            if np.isnan(center).any():
-                known = ~np.isnan(X)
-                total = np.where(known, X, 0.0).sum(axis=0)
-                n_known = known.sum(axis=0)
-                center = np.divide(total, n_known, out=codebook.mean(axis=0), where=n_known > 0)
-        return cls(codebook - center, center, d2, neighborhood, metric, bounds, inhibition)
-
-    def refresh(self) -> None:
-        """Recompute the squared norms exactly (once per epoch, against rounding drift)."""
-        self.wn = np.einsum("ij,ij->i", self.W, self.W)
-
-    def codebook(self) -> np.ndarray:
-        return np.ascontiguousarray(self.W + self.center)
-
-    def bmu(self, xc: np.ndarray) -> tuple[int, np.ndarray | None]:
-        """BMU of one centred sample; also returns ``W @ xc`` on the Euclidean path."""
-        if self.metric == "euclidean":
-            wx = self.W @ xc
-            return int(np.argmin(self.wn - 2.0 * wx)), wx
-        x = xc + self.center
-        if self.metric == "chebyshev":
-            d = np.abs(self.W - xc).max(axis=1)
-        else:
-            d = cdist(x[None, :], self.W + self.center, metric=self.metric)[0]
-        return int(np.argmin(d)), None
-
-
-def online_run(
-    ctx: OnlineContext,
-    Xc: np.ndarray,
-    order: np.ndarray,
-    radii: np.ndarray,
-    rates: np.ndarray,
-) -> None:
-    """Present ``Xc[order[t]]`` with radius ``radii[t]`` and learning rate ``rates[t]``.
-
-    ``Xc`` is the data already shifted by ``ctx.center``. Updates ``ctx.W`` in place.
-    """
-    W, d2all = ctx.W, ctx.d2
-    dger = _blas.dger
-    name, metric = ctx.neighborhood, ctx.metric
-    compact = name in _COMPACT
-    signed = name == "mexican_hat"
-    euclid = metric == "euclidean"
-    m = W.shape[0]
-    xx_all = np.einsum("ij,ij->i", Xc, Xc) if euclid else None
-    if euclid and not signed and name in _online_jit.KERNEL_CODES and isinstance(d2all, np.ndarray):
-        run = _online_jit.kernel()
-        if run is not None:  # numba: the same updates in one compiled loop
-            Wc = np.ascontiguousarray(W)
-            run(Wc, ctx.wn, np.ascontiguousarray(Xc, dtype=np.float64), xx_all,
-                np.ascontiguousarray(order, dtype=np.int64), np.ascontiguousarray(radii, dtype=np.float64),
-                np.ascontiguousarray(rates, dtype=np.float64), d2all, _online_jit.KERNEL_CODES[name])
-            W[...] = Wc
-            return
-    wx = np.empty(m)
-    score = np.empty(m)
-    lo_hi = ctx.bounds
-    for t in range(order.shape[0]):
-        i = order[t]
-        x = Xc[i]
-        if euclid:
-            np.dot(W, x, out=wx)
-            np.multiply(wx, -2.0, out=score)
-            score += ctx.wn
-            b = int(score.argmin())
-        else:
-            b, _ = ctx.bmu(x)
-        r = radii[t]
-        lr = rates[t]
-        row = d2all[b]
-        if compact:
-            idx = np.flatnonzero(row <= r * r)
-            h = kernel_row(name, row[idx], r)
-            h *= lr
-            Wi = W[idx]
-            Wi += h[:, None] * (x - Wi)
-            W[idx] = Wi
-            if euclid:
-                g = 1.0 - h
-                ctx.wn[idx] = g * g * ctx.wn[idx] + (2.0 * h * g) * wx[idx] + (h * h) * xx_all[i]
-            continue
-        h = kernel_row(name, row, r)
-        if signed:
-            limit_inhibition(h, ctx.inhibition)
-        h *= lr
-        g = 1.0 - h
-        # w_i <- (1 - h_i) w_i + h_i x : one row scaling and one BLAS rank-1 update, in place
-        np.multiply(W, g[:, None], out=W)
-        dger(1.0, h, x, a=W, overwrite_a=1)
-        if signed:
-            if lo_hi is not None:
-                np.clip(W, lo_hi[0], lo_hi[1], out=W)
-            if euclid:
-                np.einsum("ij,ij->i", W, W, out=ctx.wn)
-        elif euclid:
-            wn = ctx.wn
-            wn *= g * g
-            wx *= 2.0 * h * g
-            wn += wx
-            h *= h
-            h *= xx_all[i]
-            wn += h
