@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BOXCOX_LAMBDA_BOUNDS", "boxcox_lambdas", "boxcox_lambdas_from", "profile_llf"]
+__all__ = ["BOXCOX_LAMBDA_BOUNDS", "boxcox_lambdas", "boxcox_lambdas_from", "boxcox_shift",
+           "profile_llf"]
 
 BOXCOX_LAMBDA_BOUNDS: tuple[float, float] = (-2.0, 2.0)
 
@@ -21,27 +22,51 @@ BOXCOX_LAMBDA_BOUNDS: tuple[float, float] = (-2.0, 2.0)
 #: transformed values' squares overflow float64, so such exponents are never chosen.
 _BOXCOX_MAX_EXPONENT = 300.0
 
+#: Smallest spread of the transformed values relative to their magnitude an exponent may leave
+#: (a lower bound of ``std(boxcox) / max |boxcox|``): below it the transform maps the data onto
+#: one float64 value plus rounding noise (``x ~ 5e6`` with ``lambda = -2`` gives ``0.5 - 2e-14 t``),
+#: and the standardised values would be that noise, so such exponents are never chosen.
+_BOXCOX_MIN_RELATIVE_SPREAD = 1e-7
+
+
+def boxcox_shift(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The shift ``s`` that makes each feature positive: 0 where its minimum ``lo`` is > 0, else
+    ``min(1, hi - lo) - lo``, so that the shifted minimum is 1, or the range when that is
+    smaller (shifting a feature of range 1e-13 to 1 would leave its values a few ulps apart)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        span = hi - lo
+        base = np.where(span > 0, np.minimum(1.0, span), 1.0)
+        return np.where(lo > 0, 0.0, base - lo)
+
 
 def profile_llf(lmbda: np.ndarray, m: np.ndarray, var_z: np.ndarray, var_log: Any,
-                sum_log: np.ndarray, n: np.ndarray, too_big: np.ndarray) -> np.ndarray:
+                sum_log: np.ndarray, n: np.ndarray, too_big: np.ndarray,
+                low: np.ndarray | None = None) -> np.ndarray:
     """The Box-Cox profile log-likelihood from reductions of the data (any shape, broadcast).
 
     ``m`` is ``max(lambda log x)``, ``var_z`` the variance of ``expm1(lambda log x - m)``,
     ``var_log`` that of ``log x`` (used where ``|lambda| < 1e-10``; None when no exponent is
     that small), ``sum_log`` the sum of ``log x`` and ``n`` the count of known values;
-    ``too_big`` marks exponents with ``|lambda log x| > 300`` somewhere (``-inf``). The one
-    formula the in-memory search (:func:`boxcox_lambdas`) and the Dask passes
-    (:func:`boxcox_lambdas_from`) evaluate.
+    ``too_big`` marks exponents with ``|lambda log x| > 300`` somewhere (``-inf``). With ``low``,
+    ``min(lambda log x)``, so are exponents that collapse the data onto one float64 value
+    (:data:`_BOXCOX_MIN_RELATIVE_SPREAD`): ``std(boxcox) / max |boxcox| = exp(m) sqrt(var_z) /
+    max(|expm1(m)|, |expm1(low)|)``. The one formula the in-memory search
+    (:func:`boxcox_lambdas`) and the Dask passes (:func:`boxcox_lambdas_from`) evaluate.
     """
     with np.errstate(all="ignore"):
         near_zero = np.abs(lmbda) < 1e-10
+        collapsed: Any = False
+        if low is not None:
+            top = np.log(np.maximum(np.abs(np.expm1(m)), np.abs(np.expm1(low))))
+            collapsed = ~near_zero & (m + 0.5 * np.log(var_z) - top
+                                      < np.log(_BOXCOX_MIN_RELATIVE_SPREAD))
         log_var = np.where(
             near_zero,
             np.log(var_log) if var_log is not None else 0.0,
             2.0 * m + np.log(var_z) - 2.0 * np.log(np.where(near_zero, 1.0, np.abs(lmbda))),
         )
         llf = (lmbda - 1.0) * sum_log - 0.5 * n * log_var
-    return np.where(too_big | ~np.isfinite(llf), -np.inf, llf)
+    return np.where(too_big | collapsed | ~np.isfinite(llf), -np.inf, llf)
 
 
 def _boxcox_llf(logx: np.ndarray, lmbda: np.ndarray, sum_log: np.ndarray,
@@ -58,12 +83,13 @@ def _boxcox_llf(logx: np.ndarray, lmbda: np.ndarray, sum_log: np.ndarray,
     with np.errstate(all="ignore"):
         y = lmbda[None, :] * logx
         m = vmax(y, axis=0)
-        too_big = np.maximum(m, -vmin(y, axis=0)) > _BOXCOX_MAX_EXPONENT
+        low = vmin(y, axis=0)
+        too_big = np.maximum(m, -low) > _BOXCOX_MAX_EXPONENT
         y -= m
         var_z = var(np.expm1(y, out=y), axis=0)
         near_zero = np.abs(lmbda) < 1e-10
         var_log = var(logx, axis=0) if near_zero.any() else None
-    return profile_llf(lmbda, m, var_z, var_log, sum_log, n, too_big)
+    return profile_llf(lmbda, m, var_z, var_log, sum_log, n, too_big, low)
 
 
 def boxcox_lambdas(X: np.ndarray) -> np.ndarray:
@@ -107,6 +133,8 @@ def boxcox_lambdas(X: np.ndarray) -> np.ndarray:
         fb = _boxcox_llf(logx, np.full(d, bound), sum_log, n)
         cur = _boxcox_llf(logx, lm, sum_log, n)
         lm = np.where(fb > cur, bound, lm)
+    # no admissible exponent at all (every one overflows or collapses the data): the identity
+    lm = np.where(np.isfinite(scores).any(axis=0), lm, 1.0)
     return np.clip(lm, lo_b, hi_b)
 
 
@@ -172,4 +200,6 @@ def boxcox_lambdas_from(evaluate: Callable[[np.ndarray], np.ndarray], n_features
     for row in (0, 16):
         better = f1[row] > np.max(np.concatenate([f2, f3, f4]), axis=0)
         lm = np.where(better, grid[row], lm)
+    # no admissible exponent at all (every one overflows or collapses the data): the identity
+    lm = np.where(np.isfinite(scores).any(axis=0), lm, 1.0)
     return np.clip(lm, lo_b, hi_b)

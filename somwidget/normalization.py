@@ -30,11 +30,14 @@ Available methods (``make_normalizer(name)``; aliases in brackets):
     logit; values outside (0, 1) cannot be inverted and raise ``ValueError``.
 ``boxcox``
     Per feature: a positive shift ``s`` is stored (``s = 0`` when the fitted minimum is > 0, else
-    ``s = 1 - min``, so the shifted minimum is 1), the Box-Cox exponent ``lambda`` is fitted by
+    ``s = min(1, range) - min``, so the shifted minimum is 1, or the range when that is smaller),
+    the Box-Cox exponent ``lambda`` is fitted by
     maximum likelihood (the likelihood of :func:`scipy.stats.boxcox_llf`, computed in log space
     and searched for every feature at once: a grid, then a golden-section search), restricted to
     ``-2 <= lambda <= 2`` (the range R's ``MASS::boxcox`` searches; larger exponents make the
-    inverse numerically meaningless), and the transformed feature is standardised:
+    inverse numerically meaningless) and to exponents that leave the transformed values a relative
+    spread of at least 1e-7 (no standardised rounding noise), and the transformed feature is
+    standardised:
     ``y = (boxcox(x + s, lambda) - mean_b) / std_b``. A constant feature uses ``lambda = 1``. Inverse
     via :func:`scipy.special.inv_boxcox`. New data with ``x + s <= 0`` raise ``ValueError``.
 
@@ -51,7 +54,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from somwidget._boxcox import BOXCOX_LAMBDA_BOUNDS, boxcox_lambdas
+from somwidget._boxcox import BOXCOX_LAMBDA_BOUNDS, boxcox_lambdas, boxcox_shift
 from somwidget._lazy import LazyModule
 from somwidget.validation import NotFittedError, all_nan_columns, check_array, check_choice
 
@@ -395,7 +398,7 @@ class BoxCoxNormalizer(Normalizer):
 
     def _fit(self, X: np.ndarray) -> dict[str, np.ndarray]:
         lo = np.nanmin(X, axis=0)
-        shift = np.where(lo > 0, 0.0, 1.0 - lo)
+        shift = boxcox_shift(lo, np.nanmax(X, axis=0))
         constant = _column_constant(X)
         shifted = X + shift
         if not np.isfinite(shifted[~np.isnan(X)]).all():

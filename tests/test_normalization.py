@@ -121,7 +121,8 @@ def test_logistic_is_sigmoid_of_zscore(data):
 
 def test_boxcox_matches_scipy(data):
     norm = make_normalizer("boxcox").fit(data)
-    shift = np.where(data.min(axis=0) > 0, 0.0, 1.0 - data.min(axis=0))
+    lo, hi = data.min(axis=0), data.max(axis=0)
+    shift = np.where(lo > 0, 0.0, np.minimum(1.0, hi - lo) - lo)
     np.testing.assert_allclose(norm.params_["shift"], shift)
     assert shift[1] == 0.0 and shift[2] > 0
     for j in range(data.shape[1]):
@@ -278,3 +279,29 @@ def test_l2_property_unit_rows(X):
     np.testing.assert_allclose(np.linalg.norm(Y[norms > 0], axis=1), 1.0)
     np.testing.assert_array_equal(Y[norms == 0], 0.0)
     np.testing.assert_allclose(Y * norms[:, None], X, atol=1e-9 * max(1.0, np.abs(X).max()))
+
+
+@pytest.mark.parametrize("X", [
+    np.array([[6e6], [5e6], [5e6]]),  # lambda = -2 would map these onto 0.5 plus rounding noise
+    np.array([[6.20632761e-14], [0.0]]),  # shifted to 1 they would be a few ulps apart
+], ids=["large-values", "tiny-range-at-zero"])
+def test_boxcox_never_standardises_rounding_noise_and_saved_models_load(X):
+    # found by hypothesis (tests/test_properties.py): such fits saved models that could not load
+    from somwidget import SOM
+
+    som = SOM((1, 2), normalization="boxcox", initialization="random", random_state=0).fit(X)
+    Z = som.normalizer_.transform(X) if hasattr(som, "normalizer_") else som._normalizer.transform(X)
+    # the standardised feature keeps the data's order and spread: distinct rows about 2 apart
+    assert abs(float(Z[0, 0] - Z[-1, 0])) > 1.0
+    if len(X) == 3:
+        assert Z[1, 0] == Z[2, 0]
+    back = SOM.from_dict(som.to_dict())
+    np.testing.assert_array_equal(back.predict(X), som.predict(X))
+
+
+def test_boxcox_shift_moves_the_minimum_to_one_or_to_the_range():
+    from somwidget._boxcox import boxcox_shift
+
+    lo = np.array([2.0, -5.0, 0.0, 0.0, -3.0])
+    hi = np.array([9.0, 2.0, 1e-13, 0.0, -3.0])
+    np.testing.assert_array_equal(boxcox_shift(lo, hi), [0.0, 6.0, 1e-13, 1.0, 4.0])

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._boxcox import _BOXCOX_MAX_EXPONENT, boxcox_lambdas_from, profile_llf
+from .._boxcox import _BOXCOX_MAX_EXPONENT, boxcox_lambdas_from, boxcox_shift, profile_llf
 from .._lazy import LazyModule
 from ..normalization import _safe_scale
 from ._graph import MissingPolicy, _blocks, _check_block, _compute, _tree
@@ -98,7 +98,7 @@ def boxcox_params(arr: Any, lo: np.ndarray, hi: np.ndarray,
     the Dask array ``arr`` whose per-feature minimum and maximum (of the known values) are
     ``lo`` and ``hi``: five passes over ``arr`` (four for the exponents, one for the mean and
     standard deviation of the transform), the in-memory formulas and errors."""
-    shift = np.where(lo > 0, 0.0, 1.0 - lo)
+    shift = boxcox_shift(lo, hi)
     constant = hi == lo
     with np.errstate(over="ignore"):
         top = hi + shift
@@ -124,7 +124,7 @@ def boxcox_params(arr: Any, lo: np.ndarray, hi: np.ndarray,
         var_z = np.divide(st[2, :-1], count, out=np.zeros_like(count), where=count > 0)
         too_big = np.maximum(m, -low) > _BOXCOX_MAX_EXPONENT
         return profile_llf(lmbda, m, var_z, var_log[None, :], logs["sum"][None, :], n[None, :],
-                           too_big)
+                           too_big, low)
 
     lmbda = np.where(constant, 1.0, boxcox_lambdas_from(evaluate, d))
     st = _reduce(arr, _block_transform_stats, shift, lmbda, policy=policy)
