@@ -11,6 +11,7 @@ No module-level import of :mod:`somwidget.som` (no import cycle).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import replace
 from typing import Any
@@ -189,59 +190,72 @@ class _TrainingMixin:
         fit_search: EuclideanSearch | None = None
         record: TrainingRecord | None = None
         t_start = time.perf_counter()
-        for epoch in range(1, epochs + 1):
-            t0 = time.perf_counter()
-            r = float(radii[epoch - 1])
-            H = _training.KernelOperator(self.lattice_, name, r)
-            if n_sub < n:
-                rows = np.sort(rng.choice(n, size=n_sub, replace=False))
-                Xe = Xt[rows]
-                we = None if sample_weight is None else sample_weight[rows]
-                ke = None if known is None else known[rows]
-            else:
-                Xe, we, ke = Xt, sample_weight, known
-            bounds = self._data_bounds() if inhibition is not None else None
-            if we is not None or ke is not None:  # weighted and/or masked sums (exact BMUs)
-                new, bmus = _masked.batch_epoch_general(
-                    Xe, self.codebook_, H, metric=metric, chunk_size=p["chunk_size"],
-                    learning_rate=learning_rate, inhibition=inhibition, bounds=bounds,
-                    sample_weight=we, known=ke,
-                )
-            else:
-                search = None
-                if metric == "euclidean":  # one search per call, given each epoch's codebook
-                    if fit_search is None:
-                        fit_search = EuclideanSearch(self.codebook_, center, extent)
-                    search = fit_search.set_codebook(self.codebook_)
-                    if n_sub == n and Xt.nbytes <= _PREPARE_BYTES:
-                        if prepared is None or prepared.scale != search.scale:
-                            prepared = PreparedQueries(Xt, center, search.scale)
-                        search.prepared = prepared
-                new, bmus = _training.batch_epoch(
-                    Xe, self.codebook_, H, metric=metric, chunk_size=p["chunk_size"],
-                    learning_rate=learning_rate, inhibition=inhibition, bounds=bounds,
-                    search=search,
-                )
-            with self._model_lock:  # codebook, counters and history change together
-                self.codebook_ = new
-                self._last_radius = r
-                self.n_epochs_trained_ += 1
-                self._touch()
-                if not (collect or callbacks):  # nobody reads a record: don't build one per epoch
-                    continue
-                metrics = self._epoch_metrics() if collect else None
-                now = time.perf_counter()
-                record = self._record(
-                    kind="epoch", mode="batch", phase=phase, epoch=epoch, n_epochs=epochs,
-                    radius=r, learning_rate=learning_rate, metrics=metrics, neighborhood=name,
-                    decay=decay, bmus=bmus if n_sub == n else None, duration_s=now - t0,
-                    elapsed_s=now - t_start,
-                )
-                if collect:
-                    self.history_.append(record)
-            if callbacks and epoch < epochs and epoch % every == 0:
-                if not self._notify(callbacks, record):
-                    break
+        lat_small = self.lattice_.n_neurons <= 2500
+        # BLAS on one thread for the whole call where the smoothing is small (separable
+        # Gaussian, or maps up to 2,500 units): the searches share their blocks among worker
+        # threads anyway, and a multi-threaded BLAS call between two of them leaves OpenBLAS's
+        # threads spinning on the workers' cores (somwidget._blas_threads)
+        hold = (_blas_threads.single_threaded() if name == "gaussian" or lat_small
+                else contextlib.nullcontext())
+        hold.__enter__()
+        try:
+            for epoch in range(1, epochs + 1):
+                t0 = time.perf_counter()
+                r = float(radii[epoch - 1])
+                H = _training.KernelOperator(self.lattice_, name, r)
+                if n_sub < n:
+                    rows = np.sort(rng.choice(n, size=n_sub, replace=False))
+                    Xe = Xt[rows]
+                    we = None if sample_weight is None else sample_weight[rows]
+                    ke = None if known is None else known[rows]
+                else:
+                    Xe, we, ke = Xt, sample_weight, known
+                bounds = self._data_bounds() if inhibition is not None else None
+                if we is not None or ke is not None:  # weighted and/or masked sums (exact BMUs)
+                    new, bmus = _masked.batch_epoch_general(
+                        Xe, self.codebook_, H, metric=metric, chunk_size=p["chunk_size"],
+                        learning_rate=learning_rate, inhibition=inhibition, bounds=bounds,
+                        sample_weight=we, known=ke,
+                    )
+                else:
+                    search = None
+                    if metric == "euclidean":  # one search per call, given each epoch's codebook
+                        if fit_search is None:
+                            fit_search = EuclideanSearch(self.codebook_, center, extent)
+                        search = fit_search.set_codebook(self.codebook_)
+                        if n_sub == n and Xt.nbytes <= _PREPARE_BYTES:
+                            if prepared is None or prepared.scale != search.scale:
+                                prepared = PreparedQueries(Xt, center, search.scale)
+                            search.prepared = prepared
+                    new, bmus = _training.batch_epoch(
+                        Xe, self.codebook_, H, metric=metric, chunk_size=p["chunk_size"],
+                        learning_rate=learning_rate, inhibition=inhibition, bounds=bounds,
+                        search=search,
+                    )
+                with self._model_lock:  # codebook, counters and history change together
+                    self.codebook_ = new
+                    self._last_radius = r
+                    self.n_epochs_trained_ += 1
+                    self._touch()
+                    if not (collect or callbacks):  # nobody reads a record: don't build one per epoch
+                        continue
+                    metrics = self._epoch_metrics() if collect else None
+                    now = time.perf_counter()
+                    record = self._record(
+                        kind="epoch", mode="batch", phase=phase, epoch=epoch, n_epochs=epochs,
+                        radius=r, learning_rate=learning_rate, metrics=metrics, neighborhood=name,
+                        decay=decay, bmus=bmus if n_sub == n else None, duration_s=now - t0,
+                        elapsed_s=now - t_start,
+                    )
+                    if collect:
+                        self.history_.append(record)
+                if callbacks and epoch < epochs and epoch % every == 0:
+                    with _blas_threads.released():  # the user's code: the user's threads
+                        go_on = self._notify(callbacks, record)
+                    if not go_on:
+                        break
+        finally:
+            hold.__exit__(None, None, None)
         if callbacks and record is not None:
             self._notify(callbacks, record, final=True)
 

@@ -1,22 +1,33 @@
-"""The per-unit sums' scatter-add compiled with numba, when numba is installed (``somwidget[fast]``).
+"""The map step's loops compiled with numba, when numba is installed (``somwidget[fast]``).
 
-``S[b[i]] += X[i]`` for every row, in float64 whatever the rows' dtype (float32 data are read
-as they are: no float64 copy of a block), without the GIL (the batch epoch's worker threads run
-it side by side, :mod:`somwidget._map_step`). :meth:`somwidget.backend.NumpyNamespace.index_add`
-uses it; without numba (or with ``SOMWIDGET_NUMBA=0``) :func:`kernel` returns None and the
-sparse one-hot product runs instead.
+All run without the GIL (the batch epoch's worker threads run them side by side,
+:mod:`somwidget._map_step`) and read float32 rows as they are (no float64 copy of a block):
+
+* ``scatter_rows(S, X, b)``: ``S[b[i]] += X[i]`` in float64
+  (:meth:`somwidget.backend.NumpyNamespace.index_add`);
+* ``scatter_rows_counts(S, C, X, b)``: the same and ``C[b[i]] += 1`` (the plain sums of
+  :func:`somwidget.backend.block_sums`, one call per block);
+* ``check_winners(g, a, xn, b0, c1, c2, rtol, unsure)``: after the float32 argmin ``a`` of the
+  scores ``g``, the rows whose error bound ``2 (b0 c1 + c2)`` exceeds ``rtol`` of the winner's
+  squared distance ``g[i, a[i]] + xn[i]`` (:func:`somwidget.euclidean.argmin_block`): their
+  indices go to ``unsure``, their number is returned.
+
+Without numba (or with ``SOMWIDGET_NUMBA=0``) :func:`kernel` returns None and numpy runs
+instead (a sparse one-hot product for the sums).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 from ._numba_kernels import compiled_once
 
 __all__ = ["kernel"]
 
-def _build() -> Callable | None:
+
+def _build() -> Any:
     try:
         import numba
     except ImportError:
@@ -30,8 +41,30 @@ def _build() -> Callable | None:
             for k in range(d):
                 S[j, k] += X[i, k]
 
-    return scatter_rows
+    @numba.njit(cache=True, nogil=True)
+    def scatter_rows_counts(S: Any, C: Any, X: Any, b: Any) -> None:  # pragma: no cover
+        n, d = X.shape
+        for i in range(n):
+            j = b[i]
+            C[j] += 1.0
+            for k in range(d):
+                S[j, k] += X[i, k]
+
+    @numba.njit(cache=True, nogil=True)
+    def check_winners(g: Any, a: Any, xn: Any, b0: Any, c1: float, c2: float, rtol: float,
+                      unsure: Any) -> int:  # pragma: no cover - compiled
+        k = 0
+        for i in range(g.shape[0]):
+            d2 = g[i, a[i]] + xn[i]
+            if 2.0 * (b0[i] * c1 + c2) > rtol * max(d2, 0.0):
+                unsure[k] = i
+                k += 1
+        return k
+
+    return SimpleNamespace(scatter_rows=scatter_rows, scatter_rows_counts=scatter_rows_counts,
+                           check_winners=check_winners)
 
 
-#: the compiled ``scatter_rows(S, X, b)``, or None (no numba, or ``SOMWIDGET_NUMBA=0``).
-kernel = compiled_once(_build)
+#: the compiled loops (``.scatter_rows``, ``.scatter_rows_counts``, ``.check_winners``), or None
+#: (no numba, or ``SOMWIDGET_NUMBA=0``).
+kernel: Callable[[], Any] = compiled_once(_build)

@@ -123,7 +123,7 @@ class NumpyNamespace(Namespace):
         kernel = _sums_jit.kernel()
         if (kernel is not None and target.dtype == np.float64 and target.flags.c_contiguous
                 and values.ndim == 2 and values.dtype in (np.float32, np.float64)):
-            kernel(target, values, np.asarray(idx, dtype=np.intp))
+            kernel.scatter_rows(target, values, np.asarray(idx, dtype=np.intp))
             return target
         import scipy.sparse as sp
 
@@ -372,11 +372,16 @@ def block_sums(ns: Namespace, X: Any, bmus: Any, n_neurons: int,
     """
     n, d = X.shape
     if weights is None and known is None:  # the plain sums: one scatter-add, counts by bincount
-        direct = ns.name == "numpy" and _sums_jit.kernel() is not None
+        kernel = _sums_jit.kernel() if ns.name == "numpy" else None
+        if kernel is not None and X.dtype in (np.float32, np.float64):
+            S = np.zeros((n_neurons, d)) if out is None else out[0]
+            counts = np.zeros(n_neurons) if out is None else out[1]
+            kernel.scatter_rows_counts(S, counts, X, np.asarray(bmus, dtype=np.intp))
+            return S, counts
         S = ns.zeros((n_neurons, d), ns.float64) if out is None else out[0]
         for s in range(0, n, chunk_rows):
             e = min(s + chunk_rows, n)
-            ns.index_add(S, bmus[s:e], X[s:e] if direct else ns.astype(X[s:e], ns.float64))
+            ns.index_add(S, bmus[s:e], ns.astype(X[s:e], ns.float64))
         counts = ns.bincount(bmus, n_neurons)
         if out is not None:
             out[1][...] += counts

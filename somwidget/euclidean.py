@@ -39,7 +39,7 @@ import math
 
 import numpy as np
 
-from . import _block_threads
+from . import _block_threads, _sums_jit
 
 __all__ = [
     "SCALE_RATIO_WARNING",
@@ -389,6 +389,7 @@ class BlockBuffers:
         self.gbuf = (prepared.block(rows, m) if prepared is not None and not own
                      else np.empty((rows, m), dtype=np.float32))
         self.base = np.arange(rows) * m
+        self.unsure = np.empty(rows, dtype=np.intp)
 
 
 def argmin_block(
@@ -398,17 +399,23 @@ def argmin_block(
     """:func:`argmin_units` for the rows ``s:e`` of ``X``: their BMUs go to ``bmus[s:e]``."""
     Xb = X[s:e]
     if prepared is None:
-        g, bound, xn = search.scores(Xb, buffers.qbuf, buffers.gbuf, buffers.xbuf)
+        g, b0, xn = search.scores(Xb, buffers.qbuf, buffers.gbuf, buffers.xbuf)
+        c1, c2 = 1.0, 0.0  # the bound itself
     else:
         g = buffers.gbuf[: e - s]
         np.matmul(prepared.Xq[s:e], search.WaT, out=g)
-        xn = prepared.xn[s:e]
-        bound = prepared.xnorm[s:e] * (2.0 * search.gamma * search.wmax)
-        bound += search.gamma * search.wmax * search.wmax
+        xn, b0 = prepared.xn[s:e], prepared.xnorm[s:e]
+        c1, c2 = 2.0 * search.gamma * search.wmax, search.gamma * search.wmax * search.wmax
     a = bmus[s:e]
     np.argmin(g, axis=1, out=a)
-    best = g.reshape(-1)[buffers.base[: e - s] + a]
-    unsure = np.flatnonzero(2.0 * bound > rtol * np.maximum(best + xn, 0.0))
+    kernel = _sums_jit.kernel()
+    if kernel is not None:  # the check in one compiled pass, without the GIL
+        unsure = buffers.unsure[: kernel.check_winners(g, a, xn, b0, c1, c2, rtol,
+                                                         buffers.unsure)]
+    else:
+        best = g.reshape(-1)[buffers.base[: e - s] + a]
+        bound = b0 * c1 + c2
+        unsure = np.flatnonzero(2.0 * bound > rtol * np.maximum(best + xn, 0.0))
     if unsure.size:
         a[unsure] = _argmin_float64(Xb[unsure], search, rtol)
 

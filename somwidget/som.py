@@ -69,7 +69,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from . import _data_stats
+from . import _blas_threads, _data_stats
 from . import bmu as _bmu
 from . import scale as _scale
 from ._som_calls import _active_calls, _CallsMixin, _limit_threads
@@ -434,7 +434,10 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         _bmu.check_metric_domain(p["distance_metric"], Xt)
         lattice = Lattice(rows, cols, p["lattice"], rect_adjacency=p["rect_adjacency"])
         warn_sparse_map(lattice.n_neurons, Xt.shape[0])
-        codebook = initialize_codebook(p["initialization"], Xt, lattice, rng)
+        # on one BLAS thread (no OpenBLAS thread left spinning on the cores the first epochs'
+        # worker threads need, somwidget._blas_threads)
+        with _blas_threads.single_threaded():
+            codebook = initialize_codebook(p["initialization"], Xt, lattice, rng)
         _bmu.check_metric_domain(
             p["distance_metric"], codebook, "the initial codebook",
             f"; initialization={p['initialization']!r} put prototypes there, try 'sample'")

@@ -58,6 +58,10 @@ def test_the_float64_fallback_runs_in_the_workers_at_large_magnitude(threads):
     np.testing.assert_allclose(S, S_ref, rtol=1e-12)
 
 
+def _live_blas_threads() -> int:
+    return max(int(lib.num_threads) for lib in _blas_threads._libraries())
+
+
 def test_the_blas_pool_is_held_from_any_thread_and_restored_when_users_interleave():
     # numpy's OpenBLAS ignores threadpoolctl limits from all but one Python thread: a Studio's
     # background thread must still get its single-threaded BLAS
@@ -66,24 +70,41 @@ def test_the_blas_pool_is_held_from_any_thread_and_restored_when_users_interleav
     with threadpool_limits(limits=2, user_api="blas"):  # the main thread takes control
         before = _blas_threads.current_threads()
         entered, leave_first = threading.Event(), threading.Event()
-        seen: list[int] = []
+        seen: list[tuple[int, int]] = []
 
         def first():
             with _blas_threads.single_threaded():
-                seen.append(_blas_threads.current_threads())
+                seen.append((_live_blas_threads(), _blas_threads.current_threads()))
                 entered.set()
                 leave_first.wait(5)
 
         t = threading.Thread(target=first)
         t.start()
         entered.wait(5)
-        assert seen == [1]
+        # held at one thread; work shared among threads still sees the pool's own count
+        assert seen == [(1, before)]
         with _blas_threads.single_threaded():
-            assert _blas_threads.current_threads() == 1
+            assert _live_blas_threads() == 1
             leave_first.set()  # the first user leaves while the second is still inside
             t.join(5)
-            assert _blas_threads.current_threads() == 1
-        assert _blas_threads.current_threads() == before
+            assert _live_blas_threads() == 1
+        assert _live_blas_threads() == before == _blas_threads.current_threads()
+
+
+def test_a_batch_fit_holds_blas_single_threaded_while_it_trains(monkeypatch):
+    # the smoothing's small products between two searches would wake OpenBLAS's threads
+    seen: list[int] = []
+    real = training.batch_update
+
+    def spy(*args, **kwargs):
+        seen.append(_live_blas_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "batch_update", spy)
+    X = np.random.default_rng(0).normal(size=(500, 4))
+    SOM((6, 5), random_state=0).fit(X, epochs=3)
+    assert seen == [1, 1, 1]
+    assert _live_blas_threads() == _blas_threads.current_threads()
 
 
 def test_concurrent_callers_each_get_their_own_exact_result(monkeypatch):
