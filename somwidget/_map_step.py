@@ -24,7 +24,7 @@ import threading
 
 import numpy as np
 
-from . import _block_threads, _sums_jit
+from . import _blas_threads, _block_threads, _sums_jit
 from . import backend as _backend
 from .euclidean import BlockBuffers, EuclideanSearch, argmin_block, matching_prepared
 
@@ -78,9 +78,10 @@ def bmus_and_sums(
                 S += P
                 counts += c
             return bmus, S, counts
-    else:
+    else:  # one thread: its GEMMs get the BLAS pool's threads (also inside a training's hold)
         buf = BlockBuffers(min(chunk, max(n, 1)), d, m, prepared)
-        for s in range(0, n, chunk):
-            argmin_block(X, s, min(s + chunk, n), search, prepared, buf, bmus, rtol)
+        with _blas_threads.released():
+            for s in range(0, n, chunk):
+                argmin_block(X, s, min(s + chunk, n), search, prepared, buf, bmus, rtol)
     S, counts = _backend.block_sums(ns, X, bmus, m)
     return bmus, S, counts
