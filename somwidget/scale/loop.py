@@ -23,24 +23,7 @@ from .. import masked as _masked
 from .. import training as _training
 from ..schedules import decay_schedule
 
-__all__ = ["run_batch", "update_from_sums"]
-
-
-def update_from_sums(
-    codebook: np.ndarray,
-    H: Any,
-    S: np.ndarray,
-    counts: np.ndarray,
-    learning_rate: float = 1.0,
-    inhibition: float | None = None,
-    bounds: tuple[np.ndarray, np.ndarray] | None = None,
-) -> np.ndarray:
-    """The batch update from reduced per-neuron sums (what ``batch_epoch`` does after its sums).
-
-    ``counts`` (M,) is the plain (or weighted) rule; counts per component (M, D), from data
-    with missing values, the per-component rule of :func:`somwidget.masked.update_general`."""
-    return _masked.update_general(codebook, H, S, counts, learning_rate=learning_rate,
-                                  inhibition=inhibition, bounds=bounds)
+__all__ = ["run_batch"]
 
 
 def run_batch(
@@ -74,8 +57,10 @@ def run_batch(
         H = _training.KernelOperator(som.lattice_, name, r)
         rows = np.sort(rng.choice(n, size=n_sub, replace=False)) if n_sub < n else None
         S, counts = source.sums(som.codebook_, rows)
-        som.codebook_ = update_from_sums(som.codebook_, H, S, counts, learning_rate, inhibition,
-                                         bounds)
+        # the plain rule for one count column, the per-component one for counts per component
+        som.codebook_ = _masked.update_general(som.codebook_, H, S, counts,
+                                               learning_rate=learning_rate,
+                                               inhibition=inhibition, bounds=bounds)
         som._last_radius = r
         som.n_epochs_trained_ += 1
         som._touch()
