@@ -26,21 +26,25 @@ import numpy as np
 
 from . import _blas_threads, _block_threads, _sums_jit
 from . import backend as _backend
-from .euclidean import BlockBuffers, EuclideanSearch, argmin_block, matching_prepared
+from .euclidean import (
+    BlockBuffers,
+    EuclideanSearch,
+    PreparedQueries,
+    argmin_block,
+    matching_prepared,
+)
 
 __all__ = ["bmus_and_sums"]
 
 _local = threading.local()
 
 
-def _buffers(rows: int, d: int, m: int, prepared: bool) -> BlockBuffers:
+def _buffers(rows: int, d: int, m: int, prepared: PreparedQueries | None) -> BlockBuffers:
     """The calling worker's own scratch (kept between epochs while the shapes hold)."""
     buf = getattr(_local, "buffers", None)
-    if (buf is None or buf.gbuf.shape != (rows, m) or (buf.qbuf is None) != prepared
+    if (buf is None or buf.gbuf.shape != (rows, m) or (buf.qbuf is None) != (prepared is not None)
             or (buf.qbuf is not None and buf.qbuf.shape != (rows, d + 1))):
-        buf = BlockBuffers(rows, d, m, None, own=True)
-        if prepared:
-            buf.qbuf = buf.xbuf = None  # prepared queries are read directly
+        buf = BlockBuffers(rows, d, m, prepared, own=True)
         _local.buffers = buf
     return buf
 
@@ -67,7 +71,7 @@ def bmus_and_sums(
 
     def work(k: int, s: int, e: int) -> None:
         argmin_block(X, s, e, searches[k], prepared,
-                     _buffers(rows, d, m, prepared is not None), bmus, rtol)
+                     _buffers(rows, d, m, prepared), bmus, rtol)
         if per_block:
             _backend.block_sums(ns, X[s:e], bmus[s:e], m, out=partial[k])
 

@@ -197,8 +197,7 @@ class _TrainingMixin:
         # threads spinning on the workers' cores (somwidget._blas_threads)
         hold = (_blas_threads.single_threaded() if name == "gaussian" or lat_small
                 else contextlib.nullcontext())
-        hold.__enter__()
-        try:
+        with hold:
             for epoch in range(1, epochs + 1):
                 t0 = time.perf_counter()
                 r = float(radii[epoch - 1])
@@ -254,8 +253,6 @@ class _TrainingMixin:
                         go_on = self._notify(callbacks, record)
                     if not go_on:
                         break
-        finally:
-            hold.__exit__(None, None, None)
         if callbacks and record is not None:
             self._notify(callbacks, record, final=True)
 
