@@ -58,6 +58,12 @@ def _write_user_settings(settings_dir: Path, extra: dict) -> None:
 
 
 @pytest.fixture(scope="session")
+def lab_starter():
+    """:func:`start_lab` for tests that start a JupyterLab of their own (another interpreter)."""
+    return start_lab
+
+
+@pytest.fixture(scope="session")
 def artifacts(tmp_path_factory) -> Path:
     d = os.environ.get("E2E_ARTIFACTS")
     path = Path(d) if d else REPO / "artifacts"
@@ -66,12 +72,17 @@ def artifacts(tmp_path_factory) -> Path:
 
 
 @contextlib.contextmanager
-def start_lab(base: Path, extra_args=(), settings: dict | None = None):
-    """Start `jupyter lab` on 127.0.0.1:<free port> with a random token."""
+def start_lab(base: Path, extra_args=(), settings: dict | None = None, *,
+              python: str = sys.executable, env: dict | None = None, timeout_s: float = 60):
+    """Start `jupyter lab` on 127.0.0.1:<free port> with a random token.
+
+    ``python``: the interpreter whose JupyterLab runs (default: this one, with the repo on the
+    kernel's PYTHONPATH); ``env``: the whole environment instead of that default one (the wheel
+    test's venv, which must not see the repo)."""
     root = base / "root"
     root.mkdir(parents=True)
     port, token = _free_port(), secrets.token_hex(16)
-    env = {
+    env = env if env is not None else {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(base / "config"),
         "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
@@ -87,7 +98,7 @@ def start_lab(base: Path, extra_args=(), settings: dict | None = None):
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyterlab",
+            python, "-m", "jupyterlab",
             "--no-browser",
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={port}",
@@ -106,7 +117,7 @@ def start_lab(base: Path, extra_args=(), settings: dict | None = None):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
+        deadline = time.time() + timeout_s
         while True:
             try:
                 with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:

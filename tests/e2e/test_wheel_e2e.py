@@ -12,17 +12,12 @@ reuses it, and any change to the package builds a new one.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import os
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -98,63 +93,7 @@ def _wheel_venv(wheel: Path) -> Path:
     return venv
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _venv_lab(venv: Path, base: Path):
-    root = base / "root"
-    root.mkdir(parents=True)
-    port, token = _free_port(), secrets.token_hex(16)
-    # no "fetch official Jupyter news?" toast over the view (the closed network has no news)
-    settings = base / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    env = _clean_env(base)
-    env["PATH"] = os.pathsep.join([str(venv / "bin"), env["PATH"]])
-    log = open(base / "jupyter.log", "wb")
-    proc = subprocess.Popen(
-        [str(venv / "bin" / "python"), "-m", "jupyterlab", "--no-browser",
-         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         "--LabApp.extension_manager=readonly",
-         *(["--ServerApp.allow_root=True"] if os.geteuid() == 0 else [])],
-        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                log.flush()
-                raise RuntimeError((base / "jupyter.log").read_text()[-3000:])
-            time.sleep(0.2)
-        yield {"url": url, "token": token, "root": root, "log": base / "jupyter.log"}
-    finally:
-        with contextlib.suppress(OSError):
-            urllib.request.urlopen(
-                urllib.request.Request(f"{url}/api/shutdown?token={token}", method="POST"), timeout=5)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
-
-
-def test_wheel_alone_renders_a_view(tmp_path_factory, page, artifacts):
+def test_wheel_alone_renders_a_view(tmp_path_factory, page, artifacts, lab_starter):
     wheel = built_dists(tmp_path_factory).checkout_wheel
     t0 = time.perf_counter()
     venv = _wheel_venv(wheel)
@@ -173,7 +112,10 @@ def test_wheel_alone_renders_a_view(tmp_path_factory, page, artifacts):
     assert (Path(location).parent / "static" / "lattice.js").is_file()
     assert not set(installed.split()) & set(DEV_ONLY), installed
 
-    with _venv_lab(venv, base) as lab:
+    # the wheel's own JupyterLab, in an environment that does not point at this repo
+    env = _clean_env(base)
+    env["PATH"] = os.pathsep.join([str(venv / "bin"), env["PATH"]])
+    with lab_starter(base, python=str(venv / "bin" / "python"), env=env, timeout_s=90) as lab:
         write_notebook(lab["root"] / "wheel.ipynb", [SETUP, SHOW])
         open_notebook(page, lab, "wheel.ipynb")
         run_all(page)
