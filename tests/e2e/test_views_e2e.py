@@ -12,18 +12,7 @@ from __future__ import annotations
 import json
 import math
 
-from labhelpers import kernel_exec, open_notebook, run_all, wait_idle, write_notebook
-
-CANVAS_STATS = """(el) => {
-  const c = el.querySelector('canvas');
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  const colours = new Set(); let opaque = 0;
-  for (let i = 0; i < d.length; i += 4) {
-    if (d[i + 3] === 255) opaque++;
-    colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-  }
-  return {w: c.width, h: c.height, opaque, colours: colours.size};
-}"""
+from labhelpers import CANVAS_STATS, kernel_exec, open_notebook, run_all, wait_idle, write_notebook
 
 SETUP = """\
 import numpy as np

@@ -21,24 +21,20 @@ import time
 from pathlib import Path
 
 import pytest
-from labhelpers import cell_outputs_text, open_notebook, run_all, wait_idle, write_notebook
+from labhelpers import (
+    CANVAS_STATS,
+    cell_outputs_text,
+    open_notebook,
+    run_all,
+    wait_idle,
+    write_notebook,
+)
 from packaging_helpers import built_dists
 
 pytestmark = pytest.mark.slow
 
 CACHE = Path(os.environ.get("SOMWIDGET_TEST_CACHE", Path.home() / ".cache" / "somwidget-tests"))
 DEV_ONLY = ("pytest", "playwright", "minisom", "hypothesis", "ruff")
-
-CANVAS_STATS = """(el) => {
-  const c = el.querySelector('canvas');
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  const colours = new Set(); let opaque = 0;
-  for (let i = 0; i < d.length; i += 4) {
-    if (d[i + 3] === 255) opaque++;
-    colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-  }
-  return {w: c.width, h: c.height, opaque, colours: colours.size};
-}"""
 
 SETUP = """\
 import sys
