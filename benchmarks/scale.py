@@ -15,7 +15,10 @@
   20 x 20 hexagonal map, 64 features.
 
 Reference and subject are timed in alternating rounds, best of each: a slow phase of the
-(shared) machine hits both.
+(shared) machine hits both. Each timed call starts after a pause of :data:`SETTLE_S`: OpenBLAS's
+threads spin for about 0.1 s after a multi-threaded call, on the cores the next call needs, so
+without it each call would be timed in the wake of the one before (the reference GEMM's spin
+slowed the fit timed after it by up to 1.5x on 2 cores).
 """
 
 from __future__ import annotations
@@ -32,13 +35,18 @@ from somwidget import SOM
 from somwidget.bmu import find_bmus
 
 _GEMM_ROWS = 1 << 16
+#: Pause before each timed call (module notes).
+SETTLE_S = 0.15
 
 
-def best_of(fns: list[Callable[[], object]], rounds: int) -> list[float]:
-    """Best wall time of each function over ``rounds`` alternating rounds."""
+def best_of(fns: list[Callable[[], object]], rounds: int, settle: float = SETTLE_S) -> list[float]:
+    """Best wall time of each function over ``rounds`` alternating rounds, each call timed
+    ``settle`` seconds after the previous one ended."""
     best = [float("inf")] * len(fns)
     for _ in range(rounds):
         for i, fn in enumerate(fns):
+            if settle > 0:
+                time.sleep(settle)
             t0 = time.perf_counter()
             fn()
             best[i] = min(best[i], time.perf_counter() - t0)
@@ -79,7 +87,7 @@ def epoch_over_gemm(n: int, lattice: str, d: int = 32, side: int = 20, extra: in
 
 
 def fit_over_work(n: int, d: int, lattice: str, side: int = 20, epochs: int = 10,
-                  rounds: int = 3) -> dict[str, float]:
+                  rounds: int = 7) -> dict[str, float]:
     X = data(n, d).astype(np.float64)
     SOM((side, side), lattice=lattice, random_state=0).fit(X, epochs=1)  # warm up
     W = SOM((side, side), lattice=lattice, random_state=0).initialize(X).codebook_
@@ -97,6 +105,7 @@ def big_fit_over_gemms(n: int = 1_000_000, d: int = 32, side: int = 20,
     X = data(n, d)
     B = np.random.default_rng(1).standard_normal((d, side * side)).astype(np.float32)
     gemm = best_of([gemm_blocks(X, B)], 2)[0]
+    time.sleep(SETTLE_S)
     t0 = time.perf_counter()
     SOM((side, side), lattice="rect", random_state=0).fit(X, epochs=epochs)
     fit = time.perf_counter() - t0

@@ -45,6 +45,7 @@ from ._bmu_common import (
     check_metric_domain,
     default_chunk_size,
     metric_cdist,
+    search_chunk,
 )
 from ._bmu_common import _distance as _distance
 from ._bmu_common import cdist as cdist
@@ -170,9 +171,9 @@ def find_bmus(
     k = check_int("k", k, minimum=1, maximum=m)
     if has_missing(X):  # NaN: the known components only (SOM(missing="ignore"))
         return find_bmus_masked(X, codebook, metric=metric, k=k, chunk_size=chunk_size)
-    chunk = _resolve_chunk(chunk_size, m)
     if metric == "euclidean":
-        return _euclidean.nearest(X, codebook, k, chunk)
+        return _euclidean.nearest(X, codebook, k, search_chunk(chunk_size, n, m))
+    chunk = _resolve_chunk(chunk_size, m)
     idx = np.empty((n, k), dtype=np.intp)
     dist = np.empty((n, k), dtype=np.float64)
     for s in range(0, n, chunk):

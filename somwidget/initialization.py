@@ -31,12 +31,13 @@ are ignored by every statistic (pairwise-complete covariance, as in the SOM Tool
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
 import numpy as np
 
-from somwidget import _data_stats
+from somwidget import _blas_threads, _data_stats
 from somwidget.lattice import LATTICE_ALIASES, LATTICES
 from somwidget.validation import all_nan_columns, check_array, check_choice
 
@@ -124,50 +125,64 @@ def _centred_covariance(arr: np.ndarray, mean: np.ndarray, has_nan: bool,
 #: against 1.1-3.5 ms); the result is the same. Below, limiting the threads (~10 us) costs more
 #: than it can save.
 SINGLE_THREAD_EIGH_FEATURES = (40, 128)
-_CONTROLLER: list[Any] = []
+#: From this many features up, the leading eigenpairs alone (LAPACK ``syevr`` with an index
+#: range) cost less than all of them: 64 x 64, two pairs: 0.11 ms against 0.25 ms.
+SUBSET_EIGH_FEATURES = 16
 
 
-def _eigh(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``numpy.linalg.eigh(cov)``, on one BLAS thread for small matrices."""
+def _eigh(cov: np.ndarray, n_components: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``numpy.linalg.eigh(cov)`` (ascending), on one BLAS thread for small matrices; with
+    ``n_components`` only the largest ``n_components`` eigenpairs, still ascending."""
+    d = cov.shape[0]
     lo, hi = SINGLE_THREAD_EIGH_FEATURES
-    if not lo <= cov.shape[0] <= hi:
-        return np.linalg.eigh(cov)
-    if not _CONTROLLER:  # finding the BLAS libraries takes ~0.2 ms: once per process
-        from threadpoolctl import ThreadpoolController
+    hold = (_blas_threads.single_threaded() if lo <= d <= hi else contextlib.nullcontext())
+    with hold:
+        if n_components is not None and d >= SUBSET_EIGH_FEATURES and n_components < d:
+            from scipy.linalg import eigh
 
-        _CONTROLLER.append(ThreadpoolController())
-    with _CONTROLLER[0].limit(limits=1, user_api="blas"):
-        return np.linalg.eigh(cov)
+            return eigh(cov, subset_by_index=[d - n_components, d - 1], driver="evr",
+                        check_finite=False)
+        vals, vecs = np.linalg.eigh(cov)
+    if n_components is not None:
+        return vals[d - n_components:], vecs[:, d - n_components:]
+    return vals, vecs
 
 
-def principal_components(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def principal_components(
+    X: Any, n_components: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean, eigenvalues and eigenvectors of the covariance of ``X``, largest first.
 
     Parameters
     ----------
     X : array-like of shape (N, D)
         Data; NaN entries are ignored (pairwise-complete covariance).
+    n_components : int, optional
+        Only the ``n_components`` largest eigenpairs (the PCA initialisation needs two; the
+        others are not computed). Default: all ``D``.
 
     Returns
     -------
     mean : ndarray of shape (D,)
         Feature means over the known values.
-    eigenvalues : ndarray of shape (D,)
+    eigenvalues : ndarray of shape (K,)
         Covariance eigenvalues (``ddof=1``), descending, clipped at 0. All zero when ``N < 2``.
-    eigenvectors : ndarray of shape (D, D)
+        ``K`` is ``n_components`` (at most ``D``), else ``D``.
+    eigenvectors : ndarray of shape (D, K)
         Unit eigenvectors in the columns, in the order of ``eigenvalues``, each with its
         largest-magnitude component positive (deterministic sign).
     """
     arr = _check_data(X)
     n, d = arr.shape
+    k = None if n_components is None else max(1, min(int(n_components), d))
     mean, cov = covariance(arr)
     if n < 2:
         cov = np.zeros((d, d))
-    vals, vecs = _eigh(cov)
+    vals, vecs = _eigh(cov, k)
     vals = np.clip(vals[::-1], 0.0, None)
     vecs = vecs[:, ::-1]
     lead = np.argmax(np.abs(vecs), axis=0)
-    signs = np.where(vecs[lead, np.arange(d)] < 0, -1.0, 1.0)
+    signs = np.where(vecs[lead, np.arange(vecs.shape[1])] < 0, -1.0, 1.0)
     return mean, vals, vecs * signs
 
 
@@ -228,13 +243,13 @@ def initialize_codebook(
             return np.asarray(rows, dtype=np.float64)
         return np.where(np.isnan(rows), covariance(arr)[0], rows)
 
-    mean, vals, vecs = principal_components(arr)
     rows_, cols_ = int(lattice.rows), int(lattice.cols)
+    n_comp = 1 if (d == 1 or rows_ == 1 or cols_ == 1) else 2
+    mean, vals, vecs = principal_components(arr, n_components=n_comp)
     coords = np.asarray(lattice.coordinates, dtype=np.float64)
     cx = _axis_coords(coords[:, 0])
     cy = _axis_coords(coords[:, 1])
     along = [cx, cy] if cols_ >= rows_ else [cy, cx]  # PC1 on the longer side
-    n_comp = 1 if (d == 1 or rows_ == 1 or cols_ == 1) else 2
     c = np.column_stack(along[:n_comp])  # (M, n_comp)
     return mean + (c * np.sqrt(vals[:n_comp])) @ vecs[:, :n_comp].T
 
@@ -293,7 +308,7 @@ def auto_mapsize(X: Any, lattice_kind: str) -> tuple[int, int]:
     munits = math.ceil(5.0 * math.sqrt(n))
     ratio = 1.0
     if n >= 2:
-        _, vals, _ = principal_components(arr)
+        _, vals, _ = principal_components(arr, n_components=2)
         l1 = float(vals[0])
         l2 = float(vals[1]) if vals.size > 1 else 0.0
         if l1 > 0 and not (l2 * munits < l1):

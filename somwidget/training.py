@@ -55,12 +55,13 @@ import numpy as np
 
 from . import _data_stats, _map_step
 from . import backend as _backend
+from ._bmu_common import search_chunk
 from ._lazy import LazyModule
 from ._neighborhood_kernels import GaussianFactors, kernel_row, limit_inhibition
 from ._neighborhood_kernels import _as_slice as _as_slice
 from ._neighborhood_kernels import _build_gaussian_factors as _build_gaussian_factors
 from ._online_loop import LatticeRows, OnlineContext, online_run, schedule_slice
-from .bmu import _resolve_chunk, as_float_array, euclidean_argmin, nearest_units
+from .bmu import as_float_array, euclidean_argmin, nearest_units
 from .euclidean import EuclideanSearch
 from .neighborhood import COMPACT_NEIGHBORHOODS
 
@@ -191,8 +192,9 @@ def block_sums(
         if metric == "euclidean":  # BMUs and sums on every core (somwidget._map_step)
             if search is None:
                 search = EuclideanSearch(codebook, center)
-            bmus, S, counts = _map_step.bmus_and_sums(as_float_array(X), search,
-                                                      _resolve_chunk(chunk_size, m))
+            X = as_float_array(X)
+            bmus, S, counts = _map_step.bmus_and_sums(
+                X, search, search_chunk(chunk_size, X.shape[0], m))
             return S, counts, bmus
         bmus = nearest_units(X, codebook, metric=metric, chunk_size=chunk_size, search=search)
     else:

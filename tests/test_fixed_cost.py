@@ -285,3 +285,20 @@ def test_the_disparate_scale_warning_from_the_summary_matches_the_data(dtype):
     with pytest.warns(UserWarning, match="differ by a factor") as fitted:
         SOM((3, 3), random_state=0).fit(X, epochs=1)
     assert str(fitted[0].message) == str(direct[0].message)
+
+
+@pytest.mark.parametrize("d", [1, 2, 8, 40, 64])
+@pytest.mark.parametrize("k", [1, 2])
+def test_the_leading_components_alone_equal_numpys_leading_pairs(d, k):
+    X = _data(300, d, seed=d)
+    cov = np.cov(X, rowvar=False).reshape(d, d)  # independent of somwidget's covariance
+    vals, vecs = np.linalg.eigh(cov)
+    vals, vecs = vals[::-1][: min(k, d)], vecs[:, ::-1][:, : min(k, d)]
+    mean, v, w = init.principal_components(X, n_components=k)
+    np.testing.assert_allclose(mean, X.mean(axis=0), rtol=1e-12, atol=1e-12)
+    assert v.shape == (min(k, d),) and w.shape == (d, min(k, d))
+    np.testing.assert_allclose(v, vals, rtol=1e-10, atol=1e-12)
+    # the same unit vectors up to sign, and each with its largest-magnitude entry positive
+    np.testing.assert_allclose(np.abs(w), np.abs(vecs), rtol=1e-7, atol=1e-9)
+    lead = np.argmax(np.abs(w), axis=0)
+    assert (w[lead, np.arange(w.shape[1])] > 0).all()
