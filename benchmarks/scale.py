@@ -15,10 +15,12 @@
   20 x 20 hexagonal map, 64 features.
 
 Reference and subject are timed in alternating rounds, best of each: a slow phase of the
-(shared) machine hits both. Each timed call starts after a pause of :data:`SETTLE_S`: OpenBLAS's
-threads spin for about 0.1 s after a multi-threaded call, on the cores the next call needs, so
-without it each call would be timed in the wake of the one before (the reference GEMM's spin
-slowed the fit timed after it by up to 1.5x on 2 cores).
+(shared) machine hits both. Within a round each function runs twice in a row (``runs``) and
+both runs count: OpenBLAS's threads spin for about 0.1 s after a multi-threaded call, on the
+cores the next call needs, so the first run after the other function's GEMM is timed in its
+wake (that slowed a 10k-row fit timed after the reference by up to 1.5x on 2 cores), the
+second as in a loop of its own. (Pausing instead is no better: a call timed after a sleep
+starts with cold caches, 1.5-2.5x slower at the digits size.)
 """
 
 from __future__ import annotations
@@ -35,21 +37,18 @@ from somwidget import SOM
 from somwidget.bmu import find_bmus
 
 _GEMM_ROWS = 1 << 16
-#: Pause before each timed call (module notes).
-SETTLE_S = 0.15
 
 
-def best_of(fns: list[Callable[[], object]], rounds: int, settle: float = SETTLE_S) -> list[float]:
-    """Best wall time of each function over ``rounds`` alternating rounds, each call timed
-    ``settle`` seconds after the previous one ended."""
+def best_of(fns: list[Callable[[], object]], rounds: int, runs: int = 1) -> list[float]:
+    """Best wall time of each function over ``rounds`` alternating rounds of ``runs`` calls
+    in a row each (module notes)."""
     best = [float("inf")] * len(fns)
     for _ in range(rounds):
         for i, fn in enumerate(fns):
-            if settle > 0:
-                time.sleep(settle)
-            t0 = time.perf_counter()
-            fn()
-            best[i] = min(best[i], time.perf_counter() - t0)
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                fn()
+                best[i] = min(best[i], time.perf_counter() - t0)
     return best
 
 
@@ -81,7 +80,7 @@ def epoch_over_gemm(n: int, lattice: str, d: int = 32, side: int = 20, extra: in
         gemm_blocks(X, B),
         lambda: som.fit(X, epochs=1, radius_start=2, radius_end=1),
         lambda: som.fit(X, epochs=1 + extra, radius_start=2, radius_end=1),
-    ], rounds)
+    ], rounds, runs=2 if X.shape[0] <= 100_000 else 1)
     epoch = max(more - one, 1e-9) / extra
     return {"gemm_s": gemm, "epoch_s": epoch, "ratio": epoch / gemm}
 
@@ -96,7 +95,7 @@ def fit_over_work(n: int, d: int, lattice: str, side: int = 20, epochs: int = 10
     work, fit = best_of([
         lambda: [search() for _ in range(epochs)],
         lambda: SOM((side, side), lattice=lattice, random_state=0).fit(X, epochs=epochs),
-    ], rounds)
+    ], rounds, runs=2)
     return {"work_s": work, "fit_s": fit, "ratio": fit / work}
 
 
@@ -105,7 +104,6 @@ def big_fit_over_gemms(n: int = 1_000_000, d: int = 32, side: int = 20,
     X = data(n, d)
     B = np.random.default_rng(1).standard_normal((d, side * side)).astype(np.float32)
     gemm = best_of([gemm_blocks(X, B)], 2)[0]
-    time.sleep(SETTLE_S)
     t0 = time.perf_counter()
     SOM((side, side), lattice="rect", random_state=0).fit(X, epochs=epochs)
     fit = time.perf_counter() - t0
