@@ -16,6 +16,7 @@ epoch took 3.9 ms instead of 2.5).
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,18 +25,33 @@ from typing import Any
 __all__ = ["current_threads", "released", "single_threaded"]
 
 _controller: Any = None
+_scanned_modules = -1
 _lock = threading.Lock()
 _depth = 0
 _saved: list[tuple[Any, int]] = []
 
 
 def _libraries() -> list[Any]:
-    global _controller
-    if _controller is None:
+    """The BLAS libraries loaded, found again whenever modules were imported since the last
+    look (scipy.linalg brings an OpenBLAS of its own, loaded after numpy's; finding them takes
+    ~0.2 ms, so not on every call)."""
+    global _controller, _scanned_modules
+    if _controller is None or len(sys.modules) != _scanned_modules:
         from threadpoolctl import ThreadpoolController
 
+        _scanned_modules = len(sys.modules)
         _controller = ThreadpoolController().select(user_api="blas")
     return list(_controller.lib_controllers)
+
+
+def _hold_new_libraries() -> None:
+    """Inside a hold: set libraries loaded since it began to one thread too (and remember
+    their counts for the restore). Called with ``_lock`` held."""
+    known = {lib.filepath for lib, _ in _saved}
+    for lib in _libraries():
+        if lib.filepath not in known:
+            _saved.append((lib, int(lib.num_threads or 1)))
+            _set(lib, 1)
 
 
 def _set(lib: Any, n: int) -> None:
@@ -63,6 +79,8 @@ def single_threaded() -> Iterator[None]:
             _saved[:] = [(lib, int(lib.num_threads or 1)) for lib in _libraries()]
             for lib, _ in _saved:
                 _set(lib, 1)
+        else:
+            _hold_new_libraries()
         _depth += 1
     try:
         yield

@@ -132,16 +132,18 @@ SUBSET_EIGH_FEATURES = 16
 
 def _eigh(cov: np.ndarray, n_components: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``numpy.linalg.eigh(cov)`` (ascending), on one BLAS thread for small matrices; with
-    ``n_components`` only the largest ``n_components`` eigenpairs, still ascending."""
+    ``n_components`` only the largest ``n_components`` eigenpairs, still ascending (from
+    :data:`SUBSET_EIGH_FEATURES` features up by scipy's ``syevr``, always on one thread: scipy
+    brings an OpenBLAS of its own, whose threads would otherwise start for a 64 x 64 matrix)."""
     d = cov.shape[0]
-    lo, hi = SINGLE_THREAD_EIGH_FEATURES
-    hold = (_blas_threads.single_threaded() if lo <= d <= hi else contextlib.nullcontext())
-    with hold:
-        if n_components is not None and d >= SUBSET_EIGH_FEATURES and n_components < d:
-            from scipy.linalg import eigh
+    if n_components is not None and d >= SUBSET_EIGH_FEATURES and n_components < d:
+        from scipy.linalg import eigh  # imported before the hold, which then covers its BLAS
 
+        with _blas_threads.single_threaded():
             return eigh(cov, subset_by_index=[d - n_components, d - 1], driver="evr",
                         check_finite=False)
+    lo, hi = SINGLE_THREAD_EIGH_FEATURES
+    with _blas_threads.single_threaded() if lo <= d <= hi else contextlib.nullcontext():
         vals, vecs = np.linalg.eigh(cov)
     if n_components is not None:
         return vals[d - n_components:], vecs[:, d - n_components:]

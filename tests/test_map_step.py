@@ -91,6 +91,55 @@ def test_the_blas_pool_is_held_from_any_thread_and_restored_when_users_interleav
         assert _live_blas_threads() == before == _blas_threads.current_threads()
 
 
+class _FakeBlas:
+    """A stand-in for a threadpoolctl library controller (a BLAS loaded later)."""
+
+    def __init__(self, path: str, threads: int) -> None:
+        self.filepath, self.num_threads = path, threads
+
+    def set_num_threads(self, n: int) -> None:
+        self.num_threads = n
+
+
+def test_a_blas_library_loaded_during_a_hold_is_held_too(monkeypatch):
+    # scipy.linalg brings an OpenBLAS of its own, loaded after numpy's: an eigendecomposition
+    # inside a training call's hold would otherwise run with that library's threads
+    first, later = _FakeBlas("numpy-openblas", 2), _FakeBlas("scipy-openblas", 2)
+    loaded = [first]
+    monkeypatch.setattr(_blas_threads, "_libraries", lambda: list(loaded))
+    with _blas_threads.single_threaded():
+        assert first.num_threads == 1
+        loaded.append(later)  # imported inside the hold
+        with _blas_threads.single_threaded():
+            assert (first.num_threads, later.num_threads) == (1, 1)
+        assert later.num_threads == 1  # still inside the outer hold
+    assert (first.num_threads, later.num_threads) == (2, 2)
+
+
+def test_the_library_list_is_found_again_after_an_import(monkeypatch):
+    import sys
+
+    calls = []
+
+    class Controller:
+        def __init__(self) -> None:
+            calls.append(1)
+
+        def select(self, user_api: str):
+            return type("Sel", (), {"lib_controllers": []})()
+
+    import threadpoolctl
+
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Controller)
+    monkeypatch.setattr(_blas_threads, "_controller", None)
+    _blas_threads._libraries()
+    _blas_threads._libraries()
+    assert len(calls) == 1  # cached while no module was imported
+    monkeypatch.setitem(sys.modules, "somwidget_test_fake_module", object())
+    _blas_threads._libraries()
+    assert len(calls) == 2
+
+
 def test_a_batch_fit_holds_blas_single_threaded_while_it_trains(monkeypatch):
     # the smoothing's small products between two searches would wake OpenBLAS's threads
     seen: list[int] = []
