@@ -66,6 +66,9 @@ const MAX_RINGS = 64;
 /** The overlay canvas reaches this far (CSS px) past the picture on every side, so a ring
  *  around an edge neuron is drawn whole instead of cut by the picture's edge. */
 const OVERLAY_MARGIN = RING_RADIUS + 3;
+/** How far (CSS px) a selection ring reaches from its neuron's centre: the radius, half the
+ *  3.5 px white halo and a pixel of anti-aliasing. */
+const RING_REACH = RING_RADIUS + 1.75 + 1;
 /** Selections up to this size outline every cell; bigger ones outline their region's boundary
  * (one path), so a brushed region stays readable and does not hide the data. */
 export const PER_CELL_OUTLINE_MAX = 64;
@@ -98,6 +101,7 @@ export class LatticeCanvas {
   private oy = 0;
   private cssW = 0;
   private cssH = 0;
+  private inset = { x: 0.5, y: 0.5 }; // plane units from the outermost centres to the cells' bounds
   private observer: ResizeObserver | null = null;
   private themeWatch: MutationObserver | null = null;
   private pending = 0;
@@ -177,6 +181,17 @@ export class LatticeCanvas {
     if (same) return;
     this.lat = { ...lat };
     this.centresPlane = centres(lat);
+    const b = bounds(lat);
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (let i = 0; i < this.centresPlane.length; i += 2) {
+      x0 = Math.min(x0, this.centresPlane[i]);
+      x1 = Math.max(x1, this.centresPlane[i]);
+      y0 = Math.min(y0, this.centresPlane[i + 1]);
+      y1 = Math.max(y1, this.centresPlane[i + 1]);
+    }
+    this.inset = x0 <= x1
+      ? { x: Math.min(x0 - b.x0, b.x1 - x1), y: Math.min(y0 - b.y0, b.y1 - y1) }
+      : { x: 0.5, y: 0.5 };
     this.geom = null;
     this.hover = -1;
   }
@@ -216,6 +231,16 @@ export class LatticeCanvas {
     return { px: lat.wrapCols ? PAD_WRAP : PAD_FLAT, py: lat.wrapRows ? PAD_WRAP : PAD_FLAT };
   }
 
+  /** The room (CSS px) the picture keeps beyond its cells' padding on one axis, so that what
+   * the selection overlay draws around an outer neuron stays inside the picture (boxes around
+   * the view, a plane's card, clip what reaches past it): its ring (when the cells are small
+   * enough for rings) and its outline's white halo. */
+  private margin(scale: number, pad: number, inset: number): number {
+    const ring = scale < RING_BELOW ? RING_REACH - (inset + pad) * scale : 0;
+    const halo = 1.1 * Math.max(1.5, Math.min(3, 0.12 * scale)) + 1 - pad * scale;
+    return Math.max(0, ring, halo);
+  }
+
   private layout(): boolean {
     if (!this.lat) return false;
     const b = bounds(this.lat);
@@ -229,18 +254,29 @@ export class LatticeCanvas {
       const cap = parseFloat(getComputedStyle(this.root).getPropertyValue("--sw-canvas-max"));
       if (Number.isFinite(cap) && cap > 0) maxH = Math.min(maxH, cap);
     }
-    let scale = Math.min(width / bw, maxH / bh);
-    scale = Math.max(scale, this.opts.minScale ?? 2);
-    width = Math.ceil(bw * scale);
-    const height = Math.ceil(bh * scale);
+    // the margins depend on the scale and the scale on the margins: grow them until they hold
+    let mx = 0;
+    let my = 0;
+    let scale = 0;
+    for (let i = 0; i < 8; i++) {
+      scale = Math.min((width - 2 * mx) / bw, (maxH - 2 * my) / bh);
+      scale = Math.max(scale, this.opts.minScale ?? 2);
+      const nx = this.margin(scale, px, this.inset.x);
+      const ny = this.margin(scale, py, this.inset.y);
+      if (nx <= mx && ny <= my) break;
+      mx = Math.max(mx, nx);
+      my = Math.max(my, ny);
+    }
+    width = Math.ceil(bw * scale + 2 * mx - 1e-6);
+    const height = Math.ceil(bh * scale + 2 * my - 1e-6);
     const dpr = (typeof window !== "undefined" && window.devicePixelRatio) || 1;
     const changed = scale !== this.scale || dpr !== this.dpr || width !== this.cssW || height !== this.cssH;
     this.scale = scale;
     this.dpr = dpr;
     this.cssW = width;
     this.cssH = height;
-    this.ox = (px - b.x0) * scale;
-    this.oy = (py - b.y0) * scale;
+    this.ox = mx + (px - b.x0) * scale;
+    this.oy = my + (py - b.y0) * scale;
     if (changed || this.base.width !== Math.round(width * dpr)) {
       const m = OVERLAY_MARGIN;
       for (const [c, pad] of [[this.base, 0], [this.overlay, m]] as const) {

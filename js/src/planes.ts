@@ -18,13 +18,34 @@ const GRID_GAP = 10;
 const MIN_PLANE = 150;
 const TARGET_PLANE = 190;
 const MAX_PLANE = 240;
+/** A box the planes scroll in (the Explorer's): it gets the scroll hint. */
+const SCROLL_BOX = ".somwidget-planes-box";
 
 function render({ model, el }: RenderProps<PlanesModel>): () => void {
   const { title, sub, picker, clear, head } = viewShell(model, el, "sw-multi", "planes");
   clear.classList.add("sw-clear"); // the Explorer shows one Clear button for all its views
   const grid = document.createElement("div");
   grid.className = "sw-planes";
-  el.append(head, grid);
+  // Inside a scroll box (the Explorer's planes box): a fade at its bottom edge with "13
+  // planes, scroll for more" while planes are hidden below (overlay scrollbars show nothing
+  // until hovered); sticky, so it stays at the box's bottom edge, and gone at the end.
+  const hint = document.createElement("div");
+  hint.className = "sw-scroll-hint";
+  el.append(head, grid, hint);
+  let scroller: HTMLElement | null = null;
+  function updateHint(): void {
+    const box = el.closest<HTMLElement>(SCROLL_BOX);
+    if (box !== scroller) {
+      scroller?.removeEventListener("scroll", updateHint);
+      box?.addEventListener("scroll", updateHint, { passive: true });
+      scroller = box;
+    }
+    el.classList.toggle("sw-in-scroll-box", Boolean(box));
+    const more = Boolean(box) && box!.scrollTop + box!.clientHeight < box!.scrollHeight - 2;
+    hint.classList.toggle("sw-more", more);
+    hint.textContent = `${planes.length} planes, scroll for more`;
+    el.dataset.moreBelow = String(more);
+  }
 
   let planes: Array<{ box: HTMLDivElement; canvas: LatticeCanvas; legend: HTMLDivElement; label: HTMLDivElement }> = [];
   let drawnFrame = -1;
@@ -65,8 +86,12 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
     if (grid.style.gridTemplateColumns !== tpl) grid.style.gridTemplateColumns = tpl;
     el.dataset.columns = String(n);
   }
-  const gridObserver = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => layoutGrid()) : null;
+  const gridObserver = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => {
+    layoutGrid();
+    updateHint();
+  }) : null;
   gridObserver?.observe(grid);
+  gridObserver?.observe(el);
 
   const totalDraws = () => planes.reduce((s, p) => s + p.canvas.draws, 0);
 
@@ -153,6 +178,7 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
       p.canvas.schedule();
     });
     applyEnlarged();
+    updateHint();
   }
 
   const events = changes<PlanesModel>("frame", "colormap", "title", "plane_names", "rows", "cols", "shape", "wrap_rows",
@@ -168,6 +194,7 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
     model.off(events, update);
     link.dispose();
     gridObserver?.disconnect();
+    scroller?.removeEventListener("scroll", updateHint);
     for (const p of planes) p.canvas.destroy();
   };
 }

@@ -28,7 +28,22 @@ export const THEME_CSS = `
   flex: 1 1 0; width: auto; min-width: 180px; max-width: 360px; margin-right: 0; --sw-canvas-max: 236; }
 .somwidget-explorer .somwidget-maps > .somwidget-view.sw-single .sw-title { font-size: 13px; min-height: 2.7em; }
 .somwidget-explorer .somwidget-planes-box { max-height: 236px; overflow-y: auto; overflow-x: hidden;
-  margin-top: 6px; width: 100%; }
+  margin-top: 6px; width: 100%; scroll-padding-bottom: 24px; }
+.somwidget-explorer .somwidget-planes-box::-webkit-scrollbar { width: 10px; height: 10px; }
+.somwidget-explorer .somwidget-planes-box::-webkit-scrollbar-track { background: var(--jp-layout-color2, #eee); border-radius: 5px; }
+.somwidget-explorer .somwidget-planes-box::-webkit-scrollbar-thumb { background: var(--jp-layout-color4, #757575);
+  border-radius: 5px; border: 2px solid var(--jp-layout-color2, #eee); min-height: 24px; }
+.somwidget-explorer .somwidget-planes-box::-webkit-scrollbar-thumb:hover { background: var(--jp-brand-color1, #1976d2); }
+@supports not selector(::-webkit-scrollbar) {
+  .somwidget-explorer .somwidget-planes-box { scrollbar-width: thin;
+    scrollbar-color: var(--jp-layout-color4, #757575) var(--jp-layout-color2, #eee); } }
+.somwidget-view .sw-scroll-hint { display: none; }
+.somwidget-view.sw-in-scroll-box .sw-scroll-hint { display: block; position: sticky; bottom: 0; z-index: 2;
+  pointer-events: none; visibility: hidden; margin-top: -14px; padding: 16px 0 3px; text-align: center;
+  font-size: 11px; line-height: 1.3; color: var(--jp-ui-font-color1, #222);
+  background: linear-gradient(to bottom, transparent, var(--jp-layout-color0, #fff) 60%); }
+.somwidget-view.sw-in-scroll-box .sw-scroll-hint.sw-more { visibility: visible; }
+.somwidget-view.sw-in-scroll-box .sw-scroll-hint::after { content: " \\2193"; }
 .somwidget-explorer .somwidget-planes-box > .somwidget-view.sw-multi { flex: 1 1 auto; width: 100%;
   --sw-plane-min: 88; --sw-plane-target: 104; --sw-plane-max: 150; }
 .somwidget-explorer .somwidget-planes-box .sw-title { font-size: 13px; }

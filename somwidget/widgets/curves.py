@@ -37,6 +37,7 @@ import numpy as np
 from ..callbacks import HISTORY_KEYS, History, TrainingRecord
 from ..validation import check_int, check_positive
 from ._base import ViewBase
+from ._chart_theme import theme_chart
 from .live import Throttle
 from .pictures.chart import Chart, css_pixels, nice_ticks
 from .pictures.compose import Picture, compose
@@ -203,6 +204,7 @@ class TrainingCurves(ViewBase, widgets.VBox):
             fig_margin={"top": 40 if title else 15, "bottom": 40, "left": 55, "right": 62},
             layout=widgets.Layout(width=width, height=height),
         )
+        theme_chart(self.quality_figure)
         x2 = bq.LinearScale(min=0.0)
         y_radius = bq.LinearScale(min=0.0)
         y_lr = bq.LinearScale(min=0.0)
@@ -239,6 +241,7 @@ class TrainingCurves(ViewBase, widgets.VBox):
             fig_margin={"top": 10, "bottom": 40, "left": 55, "right": 62},
             layout=widgets.Layout(width=width, height=small),
         )
+        theme_chart(self.schedule_figure)
         self._title = title
         self._size = (css_pixels(width, 420.0), css_pixels(height, 220.0))
         self.summary = widgets.HTML(value="<i>no epoch yet</i>")

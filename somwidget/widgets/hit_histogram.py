@@ -17,6 +17,7 @@ import pandas as pd
 from ..som import SOM
 from ..validation import check_int
 from ._base import ViewBase
+from ._chart_theme import theme_chart
 from ._svg_lattice import _check_som
 from .live import Throttle
 from .pictures.chart import nice_ticks
@@ -104,6 +105,7 @@ class HitHistogram(ViewBase, widgets.VBox):
             fig_margin={"top": 40, "bottom": 50, "left": 55, "right": 15},
             layout=widgets.Layout(width=width, height=height),
         )
+        theme_chart(self.figure)
         self.summary = widgets.HTML()
         super().__init__(children=[self.figure, self.summary])
         self.add_class("somwidget-hit-histogram")

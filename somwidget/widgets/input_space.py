@@ -40,6 +40,7 @@ import numpy as np
 from ..bmu import has_missing
 from ..validation import NAN_HINT, check_array, check_choice, check_int
 from ._base import ViewBase
+from ._chart_theme import theme_chart
 from ._common import as_labels, check_selection, ensure_initialized, feature_names
 from .live import Throttle, live_refresh
 from .net_geometry import _STEP_LEGEND, ARROW_MIN_WEIGHT, MAX_NET_NEURONS, coarse_net, move_arrows
@@ -186,6 +187,7 @@ class InputSpaceView(ViewBase, widgets.VBox):
             fig_margin={"top": 40 if title else 15, "bottom": 45, "left": 55, "right": 15},
             layout=widgets.Layout(width=width, height=height),
         )
+        theme_chart(self.figure)
         self.caption = widgets.HTML(value="")
         self.caption.add_class("somwidget-input-space-caption")
         self.step_legend = widgets.HTML(value="", layout=widgets.Layout(width=width))

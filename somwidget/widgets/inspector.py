@@ -38,6 +38,7 @@ import pandas as pd
 
 from ..validation import NAN_HINT, check_array, check_int, check_positive
 from ._base import ViewBase
+from ._chart_theme import theme_chart
 from ._common import (
     as_frame,
     as_labels,
@@ -262,6 +263,7 @@ class NeuronInspector(ViewBase, widgets.VBox):
             layout=widgets.Layout(width="100%", height="230px", min_width="320px"),
             title_style={"font-size": "12px"},
         )
+        theme_chart(self._figure)
 
     # ------------------------------------------------------------------ updates
     def refresh(self, som: Any = None, bmus: Any = None, distances: Any = None, **_: Any) -> None:

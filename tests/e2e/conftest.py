@@ -156,22 +156,41 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser_context():
+def playwright_session():
+    """The one Playwright driver of the session (a second ``sync_playwright()`` cannot start
+    while one runs): tests that need a browser of their own launch it from this."""
     from playwright.sync_api import sync_playwright
 
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
     with sync_playwright() as p:
-        # launch_persistent_context == a fresh --user-data-dir we own
-        ctx = p.chromium.launch_persistent_context(
+        yield p
+
+
+@contextlib.contextmanager
+def launch_browser(playwright, **kwargs):
+    """A headless Chromium with a fresh profile of its own (``launch_persistent_context``);
+    ``kwargs`` go to Playwright (e.g. ``ignore_default_args``)."""
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    try:
+        ctx = playwright.chromium.launch_persistent_context(
             profile,
             executable_path=CHROMIUM,
             headless=True,
             args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 900},
+            **kwargs,
         )
+        try:
+            yield ctx
+        finally:
+            ctx.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser_context(playwright_session):
+    with launch_browser(playwright_session) as ctx:
         yield ctx
-        ctx.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture
