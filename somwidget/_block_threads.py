@@ -24,15 +24,13 @@ __all__ = ["plan", "run_blocks", "worker_rows"]
 #: Rows per block of a worker: a float32 score block of about 1 MiB stays in its core's cache.
 _WORKER_BLOCK_BYTES = 1 << 20
 _MIN_WORKER_ROWS = 256
-#: Least work (multiply-adds) per worker thread: about 40 us of single-threaded GEMM, what
-#: waking the workers costs. Smaller searches run serially, their GEMMs on the BLAS pool's own
-#: threads; larger ones are worth the workers even where one multi-threaded GEMM would be as
-#: fast, because OpenBLAS's threads spin for about 0.1 s after each call on the cores the
-#: single-threaded work between two searches needs (the smoothing and update of a batch epoch
-#: ran 1.8x slower in that wake): 10-epoch fits of 1797 x 64 on 20 x 20, timed in alternation
-#: on a busy 2-core machine, took 22-24 ms serially and 15-16 ms on two workers (rect), 20-22
-#: and 17-19 ms (hexagonal).
-MIN_WORKER_COST = 1 << 22
+#: Least work (multiply-adds) per worker thread: about a millisecond of single-threaded GEMM.
+#: Smaller searches run serially, their GEMMs on the BLAS pool's own threads: on an idle 2-core
+#: machine a 10-epoch fit of 1797 x 64 on 20 x 20 (47 M per search) took 9.8 ms so and 13.4 ms
+#: on two workers (the workers' start per epoch costs more than OpenBLAS's own threads); only
+#: on a busy machine, where OpenBLAS's threads spin on cores other work needs, was it the
+#: other way round (22 ms against 15).
+MIN_WORKER_COST = 1 << 25
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()

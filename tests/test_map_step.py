@@ -228,11 +228,8 @@ def test_the_exact_top_k_search_is_the_same_on_worker_threads(threads, k):
 
 def test_the_plan_gives_every_worker_equal_blocks_and_enough_work(monkeypatch):
     monkeypatch.setattr(_blas_threads, "current_threads", lambda: 2)
-    # 600 rows x 400 units x 17 (4.1 M multiply-adds) is too little work for two threads ...
-    assert _block_threads.plan(600, 655, 400 * 17) == (600, 1)
-    # ... digits-sized (1797 x 400 x 65, 47 M) is enough: two workers, equal blocks
-    rows, t = _block_threads.plan(1797, 655, 400 * 65)
-    assert t == 2 and rows <= 655 and (-(-1797 // rows)) % 2 == 0
+    # digits-sized: 1797 rows x 400 units x 65 is too little work for two threads
+    assert _block_threads.plan(1797, 655, 400 * 65) == (655, 1)
     rows, t = _block_threads.plan(10_000, 655, 400 * 33)
     blocks = -(-10_000 // rows)
     assert t == 2 and rows <= 655 and blocks % 2 == 0 and blocks * rows - 10_000 < blocks
