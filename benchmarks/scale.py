@@ -86,7 +86,7 @@ def epoch_over_gemm(n: int, lattice: str, d: int = 32, side: int = 20, extra: in
 
 
 def fit_over_work(n: int, d: int, lattice: str, side: int = 20, epochs: int = 10,
-                  rounds: int = 7) -> dict[str, float]:
+                  rounds: int = 15) -> dict[str, float]:
     X = data(n, d).astype(np.float64)
     SOM((side, side), lattice=lattice, random_state=0).fit(X, epochs=1)  # warm up
     W = SOM((side, side), lattice=lattice, random_state=0).initialize(X).codebook_
