@@ -63,9 +63,10 @@ def bmus_and_sums(
     ns = _backend.get_namespace(X)
     bmus = np.empty(n, dtype=np.intp)
     prepared = matching_prepared(search, n)
-    # with the compiled scatter-add each block's sums follow its search (no copy of the block)
-    per_block = _sums_jit.kernel() is not None
     rows, threads = _block_threads.plan(n, _block_threads.worker_rows(chunk, m), m * (d + 1))
+    # on worker threads, with the compiled scatter-add, each block's sums follow its search (no
+    # copy of the block); a serial (small) search loads no numba (somwidget._sums_jit)
+    per_block = threads > 1 and _sums_jit.kernel() is not None
     partial = [(np.zeros((m, d)), np.zeros(m)) for _ in range(threads if per_block else 0)]
     searches = [search if k == 0 else search.for_worker() for k in range(threads)]
 

@@ -15,14 +15,17 @@ __all__ = ["compiled_once"]
 
 
 def compiled_once(build: Callable[[], Callable | None]) -> Callable[[], Callable | None]:
-    """``kernel()``: the result of ``build()`` (built on the first call that needs it), or None
-    with ``SOMWIDGET_NUMBA=0``."""
+    """``kernel(build=True)``: the result of ``build()`` (built on the first call that needs
+    it), or None with ``SOMWIDGET_NUMBA=0``; ``kernel(build=False)`` returns it only when it
+    was built already (None otherwise: no numba import, no loading of the compiled code)."""
     built: list[Callable | None] = []
 
-    def kernel() -> Callable | None:
+    def kernel(build_now: bool = True) -> Callable | None:
         if os.environ.get("SOMWIDGET_NUMBA", "1") == "0":
             return None
         if not built:
+            if not build_now:
+                return None
             built.append(build())
         return built[0]
 

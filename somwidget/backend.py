@@ -120,7 +120,7 @@ class NumpyNamespace(Namespace):
         super().__init__(np)
 
     def index_add(self, target: np.ndarray, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
-        kernel = _sums_jit.kernel()
+        kernel = _sums_jit.kernel_for(values.size)
         if (kernel is not None and target.dtype == np.float64 and target.flags.c_contiguous
                 and values.ndim == 2 and values.dtype in (np.float32, np.float64)):
             kernel.scatter_rows(target, values, np.asarray(idx, dtype=np.intp))
@@ -372,7 +372,7 @@ def block_sums(ns: Namespace, X: Any, bmus: Any, n_neurons: int,
     """
     n, d = X.shape
     if weights is None and known is None:  # the plain sums: one scatter-add, counts by bincount
-        kernel = _sums_jit.kernel() if ns.name == "numpy" else None
+        kernel = _sums_jit.kernel_for(X.size) if ns.name == "numpy" else None
         if kernel is not None and X.dtype in (np.float32, np.float64):
             S = np.zeros((n_neurons, d)) if out is None else out[0]
             counts = np.zeros(n_neurons) if out is None else out[1]

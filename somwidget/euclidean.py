@@ -408,7 +408,7 @@ def argmin_block(
         c1, c2 = 2.0 * search.gamma * search.wmax, search.gamma * search.wmax * search.wmax
     a = bmus[s:e]
     np.argmin(g, axis=1, out=a)
-    kernel = _sums_jit.kernel()
+    kernel = _sums_jit.kernel_for(g.size)
     if kernel is not None:  # the check in one compiled pass, without the GIL
         unsure = buffers.unsure[: kernel.check_winners(g, a, xn, b0, c1, c2, rtol,
                                                          buffers.unsure)]

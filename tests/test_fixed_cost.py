@@ -302,3 +302,40 @@ def test_the_leading_components_alone_equal_numpys_leading_pairs(d, k):
     np.testing.assert_allclose(np.abs(w), np.abs(vecs), rtol=1e-7, atol=1e-9)
     lead = np.argmax(np.abs(w), axis=0)
     assert (w[lead, np.arange(w.shape[1])] > 0).all()
+
+
+# ------------------------------------------------------------------ no numba for small fits
+def test_a_small_fit_loads_no_numba_and_a_threaded_one_does():
+    # importing numba and loading the compiled loops takes ~0.6 s: a first fit on digits-sized
+    # data must not spend it on loops that would save it 0.5 ms (somwidget._sums_jit)
+    import subprocess
+    import sys
+
+    pytest.importorskip("numba")
+    code = (
+        "import sys, numpy as np\n"
+        "from somwidget import SOM, _blas_threads\n"
+        "X = np.random.default_rng(0).standard_normal((1797, 64))\n"
+        "som = SOM((20, 20), random_state=0).fit(X, epochs=3)\n"
+        "som.quantization_error(); som.topographic_error()\n"
+        "small = 'numba' in sys.modules\n"
+        "big = np.random.default_rng(1).standard_normal((40000, 32))\n"
+        "SOM((20, 20), random_state=0).fit(big, epochs=1)\n"
+        "print(small, 'numba' in sys.modules, _blas_threads.current_threads())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "SOMWIDGET_NUMBA": "1"})
+    small, big, threads = out.stdout.split()
+    assert small == "False"
+    if int(threads) > 1:  # the large fit runs on worker threads, with the compiled sums
+        assert big == "True"
+
+
+def test_a_small_call_uses_the_compiled_loops_once_they_are_built(monkeypatch):
+    from somwidget import _sums_jit
+
+    monkeypatch.delenv("SOMWIDGET_NUMBA", raising=False)
+    assert _sums_jit.kernel_for(_sums_jit.BUILD_ELEMENTS) is _sums_jit.kernel()
+    assert _sums_jit.kernel_for(10) is _sums_jit.kernel()  # built now: small calls use it too
+    monkeypatch.setenv("SOMWIDGET_NUMBA", "0")
+    assert _sums_jit.kernel_for(_sums_jit.BUILD_ELEMENTS) is None
