@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 from typing import Any
 
 import numpy as np
@@ -133,11 +134,14 @@ SUBSET_EIGH_FEATURES = 16
 def _eigh(cov: np.ndarray, n_components: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``numpy.linalg.eigh(cov)`` (ascending), on one BLAS thread for small matrices; with
     ``n_components`` only the largest ``n_components`` eigenpairs, still ascending (from
-    :data:`SUBSET_EIGH_FEATURES` features up by scipy's ``syevr``, always on one thread: scipy
-    brings an OpenBLAS of its own, whose threads would otherwise start for a 64 x 64 matrix)."""
+    :data:`SUBSET_EIGH_FEATURES` features up by scipy's ``syevr`` once scipy.linalg is loaded:
+    importing it, 0.1-0.25 s, would cost a first ``fit`` more than it saves; always on one
+    thread: scipy brings an OpenBLAS of its own, whose threads would otherwise start for a
+    64 x 64 matrix)."""
     d = cov.shape[0]
-    if n_components is not None and d >= SUBSET_EIGH_FEATURES and n_components < d:
-        from scipy.linalg import eigh  # imported before the hold, which then covers its BLAS
+    if (n_components is not None and d >= SUBSET_EIGH_FEATURES and n_components < d
+            and "scipy.linalg" in sys.modules):
+        from scipy.linalg import eigh  # loaded before the hold, which then covers its BLAS
 
         with _blas_threads.single_threaded():
             return eigh(cov, subset_by_index=[d - n_components, d - 1], driver="evr",

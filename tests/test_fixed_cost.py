@@ -287,9 +287,16 @@ def test_the_disparate_scale_warning_from_the_summary_matches_the_data(dtype):
     assert str(fitted[0].message) == str(direct[0].message)
 
 
+@pytest.mark.parametrize("scipy_loaded", [True, False], ids=["syevr", "numpy-eigh"])
 @pytest.mark.parametrize("d", [1, 2, 8, 40, 64])
 @pytest.mark.parametrize("k", [1, 2])
-def test_the_leading_components_alone_equal_numpys_leading_pairs(d, k):
+def test_the_leading_components_alone_equal_numpys_leading_pairs(d, k, scipy_loaded, monkeypatch):
+    import sys
+
+    import scipy.linalg  # noqa: F401 - loaded, so that the syevr path can be taken
+
+    if not scipy_loaded:  # a first fit in a fresh process: scipy.linalg not imported yet
+        monkeypatch.delitem(sys.modules, "scipy.linalg")
     X = _data(300, d, seed=d)
     cov = np.cov(X, rowvar=False).reshape(d, d)  # independent of somwidget's covariance
     vals, vecs = np.linalg.eigh(cov)
