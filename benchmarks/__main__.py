@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> None:
     r = scale.import_time()
     print("import somwidget   (target <= 0.3 s)")
     _line(f"import somwidget (import numpy alone: {r['numpy_s']:.2f} s)", r["somwidget_s"], "s")
+    r = scale.first_fit_time()
+    print("first fit in a fresh process / the same fit warm (digits shape, 10 epochs, 20x20)")
+    _line(f"first fit {r['first_s'] * 1e3:.0f} ms, warm {r['warm_s'] * 1e3:.1f} ms", r["ratio"])
 
     for kernel, radius, how in (("gaussian", 8.0, "separable, axis by axis"),
                                 ("bubble", 8.0, "row blocks of M x M"),

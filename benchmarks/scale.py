@@ -162,6 +162,28 @@ def import_time(repeats: int = 5) -> dict[str, float]:
     return {"somwidget_s": som, "numpy_s": npy}
 
 
+def first_fit_time(repeats: int = 3) -> dict[str, float]:
+    """A 10-epoch fit of digits-sized data (1797 x 64, 20 x 20) in a fresh interpreter (what a
+    notebook's first ``fit`` pays: lazy imports, compiled code loaded) against the same fit
+    once warm (best of a few in that interpreter)."""
+    code = ("import time, numpy as np\n"
+            "from somwidget import SOM\n"
+            "X = np.random.default_rng(0).standard_normal((1797, 64))\n"
+            "def fit():\n"
+            "    t = time.perf_counter(); SOM((20, 20), random_state=0).fit(X, epochs=10)\n"
+            "    return time.perf_counter() - t\n"
+            "first = fit()\n"
+            "print(first, min(fit() for _ in range(20)))\n")
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True)
+        runs.append([float(v) for v in out.stdout.split()])
+    first = min(r[0] for r in runs)
+    warm = min(r[1] for r in runs)
+    return {"first_s": first, "warm_s": warm, "ratio": first / warm}
+
+
 # ---------------------------------------------------------------------- peak RSS, per child
 def _peak_rss() -> int:
     """This process's peak resident set in bytes: ``VmHWM`` of /proc/self/status on Linux
