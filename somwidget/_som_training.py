@@ -27,6 +27,7 @@ from .callbacks import (
     OnlineStep,
     TrainingRecord,
     notify,
+    wants_metrics,
 )
 from .euclidean import EuclideanSearch, PreparedQueries
 from .lattice import FLOAT32_MIN_NEURONS
@@ -190,6 +191,8 @@ class _TrainingMixin:
         fit_search: EuclideanSearch | None = None
         record: TrainingRecord | None = None
         t_start = time.perf_counter()
+        # a callback that draws the metrics (TrainingCurves) gets them at the epochs it is shown
+        measure = bool(callbacks) and wants_metrics(callbacks)
         lat_small = self.lattice_.n_neurons <= 2500
         # BLAS on one thread for the whole call where the smoothing is small (separable
         # Gaussian, or maps up to 2,500 units): the searches share their blocks among worker
@@ -238,7 +241,8 @@ class _TrainingMixin:
                     self._touch()
                     if not (collect or callbacks):  # nobody reads a record: don't build one per epoch
                         continue
-                    metrics = self._epoch_metrics() if collect else None
+                    shown = measure and (epoch == epochs or epoch % every == 0)
+                    metrics = self._epoch_metrics() if collect or shown else None
                     now = time.perf_counter()
                     record = self._record(
                         kind="epoch", mode="batch", phase=phase, epoch=epoch, n_epochs=epochs,
@@ -300,6 +304,7 @@ class _TrainingMixin:
         blas_hold = _blas_threads.single_threaded()
         blas_hold.__enter__()
         seg = every_samples if (callbacks and every_samples) else n
+        measure = bool(callbacks) and wants_metrics(callbacks)  # see _run_batch
         stopped = False
         record: TrainingRecord | None = None
         t_start = time.perf_counter()
@@ -337,12 +342,14 @@ class _TrainingMixin:
                         self._touch()
                     break
                 r, lr = float(radii[count - 1]), float(rates[count - 1])
+                due = (epoch % p["callback_every"] == 0) if not every_samples else True
+                shown = measure and (epoch == epochs or due)
                 with self._model_lock:  # codebook, counters and history change together
                     self.codebook_ = ctx.codebook()
                     self._touch()
                     self.n_epochs_trained_ += 1
                     self._last_radius = r if r > 0 else 1.0  # a last radius of 0: the BMU alone
-                    metrics = self._epoch_metrics() if collect else None
+                    metrics = self._epoch_metrics() if collect or shown else None
                     now = time.perf_counter()
                     record = self._record(
                         kind="epoch", epoch=epoch, step=count, radius=r, learning_rate=lr,
@@ -351,7 +358,6 @@ class _TrainingMixin:
                     if collect:
                         self.history_.append(record)
                 if callbacks and epoch < epochs:
-                    due = (epoch % p["callback_every"] == 0) if not every_samples else True
                     if due and not self._notify(callbacks, record):
                         break
         finally:

@@ -119,7 +119,8 @@ class TrainingRecord:
         epoch; batch: 0.
     metrics : mapping or None
         ``{"quantization_error", "topographic_error", "vacancy_rate"}`` when measured (SOM:
-        ``collect_history=True``; Trainer: ``metrics=True``) at epoch ends, else None.
+        ``collect_history=True``, or a callback that :func:`wants_metrics`; Trainer:
+        ``metrics=True``) at epoch ends, else None.
     neighborhood, decay : str or None
         The kernel and the schedule shape used.
     som : SOM or None
@@ -403,6 +404,23 @@ def check_callbacks(callbacks: object) -> list[Callable[[TrainingRecord], Any]]:
         "callbacks must be a callable or a list of callables taking a TrainingRecord; "
         f"got {callbacks!r}"
     )
+
+
+def wants_metrics(callbacks: Sequence[Callable[[TrainingRecord], Any]]) -> bool:
+    """Whether one of ``callbacks`` draws the epoch metrics: it (or the object of a bound
+    method) has ``wants_metrics = True``, as :class:`~somwidget.widgets.TrainingCurves` has.
+
+    A SOM training call then measures QE / TE / vacancy at the epoch ends it passes to the
+    callbacks (every ``callback_every`` epochs and the last one), as ``collect_history=True``
+    does at every epoch, but keeps no history. Other callbacks get ``metrics=None`` unless the
+    call collects history, so they cost no BMU search.
+    """
+    for cb in callbacks:
+        if getattr(cb, "wants_metrics", False) is True:
+            return True
+        if getattr(getattr(cb, "__self__", None), "wants_metrics", False) is True:
+            return True
+    return False
 
 
 def notify(callbacks: Sequence[Callable[[TrainingRecord], Any]], record: TrainingRecord) -> bool:

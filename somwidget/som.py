@@ -500,7 +500,9 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         callbacks : callable or list of callables, optional
             ``cb(record)`` with a :class:`~somwidget.callbacks.TrainingRecord` every
             ``callback_every`` epochs and once more at the end (``final=True``); returning
-            ``False`` stops after the current epoch.
+            ``False`` stops after the current epoch. The records carry the metrics with
+            ``collect_history=True``, or at those epochs when a callback asks for them
+            (``wants_metrics = True``, as :class:`~somwidget.widgets.TrainingCurves`).
         radiusin, radiusfin : float, optional
             The old spellings of ``radius_start`` and ``radius_end`` (somnium, GEMA), still
             accepted; giving both spellings of one parameter raises a ``TypeError``.

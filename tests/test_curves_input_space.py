@@ -78,6 +78,94 @@ def test_curves_as_a_callback_equal_history(X3):
         cdist(X3, som.codebook_).min(axis=1).mean())
 
 
+def _svg_line_values(svg: str, css: str, axis: str = "left") -> np.ndarray:
+    """The y values of a chart's ``css`` polyline in a static picture, read back through the
+    plot area's pixel mapping (the left axis; ``"right"``: the 0-1 fraction axis)."""
+    import xml.etree.ElementTree as ET
+
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    root = ET.fromstring(svg)
+    for plot in root.iter("{http://www.w3.org/2000/svg}g"):
+        if plot.get("class") != "plot":
+            continue
+        lines = plot.findall(f"s:polyline[@class='{css}']", ns)
+        if not lines:
+            continue
+        y0, y1 = (0.0, 1.0) if axis == "right" else (float(plot.get("data-y0")),
+                                                        float(plot.get("data-y1")))
+        py0, py1 = float(plot.get("data-py0")), float(plot.get("data-py1"))
+        pts = [tuple(map(float, p.split(","))) for p in lines[0].get("points").split()]
+        return np.array([y0 + (py - py0) * (y1 - y0) / (py1 - py0) for _, py in pts])
+    raise AssertionError(f"no {css!r} line in the picture")
+
+
+def _independent_te(Xt: np.ndarray, codebook: np.ndarray, pairs: set) -> float:
+    order = np.argsort(cdist(Xt, codebook), axis=1)
+    return float(np.mean([(min(a, b), max(a, b)) not in pairs
+                          for a, b in zip(order[:, 0], order[:, 1], strict=True)]))
+
+
+@pytest.mark.parametrize("train", ["fit", "fit_online"])
+def test_curves_as_a_plain_callback_draw_the_quality_curves(X3, train):
+    # the README's way, collect_history left at its default (False): the chart is for the
+    # QE / TE curves, so a fit that calls it measures them at the epochs it is shown
+    som = SOM(mapsize=(5, 6), random_state=0)
+    codebooks: dict[int, np.ndarray] = {}
+
+    def keep(record):  # the codebook after each epoch, as the curves see it
+        if record.kind == "epoch":
+            codebooks[record.total_epoch] = np.array(record.codebook, copy=True)
+
+    curves = TrainingCurves()
+    getattr(som, train)(X3, epochs=6, callbacks=[keep, curves])
+    assert len(som.history_) == 0  # no history was asked for
+    epochs = sorted(codebooks)
+    assert epochs == [1, 2, 3, 4, 5, 6]
+    qe = np.array([cdist(X3, codebooks[e]).min(axis=1).mean() for e in epochs])
+    pairs = independent_pairs(5, 6, "hexa")
+    te = np.array([_independent_te(X3, codebooks[e], pairs) for e in epochs])
+    assert curves.data["epoch"] == [float(e) for e in epochs]
+    np.testing.assert_allclose(curves.data["quantization_error"], qe, rtol=1e-9)
+    np.testing.assert_allclose(curves.data["topographic_error"], te, atol=1e-12)
+    # the bqplot marks hold them (sent as float32)
+    np.testing.assert_allclose(np.asarray(curves._qe_line.x), epochs)
+    np.testing.assert_allclose(np.asarray(curves._qe_line.y), qe, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(curves._rate_lines.y)[0], te, atol=1e-6)
+    assert "QE " in curves.summary.value and "TE " in curves.summary.value
+    # and so does the static picture: one QE and one TE line through every epoch
+    svg = curves.to_svg()
+    ys = _svg_line_values(svg, "qe")
+    scale = qe.max()
+    np.testing.assert_allclose(ys, qe, atol=0.02 * scale)
+    np.testing.assert_allclose(_svg_line_values(svg, "te", axis="right"), te, atol=0.01)
+    curves.close()
+
+
+def test_only_callbacks_that_draw_metrics_make_a_fit_measure_them(X3, monkeypatch):
+    calls = []
+    original = SOM._epoch_metrics
+
+    def counting(self):
+        calls.append(self.n_epochs_trained_)
+        return original(self)
+
+    monkeypatch.setattr(SOM, "_epoch_metrics", counting)
+    som = SOM(mapsize=(4, 4), random_state=0)
+    som.fit(X3, epochs=4)  # no callback: no measurement
+    seen = []
+    som.fit(X3, epochs=4, callbacks=[seen.append])  # a plain function does not ask for them
+    assert calls == [] and all(r.metrics is None for r in seen)
+    # the curves do, at the epochs they are shown only (callback_every)
+    som.set_params(callback_every=2)
+    curves = TrainingCurves()
+    som.fit(X3, epochs=5, callbacks=[curves])
+    assert calls == [10, 12, 13]
+    assert curves.data["epoch"] == [10.0, 12.0, 13.0]
+    assert np.isfinite(curves.data["quantization_error"]).all()
+    assert len(som.history_) == 0
+    curves.close()
+
+
 def test_curves_online_rows_only_at_epoch_ends_and_throttle_keeps_final(X3):
     som = SOM(mapsize=(4, 4), random_state=0)
     curves = TrainingCurves(max_rate_hz=1e-6)  # at most one throttled redraw, then finals only

@@ -129,6 +129,19 @@ def test_collect_history_and_callbacks_on_dask():
     assert [r.epoch for r in seen] == [1, 2, 3] and seen[-1].final
 
 
+def test_training_curves_get_their_metrics_on_dask_without_a_history():
+    from somwidget.widgets import TrainingCurves
+
+    X = _data(600)
+    curves = TrainingCurves()
+    SOM((4, 4), random_state=5).fit(da.from_array(X, chunks=(150, 4)), epochs=3,
+                                    callbacks=[curves])
+    mem = SOM((4, 4), random_state=5).fit(X, epochs=3, collect_history=True)
+    np.testing.assert_allclose(curves.data["quantization_error"],
+                               mem.history_["quantization_error"], rtol=1e-9)
+    curves.close()
+
+
 def test_dask_dataframe_columns_become_feature_names_and_are_checked():
     X = _data(500, 3)
     df = dd.from_pandas(pd.DataFrame(X, columns=["a", "b", "c"]), npartitions=3)

@@ -138,6 +138,52 @@ def test_histogram_svg_bars(data):
     assert "image/svg+xml" in mimebundle(h)
 
 
+def _whole_distinct(values) -> list[int]:
+    v = np.asarray(values, dtype=np.float64)
+    assert v.size >= 2 and np.all(v == np.round(v)), v
+    assert np.all(np.diff(v) > 0), v  # distinct, rising
+    return [int(x) for x in v]
+
+
+@pytest.mark.filterwarnings("ignore:the map has 2500 neurons")  # sparse on purpose: 2,400 empty
+@pytest.mark.parametrize("mapsize", [(5, 6), (12, 12), (50, 50)])
+def test_histogram_count_axis_ticks_are_distinct_whole_numbers(data, mapsize):
+    # a neuron count is a whole number: a tick between two (d3's 0.5 steps for small counts,
+    # formatted "d") repeated its neighbour's label, 4 4 3 3 2 2 ...
+    _, X = data
+    som = SOM(mapsize=mapsize, lattice="hexa", normalization="standard", random_state=0)
+    som.fit(X, epochs=2)
+    h = HitHistogram(som, X)
+    top = int(h.neuron_counts.max())
+    assert top >= (2000 if mapsize == (50, 50) else 2)
+    axis = h.figure.axes[1]
+    assert axis.scale is h._y and axis.tick_format == "d"
+    ticks = _whole_distinct(axis.tick_values)
+    assert ticks[0] == 0 and ticks[-1] >= top and len(ticks) <= 8
+    assert h._y.min == 0 and h._y.max == ticks[-1]  # every tick in the domain, the top one too
+    # the labels bqplot writes ("d" of a whole number) are those numbers, none repeated
+    labels = [f"{t:d}" for t in ticks]
+    assert len(set(labels)) == len(labels)
+    # the static picture: the same ticks, each label once
+    root = parse(h.to_svg())
+    svg_labels = [t.text for t in by_class(root, "text", "ytick")]
+    assert svg_labels == [str(t) for t in ticks], svg_labels
+    h.close()
+
+
+def test_histogram_count_ticks_follow_the_counts_live(data):
+    _, X = data
+    som = SOM(mapsize=(20, 20), lattice="hexa", normalization="standard", random_state=0)
+    h = HitHistogram(som, X)  # initialised, not trained: a few busy neurons
+    som.fit(X, epochs=3, callbacks=[h])
+    ticks = _whole_distinct(h.figure.axes[1].tick_values)
+    assert ticks[-1] >= h.neuron_counts.max() and h._y.max == ticks[-1]
+    for top in (1, 2, 3, 4, 5, 7, 9, 11, 17, 99, 101, 999, 1001, 12345, 10**6 + 1):
+        t = _whole_distinct(HitHistogram._count_ticks(top))
+        assert t[0] == 0 and t[-1] >= top and len(t) <= 8, (top, t)
+    h.close()
+
+
 def test_histogram_live_callback_and_throttle(data):
     _, X = data
     som = SOM(mapsize=(4, 4), lattice="rect", random_state=1)

@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import masked as _masked
 from .. import training as _training
+from ..callbacks import wants_metrics
 from ..schedules import decay_schedule
 
 __all__ = ["run_batch"]
@@ -51,6 +52,7 @@ def run_batch(
     rng = som.random_state_
     record = None
     t_start = time.perf_counter()
+    measure = bool(callbacks) and wants_metrics(callbacks)  # see SOM._run_batch
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         r = float(radii[epoch - 1])
@@ -64,7 +66,8 @@ def run_batch(
         som._last_radius = r
         som.n_epochs_trained_ += 1
         som._touch()
-        metrics = source.epoch_metrics(som) if collect else None
+        shown = measure and (epoch == epochs or epoch % every == 0)
+        metrics = source.epoch_metrics(som) if collect or shown else None
         now = time.perf_counter()
         record = som._record(
             kind="epoch", mode="batch", phase=phase, epoch=epoch, n_epochs=epochs, radius=r,

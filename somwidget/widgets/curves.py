@@ -13,8 +13,10 @@ batch epochs draw no learning-rate line (nor its axis).
 
 It reads :class:`~somwidget.callbacks.TrainingRecord` objects, one way whoever made them:
 
-* as a training callback: ``som.fit(X, collect_history=True, callbacks=[curves])`` (every
-  epoch-end record adds or updates one row; redraws are throttled, the final one always drawn);
+* as a training callback: ``som.fit(X, callbacks=[curves])`` (every epoch-end record adds or
+  updates one row; redraws are throttled, the final one always drawn). The curves have
+  ``wants_metrics = True``: the fit measures QE / TE / vacancy at the epochs it shows them
+  (:func:`~somwidget.callbacks.wants_metrics`), with or without ``collect_history``;
 * as a :class:`~somwidget.trainer.Trainer` listener: ``curves.attach(trainer)``;
 * from a history: ``TrainingCurves.from_history(som.history_)`` or ``(trainer.history)``.
 
@@ -328,6 +330,10 @@ class TrainingCurves(ViewBase, widgets.VBox):
 
     #: Trainer listener (the same as calling the widget).
     on_trainer_event = __call__
+
+    #: A SOM training call measures the epoch metrics for these curves (the quality chart's
+    #: lines) at the epochs it passes them, also without ``collect_history``.
+    wants_metrics = True
 
     def read_record(self, record: Any) -> bool:
         """Take one :class:`~somwidget.callbacks.TrainingRecord` in, without redrawing.

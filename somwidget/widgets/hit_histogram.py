@@ -93,14 +93,17 @@ class HitHistogram(ViewBase, widgets.VBox):
         self.neuron_counts = np.zeros(0, dtype=np.int64)
 
         self._x = bq.OrdinalScale()
-        self._y = bq.LinearScale(min=0.0)
+        # neuron counts are whole numbers: whole-number ticks set here, the scale ending on the
+        # last (bqplot's own ticks fall between integers and "d" repeated their labels)
+        self._y = bq.LinearScale(min=0.0, max=1.0)
         self._bars = bq.Bars(x=[], y=[], scales={"x": self._x, "y": self._y},
                              colors=["#4e79a7"], padding=0.15,
                              tooltip=bq.Tooltip(fields=["x", "y"], labels=["hits", "neurons"]))
         self.figure = bq.Figure(
             marks=[self._bars],
             axes=[bq.Axis(scale=self._x, label="samples won (hits)"),
-                  bq.Axis(scale=self._y, side="left", label="neurons", tick_format="d")],
+                  bq.Axis(scale=self._y, side="left", label="neurons", tick_format="d",
+                          tick_values=self._count_ticks(0))],
             title=self._title,
             fig_margin={"top": 40, "bottom": 50, "left": 55, "right": 15},
             layout=widgets.Layout(width=width, height=height),
@@ -129,6 +132,11 @@ class HitHistogram(ViewBase, widgets.VBox):
         idx = np.where(hits == 0, 0, (hits - 1) // w + 1)
         return lo, hi, np.bincount(idx, minlength=n + 1).astype(np.int64)
 
+    @staticmethod
+    def _count_ticks(top: float) -> np.ndarray:
+        """Whole-number ticks of the neuron-count axis from 0 to at least ``top`` (at least 1)."""
+        return nice_ticks(0.0, max(float(top), 1.0), integer=True).astype(np.float64)
+
     def histogram(self) -> pd.DataFrame:
         """The bars as a table: ``hits_from``, ``hits_to`` (inclusive) and ``neurons``."""
         with self._lock:
@@ -154,9 +162,15 @@ class HitHistogram(ViewBase, widgets.VBox):
             self.bin_from, self.bin_to, self.neuron_counts = self._bin(hits, self.max_bars)
             labels = self._labels()
             dead = int((hits == 0).sum())
+            ticks = self._count_ticks(self.neuron_counts.max() if self.neuron_counts.size else 0)
             with self._bars.hold_sync():
                 self._bars.x = labels
                 self._bars.y = self.neuron_counts.astype(np.float64)
+            axis = self.figure.axes[1]
+            if float(self._y.max) != float(ticks[-1]):
+                self._y.max = float(ticks[-1])
+            if not np.array_equal(np.asarray(axis.tick_values, dtype=np.float64), ticks):
+                axis.tick_values = ticks
             self.summary.value = (
                 f"<span style='color:var(--jp-ui-font-color2, #555)'>{int(hits.sum())} samples on {hits.size} neurons · "
                 f"{dead} without hits ({dead / max(hits.size, 1):.0%}) · busiest neuron wins "
@@ -172,7 +186,7 @@ class HitHistogram(ViewBase, widgets.VBox):
         w, h = 460.0, 280.0
         left, right, top, bottom = 55.0, 15.0, 46.0, 50.0
         pw, ph = w - left - right, h - top - bottom
-        ticks = nice_ticks(0.0, max(float(counts.max()) if counts.size else 0.0, 1.0), integer=True)
+        ticks = self._count_ticks(counts.max() if counts.size else 0)
         ymax = float(ticks[-1])
         n = max(len(counts), 1)
         slot = pw / n

@@ -72,6 +72,7 @@ _CSS = """<style>
 .somwidget-inspector .somwidget-note {font-size: 12px; color: var(--jp-ui-font-color2, #555);
   margin: 2px 0;}
 .somwidget-inspector .somwidget-scroll {overflow-x: auto; overflow-y: hidden; max-width: 100%;}
+.somwidget-inspector .widget-html-content {min-width: 0;}
 .somwidget-inspector .sw-item {display: inline-block; white-space: nowrap; margin-right: 10px;}
 .somwidget-inspector .sw-key {display: inline-block; width: 14px; height: 3px; margin: 0 4px 3px 0;
   vertical-align: middle;}
@@ -260,7 +261,10 @@ class NeuronInspector(ViewBase, widgets.VBox):
             axes=[self._ax_x, self._ax_y],
             title="codebook vs data (z-scores)",
             fig_margin={"top": 28, "bottom": 78, "left": 60, "right": 24},
-            layout=widgets.Layout(width="100%", height="230px", min_width="320px"),
+            # as wide as the inspector, margins included: ipywidgets' 2 px side margins on a
+            # 100 % wide figure made the inspector 4 px wider inside than it is, and scroll
+            layout=widgets.Layout(width="100%", height="230px", min_width="320px",
+                                  margin="2px 0px"),
             title_style={"font-size": "12px"},
         )
         theme_chart(self._figure)
