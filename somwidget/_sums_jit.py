@@ -65,18 +65,33 @@ def _build() -> Any:
                            check_winners=check_winners)
 
 
-#: the compiled loops (``.scatter_rows``, ``.scatter_rows_counts``, ``.check_winners``), or None
-#: (no numba, or ``SOMWIDGET_NUMBA=0``); ``kernel(False)``: only if built already.
-kernel: Callable[..., Any] = compiled_once(_build)
+def _warm(k: Any) -> None:
+    """Each loop once on tiny inputs of the types the map step passes (float32 and float64
+    data), so that their cached machine code is loaded by the thread that builds them."""
+    import numpy as np
 
-#: Calls on fewer elements than this use the compiled loops only once something else has built
-#: them: importing numba and loading the loops takes about 0.6 s, which a first ``fit`` on small
-#: data would otherwise spend on loops that save it about 50 us an epoch (1797 x 64: the sums
-#: 25 us compiled, 76 us as numpy's sparse product).
+    b = np.zeros(2, dtype=np.intp)
+    for dtype in (np.float32, np.float64):
+        X = np.zeros((2, 2), dtype=dtype)
+        k.scatter_rows(np.zeros((1, 2)), X, b)
+        k.scatter_rows_counts(np.zeros((1, 2)), np.zeros(1), X, b)
+    g = np.zeros((2, 2), dtype=np.float32)
+    k.check_winners(g, b, np.zeros(2), np.zeros(2), 1.0, 0.0, 1e-3, np.empty(2, dtype=np.intp))
+
+
+#: the compiled loops (``.scatter_rows``, ``.scatter_rows_counts``, ``.check_winners``), or None
+#: (no numba, or ``SOMWIDGET_NUMBA=0``); ``kernel(False)``: only if built already (else the
+#: build starts on a background thread, :mod:`somwidget._numba_kernels`).
+kernel: Callable[..., Any] = compiled_once(_build, _warm)
+
+#: Calls on fewer elements than this do not wait for the compiled loops: importing numba and
+#: loading the loops takes about 0.6 s, which a first ``fit`` on small data would otherwise
+#: spend on loops that save it about 0.1 ms an epoch (1797 x 64: the sums 25 us compiled, 76 us
+#: as numpy's sparse product); they use the loops once built (in the background meanwhile).
 BUILD_ELEMENTS = 1 << 21
 
 
 def kernel_for(elements: int) -> Any:
-    """:func:`kernel` for a call on ``elements`` values: built for large calls, for small ones
-    only if built already (None otherwise: the numpy code runs)."""
+    """:func:`kernel` for a call on ``elements`` values: built now for large calls; small ones
+    get it once built (None meanwhile: the numpy code runs)."""
     return kernel(elements >= BUILD_ELEMENTS)
