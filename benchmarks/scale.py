@@ -15,12 +15,13 @@
   20 x 20 hexagonal map, 64 features.
 
 Reference and subject are timed in alternating rounds, best of each: a slow phase of the
-(shared) machine hits both. Within a round each function runs twice in a row (``runs``) and
-both runs count: OpenBLAS's threads spin for about 0.1 s after a multi-threaded call, on the
-cores the next call needs, so the first run after the other function's GEMM is timed in its
-wake (that slowed a 10k-row fit timed after the reference by up to 1.5x on 2 cores), the
-second as in a loop of its own. (Pausing instead is no better: a call timed after a sleep
-starts with cold caches, 1.5-2.5x slower at the digits size.)
+(shared) machine hits both. Within a round each function runs again and again for
+:data:`ROUND_S` (at least twice, ``runs``): OpenBLAS's threads spin for 0.1-0.15 s after a
+multi-threaded call, on the cores the next call needs, so the first runs after the other
+function's GEMM are timed in its wake (a 10k-row fit's searches took 3.7 ms instead of 2.0
+for about 0.12 s after the reference: 35-55 ms fits instead of 23), the later ones as in a loop
+of their own. (Pausing instead is no better: a call timed after a sleep starts with cold
+caches, 1.5-2.5x slower at the digits size.)
 """
 
 from __future__ import annotations
@@ -39,16 +40,25 @@ from somwidget.bmu import find_bmus
 _GEMM_ROWS = 1 << 16
 
 
-def best_of(fns: list[Callable[[], object]], rounds: int, runs: int = 1) -> list[float]:
-    """Best wall time of each function over ``rounds`` alternating rounds of ``runs`` calls
-    in a row each (module notes)."""
+#: Seconds each function keeps running within a round (module notes).
+ROUND_S = 0.25
+
+
+def best_of(fns: list[Callable[[], object]], rounds: int, runs: int = 1,
+            round_s: float = 0.0) -> list[float]:
+    """Best wall time of each function over ``rounds`` alternating rounds; within a round each
+    runs ``runs`` times in a row, and again while less than ``round_s`` seconds have passed
+    since its round began (module notes)."""
     best = [float("inf")] * len(fns)
     for _ in range(rounds):
         for i, fn in enumerate(fns):
-            for _ in range(runs):
+            start = time.perf_counter()
+            k = 0
+            while k < runs or time.perf_counter() - start < round_s:
                 t0 = time.perf_counter()
                 fn()
                 best[i] = min(best[i], time.perf_counter() - t0)
+                k += 1
     return best
 
 
@@ -80,13 +90,14 @@ def epoch_over_gemm(n: int, lattice: str, d: int = 32, side: int = 20, extra: in
         gemm_blocks(X, B),
         lambda: som.fit(X, epochs=1, radius_start=2, radius_end=1),
         lambda: som.fit(X, epochs=1 + extra, radius_start=2, radius_end=1),
-    ], rounds, runs=2 if X.shape[0] <= 100_000 else 1)
+    ], rounds, runs=2 if X.shape[0] <= 100_000 else 1,
+        round_s=ROUND_S if X.shape[0] <= 100_000 else 0.0)
     epoch = max(more - one, 1e-9) / extra
     return {"gemm_s": gemm, "epoch_s": epoch, "ratio": epoch / gemm}
 
 
 def fit_over_work(n: int, d: int, lattice: str, side: int = 20, epochs: int = 10,
-                  rounds: int = 15) -> dict[str, float]:
+                  rounds: int = 8) -> dict[str, float]:
     X = data(n, d).astype(np.float64)
     SOM((side, side), lattice=lattice, random_state=0).fit(X, epochs=1)  # warm up
     W = SOM((side, side), lattice=lattice, random_state=0).initialize(X).codebook_
@@ -95,7 +106,7 @@ def fit_over_work(n: int, d: int, lattice: str, side: int = 20, epochs: int = 10
     work, fit = best_of([
         lambda: [search() for _ in range(epochs)],
         lambda: SOM((side, side), lattice=lattice, random_state=0).fit(X, epochs=epochs),
-    ], rounds, runs=2)
+    ], rounds, runs=2, round_s=ROUND_S)
     return {"work_s": work, "fit_s": fit, "ratio": fit / work}
 
 
