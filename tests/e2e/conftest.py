@@ -203,6 +203,23 @@ def page(browser_context):
     pg.close()
 
 
+@pytest.fixture(scope="session")
+def scrollbar_context(playwright_session):
+    # Playwright starts headless Chromium with --hide-scrollbars: this one draws them (the
+    # tests of scrollbars and of what overflows)
+    with launch_browser(playwright_session, ignore_default_args=["--hide-scrollbars"]) as ctx:
+        yield ctx
+
+
+@pytest.fixture
+def scrollbar_page(scrollbar_context):
+    pg = scrollbar_context.new_page()
+    pg.console_messages_seen = []
+    pg.on("pageerror", lambda e: pg.console_messages_seen.append(f"pageerror: {e}"))
+    yield pg
+    pg.close()
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):

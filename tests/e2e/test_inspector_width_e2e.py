@@ -9,8 +9,6 @@ screenshots go to the artifacts folder, ``inspector-width-*.png``.
 
 from __future__ import annotations
 
-import pytest
-from conftest import launch_browser
 from labhelpers import kernel_exec, open_notebook, run_all, wait_all_executed, write_notebook
 
 INSPECTOR = """
@@ -66,17 +64,6 @@ SIZES = """(root) => {
             .map(c => c.getBoundingClientRect().right)) : null,
           right: r.left + root.clientLeft + root.clientWidth};
 }"""
-
-
-@pytest.fixture(scope="module")
-def scrollbar_page(playwright_session):
-    # Playwright starts headless Chromium with --hide-scrollbars: this one draws them
-    with launch_browser(playwright_session, ignore_default_args=["--hide-scrollbars"]) as ctx:
-        pg = ctx.new_page()
-        pg.console_messages_seen = []
-        pg.on("pageerror", lambda e: pg.console_messages_seen.append(f"pageerror: {e}"))
-        yield pg
-        pg.close()
 
 
 def test_inspector_has_no_horizontal_scrollbar(scrollbar_page, lab, artifacts):

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from conftest import launch_browser
 from labhelpers import kernel_exec, open_notebook, run_all, wait_all_executed, write_notebook
 from test_explorer_e2e import BOXES, VIEWS_DRAWN, _check_fits, _luminance, _rgb, contrast
 
@@ -32,6 +30,16 @@ def _theme(page, dark: bool) -> None:
     page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{str(not dark).lower()}'",
                            timeout=20_000)
     page.wait_for_timeout(800)
+
+
+def _each_theme(page, artifacts, name: str, shot: str = ".jp-OutputArea-output"):
+    """Light, then dark: switches the theme, saves a screenshot of ``shot`` as
+    ``visual-{name}-{theme}.png`` and yields the theme's name."""
+    for dark in (False, True):
+        theme = "dark" if dark else "light"
+        _theme(page, dark)
+        page.locator(shot).first.screenshot(path=str(artifacts / f"visual-{name}-{theme}.png"))
+        yield theme
 
 
 def _run(page, lab, name: str, cells: list[str], width=1280, height=720) -> None:
@@ -84,22 +92,6 @@ PLANES_BOX = """() => {
                    fg: hs.color, image: hs.backgroundImage, pointer: hs.pointerEvents},
   };
 }"""
-
-
-@pytest.fixture(scope="module")
-def scrollbar_context(playwright_session):
-    # Playwright starts headless Chromium with --hide-scrollbars: this one draws them
-    with launch_browser(playwright_session, ignore_default_args=["--hide-scrollbars"]) as ctx:
-        yield ctx
-
-
-@pytest.fixture
-def scrollbar_page(scrollbar_context):
-    pg = scrollbar_context.new_page()
-    pg.console_messages_seen = []
-    pg.on("pageerror", lambda e: pg.console_messages_seen.append(f"pageerror: {e}"))
-    yield pg
-    pg.close()
 
 
 def _check_box(state: dict, theme: str) -> None:
@@ -272,11 +264,7 @@ def test_edge_rings_are_drawn_whole_at_every_width(page, lab, artifacts):
     hits.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
     try:
-        for dark in (False, True):
-            theme = "dark" if dark else "light"
-            _theme(page, dark)
-            page.locator(".jp-OutputArea-output").first.screenshot(
-                path=str(artifacts / f"visual-rings-{theme}.png"))
+        list(_each_theme(page, artifacts, "rings"))  # a screenshot in each theme
         # every width between a narrow card and the ring limit, odd pixels included
         # (the hit map is 14 px narrower than its box: its right margin)
         for hm_w, cp_w in ((195, 330), (221, 347), (247, 401), (273, 455), (311, 520),
@@ -338,11 +326,7 @@ def test_chart_titles_follow_the_theme(page, lab, artifacts):
     page.wait_for_timeout(800)
     seen = {}
     try:
-        for dark in (False, True):
-            theme = "dark" if dark else "light"
-            _theme(page, dark)
-            page.locator(".jp-OutputArea-output").first.screenshot(
-                path=str(artifacts / f"visual-charts-{theme}.png"))
+        for theme in _each_theme(page, artifacts, "charts"):
             rows = page.evaluate(CHART_TEXT)
             titles = [r for r in rows if r["kind"] == "title"]
             assert {"Training curves", "Input space"} <= {r["text"] for r in titles}, rows
