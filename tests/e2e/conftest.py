@@ -193,14 +193,25 @@ def browser_context(playwright_session):
         yield ctx
 
 
+@contextlib.contextmanager
+def _recording_page(ctx, console: bool = True):
+    """A new page of ``ctx`` that keeps its page errors (and console messages) in
+    ``page.console_messages_seen``; closed on exit."""
+    pg = ctx.new_page()
+    pg.console_messages_seen = []
+    if console:
+        pg.on("console", lambda m: pg.console_messages_seen.append(f"{m.type}: {m.text}"))
+    pg.on("pageerror", lambda e: pg.console_messages_seen.append(f"pageerror: {e}"))
+    try:
+        yield pg
+    finally:
+        pg.close()
+
+
 @pytest.fixture
 def page(browser_context):
-    pg = browser_context.new_page()
-    pg.console_messages_seen = []
-    pg.on("console", lambda m: pg.console_messages_seen.append(f"{m.type}: {m.text}"))
-    pg.on("pageerror", lambda e: pg.console_messages_seen.append(f"pageerror: {e}"))
-    yield pg
-    pg.close()
+    with _recording_page(browser_context) as pg:
+        yield pg
 
 
 @pytest.fixture(scope="session")
@@ -213,11 +224,8 @@ def scrollbar_context(playwright_session):
 
 @pytest.fixture
 def scrollbar_page(scrollbar_context):
-    pg = scrollbar_context.new_page()
-    pg.console_messages_seen = []
-    pg.on("pageerror", lambda e: pg.console_messages_seen.append(f"pageerror: {e}"))
-    yield pg
-    pg.close()
+    with _recording_page(scrollbar_context, console=False) as pg:
+        yield pg
 
 
 def pytest_collection_modifyitems(items):
