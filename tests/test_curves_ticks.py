@@ -47,3 +47,29 @@ def test_schedule_axes_get_a_few_round_ticks_covering_the_data():
                  max(r.radius for r in batch.history_))
     assert curves._lr_axis not in curves.schedule_figure.axes
     curves.close()
+
+
+def test_every_value_axis_labels_its_ticks_distinctly_and_exactly():
+    # bqplot's default format showed the QE tick 1.25 as "1.3": a fixed-point format with as
+    # many decimals as the ticks need (d3's ".kf" formats as Python's f"{v:.kf}")
+    X = np.random.default_rng(0).uniform(size=(300, 2)) * 3.1
+    som = SOM(mapsize=(6, 6), random_state=0)
+    som.fit_online(X, epochs=8, radius_start=4.8, radius_end=0.5, learning_rate_start=0.45,
+                   learning_rate_end=0.01, collect_history=True)
+    curves = TrainingCurves.from_history(som.history_, title=None)
+    for axis in (curves._qe_axis, curves._radius_axis, curves._lr_axis):
+        fmt = axis.tick_format
+        assert fmt.startswith(".") and fmt.endswith("f"), fmt
+        labels = [f"{v:{fmt}}" for v in axis.tick_values]
+        assert len(set(labels)) == len(labels), labels
+        np.testing.assert_allclose([float(s) for s in labels], axis.tick_values, atol=1e-12)
+
+
+def test_the_tick_format_takes_the_fewest_decimals_that_are_exact():
+    from somwidget.widgets.pictures.chart import tick_format
+
+    assert tick_format(np.array([0.0, 0.25, 0.5, 0.75, 1.0, 1.25])) == ".2f"
+    assert tick_format(np.array([0.0, 0.5, 1.0])) == ".1f"
+    assert tick_format(np.array([0.0, 2.0, 4.0])) == ".0f"
+    assert tick_format(np.array([0.0, 0.002, 0.004])) == ".3f"
+    assert tick_format(np.array([1e4, 2e4])) == ".0f"

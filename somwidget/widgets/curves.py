@@ -41,7 +41,7 @@ from ..validation import check_int, check_positive
 from ._base import ViewBase
 from ._chart_theme import theme_chart
 from .live import Throttle
-from .pictures.chart import Chart, css_pixels, nice_ticks
+from .pictures.chart import Chart, css_pixels, nice_ticks, tick_format
 from .pictures.compose import Picture, compose
 from .pictures.text import text_block
 
@@ -116,6 +116,9 @@ def _round_axis(scale: bq.LinearScale, axis: bq.Axis, values: np.ndarray,
         scale.max = float(ticks[-1])
     if not np.array_equal(np.asarray(axis.tick_values, dtype=np.float64), ticks):
         axis.tick_values = ticks
+    fmt = tick_format(ticks)
+    if axis.tick_format != fmt:
+        axis.tick_format = fmt
 
 
 def _num(value: Any) -> float:
@@ -192,7 +195,8 @@ class TrainingCurves(ViewBase, widgets.VBox):
                                 tick_values=epoch_ticks(0).astype(np.float64))]
         self._qe_scale = y_qe
         self._qe_axis = bq.Axis(scale=y_qe, label="QE", side="left",
-                                color=_COLORS["quantization_error"], tick_values=_SCHEDULE_TICKS)
+                                color=_COLORS["quantization_error"], tick_values=_SCHEDULE_TICKS,
+                                tick_format=tick_format(_SCHEDULE_TICKS))
         self.quality_figure = bq.Figure(
             marks=[self._qe_line, self._rate_lines],
             axes=[
@@ -229,9 +233,11 @@ class TrainingCurves(ViewBase, widgets.VBox):
         # the schedule chart is short: a few round ticks (bqplot's own ten overlap there)
         self._schedule_scales = (y_radius, y_lr)
         self._radius_axis = bq.Axis(scale=y_radius, label="radius", side="left",
-                                    color=_COLORS["radius"], tick_values=_SCHEDULE_TICKS)
+                                    color=_COLORS["radius"], tick_values=_SCHEDULE_TICKS,
+                                    tick_format=tick_format(_SCHEDULE_TICKS))
         self._lr_axis = bq.Axis(scale=y_lr, label="learning rate", side="right",
                                 color=_COLORS["learning_rate"], tick_values=_SCHEDULE_TICKS,
+                                tick_format=tick_format(_SCHEDULE_TICKS),
                                 label_offset=_RIGHT_LABEL_OFFSET)
         # taken out of the figure in batch mode (no learning rate): owned, so close() still
         # closes it when it is not in the widget tree

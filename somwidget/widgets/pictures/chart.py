@@ -33,6 +33,18 @@ def css_pixels(css: object, default: float) -> float:
         return default
 
 
+def tick_format(ticks: np.ndarray, max_decimals: int = 6) -> str:
+    """A d3 fixed-point format (``".2f"``) with as few decimals as tell every tick apart
+    exactly (0.25 and 1.25 need two; bqplot's default format showed 1.25 as "1.3")."""
+    vals = np.asarray(ticks, dtype=np.float64)
+    vals = vals[np.isfinite(vals)]
+    for k in range(max_decimals + 1):
+        if np.allclose(np.round(vals, k), vals, rtol=0.0, atol=1e-9 * max(1.0, float(
+                np.abs(vals).max()) if vals.size else 1.0)):
+            return f".{k}f"
+    return f".{max_decimals}f"
+
+
 def nice_ticks(lo: float, hi: float, n: int = 5, integer: bool = False) -> np.ndarray:
     """Round tick values (steps of 1, 2, 2.5 or 5 times a power of ten) covering ``[lo, hi]``.
 
