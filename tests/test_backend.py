@@ -189,3 +189,39 @@ def test_device_path_refuses_sample_weight_and_missing_values(recording):
     X[5, 1] = np.nan
     with pytest.raises(ValueError, match="device='cuda' needs complete data"):
         SOM((3, 3), device="cuda", missing="ignore").fit(X)
+
+
+@pytest.fixture
+def torch_cpu(monkeypatch):
+    """PyTorch's namespace on the CPU standing in for the GPU: the device path's code on real
+    tensors (torch's matmul, argmin, index_add_, bincount), not numpy's (skipped without torch)."""
+    torch = pytest.importorskip("torch")
+    ns = backend.TorchNamespace(torch, device="cpu")
+    ns.synchronize = lambda: None  # torch.cuda.synchronize needs CUDA
+    real = backend.namespace_for_device
+    monkeypatch.setattr(backend, "namespace_for_device",
+                        lambda device, importer=None: ns if device == "cuda" else real(device))
+    return ns
+
+
+@pytest.mark.parametrize("lattice", ["rect", "hexa"])
+def test_torch_tensors_train_the_cpu_map_and_predict_cdists_bmus(torch_cpu, lattice):
+    X = _data(1200, 5, seed=4)
+    cpu = SOM((6, 5), lattice=lattice, random_state=3).fit(X, epochs=6)
+    dev = SOM((6, 5), lattice=lattice, random_state=3, device="cuda").fit(X, epochs=6)
+    np.testing.assert_allclose(dev.codebook_, cpu.codebook_, rtol=0, atol=1e-5 * np.abs(X).max())
+    want = cdist(X, dev.codebook_).argmin(axis=1)
+    got = dev.predict(X)
+    assert got.dtype == np.intp
+    assert (got == want).mean() > 0.999  # float32 on the device: a near-tie may differ
+
+
+def test_the_gpu_benchmark_runs_on_torch_tensors(torch_cpu):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_gpu", ROOT / "benchmarks" / "bench_gpu.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    r = mod.run(3000, 8, 5, torch_cpu, epochs=2)
+    # tiny sizes on the CPU: the marginal epoch is noise here, the run itself is the test
+    assert r["gemm_s"] > 0 and np.isfinite(r["epoch_s"]) and np.isfinite(r["ratio"])
