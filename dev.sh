@@ -77,6 +77,22 @@ setup_browser() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 }
 
+# PyTorch's CPU build where this kind of machine keeps one on disk (/opt/wheels): the device
+# path's tests then run on real tensors (tests/test_backend.py, skipped without torch). Never
+# downloaded (PyPI's default torch is a CUDA build of several GB); a failed install only skips.
+setup_torch_cpu() {
+  local tag whl stamp="$VENV/.somwidget-torch"
+  tag=$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
+  whl=$(ls /opt/wheels/torch-*+cpu-"$tag"-"$tag"-*.whl 2>/dev/null | head -n 1 || true)
+  if [ -z "$whl" ] || [ "$(cat "$stamp" 2>/dev/null)" = "$whl" ]; then return 0; fi
+  log "installing PyTorch's CPU build from $whl (the device path's tests on real tensors)"
+  if "$PY" -m pip install -q --disable-pip-version-check "$whl"; then
+    echo "$whl" > "$stamp"
+  else
+    log "PyTorch did not install; the device path's tests on tensors will be skipped"
+  fi
+}
+
 cmd=${1:-help}
 shift || true
 case "$cmd" in
@@ -93,7 +109,7 @@ case "$cmd" in
     exec "$PY" -m somwidget.demo "$@"
     ;;
   test)
-    setup_frontend; setup_python dev; setup_browser
+    setup_frontend; setup_python dev; setup_torch_cpu; setup_browser
     log "ruff"
     "$VENV/bin/ruff" check somwidget tests benchmarks hatch_build.py
     log "front-end unit tests"
