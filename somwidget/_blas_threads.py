@@ -34,7 +34,7 @@ _saved: list[tuple[Any, int]] = []
 def _libraries() -> list[Any]:
     """The BLAS libraries loaded, found again whenever modules were imported since the last
     look (scipy.linalg brings an OpenBLAS of its own, loaded after numpy's; finding them takes
-    ~0.2 ms, so not on every call)."""
+    about 1 ms, so not on every call)."""
     global _controller, _scanned_modules
     if _controller is None or len(sys.modules) != _scanned_modules:
         from threadpoolctl import ThreadpoolController
