@@ -20,6 +20,7 @@ from ..validation import check_positive
 from ._base import ViewBase
 from ._common import check_selection as _check_selection
 from ._common import lattice_geometry
+from ._svg_theme import live_svg
 from .pictures.compose import Picture
 from .selection import Selection
 
@@ -111,7 +112,7 @@ class _SvgLatticePicture(ViewBase, widgets.HTML):
     def _render(self) -> None:
         with self._lock:
             self._pic = self._picture(_selected(self._selection))
-            self.value = self._pic.svg
+            self.value = live_svg(self._pic.svg)  # the static picture stays self._pic
             self.frame += 1
 
     def to_picture(self) -> Picture:

@@ -17,6 +17,7 @@ from ..validation import check_choice, check_positive
 from ._base import ViewBase
 from ._common import check_selection as _check_selection
 from ._svg_lattice import _check_som, _lattice_args, _r, _selected
+from ._svg_theme import live_svg
 from .colormaps import (
     COLORMAPS,
     colormap_table,
@@ -323,7 +324,7 @@ class ElevationMap(ViewBase, widgets.VBox):
     def _render(self) -> None:
         with self._lock:
             self._pic = self._picture(_selected(self._selection))
-            self.picture.value = self._pic.svg
+            self.picture.value = live_svg(self._pic.svg)  # the static picture stays self._pic
             self.frame += 1
 
     def _picture(self, selected: list[int]) -> Picture:

@@ -1,0 +1,137 @@
+"""The SVG pictures (index map, glyph maps, elevation map) follow JupyterLab's theme, live.
+
+In each theme, measured where the picture is drawn: its background's computed fill is the
+theme's ``--jp-layout-color0``, its neutral text (titles, subtitles, legends, colour-bar numbers)
+reads against that background (contrast >= 4.5), the index written in each cell reads against
+that cell, and the glyph lines stand out from their cells. A theme switch restyles the picture
+without a redraw: the same SVG element, no new frame from the kernel. The screenshots go to the
+artifacts folder, ``svg-theme-<view>-<theme>.png``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from labhelpers import (
+    cell_errors,
+    kernel_exec,
+    open_notebook,
+    run_all,
+    wait_all_executed,
+    write_notebook,
+)
+from test_explorer_e2e import _luminance
+from test_visual_cues_e2e import _theme
+
+VIEWS = """
+import numpy as np
+import ipywidgets as W
+from somwidget import SOM
+from somwidget.widgets import CodebookGlyphMap, ElevationMap, NeuronIndexMap, Selection
+rng = np.random.default_rng(0)
+X = rng.normal(size=(200, 3))
+som = SOM(mapsize=(6, 6), lattice="toroidal_hexa", random_state=0).fit(X, epochs=3)
+sel = Selection()
+sel.neurons = [9]
+im = NeuronIndexMap(som, selection=sel, show_row_col=True)
+views = [im, CodebookGlyphMap(som, selection=sel), CodebookGlyphMap(som, kind="bar"),
+         ElevationMap(som, X, selection=sel, width=460)]
+W.VBox(views)
+"""
+
+# per SVG picture: its background, the theme's background probed beside it, the neutral text,
+# each index with its cell, the glyph lines with their cells
+MEASURE = """() => {
+  const probe = (el, v) => { const s = document.createElement('span'); s.style.color = `var(${v})`;
+    el.closest('.jp-OutputArea-output').append(s); const c = getComputedStyle(s).color; s.remove(); return c; };
+  const cs = (e) => getComputedStyle(e);
+  return Array.from(document.querySelectorAll('.jp-OutputArea-output .somwidget-svg-picture svg'))
+    .map((svg, i) => {
+      svg.dataset.seen = svg.dataset.seen || String(i);  // marks this element: a redraw replaces it
+      const cells = {};
+      svg.querySelectorAll('polygon.cell').forEach(c => { cells[c.dataset.k] = cs(c).fill; });
+      const title = svg.querySelector('text.title');
+      return {
+        title: title && title.textContent, seen: svg.dataset.seen,
+        bg: cs(svg.querySelector('rect.background') || svg.querySelector('rect')).fill, layout0: probe(svg, '--jp-layout-color0'),
+        texts: Array.from(svg.querySelectorAll('text'))
+          .filter(t => !['index', 'rowcol', 'value'].includes(t.getAttribute('class')) && t.textContent.trim())
+          .map(t => ({cls: t.getAttribute('class'), text: t.textContent.slice(0, 40), fill: cs(t).fill})),
+        index: Array.from(svg.querySelectorAll('text.index'))
+          .map(t => ({k: t.dataset.k, fill: cs(t).fill, cell: cells[t.dataset.k]})),
+        lines: Array.from(svg.querySelectorAll('g.glyph'))
+          .filter(g => g.querySelector('polyline.glyph-line'))
+          .map(g => ({k: g.dataset.k, stroke: cs(g.querySelector('polyline.glyph-line')).stroke,
+                      cell: cells[g.dataset.k]})),
+      };
+    });
+}"""
+
+
+def _rgba(css: str) -> tuple[float, float, float, float]:
+    nums = [float(v) for v in css[css.index("(") + 1: css.index(")")].replace("/", ",").split(",")]
+    return (*nums[:3], nums[3] if len(nums) > 3 else 1.0)
+
+
+def _over(fg: str, bg: str) -> tuple[float, float, float]:
+    """``fg`` (maybe translucent) blended over the opaque ``bg``."""
+    f, b = _rgba(fg), _rgba(bg)
+    return tuple(f[i] * f[3] + b[i] * (1 - f[3]) for i in range(3))
+
+
+def _contrast(fg: str, bg: str) -> float:
+    a, b = sorted((_luminance(_over(fg, bg)), _luminance(_rgba(bg)[:3])), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def _check(pics: list[dict], theme: str) -> None:
+    assert len(pics) == 4, pics
+    for pic in pics:
+        what = (theme, pic["title"])
+        assert pic["bg"] == pic["layout0"], (what, pic["bg"], pic["layout0"])
+        assert len(pic["texts"]) >= 2, what
+        for t in pic["texts"]:
+            assert _contrast(t["fill"], pic["bg"]) >= 4.5, (what, t, pic["bg"])
+        for row in pic["index"]:
+            assert _contrast(row["fill"], row["cell"]) >= 4.5, (what, row)
+        for row in pic["lines"]:
+            assert _contrast(row["stroke"], row["cell"]) >= 3.0, (what, row)
+    assert sum(len(p["index"]) for p in pics) == 36  # the index map's 6 x 6 cells
+    assert sum(len(p["lines"]) for p in pics) == 36  # the line glyph map's
+
+
+def test_svg_pictures_follow_the_theme_live(page, lab, artifacts):
+    write_notebook(lab["root"] / "svg_theme.ipynb", [VIEWS])
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    open_notebook(page, lab, "svg_theme.ipynb")
+    run_all(page)
+    wait_all_executed(page, timeout_ms=120_000)
+    assert not cell_errors(page)
+    page.wait_for_function("() => document.querySelectorAll('.somwidget-svg-picture svg').length === 4",
+                           timeout=60_000)
+    frames = kernel_exec(page, "import json; print(json.dumps([v.frame for v in views]))")
+    seen = {}
+    try:
+        for dark in (False, True, False):
+            theme = "dark" if dark else "light"
+            _theme(page, dark)
+            pics = page.evaluate(MEASURE)
+            if theme not in seen:  # one screenshot per picture (the output is taller than the page)
+                for i, name in enumerate(("index", "glyph-line", "glyph-bar", "elevation")):
+                    page.locator(".somwidget-svg-picture").nth(i).screenshot(
+                        path=str(artifacts / f"svg-theme-{name}-{theme}.png"))
+                pics = page.evaluate(MEASURE)  # after the scrolling, as drawn
+            _check(pics, theme)
+            seen.setdefault(theme, pics)
+            # restyled in place: the same SVG elements, and no redraw from the kernel
+            assert [p["seen"] for p in pics] == ["0", "1", "2", "3"], pics
+            assert kernel_exec(page, "print(json.dumps([v.frame for v in views]))") == frames
+    finally:
+        _theme(page, False)
+    light, dark = seen["light"][0], seen["dark"][0]
+    assert light["bg"] == "rgb(255, 255, 255)"
+    assert _luminance(_rgba(dark["bg"])[:3]) < 0.05
+    assert _luminance(_rgba(dark["index"][0]["cell"])[:3]) < _luminance(_rgba(light["index"][0]["cell"])[:3])
+    assert json.loads(frames) == json.loads(kernel_exec(page, "print(json.dumps([v.frame for v in views]))"))
+    errors = [m for m in page.console_messages_seen if m.startswith("pageerror")]
+    assert not errors, errors
