@@ -12,14 +12,7 @@ from __future__ import annotations
 
 import json
 
-from labhelpers import (
-    cell_errors,
-    kernel_exec,
-    open_notebook,
-    run_all,
-    wait_all_executed,
-    write_notebook,
-)
+from labhelpers import cell_errors, kernel_exec, run_notebook
 from test_explorer_e2e import _luminance
 from test_visual_cues_e2e import _theme
 
@@ -101,11 +94,7 @@ def _check(pics: list[dict], theme: str) -> None:
 
 
 def test_svg_pictures_follow_the_theme_live(page, lab, artifacts):
-    write_notebook(lab["root"] / "svg_theme.ipynb", [VIEWS])
-    page.set_viewport_size({"width": 1280, "height": 1000})
-    open_notebook(page, lab, "svg_theme.ipynb")
-    run_all(page)
-    wait_all_executed(page, timeout_ms=120_000)
+    run_notebook(page, lab, "svg_theme.ipynb", [VIEWS], height=1000)
     assert not cell_errors(page)
     page.wait_for_function("() => document.querySelectorAll('.somwidget-svg-picture svg').length === 4",
                            timeout=60_000)

@@ -9,7 +9,7 @@ legend's "no samples" swatch (which follows the theme through CSS).
 
 from __future__ import annotations
 
-from labhelpers import kernel_exec, open_notebook, run_all, wait_all_executed, write_notebook
+from labhelpers import kernel_exec, run_notebook
 
 HITMAP = """
 import numpy as np
@@ -48,11 +48,7 @@ def _close(a, b, tol=3):
 
 
 def test_map_redraws_in_the_new_theme(page, lab, artifacts):
-    write_notebook(lab["root"] / "theme_switch.ipynb", [HITMAP])
-    page.set_viewport_size({"width": 1280, "height": 900})
-    open_notebook(page, lab, "theme_switch.ipynb")
-    run_all(page)
-    wait_all_executed(page, timeout_ms=120_000)
+    run_notebook(page, lab, "theme_switch.ipynb", [HITMAP])
     page.wait_for_function("() => Number(document.querySelector("
                            "'.somwidget-view[data-view=\"hits\"]')?.dataset.draws) > 0", timeout=30_000)
     empty = int(kernel_exec(page, "print(int((som.hit_counts(X) == 0).argmax()))"))
