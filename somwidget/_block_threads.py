@@ -26,8 +26,8 @@ _WORKER_BLOCK_BYTES = 1 << 20
 _MIN_WORKER_ROWS = 256
 #: Least work (multiply-adds) per worker thread: about a millisecond of single-threaded GEMM.
 #: Smaller searches run serially, their GEMMs on the BLAS pool's own threads: on an idle 2-core
-#: machine a 10-epoch fit of 1797 x 64 on 20 x 20 (47 M per search) took 9.8 ms so and 13.4 ms
-#: on two workers (the workers' start per epoch costs more than OpenBLAS's own threads); only
+#: machine a 10-epoch fit of 1797 x 64 on 20 x 20 (47 M per search) took 9.8 ms serially and
+#: 13.4 ms on two workers (the workers' start per epoch costs more than OpenBLAS's own threads); only
 #: on a busy machine, where OpenBLAS's threads spin on cores other work needs, was it the
 #: other way round (22 ms against 15).
 MIN_WORKER_COST = 1 << 25

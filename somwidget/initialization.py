@@ -48,6 +48,7 @@ __all__ = [
     "auto_mapsize",
     "covariance",
     "initialize_codebook",
+    "eigenpairs",
     "principal_components",
 ]
 
@@ -180,16 +181,24 @@ def principal_components(
     """
     arr = _check_data(X)
     n, d = arr.shape
-    k = None if n_components is None else max(1, min(int(n_components), d))
     mean, cov = covariance(arr)
     if n < 2:
         cov = np.zeros((d, d))
+    return (mean, *eigenpairs(cov, n_components))
+
+
+def eigenpairs(cov: np.ndarray, n_components: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (descending, clipped at 0) and unit eigenvectors (columns, each with its
+    largest-magnitude component positive) of a covariance matrix: all ``D``, or the
+    ``n_components`` largest (:func:`principal_components`; the Dask path's reduced covariance)."""
+    d = cov.shape[0]
+    k = None if n_components is None else max(1, min(int(n_components), d))
     vals, vecs = _eigh(cov, k)
     vals = np.clip(vals[::-1], 0.0, None)
     vecs = vecs[:, ::-1]
     lead = np.argmax(np.abs(vecs), axis=0)
     signs = np.where(vecs[lead, np.arange(vecs.shape[1])] < 0, -1.0, 1.0)
-    return mean, vals, vecs * signs
+    return vals, vecs * signs
 
 
 def _axis_coords(values: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..initialization import _axis_coords
+from ..initialization import _axis_coords, eigenpairs
 from ..lattice import Lattice
 from ..normalization import Normalizer, _safe_scale, make_normalizer
 from ._graph import _blocks, _compute, _training_block, _tree
@@ -214,13 +214,9 @@ def fit_normalizer(name: str, arr: Any, policy: Any = None) -> Normalizer:
 
 def eigen(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues (descending, clipped at 0) and sign-fixed eigenvectors, as
-    :func:`somwidget.initialization.principal_components` gives them."""
-    vals, vecs = np.linalg.eigh(cov)
-    vals = np.clip(vals[::-1], 0.0, None)
-    vecs = vecs[:, ::-1]
-    lead = np.argmax(np.abs(vecs), axis=0)
-    signs = np.where(vecs[lead, np.arange(vecs.shape[1])] < 0, -1.0, 1.0)
-    return vals, vecs * signs
+    :func:`somwidget.initialization.principal_components` gives them (its
+    :func:`~somwidget.initialization.eigenpairs`)."""
+    return eigenpairs(cov)
 
 
 def pca_codebook(mean: np.ndarray, vals: np.ndarray, vecs: np.ndarray, lattice: Lattice) -> np.ndarray:

@@ -77,3 +77,15 @@ def lattice_geometry(lattice: Any) -> dict[str, Any]:
         "wrap_rows": bool(lattice.wrap_rows),
         "wrap_cols": bool(lattice.wrap_cols),
     }
+
+
+def set_axis_ticks(scale: Any, axis: Any, ticks: np.ndarray, tick_format: str | None = None) -> None:
+    """A bqplot axis on explicit ``ticks``, its scale ending on the last one (and the axis's
+    ``tick_format`` when given); each trait set only when it changes (no redundant messages)."""
+    ticks = np.asarray(ticks, dtype=np.float64)
+    if float(scale.max if scale.max is not None else -1) != float(ticks[-1]):
+        scale.max = float(ticks[-1])
+    if not np.array_equal(np.asarray(axis.tick_values, dtype=np.float64), ticks):
+        axis.tick_values = ticks
+    if tick_format is not None and axis.tick_format != tick_format:
+        axis.tick_format = tick_format

@@ -40,6 +40,7 @@ from ..callbacks import HISTORY_KEYS, History, TrainingRecord
 from ..validation import check_int, check_positive
 from ._base import ViewBase
 from ._chart_theme import theme_chart
+from ._common import set_axis_ticks
 from .live import Throttle
 from .pictures.chart import Chart, css_pixels, nice_ticks, tick_format
 from .pictures.compose import Picture, compose
@@ -112,13 +113,7 @@ def _round_axis(scale: bq.LinearScale, axis: bq.Axis, values: np.ndarray,
     finite = values[np.isfinite(values)]
     top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     ticks = nice_ticks(0.0, top, n).astype(np.float64)
-    if float(scale.max if scale.max is not None else -1) != float(ticks[-1]):
-        scale.max = float(ticks[-1])
-    if not np.array_equal(np.asarray(axis.tick_values, dtype=np.float64), ticks):
-        axis.tick_values = ticks
-    fmt = tick_format(ticks)
-    if axis.tick_format != fmt:
-        axis.tick_format = fmt
+    set_axis_ticks(scale, axis, ticks, tick_format(ticks))
 
 
 def _num(value: Any) -> float:
@@ -496,10 +491,7 @@ class TrainingCurves(ViewBase, widgets.VBox):
         _round_axis(self._qe_scale, self._qe_axis, a["quantization_error"], _QE_N_TICKS)
         ticks = epoch_ticks(float(np.nanmax(x)) if x.size else 0.0).astype(np.float64)
         for scale, axis in zip(self._x_scales, self._x_axes, strict=True):
-            if float(scale.max if scale.max is not None else -1) != float(ticks[-1]):
-                scale.max = float(ticks[-1])
-            if not np.array_equal(np.asarray(axis.tick_values, dtype=np.float64), ticks):
-                axis.tick_values = ticks
+            set_axis_ticks(scale, axis, ticks)
         self.summary.value = self._summary_html(current)
 
     def refresh(self, som: Any = None, **precomputed: Any) -> None:

@@ -18,6 +18,7 @@ from ..som import SOM
 from ..validation import check_int
 from ._base import ViewBase
 from ._chart_theme import theme_chart
+from ._common import set_axis_ticks
 from ._svg_lattice import _check_som
 from .live import Throttle
 from .pictures.chart import nice_ticks
@@ -166,11 +167,7 @@ class HitHistogram(ViewBase, widgets.VBox):
             with self._bars.hold_sync():
                 self._bars.x = labels
                 self._bars.y = self.neuron_counts.astype(np.float64)
-            axis = self.figure.axes[1]
-            if float(self._y.max) != float(ticks[-1]):
-                self._y.max = float(ticks[-1])
-            if not np.array_equal(np.asarray(axis.tick_values, dtype=np.float64), ticks):
-                axis.tick_values = ticks
+            set_axis_ticks(self._y, self.figure.axes[1], ticks)
             self.summary.value = (
                 f"<span style='color:var(--jp-ui-font-color2, #555)'>{int(hits.sum())} samples on {hits.size} neurons · "
                 f"{dead} without hits ({dead / max(hits.size, 1):.0%}) · busiest neuron wins "
