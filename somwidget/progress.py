@@ -5,8 +5,9 @@ can also be passed as an ordinary callback: ``som.fit(X, callbacks=[TextProgress
 
 * level 1: one line per training phase, rewritten in place (``\\r``, at most ``max_rate_hz``
   times a second), ending with the elapsed time;
-* level 2: one line per completed epoch (radius, learning rate and, when the call collects
-  history, quantization error, topographic error and vacancy rate).
+* level 2: one line per completed epoch: radius, learning rate, quantization error, topographic
+  error and vacancy rate (measured for the printed epochs, one best-two BMU search each, as for
+  :class:`~somwidget.widgets.TrainingCurves`; no history is kept unless the call collects it).
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ class TextProgress:
         Level 1 rewrites its line at most this often (the final state is always written).
     clock : callable
         Time source (``time.perf_counter``).
+
+    Attributes
+    ----------
+    wants_metrics : bool
+        True at level 2: a SOM training call then measures the errors at the epochs it passes
+        (:func:`somwidget.callbacks.wants_metrics`); level 1 shows none and costs no search.
     """
 
     def __init__(self, level: int = 1, stream: TextIO | None = None, max_rate_hz: float = 10.0,
@@ -50,6 +57,10 @@ class TextProgress:
         self._last_write = -float("inf")
         self._width = 0
         self._printed: tuple[int, int] | None = None
+
+    @property
+    def wants_metrics(self) -> bool:
+        return self.level == 2
 
     def _out(self) -> TextIO:
         return self.stream if self.stream is not None else sys.stdout

@@ -198,8 +198,8 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         keeps the positive lobe only. Ignored by the other kernels.
     verbose : {0, 1, 2}
         Training progress printed as text (GEMA's ``verbose``): 0 nothing, 1 one line per phase
-        updated in place, 2 one line per epoch with the radius, the learning rate and (with
-        ``collect_history=True``) the errors. See :class:`somwidget.progress.TextProgress`.
+        updated in place, 2 one line per epoch with the radius, the learning rate and the errors
+        (one best-two BMU search per epoch). See :class:`somwidget.progress.TextProgress`.
     missing : {"raise", "ignore"}
         Missing values (NaN) in the data. ``"raise"`` (default) refuses them with an error
         naming this option. ``"ignore"`` trains on and maps data with NaN as the SOM Toolbox and

@@ -75,3 +75,17 @@ def test_a_trainer_listener_prints_the_same_lines():
     qe = [float(re.search(r"QE ([\d.]+)", ln).group(1)) for ln in lines]
     np.testing.assert_allclose(qe, trainer.history["quantization_error"], rtol=1e-3)
     trainer.close()
+
+
+def test_verbose_2_prints_the_errors_without_collecting_history(capsys):
+    from scipy.spatial.distance import cdist
+
+    som = SOM((4, 6), verbose=2, random_state=0)
+    som.fit(X, epochs=4, radius_start=3.0, radius_end=1.0)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 4 and all("QE " in ln and "TE " in ln for ln in lines)
+    assert not som.history_  # nothing kept: the errors were measured for the printed lines only
+    qe = float(re.search(r"QE ([\d.]+)", lines[-1]).group(1))
+    expected = cdist(X, som.codebook_).min(axis=1).mean()  # the final codebook's QE, by hand
+    np.testing.assert_allclose(qe, expected, rtol=1e-3)
+    assert TextProgress(2).wants_metrics is True and TextProgress(1).wants_metrics is False
