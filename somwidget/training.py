@@ -32,7 +32,8 @@ data. A unit with no data in its positive lobe keeps its vector. ``kappa = 0`` i
 lobe alone; for a non-negative kernel nothing changes.
 
 BMUs use float32 GEMMs (see :mod:`somwidget.bmu`); the per-unit sums ``S_j`` are accumulated in
-float64 through a sparse one-hot product, and ``H @ S`` is float64. ``H`` is never stored: a
+float64 (:func:`somwidget.backend.block_sums`: a compiled scatter-add with numba, else the
+namespace's ``index_add``), and ``H @ S`` is float64. ``H`` is never stored: a
 :class:`KernelOperator` builds it in row blocks from the lattice, and the Gaussian, which
 factorises over the two lattice axes (wrap-around included), is applied one axis at a time in
 O(M (rows + cols)) instead of O(M²): a 100 x 100 map trains in batch mode at about the cost of
