@@ -7,7 +7,8 @@ and the drawn bqplot lines and dots whose contrast with the figure's background 
 maps, the elevation map, which follow the theme) is read against what the picture paints under
 it: at a quarter, half and three quarters of the text's width, the filled shapes drawn before it
 that contain the point (a cell, a prism, the picture's background), topmost first, translucent
-ones blended over what lies below; the worst of the three counts. The bounds are "readable", not
+ones blended over what lies below; the worst of the three counts (a point over a raster image,
+a big map's cells, is not measured). The bounds are "readable", not
 WCAG AA: 3:1 for text (AA asks 4.5:1 for small text, 3:1 for large) and 2:1 for marks. Left
 out: buttons, inputs and other controls (the widget library's own styling), ipywidgets' tab
 bar, glyph-only colour keys (●, ✚) and the other SVG pictures (static ones, drawn on their own
@@ -73,6 +74,8 @@ READABILITY = r"""([minText, minMark]) => {
           if (alpha > 0) shapes.push({el, fill: [fill[0], fill[1], fill[2], alpha], box: el.getBoundingClientRect()});
           continue;
         }
+        // a raster (a big map's cells as one image): what it shows under a point is not known
+        if (el instanceof SVGImageElement) { shapes.push({el, fill: null, box: el.getBoundingClientRect()}); continue; }
         if (!(el instanceof SVGTextElement)) continue;
         const own = el.textContent.trim();
         if (!/[\p{L}\p{N}]/u.test(own) || !seen(el)) continue;
@@ -86,18 +89,20 @@ READABILITY = r"""([minText, minMark]) => {
           for (let i = shapes.length - 1; i >= 0; i--) {
             const sh = shapes[i], r = sh.box;
             if (p.x < r.left || p.x > r.right || p.y < r.top || p.y > r.bottom) continue;
+            if (!sh.fill) { under.length = 0; under.unknown = true; break; }
             const q = p.matrixTransform(sh.el.getScreenCTM().inverse());
             if (!sh.el.isPointInFill(q)) continue;
             under.push(sh.fill);
             if (sh.fill[3] >= 1) break;
           }
+          if (under.unknown) continue;  // text on a raster: not measured
           let bg = base;
           for (let i = under.length - 1; i >= 0; i--) bg = over(under[i], bg);
           const fg = over([fg0[0], fg0[1], fg0[2], fg0[3] * Number(s.fillOpacity) * opacityOf(el) / opacityOf(svg)], bg);
           const ratio = contrast(fg, bg);
           if (!worst || ratio < worst.ratio) worst = {ratio, bg};
         }
-        if (worst.ratio < minText) text.push({text: own.slice(0, 60), ratio: +worst.ratio.toFixed(2), need: minText,
+        if (worst && worst.ratio < minText) text.push({text: own.slice(0, 60), ratio: +worst.ratio.toFixed(2), need: minText,
           fg: s.fill, bg: `rgb(${worst.bg.slice(0, 3).map(Math.round).join(', ')})`, where: path(el)});
       }
     }
