@@ -51,6 +51,10 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     onClear: () => link.set([]),
     describe: (k: number): string[] => describeNeuron(k, canvas.lat!, fields, tipData, catNames, tipValues, tipCats),
     onDraw: () => {
+      // the legend starts where the picture's paint does (the canvas keeps room on its left
+      // for the selection's halo and rings)
+      const left = Math.round(canvas.inkLeft * 100) / 100;
+      if (parseFloat(legendBox.style.marginLeft || "0") !== left) legendBox.style.marginLeft = `${left}px`;
       el.dataset.frame = String(drawnFrame);
       el.dataset.draws = String(canvas.draws);
       el.dataset.labels = String(canvas.labelsDrawn);

@@ -84,6 +84,11 @@ export class LatticeCanvas {
   readonly brushBox: HTMLDivElement;
   lat: Lattice | null = null;
   labelsDrawn = 0; // value labels written by the last draw (tests read it)
+  /** CSS px from the canvas' left edge to the first pixel column the last draw painted (the
+   * cells' edge less half their stroke, or a wrap mark's arrow). The picture keeps room on its
+   * left for what the selection overlay draws around an outer neuron, so its cells start a few
+   * pixels in: a view starts the legend under the picture here, and the two line up. */
+  inkLeft = 0;
   bordersDrawn = 0; // border segments drawn by the last draw (tests read it)
   data: PlaneData | null = null;
   selected: number[] = [];
@@ -357,6 +362,7 @@ export class LatticeCanvas {
     const d = this.data;
     const values = d?.values ?? new Float32Array(0);
     const style = d?.style ?? "color";
+    this.inkLeft = this.firstInkColumn(style, style === "color" && this.scale * this.dpr < RASTER_BELOW);
     const cmap = table(d?.colormap ?? "viridis").css;
     const cats = d?.categories && d.categories.length >= m ? d.categories : null;
     const colourIndex = (k: number): string => {
@@ -439,6 +445,24 @@ export class LatticeCanvas {
     this.draws += 1;
     this.drawOverlay();
     this.opts.onDraw?.();
+  }
+
+  /** Where (CSS px from the canvas' left edge) the picture's paint starts: the outermost cells'
+   * edge less half the stroke they are drawn with (none when painted as a raster), or the tip
+   * of the left wrap mark's arrow when the columns wrap around. */
+  private firstInkColumn(style: Style, raster: boolean): number {
+    const lat = this.lat!;
+    const b = bounds(lat);
+    const s = this.scale;
+    // the strokes' widths in draw(), in CSS px
+    const stroke = style === "color" ? (raster ? 0 : Math.max(0.75, 0.04 * s)) : Math.max(0.5 / this.dpr, 0.03 * s);
+    let left = this.ox + b.x0 * s - stroke / 2;
+    if (lat.wrapCols) {
+      // drawWrapMarks(): the dashed edge at the padding's middle, its arrow pointing outward
+      const xl = this.ox + (b.x0 - this.pad().px * 0.45) * s;
+      left = Math.min(left, xl - Math.min(0.28 * s, 9), xl - Math.max(1 / this.dpr, 1.2) / 2);
+    }
+    return Math.max(0, left);
   }
 
   /** Cluster / category borders: one path of all segments, a white halo under a dark line

@@ -124,6 +124,9 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
           return lines;
         },
         onDraw: () => {
+          // the colour bar starts where the plane's paint does (see LatticeCanvas.inkLeft)
+          const left = Math.round(canvas.inkLeft * 100) / 100;
+          if (parseFloat(legend.style.marginLeft || "0") !== left) legend.style.marginLeft = `${left}px`;
           el.dataset.frame = String(drawnFrame);
           el.dataset.draws = String(totalDraws());
           ack.drawn(drawnFrame);

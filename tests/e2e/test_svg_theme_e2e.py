@@ -3,9 +3,11 @@
 In each theme, measured where the picture is drawn: its background's computed fill is the
 theme's ``--jp-layout-color0``, its neutral text (titles, subtitles, legends, colour-bar numbers)
 reads against that background (contrast >= 4.5), the index written in each cell reads against
-that cell, and the glyph lines stand out from their cells. A theme switch restyles the picture
-without a redraw: the same SVG element, no new frame from the kernel. The screenshots go to the
-artifacts folder, ``svg-theme-<view>-<theme>.png``.
+that cell, and the glyph lines stand out from their cells; ``readability.unreadable`` (the
+notebooks' check, which reads the text of the live SVG pictures against what is painted under
+it) finds no text below 3:1, and it does report a faint text put on a cell or on the background.
+A theme switch restyles the picture without a redraw: the same SVG element, no new frame from
+the kernel. The screenshots go to the artifacts folder, ``svg-theme-<view>-<theme>.png``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 
 from labhelpers import cell_errors, kernel_exec, run_notebook
+from readability import unreadable
 from test_explorer_e2e import _luminance
 from test_visual_cues_e2e import _theme
 
@@ -93,6 +96,19 @@ def _check(pics: list[dict], theme: str) -> None:
     assert sum(len(p["lines"]) for p in pics) == 36  # the line glyph map's
 
 
+# a faint text (#c8c8c8) in the index map's picture: on neuron 0's cell and on the background
+FAINT = """() => {
+  const svg = document.querySelector('.jp-OutputArea-output .somwidget-svg-picture svg');
+  const index = svg.querySelector('text.index[data-k="0"]');
+  const add = (x, y, words) => { const t = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+    t.setAttribute('class', 'faint-probe'); t.setAttribute('x', x); t.setAttribute('y', y);
+    t.setAttribute('font-size', '9'); t.style.fill = '#c8c8c8'; t.textContent = words;
+    index.parentElement.append(t); };
+  add(index.getAttribute('x') - 6, index.getAttribute('y'), 'k0');
+  add(4, 8, 'faint words');
+}"""
+
+
 def test_svg_pictures_follow_the_theme_live(page, lab, artifacts):
     run_notebook(page, lab, "svg_theme.ipynb", [VIEWS], height=1000)
     assert not cell_errors(page)
@@ -111,12 +127,21 @@ def test_svg_pictures_follow_the_theme_live(page, lab, artifacts):
                         path=str(artifacts / f"svg-theme-{name}-{theme}.png"))
                 pics = page.evaluate(MEASURE)  # after the scrolling, as drawn
             _check(pics, theme)
+            bad = unreadable(page)  # every text of the live pictures against what is under it
+            assert not bad["text"], (theme, bad["text"][:5])
             seen.setdefault(theme, pics)
             # restyled in place: the same SVG elements, and no redraw from the kernel
             assert [p["seen"] for p in pics] == ["0", "1", "2", "3"], pics
             assert kernel_exec(page, "print(json.dumps([v.frame for v in views]))") == frames
     finally:
         _theme(page, False)
+    # the check sees the pictures' text: a faint one on a cell (#eeeeee) and on the background
+    page.evaluate(FAINT)
+    faint = {t["text"]: t for t in unreadable(page)["text"]}
+    page.evaluate("() => document.querySelectorAll('.faint-probe').forEach(t => t.remove())")
+    assert set(faint) == {"k0", "faint words"}, faint
+    assert faint["k0"]["bg"] == "rgb(238, 238, 238)" and faint["k0"]["ratio"] < 2, faint
+    assert faint["faint words"]["bg"] == "rgb(255, 255, 255)" and faint["faint words"]["ratio"] < 2, faint
     light, dark = seen["light"][0], seen["dark"][0]
     assert light["bg"] == "rgb(255, 255, 255)"
     assert _luminance(_rgba(dark["bg"])[:3]) < 0.05
