@@ -41,6 +41,11 @@ def no_leaked_threads(request: pytest.FixtureRequest):
     """
     before = set(threading.enumerate())
     yield
+    # the one background build of the compiled kernels (somwidget._numba_kernels), started by
+    # the first small fit of the process whichever test that is, ends by itself once built
+    for t in [t for t in threading.enumerate() if t not in before]:
+        if t.name == "somwidget-numba-build":
+            t.join(120.0)
     grace = float(getattr(request.module, "THREAD_GRACE_S", 0.0))
     if grace > 0:
         for t in [t for t in threading.enumerate() if t not in before]:

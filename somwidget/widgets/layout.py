@@ -55,6 +55,10 @@ class _PictureBox(PictureMixin):
 class Row(_PictureBox, widgets.HBox):
     """Views side by side (an ``ipywidgets.HBox``) with a side-by-side static picture.
 
+    Where the notebook is too narrow for all of them, the views that do not fit go on to a new
+    line (``flex-flow: row wrap``) instead of being squeezed over each other: a view's figure
+    keeps its own width.
+
     Parameters
     ----------
     children : sequence of widgets
@@ -62,13 +66,21 @@ class Row(_PictureBox, widgets.HBox):
     gap : float
         Pixels between the pictures.
     **kwargs
-        Passed to ``ipywidgets.HBox`` (``layout=...``).
+        Passed to ``ipywidgets.HBox``. A ``layout`` given here is used as it is, except that
+        its ``flex_flow`` becomes ``"row wrap"`` when it sets none.
     """
 
     def __init__(self, children: Sequence[Any] = (), gap: float = 12.0, **kwargs: Any) -> None:
         self.gap = float(gap)
         self._max_width = float("inf")
-        super().__init__(children=list(children), **kwargs)
+        layout = kwargs.pop("layout", None)
+        if layout is None:
+            layout = widgets.Layout(flex_flow="row wrap")
+        elif isinstance(layout, dict):
+            layout = widgets.Layout(**{"flex_flow": "row wrap", **layout})
+        elif not layout.flex_flow:
+            layout.flex_flow = "row wrap"
+        super().__init__(children=list(children), layout=layout, **kwargs)
 
 
 class Column(_PictureBox, widgets.VBox):
