@@ -620,3 +620,23 @@ def test_elevation_bad_arguments(data):
         em.rotate(elevation=91)
     with pytest.raises(ValueError, match="one entry per neuron"):
         em.refresh(SOM(mapsize=(2, 2), random_state=0).fit(X, epochs=1))
+
+
+@pytest.mark.parametrize("width", [260.0, 300.0, 640.0])
+def test_elevation_colour_bar_caption_fits_the_picture(data, width):
+    """The caption under the colour bar wraps onto more lines where the picture is narrow: every
+    line fits the width at a generous 0.6 em per character, and the picture is tall enough."""
+    import re
+
+    som, _ = data
+    svg = ElevationMap(som, values="umatrix", width=width).to_svg()
+    total_w, total_h = (float(v) for v in re.search(r'<svg[^>]*width="([\d.]+)" height="([\d.]+)"', svg).groups())
+    lines = re.findall(r'<text class="colorbar-label" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>', svg)
+    assert lines
+    words = " ".join(t for _, _, t in lines)
+    assert words.startswith("mean distance to the lattice neighbours (U-matrix)") and "value" in words
+    for x, y, text in lines:
+        assert float(x) + len(text) * 11 * 0.6 <= total_w, (width, text)
+        assert float(y) + 4 <= total_h, (width, text, y, total_h)
+    if width >= 640:
+        assert len(lines) == 1

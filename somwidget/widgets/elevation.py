@@ -406,8 +406,9 @@ class ElevationMap(ViewBase, widgets.VBox):
                     body.append(f'<polygon class="selected" data-k="{k}" points="{pts}" fill="none" '
                                 f'stroke="{colour}" stroke-width="{_f(w)}"/>')
         body.append("</g>")
-        body += self._colorbar(8.0, bottom, width - 16.0, label)
-        total_h = bottom + 48.0
+        bar = self._colorbar(8.0, bottom, width - 16.0, label)
+        body += bar
+        total_h = bottom + 48.0 + 14.0 * (sum(p.startswith('<text class="colorbar-label"') for p in bar) - 1)
         w_text, h_text = _f(width), _f(total_h)
         return Picture(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w_text}" height="{h_text}" '
                        f'viewBox="0 0 {w_text} {h_text}"><rect width="100%" height="100%" fill="#ffffff"/>'
@@ -425,10 +426,14 @@ class ElevationMap(ViewBase, widgets.VBox):
                f'<text class="vmin" x="{_f(x)}" y="{_f(y + 10)}" style="{_FONT};font-size:11px">{escape(lo)}</text>',
                f'<rect class="colorbar" x="{_f(bx)}" y="{_f(y)}" width="{_f(bw)}" height="12" '
                f'fill="url(#{gid})" stroke="#aaa"/>',
-               f'<text class="vmax" x="{_f(bx + bw + 5)}" y="{_f(y + 10)}" style="{_FONT};font-size:11px">{escape(hi)}</text>',
-               f'<text class="colorbar-label" x="{_f(x)}" y="{_f(y + 27)}" style="{_FONT};font-size:11px;fill:#666">'
-               f"{escape(label)}; prism height ∝ value{'' if not np.isnan(self.values).any() else ' · grey: no value'}"
-               "</text>"]
+               f'<text class="vmax" x="{_f(bx + bw + 5)}" y="{_f(y + 10)}" style="{_FONT};font-size:11px">{escape(hi)}</text>']
+        caption = (f"{label}; prism height ∝ value"
+                   f"{'' if not np.isnan(self.values).any() else ' · grey: no value'}")
+        # one line where it fits, else as many as a narrow picture needs (10 % slack on the
+        # estimated character widths: the theme's font may run wider)
+        for i, line in enumerate(_wrap(caption, 0.9 * room, 11.0)):
+            out.append(f'<text class="colorbar-label" x="{_f(x)}" y="{_f(y + 27 + 14 * i)}" '
+                       f'style="{_FONT};font-size:11px;fill:#666">{escape(line)}</text>')
         return out
 
     def to_picture(self) -> Picture:
