@@ -141,6 +141,7 @@ class _PersistenceMixin:
         import pickle
 
         target = Path(path)
+        persistence.existing_folder(target)
         tmp = target.with_name(f".{target.name}.tmp")
         try:
             with open(tmp, "wb") as f:

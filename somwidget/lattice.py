@@ -28,6 +28,7 @@ import numpy as np
 
 from ._lattice_adjacency import _AdjacencyMixin
 from ._lattice_distances import _GridDistancesMixin, _readonly
+from ._map_memory import check_map_memory
 from .validation import check_choice, check_int
 
 __all__ = [
@@ -124,6 +125,7 @@ class Lattice(_GridDistancesMixin, _AdjacencyMixin):
             raise ValueError(f"rect_adjacency must be one of 4, 8; got {rect_adjacency!r}")
         if rows * cols < 2:
             raise ValueError(f"a map needs at least 2 neurons; got rows={rows}, cols={cols}")
+        check_map_memory(rows, cols, name="rows x cols")  # before any allocation
         shape = "hexa" if kind.endswith("hexa") else "rect"
         wrap_rows = kind.startswith("toroidal")
         wrap_cols = wrap_rows or kind.startswith("cylindrical")

@@ -74,6 +74,7 @@ __all__ = [
     "check_model",
     "check_size",
     "content_checksum",
+    "existing_folder",
     "format_error",
     "parse_json",
     "header",
@@ -305,6 +306,17 @@ def _umask() -> int:
     return mask
 
 
+def existing_folder(target: Path) -> Path:
+    """The folder ``target`` is to be written in; FileNotFoundError naming it when it does not
+    exist (rather than an error about the temporary file written there first)."""
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        what = "is not a folder" if directory.exists() else "does not exist"
+        raise FileNotFoundError(f"cannot save {str(target)!r}: the folder {str(directory)!r} "
+                                f"{what}; create it first (Path(...).mkdir(parents=True))")
+    return directory
+
+
 def write_model(d: Mapping[str, Any], path: str | os.PathLike) -> None:
     """Write a model document to ``path`` as JSON, atomically (temporary file + rename).
 
@@ -325,7 +337,7 @@ def write_model(d: Mapping[str, Any], path: str | os.PathLike) -> None:
     doc["checksum"] = content_checksum(doc)
     text = json.dumps(doc, indent=1, allow_nan=True)
     target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
+    directory = existing_folder(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600

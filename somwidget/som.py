@@ -72,6 +72,7 @@ import numpy as np
 from . import _blas_threads, _data_stats
 from . import bmu as _bmu
 from . import scale as _scale
+from ._map_memory import check_map_memory
 from ._som_calls import _active_calls, _CallsMixin, _limit_threads
 from ._som_results import _ResultsMixin
 from ._som_sklearn import _check_y, _SklearnMixin
@@ -432,6 +433,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
             rows, cols = p["mapsize"]
         check_training_range("X", Xt)
         _bmu.check_metric_domain(p["distance_metric"], Xt)
+        check_map_memory(rows, cols, Xt.shape[1])
         lattice = Lattice(rows, cols, p["lattice"], rect_adjacency=p["rect_adjacency"])
         warn_sparse_map(lattice.n_neurons, Xt.shape[0])
         # on one BLAS thread (no OpenBLAS thread left spinning on the cores the first epochs'

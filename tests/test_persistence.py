@@ -408,3 +408,15 @@ def test_load_names_the_file_in_errors(trained, tmp_path):
     path.write_text(json.dumps(d))
     with pytest.raises(ModelFormatError, match=r"broken\.json is not a readable somwidget model"):
         SOM.load(path)
+
+
+@pytest.mark.parametrize("name", ["model.json", "model.pkl"])
+def test_saving_into_a_missing_folder_names_the_folder(tmp_path, name):
+    som = SOM((3, 3), random_state=0).fit(np.random.default_rng(0).normal(size=(20, 2)), epochs=1)
+    target = tmp_path / "no" / "such" / name
+    with pytest.raises(FileNotFoundError, match=r"the folder .*such' does not exist"):
+        som.save(target)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FileNotFoundError, match=r"is not a folder"):
+        som.save(tmp_path / "file" / name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # no temporary file left

@@ -47,6 +47,7 @@ from .. import analysis
 from .. import backend as _backend
 from .. import masked as _masked
 from .. import training as _training
+from .._map_memory import check_map_memory
 from ..bmu import check_masked_metric, find_bmus
 from ..lattice import Lattice
 from ..normalization import Normalizer
@@ -264,6 +265,7 @@ def initialize(som: Any, X: Any) -> Any:
         rows, cols = auto_mapsize_from(data.shape[0], eigen(data.stats.covariance)[0], p["lattice"])
     else:
         rows, cols = p["mapsize"]
+    check_map_memory(rows, cols, data.shape[1])
     lattice = Lattice(rows, cols, p["lattice"], rect_adjacency=p["rect_adjacency"])
     codebook = _initial_codebook(p["initialization"], data, lattice, rng)
     som._set_fitted(codebook=codebook, lattice=lattice, normalizer=normalizer, feature_names=names,
