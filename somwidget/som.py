@@ -177,7 +177,10 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
     callback_every : int
         Call the callbacks every this many epochs.
     chunk_size : int or None
-        Samples per BMU block (default: about 1 MiB of float32 per block).
+        Samples per BMU block. Default: a Euclidean search takes the whole data as one block
+        when its float32 scores (N x M) fit in 8 MiB, else blocks of about 1 MiB of scores
+        (:func:`somwidget._bmu_common.search_chunk`); other metrics about 1 MiB per block
+        (:func:`somwidget.bmu.default_chunk_size`).
     random_state : int, numpy.random.Generator or None
         Seed; the same seed and data give bit-identical maps.
     n_jobs : int or None
@@ -198,8 +201,10 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         keeps the positive lobe only. Ignored by the other kernels.
     verbose : {0, 1, 2}
         Training progress printed as text (GEMA's ``verbose``): 0 nothing, 1 one line per phase
-        updated in place, 2 one line per epoch with the radius, the learning rate and the errors
-        (one best-two BMU search per epoch). See :class:`somwidget.progress.TextProgress`.
+        updated in place, 2 one line per epoch passed to the callbacks (every ``callback_every``
+        epochs, default every epoch, and the last) with the radius, the learning rate and the
+        errors (one best-two BMU search per printed epoch, with or without ``collect_history``).
+        See :class:`somwidget.progress.TextProgress`.
     missing : {"raise", "ignore"}
         Missing values (NaN) in the data. ``"raise"`` (default) refuses them with an error
         naming this option. ``"ignore"`` trains on and maps data with NaN as the SOM Toolbox and
