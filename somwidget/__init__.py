@@ -1,9 +1,11 @@
 """somwidget: Self-Organizing Maps with live, linked views for JupyterLab.
 
-``import somwidget`` only loads the compute room (numpy / scipy). The views (``Explorer``,
-``Studio``, ``HitMap``, ...) live in :mod:`somwidget.widgets` and are imported on first access,
-so compute code never pulls in ipywidgets. ``SOMClassifier`` and ``SOMRegressor`` live in
-:mod:`somwidget.supervised` and are imported on first access too (they load scikit-learn).
+``import somwidget`` only loads the compute room, with numpy its one third-party import: the
+scipy modules are imported on first use (:class:`somwidget._lazy.LazyModule`). The views
+(``Explorer``, ``Studio``, ``HitMap``, ...) live in :mod:`somwidget.widgets` and are imported on
+first access, so compute code never pulls in ipywidgets. ``SOMClassifier`` and
+``SOMRegressor`` live in :mod:`somwidget.supervised` and are imported on first access too (they
+load scikit-learn).
 """
 
 from __future__ import annotations

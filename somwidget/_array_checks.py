@@ -283,7 +283,8 @@ TRAINING_SPACE_LIMIT = 1e290
 
 
 def check_training_range(name: str, Xt: np.ndarray) -> None:
-    """Refuse training-space data so large that squared distances overflow (float32 BMU search).
+    """Refuse training-space data above :data:`TRAINING_SPACE_LIMIT`, what the float64 batch sums
+    can hold (the BMU search itself is exact at any magnitude).
 
     Inside a SOM call the largest magnitude comes from the array's shared summary
     (``max(|min|, |max|)`` per feature, somwidget._data_stats): no N x D temporary."""

@@ -116,7 +116,8 @@ def metric_cdist(A: np.ndarray, B: np.ndarray, metric: str = "euclidean") -> np.
 
 
 def default_chunk_size(n_neurons: int) -> int:
-    """Rows per chunk so that one float32 ``rows x n_neurons`` block is about 4 MiB."""
+    """Rows per chunk so that one float32 ``rows x n_neurons`` block is about 1 MiB
+    (:data:`_BLOCK_BYTES`; 256 to 65536 rows)."""
     return min(max(_BLOCK_BYTES // (4 * max(int(n_neurons), 1)), 256), 65536)
 
 

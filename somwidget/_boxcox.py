@@ -165,8 +165,9 @@ def boxcox_lambdas_from(evaluate: Callable[[np.ndarray], np.ndarray], n_features
     pass over data that are not in memory (Dask): ``evaluate(lmbda)`` returns the profile
     log-likelihood (K, D) of K exponents per feature (``lmbda`` (K, D)) in one pass.
 
-    Four passes: the grid of :func:`boxcox_lambdas` (step 0.25); ``points`` exponents over its
-    best cell (step 1/32); 9 over the two steps around the best of those; the maximum of a
+    Four passes: the grid of :func:`boxcox_lambdas` (17 exponents, step 0.25); ``points``
+    exponents over the two grid cells around its best (step 1/32 for the default 17, clipped at
+    the bounds); 9 over the two steps around the best of those; the maximum of a
     quartic through them (no pass), then 9 exponents 0.001 apart around it and the maximum of
     their quartic. The bounds win when their likelihood is higher, as in memory.
     """

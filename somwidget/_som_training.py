@@ -176,7 +176,8 @@ class _TrainingMixin:
         n_sub = max(1, int(round(subsample_ratio * n)))
         inhibition = p["inhibition"] if name == "mexican_hat" else None
         # the data's centre and extent, once per call: every epoch's search shifts and scales
-        # alike (no prepared copy of the data, see somwidget.euclidean)
+        # alike (a prepared float32 copy only for data up to _PREPARE_BYTES, see
+        # somwidget.euclidean)
         center, lo, hi = _training.column_stats(Xt)
         extent = float(max(np.abs(lo - center).max(), np.abs(hi - center).max()))
         if getattr(self, "_bounds", None) is None:

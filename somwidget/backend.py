@@ -4,9 +4,12 @@ A batch epoch is one float32 matrix product per block of samples, an ``argmin`` 
 neurons and a scatter-add of the samples into per-neuron sums. Those few operations are all the
 kernels :func:`block_bmus` and :func:`block_sums` ask of an array library, through a
 :class:`Namespace`: :class:`NumpyNamespace` on the CPU, :class:`CupyNamespace` or
-:class:`TorchNamespace` on a CUDA GPU. The CPU and the GPU run the same kernel code; only the
-namespace differs. Out-of-core training on Dask (:mod:`somwidget.scale.dask`) calls the same
-kernels per partition with the namespace of the partition's arrays.
+:class:`TorchNamespace` on a CUDA GPU. :func:`block_sums` is the one kernel shared by the CPU
+(in memory and in each Dask partition) and the GPU. :func:`block_bmus` runs only off numpy (a
+GPU, or a GPU-backed Dask partition): numpy data, in memory and in Dask partitions
+(:mod:`somwidget.scale.dask`) alike, get their BMUs from :func:`somwidget.training.block_sums`,
+the exact search of :mod:`somwidget.euclidean` for the Euclidean metric (scaled, with a float64
+fallback) and :func:`somwidget.bmu.nearest_units` for the others.
 
 :func:`get_namespace` picks the namespace of given arrays (array-api-compat style, detected from
 the array's type without importing a GPU library that is not in use); :func:`namespace_for_device`
@@ -15,8 +18,9 @@ missing.
 
 Kernels
 -------
-:func:`block_bmus` is the Euclidean search of :mod:`somwidget.bmu`: data and codebook shifted by a
-common centre, queries augmented with a column of ones and the codebook with its squared norms,
+:func:`block_bmus` is a plain float32 Euclidean search (no scaling, no float64 fallback, unlike
+:mod:`somwidget.euclidean`): data and codebook shifted by a common centre, queries augmented with
+a column of ones and the codebook with its squared norms,
 ``[x - c, 1] . [-2 (w - c) ; ||w - c||^2]^T = ||x - w||^2 - ||x - c||^2`` in float32, ``argmin``
 per row. :func:`block_sums` returns the per-neuron sums (float64) and counts of the block.
 """

@@ -6,8 +6,10 @@ For the Euclidean metric the search is one float32 matrix product per chunk of s
 and codebook shifted by a common centre and scaled by a power of two, with a float64 fallback
 for the rows where float32 rounding could change the answer: :func:`find_bmus` returns the exact
 float64 top ``k`` at any magnitude (timestamps, 1e20, 1e154), see :mod:`somwidget.euclidean`.
-No ``N x M`` matrix and no copy of the data is allocated (float32 data is read as float32);
-reported distances are float64 from the original vectors.
+Memory is bounded by the blocks: one float32 block of scores per search thread, about 1 MiB
+(rows x M), or the whole ``N x M`` at once when that fits in 8 MiB; the data are shifted and
+scaled block by block, never copied whole (float32 data is read as float32). Reported distances
+are float64 from the original vectors.
 
 Missing values
 --------------
@@ -155,7 +157,9 @@ def find_bmus(
     k : int
         Number of units per sample (1 = BMU, 2 = BMU and second BMU, ...), at most M.
     chunk_size : int, optional
-        Samples per block; default :func:`default_chunk_size`.
+        Samples per block. Default: for the Euclidean metric the whole data as one block when
+        its float32 scores (N x M) fit in 8 MiB, else about 1 MiB of scores per block
+        (:func:`search_chunk`); for other metrics :func:`default_chunk_size`.
 
     Returns
     -------

@@ -10,8 +10,12 @@ The queries are augmented with a column of ones and the codebook with its square
 
     [x', 1] . [-2 w' ; ||w'||^2]^T  =  ||w'||^2 - 2 x'.w'  =  ||x' - w'||^2 - ||x'||^2
 
-(``x' = (x - c) / s``), one GEMM per block of rows, ``argmin`` on a cache-sized block; the
-working set is one block, never an ``N x D`` copy of the data or an ``N x M`` matrix.
+(``x' = (x - c) / s``), one GEMM per block of rows, ``argmin`` on a cache-sized block. Memory
+is bounded by the blocks: about 1 MiB of float32 scores (rows x M) per search thread, or the
+whole ``N x M`` as one block when that fits in 8 MiB (:func:`somwidget._bmu_common.search_chunk`).
+Batch training on data of at most 64 MB (all rows, no weights or missing values) also builds
+:class:`PreparedQueries` once per call, a scaled float32 ``(N, D + 1)`` copy; larger data are
+shifted and scaled block by block.
 
 When float32 is not enough
 --------------------------

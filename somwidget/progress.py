@@ -5,8 +5,9 @@ can also be passed as an ordinary callback: ``som.fit(X, callbacks=[TextProgress
 
 * level 1: one line per training phase, rewritten in place (``\\r``, at most ``max_rate_hz``
   times a second), ending with the elapsed time;
-* level 2: one line per completed epoch: radius, learning rate, quantization error, topographic
-  error and vacancy rate (measured for the printed epochs, one best-two BMU search each, as for
+* level 2: one line per epoch passed to the callbacks (every ``callback_every`` epochs, default
+  every epoch, and the last): radius, learning rate, quantization error, topographic error and
+  vacancy rate (measured for the printed epochs, one best-two BMU search each, as for
   :class:`~somwidget.widgets.TrainingCurves`; no history is kept unless the call collects it).
 """
 

@@ -24,10 +24,12 @@ computed. BMUs always use the data metric ``distance_metric``; grid distances ne
 Training
 --------
 * ``fit``: batch SOM (SOM Toolbox formula, see :mod:`somwidget.training`), radius decaying per
-  epoch from ``radius_start`` to ``radius_end``. Defaults: ``radius_start = max(1, max(rows,
-  cols) / 2)`` and ``radius_end = 1`` (capped at ``radius_start``). ``radius_end >
-  radius_start`` is refused (a growing neighbourhood undoes the ordering; it is almost always
-  swapped arguments).
+  epoch from ``radius_start`` to ``radius_end``. Defaults (:meth:`SOM.default_radii`):
+  ``radius_start = max(1, max(rows, cols) / 2) * w`` and ``radius_end = w`` (capped at
+  ``radius_start``), ``w`` the kernel's :func:`~somwidget.neighborhood.width_factor` (1 for the
+  Gaussian, cut Gaussian and bubble, about 1.594 for Epanechikov, 1.836 for the Mexican hat).
+  ``radius_end > radius_start`` is refused (a growing neighbourhood undoes the ordering; it is
+  almost always swapped arguments).
 * ``fit_online``: classic Kohonen, radius and learning rate decaying per sample over all epochs.
 * ``fit_auto``: two batch phases (rough, fine) sized like SOM Toolbox ``som_make``.
 * ``reinforce``: extra online epochs with a small, compressed learning rate (GEMA).
@@ -178,7 +180,10 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
     callback_every : int
         Call the callbacks every this many epochs.
     chunk_size : int or None
-        Samples per BMU block (default: about 1 MiB of float32 per block).
+        Samples per BMU block. Default: a Euclidean search takes the whole data as one block
+        when its float32 scores (N x M) fit in 8 MiB, else blocks of about 1 MiB of scores
+        (:func:`somwidget._bmu_common.search_chunk`); other metrics about 1 MiB per block
+        (:func:`somwidget.bmu.default_chunk_size`).
     random_state : int, numpy.random.Generator or None
         Seed; the same seed and data give bit-identical maps.
     n_jobs : int or None
@@ -186,8 +191,9 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         predicting and computing the analyses: ``None`` leaves them as they are, ``-1`` uses
         all cores, ``k >= 1`` at most ``k`` threads. The limits are restored when the call
         returns (callbacks run inside it). The online loop always runs BLAS single-threaded
-        (its per-sample products are too small for threads). somwidget computes with vectorised
-        numpy, so this only sets how many threads the matrix products may use.
+        (its per-sample products are too small for threads). The same count sets how many
+        worker threads share the row blocks of the BMU search and the batch sums (each running
+        BLAS on one thread, :mod:`somwidget._block_threads`).
     inhibition : float in [0, 1)
         Mexican hat only: how strongly the kernel's negative lobe may act. On a 2-D lattice that
         lobe outweighs the positive one, so used unbounded it drives prototypes to the edges of
@@ -199,8 +205,10 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         keeps the positive lobe only. Ignored by the other kernels.
     verbose : {0, 1, 2}
         Training progress printed as text (GEMA's ``verbose``): 0 nothing, 1 one line per phase
-        updated in place, 2 one line per epoch with the radius, the learning rate and the errors
-        (one best-two BMU search per epoch). See :class:`somwidget.progress.TextProgress`.
+        updated in place, 2 one line per epoch passed to the callbacks (every ``callback_every``
+        epochs, default every epoch, and the last) with the radius, the learning rate and the
+        errors (one best-two BMU search per printed epoch, with or without ``collect_history``).
+        See :class:`somwidget.progress.TextProgress`.
     missing : {"raise", "ignore"}
         Missing values (NaN) in the data. ``"raise"`` (default) refuses them with an error
         naming this option. ``"ignore"`` trains on and maps data with NaN as the SOM Toolbox and

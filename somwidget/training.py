@@ -1,7 +1,7 @@
 """Training kernels: one batch epoch, and runs of online (Kohonen) updates. numpy only.
 
-Batch epoch (SOM Toolbox / som-reference B8)
---------------------------------------------
+Batch epoch (the SOM Toolbox batch rule)
+----------------------------------------
 With ``S_j`` the sum and ``n_j`` the number of the samples whose BMU is unit ``j`` and
 ``h_ij = h(d_grid(i, j); r)``::
 
@@ -14,8 +14,8 @@ result is blended, ``w <- (1 - lr) w + lr w_batch``.
 The Mexican hat is negative beyond the radius, and on a 2-D lattice its negative lobe outweighs
 the positive one (in the plane it integrates to ``-2 pi r^2``). Used as it is, the ratio above
 is then an affine, not convex, combination that leaves the data hull by orders of magnitude
-(somnium's bug C2.3), or, clipped, piles the prototypes on the faces of the data box and ends
-with a worse quantization error than the random map it started from. somwidget bounds the
+(as somnium's batch Mexican hat does), or, clipped, piles the prototypes on the faces of the
+data box and ends with a worse quantization error than the random map it started from. somwidget bounds the
 *inhibition* instead (``SOM(inhibition=kappa)``, default 0.1). Per unit ``i``, with
 ``p_i = sum_j h+_ij n_j`` and ``q_i = sum_j h-_ij n_j`` the data-weighted masses of the
 positive and (absolute) negative lobes, the negative lobe is scaled by

@@ -1,8 +1,9 @@
 """Argument checks shared by every module, with messages that name the parameter.
 
 Every public entry point validates its arguments with these helpers so that a user gets
-``ValueError: lattice must be one of 'hexa', 'rect', ...; got 'hexagonal'`` instead of a numpy
-traceback from deep inside.
+``ValueError: lattice must be one of 'hexa', 'rect', 'toroidal_hexa', ..., 'cylindrical_hex';
+got 'square'`` (the accepted names and aliases, in full) instead of a numpy traceback from deep
+inside.
 
 Estimator parameters are checked the scikit-learn way: a class holds a constraints table
 (``SOM._parameter_constraints``: parameter name -> list of :class:`Constraint`, ``None`` meaning

@@ -24,7 +24,7 @@ from somwidget.training import (
 
 
 def _loop_batch(X, W, lattice, name, r):
-    """som-reference B8 written as plain loops (tests only)."""
+    """The SOM Toolbox batch rule written as plain loops (tests only)."""
     M = W.shape[0]
     bmus = [int(np.argmin([np.sum((x - w) ** 2) for w in W])) for x in X]
     G = lattice.grid_distances()

@@ -7,8 +7,11 @@ transformed data. Every piece of its profile log-likelihood
 ``sum(log x)``, the count of known values and the variance of ``expm1(lambda log x - m)`` with
 ``m = max(lambda log x)`` (``lambda`` times the log of the shifted maximum or minimum, known from
 the moments pass). So one pass evaluates many exponents for every feature at once; the search
-(:func:`somwidget._boxcox.boxcox_lambdas_from`) needs four such passes (a grid, two finer grids,
-a quartic fit) and one more pass gives the mean and the standard deviation of the transform.
+(:func:`somwidget._boxcox.boxcox_lambdas_from`) needs four such passes: 17 exponents over
+[-2, 2] (step 0.25); 17 over the two grid cells around the best (step 1/32); 9 over the two steps
+around the best of those, whose least-squares quartic gives a maximum (no pass); 9 exponents 0.001
+apart around that maximum, the maximum of their quartic being the exponent. One more pass gives
+the mean and the standard deviation of the transform.
 Variances are reduced with the pairwise update of Chan et al.; missing values (NaN) are skipped
 as in memory.
 """

@@ -1,9 +1,11 @@
 """Batch training and BMU search on a GPU through the array-namespace layer.
 
 ``SOM(device="cuda")`` (or ``"auto"`` when a GPU is usable) moves the training-space data to the
-device once per training call, centred on its mean and stored as float32 (the queries of the
-in-memory float32 search, :func:`somwidget.bmu.prepare_queries`). Each epoch then runs the
-in-memory kernel :func:`somwidget.training.block_sums` in the device's namespace
+device once per training call as float32 ``Xt - center`` (centred on its mean; no column of
+ones, not :func:`somwidget.bmu.prepare_queries`); the codebook is augmented instead
+(:func:`somwidget.backend.augmented_codebook`), and :func:`~somwidget.backend.block_bmus` adds
+the column of ones per block. Each epoch then runs the in-memory kernel
+:func:`somwidget.training.block_sums` in the device's namespace
 (:func:`somwidget.backend.block_bmus` and :func:`~somwidget.backend.block_sums`: one GEMM,
 an argmin and a scatter-add per block, sums accumulated in float64) and brings back only the
 (M, D) sums and the M counts; the smoothing and the update are the client step of

@@ -18,7 +18,8 @@ than colours, the clusters are coloured so that no two neighbouring clusters sha
 greedy DSATUR colouring of the cluster adjacency graph; seven colours are always enough on the
 maps seen in practice, and any map on a plane needs at most four), and the borders tell the
 clusters apart. Only when the colouring needs more than seven colours does it fall back to
-Tableau's 20.
+Tableau's 20. Above :data:`MAX_COLORED` (256) clusters there is no colouring: Tableau's 20 are
+cycled in cluster order, and neighbouring clusters may share a colour.
 """
 
 from __future__ import annotations
@@ -113,7 +114,8 @@ def greedy_coloring(adjacency: np.ndarray, n_colors: int | None = None) -> np.nd
 
 def cluster_colors(adjacency: np.ndarray, palette: Any = "okabe_ito") -> list[str]:
     """One colour per cluster: palette order while the palette has enough colours, else a
-    colouring where neighbouring clusters (``adjacency``, (k, k) bool) never share one."""
+    colouring where neighbouring clusters (``adjacency``, (k, k) bool) never share one; above
+    :data:`MAX_COLORED` clusters Tableau's 20 cycled, without the colouring."""
     adj = np.asarray(adjacency, dtype=bool)
     k = adj.shape[0]
     colours = _palette(palette, k)

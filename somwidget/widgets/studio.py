@@ -22,10 +22,11 @@ linked views:
   :class:`~somwidget.widgets.input_space.InputSpaceView`, all sharing one Selection.
 
 Views are refreshed from the training thread at the browser's pace: a frame of the hit map and
-the U-matrix, the input-space net, the curves (at most 5 a second) and the progress line go out
-together, and the next one only once the browser has drawn the maps' previous frame
-(:class:`~somwidget.widgets.live.FramePacer`) and at most ``max_rate_hz`` times a second; the
-final state, after a pause, a step, the end or an error, is always drawn at once. The comm
+the U-matrix, the input-space net (at most 5 a second, every step in slow motion), the curves
+(at most 2 a second) and the progress line go out together, and the next one only once the
+browser has drawn the maps' previous frame (:class:`~somwidget.widgets.live.FramePacer`) and at
+most ``max_rate_hz`` times a second; the final state, after a pause, a step, the end or an
+error, is always drawn at once. The comm
 traffic of a playing Studio is so bounded by what the browser can draw, whatever the training
 speed, and the page shows Pause and Stop at once. ``studio.lag()`` is the number of epochs the
 drawn map lags behind the trainer (measured at each acknowledgement).
@@ -190,7 +191,8 @@ class Studio(StudioPace, ViewBase, widgets.VBox):
         # -- views
         self.explorer = Explorer(som, X, labels=labels, selection=self.selection,
                                  views=("hits", "umatrix"), max_rate_hz=max_rate_hz)
-        # curves redraw at most 5 times a second: they grow with every epoch
+        # its own limit (5 a second) applies where it is a callback; the Studio redraws it through
+        # _curves_throttle (twice a second)
         self.curves = TrainingCurves(max_rate_hz=min(max_rate_hz, 5.0), title="Training curves")
         self.input_space = InputSpaceView(som, X, labels=labels, selection=self.selection,
                                           features=features, max_rate_hz=max_rate_hz)

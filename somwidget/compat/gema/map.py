@@ -62,7 +62,7 @@ class Map:
     distance : {"euclidean", "chebyshev"}
         The data metric of the BMU search, the distances and the quantization error (GEMA
         applied it to the grid instead, where its Chebyshev branch had no axis and updated the
-        whole map or nothing; som-reference C1.1).
+        whole map or nothing).
     use_decay : bool
         Gaussian decay of the update with the grid distance (``cut_gaussian``), and a radius
         that ends at 1 instead of 0.
