@@ -295,9 +295,9 @@ def check_training_range(name: str, Xt: np.ndarray) -> None:
             big = float(np.nanmax(np.abs(Xt))) if Xt.size else 0.0
     if big > TRAINING_SPACE_LIMIT:
         raise ValueError(
-            f"{name} has values up to {big:.3g} after normalisation; distances between them "
-            f"overflow (limit {TRAINING_SPACE_LIMIT:.0e}): rescale the data or use "
-            "normalization='standard' or 'minmax'"
+            f"{name} has values up to {big:.3g} after normalisation; the per-neuron sums of "
+            f"training would overflow (limit {TRAINING_SPACE_LIMIT:.0e}): rescale the data or "
+            "use normalization='standard' or 'minmax'"
         )
 
 
