@@ -84,17 +84,34 @@ def _column_constant(X: np.ndarray) -> np.ndarray:
     return np.nanmax(X, axis=0) == np.nanmin(X, axis=0)
 
 
-def _safe_scale(std: np.ndarray, constant: np.ndarray) -> np.ndarray:
-    """Standard deviations with constant features (and spreads that underflow to 0) replaced by 1."""
-    return np.where(constant | ~(std > 0), 1.0, std)
+#: A spread (std, or max - min) below this fraction of a feature's magnitude is float64 rounding
+#: (a few thousand ulps), not information: the feature counts as constant (scale 1). Scaled up
+#: by 1 / spread instead, its codebook could not be mapped back to data units (the mean's
+#: rounding would swamp it) and a saved model would not load.
+RELATIVE_SPREAD_FLOOR = 1e-12
+
+
+def _safe_scale(std: np.ndarray, constant: np.ndarray, center: np.ndarray) -> np.ndarray:
+    """Standard deviations with constant features, spreads that underflow to 0 and spreads at the
+    float resolution of ``center`` (:data:`RELATIVE_SPREAD_FLOOR`) replaced by 1."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        rounding = std <= RELATIVE_SPREAD_FLOOR * np.abs(center)
+    return np.where(constant | ~(std > 0) | rounding, 1.0, std)
+
+
+def _safe_range(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``hi - lo`` per feature, 1 for constant features and for ranges at the float resolution
+    of the values (:data:`RELATIVE_SPREAD_FLOOR`)."""
+    span = hi - lo
+    with np.errstate(invalid="ignore", over="ignore"):
+        real = span > RELATIVE_SPREAD_FLOOR * np.maximum(np.abs(lo), np.abs(hi))
+    return np.where(real, span, 1.0)
 
 
 def _zscore_params(X: np.ndarray) -> dict[str, np.ndarray]:
     """Per-feature mean and population std over known values (constant features: scale 1)."""
-    return {
-        "mean": np.nanmean(X, axis=0),
-        "scale": _safe_scale(np.nanstd(X, axis=0), _column_constant(X)),
-    }
+    mean = np.nanmean(X, axis=0)
+    return {"mean": mean, "scale": _safe_scale(np.nanstd(X, axis=0), _column_constant(X), mean)}
 
 
 class Normalizer(ABC):
@@ -315,7 +332,7 @@ class MinMaxNormalizer(Normalizer):
     def _fit(self, X: np.ndarray) -> dict[str, np.ndarray]:
         lo = np.nanmin(X, axis=0)
         hi = np.nanmax(X, axis=0)
-        return {"min": lo, "scale": np.where(hi > lo, hi - lo, 1.0)}
+        return {"min": lo, "scale": _safe_range(lo, hi)}
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
         return (X - self.params_["min"]) / self.params_["scale"]
@@ -413,7 +430,7 @@ class BoxCoxNormalizer(Normalizer):
         if not (np.isfinite(mean).all() and np.isfinite(std).all()):
             raise ValueError("X is too wide for the 'boxcox' normalization (the transformed "
                              "values overflow); use 'standard' or 'minmax'")
-        scale = _safe_scale(std, constant | ~(std > 0))
+        scale = _safe_scale(std, constant, mean)
         return {"shift": shift, "lmbda": lmbda, "mean": mean, "scale": scale}
 
     def _transform(self, X: np.ndarray) -> np.ndarray:

@@ -194,3 +194,40 @@ def test_a_map_far_larger_than_the_data_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error", SparseMapWarning)
         SOM((5, 5), random_state=0).fit(POSITIVE, epochs=1)
+
+
+@pytest.mark.parametrize("normalization", ["standard", "minmax", "logistic", "boxcox"])
+def test_a_feature_varying_only_by_rounding_counts_as_constant_and_the_model_reloads(normalization):
+    """A column whose spread is at the float64 resolution of its values (5e-6 plus or minus
+    1e-21: a few ulps) carries no information: it gets the constant feature's scale 1, so the
+    codebook maps to data units and back and the saved model loads (hypothesis found a model
+    that saved and then refused to load: 'the normalizer does not match the codebook')."""
+    import json
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([5e-6 + rng.integers(0, 3, 60) * 1e-21, rng.normal(size=60)])
+    assert np.ptp(X[:, 0]) > 0  # not exactly constant
+    som = SOM((3, 3), normalization=normalization, random_state=0).fit(X, epochs=2)
+    params = som.normalizer_.params_
+    if normalization != "boxcox":
+        assert params["scale"][0] == 1.0
+    clone = SOM.from_dict(json.loads(json.dumps(som.to_dict())))
+    np.testing.assert_array_equal(clone.predict(X), som.predict(X))
+    # a small but real spread (1e-9 of the values) keeps its own scale
+    Y = np.column_stack([5e-6 * (1 + 1e-9 * rng.normal(size=60)), rng.normal(size=60)])
+    som2 = SOM((3, 3), normalization=normalization, random_state=0).fit(Y, epochs=2)
+    if normalization != "boxcox":
+        assert som2.normalizer_.params_["scale"][0] != 1.0
+    SOM.from_dict(json.loads(json.dumps(som2.to_dict())))
+
+
+@pytest.mark.parametrize("normalization", ["standard", "minmax"])
+def test_on_dask_the_rounding_feature_counts_as_constant_too(normalization):
+    da = pytest.importorskip("dask.array")
+    rng = np.random.default_rng(0)
+    X = np.column_stack([5e-6 + rng.integers(0, 3, 60) * 1e-21, rng.normal(size=60)])
+    lazy = SOM((3, 3), normalization=normalization, random_state=0).initialize(
+        da.from_array(X, chunks=20))
+    eager = SOM((3, 3), normalization=normalization, random_state=0).initialize(X)
+    assert lazy.normalizer_.params_["scale"][0] == eager.normalizer_.params_["scale"][0] == 1.0
+    np.testing.assert_allclose(lazy.normalizer_.params_["scale"], eager.normalizer_.params_["scale"])

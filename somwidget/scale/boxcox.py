@@ -138,4 +138,4 @@ def boxcox_params(arr: Any, lo: np.ndarray, hi: np.ndarray,
         raise ValueError("X is too wide for the 'boxcox' normalization (the transformed "
                          "values overflow); use 'standard' or 'minmax'")
     return {"shift": shift, "lmbda": lmbda, "mean": mean,
-            "scale": _safe_scale(std, constant | ~(std > 0))}
+            "scale": _safe_scale(std, constant, mean)}

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..initialization import _axis_coords, eigenpairs
 from ..lattice import Lattice
-from ..normalization import Normalizer, _safe_scale, make_normalizer
+from ..normalization import Normalizer, _safe_range, _safe_scale, make_normalizer
 from ._graph import _blocks, _compute, _training_block, _tree
 from ._optional import require_dask
 
@@ -199,9 +199,10 @@ def fit_normalizer(name: str, arr: Any, policy: Any = None) -> Normalizer:
             raise ValueError("X has features with no known (non-NaN) value: columns "
                              f"{empty.tolist()}")
         if name in ("standard", "logistic"):
-            params = {"mean": raw.mean, "scale": _safe_scale(raw.std, raw.hi == raw.lo)}
+            params = {"mean": raw.mean,
+                      "scale": _safe_scale(raw.std, raw.hi == raw.lo, raw.mean)}
         elif name == "minmax":
-            params = {"min": raw.lo, "scale": np.where(raw.hi > raw.lo, raw.hi - raw.lo, 1.0)}
+            params = {"min": raw.lo, "scale": _safe_range(raw.lo, raw.hi)}
         elif name == "log":
             params = {"min": raw.lo}
         else:
