@@ -11,13 +11,16 @@ from ._lazy import LazyModule
 from .validation import check_choice, check_int
 
 __all__ = [
+    "DOMAIN_METRICS",
     "METRICS",
     "METRIC_ALIASES",
     "cdist",
     "check_metric",
     "check_metric_domain",
     "default_chunk_size",
+    "keep_in_metric_domain",
     "metric_cdist",
+    "outside_metric_domain",
 ]
 
 
@@ -65,20 +68,20 @@ def check_metric(metric: object, name: str = "distance_metric") -> str:
     return check_choice(name, metric, METRICS, METRIC_ALIASES)
 
 
-def check_metric_domain(metric: str, X: np.ndarray, name: str = "X", hint: str = "") -> None:
-    """Refuse data on which ``metric`` gives NaN or infinite distances (missing values ignored).
+#: The metrics whose distances are undefined for some vectors (see :func:`outside_metric_domain`).
+DOMAIN_METRICS = ("cosine", "correlation", "jensenshannon")
+
+
+def outside_metric_domain(metric: str, X: np.ndarray) -> tuple[np.ndarray | None, str]:
+    """The rows of ``X`` on which ``metric`` gives NaN or infinite distances (missing values
+    ignored), and why; ``(None, "")`` for a metric defined everywhere.
 
     ``cosine`` needs no all-zero row, ``correlation`` no row whose values are all equal (so at
     least 2 features), ``jensenshannon`` (a distance between distributions) at least 2 features
     and non-negative rows with a positive sum.
-
-    Raises
-    ------
-    ValueError
-        Naming ``distance_metric``, ``name``, the offending rows and ``hint``.
     """
-    if metric not in ("cosine", "correlation", "jensenshannon") or X.size == 0:
-        return
+    if metric not in DOMAIN_METRICS:
+        return None, ""
     with np.errstate(invalid="ignore"):
         if metric == "cosine":
             bad = ~(np.sqrt(np.nansum(X * X, axis=1)) > 0)  # also a norm that underflows
@@ -95,13 +98,42 @@ def check_metric_domain(metric: str, X: np.ndarray, name: str = "X", hint: str =
         else:
             bad = (np.nanmin(X, axis=1) < 0) | ~(np.nansum(X, axis=1) > 0)
             why = "rows with negative values or a zero sum (it compares probability distributions)"
-    if bad.any():
+    return bad, why
+
+
+def check_metric_domain(metric: str, X: np.ndarray, name: str = "X", hint: str = "") -> None:
+    """Refuse data on which ``metric`` gives NaN or infinite distances (missing values ignored;
+    the rows :func:`outside_metric_domain` finds).
+
+    Raises
+    ------
+    ValueError
+        Naming ``distance_metric``, ``name``, the offending rows and ``hint``.
+    """
+    if metric not in DOMAIN_METRICS or X.size == 0:
+        return
+    bad, why = outside_metric_domain(metric, X)
+    if bad is not None and bad.any():
         rows = np.flatnonzero(bad)
         raise ValueError(
             f"distance_metric={metric!r} cannot compare {name}: it has {rows.size} {why} "
             f"(rows {rows[:5].tolist()}{', ...' if rows.size > 5 else ''}); its distances would "
             f"be NaN or infinite{hint}"
         )
+
+
+def keep_in_metric_domain(metric: str, new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """``new`` (an updated codebook), with each prototype the update put outside ``metric``'s
+    domain (a zero vector under the cosine distance, ...) back at its vector in ``old``, where
+    every distance is defined: a batch update averages data, and data that cancel out (-1 and 1)
+    would leave a prototype that no sample can be compared with. ``new`` unchanged otherwise."""
+    if metric not in DOMAIN_METRICS or new.size == 0:
+        return new
+    bad, _ = outside_metric_domain(metric, new)
+    if bad is not None and bad.any():
+        new = new.copy()
+        new[bad] = old[bad]
+    return new
 
 
 def metric_cdist(A: np.ndarray, B: np.ndarray, metric: str = "euclidean") -> np.ndarray:

@@ -23,6 +23,7 @@ from . import bmu as _bmu
 from . import masked as _masked
 from . import scale as _scale
 from . import training as _training
+from ._bmu_common import keep_in_metric_domain
 from .callbacks import (
     OnlineStep,
     TrainingRecord,
@@ -235,6 +236,7 @@ class _TrainingMixin:
                         learning_rate=learning_rate, inhibition=inhibition, bounds=bounds,
                         search=search,
                     )
+                new = keep_in_metric_domain(metric, new, self.codebook_)
                 with self._model_lock:  # codebook, counters and history change together
                     self.codebook_ = new
                     self._last_radius = r

@@ -9,7 +9,10 @@ With ``S_j`` the sum and ``n_j`` the number of the samples whose BMU is unit ``j
 
 A unit whose denominator is 0 (no data within its neighbourhood, possible with the compact
 kernels) keeps its vector: it never collapses to the data mean. With ``learning_rate < 1`` the
-result is blended, ``w <- (1 - lr) w + lr w_batch``.
+result is blended, ``w <- (1 - lr) w + lr w_batch``. Under a distance with a restricted domain (cosine,
+correlation, Jensen-Shannon) a prototype the update would put outside it, such as the zero
+vector that averaging -1 and 1 gives under the cosine distance, keeps its vector too (the
+training loops apply :func:`somwidget._bmu_common.keep_in_metric_domain`).
 
 The Mexican hat is negative beyond the radius, and on a 2-D lattice its negative lobe outweighs
 the positive one (in the plane it integrates to ``-2 pi r^2``). Used as it is, the ratio above

@@ -231,3 +231,26 @@ def test_on_dask_the_rounding_feature_counts_as_constant_too(normalization):
     eager = SOM((3, 3), normalization=normalization, random_state=0).initialize(X)
     assert lazy.normalizer_.params_["scale"][0] == eager.normalizer_.params_["scale"][0] == 1.0
     np.testing.assert_allclose(lazy.normalizer_.params_["scale"], eager.normalizer_.params_["scale"])
+
+
+@pytest.mark.parametrize("online", [False, True])
+def test_training_never_moves_a_prototype_out_of_the_metrics_domain(online):
+    """Under the cosine distance the zero vector has no angle to anything: two samples -1 and 1
+    (standardised) averaged into both neurons of a 1 x 2 map gave two zero prototypes and a NaN
+    quantization error (found by the hypothesis BMU test). A prototype the update would put
+    outside the metric's domain keeps its vector from before the update."""
+    from scipy.spatial.distance import cdist
+
+    X = np.array([[0.0], [1e-6]])
+    som = SOM((1, 2), lattice="hexa", normalization="standard", initialization="random",
+              distance_metric="cosine", random_state=1)
+    if online:
+        som.fit_online(X, epochs=3)
+    else:
+        som.fit(X, epochs=2)
+    assert (np.linalg.norm(som.codebook_, axis=1) > 0).all()
+    Xt = som.normalizer_.transform(X)
+    exact = cdist(Xt, som.codebook_, metric="cosine")
+    assert np.isfinite(exact).all()
+    np.testing.assert_allclose(som.quantization_error(X), exact.min(axis=1).mean(), atol=1e-12)
+    np.testing.assert_array_equal(exact[np.arange(2), som.predict(X)], exact.min(axis=1))

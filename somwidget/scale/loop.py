@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import masked as _masked
 from .. import training as _training
+from .._bmu_common import keep_in_metric_domain
 from ..callbacks import wants_metrics
 from ..schedules import decay_schedule
 
@@ -60,9 +61,9 @@ def run_batch(
         rows = np.sort(rng.choice(n, size=n_sub, replace=False)) if n_sub < n else None
         S, counts = source.sums(som.codebook_, rows)
         # the plain rule for one count column, the per-component one for counts per component
-        som.codebook_ = _masked.update_general(som.codebook_, H, S, counts,
-                                               learning_rate=learning_rate,
-                                               inhibition=inhibition, bounds=bounds)
+        new = _masked.update_general(som.codebook_, H, S, counts, learning_rate=learning_rate,
+                                     inhibition=inhibition, bounds=bounds)
+        som.codebook_ = keep_in_metric_domain(p["distance_metric"], new, som.codebook_)
         som._last_radius = r
         som.n_epochs_trained_ += 1
         som._touch()
