@@ -91,21 +91,38 @@ def _column_constant(X: np.ndarray) -> np.ndarray:
 RELATIVE_SPREAD_FLOOR = 1e-12
 
 
+#: A constant feature's scale is at least this fraction of its magnitude (module notes).
+CONSTANT_SCALE_FRACTION = 1e-9
+
+
+def _constant_scale(magnitude: np.ndarray) -> np.ndarray:
+    """The scale of a constant feature: 1, or for values beyond 1e9 in magnitude
+    ``CONSTANT_SCALE_FRACTION * magnitude``, so that a prototype away from the constant (an
+    initial one, say) still maps to data units and back, through the Box-Cox exponentials too
+    (at 5e20 a unit step is below the float64 spacing, 65536)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(np.isfinite(magnitude),
+                        np.maximum(1.0, CONSTANT_SCALE_FRACTION * magnitude), 1.0)
+
+
 def _safe_scale(std: np.ndarray, constant: np.ndarray, center: np.ndarray) -> np.ndarray:
     """Standard deviations with constant features, spreads that underflow to 0 and spreads at the
-    float resolution of ``center`` (:data:`RELATIVE_SPREAD_FLOOR`) replaced by 1."""
+    float resolution of ``center`` (:data:`RELATIVE_SPREAD_FLOOR`) replaced by the constant
+    feature's scale (:func:`_constant_scale`: 1 up to values of 1e9)."""
+    magnitude = np.abs(center)
     with np.errstate(invalid="ignore", over="ignore"):
-        rounding = std <= RELATIVE_SPREAD_FLOOR * np.abs(center)
-    return np.where(constant | ~(std > 0) | rounding, 1.0, std)
+        rounding = std <= RELATIVE_SPREAD_FLOOR * magnitude
+    return np.where(constant | ~(std > 0) | rounding, _constant_scale(magnitude), std)
 
 
 def _safe_range(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """``hi - lo`` per feature, 1 for constant features and for ranges at the float resolution
-    of the values (:data:`RELATIVE_SPREAD_FLOOR`)."""
+    """``hi - lo`` per feature; for constant features and ranges at the float resolution of the
+    values (:data:`RELATIVE_SPREAD_FLOOR`) the constant feature's scale (:func:`_constant_scale`)."""
     span = hi - lo
+    magnitude = np.maximum(np.abs(lo), np.abs(hi))
     with np.errstate(invalid="ignore", over="ignore"):
-        real = span > RELATIVE_SPREAD_FLOOR * np.maximum(np.abs(lo), np.abs(hi))
-    return np.where(real, span, 1.0)
+        real = span > RELATIVE_SPREAD_FLOOR * magnitude
+    return np.where(real, span, _constant_scale(magnitude))
 
 
 def _zscore_params(X: np.ndarray) -> dict[str, np.ndarray]:
@@ -355,6 +372,31 @@ class L2Normalizer(Normalizer):
         return X / np.where(norms > 0, norms, 1.0)
 
 
+#: The coarsest float64 spacing at the data's minimum the ``log`` normalization accepts: below
+#: ``log1p(spacing)`` (about the spacing) in training space, two prototypes map to the same value
+#: in data units, so a map of data beyond about 2.2e12 in magnitude could be neither shown nor
+#: saved in data units (the saved model's round trip would fail).
+LOG_MIN_SPACING = 5e-4
+
+
+def check_log_resolution(lo: np.ndarray) -> np.ndarray:
+    """``lo`` (the per-feature minima of the ``log`` normalization) if data units resolve
+    ``log1p(x - min)`` near the minimum (:data:`LOG_MIN_SPACING`); else ValueError naming the
+    columns and the normalizations that work there."""
+    with np.errstate(invalid="ignore"):
+        coarse = np.spacing(np.abs(lo)) > LOG_MIN_SPACING
+    if coarse.any():
+        cols = np.flatnonzero(coarse).tolist()
+        raise ValueError(
+            "X is too wide for the 'log' normalization: it computes log1p(x - min), and at the "
+            f"magnitude of the minimum of columns {cols} ({lo[cols][:3].tolist()}) float64 cannot "
+            f"tell x - min apart below {float(np.spacing(np.abs(lo[cols])).max()):.3g}, so the "
+            "map could not be shown or saved in data units; use 'standard' or 'minmax' (or "
+            "subtract an offset from those columns first)"
+        )
+    return lo
+
+
 class LogNormalizer(Normalizer):
     """``log``: ``y = log1p(x - min_fit)`` per feature."""
 
@@ -362,7 +404,7 @@ class LogNormalizer(Normalizer):
     param_names = ("min",)
 
     def _fit(self, X: np.ndarray) -> dict[str, np.ndarray]:
-        return {"min": np.nanmin(X, axis=0)}
+        return {"min": check_log_resolution(np.nanmin(X, axis=0))}
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
         shifted = X - self.params_["min"]

@@ -254,3 +254,39 @@ def test_training_never_moves_a_prototype_out_of_the_metrics_domain(online):
     assert np.isfinite(exact).all()
     np.testing.assert_allclose(som.quantization_error(X), exact.min(axis=1).mean(), atol=1e-12)
     np.testing.assert_array_equal(exact[np.arange(2), som.predict(X)], exact.min(axis=1))
+
+
+def test_the_log_normalization_refuses_data_whose_minimum_data_units_cannot_resolve():
+    """log1p(x - min) with min = -1e20: float64 spacing there is 16384, so training-space values
+    below log1p(16384) ~ 9.7 have no data-unit value; the map trained but its saved model
+    refused to load (hypothesis). Now the fit says so, naming the normalization; a minimum of
+    millisecond timestamps (1.7e12, spacing 2.4e-4) is still fine and its model reloads."""
+    import json
+
+    X = np.array([[0.0], [-1e20], [-1e20]])
+    with pytest.raises(ValueError, match=r"too wide for the 'log' normalization.*columns \[0\]"):
+        SOM((1, 2), normalization="log", random_state=0).fit(X, epochs=1)
+    ms = 1.7e12 + np.random.default_rng(0).integers(0, 10**6, size=(50, 1)).astype(float)
+    som = SOM((2, 2), normalization="log", random_state=0).fit(ms, epochs=2)
+    clone = SOM.from_dict(json.loads(json.dumps(som.to_dict())))
+    np.testing.assert_array_equal(clone.predict(ms), som.predict(ms))
+    da = pytest.importorskip("dask.array")
+    with pytest.raises(ValueError, match=r"too wide for the 'log' normalization"):
+        SOM((1, 2), normalization="log", random_state=0).initialize(da.from_array(X, chunks=2))
+
+
+@pytest.mark.parametrize("normalization", ["standard", "minmax", "boxcox"])
+def test_a_huge_constant_feature_still_maps_its_prototypes_back(normalization):
+    """One sample at 5e20 (a constant feature): its scale was 1, below the float64 spacing there
+    (65536), so an initial prototype at -0.5 in training space was 5e20 again in data units and
+    the saved model refused to load (hypothesis). The constant's scale is now 1e-9 of its
+    magnitude beyond 1e9 (5e11 here); below that it stays 1."""
+    import json
+
+    X = np.array([[5e20, 3.0]])
+    som = SOM((1, 3), normalization=normalization, initialization="random_negative",
+              neighborhood="bubble", random_state=0).fit(X, epochs=1)
+    if normalization != "boxcox":
+        np.testing.assert_allclose(som.normalizer_.params_["scale"], [5e11, 1.0], rtol=1e-12)
+    clone = SOM.from_dict(json.loads(json.dumps(som.to_dict())))
+    np.testing.assert_array_equal(clone.codebook_, som.codebook_)

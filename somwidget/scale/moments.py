@@ -16,7 +16,13 @@ import numpy as np
 
 from ..initialization import _axis_coords, eigenpairs
 from ..lattice import Lattice
-from ..normalization import Normalizer, _safe_range, _safe_scale, make_normalizer
+from ..normalization import (
+    Normalizer,
+    _safe_range,
+    _safe_scale,
+    check_log_resolution,
+    make_normalizer,
+)
 from ._graph import _blocks, _compute, _training_block, _tree
 from ._optional import require_dask
 
@@ -204,7 +210,7 @@ def fit_normalizer(name: str, arr: Any, policy: Any = None) -> Normalizer:
         elif name == "minmax":
             params = {"min": raw.lo, "scale": _safe_range(raw.lo, raw.hi)}
         elif name == "log":
-            params = {"min": raw.lo}
+            params = {"min": check_log_resolution(raw.lo)}
         else:
             from .boxcox import boxcox_params
 
