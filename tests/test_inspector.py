@@ -184,3 +184,24 @@ def test_argument_errors_name_the_parameter(trained):
         NeuronInspector(som, X, selection=[1, 2])
     with pytest.raises(ValueError, match="features"):
         NeuronInspector(som, X.iloc[:, :3])
+
+
+def test_one_feature_data_draw_the_profile_as_a_point():
+    """With one feature the profile is a single point: bqplot squeezed a one-value line to a
+    0-d array and refused it ('Dimension mismatch ... got an array of shape ()'), so
+    NeuronInspector and the Explorer raised for any 1-feature data set."""
+    from somwidget import Explorer
+
+    X = np.random.default_rng(0).normal(size=(100, 1))
+    som = SOM((5, 5), normalization="standard", random_state=0).fit(X, epochs=2)
+    sel = Selection()
+    ins = NeuronInspector(som, X, selection=sel)
+    sel.select([7])
+    y = np.asarray(ins._lines.y, dtype=float).reshape(-1)
+    np.testing.assert_allclose(y, [som.codebook_[7, 0]] * 2, atol=1e-9)  # the z-score, twice
+    assert set(np.asarray(ins._lines.x).tolist()) == {"x0"}
+    ET.fromstring(ins.to_svg())
+    ex = Explorer(som, X)
+    ET.fromstring(ex.to_svg())
+    ex.close()
+    ins.close()

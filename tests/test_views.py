@@ -283,3 +283,29 @@ def test_missing_bundle_message(monkeypatch, tmp_path, data):
     monkeypatch.setattr(selmod, "STATIC_DIR", tmp_path)
     with pytest.raises(FileNotFoundError, match="front end not built: run ./dev.sh"):
         Selection()
+
+
+def test_input_space_view_of_a_single_sample_and_of_constant_data():
+    """Studio(SOM(...), one sample) raised 'Eigenvalues did not converge': the view's PCA took
+    np.cov of one row (NaN). It now uses the library's principal components (zero variance:
+    the feature axes), as for constant data."""
+    import xml.etree.ElementTree as ET
+
+    from somwidget import Studio
+    from somwidget.widgets import InputSpaceView
+
+    one = np.array([[1.0, 2.0, 3.0]])
+    studio = Studio(SOM((3, 3), random_state=0), one)
+    ET.fromstring(studio.to_svg())
+    studio.close()
+    flat = np.ones((20, 3))
+    view = InputSpaceView(SOM((3, 3), random_state=0).fit(flat, epochs=1), flat)
+    assert np.isfinite(view.data_xy).all() and np.abs(view.data_xy).max() == 0.0
+    # the projection is onto the two leading principal axes of ordinary data, as before
+    X = np.random.default_rng(0).normal(size=(200, 3)) * [5.0, 2.0, 0.5]
+    v = InputSpaceView(SOM((3, 3), random_state=0).fit(X, epochs=1), X)
+    vals, vecs = np.linalg.eigh(np.cov(X, rowvar=False))
+    lead = vecs[:, ::-1][:, :2]
+    np.testing.assert_allclose(np.abs(v.projection.T @ lead), np.eye(2), atol=1e-9)
+    view.close()
+    v.close()

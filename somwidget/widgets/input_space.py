@@ -38,6 +38,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..bmu import has_missing
+from ..initialization import principal_components
 from ..validation import NAN_HINT, check_array, check_choice, check_int
 from ._base import ViewBase
 from ._chart_theme import theme_chart
@@ -249,15 +250,12 @@ class InputSpaceView(ViewBase, widgets.VBox):
                 xlabel, ylabel = names[0], ""
                 self.projection_kind = "features"
             else:
-                center = Xt.mean(axis=0)
-                cov = np.cov(Xt - center, rowvar=False)
-                evals, evecs = np.linalg.eigh(cov)
-                order = np.argsort(evals)[::-1][:2]
-                proj = evecs[:, order]
-                flip = np.sign(proj[np.argmax(np.abs(proj), axis=0), [0, 1]])
-                proj = proj * np.where(flip == 0, 1.0, flip)
+                # the data's principal axes, largest first, each with its largest component
+                # positive (a single sample or constant data: zero variance, the feature axes)
+                center, evals, evecs = principal_components(Xt)
+                proj = evecs[:, :2]
                 total = float(evals.sum()) or 1.0
-                share = evals[order] / total
+                share = evals[:2] / total
                 xlabel, ylabel = f"PC1 ({share[0]:.0%} var.)", f"PC2 ({share[1]:.0%} var.)"
                 self.projection_kind = "pca"
             self.projection = proj

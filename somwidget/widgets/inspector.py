@@ -222,28 +222,34 @@ class NeuronInspector(ViewBase, widgets.VBox):
         cols += [(name, self._X[:, j]) for j, name in enumerate(self.feature_names)]
         return cols
 
+    def _points(self, y: np.ndarray) -> np.ndarray:
+        """A profile's values as the chart's points: with one feature each value twice (a
+        one-point line is a 0-d array once bqplot squeezes it, which its marks refuse)."""
+        return np.repeat(y, 2, axis=-1) if len(self.feature_names) == 1 else y
+
     def _build_chart(self) -> None:
         d = len(self.feature_names)
         names = tick_names(self.feature_names)
-        xs = np.asarray(names, dtype=object)
+        xs = self._points(np.asarray(names, dtype=object))
+        pts = self._points
         self._sx = bq.OrdinalScale(domain=names)
         self._sy = bq.LinearScale(min=-2.0, max=2.0)
         scales = {"x": self._sx, "y": self._sy}
         self._band = bq.Lines(
-            x=xs, y=np.vstack([-np.ones(d), np.ones(d)]), scales=scales, fill="between",
+            x=xs, y=pts(np.vstack([-np.ones(d), np.ones(d)])), scales=scales, fill="between",
             fill_colors=["#9e9e9e"], fill_opacities=[0.3], colors=["#9e9e9e"],
             stroke_width=0.5, labels=["-1 sd", "+1 sd"],
         )
-        self._zero = bq.Lines(x=xs, y=np.zeros(d), scales=scales, colors=["#888888"],
+        self._zero = bq.Lines(x=xs, y=pts(np.zeros(d)), scales=scales, colors=["#888888"],
                               line_style="dashed", stroke_width=1)
         self._spread = bq.Lines(
-            x=xs, y=np.zeros((2, d)), scales=scales, fill="between", fill_colors=[_LINE_COLORS[0]],
+            x=xs, y=pts(np.zeros((2, d))), scales=scales, fill="between", fill_colors=[_LINE_COLORS[0]],
             fill_opacities=[0.25], colors=[_LINE_COLORS[0]], stroke_width=0.5, visible=False,
         )
-        self._sample_mean = bq.Lines(x=xs, y=np.zeros(d), scales=scales, colors=[_LINE_COLORS[1]],
+        self._sample_mean = bq.Lines(x=xs, y=pts(np.zeros(d)), scales=scales, colors=[_LINE_COLORS[1]],
                                      line_style="dashed", stroke_width=2, visible=False)
         self._lines = bq.Lines(
-            x=xs, y=np.zeros((1, d)), scales=scales, colors=_LINE_COLORS, marker="circle",
+            x=xs, y=pts(np.zeros((1, d))), scales=scales, colors=_LINE_COLORS, marker="circle",
             marker_size=24, stroke_width=2, visible=False, labels=[""],
         )
         top, ticks = round_ticks(2.0)
@@ -461,15 +467,15 @@ class NeuronInspector(ViewBase, widgets.VBox):
         with self._figure.hold_sync():
             self._sy.min, self._sy.max = -top, top
             self._ax_y.tick_values = ticks
-            self._lines.y = c["lines"]
+            self._lines.y = self._points(c["lines"])
             self._lines.labels = c["labels"]
             self._lines.visible = True
             self._spread.visible = c["band"] is not None
             if c["band"] is not None:
-                self._spread.y = c["band"]
+                self._spread.y = self._points(c["band"])
             self._sample_mean.visible = c["samples"] is not None
             if c["samples"] is not None:
-                self._sample_mean.y = c["samples"]
+                self._sample_mean.y = self._points(c["samples"])
         keys = [f'<span class="sw-key" style="background:{_LINE_COLORS[i % 8]}"></span>'
                 f"{html.escape(t)}" for i, t in enumerate(c["labels"])]
         if c["band"] is not None:
