@@ -83,7 +83,7 @@ def _class_codes(y: object, n: int) -> tuple[np.ndarray, list[Any]]:
             y = arr[:, 0]
         elif arr.ndim != 1:
             raise ValueError(f"y must be 1-D (one label per sample); got shape {arr.shape}")
-    codes, classes = encode_labels(y, n=n)
+    codes, classes = encode_labels(y, n=n, name="y")
     if (codes < 0).all():
         raise ValueError("y has no label (every entry is missing: None or NaN)")
     known = np.asarray(classes, dtype=object)[codes[codes >= 0]]

@@ -84,7 +84,8 @@ def _class_order(classes: list[Any]) -> list[int]:
     return sorted(range(len(classes)), key=lambda i: (str(classes[i]), type(classes[i]).__name__))
 
 
-def encode_labels(labels: Any, n: int | None = None) -> tuple[np.ndarray, list[Any]]:
+def encode_labels(labels: Any, n: int | None = None,
+                  name: str = "labels") -> tuple[np.ndarray, list[Any]]:
     """Integer codes and ordered classes of a label vector: the one label encoder.
 
     Every label view and analysis (:func:`label_counts`, :func:`label_proportions`,
@@ -98,6 +99,8 @@ def encode_labels(labels: Any, n: int | None = None) -> tuple[np.ndarray, list[A
         never a class.
     n : int, optional
         The number of samples the labels must match.
+    name : str
+        What the error messages call the labels (``"y"`` for an estimator's targets).
 
     Returns
     -------
@@ -118,20 +121,20 @@ def encode_labels(labels: Any, n: int | None = None) -> tuple[np.ndarray, list[A
     if labels is None:
         raise ValueError("labels is required; got None")
     if isinstance(labels, pd.DataFrame):
-        raise ValueError("labels must be 1-D (one label per sample); got a DataFrame")
+        raise ValueError(f"{name} must be 1-D (one label per sample); got a DataFrame")
     if isinstance(labels, (pd.Series, pd.Index)):
         values: Any = labels.array
     elif isinstance(labels, (pd.Categorical, np.ndarray, pd.api.extensions.ExtensionArray)):
         values = labels
     elif isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__"):
-        raise ValueError(f"labels must be a 1-D sequence (one label per sample); got {labels!r}")
+        raise ValueError(f"{name} must be a 1-D sequence (one label per sample); got {labels!r}")
     else:
         values = np.empty(len(labels), dtype=object)
         values[:] = list(labels)
     if getattr(values, "ndim", 1) != 1:
-        raise ValueError(f"labels must be 1-D (one label per sample); got shape {values.shape}")
+        raise ValueError(f"{name} must be 1-D (one label per sample); got shape {values.shape}")
     if n is not None and len(values) != n:
-        raise ValueError(f"labels has {len(values)} entries but there are {n} samples")
+        raise ValueError(f"{name} has {len(values)} entries but there are {n} samples")
     if isinstance(values.dtype, pd.CategoricalDtype):
         cat = pd.Categorical(values)
         return (np.asarray(cat.codes, dtype=np.int64),

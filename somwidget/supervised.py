@@ -71,6 +71,14 @@ class _MapPredictor(BaseEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ parameters
+    def set_params(self, **params: Any) -> _MapPredictor:
+        """Set parameters, ``som__<name>`` ones included (scikit-learn's nested syntax). With the
+        default ``som=None`` the map they tune is made explicit first (``SOM()``, what ``fit``
+        would train), so ``GridSearchCV(SOMClassifier(), {"som__epochs": [5, 20]})`` works."""
+        if self.som is None and "som" not in params and any(k.startswith("som__") for k in params):
+            self.som = SOM()
+        return super().set_params(**params)
+
     def _checked(self) -> tuple[str, str, float]:
         mode = check_choice("mode", self.mode, MODES)
         training = check_choice("training", self.training, TRAININGS)

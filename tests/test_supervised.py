@@ -266,7 +266,7 @@ def test_bad_use_is_refused_naming_the_problem():
         SOMClassifier().fit(SAMPLES, [1, 2, np.inf, 1, 2, 1, 2, 1, 2])
     with pytest.raises(ValueError, match="NaN only"):
         SOMRegressor().fit(SAMPLES, np.full(9, np.nan))
-    with pytest.raises(ValueError, match="labels has 3 entries but there are 9 samples"):
+    with pytest.raises(ValueError, match="y has 3 entries but there are 9 samples"):
         SOMClassifier().fit(SAMPLES, ["a", "b", "c"])
     with pytest.raises(NotFittedError):
         SOMClassifier().predict(SAMPLES)
@@ -339,3 +339,23 @@ def test_sample_weight_is_passed_on_to_the_soms_training_call():
         SOMClassifier(hand_map(), training="none").fit(SAMPLES, LABELS, sample_weight=[1, 2])
     with pytest.raises(ValueError, match="finite and >= 0"):
         SOMClassifier(hand_map(), training="none").fit(SAMPLES, LABELS, sample_weight=-w)
+
+
+@pytest.mark.parametrize("cls", ["SOMClassifier", "SOMRegressor"])
+def test_the_default_map_is_tuned_through_som_params_in_a_grid_search(cls):
+    """The docstring's GridSearchCV(SOMClassifier(), {"som__epochs": [...]}) raised
+    AttributeError: 'NoneType' object has no attribute 'set_params' (som=None by default)."""
+    from sklearn.model_selection import GridSearchCV
+
+    from somwidget import supervised
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 3))
+    y = (X[:, 0] > 0).astype(int) if cls == "SOMClassifier" else X[:, 0] * 2.0
+    est = getattr(supervised, cls)(random_state=0)
+    search = GridSearchCV(est, {"som__epochs": [2, 4], "som__mapsize": [(3, 3)]}, cv=3).fit(X, y)
+    assert search.best_params_["som__epochs"] in (2, 4)
+    assert search.best_estimator_.som_.codebook_.shape == (9, 3)
+    assert est.som is None  # the grid search tuned clones; the estimator given stays as it was
+    with pytest.raises(ValueError, match=r"y has 10 entries but (there are|X has) 90 samples"):
+        getattr(supervised, cls)().fit(X, y[:10])
