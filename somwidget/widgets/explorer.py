@@ -124,7 +124,9 @@ class Explorer(ViewBase, widgets.VBox):
         clusters: Any = None,
     ) -> None:
         if X is None:
-            raise ValueError("X is required: the samples the dashboard maps")
+            raise ValueError("X is required: the samples the dashboard maps (a map alone, say "
+                             "one loaded from a file, shows in UMatrix(som) and "
+                             "ComponentPlanes(som), which need no data)")
         data, names = check_array("X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
                                    nan_hint=NAN_HINT)
         n = data.shape[0]
