@@ -162,7 +162,7 @@ LAYOUT_AUDIT = r"""([maxItems, only, ignore]) => {
       }
     }
     for (const e of [out, ...out.querySelectorAll('*')]) {
-      if (!(e instanceof HTMLElement) || e.scrollWidth <= e.clientWidth + 1) continue;
+      if (!(e instanceof HTMLElement) || e.scrollWidth <= e.clientWidth) continue;  // a pixel is a scrollbar too
       const s = getComputedStyle(e);
       if (s.overflowX !== 'auto' && s.overflowX !== 'scroll') continue;
       if (!shown(e, out)) continue;
