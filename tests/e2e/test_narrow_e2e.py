@@ -1,9 +1,9 @@
 """The views in a narrow notebook, as on a laptop with JupyterLab's file browser open, and a wide one.
 
-Each notebook (a notebook of every composite view, the quickstart and the teaching notebook) is
-run once in a Chromium that draws scrollbars, with JupyterLab's file browser open, and every
-output is measured (``layout_audit.layout_problems``) on pages 1280, 900 and 700 px wide (a
-notebook 950, 570 and 370 px wide). At every width:
+Each notebook (a notebook of every composite view, the quickstart, the teaching and the
+clusters notebook) is run once in a Chromium that draws scrollbars, with JupyterLab's file
+browser open, and every output is measured (``layout_audit.layout_problems``) on pages 1280,
+900 and 700 px wide (a notebook 950, 570 and 370 px wide). At every width:
 
 * the page never scrolls sideways (the page, the notebook's panel, the notebook);
 * no box in an output scrolls sideways to nothing: a box may scroll (a wide table, a chart wider
@@ -132,7 +132,7 @@ def _measure(page, width: int, artifacts, name: str) -> dict[str, Any]:
     return merged
 
 
-@pytest.fixture(scope="module", params=["views", "quickstart", "teaching"])
+@pytest.fixture(scope="module", params=["views", "quickstart", "teaching", "clusters"])
 def measured(request, lab, scrollbar_context, artifacts) -> dict[str, Any]:
     """One notebook run once, measured at each of ``WIDTHS``: {"name", width: measures}."""
     name = request.param
