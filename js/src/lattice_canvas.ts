@@ -250,7 +250,7 @@ export class LatticeCanvas {
     const bw = b.x1 - b.x0 + 2 * px;
     const bh = b.y1 - b.y0 + 2 * py;
     // the box's width to the pixel below: clientWidth rounds a 220.5 px box up to 221, and a
-    // picture that wide spilled half a pixel past it (a 1 px horizontal scrollbar on the box)
+    // picture that wide spilled half a pixel past it (a horizontal scrollbar for that half pixel)
     let width = Math.floor(this.root.getBoundingClientRect().width) || 360;
     let maxH = this.opts.maxHeight ?? 520;
     // a dashboard caps its maps' height with the inherited CSS variable --sw-canvas-max (px)
