@@ -63,9 +63,6 @@ const PAD_FLAT = 0.06;
 const RING_BELOW = 9; // CSS px per cell under which selected neurons also get a ring
 const RING_RADIUS = 8; // CSS px
 const MAX_RINGS = 64;
-/** The overlay canvas reaches this far (CSS px) past the picture on every side, so a ring
- *  around an edge neuron is drawn whole instead of cut by the picture's edge. */
-const OVERLAY_MARGIN = RING_RADIUS + 3;
 /** How far (CSS px) a selection ring reaches from its neuron's centre: the radius, half the
  *  3.5 px white halo and a pixel of anti-aliasing. */
 const RING_REACH = RING_RADIUS + 1.75 + 1;
@@ -252,7 +249,9 @@ export class LatticeCanvas {
     const { px, py } = this.pad();
     const bw = b.x1 - b.x0 + 2 * px;
     const bh = b.y1 - b.y0 + 2 * py;
-    let width = this.root.clientWidth || 360;
+    // the box's width to the pixel below: clientWidth rounds a 220.5 px box up to 221, and a
+    // picture that wide spilled half a pixel past it (a horizontal scrollbar for that half pixel)
+    let width = Math.floor(this.root.getBoundingClientRect().width) || 360;
     let maxH = this.opts.maxHeight ?? 520;
     // a dashboard caps its maps' height with the inherited CSS variable --sw-canvas-max (px)
     if (typeof getComputedStyle !== "undefined") {
@@ -283,14 +282,16 @@ export class LatticeCanvas {
     this.ox = mx + (px - b.x0) * scale;
     this.oy = my + (py - b.y0) * scale;
     if (changed || this.base.width !== Math.round(width * dpr)) {
-      const m = OVERLAY_MARGIN;
-      for (const [c, pad] of [[this.base, 0], [this.overlay, m]] as const) {
-        c.width = Math.round((width + 2 * pad) * dpr);
-        c.height = Math.round((height + 2 * pad) * dpr);
-        c.style.width = `${width + 2 * pad}px`;
-        c.style.height = `${height + 2 * pad}px`;
+      // the overlay covers the picture exactly: the picture keeps the room (margin()) for what
+      // it draws around an outer neuron, so nothing of it reaches past the picture's box, and
+      // the view's box gets no scrollable overflow (an overlay reaching past it gave every box
+      // whose right edge a map filled a horizontal scrollbar that scrolled to nothing)
+      for (const c of [this.base, this.overlay]) {
+        c.width = Math.round(width * dpr);
+        c.height = Math.round(height * dpr);
+        c.style.width = `${width}px`;
+        c.style.height = `${height}px`;
       }
-      this.overlay.style.left = this.overlay.style.top = `${-m}px`;
       this.root.style.height = `${height}px`;
     }
     return true;
@@ -635,8 +636,6 @@ export class LatticeCanvas {
     const g = this.geom;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
-    // the picture's device coordinates, shifted by the overlay's margin
-    ctx.setTransform(1, 0, 0, 1, OVERLAY_MARGIN * this.dpr, OVERLAY_MARGIN * this.dpr);
     const m = nNeurons(this.lat);
     const w = Math.max(1.5 * this.dpr, Math.min(3 * this.dpr, 0.12 * this.scale * this.dpr));
     if (this.selected.length > PER_CELL_OUTLINE_MAX) {

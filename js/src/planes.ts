@@ -70,12 +70,45 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
     const v = parseFloat(getComputedStyle(el).getPropertyValue(name));
     return Number.isFinite(v) && v > 0 ? v : fallback;
   }
+  let legendLeast = 0;
+  /** The narrowest card that shows its colour bar whole (px): the widest pair of minimum and
+   * maximum labels, the bar at its least width, the gaps between them, the legend's left
+   * margin, the card's left padding and its borders. Small cards (the Explorer's, 88 px at
+   * the least) cut the maximum of a bar such as "0.1974 ▭ 0.5999" short at their right edge. */
+  function legendWidth(): number {
+    let labels = 0;
+    let margin = 0;
+    let sample: (typeof planes)[number] | null = null;
+    for (const p of planes) {
+      const lo = p.legend.querySelector<HTMLElement>(".sw-min");
+      const hi = p.legend.querySelector<HTMLElement>(".sw-max");
+      if (!lo || !hi) continue;
+      labels = Math.max(labels, lo.getBoundingClientRect().width + hi.getBoundingClientRect().width);
+      margin = Math.max(margin, parseFloat(p.legend.style.marginLeft || "0") || 0);
+      sample ??= p;
+    }
+    const bar = sample?.legend.querySelector<HTMLElement>(".sw-cb");
+    const swatch = bar?.querySelector<HTMLElement>("canvas");
+    if (!sample || !bar || !swatch) return legendLeast;
+    const px = (v: string) => parseFloat(v) || 0;
+    const card = getComputedStyle(sample.box);
+    const barStyle = getComputedStyle(swatch);
+    const least = px(barStyle.minWidth) + px(barStyle.borderLeftWidth) + px(barStyle.borderRightWidth);
+    // the labels may run into the card's right padding, not past it (the card clips there);
+    // a pixel is kept clear
+    const need = Math.ceil(labels + 2 * px(getComputedStyle(bar).columnGap) + least + margin
+      + px(card.paddingLeft) + px(card.borderLeftWidth) + px(card.borderRightWidth) + 1);
+    // the most since the last update: the legend's margin follows the cards' width (the
+    // picture's scale), so the grid may lose a column for it but never flips back and forth
+    legendLeast = Math.max(legendLeast, need);
+    return legendLeast;
+  }
   function layoutGrid(): void {
     const w = grid.clientWidth;
     if (!w) return;
-    const minP = size("--sw-plane-min", MIN_PLANE);
-    const targetP = size("--sw-plane-target", TARGET_PLANE);
-    const maxP = size("--sw-plane-max", MAX_PLANE);
+    const minP = Math.max(size("--sw-plane-min", MIN_PLANE), legendWidth());
+    const targetP = Math.max(size("--sw-plane-target", TARGET_PLANE), minP);
+    const maxP = Math.max(size("--sw-plane-max", MAX_PLANE), minP);
     const n = Math.max(1, Math.min(
       planes.length || 1,
       Math.floor((w + GRID_GAP) / (minP + GRID_GAP)),
@@ -98,6 +131,7 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
   function build(n: number): void {
     for (const p of planes) p.canvas.destroy();
     planes = [];
+    legendLeast = 0;
     grid.replaceChildren();
     for (let i = 0; i < n; i++) {
       const box = document.createElement("div");
@@ -126,7 +160,10 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
         onDraw: () => {
           // the colour bar starts where the plane's paint does (see LatticeCanvas.inkLeft)
           const left = Math.round(canvas.inkLeft * 100) / 100;
-          if (parseFloat(legend.style.marginLeft || "0") !== left) legend.style.marginLeft = `${left}px`;
+          if (parseFloat(legend.style.marginLeft || "0") !== left) {
+            legend.style.marginLeft = `${left}px`;
+            layoutGrid(); // the card's least width holds the legend's margin
+          }
           el.dataset.frame = String(drawnFrame);
           el.dataset.draws = String(totalDraws());
           ack.drawn(drawnFrame);
@@ -180,6 +217,8 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
       p.legend.replaceChildren(colourBar(cmap, vmins[i] ?? 0, vmaxs[i] ?? 1, ""));
       p.canvas.schedule();
     });
+    legendLeast = 0;
+    layoutGrid(); // the new colour-bar labels may need wider cards, or fit narrower ones
     applyEnlarged();
     updateHint();
   }
