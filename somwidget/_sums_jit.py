@@ -1,4 +1,4 @@
-"""The map step's loops compiled with numba, when numba is installed (``somwidget[fast]``).
+"""The batch epoch's loops compiled with numba, when numba is installed (``somwidget[fast]``).
 
 All run without the GIL (the batch epoch's worker threads run them side by side,
 :mod:`somwidget._map_step`) and read float32 rows as they are (no float64 copy of a block):
@@ -10,7 +10,16 @@ All run without the GIL (the batch epoch's worker threads run them side by side,
 * ``check_winners(g, a, xn, b0, c1, c2, rtol, unsure)``: after the float32 argmin ``a`` of the
   scores ``g``, the rows whose error bound ``2 (b0 c1 + c2)`` exceeds ``rtol`` of the winner's
   squared distance ``g[i, a[i]] + xn[i]`` (:func:`somwidget.euclidean.argmin_block`): their
-  indices go to ``unsure``, their number is returned.
+  indices go to ``unsure``, their number is returned;
+* ``ratio_update(old, num, out)``: the batch ratio ``num[i, :D] / num[i, D]``, ``old`` kept
+  where the denominator is not positive (:func:`somwidget.training._ratio_update` at a
+  learning rate of 1, the default) in one pass;
+* ``centre_rows(W, c, Wc)``: ``Wc = W - c`` and the largest ``|Wc|`` (NaN if any is NaN) in one
+  pass, and ``scale_rows(Wc, factor, Wa)``: ``Wa[:, :D] = Wc * factor`` rounded to float32
+  (:meth:`somwidget.euclidean.EuclideanSearch.set_codebook`, each epoch).
+
+Each computes element by element what the numpy code does (the same operations in the same
+order), so a fit gives the same codebook with or without them (tests/test_update_jit.py).
 
 Without numba (or with ``SOMWIDGET_NUMBA=0``) :func:`kernel` returns None and numpy runs
 instead (a sparse one-hot product for the sums).
@@ -24,7 +33,7 @@ from typing import Any
 
 from ._numba_kernels import compiled_once
 
-__all__ = ["BUILD_ELEMENTS", "kernel", "kernel_for"]
+__all__ = ["BUILD_ELEMENTS", "c_float64", "kernel", "kernel_for"]
 
 
 def _build() -> Any:
@@ -32,6 +41,7 @@ def _build() -> Any:
         import numba
     except ImportError:
         return None
+    import numpy as np
 
     @numba.njit(cache=True, nogil=True)
     def scatter_rows(S: Any, X: Any, b: Any) -> None:  # pragma: no cover - compiled
@@ -61,8 +71,44 @@ def _build() -> Any:
                 k += 1
         return k
 
+    @numba.njit(cache=True, nogil=True)
+    def ratio_update(old: Any, num: Any, out: Any) -> None:  # pragma: no cover - compiled
+        m, d = old.shape
+        for i in range(m):
+            den = num[i, d]
+            if den > 0.0:
+                for k in range(d):
+                    out[i, k] = num[i, k] / den
+            else:
+                for k in range(d):
+                    out[i, k] = old[i, k]
+
+    @numba.njit(cache=True, nogil=True)
+    def centre_rows(W: Any, c: Any, Wc: Any) -> float:  # pragma: no cover - compiled
+        m, d = W.shape
+        top = 0.0
+        nan = False
+        for i in range(m):
+            for k in range(d):
+                v = W[i, k] - c[k]
+                Wc[i, k] = v
+                a = abs(v)
+                if a > top:
+                    top = a
+                elif a != a:
+                    nan = True
+        return np.nan if nan else top
+
+    @numba.njit(cache=True, nogil=True)
+    def scale_rows(Wc: Any, factor: float, Wa: Any) -> None:  # pragma: no cover - compiled
+        m, d = Wc.shape
+        for i in range(m):
+            for k in range(d):
+                Wa[i, k] = Wc[i, k] * factor
+
     return SimpleNamespace(scatter_rows=scatter_rows, scatter_rows_counts=scatter_rows_counts,
-                           check_winners=check_winners)
+                           check_winners=check_winners, ratio_update=ratio_update,
+                           centre_rows=centre_rows, scale_rows=scale_rows)
 
 
 def _warm(k: Any) -> None:
@@ -77,6 +123,10 @@ def _warm(k: Any) -> None:
         k.scatter_rows_counts(np.zeros((1, 2)), np.zeros(1), X, b)
     g = np.zeros((2, 2), dtype=np.float32)
     k.check_winners(g, b, np.zeros(2), np.zeros(2), 1.0, 0.0, 1e-3, np.empty(2, dtype=np.intp))
+    W = np.zeros((2, 2))
+    k.ratio_update(W, np.ones((2, 3)), np.empty((2, 2)))
+    k.centre_rows(W, np.zeros(2), np.empty((2, 2)))
+    k.scale_rows(W, 1.0, np.empty((2, 3), dtype=np.float32)[:, :-1])
 
 
 #: the compiled loops (``.scatter_rows``, ``.scatter_rows_counts``, ``.check_winners``), or None
@@ -95,3 +145,9 @@ def kernel_for(elements: int) -> Any:
     """:func:`kernel` for a call on ``elements`` values: built now for large calls; small ones
     get it once built (None meanwhile: the numpy code runs)."""
     return kernel(elements >= BUILD_ELEMENTS)
+
+
+def c_float64(*arrays: Any) -> bool:
+    """Whether every array is C-contiguous float64: the layout the update's loops were built
+    and warmed for (another layout would compile a new version on the caller's thread)."""
+    return all(a.dtype.char == "d" and a.flags.c_contiguous for a in arrays)

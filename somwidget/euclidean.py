@@ -128,8 +128,12 @@ class EuclideanSearch:
         if W.shape != self.W.shape:
             raise ValueError(f"codebook has shape {W.shape}; this search has {self.W.shape}")
         self.W = W
-        np.subtract(W, self.center, out=self.Wc)
-        self.w_extent = (float(max(self.Wc.max(), -self.Wc.min())) if self.Wc.size else 0.0)
+        kernel = _sums_jit.kernel_for(W.size) if self.Wc.size else None
+        if kernel is not None and _sums_jit.c_float64(W, self.center):  # the same values in one compiled pass (somwidget._sums_jit)
+            self.w_extent = float(kernel.centre_rows(W, self.center, self.Wc))
+        else:
+            np.subtract(W, self.center, out=self.Wc)
+            self.w_extent = (float(max(self.Wc.max(), -self.Wc.min())) if self.Wc.size else 0.0)
         if self.data_extent is not None:
             need = pow2_scale(max(self.data_extent, self.w_extent))
             s = self.scale if self.scale >= need else need
@@ -152,7 +156,11 @@ class EuclideanSearch:
         self.scale = s
         inv = 1.0 / s  # a power of two: the scaled codebook is exact
         Wa = self.Wa
-        np.multiply(self.Wc, -2.0 * inv, out=Wa[:, :-1], casting="same_kind")
+        kernel = _sums_jit.kernel_for(Wa.size)
+        if kernel is not None:
+            kernel.scale_rows(self.Wc, -2.0 * inv, Wa[:, :-1])
+        else:
+            np.multiply(self.Wc, -2.0 * inv, out=Wa[:, :-1], casting="same_kind")
         if _SQUARE_TINY < s < _SQUARE_SAFE:
             wn = np.einsum("ij,ij->i", self.Wc, self.Wc)
             wn *= inv * inv

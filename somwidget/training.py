@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _data_stats, _map_step
+from . import _data_stats, _map_step, _sums_jit
 from . import backend as _backend
 from ._bmu_common import search_chunk
 from ._lazy import LazyModule
@@ -305,8 +305,15 @@ def _stack(S: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 def _ratio_update(codebook: np.ndarray, num: np.ndarray, learning_rate: float) -> np.ndarray:
     """``w_i <- num_i[:D] / num_i[D]`` where that denominator is > 0 (else ``w_i`` stays),
-    blended with the old codebook when ``learning_rate < 1``."""
+    blended with the old codebook when ``learning_rate < 1`` (at 1, one compiled pass once
+    numba's loops are built, :mod:`somwidget._sums_jit`: the same values)."""
     d = codebook.shape[1]
+    kernel = _sums_jit.kernel_for(codebook.size) if learning_rate >= 1.0 else None
+    if (kernel is not None and _sums_jit.c_float64(codebook, num)
+            and num.shape == (codebook.shape[0], d + 1)):
+        new = np.empty_like(codebook)
+        kernel.ratio_update(codebook, num, new)
+        return new
     den = num[:, d]
     ok = den > 0
     if ok.all():  # every unit has data in its neighbourhood: whole-array operations
