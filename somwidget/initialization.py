@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import sys
 from typing import Any
 
 import numpy as np
@@ -127,21 +126,23 @@ def _centred_covariance(arr: np.ndarray, mean: np.ndarray, has_nan: bool,
 #: against 1.1-3.5 ms); the result is the same. Below, limiting the threads (~10 us) costs more
 #: than it can save.
 SINGLE_THREAD_EIGH_FEATURES = (40, 128)
-#: From this many features up, the leading eigenpairs alone (LAPACK ``syevr`` with an index
-#: range) cost less than all of them: 64 x 64, two pairs: 0.11 ms against 0.25 ms.
-SUBSET_EIGH_FEATURES = 16
+#: From this many features up, the leading eigenpairs alone (scipy's LAPACK ``syevr`` with an
+#: index range) rather than all of them (numpy's ``syevd``): 128 x 128, two pairs, 0.47 ms
+#: against 1.4 ms; 512 x 512 12 ms against 45. The two drivers' eigenvectors differ in the last
+#: bits, so the choice depends on the number of features alone, never on what is loaded: below
+#: it, importing scipy.linalg for this (0.17-0.22 s) would cost a first ``fit`` more than the
+#: subset saves (64 x 64: 0.16 ms against 0.35), and using scipy only once something else had
+#: loaded it made a fit after a view was shown start from another map than the first fit.
+SUBSET_EIGH_FEATURES = 128
 
 
 def _eigh(cov: np.ndarray, n_components: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``numpy.linalg.eigh(cov)`` (ascending), on one BLAS thread for small matrices; with
     ``n_components`` only the largest ``n_components`` eigenpairs, still ascending (from
-    :data:`SUBSET_EIGH_FEATURES` features up by scipy's ``syevr`` once scipy.linalg is loaded:
-    importing it, 0.1-0.25 s, would cost a first ``fit`` more than it saves; always on one
-    thread: scipy brings an OpenBLAS of its own, whose threads would otherwise start for a
-    64 x 64 matrix)."""
+    :data:`SUBSET_EIGH_FEATURES` features up by scipy's ``syevr``, always on one thread: scipy
+    brings an OpenBLAS of its own, whose threads would otherwise start for a small matrix)."""
     d = cov.shape[0]
-    if (n_components is not None and d >= SUBSET_EIGH_FEATURES and n_components < d
-            and "scipy.linalg" in sys.modules):
+    if n_components is not None and d >= SUBSET_EIGH_FEATURES and n_components < d:
         from scipy.linalg import eigh  # loaded before the hold, which then covers its BLAS
 
         with _blas_threads.single_threaded():

@@ -353,3 +353,24 @@ def test_a_large_call_builds_the_loops_at_once_and_small_ones_use_them(monkeypat
     monkeypatch.setenv("SOMWIDGET_NUMBA", "0")
     assert _sums_jit.kernel_for(_sums_jit.BUILD_ELEMENTS) is None
     assert _sums_jit.kernel_for(10) is None
+
+
+@pytest.mark.parametrize("d", [20, 64, 130])
+def test_the_initial_map_does_not_depend_on_what_was_imported_before(d, tmp_path):
+    # scipy.linalg is loaded by scipy.spatial (the views, cdist), scikit-learn and more: a
+    # first fit in a fresh kernel and one after a view was shown must start from the same map
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np\n"
+        "if sys.argv[1] == 'first': import scipy.linalg\n"
+        "from somwidget import SOM\n"
+        f"X = np.random.default_rng(3).standard_normal((400, {d})) * np.arange(1, {d} + 1)\n"
+        "np.save(sys.argv[2], SOM((6, 5), random_state=0).initialize(X).codebook_)\n"
+    )
+    out = {}
+    for order in ("first", "never"):
+        out[order] = tmp_path / f"{order}.npy"
+        subprocess.run([sys.executable, "-c", script, order, str(out[order])], check=True)
+    np.testing.assert_array_equal(np.load(out["first"]), np.load(out["never"]))
