@@ -69,10 +69,11 @@ _EXACT_ELEMENTS = 1 << 19
 
 def pow2_scale(extent: float) -> float:
     """The smallest power of two >= ``extent`` (1 for 0, inf or NaN; 2**1023, the largest
-    float64 power of two, for an extent beyond it)."""
+    float64 power of two, for an extent beyond it; 2**-1021 at least, so that its inverse is
+    finite: subnormal data, below 2.2e-308, are scaled up by 2**1021)."""
     if not (extent > 0.0) or not math.isfinite(extent):
         return 1.0
-    return math.ldexp(1.0, min(math.frexp(extent)[1], 1023))
+    return math.ldexp(1.0, max(min(math.frexp(extent)[1], 1023), -1021))
 
 
 def _extent(A: np.ndarray, center: np.ndarray) -> float:

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from somwidget import _blas_threads, _data_stats
+from somwidget.euclidean import pow2_scale
 from somwidget.lattice import LATTICE_ALIASES, LATTICES
 from somwidget.validation import all_nan_columns, check_array, check_choice
 
@@ -79,11 +80,29 @@ def covariance(arr: np.ndarray, chunk_rows: int = _CHUNK_ROWS) -> tuple[np.ndarr
     counts are all N and no mask is built. Inside a SOM call the first pass is the array's
     shared summary when its blocks are these (:mod:`somwidget._data_stats`).
     """
+    mean, cov, scale = _scaled_covariance(arr, chunk_rows)
+    if scale != 1.0:
+        with np.errstate(over="ignore"):  # inf only where the covariance is beyond float64
+            cov = cov * scale * scale  # (scale**2 alone may overflow)
+    return mean, cov
+
+
+#: Data whose largest centred value lies outside [2**-400, 2**400] have their covariance
+#: computed on values divided by a power of two (exact): the sum of N squares of 1e154 overflows
+#: and squares of 1e-200 underflow. Data in between are not rescaled (the same values as ever).
+_COV_SCALE_RANGE = (2.0**-400, 2.0**400)
+
+
+def _scaled_covariance(arr: np.ndarray, chunk_rows: int = _CHUNK_ROWS,
+                       ) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(mean, C, s)``: the covariance of :func:`covariance` is ``C * s**2``, ``s`` a power of
+    two that keeps ``C`` finite and its entries normal (1 for ordinary data)."""
     n, d = arr.shape
     summary = _data_stats.cached_summary(arr)
     mean = None if summary is None else summary.mean_in_blocks(chunk_rows)
     if mean is not None:
-        return _centred_covariance(arr, mean, summary.has_nan, chunk_rows)
+        scale = _covariance_scale(summary.lo, summary.hi, mean)
+        return (*_centred_covariance(arr, mean, summary.has_nan, chunk_rows, scale), scale)
     total = np.zeros(d)
     count = np.zeros(d)
     has_nan = False
@@ -99,17 +118,34 @@ def covariance(arr: np.ndarray, chunk_rows: int = _CHUNK_ROWS) -> tuple[np.ndarr
             total += col
             count += blk.shape[0]
     mean = total / np.maximum(count, 1.0)
-    return _centred_covariance(arr, mean, has_nan, chunk_rows)
+    with np.errstate(invalid="ignore"):  # all-NaN columns are refused before this
+        scale = _covariance_scale(np.nanmin(arr, axis=0), np.nanmax(arr, axis=0), mean)
+    return (*_centred_covariance(arr, mean, has_nan, chunk_rows, scale), scale)
+
+
+def _covariance_scale(lo: np.ndarray, hi: np.ndarray, mean: np.ndarray) -> float:
+    """The power of two :func:`_scaled_covariance` divides the centred data by."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = np.concatenate([np.abs(hi - mean), np.abs(mean - lo)])
+    spread = spread[np.isfinite(spread)]
+    extent = float(spread.max()) if spread.size else 0.0
+    low, high = _COV_SCALE_RANGE
+    if extent == 0.0 or low <= extent <= high:
+        return 1.0
+    return pow2_scale(extent)
 
 
 def _centred_covariance(arr: np.ndarray, mean: np.ndarray, has_nan: bool,
-                        chunk_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """The second pass of :func:`covariance`: ``(mean, cov)`` from the means."""
+                        chunk_rows: int, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """The second pass of :func:`covariance`: ``(mean, cov / scale**2)`` from the means."""
     n, d = arr.shape
     prod = np.zeros((d, d))
     pairs = np.zeros((d, d)) if has_nan else None
+    inv = 1.0 / scale
     for s in range(0, n, chunk_rows):
         blk = np.asarray(arr[s : s + chunk_rows], dtype=np.float64) - mean
+        if scale != 1.0:
+            blk *= inv  # a power of two: exact
         if pairs is not None:
             known = ~np.isnan(blk)
             blk[~known] = 0.0
@@ -180,12 +216,24 @@ def principal_components(
         Unit eigenvectors in the columns, in the order of ``eigenvalues``, each with its
         largest-magnitude component positive (deterministic sign).
     """
+    mean, vals, vecs, scale = _scaled_principal_components(X, n_components)
+    if scale != 1.0:
+        with np.errstate(over="ignore"):  # inf only beyond float64's range
+            vals = vals * scale * scale
+    return mean, vals, vecs
+
+
+def _scaled_principal_components(
+    X: Any, n_components: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """:func:`principal_components` with the eigenvalues divided by ``scale**2`` (returned
+    last, a power of two: 1 for ordinary data), so that they stay finite for data near 1e154."""
     arr = _check_data(X)
     n, d = arr.shape
-    mean, cov = covariance(arr)
+    mean, cov, scale = _scaled_covariance(arr)
     if n < 2:
         cov = np.zeros((d, d))
-    return (mean, *eigenpairs(cov, n_components))
+    return (mean, *eigenpairs(cov, n_components), scale)
 
 
 def eigenpairs(cov: np.ndarray, n_components: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -261,13 +309,13 @@ def initialize_codebook(
 
     rows_, cols_ = int(lattice.rows), int(lattice.cols)
     n_comp = 1 if (d == 1 or rows_ == 1 or cols_ == 1) else 2
-    mean, vals, vecs = principal_components(arr, n_components=n_comp)
+    mean, vals, vecs, scale = _scaled_principal_components(arr, n_components=n_comp)
     coords = np.asarray(lattice.coordinates, dtype=np.float64)
     cx = _axis_coords(coords[:, 0])
     cy = _axis_coords(coords[:, 1])
     along = [cx, cy] if cols_ >= rows_ else [cy, cx]  # PC1 on the longer side
     c = np.column_stack(along[:n_comp])  # (M, n_comp)
-    return mean + (c * np.sqrt(vals[:n_comp])) @ vecs[:, :n_comp].T
+    return mean + (c * (np.sqrt(vals[:n_comp]) * scale)) @ vecs[:, :n_comp].T
 
 
 def _uniform_in_box(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray,
@@ -324,7 +372,7 @@ def auto_mapsize(X: Any, lattice_kind: str) -> tuple[int, int]:
     munits = math.ceil(5.0 * math.sqrt(n))
     ratio = 1.0
     if n >= 2:
-        _, vals, _ = principal_components(arr, n_components=2)
+        _, vals, _, _ = _scaled_principal_components(arr, n_components=2)  # their ratio
         l1 = float(vals[0])
         l2 = float(vals[1]) if vals.size > 1 else 0.0
         if l1 > 0 and not (l2 * munits < l1):

@@ -114,6 +114,7 @@ def test_training_search_rows_within_rtol_of_the_best():
 def test_pow2_scale():
     assert pow2_scale(0.0) == 1.0 and pow2_scale(float("inf")) == 1.0
     assert pow2_scale(3.0) == 4.0 and pow2_scale(4.0) == 8.0 and pow2_scale(0.3) == 0.5
+    assert pow2_scale(1e-320) == 2.0**-1021 and pow2_scale(1e308) == 2.0**1023
 
 
 def test_timestamp_fit_predict_matches_exact():
@@ -136,3 +137,38 @@ def test_no_normalization_with_disparate_scales_warns():
         warnings.simplefilter("error")
         SOM((4, 4), normalization="standard", random_state=0).initialize(X)
         SOM((4, 4), random_state=0).initialize(rng.standard_normal((200, 3)))
+
+
+@pytest.mark.parametrize("scale", [1e-310, 1e-315])
+def test_subnormal_magnitudes_give_exact_bmus_and_finite_distances(scale):
+    # below float64's smallest normal number (2.2e-308) the power-of-two scale's inverse
+    # overflowed to inf: wrong BMUs (2317 of 3000) and infinite distances
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((3000, 4)) * scale
+    som = SOM((8, 6), initialization="random", random_state=0).fit(X, epochs=3)
+    up = 2.0**1000  # exact rescaling for the reference
+    ref = cdist(X * up, som.codebook_ * up) / up
+    np.testing.assert_array_equal(som.predict(X), ref.argmin(axis=1))
+    idx, dist = find_bmus(X, som.codebook_, k=2)
+    np.testing.assert_array_equal(idx, np.argsort(ref, axis=1, kind="stable")[:, :2])
+    np.testing.assert_allclose(dist * up, np.sort(ref, axis=1)[:, :2] * up, rtol=1e-9)
+    assert som.quantization_error() == pytest.approx(ref.min(axis=1).mean(), rel=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e154, 5e153])
+def test_the_default_pca_initialisation_works_at_1e154(scale):
+    # the covariance's sum of 3000 squares of ~1e154 overflowed: "Eigenvalues did not converge"
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((3000, 4)) * [0.5, 0.8, 1.2, 0.3] * scale
+    som = SOM((8, 6), random_state=0).fit(X, epochs=3)
+    assert np.isfinite(som.codebook_).all()
+    ref = cdist(X / scale, som.codebook_ / scale)
+    np.testing.assert_array_equal(som.predict(X), ref.argmin(axis=1))
+    # the map spans the two leading principal directions of the data (the 3rd and 2nd features)
+    from somwidget.initialization import principal_components
+
+    _, vals, vecs = principal_components(X, n_components=2)
+    assert np.isfinite(vals).all() and vals[0] > vals[1] > 0
+    np.testing.assert_allclose(np.abs(vecs[:, 0]), [0, 0, 1, 0], atol=0.05)
+    ref_vals = np.linalg.eigvalsh(np.cov((X / scale).T))[::-1][:2] * scale * scale
+    np.testing.assert_allclose(vals, ref_vals, rtol=1e-9)
