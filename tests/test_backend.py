@@ -132,6 +132,17 @@ def test_som_device_parameter_is_checked_and_cuda_without_a_gpu_says_what_is_mis
         np.testing.assert_array_equal(a.codebook_, b.codebook_)
 
 
+@pytest.mark.parametrize("spelling", ["CPU", "Auto", "CUDA"])
+def test_device_matches_case_insensitively_everywhere(spelling, recording):
+    # validation accepted "CPU", then fit and predict refused it deep in the backend
+    X = _data(200)
+    som = SOM((4, 3), random_state=0, device=spelling).fit(X, epochs=2)
+    ref = SOM((4, 3), random_state=0, device=spelling.lower()).fit(X, epochs=2)
+    np.testing.assert_array_equal(som.predict(X), ref.predict(X))
+    np.testing.assert_allclose(som.codebook_, ref.codebook_, rtol=0, atol=1e-12)
+    assert som.get_params()["device"] == spelling  # stored as given (scikit-learn)
+
+
 @pytest.mark.parametrize("lattice", ["rect", "hexa"])
 def test_device_training_goes_through_the_namespace_and_matches_the_cpu(recording, lattice):
     X = _data()

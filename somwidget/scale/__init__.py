@@ -42,13 +42,19 @@ def is_dask_data(Xt: Any) -> bool:
     return type(Xt).__name__ == "DaskData" and type(Xt).__module__ == "somwidget.scale.dask"
 
 
+def _device(som: Any) -> str:
+    """The model's ``device`` as its canonical name (the parameter matches case-insensitively)."""
+    device = getattr(som, "device", "cpu")
+    return device.lower() if isinstance(device, str) else device
+
+
 def training_source(som: Any, Xt: Any) -> Any | None:
     """The out-of-core or device data source for a batch run, or None for the numpy path."""
     from . import dask as _dask
 
     if isinstance(Xt, _dask.DaskData):
         return Xt
-    device = getattr(som, "device", "cpu")
+    device = _device(som)
     if device == "cpu":
         return None
     from .. import backend
@@ -94,7 +100,7 @@ def predict(som: Any, X: object) -> Any | None:
         from . import dask as _dask
 
         return _dask.predict(som, X)
-    if getattr(som, "device", "cpu") != "cpu":
+    if _device(som) != "cpu":
         from .device import predict_on_device
 
         return predict_on_device(som, X)

@@ -75,8 +75,9 @@ class DeviceData:
 
 def predict_on_device(som: Any, X: object) -> np.ndarray | None:
     """``SOM.predict`` with the BMU search on the device (None when ``device`` resolves to numpy)."""
-    ns = _backend.namespace_for_device(som.device)
-    if ns.name == "numpy" and som.device == "auto":
+    device = str(som.device).lower()  # the parameter matches case-insensitively
+    ns = _backend.namespace_for_device(device)
+    if ns.name == "numpy" and device == "auto":
         return None
     Xt, _ = som._data(som._require(X))
     data = DeviceData(ns, Xt, som._metric(), som.chunk_size)
