@@ -172,10 +172,12 @@ class _StateMixin(_PersistenceMixin):
     def _hold_training_data(self, Xt: np.ndarray | None, source: object = None) -> None:
         """Remember the data of the latest training call for the analyses called without ``X``.
 
-        No copy of the data is kept: the training-space array is held when it *is* the
-        caller's array (``normalization="none"`` on a float array) or when it is small
-        (<= 64 MB); otherwise only a weak reference to the caller's object, from which the
-        training space is computed again when asked (and ``X`` is required once it is gone).
+        The training-space array is held when it *is* the caller's array
+        (``normalization="none"`` on a float array: no copy) or when it is small (<= 64 MB: a
+        normalised copy, float32 for float32 data, kept so that the metrics without ``X`` work
+        after the caller has dropped the data); otherwise only a weak reference to the caller's
+        object, from which the training space is computed again when asked (and ``X`` is
+        required once it is gone).
         """
         self._bounds = None
         self._Xt = None

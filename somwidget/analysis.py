@@ -90,8 +90,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# Samples of one distortion block times M (float64): 4 Mi entries = 32 MiB.
-_BLOCK_ELEMENTS = 1 << 22
+# Samples of one distortion block times M (float64): 1 Mi entries = 8 MiB for each of the
+# block's distances, squared grid distances and kernel weights (4 Mi entries made the working
+# set 180 MB, nine times a 300k x 16 float32 data set).
+_BLOCK_ELEMENTS = 1 << 20
 
 
 # ============================================================================ hits, quality
@@ -337,7 +339,7 @@ def distortion(
         Samples per block (memory bound ``chunk_size x M``); chosen automatically by default.
     """
     W = check_codebook(codebook, lattice)
-    X, _ = check_array("Xt", Xt, n_features=W.shape[1], allow_nan=True)
+    X, _ = check_array("Xt", Xt, n_features=W.shape[1], allow_nan=True, keep_float32=True)
     m = lattice.n_neurons
     b = _bmus("bmus", bmus, m)
     if b.shape[0] != X.shape[0]:

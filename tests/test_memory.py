@@ -28,6 +28,11 @@ MB = 1 << 20
 
 @pytest.fixture(scope="module")
 def X32() -> np.ndarray:
+    # numba's loops loaded before any measurement: importing numba allocates ~35 MB of Python
+    # objects once per process, which a fit run first (this module alone) would count
+    from somwidget import _sums_jit
+
+    _sums_jit.kernel(True)
     return np.random.default_rng(0).standard_normal((N, D), dtype=np.float32)
 
 
@@ -153,3 +158,36 @@ def test_import_somwidget_loads_no_heavy_modules():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1])})
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("normalization", ["standard", "minmax", "logistic", "log", "boxcox"])
+def test_normalised_float32_data_stay_float32(X32, normalization):
+    # the normalisers returned float64 for float32 data: a second, float64 copy of the data
+    X = X32[:40_000] + (np.float32(5.0) if normalization in ("log", "boxcox") else 0)
+    norm = make_normalizer(normalization).fit(X)
+    Xt = norm._transform(X)
+    assert Xt.dtype == np.float32
+    # the values: the float64 transform of the same data, rounded once to float32
+    ref = make_normalizer(normalization).fit(X.astype(np.float64))
+    np.testing.assert_allclose(Xt, ref._transform(X.astype(np.float64)), rtol=2e-6, atol=2e-6)
+
+
+@pytest.mark.parametrize("normalization", ["standard", "minmax", "log"])
+def test_fit_predict_and_metrics_with_a_normalisation_make_no_float64_copy(X32, normalization):
+    # 1M x 32 float32 with 'standard' peaked at data + 551 MB in a fit (float64 copies in the
+    # normaliser's fit and transform), + 586 MB in predict
+    # a fit: the float32 training-space data, its prepared queries (D + 1 float32 columns and
+    # the norms) and two BMU arrays per row, plus blocks; a float64 copy alone is N * D * 8
+    prepared = N * (D + 1) * 4 + N * 8
+    peak = _peak(lambda: SOM((10, 10), random_state=0, normalization=normalization)
+                 .fit(X32, epochs=2))
+    assert peak <= X32.nbytes + prepared + 16 * N + 24 * MB
+    som = SOM((10, 10), random_state=0, normalization=normalization).fit(X32[:5000], epochs=1)
+    assert _peak(lambda: som.predict(X32)) <= X32.nbytes + 24 * N + 16 * MB
+    assert _peak(lambda: som.quantization_error(X32)) <= X32.nbytes + 48 * N + 16 * MB
+
+
+def test_distortion_makes_no_float64_copy(X32):
+    som = SOM((10, 10), random_state=0).fit(X32[:5000], epochs=1)
+    # the BMUs (24 bytes a row) and the blocks (it was 180 MB: a float64 copy and 32 MB blocks)
+    assert _peak(lambda: som.distortion(X32)) <= 24 * N + 48 * MB
