@@ -150,3 +150,53 @@ def test_features_without_known_values_and_unmaskable_metrics_are_refused():
     with pytest.raises(ValueError, match="cannot be computed with missing values"):
         SOM((3, 3), missing="ignore", distance_metric="cosine").fit(
             da.from_array(X, chunks=(100, 4)), epochs=1)
+
+
+# ------------------------------------------------ input the in-memory path accepts (and refuses)
+def test_bool_and_dummy_columns_train_as_in_memory():
+    # they were refused on Dask ("must be real-valued", "non-numeric columns") though accepted
+    # in memory as 0 / 1, which the pandas message even recommends
+    rng = np.random.default_rng(21)
+    B = rng.normal(size=(600, 3)) > 0
+    df = pd.get_dummies(pd.DataFrame({"a": rng.normal(size=600), "k": ["u", "v", "w"] * 200}))
+    for mem, lazy in ((B, da.from_array(B, chunks=250)), (df, dd.from_pandas(df, npartitions=3))):
+        a = SOM((4, 3), random_state=0).fit(mem, epochs=3)
+        b = SOM((4, 3), random_state=0).fit(lazy, epochs=3)
+        np.testing.assert_allclose(b.codebook_, a.codebook_, **TOL)
+        np.testing.assert_array_equal(b.predict(lazy).compute(), a.predict(mem))
+
+
+@pytest.mark.parametrize("dtype", ["Float64", "Int64"])
+def test_nullable_columns_with_pd_na_train_as_in_memory(dtype):
+    # pd.NA reached check_array as an object inside a partition task ("must be numeric")
+    rng = np.random.default_rng(22)
+    df = pd.DataFrame(rng.normal(size=(800, 2)), columns=["a", "b"])
+    df["n"] = pd.array([1, None, 3, 4] * 200, dtype=dtype)
+    a = SOM((4, 3), random_state=0, missing="ignore").fit(df, epochs=3)
+    b = SOM((4, 3), random_state=0, missing="ignore").fit(dd.from_pandas(df, npartitions=2),
+                                                           epochs=3)
+    np.testing.assert_allclose(b.codebook_, a.codebook_, **TOL)
+    with pytest.raises(ValueError, match=r"missing value\(s\) \(NaN\).*one partition"):
+        SOM((4, 3), random_state=0).fit(dd.from_pandas(df, npartitions=2), epochs=1)
+
+
+def test_a_nan_count_says_it_is_one_partitions():
+    X = np.random.default_rng(23).normal(size=(2000, 4))
+    X[::7, 0] = np.nan  # 286 in all, 71 or 72 in each partition of 500
+    with pytest.raises(ValueError, match=r"counted in one partition of the Dask data"):
+        SOM((5, 5)).fit(da.from_array(X, chunks=500), epochs=1)
+
+
+def test_metrics_of_no_rows_are_refused_as_in_memory():
+    som = SOM((5, 5), random_state=0).fit(_data(500, frac=0.0), epochs=2)
+    empty = da.zeros((0, 4), chunks=(10, 4))
+    for metric in (som.quantization_error, som.topographic_error, som.vacancy_rate):
+        with pytest.raises(ValueError, match=r"at least 1 sample"):
+            metric(empty)
+        with pytest.raises(ValueError, match=r"at least 1 sample"):
+            metric(np.zeros((0, 4)))
+
+
+def test_zero_features_name_x():
+    with pytest.raises(ValueError, match=r"^X must have at least 1 feature"):
+        SOM((3, 3)).fit(da.zeros((10, 0), chunks=5), epochs=1)

@@ -34,25 +34,44 @@ def as_dask_array(X: Any, name: str = "X", n_features: int | None = None) -> tup
         import pandas as pd
 
         bad = [c for c, t in X.dtypes.items()
-               if not pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t)]
+               if not (pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t))]
         if bad:
             raise ValueError(f"{name} has non-numeric columns {bad}; drop them (e.g. labels) or "
-                             "encode them first")
+                             "encode them first (dd.get_dummies gives 0/1 columns, which are "
+                             "accepted)")
         names = [str(c) for c in X.columns]
-        arr = X.to_dask_array()
+        # as in memory: bool / dummy columns as 0.0 / 1.0, nullable columns (Int64, Float64,
+        # boolean) with pd.NA as NaN, every column float64 unless all are float32
+        kinds = set(X.dtypes.map(str))
+        target = np.float32 if kinds == {"float32"} else np.float64
+        arr = X.to_dask_array().map_blocks(_as_float_block, target, dtype=target) if (
+            kinds != {str(np.dtype(target))}) else X.to_dask_array()
     elif isinstance(X, da.Array):
         arr = X
-        if arr.dtype == object or arr.dtype.kind in "USbc":
+        if arr.dtype == object or arr.dtype.kind in "USc":
             raise ValueError(f"{name} must be real-valued numbers; got a Dask array of dtype {arr.dtype}")
     else:
         raise TypeError(f"{name} must be a Dask array or DataFrame; got {type(X).__name__}")
     if arr.ndim != 2:
         raise ValueError(f"{name} must be 2-D (samples x features); got {arr.ndim}-D shape {arr.shape}")
+    if arr.shape[1] == 0:  # the in-memory message (not the normaliser's, deep inside)
+        raise ValueError(f"{name} must have at least 1 feature; got 0 feature(s) "
+                         f"(shape={arr.shape})")
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(f"{name} has {arr.shape[1]} features, but the model was fitted with {n_features}")
     if arr.numblocks[1] != 1:
         arr = arr.rechunk({1: -1})
     return arr, names
+
+
+def _as_float_block(block: Any, dtype: Any) -> np.ndarray:
+    """A partition of a DataFrame's values as floats (pd.NA, an object in such blocks, as NaN)."""
+    a = np.asarray(block)
+    if a.dtype == object:
+        import pandas as pd
+
+        a = np.where(pd.isna(a), np.nan, a)
+    return a.astype(dtype)
 
 
 def _blocks(arr: Any) -> list[Any]:
@@ -90,8 +109,12 @@ def row_offsets(arr: Any) -> tuple[int, ...] | None:
 
 
 def _check_block(block: Any, n_features: int, policy: MissingPolicy | None = None) -> np.ndarray:
-    x = check_array("X", np.asarray(block), n_features=n_features, min_samples=0,
-                    allow_nan=policy is not None, nan_hint=NAN_HINT)[0]
+    try:
+        x = check_array("X", np.asarray(block), n_features=n_features, min_samples=0,
+                        allow_nan=policy is not None, nan_hint=NAN_HINT)[0]
+    except ValueError as exc:  # its counts (of NaN, of infinite values) are one partition's
+        where = policy.where() if policy is not None else "one partition"
+        raise ValueError(f"{exc} (counted in {where} of the Dask data)") from None
     if policy is not None and has_missing(x):
         try:
             check_missing_rows("X", x, policy.max_missing)

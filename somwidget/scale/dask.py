@@ -374,7 +374,9 @@ def _compute_metrics(som: Any, data: DaskData) -> dict[str, Any]:
                                      som.lattice_, som.chunk_size, pol and pol.at(i))
              for i, b in enumerate(data.blocks)]
     (tot,) = _compute(_tree(parts, _add))
-    n = max(tot[0], 1.0)
+    if tot[0] == 0:  # as in memory: no metric of no data (a QE of 0.0 would look perfect)
+        raise ValueError("X must have at least 1 sample(s); got 0")
+    n = tot[0]
     hits = tot[3:].astype(np.int64)
     return {
         "quantization_error": float(tot[1] / n),
