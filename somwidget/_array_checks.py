@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _data_stats
+from ._user_frame import user_stacklevel
 
 __all__ = [
     "NAN_HINT",
@@ -319,7 +320,7 @@ def warn_sparse_map(n_neurons: int, n_samples: int) -> None:
             "empty and the quality measures (topographic error, vacancy) mean little; use a "
             "smaller mapsize or more data",
             SparseMapWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
 
 

@@ -44,6 +44,7 @@ import math
 import numpy as np
 
 from . import _block_threads, _sums_jit
+from ._user_frame import user_stacklevel
 
 __all__ = [
     "SCALE_RATIO_WARNING",
@@ -462,10 +463,11 @@ def _argmin_float64(Xr: np.ndarray, search: EuclideanSearch, rtol: float) -> np.
 SCALE_RATIO_WARNING = 1e3
 
 
-def warn_disparate_scales(X: np.ndarray, stacklevel: int = 3) -> None:
+def warn_disparate_scales(X: np.ndarray, stacklevel: int | None = None) -> None:
     """Warn when the features' spreads (max - min) differ by more than
     :data:`SCALE_RATIO_WARNING`: without normalisation the widest feature then decides every
-    BMU alone (the search itself stays exact, see the module notes)."""
+    BMU alone (the search itself stays exact, see the module notes). The warning names the
+    user's line (``stacklevel`` is accepted and ignored, for older callers)."""
     if X.shape[0] < 2:
         return
     with np.errstate(invalid="ignore"):
@@ -482,5 +484,5 @@ def warn_disparate_scales(X: np.ndarray, stacklevel: int = 3) -> None:
             "the widest feature dominates every distance; consider normalization='standard' "
             "or 'minmax'",
             UserWarning,
-            stacklevel=stacklevel,
+            stacklevel=user_stacklevel(),
         )

@@ -434,7 +434,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         Xt = np.ascontiguousarray(normalizer._transform(arr))  # float32 stays float32
         if p["normalization"] == "none" and Xt.shape[0] >= 2:
             # the features' spreads from the shared summary's [min; max] rows (no data pass)
-            warn_disparate_scales(_data_stats.summary_of(Xt).box(), stacklevel=4)
+            warn_disparate_scales(_data_stats.summary_of(Xt).box())
         if p["mapsize"] == "auto":
             rows, cols = (int(v) for v in auto_mapsize(Xt, p["lattice"]))
         else:

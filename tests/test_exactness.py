@@ -172,3 +172,22 @@ def test_the_default_pca_initialisation_works_at_1e154(scale):
     np.testing.assert_allclose(np.abs(vecs[:, 0]), [0, 0, 1, 0], atol=0.05)
     ref_vals = np.linalg.eigvalsh(np.cov((X / scale).T))[::-1][:2] * scale * scale
     np.testing.assert_allclose(vals, ref_vals, rtol=1e-9)
+
+
+def test_the_scale_warning_names_the_users_line():
+    # it named somwidget/_som_sklearn.py (fit, fit_online) or _som_calls.py (initialize)
+    rng = np.random.default_rng(14)
+    X = np.column_stack([rng.uniform(0, 1, 300), rng.uniform(0, 1e5, 300)])
+    for call in (lambda s: s.fit(X, epochs=1), lambda s: s.fit_online(X, epochs=1),
+                 lambda s: s.initialize(X), lambda s: s.fit_auto(X)):
+        with pytest.warns(UserWarning, match="differ by a factor") as got:
+            call(SOM((3, 3), random_state=0))
+        assert {w.filename for w in got} == {__file__}, [w.filename for w in got]
+
+
+def test_the_sparse_map_warning_names_the_users_line():
+    from somwidget.validation import SparseMapWarning
+
+    with pytest.warns(SparseMapWarning) as got:
+        SOM((20, 20), random_state=0).fit(np.random.default_rng(15).normal(size=(30, 2)), epochs=1)
+    assert {w.filename for w in got} == {__file__}
