@@ -37,6 +37,20 @@ NAN_HINT = (
 )
 
 
+def _tensor_values(X: Any) -> Any:
+    """A PyTorch tensor's values as numpy can read them: detached from autograd (a tensor
+    that requires grad refuses ``numpy()``), on the CPU, and bfloat16 / float16 widened to
+    float32 (numpy has no bfloat16). Anything else is returned as it is."""
+    if not type(X).__module__.startswith("torch"):
+        return X
+    t = X.detach()
+    if getattr(t, "device", None) is not None and t.device.type != "cpu":
+        t = t.cpu()
+    if str(t.dtype) in ("torch.bfloat16", "torch.float16"):
+        t = t.float()
+    return t.numpy()
+
+
 def check_array(
     name: str,
     X: object,
@@ -125,7 +139,7 @@ def check_array(
                 f"Pass {name}.filled(np.nan) (missing values; see the missing='ignore' option) or "
                 "drop the masked rows"
             )
-        raw = np.asarray(X)
+        raw = np.asarray(_tensor_values(X))
         if raw.dtype.kind in "mM":
             raise ValueError(
                 f"{name} holds dates or durations (dtype {raw.dtype}), not numbers; convert them "

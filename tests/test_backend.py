@@ -236,3 +236,16 @@ def test_the_gpu_benchmark_runs_on_torch_tensors(torch_cpu):
     r = mod.run(3000, 8, 5, torch_cpu, epochs=2)
     # tiny sizes on the CPU: the marginal epoch is noise here, the run itself is the test
     assert r["gemm_s"] > 0 and np.isfinite(r["epoch_s"]) and np.isfinite(r["ratio"])
+
+
+def test_bfloat16_and_grad_tensors_train_as_their_values():
+    # torch's own errors came out of np.asarray: "Got unsupported ScalarType BFloat16",
+    # "Can't call numpy() on Tensor that requires grad"
+    torch = pytest.importorskip("torch")
+    T = torch.randn(300, 4, generator=torch.Generator().manual_seed(0))
+    for t in (T.to(torch.bfloat16), T.clone().requires_grad_(True), T.to(torch.float16)):
+        values = t.detach().float().numpy()
+        som = SOM((4, 3), random_state=0).fit(t, epochs=2)
+        ref = SOM((4, 3), random_state=0).fit(values, epochs=2)
+        np.testing.assert_allclose(som.codebook_, ref.codebook_, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(som.predict(t), ref.predict(values))
