@@ -297,9 +297,13 @@ def all_nan_columns(arr: np.ndarray) -> np.ndarray:
 TRAINING_SPACE_LIMIT = 1e290
 
 
-def check_training_range(name: str, Xt: np.ndarray) -> None:
+def check_training_range(name: str, Xt: np.ndarray, normalization: str = "none",
+                         training: bool = True) -> None:
     """Refuse training-space data above :data:`TRAINING_SPACE_LIMIT`, what the float64 batch sums
-    can hold (the BMU search itself is exact at any magnitude).
+    (and the distances of the analyses) can hold; the BMU search itself is exact at any
+    magnitude. The message says what would overflow (``training``: the sums of a fit; else the
+    distances of the data given) and suggests a normalisation only where ``normalization`` is
+    ``"none"``.
 
     Inside a SOM call the largest magnitude comes from the array's shared summary
     (``max(|min|, |max|)`` per feature, somwidget._data_stats): no N x D temporary."""
@@ -309,10 +313,20 @@ def check_training_range(name: str, Xt: np.ndarray) -> None:
         with np.errstate(invalid="ignore"):
             big = float(np.nanmax(np.abs(Xt))) if Xt.size else 0.0
     if big > TRAINING_SPACE_LIMIT:
+        what = ("the per-neuron sums of training would overflow" if training else
+                "its distances to the map would overflow")
+        if training and normalization == "none":
+            fix = "rescale the data or use normalization='standard' or 'minmax'"
+        elif training:
+            fix = (f"its normalization={normalization!r} maps them this far from the data it "
+                   "was fitted on; check the data, or fit a new model")
+        else:
+            fix = ("these values lie far outside the data the model was fitted on"
+                   + (f" (its normalization={normalization!r} maps them this far)"
+                      if normalization != "none" else "") + "; check the data")
         raise ValueError(
-            f"{name} has values up to {big:.3g} after normalisation; the per-neuron sums of "
-            f"training would overflow (limit {TRAINING_SPACE_LIMIT:.0e}): rescale the data or "
-            "use normalization='standard' or 'minmax'"
+            f"{name} has values up to {big:.3g} after normalisation; {what} (limit "
+            f"{TRAINING_SPACE_LIMIT:.0e}): {fix}"
         )
 
 

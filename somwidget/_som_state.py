@@ -141,11 +141,12 @@ class _StateMixin(_PersistenceMixin):
         return arr, names
 
     def _to_training_space(self, X: object, name: str = "X", *, missing: bool | None = None,
-                           params: dict[str, Any] | None = None) -> np.ndarray:
+                           params: dict[str, Any] | None = None,
+                           training: bool = False) -> np.ndarray:
         """``X`` checked (:meth:`_read_data`) and mapped through ``normalizer_``; refused when
         its training-space values overflow the search or the metric cannot measure them."""
         Xt = self.normalizer_._transform(self._read_data(X, name, missing=missing, params=params))
-        check_training_range(name, Xt)
+        check_training_range(name, Xt, self.normalizer_.name, training=training)
         _bmu.check_metric_domain(_bmu.check_metric(self.distance_metric), Xt, name)
         return Xt
 

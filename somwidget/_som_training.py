@@ -77,7 +77,7 @@ class _TrainingMixin:
         if not self._is_initialized() or self._structural_changed():
             return self._initialize_from(X)
         self._validated()
-        Xt = np.ascontiguousarray(self._to_training_space(X))  # float32 stays float32
+        Xt = np.ascontiguousarray(self._to_training_space(X, training=True))  # float32 stays
         if Xt.shape[0] < 1:
             raise ValueError("X must have at least 1 sample(s); got 0")
         self._hold_training_data(Xt, X)
@@ -395,7 +395,7 @@ class _TrainingMixin:
         arr = np.asarray(x, dtype=np.float64) if not hasattr(x, "to_numpy") else x.to_numpy(float)
         if arr.ndim != 1:
             raise ValueError(f"x must be one sample, a 1-D array of {self.n_features_in_} values; got shape {arr.shape}")
-        xt = self._to_training_space(arr[None, :], name="x", params=p)[0]
+        xt = self._to_training_space(arr[None, :], name="x", params=p, training=True)[0]
         before = self.codebook_.copy()
         b = int(_bmu.find_bmus(xt[None, :], before, metric=p["distance_metric"], k=1)[0][0, 0])
         h = neighborhood_weights(

@@ -439,7 +439,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
             rows, cols = (int(v) for v in auto_mapsize(Xt, p["lattice"]))
         else:
             rows, cols = p["mapsize"]
-        check_training_range("X", Xt)
+        check_training_range("X", Xt, normalizer.name)
         _bmu.check_metric_domain(p["distance_metric"], Xt)
         check_map_memory(rows, cols, Xt.shape[1])
         lattice = Lattice(rows, cols, p["lattice"], rect_adjacency=p["rect_adjacency"])

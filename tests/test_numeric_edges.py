@@ -290,3 +290,17 @@ def test_a_huge_constant_feature_still_maps_its_prototypes_back(normalization):
         np.testing.assert_allclose(som.normalizer_.params_["scale"], [5e11, 1.0], rtol=1e-12)
     clone = SOM.from_dict(json.loads(json.dumps(som.to_dict())))
     np.testing.assert_array_equal(clone.codebook_, som.codebook_)
+
+
+@pytest.mark.parametrize("normalization", ["none", "standard"])
+def test_predicting_far_values_says_what_overflows_without_training_advice(normalization):
+    # predict on 1e300 said "the per-neuron sums of training would overflow" and suggested
+    # normalization='standard' to a model that had it
+    rng = np.random.default_rng(16)
+    som = SOM((6, 5), random_state=0, normalization=normalization).fit(
+        rng.normal(size=(500, 4)), epochs=2)
+    with pytest.raises(ValueError, match="distances to the map would overflow") as err:
+        som.predict(rng.normal(size=(50, 4)) * 1e300)
+    assert "training" not in str(err.value) and "use normalization" not in str(err.value)
+    with pytest.raises(ValueError, match="sums of training would overflow"):
+        SOM((6, 5), random_state=0).fit(rng.normal(size=(50, 4)) * 1e300, epochs=1)
