@@ -191,3 +191,29 @@ def test_the_sparse_map_warning_names_the_users_line():
     with pytest.warns(SparseMapWarning) as got:
         SOM((20, 20), random_state=0).fit(np.random.default_rng(15).normal(size=(30, 2)), epochs=1)
     assert {w.filename for w in got} == {__file__}
+
+
+def test_tight_clusters_far_from_the_centre_are_exact_and_recheck_few_units(monkeypatch):
+    # two clusters 100 apart per feature: the float32 bound leaves almost every row unsure,
+    # and each was recomputed against all M units (9-25x a search); now a float64 product
+    # narrows each row to the few units that can still win
+    import somwidget.euclidean as euclidean
+
+    rng = np.random.default_rng(17)
+    X = rng.standard_normal((4000, 16)) + 100.0 * (rng.random((4000, 1)) > 0.5)
+    W = X[rng.choice(4000, 100, replace=False)] + rng.normal(0, 0.3, (100, 16))
+    seen = []
+    real = euclidean.exact_among
+
+    def recording(Xr, W_, candidates, k, bound):
+        seen.append((Xr.shape[0], int(candidates.sum())))
+        return real(Xr, W_, candidates, k, bound)
+
+    monkeypatch.setattr(euclidean, "exact_among", recording)
+    idx, dist = find_bmus(X, W, k=2)
+    ref_idx, ref_d = _exact_top2(X, W)
+    np.testing.assert_array_equal(idx, ref_idx)
+    np.testing.assert_allclose(dist, ref_d, rtol=1e-12)
+    rows = sum(r for r, _ in seen)
+    assert rows > 400  # the float32 bound really left many rows unsure here (735 of 4000)
+    assert sum(c for _, c in seen) <= 3 * rows  # and few units each (of 100)
