@@ -277,3 +277,13 @@ def test_reduced_moment_formulas_match_the_in_memory_initialisation(kind, n, d):
         ref = initialize_codebook("pca", X, lat, np.random.default_rng(0))
         np.testing.assert_allclose(smom.pca_codebook(m.mean, vals, vecs, lat), ref, rtol=1e-9,
                                    atol=1e-9)
+
+
+@pytest.mark.parametrize("mapsize", [(8, 6), "auto"])
+def test_the_pca_initialisation_works_at_1e154_as_in_memory(mapsize):
+    # the reduced covariance overflowed: "Eigenvalues did not converge"
+    X = np.random.default_rng(31).normal(size=(3000, 4)) * [0.5, 0.8, 1.2, 0.3] * 1e154
+    a = SOM(mapsize, random_state=0).initialize(X)
+    b = SOM(mapsize, random_state=0).initialize(da.from_array(X, chunks=700))
+    assert b.codebook_.shape == a.codebook_.shape and np.isfinite(b.codebook_).all()
+    np.testing.assert_allclose(b.codebook_ / 1e154, a.codebook_ / 1e154, rtol=1e-9, atol=1e-9)

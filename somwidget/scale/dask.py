@@ -214,8 +214,32 @@ def _initial_codebook(method: str, data: DaskData, lattice: Lattice, rng: np.ran
     if method == "sample":  # a drawn row's missing values: the known values' means (as in memory)
         rows = _sample_rows(data, rng.choice(n, size=m, replace=n < m))
         return np.where(np.isnan(rows), st.mean, rows)
-    vals, vecs = eigen(st.covariance)
-    return pca_codebook(st.mean, vals, vecs, lattice)
+    cov, scale = _pca_covariance(data)
+    vals, vecs = eigen(cov)
+    return pca_codebook(st.mean, vals, vecs, lattice, scale)
+
+
+def _pca_covariance(data: DaskData) -> tuple[np.ndarray, float]:
+    """``(C, s)``: the training-space covariance is ``C * s**2``, ``s`` a power of two (1 for
+    ordinary data). Data beyond 2**+-400 (1e154: the sums of squares overflow) get one more
+    moments pass over the values divided by ``s``, as the in-memory covariance is computed
+    (:func:`somwidget.initialization._scaled_covariance`)."""
+    from ..initialization import _covariance_scale
+
+    st = data.stats
+    scale = _covariance_scale(st.lo, st.hi, st.mean)
+    if scale == 1.0:
+        return st.covariance, 1.0
+    if data.normalizer.name != "none":  # training space of another normaliser: its own range
+        cov = st.covariance
+        if not np.isfinite(cov).all():
+            raise ValueError(
+                f"X is too wide for the principal-component initialisation after the "
+                f"{data.normalizer.name!r} normalization (its covariance overflows); use "
+                "initialization='random' or 'sample', or rescale the data")
+        return cov, 1.0
+    scaled, _ = moments(data.arr * (1.0 / scale), None, data.policy)
+    return scaled.covariance, scale
 
 
 def _check_names(som: Any, names: list[str] | None, name: str = "X") -> None:
@@ -265,7 +289,8 @@ def initialize(som: Any, X: Any) -> Any:
     normalizer = fit_normalizer(p["normalization"], arr, missing_policy(som, arr))
     data = _source(som, arr, names, normalizer)
     if p["mapsize"] == "auto":
-        rows, cols = auto_mapsize_from(data.shape[0], eigen(data.stats.covariance)[0], p["lattice"])
+        rows, cols = auto_mapsize_from(data.shape[0], eigen(_pca_covariance(data)[0])[0],
+                                       p["lattice"])  # (their ratio)
     else:
         rows, cols = p["mapsize"]
     check_map_memory(rows, cols, data.shape[1])

@@ -226,9 +226,11 @@ def eigen(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return eigenpairs(cov)
 
 
-def pca_codebook(mean: np.ndarray, vals: np.ndarray, vecs: np.ndarray, lattice: Lattice) -> np.ndarray:
+def pca_codebook(mean: np.ndarray, vals: np.ndarray, vecs: np.ndarray, lattice: Lattice,
+                 scale: float = 1.0) -> np.ndarray:
     """SOM Toolbox ``som_lininit`` from the mean and the covariance's eigenpairs (the formula of
-    :func:`somwidget.initialization.initialize_codebook`, ``"pca"``)."""
+    :func:`somwidget.initialization.initialize_codebook`, ``"pca"``); ``vals`` are divided by
+    ``scale**2`` (data near 1e154)."""
     d = mean.shape[0]
     rows_, cols_ = int(lattice.rows), int(lattice.cols)
     coords = np.asarray(lattice.coordinates, dtype=np.float64)
@@ -236,7 +238,7 @@ def pca_codebook(mean: np.ndarray, vals: np.ndarray, vecs: np.ndarray, lattice: 
     along = [cx, cy] if cols_ >= rows_ else [cy, cx]
     k = 1 if (d == 1 or rows_ == 1 or cols_ == 1) else 2
     c = np.column_stack(along[:k])
-    return mean + (c * np.sqrt(vals[:k])) @ vecs[:, :k].T
+    return mean + (c * (np.sqrt(vals[:k]) * scale)) @ vecs[:, :k].T
 
 
 def auto_mapsize_from(n: int, vals: np.ndarray, lattice_kind: str) -> tuple[int, int]:
