@@ -25,10 +25,12 @@ The rounding error of each computed score is bounded (forward error of a dot pro
 are ordered correctly, so:
 
 * :func:`nearest` (what :func:`somwidget.bmu.find_bmus` uses) takes the ``k + 1`` best float32
-  candidates of each row, ranks the first ``k`` by exact float64 distances, and recomputes in
-  float64 against every unit the rows where the float32 gap between candidate ``k`` and
-  ``k + 1`` is at most ``2 B``: the result is the exact float64 top ``k`` (ties: lower index
-  first), as :func:`scipy.spatial.distance.cdist` would give.
+  candidates of each row, ranks the first ``k`` by exact float64 distances, and recomputes the
+  rows where the float32 gap between candidate ``k`` and ``k + 1`` is at most ``2 B``: one
+  float64 product narrows each to the units within float64's bound of its k-th best, ranked
+  by direct differences (tight clusters far from the centre make most rows such rows; all M
+  units per row cost 9-25x a search). The result is the exact float64 top ``k`` (ties: lower
+  index first), as :func:`scipy.spatial.distance.cdist` would give.
 * :func:`argmin_units` (training) is cheaper: one float32 argmin, and float64 only for the rows
   where ``2 B`` exceeds ``rtol`` times the winner's squared distance (for typical, standardised
   data: none). A winner kept there is within ``rtol`` of the best squared distance.
@@ -130,8 +132,9 @@ class EuclideanSearch:
         if W.shape != self.W.shape:
             raise ValueError(f"codebook has shape {W.shape}; this search has {self.W.shape}")
         self.W = W
+        # one compiled pass once numba's loops are built: the same values (somwidget._sums_jit)
         kernel = _sums_jit.kernel_for(W.size) if self.Wc.size else None
-        if kernel is not None and _sums_jit.c_float64(W, self.center):  # the same values in one compiled pass (somwidget._sums_jit)
+        if kernel is not None and _sums_jit.c_float64(W, self.center):
             self.w_extent = float(kernel.centre_rows(W, self.center, self.Wc))
         else:
             np.subtract(W, self.center, out=self.Wc)
@@ -327,22 +330,17 @@ def _nearest_block(X: np.ndarray, s: int, e: int, search: EuclideanSearch, qbuf:
     idx[s:e] = sel[:, :k]
     dist[s:e] = d[:, :k]
     if unsure.size:
-        # exact float64 distances only to the units that can still be among the top k: those
-        # whose float32 score is within 2 B of the k-th candidate's (any other one is strictly
-        # farther than k candidates); tightly clustered data far from the centre can make most
-        # rows unsure, and all M units per row cost 9-25x a search (module notes)
-        ui, ud = exact_among(Xb[unsure], W, _float64_candidates(Xb[unsure], search, k), k,
-                             2.0 * search.scale)
+        Xu = Xb[unsure]  # ranked exactly among the units that can still be in their top k
+        ui, ud = exact_among(Xu, W, _float64_candidates(Xu, search, k), k, 2.0 * search.scale)
         idx[s + unsure] = ui
         dist[s + unsure] = ud
 
 
-def _float64_candidates(Xr: np.ndarray, search: EuclideanSearch, k: int) -> np.ndarray:
-    """The units (r, M) bool that can be among the exact top ``k`` of each row of ``Xr``: the
-    scores again as one float64 GEMM of the shifted, scaled rows, and every unit within twice
-    float64's error bound of the k-th best (any other is strictly farther than ``k`` units).
-    Usually ``k`` or ``k + 1`` per row, where the float32 bound left tens (tight clusters far
-    from the centre: a 9-25x slower search before)."""
+def _float64_scores(Xr: np.ndarray, search: EuclideanSearch,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The scores ``||w'||^2 - 2 x'.w'`` of a few rows again as one float64 GEMM of the shifted,
+    scaled rows (twice the float32 cost, not the tenfold of direct differences), their squared
+    norms ``|x'|^2`` and float64's error bound of each row's scores."""
     inv = 1.0 / search.scale
     xc = np.subtract(Xr, search.center, dtype=np.float64)
     xc *= inv
@@ -351,10 +349,20 @@ def _float64_candidates(Xr: np.ndarray, search: EuclideanSearch, k: int) -> np.n
     g = xc @ Wc.T
     g *= -2.0
     g += wn
-    kth = np.partition(g, k - 1, axis=1)[:, k - 1] if k < g.shape[1] else g.max(axis=1)
+    xn = np.einsum("ij,ij->i", xc, xc)
     wmax = float(np.sqrt(wn.max())) if wn.size else 0.0
     gamma = (Xr.shape[1] + 1) * 2.0**-53 * 1.01 + 4.0 * 2.0**-53
-    bound = gamma * (2.0 * wmax * np.sqrt(np.einsum("ij,ij->i", xc, xc)) + wmax * wmax)
+    return g, xn, gamma * (2.0 * wmax * np.sqrt(xn) + wmax * wmax)
+
+
+def _float64_candidates(Xr: np.ndarray, search: EuclideanSearch, k: int) -> np.ndarray:
+    """The units (r, M) bool that can be among the exact top ``k`` of each row of ``Xr``: every
+    unit whose float64 score (:func:`_float64_scores`) is within twice its error bound of the
+    k-th best (any other is strictly farther than ``k`` units). Usually ``k`` or ``k + 1`` per
+    row, where the float32 bound left tens (tight clusters far from the centre: a 9-25x slower
+    search before)."""
+    g, _, bound = _float64_scores(Xr, search)
+    kth = np.partition(g, k - 1, axis=1)[:, k - 1] if k < g.shape[1] else g.max(axis=1)
     return g <= (kth + 2.0 * bound)[:, None]
 
 
@@ -490,23 +498,12 @@ def argmin_block(
 
 
 def _argmin_float64(Xr: np.ndarray, search: EuclideanSearch, rtol: float) -> np.ndarray:
-    """The training fallback: a float64 GEMM on the shifted, scaled rows (twice the float32
-    cost, not the tenfold of direct differences), and direct differences only for the rows
-    where even float64's bound exceeds ``rtol`` of the winner's squared distance."""
-    xc = np.subtract(Xr, search.center, dtype=np.float64)
-    xc *= 1.0 / search.scale
-    Wc = search.Wc * (1.0 / search.scale)
-    wn = np.einsum("ij,ij->i", Wc, Wc)
-    g = xc @ Wc.T
-    g *= -2.0
-    g += wn
+    """The training fallback: the float64 scores (:func:`_float64_scores`), and direct
+    differences only for the rows where even float64's bound exceeds ``rtol`` of the winner's
+    squared distance."""
+    g, xn, bound = _float64_scores(Xr, search)
     a = np.argmin(g, axis=1)
-    xn = np.einsum("ij,ij->i", xc, xc)
     best = g[np.arange(g.shape[0]), a] + xn
-    wmax = float(np.sqrt(wn.max())) if wn.size else 0.0
-    d = Xr.shape[1]
-    gamma = (d + 1) * 2.0**-53 * 1.01 + 4.0 * 2.0**-53
-    bound = gamma * (2.0 * wmax * np.sqrt(xn) + wmax * wmax)
     still = np.flatnonzero(2.0 * bound > rtol * np.maximum(best, 0.0))
     if still.size:
         a[still] = exact_top_k(Xr[still], search.W, 1)[0][:, 0]
@@ -518,11 +515,11 @@ def _argmin_float64(Xr: np.ndarray, search: EuclideanSearch, rtol: float) -> np.
 SCALE_RATIO_WARNING = 1e3
 
 
-def warn_disparate_scales(X: np.ndarray, stacklevel: int | None = None) -> None:
+def warn_disparate_scales(X: np.ndarray) -> None:
     """Warn when the features' spreads (max - min) differ by more than
     :data:`SCALE_RATIO_WARNING`: without normalisation the widest feature then decides every
     BMU alone (the search itself stays exact, see the module notes). The warning names the
-    user's line (``stacklevel`` is accepted and ignored, for older callers)."""
+    user's line."""
     if X.shape[0] < 2:
         return
     with np.errstate(invalid="ignore"):

@@ -105,9 +105,12 @@ def _scaled_covariance(arr: np.ndarray, chunk_rows: int = _CHUNK_ROWS,
         return (*_centred_covariance(arr, mean, summary.has_nan, chunk_rows, scale), scale)
     total = np.zeros(d)
     count = np.zeros(d)
+    lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
     has_nan = False
     for s in range(0, n, chunk_rows):
         blk = np.asarray(arr[s : s + chunk_rows], dtype=np.float64)
+        np.fmin(lo, np.fmin.reduce(blk, axis=0), out=lo)  # fmin / fmax skip NaN
+        np.fmax(hi, np.fmax.reduce(blk, axis=0), out=hi)
         col = blk.sum(axis=0)
         if np.isnan(col).any():
             has_nan = True
@@ -118,8 +121,7 @@ def _scaled_covariance(arr: np.ndarray, chunk_rows: int = _CHUNK_ROWS,
             total += col
             count += blk.shape[0]
     mean = total / np.maximum(count, 1.0)
-    with np.errstate(invalid="ignore"):  # all-NaN columns are refused before this
-        scale = _covariance_scale(np.nanmin(arr, axis=0), np.nanmax(arr, axis=0), mean)
+    scale = _covariance_scale(lo, hi, mean)
     return (*_centred_covariance(arr, mean, has_nan, chunk_rows, scale), scale)
 
 

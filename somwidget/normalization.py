@@ -54,6 +54,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from somwidget import _data_stats
 from somwidget._boxcox import BOXCOX_LAMBDA_BOUNDS, boxcox_lambdas, boxcox_shift
 from somwidget._lazy import LazyModule
 from somwidget.validation import NotFittedError, all_nan_columns, check_array, check_choice
@@ -127,31 +128,28 @@ def _safe_range(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 def _zscore_params(X: np.ndarray) -> dict[str, np.ndarray]:
     """Per-feature mean and population std over known values (constant features: scale 1);
-    float32 data in float64 blocks (:func:`_blockwise_mean_std`), never converted whole."""
+    float32 data from the shared column summary and one pass of float64 blocks
+    (:func:`_float32_mean_std`), never converted whole."""
     if X.dtype == np.float32:
-        mean, std = _blockwise_mean_std(X)
+        mean, std, constant = _float32_mean_std(X)
     else:
-        mean, std = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
-    return {"mean": mean, "scale": _safe_scale(std, _column_constant(X), mean)}
+        mean, std, constant = np.nanmean(X, axis=0), np.nanstd(X, axis=0), _column_constant(X)
+    return {"mean": mean, "scale": _safe_scale(std, constant, mean)}
 
 
-def _blockwise_mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``nanmean`` and ``nanstd`` (population) per column, two passes of float64 blocks of
+def _float32_mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``nanmean``, ``nanstd`` (population) and the constant columns of float32 data: the
+    means, counts and extremes from the array's summary (:func:`somwidget._data_stats.summary_of`,
+    shared within a SOM call), the squared deviations in float64 blocks of
     :data:`TRANSFORM_BLOCK_ROWS` rows (NaN skipped)."""
-    d = X.shape[1]
-    total, count, ss = np.zeros(d), np.zeros(d), np.zeros(d)
-    for s in range(0, X.shape[0], TRANSFORM_BLOCK_ROWS):
-        b = np.asarray(X[s : s + TRANSFORM_BLOCK_ROWS], dtype=np.float64)
-        known = ~np.isnan(b)
-        total += np.where(known, b, 0.0).sum(axis=0)
-        count += known.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / count
+    summary = _data_stats.summary_of(X)
+    mean = summary.mean
+    ss = np.zeros(X.shape[1])
     for s in range(0, X.shape[0], TRANSFORM_BLOCK_ROWS):
         b = np.asarray(X[s : s + TRANSFORM_BLOCK_ROWS], dtype=np.float64) - mean
         ss += np.nansum(b * b, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return mean, np.sqrt(ss / count)
+        return mean, np.sqrt(ss / summary.known), summary.hi == summary.lo
 
 
 #: Rows of float32 data a normaliser transforms at a time (in float64, into a float32 result).
