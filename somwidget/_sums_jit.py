@@ -15,11 +15,17 @@ All run without the GIL (the batch epoch's worker threads run them side by side,
   where the denominator is not positive (:func:`somwidget.training._ratio_update` at a
   learning rate of 1, the default) in one pass;
 * ``centre_rows(W, c, Wc)``: ``Wc = W - c`` and the largest ``|Wc|`` (NaN if any is NaN) in one
-  pass, and ``scale_rows(Wc, factor, Wa)``: ``Wa[:, :D] = Wc * factor`` rounded to float32
-  (:meth:`somwidget.euclidean.EuclideanSearch.set_codebook`, each epoch).
+  pass, and ``scale_rows(Wc, factor, inv2, Wa)``: the augmented codebook of a search,
+  ``Wa[:, :D] = Wc * factor`` rounded to float32 and ``Wa[:, D] = |Wc_i|^2 inv2`` (the row's
+  squared norm summed in feature order, then scaled), returning the largest such norm (NaN if
+  any is); ``prepare_rows(W, c, factor, inv2, Wc, Wa)``: both in one pass, returning the extent
+  and the largest norm (both NaN if any value is): :meth:`somwidget.euclidean.EuclideanSearch.set_codebook`,
+  each epoch, while the scale holds.
 
 Each computes element by element what the numpy code does (the same operations in the same
-order), so a fit gives the same codebook with or without them (tests/test_update_jit.py).
+order; the squared norms only in another order of the sum, which moves their float32 value by
+one unit in about 1e-9 of cases), so a fit gives the same codebook with or without them
+(tests/test_update_jit.py).
 
 Without numba (or with ``SOMWIDGET_NUMBA=0``) :func:`kernel` returns None and numpy runs
 instead (a sparse one-hot product for the sums).
@@ -100,15 +106,48 @@ def _build() -> Any:
         return np.nan if nan else top
 
     @numba.njit(cache=True, nogil=True)
-    def scale_rows(Wc: Any, factor: float, Wa: Any) -> None:  # pragma: no cover - compiled
+    def scale_rows(Wc: Any, factor: float, inv2: float, Wa: Any) -> float:  # pragma: no cover
         m, d = Wc.shape
+        top = 0.0
+        nan = False
         for i in range(m):
+            acc = 0.0
             for k in range(d):
-                Wa[i, k] = Wc[i, k] * factor
+                v = Wc[i, k]
+                Wa[i, k] = v * factor
+                acc += v * v
+            wn = acc * inv2
+            Wa[i, d] = wn
+            nan = nan or wn != wn
+            top = wn if wn > top else top
+        return np.nan if nan else top
+
+    @numba.njit(cache=True, nogil=True)
+    def prepare_rows(W: Any, c: Any, factor: float, inv2: float, Wc: Any,
+                     Wa: Any) -> tuple[float, float]:  # pragma: no cover - compiled
+        m, d = W.shape
+        top = 0.0
+        wn_top = 0.0
+        nan = False
+        for i in range(m):
+            acc = 0.0
+            for k in range(d):
+                v = W[i, k] - c[k]
+                Wc[i, k] = v
+                Wa[i, k] = v * factor
+                acc += v * v
+                a = abs(v)
+                top = a if a > top else top
+            wn = acc * inv2
+            Wa[i, d] = wn
+            nan = nan or wn != wn
+            wn_top = wn if wn > wn_top else wn_top
+        return (np.nan, np.nan) if nan else (top, wn_top)
 
     return SimpleNamespace(scatter_rows=scatter_rows, scatter_rows_counts=scatter_rows_counts,
                            check_winners=check_winners, ratio_update=ratio_update,
-                           centre_rows=centre_rows, scale_rows=scale_rows)
+                           centre_rows=centre_rows, scale_rows=scale_rows,
+                           prepare_rows=prepare_rows)
 
 
 def _warm(k: Any) -> None:
@@ -126,7 +165,9 @@ def _warm(k: Any) -> None:
     W = np.zeros((2, 2))
     k.ratio_update(W, np.ones((2, 3)), np.empty((2, 2)))
     k.centre_rows(W, np.zeros(2), np.empty((2, 2)))
-    k.scale_rows(W, 1.0, np.empty((2, 3), dtype=np.float32)[:, :-1])
+    Wa = np.empty((2, 3), dtype=np.float32)
+    k.scale_rows(W, 1.0, 1.0, Wa)
+    k.prepare_rows(W, np.zeros(2), 1.0, 1.0, np.empty((2, 2)), Wa)
 
 
 #: the compiled loops (``.scatter_rows``, ``.scatter_rows_counts``, ``.check_winners``), or None

@@ -134,7 +134,19 @@ class EuclideanSearch:
         self.W = W
         # one compiled pass once numba's loops are built: the same values (somwidget._sums_jit)
         kernel = _sums_jit.kernel_for(W.size) if self.Wc.size else None
-        if kernel is not None and _sums_jit.c_float64(W, self.center):
+        compiled = kernel is not None and _sums_jit.c_float64(W, self.center)
+        s = self.scale
+        if compiled and self.data_extent is not None and _SQUARE_TINY < s < _SQUARE_SAFE:
+            # centred, scaled and its norms in one pass at the current scale, kept if it
+            # still covers the codebook (as it does epoch after epoch)
+            inv = 1.0 / s
+            top, wn_top = kernel.prepare_rows(W, self.center, -2.0 * inv, inv * inv, self.Wc,
+                                              self.Wa)
+            self.w_extent = float(top)
+            if s >= pow2_scale(max(self.data_extent, self.w_extent)):
+                self.wmax = math.sqrt(wn_top)
+                return self
+        elif compiled:
             self.w_extent = float(kernel.centre_rows(W, self.center, self.Wc))
         else:
             np.subtract(W, self.center, out=self.Wc)
@@ -161,12 +173,16 @@ class EuclideanSearch:
         self.scale = s
         inv = 1.0 / s  # a power of two: the scaled codebook is exact
         Wa = self.Wa
+        safe = _SQUARE_TINY < s < _SQUARE_SAFE  # |x - c|^2 and 1 / s^2 stay finite
         kernel = _sums_jit.kernel_for(Wa.size)
         if kernel is not None:
-            kernel.scale_rows(self.Wc, -2.0 * inv, Wa[:, :-1])
+            wn_top = kernel.scale_rows(self.Wc, -2.0 * inv, inv * inv if safe else 0.0, Wa)
+            if safe:
+                self.wmax = math.sqrt(wn_top)
+                return
         else:
             np.multiply(self.Wc, -2.0 * inv, out=Wa[:, :-1], casting="same_kind")
-        if _SQUARE_TINY < s < _SQUARE_SAFE:
+        if safe:
             wn = np.einsum("ij,ij->i", self.Wc, self.Wc)
             wn *= inv * inv
         else:
