@@ -16,6 +16,10 @@ worker threads (:func:`somwidget._block_threads.run_blocks`, BLAS single-threade
 The BMUs equal the serial search's (the same float32 products per row); the sums differ from
 it only in the order of the float64 additions, and a run is deterministic for a given number
 of threads.
+
+A search that carries the principal plane of its codebook (the first epoch from a PCA
+initialisation, :mod:`somwidget._principal_plane`) finds the BMUs in that plane instead, the
+rows it cannot confirm with the GEMM search, and adds the sums after.
 """
 
 from __future__ import annotations
@@ -26,11 +30,14 @@ import numpy as np
 
 from . import _blas_threads, _block_threads, _sums_jit
 from . import backend as _backend
+from ._principal_plane import plane_bmus
 from .euclidean import (
     BlockBuffers,
     EuclideanSearch,
     PreparedQueries,
+    _extent,
     argmin_block,
+    argmin_units,
     matching_prepared,
 )
 
@@ -49,6 +56,20 @@ def _buffers(rows: int, d: int, m: int, prepared: PreparedQueries | None) -> Blo
     return buf
 
 
+def _planar_bmus(X: np.ndarray, search: EuclideanSearch, chunk: int,
+                 rtol: float) -> np.ndarray | None:
+    """The BMUs from the search's principal plane, the rows it leaves unsure searched as usual
+    (None: no plane search here, see :func:`somwidget._principal_plane.plane_bmus`)."""
+    extent = search.data_extent if search.data_extent is not None else _extent(X, search.center)
+    got = plane_bmus(search.plane, X, extent, search.center, rtol)
+    if got is None:
+        return None
+    bmus, unsure = got
+    if unsure.size:
+        bmus[unsure] = argmin_units(X[unsure], search, chunk, rtol)
+    return bmus
+
+
 def bmus_and_sums(
     X: np.ndarray, search: EuclideanSearch, chunk: int, rtol: float = 1e-3,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,6 +82,11 @@ def bmus_and_sums(
     n, d = X.shape
     m = search.W.shape[0]
     ns = _backend.get_namespace(X)
+    if search.plane is not None:  # a PCA initial codebook: the search in its plane
+        planar = _planar_bmus(X, search, chunk, rtol)
+        if planar is not None:
+            S, counts = _backend.block_sums(ns, X, planar, m)
+            return planar, S, counts
     bmus = np.empty(n, dtype=np.intp)
     prepared = matching_prepared(search, n)
     rows, threads = _block_threads.plan(n, _block_threads.worker_rows(chunk, m), m * (d + 1))

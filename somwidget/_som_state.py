@@ -27,6 +27,7 @@ import numpy as np
 
 from . import bmu as _bmu
 from ._bmu_cache import BMUCache
+from ._principal_plane import PrincipalPlane
 from ._som_persistence import _PersistenceMixin
 from .bmu import has_missing
 from .callbacks import (
@@ -284,6 +285,7 @@ class _StateMixin(_PersistenceMixin):
         training_data: np.ndarray | None = None,
         init_params: Mapping[str, Any] | None = None,
         training_source: object = None,
+        plane: PrincipalPlane | None = None,
     ) -> None:
         """The one writer of fitted state: every attribute ending in ``_`` and the private
         caches that go with them (``initialize``, ``from_dict`` and unpickling use it).
@@ -316,6 +318,9 @@ class _StateMixin(_PersistenceMixin):
             The caller's data that ``training_data`` was computed from.
         init_params : mapping, optional
             The structural parameters the map was built with (default: the current ones).
+        plane : PrincipalPlane, optional
+            The plane a PCA initial ``codebook`` lies in: the first training epoch searches in
+            it while the codebook is unchanged (:meth:`_initial_plane_of`).
         """
         codebook = np.ascontiguousarray(codebook, dtype=np.float64)
         if codebook.ndim != 2 or codebook.shape[0] != lattice.n_neurons:
@@ -355,7 +360,20 @@ class _StateMixin(_PersistenceMixin):
                 {k: getattr(self, k) for k in _STRUCTURAL} if init_params is None else dict(init_params)
             )
             self._bmu_cache = BMUCache()
+            self._plane = plane
             self._touch()
+
+    def _initial_plane_of(self, codebook: np.ndarray) -> PrincipalPlane | None:
+        """The initial codebook's principal plane while ``codebook`` still is that codebook
+        (:mod:`somwidget._principal_plane`); once it is not (trained, edited, replaced), the
+        plane is dropped."""
+        plane = self.__dict__.get("_plane")
+        if plane is None:
+            return None
+        if plane.describes(codebook):
+            return plane
+        self._plane = None
+        return None
 
     def _fitted_state(self) -> dict[str, Any] | None:
         """The arguments of :meth:`_set_fitted` that rebuild this model (None: not initialised);

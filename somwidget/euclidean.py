@@ -42,6 +42,7 @@ so that their squares cannot overflow.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -114,6 +115,9 @@ class EuclideanSearch:
         self.data_extent = data_extent
         #: PreparedQueries of the data this search runs on (set by the training loop)
         self.prepared: PreparedQueries | None = None
+        #: the principal plane the codebook lies in, when the caller knows it does (a PCA
+        #: initial codebook: its first training search runs there, somwidget._principal_plane)
+        self.plane: Any = None
         d = W.shape[1]
         self.gamma = (d + 1) * _U32 / (1.0 - (d + 1) * _U32) + 4.0 * _U32
         self.scale = 0.0
@@ -132,6 +136,7 @@ class EuclideanSearch:
         if W.shape != self.W.shape:
             raise ValueError(f"codebook has shape {W.shape}; this search has {self.W.shape}")
         self.W = W
+        self.plane = None  # the caller sets it again when the new codebook lies in one
         # one compiled pass once numba's loops are built: the same values (somwidget._sums_jit)
         kernel = _sums_jit.kernel_for(W.size) if self.Wc.size else None
         compiled = kernel is not None and _sums_jit.c_float64(W, self.center)

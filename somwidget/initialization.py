@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from somwidget import _blas_threads, _data_stats
+from somwidget._principal_plane import PrincipalPlane, pca_plane
 from somwidget.euclidean import pow2_scale
 from somwidget.lattice import LATTICE_ALIASES, LATTICES
 from somwidget.validation import all_nan_columns, check_array, check_choice
@@ -252,15 +253,6 @@ def eigenpairs(cov: np.ndarray, n_components: int | None = None) -> tuple[np.nda
     return vals, vecs * signs
 
 
-def _axis_coords(values: np.ndarray) -> np.ndarray:
-    """Rescale one coordinate axis to [-1, 1] (all 0 for a constant axis)."""
-    lo = values.min()
-    span = values.max() - lo
-    if span <= 0:
-        return np.zeros_like(values)
-    return 2.0 * (values - lo) / span - 1.0
-
-
 def _check_lattice(lattice: Any) -> None:
     missing = [a for a in ("rows", "cols", "n_neurons", "coordinates") if not hasattr(lattice, a)]
     if missing:
@@ -290,6 +282,14 @@ def initialize_codebook(
     -------
     ndarray of shape (lattice.n_neurons, D), float64
     """
+    return initial_codebook_and_plane(method, X, lattice, rng)[0]
+
+
+def initial_codebook_and_plane(
+    method: str, X: Any, lattice: Any, rng: np.random.Generator
+) -> tuple[np.ndarray, PrincipalPlane | None]:
+    """:func:`initialize_codebook`, and for ``"pca"`` the plane the codebook lies in (training's
+    first search runs in it, :mod:`somwidget._principal_plane`; None for the other methods)."""
     method = check_choice("initialization", method, INITIALIZATIONS, INITIALIZATION_ALIASES)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
@@ -299,25 +299,21 @@ def initialize_codebook(
     m = int(lattice.n_neurons)
 
     if method == "random":
-        return _uniform_in_box(rng, np.nanmin(arr, axis=0), np.nanmax(arr, axis=0), (m, d))
+        return _uniform_in_box(rng, np.nanmin(arr, axis=0), np.nanmax(arr, axis=0), (m, d)), None
     if method == "random_negative":
-        return rng.uniform(-1.0, 1.0, size=(m, d))
+        return rng.uniform(-1.0, 1.0, size=(m, d)), None
     if method == "sample":
         idx = rng.choice(n, size=m, replace=n < m)
         rows = arr[idx]
         if not np.isnan(rows).any():
-            return np.asarray(rows, dtype=np.float64)
-        return np.where(np.isnan(rows), covariance(arr)[0], rows)
+            return np.asarray(rows, dtype=np.float64), None
+        return np.where(np.isnan(rows), covariance(arr)[0], rows), None
 
     rows_, cols_ = int(lattice.rows), int(lattice.cols)
     n_comp = 1 if (d == 1 or rows_ == 1 or cols_ == 1) else 2
     mean, vals, vecs, scale = _scaled_principal_components(arr, n_components=n_comp)
-    coords = np.asarray(lattice.coordinates, dtype=np.float64)
-    cx = _axis_coords(coords[:, 0])
-    cy = _axis_coords(coords[:, 1])
-    along = [cx, cy] if cols_ >= rows_ else [cy, cx]  # PC1 on the longer side
-    c = np.column_stack(along[:n_comp])  # (M, n_comp)
-    return mean + (c * (np.sqrt(vals[:n_comp]) * scale)) @ vecs[:, :n_comp].T
+    plane = pca_plane(mean, vals, vecs, lattice, scale)
+    return plane.codebook(), plane
 
 
 def _uniform_in_box(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray,

@@ -94,7 +94,7 @@ from .initialization import (
     INITIALIZATION_ALIASES,
     INITIALIZATIONS,
     auto_mapsize,
-    initialize_codebook,
+    initial_codebook_and_plane,
 )
 from .lattice import LATTICE_ALIASES, LATTICES, RECT_ADJACENCIES, Lattice
 from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS, width_factor
@@ -447,13 +447,13 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         # on one BLAS thread (no OpenBLAS thread left spinning on the cores the first epochs'
         # worker threads need, somwidget._blas_threads)
         with _blas_threads.single_threaded():
-            codebook = initialize_codebook(p["initialization"], Xt, lattice, rng)
+            codebook, plane = initial_codebook_and_plane(p["initialization"], Xt, lattice, rng)
         _bmu.check_metric_domain(
             p["distance_metric"], codebook, "the initial codebook",
             f"; initialization={p['initialization']!r} put prototypes there, try 'sample'")
         self._set_fitted(
             codebook=codebook, lattice=lattice, normalizer=normalizer, feature_names=names,
-            random_state=rng, training_data=Xt, training_source=X,
+            random_state=rng, training_data=Xt, training_source=X, plane=plane,
         )
         return Xt
 

@@ -152,6 +152,7 @@ def block_sums(
     search: Any = None,
     center: np.ndarray | None = None,
     ns: Any = None,
+    plane: Any = None,
 ) -> tuple[Any, Any, Any]:
     """BMUs and per-neuron sums and counts for one block of data: the map step of a batch epoch.
 
@@ -181,6 +182,10 @@ def block_sums(
         The array namespace (default: that of ``X``). With numpy the BMUs are the exact search
         of :func:`somwidget.bmu.nearest_units`; with another library (a GPU) the float32
         augmented product :func:`somwidget.backend.block_bmus`.
+    plane : somwidget._principal_plane.PrincipalPlane, optional
+        numpy, Euclidean: the plane ``codebook`` lies in (the caller checked
+        :meth:`~somwidget._principal_plane.PrincipalPlane.describes`): the BMUs are found in it
+        (:mod:`somwidget._map_step`).
 
     Returns
     -------
@@ -196,6 +201,8 @@ def block_sums(
         if metric == "euclidean":  # BMUs and sums on every core (somwidget._map_step)
             if search is None:
                 search = EuclideanSearch(codebook, center)
+            if plane is not None:
+                search.plane = plane
             X = as_float_array(X)
             bmus, S, counts = _map_step.bmus_and_sums(
                 X, search, search_chunk(chunk_size, X.shape[0], m))

@@ -51,6 +51,7 @@ from .. import backend as _backend
 from .. import masked as _masked
 from .. import training as _training
 from .._map_memory import check_map_memory
+from .._principal_plane import PrincipalPlane, pca_plane
 from ..bmu import check_masked_metric, find_bmus
 from ..lattice import Lattice
 from ..normalization import Normalizer
@@ -65,7 +66,7 @@ from ._graph import (
     row_offsets,
 )
 from ._optional import require_dask
-from .moments import Moments, auto_mapsize_from, eigen, fit_normalizer, moments, pca_codebook
+from .moments import Moments, auto_mapsize_from, eigen, fit_normalizer, moments
 from .weights import weight_blocks
 
 __all__ = [
@@ -130,9 +131,12 @@ class DaskData:
         hi = np.searchsorted(rows, self.offsets[1:])
         return [rows[a:b] - o for a, b, o in zip(lo, hi, self.offsets[:-1], strict=True)]
 
-    def sums(self, codebook: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def sums(self, codebook: np.ndarray, rows: np.ndarray | None = None,
+             plane: PrincipalPlane | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Per-neuron sums (M, D) and counts of the samples ``rows`` (all when None): (M,), or
-        per component (M, D) when the data have missing values; weighted with ``weights``."""
+        per component (M, D) when the data have missing values; weighted with ``weights``.
+        ``plane``: the principal plane ``codebook`` lies in (each partition's BMUs found there,
+        as in memory)."""
         require_dask()
         from dask import delayed
 
@@ -143,7 +147,7 @@ class DaskData:
         weights = self.weights if self.weights is not None else [None] * len(self.blocks)
         parts = [
             delayed(_block_epoch)(b, d, self.normalizer, self.metric, cb, center, r,
-                                  self.chunk_size, w, masked)
+                                  self.chunk_size, w, masked, plane)
             for b, r, w in zip(self.blocks, self._local_rows(rows), weights, strict=True)
             if r is None or r.size
         ]
@@ -159,7 +163,8 @@ class DaskData:
 
 def _block_epoch(block: Any, d: int, normalizer: Normalizer, metric: str, codebook: np.ndarray,
                  center: np.ndarray, rows: np.ndarray | None,
-                 chunk_size: int | None, weights: Any = None, masked: bool = False) -> np.ndarray:
+                 chunk_size: int | None, weights: Any = None, masked: bool = False,
+                 plane: PrincipalPlane | None = None) -> np.ndarray:
     x = _training_block(block, d, normalizer, check=False)
     w = None if weights is None else np.asarray(weights, dtype=np.float64)
     if rows is not None:
@@ -178,7 +183,8 @@ def _block_epoch(block: Any, d: int, normalizer: Normalizer, metric: str, codebo
     ns = _backend.get_namespace(x)
     # the in-memory kernel (exact search on numpy partitions, the augmented product on GPU ones)
     S, counts, _ = _training.block_sums(x, codebook, metric=metric, chunk_size=chunk_size,
-                                        center=center, ns=ns)
+                                        center=center, ns=ns,
+                                        plane=plane if rows is None and ns.name == "numpy" else None)
     out[:, :d] = ns.to_numpy(S)
     out[:, d] = ns.to_numpy(counts)
     return out
@@ -203,20 +209,24 @@ def _sample_rows(data: DaskData, idx: np.ndarray) -> np.ndarray:
     return got[inverse]
 
 
-def _initial_codebook(method: str, data: DaskData, lattice: Lattice, rng: np.random.Generator) -> np.ndarray:
+def _initial_codebook(method: str, data: DaskData, lattice: Lattice, rng: np.random.Generator,
+                      ) -> tuple[np.ndarray, PrincipalPlane | None]:
+    """The initial codebook, and for ``"pca"`` its plane (as in memory:
+    :func:`somwidget.initialization.initial_codebook_and_plane`)."""
     n, d = data.shape
     m = int(lattice.n_neurons)
     st = data.stats
     if method == "random":
-        return rng.uniform(st.lo, st.hi, size=(m, d))
+        return rng.uniform(st.lo, st.hi, size=(m, d)), None
     if method == "random_negative":
-        return rng.uniform(-1.0, 1.0, size=(m, d))
+        return rng.uniform(-1.0, 1.0, size=(m, d)), None
     if method == "sample":  # a drawn row's missing values: the known values' means (as in memory)
         rows = _sample_rows(data, rng.choice(n, size=m, replace=n < m))
-        return np.where(np.isnan(rows), st.mean, rows)
+        return np.where(np.isnan(rows), st.mean, rows), None
     cov, scale = _pca_covariance(data)
     vals, vecs = eigen(cov)
-    return pca_codebook(st.mean, vals, vecs, lattice, scale)
+    plane = pca_plane(st.mean, vals, vecs, lattice, scale)
+    return plane.codebook(), plane
 
 
 def _pca_covariance(data: DaskData) -> tuple[np.ndarray, float]:
@@ -295,9 +305,10 @@ def initialize(som: Any, X: Any) -> Any:
         rows, cols = p["mapsize"]
     check_map_memory(rows, cols, data.shape[1])
     lattice = Lattice(rows, cols, p["lattice"], rect_adjacency=p["rect_adjacency"])
-    codebook = _initial_codebook(p["initialization"], data, lattice, rng)
+    codebook, plane = _initial_codebook(p["initialization"], data, lattice, rng)
     som._set_fitted(codebook=codebook, lattice=lattice, normalizer=normalizer, feature_names=names,
-                    random_state=rng, training_data=None, data_bounds=(data.stats.lo, data.stats.hi))
+                    random_state=rng, training_data=None, data_bounds=(data.stats.lo, data.stats.hi),
+                    plane=plane)
     som._dask_train = data
     return som
 

@@ -55,8 +55,10 @@ class DeviceData:
         WaT = ns.asarray(_backend.augmented_codebook(codebook, self.center))
         return _backend.block_bmus(ns, self.X if X is None else X, WaT, self._zero, self.chunk_size)
 
-    def sums(self, codebook: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Per-neuron sums (M, D) float64 and counts (M,) for the samples ``rows`` (all: None)."""
+    def sums(self, codebook: np.ndarray, rows: np.ndarray | None = None,
+             plane: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per-neuron sums (M, D) float64 and counts (M,) for the samples ``rows`` (all: None).
+        ``plane`` is not used: on a device every epoch is the GEMM search."""
         ns = self.ns
         X = self.X if rows is None else self.X[ns.asarray(rows)]
         # the in-memory kernel, in this namespace: rows centred on the device, so the codebook too

@@ -59,7 +59,9 @@ def run_batch(
         r = float(radii[epoch - 1])
         H = _training.KernelOperator(som.lattice_, name, r)
         rows = np.sort(rng.choice(n, size=n_sub, replace=False)) if n_sub < n else None
-        S, counts = source.sums(som.codebook_, rows)
+        # Dask partitions search a PCA initial codebook in its plane, as in memory
+        plane = som._initial_plane_of(som.codebook_) if rows is None else None
+        S, counts = source.sums(som.codebook_, rows, plane=plane)
         # the plain rule for one count column, the per-component one for counts per component
         new = _masked.update_general(som.codebook_, H, S, counts, learning_rate=learning_rate,
                                      inhibition=inhibition, bounds=bounds)

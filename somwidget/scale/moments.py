@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..initialization import _axis_coords, eigenpairs
+from .._principal_plane import pca_plane
+from ..initialization import eigenpairs
 from ..lattice import Lattice
 from ..normalization import (
     Normalizer,
@@ -228,17 +229,10 @@ def eigen(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def pca_codebook(mean: np.ndarray, vals: np.ndarray, vecs: np.ndarray, lattice: Lattice,
                  scale: float = 1.0) -> np.ndarray:
-    """SOM Toolbox ``som_lininit`` from the mean and the covariance's eigenpairs (the formula of
-    :func:`somwidget.initialization.initialize_codebook`, ``"pca"``); ``vals`` are divided by
+    """SOM Toolbox ``som_lininit`` from the mean and the covariance's eigenpairs (the codebook
+    of :func:`somwidget._principal_plane.pca_plane`, as in memory); ``vals`` are divided by
     ``scale**2`` (data near 1e154)."""
-    d = mean.shape[0]
-    rows_, cols_ = int(lattice.rows), int(lattice.cols)
-    coords = np.asarray(lattice.coordinates, dtype=np.float64)
-    cx, cy = _axis_coords(coords[:, 0]), _axis_coords(coords[:, 1])
-    along = [cx, cy] if cols_ >= rows_ else [cy, cx]
-    k = 1 if (d == 1 or rows_ == 1 or cols_ == 1) else 2
-    c = np.column_stack(along[:k])
-    return mean + (c * (np.sqrt(vals[:k]) * scale)) @ vecs[:, :k].T
+    return pca_plane(mean, vals, vecs, lattice, scale).codebook()
 
 
 def auto_mapsize_from(n: int, vals: np.ndarray, lattice_kind: str) -> tuple[int, int]:
