@@ -22,8 +22,8 @@ clusters far from the centre, a sample on a unit) goes to the GEMM search like a
 Ties: the lower unit index, like ``numpy.argmin``.
 
 Used for a codebook that :meth:`PrincipalPlane.describes` (its values are still exactly
-``m + V u_j`` as built), on complete, unweighted data, every row (no subsampling): the
-in-memory fit and each Dask partition alike.
+``m + V u_j`` as built), on complete, unweighted data of at least :data:`MIN_VALUES` values,
+every row (no subsampling): the in-memory fit and each Dask partition alike.
 """
 
 from __future__ import annotations
@@ -36,13 +36,26 @@ import numpy as np
 from . import _sums_jit
 from ._numba_kernels import compiled_once
 
-__all__ = ["PrincipalPlane", "pca_plane", "plane_bmus"]
+__all__ = ["MIN_VALUES", "PrincipalPlane", "pca_plane", "plane_bmus", "wanted"]
 
 _U = 2.0**-53
 #: rows of the data centred and projected at a time (float64 scratch: rows x D)
 _PROJECT_ROWS = 1 << 14
 
 _Layout = tuple[np.ndarray, np.ndarray, np.ndarray, bool]
+
+#: Data of fewer values than this (N x D) keep the GEMM search in their first epoch too: the
+#: plane's loop would need numba loaded now (0.6 s, which a first small fit does not wait for,
+#: :mod:`somwidget._numba_kernels`), and using it only once loaded in the background would make
+#: a fit's BMUs (at float32 near-ties) depend on when it ran. The same size as the compiled
+#: sums' (:data:`somwidget._sums_jit.BUILD_ELEMENTS`): 2 M values, 65k rows of 32 features.
+MIN_VALUES = _sums_jit.BUILD_ELEMENTS
+
+
+def wanted(n_values: int) -> bool:
+    """Whether a first search over ``n_values`` data values runs in the plane: from
+    :data:`MIN_VALUES` up, when numba is installed (and not switched off)."""
+    return n_values >= MIN_VALUES and kernel() is not None
 
 
 class PrincipalPlane:
@@ -254,7 +267,7 @@ def plane_bmus(plane: PrincipalPlane, X: np.ndarray, data_extent: float, center:
     None when the loop or the lattice layout is not there (the GEMM search then does all).
 
     ``data_extent`` bounds ``|x - center|`` over every entry of ``X`` (the training search's)."""
-    loop = kernel(X.size * len(plane.mean) >= _sums_jit.BUILD_ELEMENTS)
+    loop = kernel()
     lay = plane.layout()
     if loop is None or lay is None:
         return None

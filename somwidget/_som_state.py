@@ -28,6 +28,7 @@ import numpy as np
 from . import bmu as _bmu
 from ._bmu_cache import BMUCache
 from ._principal_plane import PrincipalPlane
+from ._principal_plane import wanted as plane_wanted
 from ._som_persistence import _PersistenceMixin
 from .bmu import has_missing
 from .callbacks import (
@@ -363,12 +364,13 @@ class _StateMixin(_PersistenceMixin):
             self._plane = plane
             self._touch()
 
-    def _initial_plane_of(self, codebook: np.ndarray) -> PrincipalPlane | None:
-        """The initial codebook's principal plane while ``codebook`` still is that codebook
-        (:mod:`somwidget._principal_plane`); once it is not (trained, edited, replaced), the
-        plane is dropped."""
+    def _initial_plane_of(self, codebook: np.ndarray, n_values: int) -> PrincipalPlane | None:
+        """The initial codebook's principal plane while ``codebook`` still is that codebook,
+        for a search of ``n_values`` data values (None below
+        :data:`somwidget._principal_plane.MIN_VALUES`; :mod:`somwidget._principal_plane`); once
+        it is not (trained, edited, replaced), the plane is dropped."""
         plane = self.__dict__.get("_plane")
-        if plane is None:
+        if plane is None or not plane_wanted(n_values):
             return None
         if plane.describes(codebook):
             return plane

@@ -228,7 +228,7 @@ class _TrainingMixin:
                             fit_search = EuclideanSearch(self.codebook_, center, extent)
                         search = fit_search.set_codebook(self.codebook_)
                         if n_sub == n:  # a PCA initial codebook: the search in its plane
-                            search.plane = self._initial_plane_of(self.codebook_)
+                            search.plane = self._initial_plane_of(self.codebook_, Xt.size)
                         if n_sub == n and Xt.nbytes <= _PREPARE_BYTES:
                             if prepared is None or prepared.scale != search.scale:
                                 prepared = PreparedQueries(Xt, center, search.scale)

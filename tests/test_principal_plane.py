@@ -16,10 +16,12 @@ from somwidget.lattice import Lattice
 
 
 @pytest.fixture
-def loop():
+def loop(monkeypatch):
+    """The plane's loop, for data of any size here (the fits below are small)."""
     k = planes.kernel()
     if k is None:
         pytest.skip("numba is not installed")
+    monkeypatch.setattr(planes, "MIN_VALUES", 0)
     return k
 
 
@@ -39,7 +41,7 @@ def planar_calls(monkeypatch):
 
 
 def _no_plane(monkeypatch):
-    monkeypatch.setattr(SOM, "_initial_plane_of", lambda self, codebook: None)
+    monkeypatch.setattr(SOM, "_initial_plane_of", lambda self, codebook, n_values: None)
 
 
 @pytest.mark.parametrize("kind", ["rect", "hexa", "toroidal_rect", "cylindrical_hexa"])
@@ -141,6 +143,14 @@ def test_timestamp_offsets_leave_unsure_rows_to_the_gemm_search(loop, planar_cal
     d2 = cdist(X, W0, "sqeuclidean")
     got = d2[np.arange(len(X)), planar_calls[0]]
     assert (got <= d2.min(axis=1) * (1 + 1e-3)).all()
+
+
+def test_small_data_keep_the_gemm_search(planar_calls):
+    # below MIN_VALUES: whether numba has loaded yet must not change a fit (module notes)
+    X = np.random.default_rng(9).standard_normal((500, 4))
+    assert X.size < planes.MIN_VALUES
+    SOM((5, 5), random_state=0).fit(X, epochs=1)
+    assert planar_calls == []
 
 
 def test_the_plane_is_the_pca_initialisation(loop):

@@ -60,7 +60,8 @@ def run_batch(
         H = _training.KernelOperator(som.lattice_, name, r)
         rows = np.sort(rng.choice(n, size=n_sub, replace=False)) if n_sub < n else None
         # Dask partitions search a PCA initial codebook in its plane, as in memory
-        plane = som._initial_plane_of(som.codebook_) if rows is None else None
+        plane = (som._initial_plane_of(som.codebook_, n * int(source.shape[1]))
+                 if rows is None else None)
         S, counts = source.sums(som.codebook_, rows, plane=plane)
         # the plain rule for one count column, the per-component one for counts per component
         new = _masked.update_general(som.codebook_, H, S, counts, learning_rate=learning_rate,
