@@ -162,16 +162,21 @@ def _build() -> Any:
         return None
 
     @numba.njit(cache=True, nogil=True)
-    def nearest_in_row(pv: float, xs: Any, dc: float, base: int, best: float,
-                       arg: int) -> tuple[float, int]:  # pragma: no cover - compiled
-        cols = xs.shape[0]
-        lo, hi = 0, cols  # the first unit at or beyond pv
+    def first_at_or_beyond(xs: Any, v: float) -> int:  # pragma: no cover - compiled
+        lo, hi = 0, xs.shape[0]  # binary search in ascending xs
         while lo < hi:
             mid = (lo + hi) // 2
-            if xs[mid] < pv:
+            if xs[mid] < v:
                 lo = mid + 1
             else:
                 hi = mid
+        return lo
+
+    @numba.njit(cache=True, nogil=True)
+    def nearest_in_row(pv: float, xs: Any, dc: float, base: int, best: float,
+                       arg: int) -> tuple[float, int]:  # pragma: no cover - compiled
+        cols = xs.shape[0]
+        lo = first_at_or_beyond(xs, pv)  # the units bracketing pv: lo - 1 and lo
         for c in (lo - 1, lo):
             if 0 <= c < cols:
                 dv = pv - xs[c]
@@ -192,14 +197,8 @@ def _build() -> Any:
             if monotone:  # one axis along every row, levels ascending: rows outward from p's
                 pc = P[i, 1 - var_axis[0]]
                 pv = P[i, var_axis[0]]
-                lo, hi = 0, rows
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    if level[mid] < pc:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                up, down = lo, lo - 1
+                up = first_at_or_beyond(level, pc)
+                down = up - 1
                 while True:  # each step moves up or down within the rows: it ends
                     du = (level[up] - pc) ** 2 if up < rows else np.inf
                     dd = (level[down] - pc) ** 2 if down >= 0 else np.inf
