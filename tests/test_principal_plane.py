@@ -162,3 +162,17 @@ def test_the_plane_is_the_pca_initialisation(loop):
     assert plane.describes(som.codebook_)
     V = plane.axes
     np.testing.assert_allclose(V.T @ V, np.eye(2), atol=1e-12)
+
+
+def test_dask_partitions_search_in_the_plane_as_memory_does(loop, planar_calls):
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    X = np.random.default_rng(10).standard_normal((1200, 4)) * [3, 2, 1, 1]
+    mem = SOM((6, 5), random_state=0).fit(X, epochs=3)
+    assert len(planar_calls) == 1
+    planar_calls.clear()
+    with dask.config.set(scheduler="threads"):
+        out = SOM((6, 5), random_state=0).fit(da.from_array(X, chunks=(300, 4)), epochs=3)
+    assert len(planar_calls) == 4 and all(c is not None for c in planar_calls)  # per partition
+    np.testing.assert_allclose(out.codebook_, mem.codebook_, rtol=1e-9, atol=1e-9)
