@@ -36,7 +36,7 @@ import numpy as np
 from . import _sums_jit
 from ._numba_kernels import compiled_once
 
-__all__ = ["MIN_VALUES", "PrincipalPlane", "pca_plane", "plane_bmus", "wanted"]
+__all__ = ["MIN_VALUES", "PrincipalPlane", "pca_plane", "plane_bmus", "plane_rank", "wanted"]
 
 _U = 2.0**-53
 #: rows of the data centred and projected at a time (float64 scratch: rows x D)
@@ -108,6 +108,12 @@ class PrincipalPlane:
         return self._layout  # type: ignore[return-value]
 
 
+def plane_rank(n_features: int, lattice: Any) -> int:
+    """How many principal axes the PCA initialisation uses: one for a one-row or one-column map
+    or a single feature, else two."""
+    return 1 if (n_features == 1 or int(lattice.rows) == 1 or int(lattice.cols) == 1) else 2
+
+
 def pca_plane(mean: np.ndarray, vals: np.ndarray, vecs: np.ndarray, lattice: Any,
               scale: float = 1.0) -> PrincipalPlane:
     """SOM Toolbox ``som_lininit``'s plane from the mean and the covariance's eigenpairs
@@ -115,12 +121,11 @@ def pca_plane(mean: np.ndarray, vals: np.ndarray, vecs: np.ndarray, lattice: Any
     longer side of the lattice, each axis's lattice coordinates rescaled to [-1, 1] and
     multiplied by the square root of its eigenvalue; one axis for a one-row or one-column map
     or a single feature."""
-    d = mean.shape[0]
     rows, cols = int(lattice.rows), int(lattice.cols)
     xy = np.asarray(lattice.coordinates, dtype=np.float64)
     cx, cy = _axis_coords(xy[:, 0]), _axis_coords(xy[:, 1])
     along = [cx, cy] if cols >= rows else [cy, cx]  # PC1 on the longer side
-    k = 1 if (d == 1 or rows == 1 or cols == 1) else 2
+    k = plane_rank(mean.shape[0], lattice)
     c = np.column_stack(along[:k])  # (M, k)
     return PrincipalPlane(mean, c * (np.sqrt(vals[:k]) * scale), vecs[:, :k], rows, cols)
 

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from somwidget import _blas_threads, _data_stats
-from somwidget._principal_plane import PrincipalPlane, pca_plane
+from somwidget._principal_plane import PrincipalPlane, pca_plane, plane_rank
 from somwidget.euclidean import pow2_scale
 from somwidget.lattice import LATTICE_ALIASES, LATTICES
 from somwidget.validation import all_nan_columns, check_array, check_choice
@@ -309,9 +309,8 @@ def initial_codebook_and_plane(
             return np.asarray(rows, dtype=np.float64), None
         return np.where(np.isnan(rows), covariance(arr)[0], rows), None
 
-    rows_, cols_ = int(lattice.rows), int(lattice.cols)
-    n_comp = 1 if (d == 1 or rows_ == 1 or cols_ == 1) else 2
-    mean, vals, vecs, scale = _scaled_principal_components(arr, n_components=n_comp)
+    mean, vals, vecs, scale = _scaled_principal_components(arr,
+                                                           n_components=plane_rank(d, lattice))
     plane = pca_plane(mean, vals, vecs, lattice, scale)
     return plane.codebook(), plane
 

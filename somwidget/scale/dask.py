@@ -183,8 +183,7 @@ def _block_epoch(block: Any, d: int, normalizer: Normalizer, metric: str, codebo
     ns = _backend.get_namespace(x)
     # the in-memory kernel (exact search on numpy partitions, the augmented product on GPU ones)
     S, counts, _ = _training.block_sums(x, codebook, metric=metric, chunk_size=chunk_size,
-                                        center=center, ns=ns,
-                                        plane=plane if rows is None and ns.name == "numpy" else None)
+                                        center=center, ns=ns, plane=plane)
     out[:, :d] = ns.to_numpy(S)
     out[:, d] = ns.to_numpy(counts)
     return out

@@ -14,9 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._principal_plane import pca_plane
 from ..initialization import eigenpairs
-from ..lattice import Lattice
 from ..normalization import (
     Normalizer,
     _safe_range,
@@ -34,7 +32,6 @@ __all__ = [
     "eigen",
     "fit_normalizer",
     "moments",
-    "pca_codebook",
 ]
 
 #: Normalisations whose parameters come from reduced statistics (all of them).
@@ -225,14 +222,6 @@ def eigen(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     :func:`somwidget.initialization.principal_components` gives them (its
     :func:`~somwidget.initialization.eigenpairs`)."""
     return eigenpairs(cov)
-
-
-def pca_codebook(mean: np.ndarray, vals: np.ndarray, vecs: np.ndarray, lattice: Lattice,
-                 scale: float = 1.0) -> np.ndarray:
-    """SOM Toolbox ``som_lininit`` from the mean and the covariance's eigenpairs (the codebook
-    of :func:`somwidget._principal_plane.pca_plane`, as in memory); ``vals`` are divided by
-    ``scale**2`` (data near 1e154)."""
-    return pca_plane(mean, vals, vecs, lattice, scale).codebook()
 
 
 def auto_mapsize_from(n: int, vals: np.ndarray, lattice_kind: str) -> tuple[int, int]:
