@@ -217,6 +217,10 @@ def _adjacency_lookup(
     return adj.shape[0], lambda i, j: adj[i, j]
 
 
+#: Samples per block of the topographic error's adjacency lookup.
+_TE_BLOCK = 1 << 16
+
+
 def _te_errors(bmu1: ArrayLike, bmu2: ArrayLike, adjacency: Any) -> np.ndarray:
     m, adjacent = _adjacency_lookup(adjacency)
     b1 = _bmus("bmu1", bmu1, m)
@@ -225,12 +229,18 @@ def _te_errors(bmu1: ArrayLike, bmu2: ArrayLike, adjacency: Any) -> np.ndarray:
         raise ValueError(f"bmu1 and bmu2 must have the same length; got {b1.size} and {b2.size}")
     if b1.size == 0:
         raise ValueError("bmu1 is empty; the topographic error needs at least one sample")
-    same = b1 == b2
-    if same.any():
+    n_same = int(np.count_nonzero(b1 == b2))
+    if n_same:
         raise ValueError(
-            f"bmu2 equals bmu1 for {int(same.sum())} sample(s); bmu2 must be the second-best unit"
+            f"bmu2 equals bmu1 for {n_same} sample(s); bmu2 must be the second-best unit"
         )
-    return ~adjacent(b1, b2)
+    # block by block: the pair lookup makes about eight int64 temporaries of its input's length
+    # (130 MB for 2M samples at once, a few MB per block)
+    errors = np.empty(b1.shape[0], dtype=bool)
+    for s in range(0, b1.shape[0], _TE_BLOCK):
+        e = s + _TE_BLOCK
+        np.logical_not(adjacent(b1[s:e], b2[s:e]), out=errors[s:e])
+    return errors
 
 
 def topographic_error(bmu1: ArrayLike, bmu2: ArrayLike, adjacency: Any) -> float:

@@ -620,3 +620,25 @@ def test_umatrices_live_in_umatrices_and_stay_importable_from_analysis():
 def test_a_lattice_argument_that_is_no_lattice_is_named(call):
     with pytest.raises(TypeError, match="lattice must be a somwidget Lattice; got"):
         call()
+
+
+def test_topographic_error_in_blocks_matches_plane_neighbours(monkeypatch):
+    # blocks of 7 samples: the lookup runs block by block (bounded temporaries at millions of
+    # samples); the errors across the block edges equal the neighbour lists'
+    monkeypatch.setattr(A, "_TE_BLOCK", 7)
+    lat = Lattice(5, 6, "hexa")
+    rng = np.random.default_rng(4)
+    m = lat.n_neurons
+    b1 = rng.integers(0, m, 100)
+    b2 = (b1 + rng.integers(1, m, 100)) % m
+    nbs = plane_neighbours(lat)
+    errors = np.array([j not in nbs[i] for i, j in zip(b1, b2, strict=True)])
+    assert 0 < errors.sum() < errors.size
+    assert A.topographic_error(b1, b2, lat) == pytest.approx(errors.mean())
+    hits = np.bincount(b1, minlength=m)
+    bad = np.bincount(b1, weights=errors, minlength=m)
+    np.testing.assert_allclose(A.topographic_error_map(b1, b2, lat),
+                               np.where(hits > 0, bad / np.maximum(hits, 1), np.nan))
+    b2[[3, 50, 99]] = b1[[3, 50, 99]]  # the count in the message is over every block
+    with pytest.raises(ValueError, match="for 3 sample"):
+        A.topographic_error(b1, b2, lat)
