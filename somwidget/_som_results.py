@@ -64,6 +64,7 @@ class _ResultsMixin:
             Sorted by distance: column 0 is the BMU, column 1 the second BMU.
         """
         X = self._require(X)
+        self._check_initialized()
         k = check_int("k", k, minimum=1, maximum=self.n_neurons_)
         idx, dist = self._bmus2(X, k=k, compute=k)
         return idx[:, :k].copy(), dist[:, :k].copy()
@@ -92,6 +93,7 @@ class _ResultsMixin:
         """Fraction of samples whose second BMU is not adjacent to their BMU."""
         from . import analysis
 
+        self._check_initialized()
         idx, _ = self._bmus2(X, k=min(2, self.n_neurons_))
         if idx.shape[1] < 2:
             return 0.0

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .callbacks import asks_to_stop
 from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS
 from .schedules import DECAY_ALIASES, DECAYS
 from .trainer_params import DEFAULT_LEARNING_RATES
@@ -84,7 +85,7 @@ class _UnitsMixin:
         """Wraps the user's callbacks: ``False`` from any of them asks the trainer to stop."""
         keep = True
         for cb in self.callbacks:
-            if cb(state) is False:
+            if asks_to_stop(cb(state)):
                 keep = False
         if not keep:
             with self._cond:

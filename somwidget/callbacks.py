@@ -36,6 +36,7 @@ __all__ = [
     "OnlineStep",
     "TrainingRecord",
     "TrainingState",
+    "asks_to_stop",
     "check_callbacks",
     "notify",
 ]
@@ -423,10 +424,18 @@ def wants_metrics(callbacks: Sequence[Callable[[TrainingRecord], Any]]) -> bool:
     return False
 
 
+def asks_to_stop(answer: object) -> bool:
+    """Whether a callback's return value asks training to stop: ``False``, also as a numpy
+    boolean (``return qe_change > tol`` gives ``numpy.False_``). Anything else, ``None``
+    included, lets it go on."""
+    return answer is False or (isinstance(answer, np.bool_) and not answer)
+
+
 def notify(callbacks: Sequence[Callable[[TrainingRecord], Any]], record: TrainingRecord) -> bool:
-    """Call every callback with ``record``; False when one of them returned False (stop)."""
+    """Call every callback with ``record``; False when one of them asked to stop
+    (:func:`asks_to_stop`)."""
     keep = True
     for cb in callbacks:
-        if cb(record) is False:
+        if asks_to_stop(cb(record)):
             keep = False
     return keep

@@ -243,6 +243,19 @@ def test_notify_calls_every_callback_and_reports_a_stop():
     assert notify([lambda r: calls.append(1), lambda r: calls.append(2)], record)
     assert not notify([lambda r: False, lambda r: calls.append(3)], record)
     assert calls == [1, 2, 3]
+    # a numpy boolean stops too (``return change > tol``); None, 0 and True go on
+    assert not notify([lambda r: np.False_], record)
+    assert notify([lambda r: None, lambda r: 0, lambda r: np.True_, lambda r: True], record)
+    som = somwidget.SOM((3, 3), random_state=0)
+    qe = []
+
+    def until_settled(r: TrainingRecord) -> np.bool_:
+        qe.append(r.metrics["quantization_error"])
+        return np.bool_(len(qe) < 2 or abs(qe[-2] - qe[-1]) > 1e9)  # settled at once
+
+    som.fit(np.random.default_rng(0).normal(size=(60, 2)), epochs=6, callbacks=[until_settled],
+            collect_history=True)
+    assert som.n_epochs_trained_ == 2
     assert check_callbacks(None) == [] and len(check_callbacks(print)) == 1
     with pytest.raises(TypeError, match="callbacks must be callables"):
         check_callbacks([print, 3])

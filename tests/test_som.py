@@ -30,6 +30,11 @@ def test_results_before_fitting_raise_not_fitted():
         SOM().predict(X)
     with pytest.raises(NotFittedError):
         SOM().umatrix()
+    # every result method, with X given (these two read the map's size first)
+    for method in ("topographic_error", "best_matching_units", "quantization_error",
+                   "vacancy_rate", "hit_counts", "transform"):
+        with pytest.raises(NotFittedError, match="not initialised"):
+            getattr(SOM((4, 4)), method)(X)
 
 
 def test_same_seed_gives_bit_identical_maps():
