@@ -180,7 +180,15 @@ class _PersistenceMixin:
         import pickle
 
         with open(path, "rb") as f:
-            model = pickle.load(f)
+            try:
+                model = pickle.load(f)
+            except (pickle.UnpicklingError, EOFError) as exc:  # truncated, empty, or no pickle
+                f.seek(0)
+                hint = ("; it starts like JSON: load it with format='json'"
+                        if f.read(64).lstrip().startswith(b"{") else "")
+                raise persistence.format_error(
+                    Path(path), f"not a complete pickle ({exc or 'the file is empty'}){hint}"
+                ) from exc
         if not isinstance(model, cls):
             raise TypeError(f"{Path(path)} holds a {type(model).__name__}, not a {cls.__name__}")
         return model

@@ -112,8 +112,12 @@ def _regression_targets(y: object, n: int) -> tuple[np.ndarray, bool]:
     if y is None:
         raise ValueError("SOMRegressor requires y to be passed, but the target y is None: "
                          "fit(X, y) needs one target per sample")
+    raw = y.to_numpy() if hasattr(y, "to_numpy") else y
+    if np.iscomplexobj(raw):
+        raise ValueError("y must be real numeric targets; got complex values (give the real "
+                         "and imaginary parts as two target columns)")
     try:
-        Y = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y, dtype=np.float64)
+        Y = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"y must be numeric targets; {exc}") from None
     if Y.ndim not in (1, 2) or (Y.ndim == 2 and Y.shape[1] == 0):

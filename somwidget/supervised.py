@@ -96,6 +96,15 @@ class _MapPredictor(BaseEstimator):
                              "mode='unsupervised'; mode='supervised' trains on X and y together")
         return mode, training, weight
 
+    def _check_X(self, X: object) -> tuple[np.ndarray, list[str] | None]:
+        """``X`` checked as the SOM checks it: NaN (missing values) accepted when the SOM is
+        set to ``missing="ignore"``, refused with that option named otherwise."""
+        som = SOM() if self.som is None else self.som
+        allow = som._validated()["missing"] == "ignore"
+        return check_array("X", X, allow_nan=allow,
+                           nan_hint=None if allow else
+                           "clean or impute them first, or give the map SOM(missing='ignore')")
+
     def _base_som(self, training: str) -> SOM:
         """The SOM to train: a fresh clone of ``som`` (a copy of it as trained for ``"none"``)."""
         if training == "none":
@@ -147,7 +156,7 @@ class _MapPredictor(BaseEstimator):
         the block's scale.
         """
         mode, training, weight = self._checked()
-        arr, names = check_array("X", X)
+        arr, names = self._check_X(X)
         base = self._base_som(training)
         if mode == "unsupervised":
             if training == "none":
@@ -160,7 +169,7 @@ class _MapPredictor(BaseEstimator):
         else:
             normalizer = make_normalizer(base._validated()["normalization"])
             Xt = np.ascontiguousarray(normalizer.fit_transform(arr), dtype=np.float64)
-            var_x = float(Xt.var(axis=0).sum())
+            var_x = float(np.nanvar(Xt, axis=0).sum())  # known values (missing="ignore")
             var_y = float(block.var(axis=0).sum())
             scale = weight * np.sqrt(var_x / var_y) if var_x > 0 and var_y > 0 else weight
             joint = clone(base).set_params(normalization="none")
@@ -264,7 +273,7 @@ class SOMClassifier(ClassifierMixin, _MapPredictor):
         SOMClassifier
         """
         mode, training, _ = self._checked()
-        arr, _ = check_array("X", X)
+        arr, _ = self._check_X(X)
         codes, classes = _class_codes(y, arr.shape[0])
         sw = self._sample_weight(fit_params, arr.shape[0], training)
         if mode == "supervised" and (codes < 0).any():
@@ -316,6 +325,17 @@ class SOMClassifier(ClassifierMixin, _MapPredictor):
         return tags
 
 
+def _mean_and_std(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each target column's mean and standard deviation (1 where it is 0), computed on the
+    column divided by a power of two near its largest magnitude (exact), so that targets near
+    1e200 or 1e-200 neither overflow nor underflow in the squares."""
+    top = np.max(np.abs(Y), axis=0)
+    scale = np.exp2(np.floor(np.log2(np.where(top > 0, top, 1.0))))
+    Ys = Y / scale
+    mean, std = Ys.mean(axis=0) * scale, Ys.std(axis=0) * scale
+    return mean, np.where(std > 0, std, 1.0)
+
+
 class SOMRegressor(RegressorMixin, _MapPredictor):
     """A regressor that gives each neuron of a self-organising map a target value.
 
@@ -365,7 +385,7 @@ class SOMRegressor(RegressorMixin, _MapPredictor):
         SOMRegressor
         """
         mode, training, _ = self._checked()
-        arr, _ = check_array("X", X)
+        arr, _ = self._check_X(X)
         Y, one_d = _regression_targets(y, arr.shape[0])
         sw = self._sample_weight(fit_params, arr.shape[0], training)
         weight = np.ones(arr.shape[0]) if sw is None else sw
@@ -377,8 +397,7 @@ class SOMRegressor(RegressorMixin, _MapPredictor):
             )
         block = None
         if mode == "supervised":
-            mean, std = Y.mean(axis=0), Y.std(axis=0)
-            std = np.where(std > 0, std, 1.0)
+            mean, std = _mean_and_std(Y)
             block = (Y - mean) / std
         bmus, part = self._fit_map(X, block, fit_params)
         m = self.som_.n_neurons_

@@ -343,3 +343,24 @@ def test_saved_files_follow_the_umask(trained, tmp_path, umask, mode):
     finally:
         os.umask(old)
     assert (tmp_path / "m.json").stat().st_mode & 0o777 == mode
+
+
+def test_a_truncated_empty_or_json_pickle_file_is_a_model_format_error(trained, tmp_path):
+    good = tmp_path / "m.pkl"
+    trained.save(good)
+    data = good.read_bytes()
+    cases = {"cut.pkl": data[: len(data) // 2], "empty.pkl": b"",
+             "noise.pkl": b"not a pickle at all"}
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(ModelFormatError, match=r"not a complete pickle"):
+            SOM.load(path)
+    as_json = tmp_path / "json.json"
+    trained.save(as_json)
+    misnamed = tmp_path / "misnamed.pkl"
+    misnamed.write_bytes(as_json.read_bytes())
+    with pytest.raises(ModelFormatError, match="format='json'"):
+        SOM.load(misnamed)
+    assert _same_model(SOM.load(misnamed, format="json"), trained)
+    assert _same_model(SOM.load(good), trained)

@@ -359,3 +359,45 @@ def test_the_default_map_is_tuned_through_som_params_in_a_grid_search(cls):
     assert est.som is None  # the grid search tuned clones; the estimator given stays as it was
     with pytest.raises(ValueError, match=r"y has 10 entries but (there are|X has) 90 samples"):
         getattr(supervised, cls)().fit(X, y[:10])
+
+
+@pytest.mark.parametrize("mode", ["unsupervised", "supervised"])
+def test_missing_values_in_X_train_both_wrappers_when_the_som_ignores_them(mode):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(240, 4))
+    labels = (X[:, 0] > 0).astype(int)
+    target = X[:, 0] - X[:, 2]
+    Xm = X.copy()
+    rows = rng.choice(240, size=80, replace=False)  # one missing value in a third of the rows
+    Xm[rows, rng.integers(0, 4, size=80)] = np.nan
+    som = SOM((4, 4), missing="ignore", normalization="none", random_state=0)
+    clf = SOMClassifier(som, mode=mode).fit(Xm, labels, epochs=3)
+    reg = SOMRegressor(som, mode=mode).fit(Xm, target, epochs=3)
+    for model in (clf, reg):
+        W = model.som_.codebook_
+        assert np.isfinite(W).all()
+        # the masked BMU, by hand: the known components' squared differences
+        diff = Xm[:, None, :] - W[None, :, :]
+        bmus = np.nansum(diff * diff, axis=2).argmin(axis=1)
+        np.testing.assert_array_equal(model.som_.predict(Xm), bmus)
+    counts = np.zeros((16, 2), dtype=np.int64)
+    np.add.at(counts, (clf.som_.predict(Xm), labels), 1)
+    np.testing.assert_array_equal(clf.neuron_counts_, counts)
+    assert clf.score(Xm, labels) > 0.7
+    assert np.isfinite(reg.predict(Xm)).all()
+    # without missing="ignore" the refusal names that option
+    for cls, y in ((SOMClassifier, labels), (SOMRegressor, target)):
+        with pytest.raises(ValueError, match=r"missing value.*missing='ignore'"):
+            cls(SOM((4, 4)), mode=mode).fit(Xm, y)
+
+
+def test_regression_targets_of_any_magnitude_and_complex_ones_refused():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(150, 3))
+    y = X[:, 0] + 0.5 * X[:, 1]
+    base = SOMRegressor(SOM((4, 4), random_state=0), mode="supervised").fit(X, y).predict(X)
+    for scale in (1e200, 1e-200):  # the targets' variance neither overflows nor underflows
+        got = SOMRegressor(SOM((4, 4), random_state=0), mode="supervised").fit(X, y * scale)
+        np.testing.assert_allclose(got.predict(X) / scale, base, rtol=1e-9)
+    with pytest.raises(ValueError, match="complex"):
+        SOMRegressor(SOM((4, 4))).fit(X, y + 1j)
