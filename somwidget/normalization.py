@@ -430,8 +430,14 @@ class L2Normalizer(Normalizer):
         return {}
 
     def _transform_block(self, X: np.ndarray) -> np.ndarray:
-        norms = np.sqrt(np.nansum(X * X, axis=1, keepdims=True))
-        return X / np.where(norms > 0, norms, 1.0)
+        # each row first divided by a power of two near its largest magnitude (exact, and the
+        # same result as X / |X| wherever that one neither overflows nor underflows): rows of
+        # 1e-200 or 1e200 have squares beyond float64's range
+        top = np.fmax.reduce(np.abs(X), axis=1, keepdims=True)  # NaN ignored
+        top = np.where(np.isfinite(top) & (top > 0), top, 1.0)
+        Xs = X / np.exp2(np.floor(np.log2(top)))
+        norms = np.sqrt(np.nansum(Xs * Xs, axis=1, keepdims=True))
+        return Xs / np.where(norms > 0, norms, 1.0)
 
 
 #: The coarsest float64 spacing at the data's minimum the ``log`` normalization accepts: below

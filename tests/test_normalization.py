@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
+from somwidget import SOM
 from somwidget.normalization import (
     BOXCOX_LAMBDA_BOUNDS,
     NORMALIZATION_ALIASES,
@@ -93,6 +94,24 @@ def test_l2_rows_unit_length_zero_rows_stay_zero():
     assert norm.invertible is False
     with pytest.raises(ValueError, match="not invertible"):
         norm.inverse_transform(Y)
+
+
+def test_l2_at_any_magnitude_as_at_one():
+    rng = np.random.default_rng(3)
+    X = np.abs(rng.normal(size=(40, 5))) + 0.1
+    X[3, 2] = np.nan  # a missing value: the row's known values
+    norm = make_normalizer("l2").fit(X)
+    by_hand = X / np.sqrt(np.nansum(X * X, axis=1, keepdims=True))
+    np.testing.assert_array_equal(norm.transform(X), by_hand)  # bit-equal in float64's range
+    for scale in (1e-200, 1e200, 1e-310, 1e300):  # squares would underflow / overflow
+        # (X * 1e-310 is subnormal: its own rounding is ~1e-13 relative)
+        np.testing.assert_allclose(norm.transform(X * scale), by_hand,
+                                   rtol=1e-11 if scale < 1e-300 else 1e-15)
+    X[3, 2] = 1.0
+    som = SOM((4, 4), normalization="l2", random_state=0).fit(X, epochs=3)
+    np.testing.assert_array_equal(som.predict(X * 1e-200), som.predict(X))
+    tiny = SOM((4, 4), normalization="l2", random_state=0).fit(X * 1e-170, epochs=3)
+    assert tiny.quantization_error() == pytest.approx(som.quantization_error(), rel=1e-9)
 
 
 def test_log_formula_and_out_of_range_error(data):
