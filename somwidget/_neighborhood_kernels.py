@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .neighborhood import neighborhood_weights
+from .neighborhood import BMU_ONLY_R2, neighborhood_weights
 
 __all__ = ["GaussianFactors", "kernel_row", "limit_inhibition"]
 
@@ -55,9 +55,13 @@ def _as_slice(idx: np.ndarray) -> slice | np.ndarray:
 
 def _build_gaussian_factors(lattice: Any, radius: float) -> GaussianFactors:
     colsq, rowsq, parity = lattice.axis_squared_distances()
-    g = -0.5 / (radius * radius)
-    gx = np.exp(colsq * g)  # (P, P, C, C)
-    gy = np.exp(rowsq * g)  # (R, R)
+    r2 = radius * radius
+    if r2 < BMU_ONLY_R2:  # the BMU alone: both axes' factors 1 only at distance 0
+        gx, gy = (colsq == 0).astype(np.float64), (rowsq == 0).astype(np.float64)
+    else:
+        g = -0.5 / r2
+        gx = np.exp(colsq * g)  # (P, P, C, C)
+        gy = np.exp(rowsq * g)  # (R, R)
     groups = []
     gy_rows = []
     for p in range(colsq.shape[0]):
@@ -85,9 +89,10 @@ def limit_inhibition(h: np.ndarray, kappa: float) -> np.ndarray:
 def kernel_row(name: str, d2: np.ndarray, radius: float) -> np.ndarray:
     """Neighbourhood weights from *squared* grid distances (fast path of
     :func:`somwidget.neighborhood.neighborhood_weights`, same formulas, no validation).
-    Radius 0 (the end of a linear online schedule) is the limit of every kernel: the BMU alone."""
+    Radius 0 (the end of a linear online schedule) is the limit of every kernel: the BMU alone,
+    as is any radius below ``sqrt(BMU_ONLY_R2)`` (:data:`somwidget.neighborhood.BMU_ONLY_R2`)."""
     r2 = radius * radius
-    if r2 == 0:
+    if r2 < BMU_ONLY_R2:
         return (d2 == 0).astype(np.float64)
     if name == "gaussian":
         return np.exp(d2 * (-0.5 / r2))

@@ -32,6 +32,10 @@ def _build() -> Callable | None:
 
     import numpy as np
 
+    from .neighborhood import BMU_ONLY_R2
+
+    bmu_only_r2 = float(BMU_ONLY_R2)  # a constant of the compiled loop
+
     @numba.njit(cache=True, fastmath={"reassoc", "contract", "nsz", "arcp"})
     def dots(W: Any, x: Any, out: Any) -> None:  # pragma: no cover - compiled
         m, d = W.shape
@@ -60,11 +64,12 @@ def _build() -> Callable | None:
             r = radii[t]
             r2 = r * r
             lr = rates[t]
-            g2 = -0.5 / r2 if r2 > 0.0 else 0.0
+            alone = r2 < bmu_only_r2  # radius 0 (the end of a linear schedule) or tiny
+            g2 = 0.0 if alone else -0.5 / r2
             row = d2[b]
             for j in range(m):
                 dd = row[j]
-                if r2 == 0.0:  # radius 0 (the end of a linear schedule): the BMU alone
+                if alone:  # the BMU alone (somwidget.neighborhood.BMU_ONLY_R2)
                     h = 1.0 if dd == 0.0 else 0.0
                 elif code == 0:
                     h = math.exp(dd * g2)

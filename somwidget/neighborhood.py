@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike
 from .validation import check_choice, check_positive
 
 __all__ = [
+    "BMU_ONLY_R2",
     "COMPACT_NEIGHBORHOODS",
     "NEIGHBORHOODS",
     "NEIGHBORHOOD_ALIASES",
@@ -44,6 +45,11 @@ NEIGHBORHOOD_ALIASES = {
 }
 #: Kernels that are exactly zero beyond the radius.
 COMPACT_NEIGHBORHOODS = ("bubble", "cut_gaussian", "epanechikov")
+#: Below this squared radius every kernel is the BMU alone (1 at distance 0, else 0): the
+#: limit at radius 0, and already what each kernel's formula gives there, since the nearest
+#: other unit is at least 0.75 away in squared grid units (``exp(-0.375e200)`` is 0), while
+#: ``1 / r^2`` and ``d^2 / r^2`` would overflow for radii near 1e-160 (NaN weights).
+BMU_ONLY_R2 = 1e-200
 
 
 def neighborhood_weights(
@@ -89,6 +95,8 @@ def neighborhood_weights(
     else:
         d2 = scratch = np.multiply(d, d, dtype=np.float64)
     r2 = np.float64(r * r)  # a numpy scalar: comparisons with float32 distances run in float64
+    if r2 < BMU_ONLY_R2:  # the BMU alone (see BMU_ONLY_R2)
+        return (d2 == 0).astype(np.float64)
     if name == "bubble":
         return (d2 <= r2).astype(np.float64)
     if name == "epanechikov":

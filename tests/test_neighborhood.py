@@ -89,3 +89,25 @@ def test_bad_name_and_distances():
         neighborhood_weights("triangle", D, 1.0)
     with pytest.raises(ValueError, match="non-negative"):
         neighborhood_weights("gaussian", [-1.0], 1.0)
+
+
+@pytest.mark.parametrize("name", ["gaussian", "bubble", "cut_gaussian", "epanechikov",
+                                  "mexican_hat"])
+def test_a_vanishing_radius_is_the_bmu_alone_in_every_path(name):
+    from somwidget import SOM
+    from somwidget.training import kernel_row
+
+    d2 = np.array([0.0, 0.75, 1.0, 2.0, 400.0])
+    for radius in (1e-200, 1e-160, 1e-120, 1e-3):
+        for w in (neighborhood_weights(name, d2, radius, squared=True),
+                  kernel_row(name, d2, radius)):
+            np.testing.assert_array_equal(np.abs(w), [1.0, 0.0, 0.0, 0.0, 0.0])
+    X = np.random.default_rng(0).normal(size=(120, 3))
+    # 1e-3: every other unit's weight underflows to 0 already; below, 1 / r^2 would overflow
+    for fit in ("fit", "fit_online"):
+        ref = getattr(SOM((4, 4), neighborhood=name, random_state=0), fit)(
+            X, epochs=1, radius_start=1e-3, radius_end=1e-3).codebook_
+        for radius in (1e-200, 1e-160):
+            got = getattr(SOM((4, 4), neighborhood=name, random_state=0), fit)(
+                X, epochs=1, radius_start=radius, radius_end=radius).codebook_
+            np.testing.assert_array_equal(got, ref)
