@@ -11,12 +11,15 @@ from ._lazy import LazyModule
 from .validation import check_choice, check_int
 
 __all__ = [
+    "BOOLEAN_METRICS",
     "DOMAIN_METRICS",
     "METRICS",
     "METRIC_ALIASES",
     "cdist",
     "check_metric",
     "check_metric_domain",
+    "check_trainable_metric",
+    "into_metric_box",
     "default_chunk_size",
     "keep_in_metric_domain",
     "metric_cdist",
@@ -69,7 +72,35 @@ def check_metric(metric: object, name: str = "distance_metric") -> str:
 
 
 #: The metrics whose distances are undefined for some vectors (see :func:`outside_metric_domain`).
-DOMAIN_METRICS = ("cosine", "correlation", "jensenshannon")
+DOMAIN_METRICS = ("cosine", "correlation", "jensenshannon", "dice")
+#: The metrics scipy computes on booleans (every non-zero value is True) or on exact equality
+#: (``hamming``): they rank given vectors (:func:`somwidget.bmu.find_bmus`), but not a SOM's
+#: prototypes, which are averages of the data (0.3 of the way between 0 and 1 reads as True,
+#: so every sample would find the same units); see :func:`check_trainable_metric`.
+BOOLEAN_METRICS = ("hamming", "jaccard", "rogerstanimoto", "russellrao", "sokalsneath", "yule")
+
+
+def into_metric_box(metric: str, codebook: np.ndarray) -> np.ndarray:
+    """An initial codebook moved into ``metric``'s domain where that is a box: ``dice``'s
+    [0, 1] (a PCA initialisation of binary data reaches past it); unchanged otherwise."""
+    if metric == "dice":
+        return np.clip(codebook, 0.0, 1.0)
+    return codebook
+
+
+def check_trainable_metric(metric: str) -> str:
+    """``metric`` if a SOM can train with it; a ValueError naming the alternatives for the
+    :data:`BOOLEAN_METRICS`."""
+    if metric in BOOLEAN_METRICS:
+        raise ValueError(
+            f"distance_metric={metric!r} compares vectors as booleans (scipy reads every non-zero "
+            "value as True{}), but a SOM's prototypes are averages of the data (0.3 between 0 "
+            "and 1), which it would all read alike: every sample would find the same units. "
+            "For binary data use 'dice' (it weighs fractions between 0 and 1), 'cityblock' "
+            "(the Hamming distance of 0/1 vectors, times the number of features) or "
+            "'euclidean'".format("" if metric != "hamming" else ", or counts unequal values")
+        )
+    return metric
 
 
 def outside_metric_domain(metric: str, X: np.ndarray) -> tuple[np.ndarray | None, str]:
@@ -78,7 +109,8 @@ def outside_metric_domain(metric: str, X: np.ndarray) -> tuple[np.ndarray | None
 
     ``cosine`` needs no all-zero row, ``correlation`` no row whose values are all equal (so at
     least 2 features), ``jensenshannon`` (a distance between distributions) at least 2 features
-    and non-negative rows with a positive sum.
+    and non-negative rows with a positive sum, ``dice`` (between binary or fuzzy membership
+    vectors) values in [0, 1].
     """
     if metric not in DOMAIN_METRICS:
         return None, ""
@@ -91,6 +123,11 @@ def outside_metric_domain(metric: str, X: np.ndarray) -> tuple[np.ndarray | None
             bad = ~(np.sqrt(np.nansum(centred * centred, axis=1)) > 0)
             why = ("rows whose values are all equal (a correlation needs variation across at "
                    "least 2 features)")
+        elif metric == "dice":
+            bad = (np.nanmin(X, axis=1) < 0) | (np.nanmax(X, axis=1) > 1)
+            why = ("values outside [0, 1] (it compares binary or fuzzy membership vectors, with "
+                   "negative values its distances are negative; normalization='minmax' maps the "
+                   "data there)")
         elif X.shape[1] < 2:
             bad = np.ones(X.shape[0], dtype=bool)
             why = ("rows of a single feature (every one is the same distribution; it compares "

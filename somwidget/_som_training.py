@@ -70,6 +70,7 @@ class _TrainingMixin:
 
     def _prepare(self, X: object) -> np.ndarray:
         """Training-space data for a training call; initialises on first use."""
+        _bmu.check_trainable_metric(self._validated()["distance_metric"])
         if _scale.is_dask_collection(X):  # out of core: a view of the partitions, not an array
             from .scale import dask as _scale_dask
 
@@ -392,6 +393,7 @@ class _TrainingMixin:
         """
         self._check_initialized()
         p = self._validated()
+        _bmu.check_trainable_metric(p["distance_metric"])
         radius = check_positive("radius", radius)
         learning_rate = check_fraction("learning_rate", learning_rate)
         arr = np.asarray(x, dtype=np.float64) if not hasattr(x, "to_numpy") else x.to_numpy(float)

@@ -107,19 +107,30 @@ def _class_array(classes: list[Any]) -> np.ndarray:
     return arr
 
 
+#: numpy's ComplexWarning (numpy.exceptions from 1.25, the top level before)
+_COMPLEX_WARNING = getattr(np, "exceptions", np).ComplexWarning
+
+
 def _regression_targets(y: object, n: int) -> tuple[np.ndarray, bool]:
     """Targets as float (N, T) and whether they were 1-D; NaN stays (missing), inf is refused."""
     if y is None:
         raise ValueError("SOMRegressor requires y to be passed, but the target y is None: "
                          "fit(X, y) needs one target per sample")
-    raw = y.to_numpy() if hasattr(y, "to_numpy") else y
-    if np.iscomplexobj(raw):
+    try:
+        raw = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
+        complex_values = raw.dtype.kind == "c"
+        with warnings.catch_warnings():  # complex numbers in an object array: an error too
+            warnings.simplefilter("error", _COMPLEX_WARNING)
+            Y = None if complex_values else raw.astype(np.float64)
+    except _COMPLEX_WARNING:
+        complex_values = True
+    except (TypeError, ValueError) as exc:
+        complex_values = "complex" in str(exc)  # an object array holding complex numbers
+        if not complex_values:
+            raise ValueError(f"y must be numeric targets; {exc}") from None
+    if complex_values or Y is None:
         raise ValueError("y must be real numeric targets; got complex values (give the real "
                          "and imaginary parts as two target columns)")
-    try:
-        Y = np.asarray(raw, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"y must be numeric targets; {exc}") from None
     if Y.ndim not in (1, 2) or (Y.ndim == 2 and Y.shape[1] == 0):
         raise ValueError(f"y must be 1-D (N,) or 2-D (N, T); got shape {Y.shape}")
     if Y.shape[0] != n:

@@ -74,6 +74,7 @@ import numpy as np
 from . import _blas_threads, _data_stats
 from . import bmu as _bmu
 from . import scale as _scale
+from ._bmu_common import into_metric_box
 from ._map_memory import check_map_memory
 from ._som_calls import _active_calls, _CallsMixin, _limit_threads
 from ._som_results import _ResultsMixin
@@ -426,6 +427,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         """:meth:`initialize`; returns the training-space data (for the training call that
         initialises on first use)."""
         p = self._validated()
+        _bmu.check_trainable_metric(p["distance_metric"])
         arr, names = self._read_array("X", X, keep_float32=True)
         rs = p["random_state"]
         rng = rs if isinstance(rs, np.random.Generator) else np.random.default_rng(rs)
@@ -448,6 +450,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         # worker threads need, somwidget._blas_threads)
         with _blas_threads.single_threaded():
             codebook, plane = initial_codebook_and_plane(p["initialization"], Xt, lattice, rng)
+        codebook = into_metric_box(p["distance_metric"], codebook)  # dice: into [0, 1]
         _bmu.check_metric_domain(
             p["distance_metric"], codebook, "the initial codebook",
             f"; initialization={p['initialization']!r} put prototypes there, try 'sample'")

@@ -304,3 +304,39 @@ def test_predicting_far_values_says_what_overflows_without_training_advice(norma
     assert "training" not in str(err.value) and "use normalization" not in str(err.value)
     with pytest.raises(ValueError, match="sums of training would overflow"):
         SOM((6, 5), random_state=0).fit(rng.normal(size=(50, 4)) * 1e300, epochs=1)
+
+
+@pytest.mark.parametrize("metric", ["hamming", "jaccard", "rogerstanimoto", "russellrao",
+                                    "sokalsneath", "yule"])
+def test_boolean_metrics_are_refused_for_training_and_kept_for_given_vectors(metric):
+    from somwidget.bmu import find_bmus
+
+    rng = np.random.default_rng(0)
+    B = (rng.random((80, 6)) < 0.4).astype(float)
+    # what they would do: a trained map's prototypes are fractions, all read as True
+    W = SOM((3, 3), random_state=0, distance_metric="euclidean").fit(B, epochs=3).codebook_
+    assert len(np.unique(cdist(B, W, metric=metric).argmin(axis=1))) <= 2
+    som = SOM((3, 3), distance_metric=metric, random_state=0)
+    for call in (lambda: som.fit(B), lambda: som.fit_online(B), lambda: som.initialize(B)):
+        with pytest.raises(ValueError, match=rf"distance_metric='{metric}'.*'dice'.*'cityblock'"):
+            call()
+    assert not som._is_initialized()
+    # comparing given vectors stays what scipy computes
+    idx, dist = find_bmus(B, B[:5], metric=metric, k=1)
+    np.testing.assert_allclose(dist[:, 0], cdist(B, B[:5], metric=metric).min(axis=1))
+
+
+def test_dice_trains_on_fuzzy_data_and_refuses_values_outside_0_1():
+    rng = np.random.default_rng(1)
+    B = (rng.random((120, 6)) < 0.4).astype(float)
+    som = SOM((3, 3), distance_metric="dice", random_state=0).fit(B, epochs=4)
+    assert som.codebook_.min() >= 0 and som.codebook_.max() <= 1
+    d = cdist(B, som.codebook_, metric="dice")
+    assert (d >= 0).all()
+    np.testing.assert_allclose(som.quantization_error(B), d.min(axis=1).mean(), rtol=1e-12)
+    assert len(np.unique(som.predict(B))) >= 5  # the map spreads the data
+    X = rng.normal(size=(50, 3))  # real values: negative distances before
+    with pytest.raises(ValueError, match=r"dice.*outside \[0, 1\].*minmax"):
+        SOM((3, 3), distance_metric="dice").fit(X)
+    fitted = SOM((3, 3), distance_metric="dice", normalization="minmax", random_state=0).fit(X)
+    assert fitted.quantization_error(X) >= 0

@@ -50,9 +50,10 @@ from .. import analysis
 from .. import backend as _backend
 from .. import masked as _masked
 from .. import training as _training
+from .._bmu_common import into_metric_box
 from .._map_memory import check_map_memory
 from .._principal_plane import PrincipalPlane, pca_plane
-from ..bmu import check_masked_metric, find_bmus
+from ..bmu import check_masked_metric, check_trainable_metric, find_bmus
 from ..lattice import Lattice
 from ..normalization import Normalizer
 from ._graph import (
@@ -292,6 +293,7 @@ def initialize(som: Any, X: Any) -> Any:
     """``SOM.initialize`` for a Dask collection: normaliser, map size and codebook from reduced
     moments (one pass over the data, two when the normaliser has parameters)."""
     p = som._validated()
+    check_trainable_metric(p["distance_metric"])
     arr, names = as_dask_array(X)
     rs = p["random_state"]
     rng = rs if isinstance(rs, np.random.Generator) else np.random.default_rng(rs)
@@ -305,6 +307,7 @@ def initialize(som: Any, X: Any) -> Any:
     check_map_memory(rows, cols, data.shape[1])
     lattice = Lattice(rows, cols, p["lattice"], rect_adjacency=p["rect_adjacency"])
     codebook, plane = _initial_codebook(p["initialization"], data, lattice, rng)
+    codebook = into_metric_box(p["distance_metric"], codebook)  # dice: into [0, 1]
     som._set_fitted(codebook=codebook, lattice=lattice, normalizer=normalizer, feature_names=names,
                     random_state=rng, training_data=None, data_bounds=(data.stats.lo, data.stats.hi),
                     plane=plane)
