@@ -39,6 +39,7 @@ from . import euclidean as _euclidean
 # each ``name as name``: importable from here as before the split, though not in __all__
 from ._bmu_common import _BLOCK_BYTES as _BLOCK_BYTES
 from ._bmu_common import (
+    BOOLEAN_METRICS,
     METRIC_ALIASES,
     METRICS,
     _resolve_chunk,
@@ -69,6 +70,7 @@ from ._bmu_masked import masked_row_distances as masked_row_distances
 from .validation import check_int
 
 __all__ = [
+    "BOOLEAN_METRICS",
     "METRICS",
     "METRIC_ALIASES",
     "as_float_array",

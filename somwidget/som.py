@@ -175,7 +175,11 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         ``"random"``, ``"random_negative"``, ``"sample"``, ``"pca"``.
     distance_metric : str
         Data metric for BMUs: ``"euclidean"`` (fast path), ``"chebyshev"`` or another
-        ``scipy.spatial.distance.cdist`` name (see :data:`somwidget.bmu.METRICS`).
+        ``scipy.spatial.distance.cdist`` name (see :data:`somwidget.bmu.METRICS`). ``"dice"``
+        needs training-space values in [0, 1] (binary or fuzzy data); the metrics scipy
+        computes on booleans (``"jaccard"``, ``"hamming"``, ``"yule"``, ...,
+        :data:`somwidget.bmu.BOOLEAN_METRICS`) cannot train a map, whose prototypes are
+        fractions (use ``"dice"`` or ``"cityblock"`` for binary data).
     rect_adjacency : {4, 8}
         Neighbours of a rectangular unit for the topographic error and the U-matrix.
     callback_every : int
