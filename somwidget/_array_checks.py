@@ -51,6 +51,22 @@ def _tensor_values(X: Any) -> Any:
     return t.numpy()
 
 
+def _object_numbers(raw: np.ndarray, pd: Any) -> np.ndarray:
+    """An object array of numbers as float64; ``None`` and (pandas loaded) ``pd.NA``, what
+    ``DataFrame.to_numpy()`` gives for a nullable column's gaps, become NaN (missing)."""
+    try:
+        return raw.astype(np.float64)
+    except TypeError:
+        if pd is None:
+            raise
+        gaps = pd.isna(raw)
+        if not gaps.any():
+            raise
+        filled = raw.copy()
+        filled[gaps] = np.nan
+        return filled.astype(np.float64)
+
+
 def check_array(
     name: str,
     X: object,
@@ -139,7 +155,13 @@ def check_array(
                 f"Pass {name}.filled(np.nan) (missing values; see the missing='ignore' option) or "
                 "drop the masked rows"
             )
-        raw = np.asarray(_tensor_values(X))
+        try:
+            raw = np.asarray(_tensor_values(X))
+        except ValueError as exc:  # a ragged nested list
+            raise ValueError(
+                f"{name} must be a table of numbers, every row of the same length (samples x "
+                f"features); numpy could not read it as one array: {exc}"
+            ) from None
         if raw.dtype.kind in "mM":
             raise ValueError(
                 f"{name} holds dates or durations (dtype {raw.dtype}), not numbers; convert them "
@@ -152,7 +174,7 @@ def check_array(
                              "not supported)")
         if raw.dtype == object:  # numbers held as objects convert; anything else is refused
             try:
-                arr = raw.astype(np.float64)
+                arr = _object_numbers(raw, pd)
             except TypeError as exc:
                 raise TypeError(f"{name} must be numeric; got an array of dtype object ({exc})") from None
             except ValueError as exc:

@@ -304,6 +304,18 @@ def test_nullable_columns_with_na_are_missing_values():
     assert som.feature_names_in_ == ["a", "b", "c"]
     filled = som.impute(df)
     assert not filled.isna().any().any()
+    # the same table as df.to_numpy() gives it (an object array holding pd.NA): the same gaps
+    values = df.to_numpy()
+    assert values.dtype == object and any(v is pd.NA for v in values.ravel())
+    with pytest.raises(ValueError, match=r"X contains 3 missing value"):
+        SOM((2, 2)).fit(values)
+    again = SOM((2, 2), random_state=0, missing="ignore", max_missing=0.7).fit(values, epochs=2)
+    np.testing.assert_array_equal(again.codebook_, som.codebook_)
+
+
+def test_a_ragged_list_names_X():
+    with pytest.raises(ValueError, match=r"^X must be a table of numbers, every row of the same"):
+        SOM((2, 2)).fit([[1.0, 2.0], [3.0]])
 
 
 def test_the_views_show_and_train_a_map_of_incomplete_data(no_leaked_threads):
