@@ -51,8 +51,9 @@ class _ResultsMixin:
         :meth:`predict`, :meth:`best_matching_units` and every metric.
         """
         Xt, _ = self._data(self._require(X))
-        return _bmu.distance_matrix(Xt, self.codebook_, metric=self._metric(),
-                                    chunk_size=self.chunk_size)
+        out = _bmu.distance_matrix(Xt, self.codebook_, metric=self._metric(),
+                                   chunk_size=self.chunk_size)
+        return self._wrap_output(out, X)  # a DataFrame after set_output(transform="pandas")
 
     @_limit_threads
     def best_matching_units(self, X: object, k: int = 2) -> tuple[np.ndarray, np.ndarray]:

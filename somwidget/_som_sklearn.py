@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,6 +59,83 @@ class _SklearnMixin:
     def __sklearn_is_fitted__(self) -> bool:
         """Whether the map is initialised (what ``sklearn.utils.validation.check_is_fitted`` asks)."""
         return self._is_initialized()
+
+    # ------------------------------------------------------------------ output container
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """Names of :meth:`transform`'s columns, one per neuron: ``som0``, ``som1``, ...
+        (scikit-learn's convention, as ``KMeans`` names its distance columns).
+
+        Parameters
+        ----------
+        input_features : array-like of str, optional
+            Checked against the features the map was fitted with: their number, and their
+            names when those came from a DataFrame (the names out do not depend on them).
+        """
+        self._check_initialized()
+        if input_features is not None:
+            given = [str(f) for f in np.asarray(input_features, dtype=object).ravel()]
+            if len(given) != self.n_features_in_:  # scikit-learn's wording
+                raise ValueError(
+                    f"input_features should have length equal to number of features "
+                    f"({self.n_features_in_}), got {len(given)}"
+                )
+            from .validation import default_feature_names
+
+            known = [str(f) for f in self.feature_names_in_]
+            if known != default_feature_names(self.n_features_in_) and given != known:
+                raise ValueError(f"input_features is not equal to feature_names_in_: got "
+                                 f"{given}, the map was fitted with {known}")
+        return np.asarray([f"som{i}" for i in range(self.n_neurons_)], dtype=object)
+
+    def set_output(self, *, transform: str | None = None) -> Any:
+        """The container :meth:`transform` and :meth:`fit_transform` return (scikit-learn's
+        ``set_output`` API, so ``Pipeline(...).set_output(transform="pandas")`` reaches the map).
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None
+            ``"default"``: a numpy array; ``"pandas"`` / ``"polars"``: a DataFrame whose columns
+            are :meth:`get_feature_names_out` (pandas: the input DataFrame's index kept); None:
+            unchanged. Without a call, scikit-learn's global ``transform_output`` applies.
+
+        Returns
+        -------
+        SOM
+            ``self``.
+        """
+        if transform is None:
+            return self
+        from .validation import check_choice
+
+        chosen = check_choice("transform", transform, ("default", "pandas", "polars"))
+        self._sklearn_output_config = {"transform": chosen}
+        return self
+
+    def _output_container(self) -> str:
+        """``"default"``, ``"pandas"`` or ``"polars"``: this map's :meth:`set_output`, else
+        scikit-learn's global setting (read only when scikit-learn is loaded)."""
+        chosen = self.__dict__.get("_sklearn_output_config", {}).get("transform")
+        if chosen is not None:
+            return chosen
+        sklearn = sys.modules.get("sklearn")
+        if sklearn is None:
+            return "default"
+        return str(sklearn.get_config().get("transform_output", "default"))
+
+    def _wrap_output(self, out: np.ndarray, X: object) -> Any:
+        """``out`` (N, M) in the container of :meth:`_output_container`."""
+        container = self._output_container()
+        if container == "default":
+            return out
+        columns = [str(c) for c in self.get_feature_names_out()]
+        if container == "polars":
+            import polars as pl
+
+            return pl.DataFrame(out, schema=columns)
+        import pandas as pd
+
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return pd.DataFrame(out, index=index, columns=columns)
 
     # ------------------------------------------------------------------ warm start
     def _start(self, X: object, p: dict[str, Any]) -> np.ndarray:

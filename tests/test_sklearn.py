@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import sparse
 from scipy.spatial.distance import cdist
@@ -341,3 +342,38 @@ def test_import_somwidget_does_not_import_sklearn():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_set_output_and_feature_names_follow_scikit_learns_checks():
+    from sklearn.utils import estimator_checks as ec
+
+    som = SOM((2, 3), random_state=0, warm_start=False)
+    for check in ("check_set_output_transform", "check_set_output_transform_pandas",
+                  "check_global_output_transform_pandas",
+                  "check_transformer_get_feature_names_out",
+                  "check_transformer_get_feature_names_out_pandas",
+                  "check_get_feature_names_out_error"):
+        getattr(ec, check)("SOM", som)
+
+
+def test_a_pipeline_set_to_pandas_gets_the_maps_distances_as_a_frame():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"], index=range(100, 160))
+    pipe = make_pipeline(StandardScaler(), SOM((2, 3), random_state=0)).set_output(
+        transform="pandas")
+    out = pipe.fit_transform(X)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == [f"som{i}" for i in range(6)]
+    assert list(out.index) == list(X.index)
+    som = pipe[-1]
+    Xs = StandardScaler().fit_transform(X)
+    np.testing.assert_allclose(out.to_numpy(), cdist(som.normalizer_.transform(Xs),
+                                                      som.codebook_), rtol=1e-10)
+    assert isinstance(som.set_output(transform="default").transform(Xs), np.ndarray)
+    with pytest.raises(ValueError, match="transform must be one of"):
+        som.set_output(transform="arrow")
+    with pytest.raises(ValueError, match="input_features"):
+        som.get_feature_names_out(["x", "y"])
