@@ -44,7 +44,8 @@ class _ResultsMixin:
     @_scale.dispatch("transform")  # a Dask collection: lazy
     @_limit_threads
     def transform(self, X: object) -> np.ndarray:
-        """Distances (data metric, training space) from each sample to each unit, shape (N, M).
+        """Distances (data metric, training space) from each sample to each unit, shape (N, M):
+        float32 for float32 data (as ``KMeans.transform``), else float64.
 
         A sample with missing values (``missing="ignore"``) is measured on its known components,
         rescaled to all of them (:func:`somwidget.bmu.distance_matrix_masked`); so are
@@ -52,7 +53,8 @@ class _ResultsMixin:
         """
         Xt, _ = self._data(self._require(X))
         out = _bmu.distance_matrix(Xt, self.codebook_, metric=self._metric(),
-                                   chunk_size=self.chunk_size)
+                                   chunk_size=self.chunk_size,
+                                   dtype=np.float32 if Xt.dtype == np.float32 else np.float64)
         return self._wrap_output(out, X)  # a DataFrame after set_output(transform="pandas")
 
     @_limit_threads

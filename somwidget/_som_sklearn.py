@@ -45,15 +45,15 @@ class _SklearnMixin:
     def __sklearn_tags__(self) -> Any:
         """scikit-learn's estimator tags (called by scikit-learn only, which imports it here).
 
-        An unsupervised estimator (``y`` not required) with a ``transform`` that returns
-        float64 distances.
+        An unsupervised estimator (``y`` not required) with a ``transform`` that keeps
+        float32 data float32 (float64 otherwise).
         """
         from sklearn.utils import Tags, TargetTags, TransformerTags
 
         return Tags(
             estimator_type=None,
             target_tags=TargetTags(required=False),
-            transformer_tags=TransformerTags(preserves_dtype=["float64"]),
+            transformer_tags=TransformerTags(preserves_dtype=["float64", "float32"]),
         )
 
     def __sklearn_is_fitted__(self) -> bool:

@@ -221,8 +221,11 @@ def distance_matrix(
     codebook: np.ndarray,
     metric: str = "euclidean",
     chunk_size: int | None = None,
+    dtype: type = np.float64,
 ) -> np.ndarray:
-    """Distances from every sample to every neuron, shape (N, M), float64.
+    """Distances from every sample to every neuron, shape (N, M), of ``dtype`` (float64, or
+    float32: computed in float64 chunk by chunk and rounded once, the N x M result at half
+    the memory).
 
     Euclidean distances use a float64 product per chunk (on centred data, clipped at 0) so the
     result matches ``cdist`` to about 1e-12 relative; other metrics call ``cdist`` per chunk.
@@ -231,10 +234,12 @@ def distance_matrix(
     X = as_float_array(X)
     codebook = np.asarray(codebook, dtype=np.float64)
     if has_missing(X):  # NaN: the known components only (SOM(missing="ignore"))
-        return distance_matrix_masked(X, codebook, metric=metric, chunk_size=chunk_size)
+        return distance_matrix_masked(X, codebook, metric=metric,
+                                      chunk_size=chunk_size).astype(dtype, copy=False)
     n, m = X.shape[0], codebook.shape[0]
     chunk = _resolve_chunk(chunk_size, m)
-    out = np.empty((n, m), dtype=np.float64)
+    out = np.empty((n, m), dtype=dtype)
+    scratch = None if out.dtype == np.float64 else np.empty((min(chunk, n), m))
     if metric == "euclidean":
         center = codebook.mean(axis=0)
         Wc = codebook - center
@@ -246,7 +251,7 @@ def distance_matrix(
             sc = _euclidean.pow2_scale(max(float(np.abs(xc).max()) if xc.size else 0.0, w_extent))
             xc *= 1.0 / sc
             ws = Wc * (1.0 / sc)
-            blk = out[s:e]
+            blk = out[s:e] if scratch is None else scratch[: e - s]
             np.matmul(xc, ws.T, out=blk)
             blk *= -2.0
             blk += np.einsum("ij,ij->i", ws, ws)
@@ -254,6 +259,8 @@ def distance_matrix(
             np.maximum(blk, 0.0, out=blk)
             np.sqrt(blk, out=blk)
             blk *= sc
+            if scratch is not None:
+                out[s:e] = blk
         return out
     for s in range(0, n, chunk):
         e = min(s + chunk, n)

@@ -76,6 +76,21 @@ def test_predict_and_transform_match_cdist():
     np.testing.assert_allclose(som.quantization_error(), D.min(axis=1).mean())
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "cityblock"])
+def test_transform_keeps_float32_data_float32(metric):
+    X32 = X.astype(np.float32)
+    som = SOM((4, 4), random_state=0, distance_metric=metric).fit(X32, epochs=3)
+    D = cdist(X32.astype(np.float64), som.codebook_, metric=metric)
+    got = som.transform(X32)
+    assert got.dtype == np.float32 and got.shape == D.shape
+    np.testing.assert_allclose(got, D, rtol=2e-7, atol=1e-6)  # float64 values, rounded once
+    assert som.transform(X32.astype(np.float64)).dtype == np.float64
+    Xm = X32.copy()
+    Xm[0, 1] = np.nan  # missing values: the masked distances, float32 too
+    masked = SOM((4, 4), random_state=0, missing="ignore").fit(Xm, epochs=2)
+    assert masked.transform(Xm).dtype == np.float32
+
+
 def test_metrics_against_formulas():
     som = SOM((4, 5), lattice="rect", random_state=0).fit(X, epochs=4)
     D = cdist(X, som.codebook_)
