@@ -51,6 +51,28 @@ def _tensor_values(X: Any) -> Any:
     return t.numpy()
 
 
+#: Integers up to this magnitude are exact in float64.
+_EXACT_INTEGERS = 2**53
+
+
+def _warn_inexact_integers(name: str, raw: np.ndarray) -> None:
+    """Warn when 64-bit integers beyond 2**53 lose digits as float64 (distinct IDs or
+    nanosecond timestamps would become equal values)."""
+    top = int(raw.max()) if raw.dtype.kind == "u" else max(int(raw.max()), -int(raw.min()))
+    if top > _EXACT_INTEGERS:
+        import warnings
+
+        from ._user_frame import user_stacklevel
+
+        step = 2.0 ** (top.bit_length() - 53)
+        warnings.warn(
+            f"{name} holds integers up to {top:.4g}, beyond 2**53: as float64 they are rounded "
+            f"to multiples of {step:g} there, and nearby values become equal; subtract an offset "
+            f"first ({name} - {name}.min(axis=0)) or rescale them",
+            UserWarning, stacklevel=user_stacklevel(),
+        )
+
+
 def _object_numbers(raw: np.ndarray, pd: Any) -> np.ndarray:
     """An object array of numbers as float64; ``None`` and (pandas loaded) ``pd.NA``, what
     ``DataFrame.to_numpy()`` gives for a nullable column's gaps, become NaN (missing)."""
@@ -136,6 +158,9 @@ def check_array(
                 "first (pandas.get_dummies gives 0/1 columns, which are accepted)"
             )
         feature_names = [str(c) for c in X.columns]
+        for c, dt in X.dtypes.items():
+            if isinstance(dt, np.dtype) and dt.kind in "iu" and dt.itemsize == 8 and len(X):
+                _warn_inexact_integers(f"{name}[{c!r}]", X[c].to_numpy())
         if any(isinstance(dt, pd.api.extensions.ExtensionDtype) for dt in X.dtypes):
             arr = X.to_numpy(dtype=np.float64, na_value=np.nan)  # nullable Int64 / boolean: NA
         else:
@@ -181,6 +206,8 @@ def check_array(
                 raise ValueError(f"{name} must be numeric; got an array of dtype object ({exc})") from None
         else:
             keep = keep_float32 and raw.dtype == np.float32
+            if raw.dtype.kind in "iu" and raw.dtype.itemsize == 8 and raw.size:
+                _warn_inexact_integers(name, raw)
             arr = raw if keep else raw.astype(np.float64, copy=False)
     if arr.ndim != 2:
         hint = (f" Reshape your data: {name}.reshape(-1, 1) for a single feature, "

@@ -1,5 +1,7 @@
 """Every bad input gets a clear error naming the parameter; nothing is silently coerced."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -224,3 +226,17 @@ def test_n_jobs_checked_by_predict_too():
     som = _fitted().set_params(n_jobs=0)
     with pytest.raises(ValueError, match="n_jobs must be"):
         som.predict(X)
+
+
+def test_integers_beyond_2_53_warn_that_float64_rounds_them():
+    rng = np.random.default_rng(0)
+    ids = np.uint64(2**63) + rng.integers(0, 1000, (50, 3)).astype(np.uint64)
+    assert len(np.unique(ids.astype(np.float64), axis=0)) < len(np.unique(ids, axis=0))
+    with pytest.warns(UserWarning, match=r"X holds integers up to 9\.223e\+18.*multiples of 2048"):
+        SOM((3, 3)).fit(ids)
+    frame = pd.DataFrame({"id": np.int64(2**60) + np.arange(50), "v": rng.normal(size=50)})
+    with pytest.warns(UserWarning, match=r"X\['id'\] holds integers.*multiples of 256"):
+        SOM((3, 3)).fit(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SOM((3, 3)).fit(rng.integers(-2**53, 2**53, (50, 3)))  # exact: no warning
