@@ -197,12 +197,17 @@ class _PersistenceMixin:
         # the parameters and the fitted state (arrays as they are, the random generator with its
         # state); not the training data, the caches or the thread-pool limiter
         # (copied under the model lock: consistent while another thread trains)
+        state: dict[str, Any] = {"params": self.get_params(), "fitted": None}
+        output = self.__dict__.get("_sklearn_output_config")
+        if output:  # set_output(transform=...): a pickled Pipeline keeps its container
+            state["output"] = dict(output)
         if not self._is_initialized():
-            return {"params": self.get_params(), "fitted": None}
+            return state
         with self._model_lock:
             fitted = self._fitted_state_locked()
             fitted["codebook"] = fitted["codebook"].copy()
-        return {"params": self.get_params(), "fitted": fitted}
+        state["fitted"] = fitted
+        return state
 
     def __setstate__(self, state: dict) -> None:
         def fail(problem: str) -> persistence.ModelFormatError:
@@ -218,6 +223,12 @@ class _PersistenceMixin:
         # parameters added after the pickle was made take their defaults
         for key, value in {**_param_defaults(type(self)), **params}.items():
             setattr(self, key, value)
+        output = state.get("output")
+        if output is not None:
+            if not (isinstance(output, dict) and set(output) == {"transform"}
+                    and output["transform"] in ("default", "pandas", "polars")):
+                raise fail("its output setting is not one of set_output's")
+            self._sklearn_output_config = dict(output)
         if fitted is not None:
             if not isinstance(fitted, dict):
                 raise fail("its fitted state is not a dict")

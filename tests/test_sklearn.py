@@ -372,6 +372,10 @@ def test_a_pipeline_set_to_pandas_gets_the_maps_distances_as_a_frame():
     Xs = StandardScaler().fit_transform(X)
     np.testing.assert_allclose(out.to_numpy(), cdist(som.normalizer_.transform(Xs),
                                                       som.codebook_), rtol=1e-10)
+    import pickle
+
+    again = pickle.loads(pickle.dumps(pipe))  # a pickled pipeline keeps its container
+    pd.testing.assert_frame_equal(again.transform(X), out)
     assert isinstance(som.set_output(transform="default").transform(Xs), np.ndarray)
     with pytest.raises(ValueError, match="transform must be one of"):
         som.set_output(transform="arrow")
