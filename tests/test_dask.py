@@ -96,6 +96,11 @@ def test_predict_and_transform_are_lazy_and_equal_in_memory_results():
     assert p.shape == (1200,) and t.shape == (1200, 25)
     np.testing.assert_array_equal(p.compute(), som.predict(X))
     np.testing.assert_allclose(t.compute(), som.transform(X), rtol=1e-12)
+    # float32 data: float32 distances, lazily as in memory
+    X32 = X.astype(np.float32)
+    t32 = som.transform(da.from_array(X32, chunks=(250, 4)))
+    assert t32.dtype == np.float32 and t32.compute().dtype == np.float32
+    np.testing.assert_array_equal(t32.compute(), som.transform(X32))
 
 
 def test_metrics_come_from_one_cached_pass(monkeypatch):

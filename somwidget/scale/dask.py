@@ -354,11 +354,11 @@ def _block_predict(block: Any, *, d: int, normalizer: Normalizer, codebook: np.n
 
 def _block_transform(block: Any, *, d: int, normalizer: Normalizer, codebook: np.ndarray,
                      metric: str, chunk_size: int | None, policy: MissingPolicy | None = None,
-                     block_info: dict | None = None) -> np.ndarray:
+                     block_info: dict | None = None, out_dtype: type = np.float64) -> np.ndarray:
     from ..bmu import distance_matrix
 
     x = _training_block(block, d, normalizer, policy=_located(policy, block_info))
-    return distance_matrix(x, codebook, metric=metric, chunk_size=chunk_size)
+    return distance_matrix(x, codebook, metric=metric, chunk_size=chunk_size, dtype=out_dtype)
 
 
 def _lazy(som: Any, X: Any, func: Any, **kw: Any) -> Any:
@@ -377,12 +377,16 @@ def predict(som: Any, X: Any) -> Any:
 
 
 def transform(som: Any, X: Any) -> Any:
-    """Distances to every unit, a lazy Dask array of shape (N, M) float64."""
+    """Distances to every unit, a lazy Dask array of shape (N, M): float32 for float32 data
+    (as in memory), else float64."""
     m = som.n_neurons_ if som._is_initialized() else 0
-    arr_chunks = None
+    arr_chunks, out_dtype = None, np.float64
     if som._is_initialized():
-        arr_chunks = as_dask_array(X, n_features=som.n_features_in_)[0].chunks[0]
-    return _lazy(som, X, _block_transform, dtype=np.float64, chunks=(arr_chunks, (m,)))
+        arr = as_dask_array(X, n_features=som.n_features_in_)[0]
+        arr_chunks = arr.chunks[0]
+        out_dtype = np.float32 if arr.dtype == np.float32 else np.float64
+    return _lazy(som, X, _block_transform, dtype=out_dtype, chunks=(arr_chunks, (m,)),
+                 out_dtype=out_dtype)
 
 
 def _block_metrics(block: Any, d: int, normalizer: Normalizer, codebook: np.ndarray, metric: str,
