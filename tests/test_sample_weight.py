@@ -150,3 +150,18 @@ def test_numpy_bool_arrays_are_zero_one():
     a = SOM((3, 3), random_state=0).fit(B, epochs=2)
     b = SOM((3, 3), random_state=0).fit(B.astype(np.float64), epochs=2)
     np.testing.assert_array_equal(a.codebook_, b.codebook_)
+
+
+@pytest.mark.parametrize("method", ["fit", "fit_online"])
+def test_weights_of_any_magnitude_train_the_map_their_ratios_give(method):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(150, 3))
+    w = rng.integers(1, 5, 150).astype(float)
+    plain = getattr(SOM((4, 4), random_state=0), method)(X, epochs=2, sample_weight=w).codebook_
+    for factor in (2.0**1000, 2.0**-1000):  # a power of two: the same sums, exactly
+        got = getattr(SOM((4, 4), random_state=0), method)(X, epochs=2,
+                                                           sample_weight=w * factor).codebook_
+        np.testing.assert_array_equal(got, plain)
+    huge = getattr(SOM((4, 4), random_state=0), method)(X, epochs=2,
+                                                        sample_weight=w * 1e307).codebook_
+    np.testing.assert_allclose(huge, plain, rtol=1e-9, atol=1e-12)  # NaN before (overflow)
