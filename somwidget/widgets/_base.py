@@ -300,6 +300,9 @@ def _scheduling_picture(refresh: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(refresh)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.__dict__.get("_view_closed"):  # its model and data are gone
+            raise ValueError(f"this {type(self).__name__} is closed: build a new view to "
+                             "show the map again")
         depth = getattr(_REFRESH_DEPTH, "n", 0)
         _REFRESH_DEPTH.n = depth + 1
         try:
@@ -312,6 +315,34 @@ def _scheduling_picture(refresh: Callable[..., Any]) -> Callable[..., Any]:
         return result
 
     wrapper._schedules_picture = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _open_only(to_picture: Callable[..., Any]) -> Callable[..., Any]:
+    """``to_picture`` that, for a closed view, says so (its model and data are gone)."""
+    import functools
+
+    @functools.wraps(to_picture)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.__dict__.get("_view_closed"):
+            raise ValueError(f"this {type(self).__name__} is closed: it has no picture")
+        return to_picture(self, *args, **kwargs)
+
+    wrapper._checks_closed = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _ignored_when_closed(call: Callable[..., Any]) -> Callable[..., Any]:
+    """A view's training callback that a closed view ignores (returns None)."""
+    import functools
+
+    @functools.wraps(call)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.__dict__.get("_view_closed"):
+            return None
+        return call(self, *args, **kwargs)
+
+    wrapper._checks_closed = True  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -332,6 +363,22 @@ class ViewBase(PictureMixin, LiveUpdateMixin):
         own = cls.__dict__.get("refresh")
         if own is not None and not getattr(own, "_schedules_picture", False):
             cls.refresh = _scheduling_picture(own)  # type: ignore[method-assign]
+        picture = cls.__dict__.get("to_picture")
+        if picture is not None and not getattr(picture, "_checks_closed", False):
+            cls.to_picture = _open_only(picture)  # type: ignore[method-assign]
+        call = cls.__dict__.get("__call__")
+        if call is not None and not getattr(call, "_checks_closed", False):
+            cls.__call__ = _ignored_when_closed(call)  # type: ignore[method-assign]
+
+    def __call__(self, state: Any) -> None:
+        """Training callback (:class:`somwidget.widgets.live.LiveUpdateMixin`); a closed view
+        ignores it, so a view closed while a fit still calls it never stops the training (a
+        subclass's own ``__call__`` is wrapped alike)."""
+        if self.__dict__.get("_view_closed"):
+            return None
+        return super().__call__(state)
+
+    __call__._checks_closed = True  # type: ignore[attr-defined]
 
     @property
     def _acks_frames(self) -> bool:  # type: ignore[override]

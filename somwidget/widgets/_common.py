@@ -33,6 +33,17 @@ def ensure_initialized(som: Any, X: Any, data: np.ndarray | None = None) -> None
         som.initialize(X)
     if data is not None and data.shape[1] != som.n_features_in_:
         raise ValueError(f"X has {data.shape[1]} features, but the SOM has {som.n_features_in_}")
+    check_frame_columns(som, X)
+
+
+def check_frame_columns(som: Any, X: Any) -> None:
+    """A DataFrame ``X`` must have the columns the SOM was fitted with, in that order (the
+    SOM's own rule, :meth:`somwidget.som.SOM.predict`): the views read ``X`` as an array
+    after this, so reordered or renamed columns would silently map the wrong features."""
+    if (isinstance(X, pd.DataFrame) and getattr(som, "_names_from_frame", False)
+            and [str(c) for c in X.columns] != list(som.feature_names_in_)):
+        raise ValueError(f"X has columns {[str(c) for c in X.columns]}, but the model was "
+                         f"fitted with {list(som.feature_names_in_)}")
 
 
 def feature_names(names: Sequence[str] | None, som: Any, d: int) -> list[str]:

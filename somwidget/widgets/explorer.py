@@ -29,6 +29,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
+from ..labels import encode_labels
 from ..validation import NAN_HINT, check_array, check_choice, check_fraction, check_positive
 from ._base import ViewBase
 from ._common import (
@@ -217,7 +218,7 @@ class Explorer(ViewBase, widgets.VBox):
         clear.on_click(lambda _: self.selection.clear())
         bar_items: list[widgets.Widget] = [self._bar_text, clear]
         if label_arr is not None:
-            values = pd.unique(label_arr)
+            _, values = encode_labels(label_arr)  # the classes: missing labels are none
             classes = [str(c) for c in values]
             self._label_values = dict(zip(classes, values, strict=True))
             picker = widgets.Dropdown(options=[PICK_A_CLASS, *classes], value=PICK_A_CLASS,

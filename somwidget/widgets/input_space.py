@@ -39,6 +39,7 @@ import numpy as np
 
 from ..bmu import has_missing
 from ..initialization import principal_components
+from ..labels import encode_labels
 from ..validation import NAN_HINT, check_array, check_choice, check_int
 from ._base import ViewBase
 from ._chart_theme import theme_chart
@@ -56,6 +57,8 @@ _PALETTE = [
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 ]
 _MAX_CLASSES = len(_PALETTE)
+#: How samples without a label (None, NaN) are drawn and named in the legend.
+_NO_LABEL, _NO_LABEL_COLOUR = "no label", "#bdbdbd"
 #: The net's colour, and the moves': the theme's text colours (readable on light and dark).
 _INK = "var(--jp-ui-font-color1, #333333)"
 _INK_STRONG = "var(--jp-ui-font-color0, #111111)"
@@ -303,15 +306,18 @@ class InputSpaceView(ViewBase, widgets.VBox):
         marks: list[tuple[bq.Scatter, np.ndarray]] = []
         style = {"opacity": 0.15}
         if self.labels is not None:
-            shown_labels = self.labels[idx]
-            classes = list(dict.fromkeys(self.labels.tolist()))
+            codes, classes = self._label_codes()
             if len(classes) <= _MAX_CLASSES:
-                for c, cls in enumerate(classes):
-                    rows = idx[shown_labels == cls]
+                shown = codes[idx]
+                groups = [(c, str(cls), _PALETTE[c]) for c, cls in enumerate(classes)]
+                if (shown < 0).any():  # samples without a label: grey, never a class
+                    groups.append((-1, _NO_LABEL, _NO_LABEL_COLOUR))
+                for c, name, colour in groups:
+                    rows = idx[shown == c]
                     pts = self.data_xy[rows]
                     marks.append((bq.Scatter(
-                        x=pts[:, 0], y=pts[:, 1], scales=sc, colors=[_PALETTE[c]],
-                        default_size=14, opacities=[0.7], labels=[str(cls)],
+                        x=pts[:, 0], y=pts[:, 1], scales=sc, colors=[colour],
+                        default_size=14, opacities=[0.7], labels=[name],
                         display_legend=True, unselected_style=style,
                     ), rows))
                 self._data_marks = marks
@@ -320,6 +326,24 @@ class InputSpaceView(ViewBase, widgets.VBox):
                                  default_size=14, opacities=[0.7],
                                  unselected_style=style), idx))
         self._data_marks = marks
+
+    def _check_features(self) -> None:
+        """The map must still measure the view's samples (a refit on other data changes its
+        number of features): else a clear error, not a broadcasting one."""
+        d = int(getattr(self.som, "n_features_in_", self.X.shape[1]))
+        if d != self.X.shape[1]:
+            raise ValueError(
+                f"X has {self.X.shape[1]} features, but the SOM now has {d} (it was fitted on "
+                "other data): build a new InputSpaceView with that data"
+            )
+
+    def _label_codes(self) -> tuple[np.ndarray, list]:
+        """The labels' integer codes (-1: no label) and classes, as every label view has them
+        (:func:`somwidget.labels.encode_labels`: None and NaN are never a class)."""
+        if getattr(self, "_codes_of", None) is not self.labels:
+            self._codes = encode_labels(self.labels)
+            self._codes_of = self.labels
+        return self._codes
 
     def project(self, Y: np.ndarray) -> np.ndarray:
         """Project training-space vectors (codebook rows or samples) to the view's 2-D plane."""
@@ -349,6 +373,7 @@ class InputSpaceView(ViewBase, widgets.VBox):
         if som is not None and som is not self.som:
             self.som = som
             self.rebuild()
+        self._check_features()
         with self._lock:
             codebook = step.codebook_after if step is not None else self.som.codebook_
             if codebook.shape[0] != self.som.lattice_.n_neurons or (
@@ -436,11 +461,13 @@ class InputSpaceView(ViewBase, widgets.VBox):
         """The view as a standalone SVG (no browser needed): the data points (class colours,
         faded outside the selection), the net with its nodes (selected ones in yellow), the
         update of step mode, and the caption."""
+        self._check_features()
         with self._lock:
             step = self.step_shown
             codebook = step.codebook_after if step is not None else self.som.codebook_
             nodes = self.project(codebook)
-            selected = sorted(int(k) for k in self.selection.neurons)
+            # neurons of this map only (a selection shared with a larger map's views)
+            selected = sorted(int(k) for k in self.selection.neurons if k < nodes.shape[0])
             idx = self.shown_index
             w, h = css_pixels(self.figure.layout.width, 420.0), css_pixels(self.figure.layout.height, 420.0)
             chart = (Chart(w, h, title=self.figure.title or None, margins=(
@@ -452,12 +479,16 @@ class InputSpaceView(ViewBase, widgets.VBox):
             mask = np.isin(self._sample_bmus()[idx], selected) if selected else np.ones(idx.size, bool)
             opacity = np.where(mask, 0.7, 0.15)
             xy = self.data_xy[idx]
-            classes = (list(dict.fromkeys(self.labels.tolist())) if self.labels is not None else [])
+            codes, classes = self._label_codes() if self.labels is not None else (None, [])
             if classes and len(classes) <= _MAX_CLASSES:
-                for c, cls in enumerate(classes):
-                    rows = self.labels[idx] == cls
-                    chart.points(xy[rows, 0], xy[rows, 1], _PALETTE[c], radius=2.2,
-                                 opacity=opacity[rows], label=str(cls), css="sample")
+                shown = codes[idx]
+                groups = [(c, str(cls), _PALETTE[c]) for c, cls in enumerate(classes)]
+                if (shown < 0).any():  # samples without a label: grey
+                    groups.append((-1, _NO_LABEL, _NO_LABEL_COLOUR))
+                for c, name, colour in groups:
+                    rows = shown == c
+                    chart.points(xy[rows, 0], xy[rows, 1], colour, radius=2.2,
+                                 opacity=opacity[rows], label=name, css="sample")
             else:
                 chart.points(xy[:, 0], xy[:, 1], "#6baed6", radius=2.2, opacity=opacity,
                              css="sample")

@@ -36,7 +36,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from ..validation import NAN_HINT, check_array, check_int, check_positive
+from ..validation import NAN_HINT, check_array, check_bmus, check_int, check_positive
 from ._base import ViewBase
 from ._chart_theme import theme_chart
 from ._common import (
@@ -292,6 +292,8 @@ class NeuronInspector(ViewBase, widgets.VBox):
             self.som = som
         som = self.som
         n = self._X.shape[0]
+        if bmus is not None:  # handed in: indices of this map's neurons
+            bmus = check_bmus("bmus", bmus, int(som.n_neurons_))
         if bmus is None or distances is None:
             idx, dist = som.best_matching_units(self._X, k=1)
             if bmus is None:

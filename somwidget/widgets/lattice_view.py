@@ -20,7 +20,7 @@ from ipywidgets import widget_serialization
 from .. import analysis
 from ..clustering import border_segments
 from ..labels import code_counts, encode_labels
-from ..validation import check_choice
+from ..validation import check_bmus, check_choice
 from ._base import ViewBase
 from ._common import lattice_geometry
 from .codecs import array_trait, narrowest_int
@@ -317,7 +317,9 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         if som is not None:
             self._som = som
         lat = self._lattice_state()
-        st = self._compute(None if bmus is None else np.asarray(bmus, dtype=np.int64),
+        if bmus is not None:  # handed in: indices of this map's neurons, integers
+            bmus = check_bmus("bmus", bmus, int(lat["rows"] * lat["cols"]))
+        st = self._compute(bmus,
                            None if distances is None else np.asarray(distances, dtype=np.float64))
         border_ids = st.get("border_ids", getattr(self, "_clusters", None))
         m_now = lat["rows"] * lat["cols"]

@@ -30,8 +30,9 @@ class ComponentPlanes(LatticeView):
         Data to initialise an unfitted SOM with.
     selection : Selection, optional
         The shared selection.
-    features : sequence of str or int, optional
-        Which features to show (names from ``som.feature_names_in_`` or column indices).
+    features : str, int, or a sequence of them, optional
+        Which features to show (names from ``som.feature_names_in_`` or column indices; a
+        single name or index is one plane).
     """
 
     _view = traitlets.Unicode("planes").tag(sync=True)
@@ -48,6 +49,8 @@ class ComponentPlanes(LatticeView):
                  features: Sequence[str | int] | None = None, colormap: str = "viridis",
                  title: str | None = None, max_rate_hz: float = 15.0,
                  show_values: bool = False) -> None:
+        if isinstance(features, (str, int, np.integer)):  # one feature: a list of one
+            features = [features]
         self._features_arg = None if features is None else list(features)
         super().__init__(som, X, selection=selection, colormap=colormap, title=title,
                          max_rate_hz=max_rate_hz, show_values=show_values)

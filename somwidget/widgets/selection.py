@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
+from ..labels import encode_labels
 from ..validation import default_feature_names
 
 __all__ = ["STATIC_DIR", "Selection", "bundle_path"]
@@ -89,7 +90,7 @@ class Selection(anywidget.AnyWidget):
         self._bmus: np.ndarray | None = None
         self._data: pd.DataFrame | None = None
         self._labels: np.ndarray | None = None
-        self.n_neurons: int | None = None
+        self._n_neurons: int | None = None
         super().__init__(**kwargs)
         if neurons is not None:
             self.select(neurons)
@@ -97,6 +98,21 @@ class Selection(anywidget.AnyWidget):
     @property
     def _esm(self) -> str:  # type: ignore[override]
         return bundle_path("selection").read_text(encoding="utf-8")
+
+    @property
+    def n_neurons(self) -> int | None:
+        """The number of neurons of the map shown (set by the views as they draw it; None:
+        not known yet)."""
+        return self._n_neurons
+
+    @n_neurons.setter
+    def n_neurons(self, m: int | None) -> None:
+        # a map refitted smaller (set_params(mapsize=...)): neurons it no longer has leave the
+        # selection, which would otherwise refuse every later change and index past the map
+        with self._lock:
+            self._n_neurons = None if m is None else int(m)
+            if m is not None and self.neurons and self.neurons[-1] >= m:
+                self.neurons = [k for k in self.neurons if k < m]
 
     @traitlets.validate("neurons")
     def _validate_neurons(self, proposal: traitlets.Bunch) -> list[int]:
@@ -257,14 +273,17 @@ class Selection(anywidget.AnyWidget):
                     raise ValueError(
                         "select_samples with labels needs labels: call bind(bmus, data, labels=...)"
                     )
-                wanted = arr.ravel() if arr.ndim else arr.reshape(1)
-                known = set(np.unique(self._labels).tolist())
-                missing = [w for w in wanted.tolist() if w not in known]
-                if missing:
+                wanted = (arr.ravel() if arr.ndim else arr.reshape(1)).tolist()
+                # the classes as every label view has them: missing labels (None, NaN) never
+                # a class, mixed kinds (numbers and strings) fine
+                codes, classes = encode_labels(self._labels)
+                unknown = [w for w in wanted if w not in classes]
+                if unknown:
                     raise ValueError(
-                        f"which: unknown label(s) {missing}; known labels are {sorted(known, key=str)}"
+                        f"which: unknown label(s) {unknown}; known labels are {classes}"
                     )
-                mask = np.isin(self._labels, wanted)
+                picked = [k for k, c in enumerate(classes) if c in wanted]
+                mask = np.isin(codes, picked)
             self.neurons = [int(k) for k in np.unique(bmus[mask])]
 
     def close(self) -> None:

@@ -1,0 +1,169 @@
+"""The views with the input a user gets wrong or that changes under them: missing labels,
+reordered columns, a map refitted smaller or on other data, BMUs of another map, a string for
+one feature, a view used after close(). Each case failed with a numpy error, an IndexError or a
+silently wrong picture before."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial.distance import cdist
+
+pytest.importorskip("anywidget")
+pytest.importorskip("bqplot")
+
+from somwidget import SOM  # noqa: E402
+from somwidget.widgets import (  # noqa: E402
+    ClusterMap,
+    ComponentPlanes,
+    Explorer,
+    HitMap,
+    InputSpaceView,
+    NeuronInspector,
+    Selection,
+    TrainingCurves,
+    UMatrix,
+)
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(300, 4))
+LABELS = pd.Series(RNG.choice(["a", "b", "c"], 300))
+
+
+@pytest.fixture(scope="module")
+def som() -> SOM:
+    return SOM((6, 8), random_state=0).fit(X, epochs=3)
+
+
+def _bmus(som: SOM, data: np.ndarray) -> np.ndarray:
+    return cdist(data, som.codebook_).argmin(axis=1)  # normalization="none": data units
+
+
+def test_missing_labels_are_no_class_in_the_explorer_and_the_selection(som):
+    labels = LABELS.copy()
+    labels[[0, 7]] = np.nan
+    labels[9] = None
+    ex = Explorer(som, X, labels)
+    try:
+        assert ex._picker.options == ("(select a class)", "a", "b", "c")
+        b = _bmus(som, X)
+        for cls in ("a", "c"):
+            ex.select_samples(cls)
+            assert ex.selection.neurons == sorted(set(b[(labels == cls).to_numpy()]))
+        ex._picker.value = "b"
+        assert ex.selection.neurons == sorted(set(b[(labels == "b").to_numpy()]))
+        with pytest.raises(ValueError, match=r"unknown label\(s\) \['z'\]; known labels are \['a', 'b', 'c'\]"):
+            ex.select_samples("z")
+    finally:
+        ex.close()
+
+
+def test_the_input_space_draws_unlabelled_samples_grey_and_keeps_the_classes(som):
+    labels = pd.Series(RNG.integers(0, 3, 300).astype(float))
+    labels[:10] = np.nan
+    view = InputSpaceView(som, X, labels)
+    try:
+        groups = {m.labels[0]: len(rows) for m, rows in view._data_marks}
+        counts = labels.value_counts()
+        assert groups == {"0.0": counts[0.0], "1.0": counts[1.0], "2.0": counts[2.0],
+                          "no label": 10}
+        assert sum(groups.values()) == 300  # every sample drawn
+        svg = view.to_svg()
+        assert ">no label<" in svg and ">1.0<" in svg
+    finally:
+        view.close()
+
+
+@pytest.mark.parametrize("cls", [Explorer, NeuronInspector, InputSpaceView, HitMap])
+def test_a_frame_with_reordered_columns_is_refused_by_every_view(cls):
+    df = pd.DataFrame(X * [1, 10, 100, 1000], columns=list("abcd"))
+    som = SOM((5, 5), random_state=0, normalization="standard").fit(df, epochs=2)
+    with pytest.raises(ValueError, match=r"X has columns \['d', 'c', 'b', 'a'\], but the model was fitted with"):
+        cls(som, df[list("dcba")])
+    cls(som, df).close()
+
+
+def test_a_map_refitted_smaller_drops_the_neurons_it_no_longer_has():
+    som = SOM((6, 8), random_state=0).fit(X, epochs=2)
+    hits = HitMap(som, X)
+    space = InputSpaceView(som, X, selection=hits.selection)
+    try:
+        hits.selection.select([3, 45])
+        som.set_params(mapsize=(3, 4))
+        som.fit(X, epochs=2, callbacks=[hits, space])
+        assert hits.selection.n_neurons == 12 and hits.selection.neurons == [3]
+        hits.selection.add(1)
+        assert hits.selection.neurons == [1, 3]
+        svg = space.to_svg()
+        assert svg.count('data-selected="1"') == 2
+        assert np.array_equal(hits.values, np.bincount(_bmus(som, X), minlength=12))
+    finally:
+        hits.close()
+        space.close()
+
+
+def test_a_selection_shared_with_a_larger_map_never_breaks_a_picture():
+    big = SOM((6, 8), random_state=0).fit(X, epochs=2)
+    small = SOM((3, 4), random_state=0).fit(X, epochs=2)
+    sel = Selection()
+    hits = HitMap(big, X, selection=sel)
+    sel.select([30])
+    space = InputSpaceView(small, X, selection=sel)
+    try:
+        assert 'data-selected="1"' not in space.to_svg()  # neuron 30 is not on this map
+    finally:
+        hits.close()
+        space.close()
+
+
+def test_the_input_space_of_a_map_refitted_on_other_features_says_so():
+    som = SOM((5, 6), random_state=0, warm_start=False).fit(X, epochs=2)
+    view = InputSpaceView(som, X)
+    som.fit(RNG.normal(size=(300, 7)), epochs=2)
+    for call in (view.refresh, view.to_svg):
+        with pytest.raises(ValueError, match="X has 4 features, but the SOM now has 7"):
+            call()
+    view.close()
+
+
+@pytest.mark.parametrize("cls", [HitMap, NeuronInspector])
+def test_bmus_handed_in_must_be_this_maps_neurons(som, cls):
+    other = SOM((10, 10), random_state=0).fit(X, epochs=2)
+    with pytest.raises(ValueError, match=r"bmus must be neuron indices in \[0, 47\]; got values in \[0, 99\]"):
+        cls(som, X, bmus=other.predict(X))
+    with pytest.raises(ValueError, match=r"bmus must be neuron indices in \[0, 47\]"):
+        cls(som, X, bmus=np.r_[-1, np.zeros(299, int)])
+    with pytest.raises(TypeError, match="integer neuron indices"):
+        cls(som, X, bmus=np.full(300, 1.7))
+    b = _bmus(som, X)
+    view = cls(som, X, bmus=b.astype(float))  # whole numbers as floats are indices
+    if cls is HitMap:
+        np.testing.assert_array_equal(view.values, np.bincount(b, minlength=48))
+    view.close()
+
+
+def test_one_feature_by_name_or_index_is_one_plane():
+    df = pd.DataFrame(X, columns=["age", "a", "g", "e"])
+    som = SOM((5, 6), random_state=0).fit(df, epochs=2)
+    assert ComponentPlanes(som, features="age").plane_names == ["age"]  # not 'a', 'g', 'e'
+    assert ComponentPlanes(som, features=2).plane_names == ["g"]
+    assert ComponentPlanes(som, features=["e", "age"]).plane_names == ["e", "age"]
+
+
+def test_a_closed_view_says_so_and_never_stops_a_fit(som):
+    views = [HitMap(som, X), UMatrix(som), ComponentPlanes(som), ClusterMap(som, X),
+             InputSpaceView(som, X), NeuronInspector(som, X), Explorer(som, X),
+             TrainingCurves()]
+    for view in views:
+        view.close()
+        view.close()  # twice: nothing more
+    before = som.n_epochs_trained_
+    som.fit(X, epochs=2, callbacks=views)  # the closed views ignore the calls
+    assert som.n_epochs_trained_ == before + 2
+    for view in views:
+        name = type(view).__name__
+        with pytest.raises(ValueError, match=f"this {name} is closed: it has no picture"):
+            view.to_svg()
+        with pytest.raises(ValueError, match=f"this {name} is closed"):
+            view.refresh()
