@@ -167,3 +167,30 @@ def test_a_closed_view_says_so_and_never_stops_a_fit(som):
             view.to_svg()
         with pytest.raises(ValueError, match=f"this {name} is closed"):
             view.refresh()
+
+
+def test_training_curves_refuse_values_no_training_gives():
+    curves = TrainingCurves()
+    try:
+        curves.add_epoch(1, quantization_error=0.5, topographic_error=0.1, vacancy_rate=0.0,
+                         radius=3.0, learning_rate=0.5)
+        curves.add_epoch(2, quantization_error=np.float32(0.4), topographic_error=None)
+        bad = [({"quantization_error": -1.0}, r"quantization_error must be finite and >= 0"),
+               ({"topographic_error": -0.5}, r"topographic_error must be finite and in \[0, 1\]"),
+               ({"vacancy_rate": 2.0}, r"vacancy_rate must be finite and in \[0, 1\]"),
+               ({"radius": -3}, r"radius must be finite and >= 0"),
+               ({"quantization_error": float("inf")}, r"quantization_error must be finite")]
+        for kwargs, match in bad:
+            with pytest.raises(ValueError, match=match):
+                curves.add_epoch(3, **kwargs)
+        with pytest.raises(TypeError, match="quantization_error must be a number"):
+            curves.add_epoch(3, quantization_error="abc")
+        for epoch, error in ((-5, ValueError), (2.7, TypeError), (float("nan"), TypeError)):
+            with pytest.raises(error, match="epoch must be"):
+                curves.add_epoch(epoch)
+        with pytest.raises(TypeError, match="phase must be a string"):
+            curves.add_epoch(3, phase=7)
+        assert curves.data["epoch"] == [1.0, 2.0]  # nothing refused was added
+        np.testing.assert_allclose(curves.data["quantization_error"], [0.5, 0.4], rtol=1e-6)
+    finally:
+        curves.close()

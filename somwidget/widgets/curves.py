@@ -122,6 +122,28 @@ def _num(value: Any) -> float:
     return float(value)
 
 
+#: The range of each curve's values (None: unbounded above).
+_CURVE_RANGES = {"quantization_error": (0.0, None), "topographic_error": (0.0, 1.0),
+                 "vacancy_rate": (0.0, 1.0), "radius": (0.0, None), "learning_rate": (0.0, None)}
+
+
+def _curve_value(name: str, value: Any) -> float:
+    """One curve's value checked: None or NaN (not measured) as NaN, else a finite number in
+    the curve's range (:data:`_CURVE_RANGES`); a clear error naming ``name`` otherwise."""
+    if value is None:
+        return float("nan")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{name} must be a number or None; got {value!r}")
+    v = float(value)
+    if np.isnan(v):
+        return v
+    lo, hi = _CURVE_RANGES[name]
+    if not np.isfinite(v) or v < lo or (hi is not None and v > hi):
+        allowed = f"in [{lo:g}, {hi:g}]" if hi is not None else f">= {lo:g}"
+        raise ValueError(f"{name} must be finite and {allowed} (or None); got {value!r}")
+    return v
+
+
 class TrainingCurves(ViewBase, widgets.VBox):
     """Live training curves (bqplot).
 
@@ -282,10 +304,15 @@ class TrainingCurves(ViewBase, widgets.VBox):
         ``epoch`` counts within the current phase / fit call (1-based); a value that does not
         grow starts a new segment after the previous epochs. None appends after the last row.
         """
+        values = {c: _curve_value(c, v) for c, v in (
+            ("quantization_error", quantization_error), ("topographic_error", topographic_error),
+            ("vacancy_rate", vacancy_rate), ("radius", radius), ("learning_rate", learning_rate))}
+        if not isinstance(phase, str):
+            raise TypeError(f"phase must be a string (the segment's name); got {phase!r}")
         with self._lock:
             if epoch is None:
                 epoch = self._last_raw_epoch + 1
-            epoch = int(epoch)
+            epoch = check_int("epoch", epoch, minimum=0)
             key = (phase, epoch)
             if self._last_key is not None and key == self._last_key:
                 row = len(self.data["epoch"]) - 1  # same epoch again (e.g. the final callback)
@@ -299,14 +326,7 @@ class TrainingCurves(ViewBase, widgets.VBox):
                 for c in CURVE_COLUMNS:
                     self.data[c].append(float("nan"))
             self._last_key = key
-            values = {
-                "epoch": float(self._offset + epoch),
-                "quantization_error": _num(quantization_error),
-                "topographic_error": _num(topographic_error),
-                "vacancy_rate": _num(vacancy_rate),
-                "radius": _num(radius),
-                "learning_rate": _num(learning_rate),
-            }
+            values = {"epoch": float(self._offset + epoch), **values}
             for c, v in values.items():
                 if not (np.isnan(v) and c != "epoch" and not np.isnan(self.data[c][row])):
                     self.data[c][row] = v
