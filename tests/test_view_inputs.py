@@ -194,3 +194,17 @@ def test_training_curves_refuse_values_no_training_gives():
         np.testing.assert_allclose(curves.data["quantization_error"], [0.5, 0.4], rtol=1e-6)
     finally:
         curves.close()
+
+
+def test_selecting_neurons_refuses_booleans_nesting_and_overflow():
+    sel = Selection()
+    sel.select([3, 1, 3])
+    assert sel.neurons == [1, 3]
+    for bad, error, match in (([True, 2], TypeError, "a boolean"),
+                              ([[1, 2], [3, 4]], TypeError, "flat sequence"),
+                              ([[1], [2, 3]], TypeError, "flat sequence"),
+                              (np.array([2**63 + 5], dtype=np.uint64), ValueError,
+                               "9223372036854775813")):
+        with pytest.raises(error, match=match):
+            sel.select(bad)
+    assert sel.neurons == [1, 3]  # unchanged

@@ -51,11 +51,22 @@ def _as_neuron_list(neurons: object, name: str = "neurons") -> list[int]:
         arr = np.asarray([neurons])
     else:
         try:
-            arr = np.asarray(list(neurons) if not isinstance(neurons, np.ndarray) else neurons)
+            items = list(neurons) if not isinstance(neurons, np.ndarray) else neurons
         except TypeError:
             raise TypeError(f"{name} must be an int or a sequence of ints; got {neurons!r}") from None
+        if not isinstance(items, np.ndarray) and any(
+                isinstance(k, (bool, np.bool_)) for k in items):  # [True, 2] would read as [1, 2]
+            raise TypeError(f"{name} must contain integers; got a boolean in {neurons!r}")
+        try:
+            arr = np.asarray(items)
+        except ValueError:  # ragged nesting
+            raise TypeError(f"{name} must be an int or a flat sequence of ints; got {neurons!r}") from None
     if arr.size == 0:
         return []
+    if arr.ndim > 1:
+        raise TypeError(f"{name} must be an int or a flat sequence of ints; got shape {arr.shape}")
+    if arr.dtype.kind == "u" and arr.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"{name} must be neuron indices; got {int(arr.max())}")
     if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
         raise TypeError(f"{name} must contain integers; got dtype {arr.dtype}")
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr) & (arr == np.round(arr))):
