@@ -208,3 +208,10 @@ def test_selecting_neurons_refuses_booleans_nesting_and_overflow():
         with pytest.raises(error, match=match):
             sel.select(bad)
     assert sel.neurons == [1, 3]  # unchanged
+
+
+def test_lattice_values_that_are_no_numbers_name_values(som):
+    from somwidget.widgets import LatticeView
+
+    with pytest.raises(TypeError, match=r"values must be numbers, one per neuron"):
+        LatticeView(som, values=["a"] * 48)

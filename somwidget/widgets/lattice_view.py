@@ -65,6 +65,15 @@ def _range(values: np.ndarray) -> tuple[float, float]:
 MIN_RELATIVE_SPAN = 0.2
 
 
+def _neuron_values(values: Any) -> np.ndarray:
+    """``values=`` of a LatticeView as float64 (one number per neuron, NaN: no value), or an
+    error naming ``values``."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"values must be numbers, one per neuron (NaN: no value); {exc}") from None
+
+
 def honest_range(values: np.ndarray, label: str) -> tuple[float, float, str]:
     """(vmin, vmax, label) of a non-negative distance field, widened when nearly constant.
 
@@ -231,7 +240,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         colormap = check_choice("colormap", colormap, COLORMAPS)
         self._som = self._ensure_initialized(som, _check_data(X, type(self).__name__))
         self._share(selection)
-        self._custom_values = None if values is None else np.asarray(values, dtype=np.float64)
+        self._custom_values = None if values is None else _neuron_values(values)
         m = int(self._som.lattice_.n_neurons)
         self._categories = None if categories is None else _encode_categories(categories, category_names, m)
         if categories is None and category_names is not None:
