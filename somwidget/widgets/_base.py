@@ -318,29 +318,19 @@ def _scheduling_picture(refresh: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _open_only(to_picture: Callable[..., Any]) -> Callable[..., Any]:
-    """``to_picture`` that, for a closed view, says so (its model and data are gone)."""
+def _closed_guard(method: Callable[..., Any], closed: str | None) -> Callable[..., Any]:
+    """``method`` for an open view; on a closed one (its model and data are gone) a
+    ValueError ``closed`` (``{}``: the class name), or with ``closed=None`` nothing at all
+    (returns None: a training callback that must not stop the fit)."""
     import functools
 
-    @functools.wraps(to_picture)
+    @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         if self.__dict__.get("_view_closed"):
-            raise ValueError(f"this {type(self).__name__} is closed: it has no picture")
-        return to_picture(self, *args, **kwargs)
-
-    wrapper._checks_closed = True  # type: ignore[attr-defined]
-    return wrapper
-
-
-def _ignored_when_closed(call: Callable[..., Any]) -> Callable[..., Any]:
-    """A view's training callback that a closed view ignores (returns None)."""
-    import functools
-
-    @functools.wraps(call)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if self.__dict__.get("_view_closed"):
-            return None
-        return call(self, *args, **kwargs)
+            if closed is None:
+                return None
+            raise ValueError(closed.format(type(self).__name__))
+        return method(self, *args, **kwargs)
 
     wrapper._checks_closed = True  # type: ignore[attr-defined]
     return wrapper
@@ -365,10 +355,11 @@ class ViewBase(PictureMixin, LiveUpdateMixin):
             cls.refresh = _scheduling_picture(own)  # type: ignore[method-assign]
         picture = cls.__dict__.get("to_picture")
         if picture is not None and not getattr(picture, "_checks_closed", False):
-            cls.to_picture = _open_only(picture)  # type: ignore[method-assign]
+            cls.to_picture = _closed_guard(  # type: ignore[method-assign]
+                picture, "this {} is closed: it has no picture")
         call = cls.__dict__.get("__call__")
         if call is not None and not getattr(call, "_checks_closed", False):
-            cls.__call__ = _ignored_when_closed(call)  # type: ignore[method-assign]
+            cls.__call__ = _closed_guard(call, None)  # type: ignore[method-assign]
 
     def __call__(self, state: Any) -> None:
         """Training callback (:class:`somwidget.widgets.live.LiveUpdateMixin`); a closed view
