@@ -152,6 +152,19 @@ class _StateMixin(_PersistenceMixin):
         _bmu.check_metric_domain(_bmu.check_metric(self.distance_metric), Xt, name)
         return Xt
 
+    def _check_column_names(self, names: list[str] | None, name: str = "X") -> None:
+        """A DataFrame's column ``names`` must be the ones the model was fitted from a
+        DataFrame with, in that order (None, or a model fitted on an array: nothing to check)."""
+        if (
+            names is not None
+            and getattr(self, "_names_from_frame", False)
+            and list(names) != list(self.feature_names_in_)
+        ):
+            raise ValueError(
+                f"{name} has columns {names}, but the model was fitted with "
+                f"{list(self.feature_names_in_)}"
+            )
+
     def _read_data(self, X: object, name: str = "X", *, missing: bool | None = None,
                    params: dict[str, Any] | None = None) -> np.ndarray:
         """``X`` checked against the fitted model (features, column names), in data units
@@ -159,15 +172,7 @@ class _StateMixin(_PersistenceMixin):
         self._check_initialized()
         arr, names = self._read_array(name, X, n_features=self.n_features_in_, missing=missing,
                                       params=params, keep_float32=True)
-        if (
-            names is not None
-            and getattr(self, "_names_from_frame", False)
-            and list(names) != list(self.feature_names_in_)
-        ):
-            raise ValueError(
-                    f"{name} has columns {names}, but the model was fitted with "
-                    f"{list(self.feature_names_in_)}"
-                )
+        self._check_column_names(names, name)
         # ``arr`` is checked already (finite or NaN, n_features): the normaliser's _transform
         # skips a second pass
         return arr

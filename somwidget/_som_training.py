@@ -12,7 +12,6 @@ No module-level import of :mod:`somwidget.som` (no import cycle).
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 from dataclasses import replace
 from typing import Any
@@ -31,7 +30,7 @@ from .callbacks import (
     notify,
     wants_metrics,
 )
-from .euclidean import EuclideanSearch, PreparedQueries
+from .euclidean import EuclideanSearch, PreparedQueries, pow2_scale
 from .lattice import FLOAT32_MIN_NEURONS
 from .neighborhood import neighborhood_weights, width_factor
 from .schedules import decay_schedule
@@ -71,10 +70,7 @@ def _relative_weights(w: np.ndarray | None) -> np.ndarray | None:
     and ratio is bit-equal to the unscaled one where that is finite): weights near 1e308 no
     longer overflow the weighted sums into a NaN codebook. Only ratios of weights enter
     training (the batch rule's ``sum h v x / sum h v``, online's ``v / mean(v)``)."""
-    if w is None:
-        return None
-    top = float(w.max())
-    return w * 2.0 ** -math.floor(math.log2(top)) if top > 0 else w
+    return None if w is None else w / pow2_scale(float(w.max()))
 
 
 class _TrainingMixin:

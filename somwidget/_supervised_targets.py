@@ -117,20 +117,14 @@ def _regression_targets(y: object, n: int) -> tuple[np.ndarray, bool]:
         raise ValueError("SOMRegressor requires y to be passed, but the target y is None: "
                          "fit(X, y) needs one target per sample")
     try:
-        raw = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
-        complex_values = raw.dtype.kind == "c"
-        with warnings.catch_warnings():  # complex numbers in an object array: an error too
+        with warnings.catch_warnings():  # dropping an imaginary part is an error here
             warnings.simplefilter("error", _COMPLEX_WARNING)
-            Y = None if complex_values else raw.astype(np.float64)
-    except _COMPLEX_WARNING:
-        complex_values = True
-    except (TypeError, ValueError) as exc:
-        complex_values = "complex" in str(exc)  # an object array holding complex numbers
-        if not complex_values:
-            raise ValueError(f"y must be numeric targets; {exc}") from None
-    if complex_values or Y is None:
-        raise ValueError("y must be real numeric targets; got complex values (give the real "
-                         "and imaginary parts as two target columns)")
+            Y = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y).astype(np.float64)
+    except (_COMPLEX_WARNING, TypeError, ValueError) as exc:
+        if isinstance(exc, _COMPLEX_WARNING) or "complex" in str(exc):
+            raise ValueError("y must be real numeric targets; got complex values (give the "
+                             "real and imaginary parts as two target columns)") from None
+        raise ValueError(f"y must be numeric targets; {exc}") from None
     if Y.ndim not in (1, 2) or (Y.ndim == 2 and Y.shape[1] == 0):
         raise ValueError(f"y must be 1-D (N,) or 2-D (N, T); got shape {Y.shape}")
     if Y.shape[0] != n:

@@ -60,6 +60,7 @@ __all__ = [
     "matching_prepared",
     "nearest",
     "pow2_scale",
+    "pow2_scales",
     "warn_disparate_scales",
 ]
 
@@ -78,6 +79,15 @@ def pow2_scale(extent: float) -> float:
     if not (extent > 0.0) or not math.isfinite(extent):
         return 1.0
     return math.ldexp(1.0, max(min(math.frexp(extent)[1], 1023), -1021))
+
+
+def pow2_scales(extents: np.ndarray) -> np.ndarray:
+    """:func:`pow2_scale` of every entry of ``extents`` (the rows of an array, its columns):
+    dividing by it is exact and brings each to at most 1 in magnitude."""
+    e = np.asarray(extents, dtype=np.float64)
+    ok = (e > 0.0) & np.isfinite(e)
+    exps = np.clip(np.frexp(np.where(ok, e, 1.0))[1], -1021, 1023)
+    return np.where(ok, np.ldexp(1.0, exps), 1.0)
 
 
 def _extent(A: np.ndarray, center: np.ndarray) -> float:

@@ -57,6 +57,7 @@ import numpy as np
 from somwidget import _data_stats
 from somwidget._boxcox import BOXCOX_LAMBDA_BOUNDS, boxcox_lambdas, boxcox_shift
 from somwidget._lazy import LazyModule
+from somwidget.euclidean import pow2_scales
 from somwidget.validation import NotFittedError, all_nan_columns, check_array, check_choice
 
 __all__ = [
@@ -433,9 +434,7 @@ class L2Normalizer(Normalizer):
         # each row first divided by a power of two near its largest magnitude (exact, and the
         # same result as X / |X| wherever that one neither overflows nor underflows): rows of
         # 1e-200 or 1e200 have squares beyond float64's range
-        top = np.fmax.reduce(np.abs(X), axis=1, keepdims=True)  # NaN ignored
-        top = np.where(np.isfinite(top) & (top > 0), top, 1.0)
-        Xs = X / np.exp2(np.floor(np.log2(top)))
+        Xs = X / pow2_scales(np.fmax.reduce(np.abs(X), axis=1, keepdims=True))  # NaN ignored
         norms = np.sqrt(np.nansum(Xs * Xs, axis=1, keepdims=True))
         return Xs / np.where(norms > 0, norms, 1.0)
 

@@ -37,6 +37,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from ._supervised_targets import _class_array, _class_codes, _regression_targets, fill_empty_neurons
+from .euclidean import pow2_scales
 from .initialization import auto_mapsize
 from .labels import code_counts
 from .normalization import make_normalizer
@@ -329,8 +330,7 @@ def _mean_and_std(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each target column's mean and standard deviation (1 where it is 0), computed on the
     column divided by a power of two near its largest magnitude (exact), so that targets near
     1e200 or 1e-200 neither overflow nor underflow in the squares."""
-    top = np.max(np.abs(Y), axis=0)
-    scale = np.exp2(np.floor(np.log2(np.where(top > 0, top, 1.0))))
+    scale = pow2_scales(np.max(np.abs(Y), axis=0))
     Ys = Y / scale
     mean, std = Ys.mean(axis=0) * scale, Ys.std(axis=0) * scale
     return mean, np.where(std > 0, std, 1.0)

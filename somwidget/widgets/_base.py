@@ -300,9 +300,6 @@ def _scheduling_picture(refresh: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(refresh)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if self.__dict__.get("_view_closed"):  # its model and data are gone
-            raise ValueError(f"this {type(self).__name__} is closed: build a new view to "
-                             "show the map again")
         depth = getattr(_REFRESH_DEPTH, "n", 0)
         _REFRESH_DEPTH.n = depth + 1
         try:
@@ -336,6 +333,14 @@ def _closed_guard(method: Callable[..., Any], closed: str | None) -> Callable[..
     return wrapper
 
 
+#: The methods of a view guarded against use after ``close()``, and what a closed view does:
+#: raise this message (``{}``: the class name), or (None) nothing, for the training callback.
+_CLOSED_GUARDS: dict[str, str | None] = {
+    "to_picture": "this {} is closed: it has no picture",
+    "__call__": None,
+}
+
+
 class ViewBase(PictureMixin, LiveUpdateMixin):
     """Mixin of every somwidget view (see the module docstring for the contract).
 
@@ -352,24 +357,16 @@ class ViewBase(PictureMixin, LiveUpdateMixin):
         super().__init_subclass__(**kwargs)
         own = cls.__dict__.get("refresh")
         if own is not None and not getattr(own, "_schedules_picture", False):
-            cls.refresh = _scheduling_picture(own)  # type: ignore[method-assign]
-        picture = cls.__dict__.get("to_picture")
-        if picture is not None and not getattr(picture, "_checks_closed", False):
-            cls.to_picture = _closed_guard(  # type: ignore[method-assign]
-                picture, "this {} is closed: it has no picture")
-        call = cls.__dict__.get("__call__")
-        if call is not None and not getattr(call, "_checks_closed", False):
-            cls.__call__ = _closed_guard(call, None)  # type: ignore[method-assign]
+            cls.refresh = _closed_guard(  # type: ignore[method-assign]
+                _scheduling_picture(own), "this {} is closed: build a new view to show the map again")
+        for name, closed in _CLOSED_GUARDS.items():
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "_checks_closed", False):
+                setattr(cls, name, _closed_guard(method, closed))
 
-    def __call__(self, state: Any) -> None:
-        """Training callback (:class:`somwidget.widgets.live.LiveUpdateMixin`); a closed view
-        ignores it, so a view closed while a fit still calls it never stops the training (a
-        subclass's own ``__call__`` is wrapped alike)."""
-        if self.__dict__.get("_view_closed"):
-            return None
-        return super().__call__(state)
-
-    __call__._checks_closed = True  # type: ignore[attr-defined]
+    #: The training callback (:class:`somwidget.widgets.live.LiveUpdateMixin`): a closed view
+    #: ignores it, so a view closed while a fit still calls it never stops the training.
+    __call__ = _closed_guard(LiveUpdateMixin.__call__, None)
 
     @property
     def _acks_frames(self) -> bool:  # type: ignore[override]

@@ -40,10 +40,8 @@ def check_frame_columns(som: Any, X: Any) -> None:
     """A DataFrame ``X`` must have the columns the SOM was fitted with, in that order (the
     SOM's own rule, :meth:`somwidget.som.SOM.predict`): the views read ``X`` as an array
     after this, so reordered or renamed columns would silently map the wrong features."""
-    if (isinstance(X, pd.DataFrame) and getattr(som, "_names_from_frame", False)
-            and [str(c) for c in X.columns] != list(som.feature_names_in_)):
-        raise ValueError(f"X has columns {[str(c) for c in X.columns]}, but the model was "
-                         f"fitted with {list(som.feature_names_in_)}")
+    if isinstance(X, pd.DataFrame):
+        som._check_column_names([str(c) for c in X.columns])
 
 
 def feature_names(names: Sequence[str] | None, som: Any, d: int) -> list[str]:

@@ -305,23 +305,18 @@ class InputSpaceView(ViewBase, widgets.VBox):
         xy = self.data_xy[idx]
         marks: list[tuple[bq.Scatter, np.ndarray]] = []
         style = {"opacity": 0.15}
-        if self.labels is not None:
-            codes, classes = self._label_codes()
-            if len(classes) <= _MAX_CLASSES:
-                shown = codes[idx]
-                groups = [(c, str(cls), _PALETTE[c]) for c, cls in enumerate(classes)]
-                if (shown < 0).any():  # samples without a label: grey, never a class
-                    groups.append((-1, _NO_LABEL, _NO_LABEL_COLOUR))
-                for c, name, colour in groups:
-                    rows = idx[shown == c]
-                    pts = self.data_xy[rows]
-                    marks.append((bq.Scatter(
-                        x=pts[:, 0], y=pts[:, 1], scales=sc, colors=[colour],
-                        default_size=14, opacities=[0.7], labels=[name],
-                        display_legend=True, unselected_style=style,
-                    ), rows))
-                self._data_marks = marks
-                return
+        groups = self._label_groups(idx)
+        if groups is not None:
+            for mask, name, colour in groups:
+                rows = idx[mask]
+                pts = self.data_xy[rows]
+                marks.append((bq.Scatter(
+                    x=pts[:, 0], y=pts[:, 1], scales=sc, colors=[colour],
+                    default_size=14, opacities=[0.7], labels=[name],
+                    display_legend=True, unselected_style=style,
+                ), rows))
+            self._data_marks = marks
+            return
         marks.append((bq.Scatter(x=xy[:, 0], y=xy[:, 1], scales=sc, colors=["#6baed6"],
                                  default_size=14, opacities=[0.7],
                                  unselected_style=style), idx))
@@ -337,13 +332,24 @@ class InputSpaceView(ViewBase, widgets.VBox):
                 "other data): build a new InputSpaceView with that data"
             )
 
-    def _label_codes(self) -> tuple[np.ndarray, list]:
-        """The labels' integer codes (-1: no label) and classes, as every label view has them
-        (:func:`somwidget.labels.encode_labels`: None and NaN are never a class)."""
-        if getattr(self, "_codes_of", None) is not self.labels:
+    def _label_groups(self, idx: np.ndarray) -> list[tuple[np.ndarray, str, str]] | None:
+        """The shown samples ``idx`` by class: ``(mask over idx, name, colour)`` per class, as
+        every label view has the classes (:func:`somwidget.labels.encode_labels`), then the
+        samples without a label (None, NaN: never a class) in grey; None without labels or with
+        more classes than colours."""
+        if self.labels is None:
+            return None
+        if getattr(self, "_codes_of", None) is not self.labels:  # encoded once per labels
             self._codes = encode_labels(self.labels)
             self._codes_of = self.labels
-        return self._codes
+        codes, classes = self._codes
+        if not classes or len(classes) > _MAX_CLASSES:
+            return None
+        shown = codes[idx]
+        groups = [(shown == c, str(cls), _PALETTE[c]) for c, cls in enumerate(classes)]
+        if (shown < 0).any():
+            groups.append((shown < 0, _NO_LABEL, _NO_LABEL_COLOUR))
+        return groups
 
     def project(self, Y: np.ndarray) -> np.ndarray:
         """Project training-space vectors (codebook rows or samples) to the view's 2-D plane."""
@@ -479,14 +485,9 @@ class InputSpaceView(ViewBase, widgets.VBox):
             mask = np.isin(self._sample_bmus()[idx], selected) if selected else np.ones(idx.size, bool)
             opacity = np.where(mask, 0.7, 0.15)
             xy = self.data_xy[idx]
-            codes, classes = self._label_codes() if self.labels is not None else (None, [])
-            if classes and len(classes) <= _MAX_CLASSES:
-                shown = codes[idx]
-                groups = [(c, str(cls), _PALETTE[c]) for c, cls in enumerate(classes)]
-                if (shown < 0).any():  # samples without a label: grey
-                    groups.append((-1, _NO_LABEL, _NO_LABEL_COLOUR))
-                for c, name, colour in groups:
-                    rows = shown == c
+            groups = self._label_groups(idx)
+            if groups:
+                for rows, name, colour in groups:  # rows: a mask over idx
                     chart.points(xy[rows, 0], xy[rows, 1], colour, radius=2.2,
                                  opacity=opacity[rows], label=name, css="sample")
             else:
