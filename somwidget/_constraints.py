@@ -10,6 +10,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from ._scalar_checks import check_choice, check_int
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "Interval",
     "InvalidParameterError",
     "Options",
+    "RANDOM_STATE",
     "check_param",
     "validate_params",
 ]
@@ -218,6 +221,14 @@ class GridShape(Constraint):
             )
         return rows, cols
 
+
+#: ``random_state`` as every estimator and analysis takes it: None (fresh entropy), a seed (an
+#: int >= 0) or a ``numpy.random.Generator`` (drawn from, as is).
+RANDOM_STATE: tuple[Constraint | None, ...] = (
+    None,
+    Integer(0, strict=True),
+    InstanceOf(np.random.Generator, "a numpy.random.Generator"),
+)
 
 #: A constraints table: parameter name -> the constraints any one of which its value must
 #: satisfy (``None`` in the list: the value ``None`` is allowed).

@@ -46,7 +46,7 @@ import pandas as pd
 from scipy import sparse
 
 from .lattice import HEX_CELL_RADIUS, Lattice, check_lattice
-from .validation import check_choice, check_int
+from .validation import RANDOM_STATE, check_choice, check_int, check_param
 
 __all__ = [
     "CLUSTER_METHODS",
@@ -293,6 +293,7 @@ def cluster_codebook(
         raise ValueError("codebook holds NaN or infinite values; train the map first")
     method = check_choice("method", method, CLUSTER_METHODS, _ALIASES)
     n_init = check_int("n_init", n_init, minimum=1)
+    random_state = check_param("random_state", random_state, RANDOM_STATE)
     if n_clusters is not None:
         if max_clusters is not None:
             raise ValueError("give n_clusters or max_clusters, not both "

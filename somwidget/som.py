@@ -102,6 +102,7 @@ from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS, width_factor
 from .normalization import NORMALIZATION_ALIASES, NORMALIZATIONS, make_normalizer
 from .schedules import DECAY_ALIASES, DECAYS
 from .validation import (
+    RANDOM_STATE,
     Constraint,
     GridShape,
     InstanceOf,
@@ -289,11 +290,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         "rect_adjacency": [Options(RECT_ADJACENCIES)],
         "callback_every": [Integer(1)],
         "chunk_size": [None, Integer(1)],
-        "random_state": [
-            None,
-            Integer(0, strict=True),
-            InstanceOf(np.random.Generator, "a numpy.random.Generator"),
-        ],
+        "random_state": list(RANDOM_STATE),
         "n_jobs": [
             None,
             Options((-1,), description="-1 (all cores)"),

@@ -29,7 +29,6 @@ scikit-learn is imported by this module only (and :mod:`somwidget._supervised_ta
 from __future__ import annotations
 
 import copy
-import numbers
 from typing import Any
 
 import numpy as np
@@ -42,7 +41,7 @@ from .initialization import auto_mapsize
 from .labels import code_counts
 from .normalization import make_normalizer
 from .som import SOM
-from .validation import check_array, check_choice, check_positive
+from .validation import RANDOM_STATE, check_array, check_choice, check_param, check_positive
 
 __all__ = ["MODES", "TRAININGS", "SOMClassifier", "SOMRegressor", "fill_empty_neurons"]
 
@@ -86,12 +85,7 @@ class _MapPredictor(BaseEstimator):
         weight = check_positive("label_weight", self.label_weight)
         if self.som is not None and not isinstance(self.som, SOM):
             raise TypeError(f"som must be a somwidget.SOM or None; got {self.som!r}")
-        rs = self.random_state
-        if not (rs is None or isinstance(rs, np.random.Generator) or (
-                isinstance(rs, numbers.Integral) and not isinstance(rs, bool) and rs >= 0)):
-            raise ValueError(
-                f"random_state must be None, a non-negative int or a numpy.random.Generator; got {rs!r}"
-            )
+        check_param("random_state", self.random_state, RANDOM_STATE)
         if training == "none" and mode == "supervised":
             raise ValueError("training='none' labels a map trained beforehand, which is "
                              "mode='unsupervised'; mode='supervised' trains on X and y together")

@@ -41,6 +41,7 @@ from ._array_checks import SparseMapWarning as SparseMapWarning
 from ._array_checks import check_training_range as check_training_range
 from ._array_checks import warn_sparse_map as warn_sparse_map
 from ._constraints import (
+    RANDOM_STATE,
     Constraint,
     GridShape,
     InstanceOf,
@@ -70,6 +71,7 @@ __all__ = [
     "Interval",
     "InvalidParameterError",
     "NAN_HINT",
+    "RANDOM_STATE",
     "NotFittedError",
     "Options",
     "all_nan_columns",

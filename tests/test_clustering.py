@@ -321,3 +321,18 @@ def test_wrapped_border_segments_against_tiled_cell_polygons(kind):
     got = border_segments(lat, labels)
     assert seg_set(got) == expected
     assert len(got) == len(expected)  # no segment twice
+
+
+@pytest.mark.parametrize("method", ["kmeans", "ward"])
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
+def test_cluster_random_state_is_checked_by_name(iris_som, method, bad):
+    # the same rule as SOM(random_state=...): None, an int >= 0 or a Generator; not sklearn's
+    # own message from inside KMeans (and not silently ignored by the agglomerative methods)
+    with pytest.raises(ValueError, match="random_state must be None, a non-negative int or a numpy.random.Generator"):
+        iris_som.cluster(n_clusters=3, method=method, random_state=bad)
+
+
+def test_cluster_random_state_generator_is_reproducible(iris_som):
+    a = iris_som.cluster(n_clusters=4, method="kmeans", random_state=np.random.default_rng(3))
+    b = iris_som.cluster(n_clusters=4, method="kmeans", random_state=np.random.default_rng(3))
+    assert np.array_equal(a.labels_, b.labels_)
