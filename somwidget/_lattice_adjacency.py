@@ -11,6 +11,7 @@ with wrap-around, and :meth:`~_AdjacencyMixin.adjacency_sparse`,
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,19 @@ from ._lattice_distances import _readonly
 from ._lazy import LazyModule
 
 sparse = LazyModule("scipy.sparse")
+
+#: Pairs :meth:`_AdjacencyMixin.are_adjacent` looks up at once (its int64 temporaries).
+PAIR_BLOCK = 1 << 16
+
+
+def _pairs_in(keys: np.ndarray, m: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether each pair ``(a, b)`` is among the sorted pair ``keys`` (``min * m + max``) and
+    not a unit with itself."""
+    a, b = a.astype(np.int64), b.astype(np.int64)
+    q = np.minimum(a, b) * m + np.maximum(a, b)
+    pos = np.searchsorted(keys, q)
+    found = keys[np.minimum(pos, keys.shape[0] - 1)] == q
+    return found & (a != b)
 
 
 class _AdjacencyMixin:
@@ -123,14 +137,20 @@ class _AdjacencyMixin:
         A hashed lookup of the pair keys ``min * M + max`` in the sorted neighbour pairs:
         ``O(N log P)`` time, no M x M array. A unit is never adjacent to itself.
         """
-        aa = self._check_k(a).astype(np.int64)
-        bb = self._check_k(b).astype(np.int64)
+        aa, bb = self._check_k(a), self._check_k(b)
         self.neighbor_pairs()
         keys = self._cache["pair_keys"]
-        q = np.minimum(aa, bb) * self.n_neurons + np.maximum(aa, bb)
-        pos = np.searchsorted(keys, q)
-        found = keys[np.minimum(pos, keys.shape[0] - 1)] == q
-        return found & (aa != bb)
+        shape = np.broadcast_shapes(aa.shape, bb.shape)
+        if not shape:
+            return _pairs_in(keys, self.n_neurons, aa, bb)
+        # a block of the leading axis at a time: the int64 keys and their lookup for about
+        # PAIR_BLOCK pairs, whatever the number of pairs asked
+        A, B = np.broadcast_to(aa, shape), np.broadcast_to(bb, shape)
+        out = np.empty(shape, dtype=bool)
+        step = max(1, PAIR_BLOCK // max(1, math.prod(shape[1:])))
+        for s in range(0, shape[0], step):
+            out[s : s + step] = _pairs_in(keys, self.n_neurons, A[s : s + step], B[s : s + step])
+        return out
 
     def adjacency(self) -> np.ndarray:
         """Boolean adjacency matrix, shape (M, M), cached and read-only.

@@ -367,6 +367,28 @@ def test_are_adjacent_validates_and_broadcasts():
         lat.are_adjacent(0, 9)
 
 
+
+@pytest.mark.parametrize("kind", ["hexa", "toroidal_rect"])
+def test_are_adjacent_in_blocks_matches_the_dense_matrix(monkeypatch, kind):
+    # many pairs are looked up a block at a time (bounded temporaries): with blocks of 7 pairs
+    # the answers of 1-D, 2-D broadcast and 0-d queries are those of the dense matrix by hand
+    from somwidget import _lattice_adjacency
+
+    lat = Lattice(5, 6, kind)
+    ref = np.zeros((lat.n_neurons, lat.n_neurons), dtype=bool)
+    for k in range(lat.n_neurons):
+        ref[k, lat.neighbors(k)] = True
+    monkeypatch.setattr(_lattice_adjacency, "PAIR_BLOCK", 7)
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, lat.n_neurons, 1000), rng.integers(0, lat.n_neurons, 1000)
+    np.testing.assert_array_equal(lat.are_adjacent(a, b), ref[a, b])
+    col, row = np.arange(lat.n_neurons)[:, None], np.arange(lat.n_neurons, dtype=np.uint16)[None]
+    got = lat.are_adjacent(col, row)
+    assert got.shape == ref.shape
+    np.testing.assert_array_equal(got, ref)
+    np.testing.assert_array_equal(lat.are_adjacent(row[0], col), ref.T)
+    assert lat.are_adjacent(0, 1) == ref[0, 1] and np.ndim(lat.are_adjacent(0, 1)) == 0
+
 # --------------------------------------------------------------------------- distance storage
 @settings(max_examples=30, deadline=None)
 @given(rows=st.integers(1, 7), cols=st.integers(1, 7), kind=st.sampled_from(LATTICES))
