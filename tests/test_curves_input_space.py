@@ -217,6 +217,18 @@ def test_long_runs_send_a_bounded_number_of_points():
     assert np.all(np.diff(x) > 0)
 
 
+
+@pytest.mark.parametrize("qe", [1e300, 3e-300])
+def test_curves_draw_errors_beyond_float32_range(qe):
+    # unnormalised data at 1e150 gives a QE near 1e300: float32 would draw inf (nothing) or 0
+    curves = TrainingCurves()
+    for e in (1, 2, 3):
+        curves.add_epoch(e, quantization_error=qe * e, topographic_error=0.1, radius=3.0 / e)
+    y = np.asarray(curves._qe_line.y, dtype=np.float64)
+    np.testing.assert_allclose(y, qe * np.array([1.0, 2.0, 3.0]), rtol=1e-12)
+    # the columns within float32's range still travel as float32 (half the bytes)
+    assert np.asarray(curves._radius_line.y).dtype == np.float32
+
 def test_curves_from_history_and_validation(X3):
     som = SOM(mapsize=(4, 4), random_state=0).fit_auto(X3, collect_history=True)
     curves = TrainingCurves.from_history(som.history_)

@@ -144,6 +144,20 @@ def _curve_value(name: str, value: Any) -> float:
     return v
 
 
+
+_F32 = np.finfo(np.float32)
+
+
+def _chart_values(v: np.ndarray) -> np.ndarray:
+    """A curve's values as they travel to the chart: float32 (half the bytes) unless a finite
+    non-zero value lies beyond its range (a QE near 1e300 on unnormalised data would draw as
+    inf, one near 1e-300 as 0); float64 then."""
+    finite = np.abs(v[np.isfinite(v) & (v != 0)])
+    if finite.size and (finite.max() > _F32.max or finite.min() < _F32.tiny):
+        return v.astype(np.float64)
+    return v.astype(np.float32)
+
+
 class TrainingCurves(ViewBase, widgets.VBox):
     """Live training curves (bqplot).
 
@@ -471,10 +485,11 @@ class TrainingCurves(ViewBase, widgets.VBox):
         return np.unique(np.linspace(0, n - 1, self.max_points).round().astype(np.int64))
 
     def redraw(self) -> None:
-        """Send the current data to the charts (one message per mark, float32)."""
+        """Send the current data to the charts (one message per mark; float32 where it holds
+        the values, :func:`_chart_values`)."""
         full = self.arrays()
         rows = self.shown_rows(full["epoch"].size)
-        a = {c: v[rows].astype(np.float32) for c, v in full.items()}
+        a = {c: _chart_values(v[rows]) for c, v in full.items()}
         x = a["epoch"]
         with self._lock:
             current = dict(self._current)
