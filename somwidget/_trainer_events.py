@@ -83,9 +83,11 @@ class _EventsMixin:
         for fn in listeners:
             fn(record)
 
-    def _make_record(self, kind: str, status: str, final: bool, **fields: Any) -> TrainingRecord:
-        """A record of the trainer's current state (the schedule's next values if nothing ran)."""
-        p = self.params.snapshot()
+    def _make_record(self, kind: str, status: str, final: bool,
+                     params: dict[str, Any] | None = None, **fields: Any) -> TrainingRecord:
+        """A record of the trainer's current state (the schedule's next values if nothing ran);
+        ``params``: the snapshot a unit ran under (default: the parameters now)."""
+        p = self.params.snapshot() if params is None else params
         ostep = fields.pop("online_step", None)
         if ostep is None and kind == "status" and self._last_unit == "step":
             ostep = self.last_step  # a final event after a step still shows that step

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .callbacks import asks_to_stop
+from .callbacks import asks_to_stop, wants_metrics
 from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS
 from .schedules import DECAY_ALIASES, DECAYS
 from .trainer_params import DEFAULT_LEARNING_RATES
@@ -36,12 +36,8 @@ class _UnitsMixin:
     def resolved_params(self) -> dict[str, Any]:
         """The parameters with the defaults (None) replaced by the values they stand for now."""
         p = self.params.snapshot()
-        r0, r1 = self._default_radius()
-        l0, l1 = DEFAULT_LEARNING_RATES[p["mode"]]
-        for key, default in (("radius_start", r0), ("radius_end", r1),
-                             ("learning_rate_start", l0), ("learning_rate_end", l1)):
-            if p[key] is None:
-                p[key] = default
+        p["radius_start"], p["radius_end"], p["learning_rate_start"], p["learning_rate_end"] = (
+            self._schedule_ends(p))
         if p["neighborhood"] is None:
             p["neighborhood"] = check_choice(
                 "neighborhood", getattr(self.som, "neighborhood", "gaussian"), NEIGHBORHOODS,
@@ -55,14 +51,61 @@ class _UnitsMixin:
     def _default_radius(self) -> tuple[float, float]:
         return self.som.default_radii()  # the SOM's own defaults (SOM.fit), for its kernel
 
+    def default_learning_rates(self, mode: str) -> tuple[float, float]:
+        """The learning rates a unit of ``mode`` uses when the trainer is given none: the SOM's
+        constructor values (batch: ``learning_rate`` at both ends; online:
+        ``learning_rate_start`` / ``_end``), else :data:`DEFAULT_LEARNING_RATES`."""
+        som = self._som_params()
+        l0, l1 = DEFAULT_LEARNING_RATES[mode]
+        if mode == "batch":
+            rate = som.get("learning_rate")
+            return (l0, l1) if rate is None else (float(rate), float(rate))
+        start = som.get("learning_rate_start")
+        ls = l0 if start is None else float(start)
+        end = som.get("learning_rate_end")
+        return ls, (min(l1, ls) if end is None else float(end))
+
+    def default_radii(self) -> tuple[float, float]:
+        """The radii a unit uses when the trainer is given none: the SOM's constructor values
+        (``radius_start`` / ``radius_end``), else its :meth:`SOM.default_radii` for this map and
+        kernel; a start below the default end ends at the start (as ``SOM.fit``)."""
+        som = self._som_params()
+        r0, r1 = self._default_radius()
+        rs = som.get("radius_start")
+        rs = r0 if rs is None else float(rs)
+        re = som.get("radius_end")
+        return rs, (min(r1, rs) if re is None else float(re))
+
+    def _som_params(self) -> dict[str, Any]:
+        """The SOM's checked constructor parameters (its own error for a bad one), or its raw
+        attributes for an estimator without that check."""
+        validated = getattr(self.som, "_validated", None)
+        if validated is not None:
+            return validated()
+        return {k: getattr(self.som, k, None) for k in (
+            "radius_start", "radius_end", "learning_rate", "learning_rate_start",
+            "learning_rate_end")}
+
+    def _schedule_ends(self, p: dict[str, Any]) -> tuple[float, float, float, float]:
+        """Radius and learning rate at the schedule's two ends under parameters ``p``, each
+        None replaced by :meth:`default_radii` / :meth:`default_learning_rates`."""
+        r0, r1 = self.default_radii()
+        l0, l1 = self.default_learning_rates(p["mode"])
+        rs = p["radius_start"] if p["radius_start"] is not None else r0
+        if p["radius_end"] is not None:
+            re = p["radius_end"]
+        else:
+            re = r1 if p["radius_start"] is None else min(r1, rs)
+        ls = p["learning_rate_start"] if p["learning_rate_start"] is not None else l0
+        if p["learning_rate_end"] is not None:
+            le = p["learning_rate_end"]
+        else:
+            le = l1 if p["learning_rate_start"] is None else min(l1, ls)
+        return rs, re, ls, le
+
     def _schedule(self, p: dict[str, Any], epoch: int) -> tuple[float, float]:
         """(radius, learning_rate) for 0-based ``epoch`` under parameters ``p``."""
-        r0, r1 = self._default_radius()
-        rs = p["radius_start"] if p["radius_start"] is not None else r0
-        re = p["radius_end"] if p["radius_end"] is not None else r1
-        l0, l1 = DEFAULT_LEARNING_RATES[p["mode"]]
-        ls = p["learning_rate_start"] if p["learning_rate_start"] is not None else l0
-        le = p["learning_rate_end"] if p["learning_rate_end"] is not None else l1
+        rs, re, ls, le = self._schedule_ends(p)
         n = p["epochs"]
         i = min(max(epoch, 0), n - 1)
         decay = check_choice("decay", p["decay"], DECAYS, DECAY_ALIASES)
@@ -81,16 +124,29 @@ class _UnitsMixin:
             self.som.set_params(inhibition=inh)
         return str(getattr(self.som, "neighborhood", nb))
 
-    def _stop_callback(self, state: Any) -> bool | None:
-        """Wraps the user's callbacks: ``False`` from any of them asks the trainer to stop."""
-        keep = True
-        for cb in self.callbacks:
-            if asks_to_stop(cb(state)):
-                keep = False
-        if not keep:
-            with self._cond:
-                self._stop_requested = True
-        return None
+    def _relay_callbacks(self, p: dict[str, Any]) -> list[Any] | None:
+        """The user's callbacks for one unit's training call, behind one relay: each gets the
+        call's record with the trainer's epoch (``epoch`` of ``n_epochs`` since the last
+        reset, ``final`` at the schedule's last), and the call measures the metrics when one
+        of them draws them (:func:`somwidget.callbacks.wants_metrics`). ``False`` from any of
+        them asks the trainer to stop."""
+        if not self.callbacks:
+            return None
+
+        def relay(state: Any) -> None:
+            epoch = self._epochs_done + 1
+            state = replace(state, epoch=epoch, n_epochs=p["epochs"],
+                            final=epoch >= p["epochs"])
+            keep = True
+            for cb in self.callbacks:
+                if asks_to_stop(cb(state)):
+                    keep = False
+            if not keep:
+                with self._cond:
+                    self._stop_requested = True
+
+        relay.wants_metrics = wants_metrics(self.callbacks)  # type: ignore[attr-defined]
+        return [relay]
 
     def _run_epoch(self) -> None:
         p = self.params.snapshot()
@@ -108,7 +164,7 @@ class _UnitsMixin:
             self._order = None
         nb = self._apply_neighborhood(p)  # first: default radii depend on the kernel
         radius, lr = self._schedule(p, self._epochs_done)
-        callbacks = [self._stop_callback] if self.callbacks else None
+        callbacks = self._relay_callbacks(p)
         t0 = time.perf_counter()
         checkpoint = self._checkpoint()
         try:
@@ -159,7 +215,7 @@ class _UnitsMixin:
         with self._cond:
             status = self._status
         record = self._make_record(
-            "epoch", status, False, radius=radius, learning_rate=lr, neighborhood=nb,
+            "epoch", status, False, params=p, radius=radius, learning_rate=lr, neighborhood=nb,
             metrics=metrics, duration_s=dt,
         )
         self.history.append(record)

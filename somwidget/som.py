@@ -89,6 +89,7 @@ from .callbacks import (
     TrainingState,
     check_callbacks,
     notify,
+    wants_metrics,
 )
 from .euclidean import warn_disparate_scales
 from .initialization import (
@@ -727,6 +728,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
             stop["flag"] = True
             return False
 
+        watch.wants_metrics = wants_metrics(callbacks)  # type: ignore[attr-defined]
         cbs = [watch] if callbacks else []
         self._run_batch(Xt, e_rough, r0, r1, "linear", 1.0, 1.0, bool(collect_history), cbs, "rough",
                         sample_weight=weights)

@@ -105,7 +105,12 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
         Training data in data units.
     mode, epochs, radius_start, radius_end, learning_rate_start, learning_rate_end, decay, neighborhood, inhibition
         Initial :class:`TrainerParams`; change them later through :attr:`params` (or
-        :meth:`set_params`) at any time.
+        :meth:`set_params`) at any time. Left out (None), each takes the SOM's constructor
+        parameter of the same name (``som.epochs``, ``som.decay``, ``som.radius_start`` ...;
+        in batch mode the learning rate is ``som.learning_rate``), and where that is None too
+        the defaults of ``SOM.fit`` (radii, :meth:`default_radii`) or of the mode
+        (:data:`DEFAULT_LEARNING_RATES`, :meth:`default_learning_rates`): a Trainer trains as
+        ``som.fit(X)`` would.
     callbacks : sequence of callables, optional
         SOM training callbacks ``cb(state)`` passed to every ``fit`` / ``fit_online`` call.
         Returning ``False`` stops the trainer (status ``"stopped"``) after the current epoch.
@@ -141,12 +146,12 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
         X: Any,
         *,
         mode: str = "batch",
-        epochs: int = 20,
+        epochs: int | None = None,
         radius_start: float | None = None,
         radius_end: float | None = None,
         learning_rate_start: float | None = None,
         learning_rate_end: float | None = None,
-        decay: str = "linear",
+        decay: str | None = None,
         neighborhood: str | None = None,
         inhibition: float | None = None,
         callbacks: Sequence[Callable[[Any], bool | None]] | None = None,
@@ -161,12 +166,12 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
         )
         self.params = TrainerParams(
             mode=mode,
-            epochs=epochs,
+            epochs=getattr(som, "epochs", 20) if epochs is None else epochs,
             radius_start=radius_start,
             radius_end=radius_end,
             learning_rate_start=learning_rate_start,
             learning_rate_end=learning_rate_end,
-            decay=decay,
+            decay=getattr(som, "decay", "linear") if decay is None else decay,
             neighborhood=neighborhood,
             inhibition=inhibition,
         )

@@ -229,7 +229,7 @@ def test_stop_is_terminal_until_reset(X):
 @pytest.mark.parametrize("false", [False, np.False_])
 def test_callback_returning_false_stops(X, false):
     trainer = Trainer(make_som(), X, epochs=EPOCHS,
-                      callbacks=[lambda s: false if s.final else None])
+                      callbacks=[lambda s: false if s.epoch == 1 else None])
     trainer.play()
     assert trainer.join(TIMEOUT)
     assert trainer.status == "stopped"
