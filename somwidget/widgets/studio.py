@@ -53,7 +53,7 @@ from ..neighborhood import NEIGHBORHOODS
 from ..normalization import NORMALIZATIONS
 from ..schedules import DECAYS
 from ..som import INITIALIZATION_ALIASES, INITIALIZATIONS
-from ..trainer import DEFAULT_LEARNING_RATES, MODES, Trainer
+from ..trainer import MODES, Trainer
 from ..validation import NAN_HINT, check_array, check_choice, check_int, check_positive
 from ._base import ViewBase
 from .curves import TrainingCurves
@@ -88,6 +88,12 @@ def _fmt_seconds(s: float | None) -> str:
     return f"{m} min {sec:02d} s"
 
 
+
+def _shown(value: float) -> float:
+    """A radius or learning rate as its control shows it: 4 decimals, or 4 significant
+    digits below 0.01 (so a small value is not shown, and trained, as 0)."""
+    return round(value, 4) if abs(value) >= 0.01 else float(f"{value:.4g}")
+
 class Studio(StudioPace, ViewBase, widgets.VBox):
     """Interactive training studio for one SOM.
 
@@ -100,8 +106,9 @@ class Studio(StudioPace, ViewBase, widgets.VBox):
     labels : array-like (n_samples,), optional
         Class labels: majority class on the hit map, colours in the input-space view.
     mode, epochs, radius_start, radius_end, learning_rate_start, learning_rate_end, decay, neighborhood, inhibition
-        Initial training parameters (see :class:`~somwidget.trainer.TrainerParams`; None picks
-        the defaults, shown in the controls).
+        Initial training parameters (see :class:`~somwidget.trainer.Trainer`: None takes the
+        SOM's constructor parameter of the same name, else the defaults; shown in the
+        controls, whose ranges widen to hold any value given).
     features : pair of int or str, optional
         Features of the input-space view (default: the two features, or the two leading
         principal components).
@@ -141,12 +148,12 @@ class Studio(StudioPace, ViewBase, widgets.VBox):
         labels: Any = None,
         *,
         mode: str = "batch",
-        epochs: int = 30,
+        epochs: int | None = None,
         radius_start: float | None = None,
         radius_end: float | None = None,
         learning_rate_start: float | None = None,
         learning_rate_end: float | None = None,
-        decay: str = "linear",
+        decay: str | None = None,
         neighborhood: str | None = None,
         inhibition: float | None = None,
         features: Sequence[int | str] | None = None,
@@ -181,8 +188,11 @@ class Studio(StudioPace, ViewBase, widgets.VBox):
         self._curves_throttle = Throttle(min(max_rate_hz, 2.0))
         self._syncing = False
         self.n_redraws = 0
-        self.more_epochs = check_int("more_epochs", epochs if more_epochs is None else more_epochs,
-                                     minimum=1)
+        self.more_epochs = check_int(
+            "more_epochs", self.trainer.params.epochs if more_epochs is None else more_epochs,
+            minimum=1)
+        #: the schedule before Play extended it for fine-tuning (restored by Reset)
+        self._before_extension: dict[str, Any] | None = None
         self._frame_epochs: dict[int, int] = {}
         self._lag_lock = threading.Lock()  # acks arrive on the comm thread, frames on the worker
         self._requested = ""  # "pausing" / "stopping" until the worker has stopped
@@ -218,19 +228,23 @@ class Studio(StudioPace, ViewBase, widgets.VBox):
         c: dict[str, widgets.Widget] = {}
         c["mode"] = widgets.ToggleButtons(options=list(MODES), value=p["mode"], description="mode",
                                           style={"description_width": "40px", "button_width": "70px"})
-        c["epochs"] = widgets.BoundedIntText(value=p["epochs"], min=1, max=100_000,
+        c["epochs"] = widgets.BoundedIntText(value=p["epochs"], min=1, max=max(100_000, p["epochs"]),
                                              description="epochs", layout=short, style=style)
-        c["radius_start"] = widgets.BoundedFloatText(value=round(p["radius_start"], 4), min=0.01,
-                                                     max=1e4, step=0.5, description="radius start",
-                                                     layout=short, style=style)
-        c["radius_end"] = widgets.BoundedFloatText(value=round(p["radius_end"], 4), min=0.01, max=1e4,
-                                                   step=0.1, description="radius end", layout=short,
+        radii = [_shown(p["radius_start"]), _shown(p["radius_end"])]
+        r_lo, r_hi = min(0.01, *radii), max(1e4, *radii)
+        rates = [_shown(p["learning_rate_start"]), _shown(p["learning_rate_end"])]
+        lr_lo = min(0.001, *rates)
+        c["radius_start"] = widgets.BoundedFloatText(value=radii[0], min=r_lo, max=r_hi, step=0.5,
+                                                     description="radius start", layout=short,
+                                                     style=style)
+        c["radius_end"] = widgets.BoundedFloatText(value=radii[1], min=r_lo, max=r_hi, step=0.1,
+                                                   description="radius end", layout=short,
                                                    style=style)
         c["learning_rate_start"] = widgets.BoundedFloatText(
-            value=p["learning_rate_start"], min=0.001, max=1.0, step=0.05, description="lr start",
+            value=rates[0], min=lr_lo, max=1.0, step=0.05, description="lr start",
             layout=short, style=style)
         c["learning_rate_end"] = widgets.BoundedFloatText(
-            value=p["learning_rate_end"], min=0.001, max=1.0, step=0.01, description="lr end",
+            value=rates[1], min=lr_lo, max=1.0, step=0.01, description="lr end",
             layout=short, style=style)
         c["decay"] = widgets.Dropdown(options=list(DECAYS), value=p["decay"], description="decay",
                                       layout=short, style=style)
@@ -246,10 +260,10 @@ class Studio(StudioPace, ViewBase, widgets.VBox):
         lattice_now = som.lattice_.kind
         c["lattice"] = widgets.Dropdown(options=list(LATTICES), value=lattice_now,
                                         description="lattice", layout=short, style=style)
-        c["rows"] = widgets.BoundedIntText(value=rows, min=1, max=500, description="rows",
-                                           layout=short, style=style)
-        c["cols"] = widgets.BoundedIntText(value=cols, min=1, max=500, description="columns",
-                                           layout=short, style=style)
+        c["rows"] = widgets.BoundedIntText(value=rows, min=1, max=max(500, rows),
+                                           description="rows", layout=short, style=style)
+        c["cols"] = widgets.BoundedIntText(value=cols, min=1, max=max(500, cols),
+                                           description="columns", layout=short, style=style)
         c["initialization"] = widgets.Dropdown(
             options=list(INITIALIZATIONS), value=self._canonical_init(), description="initialisation",
             layout=short, style=style)
@@ -269,11 +283,12 @@ class Studio(StudioPace, ViewBase, widgets.VBox):
         for key in ("lattice", "rows", "cols", "initialization", "normalization"):
             c[key].observe(self._on_map_param, names="value")
         c["speed"].observe(lambda change: self._apply_speed(), names="value")
-        # the displayed defaults become explicit parameters
-        self.trainer.params.update(**{k: p[k] for k in ("radius_start", "radius_end",
-                                                        "learning_rate_start",
-                                                        "learning_rate_end", "neighborhood",
-                                                        "inhibition")})
+        # the displayed defaults become explicit parameters (the values shown, so that the
+        # controls and the training agree)
+        self.trainer.params.update(**{k: c[k].value for k in ("radius_start", "radius_end",
+                                                              "learning_rate_start",
+                                                              "learning_rate_end")},
+                                   neighborhood=p["neighborhood"], inhibition=p["inhibition"])
 
         self.progress = widgets.HTML()
         self.progress.add_class("somwidget-progress")
@@ -351,15 +366,17 @@ class Studio(StudioPace, ViewBase, widgets.VBox):
 
     def _switch_mode_defaults(self, old: str, new: str) -> None:
         """Keep the learning rates at the new mode's defaults if they were the old mode's."""
+        t = self.trainer
         self._move_if_default(("learning_rate_start", "learning_rate_end"),
-                              DEFAULT_LEARNING_RATES[old], DEFAULT_LEARNING_RATES[new])
+                              tuple(_shown(v) for v in t.default_learning_rates(old)),
+                              tuple(_shown(v) for v in t.default_learning_rates(new)))
 
     def _switch_kernel_defaults(self, old: str, new: str) -> None:
         """Keep the radii at the new kernel's defaults if they were the old kernel's
         (:meth:`SOM.default_radii`: wider for the kernels that vanish at ``d = r``)."""
         self._move_if_default(("radius_start", "radius_end"),
-                              tuple(round(v, 4) for v in self.som.default_radii(old)),
-                              tuple(round(v, 4) for v in self.som.default_radii(new)))
+                              tuple(_shown(v) for v in self.som.default_radii(old)),
+                              tuple(_shown(v) for v in self.som.default_radii(new)))
 
     def _move_if_default(self, keys: tuple[str, str], was: Sequence[float],
                          now: Sequence[float]) -> None:
@@ -407,12 +424,26 @@ class Studio(StudioPace, ViewBase, widgets.VBox):
 
     # ------------------------------------------------------------- commands
     def reset(self) -> None:
-        """Stop training and build a new map with the chosen map parameters (``pending``)."""
+        """Stop training and build a new map with the chosen map parameters (``pending``).
+
+        The radii follow the new map's defaults if they were the old map's, and a schedule
+        that Play extended for fine-tuning is back at the one chosen before. A map the SOM
+        refuses leaves the map and its controls as they were (and raises its error)."""
+        self._require_open()
         changes = self._map_changes()
-        self.trainer.reset(**changes)
+        was = tuple(_shown(v) for v in self.trainer.default_radii())
+        try:
+            self.trainer.reset(**changes)
+        except BaseException:
+            self.pending = {}
+            self._sync_map_controls()
+            raise
         self.pending = {}
         self.selection.clear()
+        self._undo_extension()
         self._sync_map_controls()
+        self._move_if_default(("radius_start", "radius_end"), was,
+                              tuple(_shown(v) for v in self.trainer.default_radii()))
         self._redraw_all()
         if changes:
             self._show_message("new map: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
@@ -426,8 +457,22 @@ class Studio(StudioPace, ViewBase, widgets.VBox):
             c["initialization"].value = self._canonical_init()
             c["normalization"].value = self.som.normalizer_.name
             p = self.trainer.resolved_params()
-            c["radius_start"].value = round(p["radius_start"], 4)
-            c["radius_end"].value = round(p["radius_end"], 4)
+            c["rows"].max, c["cols"].max = max(500, c["rows"].value), max(500, c["cols"].value)
+            c["radius_start"].value = _shown(p["radius_start"])
+            c["radius_end"].value = _shown(p["radius_end"])
+        finally:
+            self._syncing = False
+
+    def _undo_extension(self) -> None:
+        """Back to the schedule chosen before Play extended it (:meth:`_extend`)."""
+        before, self._before_extension = self._before_extension, None
+        if before is None:
+            return
+        self.trainer.params.update(**before)
+        self._syncing = True
+        try:
+            for key, value in before.items():
+                self.controls[key].value = value
         finally:
             self._syncing = False
 

@@ -38,15 +38,22 @@ class StudioPace:
     curves: Any
     som: Any
     more_epochs: int
+    _before_extension: dict[str, Any] | None
     _syncing: bool
     _requested: str
     _show_message: Any
     _update_progress: Any
     update_picture: Any
 
+    def _require_open(self) -> None:
+        """A closed Studio (its trainer, map and data released) refuses commands by name."""
+        if self.__dict__.get("_view_closed"):
+            raise ValueError("this Studio is closed: build a new Studio to train again")
+
     def play(self) -> None:
         """Same as the Play button: train on; once every epoch is done, add ``more_epochs``
         epochs at the schedule's final radius and learning rate (fine-tuning) and say so."""
+        self._require_open()
         t = self.trainer
         self._requested = ""
         if t.status != "running" and t.epoch >= t.params.epochs and t.step_in_epoch == 0:
@@ -58,6 +65,9 @@ class StudioPace:
         t = self.trainer
         p = t.resolved_params()
         done, more = t.epoch, self.more_epochs
+        if self._before_extension is None:
+            self._before_extension = {k: p[k] for k in ("epochs", "radius_start",
+                                                        "learning_rate_start")}
         t.params.update(epochs=done + more, radius_start=p["radius_end"],
                         learning_rate_start=p["learning_rate_end"])
         c = self.controls
@@ -129,22 +139,26 @@ class StudioPace:
     def pause(self) -> None:
         """Same as the Pause button: pause after the current epoch (or sample); the progress
         line says ``pausing`` at once, ``paused`` when the worker has stopped."""
+        self._require_open()
         self.trainer.pause()
         self._requested = "pausing"
         self._update_progress(None)  # "pausing" and the buttons follow at once
 
     def _stop_clicked(self) -> None:
+        self._require_open()
         self._requested = "stopping"
         self._update_progress(None)  # shown before stop() waits for the worker
         self.trainer.stop()
 
     def step(self) -> None:
         """Same as the Step button."""
+        self._require_open()
         self.trainer.step()
         self._update_progress(None)  # the buttons follow the new status at once
 
     def stop(self) -> None:
         """Same as the Stop button."""
+        self._require_open()
         self.trainer.stop()
         self._update_progress(None)  # the buttons follow the new status at once
 
