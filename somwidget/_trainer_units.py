@@ -251,4 +251,6 @@ class _UnitsMixin:
         if self._cursor >= n:
             self._cursor = 0
             self._order = None
+            if getattr(self.som, "n_epochs_trained_", None) is not None:
+                self.som.n_epochs_trained_ += 1  # an epoch of the map, as fit_online counts it
             self._finish_epoch(p, radius, lr, nb, self._epoch_t)

@@ -78,8 +78,10 @@ class _WorkerMixin:
                     return "step", gen
                 return "epoch", gen
             if self._pending_steps > 0:
-                self._pending_steps -= 1
-                return "step", gen
+                if self._epochs_done < self.params.epochs or self._cursor > 0:
+                    self._pending_steps -= 1
+                    return "step", gen
+                self._pending_steps = 0  # steps queued past the schedule's end: finished
             if self._status == "running":
                 self._status = "finished" if self._epochs_done >= self.params.epochs else "paused"
             self._active = False

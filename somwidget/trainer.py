@@ -68,9 +68,9 @@ from typing import Any
 from ._trainer_events import _EventsMixin
 from ._trainer_units import _UnitsMixin
 from ._trainer_worker import _WorkerMixin
-from .callbacks import OnlineStep, TrainingRecord
+from .callbacks import OnlineStep, TrainingRecord, check_callbacks
 from .trainer_params import DEFAULT_LEARNING_RATES, MODES, TrainerParams
-from .validation import NAN_HINT, check_array
+from .validation import NAN_HINT, check_array, check_positive
 
 __all__ = [
     "DEFAULT_LEARNING_RATES",
@@ -158,6 +158,10 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
         metrics: bool = True,
         listeners: Sequence[Callable[[TrainingRecord], None]] | None = None,
     ) -> None:
+        if not all(callable(getattr(som, name, None)) for name in ("initialize", "fit", "fit_online",
+                                                                    "online_step")):
+            raise TypeError(f"som must be a somwidget.SOM (or an estimator with its training "
+                            f"API); got {som!r}")
         self.som = som
         # NaN only for a SOM(missing="ignore"), which trains on the known values
         self.X, _ = check_array(
@@ -175,10 +179,12 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
             neighborhood=neighborhood,
             inhibition=inhibition,
         )
-        self.callbacks = list(callbacks or [])
-        for cb in self.callbacks:
-            if not callable(cb):
-                raise TypeError(f"callbacks must be callables; got {cb!r}")
+        self.callbacks = check_callbacks(callbacks)
+        trained = getattr(som, "n_features_in_", None)
+        if getattr(som, "codebook_", None) is not None and trained is not None and (
+                self.X.shape[1] != trained):
+            raise ValueError(f"X has {self.X.shape[1]} features, but the map was trained on "
+                             f"{trained}: give data with the map's features, or a new SOM")
         self.metrics = bool(metrics)
         self.max_steps_kept = 256
         self.lock = threading.RLock()
@@ -196,9 +202,7 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
         self._status = "idle"
         self._unit_gen = 0
         self.error: BaseException | None = None
-        #: While playing: least seconds from the start of one unit of work to the next (0: as
-        #: fast as possible); the wait ends at once on pause / stop. The Studio's speed control.
-        self.pace_s = 0.0
+        self._pace_s = 0.0
         #: While playing in online mode: present the samples one at a time (``"step"`` events
         #: with the update, for slow motion) instead of whole epochs.
         self.play_samples = False
@@ -208,6 +212,16 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
             self._clear_progress()
 
     # ------------------------------------------------------------------ state
+    @property
+    def pace_s(self) -> float:
+        """While playing: least seconds from the start of one unit of work to the next (0: as
+        fast as possible); the wait ends at once on pause / stop. The Studio's speed control."""
+        return self._pace_s
+
+    @pace_s.setter
+    def pace_s(self, value: float) -> None:
+        self._pace_s = check_positive("pace_s", value, allow_zero=True)
+
     @property
     def status(self) -> str:
         """One of ``idle``, ``running``, ``paused``, ``finished``, ``stopped``, ``error``."""
@@ -374,7 +388,13 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
             The exception that stopped training in the background thread, if any.
         """
         with self._cond:
-            waiting = self._active and threading.current_thread() not in self._threads
+            on_worker = threading.current_thread() in self._threads
+            waiting = self._active and not on_worker
+        if on_worker:
+            raise RuntimeError(
+                "join() called on the training thread (from a listener or a callback) would wait "
+                "for itself; call it from another thread"
+            )
         if waiting and self._holds_lock():
             raise RuntimeError(
                 "join() called while holding trainer.lock would wait forever (the worker needs "

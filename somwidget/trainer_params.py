@@ -152,10 +152,10 @@ class TrainerParams:
         raise AttributeError(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in _PARAM_NAMES:
-            self.update(**{name: value})
-        else:
+        if name.startswith("_"):
             object.__setattr__(self, name, value)
+        else:  # a parameter, or the unknown-name error of update() (a misspelling)
+            self.update(**{name: value})
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.snapshot().items())

@@ -108,3 +108,66 @@ def test_fit_auto_measures_metrics_for_callbacks_that_want_them(X):
     assert qe.size and np.isfinite(qe).all()
     assert qe[-1] == pytest.approx(som.quantization_error(X), rel=1e-9)
     assert "QE" in buf.getvalue()
+
+
+def test_a_misspelt_parameter_attribute_is_refused(X):
+    t = Trainer(SOM(mapsize=(5, 5), random_state=0), X, epochs=3)
+    with pytest.raises(TypeError, match="unknown training parameter"):
+        t.params.learning_rate = 0.5
+    with pytest.raises(TypeError, match="unknown training parameter"):
+        t.params.radius = 1.0
+
+
+def test_construction_checks_its_arguments_by_name(X):
+    som = SOM(mapsize=(5, 5), random_state=0)
+    got = []
+    t = run(Trainer(som, X, epochs=2, callbacks=lambda s: got.append(s.epoch)))  # one callable
+    assert got == [1, 2] and t.epoch == 2
+    with pytest.raises(TypeError, match="som must be"):
+        Trainer(None, X)
+    fitted = SOM(mapsize=(5, 5), random_state=0).fit(X[:, :3], epochs=1)
+    with pytest.raises(ValueError, match="X has 4 features.*3"):
+        Trainer(fitted, X)
+    t = Trainer(SOM(mapsize=(5, 5), random_state=0), X, epochs=2)
+    for bad in ("fast", None, -1.0, float("nan"), True):
+        with pytest.raises((TypeError, ValueError), match="pace_s"):
+            t.pace_s = bad
+    t.pace_s = 0.5
+    assert t.pace_s == 0.5
+
+
+def test_queued_steps_stop_at_the_end_of_the_schedule(X):
+    t = Trainer(SOM(mapsize=(5, 5), random_state=0), X, epochs=3)
+    for _ in range(10):
+        t.step()
+    assert t.join(TIMEOUT)
+    assert (t.epoch, t.status) == (3, "finished")
+    assert t.som.n_epochs_trained_ == 3
+
+
+def test_an_online_epoch_finished_by_steps_is_counted_by_the_som(X, tmp_path):
+    som = SOM(mapsize=(4, 4), random_state=0)
+    t = Trainer(som, X[:20], mode="online", epochs=3)
+    for _ in range(20):
+        t.step()
+    assert t.join(TIMEOUT)
+    run(t)
+    assert (t.epoch, som.n_epochs_trained_) == (3, 3)
+    assert t.history[-1].total_epoch == 3
+    som.save(tmp_path / "s.json")
+    assert SOM.load(tmp_path / "s.json").n_epochs_trained_ == 3
+
+
+def test_join_from_a_listener_raises(X):
+    seen = {}
+
+    def listener(event):
+        if event.kind == "epoch" and event.epoch == 1:
+            try:
+                t.join(1)
+            except RuntimeError as exc:
+                seen["error"] = str(exc)
+
+    t = Trainer(SOM(mapsize=(5, 5), random_state=0), X, epochs=2, listeners=[listener])
+    run(t)
+    assert "training thread" in seen.get("error", "")
