@@ -27,6 +27,7 @@ from ._lazy import LazyModule
 from ._neighborhood_kernels import kernel_row, limit_inhibition
 from .bmu import metric_cdist as cdist  # scipy's, with jensenshannon's rounding NaN fixed
 from .neighborhood import COMPACT_NEIGHBORHOODS
+from .schedules import schedule_values
 
 __all__ = ["LatticeRows", "OnlineContext", "online_run", "schedule_slice"]
 
@@ -45,14 +46,7 @@ def schedule_slice(
     t = np.arange(t0, t1, dtype=np.float64)
     if total <= 1 or start == end:
         return np.full(t.shape, float(start))
-    last = float(total - 1)
-    if decay == "linear":
-        out = start + (end - start) * (t / last)
-    elif decay == "exponential":
-        out = start * (end / start) ** (t / last)
-    else:  # inverse
-        b = end * last / (start - end)
-        out = start * b / (b + t)
+    out = schedule_values(start, end, t, float(total - 1), decay)
     if t0 == 0 and t1 > 0:
         out[0] = start
     if t1 == total and t1 > t0:

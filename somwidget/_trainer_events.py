@@ -46,12 +46,16 @@ class _EventsMixin:
         return self._cursor
 
     def eta(self) -> float | None:
-        """Estimated seconds left (mean epoch duration x epochs left), None before the first epoch."""
-        if not self._epoch_durations:
-            return None
-        recent = self._epoch_durations[-10:]
+        """Estimated seconds left: epochs left x the time an epoch takes (the mean of the last
+        ones, or the pace when playing slower: ``pace_s`` per epoch, or per sample in slow
+        motion). None before the first epoch unless a pace is set."""
         left = max(0, self.params.epochs - self._epochs_done)
-        return float(np.mean(recent)) * left
+        paced = self.pace_s * (self.X.shape[0] if self.play_samples
+                               and self.params.mode == "online" else 1)
+        if not self._epoch_durations:
+            return paced * left if paced > 0 else None
+        per_epoch = max(float(np.mean(self._epoch_durations[-10:])), paced)
+        return per_epoch * left
 
     # -------------------------------------------------------------- listeners
     def add_listener(self, fn: Callable[[TrainingRecord], None]) -> None:

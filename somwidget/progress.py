@@ -50,9 +50,15 @@ class TextProgress:
     def __init__(self, level: int = 1, stream: TextIO | None = None, max_rate_hz: float = 10.0,
                  clock: Callable[[], float] = time.perf_counter) -> None:
         self.level = check_int("level", level, minimum=1, maximum=2)
+        if stream is not None and not callable(getattr(stream, "write", None)):
+            raise TypeError(f"stream must be a file-like object with write() (or None: "
+                            f"sys.stdout); got {stream!r}")
+        if not callable(clock):
+            raise TypeError(f"clock must be a callable returning seconds; got {clock!r}")
         self.stream = stream
         self.min_interval = 1.0 / check_positive("max_rate_hz", max_rate_hz)
         self.clock = clock
+        self._metrics: Any = None  # the phase's last metrics (a final record may carry none)
         self._phase: tuple[str, str] | None = None
         self._start = 0.0
         self._last_write = -float("inf")
@@ -72,7 +78,7 @@ class TextProgress:
             parts[0] += f" (sample {state.step}/{state.n_steps})"
         parts.append(f"radius {state.radius:.3g}")
         parts.append(f"learning rate {state.learning_rate:.3g}")
-        m = state.metrics
+        m = state.metrics or (self._metrics if state.final else None)
         if m:
             parts.append(f"QE {m['quantization_error']:.4g}")
             parts.append(f"TE {m['topographic_error']:.1%}")
@@ -86,6 +92,9 @@ class TextProgress:
         if key != self._phase:  # a new training call or phase
             self._phase, self._start, self._last_write, self._width = key, now, -float("inf"), 0
             self._printed: tuple[int, int] | None = None
+            self._metrics = None
+        if state.metrics:
+            self._metrics = state.metrics
         out = self._out()
         if self.level == 2:
             at_epoch_end = getattr(state, "kind", "epoch") == "epoch"

@@ -14,14 +14,51 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .validation import check_choice, check_int, check_positive
 
-__all__ = ["DECAYS", "decay_schedule"]
+__all__ = ["DECAYS", "decay_schedule", "schedule_values"]
 
 DECAYS = ("linear", "exponential", "inverse")
 DECAY_ALIASES = {"exp": "exponential", "inv": "inverse", "lin": "linear"}
+
+
+#: Beyond this |log(end / start)| the schedules are computed in logarithms: ``end / start``
+#: itself (or the inverse shape's offset) would overflow or underflow float64.
+_LOG_RATIO_SAFE = 600.0
+
+
+def _extreme_schedule(start: float, end: float, t: np.ndarray, last: float,
+                      decay: str) -> np.ndarray:
+    """:func:`decay_schedule` in logarithms, for ends ~1e260 or more apart (same shapes):
+    exponential ``log start + t/T (log end - log start)``; inverse ``a / (b + t)`` through both
+    ends, ``start end T / (end (T - t) + start t)``."""
+    ls, le = math.log(start), math.log(end)
+    if decay == "exponential":
+        return np.exp(ls + (t / last) * (le - ls))
+    with np.errstate(divide="ignore"):
+        return np.exp(ls + le + math.log(last)
+                      - np.logaddexp(le + np.log(last - t), ls + np.log(t)))
+
+
+def schedule_values(start: float, end: float, t: np.ndarray, last: float,
+                    decay: str) -> np.ndarray:
+    """The schedule from ``start`` (step 0) to ``end`` (step ``last`` > 0) at the steps ``t``
+    (float64; checked arguments, ``decay`` canonical): the formulas of the module docstring,
+    in logarithms where the ends are too far apart for ``end / start``."""
+    if start == end:
+        return np.full(t.shape, float(start))
+    if decay == "linear":
+        return start + (end - start) * (t / last)
+    if abs(math.log(start) - math.log(end)) > _LOG_RATIO_SAFE:
+        return _extreme_schedule(start, end, t, last, decay)
+    if decay == "exponential":
+        return start * (end / start) ** (t / last)
+    b = end * last / (start - end)
+    return start * b / (b + t)
 
 
 def decay_schedule(start: float, end: float, n_steps: int, decay: str = "linear") -> np.ndarray:
@@ -51,16 +88,7 @@ def decay_schedule(start: float, end: float, n_steps: int, decay: str = "linear"
     if n_steps == 1:
         return np.array([start])
     t = np.arange(n_steps, dtype=np.float64)
-    last = float(n_steps - 1)
-    if start == end:
-        out = np.full(n_steps, start)
-    elif decay == "linear":
-        out = start + (end - start) * (t / last)
-    elif decay == "exponential":
-        out = start * (end / start) ** (t / last)
-    else:
-        b = end * last / (start - end)
-        out = start * b / (b + t)
+    out = schedule_values(start, end, t, float(n_steps - 1), decay)
     out[0] = start
     out[-1] = end
     return out

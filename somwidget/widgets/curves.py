@@ -36,7 +36,7 @@ import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
-from ..callbacks import HISTORY_KEYS, History, TrainingRecord
+from ..callbacks import HISTORY_COLUMNS, HISTORY_KEYS, History, TrainingRecord
 from ..validation import check_int, check_positive
 from ._base import ViewBase
 from ._chart_theme import theme_chart
@@ -148,6 +148,26 @@ def _curve_value(name: str, value: Any) -> float:
 _F32 = np.finfo(np.float32)
 
 
+def _check_history_columns(history: Mapping[str, Any]) -> None:
+    """A history mapping's columns: known names (``History.to_dict()``'s), numbers in the
+    numeric ones, whole epoch numbers. Raises ValueError naming the column."""
+    unknown = sorted(str(k) for k in history if k not in HISTORY_COLUMNS)
+    if unknown:
+        raise ValueError(f"history has unknown column(s) {unknown}; the columns are "
+                         f"{', '.join(HISTORY_COLUMNS)}")
+    for key in CURVE_COLUMNS:
+        if key not in history:
+            continue
+        try:
+            values = np.asarray(history[key], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"history column {key!r} must hold numbers (or None); got "
+                             f"{list(history[key])[:3]!r}...") from None
+        if key == "epoch" and np.any(values[np.isfinite(values)] % 1 != 0):
+            raise ValueError(f"history column 'epoch' must hold whole epoch numbers; got "
+                             f"{values[np.isfinite(values) & (values % 1 != 0)][:3].tolist()}")
+
+
 def _chart_values(v: np.ndarray) -> np.ndarray:
     """A curve's values as they travel to the chart: float32 (half the bytes) unless a finite
     non-zero value lies beyond its range (a QE near 1e300 on unnormalised data would draw as
@@ -198,6 +218,10 @@ class TrainingCurves(ViewBase, widgets.VBox):
         max_points: int = 400,
     ) -> None:
         self.max_points = check_int("max_points", max_points, minimum=2)
+        for name, size in (("width", width), ("height", height)):
+            if not isinstance(size, str):
+                raise TypeError(f"{name} must be a CSS length such as '420px' or '100%'; "
+                                f"got {size!r}")
         self._lock = threading.RLock()
         self.max_rate_hz = check_positive("max_rate_hz", max_rate_hz)
         self._throttle = self.throttle = Throttle(max_rate_hz=max_rate_hz)
@@ -433,6 +457,7 @@ class TrainingCurves(ViewBase, widgets.VBox):
         Every record is read as :meth:`read_record` reads it (at its cumulative epoch).
         """
         if isinstance(history, Mapping):
+            _check_history_columns(history)
             lengths = {k: len(v) for k, v in history.items()
                        if k in CURVE_COLUMNS or k == "phase"}
             n = max(lengths.values(), default=0)
