@@ -155,8 +155,8 @@ def test_the_contract_check_catches_one_sided_changes():
         "ComponentPlanes.vmins: synced in Python, missing in models.ts"]
     assert contract_problems(cp, {**fields, "extra": "number"}) == [
         "ComponentPlanes.extra: in models.ts, not a synced trait in Python"]
-    assert contract_problems(cp, {**fields, "plane_values": 'EncodedArray<"float64">'}) == [
-        'ComponentPlanes.plane_values: models.ts says EncodedArray<"float64">; expected EncodedArray<"float32">']
+    assert contract_problems(cp, {**fields, "sizes": 'EncodedArray<"float64">'}) == [
+        'ComponentPlanes.sizes: models.ts says EncodedArray<"float64">; expected EncodedArray<"float32">']
     assert contract_problems(cp, {**fields, "rows": "string"}) == [
         "ComponentPlanes.rows: models.ts says string; expected number"]
 

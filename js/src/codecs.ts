@@ -97,6 +97,21 @@ export function encode<D extends DType>(dtype: D, data: TypedArrayOf<D>, shape: 
   return { dtype, shape: shape.slice(), buffer: new DataView(data.buffer, data.byteOffset, data.byteLength) };
 }
 
+/** A float array as the lattice views receive their values: float32, or float64 where float32
+ * would colour them wrongly (Python's colormaps.wire_values). */
+export type FloatArray = Float32Array | Float64Array;
+
+/**
+ * The elements of an encoded float32 or float64 array as they are (viewed in place); other
+ * dtypes converted to a Float32Array. An empty Float32Array for null.
+ */
+export function decodeFloat(enc: EncodedArray | null | undefined): FloatArray {
+  const arr = decode(enc);
+  if (arr === null) return new Float32Array(0);
+  if (arr.data instanceof Float32Array || arr.data instanceof Float64Array) return arr.data;
+  return Float32Array.from(arr.data as ArrayLike<number>);
+}
+
 /**
  * The elements of an encoded array of any dtype as a Float32Array (viewed in place for float32,
  * converted otherwise): for traits whose sender picks the narrowest integer type (class codes,

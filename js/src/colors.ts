@@ -27,11 +27,29 @@ export function table(name: string): { rgb: Uint8Array; css: string[] } {
   return t;
 }
 
-/** Table index of a value, exactly as colormaps.value_indices in Python; -1 for NaN. */
+/** Two powers of two whose product brings max(|vmin|, |vmax|) into [0.5, 1) ([1, 1] for 0 or
+ * non-finite): each a normal float64, so subnormal or huge ranges scale exactly (Python's
+ * colormaps._range_scales). */
+export function rangeScales(vmin: number, vmax: number): [number, number] {
+  const top = Math.max(Math.abs(vmin), Math.abs(vmax));
+  if (top === 0 || !Number.isFinite(top)) return [1, 1];
+  // frexp's exponent (top = f * 2^e, f in [0.5, 1)), give or take one: any power of two near it
+  // scales exactly, so the index is Python's either way
+  const e = Math.floor(Math.log2(top)) + 1;
+  const s = -e;
+  const half = Math.floor(s / 2);
+  return [Math.pow(2, half), Math.pow(2, s - half)];
+}
+
+/** Table index of a value, exactly as colormaps.value_indices in Python; -1 for NaN. The
+ * values and the range are scaled by the same power of two first (exact), so a range far from
+ * zero, beyond float32's or subnormal colours right and nothing overflows. */
 export function valueIndex(v: number, vmin: number, vmax: number): number {
   if (Number.isNaN(v)) return -1;
-  const span = vmax - vmin;
-  let t = span > 0 ? (v - vmin) / span : 0;
+  const [a, b] = rangeScales(vmin, vmax);
+  const lo = vmin * a * b;
+  const span = vmax * a * b - lo;
+  let t = span > 0 ? (v * a * b - lo) / span : 0;
   t = Math.min(Math.max(t, 0), 1);
   return Math.floor(t * 255 + 0.5);
 }

@@ -1,6 +1,7 @@
 // Glue shared by the anywidget entries: the lattice traits, the shared Selection model (resolved
 // from its "IPY_MODEL_<id>" reference), header, legends, tooltips. The traits' types are in
 // models.ts, the binary arrays' decoder in codecs.ts.
+import type { FloatArray } from "./codecs";
 import { CATEGORICAL, COLORMAP_NAMES, NAN_COLOR, table } from "./colors";
 import type { Lattice, Shape } from "./geometry";
 import { THEME_CSS } from "./styles";
@@ -150,6 +151,27 @@ export function formatValue(v: number): string {
   return Number(v.toPrecision(4)).toString();
 }
 
+/** The colour bar's two end labels: formatValue's, with more significant digits when the range
+ * is small next to the values' magnitude, so each end reads within 1 % of the range and the two
+ * differ (Python's text.format_range). */
+export function formatRange(vmin: number, vmax: number): [string, string] {
+  const lo = formatValue(vmin);
+  const hi = formatValue(vmax);
+  const span = vmax - vmin;
+  if (!(span > 0 && Number.isFinite(span))) return [lo, hi];
+  const top = Math.max(Math.abs(vmin), Math.abs(vmax));
+  let digits = Math.floor(Math.log10(top)) - Math.floor(Math.log10(span)) + 3;
+  if (digits <= 4 && lo !== hi) return [lo, hi];
+  digits = Math.min(17, Math.max(5, digits));
+  const fmt = (v: number): string => {
+    if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
+    const a = Math.abs(v);
+    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(digits - 1);
+    return Number(v.toPrecision(digits)).toString();
+  };
+  return [fmt(vmin), fmt(vmax)];
+}
+
 /** A value written inside a lattice cell: 3 significant digits (the same as Python's
  * ``svg.format_label``). */
 export function formatLabel(v: number): string {
@@ -166,10 +188,11 @@ export function colourBar(name: string, vmin: number, vmax: number, label: strin
   box.className = "sw-legend sw-colorbar";
   const lo = document.createElement("span");
   lo.className = "sw-min";
-  lo.textContent = formatValue(vmin);
+  const [loText, hiText] = formatRange(vmin, vmax);
+  lo.textContent = loText;
   const hi = document.createElement("span");
   hi.className = "sw-max";
-  hi.textContent = formatValue(vmax);
+  hi.textContent = hiText;
   const c = document.createElement("canvas");
   c.width = 256;
   c.height = 1;
@@ -195,7 +218,7 @@ export function colourBar(name: string, vmin: number, vmax: number, label: strin
     what.textContent = label;
     box.append(what);
   }
-  box.title = `${label ? label + ": " : ""}${formatValue(vmin)} (dark) to ${formatValue(vmax)} (bright)`;
+  box.title = `${label ? label + ": " : ""}${loText} (dark) to ${hiText} (bright)`;
   return box;
 }
 
@@ -308,7 +331,7 @@ export function wrapText(lat: Lattice): string {
 }
 
 /** Marker areas of the "size" style when the kernel sends none: values / vmax in [0, 1]. */
-export function sizesFromValues(values: Float32Array, vmax: number): Float32Array {
+export function sizesFromValues(values: FloatArray, vmax: number): Float32Array {
   const out = new Float32Array(values.length);
   const d = vmax > 0 ? vmax : 1;
   for (let k = 0; k < values.length; k++) out[k] = Number.isNaN(values[k]) ? 0 : values[k] / d;
@@ -321,7 +344,7 @@ export function sizesFromValues(values: Float32Array, vmax: number): Float32Arra
  * divided by the neuron's value (a share of its hits). */
 export function describeNeuron(
   k: number, lat: Lattice, fields: TooltipField[], data: Float32Array, categoryNames: string[],
-  values?: Float32Array, categories?: Float32Array,
+  values?: FloatArray, categories?: Float32Array,
 ): string[] {
   const m = lat.rows * lat.cols;
   const row = Math.floor(k / lat.cols);

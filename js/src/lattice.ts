@@ -1,6 +1,6 @@
 // anywidget entry for the single-plane lattice views: HitMap, UMatrix, QualityMap, LabelMap.
 import { COLORMAP_NAMES, table } from "./colors";
-import { decodeData, decodeFloat32 } from "./codecs";
+import { decodeData, decodeFloat, decodeFloat32, type FloatArray } from "./codecs";
 import {
   categoryLegend,
   colourBar,
@@ -35,7 +35,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
   let fields: TooltipField[] = [];
   let tipData: Float32Array = new Float32Array(0);
   let tipCats: Float32Array = new Float32Array(0);
-  let tipValues: Float32Array = new Float32Array(0);
+  let tipValues: FloatArray = new Float32Array(0);
   let catNames: string[] = [];
 
   const link = new SelectionLink(model, (neurons) => {
@@ -85,7 +85,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     const vmax = model.get("vmax");
     const cmap = model.get("colormap");
     const cats = decodeFloat32(model.get("categories"));
-    tipValues = decodeData(model.get("values"), "float32");
+    tipValues = decodeFloat(model.get("values"));
     tipCats = cats;
     const style = (model.get("draw_style") === "size" ? "size" : "color") as Style;
     let sizes: Float32Array = decodeData(model.get("sizes"), "float32");

@@ -2,6 +2,7 @@
 // quality map, label map): draws hexagons or squares, wrap marks, selection outlines, hover, and
 // turns pointer / keyboard input into selection requests.
 import { categoricalColour, NAN_COLOR, table, textOn, valueIndex } from "./colors";
+import { type FloatArray } from "./codecs";
 import { formatLabel } from "./common";
 import {
   boundarySegments,
@@ -19,7 +20,7 @@ import {
 export type Style = "color" | "size";
 
 export interface PlaneData {
-  values: Float32Array; // one value per neuron (may be empty)
+  values: FloatArray; // one value per neuron (may be empty), float32 or float64
   vmin: number;
   vmax: number;
   colormap: string;
@@ -512,7 +513,7 @@ export class LatticeCanvas {
 
   /** Colour mode on small cells: every pixel takes its neuron's colour in one image. */
   private paintRaster(ctx: CanvasRenderingContext2D, g: Geometry, m: number,
-    cats: Float32Array | null, values: Float32Array): void {
+    cats: Float32Array | null, values: FloatArray): void {
     const d = this.data!;
     const rgba = new Uint8ClampedArray(4 * m);
     const rgb = table(d.colormap ?? "viridis").rgb;

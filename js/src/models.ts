@@ -60,7 +60,7 @@ export interface LatticeModel {
   wrap_cols: boolean;
   title: string;
   value_label: string;
-  values: EncodedArray<"float32">;
+  values: EncodedArray<"float32" | "float64">; // float64 where float32 would colour wrongly
   vmin: number;
   vmax: number;
   colormap: string;
@@ -83,7 +83,7 @@ export interface LatticeModel {
 // python: ComponentPlanes
 export interface PlanesModel extends LatticeModel {
   plane_names: string[];
-  plane_values: EncodedArray<"float32">;
+  plane_values: EncodedArray<"float32" | "float64">; // float64 where float32 would colour wrongly
   vmins: number[];
   vmaxs: number[];
   enlarged: number;

@@ -1,6 +1,6 @@
 // anywidget entry for ComponentPlanes: one small lattice per feature (data units), small
 // multiples, click a plane's title to enlarge it, the shared selection outlined in every plane.
-import { decodeData } from "./codecs";
+import { decodeFloat, type FloatArray } from "./codecs";
 import {
   colourBar,
   describeNeuron,
@@ -51,7 +51,7 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
   let drawnFrame = -1;
   const ack = new FrameAck(model);
   let selected: number[] = [];
-  let all: Float32Array = new Float32Array(0);
+  let all: FloatArray = new Float32Array(0);
   let names: string[] = [];
 
   const link = new SelectionLink(model, (neurons) => {
@@ -196,7 +196,7 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
       build(n);
       layoutGrid();
     }
-    all = decodeData(model.get("plane_values"), "float32");
+    all = decodeFloat(model.get("plane_values"));
     const vmins: number[] = model.get("vmins") ?? [];
     const vmaxs: number[] = model.get("vmaxs") ?? [];
     const cmap = model.get("colormap");

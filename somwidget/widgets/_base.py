@@ -45,7 +45,7 @@ from typing import Any
 import anywidget
 import ipywidgets as widgets
 
-from ..validation import NotFittedError
+from ..validation import NotFittedError, check_positive
 from .live import LiveUpdateMixin, _children_of, in_live_refresh
 from .pictures.compose import Picture
 
@@ -352,6 +352,16 @@ class ViewBase(PictureMixin, LiveUpdateMixin):
 
     #: Attributes set to None by close(): the SOM, the data and anything derived from them.
     _released_attributes: tuple[str, ...] = ()
+
+    @property
+    def max_rate_hz(self) -> float:  # type: ignore[override]
+        """Most live refreshes per second as a training callback (default 15)."""
+        return float(self.__dict__.get("_max_rate_hz", LiveUpdateMixin.max_rate_hz))
+
+    @max_rate_hz.setter
+    def max_rate_hz(self, value: float) -> None:
+        # checked when set (at construction), not when training first calls the view
+        self.__dict__["_max_rate_hz"] = check_positive("max_rate_hz", value)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

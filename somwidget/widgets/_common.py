@@ -1,4 +1,4 @@
-"""Input handling shared by the data-bound widgets (Explorer, NeuronInspector, InputSpaceView).
+"""Input handling shared by the widgets (Explorer, NeuronInspector, InputSpaceView, the lattice views).
 
 Private: every helper raises the same user-facing error, naming the parameter, in every widget
 that uses it.
@@ -12,8 +12,43 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..validation import default_feature_names
+from ..validation import check_choice, default_feature_names
 from .selection import Selection
+
+
+def check_title(title: Any) -> str | None:
+    """``title`` itself when it is None or a string, else a TypeError naming ``title``."""
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None; got {type(title).__name__} {title!r}")
+    return title
+
+
+def match_feature(name: str, names: Sequence[str], what: str = "features") -> int:
+    """Index of the feature ``name`` among ``names``: an exact match wins; else the one name equal
+    to it up to case and surrounding spaces; else a ValueError naming ``what`` (no such feature,
+    or several that differ only in case / spacing, listed).
+
+    Parameters
+    ----------
+    name : str
+        The feature name the user gave.
+    names : sequence of str
+        The features' names, in column order.
+    what : str
+        The parameter named in the error.
+    """
+    names = [str(n) for n in names]
+    if name in names:
+        return names.index(name)
+    key = name.strip().lower()
+    near = [i for i, n in enumerate(names) if n.strip().lower() == key]
+    if len(near) == 1:
+        return near[0]
+    if near:
+        raise ValueError(f"{what}: {name!r} is not a feature name, and it matches several up to "
+                         f"case and spacing: {[names[i] for i in near]}; give one of them exactly")
+    check_choice(what, name, names)  # no match: the usual "must be one of ..." error
+    raise AssertionError("unreachable: check_choice matched no name")  # pragma: no cover
 
 
 def check_selection(selection: Any) -> Selection | None:

@@ -11,7 +11,11 @@ Mapping a value to a colour (identical in Python and TypeScript)::
     t = clip((v - vmin) / (vmax - vmin), 0, 1)      # t = 0 when vmax <= vmin
     index = floor(t * 255 + 0.5)
 
-Values are first cast to float32 (the precision the browser receives); NaN maps to ``NAN_COLOR``.
+in float64, after scaling ``v``, ``vmin`` and ``vmax`` by one power of two that brings
+``max(|vmin|, |vmax|)`` into [0.5, 1): exact, so the same result wherever nothing overflows, and
+still right where ``vmax - vmin`` would overflow or the values are subnormal. NaN maps to
+``NAN_COLOR``. The browser receives the values as float32 when float32 colours them the same and
+as float64 otherwise (:func:`wire_values`).
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ __all__ = [
     "label_colors",
     "rgb_for_values",
     "value_indices",
+    "value_positions",
+    "wire_values",
 ]
 
 
@@ -85,22 +91,84 @@ def colormap_table(name: str = "viridis") -> np.ndarray:
     return _TABLES[check_choice("colormap", name, COLORMAPS)]
 
 
-def value_indices(values: np.ndarray, vmin: float, vmax: float) -> np.ndarray:
-    """Colour-table index (0..255) of every value; -1 where the value is NaN.
+def _range_scales(vmin: float, vmax: float) -> tuple[float, float]:
+    """Two powers of two whose product brings ``max(|vmin|, |vmax|)`` into [0.5, 1) ((1, 1) for 0
+    or non-finite): two factors, each a normal float64, so that subnormal or huge ranges scale
+    exactly (the front end's ``rangeScales``)."""
+    top = max(abs(vmin), abs(vmax))
+    if top == 0 or not np.isfinite(top):
+        return 1.0, 1.0
+    e = -int(np.frexp(top)[1])
+    half = e // 2
+    return float(np.ldexp(1.0, half)), float(np.ldexp(1.0, e - half))
+
+
+def value_positions(values: np.ndarray, vmin: float, vmax: float) -> np.ndarray:
+    """Position ``t`` in [0, 1] of every value on the colour scale (NaN stays NaN), in float64
+    after the exact power-of-two scaling of the module docstring.
 
     Parameters
     ----------
     values : array-like
-        Values, cast to float32 first (the precision the browser receives).
+        Values (any real dtype).
+    vmin, vmax : float
+        The values at ``t = 0`` and ``t = 1`` (every ``t`` is 0 when ``vmax <= vmin``).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    lo, hi = float(vmin), float(vmax)
+    a, b = _range_scales(lo, hi)
+    slo, shi = lo * a * b, hi * a * b
+    span = shi - slo
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        t = (v * a * b - slo) / span if span > 0 else np.where(np.isnan(v), np.nan, 0.0)
+        return np.clip(t, 0.0, 1.0)
+
+
+def value_indices(values: np.ndarray, vmin: float, vmax: float) -> np.ndarray:
+    """Colour-table index (0..255) of every value; -1 where the value is NaN.
+
+    Computed in float64 at any finite magnitude (see the module docstring): values far from 0
+    with a small range, beyond float32's range or subnormal are coloured as they are.
+
+    Parameters
+    ----------
+    values : array-like
+        Values (any real dtype).
     vmin, vmax : float
         The values mapped to the first and the last table entry.
     """
-    v = np.asarray(values, dtype=np.float32).astype(np.float64)
-    span = float(vmax) - float(vmin)
-    with np.errstate(invalid="ignore"):
-        t = (v - float(vmin)) / span if span > 0 else np.zeros_like(v)
-        idx = np.floor(np.clip(t, 0.0, 1.0) * 255.0 + 0.5)
-    return np.where(np.isnan(v), -1, idx).astype(np.int64)
+    t = value_positions(values, vmin, vmax)
+    idx = np.floor(np.nan_to_num(t) * 255.0 + 0.5)
+    return np.where(np.isnan(t), -1, idx).astype(np.int64)
+
+
+_F32 = np.finfo(np.float32)
+#: float32 values are sent when they move no value by more than this on the colour scale (a
+#: quarter of one of the 256 colour steps).
+WIRE_TOLERANCE = 2.0 ** -10
+
+
+def wire_values(values: np.ndarray, vmin: float, vmax: float) -> np.ndarray:
+    """``values`` as the browser should receive them: float32 (half the bytes) when that keeps
+    every finite value finite and every non-zero one non-zero and moves none by more than
+    :data:`WIRE_TOLERANCE` on the colour scale, else float64 (a large offset with a small range,
+    magnitudes beyond float32's range or below its smallest normal number). The static pictures
+    colour these very values, so they show what the browser draws.
+
+    Parameters
+    ----------
+    values : array-like
+        Per-neuron values (NaN: none).
+    vmin, vmax : float
+        The colour range they are drawn with.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    a = np.abs(v[np.isfinite(v) & (v != 0)])
+    if a.size and (a.max() > _F32.max or a.min() < _F32.tiny):
+        return v
+    f = v.astype(np.float32)
+    moved = np.abs(value_positions(f, vmin, vmax) - value_positions(v, vmin, vmax))
+    return f if not np.any(moved > WIRE_TOLERANCE) else v
 
 
 def hex_color(rgb: np.ndarray | tuple[int, int, int]) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import threading
-from html import escape
 from typing import Any
 
 import ipywidgets as widgets
@@ -16,6 +15,7 @@ from ..som import SOM
 from ..validation import check_choice, check_positive
 from ._base import ViewBase
 from ._common import check_selection as _check_selection
+from ._common import check_title
 from ._svg_lattice import _check_som, _lattice_args, _r, _selected
 from ._svg_theme import live_svg
 from .colormaps import (
@@ -27,7 +27,7 @@ from .colormaps import (
 from .live import Throttle
 from .pictures.compose import Picture
 from .pictures.lattice import cell_vertices, lattice_subtitle
-from .pictures.text import _FONT, _f, _wrap, format_value
+from .pictures.text import _FONT, _f, _wrap, escape, format_range, format_value
 from .selection import Selection
 
 __all__ = ["ELEVATION_VALUES", "ElevationMap"]
@@ -156,7 +156,7 @@ class ElevationMap(ViewBase, widgets.VBox):
         self.colormap = check_choice("colormap", colormap, COLORMAPS)
         self.max_rate_hz = max_rate_hz
         self.throttle = Throttle(max_rate_hz=max_rate_hz)
-        self._title = title or _VALUE_WORDS[self._kind][0]
+        self._title = check_title(title) or _VALUE_WORDS[self._kind][0]
         self._lock = threading.RLock()
         self._quiet = False
         self.frame = 0
@@ -419,7 +419,7 @@ class ElevationMap(ViewBase, widgets.VBox):
         gid = f"elevation-colorbar-{self.colormap}"  # same id, same gradient: safe to repeat
         stops = "".join(f'<stop offset="{i / 255:.4f}" stop-color="{hex_color(table[i])}"/>'
                         for i in range(0, 256, 5))
-        lo, hi = format_value(self.vmin), format_value(self.vmax)
+        lo, hi = format_range(self.vmin, self.vmax)
         bx = x + len(lo) * 6.2 + 5
         bw = min(220.0, room - (bx - x) - len(hi) * 6.2 - 10)
         out = [f'<defs><linearGradient id="{gid}">{stops}</linearGradient></defs>',

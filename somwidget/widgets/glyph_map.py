@@ -5,13 +5,13 @@ line or bar chart inside its cell.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
 import numpy as np
 
 from ..som import SOM
 from ..validation import check_choice, check_int
+from ._common import check_title
 from ._svg_lattice import (
     _check_som,
     _default_width,
@@ -22,7 +22,7 @@ from ._svg_lattice import (
 from .colormaps import label_colors
 from .pictures.compose import Picture
 from .pictures.lattice import Plane, lattice_subtitle, render_picture
-from .pictures.text import _f
+from .pictures.text import _f, escape
 from .selection import Selection
 
 __all__ = ["GLYPH_KINDS", "CodebookGlyphMap"]
@@ -89,7 +89,7 @@ class CodebookGlyphMap(_SvgLatticePicture):
         som = _check_som(som, X=X)
         self._features_arg = features
         self._columns = self._resolve_features(som, features)
-        self._title = title or "Codebook vectors: each neuron's weights as a small chart"
+        self._title = check_title(title) or "Codebook vectors: each neuron's weights as a small chart"
         self.scaled = np.zeros((0, 0))
         self.feature_names: list[str] = []
         self._data_units = True

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ._common import check_title
 from ._svg_lattice import (
     _default_width,
     _lattice_args,
@@ -57,7 +58,7 @@ class NeuronIndexMap(_SvgLatticePicture):
         if not isinstance(show_row_col, (bool, np.bool_)):
             raise TypeError(f"show_row_col must be True or False; got {show_row_col!r}")
         self.show_row_col = bool(show_row_col)
-        self._title = title or "Neuron indices (as returned by predict)"
+        self._title = check_title(title) or "Neuron indices (as returned by predict)"
         super().__init__(som, X, selection, width)
 
     def _compute(self) -> None:

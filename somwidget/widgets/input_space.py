@@ -40,10 +40,10 @@ import numpy as np
 from ..bmu import has_missing
 from ..initialization import principal_components
 from ..labels import encode_labels
-from ..validation import NAN_HINT, check_array, check_choice, check_int
+from ..validation import NAN_HINT, check_array, check_int
 from ._base import ViewBase
 from ._chart_theme import theme_chart
-from ._common import as_labels, check_selection, ensure_initialized, feature_names
+from ._common import as_labels, check_selection, ensure_initialized, feature_names, match_feature
 from .live import Throttle, live_refresh
 from .net_geometry import _STEP_LEGEND, ARROW_MIN_WEIGHT, MAX_NET_NEURONS, coarse_net, move_arrows
 from .pictures.chart import Chart, css_pixels
@@ -222,7 +222,7 @@ class InputSpaceView(ViewBase, widgets.VBox):
         out = []
         for v in f:
             if isinstance(v, str):
-                out.append(names.index(check_choice("features", v, names)))
+                out.append(match_feature(v, names))
             else:
                 out.append(check_int("features", v, minimum=0, maximum=d - 1))
         return out[0], out[1]

@@ -1,8 +1,9 @@
 """Canvas lattice views of a SOM: hit map, U-matrix, quality map, label map (planes.py: component planes).
 
 Every map-shaped view is one front-end renderer (``js/src/lattice_canvas.ts``) fed different
-per-neuron arrays. Each refresh sends ONE comm message (``hold_sync``) with the float32 arrays as
-binary buffers (the ndarray codec of :mod:`.codecs`) and an incremented ``frame``. Views link
+per-neuron arrays. Each refresh sends ONE comm message (``hold_sync``) with the arrays as
+binary buffers (float32; the values float64 where float32 would colour them wrongly,
+:func:`~.colormaps.wire_values`) (the ndarray codec of :mod:`.codecs`) and an incremented ``frame``. Views link
 through a shared :class:`Selection`, resolved in the browser, so clicking a neuron in one view
 outlines it in every view at once. The traits' browser types are in ``js/src/models.ts``.
 """
@@ -22,9 +23,9 @@ from ..clustering import border_segments
 from ..labels import code_counts, encode_labels
 from ..validation import check_bmus, check_choice
 from ._base import ViewBase
-from ._common import lattice_geometry
+from ._common import check_title, lattice_geometry
 from .codecs import array_trait, narrowest_int
-from .colormaps import COLORMAPS, label_colors
+from .colormaps import COLORMAPS, label_colors, wire_values
 from .live import pack_tooltips
 from .palettes import category_colors
 from .pictures.compose import Picture
@@ -51,8 +52,8 @@ LABEL_OVERLAYS = ("majority", "proportion")
 
 
 def _range(values: np.ndarray) -> tuple[float, float]:
-    """nan-aware (min, max) of the float32 values the browser receives; (0, 1) if all NaN."""
-    v = np.asarray(values, dtype=np.float32)
+    """nan-aware (min, max) of the values, in float64; (0, 1) if none is finite."""
+    v = np.asarray(values, dtype=np.float64)
     finite = v[np.isfinite(v)]
     if finite.size == 0:
         return 0.0, 1.0
@@ -85,7 +86,7 @@ def honest_range(values: np.ndarray, label: str) -> tuple[float, float, str]:
     top = max(abs(lo), abs(hi))
     span = MIN_RELATIVE_SPAN * top
     if top > 0 and hi - lo < span:
-        mid = 0.5 * (lo + hi)
+        mid = 0.5 * lo + 0.5 * hi  # lo + hi could overflow
         a = max(0.0, mid - span / 2) if lo >= 0 else mid - span / 2
         note = f"{label} · nearly constant ({format_label(lo)}–{format_label(hi)}): no real contrast"
         return a, a + span, note
@@ -185,7 +186,8 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
     wrap_cols = traitlets.Bool(False).tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
     value_label = traitlets.Unicode("").tag(sync=True)
-    values = array_trait("float32", ndim=1).tag(sync=True)
+    # float32, or float64 where float32 would colour them wrongly (colormaps.wire_values)
+    values = array_trait(("float32", "float64"), ndim=1).tag(sync=True)
     vmin = traitlets.Float(0.0).tag(sync=True)
     vmax = traitlets.Float(1.0).tag(sync=True)
     colormap = traitlets.Unicode("viridis").tag(sync=True)
@@ -249,7 +251,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         category_colors(1, palette)  # validates the palette now
         self._category_borders = bool(borders)
         self._clusters = None if clusters is None else _cluster_ids(clusters, m)
-        self._title_arg = title
+        self._title_arg = check_title(title)
         self._value_label_arg = value_label
         self.max_rate_hz = max_rate_hz
         super().__init__(selection=selection if selection is not None else Selection(), colormap=colormap,
@@ -353,7 +355,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
                 setattr(self, k, v)
             self.title = st["title"]
             self.value_label = st["value_label"]
-            self.values = st["values"]
+            self.values = wire_values(st["values"], st["vmin"], st["vmax"])
             self.vmin, self.vmax = st["vmin"], st["vmax"]
             self.draw_style = st["style"]
             self.sizes = np.zeros(0) if sizes is None else sizes
@@ -379,7 +381,8 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         if st["categories"] is not None:
             fills = category_fills(st["categories"], palette)
         else:
-            fills = fills_for(st["values"], st["vmin"], st["vmax"], self.colormap)
+            # the values the browser received (float32 or float64): the picture shows its colours
+            fills = fills_for(self.values, st["vmin"], st["vmax"], self.colormap)
         legend = st["legend"]
         colorbar = ((self.colormap, st["vmin"], st["vmax"], st["value_label"])
                     if legend in ("colorbar", "both") else None)

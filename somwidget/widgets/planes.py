@@ -8,8 +8,10 @@ from typing import Any
 import numpy as np
 import traitlets
 
-from ..validation import check_choice, default_feature_names
+from ..validation import default_feature_names
+from ._common import match_feature
 from .codecs import array_trait
+from .colormaps import wire_values
 from .lattice_view import LatticeView, _range
 from .pictures.lattice import Plane, fills_for, format_label
 from .selection import Selection
@@ -37,7 +39,8 @@ class ComponentPlanes(LatticeView):
 
     _view = traitlets.Unicode("planes").tag(sync=True)
     plane_names = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
-    plane_values = array_trait("float32", ndim=2).tag(sync=True)  # (features, neurons)
+    # (features, neurons): float32, or float64 where float32 would colour a plane wrongly
+    plane_values = array_trait(("float32", "float64"), ndim=2).tag(sync=True)
     vmins = traitlets.List(traitlets.Float(), default_value=[]).tag(sync=True)
     vmaxs = traitlets.List(traitlets.Float(), default_value=[]).tag(sync=True)
     enlarged = traitlets.Int(-1).tag(sync=True, echo_update=False)
@@ -65,7 +68,7 @@ class ComponentPlanes(LatticeView):
                     raise ValueError(f"features: index {f} out of range for {len(names)} features")
                 out.append(int(f))
             else:
-                out.append(names.index(check_choice("features", f, names)))
+                out.append(match_feature(f, names))
         if not out:
             raise ValueError("features must name at least one feature")
         return out
@@ -98,7 +101,11 @@ class ComponentPlanes(LatticeView):
                 setattr(self, k, v)
             self.title = st["title"]
             self.plane_names = st["plane_names"]
-            self.plane_values = st["planes"].T  # plane-major: feature j at [j*M:(j+1)*M]
+            # plane-major: feature j at [j*M:(j+1)*M]; float64 when one plane needs it
+            wire = [wire_values(st["planes"][:, j], lo, hi) for j, (lo, hi) in enumerate(st["ranges"])]
+            wide = any(w.dtype == np.float64 for w in wire)
+            self.plane_values = (np.stack(wire) if wire else st["planes"].T).astype(
+                np.float64 if wide else np.float32)
             self.vmins = [r[0] for r in st["ranges"]]
             self.vmaxs = [r[1] for r in st["ranges"]]
             self.frame = self.frame + 1
@@ -110,7 +117,7 @@ class ComponentPlanes(LatticeView):
         st = self._state
         sel = list(self.selection.neurons) if self.selection is not None else []
         return [
-            Plane(fills=fills_for(st["planes"][:, j], lo, hi, self.colormap), title=name,
+            Plane(fills=fills_for(self.plane_values[j], lo, hi, self.colormap), title=name,
                   colorbar=(self.colormap, lo, hi, ""), selected=sel,
                   labels=([format_label(float(v)) for v in st["planes"][:, j]]
                           if self.show_values else None))

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from html import escape
 
 import numpy as np
 
 from .compose import Picture
-from .text import _FONT, _f, _text_width, format_value
+from .text import _FONT, _f, _text_width, escape, format_value
 
 __all__ = ["Chart", "css_pixels", "nice_ticks"]
 

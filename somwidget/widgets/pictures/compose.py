@@ -16,9 +16,19 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Picture", "PlaneGeometry", "compose", "svg_size"]
+__all__ = ["Picture", "PlaneGeometry", "compose", "svg_size", "xml_safe"]
 
 _END = "</svg>"
+
+#: Characters XML 1.0 forbids (C0 controls but tab, newline and carriage return; lone UTF-16
+#: surrogates, which UTF-8 cannot encode; U+FFFE and U+FFFF).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 forbids (control characters, lone surrogates,
+    U+FFFE, U+FFFF) replaced by U+FFFD, so that an SVG holding it parses and encodes as UTF-8."""
+    return _NOT_XML.sub("\ufffd", text) if _NOT_XML.search(text) else text
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,11 @@ class Picture:
     width: float
     height: float
     planes: tuple[PlaneGeometry, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        # the markup itself never holds such characters: only text (labels, feature names,
+        # titles) can bring them in, wherever it was escaped
+        object.__setattr__(self, "svg", xml_safe(self.svg))
 
     def __str__(self) -> str:
         return self.svg

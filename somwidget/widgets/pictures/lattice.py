@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from html import escape
 from typing import Any
 
 import numpy as np
@@ -23,7 +22,17 @@ from ...lattice import HEX_CELL_RADIUS, HEX_ROW_SPACING, plane_coordinates
 from ..colormaps import NAN_COLOR, colormap_table, hex_color, text_color_on
 from .compose import Picture, PlaneGeometry
 from .png import encode_png, hex_to_rgb, lattice_raster, png_data_uri
-from .text import _FONT, _ellipsis, _f, _text_width, _wrap, format_label, format_value
+from .text import (
+    _FONT,
+    _ellipsis,
+    _f,
+    _text_width,
+    _wrap,
+    escape,
+    format_label,
+    format_range,
+    format_value,
+)
 
 __all__ = [
     "Plane",
@@ -265,7 +274,7 @@ def _plane_svg(
         table = colormap_table(cmap)
         stops = "".join(f'<stop offset="{i / 255:.4f}" stop-color="{hex_color(table[i])}"/>'
                         for i in range(256))
-        lo_s, hi_s = format_value(vmin), format_value(vmax)
+        lo_s, hi_s = format_range(vmin, vmax)
         lo, hi = escape(lo_s), escape(hi_s)
         # one line "min [bar] max" that fits the plane's width (the front end's flex row)
         room = max(w, legend_width)

@@ -9,16 +9,22 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from html import escape
+from html import escape as _html_escape
 from html import unescape as html_unescape
 
-from .compose import Picture
+from .compose import Picture, xml_safe
 
-__all__ = ["FONT", "format_label", "format_value", "text_block"]
+__all__ = ["FONT", "escape", "format_label", "format_range", "format_value", "text_block"]
 
 #: The sans-serif UI font of every picture (the front end's).
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif"
 _FONT = FONT
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """``text`` escaped for SVG text or an attribute value: ``& < > " '`` as entities and every
+    character XML 1.0 forbids (control characters, lone surrogates) replaced by U+FFFD."""
+    return xml_safe(_html_escape(str(text), quote=quote))
 
 
 def _f(x: float) -> str:
@@ -50,6 +56,29 @@ def format_value(v: float) -> str:
     """Number formatting shared with the front end's colour bar (4 significant digits)."""
     return _format_number(v, digits=4, int_below=1e9, small_below=1e-3,
                           exponent=lambda x: f"{x:.3e}", missing="—")
+
+
+def format_range(vmin: float, vmax: float) -> tuple[str, str]:
+    """The colour bar's two end labels: :func:`format_value`'s, with more significant digits when
+    the range is small next to the values' magnitude (``1.7e9`` to ``1.7e9 + 100``), so that each
+    end reads within 1 % of the range and the two can be told apart (the front end's
+    ``formatRange``)."""
+    lo, hi = format_value(vmin), format_value(vmax)
+    span = vmax - vmin if math.isfinite(vmin) and math.isfinite(vmax) else 0.0
+    if not (span > 0 and math.isfinite(span)):
+        return lo, hi
+    top = max(abs(vmin), abs(vmax))
+    # digits for a last digit of at most span / 100
+    digits = math.floor(math.log10(top)) - math.floor(math.log10(span)) + 3
+    if digits <= 4 and lo != hi:
+        return lo, hi
+    digits = min(17, max(5, digits))
+
+    def fmt(v: float) -> str:
+        return _format_number(v, digits=digits, int_below=1e9, small_below=1e-3,
+                              exponent=lambda x: f"{x:.{digits - 1}e}", missing="—")
+
+    return fmt(vmin), fmt(vmax)
 
 
 def format_label(v: float) -> str:
