@@ -142,7 +142,7 @@ class _ResultsMixin:
         return float(
             analysis.distortion(
                 Xt, self.codebook_, bmus, self.lattice_, self.neighborhood, radius,
-                metric=self._metric(), squared=bool(squared), chunk_size=self.chunk_size,
+                metric=self._metric(), squared=squared, chunk_size=self.chunk_size,
             )
         )
 
@@ -277,9 +277,8 @@ class _ResultsMixin:
             idx[:, 0], dist[:, 0], self.lattice_, labels=labels, extra=extra, index=index
         )
         if clusters is not None:
-            ids = np.asarray(getattr(clusters, "labels_", clusters))
-            if ids.shape != (self.n_neurons_,) or (ids.size and ids.dtype.kind not in "iu"):
-                raise ValueError(f"clusters must hold one integer id per neuron ({self.n_neurons_}); "
-                                 f"got shape {ids.shape}, dtype {ids.dtype}")
+            from .clustering import check_clustering
+
+            ids = check_clustering(clusters, self.lattice_)
             table.insert(table.columns.get_loc("bmu") + 1, "cluster", ids[idx[:, 0]].astype(np.int64))
         return table

@@ -96,6 +96,30 @@ def __getattr__(name: str) -> Any:
 _BLOCK_ELEMENTS = 1 << 20
 
 
+def _bmu_distances(distances: ArrayLike, n: int | None = None) -> np.ndarray:
+    """Distances to the BMUs as float64 (N,): numbers (TypeError otherwise), finite and >= 0
+    (ValueError naming the first bad value), N = ``n`` when given."""
+    raw = np.asarray(distances)
+    if raw.dtype.kind == "O":
+        try:
+            raw = raw.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError("distances must be numeric (each sample's distance to its BMU); "
+                            "got an array of dtype object holding non-numbers") from None
+    if raw.dtype.kind not in "iuf":
+        raise TypeError("distances must be numeric (each sample's distance to its BMU); got an "
+                        f"array of dtype {raw.dtype}")
+    d = _distances("distances", raw, n)
+    finite = np.isfinite(d)
+    if not finite.all():
+        n_nan = int(np.count_nonzero(np.isnan(d)))
+        what = f"{n_nan} NaN value(s)" if n_nan else f"{int(np.count_nonzero(~finite))} infinite value(s)"
+        raise ValueError(f"distances holds {what}; distances to the BMU are finite numbers >= 0")
+    if d.size and d.min() < 0:
+        raise ValueError(f"distances must be >= 0 (distances to the BMU); got {float(d.min())!r}")
+    return d
+
+
 # ============================================================================ hits, quality
 def hit_counts(bmus: ArrayLike, n_neurons: int) -> np.ndarray:
     """Number of samples whose BMU is each neuron.
@@ -129,7 +153,7 @@ def quality_map(
     ----------
     bmus : array-like of int, shape (N,) or (N, k)
     distances : array-like of float, shape (N,) or (N, k)
-        Distance of each sample to its BMU (data metric).
+        Distance of each sample to its BMU (data metric): finite numbers >= 0.
     n_neurons : int
     reduce : {"mean", "sum"}
         ``"mean"`` (default): mean BMU distance, NaN for a neuron without hits.
@@ -142,7 +166,7 @@ def quality_map(
     m = _n_neurons(n_neurons)
     reduce = check_choice("reduce", reduce, ("mean", "sum"))
     b = _bmus("bmus", bmus, m)
-    d = _distances("distances", distances, b.shape[0])
+    d = _bmu_distances(distances, b.shape[0])
     sums = np.bincount(b, weights=d, minlength=m)
     if reduce == "sum":
         return sums
@@ -151,8 +175,18 @@ def quality_map(
 
 
 def quantization_error(distances: ArrayLike) -> float:
-    """Mean distance of the samples to their BMU (SOM Toolbox / MiniSom / GEMA definition)."""
-    d = _distances("distances", distances)
+    """Mean distance of the samples to their BMU (SOM Toolbox / MiniSom / GEMA definition).
+
+    Parameters
+    ----------
+    distances : array-like of float, shape (N,) or (N, k)
+        Distance of each sample to its BMU (column 0 of a 2-D array): finite numbers >= 0.
+
+    Returns
+    -------
+    float
+    """
+    d = _bmu_distances(distances)
     if d.size == 0:
         raise ValueError("distances is empty; the quantization error needs at least one sample")
     return float(d.mean())
@@ -344,10 +378,12 @@ def distortion(
     metric : str, keyword-only
         Data metric for ``||x - w||``.
     squared : bool, keyword-only
-        Square the data distances.
+        Square the data distances (True or False; anything else is a TypeError).
     chunk_size : int, optional, keyword-only
         Samples per block (memory bound ``chunk_size x M``); chosen automatically by default.
     """
+    if not isinstance(squared, (bool, np.bool_)):
+        raise TypeError(f"squared must be True or False; got {squared!r}")
     W = check_codebook(codebook, lattice)
     X, _ = check_array("Xt", Xt, n_features=W.shape[1], allow_nan=True, keep_float32=True)
     m = lattice.n_neurons

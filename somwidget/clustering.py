@@ -29,15 +29,23 @@ to its centroid ``c_i``). Lower is better: compact clusters far apart. The index
 tried is kept in :attr:`MapClustering.scores_`.
 
 All distances are Euclidean in the training space (the codebook after the SOM's normalisation),
-where the map was trained. Cluster ids are ``0 .. k-1``, numbered in the order of each cluster's
-first neuron (cluster 0 holds neuron 0), so a partition has one spelling whatever the method.
+where the map was trained. The codebook is divided by a power of two near its largest magnitude
+before it is clustered (exact, and every method's partition and the Davies–Bouldin index are
+invariant to a uniform scaling), so a codebook near 1e-300 or 1e300 clusters as it does near 1.
+
+A partition into more clusters than the codebook has distinct vectors is arbitrary (a map
+trained on constant data has one): ``n_clusters`` above that number is an error, and so is
+choosing ``k`` on a codebook of fewer than 3 distinct vectors; the search stops at that number.
+
+Cluster ids are ``0 .. k-1``, numbered in the order of each cluster's first neuron (cluster 0
+holds neuron 0), so a partition has one spelling whatever the method.
 
 This is a compute module: numpy, scipy and (imported when a clustering runs) scikit-learn.
 """
 
 from __future__ import annotations
 
-import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,14 +53,25 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ._cluster_checks import (
+    check_cluster_ids,
+    check_clustering,
+    check_n_clusters,
+    default_max_clusters,
+    scaled_codebook,
+    search_range,
+)
+from .euclidean import pow2_scale
 from .lattice import HEX_CELL_RADIUS, Lattice, check_lattice
-from .validation import RANDOM_STATE, check_choice, check_int, check_param
+from .validation import RANDOM_STATE, check_array, check_choice, check_int, check_param
 
 __all__ = [
     "CLUSTER_METHODS",
     "LINKAGES",
     "MapClustering",
     "border_segments",
+    "check_cluster_ids",
+    "check_clustering",
     "cluster_adjacency",
     "cluster_codebook",
     "davies_bouldin",
@@ -67,18 +86,27 @@ CLUSTER_METHODS: tuple[str, ...] = (*LINKAGES, "kmeans")
 _ALIASES = {"k-means": "kmeans", "k_means": "kmeans", "hierarchical": "ward", "agglomerative": "ward"}
 
 
-def default_max_clusters(n_neurons: int) -> int:
-    """``min(round(sqrt(M)), 20)``, at least 2 and at most ``M - 1``: the largest k tried."""
-    m = int(n_neurons)
-    return max(2, min(int(round(math.sqrt(m))), 20, m - 1))
-
-
 def relabel_in_order(labels: Any) -> np.ndarray:
-    """Renumber cluster ids ``0 .. k-1`` in the order of their first occurrence (int64)."""
-    lab = np.asarray(labels).ravel()
-    _, first, inverse = np.unique(lab, return_index=True, return_inverse=True)
-    order = np.argsort(np.argsort(first))  # rank of each unique id by its first position
-    return order[inverse.ravel()].astype(np.int64)
+    """Renumber cluster ids ``0 .. k-1`` in the order of their first occurrence.
+
+    Parameters
+    ----------
+    labels : array-like
+        Any hashable ids (numbers, strings, a mix), flattened; None and NaN are refused.
+
+    Returns
+    -------
+    ndarray of int64, same number of entries as ``labels``
+    """
+    lab = np.asarray(labels)
+    if lab.ndim != 1:
+        lab = lab.ravel()
+    codes, _ = pd.factorize(lab, sort=False, use_na_sentinel=True)  # first-occurrence order
+    missing = int(np.count_nonzero(codes < 0))
+    if missing:
+        raise ValueError(f"labels holds {missing} missing value(s) (None or NaN); every entry "
+                         "needs a cluster id")
+    return codes.astype(np.int64)
 
 
 def davies_bouldin(X: Any, labels: Any) -> float:
@@ -89,19 +117,36 @@ def davies_bouldin(X: Any, labels: Any) -> float:
     ``davies_bouldin_score``; the SOM Toolbox's ``db_index`` with its defaults). Two clusters
     with the same centroid give ``inf``.
 
+    The index is invariant to a uniform scaling of ``X``; it is computed on ``X`` divided by a
+    power of two near its largest magnitude (exact), so it is finite at any finite magnitude.
+
     Parameters
     ----------
     X : array-like (N, D)
-    labels : array-like of int (N,)
-        At least 2 and at most N - 1 distinct ids.
+        Finite numbers (NaN and infinite values are refused).
+    labels : array-like (N,)
+        Any ids (:func:`relabel_in_order`): at least 2 and at most N - 1 distinct ones.
+
+    Returns
+    -------
+    float
     """
-    x = np.asarray(X, dtype=np.float64)
-    lab = relabel_in_order(labels)
-    k = int(lab.max()) + 1 if lab.size else 0
-    if x.ndim != 2 or lab.shape[0] != x.shape[0]:
+    x, _ = check_array("X", X)
+    raw = np.asarray(labels)
+    if raw.ndim != 1:
+        raise ValueError(f"labels must be 1-D (one id per row of X); got shape {raw.shape}")
+    lab = relabel_in_order(raw)
+    if lab.shape[0] != x.shape[0]:
         raise ValueError(f"labels must have one entry per row of X ({x.shape[0]}); got {lab.shape[0]}")
+    k = int(lab.max()) + 1 if lab.size else 0
     if not 2 <= k <= x.shape[0] - 1:
         raise ValueError(f"the Davies-Bouldin index needs 2 to N-1 = {x.shape[0] - 1} clusters; got {k}")
+    return _davies_bouldin(x / pow2_scale(float(np.abs(x).max())), lab, k)
+
+
+def _davies_bouldin(x: np.ndarray, lab: np.ndarray, k: int) -> float:
+    """:func:`davies_bouldin` of checked input: ``x`` (N, D) at most 1 in magnitude, ``lab`` ids
+    ``0 .. k-1``."""
     counts = np.bincount(lab, minlength=k).astype(np.float64)
     centroids = np.zeros((k, x.shape[1]))
     np.add.at(centroids, lab, x)
@@ -234,8 +279,16 @@ def _partitions(codebook: np.ndarray, lattice: Lattice, method: str, ks: list[in
 
         seed = random_state if not isinstance(random_state, np.random.Generator) else int(
             random_state.integers(2**31 - 1))
-        return {k: relabel_in_order(KMeans(n_clusters=k, n_init=n_init, random_state=seed)
-                                    .fit(codebook).labels_) for k in ks}
+        from sklearn.exceptions import ConvergenceWarning
+
+        out = {}
+        for k in ks:
+            with warnings.catch_warnings():
+                # fewer clusters found than asked: cluster_codebook says so by name
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                fit = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(codebook)
+            out[k] = relabel_in_order(fit.labels_)
+        return out
     from sklearn.cluster import AgglomerativeClustering
 
     connectivity = sparse.csr_matrix(lattice.adjacency_sparse().astype(np.float64))
@@ -263,12 +316,13 @@ def cluster_codebook(
     Parameters
     ----------
     codebook : array-like (M, D)
-        The codebook (training space: ``som.codebook_``).
+        The codebook (training space: ``som.codebook_``); finite numbers, at least one feature.
     lattice : Lattice
         The map's lattice (connectivity of the agglomerative methods, wrap-around included).
     n_clusters : int or None
-        Number of clusters (2 .. M - 1; 1 gives one cluster), or None to choose it by the
-        Davies–Bouldin index among ``2 .. max_clusters``.
+        Number of clusters (2 .. M - 1; 1 gives one cluster), at most the number of distinct
+        codebook vectors, or None to choose it by the Davies–Bouldin index among
+        ``2 .. min(max_clusters, number of distinct codebook vectors)`` (at least 3 needed).
     method : {"ward", "average", "complete", "single", "kmeans"}
         See the module docstring. The agglomerative ones give contiguous clusters.
     max_clusters : int, optional
@@ -285,51 +339,42 @@ def cluster_codebook(
     MapClustering
     """
     check_lattice(lattice)
-    cb = np.asarray(codebook, dtype=np.float64)
     m = lattice.n_neurons
-    if cb.ndim != 2 or cb.shape[0] != m:
-        raise ValueError(f"codebook must have shape (n_neurons={m}, D); got {cb.shape}")
-    if not np.all(np.isfinite(cb)):
-        raise ValueError("codebook holds NaN or infinite values; train the map first")
+    cb, scale, cbs, distinct = scaled_codebook(codebook, m)
     method = check_choice("method", method, CLUSTER_METHODS, _ALIASES)
     n_init = check_int("n_init", n_init, minimum=1)
     random_state = check_param("random_state", random_state, RANDOM_STATE)
     if n_clusters is not None:
-        if max_clusters is not None:
-            raise ValueError("give n_clusters or max_clusters, not both "
-                             "(max_clusters bounds the search when n_clusters=None)")
-        k = check_int("n_clusters", n_clusters, minimum=1)
-        if k > m:
-            raise ValueError(f"n_clusters must be <= the number of neurons ({m}); got {k}")
+        k = check_n_clusters(n_clusters, max_clusters, m, distinct)
         if k == 1:
             labels = np.zeros(m, dtype=np.int64)
             parts = {1: labels}
         else:
-            parts = _partitions(cb, lattice, method, [k], random_state, n_init)
+            parts = _partitions(cbs, lattice, method, [k], random_state, n_init)
             labels = parts[k]
+            if int(labels.max()) + 1 != k:
+                raise ValueError(f"{method} found {int(labels.max()) + 1} clusters, not "
+                                 f"n_clusters={k}; try another random_state or method")
         scores = None
     else:
-        if m < 3:
-            raise ValueError(f"choosing n_clusters needs a map of at least 3 neurons; this one has {m}: "
-                             "give n_clusters")
-        top = default_max_clusters(m) if max_clusters is None else check_int(
-            "max_clusters", max_clusters, minimum=2)
-        if top > m - 1:
-            raise ValueError(f"max_clusters must be <= n_neurons - 1 = {m - 1}; got {top}")
-        ks = list(range(2, top + 1))
-        parts = _partitions(cb, lattice, method, ks, random_state, n_init)
+        ks = search_range(max_clusters, m, distinct)
+        parts = _partitions(cbs, lattice, method, ks, random_state, n_init)
         db = {}
         for k in ks:
             found = int(parts[k].max()) + 1
-            db[k] = davies_bouldin(cb, parts[k]) if 2 <= found <= m - 1 else np.inf
+            db[k] = _davies_bouldin(cbs, parts[k], k) if found == k else np.inf
         scores = pd.Series(db, name="davies_bouldin", dtype=np.float64)
         scores.index.name = "n_clusters"
+        if not np.isfinite(scores.to_numpy()).any():
+            raise ValueError(f"no k in 2..{ks[-1]} gives a finite Davies-Bouldin index (clusters "
+                             "with equal centroids); give n_clusters")
         best = int(scores.idxmin())  # first (smallest) k among ties
         labels = parts[best]
     k_found = int(labels.max()) + 1
     centroids = np.zeros((k_found, cb.shape[1]))
-    np.add.at(centroids, labels, cb)
+    np.add.at(centroids, labels, cbs)
     centroids /= np.bincount(labels, minlength=k_found)[:, None]
+    centroids *= scale
     labels.flags.writeable = False
     return MapClustering(labels_=labels, n_clusters_=k_found, method=method, scores_=scores,
                          centroids_=centroids, lattice=lattice, _partitions=parts)
@@ -410,9 +455,19 @@ def border_segments(lattice: Lattice, labels: Any) -> np.ndarray:
 def cluster_adjacency(lattice: Lattice, labels: Any) -> np.ndarray:
     """(k, k) bool: whether clusters ``a`` and ``b`` have neighbouring neurons on the lattice.
 
-    ``labels`` are ids ``0 .. k-1`` (int); the diagonal is False.
+    Parameters
+    ----------
+    lattice : Lattice
+    labels : array-like (M,) of int
+        Cluster ids ``0 .. k-1`` (:func:`check_cluster_ids`; the largest id gives ``k``).
+
+    Returns
+    -------
+    ndarray of bool, shape (k, k)
+        Symmetric; the diagonal is False.
     """
-    lab = _check_labels(lattice, labels).astype(np.int64)
+    check_lattice(lattice)
+    lab = check_cluster_ids("labels", labels, lattice.n_neurons)
     k = int(lab.max()) + 1 if lab.size else 0
     pairs = lattice.neighbor_pairs()
     a, b = lab[pairs[:, 0]], lab[pairs[:, 1]]

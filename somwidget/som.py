@@ -855,19 +855,22 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         X : array-like or DataFrame (N, D)
             Data in data units.
         clusters : MapClustering or array-like (M,) of int, optional
-            The neurons' cluster ids (``som.cluster(...)``); computed with ``cluster_params``
+            The neurons' cluster ids (``som.cluster(...)``, computed on a map of this SOM's
+            lattice, or non-negative integer ids, see
+            :func:`somwidget.clustering.check_clustering`); computed with ``cluster_params``
             (the arguments of :meth:`cluster`) when omitted.
+
+        Returns
+        -------
+        ndarray of int64, shape (N,)
         """
-        from .clustering import MapClustering
+        from .clustering import check_clustering
 
         if clusters is None:
             clusters = self.cluster(**cluster_params)
         elif cluster_params:
             raise TypeError("predict_cluster: give clusters= or clustering arguments "
                             f"({', '.join(cluster_params)}), not both")
-        ids = clusters.labels_ if isinstance(clusters, MapClustering) else np.asarray(clusters)
-        m = self.n_neurons_
-        if ids.shape != (m,) or (ids.size and ids.dtype.kind not in "iu"):
-            raise ValueError(f"clusters must hold one integer id per neuron ({m}); got shape "
-                             f"{ids.shape}, dtype {ids.dtype}")
-        return ids[self.predict(X)].astype(np.int64)
+        self._check_initialized()
+        ids = check_clustering(clusters, self.lattice_, "clusters")
+        return ids[self.predict(X)]

@@ -7,6 +7,13 @@ plane). Only the lattice's edges are evaluated (:func:`_edge_distances`), never 
 Pure functions on arrays, re-exported by :mod:`somwidget.analysis`; distances between codebook
 vectors use the *data* metric (any of :data:`somwidget.bmu.METRICS`), which units are neighbours
 comes from the :class:`~somwidget.lattice.Lattice`.
+
+For the metrics that scale with the data (Euclidean, ``cityblock``, ``chebyshev``,
+``minkowski``, ``sqeuclidean``, and the scale-free ``cosine``, ``correlation``, ``braycurtis``)
+the codebook is divided by a power of two near its largest magnitude before the distances are
+taken and the U-matrix is scaled back at the end (:func:`_scaled_codebook`): exact, so the
+distances are right at any finite magnitude (a distance of 2e200 is not the inf of its
+overflowing square, one of 1e-310 not the 0 of its underflowing square).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from numpy.typing import ArrayLike
 
 from .bmu import check_metric
 from .bmu import metric_cdist as cdist  # scipy's, with jensenshannon's rounding NaN fixed
+from .euclidean import pow2_scale
 from .lattice import Lattice, check_lattice
 from .validation import check_array, check_choice
 
@@ -38,6 +46,11 @@ _REDUCERS: dict[str, Callable[..., np.ndarray]] = {
 }
 # Elements of one cdist block (float64): 4 Mi entries = 32 MiB.
 _BLOCK_ELEMENTS = 1 << 22
+#: The degree ``p`` of the metrics with ``d(c x, c y) = c**p d(x, y)`` for every ``c > 0``.
+_HOMOGENEITY: dict[str, int] = {
+    "euclidean": 1, "cityblock": 1, "chebyshev": 1, "minkowski": 1, "sqeuclidean": 2,
+    "cosine": 0, "correlation": 0, "braycurtis": 0,
+}
 
 
 def check_codebook(codebook: ArrayLike, lattice: Lattice) -> np.ndarray:
@@ -49,6 +62,27 @@ def check_codebook(codebook: ArrayLike, lattice: Lattice) -> np.ndarray:
             f"codebook has {W.shape[0]} rows but the lattice has {lattice.n_neurons} neurons"
         )
     return W
+
+
+def _scaled_codebook(W: np.ndarray, metric: str) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+    """``W`` divided by the power of two of its largest magnitude (exact: every entry at most 1)
+    and the function that scales distances of the divided codebook back, in place.
+
+    For a metric homogeneous of degree ``p`` (:data:`_HOMOGENEITY`) the distance is ``s**p``
+    times that of the divided vectors, applied as ``p`` multiplications by ``s`` (a zero stays
+    0 when ``s**2`` overflows). Other metrics get ``W`` itself.
+    """
+    degree = _HOMOGENEITY.get(metric)
+    s = pow2_scale(float(np.abs(W).max())) if W.size and degree is not None else 1.0
+    if s == 1.0:
+        return W, lambda d: d
+
+    def unscale(d: np.ndarray) -> np.ndarray:
+        for _ in range(degree or 0):
+            d *= s
+        return d
+
+    return W / s, unscale
 
 
 def _edge_distances(W: np.ndarray, a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:
@@ -141,8 +175,8 @@ def umatrix(
     -------
     ndarray of float64, shape (M,)
     """
-    W = check_codebook(codebook, lattice)
     metric = check_metric(metric, "metric")
+    W, unscale = _scaled_codebook(check_codebook(codebook, lattice), metric)
     reduce = check_choice("reduce", reduce, tuple(_REDUCERS))
     pairs = lattice.neighbor_pairs()
     a, b = pairs[:, 0], pairs[:, 1]
@@ -151,8 +185,10 @@ def umatrix(
     values = np.concatenate([d, d])
     if reduce == "mean":
         m = lattice.n_neurons
-        return np.bincount(units, weights=values, minlength=m) / np.bincount(units, minlength=m)
-    return _grouped_reduce(units, values, lattice.n_neurons, reduce)
+        out = np.bincount(units, weights=values, minlength=m) / np.bincount(units, minlength=m)
+    else:
+        out = _grouped_reduce(units, values, lattice.n_neurons, reduce)
+    return unscale(out)
 
 
 def _interstitial_edges(lattice: Lattice) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -226,8 +262,8 @@ def umatrix_interstitial(
     -------
     ndarray of float64, shape (2*rows - 1, 2*cols - 1)
     """
-    W = check_codebook(codebook, lattice)
     metric = check_metric(metric, "metric")
+    W, unscale = _scaled_codebook(check_codebook(codebook, lattice), metric)
     node = check_choice("node", node, ("median", "mean", "min", "max"))
     R, C = lattice.rows, lattice.cols
     U = np.full((2 * R - 1, 2 * C - 1), np.nan)
@@ -241,7 +277,7 @@ def umatrix_interstitial(
         U[1::2, 1::2] = ((d1 + d2) / (2.0 * math.sqrt(2.0))).reshape(R - 1, C - 1)
     nodes = _grouped_reduce(np.concatenate([a, b]), np.concatenate([d, d]), R * C, node)
     U[0::2, 0::2] = nodes.reshape(R, C)
-    return U
+    return unscale(U)
 
 
 def umatrix_interstitial_coordinates(lattice: Lattice) -> np.ndarray:

@@ -127,7 +127,7 @@ def test_given_clusters_and_kmeans(som):
     km.recluster(clusters=fixed)
     np.testing.assert_array_equal(km.cluster_ids, fixed)
     assert km.recluster().scores_ is not None
-    with pytest.raises(ValueError, match="one id per neuron"):
+    with pytest.raises(ValueError, match="one per neuron"):
         ClusterMap(som, clusters=[0, 1, 2])
 
 
@@ -183,7 +183,7 @@ def test_borders_over_the_umatrix_hit_and_quality_maps(som, iris):
         assert f'data-segments="{len(expected)}"' in svg
     assert UMatrix(som).borders.shape == (0, 4)
     assert 'class="border"' not in UMatrix(som).to_svg()
-    with pytest.raises(ValueError, match="one id per neuron"):
+    with pytest.raises(ValueError, match="one per neuron"):
         UMatrix(som, clusters=np.zeros(5, int))
 
 

@@ -184,7 +184,7 @@ def test_predict_cluster_and_the_classification_table(iris_som):
     assert list(table.columns[:3]) == ["label", "bmu", "cluster"]
     assert np.array_equal(table["cluster"].to_numpy(), expected)
     assert np.array_equal(table["bmu"].to_numpy(), bmus)
-    with pytest.raises(ValueError, match="one integer id per neuron"):
+    with pytest.raises(ValueError, match="one per neuron"):
         iris_som.classification_table(X, clusters=[0, 1])
     with pytest.raises(TypeError, match="not both"):
         iris_som.predict_cluster(X, r, n_clusters=3)

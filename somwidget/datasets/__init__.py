@@ -50,7 +50,8 @@ _LOADER_SECTIONS = """
 Parameters
 ----------
 return_X_y : bool
-    If True, return ``(X, y)`` instead of one DataFrame.
+    If True, return ``(X, y)`` instead of one DataFrame (True or False; anything else is a
+    TypeError).
 
 Returns
 -------
@@ -65,6 +66,12 @@ def _loader(func: _F) -> _F:
 
 
 def _load(name: str, return_X_y: bool) -> Any:
+    if not isinstance(return_X_y, bool):  # numpy's bool_ too: it is not an int subclass
+        import numpy as np
+
+        if not isinstance(return_X_y, np.bool_):
+            raise TypeError(f"return_X_y must be True or False; got {return_X_y!r}")
+        return_X_y = bool(return_X_y)
     import pandas as pd  # on first use: importing pandas takes about 0.3 s
 
     with resources.files(__name__).joinpath(_FILES[name]).open("r", encoding="utf-8") as f:

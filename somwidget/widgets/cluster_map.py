@@ -91,8 +91,8 @@ class ClusterMap(LatticeView):
         self._X = X
         self._n = None if X is None else len(X)
         self._fixed = None if clusters is None else clusters
-        if clusters is not None and not isinstance(clusters, MapClustering):
-            _cluster_ids(clusters, som.lattice_.n_neurons)
+        if clusters is not None:
+            _cluster_ids(clusters, som.lattice_)
         self._cluster_params = {"n_clusters": n_clusters, "method": method,
                                 "max_clusters": max_clusters, "random_state": random_state}
         if clusters is None:  # check the arguments now, with their own messages
@@ -110,7 +110,7 @@ class ClusterMap(LatticeView):
     def _cluster(self) -> np.ndarray:
         if self._fixed is not None:
             self.clustering = self._fixed if isinstance(self._fixed, MapClustering) else None
-            return _cluster_ids(self._fixed, int(self._som.lattice_.n_neurons)).astype(np.int64)
+            return _cluster_ids(self._fixed, self._som.lattice_).astype(np.int64)
         self.clustering = self._som.cluster(**self._cluster_params)
         return self.clustering.labels_
 
@@ -168,7 +168,7 @@ class ClusterMap(LatticeView):
         The selection is cleared (its neurons belonged to the old clusters).
         """
         if clusters is not None:
-            _cluster_ids(clusters, int(self._som.lattice_.n_neurons))
+            _cluster_ids(clusters, self._som.lattice_)
             self._fixed = clusters
         else:
             params = dict(self._cluster_params, n_clusters=n_clusters, max_clusters=max_clusters)

@@ -101,12 +101,12 @@ def _check_data(X: Any, view: str) -> Any:
     return X
 
 
-def _cluster_ids(clusters: Any, m: int) -> np.ndarray:
-    """Per-neuron cluster ids from a ``som.cluster()`` result or an array (validated)."""
-    ids = np.asarray(getattr(clusters, "labels_", clusters))
-    if ids.shape != (m,):
-        raise ValueError(f"clusters must have one id per neuron ({m}); got shape {ids.shape}")
-    return ids
+def _cluster_ids(clusters: Any, lattice: Any) -> np.ndarray:
+    """Per-neuron cluster ids from a ``som.cluster()`` result (of a map of this lattice) or an
+    array (validated, :func:`somwidget.clustering.check_clustering`)."""
+    from ..clustering import check_clustering
+
+    return check_clustering(clusters, lattice)
 
 
 def _encode_categories(categories: Any, names: Any, m: int) -> tuple[np.ndarray, list[str]]:
@@ -250,7 +250,7 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
         self._palette = palette
         category_colors(1, palette)  # validates the palette now
         self._category_borders = bool(borders)
-        self._clusters = None if clusters is None else _cluster_ids(clusters, m)
+        self._clusters = None if clusters is None else _cluster_ids(clusters, self._som.lattice_)
         self._title_arg = check_title(title)
         self._value_label_arg = value_label
         self.max_rate_hz = max_rate_hz
