@@ -38,6 +38,7 @@ __all__ = [
     "label_colors",
     "rgb_for_values",
     "value_indices",
+    "beyond_float32",
     "value_positions",
     "wire_values",
 ]
@@ -148,6 +149,14 @@ _F32 = np.finfo(np.float32)
 WIRE_TOLERANCE = 2.0 ** -10
 
 
+def beyond_float32(values: np.ndarray) -> bool:
+    """Whether a finite non-zero value lies beyond float32's range (it would become inf) or
+    below its smallest normal number (it would lose its digits or become 0)."""
+    v = np.asarray(values, dtype=np.float64)
+    a = np.abs(v[np.isfinite(v) & (v != 0)])
+    return bool(a.size and (a.max() > _F32.max or a.min() < _F32.tiny))
+
+
 def wire_values(values: np.ndarray, vmin: float, vmax: float) -> np.ndarray:
     """``values`` as the browser should receive them: float32 (half the bytes) when that keeps
     every finite value finite and every non-zero one non-zero and moves none by more than
@@ -163,8 +172,7 @@ def wire_values(values: np.ndarray, vmin: float, vmax: float) -> np.ndarray:
         The colour range they are drawn with.
     """
     v = np.asarray(values, dtype=np.float64)
-    a = np.abs(v[np.isfinite(v) & (v != 0)])
-    if a.size and (a.max() > _F32.max or a.min() < _F32.tiny):
+    if beyond_float32(v):
         return v
     f = v.astype(np.float32)
     moved = np.abs(value_positions(f, vmin, vmax) - value_positions(v, vmin, vmax))

@@ -41,6 +41,7 @@ from ..validation import check_int, check_positive
 from ._base import ViewBase
 from ._chart_theme import theme_chart
 from ._common import set_axis_ticks
+from .colormaps import beyond_float32
 from .live import Throttle
 from .pictures.chart import Chart, css_pixels, nice_ticks, tick_format
 from .pictures.compose import Picture, compose
@@ -145,9 +146,6 @@ def _curve_value(name: str, value: Any) -> float:
 
 
 
-_F32 = np.finfo(np.float32)
-
-
 def _check_history_columns(history: Mapping[str, Any]) -> None:
     """A history mapping's columns: known names (``History.to_dict()``'s), numbers in the
     numeric ones, whole epoch numbers. Raises ValueError naming the column."""
@@ -172,10 +170,7 @@ def _chart_values(v: np.ndarray) -> np.ndarray:
     """A curve's values as they travel to the chart: float32 (half the bytes) unless a finite
     non-zero value lies beyond its range (a QE near 1e300 on unnormalised data would draw as
     inf, one near 1e-300 as 0); float64 then."""
-    finite = np.abs(v[np.isfinite(v) & (v != 0)])
-    if finite.size and (finite.max() > _F32.max or finite.min() < _F32.tiny):
-        return v.astype(np.float64)
-    return v.astype(np.float32)
+    return v.astype(np.float64 if beyond_float32(v) else np.float32)
 
 
 class TrainingCurves(ViewBase, widgets.VBox):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from html import escape as _html_escape
 from html import unescape as html_unescape
 
-from .compose import Picture, xml_safe
+from .compose import Picture
 
 __all__ = ["FONT", "escape", "format_label", "format_range", "format_value", "text_block"]
 
@@ -21,10 +21,11 @@ FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif"
 _FONT = FONT
 
 
-def escape(text: str, quote: bool = True) -> str:
-    """``text`` escaped for SVG text or an attribute value: ``& < > " '`` as entities and every
-    character XML 1.0 forbids (control characters, lone surrogates) replaced by U+FFFD."""
-    return xml_safe(_html_escape(str(text), quote=quote))
+def escape(text: object, quote: bool = True) -> str:
+    """``text`` (any object, as ``str``) escaped for SVG text or an attribute value: ``& < > "
+    '`` as entities. Characters XML 1.0 forbids are replaced once for the whole SVG, by
+    :class:`~somwidget.widgets.pictures.compose.Picture`."""
+    return _html_escape(str(text), quote=quote)
 
 
 def _f(x: float) -> str:
