@@ -11,6 +11,7 @@ No module-level import of :mod:`somwidget.som` (no import cycle).
 
 from __future__ import annotations
 
+import copy
 import inspect
 import numbers
 import os
@@ -35,16 +36,26 @@ class _PersistenceMixin:
 
         Plain JSON types only (``json.dumps`` works on it). An unfitted SOM gives its
         parameters only. ``random_state`` is kept when it is an int (a Generator becomes
-        None), and neither the generator's state nor the training data are included.
+        None), and neither the generator's state nor the training data are included. A map
+        whose structural parameters (``mapsize``, ``lattice``, ...) were changed after it was
+        built also records the ones it was built with (``"init_params"``), so that the loaded
+        model's next ``fit`` rebuilds it as the saved model's would; a ``set_output`` container
+        is kept (``"output"``).
+
+        Raises
+        ------
+        ValueError
+            If a parameter has a value the SOM refuses (naming it): such a document could not
+            be loaded back.
         """
-        params = self.get_params()
+        self._validated()  # a document load() would refuse is never written
+        params = _json_params(self.get_params())
         if params.get("device") == "cpu":  # the default: files stay as somwidget 0.1.0 wrote them
             del params["device"]
-        rs = params["random_state"]
-        params["random_state"] = (
-            int(rs) if isinstance(rs, numbers.Integral) and not isinstance(rs, bool) else None
-        )
         d: dict[str, Any] = {**persistence.header(), "params": params}
+        output = self.__dict__.get("_sklearn_output_config")
+        if output and output.get("transform", "default") != "default":
+            d["output"] = {"transform": output["transform"]}
         if self._is_initialized():
             with self._model_lock:  # one consistent copy, even while another thread trains
                 self._fitted_fields(d)
@@ -69,6 +80,11 @@ class _PersistenceMixin:
             if state["data_bounds"] is not None:
                 d["data_bounds"] = [np.asarray(b, dtype=np.float64).tolist()
                                     for b in state["data_bounds"]]
+            built = state["init_params"]
+            if built is not None:
+                built = _json_params(dict(built))
+                if any(repr(built.get(k)) != repr(d["params"].get(k)) for k in built):
+                    d["init_params"] = built
 
     @classmethod
     def from_dict(cls: type[_S], d: Mapping[str, Any], *, source: object = "model dict",
@@ -112,7 +128,15 @@ class _PersistenceMixin:
         if "codebook" in d:
             fitted = fitted_from_document(d, source, np.random.default_rng(p["random_state"]),
                                           max_neurons)
+            built = d.get("init_params")
+            if built is not None:
+                fitted["init_params"] = _built_with(built, som, fail)
+        output = d.get("output")
+        if output is not None:
+            output = _checked_output(output, fail)
         persistence.verify_checksum(d, source)  # last: an inconsistent field is named first
+        if output is not None:
+            som._sklearn_output_config = output
         if fitted is not None:
             som._set_fitted(**fitted)
         return som
@@ -140,15 +164,9 @@ class _PersistenceMixin:
             return
         import pickle
 
-        target = Path(path)
-        persistence.existing_folder(target)
-        tmp = target.with_name(f".{target.name}.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
+        self._validated()  # as for JSON: a model whose parameters are refused is not written
+        data = pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+        persistence.write_atomically(path, lambda f: f.write(data))
 
     @classmethod
     def load(cls: type[_S], path: str | os.PathLike, format: str | None = None, *,
@@ -190,8 +208,21 @@ class _PersistenceMixin:
                     Path(path), f"not a complete pickle ({exc or 'the file is empty'}){hint}"
                 ) from exc
         if not isinstance(model, cls):
-            raise TypeError(f"{Path(path)} holds a {type(model).__name__}, not a {cls.__name__}")
+            raise TypeError(f"{Path(path)} holds a {_qualified(type(model))}, not a "
+                            f"{_qualified(cls)} (load it with that class's load)")
         return model
+
+    def __deepcopy__(self: _S, memo: dict[int, Any]) -> _S:
+        # the pickled state, deep-copied, plus the training data: a copy answers the analyses
+        # called without X as the original does. The data are shared, not copied (the model
+        # only reads them, and copying a large array behind the user's back costs its memory).
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        new.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        for name in _DATA_REFERENCES:
+            if name in self.__dict__:
+                setattr(new, name, self.__dict__[name])
+        return new
 
     def __getstate__(self) -> dict:
         # the parameters and the fitted state (arrays as they are, the random generator with its
@@ -225,10 +256,7 @@ class _PersistenceMixin:
             setattr(self, key, value)
         output = state.get("output")
         if output is not None:
-            if not (isinstance(output, dict) and set(output) == {"transform"}
-                    and output["transform"] in ("default", "pandas", "polars")):
-                raise fail("its output setting is not one of set_output's")
-            self._sklearn_output_config = dict(output)
+            self._sklearn_output_config = _checked_output(output, fail)
         if fitted is not None:
             if not isinstance(fitted, dict):
                 raise fail("its fitted state is not a dict")
@@ -236,6 +264,53 @@ class _PersistenceMixin:
 
 
 _EXTENSIONS = {".json": "json", ".pkl": "pickle", ".pickle": "pickle"}
+#: The attributes that hold (or refer to) the training data of the latest fit
+#: (``_StateMixin._hold_training_data``): shared by a deep copy, never pickled.
+_DATA_REFERENCES = ("_Xt", "_Xt_ref", "_source_ref")
+_OUTPUTS = ("default", "pandas", "polars")
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _json_params(params: dict[str, Any]) -> dict[str, Any]:
+    """SOM parameters as a model document stores them: ``random_state`` an int or None (a
+    Generator's state is not stored)."""
+    if "random_state" in params:
+        rs = params["random_state"]
+        params["random_state"] = (
+            int(rs) if isinstance(rs, numbers.Integral) and not isinstance(rs, bool) else None
+        )
+    return params
+
+
+def _built_with(built: Mapping[str, Any], som: Any, fail: Any) -> dict[str, Any]:
+    """A document's ``init_params`` (the structural parameters the map was built with), checked:
+    known structural parameters only, each one the SOM accepts."""
+    from ._som_state import _STRUCTURAL
+
+    unknown = sorted(set(built) - set(_STRUCTURAL))
+    if unknown:
+        raise fail(f"init_params holds {unknown}, which are not structural parameters "
+                   f"(allowed: {list(_STRUCTURAL)})")
+    values = dict(built)
+    if isinstance(values.get("mapsize"), list):
+        values["mapsize"] = tuple(values["mapsize"])
+    try:
+        type(som)(**{**som.get_params(), **values})._validated()
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise fail(f"invalid init_params: {exc}") from None
+    return values
+
+
+def _checked_output(output: Any, fail: Any) -> dict[str, str]:
+    """A ``set_output`` setting read from a file or a pickle."""
+    if not (isinstance(output, Mapping) and set(output) == {"transform"}
+            and output["transform"] in _OUTPUTS):
+        raise fail(f"its output setting is not one of set_output's ({{'transform': one of "
+                   f"{list(_OUTPUTS)}}})")
+    return {"transform": output["transform"]}
 
 
 def _file_format(path: str | os.PathLike, format: str | None) -> str:

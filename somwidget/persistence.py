@@ -26,8 +26,12 @@ A saved model is one UTF-8 JSON object, readable by any language and never execu
       "n_epochs_trained": int,
       "last_radius": float,                # optional
       "history": {"epoch": [...], "radius": [...], "quantization_error": [...], ...},
-      "data_bounds": [[min...], [max...]]  # optional: training-space box of the latest training
+      "data_bounds": [[min...], [max...]], # optional: training-space box of the latest training
                                            # data (the Mexican hat clips prototypes to it)
+      "init_params": {...},                # optional: the structural parameters (mapsize, lattice,
+                                           # normalization, ...) the map was built with, where
+                                           # they differ from "params" (the next fit rebuilds it)
+      "output": {"transform": "pandas"}    # optional: set_output's container
     }
 
 The file also stores ``"checksum": "sha256:<hex>"``, the SHA-256 of the canonical JSON of every
@@ -44,9 +48,11 @@ exactly like the saved one. The random generator state is not stored: it is not 
 predict; a loaded model that is trained further starts a fresh generator from the saved seed.
 The training data is not stored either, so analyses of a loaded model need ``X``.
 
-:func:`write_model` writes to a temporary file in the target directory and renames it, so a
-crash never leaves a half-written model behind; the file gets the permissions of any other file
-the user creates (``0o666`` less the umask).
+:func:`write_model` writes to a temporary file with a unique name in the target directory and
+renames it (:func:`write_atomically`, which ``SOM.save`` uses for pickles too), so a failed or
+interrupted save never leaves a half-written model behind nor loses the file it was replacing;
+a symbolic link is written through. The file gets the permissions of any other file the user
+creates (``0o666`` less the umask).
 """
 
 from __future__ import annotations
@@ -57,9 +63,9 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -81,6 +87,7 @@ __all__ = [
     "read_model",
     "to_json_types",
     "verify_checksum",
+    "write_atomically",
     "write_model",
 ]
 
@@ -112,6 +119,8 @@ OPTIONAL_FIELDS: dict[str, type | tuple[type, ...]] = {
     "feature_names_from_frame": bool,
     "last_radius": (int, float),
     "data_bounds": list,
+    "init_params": Mapping,
+    "output": Mapping,
 }
 
 
@@ -317,11 +326,62 @@ def existing_folder(target: Path) -> Path:
     return directory
 
 
-def write_model(d: Mapping[str, Any], path: str | os.PathLike) -> None:
-    """Write a model document to ``path`` as JSON, atomically (temporary file + rename).
+def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
+    """Write a file through ``write(f)`` without ever leaving a half-written or lost one.
 
-    The file holds ``d`` and its :func:`content_checksum`, and gets the permissions of a file the
-    user creates (``0o666`` less the umask).
+    ``write`` fills a temporary file with a unique name in the target's folder, which then
+    replaces the target in one rename: a failure (an exception in ``write``, a full disk, a
+    crash) leaves the old file as it was and no temporary file behind, and no other file is
+    touched. A symbolic link is written through (its target is replaced, the link kept). The
+    file gets the permissions of a file the user creates (``0o666`` less the umask).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write.
+    write : callable
+        Called with the open binary file.
+
+    Returns
+    -------
+    Path
+        The file written (the link's target for a symbolic link).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder does not exist (naming it).
+    IsADirectoryError
+        If ``path`` is a folder.
+    """
+    target = Path(path)
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
+    if target.is_dir():
+        raise IsADirectoryError(f"cannot save {str(path)!r}: it is a folder; give a file name")
+    directory = existing_folder(target)
+    # a short prefix: the temporary name must fit the file-name limit where the target does
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:32]}.", suffix=".tmp", dir=directory)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return target
+
+
+def write_model(d: Mapping[str, Any], path: str | os.PathLike) -> None:
+    """Write a model document to ``path`` as JSON, atomically (:func:`write_atomically`).
+
+    The file holds ``d`` and its :func:`content_checksum`.
 
     Raises
     ------
@@ -335,24 +395,8 @@ def write_model(d: Mapping[str, Any], path: str | os.PathLike) -> None:
         raise ValueError("the codebook contains NaN or infinite values; refusing to save it")
     doc = {k: v for k, v in to_json_types(d).items() if k != "checksum"}
     doc["checksum"] = content_checksum(doc)
-    text = json.dumps(doc, indent=1, allow_nan=True)
-    target = Path(path)
-    directory = existing_folder(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    data = (json.dumps(doc, indent=1, allow_nan=True) + "\n").encode("utf-8")
+    write_atomically(path, lambda fh: fh.write(data))
 
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)

@@ -152,5 +152,5 @@ def test_save_json_by_extension_and_format_override(tmp_path):
 def test_load_refuses_a_pickle_of_something_else(tmp_path):
     path = tmp_path / "other.pkl"
     path.write_bytes(pickle.dumps({"not": "a SOM"}))
-    with pytest.raises(TypeError, match="holds a dict, not a SOM"):
+    with pytest.raises(TypeError, match="holds a builtins.dict, not a somwidget.som.SOM"):
         SOM.load(path)
