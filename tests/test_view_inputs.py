@@ -215,3 +215,42 @@ def test_lattice_values_that_are_no_numbers_name_values(som):
 
     with pytest.raises(TypeError, match=r"values must be numbers, one per neuron"):
         LatticeView(som, values=["a"] * 48)
+
+
+# ---- views of a map that training or a refit changed under them; layout and argument checks
+
+
+def test_rows_and_columns_check_gap_and_children(som):
+    from somwidget.widgets import Column, Row
+
+    for box in (Row, Column):
+        for gap, error, match in ((float("nan"), ValueError, "gap must be finite"),
+                                  (-500, ValueError, "gap must be >= 0"),
+                                  ("x", TypeError, "gap must be a number")):
+            with pytest.raises(error, match=match):
+                box([], gap=gap)
+        with pytest.raises(TypeError, match=r"children must be views or other ipywidgets "
+                                            r"widgets; got int 1, int 2"):
+            box([1, 2])
+    u1, u2 = UMatrix(som), UMatrix(som)
+    try:
+        row = Row([u1, u2], gap=0)
+        assert row.to_picture().width == u1.to_picture().width + u2.to_picture().width
+        row.close()
+    finally:
+        u1.close()
+        u2.close()
+
+
+@pytest.mark.parametrize("box", ["Row", "Column"])
+def test_closing_an_empty_row_or_column_leaves_no_widget_open(box):
+    import ipywidgets
+
+    from somwidget import widgets as views
+
+    registry = ipywidgets.widgets.widget._instances  # ipywidgets 8's live widgets
+    before = set(registry)
+    made = getattr(views, box)([])
+    assert len(set(registry) - before) == 2  # the box and its layout
+    made.close()
+    assert set(registry) - before == set()

@@ -15,6 +15,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..validation import check_positive
 from ._base import PictureMixin
 from .pictures.compose import Picture, compose
 
@@ -31,12 +32,37 @@ def _picture(child: Any) -> Picture | None:
     return None
 
 
+def _check_box(kind: str, children: Any, gap: Any) -> tuple[list[Any], float]:
+    """``children`` as a list of widgets and ``gap`` as a finite float >= 0, else a clear error."""
+    gap = check_positive("gap", gap, allow_zero=True)
+    if isinstance(children, (str, bytes, widgets.Widget)) or not hasattr(children, "__iter__"):
+        raise TypeError(f"{kind} children must be a sequence of views or widgets; got "
+                        f"{type(children).__name__}")
+    children = list(children)
+    bad = [c for c in children if not isinstance(c, widgets.Widget)]
+    if bad:
+        raise TypeError(f"{kind} children must be views or other ipywidgets widgets; got "
+                        + ", ".join(f"{type(c).__name__} {c!r}"[:60] for c in bad[:3])
+                        + (", ..." if len(bad) > 3 else ""))
+    return children, gap
+
+
 class _PictureBox(PictureMixin):
     """The static picture of a box of views (mixed into HBox / VBox)."""
 
     _max_width: float
     gap: float
     children: Sequence[Any]
+    _own_layout: Any = None
+
+    def close(self) -> None:
+        """Close the box and the Layout it created itself (the children stay open, as in any
+        ipywidgets box: close them yourself, or they may be shown elsewhere)."""
+        own = self._own_layout
+        self._own_layout = None
+        super().close()  # type: ignore[misc]
+        if own is not None:
+            own.close()
 
     def to_picture(self) -> Picture:
         """The children's pictures in one standalone SVG.
@@ -64,23 +90,23 @@ class Row(_PictureBox, widgets.HBox):
     children : sequence of widgets
         The views (any widgets; those with a picture appear in the static one).
     gap : float
-        Pixels between the pictures.
+        Pixels between the pictures (a finite number >= 0).
     **kwargs
         Passed to ``ipywidgets.HBox``. A ``layout`` given here is used as it is, except that
         its ``flex_flow`` becomes ``"row wrap"`` when it sets none.
     """
 
     def __init__(self, children: Sequence[Any] = (), gap: float = 12.0, **kwargs: Any) -> None:
-        self.gap = float(gap)
+        children, self.gap = _check_box("Row", children, gap)
         self._max_width = float("inf")
         layout = kwargs.pop("layout", None)
         if layout is None:
-            layout = widgets.Layout(flex_flow="row wrap")
+            layout = self._own_layout = widgets.Layout(flex_flow="row wrap")
         elif isinstance(layout, dict):
-            layout = widgets.Layout(**{"flex_flow": "row wrap", **layout})
+            layout = self._own_layout = widgets.Layout(**{"flex_flow": "row wrap", **layout})
         elif not layout.flex_flow:
             layout.flex_flow = "row wrap"
-        super().__init__(children=list(children), layout=layout, **kwargs)
+        super().__init__(children=children, layout=layout, **kwargs)
 
 
 class Column(_PictureBox, widgets.VBox):
@@ -90,12 +116,15 @@ class Column(_PictureBox, widgets.VBox):
     ----------
     children : sequence of widgets
     gap : float
-        Pixels between the pictures.
+        Pixels between the pictures (a finite number >= 0).
     **kwargs
         Passed to ``ipywidgets.VBox``.
     """
 
     def __init__(self, children: Sequence[Any] = (), gap: float = 12.0, **kwargs: Any) -> None:
-        self.gap = float(gap)
+        children, self.gap = _check_box("Column", children, gap)
         self._max_width = 0.0
-        super().__init__(children=list(children), **kwargs)
+        given = "layout" in kwargs
+        super().__init__(children=children, **kwargs)
+        if not given or isinstance(kwargs["layout"], dict):
+            self._own_layout = self.layout
