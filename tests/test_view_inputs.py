@@ -220,6 +220,41 @@ def test_lattice_values_that_are_no_numbers_name_values(som):
 # ---- views of a map that training or a refit changed under them; layout and argument checks
 
 
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return pd.DataFrame(np.random.default_rng(1).normal(size=(300, 3)), columns=["f0", "f1", "f2"])
+
+
+@pytest.fixture
+def small_som() -> SOM:
+    return SOM(mapsize=(4, 5), normalization="none", random_state=0)
+
+
+def _opaque_samples(svg: str) -> int:
+    return svg.count('class="sample"') - svg.count('fill-opacity="0.15"')
+
+
+def test_input_space_fed_by_training_highlights_the_final_codebooks_samples(frame, small_som):
+    som = small_som
+    som.initialize(frame)
+    sel = Selection()
+    ip = InputSpaceView(som, frame, selection=sel)
+    hm = HitMap(som, frame, selection=sel)
+    try:
+        som.fit(frame, epochs=3, callbacks=[ip, hm])
+        b = _bmus(som, frame.to_numpy())
+        k = int(np.bincount(b).argmax())
+        sel.select([k])
+        np.testing.assert_array_equal(ip.selected_sample_mask(), b == k)
+        assert _opaque_samples(ip.to_picture().svg) == int((b == k).sum())
+        som.fit(frame, epochs=1)  # the codebook changes without the view hearing of it
+        b = _bmus(som, frame.to_numpy())
+        np.testing.assert_array_equal(ip.selected_sample_mask(), b == k)
+    finally:
+        ip.close()
+        hm.close()
+
+
 def test_rows_and_columns_check_gap_and_children(som):
     from somwidget.widgets import Column, Row
 
@@ -254,3 +289,34 @@ def test_closing_an_empty_row_or_column_leaves_no_widget_open(box):
     assert len(set(registry) - before) == 2  # the box and its layout
     made.close()
     assert set(registry) - before == set()
+
+
+def test_chart_views_take_pixels_and_name_bad_titles_and_features(frame, small_som):
+    from somwidget.widgets import HitHistogram
+    from somwidget.widgets._common import ensure_initialized
+
+    som = small_som.fit(frame, epochs=1)
+    for cls in (HitHistogram, InputSpaceView):
+        with pytest.raises(TypeError, match="title must be a string or None; got int 5"):
+            cls(som, frame, title=5)
+        with pytest.raises(TypeError, match="width must be a CSS length"):
+            cls(som, frame, width=[300])
+        with pytest.raises(ValueError, match="height in pixels must be a finite number > 0"):
+            cls(som, frame, height=-1)
+        view = cls(som, frame, width=300, height=250.5)
+        try:
+            assert view.figure.layout.width == "300px"
+            assert view.figure.layout.height == "250.5px"
+        finally:
+            view.close()
+    with pytest.raises(TypeError, match=r"features must be a pair of feature indices or names"):
+        InputSpaceView(som, frame, features=3)
+    with pytest.raises(TypeError, match="som: expected a somwidget SOM, got str"):
+        ensure_initialized("som", frame)
+
+
+def test_a_closed_input_space_says_so_for_its_sample_mask(frame, small_som):
+    ip = InputSpaceView(small_som.fit(frame, epochs=1), frame)
+    ip.close()
+    with pytest.raises(ValueError, match="this InputSpaceView is closed"):
+        ip.selected_sample_mask()

@@ -6,12 +6,15 @@ that uses it.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..som import SOM
 from ..validation import check_choice, default_feature_names
 from .selection import Selection
 
@@ -21,6 +24,22 @@ def check_title(title: Any) -> str | None:
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a string or None; got {type(title).__name__} {title!r}")
     return title
+
+
+def css_length(name: str, value: Any) -> str:
+    """A chart's CSS size: a CSS length string as it is (``"420px"``, ``"100%"``), or a number
+    of pixels (``400`` -> ``"400px"``); else a TypeError / ValueError naming ``name``."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError(f"{name} must be a CSS length such as '420px' or '100%'; got {value!r}")
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        v = float(value)
+        if not math.isfinite(v) or v <= 0:
+            raise ValueError(f"{name} in pixels must be a finite number > 0; got {value!r}")
+        return f"{int(v)}px" if v.is_integer() else f"{v!r}px"
+    raise TypeError(f"{name} must be a CSS length such as '420px' or '100%', or a number of "
+                    f"pixels; got {type(value).__name__} {value!r}")
 
 
 def match_feature(name: str, names: Sequence[str], what: str = "features") -> int:
@@ -63,7 +82,14 @@ def ensure_initialized(som: Any, X: Any, data: np.ndarray | None = None) -> None
 
     ``X`` is passed as given, so a DataFrame's column names become the SOM's feature names. With
     ``data`` (``X`` checked by ``check_array``) its feature count must match the SOM's.
+
+    Raises
+    ------
+    TypeError
+        When ``som`` is not a somwidget SOM.
     """
+    if not isinstance(som, SOM):
+        raise TypeError(f"som: expected a somwidget SOM, got {type(som).__name__}")
     if getattr(som, "codebook_", None) is None:
         som.initialize(X)
     if data is not None and data.shape[1] != som.n_features_in_:

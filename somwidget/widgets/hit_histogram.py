@@ -18,7 +18,7 @@ from ..som import SOM
 from ..validation import check_int
 from ._base import ViewBase
 from ._chart_theme import theme_chart
-from ._common import set_axis_ticks
+from ._common import check_title, css_length, set_axis_ticks
 from ._svg_lattice import _check_som
 from .live import Throttle
 from .pictures.chart import nice_ticks
@@ -48,8 +48,8 @@ class HitHistogram(ViewBase, widgets.VBox):
         Most bars drawn (at least 2).
     max_rate_hz : float
         Most redraws per second when fed live.
-    width, height : str
-        CSS size of the chart.
+    width, height : str or float
+        CSS size of the chart (``"460px"``, ``"100%"``), or a number of pixels.
     title : str, optional
         Title in plain words.
 
@@ -74,12 +74,14 @@ class HitHistogram(ViewBase, widgets.VBox):
         *,
         max_bars: int = 40,
         max_rate_hz: float = 15.0,
-        width: str = "460px",
-        height: str = "280px",
+        width: str | float = "460px",
+        height: str | float = "280px",
         title: str | None = None,
     ) -> None:
         if X is None:
             raise ValueError("X is required: the samples whose best-matching units are counted")
+        title = check_title(title)
+        width, height = css_length("width", width), css_length("height", height)
         self._som = _check_som(som, X=X)
         self._X = X
         self.max_bars = check_int("max_bars", max_bars, minimum=2)

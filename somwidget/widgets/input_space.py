@@ -40,10 +40,19 @@ import numpy as np
 from ..bmu import has_missing
 from ..initialization import principal_components
 from ..labels import encode_labels
-from ..validation import NAN_HINT, check_array, check_int
-from ._base import ViewBase
+from ..validation import NAN_HINT, check_array, check_bmus, check_int
+from ._base import ViewBase, _closed_guard
 from ._chart_theme import theme_chart
-from ._common import as_labels, check_selection, ensure_initialized, feature_names, match_feature
+from ._common import (
+    as_labels,
+    check_selection,
+    check_title,
+    css_length,
+    ensure_initialized,
+    feature_names,
+    lattice_geometry,
+    match_feature,
+)
 from .live import Throttle, live_refresh
 from .net_geometry import _STEP_LEGEND, ARROW_MIN_WEIGHT, MAX_NET_NEURONS, coarse_net, move_arrows
 from .pictures.chart import Chart, css_pixels
@@ -81,6 +90,11 @@ def _polyline(points: np.ndarray, segments: np.ndarray) -> tuple[np.ndarray, np.
     return xy[:, 0], xy[:, 1]
 
 
+def _closed_guard_mask(method: Any) -> Any:
+    """``selected_sample_mask`` of a closed view: the ValueError of to_picture / refresh."""
+    return _closed_guard(method, "this {} is closed: its samples and map are released")
+
+
 class InputSpaceView(ViewBase, widgets.VBox):
     """Data points with the SOM's net drawn over them in input (training) space.
 
@@ -100,11 +114,14 @@ class InputSpaceView(ViewBase, widgets.VBox):
         At most this many samples are drawn (a fixed random subset), to keep the browser fast.
     max_rate_hz : float
         Most redraws per second when fed live (the final state is always drawn).
-    width, height : str
-        CSS size of the chart.
+    width, height : str or float
+        CSS size of the chart (``"420px"``, ``"100%"``), or a number of pixels.
+    title : str, optional
+        Title above the chart.
     """
 
-    _released_attributes = ("som", "X", "labels", "data_xy", "_bmus", "step_shown", "_data_marks")
+    _released_attributes = ("som", "X", "labels", "data_xy", "_bmus", "_bmus_of", "step_shown",
+                            "_data_marks")
 
     def __init__(
         self,
@@ -116,8 +133,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
         features: Sequence[int | str] | None = None,
         max_points: int = 2000,
         max_rate_hz: float = 15.0,
-        width: str = "420px",
-        height: str = "420px",
+        width: str | float = "420px",
+        height: str | float = "420px",
         title: str | None = "Input space",
     ) -> None:
         self._lock = threading.RLock()
@@ -125,6 +142,12 @@ class InputSpaceView(ViewBase, widgets.VBox):
         if X is None:
             raise ValueError("X is required: the samples drawn under the net")
         check_selection(selection)
+        title = check_title(title)
+        width, height = css_length("width", width), css_length("height", height)
+        if features is not None and (isinstance(features, (str, bytes))
+                                     or not isinstance(features, Sequence)):
+            raise TypeError("features must be a pair of feature indices or names, e.g. (0, 2) or "
+                            f"('f0', 'f2'); got {type(features).__name__} {features!r}")
         self.X, names = check_array("X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
                                    nan_hint=NAN_HINT)
         # no feature-count check here: som.normalizer_.transform names the mismatch
@@ -140,6 +163,7 @@ class InputSpaceView(ViewBase, widgets.VBox):
         self.step_shown: Any = None
         self._step_cleared = False
         self._bmus: np.ndarray | None = None
+        self._bmus_of: np.ndarray | None = None  # the codebook self._bmus belong to
         self._syncing = False
         if n > self.max_points:
             rng = np.random.default_rng(0)
@@ -271,6 +295,7 @@ class InputSpaceView(ViewBase, widgets.VBox):
                              else coarse)
             self._node_position = np.full(int(lat.rows * lat.cols), -1, np.int64)
             self._node_position[self.net_neurons] = np.arange(self.net_neurons.size)
+            self._lattice_drawn = lattice_geometry(lat)
             self._x_axis.label = xlabel
             self._y_axis.label = ylabel
             space = "training space" if getattr(som.normalizer_, "name", "none") != "none" else "data units"
@@ -372,7 +397,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
         som : SOM, optional
             A (new) estimator to show; the projection is rebuilt when its lattice changed.
         bmus : ndarray (n_samples,), optional
-            Precomputed BMUs of ``X`` (saves a BMU search for the selection highlight).
+            Precomputed BMUs of ``X`` on the current codebook (saves a BMU search for the
+            selection highlight); they count until the codebook changes.
         step : StepRecord or OnlineStep, optional
             An online update to show (sample, BMU, neighbourhood weights, net before/after).
         """
@@ -382,13 +408,16 @@ class InputSpaceView(ViewBase, widgets.VBox):
         self._check_features()
         with self._lock:
             codebook = step.codebook_after if step is not None else self.som.codebook_
-            if codebook.shape[0] != self.som.lattice_.n_neurons or (
-                self.segments.size and self.segments.max() >= codebook.shape[0]
-            ):
+            if self._lattice_changed(codebook):
                 self.rebuild()
                 return
+            if bmus is not None:
+                b = check_bmus("bmus", bmus, int(self.som.codebook_.shape[0]))
+                if b.shape != (self.X.shape[0],):
+                    raise ValueError(f"bmus must have one entry per sample of X "
+                                     f"({self.X.shape[0]}); got shape {b.shape}")
+                self._bmus, self._bmus_of = b, np.array(self.som.codebook_, copy=True)
             nodes = self.project(codebook)
-            self._bmus = None if bmus is None else np.asarray(bmus)
             self.frame += 1
             x, y = _polyline(nodes, self.segments)
             with self._net.hold_sync():  # float32 halves the bytes of every live frame
@@ -401,6 +430,13 @@ class InputSpaceView(ViewBase, widgets.VBox):
                 self._nodes.y = shown[:, 1].astype(np.float32)
             self._show_step(step)
             self._apply_selection(list(self.selection.neurons))
+
+    def _lattice_changed(self, codebook: np.ndarray) -> bool:
+        """Whether the map is no longer the one the net was built for (a refit to another
+        size or lattice since the last :meth:`rebuild`)."""
+        return (codebook.shape[0] != self.som.lattice_.n_neurons
+                or codebook.shape[0] != self._node_position.size
+                or lattice_geometry(self.som.lattice_) != self._lattice_drawn)
 
     def _show_step(self, step: Any) -> None:
         shown_before = self.step_shown is not None
@@ -457,8 +493,11 @@ class InputSpaceView(ViewBase, widgets.VBox):
             self.rebuild()
             return None
         if final or self._live_ready():
+            # not state.bmus: those are the BMUs before the epoch's last update (the selection
+            # highlight would be out of date); the BMUs of the codebook drawn are searched
+            # when a selection needs them
             with live_refresh():
-                self.refresh(bmus=getattr(state, "bmus", None), step=step)
+                self.refresh(step=step)
             self._after_live_refresh(final)
         return None
 
@@ -469,6 +508,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
         update of step mode, and the caption."""
         self._check_features()
         with self._lock:
+            if self._lattice_changed(self.som.codebook_):  # refitted to another map since
+                self.rebuild()
             step = self.step_shown
             codebook = step.codebook_after if step is not None else self.som.codebook_
             nodes = self.project(codebook)
@@ -532,7 +573,13 @@ class InputSpaceView(ViewBase, widgets.VBox):
 
     # ------------------------------------------------------------- selection
     def _sample_bmus(self) -> np.ndarray:
-        if self._bmus is None or self._bmus.shape[0] != self.X.shape[0]:
+        """BMUs of ``X`` on the current codebook: searched again whenever the codebook changed
+        since (training updates it in place; a comparison is O(M D), a search O(N M D))."""
+        cb = np.asarray(self.som.codebook_)
+        of = self._bmus_of
+        if (self._bmus is None or self._bmus.shape[0] != self.X.shape[0] or of is None
+                or of.shape != cb.shape or not np.array_equal(of, cb, equal_nan=True)):
+            self._bmus_of = np.array(cb, copy=True)
             self._bmus = np.asarray(self.som.predict(self.X))
         return self._bmus
 
@@ -564,6 +611,7 @@ class InputSpaceView(ViewBase, widgets.VBox):
         if neurons != list(self.selection.neurons):
             self.selection.select(neurons)
 
+    @_closed_guard_mask
     def selected_sample_mask(self) -> np.ndarray:
         """Boolean mask of the samples whose BMU is selected (as highlighted in this view)."""
         with self._lock:
