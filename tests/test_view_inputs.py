@@ -255,6 +255,41 @@ def test_input_space_fed_by_training_highlights_the_final_codebooks_samples(fram
         hm.close()
 
 
+def test_views_refitted_to_another_size_draw_a_consistent_state(frame, small_som):
+    from somwidget.widgets import CodebookGlyphMap, ElevationMap, NeuronIndexMap
+
+    som = small_som.fit(frame, epochs=2)
+    sel = Selection()
+    hm = HitMap(som, frame, selection=sel)
+    glyphs = CodebookGlyphMap(som, selection=sel)
+    index = NeuronIndexMap(som, selection=sel)
+    elevation = ElevationMap(som, values=np.arange(20.0), selection=sel)
+    ip = InputSpaceView(som, frame)
+    views = (hm, glyphs, index, elevation, ip)
+    try:
+        sel.select([19])
+        som.set_params(mapsize=(3, 3))
+        som.fit(frame, epochs=2)
+        hm.refresh()  # trims the selection: the others redraw their last state
+        assert glyphs.to_picture().svg.count('class="glyph"') == 20
+        assert index.to_picture().svg.count('class="index"') == 20
+        glyphs.refresh()
+        assert glyphs.to_picture().svg.count('class="glyph"') == 9
+        # the input space is drawn on the new map even before its own refresh
+        svg = ip.to_picture().svg
+        assert svg.count("data-neuron=") == 9
+        with pytest.raises(ValueError, match=r"the map has 9 neurons now \(3 x 3\); values has "
+                                             r"20: pass new values="):
+            elevation.refresh()
+        assert elevation.to_picture().svg.count('class="prism"') == 20  # its last state
+        elevation.refresh(values=np.arange(9.0) * 2)
+        np.testing.assert_array_equal(elevation.values, np.arange(9.0) * 2)
+        assert elevation.to_picture().svg.count('class="prism"') == 9
+    finally:
+        for view in views:
+            view.close()
+
+
 def test_rows_and_columns_check_gap_and_children(som):
     from somwidget.widgets import Column, Row
 

@@ -39,13 +39,14 @@ def _check_som(som: Any, *, X: Any = None) -> SOM:
     return ViewBase._ensure_initialized(som, X)
 
 
-def _lattice_args(som: SOM) -> dict[str, Any]:
-    return lattice_geometry(som.lattice_)
+def _lattice_args(som_or_lattice: Any) -> dict[str, Any]:
+    """The picture geometry of a SOM's lattice (or of a lattice itself)."""
+    return lattice_geometry(getattr(som_or_lattice, "lattice_", som_or_lattice))
 
 
-def _default_width(som: SOM, per_cell: float) -> float:
+def _default_width(som_or_lattice: Any, per_cell: float) -> float:
     """Plane width giving about ``per_cell`` pixels per cell (render_svg caps the scale at 40)."""
-    cols = int(som.lattice_.cols)
+    cols = int(getattr(som_or_lattice, "lattice_", som_or_lattice).cols)
     return float(min(1400.0, max(420.0, per_cell * (cols + 1.4))))
 
 
@@ -57,15 +58,19 @@ class _SvgLatticePicture(ViewBase, widgets.HTML):
     """Base of the SVG lattice pictures: an HTML widget whose value is the SVG.
 
     Subclasses provide ``_compute()`` (derive what to draw from ``self._som``) and
-    ``_picture(selected) -> Picture`` (with the selected neurons outlined).
+    ``_picture(selected) -> Picture`` (with the selected neurons outlined). ``_picture`` draws
+    on ``self._lattice``, the lattice of the last refresh (the one ``_compute`` derived its
+    arrays for): a selection change after a refit to another size redraws that consistent
+    state, never the new lattice with the old arrays.
     """
 
     _compute: Callable[[], None]
     _picture: Callable[[list[int]], Picture]
-    _released_attributes = ("_som", "_pic")
+    _released_attributes = ("_som", "_pic", "_lattice")
 
     def __init__(self, som: Any, X: Any, selection: Selection | None, width: float | None) -> None:
         self._som = _check_som(som, X=X)
+        self._lattice = self._som.lattice_
         self._selection = _check_selection(selection)
         self._share(self._selection)
         if width is not None:
@@ -105,13 +110,15 @@ class _SvgLatticePicture(ViewBase, widgets.HTML):
             if som is not None:
                 self._som = _check_som(som)
             self._compute()
+            self._lattice = self._som.lattice_
             if self._selection is not None:
                 self._selection.n_neurons = int(self._som.lattice_.n_neurons)
             self._render()
 
     def _render(self) -> None:
         with self._lock:
-            self._pic = self._picture(_selected(self._selection))
+            m = int(self._lattice.n_neurons)  # a shared selection may hold a larger map's neurons
+            self._pic = self._picture([k for k in _selected(self._selection) if 0 <= k < m])
             self.value = live_svg(self._pic.svg)  # the static picture stays self._pic
             self.frame += 1
 

@@ -88,7 +88,8 @@ class ElevationMap(ViewBase, widgets.VBox):
         Samples counted for ``values="hits"`` (default: the data of the SOM's most recent fit).
     values : {"hits", "umatrix"} or array-like of shape (n_neurons,) or (rows, cols)
         What the heights show. An array is kept as given (``refresh`` redraws it on the new
-        codebook's map, which must have the same size).
+        codebook's map, which must have the same size; after a refit to another size pass
+        new ones, ``refresh(values=...)``).
     selection : Selection, optional
         The shared selection; its neurons' top faces are outlined and the picture follows it.
     azimuth : float
@@ -123,7 +124,7 @@ class ElevationMap(ViewBase, widgets.VBox):
         Number of redraws so far.
     """
 
-    _released_attributes = ("_som", "_X", "_custom", "_pic", "values", "heights")
+    _released_attributes = ("_som", "_X", "_custom", "_pic", "values", "heights", "_lattice")
 
     def __init__(
         self,
@@ -142,12 +143,8 @@ class ElevationMap(ViewBase, widgets.VBox):
     ) -> None:
         self._som = _check_som(som, X=X)
         self._X = X
-        if isinstance(values, str):
-            self._kind = check_choice("values", values, ELEVATION_VALUES)
-            self._custom: np.ndarray | None = None
-        else:
-            self._kind = "array"
-            self._custom = self._check_values(values, self._som)
+        self._kind, self._custom = self._check_kind(values, self._som)
+        self._lattice = self._som.lattice_  # the lattice drawn: the one of the last refresh
         self._selection = _check_selection(selection)
         self._share(self._selection)
         az, el = self._check_angles(azimuth, elevation)
@@ -156,7 +153,8 @@ class ElevationMap(ViewBase, widgets.VBox):
         self.colormap = check_choice("colormap", colormap, COLORMAPS)
         self.max_rate_hz = max_rate_hz
         self.throttle = Throttle(max_rate_hz=max_rate_hz)
-        self._title = check_title(title) or _VALUE_WORDS[self._kind][0]
+        self._user_title = check_title(title)
+        self._title = self._user_title or _VALUE_WORDS[self._kind][0]
         self._lock = threading.RLock()
         self._quiet = False
         self.frame = 0
@@ -192,6 +190,13 @@ class ElevationMap(ViewBase, widgets.VBox):
         if el > 90:
             raise ValueError(f"elevation must be in [0, 90] degrees; got {elevation!r}")
         return float(azimuth) % 360.0, el
+
+    @classmethod
+    def _check_kind(cls, values: Any, som: SOM) -> tuple[str, np.ndarray | None]:
+        """``values`` as ``(kind, custom array or None)``."""
+        if isinstance(values, str):
+            return check_choice("values", values, ELEVATION_VALUES), None
+        return "array", cls._check_values(values, som)
 
     @staticmethod
     def _check_values(values: Any, som: SOM) -> np.ndarray:
@@ -265,26 +270,45 @@ class ElevationMap(ViewBase, widgets.VBox):
                 self._quiet = False
             self._render()
 
-    def refresh(self, som: Any = None, **precomputed: Any) -> None:
+    def refresh(self, som: Any = None, values: Any = None, **precomputed: Any) -> None:
         """Recompute the values from the SOM (or draw another one from now on) and redraw.
 
         Parameters
         ----------
         som : SOM, optional
             Draw this SOM from now on; the selection and the view angles are kept.
+        values : {"hits", "umatrix"} or array-like, optional
+            Show these from now on (as the constructor's ``values``); needed for an array of
+            values after the map was refitted to another size.
+
+        Raises
+        ------
+        ValueError
+            When the view shows an array of values and the map no longer has one neuron per
+            value (the picture keeps its last state).
         """
         with self._lock:
-            if som is not None:
-                som = _check_som(som, X=self._X)
-                if self._custom is not None:
-                    self._check_values(self._custom, som)
-                self._som = som
-            if self._kind == "hits":
-                v = np.asarray(self._som.hit_counts(self._X), dtype=np.float64)
-            elif self._kind == "umatrix":
-                v = np.asarray(self._som.umatrix(), dtype=np.float64)
+            new = self._som if som is None else _check_som(som, X=self._X)
+            if values is not None:
+                kind, custom = self._check_kind(values, new)
             else:
-                v = self._custom
+                kind, custom = self._kind, self._custom
+                if custom is not None and custom.shape[0] != int(new.lattice_.n_neurons):
+                    lat = new.lattice_
+                    raise ValueError(
+                        f"the map has {int(lat.n_neurons)} neurons now ({int(lat.rows)} x "
+                        f"{int(lat.cols)}); values has {custom.shape[0]}: pass new values= with one "
+                        "entry per neuron to refresh, or values='hits' / 'umatrix'")
+            if kind == "hits":
+                v = np.asarray(new.hit_counts(self._X), dtype=np.float64)
+            elif kind == "umatrix":
+                v = np.asarray(new.umatrix(), dtype=np.float64)
+            else:
+                v = custom
+            # all at once, after everything that can fail: the picture's state stays consistent
+            self._som, self._kind, self._custom = new, kind, custom
+            self._title = self._user_title or _VALUE_WORDS[kind][0]
+            self._lattice = new.lattice_
             self.values = v
             finite = v[np.isfinite(v)]
             vmin = float(finite.min()) if finite.size else 0.0
@@ -295,21 +319,21 @@ class ElevationMap(ViewBase, widgets.VBox):
             self.heights = np.nan_to_num(h, nan=0.0) * self.max_height
             self.vmin, self.vmax = vmin, vmax
             if self._selection is not None:
-                self._selection.n_neurons = int(self._som.lattice_.n_neurons)
+                self._selection.n_neurons = int(self._lattice.n_neurons)
             self._render()
 
     # ---- geometry --------------------------------------------------------------------------
     def _footprint(self) -> np.ndarray:
-        shape = "rect" if str(self._som.lattice_.shape) == "rect" else "hexa"
+        shape = "rect" if str(self._lattice.shape) == "rect" else "hexa"
         return cell_vertices(shape)
 
     def _centre(self) -> np.ndarray:
-        xy = np.asarray(self._som.lattice_.coordinates, dtype=np.float64)
+        xy = np.asarray(self._lattice.coordinates, dtype=np.float64)
         return (xy.min(axis=0) + xy.max(axis=0)) / 2
 
     def _radius(self) -> float:
         """Largest ground distance of a prism corner from the centre (the picture's half width)."""
-        xy = np.asarray(self._som.lattice_.coordinates, dtype=np.float64) - self._centre()
+        xy = np.asarray(self._lattice.coordinates, dtype=np.float64) - self._centre()
         corners = xy[:, None, :] + self._footprint()[None, :, :]
         return float(np.sqrt((corners ** 2).sum(axis=-1)).max())
 
@@ -328,8 +352,8 @@ class ElevationMap(ViewBase, widgets.VBox):
             self.frame += 1
 
     def _picture(self, selected: list[int]) -> Picture:
-        som = self._som
-        lat = _lattice_args(som)
+        lattice = self._lattice  # of the last refresh, the one self.values is for
+        lat = _lattice_args(lattice)
         m = lat["rows"] * lat["cols"]
         e = math.radians(self.elevation)
         se, ce = math.sin(e), math.cos(e)
@@ -356,7 +380,7 @@ class ElevationMap(ViewBase, widgets.VBox):
         oy = top + s * (radius * se + hmax * ce)
         bottom = oy + s * radius * se + 10.0
 
-        coords = np.asarray(som.lattice_.coordinates, dtype=np.float64)
+        coords = np.asarray(lattice.coordinates, dtype=np.float64)
         foot = self._footprint()
         nv = len(foot)
         ground = self._rotated(coords[:, None, :] + foot[None, :, :])  # (M, V, 2)
@@ -373,7 +397,7 @@ class ElevationMap(ViewBase, widgets.VBox):
         visible = np.flatnonzero(normals[:, 1] > 1e-9) if ce > 1e-12 else np.zeros(0, dtype=int)
         factors = SIDE_SHADE - SIDE_SHADE_SPREAD * normals[:, 0]
         fills = colors_for_values(self.values, self.vmin, self.vmax, self.colormap)
-        rows_k, cols_k = som.lattice_.row_col(np.arange(m))
+        rows_k, cols_k = lattice.row_col(np.arange(m))
         label = _VALUE_WORDS[self._kind][1]
         cx = ox + s * centre_r[:, 0]
         cy = oy + s * (centre_r[:, 1] * se - h * ce)

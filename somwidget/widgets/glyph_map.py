@@ -159,8 +159,8 @@ class CodebookGlyphMap(_SvgLatticePicture):
         self.feature_names = [names[j] for j in self._columns]
 
     def _picture(self, selected: list[int]) -> Picture:
-        som = self._som
-        lat = _lattice_args(som)
+        lattice = self._lattice  # of the last refresh, the one self.scaled is for
+        lat = _lattice_args(lattice)
         m = lat["rows"] * lat["cols"]
         d = len(self._columns)
         colours = label_colors(d)
@@ -171,11 +171,11 @@ class CodebookGlyphMap(_SvgLatticePicture):
             sub += " · left to right: " + ", ".join(self.feature_names)
         plane = Plane(fills=["#f3f3f3"] * m, sizes=np.zeros(m), categories=cats, selected=selected)
         pic = render_picture([plane], title=self._title, subtitle=sub,
-                         width=self._width or _default_width(som, 40.0), **lat)
+                         width=self._width or _default_width(lattice, 40.0), **lat)
         geo = pic.plane
         scale, ox, oy = geo.scale, geo.ox, geo.oy
         gw, gh = GLYPH_WIDTH * scale, GLYPH_HEIGHT * scale
-        centres = np.asarray(som.lattice_.coordinates, dtype=np.float64) * scale + [ox, oy]
+        centres = np.asarray(lattice.coordinates, dtype=np.float64) * scale + [ox, oy]
         left = centres[:, 0] - gw / 2
         base = centres[:, 1] + gh / 2  # y grows downwards: the glyph's zero line
         tops = base[:, None] - self.scaled * gh  # (M, D) y of each value

@@ -65,19 +65,19 @@ class NeuronIndexMap(_SvgLatticePicture):
         return None
 
     def _picture(self, selected: list[int]) -> Picture:
-        som = self._som
-        lat = _lattice_args(som)
+        lattice = self._lattice  # of the last refresh
+        lat = _lattice_args(lattice)
         m = lat["rows"] * lat["cols"]
         plane = Plane(fills=["#f3f3f3"] * m, sizes=np.zeros(m), selected=selected)
         pic = render_picture([plane], title=self._title, subtitle=lattice_subtitle(**lat),
-                         width=self._width or _default_width(som, 40.0), **lat)
+                         width=self._width or _default_width(lattice, 40.0), **lat)
         geo = pic.plane
         scale, ox, oy = geo.scale, geo.ox, geo.oy
-        centres = np.asarray(som.lattice_.coordinates, dtype=np.float64) * scale + [ox, oy]
+        centres = np.asarray(lattice.coordinates, dtype=np.float64) * scale + [ox, oy]
         digits = len(str(m - 1))
         size = min(0.36 * scale, 0.8 * scale / (0.62 * max(digits, 2)))
         small = size * 0.7
-        rows, cols = som.lattice_.row_col(np.arange(m))
+        rows, cols = lattice.row_col(np.arange(m))
         dy = 0.35 * size if self.show_row_col else 0.0
         out = [f'<g class="indices" style="{_FONT}" text-anchor="middle" dominant-baseline="central">']
         for k in range(m):
