@@ -220,3 +220,20 @@ def test_the_paused_line_goes_out_before_the_final_frame_and_nothing_else_is_dra
     assert len(seen) == 1, len(seen)  # the final frame only
     assert "data-status='paused'" in seen[0]  # the line said "paused" before the views redrew
     studio.close()
+
+
+def test_the_input_space_highlights_the_samples_of_the_codebook_it_draws(data):
+    # the training records carry the BMUs of the codebook before each epoch's update; the
+    # Studio drew the input space's highlight from them (one update behind the picture)
+    from scipy.spatial.distance import cdist
+
+    X, y = data
+    studio = Studio(SOM(mapsize=(4, 4), random_state=0, initialization="random"), X, labels=y,
+                    epochs=3)
+    studio.play()
+    assert studio.trainer.join(TIMEOUT)
+    b = cdist(X, studio.som.codebook_).argmin(axis=1)
+    for k in np.unique(b):
+        studio.selection.select([int(k)])
+        np.testing.assert_array_equal(studio.input_space.selected_sample_mask(), b == k)
+    studio.close()
