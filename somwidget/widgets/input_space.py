@@ -53,11 +53,11 @@ from ._common import (
     lattice_geometry,
     match_feature,
 )
+from .input_space_picture import InputSpaceDrawing, input_space_picture
 from .live import Throttle, live_refresh
 from .net_geometry import _STEP_LEGEND, ARROW_MIN_WEIGHT, MAX_NET_NEURONS, coarse_net, move_arrows
-from .pictures.chart import Chart, css_pixels
-from .pictures.compose import Picture, compose
-from .pictures.text import text_block
+from .pictures.chart import css_pixels
+from .pictures.compose import Picture
 
 __all__ = ["MAX_NET_NEURONS", "InputSpaceView", "coarse_net", "move_arrows", "net_segments"]
 
@@ -505,7 +505,7 @@ class InputSpaceView(ViewBase, widgets.VBox):
     def to_picture(self) -> Picture:
         """The view as a standalone SVG (no browser needed): the data points (class colours,
         faded outside the selection), the net with its nodes (selected ones in yellow), the
-        update of step mode, and the caption."""
+        update of step mode, and the caption (:mod:`.input_space_picture`)."""
         self._check_features()
         with self._lock:
             if self._lattice_changed(self.som.codebook_):  # refitted to another map since
@@ -516,60 +516,23 @@ class InputSpaceView(ViewBase, widgets.VBox):
             # neurons of this map only (a selection shared with a larger map's views)
             selected = sorted(int(k) for k in self.selection.neurons if k < nodes.shape[0])
             idx = self.shown_index
-            w, h = css_pixels(self.figure.layout.width, 420.0), css_pixels(self.figure.layout.height, 420.0)
-            chart = (Chart(w, h, title=self.figure.title or None, margins=(
-                         34.0 if self.figure.title else 12.0, 15.0, 45.0, 56.0))
-                     .axis("x", self._x_axis.label, lo=self._x_scale.min, hi=self._x_scale.max,
-                           exact=True)
-                     .axis("left", self._y_axis.label, lo=self._y_scale.min, hi=self._y_scale.max,
-                           exact=True))
             mask = np.isin(self._sample_bmus()[idx], selected) if selected else np.ones(idx.size, bool)
-            opacity = np.where(mask, 0.7, 0.15)
-            xy = self.data_xy[idx]
-            groups = self._label_groups(idx)
-            if groups:
-                for rows, name, colour in groups:  # rows: a mask over idx
-                    chart.points(xy[rows, 0], xy[rows, 1], colour, radius=2.2,
-                                 opacity=opacity[rows], label=name, css="sample")
-            else:
-                chart.points(xy[:, 0], xy[:, 1], "#6baed6", radius=2.2, opacity=opacity,
-                             css="sample")
-            if step is not None:
-                before = self.project(step.codebook_before)
-                weights = np.clip(np.asarray(step.weights, dtype=np.float64), 0.0, None)
-                keep = weights > 1e-3
-                # bqplot sizes are areas: 400 px^2 at weight 1
-                chart.points(nodes[keep, 0], nodes[keep, 1], "#ff7f0e",
-                             radius=np.sqrt(400.0 * weights[keep] / np.pi), opacity=0.45,
-                             css="influence")
-                chart.segments(before[self.segments], "#999999", width=1.0, dashed=True,
-                               opacity=0.6, css="ghost")
-            chart.segments(nodes[self.segments], "#333333", width=1.2, opacity=0.9, css="net")
-            is_sel = np.zeros(nodes.shape[0], bool)
-            is_sel[selected] = True
-            ks = self.net_neurons
-            chart.points(nodes[ks, 0], nodes[ks, 1],
-                         ["#ffd400" if s else "#333333" for s in is_sel[ks]],
-                         radius=np.where(is_sel[ks], 5.0, 2.6),
-                         stroke="#000000", stroke_width=0.6, css="node",
-                         attrs=[f'data-neuron="{k}"' + (' data-selected="1"' if is_sel[k] else "")
-                                for k in ks])
-            if step is not None:
-                sample = self.project(np.asarray(step.sample)[None, :])[0]
-                b = int(step.bmu)
-                mx, my = move_arrows(before, nodes, weights >= ARROW_MIN_WEIGHT, self._arrow_head())
-                if mx.size:
-                    chart.line(mx, my, "#111111", width=2.5, css="move")
-                chart.line([sample[0], nodes[b, 0]], [sample[1], nodes[b, 1]], "#d62728",
-                           width=4.0, css="arrow")
-                chart.points([nodes[b, 0]], [nodes[b, 1]], "#d62728", radius=11.0,
-                             stroke="#000000", stroke_width=4.0, css="bmu", label="BMU")
-                chart.points([sample[0]], [sample[1]], "#d62728", radius=11.0, marker="cross",
-                             css="step-sample", label="sample")
-                chart.points([], [], "#ff7f0e", label="neighbourhood weight (area)")
-            foot = text_block(self.caption.value, w, monospace=False, color="#555555",
-                              css="caption")
-        return compose([chart.to_picture(), foot], max_width=0.0, gap=2.0)
+            return input_space_picture(
+                InputSpaceDrawing(
+                    xy=self.data_xy[idx], opacity=np.where(mask, 0.7, 0.15),
+                    groups=self._label_groups(idx), nodes=nodes, segments=self.segments,
+                    net_neurons=self.net_neurons, selected=selected, step=step,
+                    before=None if step is None else self.project(step.codebook_before),
+                    sample=None if step is None else self.project(np.asarray(step.sample)[None, :])[0],
+                    arrow_head=self._arrow_head(),
+                ),
+                width=css_pixels(self.figure.layout.width, 420.0),
+                height=css_pixels(self.figure.layout.height, 420.0),
+                title=self.figure.title or None,
+                x_axis=(self._x_axis.label, self._x_scale.min, self._x_scale.max),
+                y_axis=(self._y_axis.label, self._y_scale.min, self._y_scale.max),
+                caption=self.caption.value,
+            )
 
     # ------------------------------------------------------------- selection
     def _sample_bmus(self) -> np.ndarray:
