@@ -34,6 +34,17 @@ from .callbacks import HISTORY_KEYS, History
 from .lattice import Lattice
 from .normalization import Normalizer
 
+#: The parameters that shape the map: the next fit rebuilds a map when one of them differs from
+#: the value it was built with (``init_params`` of the fitted state).
+STRUCTURAL_PARAMS = (
+    "mapsize",
+    "lattice",
+    "rect_adjacency",
+    "normalization",
+    "initialization",
+    "random_state",
+)
+
 __all__ = ["check_fitted", "fitted_from_document"]
 
 _Fail = Callable[[str], persistence.ModelFormatError]

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from . import persistence
-from ._som_checks import check_fitted, fitted_from_document
+from ._som_checks import STRUCTURAL_PARAMS, check_fitted, fitted_from_document
 
 _S = TypeVar("_S", bound="_PersistenceMixin")
 
@@ -288,12 +288,10 @@ def _json_params(params: dict[str, Any]) -> dict[str, Any]:
 def _built_with(built: Mapping[str, Any], som: Any, fail: Any) -> dict[str, Any]:
     """A document's ``init_params`` (the structural parameters the map was built with), checked:
     known structural parameters only, each one the SOM accepts."""
-    from ._som_state import _STRUCTURAL
-
-    unknown = sorted(set(built) - set(_STRUCTURAL))
+    unknown = sorted(set(built) - set(STRUCTURAL_PARAMS))
     if unknown:
         raise fail(f"init_params holds {unknown}, which are not structural parameters "
-                   f"(allowed: {list(_STRUCTURAL)})")
+                   f"(allowed: {list(STRUCTURAL_PARAMS)})")
     values = dict(built)
     if isinstance(values.get("mapsize"), list):
         values["mapsize"] = tuple(values["mapsize"])

@@ -29,6 +29,7 @@ from . import bmu as _bmu
 from ._bmu_cache import BMUCache
 from ._principal_plane import PrincipalPlane
 from ._principal_plane import wanted as plane_wanted
+from ._som_checks import STRUCTURAL_PARAMS
 from ._som_persistence import _PersistenceMixin
 from .bmu import has_missing
 from .callbacks import (
@@ -50,14 +51,8 @@ from .validation import (
 # training-space copies up to this size are kept for the analyses called without X
 _KEEP_BYTES = 64 << 20
 
-_STRUCTURAL = (
-    "mapsize",
-    "lattice",
-    "rect_adjacency",
-    "normalization",
-    "initialization",
-    "random_state",
-)
+#: the parameters that shape the map (a change rebuilds it on the next fit)
+_STRUCTURAL = STRUCTURAL_PARAMS
 
 
 _LOCK_GUARD = threading.Lock()
