@@ -179,6 +179,8 @@ class Normalizer(ABC):
     name: ClassVar[str] = ""
     invertible: ClassVar[bool] = True
     param_names: ClassVar[tuple[str, ...]] = ()
+    #: whether the transform returns the data themselves (float32 then needs no block loop)
+    passthrough: ClassVar[bool] = False
     #: whether ``_fit`` reads float32 data as they are (in float64 blocks where it sums)
     float32_fit: ClassVar[bool] = False
 
@@ -343,7 +345,7 @@ class Normalizer(ABC):
         if bad is not None:
             cols = np.flatnonzero(bad).tolist()
             raise ValueError(self._domain_message(cols, int(bad.sum())))
-        if X.dtype != np.float32 or not self.param_names:
+        if X.dtype != np.float32 or self.passthrough:
             return self._transform_block(X)
         out = np.empty(X.shape, dtype=np.float32)
         for s in range(0, n, TRANSFORM_BLOCK_ROWS):
@@ -372,6 +374,7 @@ class IdentityNormalizer(Normalizer):
     """``none``: data are used as they are."""
 
     name = "none"
+    passthrough = True
 
     def _fit(self, X: np.ndarray) -> dict[str, np.ndarray]:
         return {}
