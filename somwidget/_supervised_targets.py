@@ -11,9 +11,11 @@ from typing import Any
 
 import numpy as np
 from sklearn.exceptions import DataConversionWarning
-from sklearn.utils.multiclass import check_classification_targets
 
-from .labels import encode_labels
+from ._array_checks import TRAINING_SPACE_LIMIT
+from ._user_frame import user_stacklevel
+from .euclidean import pow2_scale, pow2_scales
+from .labels import _kind, encode_labels, match_labels
 from .lattice import Lattice
 
 __all__ = ["fill_empty_neurons"]
@@ -67,44 +69,113 @@ def fill_empty_neurons(
     return out_s, out_w
 
 
+def _labels_1d(y: object) -> object:
+    """``y`` as one label per sample: a column vector raveled (with scikit-learn's warning), a
+    list of tuples kept as tuple labels; other 2-D labels refused."""
+    if not hasattr(y, "__len__") and hasattr(y, "__array__"):  # array-likes without len()
+        y = np.asarray(y)
+    if isinstance(y, (list, tuple)):
+        if not any(isinstance(v, (list, np.ndarray)) for v in y):  # tuples are labels
+            return y
+        y = np.asarray(y, dtype=object)
+    if isinstance(y, np.ndarray):
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn("A column-vector y was passed when a 1d array was expected: y (N, 1) "
+                          "is used as the 1-D labels it holds (pass y.ravel())",
+                          DataConversionWarning, stacklevel=4)
+            return y[:, 0]
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D (one label per sample); got shape {y.shape}")
+    return y
+
+
+_LABEL_TYPES = ("hashable class labels: ints, strings, bools, tuples, datetimes, or a mix of "
+                "them (each value its own class)")
+
+
+def _encode_y(y: object, n: int) -> tuple[np.ndarray, list[Any]]:
+    try:
+        return encode_labels(_labels_1d(y), n=n, name="y")
+    except TypeError as exc:  # unhashable labels (lists, dicts, sets)
+        raise TypeError(f"y must hold {_LABEL_TYPES}; {exc}") from None
+
+
 def _class_codes(y: object, n: int) -> tuple[np.ndarray, list[Any]]:
     """Codes and classes of classification targets (missing labels: code -1)."""
     if y is None:
         raise ValueError("SOMClassifier requires y to be passed, but the target y is None: "
                          "fit(X, y) needs one label per sample")
-    if not hasattr(y, "__len__") and hasattr(y, "__array__"):  # array-likes without len()
-        y = np.asarray(y)
-    if isinstance(y, (np.ndarray, list, tuple)):
-        arr = np.asarray(y, dtype=object) if isinstance(y, (list, tuple)) else y
-        if arr.ndim == 2 and arr.shape[1] == 1:
-            warnings.warn("A column-vector y was passed when a 1d array was expected: y (N, 1) "
-                          "is used as the 1-D labels it holds (pass y.ravel())",
-                          DataConversionWarning, stacklevel=3)
-            y = arr[:, 0]
-        elif arr.ndim != 1:
-            raise ValueError(f"y must be 1-D (one label per sample); got shape {arr.shape}")
-    codes, classes = encode_labels(y, n=n, name="y")
+    codes, classes = _encode_y(y, n)
     if (codes < 0).all():
         raise ValueError("y has no label (every entry is missing: None or NaN)")
-    known = np.asarray(classes, dtype=object)[codes[codes >= 0]]
     if all(isinstance(c, numbers.Number) for c in classes):
-        known = known.astype(np.float64)
-        if np.isinf(known).any():
+        floats = np.array([c for c in classes if isinstance(c, float)], dtype=np.float64)
+        if np.isinf(floats).any():
             raise ValueError("Input y contains infinity: class labels must be finite")
-    check_classification_targets(known)
+        frac = floats[floats != np.floor(floats)]
+        if frac.size:
+            raise ValueError(
+                f"Unknown label type: continuous (y holds non-integer numbers such as "
+                f"{float(frac[0])!r}): SOMClassifier needs {_LABEL_TYPES}; SOMRegressor "
+                "predicts continuous targets")
     return codes, classes
 
 
-def _class_array(classes: list[Any]) -> np.ndarray:
-    """``classes_`` as numpy gives it for those values (ints, floats, strings; else objects)."""
+def _score_codes(y: object, classes: list[Any], n: int) -> np.ndarray:
+    """The index of each label of ``y`` among the fitted ``classes`` (-2: an unseen class);
+    missing labels refused (a score needs every label)."""
+    if y is None:
+        raise ValueError("score(X, y) needs the true labels y; got None")
     try:
-        arr = np.asarray(classes)
+        codes = match_labels(_labels_1d(y), classes, n=n, name="y")
+    except TypeError as exc:
+        raise TypeError(f"y must hold {_LABEL_TYPES}; {exc}") from None
+    if (codes == -1).any():
+        raise ValueError(f"y has {int((codes == -1).sum())} missing label(s) (None / NaN); "
+                         "score needs a label for every sample")
+    return codes
+
+
+def _class_array(classes: list[Any]) -> np.ndarray:
+    """``classes_`` as numpy gives it for those values (ints, floats, strings, datetimes) where
+    that keeps each class as it is; else objects (``True`` next to ``1``, ints past uint64's or
+    float64's exact range mixed with others, mixed types, tuples)."""
+    arr = None
+    if len({_kind(c) for c in classes}) == 1:
+        try:
+            arr = np.asarray(classes)
+        except (TypeError, ValueError, OverflowError):
+            arr = None
+    if arr is not None and arr.ndim == 1 and arr.dtype.kind in "biufUSmM":
+        back = list(arr) if arr.dtype.kind in "mM" else arr.tolist()
+        same = all(type(a) is type(c) or _kind(a) == _kind(c) == "number"
+                   for a, c in zip(back, classes, strict=True))
+        if same and all(a == c for a, c in zip(back, classes, strict=True)):
+            return arr
+    out = np.empty(len(classes), dtype=object)
+    out[:] = classes
+    return out
+
+
+def _pow2_weights(w: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weights divided by a power of two near their largest (exact), and that power: sums of
+    weights near 1e307 stay finite."""
+    scale = pow2_scale(float(w.max())) if w.size else 1.0
+    return w / scale, scale
+
+
+def _checked_weight(raw: object, n: int) -> np.ndarray:
+    """``sample_weight`` as float64 (N,), finite and >= 0."""
+    try:
+        w = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
-        arr = None
-    if arr is None or arr.ndim != 1 or arr.dtype.kind not in "biufUSM":
-        arr = np.empty(len(classes), dtype=object)
-        arr[:] = classes
-    return arr
+        raise ValueError(f"sample_weight must be numbers; got {raw!r}") from None
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight must have one weight per sample, shape ({n},); got "
+                         f"shape {w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("sample_weight must be finite and >= 0")
+    return w
 
 
 #: numpy's ComplexWarning (numpy.exceptions from 1.25, the top level before)
@@ -134,3 +205,59 @@ def _regression_targets(y: object, n: int) -> tuple[np.ndarray, bool]:
     if np.isnan(Y).all():
         raise ValueError("Input y contains NaN only: every target is missing")
     return (Y[:, None] if Y.ndim == 1 else Y), Y.ndim == 1
+
+
+#: the start of the SOM's warning about features of disparate spreads (normalization="none")
+_SCALE_WARNING = "normalization='none' with features whose ranges differ"
+#: The metrics whose domain is non-negative data: the regressor's target block is min-max
+#: scaled for them (standardised targets are negative), and dice's is capped at 1.
+NON_NEGATIVE_METRICS = ("dice", "jensenshannon")
+
+
+def _block_scale(Xt: np.ndarray, block: np.ndarray, weight: float, metric: str) -> float:
+    """The factor ``c`` of the target block: ``c**2`` times its total variance is
+    ``weight**2`` times that of ``Xt`` (both measured on data divided by a power of two near
+    their largest magnitude, so that features near 1e-170 or 1e160 neither underflow nor
+    overflow in the squares). ``dice`` (values in [0, 1]) caps the block at 1, with a warning.
+
+    Raises
+    ------
+    ValueError
+        When ``weight`` scales the block beyond what training can sum.
+    """
+    with np.errstate(invalid="ignore"):
+        sx = pow2_scale(float(np.nanmax(np.abs(Xt)))) if Xt.size else 1.0
+    var_x = float(np.nanvar(Xt / sx, axis=0).sum())  # known values (missing="ignore")
+    var_y = float(block.var(axis=0).sum())
+    top_y = float(np.abs(block).max())
+    with np.errstate(over="ignore"):
+        scale = weight * sx * np.sqrt(var_x / var_y) if var_x > 0 and var_y > 0 else weight
+        top = scale * top_y
+    if not top <= TRAINING_SPACE_LIMIT:
+        raise ValueError(
+            f"label_weight={weight!r} scales the target block (labels or targets, next to X "
+            f"during training) to values up to {top:.3g}, beyond what training can sum (limit "
+            f"{TRAINING_SPACE_LIMIT:.0e}): choose a smaller label_weight (1 gives the targets "
+            "the weight of all the features together)")
+    if metric == "dice" and top > 1:
+        warnings.warn(
+            f"distance_metric='dice' compares values in [0, 1]: label_weight={weight!r} asks for "
+            f"a target block of values up to {top:.3g} next to X, so it is capped at 1 (the "
+            "targets weigh less than label_weight asks)", UserWarning, stacklevel=user_stacklevel())
+        scale = 1.0 / top_y
+    return float(scale)
+
+
+def _target_frame(Y: np.ndarray, non_negative: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Each target column's centre and spread: mean and standard deviation, or (for the
+    ``non_negative`` block of :data:`NON_NEGATIVE_METRICS`) minimum and range; a spread of 0
+    becomes 1. Computed on the column divided by a power of two near its largest magnitude
+    (exact), so that targets near 1e200 or 1e-200 neither overflow nor underflow."""
+    scale = pow2_scales(np.max(np.abs(Y), axis=0))
+    Ys = Y / scale
+    if non_negative:
+        lo = Ys.min(axis=0)
+        center, spread = lo, Ys.max(axis=0) - lo
+    else:
+        center, spread = Ys.mean(axis=0), Ys.std(axis=0)
+    return center * scale, np.where(spread > 0, spread, 1.0 / scale) * scale

@@ -11,6 +11,7 @@ of :mod:`somwidget.analysis` (which re-exports these names).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Hashable, Mapping
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "code_counts",
     "encode_labels",
     "label_counts",
+    "match_labels",
     "label_proportions",
     "majority_labels",
 ]
@@ -48,6 +50,25 @@ class _Bool:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Bool) and other.value == self.value
+
+
+def _python_scalar(v: Any) -> Any:
+    """A numpy scalar as the Python one (``v.item()``), except datetimes and durations whose
+    unit Python cannot hold (``datetime64[ns]``: ``item()`` gives an int): they stay numpy's."""
+    if not isinstance(v, np.generic):
+        return v
+    out = v.item()
+    if isinstance(v, (np.datetime64, np.timedelta64)) and not isinstance(
+            out, (datetime.date, datetime.timedelta)):
+        return v
+    return out
+
+
+def _label_key(v: Any) -> Any:
+    """What a class is matched by: bools kept apart from 1 and 0, numpy scalars as Python's."""
+    if isinstance(v, (bool, np.bool_)):
+        return _Bool(v)
+    return _python_scalar(v)
 
 
 def _is_missing(v: Any) -> bool:
@@ -111,7 +132,8 @@ def encode_labels(labels: Any, n: int | None = None,
         colours stay stable); otherwise sorted: numbers numerically, strings alphabetically,
         ``False`` before ``True``, and mixed kinds (e.g. ints and strings) by
         ``(str(value), type name)``. ``True`` and ``1`` are two classes. numpy scalars come back
-        as Python ones.
+        as Python ones (datetimes and durations in units Python cannot hold, such as
+        nanoseconds, stay numpy scalars).
 
     Raises
     ------
@@ -141,19 +163,43 @@ def encode_labels(labels: Any, n: int | None = None,
                 [c.item() if isinstance(c, np.generic) else c for c in cat.categories])
     if values.dtype == object:
         keys = np.empty(len(values), dtype=object)
-        keys[:] = [None if _is_missing(v) else
-                   _Bool(v) if isinstance(v, (bool, np.bool_)) else
-                   v.item() if isinstance(v, np.generic) else v for v in values]
+        keys[:] = [None if _is_missing(v) else _label_key(v) for v in values]
         values = keys
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    classes = [u.value if isinstance(u, _Bool) else u.item() if isinstance(u, np.generic) else u
-               for u in uniques]
+    classes = [u.value if isinstance(u, _Bool) else _python_scalar(u) for u in uniques]
     order = _class_order(classes)
     remap = np.empty(len(classes), dtype=np.int64)
     remap[order] = np.arange(len(classes))
     codes = np.asarray(codes, dtype=np.int64)
     codes = np.where(codes >= 0, remap[np.maximum(codes, 0)] if len(classes) else 0, -1)
     return codes.astype(np.int64), [classes[i] for i in order]
+
+
+def match_labels(labels: Any, classes: list[Any], n: int | None = None,
+                 name: str = "labels") -> np.ndarray:
+    """The index of each label among ``classes`` (classes as :func:`encode_labels` gives them).
+
+    Labels match as :func:`encode_labels` tells classes apart (``1`` and ``1.0`` alike, ``True``
+    and ``1`` not).
+
+    Parameters
+    ----------
+    labels : array-like (N,)
+        As :func:`encode_labels` takes them.
+    classes : list
+        The known classes.
+    n, name
+        As :func:`encode_labels`.
+
+    Returns
+    -------
+    ndarray of int64 (N,)
+        Index into ``classes``; -1 for a missing label, -2 for a label not among ``classes``.
+    """
+    codes, found = encode_labels(labels, n=n, name=name)
+    where = {_label_key(c): i for i, c in enumerate(classes)}
+    lookup = np.array([where.get(_label_key(c), -2) for c in found] + [-1], dtype=np.int64)
+    return lookup[codes]
 
 
 def code_counts(bmus: ArrayLike, codes: ArrayLike, n_classes: int, n_neurons: int) -> np.ndarray:

@@ -29,14 +29,27 @@ scikit-learn is imported by this module only (and :mod:`somwidget._supervised_ta
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from ._supervised_targets import _class_array, _class_codes, _regression_targets, fill_empty_neurons
-from .euclidean import pow2_scales
+from ._supervised_targets import (
+    _SCALE_WARNING,
+    NON_NEGATIVE_METRICS,
+    _block_scale,
+    _checked_weight,
+    _class_array,
+    _class_codes,
+    _pow2_weights,
+    _regression_targets,
+    _score_codes,
+    _target_frame,
+    fill_empty_neurons,
+)
+from .euclidean import pow2_scales, warn_disparate_scales
 from .initialization import auto_mapsize
 from .labels import code_counts
 from .normalization import make_normalizer
@@ -119,15 +132,7 @@ class _MapPredictor(BaseEstimator):
         raw = fit_params.pop("sample_weight", None)
         if raw is None:
             return None
-        try:
-            w = np.asarray(raw, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"sample_weight must be numbers; got {raw!r}") from None
-        if w.shape != (n,):
-            raise ValueError(f"sample_weight must have one weight per sample, shape ({n},); got "
-                             f"shape {w.shape}")
-        if not np.isfinite(w).all() or (w < 0).any():
-            raise ValueError("sample_weight must be finite and >= 0")
+        w = _checked_weight(raw, n)
         if training != "none":
             fit_params["sample_weight"] = w
         return w
@@ -162,16 +167,19 @@ class _MapPredictor(BaseEstimator):
                 self._train(base, X, training, fit_params)
             som, part = base, None
         else:
-            normalizer = make_normalizer(base._validated()["normalization"])
+            p = base._validated()
+            normalizer = make_normalizer(p["normalization"])
             Xt = np.ascontiguousarray(normalizer.fit_transform(arr), dtype=np.float64)
-            var_x = float(np.nanvar(Xt, axis=0).sum())  # known values (missing="ignore")
-            var_y = float(block.var(axis=0).sum())
-            scale = weight * np.sqrt(var_x / var_y) if var_x > 0 and var_y > 0 else weight
+            scale = _block_scale(Xt, block, weight, p["distance_metric"])
+            if p["normalization"] == "none":
+                warn_disparate_scales(Xt)  # the features' spreads; the label block's is chosen
             joint = clone(base).set_params(normalization="none")
             p = base._validated()
             if p["mapsize"] == "auto":  # the map's shape follows the features, not the targets
                 joint.set_params(mapsize=tuple(int(v) for v in auto_mapsize(Xt, p["lattice"])))
-            self._train(joint, np.hstack([Xt, scale * block]), training, fit_params)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", _SCALE_WARNING, UserWarning)
+                self._train(joint, np.hstack([Xt, scale * block]), training, fit_params)
             d = arr.shape[1]
             som = clone(base)
             som._set_fitted(
@@ -212,6 +220,8 @@ class SOMClassifier(ClassifierMixin, _MapPredictor):
     label_weight : float > 0
         Supervised mode: the weight of the labels against the features; the one-hot block is
         scaled to carry ``label_weight**2`` times the total variance of ``X`` (training space).
+        With ``distance_metric="dice"`` (values in [0, 1]) the block is capped at 1, with a
+        warning; a weight that scales it beyond what training can sum is refused.
     training : {"batch", "online", "auto", "none"}
         The SOM call ``fit`` runs: ``fit``, ``fit_online`` or ``fit_auto``, with the SOM's own
         training parameters and the ``fit_params`` given to :meth:`fit`; ``"none"`` labels the
@@ -283,13 +293,18 @@ class SOMClassifier(ClassifierMixin, _MapPredictor):
             onehot[np.arange(arr.shape[0]), codes] = 1.0
         bmus, part = self._fit_map(X, onehot, fit_params)
         m = self.som_.n_neurons_
+        ok = codes >= 0
         if sw is None:
-            counts = code_counts(bmus, codes, k, m)
-        else:
-            ok = codes >= 0
-            counts = np.bincount(bmus[ok] * k + codes[ok], weights=sw[ok],
+            counts = scaled = code_counts(bmus, codes, k, m)
+            hits = counts.sum(axis=1)
+        else:  # weights divided by a power of two (exact): their sums stay finite
+            ws, w_scale = _pow2_weights(sw[ok])
+            scaled = np.bincount(bmus[ok] * k + codes[ok], weights=ws,
                                  minlength=m * k).reshape(m, k)
-        sums, weights = fill_empty_neurons(self.som_.lattice_, counts, counts.sum(axis=1))
+            with np.errstate(over="ignore"):
+                counts = scaled * w_scale
+            hits = np.bincount(bmus[ok], weights=ws > 0, minlength=m)
+        sums, weights = fill_empty_neurons(self.som_.lattice_, scaled, scaled.sum(axis=1))
         proba = sums / weights[:, None]
         if part is not None:
             joint = np.clip(part, 0.0, None)
@@ -298,11 +313,43 @@ class SOMClassifier(ClassifierMixin, _MapPredictor):
             proba[ok] = joint[ok] / mass[ok, None]
         self.classes_ = _class_array(classes)
         self.neuron_counts_ = counts
-        self.empty_neurons_ = counts.sum(axis=1) == 0
+        self.empty_neurons_ = hits == 0
         self.neuron_proba_ = proba
         self._label_index = np.argmax(proba, axis=1)
         self.neuron_labels_ = self.classes_[self._label_index]
+        self._classes = list(classes)
         return self
+
+    def score(self, X: object, y: object, sample_weight: object = None) -> float:
+        """The (weighted) fraction of samples whose predicted class is their label.
+
+        Labels are told apart as :func:`somwidget.labels.encode_labels` does (``True`` and
+        ``1`` are two classes, ``1`` and ``1.0`` one), so any labels ``fit`` accepts can be
+        scored (mixed types, tuples, datetimes); a class not seen in ``fit`` is never right.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame (N, D)
+        y : array-like (N,)
+            The true labels, none missing.
+        sample_weight : array-like (N,), optional
+            Finite weights >= 0, not all 0.
+
+        Returns
+        -------
+        float
+        """
+        pred = self._label_index[self._bmus(X)]
+        classes = getattr(self, "_classes", None)  # a model pickled before it was kept
+        classes = self.classes_.tolist() if classes is None else classes
+        right = _score_codes(y, classes, pred.shape[0]) == pred
+        if sample_weight is None:
+            return float(right.mean())
+        ws, _ = _pow2_weights(_checked_weight(sample_weight, pred.shape[0]))
+        total = float(ws.sum())
+        if not total > 0:
+            raise ValueError("sample_weight must not be all 0: nothing would be scored")
+        return float(ws[right].sum() / total)
 
     def predict_proba(self, X: object) -> np.ndarray:
         """Class probabilities of each sample: those of its BMU, shape (N, K)."""
@@ -320,16 +367,6 @@ class SOMClassifier(ClassifierMixin, _MapPredictor):
         return tags
 
 
-def _mean_and_std(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each target column's mean and standard deviation (1 where it is 0), computed on the
-    column divided by a power of two near its largest magnitude (exact), so that targets near
-    1e200 or 1e-200 neither overflow nor underflow in the squares."""
-    scale = pow2_scales(np.max(np.abs(Y), axis=0))
-    Ys = Y / scale
-    mean, std = Ys.mean(axis=0) * scale, Ys.std(axis=0) * scale
-    return mean, np.where(std > 0, std, 1.0)
-
-
 class SOMRegressor(RegressorMixin, _MapPredictor):
     """A regressor that gives each neuron of a self-organising map a target value.
 
@@ -344,7 +381,9 @@ class SOMRegressor(RegressorMixin, _MapPredictor):
         (kohonen ``xyf``); a neuron predicts its target part, unscaled.
     label_weight : float > 0
         Supervised mode: the standardised target block is scaled to carry ``label_weight**2``
-        times the total variance of ``X`` (training space).
+        times the total variance of ``X`` (training space). For the metrics of non-negative
+        data (``"dice"``, ``"jensenshannon"``) the targets are min-max scaled instead of
+        standardised (dice: the block capped at 1, as :class:`SOMClassifier`).
 
     Attributes
     ----------
@@ -382,7 +421,7 @@ class SOMRegressor(RegressorMixin, _MapPredictor):
         arr, _ = self._check_X(X)
         Y, one_d = _regression_targets(y, arr.shape[0])
         sw = self._sample_weight(fit_params, arr.shape[0], training)
-        weight = np.ones(arr.shape[0]) if sw is None else sw
+        ws, w_scale = _pow2_weights(np.ones(arr.shape[0]) if sw is None else sw)
         known = ~np.isnan(Y)
         if mode == "supervised" and not known.all():
             raise ValueError(
@@ -391,25 +430,34 @@ class SOMRegressor(RegressorMixin, _MapPredictor):
             )
         block = None
         if mode == "supervised":
-            mean, std = _mean_and_std(Y)
-            block = (Y - mean) / std
+            som = SOM() if self.som is None else self.som
+            metric = som._validated()["distance_metric"]
+            center, spread = _target_frame(Y, metric in NON_NEGATIVE_METRICS)
+            block = (Y - center) / spread
         bmus, part = self._fit_map(X, block, fit_params)
         m = self.som_.n_neurons_
         t = Y.shape[1]
+        # targets and weights divided by powers of two (exact): the sums stay finite
+        y_scale = pow2_scales(np.nanmax(np.abs(Y), axis=0))
         counts = np.zeros((m, t))
+        hits = np.zeros((m, t))
         values = np.zeros((m, t))
-        for j in range(t):
+        for j in range(t):  # per target column (each has its own missing values)
             ok = known[:, j]
-            counts[:, j] = np.bincount(bmus[ok], weights=weight[ok], minlength=m)
-            sums = np.bincount(bmus[ok], weights=weight[ok] * Y[ok, j], minlength=m)
+            counts[:, j] = np.bincount(bmus[ok], weights=ws[ok], minlength=m)
+            hits[:, j] = np.bincount(bmus[ok], weights=ws[ok] > 0, minlength=m)
+            sums = np.bincount(bmus[ok], weights=ws[ok] * (Y[ok, j] / y_scale[j]), minlength=m)
             filled, mass = fill_empty_neurons(self.som_.lattice_, sums, counts[:, j])
-            values[:, j] = filled / mass
+            values[:, j] = filled / mass * y_scale[j]
         if part is not None:
-            values = mean + std * part
+            values = (center / y_scale + spread / y_scale * part) * y_scale
         if sw is None:
-            counts = counts.astype(np.int64)
+            counts = hits.astype(np.int64)
+        else:
+            with np.errstate(over="ignore"):
+                counts = counts * w_scale
         self.neuron_counts_ = counts[:, 0] if one_d else counts
-        self.empty_neurons_ = self.neuron_counts_ == 0
+        self.empty_neurons_ = (hits[:, 0] if one_d else hits) == 0
         self.neuron_values_ = values[:, 0] if one_d else values
         return self
 
