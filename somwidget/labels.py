@@ -30,7 +30,6 @@ __all__ = [
     "code_counts",
     "encode_labels",
     "label_counts",
-    "match_labels",
     "label_proportions",
     "majority_labels",
 ]
@@ -178,6 +177,9 @@ def encode_labels(labels: Any, n: int | None = None,
 def match_labels(labels: Any, classes: list[Any], n: int | None = None,
                  name: str = "labels") -> np.ndarray:
     """The index of each label among ``classes`` (classes as :func:`encode_labels` gives them).
+
+    Not in ``__all__`` (so not re-exported by :mod:`somwidget.analysis`): the classifier's
+    ``score`` matches labels with it.
 
     Labels match as :func:`encode_labels` tells classes apart (``1`` and ``1.0`` alike, ``True``
     and ``1`` not).
