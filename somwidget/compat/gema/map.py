@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from ...persistence import FORMAT_NAME
+from ...persistence import FORMAT_NAME, existing_folder
 from ...som import SOM
 from ...validation import NotFittedError, check_array, check_choice, check_int
+from ._model_file import gema_weights, json_path, read_json, real_array
 
 __all__ = ["Map"]
 
@@ -36,12 +37,6 @@ WEIGHTS = {"random": "random", "random_negative": "random_negative", "sample": "
            "pca": "pca"}
 PRESENTATIONS = ("random", "sequential")
 TOPOLOGIES = {"rectangular": "rect", "hexagonal": "hexa"}
-
-
-def _json_path(filename: str | os.PathLike) -> Path:
-    """GEMA's ``<filename>.json``; a name that already ends in ``.json`` is kept as it is."""
-    name = os.fspath(filename)
-    return Path(name if name.lower().endswith(".json") else name + ".json")
 
 
 class Map:
@@ -146,12 +141,20 @@ class Map:
             self.train(data)
 
     # ------------------------------------------------------------------ the estimator
+    def _grid(self) -> tuple[int, int]:
+        """``(rows, cols)`` from ``map_size`` (an int for GEMA's square maps, or a pair for a
+        map made from a non-square somwidget SOM)."""
+        if isinstance(self.map_size, (tuple, list)):
+            rows, cols = self.map_size
+            return (int(rows), int(cols))
+        return (int(self.map_size), int(self.map_size))
+
     def _new_som(self) -> SOM:
         return SOM(
-            mapsize=(self.map_size, self.map_size),
+            mapsize=self._grid(),
             lattice=TOPOLOGIES[self.topology],
             neighborhood="cut_gaussian" if self.use_decay else "bubble",
-            normalization=NORMALIZATIONS[self.normalization],
+            normalization=NORMALIZATIONS.get(self.normalization, self.normalization),
             initialization=WEIGHTS[self.weights_init.lower()],
             distance_metric=self.distance,
             random_state=self.random_state,
@@ -162,7 +165,7 @@ class Map:
         """``(rows, cols)`` of the map."""
         if getattr(self.som, "mapsize_", None) is not None:
             return tuple(int(v) for v in self.som.mapsize_)
-        return (self.map_size, self.map_size)
+        return self._grid()
 
     @property
     def weights(self) -> np.ndarray:
@@ -175,10 +178,12 @@ class Map:
 
     @weights.setter
     def weights(self, value: Any) -> None:
-        w = np.asarray(value, dtype=np.float64)
         rows, cols = self.shape
+        w = real_array("weights", value, f"a ({rows}, {cols}, D) array of numbers")
         if w.ndim != 3 or w.shape[:2] != (rows, cols):
             raise ValueError(f"weights must have shape ({rows}, {cols}, D); got {w.shape}")
+        if not np.isfinite(w).all():
+            raise ValueError("weights must be finite numbers; got NaN or infinite values")
         self.som = _som_from_codebook(self.som, w.reshape(rows * cols, -1))
         self.input_data_dimension = int(w.shape[2])
 
@@ -264,7 +269,8 @@ class Map:
             squared Euclidean distances).
         """
         self._check_trained()
-        x = np.asarray(pattern, dtype=np.float64)
+        x = real_array("pattern", pattern,
+                        f"one sample, a 1-D array of {self.som.n_features_in_} numbers")
         if x.ndim != 1:
             raise ValueError(f"pattern must be one sample, a 1-D array of {self.som.n_features_in_} "
                              f"values; got shape {x.shape}")
@@ -319,7 +325,8 @@ class Map:
         (normaliser included), which GEMA ignores. Returns the path written.
         """
         self._check_trained()
-        path = _json_path(filename)
+        path = json_path(filename)
+        existing_folder(path)  # an error naming the folder, not the temporary file
         entry = {
             "map_size": self.map_size,
             "input_data_dimension": int(self.som.n_features_in_),
@@ -355,11 +362,8 @@ class Map:
         ValueError
             For a file that is neither, naming the file and what is wrong.
         """
-        path = _json_path(filename)
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path} is not a GEMA or somwidget model: not JSON ({exc})") from None
+        path = json_path(filename)
+        doc = read_json(path)
         if isinstance(doc, dict) and doc.get("format") == FORMAT_NAME:
             return cls._from_som(SOM.from_dict(doc, source=path))
         if not (isinstance(doc, dict) and isinstance(doc.get("model"), list) and doc["model"]):
@@ -372,28 +376,25 @@ class Map:
         def fail(problem: str) -> ValueError:
             return ValueError(f"{path} is not a readable GEMA model: {problem}")
 
-        if not isinstance(entry, dict):
-            raise fail("the 'model' entry is not an object")
-        missing = [k for k in ("map_size", "weights") if k not in entry]
-        if missing:
-            raise fail(f"missing fields {missing}")
-        try:
-            w = np.asarray(entry["weights"], dtype=np.float64)
-        except (TypeError, ValueError):
-            raise fail("'weights' is not a rectangular list of numbers") from None
-        size = entry["map_size"]
-        if not isinstance(size, int) or isinstance(size, bool) or size < 2:
-            raise fail(f"'map_size' must be an integer >= 2; got {size!r}")
-        if w.ndim != 3 or w.shape[:2] != (size, size):
-            raise fail(f"'weights' must have shape ({size}, {size}, D); got {w.shape}")
-        if not np.isfinite(w).all():
-            raise fail("'weights' contains NaN or infinite values")
-        dim = entry.get("input_data_dimension", w.shape[2])
-        if dim != w.shape[2]:
-            raise fail(f"'input_data_dimension' is {dim!r} but the weights have {w.shape[2]} features")
+        (rows, cols), w, num_data = gema_weights(entry, fail)
+        codebook = w.reshape(rows * cols, -1)
+        # the somwidget model save_classifier carries: initialisation, seed and normaliser
+        som = None
+        if isinstance(carried, dict) and carried.get("format") == FORMAT_NAME:
+            candidate = SOM.from_dict(carried, source=path)
+            if candidate.codebook_.shape == codebook.shape and \
+                    np.array_equal(candidate.codebook_, codebook):
+                som = candidate
+        extra: dict[str, Any] = {}
+        if som is not None:
+            init = som._validated()["initialization"]
+            if init in WEIGHTS:
+                extra["weights"] = init
+            if som.random_state is not None:
+                extra["random_state"] = som.random_state
         try:
             m = cls(
-                size=size,
+                size=max(rows, cols),
                 period=entry.get("period", 10),
                 initial_lr=entry.get("initial_lr", 0.1),
                 initial_neighbourhood=entry.get("neighbourhood", 0),
@@ -401,18 +402,15 @@ class Map:
                 use_decay=entry.get("use_decay", False),
                 presentation=entry.get("presentation", "random"),
                 topology=entry.get("topology", "rectangular"),
+                **extra,
             )
         except (TypeError, ValueError) as exc:
             raise fail(str(exc)) from None
-        m.num_data = int(entry.get("num_data", 0))
+        if rows != cols:  # a non-square map (saved from a somwidget SOM)
+            m.map_size = (rows, cols)
+        m.num_data = num_data
         m.input_data_dimension = int(w.shape[2])
-        rows = w.reshape(size * size, -1)
-        som = None
-        if isinstance(carried, dict) and carried.get("format") == FORMAT_NAME:
-            candidate = SOM.from_dict(carried, source=path)
-            if candidate.codebook_.shape == rows.shape and np.array_equal(candidate.codebook_, rows):
-                som = candidate
-        m.som = som if som is not None else _som_from_codebook(m.som, rows)
+        m.som = som if som is not None else _som_from_codebook(m._new_som(), codebook)
         if som is not None:
             m.normalization = _GEMA_NORMALIZATION.get(som.normalizer_.name, som.normalizer_.name)
         return m
@@ -420,6 +418,9 @@ class Map:
     @classmethod
     def _from_som(cls, som: SOM) -> Map:
         """A Map around a fitted somwidget SOM (a non-square map gets ``map_size = (rows, cols)``)."""
+        if not som._is_initialized():
+            raise NotFittedError("this SOM is not fitted: fit it (som.fit(X)) before using it as "
+                                 "a GEMA Map or classifying with it")
         rows, cols = (int(v) for v in som.mapsize_)
         p = som._validated()
         m = cls.__new__(cls)

@@ -10,6 +10,8 @@ module does not import ipywidgets.
 from __future__ import annotations
 
 import copy
+import math
+import numbers
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,6 +61,16 @@ def _renamed(som: Any, names: list[str] | None) -> Any:
     clone = copy.copy(som)
     clone.feature_names_in_ = names
     return clone
+
+
+def _inches(name: str, value: Any) -> float:
+    """A figure size in inches: a finite number > 0 (TypeError / ValueError naming ``name``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number of inches > 0; got {value!r}")
+    v = float(value)
+    if not (math.isfinite(v) and v > 0):
+        raise ValueError(f"{name} must be a finite number of inches > 0; got {value!r}")
+    return v
 
 
 def _write_svg(view: Any, filename: str | os.PathLike | None) -> None:
@@ -173,8 +185,10 @@ class Visualization:
         from ...widgets import CodebookGlyphMap
 
         m = _map_of(map, "map")
+        width = _inches("size_x", size_x) * 72.0
+        _inches("size_y", size_y)  # accepted as GEMA's; the height follows the map
         names = _names(labels, int(m.som.n_features_in_), "labels")
-        view = CodebookGlyphMap(_renamed(m.som, names), kind="line", width=float(size_x) * 72.0)
+        view = CodebookGlyphMap(_renamed(m.som, names), kind="line", width=width)
         _write_svg(view, filename)
         return view
 
@@ -196,6 +210,11 @@ class Visualization:
 def _weight_picture(map: Any, row: int, column: int, labels: Any, size_x: float,
                     size_y: float, angle: float, kind: str) -> StaticPicture:
     m = _map_of(map, "map")
+    width, height = _inches("size_x", size_x) * 72.0, _inches("size_y", size_y) * 72.0
+    if isinstance(angle, (bool, np.bool_)) or not isinstance(angle, numbers.Real):
+        raise TypeError(f"angle must be a number of degrees; got {angle!r}")
+    if not math.isfinite(angle):
+        raise ValueError(f"angle must be a finite number of degrees; got {angle!r}")
     rows, cols = m.shape
     for name, v, n in (("row", row, rows), ("column", column, cols)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v < n:
@@ -203,4 +222,4 @@ def _weight_picture(map: Any, row: int, column: int, labels: Any, size_x: float,
     w = np.asarray(m.weights[int(row), int(column)], dtype=np.float64)
     names: Sequence[str] | None = _names(labels, w.size, "labels")
     return weight_chart(w, names, kind=kind, title=f"Neuron [{int(row)},{int(column)}]",
-                        width=float(size_x) * 72.0, height=float(size_y) * 72.0, angle=angle)
+                        width=width, height=height, angle=float(angle))
