@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 
 import numpy as np
 import pytest
@@ -13,6 +14,8 @@ from scipy.spatial.distance import cdist
 
 from somwidget import SOM
 from somwidget.compat.gema import Classification, Map, Visualization
+from somwidget.compat.somnium import SOM as SomniumSOM
+from somwidget.compat.somnium.visualization import plot_bmus
 
 X = np.random.default_rng(0).normal(size=(200, 3))
 
@@ -82,6 +85,36 @@ def test_load_classifier_restores_the_initialisation_and_the_seed(in_tmp):
     # and that is not what a random initialisation gives
     other = Map(data=X, size=4, period=50, weights="random", random_state=0)
     assert not np.array_equal(other.weights, p.weights)
+
+
+# ---------------------------------------------------------------- somnium: pickles keep the data
+def test_a_somnium_pickle_keeps_its_training_data(in_tmp):
+    s = SomniumSOM(mapsize=(5, 4), random_state=0).fit(X, epochs=3)
+    s.save("my_som.pkl")
+    loaded = SomniumSOM.load("my_som.pkl")
+    xt = loaded.normalizer_.transform(X)
+    w = loaded.codebook_
+    mae = float(np.abs(xt - w[_bmus(w, xt)]).mean())  # somnium's QE, by hand
+    assert loaded.calculate_quantization_error() == pytest.approx(mae, rel=1e-12)
+    np.testing.assert_array_equal(loaded.hit_counts(), np.bincount(_bmus(w, xt), minlength=20))
+    view = plot_bmus(loaded)
+    assert "<svg" in view.to_svg()
+
+
+def test_the_core_som_pickle_still_holds_no_data():
+    s = SOM(mapsize=(3, 3), random_state=0, epochs=2).fit(X)
+    back = pickle.loads(pickle.dumps(s))
+    with pytest.raises(ValueError, match="X is required"):
+        back.quantization_error()
+
+
+def test_a_somnium_pickle_whose_data_does_not_fit_the_model_is_refused():
+    s = SomniumSOM(mapsize=(3, 3), random_state=0).fit(X, epochs=2)
+    state = s.__getstate__()
+    state["seed_data"] = np.ones((5, 2))
+    fresh = SomniumSOM.__new__(SomniumSOM)
+    with pytest.raises(ValueError, match="training data does not fit"):
+        fresh.__setstate__(state)
 
 
 # ---------------------------------------------------------------- GEMA: bad input

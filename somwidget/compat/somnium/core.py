@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ...initialization import auto_mapsize
+from ...persistence import format_error
 from ...som import SOM as _CoreSOM
 from ...validation import Constraint, Interval, check_int
 
@@ -135,6 +136,35 @@ class SOM(_CoreSOM):
         if float(d["params"].get("mapsize_scale", 5)) == 5.0:
             d["params"].pop("mapsize_scale", None)
         return d
+
+    def __getstate__(self) -> dict:
+        """As :meth:`somwidget.SOM.__getstate__`, plus the data of the latest fit (somnium's
+        pickles kept it: the metrics and plots without data work on the loaded model)."""
+        state = super().__getstate__()
+        data = getattr(self, "_seed_data", None)
+        if data is not None and state.get("fitted") is not None:
+            state["seed_data"] = data
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        """As :meth:`somwidget.SOM.__setstate__`; the pickled training data, if any, is held
+        again (checked against the model) for the metrics and plots called without data."""
+        data = None
+        if isinstance(state, dict) and "seed_data" in state:
+            state = dict(state)
+            data = state.pop("seed_data")
+        super().__setstate__(state)
+        if data is None:
+            return
+        if not self._is_initialized():
+            raise format_error("the pickled SOM", "it holds training data but no fitted model")
+        try:
+            Xt = self._to_training_space(data)
+        except (TypeError, ValueError) as exc:
+            raise format_error("the pickled SOM", f"its training data does not fit the model "
+                                                  f"({exc})") from None
+        self._hold_training_data(Xt, data)
+        self._remember(data)
 
     # ------------------------------------------------------------------ training
     def _remember(self, data: Any) -> None:
