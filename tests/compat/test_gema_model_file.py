@@ -128,3 +128,20 @@ def test_assigning_weights_replaces_the_codebook_and_keeps_the_normaliser():
                                   ((xt[:, None, :] - w.reshape(16, 3)) ** 2).sum(-1).argmin(1))
     with pytest.raises(ValueError, match=r"weights must have shape \(4, 4, D\)"):
         m.weights = np.zeros((3, 4, 3))
+
+
+def test_save_classifier_leaves_other_files_alone_and_writes_through_a_link(tmp_path):
+    import os
+
+    data = np.random.default_rng(1).normal(size=(100, 3))
+    m = Map(data=data, size=4, period=200, random_state=0)
+    notes = tmp_path / ".m.json.tmp"  # the fixed temporary name it used to overwrite and delete
+    notes.write_text("my notes")
+    m.save_classifier(tmp_path / "m")
+    assert notes.read_text() == "my notes"
+    os.symlink("m.json", tmp_path / "latest.json")
+    other = Map(data=data, size=3, period=200, random_state=1)
+    other.save_classifier(tmp_path / "latest")
+    assert (tmp_path / "latest.json").is_symlink()
+    np.testing.assert_array_equal(Map.load_classifier(tmp_path / "m").weights, other.weights)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".m.json.tmp", "latest.json", "m.json"]

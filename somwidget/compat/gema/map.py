@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ...persistence import FORMAT_NAME, existing_folder
+from ...persistence import FORMAT_NAME, write_atomically
 from ...som import SOM
 from ...validation import NotFittedError, check_array, check_choice, check_int
 from ._model_file import gema_weights, json_path, read_json, real_array
@@ -326,7 +326,6 @@ class Map:
         """
         self._check_trained()
         path = json_path(filename)
-        existing_folder(path)  # an error naming the folder, not the temporary file
         entry = {
             "map_size": self.map_size,
             "input_data_dimension": int(self.som.n_features_in_),
@@ -341,12 +340,8 @@ class Map:
             "weights": np.asarray(self.weights).tolist(),
         }
         doc = {"model": [entry], "somwidget": self.som.to_dict()}
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            tmp.write_text(json.dumps(doc), encoding="utf-8")
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        data = json.dumps(doc).encode("utf-8")
+        write_atomically(path, lambda f: f.write(data))  # a unique temporary file, then rename
         return path
 
     @classmethod
