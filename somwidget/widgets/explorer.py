@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from ..labels import encode_labels
+from ..som import SOM
 from ..validation import NAN_HINT, check_array, check_choice, check_fraction, check_positive
-from ._base import ViewBase
+from ._base import ViewBase, _closed_guard
 from ._common import (
     as_frame,
     as_labels,
@@ -45,7 +46,13 @@ from .lattice_view import HitMap, LabelMap, QualityMap, UMatrix
 from .live import Throttle
 from .pictures.compose import Picture, compose
 from .planes import ComponentPlanes
-from .selection import Selection
+from .selection import (
+    Selection,
+    check_sample_columns,
+    member_mask,
+    neurons_of_samples,
+    sample_rows,
+)
 
 __all__ = ["DEFAULT_VIEWS", "VIEWS", "Explorer"]
 
@@ -54,6 +61,25 @@ VIEWS: tuple[str, ...] = ("hits", "umatrix", "quality", "labels", "planes", "ins
 PICK_A_CLASS = "(select a class)"
 #: The views shown by default.
 DEFAULT_VIEWS: tuple[str, ...] = ("hits", "umatrix", "planes", "inspector")
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` refused on a closed Explorer (its samples are gone) with a clear error."""
+    return _closed_guard(method, "this {} is closed: it has no samples (build a new one)")
+
+
+def _class_names(values: Sequence[Any]) -> list[str]:
+    """One distinct dropdown entry per class: ``str`` of it, ``repr`` where two classes (1 and
+    "1") or the placeholder would read alike."""
+    plain = [str(c) for c in values]
+    seen: dict[str, int] = {}
+    for name in plain:
+        seen[name] = seen.get(name, 0) + 1
+    names = [repr(c) if seen[n] > 1 or n == PICK_A_CLASS else n for c, n in zip(values, plain, strict=True)]
+    if len(set(names)) < len(names):  # reprs alike too: numbered
+        names = [f"{n} ({k})" for k, n in enumerate(names)]
+    return names
+
 
 class Explorer(ViewBase, widgets.VBox):
     """A linked dashboard of one SOM, usable as a live training callback.
@@ -108,7 +134,8 @@ class Explorer(ViewBase, widgets.VBox):
         ``"build"`` (everything, the pass included); the difference is the dashboard's own cost.
     """
 
-    _released_attributes = ("som", "_X", "_X_user", "_labels", "_table", "_label_values", "_clusters")
+    _released_attributes = ("som", "_X", "_X_user", "_labels", "_table", "_label_values", "_clusters",
+                            "_bmus")
 
     def __init__(
         self,
@@ -124,6 +151,8 @@ class Explorer(ViewBase, widgets.VBox):
         max_overhead: float = 0.05,
         clusters: Any = None,
     ) -> None:
+        if not isinstance(som, SOM):
+            raise TypeError(f"som must be a somwidget SOM (somwidget.SOM); got {type(som).__name__}")
         if X is None:
             raise ValueError("X is required: the samples the dashboard maps (a map alone, say "
                              "one loaded from a file, shows in UMatrix(som) and "
@@ -164,8 +193,16 @@ class Explorer(ViewBase, widgets.VBox):
         else:
             self._share(selection)
         self.selection = selection
-        table = pd.DataFrame(data, columns=feature_names(names, som, data.shape[1]),
-                             index=sample_index(X, n), copy=False)
+        features = feature_names(names, som, data.shape[1])
+        # selected_samples() adds bmu / label / cluster columns and the inspector's table has
+        # neuron / label / extra / feature columns: a clash would overwrite or drop one
+        added = ["bmu", *(["label"] if label_arr is not None else []),
+                 *(["cluster"] if clusters is not None else [])]
+        check_sample_columns(features, added, "X", "selected_samples adds them")
+        if extra_frame is not None:
+            check_sample_columns(extra_frame.columns, [*added, "neuron", *features], "extra",
+                                 "the features of X and the columns the sample tables add")
+        table = pd.DataFrame(data, columns=features, index=sample_index(X, n), copy=False)
         if extra_frame is not None:
             extra_frame.index = table.index
             table = pd.concat([extra_frame, table], axis=1)
@@ -175,6 +212,7 @@ class Explorer(ViewBase, widgets.VBox):
         self.planes = self.inspector = self.cluster_map = None
         cmap = self.colormap
         self._clusters = clusters
+        free = sel._free()  # nothing holds its samples: the Explorer's table (extra columns) will
         if clusters is not None:
             from .cluster_map import ClusterMap
 
@@ -182,9 +220,13 @@ class Explorer(ViewBase, widgets.VBox):
         t0 = self.clock()
         bmus, dist = self._bmu_pass(som)  # the one pass every view shares
         self.timings: dict[str, float] = {"bmu_pass": self.clock() - t0}
-        # bind the full sample table (features + extra columns) first, so selected_samples()
-        # carries the extra columns; the views find it bound (later refreshes only update BMUs)
-        self.selection.bind(bmus, data=self._table, labels=label_arr, copy=False)
+        self._bmus = bmus
+        # bind the full sample table (features + extra columns) first, so selection.samples
+        # carries the extra columns; the views find it bound (later refreshes only update BMUs).
+        # A selection holding another view's samples keeps them: selected_samples() lists this
+        # Explorer's own rows either way
+        self.selection._bind_view(self, bmus, data=self._table, labels=label_arr, copy=False,
+                                  n_neurons=int(som.lattice_.n_neurons), claim=free)
         if "hits" in self.views:
             # with labels: hits and classes together (marker area = hits, colour = majority)
             self.hit_map = HitMap(som, data, labels=label_arr, selection=sel, colormap=cmap,
@@ -219,7 +261,7 @@ class Explorer(ViewBase, widgets.VBox):
         bar_items: list[widgets.Widget] = [self._bar_text, clear]
         if label_arr is not None:
             _, values = encode_labels(label_arr)  # the classes: missing labels are none
-            classes = [str(c) for c in values]
+            classes = _class_names(values)
             self._label_values = dict(zip(classes, values, strict=True))
             picker = widgets.Dropdown(options=[PICK_A_CLASS, *classes], value=PICK_A_CLASS,
                                       layout=widgets.Layout(width="200px"),
@@ -305,8 +347,11 @@ class Explorer(ViewBase, widgets.VBox):
             bmus, dist = self._bmu_pass(som)
             for view in self._all_views():
                 view.refresh(som, bmus=bmus, distances=dist)
-            # the sample table was bound once in __init__: only the BMUs follow the model
-            self.selection.update_bmus(bmus)
+            # the sample table was bound once in __init__: only the BMUs follow the model (and
+            # only when the selection holds this Explorer's samples, not another view's)
+            self._bmus = bmus
+            self.selection._bind_view(self, bmus, data=self._table, labels=self._labels,
+                                      copy=False, n_neurons=int(som.lattice_.n_neurons))
             self.n_refreshes += 1
             self._last_end = self.clock()
             self._last_cost = self._last_end - t0
@@ -325,7 +370,7 @@ class Explorer(ViewBase, widgets.VBox):
 
     def _class_neurons(self, name: str) -> list[int]:
         """The neurons that ``select_samples(class)`` selects (the BMUs of its samples)."""
-        bmus = self.selection.bmus
+        bmus = self._bmus
         if bmus is None or self._labels is None:
             return []
         return np.unique(bmus[self._labels == self._label_values[name]]).tolist()
@@ -346,10 +391,8 @@ class Explorer(ViewBase, widgets.VBox):
             self._picker_busy = False
 
     def _update_bar(self, neurons: list[int]) -> None:
-        try:
-            n_samples = int(np.count_nonzero(self.selection.sample_mask))
-        except (AttributeError, ValueError, TypeError):
-            n_samples = 0
+        bmus = self.__dict__.get("_bmus")
+        n_samples = 0 if bmus is None else int(np.count_nonzero(member_mask(neurons, bmus)))
         if neurons:
             shown = ", ".join(map(str, neurons[:12])) + (" …" if len(neurons) > 12 else "")
             text = (f"<b>{len(neurons):,} neuron{'s' if len(neurons) != 1 else ''}</b> "
@@ -359,6 +402,7 @@ class Explorer(ViewBase, widgets.VBox):
         attr = html.escape(",".join(map(str, neurons)))
         self._bar_text.value = f'<span class="somwidget-selection-text" data-neurons="{attr}">{text}</span>'
 
+    @_guarded
     def select_samples(self, which: Any) -> list[int]:
         """Select the BMUs of some samples.
 
@@ -372,13 +416,20 @@ class Explorer(ViewBase, widgets.VBox):
         list of int
             The selected neurons.
         """
-        self.selection.select_samples(which)
+        self.selection.select(neurons_of_samples(
+            which, self._bmus, self._labels, hint="build the Explorer with labels=..."))
         return list(self.selection.neurons)
 
+    @_guarded
     def selected_samples(self) -> pd.DataFrame:
-        """The rows of ``X`` mapped to the selected neurons (with ``label`` and extra columns, and
-        ``cluster`` when the Explorer was given ``clusters``)."""
-        out = self.selection.samples
+        """The rows of ``X`` mapped to the selected neurons (with ``bmu``, ``label`` and extra
+        columns, and ``cluster`` when the Explorer was given ``clusters``).
+
+        They are this Explorer's own rows, also when its selection is shared with views of
+        other data (they share the selected neurons, each lists its own samples).
+        """
+        with self._lock:
+            out = sample_rows(self._table, self._bmus, self._labels, self.selection.neurons)
         if self.cluster_map is not None:
             out["cluster"] = self.cluster_map.cluster_ids[out["bmu"].to_numpy(dtype=np.int64)]
         return out

@@ -490,18 +490,14 @@ class HitMap(LatticeView):
         return bmus
 
     def _bind(self, bmus: np.ndarray) -> None:
-        # bind the samples once per selection; afterwards only the BMUs follow the model, so a
-        # sample table bound by someone else (the Explorer's, with its extra columns) is kept
+        # the selection lists the samples of the view that bound it first (the Explorer's,
+        # with its extra columns, or this map's); a map of other data sharing it shares the
+        # neurons only, and never writes its BMUs onto another view's samples
         sel = self.selection
         if sel is None:
             return
-        if self._bound_selection is sel and sel.bmus is not None and len(sel.bmus) == len(bmus):
-            sel.update_bmus(bmus)
-        elif sel.bmus is not None and np.array_equal(sel.bmus, bmus):
-            # bound already to these samples' BMUs (by the Explorer, with its full sample table)
-            self._bound_selection = sel
-        else:
-            sel.bind(bmus, data=self._X, labels=self._labels)
+        if sel._bind_view(self, bmus, data=self._X, labels=self._labels,
+                          n_neurons=int(self._som.lattice_.n_neurons)):
             self._bound_selection = sel
 
     def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pathlib
 import threading
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -77,6 +78,112 @@ def _as_neuron_list(neurons: object, name: str = "neurons") -> list[int]:
     return [int(k) for k in np.unique(arr)]
 
 
+def check_bmus(bmus: Any, n_neurons: int | None = None, name: str = "bmus") -> np.ndarray:
+    """``bmus`` as a 1-D int64 array of neuron indices in ``[0, n_neurons)``.
+
+    Raises
+    ------
+    ValueError
+        When ``bmus`` is not 1-D, not integers, negative (a -1 would wrap to the last neuron)
+        or, with ``n_neurons`` known, beyond the map.
+    """
+    b = np.asarray(bmus)
+    if b.ndim != 1 or (b.size and b.dtype.kind not in "iu"):
+        raise ValueError(f"{name} must be a 1-D array of neuron indices; got shape {b.shape}, "
+                         f"dtype {b.dtype}")
+    if b.size:
+        lo, hi = int(b.min()), int(b.max())
+        top = "n_neurons" if n_neurons is None else str(int(n_neurons))
+        if lo < 0 or (n_neurons is not None and hi >= n_neurons):
+            raise ValueError(f"{name} must be integers in [0, {top}) (the map's neurons); "
+                             f"got {lo if lo < 0 else hi}")
+    return b.astype(np.int64, copy=True)
+
+
+def member_mask(neurons: Iterable[int], bmus: np.ndarray) -> np.ndarray:
+    """True where a sample's BMU is among ``neurons`` (sorted, non-negative): one lookup per
+    sample in a table of the selected neurons indexed by BMU, fast for 10,000 neurons and a
+    million samples."""
+    ks = np.asarray(list(neurons), dtype=np.int64)
+    if ks.size == 0 or bmus.size == 0:
+        return np.zeros(bmus.shape, dtype=bool)
+    member = np.zeros(max(int(ks.max()), int(bmus.max())) + 1, dtype=bool)
+    member[ks] = True
+    return member[bmus]
+
+
+def check_sample_columns(columns: Iterable[Any], reserved: Iterable[str], name: str,
+                         why: str = "", *, unique: bool = True) -> None:
+    """Refuse columns of ``name`` that clash with ``reserved`` names (or with each other):
+    the sample tables would otherwise overwrite or drop one of them silently.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and the clashing columns.
+    """
+    cols = [str(c) for c in columns]
+    taken = set(reserved)
+    clash = sorted({c for c in cols if c in taken})
+    dup = (sorted({c for c in cols if cols.count(c) > 1})
+           if unique and len(set(cols)) < len(cols) else [])
+    if clash:
+        raise ValueError(f"{name} has column(s) {clash} whose names are taken ({why or 'reserved'}: "
+                         f"{sorted(taken)}): rename them")
+    if dup:
+        raise ValueError(f"{name} has duplicate column names {dup}: rename them")
+
+
+def sample_rows(frame: pd.DataFrame | None, bmus: np.ndarray, labels: np.ndarray | None,
+                neurons: Iterable[int]) -> pd.DataFrame:
+    """The rows of ``frame`` whose BMU is in ``neurons``, with ``bmu`` (and ``label``) columns."""
+    mask = member_mask(neurons, bmus)
+    frame = frame if frame is not None else pd.DataFrame(index=range(len(bmus)))
+    out = frame.iloc[np.flatnonzero(mask)].copy()
+    out["bmu"] = bmus[mask]
+    if labels is not None:
+        out["label"] = labels[mask]
+    return out
+
+
+def _same_label(w: Any, c: Any) -> bool:
+    """``w`` names class ``c``: equal, and both booleans or neither (True and 1 are two classes)."""
+    is_bool = (bool, np.bool_)
+    return bool(isinstance(w, is_bool) == isinstance(c, is_bool) and c == w)
+
+
+def neurons_of_samples(which: Any, bmus: np.ndarray, labels: np.ndarray | None,
+                       hint: str = "call bind(bmus, data, labels=...)") -> list[int]:
+    """The BMUs of some samples: ``which`` a boolean mask over them, a label or labels.
+
+    A scalar ``True`` / ``False`` is a label (a mask is an array with one entry per sample).
+    """
+    if isinstance(which, (str, bytes, bool, np.bool_)):
+        arr = np.empty(1, dtype=object)
+        arr[0] = which
+    else:
+        arr = np.asarray(which)
+    if arr.dtype.kind == "b":
+        if arr.shape != bmus.shape:
+            raise ValueError(
+                f"a boolean mask must have one entry per sample ({bmus.shape[0]}); got shape {arr.shape}"
+            )
+        mask = arr
+    else:
+        if labels is None:
+            raise ValueError(f"select_samples with labels needs labels: {hint}")
+        wanted = (arr.ravel() if arr.ndim else arr.reshape(1)).tolist()
+        # the classes as every label view has them: missing labels (None, NaN) never
+        # a class, mixed kinds (numbers and strings) fine; True and 1 are two classes
+        codes, classes = encode_labels(labels)
+        unknown = [w for w in wanted if not any(_same_label(w, c) for c in classes)]
+        if unknown:
+            raise ValueError(f"which: unknown label(s) {unknown}; known labels are {classes}")
+        picked = [k for k, c in enumerate(classes) if any(_same_label(w, c) for w in wanted)]
+        mask = np.isin(codes, picked)
+    return [int(k) for k in np.unique(bmus[mask])]
+
+
 class Selection(anywidget.AnyWidget):
     """The shared set of selected neurons (sorted, unique).
 
@@ -94,7 +201,8 @@ class Selection(anywidget.AnyWidget):
     training cell is busy: keep them short and thread-safe.
     """
 
-    neurons = traitlets.List(traitlets.Int(), default_value=[]).tag(sync=True)
+    # elements checked by _validate_neurons (a named error, not a raw TraitError)
+    neurons = traitlets.List(default_value=[]).tag(sync=True)
 
     def __init__(self, neurons: Iterable[int] | None = None, **kwargs: Any) -> None:
         self._lock = threading.RLock()
@@ -102,6 +210,7 @@ class Selection(anywidget.AnyWidget):
         self._data: pd.DataFrame | None = None
         self._labels: np.ndarray | None = None
         self._n_neurons: int | None = None
+        self._owner: weakref.ref[Any] | None = None  # the view whose samples are bound
         super().__init__(**kwargs)
         if neurons is not None:
             self.select(neurons)
@@ -152,23 +261,38 @@ class Selection(anywidget.AnyWidget):
              *, copy: bool = True) -> None:
         """Attach the samples (Python side only, not synced).
 
+        A selection holds one binding: the samples :attr:`samples` lists. Views on other data
+        sharing the selection share its neurons, not its samples: each lists its own
+        (``Explorer.selected_samples()``, ``NeuronInspector.sample_indices()``). A view binds
+        the selection only when nothing holds it (unbound, or the view that bound it closed)
+        and keeps its BMUs up to date; an explicit ``bind`` replaces any binding, and a view
+        never replaces it (it adopts it when its samples have the bound BMUs).
+
         Parameters
         ----------
         bmus : array-like of int, shape (N,)
-            Best-matching unit of every sample (``som.predict(X)``).
+            Best-matching unit of every sample (``som.predict(X)``): integers in
+            ``[0, n_neurons)``.
         data : array-like or DataFrame, shape (N, D), optional
             The sample table returned by :attr:`samples`. A DataFrame keeps its own index, so
-            :attr:`samples` gives back the caller's rows (with their labels).
+            :attr:`samples` gives back the caller's rows (with their labels). It must not have
+            a ``bmu`` column (nor a ``label`` one with ``labels``): :attr:`samples` adds them.
         labels : array-like, shape (N,), optional
             One label per sample; adds a ``label`` column to :attr:`samples` and enables
             ``select_samples("label")``.
         copy : bool, default True
             Keep a copy of a DataFrame ``data`` (False: keep the caller's frame itself, for a
             caller that owns it and never changes it, like the Explorer with a million rows).
+
+        Raises
+        ------
+        ValueError
+            For BMUs that are not integers in ``[0, n_neurons)``, data or labels of another
+            length, or data columns named ``bmu`` / ``label``.
         """
-        b = np.asarray(bmus)
-        if b.ndim != 1 or (b.size and b.dtype.kind not in "iu"):
-            raise ValueError(f"bmus must be a 1-D array of neuron indices; got shape {b.shape}, dtype {b.dtype}")
+        self._bind(None, check_bmus(bmus, self._n_neurons), data, labels, copy)
+
+    def _bind(self, owner: Any, b: np.ndarray, data: Any, labels: Any, copy: bool) -> None:
         n = b.shape[0]
         frame: pd.DataFrame | None = None
         if data is not None:
@@ -182,15 +306,58 @@ class Selection(anywidget.AnyWidget):
                 frame = pd.DataFrame(arr, columns=default_feature_names(arr.shape[1]))
             if len(frame) != n:
                 raise ValueError(f"data has {len(frame)} rows but bmus has {n} entries")
+            check_sample_columns(frame.columns, ["bmu", *(["label"] if labels is not None else [])],
+                                 "data", "samples adds them", unique=False)
         lab: np.ndarray | None = None
         if labels is not None:
             lab = np.asarray(labels.to_numpy() if isinstance(labels, pd.Series) else labels)
             if lab.ndim != 1 or lab.shape[0] != n:
                 raise ValueError(f"labels must be 1-D with {n} entries (one per sample); got shape {lab.shape}")
         with self._lock:
-            self._bmus = b.astype(np.int64, copy=True)
+            self._bmus = b
             self._data = frame
             self._labels = lab
+            self._owner = None if owner is None else weakref.ref(owner)
+
+    def _free(self) -> bool:
+        """Nothing holds the binding: unbound, or the view that bound it closed."""
+        return self._holder() is None and (self._owner is not None or self._bmus is None)
+
+    def _holder(self) -> Any:
+        """The view holding the binding (None: unbound, bound by hand, or its view closed)."""
+        ref = self._owner
+        view = ref() if ref is not None else None
+        return None if view is None or getattr(view, "closed", False) else view
+
+    def _bind_view(self, view: Any, bmus: np.ndarray, data: Any = None, labels: Any = None,
+                   *, n_neurons: int, copy: bool = True, claim: bool = False) -> bool:
+        """A view's binding: the BMUs of ``view``'s samples follow its model when it holds the
+        binding; it binds when nothing holds it (unbound, or its view closed), adopts a binding
+        made by hand to the same BMUs (and keeps one to others), and leaves a binding of another
+        view alone (views on other data share neurons, not samples). ``claim``: bind over a binding made by hand
+        (the Explorer's over its own ClusterMap's, whose table lacks the extra columns).
+
+        Returns
+        -------
+        bool
+            Whether ``view`` holds the binding now.
+        """
+        bmus = check_bmus(bmus, n_neurons)  # the view's map (the selection may know an older one)
+        with self._lock:
+            holder = self._holder()
+            if holder is view:
+                if self._bmus is not None and len(self._bmus) == len(bmus):
+                    self._bmus = bmus
+                    return True
+            elif holder is not None:
+                return False
+            elif not claim and not self._free():  # bound by hand: kept
+                if not np.array_equal(self._bmus, bmus):
+                    return False  # to other samples (or to other BMUs: the caller updates them)
+                self._owner = weakref.ref(view)  # to these samples' BMUs: adopted
+                return True
+            self._bind(view, bmus, data, labels, copy)
+            return True
 
     def update_bmus(self, bmus: Iterable[int]) -> None:
         """Replace the bound BMUs (after the model changed), keeping the bound data and labels.
@@ -198,18 +365,17 @@ class Selection(anywidget.AnyWidget):
         Parameters
         ----------
         bmus : array-like of int, shape (N,)
-            New best-matching unit of every bound sample; N must equal the number bound.
+            New best-matching unit of every bound sample (integers in ``[0, n_neurons)``); N
+            must equal the number bound.
         """
-        b = np.asarray(bmus)
-        if b.ndim != 1 or (b.size and b.dtype.kind not in "iu"):
-            raise ValueError(f"bmus must be a 1-D array of neuron indices; got shape {b.shape}, dtype {b.dtype}")
+        b = check_bmus(bmus, self._n_neurons)
         with self._lock:
             bound = self._require_bound()
             if b.shape != bound.shape:
                 raise ValueError(
                     f"bmus must have one entry per bound sample ({bound.shape[0]}); got shape {b.shape}"
                 )
-            self._bmus = b.astype(np.int64, copy=True)
+            self._bmus = b
 
     @property
     def bmus(self) -> np.ndarray | None:
@@ -230,14 +396,8 @@ class Selection(anywidget.AnyWidget):
         return self._bmus
 
     def _mask(self, bmus: np.ndarray) -> np.ndarray:
-        """True where a bound sample's BMU is selected: one lookup per sample (a table of the
-        selected neurons indexed by BMU), fast for 10,000 neurons and a million samples."""
-        ks = np.asarray(self.neurons, dtype=np.int64)
-        if ks.size == 0 or bmus.size == 0:
-            return np.zeros(bmus.shape, dtype=bool)
-        member = np.zeros(max(int(ks[-1]), int(bmus.max())) + 1, dtype=bool)
-        member[ks] = True
-        return member[bmus]
+        """True where a bound sample's BMU is selected."""
+        return member_mask(self.neurons, bmus)
 
     @property
     def sample_mask(self) -> np.ndarray:
@@ -252,14 +412,7 @@ class Selection(anywidget.AnyWidget):
         The rows keep the bound DataFrame's index (0..N-1 for arrays).
         """
         with self._lock:
-            bmus = self._require_bound()
-            mask = self._mask(bmus)
-            frame = self._data if self._data is not None else pd.DataFrame(index=range(len(bmus)))
-            out = frame.iloc[np.flatnonzero(mask)].copy()
-            out["bmu"] = bmus[mask]
-            if self._labels is not None:
-                out["label"] = self._labels[mask]
-            return out
+            return sample_rows(self._data, self._require_bound(), self._labels, self.neurons)
 
     def select_samples(self, which: Any) -> None:
         """Select the BMUs of some samples.
@@ -268,37 +421,13 @@ class Selection(anywidget.AnyWidget):
         ----------
         which : bool array of shape (N,), a label, or a list of labels
             A boolean mask over the bound samples, or label value(s) matched against the bound
-            labels.
+            labels (a scalar ``True`` / ``False`` is a label).
         """
         with self._lock:
-            bmus = self._require_bound()
-            arr = np.asarray(which) if not isinstance(which, (str, bytes)) else np.asarray([which])
-            if arr.dtype.kind == "b":
-                if arr.shape != bmus.shape:
-                    raise ValueError(
-                        f"a boolean mask must have one entry per sample ({bmus.shape[0]}); got shape {arr.shape}"
-                    )
-                mask = arr
-            else:
-                if self._labels is None:
-                    raise ValueError(
-                        "select_samples with labels needs labels: call bind(bmus, data, labels=...)"
-                    )
-                wanted = (arr.ravel() if arr.ndim else arr.reshape(1)).tolist()
-                # the classes as every label view has them: missing labels (None, NaN) never
-                # a class, mixed kinds (numbers and strings) fine
-                codes, classes = encode_labels(self._labels)
-                unknown = [w for w in wanted if w not in classes]
-                if unknown:
-                    raise ValueError(
-                        f"which: unknown label(s) {unknown}; known labels are {classes}"
-                    )
-                picked = [k for k, c in enumerate(classes) if c in wanted]
-                mask = np.isin(codes, picked)
-            self.neurons = [int(k) for k in np.unique(bmus[mask])]
+            self.neurons = neurons_of_samples(which, self._require_bound(), self._labels)
 
     def close(self) -> None:
         """Close the widget and drop the bound samples (their table, BMUs and labels)."""
         with self._lock:
-            self._bmus = self._data = self._labels = None
+            self._bmus = self._data = self._labels = self._owner = None
         super().close()
