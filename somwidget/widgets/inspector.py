@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..validation import NAN_HINT, check_array, check_bmus, check_int, check_positive
-from ._base import ViewBase
+from ._base import ViewBase, _closed_guard
 from ._chart_theme import theme_chart
 from ._common import (
     as_frame,
@@ -52,7 +52,7 @@ from .inspector_picture import chart_picture, round_ticks, tick_names
 from .live import Throttle
 from .pictures.compose import Picture
 from .sample_table import SampleTable
-from .selection import Selection
+from .selection import Selection, check_sample_columns
 
 __all__ = ["NeuronInspector", "round_ticks", "tick_names"]
 
@@ -83,16 +83,27 @@ _CSS = """<style>
 </style>"""
 
 def _mean_sd(data: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column mean and population sd in chunks (no full-size temporary for 1M rows)."""
+    """Per-column mean and population sd of the values present (NaN, a missing value, left
+    out; NaN for a column without any), in chunks (no full-size temporary for 1M rows)."""
     n, d = data.shape
-    if n == 0:
-        return np.full(d, np.nan), np.full(d, np.nan)
-    mean = data.mean(axis=0)
-    ss = np.zeros(d)
+    total, count, ss = np.zeros(d), np.zeros(d), np.zeros(d)
     for s in range(0, n, chunk):
-        c = data[s:s + chunk] - mean
-        ss += np.einsum("ij,ij->j", c, c)
-    return mean, np.sqrt(ss / n)
+        c = data[s:s + chunk]
+        present = ~np.isnan(c)
+        total += np.where(present, c, 0.0).sum(axis=0)
+        count += present.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        for s in range(0, n, chunk):
+            c = data[s:s + chunk] - mean
+            c = np.where(np.isnan(c), 0.0, c)
+            ss += np.einsum("ij,ij->j", c, c)
+        return mean, np.where(count > 0, np.sqrt(ss / np.maximum(count, 1)), np.nan)
+
+
+def _guarded(method: Any) -> Any:
+    """``method`` refused on a closed inspector (its data are gone) with a clear error."""
+    return _closed_guard(method, "this {} is closed: it has no samples (build a new one)")
 
 
 #: At most this many feature names under the chart (a 320 px inspector fits 14 at 45°).
@@ -181,8 +192,14 @@ class NeuronInspector(ViewBase, widgets.VBox):
         self.feature_names: list[str] = feature_names(names, som, data.shape[1])
         self._labels = as_labels(labels, n)
         self._extra = as_frame(extra, n, "extra")
+        # the sample table's columns: neuron, label, extra, features (a clash would drop one)
+        added = ["neuron", *(["label"] if self._labels is not None else [])]
+        check_sample_columns(self.feature_names, added, "X", "the sample table adds them")
+        if self._extra is not None:
+            check_sample_columns(self._extra.columns, [*added, *self.feature_names], "extra",
+                                 "the features of X and the columns the sample table adds")
         self._mean, self._raw_sd = _mean_sd(data)
-        self._sd = np.where(self._raw_sd > 0, self._raw_sd, 1.0)
+        self._sd = np.where(self._raw_sd > 0, self._raw_sd, 1.0)  # NaN > 0 is False: 1
         self._bmus = np.zeros(n, dtype=np.intp)
         self._dist = np.zeros(n)
         self._planes = np.zeros((som.n_neurons_, data.shape[1]))
@@ -309,6 +326,9 @@ class NeuronInspector(ViewBase, widgets.VBox):
         if distances.shape != (n,):
             raise ValueError(f"distances must have shape ({n},); got {distances.shape}")
         planes = np.asarray(som.component_planes(), dtype=np.float64)
+        # the map's size bounds the selection, as a lattice view's does (a neuron 999 of a
+        # 20-neuron map is refused, not shown as "no neuron selected")
+        self.selection.n_neurons = int(planes.shape[0])
         with self._lock:
             self._bmus = bmus
             self._dist = distances
@@ -391,6 +411,7 @@ class NeuronInspector(ViewBase, widgets.VBox):
             f"</tr>{body}</table></div></div>"
         )
 
+    @_guarded
     def summary_statistics(self) -> pd.DataFrame:
         """Per-feature statistics of the selection, in data units (what the chart summarises).
 
@@ -400,7 +421,9 @@ class NeuronInspector(ViewBase, widgets.VBox):
             Index: the feature names. Columns: ``neuron_mean`` / ``neuron_sd`` (mean and
             population sd of the selected neurons' codebook vectors, each neuron counted once),
             ``sample_mean`` / ``sample_sd`` (of the samples mapped to them; NaN without
-            samples), ``data_mean`` / ``data_sd`` (of all samples).
+            samples), ``data_mean`` / ``data_sd`` (of all samples). Missing values (NaN, with
+            ``missing="ignore"``) are left out: each feature's statistics are of the values
+            present.
         """
         with self._lock:
             sel, idx, _ = self._selected(self.neurons)
@@ -410,12 +433,12 @@ class NeuronInspector(ViewBase, widgets.VBox):
         d = self._X.shape[1]
         vec = self._planes[sel]
         nan = np.full(d, np.nan)
-        samples = self._X[idx] if idx.size else None
+        s_mean, s_sd = _mean_sd(self._X[idx]) if idx.size else (nan, nan)  # missing values left out
         return pd.DataFrame({
             "neuron_mean": vec.mean(axis=0) if sel.size else nan,
             "neuron_sd": vec.std(axis=0) if sel.size else nan,
-            "sample_mean": samples.mean(axis=0) if samples is not None else nan,
-            "sample_sd": samples.std(axis=0) if samples is not None else nan,
+            "sample_mean": s_mean,
+            "sample_sd": s_sd,
             "data_mean": self._mean,
             "data_sd": self._raw_sd,
         }, index=pd.Index(self.feature_names, name="feature"))
@@ -451,7 +474,7 @@ class NeuronInspector(ViewBase, widgets.VBox):
             return {"lines": z, "labels": [f"neuron {k}" for k in sel.tolist()],
                     "band": None, "samples": None}
         mean, sd = z.mean(axis=0), z.std(axis=0)
-        zs = ((self._X[idx].mean(axis=0) - self._mean) / self._sd) if idx.size else None
+        zs = ((_mean_sd(self._X[idx])[0] - self._mean) / self._sd) if idx.size else None
         return {"lines": mean[None, :], "labels": [f"mean of {sel.size:,} neurons"],
                 "band": np.vstack([mean - sd, mean + sd]), "samples": zs}
 
@@ -491,6 +514,7 @@ class NeuronInspector(ViewBase, widgets.VBox):
         self._legend.value = f'<div class="somwidget-note somwidget-legend">{items}</div>'
 
     # ------------------------------------------------------------------ reading
+    @_guarded
     def sample_indices(self) -> np.ndarray:
         """Positions (0-based rows of X) of the samples mapped to the shown neurons."""
         with self._lock:
