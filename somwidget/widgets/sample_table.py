@@ -28,15 +28,30 @@ ORDERS = ("ascending", "descending")
 
 def _cell(v: Any) -> str:
     if isinstance(v, (float, np.floating)):
-        return "–" if not np.isfinite(v) else f"{float(v):.4g}"
+        if np.isnan(v):
+            return "–"  # a missing value
+        return ("inf" if v > 0 else "-inf") if np.isinf(v) else f"{float(v):.4g}"
     return html.escape(str(v))
 
 
-def _sort_key(col: np.ndarray) -> np.ndarray:
-    """An array whose argsort orders ``col`` (numbers numerically, anything else as text)."""
-    if col.dtype.kind in "biuf":
-        return col
-    return pd.Series(col).astype(str).to_numpy()
+def _sort_key(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An array whose argsort orders ``col`` (numbers numerically, anything else as text) and
+    where ``col`` is missing (NaN, None, pd.NA, NaT: sorted last)."""
+    if col.dtype.kind in "biu":
+        return col, np.zeros(col.shape, dtype=bool)
+    if col.dtype.kind == "f":
+        return col, np.isnan(col)
+    missing = np.asarray(pd.isna(col), dtype=bool).reshape(col.shape)
+    present = col[~missing]
+    if col.dtype == object and present.size and all(
+            isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+            for v in present):
+        key = np.zeros(col.shape, dtype=np.float64)  # numbers in an object column: numerically
+        key[~missing] = present.astype(np.float64)
+        return key, missing
+    key = np.full(col.shape, "", dtype=object)
+    key[~missing] = [str(v) for v in present]
+    return key.astype(str), missing
 
 
 class SampleTable(widgets.VBox):
@@ -66,6 +81,10 @@ class SampleTable(widgets.VBox):
     def __init__(self, columns: Sequence[tuple[str, np.ndarray]], index: pd.Index,
                  page_size: int = 20) -> None:
         self.page_size = check_int("page_size", page_size, minimum=1)
+        names = [str(n) for n, _ in columns]
+        dup = sorted({n for n in names if names.count(n) > 1}) if len(set(names)) < len(names) else []
+        if dup:
+            raise ValueError(f"columns must have distinct names; got {dup} more than once")
         self._columns: dict[str, np.ndarray] = {str(n): np.asarray(c) for n, c in columns}
         self._keys: dict[str, np.ndarray] = {}
         self._index = index
@@ -118,14 +137,13 @@ class SampleTable(widgets.VBox):
             self._render()
 
     def _rank(self, name: str) -> np.ndarray:
-        """Dense rank of every row in column ``name`` (cached; NaN: -1)."""
+        """Dense rank of every row in column ``name`` (cached; missing: -1)."""
         r = self._keys.get(name)
         if r is None:
-            key = _sort_key(self._columns[name])
+            key, missing = _sort_key(self._columns[name])
             _, inv = np.unique(key, return_inverse=True)
             r = inv.ravel().astype(np.int64)
-            if key.dtype.kind == "f":
-                r[np.isnan(key)] = -1
+            r[missing] = -1
             self._keys[name] = r
         return r
 
@@ -156,8 +174,13 @@ class SampleTable(widgets.VBox):
         with self._lock:
             if by is not None:
                 by = check_choice("by", by, tuple(self._columns))
+            old = self.sort_by, self.ascending
             self.sort_by, self.ascending = by, bool(ascending)
-            self.positions = self._ordered(self._given)
+            try:  # a column that cannot be ordered leaves the table as it was
+                self.positions = self._ordered(self._given)
+            except Exception:
+                self.sort_by, self.ascending = old
+                raise
             self.page = 0
             value = "(as mapped)" if by is None else by
             if self._sort.value != value:
@@ -181,6 +204,9 @@ class SampleTable(widgets.VBox):
 
     def close(self) -> None:
         """Close the table and its controls and drop the columns (the caller's data)."""
+        if "_lock" not in self.__dict__:  # construction refused (say, page_size=0): no controls
+            super().close()
+            return
         with self._lock:
             self._columns, self._keys = {}, {}
             self._index = pd.RangeIndex(0)
