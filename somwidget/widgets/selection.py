@@ -266,7 +266,8 @@ class Selection(anywidget.AnyWidget):
         (``Explorer.selected_samples()``, ``NeuronInspector.sample_indices()``). A view binds
         the selection only when nothing holds it (unbound, or the view that bound it closed)
         and keeps its BMUs up to date; an explicit ``bind`` replaces any binding, and a view
-        never replaces it (it adopts it when its samples have the bound BMUs).
+        never replaces it (it adopts it when its samples have the bound BMUs, and keeps
+        updating it when it held the binding of samples with those BMUs).
 
         Parameters
         ----------
@@ -290,7 +291,13 @@ class Selection(anywidget.AnyWidget):
             For BMUs that are not integers in ``[0, n_neurons)``, data or labels of another
             length, or data columns named ``bmu`` / ``label``.
         """
-        self._bind(None, check_bmus(bmus, self._n_neurons), data, labels, copy)
+        b = check_bmus(bmus, self._n_neurons)
+        with self._lock:
+            # a richer table of the samples a view holds (their BMUs): that view keeps it
+            # up to date; any other binding by hand is the caller's to update
+            holder = self._holder()
+            same = holder is not None and self._bmus is not None and np.array_equal(self._bmus, b)
+            self._bind(holder if same else None, b, data, labels, copy)
 
     def _bind(self, owner: Any, b: np.ndarray, data: Any, labels: Any, copy: bool) -> None:
         n = b.shape[0]
