@@ -81,6 +81,21 @@ def test_equal_length_views_never_write_their_bmus_onto_each_other(som, X):
     assert list(sel.samples.index) == list(np.flatnonzero(b2 == k))
 
 
+
+def test_a_cluster_map_of_other_data_never_writes_its_bmus_onto_the_selection(som, X):
+    X2 = X.iloc[::-1].reset_index(drop=True) * 1.5  # same length, other rows
+    sel = sw.Selection()
+    e1 = sw.Explorer(som, X, selection=sel)
+    cm = sw.ClusterMap(som, X2, selection=sel, n_clusters=3)
+    b1 = bmus_of(som, X)
+    k = busiest(bmus_of(som, X2))
+    cm.refresh()
+    sel.select([k])
+    assert list(sel.samples.index) == list(np.flatnonzero(b1 == k))
+    assert list(e1.selected_samples().index) == list(np.flatnonzero(b1 == k))
+    e1.close()
+    cm.close()
+
 def test_explorer_bar_counts_its_own_samples(som, X):
     sel = sw.Selection()
     sw.HitMap(som, X.iloc[:50], selection=sel)

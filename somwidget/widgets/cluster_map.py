@@ -151,13 +151,12 @@ class ClusterMap(LatticeView):
         }
 
     def _bind(self, bmus: np.ndarray) -> None:
+        # as HitMap._bind: the selection lists the samples of the view that bound it first; a
+        # map of other data sharing it shares the neurons only
         sel = self.selection
         if sel is None:
             return
-        if self._bound_selection is sel and sel.bmus is not None and len(sel.bmus) == len(bmus):
-            sel.update_bmus(bmus)
-        else:
-            sel.bind(bmus, data=self._X)
+        if sel._bind_view(self, bmus, data=self._X, n_neurons=int(self._som.lattice_.n_neurons)):
             self._bound_selection = sel
 
     def recluster(self, n_clusters: int | None = None, method: str | None = None, *,
