@@ -399,7 +399,8 @@ def test_encode_labels_refuses_bad_input():
 
 def test_label_counts_skip_missing_and_views_use_the_same_classes():
     from somwidget import SOM
-    from somwidget.widgets.lattice_view import HitMap, LabelMap
+    from somwidget.widgets.hit_map import HitMap
+    from somwidget.widgets.label_map import LabelMap
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 2))

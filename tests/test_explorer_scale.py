@@ -17,9 +17,11 @@ from scipy.spatial.distance import cdist
 from somwidget import SOM
 from somwidget.widgets.explorer import Explorer
 from somwidget.widgets.inspector import NeuronInspector, round_ticks
-from somwidget.widgets.lattice_view import MIN_RELATIVE_SPAN, QualityMap, UMatrix
+from somwidget.widgets.lattice_view import MIN_RELATIVE_SPAN
+from somwidget.widgets.quality_map import QualityMap
 from somwidget.widgets.sample_table import SampleTable
 from somwidget.widgets.selection import Selection
+from somwidget.widgets.umatrix import UMatrix
 
 ROWS, COLS = 8, 7
 M = ROWS * COLS

@@ -7,15 +7,19 @@ from .elevation import ElevationMap
 from .explorer import Explorer
 from .glyph_map import CodebookGlyphMap
 from .hit_histogram import HitHistogram
+from .hit_map import HitMap
 from .index_map import NeuronIndexMap
 from .input_space import InputSpaceView
 from .inspector import NeuronInspector
-from .lattice_view import HitMap, LabelMap, LatticeView, QualityMap, UMatrix
+from .label_map import LabelMap
+from .lattice_view import LatticeView
 from .layout import Column, Row
 from .live import LiveUpdateMixin, Throttle
 from .planes import ComponentPlanes
+from .quality_map import QualityMap
 from .selection import Selection
 from .studio import Studio
+from .umatrix import UMatrix
 
 __all__ = [
     "ClusterMap",

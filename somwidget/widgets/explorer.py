@@ -41,11 +41,13 @@ from ._common import (
     feature_names,
     sample_index,
 )
+from .hit_map import HitMap
 from .inspector import NeuronInspector
-from .lattice_view import HitMap, LabelMap, QualityMap, UMatrix
+from .label_map import LabelMap
 from .live import Throttle
 from .pictures.compose import Picture, compose
 from .planes import ComponentPlanes
+from .quality_map import QualityMap
 from .selection import (
     Selection,
     check_sample_columns,
@@ -53,6 +55,7 @@ from .selection import (
     neurons_of_samples,
     sample_rows,
 )
+from .umatrix import UMatrix
 
 __all__ = ["DEFAULT_VIEWS", "VIEWS", "Explorer"]
 

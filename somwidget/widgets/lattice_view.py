@@ -1,4 +1,8 @@
-"""Canvas lattice views of a SOM: hit map, U-matrix, quality map, label map (planes.py: component planes).
+"""LatticeView: the canvas picture of one value per neuron, the base of every lattice view.
+
+The views built on it: ``hit_map.py`` (HitMap), ``label_map.py`` (LabelMap), ``umatrix.py``
+(UMatrix), ``quality_map.py`` (QualityMap), ``cluster_map.py`` (ClusterMap), ``planes.py``
+(ComponentPlanes).
 
 Every map-shaped view is one front-end renderer (``js/src/lattice_canvas.ts``) fed different
 per-neuron arrays. Each refresh sends ONE comm message (``hold_sync``) with the arrays as
@@ -14,13 +18,11 @@ from typing import Any
 
 import anywidget
 import numpy as np
-import pandas as pd
 import traitlets
 from ipywidgets import widget_serialization
 
-from .. import analysis
 from ..clustering import border_segments
-from ..labels import code_counts, encode_labels
+from ..labels import encode_labels
 from ..validation import check_bmus, check_choice
 from ._base import ViewBase
 from ._common import check_title, lattice_geometry
@@ -39,17 +41,7 @@ from .pictures.lattice import (
 )
 from .selection import Selection, bundle_path
 
-__all__ = [
-    "HitMap",
-    "LabelMap",
-    "LatticeView",
-    "QualityMap",
-    "UMatrix",
-]
-
-HITMAP_MODES = ("color", "size")
-LABEL_OVERLAYS = ("majority", "proportion")
-
+__all__ = ["MIN_RELATIVE_SPAN", "LatticeView", "honest_range"]
 
 def _range(values: np.ndarray) -> tuple[float, float]:
     """nan-aware (min, max) of the values, in float64; (0, 1) if none is finite."""
@@ -403,232 +395,3 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
             wrap_rows=self.wrap_rows, wrap_cols=self.wrap_cols,
             title=self.title, subtitle=self._subtitle(),
         )
-
-
-class HitMap(LatticeView):
-    """How many samples each neuron wins (hits), as colour or as marker size.
-
-    Parameters
-    ----------
-    som : SOM
-        The map; initialised from ``X`` when it has not been yet.
-    X : array-like or DataFrame of shape (N, D)
-        The samples to map (the selection is bound to them).
-    labels : array-like of shape (N,), optional
-        One label per sample (for the overlay, tooltips and ``selection.samples``).
-    selection : Selection, optional
-        The shared selection.
-    mode : {"color", "size"}
-        Hits as colour, or as a marker whose area follows the count (somnium style). With
-        ``label_overlay="majority"``, ``"size"`` shows hits and classes together: the marker's
-        area is the hit count and its colour the majority class (Orange's SOM view).
-    label_overlay : {None, "majority", "proportion"}
-        Colour neurons by their majority label, or by the share of samples labelled ``label``.
-    label : object, optional
-        The label for ``label_overlay="proportion"``.
-    colormap : str
-        Perceptually uniform colour map name.
-    clusters : MapClustering or array-like of shape (n_neurons,), optional
-        Draw the borders of these clusters (``som.cluster()``) over the hit map.
-    """
-
-    _view = traitlets.Unicode("hits").tag(sync=True)
-    _default_title = "Hit map: how many samples each neuron wins"
-    #: Per-class counts go into the tooltips up to this many neurons (they cost one float32
-    #: array per class in every frame); None: always.
-    _class_counts_max_neurons: int | None = 2500
-
-    def __init__(
-        self,
-        som: Any,
-        X: Any = None,
-        labels: Any = None,
-        *,
-        selection: Selection | None = None,
-        mode: str = "color",
-        label_overlay: str | None = None,
-        label: Any = None,
-        colormap: str = "viridis",
-        title: str | None = None,
-        max_rate_hz: float = 15.0,
-        show_values: bool = False,
-        clusters: Any = None,
-        bmus: Any = None,
-    ) -> None:
-        if X is None:
-            raise ValueError("X is required: the samples whose hits are counted")
-        self._mode = check_choice("mode", mode, HITMAP_MODES)
-        self._overlay = None if label_overlay is None else check_choice("label_overlay", label_overlay, LABEL_OVERLAYS)
-        self._X = X
-        self._n = len(X)
-        self._codes: np.ndarray | None = None
-        self._classes: list[Any] = []
-        if labels is not None:
-            self._codes, self._classes = encode_labels(labels, self._n)
-        self._labels = None if labels is None else np.asarray(
-            labels.to_numpy() if isinstance(labels, pd.Series) else labels)
-        if self._overlay is not None and labels is None:
-            raise ValueError(f"label_overlay={self._overlay!r} needs labels (one per sample of X)")
-        self._label_index = -1
-        if self._overlay == "proportion":
-            if label is None:
-                raise ValueError(f"label_overlay='proportion' needs label=, one of {self._classes}")
-            if label not in self._classes:
-                raise ValueError(f"label must be one of {self._classes}; got {label!r}")
-            self._label_index = self._classes.index(label)
-        self._label = label
-        self._bound_selection: Selection | None = None
-        super().__init__(som, X, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, show_values=show_values, clusters=clusters,
-                         _initial=None if bmus is None else {"bmus": bmus})
-
-    def _bmus(self, bmus: np.ndarray | None) -> np.ndarray:
-        if bmus is None:
-            bmus = np.asarray(self._som.predict(self._X), dtype=np.int64)
-        if bmus.shape != (self._n,):
-            raise ValueError(f"bmus must have one entry per sample ({self._n}); got shape {bmus.shape}")
-        return bmus
-
-    def _bind(self, bmus: np.ndarray) -> None:
-        # the selection lists the samples of the view that bound it first (the Explorer's,
-        # with its extra columns, or this map's); a map of other data sharing it shares the
-        # neurons only, and never writes its BMUs onto another view's samples
-        sel = self.selection
-        if sel is None:
-            return
-        if sel._bind_view(self, bmus, data=self._X, labels=self._labels,
-                          n_neurons=int(self._som.lattice_.n_neurons)):
-            self._bound_selection = sel
-
-    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
-        m = int(self._som.lattice_.rows * self._som.lattice_.cols)
-        b = self._bmus(bmus)
-        self._bind(b)
-        hits = np.bincount(b, minlength=m).astype(np.float64)
-        hmax = float(hits.max()) if hits.size else 0.0
-        st = self._plain(hits, self._title_arg or self._default_title, "samples per neuron (hits)", "int")
-        st["vmin"], st["vmax"] = 0.0, max(hmax, 1.0)
-        if self._mode == "size":
-            st["style"] = "size"
-            st["sizes"] = hits / hmax if hmax > 0 else np.zeros(m)
-            st["sizes_from_values"] = True  # = values / vmax (vmax is max(hmax, 1))
-            st["value_label"] = f"marker area and colour = hits (max {int(hmax)})"
-        if self._codes is not None:
-            counts = code_counts(b, self._codes, len(self._classes), m)
-            labelled = counts.sum(axis=1).astype(np.float64)  # missing labels are no class
-            has = labelled > 0
-            with np.errstate(invalid="ignore", divide="ignore"):
-                top = counts.argmax(axis=1) if counts.shape[1] else np.zeros(m, np.int64)
-                majority = np.where(has, top, -1).astype(np.float64)
-                share = np.where(has, counts.max(axis=1, initial=0) / labelled, np.nan)
-            st["category_names"] = [str(c) for c in self._classes]
-            st["tooltip"].append(({"name": "majority label", "format": "category"}, majority))
-            if np.array_equal(labelled, hits):  # no missing labels: share = majority count / hits
-                top_count = counts.max(axis=1, initial=0).astype(np.float64)
-                st["tooltip"].append(({"name": "majority share", "format": "percent", "divide_by": "values"},
-                                      top_count))
-            else:
-                st["tooltip"].append(({"name": "majority share", "format": "percent"}, share))
-            big = self._class_counts_max_neurons is not None and m > self._class_counts_max_neurons
-            if len(self._classes) <= 12 and not big:  # every class's count in the tooltip
-                st["tooltip"] += [({"name": f"{c}", "format": "int"}, counts[:, i].astype(np.float64))
-                                  for i, c in enumerate(self._classes)]
-            if self._overlay == "majority":
-                st["categories"] = majority
-                st["legend"] = "categories"
-                st["category_title"] = "majority label"
-                if self._mode == "size":
-                    st["category_title"] = f"majority class · marker area = hits (max {int(hmax)})"
-                    if self._title_arg is None:
-                        st["title"] = "Hits and classes: marker area = samples won, colour = majority class"
-            elif self._overlay == "proportion":
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    prop = np.where(has, counts[:, self._label_index] / labelled, np.nan)
-                st["values"], st["vmin"], st["vmax"] = prop, 0.0, 1.0
-                st["value_label"] = f"share of samples labelled {self._label!r}"
-                st["tooltip"].append(({"name": f"share of {self._label}", "format": "percent"}, prop))
-        return st
-
-
-class UMatrix(LatticeView):
-    """U-matrix (node form): each neuron's mean distance to its lattice neighbours.
-
-    High values (bright ridges) mark cluster borders, low values (dark valleys) cluster cores.
-    ``UMatrix(som, clusters=som.cluster())`` draws the borders of a clustering over it, to see
-    whether they follow the ridges.
-    """
-
-    _view = traitlets.Unicode("umatrix").tag(sync=True)
-    _default_title = "U-matrix: mean distance to neighbouring neurons (bright = cluster border)"
-
-    def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
-                 colormap: str = "viridis", title: str | None = None, max_rate_hz: float = 15.0,
-                 show_values: bool = False, clusters: Any = None) -> None:
-        super().__init__(som, X, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, show_values=show_values, clusters=clusters)
-
-    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
-        u = np.asarray(self._som.umatrix(), dtype=np.float64).ravel()
-        st = self._plain(u, self._title_arg or self._default_title,
-                         "mean distance to neighbouring neurons")
-        st["vmin"], st["vmax"], st["value_label"] = honest_range(u, st["value_label"])
-        return st
-
-
-class QualityMap(LatticeView):
-    """Quality map: mean distance between each neuron and the samples it wins (grey: no hits)."""
-
-    _view = traitlets.Unicode("quality").tag(sync=True)
-    _default_title = "Quality map: mean distance of each neuron's samples to it (lower is better)"
-
-    def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
-                 colormap: str = "viridis", title: str | None = None, max_rate_hz: float = 15.0,
-                 show_values: bool = False, clusters: Any = None, bmus: Any = None,
-                 distances: Any = None) -> None:
-        if X is None:
-            raise ValueError("X is required: the samples whose quantization error is mapped")
-        self._X = X
-        initial = None if bmus is None or distances is None else {"bmus": bmus, "distances": distances}
-        super().__init__(som, X, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, show_values=show_values, clusters=clusters,
-                         _initial=initial)
-
-    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
-        m = int(self._som.lattice_.rows * self._som.lattice_.cols)
-        if bmus is not None and distances is not None:  # the caller's BMU pass (the Explorer's)
-            q = analysis.quality_map(bmus, distances, m)
-        else:
-            q = np.asarray(self._som.quality_map(self._X), dtype=np.float64).ravel()
-        st = self._plain(q, self._title_arg or self._default_title,
-                         "mean distance of the neuron's samples to it (quantization error)")
-        st["vmin"], st["vmax"], st["value_label"] = honest_range(q, st["value_label"])
-        return st
-
-
-class LabelMap(HitMap):
-    """Label map: each neuron coloured by the majority label of its samples.
-
-    With ``label=`` it shows the share of samples carrying that label instead (somnium's per-class
-    proportion map). Tooltips list the count of every class.
-    """
-
-    _view = traitlets.Unicode("labels").tag(sync=True)
-    _class_counts_max_neurons = None
-    _default_title = "Label map: the most common label among each neuron's samples"
-
-    def __init__(self, som: Any, X: Any = None, labels: Any = None, *, label: Any = None,
-                 selection: Selection | None = None, colormap: str = "viridis",
-                 title: str | None = None, max_rate_hz: float = 15.0,
-                 show_values: bool = False, clusters: Any = None, bmus: Any = None) -> None:
-        if labels is None:
-            raise ValueError("labels is required: one label per sample of X")
-        super().__init__(som, X, labels, selection=selection, mode="color",
-                         label_overlay="majority" if label is None else "proportion", label=label,
-                         colormap=colormap, title=title, max_rate_hz=max_rate_hz,
-                         show_values=show_values, clusters=clusters, bmus=bmus)
-
-    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
-        st = super()._compute(bmus)
-        if self._overlay == "proportion" and self._title_arg is None:
-            st["title"] = f"Label map: share of each neuron's samples labelled {self._label!r}"
-        return st
