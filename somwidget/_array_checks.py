@@ -401,8 +401,9 @@ def warn_sparse_map(n_neurons: int, n_samples: int) -> None:
         )
 
 
-def check_bmus(name: str, bmus: ArrayLike, n_neurons: int) -> np.ndarray:
-    """Validate BMU indices: (N,) or (N, k) integers in [0, n_neurons)."""
+def check_bmus(name: str, bmus: ArrayLike, n_neurons: int | None) -> np.ndarray:
+    """Validate BMU indices: (N,) or (N, k) integers in [0, n_neurons) (n_neurons None: a map
+    not known yet, any index >= 0; a -1 would wrap to the last neuron)."""
     b = np.asarray(bmus)
     if b.ndim == 2:
         b = b[:, 0] if b.shape[1] else b.reshape(-1)
@@ -414,10 +415,10 @@ def check_bmus(name: str, bmus: ArrayLike, n_neurons: int) -> np.ndarray:
         else:
             raise TypeError(f"{name} must hold integer neuron indices; got dtype {b.dtype}")
     b = b.astype(np.int64, copy=False)
-    if b.size and (b.min() < 0 or b.max() >= n_neurons):
+    if b.size and (b.min() < 0 or (n_neurons is not None and b.max() >= n_neurons)):
+        allowed = "integers >= 0" if n_neurons is None else f"in [0, {n_neurons - 1}]"
         raise ValueError(
-            f"{name} must be neuron indices in [0, {n_neurons - 1}]; got values in "
-            f"[{b.min()}, {b.max()}]"
+            f"{name} must be neuron indices {allowed}; got values in [{b.min()}, {b.max()}]"
         )
     return b
 

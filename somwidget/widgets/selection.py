@@ -20,7 +20,7 @@ import pandas as pd
 import traitlets
 
 from ..labels import encode_labels
-from ..validation import default_feature_names
+from ..validation import check_bmus, default_feature_names
 
 __all__ = ["STATIC_DIR", "Selection", "bundle_path"]
 
@@ -78,26 +78,9 @@ def _as_neuron_list(neurons: object, name: str = "neurons") -> list[int]:
     return [int(k) for k in np.unique(arr)]
 
 
-def check_bmus(bmus: Any, n_neurons: int | None = None, name: str = "bmus") -> np.ndarray:
-    """``bmus`` as a 1-D int64 array of neuron indices in ``[0, n_neurons)``.
-
-    Raises
-    ------
-    ValueError
-        When ``bmus`` is not 1-D, not integers, negative (a -1 would wrap to the last neuron)
-        or, with ``n_neurons`` known, beyond the map.
-    """
-    b = np.asarray(bmus)
-    if b.ndim != 1 or (b.size and b.dtype.kind not in "iu"):
-        raise ValueError(f"{name} must be a 1-D array of neuron indices; got shape {b.shape}, "
-                         f"dtype {b.dtype}")
-    if b.size:
-        lo, hi = int(b.min()), int(b.max())
-        top = "n_neurons" if n_neurons is None else str(int(n_neurons))
-        if lo < 0 or (n_neurons is not None and hi >= n_neurons):
-            raise ValueError(f"{name} must be integers in [0, {top}) (the map's neurons); "
-                             f"got {lo if lo < 0 else hi}")
-    return b.astype(np.int64, copy=True)
+def _own_bmus(bmus: Any, n_neurons: int | None) -> np.ndarray:
+    """``bmus`` checked (:func:`somwidget.validation.check_bmus`), as the selection's own copy."""
+    return np.array(check_bmus("bmus", bmus, n_neurons), dtype=np.int64, copy=True)
 
 
 def member_mask(neurons: Iterable[int], bmus: np.ndarray) -> np.ndarray:
@@ -291,7 +274,7 @@ class Selection(anywidget.AnyWidget):
             For BMUs that are not integers in ``[0, n_neurons)``, data or labels of another
             length, or data columns named ``bmu`` / ``label``.
         """
-        b = check_bmus(bmus, self._n_neurons)
+        b = _own_bmus(bmus, self._n_neurons)
         with self._lock:
             # a richer table of the samples a view holds (their BMUs): that view keeps it
             # up to date; any other binding by hand is the caller's to update
@@ -349,7 +332,7 @@ class Selection(anywidget.AnyWidget):
         bool
             Whether ``view`` holds the binding now.
         """
-        bmus = check_bmus(bmus, n_neurons)  # the view's map (the selection may know an older one)
+        bmus = _own_bmus(bmus, n_neurons)  # the view's map (the selection may know an older one)
         with self._lock:
             holder = self._holder()
             if holder is view:
@@ -375,7 +358,7 @@ class Selection(anywidget.AnyWidget):
             New best-matching unit of every bound sample (integers in ``[0, n_neurons)``); N
             must equal the number bound.
         """
-        b = check_bmus(bmus, self._n_neurons)
+        b = _own_bmus(bmus, self._n_neurons)
         with self._lock:
             bound = self._require_bound()
             if b.shape != bound.shape:
