@@ -265,8 +265,9 @@ class _PersistenceMixin:
 
 _EXTENSIONS = {".json": "json", ".pkl": "pickle", ".pickle": "pickle"}
 #: The attributes that hold (or refer to) the training data of the latest fit
-#: (``_StateMixin._hold_training_data``): shared by a deep copy, never pickled.
-_DATA_REFERENCES = ("_Xt", "_Xt_ref", "_source_ref")
+#: (``_StateMixin._hold_training_data``, a Dask collection's ``_dask_train``): shared by a deep
+#: copy, never pickled.
+_DATA_REFERENCES = ("_Xt", "_Xt_ref", "_source_ref", "_dask_train")
 _OUTPUTS = ("default", "pandas", "polars")
 
 

@@ -143,3 +143,10 @@ def test_loading_a_pickle_of_another_class_names_both_classes(fitted, tmp_path):
     fitted.save(tmp_path / "core.pkl")
     with pytest.raises(TypeError, match="holds a somwidget.som.SOM, not a somwidget.compat"):
         SomniumSOM.load(tmp_path / "core.pkl")
+
+
+def test_a_deep_copy_of_a_model_trained_on_dask_keeps_its_training_data(X):
+    da = pytest.importorskip("dask.array")
+    som = SOM(mapsize=(4, 4), random_state=0).fit(da.from_array(X, chunks=100), epochs=2)
+    d = cdist(X, som.codebook_)
+    assert copy.deepcopy(som).quantization_error() == pytest.approx(d.min(axis=1).mean())
