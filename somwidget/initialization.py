@@ -239,6 +239,10 @@ def _scaled_principal_components(
     return (mean, *eigenpairs(cov, n_components), scale)
 
 
+#: Eigenvalues up to this times ``D`` times the largest are rounding noise (taken as 0).
+_EIGEN_RTOL = 16 * float(np.finfo(np.float64).eps)
+
+
 def eigenpairs(cov: np.ndarray, n_components: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues (descending, clipped at 0) and unit eigenvectors (columns, each with its
     largest-magnitude component positive) of a covariance matrix: all ``D``, or the
@@ -247,6 +251,11 @@ def eigenpairs(cov: np.ndarray, n_components: int | None = None) -> tuple[np.nda
     k = None if n_components is None else max(1, min(int(n_components), d))
     vals, vecs = _eigh(cov, k)
     vals = np.clip(vals[::-1], 0.0, None)
+    # eigenvalues at the rounding level of the largest are 0 (a direction without spread:
+    # perfectly correlated features); their noise, which differs between the in-memory and the
+    # Dask covariance, would otherwise set prototypes apart by its square root (1e-8)
+    if vals.size and np.isfinite(vals[0]):
+        vals[vals <= _EIGEN_RTOL * d * vals[0]] = 0.0
     vecs = vecs[:, ::-1]
     lead = np.argmax(np.abs(vecs), axis=0)
     signs = np.where(vecs[lead, np.arange(vecs.shape[1])] < 0, -1.0, 1.0)
