@@ -8,7 +8,9 @@
   partitions of ``X`` when its chunks differ and checked partition by partition in one pass (the
   weights only): finite, non-negative, not all zero, with the messages of the in-memory check.
 
-The epochs then read the weights of a partition next to its rows
+Like in memory (``somwidget._som_training._relative_weights``) the weights are divided by a
+power of two near the largest (exact: only their ratios enter training), so weights near the
+float maximum do not overflow the weighted sums. The epochs then read the weights of a partition next to its rows
 (:meth:`somwidget.scale.dask.DaskData.with_weights`).
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..euclidean import pow2_scale
 from ._graph import _compute, _tree
 from ._optional import is_dask_collection, require_dask
 
@@ -52,23 +55,23 @@ def _as_weight_array(w: Any) -> Any:
 
 
 def _block_check(w: Any) -> np.ndarray:
-    """``[non-finite, negative, positive, smallest]`` of one partition's weights."""
+    """``[non-finite, negative, positive, smallest, largest]`` of one partition's weights."""
     v = np.asarray(w, dtype=np.float64)
     finite = np.isfinite(v)
     fin = v[finite]
     return np.array([v.size - fin.size, (fin < 0).sum(), (fin > 0).sum(),
-                     fin.min() if fin.size else np.inf])
+                     fin.min() if fin.size else np.inf, fin.max() if fin.size else -np.inf])
 
 
 def _combine_checks(*parts: np.ndarray) -> np.ndarray:
     stack = np.stack(parts)
-    return np.concatenate([stack[:, :3].sum(axis=0), [stack[:, 3].min()]])
+    return np.concatenate([stack[:, :3].sum(axis=0), [stack[:, 3].min(), stack[:, 4].max()]])
 
 
 def check_weight_summary(summary: np.ndarray) -> None:
     """The errors of :func:`somwidget.validation.check_sample_weight` from the reduced
-    ``[non-finite, negative, positive, smallest]`` counts."""
-    bad, negative, positive, smallest = summary
+    ``[non-finite, negative, positive, smallest, largest]`` counts."""
+    bad, negative, positive, smallest = summary[:4]
     if bad:
         raise ValueError(f"sample_weight must be finite; got {int(bad)} NaN or infinite weight(s)")
     if negative:
@@ -82,7 +85,7 @@ def weight_blocks(sample_weight: Any, counts: np.ndarray) -> list[Any]:
     """The weights of each partition, for partitions of ``counts`` rows.
 
     Returns numpy arrays (for numpy weights) or the delayed partitions of the rechunked Dask
-    array; a wrong length, a bad dtype or shape, NaN, infinite, negative or all-zero weights
+    array, divided by a power of two near the largest weight (as in memory); a wrong length, a bad dtype or shape, NaN, infinite, negative or all-zero weights
     raise the in-memory errors.
     """
     counts = np.asarray(counts, dtype=np.int64)
@@ -92,6 +95,7 @@ def weight_blocks(sample_weight: Any, counts: np.ndarray) -> list[Any]:
         w = np.asarray(sample_weight, dtype=np.float64)
         if w.shape[0] != n:
             raise _length_error(w.shape[0], n)
+        w = w / pow2_scale(float(w.max())) if w.size else w
         return [w[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     require_dask("sample_weight as a Dask collection")
     from dask import delayed
@@ -107,4 +111,10 @@ def weight_blocks(sample_weight: Any, counts: np.ndarray) -> list[Any]:
     blocks = list(w.to_delayed().ravel())
     (summary,) = _compute(_tree([delayed(_block_check)(b) for b in blocks], _combine_checks))
     check_weight_summary(summary)
-    return blocks
+    scale = pow2_scale(float(summary[4]))
+    return [delayed(_scaled)(b, scale) for b in blocks]
+
+
+def _scaled(w: Any, scale: float) -> np.ndarray:
+    """One partition's weights as float64, divided by ``scale`` (a power of two: exact)."""
+    return np.asarray(w, dtype=np.float64) / scale
