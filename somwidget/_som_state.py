@@ -242,7 +242,12 @@ class _StateMixin(_PersistenceMixin):
         self._version = getattr(self, "_version", 0) + 1
 
     def _bmu_key(self) -> tuple:
-        return (getattr(self, "_version", 0), id(self.codebook_))
+        """What a cached BMU search depends on besides the data: the model's version, its
+        codebook and the parameters that change the BMUs (the metric, the missing-value
+        policy), so ``set_params(distance_metric=...)`` searches afresh."""
+        p = self._validated()
+        return (getattr(self, "_version", 0), id(self.codebook_), p["distance_metric"],
+                p.get("missing"), p.get("max_missing"))
 
     def _bmus2(self, X: object = None, k: int = 1, compute: int = 2) -> tuple[np.ndarray, np.ndarray]:
         """BMU and second BMU (indices, distances) of ``X`` or the training data: one best-two
