@@ -80,6 +80,7 @@ class _ResultsMixin:
 
         return float(analysis.quantization_error(self._bmus2(X)[1][:, 0]))
 
+    @_scale.dispatch("calculate_quantization_error")  # Dask: the cached pass's sums
     @_limit_threads
     def calculate_quantization_error(self, X: object = None) -> float:
         """somnium's quantization error: mean absolute difference per feature (training space)."""
@@ -134,6 +135,13 @@ class _ResultsMixin:
         """
         from . import analysis
 
+        self._check_initialized()
+        if _scale.uses_dask(self, X):  # Dask: the in-memory sum per partition, added up
+            from .scale import analyses as _scale_analyses
+
+            r = check_positive("radius", getattr(self, "_last_radius", 1.0) if radius is None
+                               else radius)
+            return _scale_analyses.distortion(self, X, r, squared)
         Xt, _ = self._data(X)
         if radius is None:
             radius = getattr(self, "_last_radius", 1.0)
@@ -166,6 +174,7 @@ class _ResultsMixin:
             return analysis.umatrix(self.codebook_, self.lattice_, metric=self._metric())
         return analysis.umatrix_interstitial(self.codebook_, self.lattice_, metric=self._metric())
 
+    @_scale.dispatch("quality_map")  # Dask: per-unit sums of the cached pass
     @_limit_threads
     def quality_map(self, X: object = None) -> np.ndarray:
         """Mean BMU distance per unit (NaN where a unit has no hits), shape (M,)."""
@@ -173,6 +182,13 @@ class _ResultsMixin:
 
         idx, dist = self._bmus2(X)
         return analysis.quality_map(idx[:, 0], dist[:, 0], self.n_neurons_)
+
+    def _bmus_of(self, X: object) -> np.ndarray:
+        """The BMU of each sample of ``X`` (None: the training data), on Dask data computed
+        partition by partition (:func:`somwidget.scale.dask_bmus`)."""
+        self._check_initialized()
+        bmus = _scale.dask_bmus(self, X)
+        return self._bmus2(X)[0][:, 0] if bmus is None else bmus
 
     @staticmethod
     def _check_labels(labels: object) -> object:
@@ -185,7 +201,7 @@ class _ResultsMixin:
         """Per-unit counts of each label (DataFrame, M rows x classes)."""
         from . import labels as _labels
 
-        bmus = self._bmus2(X)[0][:, 0]
+        bmus = self._bmus_of(X)
         return _labels.label_counts(bmus, self._check_labels(labels), self.n_neurons_)
 
     @_limit_threads
@@ -193,7 +209,7 @@ class _ResultsMixin:
         """Per-unit label proportions (rows sum to 1; 0 for units without labelled hits)."""
         from . import labels as _labels
 
-        bmus = self._bmus2(X)[0][:, 0]
+        bmus = self._bmus_of(X)
         return _labels.label_proportions(bmus, self._check_labels(labels), self.n_neurons_)
 
     def codebook_in_data_units(self) -> np.ndarray:
@@ -271,6 +287,8 @@ class _ResultsMixin:
         ``som.cluster()`` result or one id per neuron) a ``cluster`` column after ``bmu``."""
         from . import labels as _labels
 
+        self._check_initialized()
+        _scale.trained_on_dask_error(self, X, "classification_table")
         idx, dist = self._bmus2(X)
         index = X.index if hasattr(X, "index") and hasattr(X, "columns") else None
         table = _labels.classification_table(

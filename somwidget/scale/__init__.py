@@ -21,6 +21,8 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ._optional import DASK_EXTRA_HINT, is_dask_collection, refuse_dask, require_dask
 
 __all__ = [
@@ -69,6 +71,7 @@ def training_source(som: Any, Xt: Any) -> Any | None:
 
 def run_batch(som: Any, Xt: Any, *args: Any, sample_weight: Any = None) -> bool:
     """Run ``SOM._run_batch`` on Dask data or a GPU; False when the numpy path should run."""
+    undo = som.__dict__.pop("_dask_undo", None)  # the state before this Dask fit (dask.remember)
     source = training_source(som, Xt)
     if source is None:
         return False
@@ -76,7 +79,14 @@ def run_batch(som: Any, Xt: Any, *args: Any, sample_weight: Any = None) -> bool:
         if not is_dask_data(source):
             raise ValueError(f"sample_weight is not available with device={som.device!r}; train "
                              "without it, or on the CPU (device='cpu')")
-        source = source.with_weights(sample_weight)  # split along (or rechunked to) X's partitions
+        try:  # split along (or rechunked to) X's partitions, checked in one pass over them
+            source = source.with_weights(sample_weight)
+        except Exception:
+            if undo is not None:  # refused weights: the model as it was before this fit
+                from . import dask as _dask
+
+                _dask.restore(som, undo)
+            raise
     from .loop import run_batch as _run
 
     _run(som, source, *args)
@@ -109,12 +119,39 @@ def predict(som: Any, X: object) -> Any | None:
 
 def metric(som: Any, X: object, name: str) -> Any | None:
     """A metric (``quantization_error``, ``topographic_error``, ``vacancy_rate``,
-    ``hit_counts``) on Dask data, from one cached best-two pass; None: the numpy path."""
+    ``hit_counts``, ``quality_map``, ``calculate_quantization_error``) on Dask data, from one
+    cached best-two pass; None: the numpy path."""
     if not uses_dask(som, X):
         return None
     from . import dask as _dask
 
-    return _dask.metrics(som, X)[name]
+    value = _dask.metrics(som, X)[name]
+    if value is None:  # somnium's error of data without one known value (the in-memory error)
+        raise ValueError("Xt has no observed values")
+    return value.copy() if hasattr(value, "copy") else value  # the cached arrays stay intact
+
+
+def dask_bmus(som: Any, X: object) -> np.ndarray | None:
+    """The BMU of each row of a Dask ``X`` (None: the Dask training data), computed into
+    memory (N integers, what per-sample results such as label counts need); None when the
+    analysis runs on in-memory data."""
+    if not uses_dask(som, X):
+        return None
+    from . import dask as _dask
+    from ._graph import _compute
+
+    arr = som._dask_train.arr if X is None else X
+    (bmus,) = _compute(_dask.predict(som, arr))
+    return np.asarray(bmus)
+
+
+def trained_on_dask_error(som: Any, X: object, what: str) -> None:
+    """Refuse ``what`` without ``X`` on a model whose training data is a Dask collection (it is
+    not held in memory), naming the fix."""
+    if X is None and uses_dask(som, None):
+        raise ValueError(f"X is required for {what}: this model was trained on a Dask "
+                         "collection, which it does not hold in memory; pass X (e.g. the "
+                         "collection, or X.compute() if it fits in memory)")
 
 
 def transform(som: Any, X: object) -> Any | None:
@@ -140,9 +177,13 @@ def dispatch(kind: str) -> Callable[[Callable], Callable]:
             if kind == "initialize":
                 out = None
                 if is_dask_collection(X):
+                    from .._som_calls import _active_calls
                     from . import dask as _dask
 
+                    nested = id(self) in _active_calls()  # inside fit: its weights come next
                     out = _dask.initialize(self, X)
+                    if not nested:  # a call of its own: nothing to undo later
+                        self.__dict__.pop("_dask_undo", None)
             elif kind == "predict":
                 out = None if X is None else predict(self, X)
             elif kind == "transform":

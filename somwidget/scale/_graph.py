@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .._array_checks import check_training_range
+from .._bmu_common import check_metric_domain
 from ..bmu import has_missing
 from ..normalization import Normalizer
 from ..validation import NAN_HINT, check_array, check_missing_rows
@@ -54,6 +56,10 @@ def as_dask_array(X: Any, name: str = "X", n_features: int | None = None) -> tup
         raise TypeError(f"{name} must be a Dask array or DataFrame; got {type(X).__name__}")
     if arr.ndim != 2:
         raise ValueError(f"{name} must be 2-D (samples x features); got {arr.ndim}-D shape {arr.shape}")
+    if isinstance(arr.shape[1], float) and math.isnan(arr.shape[1]):
+        raise ValueError(f"{name} has an unknown number of columns; give the Dask array its shape "
+                         f"(da.from_delayed(..., shape=(n_rows, n_features)), or "
+                         f"{name}.compute_chunk_sizes() on an array whose chunks are unknown)")
     if arr.shape[1] == 0:  # the in-memory message (not the normaliser's, deep inside)
         raise ValueError(f"{name} must have at least 1 feature; got 0 feature(s) "
                          f"(shape={arr.shape})")
@@ -93,11 +99,46 @@ class MissingPolicy:
         return replace(self, index=index)
 
     def where(self) -> str:
-        if self.index is None:
-            return "a partition"
-        if self.offsets is not None and self.index < len(self.offsets):
-            return f"the partition starting at row {self.offsets[self.index]}"
-        return f"partition {self.index}"
+        return _where(self.offsets, self.index)
+
+
+def _where(offsets: tuple[int, ...] | None, index: int | None) -> str:
+    if index is None:
+        return "a partition"
+    if offsets is not None and index < len(offsets):
+        return f"the partition starting at row {offsets[index]}"
+    return f"partition {index}"
+
+
+@dataclass(frozen=True)
+class BlockDomain:
+    """What a partition must satisfy in training space, as in memory
+    (``SOM._to_training_space``): values within the training-space limit
+    (:func:`~somwidget.validation.check_training_range`; ``training``: the message of a fit)
+    and inside ``metric``'s domain (:func:`~somwidget.bmu.check_metric_domain`). ``offsets``
+    and ``index`` locate the partition for the message, as in :class:`MissingPolicy`."""
+
+    metric: str
+    normalization: str = "none"
+    training: bool = False
+    offsets: tuple[int, ...] | None = None
+    index: int | None = None
+
+    def at(self, index: int) -> BlockDomain:
+        """This domain for the partition ``index``."""
+        return replace(self, index=index)
+
+    def where(self) -> str:
+        return _where(self.offsets, self.index)
+
+    def check(self, x: np.ndarray) -> None:
+        """Raise the in-memory error for the training-space partition ``x`` (its rows and
+        values counted in this partition)."""
+        try:
+            check_training_range("X", x, self.normalization, training=self.training)
+            check_metric_domain(self.metric, x)
+        except ValueError as exc:
+            raise ValueError(f"{exc} (rows counted in {self.where()} of the Dask data)") from None
 
 
 def row_offsets(arr: Any) -> tuple[int, ...] | None:
@@ -124,17 +165,21 @@ def _check_block(block: Any, n_features: int, policy: MissingPolicy | None = Non
 
 
 def _training_block(block: Any, n_features: int, normalizer: Normalizer | None,
-                    check: bool = True, policy: MissingPolicy | None = None) -> np.ndarray:
+                    check: bool = True, policy: MissingPolicy | None = None,
+                    domain: BlockDomain | None = None) -> np.ndarray:
     """One partition in training space. ``check=False`` (the epochs, after the moments pass of
     the same call has checked every partition) skips the finiteness scan; ``policy`` admits
-    missing values (:class:`MissingPolicy`)."""
+    missing values (:class:`MissingPolicy`); ``domain`` checks the training-space values
+    (:class:`BlockDomain`)."""
     if check:
         x = _check_block(block, n_features, policy)
     else:
         x = np.asarray(block, dtype=np.float64)
-    if normalizer is None or normalizer.name == "none":
-        return x
-    return np.ascontiguousarray(normalizer._transform(x))
+    if normalizer is not None and normalizer.name != "none":
+        x = np.ascontiguousarray(normalizer._transform(x))
+    if domain is not None:
+        domain.check(x)
+    return x
 
 
 def _tree(parts: list[Any], combine: Any) -> Any:

@@ -22,9 +22,14 @@ the client's memory:
   sums and counts per component, an (M, 2 D) array) and the client the matching update
   (:func:`somwidget.masked.update_general`); rows missing more than ``max_missing`` of their
   values are refused, the message naming the partition;
-* **metrics**: quantisation error, topographic error, vacancy rate and hit counts from one
-  best-two search per partition (:func:`somwidget.bmu.find_bmus` with ``k=2``, on the known
-  components of a row with missing values), cached for the current codebook and collection;
+* **metrics**: quantisation error, topographic error, vacancy rate, hit counts, the quality map
+  and somnium's error from one best-two search per partition (:func:`somwidget.bmu.find_bmus`
+  with ``k=2``, on the known components of a row with missing values), cached for the current
+  codebook, metric, missing-value policy and collection; the distortion from the in-memory sum
+  per partition (:mod:`somwidget.scale.analyses`);
+* **checks**: every partition read gets the in-memory checks of its training-space values (the
+  training-space limit, the metric's domain: :class:`~somwidget.scale._graph.BlockDomain`), the
+  error naming the partition;
 * ``predict`` / ``transform`` return lazy Dask arrays (``map_blocks``).
 
 The same initialisation and data give the same codebook as in-memory training (to float
@@ -53,10 +58,11 @@ from .. import training as _training
 from .._bmu_common import into_metric_box
 from .._map_memory import check_map_memory
 from .._principal_plane import PrincipalPlane, pca_plane
-from ..bmu import check_masked_metric, check_trainable_metric, find_bmus
+from ..bmu import check_masked_metric, check_metric_domain, check_trainable_metric, find_bmus
 from ..lattice import Lattice
 from ..normalization import Normalizer
 from ._graph import (
+    BlockDomain,
     MissingPolicy,
     _add,
     _blocks,
@@ -279,14 +285,39 @@ def check_known(stats: Moments, metric: str | None = None) -> None:
         check_masked_metric(metric)
 
 
+def block_domain(som: Any, arr: Any, normalizer: Normalizer, training: bool) -> BlockDomain:
+    """The training-space checks of each partition of ``arr`` (:class:`BlockDomain`): the
+    range and the metric's domain, as ``SOM._to_training_space`` checks in-memory data."""
+    return BlockDomain(som._metric(), normalizer.name, training, row_offsets(arr))
+
+
 def _source(som: Any, arr: Any, names: list[str] | None, normalizer: Normalizer) -> DaskData:
     policy = missing_policy(som, arr)
-    stats, counts = moments(arr, normalizer, policy)
+    stats, counts = moments(arr, normalizer, policy, block_domain(som, arr, normalizer, True))
     if stats.n < 1:
         raise ValueError("X must have at least 1 sample(s); got 0")
     metric = som._validated()["distance_metric"]
     check_known(stats, metric)
     return DaskData(arr, normalizer, stats, counts, metric, som.chunk_size, names, policy)
+
+
+def remember(som: Any) -> None:
+    """Keep the model's state as it is before a Dask fit changes it (``_dask_undo``): the
+    lazy sample weights of that fit are checked only afterwards, in the first pass over them
+    (:func:`somwidget.scale.run_batch`), and weights it refuses must leave the model untouched
+    (as in memory, where they are checked before anything changes). A shallow copy of the
+    instance dictionary: the fitted state is replaced, never changed in place, by
+    ``_set_fitted`` and :func:`prepare`."""
+    state = {k: v for k, v in som.__dict__.items() if k != "_dask_undo"}
+    som.__dict__["_dask_undo"] = state
+
+
+def restore(som: Any, state: dict[str, Any]) -> None:
+    """Put back the state :func:`remember` kept (the failed fit's changes dropped)."""
+    with som._model_lock:
+        for k in [k for k in som.__dict__ if k not in state]:
+            del som.__dict__[k]
+        som.__dict__.update(state)
 
 
 def initialize(som: Any, X: Any) -> Any:
@@ -308,6 +339,10 @@ def initialize(som: Any, X: Any) -> Any:
     lattice = Lattice(rows, cols, p["lattice"], rect_adjacency=p["rect_adjacency"])
     codebook, plane = _initial_codebook(p["initialization"], data, lattice, rng)
     codebook = into_metric_box(p["distance_metric"], codebook)  # dice: into [0, 1]
+    check_metric_domain(p["distance_metric"], codebook, "the initial codebook",
+                        f"; initialization={p['initialization']!r} put prototypes there, try "
+                        "'sample'")
+    remember(som)
     som._set_fitted(codebook=codebook, lattice=lattice, normalizer=normalizer, feature_names=names,
                     random_state=rng, training_data=None, data_bounds=(data.stats.lo, data.stats.hi),
                     plane=plane)
@@ -325,6 +360,7 @@ def prepare(som: Any, X: Any) -> DaskData:
     arr, names = as_dask_array(X, n_features=som.n_features_in_)
     _check_names(som, names)
     data = _source(som, arr, names, som.normalizer_)
+    remember(som)
     hold = getattr(som, "_hold_training_data", None)
     if hold is not None:  # drop what the model held of earlier in-memory data
         hold(None)
@@ -336,7 +372,7 @@ def prepare(som: Any, X: Any) -> DaskData:
 
 
 # ---------------------------------------------------------------------------------- results
-def _located(policy: MissingPolicy | None, block_info: dict | None) -> MissingPolicy | None:
+def _located(policy: Any, block_info: dict | None) -> Any:
     """``policy`` for the partition ``map_blocks`` passes in ``block_info``."""
     if policy is None or not block_info:
         return policy
@@ -345,8 +381,10 @@ def _located(policy: MissingPolicy | None, block_info: dict | None) -> MissingPo
 
 def _block_predict(block: Any, *, d: int, normalizer: Normalizer, codebook: np.ndarray, metric: str,
                    chunk_size: int | None, policy: MissingPolicy | None = None,
+                   domain: BlockDomain | None = None,
                    block_info: dict | None = None) -> np.ndarray:
-    x = _training_block(block, d, normalizer, policy=_located(policy, block_info))
+    x = _training_block(block, d, normalizer, policy=_located(policy, block_info),
+                        domain=_located(domain, block_info))
     if x.shape[0] == 0:
         return np.empty(0, dtype=np.intp)
     return find_bmus(x, codebook, metric=metric, k=1, chunk_size=chunk_size)[0][:, 0]
@@ -354,10 +392,12 @@ def _block_predict(block: Any, *, d: int, normalizer: Normalizer, codebook: np.n
 
 def _block_transform(block: Any, *, d: int, normalizer: Normalizer, codebook: np.ndarray,
                      metric: str, chunk_size: int | None, policy: MissingPolicy | None = None,
-                     block_info: dict | None = None, out_dtype: type = np.float64) -> np.ndarray:
+                     domain: BlockDomain | None = None, block_info: dict | None = None,
+                     out_dtype: type = np.float64) -> np.ndarray:
     from ..bmu import distance_matrix
 
-    x = _training_block(block, d, normalizer, policy=_located(policy, block_info))
+    x = _training_block(block, d, normalizer, policy=_located(policy, block_info),
+                        domain=_located(domain, block_info))
     return distance_matrix(x, codebook, metric=metric, chunk_size=chunk_size, dtype=out_dtype)
 
 
@@ -367,7 +407,8 @@ def _lazy(som: Any, X: Any, func: Any, **kw: Any) -> Any:
     _check_names(som, names)
     f = functools.partial(func, d=som.n_features_in_, normalizer=som.normalizer_,
                           codebook=som.codebook_.copy(), metric=som._metric(),
-                          chunk_size=som.chunk_size, policy=missing_policy(som, arr))
+                          chunk_size=som.chunk_size, policy=missing_policy(som, arr),
+                          domain=block_domain(som, arr, som.normalizer_, False))
     return arr.map_blocks(f, **kw)
 
 
@@ -391,12 +432,14 @@ def transform(som: Any, X: Any) -> Any:
 
 def _block_metrics(block: Any, d: int, normalizer: Normalizer, codebook: np.ndarray, metric: str,
                    lattice: Lattice, chunk_size: int | None,
-                   policy: MissingPolicy | None = None) -> np.ndarray:
-    """``[n, sum of BMU distances, topographic errors, hits per unit...]`` of one partition
-    (a sample with missing values is measured on its known components, as in memory)."""
-    x = _training_block(block, d, normalizer, policy=policy)
+                   policy: MissingPolicy | None = None,
+                   domain: BlockDomain | None = None) -> np.ndarray:
+    """``[n, sum of BMU distances, topographic errors, sum of |x - w_bmu|, known values of
+    x, hits per unit..., BMU distances per unit...]`` of one partition (a sample with missing
+    values is measured on its known components, as in memory)."""
+    x = _training_block(block, d, normalizer, policy=policy, domain=domain)
     m = codebook.shape[0]
-    out = np.zeros(3 + m)
+    out = np.zeros(5 + 2 * m)
     n = x.shape[0]
     if n == 0:
         return out
@@ -405,7 +448,12 @@ def _block_metrics(block: Any, d: int, normalizer: Normalizer, codebook: np.ndar
     out[1] = dist[:, 0].sum()
     if idx.shape[1] > 1:
         out[2] = analysis.topographic_error(idx[:, 0], idx[:, 1], lattice) * n
-    out[3:] = np.bincount(idx[:, 0], minlength=m)
+    err = np.abs(x - codebook[idx[:, 0]])  # somnium's error (calculate_quantization_error)
+    known = ~np.isnan(err)
+    out[3] = err[known].sum()
+    out[4] = known.sum()
+    out[5:5 + m] = np.bincount(idx[:, 0], minlength=m)
+    out[5 + m:] = np.bincount(idx[:, 0], weights=dist[:, 0], minlength=m)
     return out
 
 
@@ -415,25 +463,45 @@ def _compute_metrics(som: Any, data: DaskData) -> dict[str, Any]:
 
     cb = delayed(som.codebook_.copy(), pure=True)
     pol = data.policy
+    dom = block_domain(som, data.arr, data.normalizer, False)
     parts = [delayed(_block_metrics)(b, data.shape[1], data.normalizer, cb, som._metric(),
-                                     som.lattice_, som.chunk_size, pol and pol.at(i))
+                                     som.lattice_, som.chunk_size, pol and pol.at(i), dom.at(i))
              for i, b in enumerate(data.blocks)]
     (tot,) = _compute(_tree(parts, _add))
     if tot[0] == 0:  # as in memory: no metric of no data (a QE of 0.0 would look perfect)
         raise ValueError("X must have at least 1 sample(s); got 0")
     n = tot[0]
-    hits = tot[3:].astype(np.int64)
+    m = som.n_neurons_
+    hits = tot[5:5 + m].astype(np.int64)
+    sums = tot[5 + m:]
     return {
         "quantization_error": float(tot[1] / n),
         "topographic_error": float(tot[2] / n),
         "vacancy_rate": float(np.mean(hits == 0)),
         "hit_counts": hits,
+        "quality_map": np.divide(sums, hits, out=np.full(m, np.nan), where=hits > 0),
+        "calculate_quantization_error": float(tot[3] / tot[4]) if tot[4] else None,
     }
 
 
+def dask_input(som: Any, X: Any) -> DaskData:
+    """``X`` (a Dask collection; None: the Dask training data) as a :class:`DaskData` read
+    through the fitted normaliser (no moments pass: the analyses need no statistics)."""
+    som._check_initialized()
+    if X is None:
+        return som._dask_train
+    arr, names = as_dask_array(X, n_features=som.n_features_in_)
+    _check_names(som, names)
+    stats = Moments(0, np.zeros(0), np.zeros((0, 0)), np.zeros(0), np.zeros(0))
+    return DaskData(arr, som.normalizer_, stats, np.zeros(0, np.int64), som._metric(),
+                    som.chunk_size, policy=missing_policy(som, arr))
+
+
 def metrics(som: Any, X: Any = None) -> dict[str, Any]:
-    """QE, TE, vacancy rate and hit counts of ``X`` (None: the Dask training data) from one
-    best-two pass, cached for the current codebook and collection."""
+    """QE, TE, vacancy rate, hit counts, quality map and somnium's error
+    (``calculate_quantization_error``, None without a known value) of ``X`` (None: the Dask
+    training data) from one best-two pass, cached for the current codebook, the parameters that
+    change the BMUs (``SOM._bmu_key``) and the collection."""
     som._check_initialized()
     if X is None:
         data = som._dask_train
@@ -445,14 +513,12 @@ def metrics(som: Any, X: Any = None) -> dict[str, Any]:
         _check_names(som, names)
         token = tokenize(arr)
         data = None
-    key = (getattr(som, "_version", 0), id(som.codebook_), token)
+    key = (*som._bmu_key(), token)  # the metric and missing-value policy included
     cache = getattr(som, "_dask_metrics", None)
     if cache is not None and cache[0] == key:
         return cache[1]
     if data is None:
-        stats = Moments(0, np.zeros(0), np.zeros((0, 0)), np.zeros(0), np.zeros(0))
-        data = DaskData(arr, som.normalizer_, stats, np.zeros(0, np.int64), som._metric(),
-                        som.chunk_size, policy=missing_policy(som, arr))
+        data = dask_input(som, X)
     result = _compute_metrics(som, data)
     som._dask_metrics = (key, result)
     return result

@@ -89,8 +89,8 @@ def _empty_moments(d: int) -> Moments:
 
 
 def _block_moments(block: Any, n_features: int, normalizer: Normalizer | None,
-                   policy: Any = None) -> Moments:
-    x = _training_block(block, n_features, normalizer, policy=policy)
+                   policy: Any = None, domain: Any = None) -> Moments:
+    x = _training_block(block, n_features, normalizer, policy=policy, domain=domain)
     d = n_features
     if x.shape[0] == 0:
         return _empty_moments(d)
@@ -166,17 +166,20 @@ def _count(m: Moments) -> int:
 
 
 def moments(arr: Any, normalizer: Normalizer | None = None,
-            policy: Any = None) -> tuple[Moments, np.ndarray]:
+            policy: Any = None, domain: Any = None) -> tuple[Moments, np.ndarray]:
     """Moments of ``arr`` (through ``normalizer`` when given) and the rows of each partition.
 
     ``policy`` (:class:`somwidget.scale._graph.MissingPolicy`) admits missing values (NaN) and
-    checks each partition's rows against ``max_missing``; None refuses NaN."""
+    checks each partition's rows against ``max_missing``; None refuses NaN. ``domain``
+    (:class:`somwidget.scale._graph.BlockDomain`) checks each partition's training-space
+    values (range and metric domain), as a fit in memory does."""
     require_dask()
     from dask import delayed
 
     d = arr.shape[1]
     blocks = _blocks(arr)
-    parts = [delayed(_block_moments)(b, d, normalizer, None if policy is None else policy.at(i))
+    parts = [delayed(_block_moments)(b, d, normalizer, None if policy is None else policy.at(i),
+                                     None if domain is None else domain.at(i))
              for i, b in enumerate(blocks)]
     total, counts = _compute(_tree(parts, _combine_moments), [delayed(_count)(p) for p in parts])
     return total, np.asarray(counts, dtype=np.int64)
@@ -213,6 +216,10 @@ def fit_normalizer(name: str, arr: Any, policy: Any = None) -> Normalizer:
             from .boxcox import boxcox_params
 
             params = boxcox_params(arr, raw.lo, raw.hi, policy)
+    bad = sorted(k for k, v in params.items() if not np.isfinite(np.asarray(v, float)).all())
+    if bad:  # the in-memory message (Normalizer.fit), not the normaliser's parameter check
+        raise ValueError(f"X is too wide for the {name!r} normalization: its {', '.join(bad)} "
+                         "overflow (values near the float maximum); rescale the data first")
     return Normalizer.from_dict({"name": make_normalizer(name).name, "n_features": d,
                                  "params": {k: v.tolist() for k, v in params.items()}})
 
