@@ -332,6 +332,29 @@ def test_selection_highlights_neurons_and_their_samples(X3):
     view.close()
 
 
+
+def test_selected_nodes_are_marked_big_enough_to_find_and_follow_the_net(X3):
+    # a yellow fill on a 5 px node was lost among the others (and its black stroke vanished
+    # on the dark theme): a disc in a ring of the theme's text colour, under the clickable nodes
+    som = SOM(mapsize=(4, 4), random_state=0).fit(X3, epochs=3)
+    sel = Selection()
+    view = InputSpaceView(som, X3, selection=sel)
+    sel.select([2, 9])
+    marks = view.figure.marks
+    for mark in (view._chosen_ring, view._chosen):
+        np.testing.assert_allclose(np.c_[mark.x, mark.y], view.project(som.codebook_)[[2, 9]],
+                                   rtol=1e-6, atol=1e-6)
+        assert marks.index(mark) < marks.index(view._nodes)  # clicks reach the nodes
+        assert mark.default_size > 4 * view._nodes.default_size
+    assert view._chosen_ring.default_size > view._chosen.default_size
+    assert "var(--jp-ui-font-color" in view._chosen_ring.colors[0]
+    som.fit(X3, epochs=2, callbacks=[view])  # the net moves: the marks go with it
+    np.testing.assert_allclose(np.c_[view._chosen.x, view._chosen.y],
+                               view.project(som.codebook_)[[2, 9]], rtol=1e-6, atol=1e-6)
+    sel.clear()
+    assert len(view._chosen.x) == len(view._chosen_ring.x) == 0
+    view.close()
+
 def test_step_mode_shows_sample_bmu_and_weights(square):
     som = SOM(mapsize=(5, 5), random_state=0)
     view = InputSpaceView(som, square)

@@ -71,6 +71,11 @@ _NO_LABEL, _NO_LABEL_COLOUR = "no label", "#bdbdbd"
 #: The net's colour, and the moves': the theme's text colours (readable on light and dark).
 _INK = "var(--jp-ui-font-color1, #333333)"
 _INK_STRONG = "var(--jp-ui-font-color0, #111111)"
+#: The selected nodes of the net: a disc of this colour and area (px^2) in a ring of the
+#: theme's text colour (the nodes themselves are 18 px^2).
+_CHOSEN = "#ffd400"
+_CHOSEN_AREA = 90
+_CHOSEN_RING_AREA = 200
 
 
 def net_segments(adjacency: np.ndarray) -> np.ndarray:
@@ -192,6 +197,13 @@ class InputSpaceView(ViewBase, widgets.VBox):
             selected_style={"fill": "#ffd400", "stroke": "black", "stroke-width": 2},
             unselected_style={},
         )
+        # the selected nodes, under the net's nodes: a yellow disc in a ring of the theme's text
+        # colour, big enough to find (a yellow fill on a 5 px node was lost among the others,
+        # and its black stroke vanished on the dark theme); clicks still reach the nodes
+        self._chosen_ring = bq.Scatter(x=np.zeros(0), y=np.zeros(0), scales=sc,
+                                       colors=[_INK_STRONG], default_size=_CHOSEN_RING_AREA)
+        self._chosen = bq.Scatter(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=[_CHOSEN],
+                                  default_size=_CHOSEN_AREA)
         self._arrow = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
                                stroke_width=4)
         self._moves = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=[_INK_STRONG],
@@ -317,8 +329,8 @@ class InputSpaceView(ViewBase, widgets.VBox):
             replaced = [m for m, _ in self.__dict__.get("_data_marks", [])]
             self._build_data_marks()
             self.figure.marks = [m for m, _ in self._data_marks] + [
-                self._influence, self._ghost, self._net, self._nodes, self._moves, self._arrow,
-                self._bmu_mark, self._sample,
+                self._influence, self._ghost, self._net, self._chosen_ring, self._chosen,
+                self._nodes, self._moves, self._arrow, self._bmu_mark, self._sample,
             ]
             for mark in replaced:  # the previous data marks are gone for good
                 mark.close()
@@ -554,7 +566,14 @@ class InputSpaceView(ViewBase, widgets.VBox):
                 pos = self._node_position[sel[sel < self._node_position.size]] if sel.size else sel
                 pos = pos[pos >= 0]
                 # a coarse net draws no nodes (see refresh): nothing to mark on it
-                self._nodes.selected = pos if pos.size and self.net_step == 1 else None
+                marked = pos if pos.size and self.net_step == 1 else None
+                self._nodes.selected = marked
+                xs = np.asarray(self._nodes.x, dtype=np.float32)
+                ys = np.asarray(self._nodes.y, dtype=np.float32)
+                marked = np.zeros(0, np.int64) if marked is None else marked[marked < xs.size]
+                for mark in (self._chosen_ring, self._chosen):
+                    with mark.hold_sync():
+                        mark.x, mark.y = xs[marked], ys[marked]
                 if sel.size:
                     mask = np.isin(self._sample_bmus(), sel)
                 for mark, rows in self._data_marks:
