@@ -256,3 +256,20 @@ def test_pause_click_racing_the_final_event_still_shows_paused(data):
     assert "data-status='paused'" in studio.progress.value, studio.progress.value
     assert studio.buttons["pause"].disabled and not studio.buttons["play"].disabled
     studio.close()
+
+
+def test_the_progress_line_shows_the_last_epochs_radius_whatever_draws_it(data):
+    # the line drawn by an epoch's record showed that epoch's radius, the one drawn by a button
+    # (pause, step) the next epoch's: 'radius 2 · running' became 'radius 1.5 · paused'
+    X, y = data
+    studio = Studio(SOM(mapsize=(5, 6), random_state=0), X, labels=y, epochs=10,
+                    radius_start=5.0, radius_end=0.5, decay="linear")
+    for _ in range(3):
+        studio.step()
+        assert studio.trainer.join(TIMEOUT)
+    studio.pause()
+    ran = studio.trainer.history[-1].radius
+    assert ran == pytest.approx(5.0 - (5.0 - 0.5) * 2 / 9)  # the third of ten linear steps
+    assert studio.trainer.current_schedule()[0] != pytest.approx(ran)  # the next one differs
+    assert f"radius {ran:.3g} ·" in studio.progress.value, studio.progress.value
+    studio.close()

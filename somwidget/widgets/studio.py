@@ -516,8 +516,14 @@ class Studio(StudioPace, ViewBase, widgets.VBox):
         status = t.status
         p = t.resolved_params()
         epoch, n_epochs = t.epoch, p["epochs"]
+        # the radius and learning rate of the last epoch trained, whatever drew the line (a
+        # 'running' line used to show the finished epoch's, the 'paused' one the next's); the
+        # schedule's current values before any epoch and in the middle of an online epoch
+        last = t.history[-1] if t.history else None
         if event is not None and event.radius is not None:  # every record carries its values
             radius, lr = event.radius, event.learning_rate
+        elif last is not None and last.radius is not None and not t.step_in_epoch:
+            radius, lr = last.radius, last.learning_rate
         else:
             radius, lr = t.current_schedule()
         parts = [f"epoch {epoch} / {n_epochs}"]
@@ -532,7 +538,6 @@ class Studio(StudioPace, ViewBase, widgets.VBox):
         if p["mode"] == "online":  # batch training has no learning rate
             parts.append(f"learning rate {lr:.3g}")
         parts += [f"time left {_fmt_seconds(t.eta())}", shown]
-        last = t.history[-1] if t.history else None
         if last is not None and last.quantization_error is not None:
             parts.append(f"QE {last.quantization_error:.4g}")
         text = " · ".join(parts)
