@@ -129,6 +129,29 @@ export function brush(lat: Lattice, xa: number, ya: number, xb: number, yb: numb
   return out;
 }
 
+/**
+ * The neurons a drag from plane point a to plane point b brushes: the centres inside the
+ * rectangle spanned by a, b and the centres of the neurons under a and b (inclusive), so a drag
+ * from one neuron to another takes both, wherever in their cells it starts and ends (a drag
+ * from one centre to another lost both end rows to the pointer's rounding).
+ */
+export function brushDrag(lat: Lattice, xa: number, ya: number, xb: number, yb: number): number[] {
+  let x0 = Math.min(xa, xb);
+  let x1 = Math.max(xa, xb);
+  let y0 = Math.min(ya, yb);
+  let y1 = Math.max(ya, yb);
+  for (const [x, y] of [[xa, ya], [xb, yb]]) {
+    const k = pick(lat, x, y);
+    if (k < 0) continue;
+    const [cx, cy] = centre(lat, k);
+    x0 = Math.min(x0, cx);
+    x1 = Math.max(x1, cx);
+    y0 = Math.min(y0, cy);
+    y1 = Math.max(y1, cy);
+  }
+  return brush(lat, x0, y0, x1, y1);
+}
+
 export type Direction = "left" | "right" | "up" | "down";
 
 /**
@@ -208,4 +231,46 @@ export function boundarySegments(lat: Lattice, neurons: ArrayLike<number>): Floa
     }
   }
   return Float64Array.from(out);
+}
+
+/** The arrow keys' directions. */
+export const KEY_DIRECTIONS: Readonly<Record<string, Direction>> = {
+  ArrowLeft: "left", ArrowRight: "right", ArrowUp: "up", ArrowDown: "down",
+};
+
+/** What a key does on a focused map: select one neuron (replacing the selection), keep the
+ * selection as it is (a key the map handles that changes nothing), or nothing (not the map's). */
+export type KeyAction = { kind: "select"; neuron: number } | { kind: "keep" } | null;
+
+/**
+ * The neuron the keyboard moves from: `cursor` (the neuron last moved to or clicked in this
+ * view) while the selection holds it, else the lowest-index selected neuron; -1 when nothing
+ * (on the map) is selected.
+ */
+export function keyAnchor(lat: Lattice, selected: ArrayLike<number>, cursor: number): number {
+  const m = nNeurons(lat);
+  let low = -1;
+  for (let i = 0; i < selected.length; i++) {
+    const k = selected[i];
+    if (!(k >= 0 && k < m)) continue;
+    if (k === cursor) return k;
+    if (low < 0 || k < low) low = k;
+  }
+  return low;
+}
+
+/**
+ * A key pressed on a focused map. With nothing selected an arrow key, Enter or Space selects
+ * neuron 0 (the top-left); an arrow key moves from {@link keyAnchor} to its neighbour
+ * ({@link step}), which becomes the selection; Enter / Space on a selection keeps it. Escape is
+ * the view's (it clears). Other keys are not the map's.
+ */
+export function keyAction(lat: Lattice, selected: ArrayLike<number>, cursor: number, key: string): KeyAction {
+  const dir = Object.prototype.hasOwnProperty.call(KEY_DIRECTIONS, key) ? KEY_DIRECTIONS[key] : undefined;
+  const activate = key === "Enter" || key === " " || key === "Spacebar";
+  if ((!dir && !activate) || nNeurons(lat) <= 0) return null;
+  const from = keyAnchor(lat, selected, cursor);
+  if (from < 0) return { kind: "select", neuron: 0 };
+  if (!dir) return { kind: "keep" };
+  return { kind: "select", neuron: step(lat, from, dir) };
 }

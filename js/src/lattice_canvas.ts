@@ -7,14 +7,14 @@ import { formatLabel } from "./common";
 import {
   boundarySegments,
   bounds,
-  brush,
+  brushDrag,
   cellVertices,
   centres,
-  type Direction,
+  keyAction,
+  keyAnchor,
   type Lattice,
   nNeurons,
   pick,
-  step,
 } from "./geometry";
 
 export type Style = "color" | "size";
@@ -42,6 +42,9 @@ export interface CanvasOptions {
   onClear?: () => void;
   describe?: (k: number) => string[];
   onDraw?: () => void;
+  /** What the picture is, for screen readers ("SOM hit map"): the focusable element's
+   * aria-label adds the map's size and the keys (see {@link mapAriaLabel}). */
+  label?: string;
 }
 
 interface Geometry {
@@ -80,6 +83,12 @@ export class LatticeCanvas {
   readonly overlay: HTMLCanvasElement;
   readonly tooltip: HTMLDivElement;
   readonly brushBox: HTMLDivElement;
+  /** A visually hidden live region: the selected neuron's description (the tooltip's lines),
+   * written when the selection changes while this view has the focus, for screen readers. */
+  readonly status: HTMLDivElement;
+  /** The neuron the keyboard moves from while the selection holds it: the last one an arrow
+   * key moved to or a click picked in this view (else the lowest-index selected neuron). */
+  cursor = -1;
   lat: Lattice | null = null;
   labelsDrawn = 0; // value labels written by the last draw (tests read it)
   /** CSS px from the canvas' left edge to the first pixel column the last draw painted (the
@@ -140,10 +149,21 @@ export class LatticeCanvas {
       position: "absolute", display: "none", pointerEvents: "none",
       border: "1px dashed #333", background: "rgba(70,130,220,0.15)",
     });
-    this.root.append(this.base, this.overlay, this.brushBox);
+    this.status = document.createElement("div");
+    this.status.className = "sw-sr-status";
+    this.status.setAttribute("role", "status");
+    this.status.setAttribute("aria-live", "polite");
+    this.status.setAttribute("aria-atomic", "true");
+    Object.assign(this.status.style, {
+      position: "absolute", width: "1px", height: "1px", overflow: "hidden", clipPath: "inset(50%)",
+      whiteSpace: "nowrap", pointerEvents: "none", left: "0", top: "0",
+    });
+    this.root.append(this.base, this.overlay, this.brushBox, this.status);
     if (typeof document !== "undefined" && document.body) document.body.append(this.tooltip);
     if (this.opts.interactive) {
       this.root.tabIndex = 0;
+      // a widget of its own keys: screen readers pass the arrow keys through to it
+      this.root.setAttribute("role", "application");
       this.listen(this.base, "pointerdown", (e) => this.onDown(e as PointerEvent));
       this.listen(window, "pointermove", (e) => this.onDragMove(e as PointerEvent));
       this.listen(window, "pointerup", (e) => this.onUp(e as PointerEvent));
@@ -197,6 +217,14 @@ export class LatticeCanvas {
       : { x: 0.5, y: 0.5 };
     this.geom = null;
     this.hover = -1;
+    this.cursor = -1;
+    this.updateLabel();
+  }
+
+  /** The focusable element's aria-label (what the picture is, its size, the keys). */
+  private updateLabel(): void {
+    if (!this.opts.interactive || !this.lat) return;
+    this.root.setAttribute("aria-label", mapAriaLabel(this.opts.label ?? "SOM map", this.lat));
   }
 
   setData(d: PlaneData): void {
@@ -211,10 +239,27 @@ export class LatticeCanvas {
     for (const k of this.selected) s = (s * 31 + k) % 2147483647;
     this.selectedSum = s;
     this.drawOverlay();
+    this.announce();
+  }
+
+  /** Write the selection into the live region while this view has the focus (a change made
+   * here, with the pointer or the keyboard), so a screen reader reads it once, not once per
+   * linked view. */
+  private announce(): void {
+    if (!this.lat || typeof document === "undefined" || document.activeElement !== this.root) return;
+    const k = keyAnchor(this.lat, this.selected, this.cursor);
+    let text = "no neuron selected";
+    if (k >= 0) {
+      const lines = this.opts.describe ? this.opts.describe(k) : [`neuron ${k}`];
+      const n = this.selected.length;
+      text = (n > 1 ? `${n} neurons selected; ` : "") + lines.join(", ");
+    }
+    if (this.status.textContent !== text) this.status.textContent = text;
   }
 
   setOption<K extends keyof CanvasOptions>(key: K, value: CanvasOptions[K]): void {
     this.opts[key] = value;
+    if (key === "label") this.updateLabel();
   }
 
   /** Redraw on the next animation frame (coalesces bursts of updates). */
@@ -757,7 +802,8 @@ export class LatticeCanvas {
       this.brushBox.style.display = "none";
       const [xa, ya] = this.clientToPlane(s.x, s.y);
       const [xb, yb] = this.clientToPlane(e.clientX, e.clientY);
-      const ks = brush(this.lat, xa, ya, xb, yb);
+      // the neurons under the drag's two ends are taken whole (their centres included)
+      const ks = brushDrag(this.lat, xa, ya, xb, yb);
       this.opts.onSelect?.(ks, mode === "replace" ? "replace" : "add");
       return;
     }
@@ -767,24 +813,38 @@ export class LatticeCanvas {
       if (mode === "replace") this.opts.onClear?.();
       return;
     }
+    this.cursor = k;
     this.opts.onSelect?.([k], mode);
   }
 
+  /** Escape clears; arrows, Enter and Space as {@link keyAction} says (the key goes no
+   * further: the notebook does not take it as a shortcut, the page does not scroll). */
   private onKey(e: KeyboardEvent): void {
-    const dirs: Record<string, Direction> = {
-      ArrowLeft: "left", ArrowRight: "right", ArrowUp: "up", ArrowDown: "down",
-    };
     if (e.key === "Escape") {
+      this.cursor = -1;
       this.opts.onClear?.();
-      e.preventDefault();
-      e.stopPropagation();
-    } else if (e.key in dirs && this.lat && this.selected.length === 1) {
-      const k = step(this.lat, this.selected[0], dirs[e.key]);
-      this.opts.onSelect?.([k], "replace");
-      e.preventDefault();
-      e.stopPropagation();
+    } else {
+      if (e.altKey || e.ctrlKey || e.metaKey) return; // the browser's and JupyterLab's shortcuts
+      const act = this.lat ? keyAction(this.lat, this.selected, this.cursor, e.key) : null;
+      if (!act) return;
+      if (act.kind === "select") {
+        this.cursor = act.neuron;
+        this.opts.onSelect?.([act.neuron], "replace");
+      }
+      // the cursor may have moved inside an unchanged selection (a cluster): say where it is
+      this.announce();
     }
+    e.preventDefault();
+    e.stopPropagation();
   }
+}
+
+/** The aria-label of a map's focusable element: "SOM hit map, 12 × 10 hexagonal: arrow keys
+ * move the selected neuron, Escape clears". */
+export function mapAriaLabel(label: string, lat: Lattice): string {
+  const kind = lat.shape === "hexa" ? "hexagonal" : "rectangular";
+  return `${label}, ${lat.rows} × ${lat.cols} ${kind}: arrow keys move the selected neuron ` +
+    "(Enter or an arrow key selects the top-left one when none is), Escape clears";
 }
 
 /** What a click does with these modifier keys: shift adds, ctrl / cmd toggles, else replaces. */

@@ -208,6 +208,7 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
     planes.forEach((p, i) => {
       p.label.textContent = names[i];
       p.label.title = `${names[i]}: click to enlarge / shrink this plane`;
+      p.canvas.setOption("label", `SOM component plane ${names[i]}`);
       p.canvas.setLattice(lat);
       p.canvas.setData({
         values: all.length >= (i + 1) * m ? all.subarray(i * m, (i + 1) * m) : new Float32Array(0),

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  boundarySegments, bounds, brush, cellVertices, centre, HEX_RADIUS, insideCell, type Lattice, neighbourAcross, pick, step,
+  boundarySegments, bounds, brush, brushDrag, cellVertices, centre, HEX_RADIUS, insideCell, keyAction, keyAnchor, type Lattice,
+  neighbourAcross, nNeurons, pick, step,
 } from "../src/geometry";
 
 const lat = (rows: number, cols: number, shape: "hexa" | "rect", wrap = false): Lattice =>
@@ -131,6 +132,85 @@ test("brush selects the neurons whose centres fall in the rectangle", () => {
       assert.deepEqual(got, want);
     }
   }
+});
+
+/** Brute force: the neurons whose centres lie in the box spanned by two centres (inclusive). */
+function betweenCentres(l: Lattice, a: number, b: number): number[] {
+  const [xa, ya] = centre(l, a);
+  const [xb, yb] = centre(l, b);
+  const out: number[] = [];
+  for (let k = 0; k < nNeurons(l); k++) {
+    const [x, y] = centre(l, k);
+    if (x >= Math.min(xa, xb) - 1e-12 && x <= Math.max(xa, xb) + 1e-12 &&
+      y >= Math.min(ya, yb) - 1e-12 && y <= Math.max(ya, yb) + 1e-12) out.push(k);
+  }
+  return out;
+}
+
+test("a drag from one neuron to another brushes both end neurons, wherever in their cells", () => {
+  // the browser case: 12 x 10 hex map, neuron 0's centre to neuron 25's (row 2, col 5), the
+  // pointer a rounding error inside the rectangle spanned by the two centres
+  const l = lat(12, 10, "hexa");
+  const [x0, y0] = centre(l, 0);
+  const [x1, y1] = centre(l, 25);
+  const want = betweenCentres(l, 0, 25);
+  assert.equal(want.length, 17);
+  assert.ok(want.includes(0) && want.includes(25));
+  assert.notDeepEqual(brush(l, x0 + 0.01, y0 + 0.01, x1 - 0.01, y1 - 0.01), want); // the defect
+  assert.deepEqual(brushDrag(l, x0 + 0.01, y0 + 0.01, x1 - 0.01, y1 - 0.01), want);
+  assert.deepEqual(brushDrag(l, x1 - 0.01, y1 - 0.01, x0 + 0.01, y0 + 0.01), want); // backwards
+  // random points inside the two cells, both shapes: the box of the two neurons' centres, at least
+  for (const shape of ["hexa", "rect"] as const) {
+    const g = lat(7, 8, shape);
+    const rand = rng(11);
+    for (let i = 0; i < 300; i++) {
+      const a = Math.floor(rand() * 56);
+      const b = Math.floor(rand() * 56);
+      const [ax, ay] = centre(g, a);
+      const [bx, by] = centre(g, b);
+      const pa: [number, number] = [ax + (rand() - 0.5) * 0.5, ay + (rand() - 0.5) * 0.5];
+      const pb: [number, number] = [bx + (rand() - 0.5) * 0.5, by + (rand() - 0.5) * 0.5];
+      assert.equal(pick(g, ...pa), a);
+      assert.equal(pick(g, ...pb), b);
+      const got = brushDrag(g, pa[0], pa[1], pb[0], pb[1]);
+      const box = new Set(betweenCentres(g, a, b));
+      // everything between the two centres, both ends included, and only centres in the box
+      // spanned by the points and the centres
+      for (const k of box) assert.ok(got.includes(k), `${a} -> ${b}: ${k} missing`);
+      const xs = [pa[0], pb[0], ax, bx];
+      const ys = [pa[1], pb[1], ay, by];
+      for (const k of got) {
+        const [x, y] = centre(g, k);
+        assert.ok(x >= Math.min(...xs) - 1e-9 && x <= Math.max(...xs) + 1e-9);
+        assert.ok(y >= Math.min(...ys) - 1e-9 && y <= Math.max(...ys) + 1e-9);
+      }
+    }
+  }
+  // a drag starting outside the map keeps its own corner
+  const r = lat(4, 5, "rect");
+  assert.deepEqual(brushDrag(r, -3, -3, 1, 1), [0, 1, 5, 6]);
+});
+
+test("keyboard: nothing selected starts at neuron 0; arrows move from the cursor or the lowest selected", () => {
+  const l = lat(12, 10, "hexa");
+  for (const key of ["ArrowRight", "ArrowLeft", "ArrowUp", "ArrowDown", "Enter", " "]) {
+    assert.deepEqual(keyAction(l, [], -1, key), { kind: "select", neuron: 0 }, key);
+  }
+  // one neuron selected: its neighbour
+  assert.deepEqual(keyAction(l, [25], -1, "ArrowRight"), { kind: "select", neuron: 26 });
+  assert.deepEqual(keyAction(l, [25], 25, "ArrowDown"), { kind: "select", neuron: 35 });
+  // several: from the lowest-index selected neuron, unless the cursor (last moved to) is in it
+  assert.equal(keyAnchor(l, [40, 12, 33], -1), 12);
+  assert.deepEqual(keyAction(l, [40, 12, 33], -1, "ArrowRight"), { kind: "select", neuron: 13 });
+  assert.deepEqual(keyAction(l, [12, 33, 40], 33, "ArrowLeft"), { kind: "select", neuron: 32 });
+  assert.deepEqual(keyAction(l, [12, 33, 40], 7, "ArrowLeft"), { kind: "select", neuron: 11 });
+  // Enter / Space on a selection keep it; other keys are not the map's
+  assert.deepEqual(keyAction(l, [12, 33], -1, "Enter"), { kind: "keep" });
+  assert.deepEqual(keyAction(l, [12], 12, " "), { kind: "keep" });
+  for (const key of ["a", "Tab", "Escape", "constructor", "toString"]) assert.equal(keyAction(l, [12], 12, key), null);
+  // neurons off the map are ignored; an empty map takes no keys
+  assert.deepEqual(keyAction(l, [-1, 500], -1, "ArrowRight"), { kind: "select", neuron: 0 });
+  assert.equal(keyAction(lat(0, 0, "rect"), [], -1, "Enter"), null);
 });
 
 test("arrow-key steps move to a lattice neighbour, wrap on wrapped axes, stop at edges", () => {
