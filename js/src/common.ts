@@ -123,6 +123,9 @@ export const BASE_CSS = `
 .somwidget-view select { font-size: 12px; }
 .somwidget-view .sw-legend { display: flex; align-items: center; gap: 2px 10px; margin-top: 6px; font-size: 12px; flex-wrap: wrap; }
 .somwidget-view .sw-legend > span { white-space: nowrap; }
+.somwidget-view .sw-legend > button.sw-legend-item { white-space: nowrap; font: inherit; color: inherit; background: none; border: 0; padding: 0 2px; margin: 0 -2px; cursor: pointer; border-radius: 2px; }
+.somwidget-view .sw-legend > button.sw-legend-item:hover:not(:disabled) { text-decoration: underline; }
+.somwidget-view .sw-legend > button.sw-legend-item:disabled { cursor: default; opacity: 0.6; }
 .somwidget-view .sw-cb { display: flex; align-items: center; gap: 5px; flex: 0 1 280px; min-width: 0; white-space: nowrap; }
 .somwidget-view .sw-cb canvas { flex: 1 1 160px; min-width: 28px; max-width: 200px; width: 0; height: 12px; border: 1px solid #aaa; }
 .somwidget-view .sw-legend .sw-cb-label { color: #666; white-space: normal; }
@@ -222,13 +225,38 @@ export function colourBar(name: string, vmin: number, vmax: number, label: strin
   return box;
 }
 
+/** The neurons of category `index` in a per-neuron category array (-1 / NaN: none), in order:
+ * what a click on the legend's entry `index` selects. */
+export function categoryNeurons(categories: ArrayLike<number>, index: number): number[] {
+  const out: number[] = [];
+  if (!(index >= 0)) return out;
+  for (let k = 0; k < categories.length; k++) if (categories[k] === index) out.push(k);
+  return out;
+}
+
+/** How many neurons each of `n` categories has (entries outside 0..n-1 counted nowhere). */
+export function categoryCounts(categories: ArrayLike<number>, n: number): number[] {
+  const out = new Array<number>(Math.max(0, n)).fill(0);
+  for (let k = 0; k < categories.length; k++) {
+    const c = categories[k];
+    if (c >= 0 && c < n && Number.isInteger(c)) out[c] += 1;
+  }
+  return out;
+}
+
+/** A legend entry's click (or Enter / Space on it): the category's index and the modifiers. */
+export type LegendPick = (index: number, e: MouseEvent) => void;
+
 /**
  * A categorical legend: one swatch per label, and one for the neurons without a category in
- * `noneColour`, the colour they are drawn in (the map's background in the size style).
+ * `noneColour`, the colour they are drawn in (the map's background in the size style). With
+ * `onPick` each label is a button (reached with Tab, pressed with Enter / Space) that calls it
+ * with its index; `counts` (neurons per category) disables the labels no neuron has. The "none"
+ * entry is never a button.
  */
 export function categoryLegend(
   names: string[], title: string, colours: string[] = [], none: string = "no samples",
-  noneColour: string = NAN_COLOR,
+  noneColour: string = NAN_COLOR, onPick?: LegendPick, counts?: number[],
 ): HTMLElement {
   const box = document.createElement("div");
   box.className = "sw-legend sw-categories";
@@ -239,11 +267,29 @@ export function categoryLegend(
     box.append(t);
   }
   names.forEach((n, i) => {
-    const item = document.createElement("span");
     const sw = document.createElement("span");
     sw.className = "sw-swatch";
     sw.style.background = colours[i] ?? CATEGORICAL[i % CATEGORICAL.length];
+    if (!onPick) {
+      const item = document.createElement("span");
+      item.append(sw, document.createTextNode(n));
+      box.append(item);
+      return;
+    }
+    const item = document.createElement("button");
+    item.type = "button";
+    item.className = "sw-legend-item";
+    item.dataset.category = String(i);
     item.append(sw, document.createTextNode(n));
+    const count = counts ? counts[i] ?? 0 : -1;
+    if (count === 0) {
+      item.disabled = true;
+      item.title = `${n}: no neuron`;
+    } else {
+      const what = count > 0 ? `the ${count} neuron${count === 1 ? "" : "s"}` : "the neurons";
+      item.title = `Select ${what} of ${n} (shift adds, ctrl/cmd toggles)`;
+    }
+    item.addEventListener("click", (e) => onPick(i, e));
     box.append(item);
   });
   if (none) {

@@ -2,7 +2,9 @@
 import { COLORMAP_NAMES, table } from "./colors";
 import { decodeData, decodeFloat, decodeFloat32, type FloatArray } from "./codecs";
 import {
+  categoryCounts,
   categoryLegend,
+  categoryNeurons,
   colourBar,
   describeNeuron,
   FrameAck,
@@ -12,7 +14,7 @@ import {
   viewShell,
   wrapText,
 } from "./common";
-import { combine, GRID_FILL, LatticeCanvas, type Style } from "./lattice_canvas";
+import { clickMode, combine, GRID_FILL, LatticeCanvas, type Style } from "./lattice_canvas";
 import { changes, type LatticeModel, type RenderProps, type TooltipField } from "./models";
 
 export { brush, centre, pick } from "./geometry";
@@ -24,6 +26,12 @@ export function colormapTables(): Record<string, string> {
   return out;
 }
 export { CATEGORICAL } from "./colors";
+
+/** What each view's picture is, for screen readers (the map's aria-label). */
+const VIEW_NAMES: Record<string, string> = {
+  hits: "SOM hit map", umatrix: "SOM U-matrix", quality: "SOM quality map", labels: "SOM label map",
+  clusters: "SOM cluster map", lattice: "SOM map",
+};
 
 function render({ model, el }: RenderProps<LatticeModel>): () => void {
   const { title, sub, picker, clear, head } = viewShell(model, el, "sw-single", "lattice");
@@ -63,6 +71,15 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     },
   });
   clear.addEventListener("click", () => link.set([]));
+  const view = model.get("_view");
+  canvas.setOption("label", Object.prototype.hasOwnProperty.call(VIEW_NAMES, view) ? VIEW_NAMES[view] : "SOM map");
+
+  /** A click on a category legend's entry selects every neuron of that category, with the
+   * cells' modifiers (plain replaces, shift adds, ctrl / cmd toggles). */
+  function pickCategory(i: number, e: MouseEvent): void {
+    const ks = categoryNeurons(tipCats, i);
+    if (ks.length) link.set(combine(link.get(), ks, clickMode(e.shiftKey, e.ctrlKey || e.metaKey)));
+  }
 
   /** With select_by "category" (ClusterMap), a click or a brush takes every neuron of the
    * categories it touches. */
@@ -118,7 +135,8 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
       // in the size style a neuron without samples is the grid's background, a theme colour
       const none = model.get("draw_style") === "size" ? GRID_FILL : undefined;
       parts.push(categoryLegend(catNames, model.get("category_title") || "majority label",
-        model.get("category_colors") ?? [], model.get("category_none") ?? "no samples", none));
+        model.get("category_colors") ?? [], model.get("category_none") ?? "no samples", none,
+        pickCategory, categoryCounts(cats, catNames.length)));
     }
     if (legend === "colorbar" || legend === "both") parts.push(colourBar(cmap, vmin, vmax, model.get("value_label")));
     legendBox.replaceChildren(...parts);

@@ -128,8 +128,16 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
     Hexagonal or rectangular cells (docs/internals.md geometry), dashed edges with arrows on
     toroidal / cylindrical maps, a colour bar with min / max, hover tooltips, the shared selection
     outlined (a big selection as one outline of its region, so the data stays visible); click
-    selects, shift-click adds, ctrl/cmd-click toggles, drag brushes a region (shift-drag adds),
-    Escape clears, arrow keys move a single selection.
+    selects, shift-click adds, ctrl/cmd-click toggles, drag brushes a region (shift-drag adds;
+    the neurons the drag starts and ends on are included). A category legend's entries (the
+    ClusterMap's clusters, the majority classes, ``categories``) are buttons: clicking one, or
+    Enter / Space on it, selects every neuron of that category, with the same modifiers.
+    Keyboard: Tab focuses the map (announced to screen readers as the view's kind, size and
+    keys; the selected neuron's tooltip lines are announced as it changes); with nothing
+    selected an arrow key, Enter or Space selects neuron 0 (the top-left); an arrow key moves
+    to the neighbour of the neuron last moved to or clicked, or else of the lowest-index
+    selected neuron, and selects it alone (the ClusterMap: its cluster); Enter / Space on a
+    selection keep it; Escape clears.
 
     Parameters
     ----------
