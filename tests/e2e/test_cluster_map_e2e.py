@@ -4,7 +4,10 @@ One notebook shows a ClusterMap and a UMatrix with the same clusters' borders, s
 Selection, on a small toroidal hex map. The test reads the number of border segments each canvas
 drew (``data-borders``) against Python's, checks that the border pixels are dark, clicks a neuron
 of the ClusterMap and checks that the U-matrix and Python see every neuron of its cluster
-selected, and takes screenshots into the artifacts folder.
+selected, clicks (and shift-clicks) cluster entries of the legend and checks the selection is
+those clusters' neurons, drives the map with the keyboard (an arrow with nothing selected starts
+at neuron 0; the focused map's live region says what is selected), and takes screenshots into
+the artifacts folder.
 """
 
 from __future__ import annotations
@@ -84,3 +87,51 @@ def test_cluster_map_borders_and_cluster_click(lab, page, artifacts):
     assert out.split()[0] == "True", out
     assert out.strip().endswith(f"[{info['ids'][k]}]"), out
     umv.screenshot(path=str(artifacts / "cluster-umatrix-selected.png"))
+
+    # the legend's clusters are buttons: a click selects the cluster's neurons (replacing the
+    # selection), a shift-click adds another cluster
+    n_clusters = max(info["ids"]) + 1
+    buttons = cmv.locator(".sw-categories button.sw-legend-item")
+    assert buttons.count() == n_clusters
+    j = (info["ids"][k] + 1) % n_clusters
+    cmv.locator(f'.sw-categories button[data-category="{j}"]').click()
+    want = ",".join(str(i) for i, c in enumerate(info["ids"]) if c == j)
+    page.wait_for_function(
+        "(want) => document.querySelector('.somwidget-view[data-view=\"umatrix\"]')?.dataset.selected === want",
+        arg=want, timeout=10_000,
+    )
+    out = kernel_exec(page, f"print(sel.neurons == np.flatnonzero(cm.cluster_ids == {j}).tolist())")
+    assert out.strip() == "True", out
+    j2 = (j + 1) % n_clusters
+    cmv.locator(f'.sw-categories button[data-category="{j2}"]').click(modifiers=["Shift"])
+    want = ",".join(str(i) for i, c in enumerate(info["ids"]) if c in (j, j2))
+    page.wait_for_function(
+        "(want) => document.querySelector('.somwidget-view[data-view=\"clusters\"]')?.dataset.selected === want",
+        arg=want, timeout=10_000,
+    )
+    out = kernel_exec(page, f"print(sel.neurons == np.flatnonzero(np.isin(cm.cluster_ids, [{j}, {j2}])).tolist())")
+    assert out.strip() == "True", out
+
+    # keyboard: the map says what it is; with nothing selected an arrow key starts at neuron 0
+    # (here its whole cluster), and the live region describes the neuron
+    canvas = cmv.locator(".somwidget-canvas")
+    label = canvas.get_attribute("aria-label")
+    assert label.startswith("SOM cluster map, 8 × 10 hexagonal: arrow keys move the selected neuron"), label
+    canvas.focus()
+    page.keyboard.press("Escape")
+    page.wait_for_function("(el) => el.dataset.selected === ''", arg=cmv.element_handle(), timeout=10_000)
+    page.keyboard.press("ArrowRight")
+    want = ",".join(str(i) for i, c in enumerate(info["ids"]) if c == info["ids"][0])
+    page.wait_for_function("(w) => document.querySelector('.somwidget-view[data-view=\"clusters\"]')"
+                           "?.dataset.selected === w", arg=want, timeout=10_000)
+    status = cmv.locator('[role="status"]')
+    page.wait_for_function("(el) => el.textContent.includes('neuron 0, row 0, col 0')",
+                           arg=status.element_handle(), timeout=5_000)
+    # the next arrow moves from the neuron moved to (0), not from its cluster's lowest neuron
+    page.keyboard.press("ArrowRight")
+    want = ",".join(str(i) for i, c in enumerate(info["ids"]) if c == info["ids"][1])
+    page.wait_for_function("(w) => document.querySelector('.somwidget-view[data-view=\"clusters\"]')"
+                           "?.dataset.selected === w", arg=want, timeout=10_000)
+    page.wait_for_function("(el) => el.textContent.includes('neuron 1, row 0, col 1')",
+                           arg=status.element_handle(), timeout=5_000)
+    assert page.evaluate("() => document.activeElement.classList.contains('somwidget-canvas')")

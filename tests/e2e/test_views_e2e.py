@@ -148,10 +148,11 @@ def test_views_draw_and_link(lab, page, artifacts):
     hm2.scroll_into_view_if_needed()
     a = hm2.evaluate("(el) => el.somwidget.neuronClientPoint(9)")
     b = hm2.evaluate("(el) => el.somwidget.neuronClientPoint(27)")
-    page.mouse.move(a["x"] - 1, a["y"] - 1)
+    # a pixel inside the rectangle of the two centres: both end neurons are still brushed
+    page.mouse.move(a["x"] + 1, a["y"] + 1)
     page.mouse.down()
     page.mouse.move((a["x"] + b["x"]) / 2, (a["y"] + b["y"]) / 2, steps=4)
-    page.mouse.move(b["x"] + 1, b["y"] + 1, steps=4)
+    page.mouse.move(b["x"] - 1, b["y"] - 1, steps=4)
     page.mouse.up()
     cen = _centres(6, 8)
     (x0, y0), (x1, y1) = cen[9], cen[27]
