@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..som import SOM
-from ..validation import check_choice, default_feature_names
+from ..validation import check_choice, check_int, default_feature_names
 from .selection import Selection
 
 
@@ -68,6 +68,59 @@ def match_feature(name: str, names: Sequence[str], what: str = "features") -> in
                          f"case and spacing: {[names[i] for i in near]}; give one of them exactly")
     check_choice(what, name, names)  # no match: the usual "must be one of ..." error
     raise AssertionError("unreachable: check_choice matched no name")  # pragma: no cover
+
+
+def feature_items(features: Any, what: str = "features") -> list[str | int] | None:
+    """``features`` as a list of names / column indices, type-checked (not yet resolved).
+
+    None stays None (all features); one name or index is a list of one. Anything else must be
+    an iterable of ``str`` and ``int`` items (not ``bool``), else a TypeError naming ``what``.
+    """
+    if features is None:
+        return None
+    if isinstance(features, (str, int, np.integer)) and not isinstance(features, (bool, np.bool_)):
+        return [features]
+    if isinstance(features, (bytes, dict)) or not hasattr(features, "__iter__"):
+        raise TypeError(f"{what} must be a feature name, a column index, or a sequence of them; "
+                        f"got {type(features).__name__} {features!r}")
+    items = list(features)
+    for f in items:
+        if isinstance(f, (bool, np.bool_)) or not isinstance(f, (str, int, np.integer)):
+            raise TypeError(f"{what} must contain feature names or column indices (str or int); "
+                            f"got {type(f).__name__} {f!r}")
+    return items
+
+
+def resolve_features(features: Any, names: Sequence[str], what: str = "features") -> list[int]:
+    """Column indices of ``features`` among ``names`` (the rule every view shares).
+
+    ``None`` is every feature. A name is matched by :func:`match_feature` (exact first, else the
+    one name equal up to case and spacing); an index must be in ``[0, len(names))``. The result
+    must name at least one feature and no feature twice (a ValueError naming ``what``); a
+    non-str, non-int item is a TypeError.
+    """
+    items = feature_items(features, what)
+    d = len(names)
+    if items is None:
+        return list(range(d))
+    if not items:
+        raise ValueError(f"{what} must name at least one feature; got an empty sequence")
+    cols: list[int] = []
+    for f in items:
+        if isinstance(f, str):
+            key = f.strip().lower()
+            if f not in names and not any(str(n).strip().lower() == key for n in names):
+                try:
+                    check_choice(what, f, [str(n) for n in names])
+                except ValueError as e:  # "features must be one of ...; got ..."
+                    raise ValueError(f"{what}: unknown feature {f!r}; {e}") from None
+            cols.append(match_feature(f, names, what))
+        else:  # a column index in [0, d): "features must be at least 0 / at most d - 1"
+            cols.append(check_int(what, int(f), minimum=0, maximum=d - 1))
+    if len(set(cols)) != len(cols):
+        raise ValueError(f"{what} must not repeat a feature; got {items!r} "
+                         f"(features {[str(names[j]) for j in cols]})")
+    return cols
 
 
 def check_selection(selection: Any) -> Selection | None:

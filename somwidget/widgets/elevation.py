@@ -314,8 +314,10 @@ class ElevationMap(ViewBase, widgets.VBox):
             vmin = float(finite.min()) if finite.size else 0.0
             vmax = float(finite.max()) if finite.size else 1.0
             base = min(0.0, vmin)
-            span = vmax - base
-            h = (v - base) / span if span > 0 else np.zeros_like(v)
+            # halved when the range overflows (e.g. -1e308 .. 1e308): v/2 - base/2 cannot overflow
+            half = 1.0 if math.isfinite(vmax - base) else 0.5
+            span = vmax * half - base * half
+            h = (v * half - base * half) / span if span > 0 else np.zeros_like(v)
             self.heights = np.nan_to_num(h, nan=0.0) * self.max_height
             self.vmin, self.vmax = vmin, vmax
             if self._selection is not None:

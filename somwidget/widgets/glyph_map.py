@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from ..som import SOM
-from ..validation import check_choice, check_int
-from ._common import check_title
+from ..validation import check_choice
+from ._common import check_title, resolve_features
 from ._svg_lattice import (
     _check_som,
     _default_width,
@@ -42,8 +42,9 @@ class CodebookGlyphMap(_SvgLatticePicture):
     Each feature is scaled to [0, 1] over the map, in data units
     (``(w - min) / (max - min)`` per feature over all neurons; a constant feature is drawn at
     0.5, as is one whose range is below 1e-9 of its magnitude). A glyph's horizontal axis runs
-    through the chosen features in order (left to right). The non-invertible ``"l2"`` normalisation has no data units: its training-space codebook is
-    drawn instead (the subtitle says so).
+    through the chosen features in order (left to right); with one feature, a ``"line"`` glyph
+    is a short level tick at the value's height. The non-invertible ``"l2"`` normalisation has
+    no data units: its training-space codebook is drawn instead (the subtitle says so).
 
     Parameters
     ----------
@@ -55,7 +56,8 @@ class CodebookGlyphMap(_SvgLatticePicture):
         The shared selection; its neurons are outlined and the picture follows its changes.
     features : sequence of str or int, optional
         Feature names (``som.feature_names_in_``) or column indices to draw, in this order
-        (default: all).
+        (default: all). A name matches exactly, else the one name equal to it up to case and
+        spacing (the rule of :class:`ComponentPlanes`); no feature may repeat.
     kind : {"line", "bar"}
         A polyline through the scaled values, or one bar per feature (coloured per feature, with
         a legend).
@@ -96,34 +98,8 @@ class CodebookGlyphMap(_SvgLatticePicture):
         super().__init__(som, X, selection, width)
 
     @staticmethod
-    def _resolve_features(som: SOM, features: Sequence[str | int] | None) -> list[int]:
-        names = [str(n) for n in som.feature_names_in_]
-        d = len(names)
-        if features is None:
-            return list(range(d))
-        if isinstance(features, (str, int, np.integer)):
-            features = [features]
-        try:
-            items = list(features)
-        except TypeError:
-            raise TypeError(
-                f"features must be a sequence of feature names or column indices; got {features!r}"
-            ) from None
-        if not items:
-            raise ValueError("features must name at least one feature; got an empty sequence")
-        cols: list[int] = []
-        for f in items:
-            if isinstance(f, str):
-                if f not in names:
-                    raise ValueError(f"features: unknown feature {f!r}; known features are {names}")
-                cols.append(names.index(f))
-            elif isinstance(f, (int, np.integer)) and not isinstance(f, (bool, np.bool_)):
-                cols.append(check_int("features", int(f), minimum=0, maximum=d - 1))
-            else:
-                raise TypeError(f"features must contain feature names or column indices; got {f!r}")
-        if len(set(cols)) != len(cols):
-            raise ValueError(f"features must not repeat a feature; got {items!r}")
-        return cols
+    def _resolve_features(som: SOM, features: Any) -> list[int]:
+        return resolve_features(features, [str(n) for n in som.feature_names_in_])
 
     def refresh(self, som: Any = None, **precomputed: Any) -> None:
         """Recompute the glyphs from the SOM (or draw another one from now on) and redraw.
@@ -182,7 +158,11 @@ class CodebookGlyphMap(_SvgLatticePicture):
         out = [f'<g class="glyphs" data-kind="{self.kind}" data-features="{escape(",".join(self.feature_names))}">']
         sw = _f(max(0.6, 0.035 * scale))
         if self.kind == "line":
-            xs = left[:, None] + (np.arange(d) + 0.5) / d * gw if d > 1 else centres[:, :1]
+            if d > 1:
+                xs = left[:, None] + (np.arange(d) + 0.5) / d * gw
+            else:  # one point draws nothing in SVG: a level tick across the middle half instead
+                xs = left[:, None] + np.array([0.25, 0.75]) * gw
+                tops = np.repeat(tops, 2, axis=1)
             for k in range(m):
                 pts = " ".join(f"{_f(a)},{_f(b)}" for a, b in zip(xs[k], tops[k], strict=True))
                 out.append(

@@ -9,7 +9,7 @@ import numpy as np
 import traitlets
 
 from ..validation import default_feature_names
-from ._common import match_feature
+from ._common import feature_items, resolve_features
 from .codecs import array_trait
 from .colormaps import wire_values
 from .lattice_view import LatticeView, _range
@@ -34,7 +34,8 @@ class ComponentPlanes(LatticeView):
         The shared selection.
     features : str, int, or a sequence of them, optional
         Which features to show (names from ``som.feature_names_in_`` or column indices; a
-        single name or index is one plane).
+        single name or index is one plane). A name matches exactly, else the one name equal
+        to it up to case and spacing; no feature may repeat; other item types are a TypeError.
     """
 
     _view = traitlets.Unicode("planes").tag(sync=True)
@@ -52,26 +53,12 @@ class ComponentPlanes(LatticeView):
                  features: Sequence[str | int] | None = None, colormap: str = "viridis",
                  title: str | None = None, max_rate_hz: float = 15.0,
                  show_values: bool = False) -> None:
-        if isinstance(features, (str, int, np.integer)):  # one feature: a list of one
-            features = [features]
-        self._features_arg = None if features is None else list(features)
+        self._features_arg = feature_items(features)  # type-checked now, resolved per refresh
         super().__init__(som, X, selection=selection, colormap=colormap, title=title,
                          max_rate_hz=max_rate_hz, show_values=show_values)
 
     def _feature_indices(self, names: list[str]) -> list[int]:
-        if self._features_arg is None:
-            return list(range(len(names)))
-        out = []
-        for f in self._features_arg:
-            if isinstance(f, (int, np.integer)) and not isinstance(f, bool):
-                if not 0 <= int(f) < len(names):
-                    raise ValueError(f"features: index {f} out of range for {len(names)} features")
-                out.append(int(f))
-            else:
-                out.append(match_feature(f, names))
-        if not out:
-            raise ValueError("features must name at least one feature")
-        return out
+        return resolve_features(self._features_arg, names)
 
     def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
         planes = np.asarray(self._som.component_planes(), dtype=np.float64)
