@@ -134,13 +134,21 @@ class _AdjacencyMixin:
     def are_adjacent(self, a: Any, b: Any) -> np.ndarray:
         """Whether units ``a[i]`` and ``b[i]`` are adjacent (vectorised; broadcasts).
 
+        ``a`` and ``b`` must have the same shape, or broadcast (e.g. one single unit); otherwise
+        a ValueError naming both.
+
         A hashed lookup of the pair keys ``min * M + max`` in the sorted neighbour pairs:
         ``O(N log P)`` time, no M x M array. A unit is never adjacent to itself.
         """
         aa, bb = self._check_k(a), self._check_k(b)
+        try:
+            shape = np.broadcast_shapes(aa.shape, bb.shape)
+        except ValueError:
+            raise ValueError(
+                "a and b must have the same length (or one be a single unit, numpy broadcasting); "
+                f"got shapes {aa.shape} and {bb.shape}") from None
         self.neighbor_pairs()
         keys = self._cache["pair_keys"]
-        shape = np.broadcast_shapes(aa.shape, bb.shape)
         if not shape:
             return _pairs_in(keys, self.n_neurons, aa, bb)
         # a block of the leading axis at a time: the int64 keys and their lookup for about

@@ -177,8 +177,24 @@ class _GridDistancesMixin:
 
         float64, exact. Uses the cached full matrix when it exists, otherwise computes only the
         requested rows (``8 * len(units) * M`` bytes), e.g. the BMU rows of a batch.
+
+        Parameters
+        ----------
+        units : int or 1-D sequence of int
+            Neuron indices in ``[0, M)``; one index gives one row of shape (M,), an empty
+            sequence an array of shape (0, M).
+
+        Raises
+        ------
+        TypeError
+            If ``units`` holds non-integers.
+        ValueError
+            If an index is out of range or ``units`` has more than one dimension.
         """
         kk = self._check_k(units)
+        if kk.ndim > 1:
+            raise ValueError("units must be a neuron index or a 1-D sequence of them; got an "
+                             f"array of shape {kk.shape}")
         flat = np.atleast_1d(kk).astype(np.intp, copy=False)
         if "sq" in self._cache:
             out = self._cache["sq"][flat].astype(np.float64, copy=False)

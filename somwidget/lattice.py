@@ -182,6 +182,8 @@ class Lattice(_GridDistancesMixin, _AdjacencyMixin):
 
     def _check_k(self, k: Any) -> np.ndarray:
         kk = np.asarray(k)
+        if kk.size == 0 and kk.dtype.kind in "fO":  # [] is float64 to numpy: no units
+            kk = kk.astype(np.intp)
         if kk.dtype.kind not in "iu":
             raise TypeError(f"neuron index must be an integer; got {k!r}")
         if np.any((kk < 0) | (kk >= self.n_neurons)):
@@ -247,7 +249,17 @@ class Lattice(_GridDistancesMixin, _AdjacencyMixin):
             raise ValueError(
                 f"lattice dict for a hex map has no 'row_spacing'; expected {expected!r}"
             )
-        if spacing is not None and not math.isclose(float(spacing), expected, rel_tol=1e-9):
+        if spacing is not None:
+            try:
+                if isinstance(spacing, bool):
+                    raise TypeError
+                value = float(spacing)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"lattice dict has row_spacing={spacing!r}, which is not a number; a {kind!r} "
+                    f"map in somwidget has row spacing {expected!r}"
+                ) from None
+        if spacing is not None and not math.isclose(value, expected, rel_tol=1e-9):
             raise ValueError(
                 f"lattice dict uses row_spacing={spacing!r}, but a {kind!r} map in somwidget has "
                 f"row spacing {expected!r}"

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from somwidget import SOM
+from somwidget.lattice import Lattice
 from somwidget.widgets import CodebookGlyphMap, ComponentPlanes, ElevationMap
 
 NS = "{http://www.w3.org/2000/svg}"
@@ -100,3 +101,41 @@ def test_elevation_heights_over_a_range_that_overflows():
     v3 = np.arange(12.0) - 3.0
     em3 = ElevationMap(som, values=v3)
     np.testing.assert_allclose(em3.heights / em3.max_height, (v3 + 3.0) / 11.0)
+
+
+# ---- Lattice argument checks (grid distances by brute force over the plane coordinates)
+@pytest.fixture
+def lattice() -> Lattice:
+    return Lattice(3, 4, "hexa")
+
+
+def test_grid_distances_from_no_units_is_an_empty_block(lattice):
+    out = lattice.grid_distances_squared_from([])
+    assert out.shape == (0, 12)
+    assert lattice.are_adjacent([], []).shape == (0,)
+    xy = np.asarray(lattice.coordinates)
+    brute = ((xy[[0, 5]][:, None, :] - xy[None, :, :]) ** 2).sum(-1)
+    np.testing.assert_allclose(lattice.grid_distances_squared_from([0, 5]), brute, atol=1e-12)
+    np.testing.assert_allclose(lattice.grid_distances_squared_from(5), brute[1], atol=1e-12)
+
+
+def test_grid_distances_from_a_2d_units_array_is_refused(lattice):
+    with pytest.raises(ValueError, match=r"units must be a neuron index or a 1-D sequence.*\(2, 2\)"):
+        lattice.grid_distances_squared_from([[0, 1], [2, 3]])
+
+
+def test_are_adjacent_with_different_lengths_names_a_and_b(lattice):
+    with pytest.raises(ValueError, match=r"a and b must have the same length.*\(2,\) and \(3,\)"):
+        lattice.are_adjacent([0, 1], [1, 2, 3])
+    xy = np.asarray(lattice.coordinates)
+    b = np.arange(12)
+    brute = np.isclose(((xy[0] - xy[b]) ** 2).sum(-1), 1.0)  # hex neighbours at distance 1
+    np.testing.assert_array_equal(lattice.are_adjacent(0, b), brute)
+
+
+@pytest.mark.parametrize("spacing", ["abc", "1.0x", True, [1.0], {}])
+def test_from_dict_with_a_non_numeric_row_spacing_names_it(spacing):
+    d = Lattice(3, 4, "rect").to_dict()
+    d["row_spacing"] = spacing
+    with pytest.raises(ValueError, match="row_spacing=.*not a number"):
+        Lattice.from_dict(d)
