@@ -207,15 +207,25 @@ def search_chunk(chunk_size: int | None, n_rows: int, n_neurons: int) -> int:
 
 
 def _smallest_k(values: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of the k smallest values per row, sorted ascending (stable on ties)."""
+    """Column indices of the k smallest values per row, sorted ascending, ties by lower index
+    first (as ``np.argsort(values, kind="stable")[:, :k]``; NaN last).
+
+    For ``k < M`` one ``argpartition``, whose k candidates are sorted by (value, index); the
+    rows where more than k entries are at most the k-th smallest value (a tie at it, among
+    which ``argpartition`` picks arbitrarily) or fewer (a NaN among the k smallest) are sorted
+    whole instead."""
     if k == 1:
         return np.argmin(values, axis=1)[:, None]
     m = values.shape[1]
-    if k < m:
-        part = np.argpartition(values, k - 1, axis=1)[:, :k]
-        # keep ties in index order: sort the candidates by (value, index)
-        part.sort(axis=1)
-        vals = np.take_along_axis(values, part, axis=1)
-        order = np.argsort(vals, axis=1, kind="stable")
-        return np.take_along_axis(part, order, axis=1)
-    return np.argsort(values, axis=1, kind="stable")
+    if k >= m or values.shape[0] == 0:
+        return np.argsort(values, axis=1, kind="stable")[:, :k]
+    part = np.argpartition(values, k - 1, axis=1)[:, :k]
+    kth = np.take_along_axis(values, part[:, k - 1 : k], axis=1)  # the k-th smallest value
+    part.sort(axis=1)
+    vals = np.take_along_axis(values, part, axis=1)
+    order = np.argsort(vals, axis=1, kind="stable")
+    out = np.take_along_axis(part, order, axis=1)
+    redo = np.flatnonzero(np.count_nonzero(values <= kth, axis=1) != k)
+    if redo.size:
+        out[redo] = np.argsort(values[redo], axis=1, kind="stable")[:, :k]
+    return out

@@ -202,7 +202,7 @@ def find_bmus_masked(
         for j in range(k):
             dist[s:e, j] = _exact(X[s:e], W, sel[:, j], scale, metric)
     if k > 1:
-        order = np.argsort(dist, axis=1, kind="stable")
+        order = np.lexsort((idx, dist), axis=1)  # by distance, ties by lower index
         idx[:] = np.take_along_axis(idx, order, axis=1)
         dist[:] = np.take_along_axis(dist, order, axis=1)
     return idx, dist

@@ -67,7 +67,7 @@ from ._bmu_masked import _exact as _exact
 from ._bmu_masked import _known_mask as _known_mask
 from ._bmu_masked import _prepared as _prepared
 from ._bmu_masked import masked_row_distances as masked_row_distances
-from .validation import check_int
+from .validation import check_array, check_int
 
 __all__ = [
     "BOOLEAN_METRICS",
@@ -140,6 +140,21 @@ def as_float_array(X: object) -> np.ndarray:
     return A
 
 
+def _checked_inputs(X: object, codebook: object, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` (float32 kept, NaN allowed: the missing-value path) and ``codebook`` (float64,
+    finite) checked as :func:`somwidget.validation.check_array` checks data (2-D, real, at least
+    one feature; inf refused in both), with as many features each, and inside ``metric``'s
+    domain (:func:`check_metric_domain`). One O(N x D) pass over ``X``."""
+    X, _ = check_array("X", X, min_samples=0, allow_nan=True, keep_float32=True)
+    W, _ = check_array("codebook", codebook)
+    if X.shape[1] != W.shape[1]:
+        raise ValueError(f"X has {X.shape[1]} features but codebook has {W.shape[1]}: the "
+                         "samples and the prototypes must have as many features")
+    check_metric_domain(metric, W, "codebook")
+    check_metric_domain(metric, X, "X")
+    return X, W
+
+
 def find_bmus(
     X: np.ndarray,
     codebook: np.ndarray,
@@ -171,10 +186,16 @@ def find_bmus(
         Units sorted by increasing distance (ties: lower index first).
     distances : ndarray (N, k) float64
         The corresponding distances in the data metric.
+
+    Raises
+    ------
+    ValueError or TypeError
+        For malformed ``X`` or ``codebook`` (not 2-D real numbers, infinite values, NaN in the
+        codebook, different numbers of features, vectors outside ``metric``'s domain, such as
+        an all-zero row under ``"cosine"``). NaN in ``X`` is a missing value (module notes).
     """
     metric = check_metric(metric)
-    X = as_float_array(X)
-    codebook = np.asarray(codebook, dtype=np.float64)
+    X, codebook = _checked_inputs(X, codebook, metric)
     n, m = X.shape[0], codebook.shape[0]
     k = check_int("k", k, minimum=1, maximum=m)
     if has_missing(X):  # NaN: the known components only (SOM(missing="ignore"))
@@ -227,12 +248,19 @@ def distance_matrix(
     float32: computed in float64 chunk by chunk and rounded once, the N x M result at half
     the memory).
 
-    Euclidean distances use a float64 product per chunk (on centred data, clipped at 0) so the
-    result matches ``cdist`` to about 1e-12 relative; other metrics call ``cdist`` per chunk.
+    Euclidean distances use a float64 product per chunk (on centred data), with the entries
+    where its cancellation could cost more than 1e-12 relative (distances small next to the
+    vectors' norms: a sample on its prototype) recomputed by direct differences, so the result
+    matches ``cdist`` to about 1e-12 relative; other metrics call ``cdist`` per chunk.
+
+    Raises
+    ------
+    ValueError or TypeError
+        For malformed ``X`` or ``codebook`` (not 2-D real numbers, infinite values, NaN in the
+        codebook, different numbers of features, vectors outside ``metric``'s domain).
     """
     metric = check_metric(metric)
-    X = as_float_array(X)
-    codebook = np.asarray(codebook, dtype=np.float64)
+    X, codebook = _checked_inputs(X, codebook, metric)
     if has_missing(X):  # NaN: the known components only (SOM(missing="ignore"))
         return distance_matrix_masked(X, codebook, metric=metric,
                                       chunk_size=chunk_size).astype(dtype, copy=False)
@@ -246,19 +274,8 @@ def distance_matrix(
         w_extent = float(np.abs(Wc).max()) if Wc.size else 0.0
         for s in range(0, n, chunk):
             e = min(s + chunk, n)
-            xc = np.subtract(X[s:e], center, dtype=np.float64)
-            # a power of two (exact) keeps the squares finite at any magnitude
-            sc = _euclidean.pow2_scale(max(float(np.abs(xc).max()) if xc.size else 0.0, w_extent))
-            xc *= 1.0 / sc
-            ws = Wc * (1.0 / sc)
             blk = out[s:e] if scratch is None else scratch[: e - s]
-            np.matmul(xc, ws.T, out=blk)
-            blk *= -2.0
-            blk += np.einsum("ij,ij->i", ws, ws)
-            blk += np.einsum("ij,ij->i", xc, xc)[:, None]
-            np.maximum(blk, 0.0, out=blk)
-            np.sqrt(blk, out=blk)
-            blk *= sc
+            _euclidean_block(X[s:e], codebook, center, Wc, w_extent, blk)
             if scratch is not None:
                 out[s:e] = blk
         return out
@@ -266,3 +283,60 @@ def distance_matrix(
         e = min(s + chunk, n)
         out[s:e] = metric_cdist(X[s:e], codebook, metric)
     return out
+
+
+# float64's rounding of |x'|^2 - 2 x'.w' + |w'|^2 (a dot product of length D + 2) per unit of
+# (|x'| + wmax)^2; entries whose squared distance is below that bound over _REL_SQ are recomputed
+_REL_SQ = 2e-12
+
+
+def _euclidean_block(Xb: np.ndarray, W: np.ndarray, center: np.ndarray, Wc: np.ndarray,
+                     w_extent: float, blk: np.ndarray) -> None:
+    """Euclidean distances of the rows ``Xb`` to every prototype into ``blk`` (float64): the
+    expanded form on data and codebook shifted by ``center`` and scaled by a power of two, then
+    direct differences of the original vectors wherever its error bound exceeds about 1e-12 of
+    the distance (the whole block at most, a few entries per row usually)."""
+    with np.errstate(over="ignore"):
+        xc = np.subtract(Xb, center, dtype=np.float64)
+    extent = max(float(np.abs(xc).max()) if xc.size else 0.0, w_extent)
+    # a power of two (exact) keeps the squares finite at any magnitude
+    sc = _euclidean.pow2_scale(extent)
+    if np.isfinite(extent):
+        xc *= 1.0 / sc
+        ws = Wc * (1.0 / sc)
+        wn = np.einsum("ij,ij->i", ws, ws)
+        xn = np.einsum("ij,ij->i", xc, xc)
+        np.matmul(xc, ws.T, out=blk)
+        blk *= -2.0
+        blk += wn
+        blk += xn[:, None]
+        gamma = (Xb.shape[1] + 2) * 2.0**-53 * 1.01
+        wmax = float(np.sqrt(wn.max())) if wn.size else 0.0
+        thr = np.sqrt(xn)
+        thr += wmax
+        thr *= thr
+        thr *= gamma / _REL_SQ
+        # the rows with a flagged entry first: one row reduction, not an N x M nonzero
+        hit = np.flatnonzero(blk.min(axis=1, initial=np.inf) < thr)
+        sub, cols = np.nonzero(blk[hit] < thr[hit, None])
+        rows = hit[sub]
+    else:  # vectors more than float64's maximum from the centre: direct differences only
+        sc = 2.0**1023
+        rows, cols = np.nonzero(np.ones(blk.shape, dtype=bool))
+    # |x - w| <= |x - c| + |w - c| <= 2 sc, capped at float64's largest power of two (the
+    # scaled squares stay finite; a difference beyond float64 is an honest inf)
+    bound = min(2.0 * sc, 2.0**1023)
+    step = max(1, (1 << 19) // max(1, Xb.shape[1]))
+    for a in range(0, rows.size, step):
+        r, c = rows[a : a + step], cols[a : a + step]
+        with np.errstate(over="ignore"):  # beyond float64: an honest inf
+            diff = np.subtract(Xb[r], W[c], dtype=np.float64)
+        diff *= 1.0 / bound
+        blk[r, c] = np.einsum("ij,ij->i", diff, diff)
+    np.maximum(blk, 0.0, out=blk)
+    np.sqrt(blk, out=blk)
+    # the recomputed entries are in units of bound, the others of sc
+    blk *= sc
+    if rows.size and bound != sc:
+        blk[rows, cols] *= bound / sc
+

@@ -271,6 +271,7 @@ def _distances_to(Xb: np.ndarray, W: np.ndarray, sel: np.ndarray, bound: float) 
     """Exact float64 distances from each row of ``Xb`` to the units ``sel`` (r, c); ``bound``
     (a power of two) is at least every ``|x - w|`` entry, so the scaled squares cannot
     overflow."""
+    bound = min(bound, 2.0**1023)  # twice the largest scale (inf) halved: squares stay finite
     diff = np.subtract(Xb[:, None, :], W[sel], dtype=np.float64)
     if bound != 1.0:
         diff *= 1.0 / bound
@@ -404,6 +405,7 @@ def exact_among(Xr: np.ndarray, W: np.ndarray, candidates: np.ndarray, k: int,
     ``bound`` (a power of two) is at least every ``|x - w|`` entry, so the scaled squares
     cannot overflow. Returns indices (r, k) and distances (r, k)."""
     r, d = Xr.shape
+    bound = min(bound, 2.0**1023)  # twice the largest scale (inf) halved: squares stay finite
     idx = np.empty((r, k), dtype=np.intp)
     dist = np.empty((r, k), dtype=np.float64)
     counts = candidates.sum(axis=1)
