@@ -424,12 +424,31 @@ def check_bmus(name: str, bmus: ArrayLike, n_neurons: int | None) -> np.ndarray:
 
 
 def check_distances(name: str, distances: ArrayLike, n: int | None = None) -> np.ndarray:
-    """Validate distances to the BMUs: (N,) or (N, k) floats (first column used), N = ``n``."""
-    d = np.asarray(distances, dtype=np.float64)
+    """Validate distances to the BMUs: (N,) or (N, k) finite numbers >= 0 (first column used),
+    N = ``n``; a TypeError or ValueError naming ``name`` otherwise."""
+    raw = np.asarray(distances)
+    if raw.dtype == object:
+        try:
+            raw = raw.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be numbers (distances to the BMUs); got an array of "
+                            "dtype object holding non-numbers") from None
+    if raw.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be numbers (distances to the BMUs); got an array of dtype "
+                        f"{raw.dtype}")
+    d = raw.astype(np.float64, copy=False)
     if d.ndim == 2:
         d = d[:, 0] if d.shape[1] else d.reshape(-1)
     if d.ndim != 1:
         raise ValueError(f"{name} must be 1-D (N,) or 2-D (N, k); got shape {d.shape}")
     if n is not None and d.shape[0] != n:
         raise ValueError(f"{name} has {d.shape[0]} entries but bmus has {n}")
+    if d.size and not (d.min() >= 0 and np.isfinite(d.max())):  # NaN fails the first test
+        finite = np.isfinite(d)
+        if not finite.all():
+            n_nan = int(np.count_nonzero(np.isnan(d)))
+            what = (f"{n_nan} NaN value(s)" if n_nan else
+                    f"{int(np.count_nonzero(~finite))} infinite value(s)")
+            raise ValueError(f"{name} holds {what}; distances to the BMU are finite numbers >= 0")
+        raise ValueError(f"{name} must be >= 0 (distances to the BMU); got {float(d.min())!r}")
     return d

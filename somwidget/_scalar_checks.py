@@ -78,7 +78,11 @@ def check_positive(name: str, value: object, allow_zero: bool = False) -> float:
     """Return ``value`` as a finite ``float`` > 0 (or >= 0 with ``allow_zero``)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number; got {value!r}")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # an int beyond float64 (10**400)
+        raise ValueError(f"{name} must be finite; got an integer of {len(str(abs(int(value))))} "
+                         "digits, beyond float64's range (about 1.8e308)") from None
     if not np.isfinite(v):
         raise ValueError(f"{name} must be finite; got {value!r}")
     if v < 0 or (v == 0 and not allow_zero):

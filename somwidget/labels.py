@@ -204,15 +204,33 @@ def match_labels(labels: Any, classes: list[Any], n: int | None = None,
     return lookup[codes]
 
 
+def _class_codes(codes: ArrayLike) -> np.ndarray:
+    """``codes`` as int64 (N,): integers (integral floats accepted), a negative code meaning no
+    class; a clear error naming ``codes`` otherwise."""
+    raw = np.asarray(codes)
+    if raw.dtype.kind == "b" or raw.dtype.kind not in "iuf":
+        raise TypeError("codes must be integer class codes (as encode_labels returns, negative "
+                        f"= no class); got an array of dtype {raw.dtype}")
+    if raw.dtype.kind == "f" and raw.size:
+        bad = ~np.isfinite(raw) | (raw != np.round(raw))
+        if bad.any():
+            raise ValueError("codes must be integer class codes (as encode_labels returns, "
+                             f"negative = no class); got {int(bad.sum())} non-integer value(s), "
+                             f"first {float(raw[bad].reshape(-1)[0])!r}")
+    return raw.astype(np.int64)
+
+
 def code_counts(bmus: ArrayLike, codes: ArrayLike, n_classes: int, n_neurons: int) -> np.ndarray:
     """(M, C) int64: how many samples of each class code each neuron won (codes < 0 skipped).
 
-    ``codes`` as :func:`encode_labels` returns them.
+    ``codes`` as :func:`encode_labels` returns them: integers below ``n_classes`` (integral
+    floats accepted), negative for no class; anything else is a TypeError or ValueError naming
+    ``codes``.
     """
     m = _n_neurons(n_neurons)
     k = check_int("n_classes", n_classes, minimum=0)
     b = _bmus("bmus", bmus, m)
-    c = np.asarray(codes, dtype=np.int64)
+    c = _class_codes(codes)
     if c.shape != b.shape:
         raise ValueError(f"codes has {c.size} entries but bmus has {b.size}")
     if c.size and c.max(initial=-1) >= k:

@@ -83,6 +83,11 @@ def neighborhood_weights(
     name = check_choice("neighborhood", name, NEIGHBORHOODS, NEIGHBORHOOD_ALIASES)
     r = check_positive("radius", radius)
     d = np.asarray(distances)
+    if d.dtype.kind not in "biuf":
+        raise TypeError(f"distances must be numbers (grid distances); got an array of dtype "
+                        f"{d.dtype}")
+    if d.ndim == 0:  # a single distance: the kernels write into arrays, so as shape (1,)
+        return neighborhood_weights(name, d.reshape(1), radius, squared=squared).reshape(())
     if d.dtype.kind != "f":
         d = d.astype(np.float64)
     if d.size and not (d.min() >= 0):
@@ -112,7 +117,10 @@ def neighborhood_weights(
     if outside is not None:
         w[outside] = 0.0
     elif name == "mexican_hat":
-        np.multiply(hat, w, out=w)
+        with np.errstate(invalid="ignore"):
+            np.multiply(hat, w, out=w)
+        if hat.size and not np.isfinite(hat.min()):
+            w[np.isinf(hat)] = 0.0  # -inf * 0 at an infinite distance: the limit 0
     return w
 
 

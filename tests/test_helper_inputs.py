@@ -9,6 +9,9 @@ import pytest
 from scipy.spatial.distance import cdist
 
 from somwidget.bmu import distance_matrix, find_bmus
+from somwidget.labels import code_counts
+from somwidget.neighborhood import NEIGHBORHOODS, neighborhood_weights
+from somwidget.validation import check_distances, check_positive
 
 
 @pytest.fixture
@@ -138,3 +141,55 @@ def test_malformed_input_named(func, X, W, match):
 def test_empty_data_still_searched(diag):
     idx, dist = find_bmus(np.zeros((0, 2)), diag, k=2)
     assert idx.shape == (0, 2) and dist.shape == (0, 2)
+
+
+# ---------------------------------------------------------------- neighbourhood kernels
+
+@pytest.mark.parametrize("name", NEIGHBORHOODS)
+def test_kernel_on_a_scalar_distance(name):
+    w = neighborhood_weights(name, 1.0, 2.0)
+    assert isinstance(w, np.ndarray) and w.shape == ()
+    np.testing.assert_allclose(w, neighborhood_weights(name, [1.0], 2.0)[0])
+
+
+@pytest.mark.parametrize("name", NEIGHBORHOODS)
+def test_kernel_at_infinite_distance_is_zero(name):
+    np.testing.assert_array_equal(neighborhood_weights(name, [0.0, np.inf], 1.0), [1.0, 0.0])
+
+
+def test_kernel_refuses_non_numeric_distances():
+    with pytest.raises(TypeError, match="distances"):
+        neighborhood_weights("gaussian", ["a"], 1.0)
+
+
+def test_huge_integer_radius_named():
+    with pytest.raises(ValueError, match="radius must be finite"):
+        neighborhood_weights("gaussian", [1.0], 10**400)
+    with pytest.raises(ValueError, match="start must be finite"):
+        check_positive("start", 10**400)
+
+
+# ---------------------------------------------------------------- label codes, distances
+
+@pytest.mark.parametrize(("codes", "err"), [([0, 1.7], ValueError), ([0, np.nan], ValueError),
+                                            (["a", "b"], TypeError)])
+def test_code_counts_refuses_non_integer_codes(codes, err):
+    with pytest.raises(err, match="codes must be integer"):
+        code_counts([0, 1], codes, 2, 2)
+
+
+def test_code_counts_integral_floats_and_no_class():
+    np.testing.assert_array_equal(code_counts([0, 1, 1], [0, 1.0, -1], 2, 2), [[1, 0], [0, 1]])
+
+
+@pytest.mark.parametrize(("bad", "match"), [([1, -5], r"d must be >= 0 .*-5"),
+                                            ([1, np.nan], "d holds 1 NaN"),
+                                            ([1, np.inf], "d holds 1 infinite")])
+def test_check_distances_refuses_negative_and_non_finite(bad, match):
+    with pytest.raises(ValueError, match=match):
+        check_distances("d", bad, 2)
+
+
+def test_check_distances_refuses_non_numeric():
+    with pytest.raises(TypeError, match="d must be numbers"):
+        check_distances("d", ["a", "b"], 2)
