@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._bmu_common import _resolve_chunk, _smallest_k, check_metric
+from ._bmu_common import _resolve_chunk, check_metric
+from .euclidean import pow2_scales
 
 __all__ = [
     "MASKED_METRICS",
@@ -117,8 +118,15 @@ def _exact(X: np.ndarray, W: np.ndarray, sel: np.ndarray, scale: np.ndarray,
         return np.abs(diff).max(axis=1)
     if metric == "cityblock":
         return np.abs(diff).sum(axis=1) * scale
+    # by a power of two per row (exact), so that the squares of differences beyond 1e154 stay
+    # finite (a squared distance beyond float64 is an honest inf)
+    p = pow2_scales(np.abs(diff).max(axis=1)) if diff.size else np.ones(diff.shape[0])
+    diff /= p[:, None]
     sq = np.einsum("ij,ij->i", diff, diff) * scale
-    return sq if metric == "sqeuclidean" else np.sqrt(sq)
+    if metric == "sqeuclidean":
+        with np.errstate(over="ignore"):
+            return sq * (p * p)
+    return np.sqrt(sq) * p
 
 
 def _chunk_rank(X: np.ndarray, A: np.ndarray, center: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -194,17 +202,105 @@ def find_bmus_masked(
     dist = np.empty((n, k), dtype=np.float64)
     euclid = metric in ("euclidean", "sqeuclidean")
     A = np.vstack([-2.0 * Wc.T, W2T]) if euclid else None
+    with np.errstate(over="ignore"):  # an inf norm: every row compared with every unit
+        w_norm = float(np.sqrt((Wc * Wc).sum(axis=1).max()))
+    w_ext = float(np.abs(Wc).max())
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
         block, scale = _chunk_values(X[s:e], A, Wc, W2T, center, metric)
-        sel = _smallest_k(block, k)
-        idx[s:e] = sel
-        for j in range(k):
-            dist[s:e, j] = _exact(X[s:e], W, sel[:, j], scale, metric)
+        tol = _rank_error(X[s:e], center, scale, metric, w_norm, w_ext)
+        _top_k_block(X[s:e], W, block, scale, tol, k, metric, idx[s:e], dist[s:e])
+    return idx, dist
+
+
+def _rank_error(X: np.ndarray, center: np.ndarray, scale: np.ndarray, metric: str,
+                w_norm: float, w_ext: float) -> np.ndarray:
+    """A bound (per row, with a safety factor of 2) of the rounding error of the ranking values
+    of one chunk (:func:`_chunk_values`: a GEMM of centred values for the Euclidean metrics,
+    sums or maxima of centred differences for the others); ``w_norm`` and ``w_ext`` are the
+    largest norm and entry of the centred codebook."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _rank_error_of(np.abs(X - center), X.shape[1], scale, metric, w_norm, w_ext)
+
+
+def _rank_error_of(xc: np.ndarray, d: int, scale: np.ndarray, metric: str, w_norm: float,
+                   w_ext: float) -> np.ndarray:
+    u = 2.0**-53
+    if metric in ("euclidean", "sqeuclidean"):
+        xn = np.sqrt(np.nansum(xc * xc, axis=1))
+        return 2.0 * (2 * d + 4) * u * (2.0 * xn * w_norm + w_norm * w_norm)
+    xmax = np.nanmax(xc, axis=1)
+    if metric == "cityblock":
+        return 2.0 * (d + 4) * u * d * scale * (xmax + w_ext)
+    return 2.0 * 4 * u * (xmax + w_ext)
+
+
+def _top_k_block(X: np.ndarray, W: np.ndarray, block: np.ndarray, scale: np.ndarray,
+                 tol: np.ndarray, k: int, metric: str, idx: np.ndarray, dist: np.ndarray) -> None:
+    """The exact top ``k`` of one chunk into ``idx`` and ``dist``: only units whose ranking
+    value is within twice ``tol`` of the row's k-th smallest can be among them; where those are
+    exactly ``k`` (the usual case) they are the k smallest ranking values, ranked by their exact
+    distances; the other rows (near ties) are ranked among all their candidates
+    (:func:`_exact_among`). Ties: lower index first."""
+    m = block.shape[1]
+    if k == 1:
+        sel = np.argmin(block, axis=1)[:, None]
+        kth = np.take_along_axis(block, sel, axis=1)[:, 0]
+    elif k < m:
+        sel = np.argpartition(block, k - 1, axis=1)[:, :k]
+        kth = np.take_along_axis(block, sel[:, k - 1 : k], axis=1)[:, 0]
+    else:
+        sel = np.broadcast_to(np.arange(m), block.shape).copy()
+        kth = block.max(axis=1)
+    thr = kth + 2.0 * tol
+    # rows whose ranking values can overflow (NaN, inf: values beyond 1e140) compare with all
+    huge = ~(tol < _HUGE_ERROR)
+    thr[huge] = np.nan
+    near = np.flatnonzero(np.count_nonzero(block <= thr[:, None], axis=1) != k)
+    d = np.empty(sel.shape)
+    for j in range(k):
+        d[:, j] = _exact(X, W, sel[:, j], scale, metric)
     if k > 1:
-        order = np.lexsort((idx, dist), axis=1)  # by distance, ties by lower index
-        idx[:] = np.take_along_axis(idx, order, axis=1)
-        dist[:] = np.take_along_axis(dist, order, axis=1)
+        order = np.lexsort((sel, d), axis=1)  # by distance, ties by lower index
+        sel = np.take_along_axis(sel, order, axis=1)
+        d = np.take_along_axis(d, order, axis=1)
+    idx[:] = sel
+    dist[:] = d
+    if near.size:
+        b, t = block[near], thr[near, None]
+        cand = (b <= t) | np.isnan(t)
+        idx[near], dist[near] = _exact_among(X[near], W, cand, k, scale[near], metric)
+
+
+# a bound of the ranking error above which the ranking values may have overflowed
+_HUGE_ERROR = 1e260
+
+# differences of one group of candidate rows in _exact_among
+_EXACT_ELEMENTS = 1 << 19
+
+
+def _exact_among(X: np.ndarray, W: np.ndarray, cand: np.ndarray, k: int, scale: np.ndarray,
+                 metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """The exact top ``k`` of each row of ``X`` among its candidate units (``cand``, (r, M)
+    bool, at least ``k`` per row), by direct differences over the known components (as
+    ``cdist`` on them, rescaled); ties: lower index first."""
+    r, d = X.shape
+    idx = np.empty((r, k), dtype=np.intp)
+    dist = np.empty((r, k), dtype=np.float64)
+    counts = cand.sum(axis=1)
+    work = np.cumsum(counts * d)
+    a = 0
+    while a < r:  # rows in groups of about _EXACT_ELEMENTS differences (at least one row)
+        done = work[a - 1] if a else 0
+        b = max(a + 1, int(np.searchsorted(work, done + _EXACT_ELEMENTS, side="right")))
+        rows, cols = np.nonzero(cand[a:b])
+        dv = _exact(X[a:b][rows], W, cols, scale[a:b][rows], metric)
+        order = np.lexsort((cols, dv, rows))  # by row, then distance, then unit
+        starts = np.concatenate([[0], np.cumsum(counts[a:b])[:-1]])
+        pick = order[starts[:, None] + np.arange(k)]
+        idx[a:b] = cols[pick]
+        dist[a:b] = dv[pick]
+        a = b
     return idx, dist
 
 

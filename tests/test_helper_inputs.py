@@ -61,6 +61,32 @@ def test_ties_masked_path_match_stable_argsort():
     np.testing.assert_array_equal(find_bmus(X, W, metric="cityblock", k=4)[0], want)
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "sqeuclidean", "cityblock", "chebyshev"])
+@pytest.mark.parametrize("k", [1, 4])
+def test_masked_ties_with_fractions_far_from_origin(metric, k):
+    # exact ties that the centred matrix products of the masked search round apart
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 4, (300, 3)).astype(float) + 1e6
+    W = rng.integers(0, 4, (30, 3)) + rng.choice([0.0, 0.1, 0.3], (30, 3)) + 1e6
+    X[:, 2] = np.nan
+    factor = {"euclidean": np.sqrt(1.5), "sqeuclidean": 1.5, "cityblock": 1.5, "chebyshev": 1.0}
+    want_d = cdist(X[:, :2], W[:, :2], metric) * factor[metric]
+    want = np.argsort(want_d, axis=1, kind="stable")[:, :k]
+    idx, dist = find_bmus(X, W, metric=metric, k=k)
+    np.testing.assert_array_equal(idx, want)
+    np.testing.assert_allclose(dist, np.take_along_axis(want_d, want, axis=1), rtol=1e-12)
+
+
+def test_masked_search_beyond_squares_of_float64():
+    # differences near 1e200: their squares overflow, the ranking must not
+    X = np.array([[1e200, np.nan], [1e200, 5.0]])
+    W = np.array([[-1e200, 0.0], [1e200, 1.0], [0.0, 0.0]])
+    idx, dist = find_bmus(X, W, k=3)
+    np.testing.assert_array_equal(idx, [[1, 2, 0], [1, 2, 0]])
+    np.testing.assert_allclose(dist, [[0.0, np.sqrt(2) * 1e200, np.sqrt(2) * 2e200],
+                                      [4.0, 1e200, 2e200]], rtol=1e-12)
+
+
 # --------------------------------------------------------------- accuracy and magnitude
 
 def test_distance_matrix_small_distances_match_cdist():
