@@ -14,8 +14,10 @@ replaced by 0, the Euclidean sums of a chunk are two float64 matrix products::
 
     sum_k M_k (x_k - w_k)^2 = ||x0||^2 - 2 X0 . W^T + M . (W^2)^T
 
-on data and codebook shifted by the codebook mean; the winners' distances are then recomputed
-directly. A row with no known value has no BMU and is refused. ``find_bmus`` and
+on data and codebook shifted by the codebook mean. ``find_bmus_masked`` then ranks by direct
+differences (as ``cdist`` on the known components) every unit whose value is within the
+rounding bound of these sums of the k-th best (usually just the k best; ties: lower index
+first). A row with no known value has no BMU and is refused. ``find_bmus`` and
 ``distance_matrix`` dispatch there when the data hold a NaN (one reduction over the data finds
 out, without a temporary array).
 """

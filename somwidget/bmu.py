@@ -167,9 +167,10 @@ def find_bmus(
     Parameters
     ----------
     X : ndarray (N, D)
-        Samples (training space), float32 or float64 (read in its own dtype, never copied).
+        Samples (training space), float32 or float64 (read in its own dtype; copied only when
+        not C-contiguous). NaN is a missing value; infinite values are refused.
     codebook : ndarray (M, D)
-        Prototype vectors.
+        Prototype vectors, finite, M >= 1.
     metric : str
         ``"euclidean"`` (float32 GEMM search, exact at any magnitude, see
         :mod:`somwidget.euclidean`) or any name in :data:`METRICS`.
