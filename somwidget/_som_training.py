@@ -30,7 +30,7 @@ from .callbacks import (
     notify,
     wants_metrics,
 )
-from .euclidean import EuclideanSearch, PreparedQueries, pow2_scale
+from .euclidean import EuclideanSearch, PreparedQueries, relative_weights
 from .lattice import FLOAT32_MIN_NEURONS
 from .neighborhood import neighborhood_weights, width_factor
 from .schedules import decay_schedule
@@ -63,14 +63,6 @@ def _present(run: Any, ctx: _training.OnlineContext, Xt: np.ndarray, order: np.n
         b = min(a + block, order.shape[0])
         Xc = np.subtract(Xt[order[a:b]], ctx.center, dtype=np.float64)
         run(ctx, Xc, np.arange(b - a), radii[a:b], rates[a:b])
-
-
-def _relative_weights(w: np.ndarray | None) -> np.ndarray | None:
-    """Sample weights divided by a power of two near the largest (exact, so every batch sum
-    and ratio is bit-equal to the unscaled one where that is finite): weights near 1e308 no
-    longer overflow the weighted sums into a NaN codebook. Only ratios of weights enter
-    training (the batch rule's ``sum h v x / sum h v``, online's ``v / mean(v)``)."""
-    return None if w is None else w / pow2_scale(float(w.max()))
 
 
 class _TrainingMixin:
@@ -178,7 +170,7 @@ class _TrainingMixin:
         if _scale.run_batch(self, Xt, epochs, rin, rfin, decay, learning_rate, subsample_ratio,
                             collect, callbacks, phase, sample_weight=sample_weight):  # Dask, GPU
             return
-        sample_weight = _relative_weights(sample_weight)
+        sample_weight = None if sample_weight is None else relative_weights(sample_weight)[0]
         p = self._validated()
         metric, name = p["distance_metric"], p["neighborhood"]
         every = p["callback_every"]
@@ -311,7 +303,7 @@ class _TrainingMixin:
         run = _masked.online_run_masked if _bmu.has_missing(Xt) else _training.online_run
         _data_stats.forget()  # the callbacks below may change the data: check it afresh
         # sample weights scale each presentation's learning rate: min(1, a(t) v_i / mean(v))
-        sample_weight = _relative_weights(sample_weight)
+        sample_weight = None if sample_weight is None else relative_weights(sample_weight)[0]
         scale = None if sample_weight is None else sample_weight / sample_weight.mean()
         rng = self.random_state_
         # the per-sample BLAS calls are tiny: threads only add synchronisation (and can stall

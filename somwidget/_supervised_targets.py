@@ -157,13 +157,6 @@ def _class_array(classes: list[Any]) -> np.ndarray:
     return out
 
 
-def _pow2_weights(w: np.ndarray) -> tuple[np.ndarray, float]:
-    """Weights divided by a power of two near their largest (exact), and that power: sums of
-    weights near 1e307 stay finite."""
-    scale = pow2_scale(float(w.max())) if w.size else 1.0
-    return w / scale, scale
-
-
 def _checked_weight(raw: object, n: int) -> np.ndarray:
     """``sample_weight`` as float64 (N,), finite and >= 0."""
     try:

@@ -61,6 +61,7 @@ __all__ = [
     "nearest",
     "pow2_scale",
     "pow2_scales",
+    "relative_weights",
     "warn_disparate_scales",
 ]
 
@@ -88,6 +89,18 @@ def pow2_scales(extents: np.ndarray) -> np.ndarray:
     ok = (e > 0.0) & np.isfinite(e)
     exps = np.clip(np.frexp(np.where(ok, e, 1.0))[1], -1021, 1023)
     return np.where(ok, np.ldexp(1.0, exps), 1.0)
+
+
+def relative_weights(w: np.ndarray) -> tuple[np.ndarray, float]:
+    """Sample weights divided by a power of two near the largest, and that power.
+
+    The division is exact, so every weighted sum and ratio is bit-equal to the unscaled one
+    where that is finite, while weights near 1e308 no longer overflow the sums (training, the
+    supervised estimators' per-neuron sums and the Dask partitions use only ratios of weights).
+    """
+    w = np.asarray(w, dtype=np.float64)
+    scale = pow2_scale(float(w.max())) if w.size else 1.0
+    return w / scale, scale
 
 
 def _extent(A: np.ndarray, center: np.ndarray) -> float:

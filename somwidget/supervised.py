@@ -43,13 +43,12 @@ from ._supervised_targets import (
     _checked_weight,
     _class_array,
     _class_codes,
-    _pow2_weights,
     _regression_targets,
     _score_codes,
     _target_frame,
     fill_empty_neurons,
 )
-from .euclidean import pow2_scales, warn_disparate_scales
+from .euclidean import pow2_scales, relative_weights, warn_disparate_scales
 from .initialization import auto_mapsize
 from .labels import code_counts
 from .normalization import make_normalizer
@@ -298,7 +297,7 @@ class SOMClassifier(ClassifierMixin, _MapPredictor):
             counts = scaled = code_counts(bmus, codes, k, m)
             hits = counts.sum(axis=1)
         else:  # weights divided by a power of two (exact): their sums stay finite
-            ws, w_scale = _pow2_weights(sw[ok])
+            ws, w_scale = relative_weights(sw[ok])
             scaled = np.bincount(bmus[ok] * k + codes[ok], weights=ws,
                                  minlength=m * k).reshape(m, k)
             with np.errstate(over="ignore"):
@@ -345,7 +344,7 @@ class SOMClassifier(ClassifierMixin, _MapPredictor):
         right = _score_codes(y, classes, pred.shape[0]) == pred
         if sample_weight is None:
             return float(right.mean())
-        ws, _ = _pow2_weights(_checked_weight(sample_weight, pred.shape[0]))
+        ws, _ = relative_weights(_checked_weight(sample_weight, pred.shape[0]))
         total = float(ws.sum())
         if not total > 0:
             raise ValueError("sample_weight must not be all 0: nothing would be scored")
@@ -421,7 +420,7 @@ class SOMRegressor(RegressorMixin, _MapPredictor):
         arr, _ = self._check_X(X)
         Y, one_d = _regression_targets(y, arr.shape[0])
         sw = self._sample_weight(fit_params, arr.shape[0], training)
-        ws, w_scale = _pow2_weights(np.ones(arr.shape[0]) if sw is None else sw)
+        ws, w_scale = relative_weights(np.ones(arr.shape[0]) if sw is None else sw)
         known = ~np.isnan(Y)
         if mode == "supervised" and not known.all():
             raise ValueError(

@@ -84,8 +84,28 @@ def _blocks(arr: Any) -> list[Any]:
     return list(arr.to_delayed().ravel())
 
 
+class _PartitionRule:
+    """What :class:`MissingPolicy` and :class:`BlockDomain` share: the partition a task reads
+    (``index``) and, when known, the first row of every partition (``offsets``), which locate
+    a refused partition in the message."""
+
+    offsets: tuple[int, ...] | None
+    index: int | None
+
+    def at(self, index: int) -> Any:
+        """This rule for the partition ``index``."""
+        return replace(self, index=index)
+
+    def where(self) -> str:
+        if self.index is None:
+            return "a partition"
+        if self.offsets is not None and self.index < len(self.offsets):
+            return f"the partition starting at row {self.offsets[self.index]}"
+        return f"partition {self.index}"
+
+
 @dataclass(frozen=True)
-class MissingPolicy:
+class MissingPolicy(_PartitionRule):
     """``SOM(missing="ignore")`` on Dask: NaN admitted, rows missing more than ``max_missing``
     of their values refused (the message names the partition: ``offsets`` are the first rows
     of the partitions when known, ``index`` the partition a task reads)."""
@@ -94,24 +114,9 @@ class MissingPolicy:
     offsets: tuple[int, ...] | None = None
     index: int | None = None
 
-    def at(self, index: int) -> MissingPolicy:
-        """This policy for the partition ``index``."""
-        return replace(self, index=index)
-
-    def where(self) -> str:
-        return _where(self.offsets, self.index)
-
-
-def _where(offsets: tuple[int, ...] | None, index: int | None) -> str:
-    if index is None:
-        return "a partition"
-    if offsets is not None and index < len(offsets):
-        return f"the partition starting at row {offsets[index]}"
-    return f"partition {index}"
-
 
 @dataclass(frozen=True)
-class BlockDomain:
+class BlockDomain(_PartitionRule):
     """What a partition must satisfy in training space, as in memory
     (``SOM._to_training_space``): values within the training-space limit
     (:func:`~somwidget.validation.check_training_range`; ``training``: the message of a fit)
@@ -123,13 +128,6 @@ class BlockDomain:
     training: bool = False
     offsets: tuple[int, ...] | None = None
     index: int | None = None
-
-    def at(self, index: int) -> BlockDomain:
-        """This domain for the partition ``index``."""
-        return replace(self, index=index)
-
-    def where(self) -> str:
-        return _where(self.offsets, self.index)
 
     def check(self, x: np.ndarray) -> None:
         """Raise the in-memory error for the training-space partition ``x`` (its rows and

@@ -8,7 +8,7 @@
   partitions of ``X`` when its chunks differ and checked partition by partition in one pass (the
   weights only): finite, non-negative, not all zero, with the messages of the in-memory check.
 
-Like in memory (``somwidget._som_training._relative_weights``) the weights are divided by a
+Like in memory (:func:`somwidget.euclidean.relative_weights`) the weights are divided by a
 power of two near the largest (exact: only their ratios enter training), so weights near the
 float maximum do not overflow the weighted sums. The epochs then read the weights of a partition next to its rows
 (:meth:`somwidget.scale.dask.DaskData.with_weights`).
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..euclidean import pow2_scale
+from ..euclidean import pow2_scale, relative_weights
 from ._graph import _compute, _tree
 from ._optional import is_dask_collection, require_dask
 
@@ -95,7 +95,7 @@ def weight_blocks(sample_weight: Any, counts: np.ndarray) -> list[Any]:
         w = np.asarray(sample_weight, dtype=np.float64)
         if w.shape[0] != n:
             raise _length_error(w.shape[0], n)
-        w = w / pow2_scale(float(w.max())) if w.size else w
+        w = relative_weights(w)[0]
         return [w[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     require_dask("sample_weight as a Dask collection")
     from dask import delayed
