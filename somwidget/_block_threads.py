@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from . import _blas_threads
 
@@ -84,7 +84,12 @@ def run_blocks(n: int, rows: int, work: Callable[[int, int, int], None], threads
                 work(k, s, min(s + rows, n))
 
         with _blas_threads.single_threaded():
-            futures = [_workers(t).submit(run, k) for k in range(t)]
+            # worker 0 is the calling thread (one thread fewer to wake per run)
+            futures = [_workers(t - 1).submit(run, k) for k in range(1, t)]
+            try:
+                run(0)
+            finally:
+                wait(futures)  # no worker still writes into the caller's arrays on return
             for f in futures:
                 f.result()
     finally:

@@ -237,6 +237,34 @@ def test_the_plan_gives_every_worker_equal_blocks_and_enough_work(monkeypatch):
     assert _block_threads.plan(10**6, 655, 400 * 33) == (655, 1)
 
 
+def test_run_blocks_covers_every_block_once_with_the_caller_as_worker_zero():
+    seen: list[tuple[int, int, int, str]] = []
+    lock = threading.Lock()
+
+    def work(k: int, s: int, e: int) -> None:
+        with lock:
+            seen.append((k, s, e, threading.current_thread().name))
+
+    assert _block_threads.run_blocks(1000, 100, work, 2)
+    assert sorted((s, e) for _, s, e, _ in seen) == [(s, s + 100) for s in range(0, 1000, 100)]
+    assert {s for k, s, _, _ in seen if k == 0} == set(range(0, 1000, 200))
+    caller = threading.current_thread().name
+    assert all((name == caller) == (k == 0) for k, _, _, name in seen)
+
+
+def test_run_blocks_raises_a_workers_error_after_all_workers_are_done():
+    finished = []
+
+    def work(k: int, s: int, e: int) -> None:
+        if k == 1:
+            raise RuntimeError(f"block {s}")
+        finished.append(s)
+
+    with pytest.raises(RuntimeError, match="block 100"):
+        _block_threads.run_blocks(400, 100, work, 2)
+    assert sorted(finished) == [0, 200]
+
+
 def test_a_search_given_a_new_codebook_equals_one_built_for_it():
     rng = np.random.default_rng(4)
     X = rng.normal(size=(300, 5)) * 3.0
