@@ -94,6 +94,11 @@ def main(argv: list[str] | None = None) -> None:
             r = scale.fit_over_work(n, d, lat)
             _line(f"{name} {lat}: fit {r['fit_s'] * 1e3:.1f} ms, work {r['work_s'] * 1e3:.1f} ms",
                   r["ratio"])
+    print("  the floor: a bare 10-epoch numpy loop (no init, checks or records) / the same work")
+    for n, d, name in ((10_000, 32, "10k x 32"), (1797, 64, "1797 x 64 (digits shape)")):
+        r = scale.minimal_loop_over_work(n, d)
+        _line(f"{name} rect: loop {r['loop_s'] * 1e3:.1f} ms, work {r['work_s'] * 1e3:.1f} ms",
+              r["ratio"])
     if not quick:
         r = scale.big_fit_over_gemms()
         print("whole fit 1M x 32, 20x20 rect, 20 epochs incl. PCA init / 20 GEMMs   (target <= 2)")

@@ -5,6 +5,8 @@
   reused output block (the full N x M output would be 1.6 GB at 1M rows);
 * ``fit_over_work``: a whole ``fit`` (new SOM, PCA initialisation included) against the same
   number of BMU searches ``argmin((N x D)(D x M))``;
+* ``minimal_loop_over_work``: the floor under that fit, a bare 10-epoch numpy loop (no
+  initialisation, checks or records), against the same work;
 * ``peak_rss``: peak resident memory of a child process (its ``VmHWM``; ``getrusage`` reports
   the parent's RSS at the fork too) that creates float32 data and runs one fit (5 epochs, PCA
   initialisation), predict or the four metrics, against the data's bytes;
@@ -108,6 +110,73 @@ def fit_over_work(n: int, d: int, lattice: str, side: int = 20, epochs: int = 10
         lambda: SOM((side, side), lattice=lattice, random_state=0).fit(X, epochs=epochs),
     ], rounds, runs=2, round_s=ROUND_S)
     return {"work_s": work, "fit_s": fit, "ratio": fit / work}
+
+
+def minimal_loop(X: np.ndarray, W0: np.ndarray, side: int,
+                 epochs: int) -> Callable[[], np.ndarray]:
+    """The least a batch fit of ``epochs`` epochs on a rectangular ``side`` x ``side`` map can do
+    per epoch: one float32 search of prepared (centred) queries, the per-unit sums (numba's
+    scatter-add where numba is there, else a sparse product), a separable Gaussian smoothing
+    of ``[S | n]`` and the ratio. No initialisation, no input checks, no error bound, no
+    record: the floor under :func:`fit_over_work`'s fit. ``run()`` returns the last codebook
+    (that of ``SOM(lattice="rect")`` trained from ``W0`` with radii ``side / 4`` to 1)."""
+    from scipy import sparse
+
+    from somwidget import _sums_jit
+
+    n, d = X.shape
+    m = side * side
+    c = X.mean(axis=0)
+    Xq = np.empty((n, d + 1), dtype=np.float32)
+    Xq[:, :d] = X - c
+    Xq[:, d] = 1.0
+    g = np.empty((n, m), dtype=np.float32)
+    a = np.empty(n, dtype=np.intp)
+    Wa = np.empty((m, d + 1), dtype=np.float32)
+    axis = np.arange(side, dtype=np.float64)
+    gaps2 = (axis[:, None] - axis[None, :]) ** 2
+    kernels = [np.exp(-gaps2 / (2.0 * r * r)) for r in np.linspace(side / 4, 1.0, epochs)]
+    kernel = _sums_jit.kernel()
+    ones, rows = np.ones(n), np.arange(n)
+
+    def run() -> np.ndarray:
+        W = W0
+        for k in kernels:
+            Wc = W - c
+            Wa[:, :d] = -2.0 * Wc
+            Wa[:, d] = np.einsum("ij,ij->i", Wc, Wc)
+            np.matmul(Xq, Wa.T, out=g)
+            np.argmin(g, axis=1, out=a)
+            S = np.zeros((m, d + 1))
+            if kernel is not None:
+                counts = np.zeros(m)
+                kernel.scatter_rows_counts(S[:, :d], counts, X, a)
+                S[:, d] = counts
+            else:
+                onehot = sparse.csr_matrix((ones, (a, rows)), shape=(m, n))
+                S[:, :d] = onehot @ X
+                S[:, d] = np.bincount(a, minlength=m)
+            T = np.matmul(k, S.reshape(side, side, d + 1))  # along each row's columns
+            N = np.matmul(k, T.reshape(side, side * (d + 1))).reshape(m, d + 1)  # along rows
+            W = N[:, :d] / N[:, d:]
+        return W
+
+    return run
+
+
+def minimal_loop_over_work(n: int, d: int, side: int = 20, epochs: int = 10,
+                           rounds: int = 8) -> dict[str, float]:
+    """:func:`minimal_loop` against :func:`fit_over_work`'s reference work (``epochs`` BMU
+    searches), rectangular map: how far below the fit's target the floor itself lies."""
+    X = data(n, d).astype(np.float64)
+    W = SOM((side, side), lattice="rect", random_state=0).initialize(X).codebook_
+    A, B = X.astype(np.float32), np.ascontiguousarray(W.T, dtype=np.float32)
+    search = gemm_blocks(A, B, argmin=True)
+    loop = minimal_loop(X, W, side, epochs)
+    loop()
+    work, floor = best_of([lambda: [search() for _ in range(epochs)], loop], rounds, runs=2,
+                          round_s=ROUND_S)
+    return {"work_s": work, "loop_s": floor, "ratio": floor / work}
 
 
 def big_fit_over_gemms(n: int = 1_000_000, d: int = 32, side: int = 20,
