@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import bmu as _bmu
-from ._bmu_cache import BMUCache
+from ._bmu_cache import BMUCache, fingerprint
 from ._principal_plane import PrincipalPlane
 from ._principal_plane import wanted as plane_wanted
 from ._som_checks import STRUCTURAL_PARAMS
@@ -260,7 +260,8 @@ class _StateMixin(_PersistenceMixin):
             cache = self._bmu_cache = BMUCache()
         key = self._bmu_key()
         obj = self._data_object(X)
-        hit = cache.get(key, obj, k)
+        fp = fingerprint(obj)  # one checksum of the data for the lookup and the result
+        hit = cache.get(key, obj, k, fp=fp)
         if hit is not None:
             return hit
         Xt, _ = self._data(X)
@@ -268,7 +269,9 @@ class _StateMixin(_PersistenceMixin):
         idx, dist = _bmu.find_bmus(
             Xt, self.codebook_, metric=self._metric(), k=want, chunk_size=self.chunk_size
         )
-        cache.put(key, obj if obj is not None else Xt, idx, dist)
+        if obj is None:
+            obj, fp = Xt, None
+        cache.put(key, obj, idx, dist, fp=fp)
         return idx, dist
 
     def _metric(self) -> str:

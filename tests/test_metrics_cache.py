@@ -159,3 +159,48 @@ def test_history_metrics_after_a_bmu_only_search_still_have_the_second_bmu():
     order = np.argsort(D, axis=1, kind="stable")
     adjacent = som.lattice_.adjacency_sparse()[order[:, 0], order[:, 1]]
     assert metrics["topographic_error"] == pytest.approx(1.0 - np.asarray(adjacent).mean())
+
+
+
+#: 1,200 rows: a sample of every fourth row (and the last) was all the cache checked before
+Y = np.vstack([X, X + 0.01])
+
+
+def _edits():
+    """(name, make the data, edit it in place): edits of rows 437 and 439, which no sample saw."""
+    import pandas as pd
+
+    def set_row(d):
+        d[437] = [50.0, 50.0, 50.0, 50.0]
+
+    def swap_rows(d):
+        d[[437, 439]] = d[[439, 437]]
+
+    def frame_row(d):
+        d.iloc[437] = [50.0, 50.0, 50.0, 50.0]
+
+    def nullable_value(d):
+        d.iloc[437, 0] = 500
+
+    return [
+        ("array", lambda: Y.copy(), set_row),
+        ("swapped rows", lambda: Y.copy(), swap_rows),
+        ("fortran", lambda: np.asfortranarray(Y), set_row),
+        ("strided view", lambda: np.repeat(Y, 2, axis=1)[:, ::2], set_row),
+        ("frame", lambda: pd.DataFrame(Y, columns=list("abcd")), frame_row),
+        ("nullable frame", lambda: pd.DataFrame(np.round(Y * 10), columns=list("abcd")).astype("Int64"),
+         nullable_value),
+    ]
+
+
+@pytest.mark.parametrize("name, make, edit", _edits(), ids=[e[0] for e in _edits()])
+def test_an_edit_of_any_value_in_place_is_a_miss(name, make, edit):
+    # predict and the metrics returned the old rows' BMUs after X[437] = ... (1,000 rows and up)
+    data = make()
+    som = SOM((4, 4), random_state=0).fit(Y * (10 if name == "nullable frame" else 1), epochs=2)
+    som.predict(data)
+    som.quantization_error(data)
+    edit(data)
+    D = cdist(np.asarray(data, dtype=np.float64), som.codebook_)
+    np.testing.assert_array_equal(som.predict(data), D.argmin(axis=1))
+    assert som.quantization_error(data) == pytest.approx(D.min(axis=1).mean(), rel=1e-12)
