@@ -3,6 +3,7 @@ range, map density, BMU indices and distances); re-exported by :mod:`somwidget.v
 
 from __future__ import annotations
 
+import datetime
 import numbers
 import sys
 from typing import Any
@@ -71,6 +72,29 @@ def _warn_inexact_integers(name: str, raw: np.ndarray) -> None:
             f"first ({name} - {name}.min(axis=0)) or rescale them",
             UserWarning, stacklevel=user_stacklevel(),
         )
+
+
+#: What an object array may hold that numpy would cast to raw counts of its unit (a
+#: ``np.timedelta64`` of 5 hours becomes 5, a date 18262) or that is no number at all
+#: (pandas' Timestamp and Timedelta are subclasses of datetime and timedelta).
+_DATE_TYPES = (np.datetime64, np.timedelta64, datetime.date, datetime.time, datetime.timedelta)
+
+
+def dates_error(name: str, what: str) -> ValueError:
+    """The refusal of dates or durations given as ``name`` (``what``: their dtype or type)."""
+    return ValueError(
+        f"{name} holds dates or durations ({what}), not numbers; convert them to numbers "
+        f"first, e.g. {name}.astype('datetime64[s]').astype(float) for seconds"
+    )
+
+
+def date_type_in(raw: np.ndarray) -> type | None:
+    """The first date, time or duration type among the values of an object array, else None
+    (one C-level pass over the values' types)."""
+    for t in set(map(type, raw.ravel())):
+        if issubclass(t, _DATE_TYPES):
+            return t
+    return None
 
 
 def _object_numbers(raw: np.ndarray, pd: Any) -> np.ndarray:
@@ -188,16 +212,16 @@ def check_array(
                 f"features); numpy could not read it as one array: {exc}"
             ) from None
         if raw.dtype.kind in "mM":
-            raise ValueError(
-                f"{name} holds dates or durations (dtype {raw.dtype}), not numbers; convert them "
-                f"first, e.g. {name}.astype('datetime64[s]').astype(float) for seconds"
-            )
+            raise dates_error(name, f"dtype {raw.dtype}")
         if raw.dtype.kind in "USV":
             raise ValueError(f"{name} must be numeric; got an array of dtype {raw.dtype}")
         if raw.dtype.kind == "c":
             raise ValueError(f"{name} must be real-valued; got complex numbers (Complex data "
                              "not supported)")
         if raw.dtype == object:  # numbers held as objects convert; anything else is refused
+            dated = date_type_in(raw)
+            if dated is not None:
+                raise dates_error(name, f"{dated.__name__} objects")
             try:
                 arr = _object_numbers(raw, pd)
             except TypeError as exc:

