@@ -113,6 +113,13 @@ def _object_numbers(raw: np.ndarray, pd: Any) -> np.ndarray:
         return filled.astype(np.float64)
 
 
+def _is_float32(dt: Any) -> bool:
+    """Whether a numpy or pandas dtype holds float32 values: either byte order (``'>f4'``),
+    and pandas' nullable ``Float32``."""
+    dt = getattr(dt, "numpy_dtype", dt)
+    return isinstance(dt, np.dtype) and dt.kind == "f" and dt.itemsize == 4
+
+
 def check_array(
     name: str,
     X: object,
@@ -185,11 +192,12 @@ def check_array(
         for c, dt in X.dtypes.items():
             if isinstance(dt, np.dtype) and dt.kind in "iu" and dt.itemsize == 8 and len(X):
                 _warn_inexact_integers(f"{name}[{c!r}]", X[c].to_numpy())
+        f32 = keep_float32 and len(X.columns) > 0 and all(_is_float32(t) for t in X.dtypes)
+        dtype = np.float32 if f32 else np.float64
         if any(isinstance(dt, pd.api.extensions.ExtensionDtype) for dt in X.dtypes):
-            arr = X.to_numpy(dtype=np.float64, na_value=np.nan)  # nullable Int64 / boolean: NA
+            arr = X.to_numpy(dtype=dtype, na_value=np.nan)  # nullable Int64 / boolean: NA
         else:
-            f32 = keep_float32 and len(X.columns) > 0 and all(t == np.float32 for t in X.dtypes)
-            arr = X.to_numpy(dtype=np.float32 if f32 else np.float64)
+            arr = X.to_numpy(dtype=dtype)
     else:
         if X is None:
             raise ValueError(f"{name} is required; got None")
@@ -229,10 +237,10 @@ def check_array(
             except ValueError as exc:
                 raise ValueError(f"{name} must be numeric; got an array of dtype object ({exc})") from None
         else:
-            keep = keep_float32 and raw.dtype == np.float32
+            keep = keep_float32 and _is_float32(raw.dtype)  # '>f4' too: in native order
             if raw.dtype.kind in "iu" and raw.dtype.itemsize == 8 and raw.size:
                 _warn_inexact_integers(name, raw)
-            arr = raw if keep else raw.astype(np.float64, copy=False)
+            arr = raw.astype(np.float32 if keep else np.float64, copy=False)
     if arr.ndim != 2:
         hint = (f" Reshape your data: {name}.reshape(-1, 1) for a single feature, "
                 f"{name}.reshape(1, -1) for a single sample.") if arr.ndim == 1 else ""

@@ -82,3 +82,17 @@ def test_regressor_na_in_boolean_series_is_missing(X):
     got = _regressor().fit(X, y_na).predict(X)
     want = _regressor().fit(X, y_nan).predict(X)
     np.testing.assert_array_equal(got, want)
+
+
+# 4. big-endian float32 and pandas' nullable Float32 stay float32 -----------------------------
+
+@pytest.mark.parametrize("normalization", ["standard", "none"])
+def test_float32_in_any_byte_order_or_nullable_trains_the_same_map(normalization):
+    X32 = (np.random.default_rng(1).normal(size=(120, 3)) * 3 + 5).astype(np.float32)
+    variants = [X32.astype(">f4"), pd.DataFrame(X32).astype("Float32"),
+                pd.DataFrame(X32.astype(">f4"))]
+    ref = SOM((4, 3), random_state=0, normalization=normalization).fit(X32, epochs=3)
+    for data in variants:
+        som = SOM((4, 3), random_state=0, normalization=normalization).fit(data, epochs=3)
+        assert som.codebook_.dtype == ref.codebook_.dtype
+        assert np.array_equal(som.codebook_, ref.codebook_)
