@@ -74,6 +74,18 @@ def _warn_inexact_integers(name: str, raw: np.ndarray) -> None:
         )
 
 
+def _warn_inexact_objects(name: str, raw: np.ndarray, arr: np.ndarray) -> None:
+    """:func:`_warn_inexact_integers` for the integers of an object array ``raw`` (Python
+    ints of any size), ``arr`` its float64 values: only values at 2**53 or beyond are read."""
+    with np.errstate(invalid="ignore"):
+        big = np.abs(arr) >= _EXACT_INTEGERS
+    if not big.any():
+        return
+    ints = [v for v in raw[big] if isinstance(v, numbers.Integral) and not isinstance(v, bool)]
+    if ints:
+        _warn_inexact_integers(name, np.array(ints, dtype=object))
+
+
 #: What an object array may hold that numpy would cast to raw counts of its unit (a
 #: ``np.timedelta64`` of 5 hours becomes 5, a date 18262) or that is no number at all
 #: (pandas' Timestamp and Timedelta are subclasses of datetime and timedelta).
@@ -190,8 +202,11 @@ def check_array(
             )
         feature_names = [str(c) for c in X.columns]
         for c, dt in X.dtypes.items():
-            if isinstance(dt, np.dtype) and dt.kind in "iu" and dt.itemsize == 8 and len(X):
-                _warn_inexact_integers(f"{name}[{c!r}]", X[c].to_numpy())
+            base = getattr(dt, "numpy_dtype", dt)  # nullable Int64 / UInt64: their values
+            if isinstance(base, np.dtype) and base.kind in "iu" and base.itemsize == 8:
+                known = X[c].to_numpy() if dt is base else X[c].dropna().to_numpy(dtype=base)
+                if known.size:
+                    _warn_inexact_integers(f"{name}[{c!r}]", known)
         f32 = keep_float32 and len(X.columns) > 0 and all(_is_float32(t) for t in X.dtypes)
         dtype = np.float32 if f32 else np.float64
         if any(isinstance(dt, pd.api.extensions.ExtensionDtype) for dt in X.dtypes):
@@ -236,6 +251,7 @@ def check_array(
                 raise TypeError(f"{name} must be numeric; got an array of dtype object ({exc})") from None
             except ValueError as exc:
                 raise ValueError(f"{name} must be numeric; got an array of dtype object ({exc})") from None
+            _warn_inexact_objects(name, raw, arr)
         else:
             keep = keep_float32 and _is_float32(raw.dtype)  # '>f4' too: in native order
             if raw.dtype.kind in "iu" and raw.dtype.itemsize == 8 and raw.size:

@@ -96,3 +96,29 @@ def test_float32_in_any_byte_order_or_nullable_trains_the_same_map(normalization
         som = SOM((4, 3), random_state=0, normalization=normalization).fit(data, epochs=3)
         assert som.codebook_.dtype == ref.codebook_.dtype
         assert np.array_equal(som.codebook_, ref.codebook_)
+
+
+# 5. nullable / object integers beyond 2**53 warn like numpy int64 ---------------------------
+
+def _big_int_inputs() -> list:
+    big = [2**60 + i for i in range(10)]
+    small = list(range(10))
+    return [
+        pd.DataFrame({"a": pd.array(big[:-1] + [None], dtype="Int64"), "b": small}),
+        pd.DataFrame({"a": pd.array(big, dtype="UInt64"), "b": small}),
+        np.array([[v, s] for v, s in zip(big, small, strict=True)], dtype=object),
+        [[v, s] for v, s in zip(big, small, strict=True)][:-1] + [[2**70, 1]],
+    ]
+
+
+@pytest.mark.parametrize("index", range(4), ids=["Int64", "UInt64", "object", "list"])
+def test_integers_beyond_2_53_warn(index):
+    data = _big_int_inputs()[index]
+    with pytest.warns(UserWarning, match=r"beyond 2\*\*53.*rounded"):
+        SOM((2, 2), random_state=0, missing="ignore").fit(data, epochs=1)
+
+
+def test_small_object_integers_do_not_warn(recwarn):
+    X = np.array([[2**52, 1], [3, None]] * 5, dtype=object)
+    SOM((2, 2), random_state=0, missing="ignore").fit(X, epochs=1)
+    assert not [w for w in recwarn if "2**53" in str(w.message)]
