@@ -125,6 +125,27 @@ def _object_numbers(raw: np.ndarray, pd: Any) -> np.ndarray:
         return filled.astype(np.float64)
 
 
+def _check_text_names(name: str, columns: list[Any], texts: list[str]) -> None:
+    """Refuse column names that differ but read the same as text (``1`` and ``"1"``): the
+    feature names are text, so a frame with those columns swapped would pass every column
+    check. Columns of one repeated name are left alone (pandas' own duplicates)."""
+    if len(set(texts)) == len(texts):
+        return
+    seen: dict[str, list[Any]] = {}
+    for c, t in zip(columns, texts, strict=True):
+        same = seen.setdefault(t, [])
+        if not any(type(c) is type(o) and c == o for o in same):
+            same.append(c)
+    clash = [names for names in seen.values() if len(names) > 1]
+    if clash:
+        shown = "; ".join(" and ".join(repr(c) for c in names) for names in clash)
+        raise ValueError(
+            f"{name} has columns whose names differ but read the same as text ({shown}): "
+            "the model keeps column names as text and could not tell them apart; rename "
+            "them so that each column has its own name"
+        )
+
+
 def _is_float32(dt: Any) -> bool:
     """Whether a numpy or pandas dtype holds float32 values: either byte order (``'>f4'``),
     and pandas' nullable ``Float32``."""
@@ -201,6 +222,7 @@ def check_array(
                 "first (pandas.get_dummies gives 0/1 columns, which are accepted)"
             )
         feature_names = [str(c) for c in X.columns]
+        _check_text_names(name, list(X.columns), feature_names)
         for c, dt in X.dtypes.items():
             base = getattr(dt, "numpy_dtype", dt)  # nullable Int64 / UInt64: their values
             if isinstance(base, np.dtype) and base.kind in "iu" and base.itemsize == 8:

@@ -122,3 +122,23 @@ def test_small_object_integers_do_not_warn(recwarn):
     X = np.array([[2**52, 1], [3, None]] * 5, dtype=object)
     SOM((2, 2), random_state=0, missing="ignore").fit(X, epochs=1)
     assert not [w for w in recwarn if "2**53" in str(w.message)]
+
+
+# 6. column names that read the same as text ------------------------------------------------
+
+def test_fit_refuses_names_clashing_as_text():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({1: rng.normal(size=30), "1": rng.normal(size=30) * 100})
+    with pytest.raises(ValueError, match=r"X has columns whose names.*1 and '1'.*rename"):
+        SOM((3, 3), random_state=0).fit(df, epochs=1)
+
+
+def test_int_names_still_match_their_text_at_predict():
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(30, 3)))
+    som = SOM((3, 3), random_state=0).fit(df, epochs=1)
+    text = df.rename(columns=str)
+    want = cdist(df.to_numpy(), som.codebook_).argmin(axis=1)
+    np.testing.assert_array_equal(som.predict(text), want)
