@@ -187,6 +187,8 @@ class Normalizer(ABC):
     def __init__(self) -> None:
         self.n_features_in_: int | None = None
         self.params_: dict[str, np.ndarray] = {}
+        #: the column names of the DataFrame fitted on (None: an array)
+        self._frame_names: list[str] | None = None
 
     def __repr__(self) -> str:
         state = f"n_features_in_={self.n_features_in_}" if self.fitted else "unfitted"
@@ -199,8 +201,11 @@ class Normalizer(ABC):
         return self.n_features_in_ is not None
 
     def fit(self, X: Any) -> Normalizer:
-        """Fit the per-feature parameters on ``X`` (samples in rows) and return ``self``."""
-        arr, _ = check_array("X", X, allow_nan=True, keep_float32=True)
+        """Fit the per-feature parameters on ``X`` (samples in rows) and return ``self``.
+
+        A DataFrame's column names are remembered: a DataFrame given to :meth:`transform` or
+        :meth:`inverse_transform` later must have those columns, in that order."""
+        arr, names = check_array("X", X, allow_nan=True, keep_float32=True)
         empty = all_nan_columns(arr)
         if empty.any():
             raise ValueError(
@@ -220,6 +225,7 @@ class Normalizer(ABC):
             )
         self.params_ = fitted
         self.n_features_in_ = arr.shape[1]
+        self._frame_names = names
         return self
 
     def transform(self, X: Any) -> np.ndarray:
@@ -316,8 +322,14 @@ class Normalizer(ABC):
     def _check_input(self, name: str, X: Any) -> np.ndarray:
         if not self.fitted:
             raise NotFittedError(f"this {self.name!r} normalizer is not fitted; call fit(X) first")
-        arr, _ = check_array(name, X, n_features=self.n_features_in_, allow_nan=True,
-                             keep_float32=True)
+        arr, names = check_array(name, X, n_features=self.n_features_in_, allow_nan=True,
+                                 keep_float32=True)
+        fitted = getattr(self, "_frame_names", None)  # None: fitted on an array (or unpickled)
+        if names is not None and fitted is not None and names != fitted:
+            raise ValueError(
+                f"{name} has columns {names}, but the normalizer was fitted with {fitted}: "
+                "give the columns it was fitted with, in that order"
+            )
         return arr
 
     def _validate_params(self, params: dict[str, np.ndarray]) -> None:

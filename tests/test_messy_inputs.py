@@ -142,3 +142,37 @@ def test_int_names_still_match_their_text_at_predict():
     text = df.rename(columns=str)
     want = cdist(df.to_numpy(), som.codebook_).argmin(axis=1)
     np.testing.assert_array_equal(som.predict(text), want)
+
+
+# 7. the public normalizers check a DataFrame's columns ------------------------------------
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    return pd.DataFrame({"a": rng.normal(size=30), "b": rng.normal(size=30) * 10 + 4})
+
+
+@pytest.mark.parametrize("method", ["standard", "minmax"])
+def test_normalizer_refuses_reordered_frame(frame, method):
+    from somwidget.normalization import make_normalizer
+
+    norm = make_normalizer(method).fit(frame)
+    with pytest.raises(ValueError, match=r"X has columns \['b', 'a'\], but the normalizer was "
+                                         r"fitted with \['a', 'b'\]"):
+        norm.transform(frame[["b", "a"]])
+    with pytest.raises(ValueError, match=r"columns \['a', 'c'\]"):
+        norm.transform(frame.rename(columns={"b": "c"}))
+
+
+def test_normalizer_frame_then_array_and_same_frame_accepted(frame):
+    from somwidget.normalization import make_normalizer
+
+    norm = make_normalizer("standard").fit(frame)
+    values = frame.to_numpy()
+    want = (values - values.mean(axis=0)) / values.std(axis=0)
+    np.testing.assert_allclose(norm.transform(frame), want, rtol=1e-12)
+    np.testing.assert_allclose(norm.transform(values), want, rtol=1e-12)
+    array_fit = make_normalizer("standard").fit(values)
+    swapped = frame[["b", "a"]].to_numpy()  # an array fit knows no names: by position
+    np.testing.assert_allclose(array_fit.transform(frame[["b", "a"]]),
+                               (swapped - values.mean(axis=0)) / values.std(axis=0), rtol=1e-12)
