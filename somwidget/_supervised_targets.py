@@ -15,7 +15,7 @@ from sklearn.exceptions import DataConversionWarning
 from ._array_checks import TRAINING_SPACE_LIMIT, date_type_in, dates_error
 from ._user_frame import user_stacklevel
 from .euclidean import pow2_scale, pow2_scales
-from .labels import _kind, encode_labels, match_labels
+from .labels import LABEL_TYPES, _kind, encode_labels, match_labels
 from .lattice import Lattice
 
 __all__ = ["fill_empty_neurons"]
@@ -89,15 +89,11 @@ def _labels_1d(y: object) -> object:
     return y
 
 
-_LABEL_TYPES = ("hashable class labels: ints, strings, bools, tuples, datetimes, or a mix of "
-                "them (each value its own class)")
+_LABEL_TYPES = LABEL_TYPES
 
 
 def _encode_y(y: object, n: int) -> tuple[np.ndarray, list[Any]]:
-    try:
-        return encode_labels(_labels_1d(y), n=n, name="y")
-    except TypeError as exc:  # unhashable labels (lists, dicts, sets)
-        raise TypeError(f"y must hold {_LABEL_TYPES}; {exc}") from None
+    return encode_labels(_labels_1d(y), n=n, name="y")  # unhashable labels: a TypeError
 
 
 def _class_codes(y: object, n: int) -> tuple[np.ndarray, list[Any]]:
@@ -126,10 +122,7 @@ def _score_codes(y: object, classes: list[Any], n: int) -> np.ndarray:
     missing labels refused (a score needs every label)."""
     if y is None:
         raise ValueError("score(X, y) needs the true labels y; got None")
-    try:
-        codes = match_labels(_labels_1d(y), classes, n=n, name="y")
-    except TypeError as exc:
-        raise TypeError(f"y must hold {_LABEL_TYPES}; {exc}") from None
+    codes = match_labels(_labels_1d(y), classes, n=n, name="y")  # unhashable: a TypeError
     if (codes == -1).any():
         raise ValueError(f"y has {int((codes == -1).sum())} missing label(s) (None / NaN); "
                          "score needs a label for every sample")

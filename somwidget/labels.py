@@ -104,6 +104,24 @@ def _class_order(classes: list[Any]) -> list[int]:
     return sorted(range(len(classes)), key=lambda i: (str(classes[i]), type(classes[i]).__name__))
 
 
+#: What labels may be (the messages of unhashable ones).
+LABEL_TYPES = ("hashable class labels: ints, strings, bools, tuples, datetimes, or a mix of "
+               "them (each value its own class)")
+
+
+def _unhashable_error(name: str, values: Any) -> TypeError:
+    """The refusal of unhashable labels, naming the first one (read only on this error)."""
+    for i, v in enumerate(values):
+        try:
+            hash(v)
+        except TypeError:
+            shown = repr(v) if len(repr(v)) <= 40 else repr(v)[:37] + "..."
+            return TypeError(f"{name} must hold {LABEL_TYPES}; got an unhashable "
+                             f"{type(v).__name__} at position {i}: {shown} (unhashable type: "
+                             f"{type(v).__name__!r})")
+    return TypeError(f"{name} must hold {LABEL_TYPES}")
+
+
 def encode_labels(labels: Any, n: int | None = None,
                   name: str = "labels") -> tuple[np.ndarray, list[Any]]:
     """Integer codes and ordered classes of a label vector: the one label encoder.
@@ -138,6 +156,8 @@ def encode_labels(labels: Any, n: int | None = None,
     ------
     ValueError
         For None, a DataFrame, a multi-dimensional array, or a length other than ``n``.
+    TypeError
+        For unhashable labels (lists, sets, dicts), naming the first.
     """
     if labels is None:
         raise ValueError("labels is required; got None")
@@ -164,7 +184,10 @@ def encode_labels(labels: Any, n: int | None = None,
         keys = np.empty(len(values), dtype=object)
         keys[:] = [None if _is_missing(v) else _label_key(v) for v in values]
         values = keys
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable labels (lists, dicts, sets)
+        raise _unhashable_error(name, values) from None
     classes = [u.value if isinstance(u, _Bool) else _python_scalar(u) for u in uniques]
     order = _class_order(classes)
     remap = np.empty(len(classes), dtype=np.int64)

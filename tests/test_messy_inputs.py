@@ -176,3 +176,20 @@ def test_normalizer_frame_then_array_and_same_frame_accepted(frame):
     swapped = frame[["b", "a"]].to_numpy()  # an array fit knows no names: by position
     np.testing.assert_allclose(array_fit.transform(frame[["b", "a"]]),
                                (swapped - values.mean(axis=0)) / values.std(axis=0), rtol=1e-12)
+
+
+# 8. unhashable labels -------------------------------------------------------------------
+
+@pytest.mark.parametrize("labels", [[{1}] * 20, [[1], [2]] * 10, [1] * 19 + [{"a": 1}]],
+                         ids=["sets", "lists", "dict-last"])
+def test_encode_labels_refuses_unhashable(labels):
+    from somwidget.labels import encode_labels
+
+    with pytest.raises(TypeError, match=r"labels must hold hashable class labels.*unhashable"):
+        encode_labels(labels)
+
+
+def test_som_label_counts_refuses_unhashable(X):
+    som = SOM((2, 2), random_state=0).fit(X[:20], epochs=1)
+    with pytest.raises(TypeError, match=r"labels must hold hashable class labels.*position 0"):
+        som.label_counts([{1}] * 20, X[:20])
