@@ -480,17 +480,16 @@ def check_bmus(name: str, bmus: ArrayLike, n_neurons: int | None) -> np.ndarray:
     if b.ndim != 1:
         raise ValueError(f"{name} must be 1-D (N,) or 2-D (N, k); got shape {b.shape}")
     if b.size and b.dtype.kind not in "iu":
-        if b.dtype.kind == "f" and np.all(np.isfinite(b)) and np.all(b == np.round(b)):
-            b = b.astype(np.int64)
-        else:
+        if not (b.dtype.kind == "f" and np.all(np.isfinite(b)) and np.all(b == np.round(b))):
             raise TypeError(f"{name} must hold integer neuron indices; got dtype {b.dtype}")
-    b = b.astype(np.int64, copy=False)
-    if b.size and (b.min() < 0 or (n_neurons is not None and b.max() >= n_neurons)):
-        allowed = "integers >= 0" if n_neurons is None else f"in [0, {n_neurons - 1}]"
-        raise ValueError(
-            f"{name} must be neuron indices {allowed}; got values in [{b.min()}, {b.max()}]"
-        )
-    return b
+    # the range is read in the indices' own dtype: a uint64 beyond int64 or a float like 1e20
+    # would wrap or saturate as int64 (2**64 - 1 read as -1)
+    if b.size:
+        lo, hi = int(b.min()), int(b.max())
+        if lo < 0 or (n_neurons is not None and hi >= n_neurons):
+            allowed = "integers >= 0" if n_neurons is None else f"in [0, {n_neurons - 1}]"
+            raise ValueError(f"{name} must be neuron indices {allowed}; got values in [{lo}, {hi}]")
+    return b.astype(np.int64, copy=False)
 
 
 def check_distances(name: str, distances: ArrayLike, n: int | None = None) -> np.ndarray:

@@ -5,6 +5,7 @@ of range."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import numpy as np
 import pandas as pd
@@ -193,3 +194,27 @@ def test_som_label_counts_refuses_unhashable(X):
     som = SOM((2, 2), random_state=0).fit(X[:20], epochs=1)
     with pytest.raises(TypeError, match=r"labels must hold hashable class labels.*position 0"):
         som.label_counts([{1}] * 20, X[:20])
+
+
+# 9. out-of-range BMU indices reported as given ----------------------------------------------
+
+@pytest.mark.parametrize("bmus, shown", [
+    (np.array([2**64 - 1] * 40, dtype=np.uint64), f"[{2**64 - 1}, {2**64 - 1}]"),
+    (np.array([1.0] * 39 + [1e20]), f"[1, {int(1e20)}]"),
+    (np.array([-3.0] * 39 + [2.0]), "[-3, 2]"),
+    (np.array([2**63 - 1, 0], dtype=np.int64), f"[0, {2**63 - 1}]"),
+], ids=["uint64-max", "float-1e20", "float-negative", "int64-max"])
+def test_hit_counts_names_the_actual_out_of_range_values(bmus, shown):
+    from somwidget import analysis
+
+    with pytest.raises(ValueError, match=r"in \[0, 4\]; got values in " + re.escape(shown)):
+        analysis.hit_counts(bmus, 5)
+
+
+def test_in_range_uint64_and_float_bmus_still_count():
+    from somwidget import analysis
+
+    bmus = np.array([0, 4, 4, 2], dtype=np.uint64)
+    want = np.bincount(bmus.astype(np.int64), minlength=5)
+    np.testing.assert_array_equal(analysis.hit_counts(bmus, 5), want)
+    np.testing.assert_array_equal(analysis.hit_counts(bmus.astype(float), 5), want)
