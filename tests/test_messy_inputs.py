@@ -116,7 +116,8 @@ def _big_int_inputs() -> list:
 def test_integers_beyond_2_53_warn(index):
     data = _big_int_inputs()[index]
     with pytest.warns(UserWarning, match=r"beyond 2\*\*53.*rounded"):
-        SOM((2, 2), random_state=0, missing="ignore").fit(data, epochs=1)
+        SOM((2, 2), random_state=0, missing="ignore", normalization="standard").fit(
+            data, epochs=1)
 
 
 def test_small_object_integers_do_not_warn(recwarn):
