@@ -96,7 +96,8 @@ def dates_error(name: str, what: str) -> ValueError:
     """The refusal of dates or durations given as ``name`` (``what``: their dtype or type)."""
     return ValueError(
         f"{name} holds dates or durations ({what}), not numbers; convert them to numbers "
-        f"first, e.g. {name}.astype('datetime64[s]').astype(float) for seconds"
+        f"first, e.g. seconds: {name} / np.timedelta64(1, 's') for durations, "
+        f"({name} - {name}.min()) / np.timedelta64(1, 's') for dates"
     )
 
 
