@@ -3,7 +3,6 @@ range, map density, BMU indices and distances); re-exported by :mod:`somwidget.v
 
 from __future__ import annotations
 
-import datetime
 import numbers
 import sys
 from typing import Any
@@ -13,6 +12,13 @@ from numpy.typing import ArrayLike
 
 from . import _data_stats
 from ._user_frame import user_stacklevel
+from ._value_kinds import (
+    date_type_in,
+    dates_error,
+    object_numbers,
+    warn_inexact_integers,
+    warn_inexact_objects,
+)
 
 __all__ = [
     "NAN_HINT",
@@ -53,79 +59,6 @@ def _tensor_values(X: Any) -> Any:
 
 
 #: Integers up to this magnitude are exact in float64.
-_EXACT_INTEGERS = 2**53
-
-
-def _warn_inexact_integers(name: str, raw: np.ndarray) -> None:
-    """Warn when 64-bit integers beyond 2**53 lose digits as float64 (distinct IDs or
-    nanosecond timestamps would become equal values)."""
-    top = int(raw.max()) if raw.dtype.kind == "u" else max(int(raw.max()), -int(raw.min()))
-    if top > _EXACT_INTEGERS:
-        import warnings
-
-        from ._user_frame import user_stacklevel
-
-        step = 2.0 ** (top.bit_length() - 53)
-        warnings.warn(
-            f"{name} holds integers up to {top:.4g}, beyond 2**53: as float64 they are rounded "
-            f"to multiples of {step:g} there, and nearby values become equal; subtract an offset "
-            f"first ({name} - {name}.min(axis=0)) or rescale them",
-            UserWarning, stacklevel=user_stacklevel(),
-        )
-
-
-def _warn_inexact_objects(name: str, raw: np.ndarray, arr: np.ndarray) -> None:
-    """:func:`_warn_inexact_integers` for the integers of an object array ``raw`` (Python
-    ints of any size), ``arr`` its float64 values: only values at 2**53 or beyond are read."""
-    with np.errstate(invalid="ignore"):
-        big = np.abs(arr) >= _EXACT_INTEGERS
-    if not big.any():
-        return
-    ints = [v for v in raw[big] if isinstance(v, numbers.Integral) and not isinstance(v, bool)]
-    if ints:
-        _warn_inexact_integers(name, np.array(ints, dtype=object))
-
-
-#: What an object array may hold that numpy would cast to raw counts of its unit (a
-#: ``np.timedelta64`` of 5 hours becomes 5, a date 18262) or that is no number at all
-#: (pandas' Timestamp and Timedelta are subclasses of datetime and timedelta).
-_DATE_TYPES = (np.datetime64, np.timedelta64, datetime.date, datetime.time, datetime.timedelta)
-
-
-def dates_error(name: str, what: str) -> ValueError:
-    """The refusal of dates or durations given as ``name`` (``what``: their dtype or type)."""
-    return ValueError(
-        f"{name} holds dates or durations ({what}), not numbers; convert them to numbers "
-        f"first, e.g. seconds: {name} / np.timedelta64(1, 's') for durations, "
-        f"({name} - {name}.min()) / np.timedelta64(1, 's') for dates"
-    )
-
-
-def date_type_in(raw: np.ndarray) -> type | None:
-    """The first date, time or duration type among the values of an object array, else None
-    (one C-level pass over the values' types)."""
-    for t in set(map(type, raw.ravel())):
-        if issubclass(t, _DATE_TYPES):
-            return t
-    return None
-
-
-def _object_numbers(raw: np.ndarray, pd: Any) -> np.ndarray:
-    """An object array of numbers as float64; ``None`` and (pandas loaded) ``pd.NA``, what
-    ``DataFrame.to_numpy()`` gives for a nullable column's gaps, become NaN (missing)."""
-    try:
-        return raw.astype(np.float64)
-    except TypeError:
-        if pd is None:
-            raise
-        gaps = pd.isna(raw)
-        if not gaps.any():
-            raise
-        filled = raw.copy()
-        filled[gaps] = np.nan
-        return filled.astype(np.float64)
-
-
 def _check_text_names(name: str, columns: list[Any], texts: list[str]) -> None:
     """Refuse column names that differ but read the same as text (``1`` and ``"1"``): the
     feature names are text, so a frame with those columns swapped would pass every column
@@ -229,7 +162,7 @@ def check_array(
             if isinstance(base, np.dtype) and base.kind in "iu" and base.itemsize == 8:
                 known = X[c].to_numpy() if dt is base else X[c].dropna().to_numpy(dtype=base)
                 if known.size:
-                    _warn_inexact_integers(f"{name}[{c!r}]", known)
+                    warn_inexact_integers(f"{name}[{c!r}]", known)
         f32 = keep_float32 and len(X.columns) > 0 and all(_is_float32(t) for t in X.dtypes)
         dtype = np.float32 if f32 else np.float64
         if any(isinstance(dt, pd.api.extensions.ExtensionDtype) for dt in X.dtypes):
@@ -269,16 +202,16 @@ def check_array(
             if dated is not None:
                 raise dates_error(name, f"{dated.__name__} objects")
             try:
-                arr = _object_numbers(raw, pd)
+                arr = object_numbers(raw, pd)
             except TypeError as exc:
                 raise TypeError(f"{name} must be numeric; got an array of dtype object ({exc})") from None
             except ValueError as exc:
                 raise ValueError(f"{name} must be numeric; got an array of dtype object ({exc})") from None
-            _warn_inexact_objects(name, raw, arr)
+            warn_inexact_objects(name, raw, arr)
         else:
             keep = keep_float32 and _is_float32(raw.dtype)  # '>f4' too: in native order
             if raw.dtype.kind in "iu" and raw.dtype.itemsize == 8 and raw.size:
-                _warn_inexact_integers(name, raw)
+                warn_inexact_integers(name, raw)
             arr = raw.astype(np.float32 if keep else np.float64, copy=False)
     if arr.ndim != 2:
         hint = (f" Reshape your data: {name}.reshape(-1, 1) for a single feature, "

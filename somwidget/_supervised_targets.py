@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import DataConversionWarning
 
-from ._array_checks import TRAINING_SPACE_LIMIT, date_type_in, dates_error
+from ._array_checks import TRAINING_SPACE_LIMIT
 from ._user_frame import user_stacklevel
+from ._value_kinds import date_type_in, dates_error
 from .euclidean import pow2_scale, pow2_scales
 from .labels import LABEL_TYPES, _kind, encode_labels, match_labels
 from .lattice import Lattice
