@@ -48,6 +48,25 @@ class _UnitsMixin:
         return p
 
     # --------------------------------------------------------------- training
+    def _named_data(self) -> Any:
+        """The training data as the SOM should see it when it (re)initialises: a DataFrame
+        over :attr:`X` (no copy) with the user's column names, so that ``feature_names_in_``
+        are the frame's, as after ``SOM.fit(df)``; :attr:`X` itself for an array."""
+        if self.feature_names is None:
+            return self.X
+        import pandas as pd  # the names came from a pandas DataFrame: pandas is loaded
+
+        return pd.DataFrame(self.X, columns=self.feature_names, copy=False)
+
+    def _fit_data(self) -> Any:
+        """The data of a unit's ``fit`` call: :attr:`X`, or :meth:`_named_data` when that call
+        initialises the map afresh (a structural parameter changed since), which sets the
+        names."""
+        changed = getattr(self.som, "_structural_changed", None)
+        if self.feature_names is not None and changed is not None and changed():
+            return self._named_data()
+        return self.X
+
     def _default_radius(self) -> tuple[float, float]:
         return self.som.default_radii()  # the SOM's own defaults (SOM.fit), for its kernel
 
@@ -171,12 +190,12 @@ class _UnitsMixin:
             with self.som._continuing():  # one more epoch of this map, even if warm_start=False
                 if p["mode"] == "batch":
                     self.som.fit(
-                        self.X, epochs=1, radius_start=radius, radius_end=radius, decay="linear",
+                        self._fit_data(), epochs=1, radius_start=radius, radius_end=radius, decay="linear",
                         learning_rate=lr, callbacks=callbacks,
                     )
                 else:
                     self.som.fit_online(
-                        self.X, epochs=1, radius_start=radius, radius_end=radius,
+                        self._fit_data(), epochs=1, radius_start=radius, radius_end=radius,
                         learning_rate_start=lr, learning_rate_end=lr, decay="linear",
                         presentation="random", callbacks=callbacks,
                     )

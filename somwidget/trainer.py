@@ -124,6 +124,10 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
     ----------
     som : SOM
     X : ndarray (n_samples, n_features)
+        The data as a float array (a DataFrame's values).
+    feature_names : list of str or None
+        A DataFrame's column names (None for an array): the map is initialised with them, and a
+        map fitted on a DataFrame refuses other columns (``SOM.fit``'s check).
     params : TrainerParams
     lock : threading.RLock
         Held while the SOM is trained or read by the trainer; take it to read the model safely.
@@ -164,7 +168,7 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
                             f"API); got {som!r}")
         self.som = som
         # NaN only for a SOM(missing="ignore"), which trains on the known values
-        self.X, _ = check_array(
+        self.X, self.feature_names = check_array(
             "X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
             nan_hint=NAN_HINT,
         )
@@ -185,6 +189,10 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
                 self.X.shape[1] != trained):
             raise ValueError(f"X has {self.X.shape[1]} features, but the map was trained on "
                              f"{trained}: give data with the map's features, or a new SOM")
+        if getattr(som, "codebook_", None) is not None:
+            check_names = getattr(som, "_check_column_names", None)
+            if check_names is not None:  # the SOM's own error for other columns than its fit's
+                check_names(self.feature_names, "X")
         self.metrics = bool(metrics)
         self.max_steps_kept = 256
         self.lock = threading.RLock()
@@ -208,7 +216,7 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
         self.play_samples = False
         with self.lock:
             if getattr(som, "codebook_", None) is None:
-                som.initialize(self.X)
+                som.initialize(self._named_data())
             self._clear_progress()
 
     # ------------------------------------------------------------------ state
@@ -355,13 +363,13 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
                     old = self.som.get_params()
                     try:
                         self.som.set_params(**som_params)
-                        self.som.initialize(self.X)
+                        self.som.initialize(self._named_data())
                     except BaseException:
                         # a refused parameter leaves the map and the trainer as they were
                         self.som.set_params(**{k: old[k] for k in som_params if k in old})
                         raise
                 else:
-                    self.som.initialize(self.X)
+                    self.som.initialize(self._named_data())
                 self._clear_progress()
                 with self._cond:
                     self._status = "idle"
