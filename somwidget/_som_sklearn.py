@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import numbers
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,11 @@ import numpy as np
 
 from . import scale as _scale
 from ._som_calls import _limit_threads
+
+#: Per thread: ``id(som) -> depth`` of the :meth:`_SklearnMixin._continuing` blocks that
+#: thread is inside (only that thread's training calls continue the map; the entry goes when
+#: the block ends, so the SOM is alive and its id unique while it is there).
+_CONTINUING = threading.local()
 
 
 def _check_y(method: str, y: object, first: str | None = None) -> None:
@@ -141,20 +147,29 @@ class _SklearnMixin:
     def _start(self, X: object, p: dict[str, Any]) -> np.ndarray:
         """Training-space data for ``fit`` / ``fit_online`` / ``fit_auto``: afresh from
         :meth:`initialize` when ``warm_start`` is False (unless :meth:`_continuing`)."""
-        if not p["warm_start"] and not self.__dict__.get("_continuing_depth", 0):
+        if not p["warm_start"] and not self._continues_here():
             self.initialize(X)
             return self._dask_train if _scale.is_dask_collection(X) else self._Xt
         return self._prepare(X)
 
+    def _continues_here(self) -> bool:
+        """Whether the calling thread is inside a :meth:`_continuing` block of this SOM."""
+        return id(self) in getattr(_CONTINUING, "depths", {})
+
     @contextlib.contextmanager
     def _continuing(self) -> Iterator[None]:
-        """Training calls inside continue the current map even with ``warm_start=False`` (what
-        the Trainer's one-epoch calls need)."""
-        self._continuing_depth = self.__dict__.get("_continuing_depth", 0) + 1
+        """Training calls of the calling thread inside continue the current map even with
+        ``warm_start=False`` (what the Trainer's one-epoch calls need); other threads' calls
+        (a notebook's ``som.fit`` meanwhile) still start afresh."""
+        depths = _CONTINUING.__dict__.setdefault("depths", {})
+        key = id(self)
+        depths[key] = depths.get(key, 0) + 1
         try:
             yield
         finally:
-            self._continuing_depth -= 1
+            depths[key] -= 1
+            if not depths[key]:
+                del depths[key]
 
     # ------------------------------------------------------------------ scikit-learn methods
     @_limit_threads
