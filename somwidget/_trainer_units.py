@@ -153,19 +153,22 @@ class _UnitsMixin:
             return None
 
         def relay(state: Any) -> None:
-            epoch = self._epochs_done + 1
-            state = replace(state, epoch=epoch, n_epochs=p["epochs"],
-                            final=epoch >= p["epochs"])
-            keep = True
-            for cb in self.callbacks:
-                if asks_to_stop(cb(state)):
-                    keep = False
-            if not keep:
-                with self._cond:
-                    self._stop_requested = True
+            self._call_callbacks(state, p, self._epochs_done + 1)
 
         relay.wants_metrics = wants_metrics(self.callbacks)  # type: ignore[attr-defined]
         return [relay]
+
+    def _call_callbacks(self, state: Any, p: dict[str, Any], epoch: int) -> None:
+        """Give every callback ``state`` as the trainer's ``epoch`` (1-based) of
+        ``p["epochs"]``; ``False`` from any of them asks the trainer to stop."""
+        state = replace(state, epoch=epoch, n_epochs=p["epochs"], final=epoch >= p["epochs"])
+        keep = True
+        for cb in self.callbacks:
+            if asks_to_stop(cb(state)):
+                keep = False
+        if not keep:
+            with self._cond:
+                self._stop_requested = True
 
     def _run_epoch(self) -> None:
         p = self.params.snapshot()
@@ -224,8 +227,9 @@ class _UnitsMixin:
         self._train_time += dt
         self._epoch_durations.append(dt)
         self._epochs_done += 1
+        stepped = self._last_unit == "step"  # the SOM's own call ran no callback
         metrics = None
-        if self.metrics:
+        if self.metrics or (stepped and self.callbacks and wants_metrics(self.callbacks)):
             from .analysis import epoch_metrics
 
             idx, dist = self.som.best_matching_units(self.X, k=2)
@@ -237,6 +241,9 @@ class _UnitsMixin:
             "epoch", status, False, params=p, radius=radius, learning_rate=lr, neighborhood=nb,
             metrics=metrics, duration_s=dt,
         )
+        if stepped and self.callbacks:
+            # as fit_online calls them at an epoch's end (the epoch is counted already)
+            self._call_callbacks(replace(record, status="running"), p, self._epochs_done)
         self.history.append(record)
         self._emit("epoch", record=record)
 
