@@ -41,6 +41,7 @@ and ``data-status``); every control has a ``somwidget-<name>`` class (``somwidge
 from __future__ import annotations
 
 import html
+import math
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -64,6 +65,10 @@ from .pictures.compose import Picture, compose
 from .pictures.text import text_block
 from .selection import Selection
 from .studio_pace import SPEEDS, StudioPace
+
+#: The inhibition control's top: the largest value ``SOM(inhibition=...)`` accepts (it allows
+#: [0, 1)), so the control holds any inhibition given and never clamps it.
+INHIBITION_MAX = math.nextafter(1.0, 0.0)
 
 __all__ = ["MAP_PARAMS", "SPEEDS", "Studio"]
 
@@ -253,7 +258,7 @@ class Studio(StudioPace, ViewBase, widgets.VBox):
                                              layout=widgets.Layout(width="215px"),
                                              style={"description_width": "110px"})
         c["inhibition"] = widgets.BoundedFloatText(
-            value=p["inhibition"], min=0.0, max=0.95, step=0.05, description="inhibition",
+            value=p["inhibition"], min=0.0, max=INHIBITION_MAX, step=0.05, description="inhibition",
             tooltip="Mexican hat only: how far its negative lobe pushes prototypes apart (0 = none)",
             disabled=p["neighborhood"] != "mexican_hat", layout=short, style=style)
         rows, cols = som.mapsize_
