@@ -41,6 +41,7 @@ class StudioPace:
     _before_extension: dict[str, Any] | None
     _syncing: bool
     _requested: str
+    message: Any
     _show_message: Any
     _update_progress: Any
     update_picture: Any
@@ -52,25 +53,48 @@ class StudioPace:
 
     def play(self) -> None:
         """Same as the Play button: train on; once every epoch is done, add ``more_epochs``
-        epochs at the schedule's final radius and learning rate (fine-tuning) and say so."""
+        epochs at the schedule's final radius and learning rate (fine-tuning) and say so.
+        A refused play (a stopped trainer, or one that failed) changes nothing."""
         self._require_open()
         t = self.trainer
         self._requested = ""
-        if t.status != "running" and t.epoch >= t.params.epochs and t.step_in_epoch == 0:
-            self._extend()
-        t.play()
+        undo = None
+        if (t.status not in ("running", "stopped", "error") and t.epoch >= t.params.epochs
+                and t.step_in_epoch == 0):
+            undo = self._extend()
+        try:
+            t.play()
+        except RuntimeError:
+            if undo is not None:  # refused meanwhile (a stop from another thread): no extension
+                undo()
+            raise
         self._update_progress(None)  # the buttons follow the new status at once
 
-    def _extend(self) -> None:
+    def _extend(self) -> Any:
+        """Extend the schedule for fine-tuning; returns the function that undoes it."""
         t = self.trainer
         p = t.resolved_params()
         done, more = t.epoch, self.more_epochs
+        c = self.controls
+        keys = ("epochs", "radius_start", "learning_rate_start")
+        saved = (t.params.snapshot(), {k: c[k].value for k in keys}, self._before_extension,
+                 self.message.value)
+
+        def undo() -> None:
+            params, shown, self._before_extension, self.message.value = saved
+            t.params.update(**{k: params[k] for k in keys})
+            self._syncing = True
+            try:
+                for k in keys:
+                    c[k].value = shown[k]
+            finally:
+                self._syncing = False
+
         if self._before_extension is None:
             self._before_extension = {k: p[k] for k in ("epochs", "radius_start",
                                                         "learning_rate_start")}
         t.params.update(epochs=done + more, radius_start=p["radius_end"],
                         learning_rate_start=p["learning_rate_end"])
-        c = self.controls
         self._syncing = True
         try:
             c["epochs"].value = done + more
@@ -83,6 +107,7 @@ class StudioPace:
             what += f" and learning rate {p['learning_rate_end']:.3g}"
         self._show_message(f"All {done} epochs were done: training {more} more at the final {what} "
                            f"(fine-tuning; epochs = {done + more}). Reset starts a new map.")
+        return undo
 
     @property
     def speed(self) -> str:
