@@ -72,12 +72,33 @@ class _EventsMixin:
             if fn in self._listeners:
                 self._listeners.remove(fn)
 
+    def _set_status(self, status: str, message: str | None = None, force: bool = False) -> None:
+        """Change the status (caller holds ``_cond``) and queue its ``"status"`` record, once per
+        change (``force``: also when unchanged, a command's reply such as "already finished");
+        :meth:`_flush_status` sends the queued records in the order of the changes."""
+        if status != self._status or force:
+            self._status = status
+            self._status_log.append((status, message))
+
+    def _flush_status(self) -> None:
+        """Send the queued status records (caller holds :attr:`lock`): every thread that sends
+        them does so here, under the lock, so the listeners get them in the order of the
+        changes, each once, with the status it changed to."""
+        while True:
+            with self._cond:
+                if not self._status_log:
+                    return
+                status, message = self._status_log.popleft()
+            self._emit("status", final=status != "running", status=status, message=message)
+
     def _emit(self, kind: str, final: bool = False, record: TrainingRecord | None = None,
-              **extra: Any) -> None:
-        """Send ``record`` (an epoch or step record), or a new record of ``kind``, to the listeners."""
+              status: str | None = None, **extra: Any) -> None:
+        """Send ``record`` (an epoch or step record), or a new record of ``kind``, to the
+        listeners; ``status``: the one the record reports (default: the status now)."""
         with self._cond:
             listeners = list(self._listeners)
-            status = self._status
+            if status is None:
+                status = self._status
         if not listeners:
             return
         if record is None:

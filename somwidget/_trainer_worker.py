@@ -65,13 +65,13 @@ class _WorkerMixin:
                 self._playing = False
                 self._pending_steps = 0
                 if self._status != "idle":
-                    self._status = "stopped"
+                    self._set_status("stopped")
                 self._active = False
                 return "quit", gen
             if self._playing:
                 if self._epochs_done >= self.params.epochs:
                     self._playing = False
-                    self._status = "finished"
+                    self._set_status("finished")
                     self._active = False
                     return "quit", gen
                 if self.play_samples and self.params.mode == "online":
@@ -83,7 +83,8 @@ class _WorkerMixin:
                     return "step", gen
                 self._pending_steps = 0  # steps queued past the schedule's end: finished
             if self._status == "running":
-                self._status = "finished" if self._epochs_done >= self.params.epochs else "paused"
+                self._set_status("finished" if self._epochs_done >= self.params.epochs
+                                 else "paused")
             self._active = False
             return "quit", gen
 
@@ -98,10 +99,11 @@ class _WorkerMixin:
                 action, gen = self._next_action()
                 if action == "quit":
                     with self.lock:
-                        self._emit("status", final=True)
+                        self._flush_status()
                     return
                 t0 = time.monotonic()
                 with self.lock:
+                    self._flush_status()  # "running" before the unit's own records
                     if not self._current(gen):
                         continue  # stopped or reset while waiting for the lock: drop the unit
                     self._unit_gen = gen
@@ -119,6 +121,7 @@ class _WorkerMixin:
                 self._active = False
             try:
                 with self.lock:
+                    self._flush_status()
                     self._emit("error", final=True, error=exc, message=f"{type(exc).__name__}: {exc}")
             except BaseException as listener_exc:  # noqa: BLE001 - never hang or lose the first error
                 warnings.warn(

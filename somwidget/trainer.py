@@ -62,6 +62,7 @@ Example
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -208,6 +209,7 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
         self._pending_steps = 0
         self._stop_requested = False
         self._status = "idle"
+        self._status_log: deque[tuple[str, str | None]] = deque()  # see _set_status
         self._unit_gen = 0
         self.error: BaseException | None = None
         self._pace_s = 0.0
@@ -283,7 +285,7 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
             self._run_or_finish(finished)
         if finished:
             with self.lock:
-                self._emit("status", final=True, message="already finished")
+                self._flush_status()
 
     def pause(self) -> None:
         """Pause after the current epoch (or step); returns at once, see :meth:`join`."""
@@ -309,7 +311,7 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
             self._run_or_finish(finished)
         if finished:
             with self.lock:
-                self._emit("status", final=True, message="already finished")
+                self._flush_status()
 
     def stop(self, timeout: float | None = None) -> None:
         """Stop after the current epoch (or step) and wait for the worker. Status ``stopped``.
@@ -328,11 +330,11 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
             self._stop_requested = running
             parked = running and self._holds_lock()
             if not running or parked:
-                self._status = "stopped"
+                self._set_status("stopped")
             self._cond.notify_all()
         if not running or parked:
             with self.lock:
-                self._emit("status", final=True)
+                self._flush_status()
         if not parked:
             self._join_threads(timeout)
 
@@ -455,9 +457,9 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
         """After :meth:`play` / :meth:`step` armed the worker (caller holds ``_cond``): status
         ``finished`` when nothing is left to run, else ``running`` with a worker thread."""
         if finished:
-            self._status = "finished"
+            self._set_status("finished", "already finished", force=True)
         else:
-            self._status = "running"
+            self._set_status("running")  # its record: sent by the worker before its first unit
             self._ensure_worker()
 
     def _check_can_run(self, what: str) -> None:
