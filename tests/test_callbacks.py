@@ -229,7 +229,8 @@ def test_trainer_events_are_records(X):
     trainer.add_listener(lambda r: kinds.append((type(r), r.kind, r.status, r.final)))
     trainer.step()
     assert trainer.join(TIMEOUT)
-    assert kinds[0] == (TrainingRecord, "step", "running", False)
+    assert kinds[0] == (TrainingRecord, "status", "running", False)  # the change to running
+    assert kinds[1] == (TrainingRecord, "step", "running", False)
     assert kinds[-1] == (TrainingRecord, "status", "paused", True)
     s = trainer.last_step
     assert (s.radius, s.learning_rate, s.epoch, s.step, s.n_steps) == (2.0, 0.5, 0, 1, 80)
