@@ -4,7 +4,7 @@ One batch epoch is a float32 GEMM per block of rows, the argmin of each row and 
 sums of the rows by BMU (:func:`somwidget.training.block_sums`). The blocks are shared among
 worker threads (:func:`somwidget._block_threads.run_blocks`, BLAS single-threaded in each):
 
-* each worker searches its blocks with :func:`somwidget.euclidean.argmin_block` (GEMM, argmin,
+* each worker searches its blocks with :func:`somwidget._training_search.argmin_block` (GEMM, argmin,
   the float32 error check and its float64 fallback) in its own score buffer, kept between
   epochs;
 * with numba (``somwidget[fast]``) it adds each block's rows into its own float64 ``M x D``
@@ -31,15 +31,14 @@ import numpy as np
 from . import _blas_threads, _block_threads, _sums_jit
 from . import backend as _backend
 from ._principal_plane import plane_bmus
-from .euclidean import (
+from ._training_search import (
     BlockBuffers,
-    EuclideanSearch,
     PreparedQueries,
-    _extent,
     argmin_block,
     argmin_units,
     matching_prepared,
 )
+from .euclidean import EuclideanSearch, _extent
 
 __all__ = ["bmus_and_sums"]
 
@@ -75,7 +74,7 @@ def bmus_and_sums(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """BMUs (N,) intp, per-unit sums (M, D) float64 and counts (M,) float64 of ``X``.
 
-    The BMUs are those of :func:`somwidget.euclidean.argmin_units` (``chunk`` rows per block at
+    The BMUs are those of :func:`somwidget._training_search.argmin_units` (``chunk`` rows per block at
     most), the sums those of :func:`somwidget.backend.block_sums`, computed on as many threads
     as the BLAS pool has (module notes).
     """

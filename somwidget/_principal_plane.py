@@ -13,7 +13,7 @@ search in k dimensions instead of an ``N x D x M`` GEMM: one projection of the d
 and are evenly ordered along the other) the two units that bracket the sample's coordinate.
 :func:`plane_bmus` does that in one compiled loop (numba; without it the GEMM search runs).
 
-Exactness: the training search's contract (:func:`somwidget.euclidean.argmin_units`), a winner
+Exactness: the training search's contract (:func:`somwidget._training_search.argmin_units`), a winner
 within ``rtol`` of the best squared distance. The planar distances differ from the true ones by
 at most a bound ``B`` (the rounding of the centred projection, of the stored codebook about the
 exact plane, of ``V``'s orthonormality and of the loop's arithmetic, from the data's extent and

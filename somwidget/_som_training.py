@@ -24,13 +24,14 @@ from . import masked as _masked
 from . import scale as _scale
 from . import training as _training
 from ._bmu_common import keep_in_metric_domain
+from ._training_search import PreparedQueries
 from .callbacks import (
     OnlineStep,
     TrainingRecord,
     notify,
     wants_metrics,
 )
-from .euclidean import EuclideanSearch, PreparedQueries, relative_weights
+from .euclidean import EuclideanSearch, relative_weights
 from .lattice import FLOAT32_MIN_NEURONS
 from .neighborhood import neighborhood_weights, width_factor
 from .schedules import decay_schedule

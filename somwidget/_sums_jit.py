@@ -9,7 +9,7 @@ All run without the GIL (the batch epoch's worker threads run them side by side,
   :func:`somwidget.backend.block_sums`, one call per block);
 * ``check_winners(g, a, xn, b0, c1, c2, rtol, unsure)``: after the float32 argmin ``a`` of the
   scores ``g``, the rows whose error bound ``2 (b0 c1 + c2)`` exceeds ``rtol`` of the winner's
-  squared distance ``g[i, a[i]] + xn[i]`` (:func:`somwidget.euclidean.argmin_block`): their
+  squared distance ``g[i, a[i]] + xn[i]`` (:func:`somwidget._training_search.argmin_block`): their
   indices go to ``unsure``, their number is returned;
 * ``ratio_update(old, num, out)``: the batch ratio ``num[i, :D] / num[i, D]``, ``old`` kept
   where the denominator is not positive (:func:`somwidget.training._ratio_update` at a

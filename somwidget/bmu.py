@@ -67,6 +67,7 @@ from ._bmu_masked import _exact as _exact
 from ._bmu_masked import _known_mask as _known_mask
 from ._bmu_masked import _prepared as _prepared
 from ._bmu_masked import masked_row_distances as masked_row_distances
+from ._training_search import argmin_units
 from .validation import check_array, check_int
 
 __all__ = [
@@ -224,7 +225,7 @@ def nearest_units(
 ) -> np.ndarray:
     """BMU index of every sample (N,), the training search: for the Euclidean metric a float32
     argmin with a float64 fallback where float32 could pick a unit more than ``1e-3`` (relative,
-    squared distance) worse than the best (:func:`somwidget.euclidean.argmin_units`).
+    squared distance) worse than the best (:func:`somwidget._training_search.argmin_units`).
 
     ``search`` is a prepared codebook (:class:`somwidget.euclidean.EuclideanSearch`, e.g. with
     the data's centre and extent known once per fit); built from ``codebook`` when missing.
@@ -235,7 +236,7 @@ def nearest_units(
     if metric == "euclidean":
         if search is None:
             search = _euclidean.EuclideanSearch(codebook)
-        return _euclidean.argmin_units(X, search, chunk)
+        return argmin_units(X, search, chunk)
     return find_bmus(X, codebook, metric=metric, k=1, chunk_size=chunk)[0][:, 0]
 
 def distance_matrix(

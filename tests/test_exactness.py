@@ -9,8 +9,9 @@ import pytest
 from scipy.spatial.distance import cdist
 
 from somwidget import SOM
+from somwidget._training_search import argmin_units
 from somwidget.bmu import distance_matrix, find_bmus, nearest_units
-from somwidget.euclidean import EuclideanSearch, argmin_units, pow2_scale
+from somwidget.euclidean import EuclideanSearch, pow2_scale
 
 
 def _timestamps(rng: np.random.Generator, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
