@@ -163,8 +163,9 @@ class Explorer(ViewBase, widgets.VBox):
             raise ValueError("X is required: the samples the dashboard maps (a map alone, say "
                              "one loaded from a file, shows in UMatrix(som) and "
                              "ComponentPlanes(som), which need no data)")
+        # float32 stays float32 (one copy at most, shared by every view)
         data, names = check_array("X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
-                                   nan_hint=NAN_HINT)
+                                   nan_hint=NAN_HINT, keep_float32=True)
         n = data.shape[0]
         if isinstance(views, str):
             views = (views,)
@@ -253,7 +254,8 @@ class Explorer(ViewBase, widgets.VBox):
             self.planes = ComponentPlanes(som, selection=sel, colormap=cmap)
         if "inspector" in self.views:
             self.inspector = NeuronInspector(som, X, labels=label_arr, extra=extra_frame,
-                                             selection=sel, bmus=bmus, distances=dist)
+                                             selection=sel, bmus=bmus, distances=dist,
+                                             _checked=(data, names))
         # the first picture counts as a refresh for the throttle and the overhead budget, at
         # what a refresh repeats of it (the BMU pass): the widgets' construction is a one-off
         # (in a fresh kernel it took half a second, and the dashboard then stayed still through

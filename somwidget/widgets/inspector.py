@@ -88,14 +88,14 @@ def _mean_sd(data: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarr
     n, d = data.shape
     total, count, ss = np.zeros(d), np.zeros(d), np.zeros(d)
     for s in range(0, n, chunk):
-        c = data[s:s + chunk]
+        c = np.asarray(data[s:s + chunk], dtype=np.float64)  # float32 data: sums in float64
         present = ~np.isnan(c)
         total += np.where(present, c, 0.0).sum(axis=0)
         count += present.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
         for s in range(0, n, chunk):
-            c = data[s:s + chunk] - mean
+            c = np.asarray(data[s:s + chunk], dtype=np.float64) - mean
             c = np.where(np.isnan(c), 0.0, c)
             ss += np.einsum("ij,ij->j", c, c)
         return mean, np.where(count > 0, np.sqrt(ss / np.maximum(count, 1)), np.nan)
@@ -175,11 +175,15 @@ class NeuronInspector(ViewBase, widgets.VBox):
         max_rate_hz: float = 15.0,
         bmus: Any = None,
         distances: Any = None,
+        _checked: tuple[np.ndarray, list[str] | None] | None = None,
     ) -> None:
         if X is None:
             raise ValueError("X is required: the samples listed for the selected neurons")
-        data, names = check_array("X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
-                                   nan_hint=NAN_HINT)
+        if _checked is not None:  # the Explorer's data, already checked: shared, not copied
+            data, names = _checked
+        else:  # float32 stays float32 (statistics are summed in float64)
+            data, names = check_array("X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
+                                       nan_hint=NAN_HINT, keep_float32=True)
         n = data.shape[0]
         self.max_rows = check_int("max_rows", max_rows, minimum=1)
         self.max_lines = check_int("max_lines", max_lines, minimum=1)
