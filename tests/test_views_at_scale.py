@@ -61,3 +61,94 @@ def test_float32_shows_the_values_of_the_float64_path(som, data32):
     assert list(ex.inspector._index) == list(frame.index)
     assert ex.inspector.feature_names == ["a", "b", "c"]
     ex.close()
+
+
+# ---------------------------------------------------------------- 2. the overhead budget
+class _Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _live_starts(view, som, cost_s: float, seconds: float = 4.0) -> list[float]:
+    """Drive ``view`` as a training callback for ``seconds`` simulated seconds of 1 ms epochs,
+    each refresh costing ``cost_s``; the simulated times the refreshes started."""
+    from types import SimpleNamespace
+
+    from somwidget.widgets.live import Throttle
+
+    clock = _Clock()
+    view.throttle = Throttle(15, clock=clock)
+    view.clock = clock
+    draw = view.refresh
+    starts: list[float] = []
+
+    def slow_refresh(*args, **kwargs):
+        starts.append(clock.t)
+        clock.t += cost_s
+        draw(*args, **kwargs)
+
+    view.refresh = slow_refresh
+    state = SimpleNamespace(som=som, final=False)
+    for _ in range(int(seconds * 1000)):
+        view(state)
+        clock.t += 0.001
+    return starts
+
+
+@pytest.mark.parametrize("make", ["hit_map", "inspector"])
+def test_standalone_views_keep_the_overhead_budget(som, data32, make):
+    from somwidget.widgets.hit_map import HitMap
+
+    view = HitMap(som, data32) if make == "hit_map" else NeuronInspector(som, data32)
+    assert view.max_overhead == 0.05
+    starts = _live_starts(view, som, 0.05)
+    # 15 Hz alone would allow ~60; at 50 ms a refresh, 5% allows one per 0.05 / 0.05 = 1 s
+    gaps = np.diff(starts)[1:]
+    assert 3 <= len(gaps) <= 4, starts
+    assert np.all((gaps >= 1.0) & (gaps <= 1.01)), gaps
+    view.max_overhead = 1.0  # the budget off: the throttle alone
+    assert len(_live_starts(view, som, 0.05, seconds=1.0)) >= 10
+    with pytest.raises(ValueError, match="max_overhead"):
+        view.max_overhead = 1.5
+    view.close()
+
+
+def test_cheap_standalone_refreshes_follow_the_throttle(som, data32):
+    from somwidget.widgets.hit_map import HitMap
+
+    view = HitMap(som, data32)
+    starts_cheap = _live_starts(view, som, 0.0005, seconds=1.0)
+    assert len(starts_cheap) >= 10  # cheap refreshes: the 15 Hz throttle binds, not the budget
+    view.close()
+
+
+def test_a_new_training_run_starts_with_a_frame(som, data32):
+    from types import SimpleNamespace
+
+    from somwidget.widgets.hit_map import HitMap
+    from somwidget.widgets.live import Throttle
+
+    view = HitMap(som, data32)
+    clock = _Clock()
+    view.throttle = Throttle(15, clock=clock)
+    view.clock = clock
+    draw = view.refresh
+
+    def slow_refresh(*args, **kwargs):  # every refresh costs 1 s: 19 s to wait after each
+        clock.t += 1.0
+        draw(*args, **kwargs)
+
+    view.refresh = slow_refresh
+    view._record_refresh(clock.t - 1.0)
+    f0 = view.frame
+    for epoch in (1, 2, 3):
+        clock.t += 0.1
+        view(SimpleNamespace(som=som, final=False, epoch=epoch))
+    assert view.frame == f0 + 1  # the run's first epoch only (then the budget holds back)
+    clock.t += 0.1
+    view(SimpleNamespace(som=som, final=False, epoch=1))  # a new fit: its first frame at once
+    assert view.frame == f0 + 2
+    view.close()

@@ -22,7 +22,6 @@ from __future__ import annotations
 import html
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -190,11 +189,7 @@ class Explorer(ViewBase, widgets.VBox):
         self._X_user = X
         self._labels = label_arr
         self.throttle = Throttle(max_rate_hz)
-        self.clock: Callable[[], float] = time.perf_counter
-        self._last_end = 0.0
-        # what the last two refreshes cost (seconds): the budget reads the smaller, so that
-        # one slow refresh (a one-off cost) does not hold back the next ones for 19x as long
-        self._costs: deque[float] = deque(maxlen=2)
+        self.clock = time.perf_counter  # the overhead budget's timer (LiveUpdateMixin)
         self.n_refreshes = 0
         self._lock = threading.RLock()
         if selection is None:
@@ -260,9 +255,9 @@ class Explorer(ViewBase, widgets.VBox):
         # what a refresh repeats of it (the BMU pass): the widgets' construction is a one-off
         # (in a fresh kernel it took half a second, and the dashboard then stayed still through
         # a 4-second training)
-        self._last_end = self.clock()
-        self._costs.append(self.timings["bmu_pass"])
-        self.timings["build"] = self._last_end - t0
+        end = self.clock()
+        self._record_refresh(end - self.timings["bmu_pass"], end)
+        self.timings["build"] = end - t0
         self.throttle.ready()
 
         self._bar_text = widgets.HTML()
@@ -330,19 +325,6 @@ class Explorer(ViewBase, widgets.VBox):
         return [*self._lattice_views(), *([self.inspector] if self.inspector else [])]
 
     # ------------------------------------------------------------------ live updates
-    def _live_ready(self) -> bool:
-        """The overhead budget, then the throttle (the training callback's test)."""
-        return self._within_budget() and self.throttle.ready()
-
-    def _within_budget(self) -> bool:
-        """True when enough time passed since the last refresh to keep ``max_overhead``."""
-        f = self.max_overhead
-        cost = min(self._costs, default=0.0)
-        if f >= 1.0 or cost <= 0.0:
-            return True
-        elapsed = self.clock() - self._last_end
-        return elapsed < 0.0 or elapsed >= cost * (1.0 - f) / f  # < 0: clock changed
-
     def refresh(self, som: Any = None, **precomputed: Any) -> None:
         """Recompute every view from the model and redraw (one message per view).
 
@@ -356,8 +338,7 @@ class Explorer(ViewBase, widgets.VBox):
         if som is not None:
             self.som = som
         som = self.som
-        with self._lock:
-            t0 = self.clock()
+        with self._lock:  # its cost counts for the overhead budget (LiveUpdateMixin)
             bmus, dist = self._bmu_pass(som)
             for view in self._all_views():
                 view.refresh(som, bmus=bmus, distances=dist)
@@ -367,8 +348,6 @@ class Explorer(ViewBase, widgets.VBox):
             self.selection._bind_view(self, bmus, data=self._table, labels=self._labels,
                                       copy=False, n_neurons=int(som.lattice_.n_neurons))
             self.n_refreshes += 1
-            self._last_end = self.clock()
-            self._costs.append(self._last_end - t0)
         self._update_bar(list(self.selection.neurons))
 
     # ------------------------------------------------------------------ selection

@@ -504,12 +504,13 @@ class InputSpaceView(ViewBase, widgets.VBox):
         if getattr(state, "kind", "") == "reset":
             self.rebuild()
             return None
-        if final or self._live_ready():
+        new_run = self._starts_a_run(state)
+        if final or self._live_ready(new_run):
             # not state.bmus: those are the BMUs before the epoch's last update (the selection
             # highlight would be out of date); the BMUs of the codebook drawn are searched
             # when a selection needs them
             with live_refresh():
-                self.refresh(step=step)
+                self._timed_refresh(lambda: self.refresh(step=step))  # the overhead budget's
             self._after_live_refresh(final)
         return None
 

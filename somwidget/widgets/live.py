@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..validation import check_positive
+from ..validation import check_fraction, check_positive
 
 __all__ = ["FramePacer", "LiveUpdateMixin", "Throttle", "in_live_refresh", "live_refresh", "pack_tooltips",
            "paced_views"]
@@ -261,14 +262,76 @@ class LiveUpdateMixin:
     """Makes a view usable as a training callback: ``som.fit(X, callbacks=[view])``.
 
     The view must implement ``refresh(som=None, **precomputed)`` sending one message per call.
-    ``__call__(state)`` refreshes when the throttle and the browser's back-pressure allow (every
-    paced view under this one has drawn its last frame, :class:`FramePacer`) or when
-    ``state.final``, and returns None, so it never stops training.
+    ``__call__(state)`` refreshes when the overhead budget, the throttle and the browser's
+    back-pressure allow (every paced view under this one has drawn its last frame,
+    :class:`FramePacer`) or when ``state.final``, and returns None, so it never stops training.
+
+    The overhead budget: a live refresh waits until the time since the last refresh ended is at
+    least ``cost * (1 - max_overhead) / max_overhead``, where ``cost`` is the smaller of the
+    last two refreshes' costs (one slow refresh, a one-off, does not hold back the next ones),
+    so that refreshing takes at most ``max_overhead`` (default 5%) of the training's wall time
+    (a view's refresh repeats a full BMU pass of its data: on 300k rows, refreshing at 15 Hz
+    made training many times slower). ``max_overhead=1`` turns the budget off.
     """
 
     refresh: Callable[..., None]  # provided by the view: refresh(som=None, **precomputed)
 
     max_rate_hz: float = 15.0
+    #: Default share of the training's wall time live refreshes may take.
+    default_max_overhead: float = 0.05
+
+    @property
+    def max_overhead(self) -> float:
+        """Most share of the training's wall time live refreshes may take, in (0, 1]."""
+        return float(self.__dict__.get("_live_max_overhead", self.default_max_overhead))
+
+    @max_overhead.setter
+    def max_overhead(self, value: float) -> None:
+        self.__dict__["_live_max_overhead"] = check_fraction("max_overhead", value)
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock the overhead budget reads: the throttle's unless set (tests inject one)."""
+        return self.__dict__.get("_live_clock") or getattr(self.throttle, "_clock", time.monotonic)
+
+    @clock.setter
+    def clock(self, value: Callable[[], float]) -> None:
+        if not callable(value):
+            raise TypeError(f"clock must be a callable returning seconds; got {type(value).__name__}")
+        self.__dict__["_live_clock"] = value
+
+    def _refresh_costs(self) -> deque[float]:
+        """What the last two refreshes cost (seconds)."""
+        return self.__dict__.setdefault("_live_costs", deque(maxlen=2))
+
+    def _record_refresh(self, start: float, end: float | None = None) -> None:
+        """Record a refresh that ran from ``start`` to ``end`` (now by default) on :attr:`clock`;
+        a view built with a BMU pass of its own records it as its first refresh."""
+        clock = self.clock
+        end = clock() if end is None else end
+        self._refresh_costs().append(max(end - start, 0.0))
+        self.__dict__["_live_last_end"] = (clock, end)
+
+    def _timed_refresh(self, refresh: Callable[[], Any]) -> Any:
+        """Run ``refresh()`` and record what it cost."""
+        t0 = self.clock()
+        try:
+            return refresh()
+        finally:
+            self._record_refresh(t0)
+
+    def _within_budget(self) -> bool:
+        """True when enough time passed since the last refresh to keep :attr:`max_overhead`."""
+        f = self.max_overhead
+        cost = min(self._refresh_costs(), default=0.0)
+        if f >= 1.0 or cost <= 0.0:
+            return True
+        clock = self.clock
+        last_clock, last_end = self.__dict__.get("_live_last_end", (None, 0.0))
+        if last_clock is not clock:  # another clock since (a test's): nothing to compare
+            return True
+        elapsed = clock() - last_end
+        return elapsed < 0.0 or elapsed >= cost * (1.0 - f) / f  # < 0: the clock changed
     #: True for views whose front end answers every drawn frame with ``{"drawn": frame}``.
     _acks_frames: bool = False
 
@@ -313,10 +376,21 @@ class LiveUpdateMixin:
             if isinstance(frame, int):
                 v.pacer.sent(frame)
 
-    def _live_ready(self) -> bool:
-        """Whether the throttle allows a live (non-final) refresh now (views add budgets);
-        :meth:`__call__` asks :meth:`browser_ready` first."""
-        return self.throttle.ready()
+    def _starts_a_run(self, state: Any) -> bool:
+        """Whether ``state`` is the first of a training run (its ``epoch`` lower than the last
+        one seen, or the first seen); every callback's state must pass through here."""
+        epoch = getattr(state, "epoch", None)
+        if not isinstance(epoch, int):
+            return False
+        last = self.__dict__.get("_live_epoch")
+        self.__dict__["_live_epoch"] = epoch
+        return last is None or epoch < last
+
+    def _live_ready(self, new_run: bool = False) -> bool:
+        """Whether the overhead budget and the throttle allow a live (non-final) refresh now;
+        :meth:`__call__` asks :meth:`browser_ready` first. The first refresh of a training run
+        (``new_run``) is not held back by the budget: the budget spaces out a run's frames."""
+        return (new_run or self._within_budget()) and self.throttle.ready()
 
     def _precomputed_from_state(self, state: Any) -> dict[str, Any]:
         """Results the training state already carries that this view can reuse."""
@@ -328,9 +402,12 @@ class LiveUpdateMixin:
     def __call__(self, state: Any) -> None:
         """Training callback: refresh (paced; the final state always) and return None."""
         final = bool(getattr(state, "final", False))
-        if final or (self.browser_ready() and self._live_ready()):
+        new_run = self._starts_a_run(state)
+        if final or (self.browser_ready() and self._live_ready(new_run)):
             with live_refresh():
-                self.refresh(getattr(state, "som", None), **self._precomputed_from_state(state))
+                som = getattr(state, "som", None)
+                precomputed = self._precomputed_from_state(state)
+                self._timed_refresh(lambda: self.refresh(som, **precomputed))
             self.mark_sent()
             self._after_live_refresh(final)
         return None
