@@ -152,3 +152,34 @@ def test_a_new_training_run_starts_with_a_frame(som, data32):
     view(SimpleNamespace(som=som, final=False, epoch=1))  # a new fit: its first frame at once
     assert view.frame == f0 + 2
     view.close()
+
+
+# ---------------------------------------------------------------- 3. views only read the data
+@pytest.mark.parametrize("kind", ["array32", "array64", "frame"])
+def test_hit_and_label_maps_bind_the_users_data_without_a_copy(som, data32, kind):
+    from somwidget.widgets.hit_map import HitMap
+    from somwidget.widgets.label_map import LabelMap
+
+    X = {"array32": data32, "array64": data32.astype(np.float64),
+         "frame": pd.DataFrame(data32.astype(np.float64), columns=["a", "b", "c"])}[kind]
+    column = X["a"].to_numpy() if kind == "frame" else X[:, 0]
+    labels = np.arange(len(data32)) % 3
+    for view in (HitMap(som, X), LabelMap(som, X, labels)):
+        bound = view.selection._data
+        assert np.shares_memory(bound.iloc[:, 0].to_numpy(), column)
+        view.selection.neurons = [0, 5]
+        expected = np.isin(som.predict(data32.astype(np.float64)), [0, 5])
+        np.testing.assert_array_equal(view.selection.samples.iloc[:, 0].to_numpy(),
+                                      np.asarray(column)[expected])
+        view.close()
+
+
+def test_input_space_keeps_float32_as_the_users_array(som, data32):
+    from somwidget.widgets.input_space import InputSpaceView
+
+    a = InputSpaceView(som, data32, max_points=50)
+    b = InputSpaceView(som, data32.astype(np.float64), max_points=50)
+    assert a.X.dtype == np.float32 and np.shares_memory(a.X, data32)
+    np.testing.assert_array_equal(a.data_xy, b.data_xy)  # the points of the float64 path
+    a.close()
+    b.close()

@@ -110,7 +110,8 @@ class HitMap(LatticeView):
         sel = self.selection
         if sel is None:
             return
-        if sel._bind_view(self, bmus, data=self._X, labels=self._labels,
+        # copy=False: the view only reads the user's data (a million rows are not copied)
+        if sel._bind_view(self, bmus, data=self._X, labels=self._labels, copy=False,
                           n_neurons=int(self._som.lattice_.n_neurons)):
             self._bound_selection = sel
 

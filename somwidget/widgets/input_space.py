@@ -153,8 +153,9 @@ class InputSpaceView(ViewBase, widgets.VBox):
                                      or not isinstance(features, Sequence)):
             raise TypeError("features must be a pair of feature indices or names, e.g. (0, 2) or "
                             f"('f0', 'f2'); got {type(features).__name__} {features!r}")
+        # float32 stays float32: the user's array itself (no full float64 copy kept)
         self.X, names = check_array("X", X, allow_nan=getattr(som, "missing", "raise") == "ignore",
-                                   nan_hint=NAN_HINT)
+                                   nan_hint=NAN_HINT, keep_float32=True)
         # no feature-count check here: som.normalizer_.transform names the mismatch
         ensure_initialized(som, X)
         self._names = names
@@ -268,7 +269,9 @@ class InputSpaceView(ViewBase, widgets.VBox):
         changed the lattice, the map size or the normalisation), then redraw."""
         with self._lock:
             som = self.som
-            Xt = np.asarray(som.normalizer_.transform(self.X), dtype=np.float64)
+            # transformed in float64 (float32 data too: the points of the float64 path)
+            Xt = np.asarray(som.normalizer_.transform(np.asarray(self.X, dtype=np.float64)),
+                            dtype=np.float64)
             if has_missing(Xt):  # missing="ignore": a sample is drawn with its BMU filling its gaps
                 Xt = np.where(np.isnan(Xt), som.codebook_[som.predict(self.X)], Xt)
             d = Xt.shape[1]

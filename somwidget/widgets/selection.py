@@ -265,8 +265,9 @@ class Selection(anywidget.AnyWidget):
             One label per sample; adds a ``label`` column to :attr:`samples` and enables
             ``select_samples("label")``.
         copy : bool, default True
-            Keep a copy of a DataFrame ``data`` (False: keep the caller's frame itself, for a
-            caller that owns it and never changes it, like the Explorer with a million rows).
+            Keep a copy of ``data`` (False: keep the caller's frame or array itself, for a
+            caller that owns it and never changes it, like the Explorer with a million rows,
+            or a view that only reads it).
 
         Raises
         ------
@@ -286,14 +287,17 @@ class Selection(anywidget.AnyWidget):
         n = b.shape[0]
         frame: pd.DataFrame | None = None
         if data is not None:
-            frame = (data.copy() if copy else data) if isinstance(data, pd.DataFrame) else None
+            # copy=False: a shallow copy (copy-on-write: the caller's columns, never copied
+            # unless one side writes)
+            frame = data.copy(deep=copy) if isinstance(data, pd.DataFrame) else None
             if frame is None:
                 arr = np.asarray(data)
                 if arr.ndim == 1:
                     arr = arr.reshape(-1, 1)
                 if arr.ndim != 2:
                     raise ValueError(f"data must be 2-D (samples x features); got shape {arr.shape}")
-                frame = pd.DataFrame(arr, columns=default_feature_names(arr.shape[1]))
+                # copy=False: the caller's array itself, no copy (pandas copies by default)
+                frame = pd.DataFrame(arr, columns=default_feature_names(arr.shape[1]), copy=copy)
             if len(frame) != n:
                 raise ValueError(f"data has {len(frame)} rows but bmus has {n} entries")
             check_sample_columns(frame.columns, ["bmu", *(["label"] if labels is not None else [])],
