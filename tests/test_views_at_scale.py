@@ -183,3 +183,20 @@ def test_input_space_keeps_float32_as_the_users_array(som, data32):
     np.testing.assert_array_equal(a.data_xy, b.data_xy)  # the points of the float64 path
     a.close()
     b.close()
+
+
+# ---------------------------------------------------------------- 4. l2: training space
+def test_component_planes_of_an_l2_map_say_training_space(data32):
+    from somwidget.widgets.planes import ComponentPlanes
+
+    l2 = SOM(mapsize=(ROWS, COLS), normalization="l2", random_state=0).fit(data32, epochs=1)
+    view = ComponentPlanes(l2)
+    svg = view.to_svg()
+    assert "training space" in view.title and "data units" not in view.title
+    assert "training space" in svg and "own units" not in svg and "data units" not in svg
+    np.testing.assert_array_equal(view._state["planes"], l2.codebook_)  # what is drawn
+    view.close()
+    plain = SOM(mapsize=(ROWS, COLS), random_state=0).fit(data32, epochs=1)
+    view = ComponentPlanes(plain)
+    assert "data units" in view.title and "own units" in view.to_svg()
+    view.close()

@@ -48,6 +48,9 @@ class ComponentPlanes(LatticeView):
 
     _bundle = "planes"
     _default_title = "Component planes: each feature's value across the map (data units)"
+    #: The title when the normalisation cannot be inverted ("l2"): the planes are training space.
+    _training_space_title = ("Component planes: each feature's value across the map "
+                             "(training space: normalisation not invertible)")
 
     def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
                  features: Sequence[str | int] | None = None, colormap: str = "viridis",
@@ -62,11 +65,15 @@ class ComponentPlanes(LatticeView):
 
     def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
         planes = np.asarray(self._som.component_planes(), dtype=np.float64)
+        # som.component_planes is in data units, but in training space for a normalisation
+        # that cannot be inverted ("l2")
+        self._data_units = bool(getattr(self._som.normalizer_, "invertible", True))
+        default = self._default_title if self._data_units else self._training_space_title
         names = [str(n) for n in getattr(self._som, "feature_names_in_", None)
                  or default_feature_names(planes.shape[1])]
         idx = self._feature_indices(names)
         sel = planes[:, idx]
-        st = self._plain(np.full(planes.shape[0], np.nan), self._title_arg or self._default_title, "")
+        st = self._plain(np.full(planes.shape[0], np.nan), self._title_arg or default, "")
         st["legend"] = "none"
         st["planes"] = sel
         st["plane_names"] = [names[i] for i in idx]
@@ -98,7 +105,9 @@ class ComponentPlanes(LatticeView):
             self.frame = self.frame + 1
 
     def _subtitle(self) -> str:
-        return f"{len(self.plane_names)} features · " + super()._subtitle() + " · colours in each feature's own units"
+        units = ("colours in each feature's own units" if getattr(self, "_data_units", True)
+                 else "colours in training space (normalisation not invertible)")
+        return f"{len(self.plane_names)} features · " + super()._subtitle() + " · " + units
 
     def _planes(self) -> list[Plane]:
         st = self._state
