@@ -200,3 +200,27 @@ def test_component_planes_of_an_l2_map_say_training_space(data32):
     view = ComponentPlanes(plain)
     assert "data units" in view.title and "own units" in view.to_svg()
     view.close()
+
+
+# ---------------------------------------------------------------- 5. long names in legends
+def _texts(svg: str) -> list[str]:
+    """The visible text of every <text> element (its <title> tooltip left out)."""
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    return ["".join(t.text or "" for t in [el]) for el in ET.fromstring(svg).iter(f"{ns}text")]
+
+
+@pytest.mark.parametrize("kind", ["bar", "line"])
+def test_glyph_map_shortens_long_feature_names(data32, kind):
+    from somwidget.widgets.glyph_map import CodebookGlyphMap
+
+    names = ["L" * 500 + str(i) for i in range(D)]
+    frame = pd.DataFrame(data32, columns=names)
+    long_som = SOM(mapsize=(ROWS, COLS), random_state=0).fit(frame, epochs=1)
+    svg = CodebookGlyphMap(long_som, kind=kind).to_svg()
+    assert max(len(t) for t in _texts(svg)) < 400  # no 500-character line
+    if kind == "bar":
+        assert "L" * 23 + "…" in _texts(svg)  # 24 characters, like the planes' titles
+        for name in names:
+            assert f"<title>{name}</title>" in svg  # the full name as the entry's tooltip

@@ -21,7 +21,7 @@ from ._svg_lattice import (
 )
 from .colormaps import label_colors
 from .pictures.compose import Picture
-from .pictures.lattice import Plane, lattice_subtitle, render_picture
+from .pictures.lattice import Plane, lattice_subtitle, legend_name, render_picture
 from .pictures.text import _f, escape
 from .selection import Selection
 
@@ -144,7 +144,7 @@ class CodebookGlyphMap(_SvgLatticePicture):
         units = "data units" if self._data_units else "training space (normalisation not invertible)"
         sub = f"{lattice_subtitle(**lat)} · each feature scaled to [0, 1] over the map ({units})"
         if self.kind == "line":
-            sub += " · left to right: " + ", ".join(self.feature_names)
+            sub += " · left to right: " + ", ".join(legend_name(n, 1e9) for n in self.feature_names)
         plane = Plane(fills=["#f3f3f3"] * m, sizes=np.zeros(m), categories=cats, selected=selected)
         pic = render_picture([plane], title=self._title, subtitle=sub,
                          width=self._width or _default_width(lattice, 40.0), **lat)

@@ -257,8 +257,10 @@ def _plane_svg(
         cx = x
         right = x + max(w, legend_width)
         for name, colour in plane.categories:
-            label = escape(str(name))
-            item_w = 15 + _text_width(str(name), 11) + 12
+            full = str(name)
+            short = legend_name(full, right - x - 27)
+            label = escape(short) + (f"<title>{escape(full)}</title>" if short != full else "")
+            item_w = 15 + _text_width(short, 11) + 12
             if cx > x and cx + item_w > right:
                 cx = x
                 ly += 16
@@ -433,6 +435,19 @@ def fills_for(values: np.ndarray, vmin: float, vmax: float, colormap: str) -> np
     from ..colormaps import rgb_for_values
 
     return rgb_for_values(values, vmin, vmax, colormap)
+
+
+#: Longer legend names are cut to this many characters (with "…"), like the planes' titles;
+#: the full name is the entry's tooltip (an SVG ``<title>``).
+LEGEND_CHARS = 24
+
+
+def legend_name(name: str, width: float) -> str:
+    """``name`` as a legend entry: at most :data:`LEGEND_CHARS` characters and ``width`` pixels
+    (estimated, 11 px text), cut with an ellipsis."""
+    if len(name) > LEGEND_CHARS:
+        name = name[:LEGEND_CHARS - 1] + "…"
+    return _ellipsis(name, max(width, 40.0), 11)
 
 
 def category_fills(categories: np.ndarray, palette: Sequence[str]) -> np.ndarray:
