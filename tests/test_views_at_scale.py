@@ -224,3 +224,59 @@ def test_glyph_map_shortens_long_feature_names(data32, kind):
         assert "L" * 23 + "…" in _texts(svg)  # 24 characters, like the planes' titles
         for name in names:
             assert f"<title>{name}</title>" in svg  # the full name as the entry's tooltip
+
+
+# ---------------------------------------------------------------- 6. more classes than colours
+def _many_classes(som, n_classes: int, seed: int = 1):
+    """Labels of 600 samples: class 0 on 200 samples, class 1 on 100, the rest spread."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(600, D)).astype(np.float32)
+    labels = np.concatenate([np.zeros(200, int), np.ones(100, int),
+                             2 + np.arange(300) % (n_classes - 2)])
+    return X, np.array([f"c{v:04d}" for v in labels])
+
+
+def test_label_map_with_more_classes_than_colours_lists_the_most_frequent(som):
+    from somwidget.widgets.colormaps import CATEGORICAL
+    from somwidget.widgets.label_map import LabelMap
+    from somwidget.widgets.palettes import OTHER_COLOR
+
+    X, labels = _many_classes(som, 300)
+    view = LabelMap(som, X, labels)
+    k = len(CATEGORICAL)
+    names = list(view.category_names)
+    assert len(names) == k + 1 and names[-1] == f"{300 - k:,} other classes"
+    assert names[:2] == ["c0000", "c0001"]  # most frequent first
+    colours = list(view.category_colors)
+    assert len(set(colours)) == len(colours) == k + 1 and colours[-1] == OTHER_COLOR
+    # every neuron: its majority class (by hand) if listed, else the "other" entry
+    bmus = som.predict(X.astype(np.float64))
+    cats = view._state["categories"]
+    for neuron in np.unique(bmus):
+        classes, n = np.unique(labels[bmus == neuron], return_counts=True)
+        top = classes[np.argmax(n)]
+        expected = names.index(top) if top in names else k
+        assert cats[neuron] == expected
+    svg = view.to_svg()
+    assert svg.count('class="legend-swatch"') == k + 2  # + "no samples"
+    view.close()
+
+
+def test_explorer_picture_with_a_thousand_classes_stays_small(som):
+    X, labels = _many_classes(som, 1000)
+    ex = Explorer(som, X, labels, views=["hits", "labels"])
+    few = Explorer(som, X, np.where(np.isin(labels, ["c0000", "c0001"]), labels, "c0002"),
+                   views=["hits", "labels"])
+    svg, small = ex.to_svg(), few.to_svg()
+    assert len(svg) < 2 * len(small) + 20000, (len(svg), len(small))
+    ex.close()
+    few.close()
+
+
+def test_twenty_classes_keep_their_colours(som):
+    from somwidget.widgets.label_map import LabelMap
+
+    X, labels = _many_classes(som, 20)
+    view = LabelMap(som, X, labels)
+    assert list(view.category_names) == sorted(set(labels))  # unchanged: class order
+    view.close()

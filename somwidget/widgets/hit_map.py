@@ -10,7 +10,9 @@ import traitlets
 
 from ..labels import code_counts, encode_labels
 from ..validation import check_choice
+from .colormaps import CATEGORICAL
 from .lattice_view import LatticeView
+from .palettes import cap_categories
 from .selection import Selection
 
 __all__ = ["HITMAP_MODES", "LABEL_OVERLAYS", "HitMap"]
@@ -136,7 +138,11 @@ class HitMap(LatticeView):
                 top = counts.argmax(axis=1) if counts.shape[1] else np.zeros(m, np.int64)
                 majority = np.where(has, top, -1).astype(np.float64)
                 share = np.where(has, counts.max(axis=1, initial=0) / labelled, np.nan)
-            st["category_names"] = [str(c) for c in self._classes]
+            names = [str(c) for c in self._classes]
+            if len(names) > len(CATEGORICAL):  # beyond the palette: the most common classes
+                majority, names, st["category_colors"] = cap_categories(
+                    majority, names, counts.sum(axis=0), "tableau")
+            st["category_names"] = names
             st["tooltip"].append(({"name": "majority label", "format": "category"}, majority))
             if np.array_equal(labelled, hits):  # no missing labels: share = majority count / hits
                 top_count = counts.max(axis=1, initial=0).astype(np.float64)

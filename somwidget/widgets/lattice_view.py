@@ -29,7 +29,7 @@ from ._common import check_title, lattice_geometry
 from .codecs import array_trait, narrowest_int
 from .colormaps import COLORMAPS, label_colors, wire_values
 from .live import pack_tooltips
-from .palettes import category_colors
+from .palettes import cap_categories, category_colors
 from .pictures.compose import Picture
 from .pictures.lattice import (
     Plane,
@@ -290,12 +290,15 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
             codes, names = self._categories
             if codes.shape != (m,):
                 raise ValueError(f"categories must have one entry per neuron ({m}); got shape {codes.shape}")
-            cats = codes.astype(np.float64)
+            # more categories than colours: the most common ones (in neurons), then "N others"
+            present = codes[codes >= 0]
+            cats, names, colours = cap_categories(codes.astype(np.float64), names,
+                                                  np.bincount(present, minlength=len(names)),
+                                                  self._palette, other="categories")
             st.update(categories=cats, category_names=names, category_title=self._value_label_arg
                       if self._value_label_arg != "value" else "category",
                       legend="both" if self._custom_values is not None else "categories",
-                      category_colors=category_colors(len(names), self._palette),
-                      category_none="no category")
+                      category_colors=colours, category_none="no category")
             if self._custom_values is None:
                 st["values"], st["vmin"], st["vmax"] = cats, 0.0, max(len(names) - 1.0, 1.0)
                 st["tooltip"] = []

@@ -35,7 +35,8 @@ import numpy as np
 from ..validation import check_choice
 from .colormaps import CATEGORICAL
 
-__all__ = ["OKABE_ITO", "PALETTES", "category_colors", "cluster_colors", "greedy_coloring"]
+__all__ = ["OKABE_ITO", "OTHER_COLOR", "PALETTES", "cap_categories", "category_colors", "cluster_colors",
+           "greedy_coloring"]
 
 #: Above this many clusters :func:`cluster_colors` cycles Tableau's 20 instead of colouring.
 MAX_COLORED = 256
@@ -76,6 +77,49 @@ def category_colors(n: int, palette: Any = None) -> list[str]:
     """One colour per category ``0 .. n-1``, cycling through the palette."""
     colours = _palette(palette, int(n))
     return [colours[i % len(colours)] for i in range(int(n))]
+
+
+#: The neutral grey of the categories beyond the palette ("N other classes"); not a palette
+#: colour, nor the light grey of neurons without a category.
+OTHER_COLOR = "#8c8c8c"
+
+
+def cap_categories(codes: np.ndarray, names: Sequence[str], counts: np.ndarray,
+                   palette: Any = None, other: str = "classes",
+                   ) -> tuple[np.ndarray, list[str], list[str]]:
+    """Categories within the palette: ``(codes, names, colours)`` with no colour for two.
+
+    Up to as many categories as the palette has colours nothing changes (the palette's colours
+    in category order). Beyond, the most frequent categories (``counts``, one per category;
+    most frequent first, ties in category order) keep one colour each, and all the others
+    become one last category, ``"N other <other>"``, drawn in :data:`OTHER_COLOR`.
+
+    Parameters
+    ----------
+    codes : array of float or int, shape (n_neurons,)
+        Category id per neuron (negative or NaN: none, kept as it is).
+    names : sequence of str
+        The category names, one per id.
+    counts : array, shape (len(names),)
+        How frequent each category is (samples, or neurons).
+    palette : str or list of str, optional
+        The palette (:func:`category_colors`).
+    other : str
+        What the categories are called in the "N other ..." entry.
+    """
+    n = len(names)
+    colours = _palette(palette, n)
+    if n <= len(colours):
+        return np.asarray(codes), list(names), category_colors(n, palette)
+    k = len(colours)
+    order = np.lexsort((np.arange(n), -np.asarray(counts, dtype=np.float64)))  # most frequent first
+    new_code = np.full(n, k, dtype=np.int64)
+    new_code[order[:k]] = np.arange(k)
+    arr = np.asarray(codes, dtype=np.float64)
+    valid = np.isfinite(arr) & (arr >= 0)
+    out = np.where(valid, new_code[np.where(valid, arr, 0).astype(np.int64)], arr)
+    out_names = [str(names[i]) for i in order[:k]] + [f"{n - k:,} other {other}"]
+    return out, out_names, [*colours, OTHER_COLOR]
 
 
 def greedy_coloring(adjacency: np.ndarray, n_colors: int | None = None) -> np.ndarray:
