@@ -280,3 +280,19 @@ def test_twenty_classes_keep_their_colours(som):
     view = LabelMap(som, X, labels)
     assert list(view.category_names) == sorted(set(labels))  # unchanged: class order
     view.close()
+
+
+# ---------------------------------------------------------------- 7. raster by the picture's cells
+def test_component_planes_raster_by_the_cells_of_the_whole_picture():
+    from somwidget.widgets.pictures.lattice import RASTER_NEURONS
+    from somwidget.widgets.planes import ComponentPlanes
+
+    rng = np.random.default_rng(2)
+    d = 8
+    side = 20  # 400 neurons a plane, 3200 in the picture: more than RASTER_NEURONS
+    assert side * side <= RASTER_NEURONS < side * side * d
+    big = SOM(mapsize=(side, side), random_state=0).initialize(rng.normal(size=(500, d)))
+    svg = ComponentPlanes(big).to_svg()
+    assert svg.count('class="cells-raster"') == d  # one PNG per plane
+    one = ComponentPlanes(big, features=[0]).to_svg()  # one plane of 400: vector as before
+    assert "cells-raster" not in one

@@ -118,8 +118,9 @@ class Plane:
 
 #: Cells narrower than this (pixels) get no value labels: the text would not fit.
 LABEL_MIN_CELL = 22.0
-#: Maps with more neurons than this draw their cells as one embedded PNG (:mod:`.png`) instead
-#: of one SVG polygon per neuron (a 100 x 100 map: about 0.2 MB instead of megabytes).
+#: Pictures with more cells than this (all planes together) draw each plane's cells as one
+#: embedded PNG (:mod:`.png`) instead of one SVG polygon per neuron (a 100 x 100 map: about
+#: 0.2 MB instead of megabytes).
 RASTER_NEURONS = 2500
 #: Pixels of the embedded PNG per picture pixel (2: sharp on high-density screens).
 RASTER_DENSITY = 2.0
@@ -158,9 +159,10 @@ def _raster_image(plane: Plane, rows: int, cols: int, shape: str,
 
 def _plane_svg(
     plane: Plane, rows: int, cols: int, shape: str, wrap_rows: bool, wrap_cols: bool,
-    x: float, y: float, scale: float, legend_width: float = 0.0,
+    x: float, y: float, scale: float, legend_width: float = 0.0, raster: bool | None = None,
 ) -> tuple[list[str], float, float, PlaneGeometry]:
-    """SVG elements of one plane placed at (x, y); returns (elements, width, height, geometry)."""
+    """SVG elements of one plane placed at (x, y); returns (elements, width, height, geometry).
+    ``raster``: the cells as one PNG (default: above :data:`RASTER_NEURONS` neurons)."""
     x0, y0, x1, y1 = _bounds(rows, cols, shape)
     px = 0.45 if wrap_cols else 0.06
     py = 0.45 if wrap_rows else 0.06
@@ -173,7 +175,7 @@ def _plane_svg(
     verts = cell_vertices(shape) * scale
     pts = cen[:, None, :] + verts[None, :, :]  # (M, V, 2), relative to (ox, oy)
     size_mode = plane.sizes is not None
-    raster = rows * cols > RASTER_NEURONS
+    raster = rows * cols > RASTER_NEURONS if raster is None else raster
     out.append(f'<g class="plane" data-scale="{scale!r}" data-ox="{ox!r}" data-oy="{oy!r}" '
                + ('data-raster="1" ' if raster else '')
                + f'transform="translate({_f(ox)},{_f(oy)})">')
@@ -361,6 +363,9 @@ def render_picture(
     """
     n = len(planes)
     multi = n > 1
+    # raster or vector by the cells of the whole picture (20 vector planes of 2500 neurons
+    # each made an 8.8 MB SVG)
+    raster = rows * cols * max(n, 1) > RASTER_NEURONS
     x0, y0, x1, y1 = _bounds(rows, cols, shape)
     bw = x1 - x0 + 2 * (0.45 if wrap_cols else 0.06)
     bh = y1 - y0 + 2 * (0.45 if wrap_rows else 0.06)
@@ -399,7 +404,8 @@ def render_picture(
             py = y + 20.0
             els, w, h, geo = _plane_svg(
                 replace(plane, title=""),
-                rows, cols, shape, wrap_rows, wrap_cols, x + 6.0, py, scale, legend_width=inner_w)
+                rows, cols, shape, wrap_rows, wrap_cols, x + 6.0, py, scale, legend_width=inner_w,
+                raster=raster)
             h += 22.0
             w = max(plane_w, w + 12.0)
             els = [
@@ -411,7 +417,7 @@ def render_picture(
             ]
         else:
             els, w, h, geo = _plane_svg(plane, rows, cols, shape, wrap_rows, wrap_cols, x, y, scale,
-                                   legend_width=plane_w)
+                                   legend_width=plane_w, raster=raster)
             if plane.title:
                 els.insert(0, f'<text class="plane-title" x="{_f(x)}" y="{_f(y - 5)}" '
                               f'style="{_FONT};font-size:12px;font-weight:600">{escape(plane.title)}</text>')
