@@ -157,6 +157,7 @@ def test_a_new_training_run_starts_with_a_frame(som, data32):
 # ---------------------------------------------------------------- 3. views only read the data
 @pytest.mark.parametrize("kind", ["array32", "array64", "frame"])
 def test_hit_and_label_maps_bind_the_users_data_without_a_copy(som, data32, kind):
+    from somwidget.widgets.cluster_map import ClusterMap
     from somwidget.widgets.hit_map import HitMap
     from somwidget.widgets.label_map import LabelMap
 
@@ -164,7 +165,7 @@ def test_hit_and_label_maps_bind_the_users_data_without_a_copy(som, data32, kind
          "frame": pd.DataFrame(data32.astype(np.float64), columns=["a", "b", "c"])}[kind]
     column = X["a"].to_numpy() if kind == "frame" else X[:, 0]
     labels = np.arange(len(data32)) % 3
-    for view in (HitMap(som, X), LabelMap(som, X, labels)):
+    for view in (HitMap(som, X), LabelMap(som, X, labels), ClusterMap(som, X, n_clusters=2)):
         bound = view.selection._data
         assert np.shares_memory(bound.iloc[:, 0].to_numpy(), column)
         view.selection.neurons = [0, 5]
@@ -194,6 +195,9 @@ def test_component_planes_of_an_l2_map_say_training_space(data32):
     svg = view.to_svg()
     assert "training space" in view.title and "data units" not in view.title
     assert "training space" in svg and "own units" not in svg and "data units" not in svg
+    assert "training space" in view.units_note  # the live subtitle (drawn by the front end)
+    assert "own units" in ComponentPlanes(SOM(mapsize=(ROWS, COLS), random_state=0).fit(
+        data32, epochs=1)).units_note
     np.testing.assert_array_equal(view._state["planes"], l2.codebook_)  # what is drawn
     view.close()
     plain = SOM(mapsize=(ROWS, COLS), random_state=0).fit(data32, epochs=1)

@@ -87,4 +87,5 @@ export interface PlanesModel extends LatticeModel {
   vmins: number[];
   vmaxs: number[];
   enlarged: number;
+  units_note: string; // what the colours are in: each feature's own units, or training space
 }

@@ -202,7 +202,7 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
     const cmap = model.get("colormap");
     title.textContent = model.get("title");
     const wrap = wrapText(lat);
-    sub.textContent = `${n} features · ${lat.rows} × ${lat.cols} ${lat.shape === "hexa" ? "hexagonal" : "rectangular"} map · colours in each feature's own units${wrap ? " · " + wrap : ""}`;
+    sub.textContent = `${n} features · ${lat.rows} × ${lat.cols} ${lat.shape === "hexa" ? "hexagonal" : "rectangular"} map · ${model.get("units_note") || "colours in each feature's own units"}${wrap ? " · " + wrap : ""}`;
     picker.value = cmap;
     drawnFrame = model.get("frame");
     planes.forEach((p, i) => {

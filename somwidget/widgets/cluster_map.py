@@ -156,7 +156,8 @@ class ClusterMap(LatticeView):
         sel = self.selection
         if sel is None:
             return
-        if sel._bind_view(self, bmus, data=self._X, n_neurons=int(self._som.lattice_.n_neurons)):
+        if sel._bind_view(self, bmus, data=self._X, n_neurons=int(self._som.lattice_.n_neurons),
+                          copy=False):  # the selection reads the view's data, no copy of X
             self._bound_selection = sel
 
     def recluster(self, n_clusters: int | None = None, method: str | None = None, *,

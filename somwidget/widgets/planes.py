@@ -45,6 +45,9 @@ class ComponentPlanes(LatticeView):
     vmins = traitlets.List(traitlets.Float(), default_value=[]).tag(sync=True)
     vmaxs = traitlets.List(traitlets.Float(), default_value=[]).tag(sync=True)
     enlarged = traitlets.Int(-1).tag(sync=True, echo_update=False)
+    #: what the colours are in, for the subtitle: each feature's own units, or training space
+    #: where the normalisation cannot be inverted (l2)
+    units_note = traitlets.Unicode("colours in each feature's own units").tag(sync=True)
 
     _bundle = "planes"
     _default_title = "Component planes: each feature's value across the map (data units)"
@@ -94,6 +97,8 @@ class ComponentPlanes(LatticeView):
             for k, v in lat.items():
                 setattr(self, k, v)
             self.title = st["title"]
+            self.units_note = ("colours in each feature's own units" if self._data_units
+                               else "colours in training space (normalisation not invertible)")
             self.plane_names = st["plane_names"]
             # plane-major: feature j at [j*M:(j+1)*M]; float64 when one plane needs it
             wire = [wire_values(st["planes"][:, j], lo, hi) for j, (lo, hi) in enumerate(st["ranges"])]
@@ -105,9 +110,7 @@ class ComponentPlanes(LatticeView):
             self.frame = self.frame + 1
 
     def _subtitle(self) -> str:
-        units = ("colours in each feature's own units" if getattr(self, "_data_units", True)
-                 else "colours in training space (normalisation not invertible)")
-        return f"{len(self.plane_names)} features · " + super()._subtitle() + " · " + units
+        return f"{len(self.plane_names)} features · " + super()._subtitle() + " · " + self.units_note
 
     def _planes(self) -> list[Plane]:
         st = self._state
