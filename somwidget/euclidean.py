@@ -42,15 +42,12 @@ so that their squares cannot overflow.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import _block_threads, _sums_jit
 from ._user_frame import user_stacklevel
-
-if TYPE_CHECKING:
-    from ._training_search import PreparedQueries
 
 __all__ = [
     "SCALE_RATIO_WARNING",
@@ -134,8 +131,9 @@ class EuclideanSearch:
         self.Wc = W - self.center
         self.w_extent = float(np.abs(self.Wc).max()) if self.Wc.size else 0.0
         self.data_extent = data_extent
-        #: PreparedQueries of the data this search runs on (set by the training loop)
-        self.prepared: PreparedQueries | None = None
+        #: the PreparedQueries (somwidget._training_search) of the data this search runs on,
+        #: set by the training loop
+        self.prepared: Any = None
         #: the principal plane the codebook lies in, when the caller knows it does (a PCA
         #: initial codebook: its first training search runs there, somwidget._principal_plane)
         self.plane: Any = None
