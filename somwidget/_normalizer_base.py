@@ -12,9 +12,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from somwidget.validation import NotFittedError, all_nan_columns, check_array
+from somwidget.validation import NotFittedError, all_nan_columns, check_array, check_choice
 
-__all__ = ["TRANSFORM_BLOCK_ROWS", "Normalizer"]
+__all__ = ["NORMALIZATIONS", "NORMALIZATION_ALIASES", "TRANSFORM_BLOCK_ROWS", "Normalizer"]
+
+NORMALIZATIONS: tuple[str, ...] = ("none", "standard", "minmax", "l2", "log", "logistic", "boxcox")
+NORMALIZATION_ALIASES: dict[str, str] = {"fwn": "standard", "01scale": "minmax", "euclidean": "l2"}
+
+#: name -> class of every method (each subclass with a name registers itself on definition)
+_METHODS: dict[str, type[Normalizer]] = {}
 
 
 #: Rows of float32 data a normaliser transforms at a time (in float64, into a float32 result).
@@ -47,6 +53,11 @@ class Normalizer(ABC):
     passthrough: ClassVar[bool] = False
     #: whether ``_fit`` reads float32 data as they are (in float64 blocks where it sums)
     float32_fit: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            _METHODS[cls.name] = cls
 
     def __init__(self) -> None:
         self.n_features_in_: int | None = None
@@ -147,9 +158,8 @@ class Normalizer(ABC):
                 f"normalizer dict must have exactly the keys {sorted(expected)}; "
                 f"missing {sorted(missing)}, unexpected {sorted(map(str, extra))}"
             )
-        from somwidget.normalization import make_normalizer  # the methods import this base
-
-        norm = make_normalizer(d["name"])
+        canonical = check_choice("normalization", d["name"], NORMALIZATIONS, NORMALIZATION_ALIASES)
+        norm = _METHODS[canonical]()
         n = d["n_features"]
         params = d["params"]
         if not isinstance(params, Mapping):

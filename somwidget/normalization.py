@@ -52,7 +52,13 @@ import numpy as np
 from somwidget import _data_stats
 from somwidget._boxcox import BOXCOX_LAMBDA_BOUNDS, boxcox_lambdas, boxcox_shift
 from somwidget._lazy import LazyModule
-from somwidget._normalizer_base import TRANSFORM_BLOCK_ROWS, Normalizer
+from somwidget._normalizer_base import (
+    _METHODS,
+    NORMALIZATION_ALIASES,
+    NORMALIZATIONS,
+    TRANSFORM_BLOCK_ROWS,
+    Normalizer,
+)
 from somwidget.euclidean import pow2_scales
 from somwidget.validation import check_choice
 
@@ -73,8 +79,6 @@ __all__ = [
 
 special = LazyModule("scipy.special")  # imported when a logistic or Box-Cox normaliser runs
 
-NORMALIZATIONS: tuple[str, ...] = ("none", "standard", "minmax", "l2", "log", "logistic", "boxcox")
-NORMALIZATION_ALIASES: dict[str, str] = {"fwn": "standard", "01scale": "minmax", "euclidean": "l2"}
 
 
 def _column_constant(X: np.ndarray) -> np.ndarray:
@@ -356,20 +360,6 @@ class BoxCoxNormalizer(Normalizer):
             raise ValueError("normalizer param 'shift' must be >= 0")
 
 
-_CLASSES: dict[str, type[Normalizer]] = {
-    cls.name: cls
-    for cls in (
-        IdentityNormalizer,
-        StandardNormalizer,
-        MinMaxNormalizer,
-        L2Normalizer,
-        LogNormalizer,
-        LogisticNormalizer,
-        BoxCoxNormalizer,
-    )
-}
-
-
 def make_normalizer(name: str) -> Normalizer:
     """Return a new, unfitted normaliser.
 
@@ -389,5 +379,5 @@ def make_normalizer(name: str) -> Normalizer:
         For an unknown name; the message lists the allowed values.
     """
     canonical = check_choice("normalization", name, NORMALIZATIONS, NORMALIZATION_ALIASES)
-    return _CLASSES[canonical]()
+    return _METHODS[canonical]()
 
