@@ -266,6 +266,24 @@ def test_label_map_with_more_classes_than_colours_lists_the_most_frequent(som):
     view.close()
 
 
+@pytest.mark.parametrize("kind", ["labels", "hits"])
+def test_tooltips_name_each_neurons_real_class_beyond_the_palette(som, kind):
+    # the legend and the colours group the rare classes; the tooltip said "N other classes"
+    from somwidget.widgets.hit_map import HitMap
+    from somwidget.widgets.label_map import LabelMap
+
+    X, labels = _many_classes(som, 300)
+    view = (LabelMap(som, X, labels) if kind == "labels"
+            else HitMap(som, X, labels, label_overlay="majority"))
+    field, codes = next((f, v) for f, v in view._state["tooltip"] if f.get("format") == "category")
+    names = field["names"]
+    bmus = som.predict(X.astype(np.float64))
+    for neuron in np.unique(bmus):
+        classes, n = np.unique(labels[bmus == neuron], return_counts=True)
+        assert names[int(codes[neuron])] == classes[np.argmax(n)]
+    view.close()
+
+
 def test_explorer_picture_with_a_thousand_classes_stays_small(som):
     X, labels = _many_classes(som, 1000)
     ex = Explorer(som, X, labels, views=["hits", "labels"])

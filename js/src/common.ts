@@ -407,7 +407,7 @@ export function describeNeuron(
     }
     if (f.divide_by === "values") v = values && values.length > k && values[k] !== 0 ? v / values[k] : NaN;
     let s: string;
-    if (f.format === "category") s = Number.isNaN(v) || v < 0 ? "—" : (categoryNames[v] ?? String(v));
+    if (f.format === "category") s = Number.isNaN(v) || v < 0 ? "—" : ((f.names ?? categoryNames)[v] ?? String(v));
     else if (f.format === "percent") s = Number.isNaN(v) ? "—" : `${(100 * v).toFixed(1)}%`;
     else if (f.format === "int") s = Number.isNaN(v) ? "—" : String(Math.round(v));
     else s = formatValue(v);

@@ -42,6 +42,8 @@ export interface TooltipField {
   source?: "values" | "categories";
   /** shown as this row divided by the view's values (a share of the hits) */
   divide_by?: "values";
+  /** a category field's own names (the real classes where the legend groups the rare ones) */
+  names?: string[];
 }
 
 // python: Selection

@@ -139,11 +139,14 @@ class HitMap(LatticeView):
                 majority = np.where(has, top, -1).astype(np.float64)
                 share = np.where(has, counts.max(axis=1, initial=0) / labelled, np.nan)
             names = [str(c) for c in self._classes]
+            label_tip: dict[str, Any] = {"name": "majority label", "format": "category"}
+            true_majority = majority
             if len(names) > len(CATEGORICAL):  # beyond the palette: the most common classes
+                label_tip["names"] = names  # the tooltip names the real class, not "N other"
                 majority, names, st["category_colors"] = cap_categories(
                     majority, names, counts.sum(axis=0), "tableau")
             st["category_names"] = names
-            st["tooltip"].append(({"name": "majority label", "format": "category"}, majority))
+            st["tooltip"].append((label_tip, true_majority))
             if np.array_equal(labelled, hits):  # no missing labels: share = majority count / hits
                 top_count = counts.max(axis=1, initial=0).astype(np.float64)
                 st["tooltip"].append(({"name": "majority share", "format": "percent", "divide_by": "values"},

@@ -302,7 +302,12 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
             if self._custom_values is None:
                 st["values"], st["vmin"], st["vmax"] = cats, 0.0, max(len(names) - 1.0, 1.0)
                 st["tooltip"] = []
-            st["tooltip"].append(({"name": st["category_title"], "format": "category"}, cats))
+            tip: dict[str, Any] = {"name": st["category_title"], "format": "category"}
+            if np.array_equal(cats, codes.astype(np.float64), equal_nan=True):
+                st["tooltip"].append((tip, cats))
+            else:  # the rare categories grouped: the tooltip still names each neuron's own
+                tip["names"] = [str(n) for n in self._categories[1]]
+                st["tooltip"].append((tip, codes.astype(np.float64)))
             if self._category_borders:
                 st["border_ids"] = codes
         return st
