@@ -204,3 +204,13 @@ def test_an_edit_of_any_value_in_place_is_a_miss(name, make, edit):
     D = cdist(np.asarray(data, dtype=np.float64), som.codebook_)
     np.testing.assert_array_equal(som.predict(data), D.argmin(axis=1))
     assert som.quantization_error(data) == pytest.approx(D.min(axis=1).mean(), rel=1e-12)
+
+
+def test_data_the_cache_cannot_read_meet_the_data_checks_own_error():
+    # a column of lists made the checksum raise pandas' "unhashable type: 'list'" first
+    import pandas as pd
+
+    som = SOM((3, 3), random_state=0).fit(X[:, :2], epochs=1)
+    frame = pd.DataFrame({"a": X[:, 0], "b": [[1.0]] * len(X)})
+    with pytest.raises(ValueError, match="non-numeric"):
+        som.predict(frame)
