@@ -68,7 +68,8 @@ def _check_text_names(name: str, columns: list[Any], texts: list[str]) -> None:
     seen: dict[str, list[Any]] = {}
     for c, t in zip(columns, texts, strict=True):
         same = seen.setdefault(t, [])
-        if not any(type(c) is type(o) and c == o for o in same):
+        # one repeated name is no clash, NaN included (nan != nan)
+        if not any(type(c) is type(o) and (c == o or (c != c and o != o)) for o in same):
             same.append(c)
     clash = [names for names in seen.values() if len(names) > 1]
     if clash:
@@ -405,6 +406,9 @@ def warn_sparse_map(n_neurons: int, n_samples: int) -> None:
         )
 
 
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
 def check_bmus(name: str, bmus: ArrayLike, n_neurons: int | None) -> np.ndarray:
     """Validate BMU indices: (N,) or (N, k) integers in [0, n_neurons) (n_neurons None: a map
     not known yet, any index >= 0; a -1 would wrap to the last neuron)."""
@@ -420,8 +424,10 @@ def check_bmus(name: str, bmus: ArrayLike, n_neurons: int | None) -> np.ndarray:
     # would wrap or saturate as int64 (2**64 - 1 read as -1)
     if b.size:
         lo, hi = int(b.min()), int(b.max())
-        if lo < 0 or (n_neurons is not None and hi >= n_neurons):
-            allowed = "integers >= 0" if n_neurons is None else f"in [0, {n_neurons - 1}]"
+        top = n_neurons if n_neurons is not None else _INT64_MAX + 1
+        if lo < 0 or hi >= top:
+            allowed = ("integers >= 0 (and < 2**63)" if n_neurons is None
+                       else f"in [0, {n_neurons - 1}]")
             raise ValueError(f"{name} must be neuron indices {allowed}; got values in [{lo}, {hi}]")
     return b.astype(np.int64, copy=False)
 

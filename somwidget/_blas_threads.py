@@ -31,6 +31,9 @@ _depth = 0
 _saved: list[tuple[Any, int]] = []
 #: open :func:`released` contexts: the pool is back at its own threads while one is open
 _released = 0
+#: holds opened inside the innermost open release, one count per release (the pool is at one
+#: thread again while that release's count is above 0)
+_inner: list[int] = []
 
 
 def _libraries() -> list[Any]:
@@ -84,8 +87,10 @@ def single_threaded() -> Iterator[None]:
         else:
             _hold_new_libraries()
             if _released:  # inside a release (a training's callback): one thread again
-                for lib, _ in _saved:
-                    _set(lib, 1)
+                if _inner[-1] == 0:
+                    for lib, _ in _saved:
+                        _set(lib, 1)
+                _inner[-1] += 1
         _depth += 1
     try:
         yield
@@ -96,9 +101,11 @@ def single_threaded() -> Iterator[None]:
                 for lib, n in _saved:
                     _set(lib, n)
                 _saved.clear()
-            elif _released:  # back in the release it was nested in
-                for lib, n in _saved:
-                    _set(lib, n)
+            elif _released:
+                _inner[-1] -= 1
+                if _inner[-1] == 0:  # the last hold inside the release: back to its threads
+                    for lib, n in _saved:
+                        _set(lib, n)
 
 
 @contextmanager
@@ -114,6 +121,7 @@ def released() -> Iterator[None]:
         held = _depth > 0
         if held:
             _released += 1
+            _inner.append(0)
             for lib, n in _saved:
                 _set(lib, n)
     try:
@@ -122,6 +130,7 @@ def released() -> Iterator[None]:
         with _lock:
             if held:
                 _released -= 1
-            if _depth > 0 and not _released:
+                _inner.pop()
+            if _depth > 0 and (not _released or _inner[-1] > 0):  # one thread again
                 for lib, _ in _saved:
                     _set(lib, 1)

@@ -137,6 +137,21 @@ def test_a_hold_inside_a_release_holds_again(monkeypatch):
         seen.append(lib.num_threads)  # the training goes on
     seen.append(lib.num_threads)
     assert seen == [1, 2, 1, 2, 2, 2, 1, 2]
+    # holds nested inside the release (a fit in a callback, and its own inner holds), and a
+    # release inside those: one thread until the last of them closes
+    seen = []
+    with _blas_threads.single_threaded():
+        with _blas_threads.released():
+            with _blas_threads.single_threaded():
+                with _blas_threads.single_threaded():
+                    seen.append(lib.num_threads)
+                seen.append(lib.num_threads)  # the outer of the two is still open
+                with _blas_threads.released():  # that fit's own callback
+                    seen.append(lib.num_threads)
+                seen.append(lib.num_threads)
+            seen.append(lib.num_threads)
+        seen.append(lib.num_threads)
+    assert seen == [1, 1, 2, 1, 2, 1]
 
 
 def test_the_library_list_is_found_again_after_an_import(monkeypatch):

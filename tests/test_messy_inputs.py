@@ -219,3 +219,19 @@ def test_in_range_uint64_and_float_bmus_still_count():
     want = np.bincount(bmus.astype(np.int64), minlength=5)
     np.testing.assert_array_equal(analysis.hit_counts(bmus, 5), want)
     np.testing.assert_array_equal(analysis.hit_counts(bmus.astype(float), 5), want)
+
+
+@pytest.mark.parametrize("bmus", [np.array([0, 2**63 + 5], dtype=np.uint64), np.array([0.0, 1e19])])
+def test_bmus_beyond_int64_are_refused_without_a_map_size(bmus):
+    # a Selection bound before its map is known: they wrapped to -9223372036854775803
+    from somwidget.widgets import Selection
+
+    with pytest.raises(ValueError, match="< 2\\*\\*63"):
+        Selection().bind(bmus)
+
+
+def test_columns_of_one_repeated_nan_name_are_no_clash():
+    # NaN != NaN: two columns both named NaN were refused as names that "read the same as text"
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 2)), columns=[np.nan, np.nan])
+    som = SOM((2, 2), random_state=0).fit(frame, epochs=1)
+    np.testing.assert_array_equal(som.predict(frame), som.predict(frame.to_numpy()))
