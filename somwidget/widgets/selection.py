@@ -265,9 +265,10 @@ class Selection(anywidget.AnyWidget):
             One label per sample; adds a ``label`` column to :attr:`samples` and enables
             ``select_samples("label")``.
         copy : bool, default True
-            Keep a copy of ``data`` (False: keep the caller's frame or array itself, for a
-            caller that owns it and never changes it, like the Explorer with a million rows,
-            or a view that only reads it).
+            Keep a copy of ``data`` (False: keep the caller's frame or array itself, as the
+            views do with the data they draw, so a million rows are not copied; an array the
+            user then edits in place shows its new values in :attr:`samples` next to the BMUs
+            of the view's last refresh, until the view refreshes).
 
         Raises
         ------
