@@ -426,8 +426,8 @@ def check_bmus(name: str, bmus: ArrayLike, n_neurons: int | None) -> np.ndarray:
         lo, hi = int(b.min()), int(b.max())
         top = n_neurons if n_neurons is not None else _INT64_MAX + 1
         if lo < 0 or hi >= top:
-            allowed = ("integers >= 0 (and < 2**63)" if n_neurons is None
-                       else f"in [0, {n_neurons - 1}]")
+            allowed = (f"in [0, {n_neurons - 1}]" if n_neurons is not None
+                       else "integers >= 0" if hi < top else "integers in [0, 2**63)")
             raise ValueError(f"{name} must be neuron indices {allowed}; got values in [{lo}, {hi}]")
     return b.astype(np.int64, copy=False)
 
