@@ -58,7 +58,6 @@ def _tensor_values(X: Any) -> Any:
     return t.numpy()
 
 
-#: Integers up to this magnitude are exact in float64.
 def _check_text_names(name: str, columns: list[Any], texts: list[str]) -> None:
     """Refuse column names that differ but read the same as text (``1`` and ``"1"``): the
     feature names are text, so a frame with those columns swapped would pass every column

@@ -90,9 +90,6 @@ def _labels_1d(y: object) -> object:
     return y
 
 
-_LABEL_TYPES = LABEL_TYPES
-
-
 def _encode_y(y: object, n: int) -> tuple[np.ndarray, list[Any]]:
     return encode_labels(_labels_1d(y), n=n, name="y")  # unhashable labels: a TypeError
 
@@ -113,7 +110,7 @@ def _class_codes(y: object, n: int) -> tuple[np.ndarray, list[Any]]:
         if frac.size:
             raise ValueError(
                 f"Unknown label type: continuous (y holds non-integer numbers such as "
-                f"{float(frac[0])!r}): SOMClassifier needs {_LABEL_TYPES}; SOMRegressor "
+                f"{float(frac[0])!r}): SOMClassifier needs {LABEL_TYPES}; SOMRegressor "
                 "predicts continuous targets")
     return codes, classes
 

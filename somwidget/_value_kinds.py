@@ -14,6 +14,7 @@ import numpy as np
 __all__ = ["date_type_in", "dates_error", "object_numbers", "warn_inexact_integers",
            "warn_inexact_objects"]
 
+#: Integers up to this magnitude are exact in float64.
 _EXACT_INTEGERS = 2**53
 
 
