@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 ROOT=$PWD
 VENV=$ROOT/.venv
 PY=$VENV/bin/python
-BUNDLES=(somwidget/static/lattice.js somwidget/static/planes.js somwidget/static/selection.js)
+BUNDLES=(somwidget/static/lattice.js somwidget/static/planes.js somwidget/static/selection.js somwidget/static/elevation.js)
 
 log() { printf '\033[1m[somwidget]\033[0m %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }

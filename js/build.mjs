@@ -18,7 +18,7 @@ const common = {
   logLevel: "warning",
 };
 
-const ENTRIES = ["lattice", "planes", "selection"];
+const ENTRIES = ["lattice", "planes", "selection", "elevation"];
 
 async function buildBundles() {
   await esbuild.build({

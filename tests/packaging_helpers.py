@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-BUNDLES = ("somwidget/static/lattice.js", "somwidget/static/planes.js", "somwidget/static/selection.js")
+BUNDLES = ("somwidget/static/lattice.js", "somwidget/static/planes.js", "somwidget/static/selection.js",
+           "somwidget/static/elevation.js")
 _NEVER_COPIED = {".git", ".venv", "node_modules", "dist", "build", "artifacts", "__pycache__",
                  ".pytest_cache", ".ruff_cache", ".hypothesis", ".ipynb_checkpoints"}
 

@@ -531,7 +531,7 @@ def test_elevation_selection_outline_on_top_and_follows(data):
     f = em.frame
     sel.select([9])
     assert em.frame == f + 1
-    assert {int(p.get("data-k")) for p in by_class(parse(em.picture.value), "polygon", "selected")} == {9}
+    assert {int(p.get("data-k")) for p in by_class(parse(em.to_svg()), "polygon", "selected")} == {9}
     em.close()
     sel.clear()
     assert em.frame == f + 1

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 VENV = REPO / ".venv"
-BUNDLES = [REPO / "somwidget" / "static" / f"{n}.js" for n in ("lattice", "planes", "selection")]
+BUNDLES = [REPO / "somwidget" / "static" / f"{n}.js" for n in ("lattice", "planes", "selection", "elevation")]
 
 
 def _free_port() -> int:

@@ -91,3 +91,26 @@ export interface PlanesModel extends LatticeModel {
   enlarged: number;
   units_note: string; // what the colours are in: each feature's own units, or training space
 }
+
+// python: ElevationCanvas
+export interface ElevationModel {
+  _view: string;
+  selection: WidgetRef;
+  rows: number;
+  cols: number;
+  shape: "hexa" | "rect";
+  wrap_rows: boolean;
+  wrap_cols: boolean;
+  title: string;
+  value_label: string;
+  values: EncodedArray<"float32" | "float64">; // float64 where float32 would colour wrongly; NaN: no value
+  heights: EncodedArray<"float32">; // prism heights in plane units (NaN values: 0)
+  vmin: number;
+  vmax: number;
+  colormap: string;
+  max_height: number;
+  azimuth: number; // degrees, [0, 360); set by the browser when turned
+  elevation: number; // degrees, [0, 90]; set by the browser when tilted
+  picture_width: number; // most CSS pixels wide
+  frame: number;
+}

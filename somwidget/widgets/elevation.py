@@ -1,5 +1,8 @@
 """ElevationMap (GEMA ``elevation_map``): a 3-D picture of hits, U-matrix or any per-neuron
-value, one prism per neuron, with sliders to turn and tilt it.
+value, one prism per neuron, turned and tilted in the browser (canvas) or with its sliders.
+
+The live picture is :class:`ElevationCanvas` (``js/src/elevation.ts``); the static SVG picture
+and the projection's geometry are in ``elevation_picture.py``.
 """
 
 from __future__ import annotations
@@ -8,29 +11,26 @@ import math
 import threading
 from typing import Any
 
+import anywidget
 import ipywidgets as widgets
 import numpy as np
+import traitlets
+from ipywidgets import widget_serialization
 
 from ..som import SOM
 from ..validation import check_choice, check_positive
 from ._base import ViewBase
 from ._common import check_selection as _check_selection
-from ._common import check_title
-from ._svg_lattice import _check_som, _lattice_args, _r, _selected
-from ._svg_theme import live_svg
-from .colormaps import (
-    COLORMAPS,
-    colormap_table,
-    colors_for_values,
-    hex_color,
-)
-from .live import Throttle
+from ._common import check_title, lattice_geometry
+from ._svg_lattice import _check_som, _selected
+from .codecs import array_trait
+from .colormaps import COLORMAPS, wire_values
+from .elevation_picture import SIDE_SHADE, SIDE_SHADE_SPREAD, elevation_picture, lattice_radius
+from .live import LiveUpdateMixin, Throttle
 from .pictures.compose import Picture
-from .pictures.lattice import cell_vertices, lattice_subtitle
-from .pictures.text import _FONT, _f, _wrap, escape, format_range, format_value
-from .selection import Selection
+from .selection import Selection, bundle_path
 
-__all__ = ["ELEVATION_VALUES", "ElevationMap"]
+__all__ = ["ELEVATION_VALUES", "SIDE_SHADE", "SIDE_SHADE_SPREAD", "ElevationCanvas", "ElevationMap"]
 
 
 ELEVATION_VALUES = ("hits", "umatrix")
@@ -43,15 +43,62 @@ _VALUE_WORDS = {
     "array": ("Elevation map: taller, brighter neurons have higher values", "value"),
 }
 
-#: Side faces are the top colour times ``SIDE_SHADE - SIDE_SHADE_SPREAD * n_x`` (n_x: the face's
-#: outward normal along the screen's horizontal axis), so faces turned to the left are lighter.
-SIDE_SHADE = 0.62
-SIDE_SHADE_SPREAD = 0.2
 
+class ElevationCanvas(LiveUpdateMixin, anywidget.AnyWidget):
+    """The live picture of an :class:`ElevationMap` (built by it; not a view on its own).
 
-def _shade(colour: str, factor: float) -> str:
-    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.float64)
-    return hex_color(np.clip(np.round(rgb * factor), 0, 255))
+    Each refresh of the map sends one message: the lattice (rows, cols, shape), ``values``
+    (float32, float64 where float32 would colour them wrongly; NaN: no value, grey) and
+    ``heights`` (float32, plane units) as binary buffers, the colour map and its range, and a new
+    ``frame``, which the browser acknowledges once drawn (the live back-pressure of
+    :mod:`somwidget.widgets.live`). ``azimuth`` and ``elevation`` (degrees) are synced both ways:
+    the browser turns the picture locally and sends the angles back.
+    """
+
+    _view = traitlets.Unicode("elevation").tag(sync=True)
+    selection = traitlets.Instance(Selection, allow_none=True).tag(sync=True, **widget_serialization)
+    rows = traitlets.Int(0).tag(sync=True)
+    cols = traitlets.Int(0).tag(sync=True)
+    shape = traitlets.Unicode("hexa").tag(sync=True)
+    wrap_rows = traitlets.Bool(False).tag(sync=True)
+    wrap_cols = traitlets.Bool(False).tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+    value_label = traitlets.Unicode("").tag(sync=True)
+    values = array_trait(("float32", "float64"), ndim=1).tag(sync=True)
+    heights = array_trait("float32", ndim=1).tag(sync=True)
+    vmin = traitlets.Float(0.0).tag(sync=True)
+    vmax = traitlets.Float(1.0).tag(sync=True)
+    colormap = traitlets.Unicode("viridis").tag(sync=True)
+    max_height = traitlets.Float(1.0).tag(sync=True)
+    azimuth = traitlets.Float(30.0).tag(sync=True)
+    elevation = traitlets.Float(40.0).tag(sync=True)
+    picture_width = traitlets.Float(640.0).tag(sync=True)
+    frame = traitlets.Int(0).tag(sync=True)
+
+    #: The front end answers every drawn frame with ``{"drawn": frame}`` (FramePacer).
+    _acks_frames = True
+
+    @property
+    def _esm(self) -> str:  # type: ignore[override]
+        return bundle_path("elevation").read_text(encoding="utf-8")
+
+    @traitlets.validate("azimuth")
+    def _valid_azimuth(self, proposal: traitlets.Bunch) -> float:
+        a = float(proposal["value"])
+        return a % 360.0 if math.isfinite(a) else float(self.azimuth)
+
+    @traitlets.validate("elevation")
+    def _valid_elevation(self, proposal: traitlets.Bunch) -> float:
+        e = float(proposal["value"])
+        return min(90.0, max(0.0, e)) if math.isfinite(e) else float(self.elevation)
+
+    @traitlets.validate("colormap")
+    def _valid_colormap(self, proposal: traitlets.Bunch) -> str:
+        return check_choice("colormap", proposal["value"], COLORMAPS)
+
+    def refresh(self, som: Any = None, **precomputed: Any) -> None:
+        """Not a view of its own: its :class:`ElevationMap` refreshes it."""
+        raise TypeError("ElevationCanvas is the picture of an ElevationMap: refresh the ElevationMap")
 
 
 class ElevationMap(ViewBase, widgets.VBox):
@@ -59,8 +106,18 @@ class ElevationMap(ViewBase, widgets.VBox):
     prism (hexagonal on hex lattices, square on rectangular ones) whose height and top colour
     follow the value, with sliders to turn (azimuth) and tilt (elevation) the picture.
 
-    The picture is a pure-Python SVG in an ``ipywidgets.HTML`` (it works in every front end and in
-    saved notebooks); moving a slider redraws it.
+    The live picture is a canvas (:class:`ElevationCanvas`, ``js/src/elevation.ts``): the kernel
+    sends the lattice, the values and the heights (binary float buffers), the colour map and
+    range, and the browser projects and draws, so turning and tilting never wait for the kernel.
+    Drag on the picture to turn (horizontal, 0.5° per pixel) and tilt (vertical, 0.3° per pixel);
+    with the picture focused (Tab or a click), Left / Right turn by 5° (15° with Shift), Up or
+    ``+`` tilts up and Down or ``-`` tilts down by 5°, Escape clears the selection. The sliders
+    and the picture share the angles both ways: :attr:`azimuth` and :attr:`elevation` read the
+    view the browser shows. Hovering a prism's top face (the nearest under the pointer) shows the
+    neuron's index, row and column and its value; a click selects it, shift-click adds it,
+    ctrl/cmd-click toggles it (the shared selection; its top faces are outlined). The static
+    picture (:meth:`to_picture`, the MIME bundle, saved notebooks) is an SVG of the same
+    projection at the current angles (``elevation_picture.py``).
 
     **Projection.** Let ``(x_k, y_k)`` be neuron k's plane coordinates (``som.lattice_.coordinates``,
     y growing downwards as in every picture), ``(c_x, c_y)`` the middle of their bounding box,
@@ -116,12 +173,12 @@ class ElevationMap(ViewBase, widgets.VBox):
         Prism heights in plane units.
     vmin, vmax : float
         The colour bar range.
-    picture : ipywidgets.HTML
-        The SVG picture.
+    picture : ElevationCanvas
+        The live canvas picture (its ``azimuth`` / ``elevation`` traits follow the browser).
     azimuth_slider, elevation_slider : ipywidgets.FloatSlider
         The rotation controls.
     frame : int
-        Number of redraws so far.
+        Number of state changes drawn so far (refreshes, angles, selection).
     """
 
     _released_attributes = ("_som", "_X", "_custom", "_pic", "values", "heights", "_lattice")
@@ -150,7 +207,7 @@ class ElevationMap(ViewBase, widgets.VBox):
         az, el = self._check_angles(azimuth, elevation)
         self._width = check_positive("width", width)
         self._max_height = None if max_height is None else check_positive("max_height", max_height)
-        self.colormap = check_choice("colormap", colormap, COLORMAPS)
+        cmap = check_choice("colormap", colormap, COLORMAPS)
         self.max_rate_hz = max_rate_hz
         self.throttle = Throttle(max_rate_hz=max_rate_hz)
         self._user_title = check_title(title)
@@ -163,8 +220,8 @@ class ElevationMap(ViewBase, widgets.VBox):
         self.heights = np.zeros(0)
         self.vmin, self.vmax = 0.0, 1.0
 
-        self.picture = widgets.HTML()
-        self.picture.add_class("somwidget-svg-picture")
+        self.picture = ElevationCanvas(selection=self._selection, colormap=cmap, azimuth=az, elevation=el,
+                                       picture_width=self._width)
         self.azimuth_slider = widgets.FloatSlider(
             value=az, min=0.0, max=360.0, step=5.0, description="azimuth °",
             continuous_update=True, readout_format=".0f", layout=widgets.Layout(width="300px"))
@@ -175,11 +232,13 @@ class ElevationMap(ViewBase, widgets.VBox):
         self.add_class("somwidget-elevation-map")
         self.azimuth_slider.observe(self._on_angle, names="value")
         self.elevation_slider.observe(self._on_angle, names="value")
+        # the browser turned the picture: the sliders follow (and through them the state)
+        self.picture.observe(self._on_browser_angle, names=["azimuth", "elevation"])
+        self.picture.observe(self._on_colormap, names="colormap")
         if self._selection is not None:
             self._observe_selection(self._selection, self._on_selection)
         self.refresh()
 
-    # ---- arguments -------------------------------------------------------------------------
     @staticmethod
     def _check_angles(azimuth: Any, elevation: Any) -> tuple[float, float]:
         if isinstance(azimuth, bool) or not isinstance(azimuth, (int, float, np.integer, np.floating)):
@@ -228,6 +287,15 @@ class ElevationMap(ViewBase, widgets.VBox):
         return self._selection
 
     @property
+    def colormap(self) -> str:
+        """The colour map (one of ``COLORMAPS``); the browser's picker sets it too."""
+        return str(self.picture.colormap)
+
+    @colormap.setter
+    def colormap(self, value: str) -> None:
+        self.picture.colormap = check_choice("colormap", value, COLORMAPS)
+
+    @property
     def azimuth(self) -> float:
         """Rotation about the vertical axis in degrees, in [0, 360)."""
         return float(self.azimuth_slider.value) % 360.0
@@ -243,8 +311,27 @@ class ElevationMap(ViewBase, widgets.VBox):
         return self._max_height if self._max_height is not None else 0.5 * self._radius()
 
     def _on_angle(self, _change: Any = None) -> None:
+        with self.picture.hold_sync():
+            self.picture.azimuth = self.azimuth
+            self.picture.elevation = self.elevation
         if not self._quiet:
             self._render()
+
+    def _on_browser_angle(self, _change: Any = None) -> None:
+        az, el = float(self.picture.azimuth), float(self.picture.elevation)
+        if (az, el) == (self.azimuth, self.elevation):
+            return
+        with self._lock:
+            self._quiet = True
+            try:
+                self.azimuth_slider.value = az
+                self.elevation_slider.value = el
+            finally:
+                self._quiet = False
+            self._render()
+
+    def _on_colormap(self, _change: Any = None) -> None:
+        self._render()
 
     def _on_selection(self, _change: Any = None) -> None:
         self._render()
@@ -322,151 +409,46 @@ class ElevationMap(ViewBase, widgets.VBox):
             self.vmin, self.vmax = vmin, vmax
             if self._selection is not None:
                 self._selection.n_neurons = int(self._lattice.n_neurons)
+            self._send_frame()
             self._render()
 
-    # ---- geometry --------------------------------------------------------------------------
-    def _footprint(self) -> np.ndarray:
-        shape = "rect" if str(self._lattice.shape) == "rect" else "hexa"
-        return cell_vertices(shape)
-
-    def _centre(self) -> np.ndarray:
-        xy = np.asarray(self._lattice.coordinates, dtype=np.float64)
-        return (xy.min(axis=0) + xy.max(axis=0)) / 2
-
     def _radius(self) -> float:
-        """Largest ground distance of a prism corner from the centre (the picture's half width)."""
-        xy = np.asarray(self._lattice.coordinates, dtype=np.float64) - self._centre()
-        corners = xy[:, None, :] + self._footprint()[None, :, :]
-        return float(np.sqrt((corners ** 2).sum(axis=-1)).max())
-
-    def _rotated(self, points: np.ndarray) -> np.ndarray:
-        """Ground points ``(..., 2)`` (plane coordinates) -> ``(X_r, Y_r)``."""
-        a = math.radians(self.azimuth)
-        u = points[..., 0] - self._centre()[0]
-        v = points[..., 1] - self._centre()[1]
-        return np.stack([u * math.cos(a) - v * math.sin(a), u * math.sin(a) + v * math.cos(a)], axis=-1)
+        return lattice_radius(self._lattice)
 
     # ---- drawing ---------------------------------------------------------------------------
+    def _send_frame(self) -> None:
+        """One message to the browser: the lattice, the values and heights (binary buffers),
+        the colour range and a new frame (no picture: the browser draws it)."""
+        c = self.picture
+        with c.hold_sync():
+            for k, v in lattice_geometry(self._lattice).items():
+                setattr(c, k, v)
+            c.title = self._title
+            c.value_label = _VALUE_WORDS[self._kind][1]
+            c.values = wire_values(self.values, self.vmin, self.vmax)
+            c.heights = self.heights.astype(np.float32)
+            c.vmin, c.vmax = self.vmin, self.vmax
+            c.max_height = self.max_height
+            c.frame = c.frame + 1
+
     def _render(self) -> None:
+        """A new state (data, angles, selection, colours): the static picture is rebuilt when
+        asked for, and the notebook's picture outputs follow (rate-limited)."""
         with self._lock:
-            self._pic = self._picture(_selected(self._selection))
-            self.picture.value = live_svg(self._pic.svg)  # the static picture stays self._pic
+            self._pic = None
             self.frame += 1
-
-    def _picture(self, selected: list[int]) -> Picture:
-        lattice = self._lattice  # of the last refresh, the one self.values is for
-        lat = _lattice_args(lattice)
-        m = lat["rows"] * lat["cols"]
-        e = math.radians(self.elevation)
-        se, ce = math.sin(e), math.cos(e)
-        width = self._width
-        margin = 14.0
-        radius = self._radius()
-        hmax = self.max_height
-        s = (width - 2 * margin) / (2 * radius)
-        text_w = width - 16.0
-        head: list[str] = []
-        y = 4.0
-        for line in _wrap(self._title, text_w, 14, bold=True):
-            y += 18.0
-            head.append(f'<text class="title" x="8" y="{_f(y)}" style="{_FONT};font-size:14px;font-weight:600">'
-                        f"{escape(line)}</text>")
-        sub = (f"{lattice_subtitle(**lat)} · one prism per neuron, height and colour follow the value · "
-               f"azimuth {self.azimuth:.0f}°, elevation {self.elevation:.0f}°")
-        for line in _wrap(sub, text_w, 12):
-            y += 16.0
-            head.append(f'<text class="subtitle" x="8" y="{_f(y)}" style="{_FONT};font-size:12px;fill:#666">'
-                        f"{escape(line)}</text>")
-        top = y + 12.0
-        ox = margin + s * radius
-        oy = top + s * (radius * se + hmax * ce)
-        bottom = oy + s * radius * se + 10.0
-
-        coords = np.asarray(lattice.coordinates, dtype=np.float64)
-        foot = self._footprint()
-        nv = len(foot)
-        ground = self._rotated(coords[:, None, :] + foot[None, :, :])  # (M, V, 2)
-        centre_r = self._rotated(coords)  # (M, 2)
-        h = self.heights
-        sx = ox + s * ground[..., 0]
-        base_y = oy + s * ground[..., 1] * se
-        top_y = base_y - s * h[:, None] * ce
-        depth = centre_r[:, 1]
-        order = np.lexsort((centre_r[:, 0], np.round(depth, 9)))
-        # outward normals of the footprint's edges (regular polygons: towards the edge midpoints)
-        mid = (foot + np.roll(foot, -1, axis=0)) / 2
-        normals = self._rotated(mid + self._centre()) / np.linalg.norm(mid, axis=1)[:, None]
-        visible = np.flatnonzero(normals[:, 1] > 1e-9) if ce > 1e-12 else np.zeros(0, dtype=int)
-        factors = SIDE_SHADE - SIDE_SHADE_SPREAD * normals[:, 0]
-        fills = colors_for_values(self.values, self.vmin, self.vmax, self.colormap)
-        rows_k, cols_k = lattice.row_col(np.arange(m))
-        label = _VALUE_WORDS[self._kind][1]
-        cx = ox + s * centre_r[:, 0]
-        cy = oy + s * (centre_r[:, 1] * se - h * ce)
-        body = [f'<g class="scene" data-scale="{_r(s)}" data-ox="{_r(ox)}" data-oy="{_r(oy)}" '
-                f'data-azimuth="{_r(self.azimuth)}" data-elevation="{_r(self.elevation)}" '
-                f'data-max-height="{_r(hmax)}" stroke-linejoin="round">']
-        edge = _f(max(0.3, min(1.0, 0.03 * s)))
-        for k in order:
-            fill = fills[k]
-            parts = [f'<g class="prism" data-k="{k}" data-depth="{_r(depth[k])}" data-value="{_r(self.values[k])}" '
-                     f'data-height="{_r(h[k])}" data-cx="{_r(cx[k])}" data-cy="{_r(cy[k])}">'
-                     f"<title>neuron {k} (row {int(rows_k[k])}, col {int(cols_k[k])}): "
-                     f"{escape(format_value(float(self.values[k])))}</title>"]
-            if h[k] > 0:
-                for i in visible:
-                    j = (i + 1) % nv
-                    pts = (f"{_f(sx[k, i])},{_f(base_y[k, i])} {_f(sx[k, j])},{_f(base_y[k, j])} "
-                           f"{_f(sx[k, j])},{_f(top_y[k, j])} {_f(sx[k, i])},{_f(top_y[k, i])}")
-                    parts.append(f'<polygon class="side" points="{pts}" fill="{_shade(fill, factors[i])}" '
-                                 f'stroke="#00000040" stroke-width="{edge}"/>')
-            pts = " ".join(f"{_f(a)},{_f(b)}" for a, b in zip(sx[k], top_y[k], strict=True))
-            parts.append(f'<polygon class="top" points="{pts}" fill="{fill}" stroke="#00000030" '
-                         f'stroke-width="{edge}"/></g>')
-            body.append("".join(parts))
-        sw = max(1.5, min(3.0, 0.08 * s))
-        for k in selected:
-            if 0 <= k < m:
-                pts = " ".join(f"{_f(a)},{_f(b)}" for a, b in zip(sx[k], top_y[k], strict=True))
-                for colour, w in (("#ffffff", 2.2 * sw), ("#d6004c", sw)):
-                    body.append(f'<polygon class="selected" data-k="{k}" points="{pts}" fill="none" '
-                                f'stroke="{colour}" stroke-width="{_f(w)}"/>')
-        body.append("</g>")
-        bar = self._colorbar(8.0, bottom, width - 16.0, label)
-        body += bar
-        total_h = bottom + 48.0 + 14.0 * (sum(p.startswith('<text class="colorbar-label"') for p in bar) - 1)
-        w_text, h_text = _f(width), _f(total_h)
-        return Picture(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w_text}" height="{h_text}" '
-                       f'viewBox="0 0 {w_text} {h_text}"><rect width="100%" height="100%" fill="#ffffff"/>'
-                       + "".join(head) + "".join(body) + "</svg>", float(w_text), float(h_text))
-
-    def _colorbar(self, x: float, y: float, room: float, label: str) -> list[str]:
-        table = colormap_table(self.colormap)
-        gid = f"elevation-colorbar-{self.colormap}"  # same id, same gradient: safe to repeat
-        stops = "".join(f'<stop offset="{i / 255:.4f}" stop-color="{hex_color(table[i])}"/>'
-                        for i in range(0, 256, 5))
-        lo, hi = format_range(self.vmin, self.vmax)
-        bx = x + len(lo) * 6.2 + 5
-        bw = min(220.0, room - (bx - x) - len(hi) * 6.2 - 10)
-        out = [f'<defs><linearGradient id="{gid}">{stops}</linearGradient></defs>',
-               f'<text class="vmin" x="{_f(x)}" y="{_f(y + 10)}" style="{_FONT};font-size:11px">{escape(lo)}</text>',
-               f'<rect class="colorbar" x="{_f(bx)}" y="{_f(y)}" width="{_f(bw)}" height="12" '
-               f'fill="url(#{gid})" stroke="#aaa"/>',
-               f'<text class="vmax" x="{_f(bx + bw + 5)}" y="{_f(y + 10)}" style="{_FONT};font-size:11px">{escape(hi)}</text>']
-        caption = (f"{label}; prism height ∝ value"
-                   f"{'' if not np.isnan(self.values).any() else ' · grey: no value'}")
-        # one line where it fits, else as many as a narrow picture needs (10 % slack on the
-        # estimated character widths: the theme's font may run wider)
-        for i, line in enumerate(_wrap(caption, 0.9 * room, 11.0)):
-            out.append(f'<text class="colorbar-label" x="{_f(x)}" y="{_f(y + 27 + 14 * i)}" '
-                       f'style="{_FONT};font-size:11px;fill:#666">{escape(line)}</text>')
-        return out
+        self.schedule_picture()
 
     def to_picture(self) -> Picture:
         """The picture (at the current angles) and its size."""
-        if self._pic is None:
-            raise ValueError("this ElevationMap is closed: it has no picture")
-        return self._pic
+        with self._lock:
+            if self._pic is None:
+                self._pic = elevation_picture(
+                    self._lattice, self.values, self.heights, vmin=self.vmin, vmax=self.vmax,
+                    colormap=self.colormap, azimuth=self.azimuth, elevation=self.elevation,
+                    width=self._width, max_height=self.max_height, title=self._title,
+                    label=_VALUE_WORDS[self._kind][1], selected=_selected(self._selection))
+            return self._pic
 
     def __repr__(self) -> str:
         if self.closed:

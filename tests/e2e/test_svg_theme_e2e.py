@@ -1,4 +1,4 @@
-"""The SVG pictures (index map, glyph maps, elevation map) follow JupyterLab's theme, live.
+"""The SVG pictures (index map, glyph maps) follow JupyterLab's theme, live.
 
 In each theme, measured where the picture is drawn: its background's computed fill is the
 theme's ``--jp-layout-color0``, its neutral text (titles, subtitles, legends, colour-bar numbers)
@@ -23,15 +23,14 @@ VIEWS = """
 import numpy as np
 import ipywidgets as W
 from somwidget import SOM
-from somwidget.widgets import CodebookGlyphMap, ElevationMap, NeuronIndexMap, Selection
+from somwidget.widgets import CodebookGlyphMap, NeuronIndexMap, Selection
 rng = np.random.default_rng(0)
 X = rng.normal(size=(200, 3))
 som = SOM(mapsize=(6, 6), lattice="toroidal_hexa", random_state=0).fit(X, epochs=3)
 sel = Selection()
 sel.neurons = [9]
 im = NeuronIndexMap(som, selection=sel, show_row_col=True)
-views = [im, CodebookGlyphMap(som, selection=sel), CodebookGlyphMap(som, kind="bar"),
-         ElevationMap(som, X, selection=sel, width=460)]
+views = [im, CodebookGlyphMap(som, selection=sel), CodebookGlyphMap(som, kind="bar")]
 W.VBox(views)
 """
 
@@ -81,7 +80,7 @@ def _contrast(fg: str, bg: str) -> float:
 
 
 def _check(pics: list[dict], theme: str) -> None:
-    assert len(pics) == 4, pics
+    assert len(pics) == 3, pics
     for pic in pics:
         what = (theme, pic["title"])
         assert pic["bg"] == pic["layout0"], (what, pic["bg"], pic["layout0"])
@@ -112,7 +111,7 @@ FAINT = """() => {
 def test_svg_pictures_follow_the_theme_live(page, lab, artifacts):
     run_notebook(page, lab, "svg_theme.ipynb", [VIEWS], height=1000)
     assert not cell_errors(page)
-    page.wait_for_function("() => document.querySelectorAll('.somwidget-svg-picture svg').length === 4",
+    page.wait_for_function("() => document.querySelectorAll('.somwidget-svg-picture svg').length === 3",
                            timeout=60_000)
     frames = kernel_exec(page, "import json; print(json.dumps([v.frame for v in views]))")
     seen = {}
@@ -122,7 +121,7 @@ def test_svg_pictures_follow_the_theme_live(page, lab, artifacts):
             _theme(page, dark)
             pics = page.evaluate(MEASURE)
             if theme not in seen:  # one screenshot per picture (the output is taller than the page)
-                for i, name in enumerate(("index", "glyph-line", "glyph-bar", "elevation")):
+                for i, name in enumerate(("index", "glyph-line", "glyph-bar")):
                     page.locator(".somwidget-svg-picture").nth(i).screenshot(
                         path=str(artifacts / f"svg-theme-{name}-{theme}.png"))
                 pics = page.evaluate(MEASURE)  # after the scrolling, as drawn
@@ -131,7 +130,7 @@ def test_svg_pictures_follow_the_theme_live(page, lab, artifacts):
             assert not bad["text"], (theme, bad["text"][:5])
             seen.setdefault(theme, pics)
             # restyled in place: the same SVG elements, and no redraw from the kernel
-            assert [p["seen"] for p in pics] == ["0", "1", "2", "3"], pics
+            assert [p["seen"] for p in pics] == ["0", "1", "2"], pics
             assert kernel_exec(page, "print(json.dumps([v.frame for v in views]))") == frames
     finally:
         _theme(page, False)

@@ -1,0 +1,299 @@
+// anywidget entry for ElevationMap: the relief of one value per neuron as prisms on a canvas.
+// The kernel sends the lattice (rows, cols, shape), the values and heights (binary float
+// buffers), the colour map and range and the angles; the browser projects and draws
+// (elevation_scene.ts), so turning and tilting are local: drag on the canvas, or the keys.
+import { decodeData, decodeFloat, type FloatArray } from "./codecs";
+import { colourBar, describeNeuron, FrameAck, latticeOf, SelectionLink, viewShell, wrapText } from "./common";
+import { colourOf } from "./colors";
+import type { Lattice } from "./geometry";
+import { changes, type AnyModel, type ElevationModel, type LatticeModel, type RenderProps } from "./models";
+import { keyAngles, layout, pickTop, type Scene, scene, shade, topCentre } from "./elevation_scene";
+
+/** Degrees per pixel of a drag: horizontal turns, vertical tilts. */
+const TURN_PER_PX = 0.5;
+const TILT_PER_PX = 0.3;
+/** Least milliseconds between two angle updates sent to the kernel while dragging. */
+const SYNC_MS = 60;
+
+function themeColour(el: HTMLElement, name: string, fallback: string): string {
+  const v = typeof getComputedStyle === "function" ? getComputedStyle(el).getPropertyValue(name).trim() : "";
+  return v || fallback;
+}
+
+function render({ model, el }: RenderProps<ElevationModel>): () => void {
+  const lm = model as unknown as AnyModel<LatticeModel>;
+  const { title, sub, picker, clear, head } = viewShell(lm, el, "sw-single", "elevation");
+  const wrap = document.createElement("div");
+  wrap.style.position = "relative";
+  const canvas = document.createElement("canvas");
+  canvas.className = "somwidget-canvas sw-elevation-canvas";
+  canvas.tabIndex = 0;
+  canvas.style.display = "block";
+  canvas.style.touchAction = "none";
+  canvas.style.cursor = "grab";
+  wrap.append(canvas);
+  const legendBox = document.createElement("div");
+  const tooltip = document.createElement("div");
+  tooltip.className = "somwidget-tooltip";
+  Object.assign(tooltip.style, {
+    position: "fixed", display: "none", pointerEvents: "none", zIndex: "10000",
+    background: "var(--jp-layout-color0, #fff)", border: "1px solid var(--jp-border-color1, #999)",
+    borderRadius: "3px", padding: "3px 6px", font: "12px system-ui, sans-serif",
+    color: "var(--jp-ui-font-color1, #222)", whiteSpace: "nowrap", boxShadow: "0 1px 4px rgba(0,0,0,0.3)",
+  });
+  document.body.append(tooltip);
+  el.append(head, wrap, legendBox);
+
+  let lat: Lattice = latticeOf(lm);
+  let values: FloatArray = new Float32Array(0);
+  let heights: Float32Array = new Float32Array(0);
+  let az = model.get("azimuth");
+  let elev = model.get("elevation");
+  let sc: Scene | null = null;
+  let selected: number[] = [];
+  let drawnFrame = -1;
+  let draws = 0;
+  let pending = 0;
+  const ack = new FrameAck(lm);
+
+  const link = new SelectionLink(lm, (neurons) => {
+    selected = neurons;
+    el.dataset.selected = neurons.join(",");
+    clear.disabled = neurons.length === 0;
+    schedule();
+  });
+
+  function schedule(): void {
+    if (pending) return;
+    pending = requestAnimationFrame(() => { pending = 0; draw(); });
+  }
+
+  function draw(): void {
+    const cssW = Math.max(120, Math.min(model.get("picture_width") || 640, el.clientWidth || 640));
+    const v = layout(lat, model.get("max_height"), az, elev, cssW);
+    const dpr = window.devicePixelRatio || 1;
+    canvas.style.width = `${cssW}px`;
+    canvas.style.height = `${v.height}px`;
+    if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(v.height * dpr)) {
+      canvas.width = Math.round(cssW * dpr);
+      canvas.height = Math.round(v.height * dpr);
+    }
+    const ctx = canvas.getContext("2d");
+    sc = scene(lat, heights, v);
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, cssW, v.height);
+    ctx.lineJoin = "round";
+    const cmap = model.get("colormap");
+    const vmin = model.get("vmin");
+    const vmax = model.get("vmax");
+    const { nv, top, base, order, visible, shades } = sc;
+    const edge = Math.max(0.3, Math.min(1.0, 0.03 * v.s));
+    ctx.lineWidth = edge;
+    const poly = (pts: Float64Array, k: number) => {
+      ctx.beginPath();
+      for (let i = 0; i < nv; i++) {
+        const j = 2 * (k * nv + i);
+        if (i === 0) ctx.moveTo(pts[j], pts[j + 1]); else ctx.lineTo(pts[j], pts[j + 1]);
+      }
+      ctx.closePath();
+    };
+    for (const k of order) {
+      const fill = colourOf(cmap, values[k], vmin, vmax);
+      if (heights[k] > 0) {
+        for (const i of visible) {
+          const a = 2 * (k * nv + i);
+          const b = 2 * (k * nv + ((i + 1) % nv));
+          ctx.beginPath();
+          ctx.moveTo(base[a], base[a + 1]);
+          ctx.lineTo(base[b], base[b + 1]);
+          ctx.lineTo(top[b], top[b + 1]);
+          ctx.lineTo(top[a], top[a + 1]);
+          ctx.closePath();
+          ctx.fillStyle = shade(fill, shades[i]);
+          ctx.fill();
+          ctx.strokeStyle = "#00000040";
+          ctx.stroke();
+        }
+      }
+      poly(top, k);
+      ctx.fillStyle = fill;
+      ctx.fill();
+      ctx.strokeStyle = "#00000030";
+      ctx.stroke();
+    }
+    const sw = Math.max(1.5, Math.min(3.0, 0.08 * v.s));
+    const m = lat.rows * lat.cols;
+    const halo = themeColour(el, "--jp-layout-color0", "#ffffff");
+    for (const k of selected) {
+      if (!(k >= 0 && k < m)) continue;
+      for (const [colour, w] of [[halo, 2.2 * sw], ["#d6004c", sw]] as Array<[string, number]>) {
+        poly(top, k);
+        ctx.strokeStyle = colour;
+        ctx.lineWidth = w;
+        ctx.stroke();
+      }
+    }
+    draws += 1;
+    el.dataset.draws = String(draws);
+    el.dataset.frame = String(drawnFrame);
+    el.dataset.azimuth = az.toFixed(2);
+    el.dataset.elevation = elev.toFixed(2);
+    ack.drawn(drawnFrame);
+  }
+
+  function update(): void {
+    lat = latticeOf(lm);
+    values = decodeFloat(model.get("values"));
+    heights = decodeData(model.get("heights"), "float32");
+    const cmap = model.get("colormap");
+    title.textContent = model.get("title");
+    const w = wrapText(lat);
+    sub.textContent = `${lat.rows} × ${lat.cols} ${lat.shape === "hexa" ? "hexagonal" : "rectangular"} map`
+      + `${w ? ` · ${w}` : ""} · drag or arrow keys to turn, +/- to tilt`;
+    picker.value = cmap;
+    legendBox.replaceChildren(colourBar(cmap, model.get("vmin"), model.get("vmax"),
+      `${model.get("value_label")}; prism height ∝ value`));
+    canvas.setAttribute("aria-label", `Elevation map, ${lat.rows} × ${lat.cols}: arrow keys turn, `
+      + "+ and - tilt, click selects, Escape clears the selection");
+    drawnFrame = model.get("frame");
+    schedule();
+  }
+
+  function onAngles(): void {
+    if (dragging) return; // the pointer's angles are newer than the kernel's
+    az = model.get("azimuth");
+    elev = model.get("elevation");
+    schedule();
+  }
+
+  // ---- angles from the pointer and the keys, sent to the kernel (throttled) -----------------
+  let lastSync = 0;
+  let syncTimer = 0;
+  function setAngles(a: number, e: number, now = false): void {
+    az = ((a % 360) + 360) % 360;
+    elev = Math.min(90, Math.max(0, e));
+    schedule();
+    const send = () => {
+      syncTimer = 0;
+      lastSync = performance.now();
+      model.set("azimuth", az);
+      model.set("elevation", elev);
+      model.save_changes();
+    };
+    if (now || performance.now() - lastSync >= SYNC_MS) {
+      if (syncTimer) clearTimeout(syncTimer);
+      send();
+    } else if (!syncTimer) syncTimer = window.setTimeout(send, SYNC_MS);
+  }
+
+  function pointAt(e: { clientX: number; clientY: number }): number {
+    if (!sc) return -1;
+    const r = canvas.getBoundingClientRect();
+    return pickTop(sc, e.clientX - r.left, e.clientY - r.top);
+  }
+
+  function showTip(e: PointerEvent): void {
+    const k = pointAt(e);
+    el.dataset.hover = String(k);
+    if (k < 0) { tooltip.style.display = "none"; return; }
+    const lines = describeNeuron(k, lat, [{ name: model.get("value_label"), source: "values" }],
+      new Float32Array(0), [], values);
+    tooltip.replaceChildren(...lines.map((t, i) => {
+      const d = document.createElement("div");
+      d.textContent = t;
+      if (i === 0) d.style.fontWeight = "600";
+      return d;
+    }));
+    tooltip.style.display = "block";
+    const x = Math.min(e.clientX + 12, window.innerWidth - tooltip.offsetWidth - 4);
+    const y = e.clientY + 14 + tooltip.offsetHeight > window.innerHeight ? e.clientY - tooltip.offsetHeight - 8 : e.clientY + 14;
+    tooltip.style.left = `${x}px`;
+    tooltip.style.top = `${y}px`;
+  }
+
+  let dragging = false;
+  let start: { x: number; y: number; az: number; el: number; moved: boolean } | null = null;
+  const onDown = (e: PointerEvent) => {
+    if (e.button !== 0) return;
+    canvas.focus();
+    start = { x: e.clientX, y: e.clientY, az, el: elev, moved: false };
+    canvas.setPointerCapture?.(e.pointerId);
+  };
+  const onMove = (e: PointerEvent) => {
+    if (start && (e.buttons & 1)) {
+      const dx = e.clientX - start.x;
+      const dy = e.clientY - start.y;
+      if (!start.moved && Math.hypot(dx, dy) < 3) return;
+      start.moved = true;
+      dragging = true;
+      canvas.style.cursor = "grabbing";
+      tooltip.style.display = "none";
+      setAngles(start.az + TURN_PER_PX * dx, start.el + TILT_PER_PX * dy);
+      return;
+    }
+    showTip(e);
+  };
+  const onUp = (e: PointerEvent) => {
+    if (!start) return;
+    const s = start;
+    start = null;
+    canvas.style.cursor = "grab";
+    if (s.moved) {
+      dragging = false;
+      setAngles(az, elev, true);
+      return;
+    }
+    const k = pointAt(e);
+    if (k < 0) return;
+    const add = e.shiftKey || e.ctrlKey || e.metaKey;
+    const cur = link.get();
+    if (e.ctrlKey || e.metaKey) link.set(cur.includes(k) ? cur.filter((j) => j !== k) : [...cur, k]);
+    else link.set(add ? [...cur, k] : [k]);
+  };
+  const onLeave = () => { tooltip.style.display = "none"; el.dataset.hover = "-1"; };
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === "Escape") { link.set([]); e.preventDefault(); return; }
+    const next = keyAngles(e.key, az, elev, e.shiftKey ? 15 : 5);
+    if (!next) return;
+    e.preventDefault();
+    setAngles(next[0], next[1], true);
+  };
+  canvas.addEventListener("pointerdown", onDown);
+  canvas.addEventListener("pointermove", onMove);
+  canvas.addEventListener("pointerup", onUp);
+  canvas.addEventListener("pointerleave", onLeave);
+  canvas.addEventListener("keydown", onKey);
+  clear.addEventListener("click", () => link.set([]));
+  const resize = typeof ResizeObserver === "function" ? new ResizeObserver(() => schedule()) : null;
+  resize?.observe(el);
+
+  const events = changes<ElevationModel>("frame", "colormap", "title", "rows", "cols", "shape", "max_height",
+    "picture_width");
+  const angleEvents = changes<ElevationModel>("azimuth", "elevation");
+  model.on(events, update);
+  model.on(angleEvents, onAngles);
+  update();
+  void link.resolve();
+  (el as HTMLElement & { somwidget?: unknown }).somwidget = {
+    /** the client (page) point of the middle of neuron k's drawn top face */
+    neuronClientPoint: (k: number) => {
+      if (!sc) return null;
+      const [x, y] = topCentre(sc, k);
+      const r = canvas.getBoundingClientRect();
+      return { x: r.left + x, y: r.top + y };
+    },
+    angles: () => ({ azimuth: az, elevation: elev }),
+  };
+  return () => {
+    model.off(events, update);
+    model.off(angleEvents, onAngles);
+    link.dispose();
+    resize?.disconnect();
+    if (pending) cancelAnimationFrame(pending);
+    if (syncTimer) clearTimeout(syncTimer);
+    tooltip.remove();
+  };
+}
+
+export default { render };

@@ -1,0 +1,178 @@
+// The ElevationMap's 3-D projection, the TypeScript twin of the formulas in the docstring of
+// somwidget/widgets/elevation.py (and of its static SVG picture, elevation_picture.py): rotation
+// by the azimuth about the middle of the neurons' bounding box, tilt by the elevation, prisms
+// drawn far to near (painter's algorithm), side faces shaded by their outward normal.
+import { cellVertices, centres, type Lattice } from "./geometry";
+
+/** Side faces are the top colour times SIDE_SHADE - SIDE_SHADE_SPREAD * n_x (Python's). */
+export const SIDE_SHADE = 0.62;
+export const SIDE_SHADE_SPREAD = 0.2;
+
+/** The projection's constants: pixels per plane unit `s`, the screen origin (ox, oy), the
+ * centre (cx, cy) of the neurons' bounding box and the angles in degrees. */
+export interface View {
+  s: number;
+  ox: number;
+  oy: number;
+  cx: number;
+  cy: number;
+  azimuth: number;
+  elevation: number;
+}
+
+/** Screen (x, y) and depth Y_r of the plane point (x, y) lifted to height z:
+ * X_r = u cos a - v sin a, Y_r = u sin a + v cos a (u = x - cx, v = y - cy),
+ * screen_x = ox + s X_r, screen_y = oy + s (Y_r sin e - z cos e). */
+export function project(view: View, x: number, y: number, z: number): [number, number, number] {
+  const a = (view.azimuth * Math.PI) / 180;
+  const e = (view.elevation * Math.PI) / 180;
+  const u = x - view.cx;
+  const v = y - view.cy;
+  const xr = u * Math.cos(a) - v * Math.sin(a);
+  const yr = u * Math.sin(a) + v * Math.cos(a);
+  return [view.ox + view.s * xr, view.oy + view.s * (yr * Math.sin(e) - z * Math.cos(e)), yr];
+}
+
+/** The middle of the neurons' bounding box and the largest ground distance of a prism corner
+ * from it (the picture's half width), as Python's _centre() and _radius(). */
+export function extent(lat: Lattice): { cx: number; cy: number; radius: number } {
+  const c = centres(lat);
+  const m = c.length / 2;
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (let k = 0; k < m; k++) {
+    x0 = Math.min(x0, c[2 * k]); x1 = Math.max(x1, c[2 * k]);
+    y0 = Math.min(y0, c[2 * k + 1]); y1 = Math.max(y1, c[2 * k + 1]);
+  }
+  const cx = m ? (x0 + x1) / 2 : 0;
+  const cy = m ? (y0 + y1) / 2 : 0;
+  let radius = 0;
+  const foot = cellVertices(lat.shape);
+  for (let k = 0; k < m; k++) {
+    for (const [fx, fy] of foot) radius = Math.max(radius, Math.hypot(c[2 * k] - cx + fx, c[2 * k + 1] - cy + fy));
+  }
+  return { cx, cy, radius: radius || 1 };
+}
+
+/** The layout of a canvas `width` pixels wide: s = (width - 2 margin) / (2 radius), ox the
+ * middle, and oy so that the scene is centred vertically in a canvas tall enough for every
+ * elevation (its height `height`, the same at all angles, so tilting never moves the page). */
+export function layout(lat: Lattice, maxHeight: number, azimuth: number, elevation: number, width: number,
+  margin = 14): View & { height: number } {
+  const { cx, cy, radius } = extent(lat);
+  const s = Math.max(1e-6, (width - 2 * margin) / (2 * radius));
+  const e = (elevation * Math.PI) / 180;
+  const se = Math.sin(e);
+  const ce = Math.cos(e);
+  // the scene spans s * (2 r sin e + h cos e) vertically: at most s * sqrt(4 r^2 + h^2)
+  const span = s * Math.hypot(2 * radius, maxHeight);
+  const height = Math.ceil(span + 2 * margin);
+  const used = s * (2 * radius * se + maxHeight * ce);
+  const oy = margin + (span - used) / 2 + s * (radius * se + maxHeight * ce);
+  return { s, ox: margin + s * radius, oy, cx, cy, azimuth, elevation, height };
+}
+
+/** A drawn scene: per neuron its top face's screen corners (V per neuron), its base corners,
+ * its depth, the drawing order (far to near) and the visible side faces with their shades. */
+export interface Scene {
+  view: View;
+  nv: number;
+  top: Float64Array; // (M, V, 2)
+  base: Float64Array; // (M, V, 2)
+  depth: Float64Array; // (M,) Y_r of the neuron's centre
+  order: number[]; // painter's order: far (small Y_r) first; ties by X_r
+  visible: number[]; // footprint edges i (corners i, i+1) whose faces face the viewer
+  shades: number[]; // per footprint edge: SIDE_SHADE - SIDE_SHADE_SPREAD * n_x
+}
+
+export function scene(lat: Lattice, heights: ArrayLike<number>, view: View): Scene {
+  const c = centres(lat);
+  const m = c.length / 2;
+  const foot = cellVertices(lat.shape);
+  const nv = foot.length;
+  const top = new Float64Array(m * nv * 2);
+  const base = new Float64Array(m * nv * 2);
+  const depth = new Float64Array(m);
+  const xr = new Float64Array(m);
+  const a = (view.azimuth * Math.PI) / 180;
+  for (let k = 0; k < m; k++) {
+    const h = Number.isFinite(heights[k]) ? heights[k] : 0;
+    for (let i = 0; i < nv; i++) {
+      const [bx, by] = project(view, c[2 * k] + foot[i][0], c[2 * k + 1] + foot[i][1], 0);
+      const [tx, ty] = project(view, c[2 * k] + foot[i][0], c[2 * k + 1] + foot[i][1], h);
+      const j = 2 * (k * nv + i);
+      base[j] = bx; base[j + 1] = by; top[j] = tx; top[j + 1] = ty;
+    }
+    const u = c[2 * k] - view.cx;
+    const v = c[2 * k + 1] - view.cy;
+    xr[k] = u * Math.cos(a) - v * Math.sin(a);
+    depth[k] = u * Math.sin(a) + v * Math.cos(a);
+  }
+  const order = Array.from({ length: m }, (_, k) => k);
+  const rounded = Array.from(depth, (d) => Math.round(d * 1e9) / 1e9);
+  order.sort((p, q) => rounded[p] - rounded[q] || xr[p] - xr[q] || p - q);
+  // outward normals of the footprint's edges (regular polygons: towards the edge midpoints)
+  const visible: number[] = [];
+  const shades: number[] = [];
+  const ce = Math.cos((view.elevation * Math.PI) / 180);
+  for (let i = 0; i < nv; i++) {
+    const j = (i + 1) % nv;
+    const mx = (foot[i][0] + foot[j][0]) / 2;
+    const my = (foot[i][1] + foot[j][1]) / 2;
+    const n = Math.hypot(mx, my);
+    const nx = (mx * Math.cos(a) - my * Math.sin(a)) / n;
+    const ny = (mx * Math.sin(a) + my * Math.cos(a)) / n;
+    shades.push(SIDE_SHADE - SIDE_SHADE_SPREAD * nx);
+    if (ny > 1e-9 && ce > 1e-12) visible.push(i);
+  }
+  return { view, nv, top, base, depth, order, visible, shades };
+}
+
+/** Whether the screen point (x, y) lies inside the polygon of `nv` corners at `off` in `pts`. */
+function inside(pts: Float64Array, off: number, nv: number, x: number, y: number): boolean {
+  let yes = false;
+  for (let i = 0, j = nv - 1; i < nv; j = i++) {
+    const xi = pts[off + 2 * i], yi = pts[off + 2 * i + 1];
+    const xj = pts[off + 2 * j], yj = pts[off + 2 * j + 1];
+    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) yes = !yes;
+  }
+  return yes;
+}
+
+/** The neuron whose drawn top face is under the screen point (nearest prism first), or -1. */
+export function pickTop(sc: Scene, x: number, y: number): number {
+  for (let r = sc.order.length - 1; r >= 0; r--) {
+    const k = sc.order[r];
+    if (inside(sc.top, 2 * k * sc.nv, sc.nv, x, y)) return k;
+  }
+  return -1;
+}
+
+/** The middle of neuron k's top face on screen (what a test or a tooltip points at). */
+export function topCentre(sc: Scene, k: number): [number, number] {
+  let x = 0, y = 0;
+  for (let i = 0; i < sc.nv; i++) {
+    x += sc.top[2 * (k * sc.nv + i)];
+    y += sc.top[2 * (k * sc.nv + i) + 1];
+  }
+  return [x / sc.nv, y / sc.nv];
+}
+
+/** A "#rrggbb" colour times a factor (rounded, clipped to 0..255), as Python's _shade(). */
+export function shade(css: string, factor: number): string {
+  const h = (i: number) => Math.min(255, Math.max(0, Math.round(parseInt(css.slice(i, i + 2), 16) * factor)));
+  return `#${[1, 3, 5].map((i) => h(i).toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** The view angles after a key press, or null for other keys: Left / Right turn by `step`
+ * degrees (azimuth, modulo 360), Up / "+" tilt up and Down / "-" tilt down (elevation, 0..90). */
+export function keyAngles(key: string, azimuth: number, elevation: number, step = 5): [number, number] | null {
+  const wrap = (a: number) => ((a % 360) + 360) % 360;
+  const clamp = (e: number) => Math.min(90, Math.max(0, e));
+  switch (key) {
+    case "ArrowLeft": return [wrap(azimuth - step), elevation];
+    case "ArrowRight": return [wrap(azimuth + step), elevation];
+    case "ArrowUp": case "+": case "=": return [azimuth, clamp(elevation + step)];
+    case "ArrowDown": case "-": case "_": return [azimuth, clamp(elevation - step)];
+    default: return null;
+  }
+}

@@ -1,0 +1,144 @@
+"""The ElevationMap's live picture is a canvas: a refresh sends the values and heights as binary
+float32 buffers (no SVG), turning it sends two numbers, and the angles the browser sets come back
+to Python (sliders, static picture)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from comm_helpers import RecordingComm
+from ipywidgets.widgets.widget import _remove_buffers
+from scipy.spatial.distance import cdist
+
+from somwidget import SOM
+from somwidget.widgets import ElevationMap, Selection
+from somwidget.widgets.live import paced_views
+
+
+def _attach(em: ElevationMap) -> list[RecordingComm]:
+    """A recording comm on the map and on every widget it shows (the picture, the sliders)."""
+    comms = []
+    for w in (em, em.picture, em.children[1], em.azimuth_slider, em.elevation_slider):
+        w.comm = RecordingComm()
+        comms.append(w.comm)
+    return comms
+
+
+def _sent(comms: list[RecordingComm]) -> list[tuple[dict, list]]:
+    out = [m for c in comms for m in c.messages]
+    for c in comms:
+        c.messages.clear()
+    return out
+
+
+def _decoded(msg: tuple[dict, list], name: str) -> np.ndarray:
+    data, buffers = msg
+    paths = [tuple(p) for p in data["buffer_paths"]]
+    enc = data["state"][name]
+    buf = buffers[paths.index((name, "buffer"))]
+    return np.frombuffer(memoryview(buf).tobytes(), dtype=enc["dtype"]).reshape(enc["shape"])
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 0.5, size=(150, 4)) for c in ([0, 0, 0, 0], [3, 1, 0, 2], [0, 3, 2, 1])])
+    som = SOM(mapsize=(9, 11), lattice="hexa", random_state=0).fit(X, epochs=3)
+    return som, X
+
+
+def test_a_refresh_sends_hits_and_heights_as_float32_buffers_and_no_svg(fitted):
+    som, X = fitted
+    em = ElevationMap(som, X, values="umatrix", max_height=3.0)
+    comms = _attach(em)
+    em.refresh(values="hits")
+    msgs = _sent(comms)
+    text = json.dumps([m for m, _ in msgs])
+    assert "<svg" not in text and "polygon" not in text
+    (msg,) = [m for m in msgs if "heights" in m[0].get("state", {})]
+    hits = np.bincount(cdist(X, som.codebook_).argmin(axis=1), minlength=99)  # counted independently
+    values = _decoded(msg, "values")
+    heights = _decoded(msg, "heights")
+    assert values.dtype == np.float32 and heights.dtype == np.float32
+    np.testing.assert_array_equal(values, hits)
+    np.testing.assert_allclose(heights, hits / hits.max() * 3.0, rtol=1e-6)
+    c = em.picture
+    assert (c.rows, c.cols, c.shape, c.vmin, c.vmax) == (9, 11, "hexa", hits.min(), hits.max())
+    # the JSON beside the two buffers is a header, whatever the map's size; so is the whole
+    # state a browser receives when the view is displayed
+    assert len(json.dumps(msg[0]).encode()) < 2_000
+    full, _, buffers = _remove_buffers(em.picture.get_state())
+    full.pop("_esm")  # the front-end code, sent once
+    assert len(json.dumps(full).encode()) < 2_000
+    assert sum(memoryview(b).nbytes for b in buffers) == 2 * 4 * 99  # values + heights, float32
+    em.close()
+
+
+def test_umatrix_values_travel_as_computed_from_the_codebook(fitted):
+    som, _ = fitted
+    em = ElevationMap(som, values=np.zeros(99), max_height=1.0)
+    comms = _attach(em)
+    em.refresh(values="umatrix")
+    (msg,) = [m for m in _sent(comms) if "values" in m[0].get("state", {})]
+    d = cdist(som.codebook_, som.codebook_)
+    nb = np.isclose(cdist(som.lattice_.coordinates, som.lattice_.coordinates), 1.0)
+    expected = (d * nb).sum(axis=1) / nb.sum(axis=1)
+    np.testing.assert_allclose(_decoded(msg, "values"), expected, rtol=1e-6)
+    np.testing.assert_allclose(_decoded(msg, "heights"), expected / expected.max(), rtol=1e-6)
+    em.close()
+
+
+def test_turning_sends_the_angles_only(fitted):
+    som, X = fitted
+    em = ElevationMap(som, X)
+    comms = _attach(em)
+    em.rotate(azimuth=120, elevation=55)
+    em.azimuth_slider.value = 200.0
+    msgs = _sent(comms)
+    assert msgs
+    for data, buffers in msgs:
+        assert not buffers
+        assert set(data["state"]) <= {"azimuth", "elevation", "value"}, data["state"]
+        assert len(json.dumps(data).encode()) < 300
+    assert (em.picture.azimuth, em.picture.elevation) == (200.0, 55.0)
+    em.close()
+
+
+def test_angles_set_in_the_browser_reach_python_and_the_static_picture(fitted):
+    som, X = fitted
+    sel = Selection()
+    em = ElevationMap(som, X, azimuth=30, elevation=40, selection=sel)
+    _attach(em)
+    f = em.frame
+    em.picture.set_state({"azimuth": 100.0, "elevation": 65.0})  # as a drag in the browser sends them
+    assert (em.azimuth, em.elevation) == (100.0, 65.0)
+    assert (em.azimuth_slider.value, em.elevation_slider.value) == (100.0, 65.0)
+    assert em.frame == f + 1  # one new state for one update of both angles
+    svg = em.to_svg()
+    assert 'data-azimuth="100.0"' in svg and 'data-elevation="65.0"' in svg
+    assert svg == ElevationMap(som, X, azimuth=100, elevation=65, selection=sel).to_svg()
+    em.picture.set_state({"azimuth": 725.0, "elevation": 120.0})  # out of range: wrapped, clamped
+    assert (em.azimuth, em.elevation) == (5.0, 90.0)
+    # the browser's colour map picker: the static picture follows
+    em.picture.set_state({"colormap": "magma"})
+    assert em.colormap == "magma" and "elevation-colorbar-magma" in em.to_svg()
+    em.close()
+
+
+def test_the_canvas_acknowledges_frames_and_shares_the_selection(fitted):
+    som, X = fitted
+    sel = Selection([3])
+    em = ElevationMap(som, X, selection=sel)
+    assert paced_views(em) == [em.picture]  # the live back-pressure waits for the canvas
+    assert em.picture.selection is sel  # resolved in the browser: a click there selects here
+    frame = em.picture.frame
+    em.refresh()
+    assert em.picture.frame == frame + 1
+    em.picture._handle_custom_msg({"drawn": em.picture.frame}, [])
+    assert em.picture.pacer.drawn_frame == em.picture.frame
+    canvas = em.picture
+    em.close()
+    assert canvas.comm is None  # closed with the map
+    assert sel.comm is not None  # the shared selection stays open
