@@ -171,8 +171,9 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   let lastSync = 0;
   let syncTimer = 0;
   function setAngles(a: number, e: number, now = false): void {
-    az = ((a % 360) + 360) % 360;
-    elev = Math.min(90, Math.max(0, e));
+    // hundredths of a degree: what Python reads stays tidy (a drag's pixels are fractional)
+    az = (Math.round((((a % 360) + 360) % 360) * 100) / 100) % 360;
+    elev = Math.round(Math.min(90, Math.max(0, e)) * 100) / 100;
     schedule();
     const send = () => {
       syncTimer = 0;

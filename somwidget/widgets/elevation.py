@@ -433,11 +433,11 @@ class ElevationMap(ViewBase, widgets.VBox):
 
     def _render(self) -> None:
         """A new state (data, angles, selection, colours): the static picture is rebuilt when
-        asked for, and the notebook's picture outputs follow (rate-limited)."""
+        next asked for (``to_picture``, the MIME bundle; a refresh also updates the notebook's
+        picture output, as every view's does, so turning never rebuilds a multi-MB SVG)."""
         with self._lock:
             self._pic = None
             self.frame += 1
-        self.schedule_picture()
 
     def to_picture(self) -> Picture:
         """The picture (at the current angles) and its size."""

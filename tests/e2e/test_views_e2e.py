@@ -4,7 +4,9 @@ One notebook shows a HitMap and a UMatrix sharing one Selection on a 100x100 hex
 HitMap (size mode, label overlay), a UMatrix and ComponentPlanes sharing another Selection on a
 small toroidal hex map. The test checks the canvases are drawn (opaque, many colours), clicks a
 neuron in one view and checks `data-selected` in the others and in Python, brushes a region,
-clears with Escape, and takes screenshots into the artifacts folder.
+clears with Escape, and takes screenshots into the artifacts folder. An ElevationMap of the
+small map, sharing the second Selection, draws its prisms on a canvas, names the hovered neuron,
+selects on click and turns with a drag and an arrow key (the angles reach Python).
 """
 
 from __future__ import annotations
@@ -45,6 +47,21 @@ cp2.layout.width = "34%"
 W.VBox([sel2, W.HBox([hm2, um2, cp2])])
 """
 
+ELEV = """\
+from somwidget.widgets import ElevationMap
+ev = ElevationMap(small, X, selection=sel2, azimuth=0, elevation=50, width=420)
+ev
+"""
+
+# the RGBA of the elevation canvas's pixel under neuron k's top face (and of its top-left corner)
+PIXEL = """(el, k) => {
+  const c = el.querySelector('canvas.sw-elevation-canvas');
+  const r = c.getBoundingClientRect(); const p = el.somwidget.neuronClientPoint(k);
+  const f = c.width / r.width; const ctx = c.getContext('2d');
+  const at = (x, y) => Array.from(ctx.getImageData(Math.round(x * f), Math.round(y * f), 1, 1).data);
+  return {top: at(p.x - r.left, p.y - r.top), corner: at(1, 1)};
+}"""
+
 
 def _view(page, kind: str, nth: int):
     return page.locator(f'.somwidget-view[data-view="{kind}"]').nth(nth)
@@ -76,14 +93,14 @@ def _centres(rows: int, cols: int) -> list[tuple[float, float]]:
 
 
 def test_views_draw_and_link(lab, page, artifacts):
-    write_notebook(lab["root"] / "views.ipynb", [SETUP, BIG, SMALL])
+    write_notebook(lab["root"] / "views.ipynb", [SETUP, BIG, SMALL, ELEV])
     open_notebook(page, lab, "views.ipynb")
     run_all(page)
     wait_idle(page, timeout_ms=90_000)
-    # every view drew at least once: hits x2, umatrix x2, planes x1
+    # every view drew at least once: hits x2, umatrix x2, planes x1, elevation x1
     page.wait_for_function(
         "() => { const v = [...document.querySelectorAll('.somwidget-view')];"
-        " return v.length === 5 && v.every(e => Number(e.dataset.draws) > 0 && e.dataset.frame === '1'); }",
+        " return v.length === 6 && v.every(e => Number(e.dataset.draws) > 0 && e.dataset.frame === '1'); }",
         timeout=60_000,
     )
     errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
@@ -162,7 +179,54 @@ def test_views_draw_and_link(lab, page, artifacts):
     out = kernel_exec(page, "print(sel2.neurons)")
     assert json.loads(out) == want
 
+    _elevation(page, artifacts)
+
     page.locator(".jp-OutputArea-output").nth(1).screenshot(path=str(artifacts / "views-small-linked.png"))
     page.locator(".jp-OutputArea-output").nth(0).screenshot(path=str(artifacts / "views-100x100.png"))
     errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
     assert not errors, errors
+
+
+def _elevation(page, artifacts) -> None:
+    """The ElevationMap: prisms drawn in the colour map's colour, the hovered neuron's tooltip, a
+    click selects in every view, a drag and an arrow key turn it and Python reads the angle."""
+    ev = _view(page, "elevation", 0)
+    ev.scroll_into_view_if_needed()
+    # azimuth 0: the last row (row 5) is nearest the viewer, nothing hides its tops
+    k = 5 * 8 + 3
+    # the top face's colour: the colour map's at the neuron's hits (Python's table)
+    colour, hits = json.loads(kernel_exec(
+        page, "import json\nfrom somwidget.widgets.colormaps import colors_for_values\n"
+              f"print(json.dumps([colors_for_values(ev.values, ev.vmin, ev.vmax, 'viridis')[{k}],"
+              f" int(ev.values[{k}])]))"))
+    px = ev.evaluate(PIXEL, k)
+    assert px["top"][3] == 255 and px["corner"][3] == 0, px  # a prism there; transparent around
+    want = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    assert all(abs(a - b) <= 2 for a, b in zip(px["top"][:3], want, strict=True)), (px, colour)
+    stats = ev.evaluate(CANVAS_STATS)
+    assert stats["colours"] >= 8, stats
+    pt = ev.evaluate(f"(el) => el.somwidget.neuronClientPoint({k})")
+    page.mouse.move(pt["x"], pt["y"])
+    tip = page.locator("body > .somwidget-tooltip >> visible=true")
+    tip.wait_for(state="visible", timeout=5_000)
+    text = tip.inner_text()
+    assert f"neuron {k}" in text and "row 5, col 3" in text and f"samples won (hits): {hits}" in text, text
+    page.mouse.click(pt["x"], pt["y"])  # selects it in every view sharing the selection
+    _wait_selected(page, "umatrix", 1, str(k))
+    ev.screenshot(path=str(artifacts / "views-elevation.png"))
+    # drag 60 px to the right: 0.5 degree per pixel turns it by 30 degrees; then one arrow key
+    box = ev.locator("canvas.sw-elevation-canvas").bounding_box()
+    x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + 30, y0, steps=3)
+    page.mouse.move(x0 + 60, y0, steps=3)
+    page.mouse.up()
+    page.wait_for_function("(el) => el.dataset.azimuth === '30.00'", arg=ev.element_handle(), timeout=5_000)
+    az, slider = map(float, kernel_exec(page, "print(ev.azimuth, ev.azimuth_slider.value)").split())
+    assert abs(az - 30) < 0.01 and slider == az, (az, slider)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("(el) => el.dataset.azimuth === '35.00'", arg=ev.element_handle(), timeout=5_000)
+    az, el = map(float, kernel_exec(page, "print(ev.azimuth, ev.elevation)").split())
+    assert abs(az - 35) < 0.01 and el == 50.0, (az, el)
+    assert kernel_exec(page, "print(sel2.neurons)").strip() == f"[{k}]"
