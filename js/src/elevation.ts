@@ -143,6 +143,11 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   }
 
   function update(): void {
+    // the picture's own width, not a dashboard card's (at most the output's: the sw-single
+    // rules' max-width); CSS variables, which ipywidgets' layout does not reset
+    const width = `${Math.max(120, model.get("picture_width") || 640)}px`;
+    el.style.setProperty("--sw-dash-width", width);
+    el.style.setProperty("--sw-view-width", width);
     lat = latticeOf(lm);
     values = decodeFloat(model.get("values"));
     heights = decodeData(model.get("heights"), "float32");
@@ -217,7 +222,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   let start: { x: number; y: number; az: number; el: number; moved: boolean } | null = null;
   const onDown = (e: PointerEvent) => {
     if (e.button !== 0) return;
-    canvas.focus();
+    canvas.focus({ preventScroll: true });
     start = { x: e.clientX, y: e.clientY, az, el: elev, moved: false };
     canvas.setPointerCapture?.(e.pointerId);
   };
@@ -252,6 +257,12 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     if (e.ctrlKey || e.metaKey) link.set(cur.includes(k) ? cur.filter((j) => j !== k) : [...cur, k]);
     else link.set(add ? [...cur, k] : [k]);
   };
+  const onCancel = () => {
+    start = null;
+    dragging = false;
+    canvas.style.cursor = "grab";
+    setAngles(az, elev, true);
+  };
   const onLeave = () => { tooltip.style.display = "none"; el.dataset.hover = "-1"; };
   const onKey = (e: KeyboardEvent) => {
     if (e.key === "Escape") { link.set([]); e.preventDefault(); return; }
@@ -263,6 +274,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   canvas.addEventListener("pointerdown", onDown);
   canvas.addEventListener("pointermove", onMove);
   canvas.addEventListener("pointerup", onUp);
+  canvas.addEventListener("pointercancel", onCancel);
   canvas.addEventListener("pointerleave", onLeave);
   canvas.addEventListener("keydown", onKey);
   clear.addEventListener("click", () => link.set([]));

@@ -214,6 +214,7 @@ class ElevationMap(ViewBase, widgets.VBox):
         self._title = self._user_title or _VALUE_WORDS[self._kind][0]
         self._lock = threading.RLock()
         self._quiet = False
+        self._pushing = False
         self.frame = 0
         self._pic: Picture | None = None
         self.values = np.zeros(0)
@@ -310,16 +311,24 @@ class ElevationMap(ViewBase, widgets.VBox):
         """Height of the tallest prism in plane units."""
         return self._max_height if self._max_height is not None else 0.5 * self._radius()
 
+    def _sync_picture_angles(self) -> None:
+        """The sliders' angles to the canvas (one message; nothing when they are its own)."""
+        self._pushing = True  # not an angle from the browser: the sliders already have it
+        try:
+            with self.picture.hold_sync():
+                self.picture.azimuth = self.azimuth
+                self.picture.elevation = self.elevation
+        finally:
+            self._pushing = False
+
     def _on_angle(self, _change: Any = None) -> None:
-        with self.picture.hold_sync():
-            self.picture.azimuth = self.azimuth
-            self.picture.elevation = self.elevation
         if not self._quiet:
+            self._sync_picture_angles()
             self._render()
 
     def _on_browser_angle(self, _change: Any = None) -> None:
         az, el = float(self.picture.azimuth), float(self.picture.elevation)
-        if (az, el) == (self.azimuth, self.elevation):
+        if self._pushing or (az, el) == (self.azimuth, self.elevation):
             return
         with self._lock:
             self._quiet = True
@@ -355,6 +364,7 @@ class ElevationMap(ViewBase, widgets.VBox):
                 self.elevation_slider.value = el
             finally:
                 self._quiet = False
+            self._sync_picture_angles()
             self._render()
 
     def refresh(self, som: Any = None, values: Any = None, **precomputed: Any) -> None:
