@@ -157,8 +157,9 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     sub.textContent = `${lat.rows} × ${lat.cols} ${lat.shape === "hexa" ? "hexagonal" : "rectangular"} map`
       + `${w ? ` · ${w}` : ""} · drag or arrow keys to turn, +/- to tilt`;
     picker.value = cmap;
+    const grey = Array.prototype.some.call(values, (v: number) => Number.isNaN(v)) ? " · grey: no value" : "";
     legendBox.replaceChildren(colourBar(cmap, model.get("vmin"), model.get("vmax"),
-      `${model.get("value_label")}; prism height ∝ value`));
+      `${model.get("value_label")}; prism height ∝ value${grey}`));
     canvas.setAttribute("aria-label", `Elevation map, ${lat.rows} × ${lat.cols}: arrow keys turn, `
       + "+ and - tilt, click selects, Escape clears the selection");
     drawnFrame = model.get("frame");
