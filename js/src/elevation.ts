@@ -98,6 +98,12 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
       }
       ctx.closePath();
     };
+    // canvas state changes are costly at 10,000 prisms: shades cached, styles set only on change
+    const shades_ = new Map<string, string>();
+    let fillNow = "";
+    let strokeNow = "";
+    const fillWith = (c: string) => { if (c !== fillNow) { ctx.fillStyle = c; fillNow = c; } };
+    const strokeWith = (c: string) => { if (c !== strokeNow) { ctx.strokeStyle = c; strokeNow = c; } };
     for (const k of order) {
       const fill = colourOf(cmap, values[k], vmin, vmax);
       if (heights[k] > 0) {
@@ -110,16 +116,19 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
           ctx.lineTo(top[b], top[b + 1]);
           ctx.lineTo(top[a], top[a + 1]);
           ctx.closePath();
-          ctx.fillStyle = shade(fill, shades[i]);
+          const key = `${fill}${i}`;
+          let side = shades_.get(key);
+          if (side === undefined) { side = shade(fill, shades[i]); shades_.set(key, side); }
+          fillWith(side);
           ctx.fill();
-          ctx.strokeStyle = "#00000040";
+          strokeWith("#00000040");
           ctx.stroke();
         }
       }
       poly(top, k);
-      ctx.fillStyle = fill;
+      fillWith(fill);
       ctx.fill();
-      ctx.strokeStyle = "#00000030";
+      strokeWith("#00000030");
       ctx.stroke();
     }
     const sw = Math.max(1.5, Math.min(3.0, 0.08 * v.s));
