@@ -1,8 +1,8 @@
 """The live SVG pictures in JupyterLab's theme: a ``<style>`` scoped to the widget.
 
-The SVG pictures (:class:`~somwidget.widgets.index_map.NeuronIndexMap`,
-:class:`~somwidget.widgets.glyph_map.CodebookGlyphMap`, the
-:class:`~somwidget.widgets.elevation.ElevationMap`'s picture) are drawn for a white page: that is
+The SVG pictures shown live (the :class:`~somwidget.widgets.elevation.ElevationMap`'s; the
+index and glyph maps are canvas views, and the rules for their text and glyph lines apply to
+their static SVG when it is passed through :func:`live_svg`) are drawn for a white page: that is
 their static picture (a saved notebook, GitHub, exported HTML, a PNG), and it stays so. The live
 widget's value is the same SVG with a class on its root, a class on its background and a
 ``<style>`` whose rules (scoped to ``.somwidget-svg-picture svg.sw-themed``) set the neutral

@@ -1,11 +1,11 @@
-"""The SVG pictures (index map, glyph maps, elevation map) follow JupyterLab's theme, live.
+"""The live SVG picture (the elevation map; the glyph and index maps are canvas views now)
+follows JupyterLab's theme, live.
 
 In each theme, measured where the picture is drawn: its background's computed fill is the
 theme's ``--jp-layout-color0``, its neutral text (titles, subtitles, legends, colour-bar numbers)
-reads against that background (contrast >= 4.5), the index written in each cell reads against
-that cell, and the glyph lines stand out from their cells; ``readability.unreadable`` (the
-notebooks' check, which reads the text of the live SVG pictures against what is painted under
-it) finds no text below 3:1, and it does report a faint text put on a cell or on the background.
+reads against that background (contrast >= 4.5); ``readability.unreadable`` (the notebooks'
+check, which reads the text of the live SVG pictures against what is painted under it) finds no
+text below 3:1, and it does report a faint text put on a light shape or on the background.
 A theme switch restyles the picture without a redraw: the same SVG element, no new frame from
 the kernel. The screenshots go to the artifacts folder, ``svg-theme-<view>-<theme>.png``.
 """
@@ -23,20 +23,17 @@ VIEWS = """
 import numpy as np
 import ipywidgets as W
 from somwidget import SOM
-from somwidget.widgets import CodebookGlyphMap, ElevationMap, NeuronIndexMap, Selection
+from somwidget.widgets import ElevationMap, Selection
 rng = np.random.default_rng(0)
 X = rng.normal(size=(200, 3))
 som = SOM(mapsize=(6, 6), lattice="toroidal_hexa", random_state=0).fit(X, epochs=3)
 sel = Selection()
 sel.neurons = [9]
-im = NeuronIndexMap(som, selection=sel, show_row_col=True)
-views = [im, CodebookGlyphMap(som, selection=sel), CodebookGlyphMap(som, kind="bar"),
-         ElevationMap(som, X, selection=sel, width=460)]
+views = [ElevationMap(som, X, selection=sel, width=460)]
 W.VBox(views)
 """
 
-# per SVG picture: its background, the theme's background probed beside it, the neutral text,
-# each index with its cell, the glyph lines with their cells
+# per SVG picture: its background, the theme's background probed beside it, the neutral text
 MEASURE = """() => {
   const probe = (el, v) => { const s = document.createElement('span'); s.style.color = `var(${v})`;
     el.closest('.jp-OutputArea-output').append(s); const c = getComputedStyle(s).color; s.remove(); return c; };
@@ -44,21 +41,13 @@ MEASURE = """() => {
   return Array.from(document.querySelectorAll('.jp-OutputArea-output .somwidget-svg-picture svg'))
     .map((svg, i) => {
       svg.dataset.seen = svg.dataset.seen || String(i);  // marks this element: a redraw replaces it
-      const cells = {};
-      svg.querySelectorAll('polygon.cell').forEach(c => { cells[c.dataset.k] = cs(c).fill; });
       const title = svg.querySelector('text.title');
       return {
         title: title && title.textContent, seen: svg.dataset.seen,
         bg: cs(svg.querySelector('rect.background') || svg.querySelector('rect')).fill, layout0: probe(svg, '--jp-layout-color0'),
         texts: Array.from(svg.querySelectorAll('text'))
-          .filter(t => !['index', 'rowcol', 'value'].includes(t.getAttribute('class')) && t.textContent.trim())
+          .filter(t => !['value'].includes(t.getAttribute('class')) && t.textContent.trim())
           .map(t => ({cls: t.getAttribute('class'), text: t.textContent.slice(0, 40), fill: cs(t).fill})),
-        index: Array.from(svg.querySelectorAll('text.index'))
-          .map(t => ({k: t.dataset.k, fill: cs(t).fill, cell: cells[t.dataset.k]})),
-        lines: Array.from(svg.querySelectorAll('g.glyph'))
-          .filter(g => g.querySelector('polyline.glyph-line'))
-          .map(g => ({k: g.dataset.k, stroke: cs(g.querySelector('polyline.glyph-line')).stroke,
-                      cell: cells[g.dataset.k]})),
       };
     });
 }"""
@@ -81,30 +70,29 @@ def _contrast(fg: str, bg: str) -> float:
 
 
 def _check(pics: list[dict], theme: str) -> None:
-    assert len(pics) == 4, pics
+    assert len(pics) == 1, pics
     for pic in pics:
         what = (theme, pic["title"])
         assert pic["bg"] == pic["layout0"], (what, pic["bg"], pic["layout0"])
         assert len(pic["texts"]) >= 2, what
         for t in pic["texts"]:
             assert _contrast(t["fill"], pic["bg"]) >= 4.5, (what, t, pic["bg"])
-        for row in pic["index"]:
-            assert _contrast(row["fill"], row["cell"]) >= 4.5, (what, row)
-        for row in pic["lines"]:
-            assert _contrast(row["stroke"], row["cell"]) >= 3.0, (what, row)
-    assert sum(len(p["index"]) for p in pics) == 36  # the index map's 6 x 6 cells
-    assert sum(len(p["lines"]) for p in pics) == 36  # the line glyph map's
 
 
-# a faint text (#c8c8c8) in the index map's picture: on neuron 0's cell and on the background
+# a faint text (#c8c8c8) in the elevation map's picture: on a light grey (#eeeeee) patch drawn
+# into the picture, and on the background
 FAINT = """() => {
   const svg = document.querySelector('.jp-OutputArea-output .somwidget-svg-picture svg');
-  const index = svg.querySelector('text.index[data-k="0"]');
-  const add = (x, y, words) => { const t = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+  const ns = 'http://www.w3.org/2000/svg';
+  const patch = document.createElementNS(ns, 'rect');
+  patch.setAttribute('class', 'faint-probe'); patch.setAttribute('x', 20); patch.setAttribute('y', 40);
+  patch.setAttribute('width', 60); patch.setAttribute('height', 20); patch.style.fill = '#eeeeee';
+  svg.append(patch);
+  const add = (x, y, words) => { const t = document.createElementNS(ns, 'text');
     t.setAttribute('class', 'faint-probe'); t.setAttribute('x', x); t.setAttribute('y', y);
     t.setAttribute('font-size', '9'); t.style.fill = '#c8c8c8'; t.textContent = words;
-    index.parentElement.append(t); };
-  add(index.getAttribute('x') - 6, index.getAttribute('y'), 'k0');
+    svg.append(t); };
+  add(30, 54, 'k0');
   add(4, 8, 'faint words');
 }"""
 
@@ -112,7 +100,7 @@ FAINT = """() => {
 def test_svg_pictures_follow_the_theme_live(page, lab, artifacts):
     run_notebook(page, lab, "svg_theme.ipynb", [VIEWS], height=1000)
     assert not cell_errors(page)
-    page.wait_for_function("() => document.querySelectorAll('.somwidget-svg-picture svg').length === 4",
+    page.wait_for_function("() => document.querySelectorAll('.somwidget-svg-picture svg').length === 1",
                            timeout=60_000)
     frames = kernel_exec(page, "import json; print(json.dumps([v.frame for v in views]))")
     seen = {}
@@ -122,7 +110,7 @@ def test_svg_pictures_follow_the_theme_live(page, lab, artifacts):
             _theme(page, dark)
             pics = page.evaluate(MEASURE)
             if theme not in seen:  # one screenshot per picture (the output is taller than the page)
-                for i, name in enumerate(("index", "glyph-line", "glyph-bar", "elevation")):
+                for i, name in enumerate(("elevation",)):
                     page.locator(".somwidget-svg-picture").nth(i).screenshot(
                         path=str(artifacts / f"svg-theme-{name}-{theme}.png"))
                 pics = page.evaluate(MEASURE)  # after the scrolling, as drawn
@@ -131,7 +119,7 @@ def test_svg_pictures_follow_the_theme_live(page, lab, artifacts):
             assert not bad["text"], (theme, bad["text"][:5])
             seen.setdefault(theme, pics)
             # restyled in place: the same SVG elements, and no redraw from the kernel
-            assert [p["seen"] for p in pics] == ["0", "1", "2", "3"], pics
+            assert [p["seen"] for p in pics] == ["0"], pics
             assert kernel_exec(page, "print(json.dumps([v.frame for v in views]))") == frames
     finally:
         _theme(page, False)
@@ -145,7 +133,6 @@ def test_svg_pictures_follow_the_theme_live(page, lab, artifacts):
     light, dark = seen["light"][0], seen["dark"][0]
     assert light["bg"] == "rgb(255, 255, 255)"
     assert _luminance(_rgba(dark["bg"])[:3]) < 0.05
-    assert _luminance(_rgba(dark["index"][0]["cell"])[:3]) < _luminance(_rgba(light["index"][0]["cell"])[:3])
     assert json.loads(frames) == json.loads(kernel_exec(page, "print(json.dumps([v.frame for v in views]))"))
     errors = [m for m in page.console_messages_seen if m.startswith("pageerror")]
     assert not errors, errors
