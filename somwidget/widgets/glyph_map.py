@@ -75,7 +75,8 @@ class CodebookGlyphMap(_LatticeOverlayView):
     Attributes
     ----------
     scaled : ndarray of shape (n_neurons, n_chosen_features)
-        The values drawn, in [0, 1].
+        The values drawn, in [0, 1] (a NaN codebook value as 0 here; the browser's float32
+        ``glyphs`` keep it NaN and draw a gap).
     feature_names : list of str
         The chosen features, in glyph order.
     frame : int
