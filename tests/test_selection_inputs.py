@@ -270,3 +270,17 @@ def test_refused_sample_table_closes_quietly():
     finally:
         sys.unraisablehook = old
     assert seen == []
+
+
+def test_selection_called_wrongly_closes_quietly():
+    # Selection([1, 2], som): Python refuses the call before __init__ runs, and the half-made
+    # widget's __del__ -> close() used to raise "no attribute '_lock'" from the garbage collector
+    seen = []
+    old, sys.unraisablehook = sys.unraisablehook, seen.append
+    try:
+        with pytest.raises(TypeError):
+            sw.Selection([1, 2], "not a parameter")
+        gc.collect()
+    finally:
+        sys.unraisablehook = old
+    assert seen == []

@@ -1,4 +1,5 @@
-// anywidget entry for the single-plane lattice views: HitMap, UMatrix, QualityMap, LabelMap.
+// anywidget entry for the single-plane lattice views: HitMap, UMatrix, QualityMap, LabelMap,
+// ClusterMap, and the glyph and index maps (their cells' overlay: glyphs.ts, cell_text.ts).
 import { COLORMAP_NAMES, table } from "./colors";
 import { decodeData, decodeFloat, decodeFloat32, type FloatArray } from "./codecs";
 import {
@@ -14,8 +15,13 @@ import {
   viewShell,
   wrapText,
 } from "./common";
+import { type CellPainter, indexPainter } from "./cell_text";
+import { formatValue } from "./common";
+import { type GlyphKind, glyphLegend, glyphPainter, glyphTooltip } from "./glyphs";
 import { clickMode, combine, GRID_FILL, LatticeCanvas, type Style } from "./lattice_canvas";
-import { changes, type LatticeModel, type RenderProps, type TooltipField } from "./models";
+import {
+  changes, type GlyphMapModel, type IndexMapModel, type LatticeModel, type RenderProps, type TooltipField,
+} from "./models";
 
 export { brush, centre, pick } from "./geometry";
 
@@ -30,10 +36,12 @@ export { CATEGORICAL } from "./colors";
 /** What each view's picture is, for screen readers (the map's aria-label). */
 const VIEW_NAMES: Record<string, string> = {
   hits: "SOM hit map", umatrix: "SOM U-matrix", quality: "SOM quality map", labels: "SOM label map",
-  clusters: "SOM cluster map", lattice: "SOM map",
+  clusters: "SOM cluster map", lattice: "SOM map", glyphs: "SOM codebook glyph map", indices: "SOM neuron index map",
 };
 
-function render({ model, el }: RenderProps<LatticeModel>): () => void {
+type Model = LatticeModel & Partial<GlyphMapModel> & Partial<IndexMapModel>;
+
+function render({ model, el }: RenderProps<Model>): () => void {
   const { title, sub, picker, clear, head } = viewShell(model, el, "sw-single", "lattice");
   clear.classList.add("sw-clear"); // the Explorer shows one Clear button for all its views
   const legendBox = document.createElement("div");
@@ -45,6 +53,11 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
   let tipCats: Float32Array = new Float32Array(0);
   let tipValues: FloatArray = new Float32Array(0);
   let catNames: string[] = [];
+  // the glyph map's tooltip lines: each feature in data units
+  let glyphs: Float32Array = new Float32Array(0);
+  let glyphNames: string[] = [];
+  let glyphLo: ArrayLike<number> = [];
+  let glyphSpan: ArrayLike<number> = [];
 
   const link = new SelectionLink(model, (neurons) => {
     canvas.setSelected(neurons);
@@ -57,7 +70,10 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     maxHeight: 560,
     onSelect: (ks, mode) => link.set(combine(link.get(), wholeCategories(ks), mode)),
     onClear: () => link.set([]),
-    describe: (k: number): string[] => describeNeuron(k, canvas.lat!, fields, tipData, catNames, tipValues, tipCats),
+    describe: (k: number): string[] => [
+      ...describeNeuron(k, canvas.lat!, fields, tipData, catNames, tipValues, tipCats),
+      ...glyphTooltip(k, glyphNames, glyphs, glyphLo, glyphSpan, formatValue),
+    ],
     onDraw: () => {
       // the legend starts where the picture's paint does (the canvas keeps room on its left
       // for the selection's halo and rings)
@@ -67,6 +83,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
       el.dataset.draws = String(canvas.draws);
       el.dataset.labels = String(canvas.labelsDrawn);
       el.dataset.borders = String(canvas.bordersDrawn);
+      el.dataset.painted = String(canvas.painted);
       ack.drawn(drawnFrame);
     },
   });
@@ -107,6 +124,20 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     const style = (model.get("draw_style") === "size" ? "size" : "color") as Style;
     let sizes: Float32Array = decodeData(model.get("sizes"), "float32");
     if (style === "size" && !sizes.length) sizes = sizesFromValues(tipValues, vmax);
+    let painter: CellPainter | null = null;
+    let overlayLegend: HTMLElement | null = null;
+    if (view === "glyphs") {
+      const kind: GlyphKind = model.get("glyph_kind") === "bar" ? "bar" : "line";
+      const colours = model.get("glyph_colors") ?? [];
+      glyphs = decodeFloat32(model.get("glyphs"));
+      glyphNames = model.get("glyph_names") ?? [];
+      glyphLo = decodeFloat(model.get("glyph_lo"));
+      glyphSpan = decodeFloat(model.get("glyph_span"));
+      painter = glyphPainter(kind, glyphs, glyphNames.length, colours);
+      overlayLegend = glyphLegend(kind, glyphNames, colours, model.get("glyph_note") ?? "");
+    } else if (view === "indices") {
+      painter = indexPainter(Boolean(model.get("index_row_col")));
+    }
     canvas.setData({
       values: tipValues,
       vmin, vmax, colormap: cmap,
@@ -116,6 +147,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
       showValues: Boolean(model.get("show_values")),
       categoryColors: model.get("category_colors") ?? [],
       borders: decodeData(model.get("borders"), "float32"),
+      painter,
     });
     fields = model.get("tooltip_fields") ?? [];
     tipData = decodeFloat32(model.get("tooltip_values"));
@@ -129,7 +161,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
     picker.style.display = model.get("legend") === "categories" && model.get("select_by") === "category" ? "none" : "";
     const legend = model.get("legend");
     // every control shown works: no colour-map picker where classes, not the map, colour cells
-    picker.style.display = legend === "categories" ? "none" : "";
+    picker.style.display = legend === "categories" || legend === "none" ? "none" : "";
     const parts: HTMLElement[] = [];
     if (legend === "categories" || legend === "both") {
       // in the size style a neuron without samples is the grid's background, a theme colour
@@ -139,6 +171,7 @@ function render({ model, el }: RenderProps<LatticeModel>): () => void {
         pickCategory, categoryCounts(cats, catNames.length)));
     }
     if (legend === "colorbar" || legend === "both") parts.push(colourBar(cmap, vmin, vmax, model.get("value_label")));
+    if (overlayLegend) parts.push(overlayLegend);
     legendBox.replaceChildren(...parts);
     drawnFrame = model.get("frame");
     canvas.schedule();

@@ -2,8 +2,8 @@
 // quality map, label map): draws hexagons or squares, wrap marks, selection outlines, hover, and
 // turns pointer / keyboard input into selection requests.
 import { categoricalColour, NAN_COLOR, table, textOn, valueIndex } from "./colors";
+import { type CellFrame, type CellPainter, drawValueLabels } from "./cell_text";
 import { type FloatArray } from "./codecs";
-import { formatLabel } from "./common";
 import {
   boundarySegments,
   bounds,
@@ -30,6 +30,7 @@ export interface PlaneData {
   showValues?: boolean; // write each value in its cell (when the cells are wide enough)
   categoryColors?: string[] | null; // one colour per category (else the label palette)
   borders?: Float32Array | null; // border segments, 4 floats each: x0, y0, x1, y1 (plane units)
+  painter?: CellPainter | null; // draws over the cells (the glyph map's glyphs, the indices)
 }
 
 export type SelectMode = "replace" | "toggle" | "add";
@@ -74,8 +75,7 @@ const RING_REACH = RING_RADIUS + 1.75 + 1;
  * (one path), so a brushed region stays readable and does not hide the data. */
 export const PER_CELL_OUTLINE_MAX = 64;
 const PAD_WRAP = 0.45;
-/** Cells narrower than this (CSS px) get no value labels; the same limit as the SVG pictures. */
-export const LABEL_MIN_CELL = 22;
+export { LABEL_MIN_CELL } from "./cell_text";
 
 export class LatticeCanvas {
   readonly root: HTMLDivElement;
@@ -91,6 +91,7 @@ export class LatticeCanvas {
   cursor = -1;
   lat: Lattice | null = null;
   labelsDrawn = 0; // value labels written by the last draw (tests read it)
+  painted = 0; // what the data's painter drew in the last draw (glyphs, indices; tests read it)
   /** CSS px from the canvas' left edge to the first pixel column the last draw painted (the
    * cells' edge less half their stroke, or a wrap mark's arrow). The picture keeps room on its
    * left for what the selection overlay draws around an outer neuron, so its cells start a few
@@ -464,29 +465,15 @@ export class LatticeCanvas {
       }
       ctx.setTransform(1, 0, 0, 1, 0, 0);
     }
-    this.labelsDrawn = 0;
-    if (d?.showValues && this.scale >= LABEL_MIN_CELL) {
-      // 32 % of a cell, between 8 and 12 px, shrunk to fit 85 % of the cell's width, and left
-      // out below 7 px; the SVG pictures follow the same rule
-      const size = Math.min(12, Math.max(8, 0.32 * this.scale));
-      const room = 0.85 * this.scale;
-      const font = (px: number) => `${px * this.dpr}px system-ui, -apple-system, "Segoe UI", sans-serif`;
-      ctx.textAlign = "center";
-      ctx.textBaseline = "middle";
-      for (let k = 0; k < Math.min(m, values.length); k++) {
-        const text = formatLabel(values[k]);
-        if (!text) continue;
-        ctx.font = font(size);
-        const w = ctx.measureText(text).width / this.dpr;
-        const px = w > room ? (size * room) / w : size;
-        if (px < 7) continue;
-        if (px !== size) ctx.font = font(px);
-        const [cx, cy] = this.toDevice(this.centresPlane[2 * k], this.centresPlane[2 * k + 1]);
-        ctx.fillStyle = style === "color" ? textOn(colourIndex(k)) : this.themeColour("--jp-ui-font-color1", "#333");
-        ctx.fillText(text, cx, cy);
-        this.labelsDrawn += 1;
-      }
-    }
+    const frame: CellFrame = {
+      ctx, m, rows: lat.rows, cols: lat.cols, scale: this.scale, dpr: this.dpr,
+      centre: (k) => this.toDevice(this.centresPlane[2 * k], this.centresPlane[2 * k + 1]),
+      theme: (name, fallback) => this.themeColour(name, fallback),
+    };
+    const fg = d?.showValues && style !== "color" ? this.themeColour("--jp-ui-font-color1", "#333") : "";
+    this.labelsDrawn = d?.showValues
+      ? drawValueLabels(frame, values, (k) => (style === "color" ? textOn(colourIndex(k)) : fg)) : 0;
+    this.painted = d?.painter ? d.painter(frame) : 0;
     this.drawBorders(ctx);
     this.drawWrapMarks(ctx);
     this.draws += 1;

@@ -51,7 +51,7 @@ export interface SelectionModel {
   neurons: number[];
 }
 
-// python: LatticeView HitMap UMatrix QualityMap LabelMap ClusterMap
+// python: LatticeView HitMap UMatrix QualityMap LabelMap ClusterMap _LatticeOverlayView
 export interface LatticeModel {
   _view: string;
   selection: WidgetRef;
@@ -80,6 +80,22 @@ export interface LatticeModel {
   category_colors: string[]; // one colour per category (empty: the label palette)
   select_by: "neuron" | "category"; // a click selects the neuron or its whole category
   category_none: string; // legend entry for neurons without a category ("": none)
+}
+
+// python: CodebookGlyphMap
+export interface GlyphMapModel extends LatticeModel {
+  glyphs: EncodedArray<"float32">; // (neurons, features) scaled to [0, 1], NaN: a gap
+  glyph_kind: "line" | "bar";
+  glyph_names: string[];
+  glyph_colors: string[]; // one per feature for bars (empty for lines)
+  glyph_note: string; // what the heights mean (under the map)
+  glyph_lo: EncodedArray<"float64">; // per feature: data units = lo + scaled * span
+  glyph_span: EncodedArray<"float64">;
+}
+
+// python: NeuronIndexMap
+export interface IndexMapModel extends LatticeModel {
+  index_row_col: boolean; // also write row,col under each index
 }
 
 // python: ComponentPlanes

@@ -8,17 +8,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import traitlets
 
 from ..som import SOM
 from ..validation import check_choice
 from ._common import check_title, resolve_features
-from ._svg_lattice import (
-    _check_som,
-    _default_width,
-    _lattice_args,
-    _r,
-    _SvgLatticePicture,
-)
+from ._lattice_overlay import _LatticeOverlayView
+from ._svg_lattice import _check_som, _default_width, _lattice_args, _r
+from .codecs import array_trait
 from .colormaps import label_colors
 from .pictures.compose import Picture
 from .pictures.lattice import Plane, lattice_subtitle, legend_name, render_picture
@@ -35,9 +32,16 @@ GLYPH_WIDTH = 0.76
 GLYPH_HEIGHT = 0.5
 
 
-class CodebookGlyphMap(_SvgLatticePicture):
+class CodebookGlyphMap(_LatticeOverlayView):
     """Every neuron's codebook vector as a tiny line or bar chart in its cell (GEMA's
     ``full_map_weights``).
+
+    A canvas lattice view (:class:`LatticeView`'s hover, click / brush selection linked to the
+    shared selection, keyboard): the cells are the theme's neutral grid, and the browser draws
+    the glyphs from one float32 buffer of the scaled codebook (``glyphs``, n_neurons x
+    n_features; NaN: a gap); a cell's tooltip names the neuron, its row and column, and each
+    chosen feature's codebook value in data units. Glyphs are left out where the cells are
+    under 6 pixels across (the tooltip still reads every neuron).
 
     Each feature is scaled to [0, 1] over the map, in data units
     (``(w - min) / (max - min)`` per feature over all neurons; a constant feature is drawn at
@@ -53,7 +57,8 @@ class CodebookGlyphMap(_SvgLatticePicture):
     X : array-like of shape (N, D), optional
         Data to initialise an unfitted SOM with.
     selection : Selection, optional
-        The shared selection; its neurons are outlined and the picture follows its changes.
+        The shared selection (a private one when omitted): its neurons are outlined, and a
+        click, a brush or the keyboard on this view selects.
     features : sequence of str or int, optional
         Feature names (``som.feature_names_in_``) or column indices to draw, in this order
         (default: all). A name matches exactly, else the one name equal to it up to case and
@@ -62,19 +67,33 @@ class CodebookGlyphMap(_SvgLatticePicture):
         A polyline through the scaled values, or one bar per feature (coloured per feature, with
         a legend).
     width : float, optional
-        Width in pixels of the map (default: about 40 pixels per cell).
+        Width in pixels of the static picture (default: about 40 pixels per cell); the canvas
+        fills the width of its output.
     title : str, optional
         Title in plain words.
 
     Attributes
     ----------
     scaled : ndarray of shape (n_neurons, n_chosen_features)
-        The values drawn, in [0, 1].
+        The values drawn, in [0, 1] (a NaN codebook value as 0 here; the browser's float32
+        ``glyphs`` keep it NaN and draw a gap).
     feature_names : list of str
         The chosen features, in glyph order.
     frame : int
-        Number of redraws so far.
+        Number of refreshes so far.
     """
+
+    _view = traitlets.Unicode("glyphs").tag(sync=True)
+    _default_title = "Codebook vectors: each neuron's weights as a small chart"
+    #: (n_neurons, n_features) float32 in [0, 1] (NaN: no value, a gap in the glyph)
+    glyphs = array_trait("float32", ndim=2).tag(sync=True)
+    glyph_kind = traitlets.Unicode("line").tag(sync=True)
+    glyph_names = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
+    glyph_colors = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
+    glyph_note = traitlets.Unicode("").tag(sync=True)
+    # per feature: the tooltip's value in data units is lo + scaled * span
+    glyph_lo = array_trait("float64", ndim=1).tag(sync=True)
+    glyph_span = array_trait("float64", ndim=1).tag(sync=True)
 
     def __init__(
         self,
@@ -91,11 +110,11 @@ class CodebookGlyphMap(_SvgLatticePicture):
         som = _check_som(som, X=X)
         self._features_arg = features
         self._columns = self._resolve_features(som, features)
-        self._title = check_title(title) or "Codebook vectors: each neuron's weights as a small chart"
+        self._title = check_title(title) or self._default_title
         self.scaled = np.zeros((0, 0))
         self.feature_names: list[str] = []
         self._data_units = True
-        super().__init__(som, X, selection, width)
+        super().__init__(som, X, selection, width, self._title)
 
     @staticmethod
     def _resolve_features(som: SOM, features: Any) -> list[int]:
@@ -114,7 +133,7 @@ class CodebookGlyphMap(_SvgLatticePicture):
             self._columns = self._resolve_features(som, self._features_arg)
         super().refresh(som)
 
-    def _compute(self) -> None:
+    def _overlay(self) -> None:
         som = self._som
         try:
             cb = som.codebook_in_data_units()
@@ -130,9 +149,21 @@ class CodebookGlyphMap(_SvgLatticePicture):
         flat = ~(span > 1e-9 * np.maximum(1.0, np.maximum(np.abs(lo), np.abs(hi))))
         scaled = (cb - lo) / np.where(flat, 1.0, span)
         scaled[:, flat] = 0.5
-        self.scaled = np.clip(np.nan_to_num(scaled, nan=0.0), 0.0, 1.0)
+        scaled = np.clip(scaled, 0.0, 1.0)  # NaN stays NaN: the browser leaves a gap
+        self.scaled = np.nan_to_num(scaled, nan=0.0)
         names = [str(n) for n in som.feature_names_in_]
         self.feature_names = [names[j] for j in self._columns]
+        units = "data units" if self._data_units else "training space (normalisation not invertible)"
+        note = f"each feature scaled to [0, 1] over the map ({units})"
+        if self.kind == "line":
+            note += " · left to right: " + ", ".join(legend_name(n, 1e9) for n in self.feature_names)
+        self.glyphs = scaled.astype(np.float32)
+        self.glyph_kind = self.kind
+        self.glyph_names = list(self.feature_names)
+        self.glyph_colors = label_colors(len(self._columns)) if self.kind == "bar" else []
+        self.glyph_note = note
+        self.glyph_lo = np.where(np.isfinite(lo), lo, np.nan).astype(np.float64)
+        self.glyph_span = np.where(np.isfinite(span), span, np.nan).astype(np.float64)
 
     def _picture(self, selected: list[int]) -> Picture:
         lattice = self._lattice  # of the last refresh, the one self.scaled is for

@@ -7,14 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import traitlets
 
 from ._common import check_title
-from ._svg_lattice import (
-    _default_width,
-    _lattice_args,
-    _r,
-    _SvgLatticePicture,
-)
+from ._lattice_overlay import _LatticeOverlayView
+from ._svg_lattice import _default_width, _lattice_args, _r
 from .pictures.compose import Picture
 from .pictures.lattice import Plane, lattice_subtitle, render_picture
 from .pictures.text import _FONT, _f
@@ -23,11 +20,16 @@ from .selection import Selection
 __all__ = ["NeuronIndexMap"]
 
 
-class NeuronIndexMap(_SvgLatticePicture):
+class NeuronIndexMap(_LatticeOverlayView):
     """The lattice with each neuron's index written in its cell (somnium's
     ``plot_neuron_indices``), to cross-reference ``som.predict()`` output.
 
-    Neuron ``k = row * cols + col`` (row-major, row 0 at the top).
+    Neuron ``k = row * cols + col`` (row-major, row 0 at the top). A canvas lattice view
+    (:class:`LatticeView`'s hover tooltip with the index and row / column, click / brush
+    selection linked to the shared selection, keyboard) on the theme's neutral grid; the
+    browser writes the indices, sized to fit the cells: where they do not fit at a readable
+    size it writes every s-th row's and column's only (the tooltip reads every neuron), and
+    ``row,col`` only where every index is written.
 
     Parameters
     ----------
@@ -36,14 +38,21 @@ class NeuronIndexMap(_SvgLatticePicture):
     X : array-like of shape (N, D), optional
         Data to initialise an unfitted SOM with.
     selection : Selection, optional
-        The shared selection; its neurons are outlined and the picture follows its changes.
+        The shared selection (a private one when omitted): its neurons are outlined, and a
+        click, a brush or the keyboard on this view selects.
     show_row_col : bool
         Also write ``row,col`` under the index.
     width : float, optional
-        Width in pixels of the map (default: about 40 pixels per cell).
+        Width in pixels of the static picture (default: about 40 pixels per cell); the canvas
+        fills the width of its output.
     title : str, optional
         Title in plain words.
     """
+
+    _view = traitlets.Unicode("indices").tag(sync=True)
+    _default_title = "Neuron indices (as returned by predict)"
+    #: the browser also writes row,col under each index
+    index_row_col = traitlets.Bool(False).tag(sync=True)
 
     def __init__(
         self,
@@ -58,11 +67,11 @@ class NeuronIndexMap(_SvgLatticePicture):
         if not isinstance(show_row_col, (bool, np.bool_)):
             raise TypeError(f"show_row_col must be True or False; got {show_row_col!r}")
         self.show_row_col = bool(show_row_col)
-        self._title = check_title(title) or "Neuron indices (as returned by predict)"
-        super().__init__(som, X, selection, width)
+        self._title = check_title(title) or self._default_title
+        super().__init__(som, X, selection, width, self._title)
 
-    def _compute(self) -> None:
-        return None
+    def _overlay(self) -> None:
+        self.index_row_col = self.show_row_col
 
     def _picture(self, selected: list[int]) -> Picture:
         lattice = self._lattice  # of the last refresh

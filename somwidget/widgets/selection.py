@@ -423,6 +423,10 @@ class Selection(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Close the widget and drop the bound samples (their table, BMUs and labels)."""
-        with self._lock:
+        lock = self.__dict__.get("_lock")
+        if lock is None:  # a call Python refused before __init__ ran; the collector closes it
+            super().close()
+            return
+        with lock:
             self._bmus = self._data = self._labels = self._owner = None
         super().close()

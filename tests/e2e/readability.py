@@ -3,8 +3,8 @@
 ``unreadable(page)`` returns the text in the output areas whose contrast with what is behind it
 (the first opaque background up the tree, translucent layers blended in) is below ``min_text``,
 and the drawn bqplot lines and dots whose contrast with the figure's background is below
-``min_mark``. The text of the live SVG pictures (``svg.sw-themed``: the index map, the glyph
-maps, the elevation map, which follow the theme) is read against what the picture paints under
+``min_mark``. The text of the live SVG pictures (``svg.sw-themed``: the elevation map's, which
+follows the theme) is read against what the picture paints under
 it: at a quarter, half and three quarters of the text's width, the filled shapes drawn before it
 that contain the point (a cell, a prism, the picture's background), topmost first, translucent
 ones blended over what lies below; the worst of the three counts (a point over a raster image,

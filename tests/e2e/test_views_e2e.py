@@ -2,11 +2,14 @@
 
 One notebook shows a HitMap and a UMatrix sharing one Selection on a 100x100 hex map, and a
 HitMap (size mode, label overlay), a UMatrix and ComponentPlanes sharing another Selection on a
-small toroidal hex map. The test checks the canvases are drawn (opaque, many colours), clicks a
+small toroidal hex map, and a CodebookGlyphMap (bars) and a NeuronIndexMap sharing a third
+Selection on a small rectangular map. The test checks the canvases are drawn (opaque, many colours), clicks a
 neuron in one view and checks `data-selected` in the others and in Python, brushes a region,
-clears with Escape, and takes screenshots into the artifacts folder. An ElevationMap of the
-small map, sharing the second Selection, draws its prisms on a canvas, names the hovered neuron,
-selects on click and turns with a drag and an arrow key (the angles reach Python).
+clears with Escape, checks the glyphs' bars and the indices on the canvas, the glyph tooltip's
+data units and a click in the glyph map reaching the index map, and takes screenshots into the
+artifacts folder. An ElevationMap of the small map, sharing the second Selection, draws its prisms
+on a canvas, names the hovered neuron, selects on click and turns with a drag and an arrow key
+(the angles reach Python).
 """
 
 from __future__ import annotations
@@ -14,18 +17,20 @@ from __future__ import annotations
 import json
 import math
 
+from conftest import REPO
 from labhelpers import CANVAS_STATS, kernel_exec, open_notebook, run_all, wait_idle, write_notebook
 
 SETUP = """\
 import numpy as np
 import ipywidgets as W
 from somwidget import SOM
-from somwidget.widgets import ComponentPlanes, HitMap, Selection, UMatrix
+from somwidget.widgets import CodebookGlyphMap, ComponentPlanes, HitMap, NeuronIndexMap, Selection, UMatrix
 rng = np.random.default_rng(0)
 X = np.vstack([rng.normal(c, 0.4, size=(100, 3)) for c in ([0, 0, 0], [3, 0, 1], [0, 3, 2])])
 labels = np.repeat(["red", "green", "blue"], 100)
 big = SOM(mapsize=(100, 100), lattice="hexa", random_state=0).initialize(X)
 small = SOM(mapsize=(6, 8), lattice="toroidal_hexa", random_state=0).fit(X, epochs=5)
+rect = SOM(mapsize=(3, 4), lattice="rect", random_state=0).fit(X, epochs=3)
 """
 
 BIG = """\
@@ -54,12 +59,27 @@ ev
 """
 
 # the RGBA of the elevation canvas's pixel under neuron k's top face (and of its top-left corner)
-PIXEL = """(el, k) => {
+ELEV_PIXEL = """(el, k) => {
   const c = el.querySelector('canvas.sw-elevation-canvas');
   const r = c.getBoundingClientRect(); const p = el.somwidget.neuronClientPoint(k);
   const f = c.width / r.width; const ctx = c.getContext('2d');
   const at = (x, y) => Array.from(ctx.getImageData(Math.round(x * f), Math.round(y * f), 1, 1).data);
   return {top: at(p.x - r.left, p.y - r.top), corner: at(1, 1)};
+}"""
+
+GLYPHS = """\
+sel3 = Selection()
+gm = CodebookGlyphMap(rect, selection=sel3, kind="bar")
+im = NeuronIndexMap(rect, selection=sel3, show_row_col=True)
+gm.layout.width = im.layout.width = "49%"
+W.HBox([gm, im])
+"""
+
+# the base canvas' pixel under a client point, [r, g, b, a]
+PIXEL = """(el, [x, y]) => {
+  const c = el.querySelector('canvas'); const r = c.getBoundingClientRect();
+  const px = Math.floor((x - r.left) * c.width / r.width), py = Math.floor((y - r.top) * c.height / r.height);
+  return Array.from(c.getContext('2d').getImageData(px, py, 1, 1).data);
 }"""
 
 
@@ -93,14 +113,14 @@ def _centres(rows: int, cols: int) -> list[tuple[float, float]]:
 
 
 def test_views_draw_and_link(lab, page, artifacts):
-    write_notebook(lab["root"] / "views.ipynb", [SETUP, BIG, SMALL, ELEV])
+    write_notebook(lab["root"] / "views.ipynb", [SETUP, BIG, SMALL, ELEV, GLYPHS])
     open_notebook(page, lab, "views.ipynb")
     run_all(page)
     wait_idle(page, timeout_ms=90_000)
-    # every view drew at least once: hits x2, umatrix x2, planes x1, elevation x1
+    # every view drew at least once: hits x2, umatrix x2, planes x1, elevation x1, glyphs x1, indices x1
     page.wait_for_function(
         "() => { const v = [...document.querySelectorAll('.somwidget-view')];"
-        " return v.length === 6 && v.every(e => Number(e.dataset.draws) > 0 && e.dataset.frame === '1'); }",
+        " return v.length === 8 && v.every(e => Number(e.dataset.draws) > 0 && e.dataset.frame === '1'); }",
         timeout=60_000,
     )
     errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
@@ -180,7 +200,7 @@ def test_views_draw_and_link(lab, page, artifacts):
     assert json.loads(out) == want
 
     _elevation(page, artifacts)
-
+    _check_glyph_and_index_maps(page, artifacts)
     page.locator(".jp-OutputArea-output").nth(1).screenshot(path=str(artifacts / "views-small-linked.png"))
     page.locator(".jp-OutputArea-output").nth(0).screenshot(path=str(artifacts / "views-100x100.png"))
     errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
@@ -199,7 +219,7 @@ def _elevation(page, artifacts) -> None:
         page, "import json\nfrom somwidget.widgets.colormaps import colors_for_values\n"
               f"print(json.dumps([colors_for_values(ev.values, ev.vmin, ev.vmax, 'viridis')[{k}],"
               f" int(ev.values[{k}])]))"))
-    px = ev.evaluate(PIXEL, k)
+    px = ev.evaluate(ELEV_PIXEL, k)
     assert px["top"][3] == 255 and px["corner"][3] == 0, px  # a prism there; transparent around
     want = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
     assert all(abs(a - b) <= 2 for a, b in zip(px["top"][:3], want, strict=True)), (px, colour)
@@ -230,3 +250,62 @@ def _elevation(page, artifacts) -> None:
     az, el = map(float, kernel_exec(page, "print(ev.azimuth, ev.elevation)").split())
     assert abs(az - 35) < 0.01 and el == 50.0, (az, el)
     assert kernel_exec(page, "print(sel2.neurons)").strip() == f"[{k}]"
+
+
+def _check_glyph_and_index_maps(page, artifacts) -> None:
+    """The glyph map's bars where the codebook puts them, its tooltip in data units, a click in it
+    selecting in the index map and in Python, the index map writing every index."""
+    assert kernel_exec(page, "import somwidget; print(somwidget.__file__)").strip() == \
+        str(REPO / "somwidget" / "__init__.py")
+    # the expected bars, computed here from the codebook (not from the view)
+    info = json.loads(kernel_exec(page, (
+        "import json\n"
+        "w = rect.codebook_in_data_units(); s = (w - w.min(0)) / (w.max(0) - w.min(0))\n"
+        "from somwidget.widgets.colormaps import label_colors\n"
+        "print(json.dumps({'s': s.tolist(), 'w': w.tolist(), 'names': [str(n) for n in rect.feature_names_in_],"
+        " 'colours': label_colors(3)}))")))
+    gmv, imv = _view(page, "glyphs", 0), _view(page, "indices", 0)
+    gmv.scroll_into_view_if_needed()
+    assert gmv.get_attribute("data-painted") == "12" and imv.get_attribute("data-painted") == "12"
+    legend = gmv.locator(".sw-glyph-legend").inner_text()
+    assert all(n in legend for n in info["names"]), legend
+    k = 6
+    c0 = gmv.evaluate("(el) => el.somwidget.neuronClientPoint(0)")
+    c1 = gmv.evaluate("(el) => el.somwidget.neuronClientPoint(1)")
+    ck = gmv.evaluate(f"(el) => el.somwidget.neuronClientPoint({k})")
+    scale = c1["x"] - c0["x"]  # CSS px per plane unit (a rect lattice's neighbours are 1 apart)
+    assert scale > 20, scale
+    w, h = 0.76 * scale, 0.5 * scale
+    left, base = ck["x"] - w / 2, ck["y"] + h / 2
+    for j, v in enumerate(info["s"][k]):
+        x = left + (j + 0.5) * w / 3
+        want = [int(info["colours"][j][i:i + 2], 16) for i in (1, 3, 5)]
+        top = base - v * h
+        if v * h > 4:  # inside the bar, 2 px below its top: the feature's colour
+            got = gmv.evaluate(PIXEL, [x, top + 2])
+            assert max(abs(a - b) for a, b in zip(got[:3], want, strict=True)) <= 3, (j, v, got, want)
+        if (1 - v) * h > 4:  # 2 px above it: not that colour (the grid's background)
+            got = gmv.evaluate(PIXEL, [x, top - 2])
+            assert max(abs(a - b) for a, b in zip(got[:3], want, strict=True)) > 30, (j, v, got, want)
+    # hover: the neuron, its row and column, each feature in data units
+    page.mouse.move(ck["x"], ck["y"])
+    tip = page.locator("body > .somwidget-tooltip >> visible=true")
+    tip.wait_for(state="visible", timeout=5_000)
+    text = tip.inner_text()
+    assert "neuron 6" in text and "row 1, col 2" in text, text
+    for name, want in zip(info["names"], info["w"][k], strict=True):
+        line = next(t for t in text.splitlines() if t.startswith(f"{name}: "))
+        got = float(line.split(": ")[1])
+        assert abs(got - want) <= 1e-3 * max(1.0, abs(want)), (line, want)
+    # the index map: dark text on the neutral cell at its centre (the index "6" is written there)
+    imv.scroll_into_view_if_needed()
+    ci = imv.evaluate(f"(el) => el.somwidget.neuronClientPoint({k})")
+    shades = [sum(imv.evaluate(PIXEL, [ci["x"] + dx, ci["y"] + dy])[:3])
+              for dx in range(-6, 7, 2) for dy in range(-12, 3, 2)]
+    assert min(shades) < 300 < max(shades), shades  # glyph strokes of the digit on a light cell
+    # a click on neuron 9 of the glyph map selects it in the index map and in Python
+    _click_neuron(page, gmv, 9)
+    _wait_selected(page, "indices", 0, "9")
+    assert kernel_exec(page, "print(sel3.neurons)").strip() == "[9]"
+    gmv.screenshot(path=str(artifacts / "views-glyph-map.png"))
+    imv.screenshot(path=str(artifacts / "views-index-map.png"))

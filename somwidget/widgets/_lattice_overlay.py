@@ -1,0 +1,81 @@
+"""The canvas lattice views drawn over a neutral grid: the glyph map and the index map.
+
+They are :class:`~.lattice_view.LatticeView` s (the canvas front end of ``js/src/lattice.ts``:
+hover tooltips, click / brush selection linked to the shared :class:`Selection`, keyboard
+navigation, the live overhead budget) whose cells carry no value: every cell is the theme's
+grid background (the ``"size"`` style with no markers, no colour bar), and what each view
+writes in its cells (glyphs, indices) travels as binary buffers / small traits and is drawn by
+the browser (``js/src/glyphs.ts``, ``js/src/cell_text.ts``). A refresh sends no SVG.
+
+The static picture (:meth:`to_picture`) is the SVG of the subclass' ``_picture(selected)``,
+drawn on the lattice of the last refresh (``_lattice``, the one the subclass derived its
+arrays for): a selection change after a refit to another size shows that consistent state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..validation import check_positive
+from ._svg_lattice import _check_som
+from .lattice_view import LatticeView
+from .pictures.compose import Picture
+from .selection import Selection
+
+__all__ = ["_LatticeOverlayView"]
+
+
+class _LatticeOverlayView(LatticeView):
+    """Base of the glyph and index maps: a canvas lattice of neutral cells with an overlay.
+
+    Subclasses provide ``_overlay()`` (derive what to draw from ``self._som`` and set their
+    overlay traits; called inside the refresh's one message) and ``_picture(selected)`` (the
+    static picture, on ``self._lattice``).
+    """
+
+    _overlay: Callable[[], None]
+    _picture: Callable[[list[int]], Picture]
+    _released_attributes = (*LatticeView._released_attributes, "_lattice")
+
+    def __init__(self, som: Any, X: Any, selection: Selection | None, width: float | None,
+                 title: str) -> None:
+        som = _check_som(som, X=X)
+        if width is not None:
+            width = check_positive("width", width)
+        self._width = width
+        self._lattice = som.lattice_
+        self._overlay_title = title
+        super().__init__(som, selection=selection, title=title)
+
+    def refresh(self, som: Any = None, **precomputed: Any) -> None:
+        """Recompute from the SOM (or draw another one from now on) and send one message.
+
+        Parameters
+        ----------
+        som : SOM, optional
+            Draw this SOM from now on; the selection is kept.
+        """
+        if som is not None:
+            som = _check_som(som)
+        with self.hold_sync():  # the overlay's traits travel in the lattice's one message
+            super().refresh(som)
+
+    def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
+        m = int(self._som.lattice_.n_neurons)
+        self._overlay()
+        self._lattice = self._som.lattice_
+        # no value per neuron: the grid's theme background, no markers (sizes = NaN / vmax)
+        st = self._plain(np.full(m, np.nan), self._overlay_title, "")
+        st.update(style="size", sizes_from_values=True, legend="none", tooltip=[])
+        return st
+
+    def to_picture(self) -> Picture:
+        """The picture (of the last refresh, with the current selection) as a standalone SVG."""
+        if getattr(self, "_lattice", None) is None:
+            raise ValueError(f"this {type(self).__name__} is closed: it has no picture")
+        m = int(self._lattice.n_neurons)  # a shared selection may hold a larger map's neurons
+        sel = self.selection
+        return self._picture([] if sel is None else [int(k) for k in sel.neurons if 0 <= k < m])
