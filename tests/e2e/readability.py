@@ -3,16 +3,10 @@
 ``unreadable(page)`` returns the text in the output areas whose contrast with what is behind it
 (the first opaque background up the tree, translucent layers blended in) is below ``min_text``,
 and the drawn bqplot lines and dots whose contrast with the figure's background is below
-``min_mark``. The text of the live SVG pictures (``svg.sw-themed``: the elevation map's, which
-follows the theme) is read against what the picture paints under
-it: at a quarter, half and three quarters of the text's width, the filled shapes drawn before it
-that contain the point (a cell, a prism, the picture's background), topmost first, translucent
-ones blended over what lies below; the worst of the three counts (a point over a raster image,
-a big map's cells, is not measured). The bounds are "readable", not
-WCAG AA: 3:1 for text (AA asks 4.5:1 for small text, 3:1 for large) and 2:1 for marks. Left
-out: buttons, inputs and other controls (the widget library's own styling), ipywidgets' tab
-bar, glyph-only colour keys (●, ✚) and the other SVG pictures (static ones, drawn on their own
-white background).
+``min_mark``. The bounds are "readable", not WCAG AA: 3:1 for text (AA asks 4.5:1 for small
+text, 3:1 for large) and 2:1 for marks. Left out: buttons, inputs and other controls (the widget
+library's own styling), ipywidgets' tab bar, glyph-only colour keys (●, ✚), the SVG pictures
+(static ones, drawn on their own white background) and what the canvases draw.
 """
 
 from __future__ import annotations
@@ -58,53 +52,6 @@ READABILITY = r"""([minText, minMark]) => {
       const ratio = contrast(fg, bg);
       if (ratio < minText) text.push({text: own.slice(0, 60), ratio: +ratio.toFixed(2), need: minText,
                                       fg: isSvg ? s.fill : s.color, where: path(el)});
-    }
-    // the text of the live SVG pictures (svg.sw-themed: they follow the theme) against what is
-    // painted under it in the picture, checked at three points along the text's middle
-    for (const svg of out.querySelectorAll('svg.sw-themed')) {
-      if (!seen(svg)) continue;
-      const base = bgOf(svg);
-      const shapes = [];  // the filled shapes painted so far (document order is paint order)
-      for (const el of svg.querySelectorAll('*')) {
-        if (el.closest('defs, clipPath, mask, pattern, marker, symbol, style')) continue;
-        if (el instanceof SVGGeometryElement && !(el instanceof SVGTextContentElement)) {
-          const s = getComputedStyle(el), fill = parse(s.fill);
-          if (!fill || s.display === 'none' || s.visibility === 'hidden') continue;
-          const alpha = fill[3] * Number(s.fillOpacity) * opacityOf(el) / opacityOf(svg);
-          if (alpha > 0) shapes.push({el, fill: [fill[0], fill[1], fill[2], alpha], box: el.getBoundingClientRect()});
-          continue;
-        }
-        // a raster (a big map's cells as one image): what it shows under a point is not known
-        if (el instanceof SVGImageElement) { shapes.push({el, fill: null, box: el.getBoundingClientRect()}); continue; }
-        if (!(el instanceof SVGTextElement)) continue;
-        const own = el.textContent.trim();
-        if (!/[\p{L}\p{N}]/u.test(own) || !seen(el)) continue;
-        const s = getComputedStyle(el), fg0 = parse(s.fill);
-        if (!fg0) continue;
-        const b = el.getBBox(), m = el.getScreenCTM();
-        let worst = null;
-        for (const fx of [0.25, 0.5, 0.75]) {
-          const p = new DOMPoint(b.x + fx * b.width, b.y + b.height / 2).matrixTransform(m);
-          const under = [];  // the shapes under the point, topmost first, down to an opaque one
-          for (let i = shapes.length - 1; i >= 0; i--) {
-            const sh = shapes[i], r = sh.box;
-            if (p.x < r.left || p.x > r.right || p.y < r.top || p.y > r.bottom) continue;
-            if (!sh.fill) { under.length = 0; under.unknown = true; break; }
-            const q = p.matrixTransform(sh.el.getScreenCTM().inverse());
-            if (!sh.el.isPointInFill(q)) continue;
-            under.push(sh.fill);
-            if (sh.fill[3] >= 1) break;
-          }
-          if (under.unknown) continue;  // text on a raster: not measured
-          let bg = base;
-          for (let i = under.length - 1; i >= 0; i--) bg = over(under[i], bg);
-          const fg = over([fg0[0], fg0[1], fg0[2], fg0[3] * Number(s.fillOpacity) * opacityOf(el) / opacityOf(svg)], bg);
-          const ratio = contrast(fg, bg);
-          if (!worst || ratio < worst.ratio) worst = {ratio, bg};
-        }
-        if (worst && worst.ratio < minText) text.push({text: own.slice(0, 60), ratio: +worst.ratio.toFixed(2), need: minText,
-          fg: s.fill, bg: `rgb(${worst.bg.slice(0, 3).map(Math.round).join(', ')})`, where: path(el)});
-      }
     }
     for (const el of out.querySelectorAll('.bqplot path.line, .bqplot path.dot')) {
       if (!seen(el)) continue;
