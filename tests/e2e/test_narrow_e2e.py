@@ -99,30 +99,50 @@ LAYOUT_SIGNATURE = """() => JSON.stringify(Array.from(document.querySelectorAll(
   .map(e => { const b = e.getBoundingClientRect(); return [Math.round(b.width), Math.round(b.height)]; }))"""
 
 
+#: resolves once LAYOUT_SIGNATURE reads the same four times 250 ms apart (750 ms still) or after
+#: ``maxMs``; polled in the page, so no round trip and no idle wait after the last reading
+SETTLE = f"""async (maxMs) => {{
+  const sig = {LAYOUT_SIGNATURE};
+  const t0 = performance.now();
+  let last = null, stable = 0;
+  while (performance.now() - t0 < maxMs) {{
+    const s = sig();
+    stable = s === last ? stable + 1 : 0;
+    last = s;
+    if (stable >= 3) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }}
+}}"""
+
+#: where an element lies in the viewport (it moves when any box around it scrolls)
+TOP_LEFT = "(el) => { const b = el.getBoundingClientRect(); return [b.top, b.left]; }"
+
+
 def _settle(page, max_ms: int = 8_000) -> None:
     """Wait until the outputs' layout holds still for 750 ms (bqplot redraws a resized figure
     a little later, and only once it is on screen)."""
-    last, stable, waited = None, 0, 0
-    while waited < max_ms and stable < 3:
-        sig = page.evaluate(LAYOUT_SIGNATURE)
-        stable = stable + 1 if sig == last else 0
-        last = sig
-        page.wait_for_timeout(250)
-        waited += 250
+    page.evaluate(SETTLE, max_ms)
 
 
 def _measure(page, width: int, artifacts, name: str) -> dict[str, Any]:
-    """``layout_problems`` of every output, each scrolled into view in a ``width`` x 900 page."""
+    """``layout_problems`` of every output, each scrolled into view in a ``width`` x 900 page.
+
+    The layout is let settle after the resize and after every scroll; an output that is on
+    screen already (scrolling to it moved nothing) is measured in the layout that settled for
+    the one before it (nothing is redrawn that was not resized or newly shown)."""
     page.set_viewport_size({"width": width, "height": 900})
-    page.wait_for_timeout(300)
     outputs = page.locator(".jp-Notebook .jp-OutputArea-output")
     lists = ("overlaps", "clipped", "scrolls", "ellipsis")
     merged: dict[str, Any] = {key: [] for key in lists}
+    settled = False
     for i in range(outputs.count()):
         if not outputs.nth(i).is_visible():  # an empty one (a widget's unused text fallback)
             continue
+        before = outputs.nth(i).evaluate(TOP_LEFT)
         outputs.nth(i).scroll_into_view_if_needed()
-        _settle(page)
+        if not settled or outputs.nth(i).evaluate(TOP_LEFT) != before:
+            _settle(page)
+            settled = True
         found = layout_problems(page, only=[i], ignore=IGNORE)
         for key in lists:
             merged[key] += found[key]
