@@ -228,6 +228,19 @@ def scrollbar_page(scrollbar_context):
         yield pg
 
 
+@pytest.fixture(scope="session")
+def notebook_runs(lab, scrollbar_context, artifacts):
+    """The repo's notebooks, each run once in the light theme for every test that looks at
+    it (``shared_runs.NotebookRuns``)."""
+    from shared_runs import NotebookRuns
+
+    runs = NotebookRuns(lab, scrollbar_context, artifacts, _recording_page)
+    try:
+        yield runs
+    finally:
+        runs.close()
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):

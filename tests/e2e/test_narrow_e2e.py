@@ -3,7 +3,9 @@
 Each notebook (a notebook of every composite view, the quickstart, the teaching and the
 clusters notebook) is run once in a Chromium that draws scrollbars, with JupyterLab's file
 browser open, and every output is measured (``layout_audit.layout_problems``) on pages 1280,
-900 and 700 px wide (a notebook 950, 570 and 370 px wide). At every width:
+900 and 700 px wide (a notebook 950, 570 and 370 px wide). The repo's notebooks are the
+light-theme runs ``test_notebooks_look_e2e`` reads too (``shared_runs.NotebookRuns``). At every
+width:
 
 * the page never scrolls sideways (the page, the notebook's panel, the notebook);
 * no box in an output scrolls sideways to nothing: a box may scroll (a wide table, a chart wider
@@ -23,11 +25,10 @@ shows with that output scrolled into view).
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
-from conftest import REPO, _recording_page
+from conftest import _recording_page
 from labhelpers import (
     cell_errors,
     kernel_exec,
@@ -152,31 +153,43 @@ def _measure(page, width: int, artifacts, name: str) -> dict[str, Any]:
     return merged
 
 
+def _measure_widths(page, name: str, artifacts) -> dict[str, Any]:
+    """{"name", width: measures for each of ``WIDTHS``, "pageerrors"} of a notebook run to its end."""
+    errors = cell_errors(page)
+    assert not errors, errors[0]
+    if name == "teaching":  # the trainers that run on after their cells
+        kernel_exec(page, "trainer.join(120); color_trainer.join(120)", timeout_ms=200_000)
+    result: dict[str, Any] = {"name": name}
+    seen = len(page.console_messages_seen)
+    try:
+        for width in WIDTHS:
+            result[width] = _measure(page, width, artifacts, name)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+    result["pageerrors"] = [m for m in page.console_messages_seen if m.startswith("pageerror")]
+    # what the resizes here logged is this test's (its page errors, above), not that of the
+    # next test to read the page (test_notebooks_look_e2e checks the console of the run)
+    del page.console_messages_seen[seen:]
+    return result
+
+
 @pytest.fixture(scope="module", params=["views", "quickstart", "teaching", "clusters"])
-def measured(request, lab, scrollbar_context, artifacts) -> dict[str, Any]:
-    """One notebook run once, measured at each of ``WIDTHS``: {"name", width: measures}."""
+def measured(request, lab, scrollbar_context, notebook_runs, artifacts) -> dict[str, Any]:
+    """One notebook run once, measured at each of ``WIDTHS``: {"name", width: measures}.
+
+    The repo's notebooks come from ``notebook_runs``: the same light-theme run that
+    ``test_notebooks_look_e2e`` reads (and then closes)."""
     name = request.param
+    if name != "views":
+        return _measure_widths(notebook_runs.page(name), name, artifacts)
     file = f"narrow_{name}.ipynb"
-    if name == "views":
-        write_notebook(lab["root"] / file, VIEWS)
-    else:
-        shutil.copy(REPO / "notebooks" / f"{name}.ipynb", lab["root"] / file)
-        shutil.copytree(REPO / "notebooks" / "data", lab["root"] / "data", dirs_exist_ok=True)
+    write_notebook(lab["root"] / file, VIEWS)
     with _recording_page(scrollbar_context, console=False) as page:
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
         open_notebook(page, lab, file)
         run_all(page)
         wait_code_cells_executed(page, timeout_ms=300_000)
-        errors = cell_errors(page)
-        assert not errors, errors[0]
-        if name == "teaching":  # the trainers that run on after their cells
-            kernel_exec(page, "trainer.join(120); color_trainer.join(120)", timeout_ms=200_000)
-        result: dict[str, Any] = {"name": name}
-        for width in WIDTHS:
-            result[width] = _measure(page, width, artifacts, name)
-        result["pageerrors"] = [m for m in page.console_messages_seen if m.startswith("pageerror")]
-        page.set_viewport_size({"width": 1280, "height": 900})
-    return result
+        return _measure_widths(page, name, artifacts)
 
 
 @pytest.mark.timeout(600)
