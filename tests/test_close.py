@@ -237,3 +237,20 @@ def test_a_closed_private_selection_drops_the_samples_bound_to_it():
     assert sel.comm is None and sel.bmus is None and sel.labels is None
     with pytest.raises(ValueError, match="no samples bound"):
         sel.sample_mask  # noqa: B018
+
+
+@pytest.mark.parametrize("name", ["HitMap", "ElevationMap", "Explorer"])
+def test_a_closed_view_displayed_again_says_it_is_closed(name, monkeypatch):
+    # displaying a closed view in a notebook printed ipywidgets' "'NoneType' object has no
+    # attribute 'comm_id'" traceback; it now shows one line saying what happened
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append((a, k)))
+    X, y = data()
+    view = VIEWS[name](SOM(mapsize=(4, 5), random_state=0), X, y)
+    view.close()
+    view._ipython_display_()
+    assert shown == [((
+        {"text/plain": f"{name} (closed: close() released it; make a new {name} to show it again)"},
+    ), {"raw": True})]

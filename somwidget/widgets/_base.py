@@ -184,6 +184,12 @@ class PictureMixin:
         """Display the live widget, then its picture output (kept up to date)."""
         from IPython.display import display
 
+        if self.__dict__.get("_view_closed") or getattr(self, "comm", True) is None:
+            # ipywidgets would print "'NoneType' object has no attribute 'comm_id'"
+            name = type(self).__name__
+            display({"text/plain": f"{name} (closed: close() released it; make a new {name} to "
+                                   "show it again)"}, raw=True)
+            return
         if isinstance(self, widgets.DOMWidget):
             self.add_class(self._live_class())
         bundle = super()._repr_mimebundle_()  # type: ignore[misc]  # the widget, no picture
