@@ -142,3 +142,110 @@ def test_the_canvas_acknowledges_frames_and_shares_the_selection(fitted):
     em.close()
     assert canvas.comm is None  # closed with the map
     assert sel.comm is not None  # the shared selection stays open
+
+
+def test_without_a_selection_the_view_makes_its_own_and_closes_it(fitted):
+    som, X = fitted
+    em = ElevationMap(som, X)
+    sel = em.selection
+    assert isinstance(sel, Selection) and em.picture.selection is sel  # the browser's clicks land here
+    assert 'class="selected"' not in em.to_svg()
+    sel.set_state({"neurons": [7]})  # a click on prism 7 in the browser
+    assert sel.n_neurons == 99
+    assert 'class="selected" data-k="7"' in em.to_svg()
+    em.close()
+    assert sel.comm is None  # the view's own selection goes with it
+    shared = Selection()
+    em = ElevationMap(som, X, selection=shared)
+    assert em.selection is shared
+    em.close()
+    assert shared.comm is not None  # a caller's selection stays open
+
+
+def _slider_front_end(slider, msgs: list[tuple[dict, list]]) -> None:
+    """What a browser slider does with a value from the kernel: it snaps it to its step (with
+    the float noise of ``round(v / step) * step``) and sends the snapped value back if it differs."""
+    for data, _ in msgs:
+        v = data.get("state", {}).get("value")
+        if v is not None:
+            snapped = round(v / slider.step) * slider.step
+            if snapped != v:
+                slider.set_state({"value": snapped})
+
+
+@pytest.mark.parametrize(("azimuth", "elevation"), [(30.0, 49.0), (30.0, 63.4), (63.4, 12.34)])
+def test_an_angle_from_the_browser_is_kept_as_sent_and_not_sent_back(fitted, azimuth, elevation):
+    som, X = fitted
+    em = ElevationMap(som, X, azimuth=10, elevation=20)
+    _attach(em)
+    em.picture.set_state({"azimuth": azimuth, "elevation": elevation})  # the end of a drag
+    for slider in (em.azimuth_slider, em.elevation_slider):
+        sent = list(slider.comm.messages)
+        slider.comm.messages.clear()
+        _slider_front_end(slider, sent)
+    assert (em.azimuth, em.elevation) == (azimuth, elevation)
+    assert (em.picture.azimuth, em.picture.elevation) == (azimuth, elevation)
+    assert (em.azimuth_slider.value, em.elevation_slider.value) == (azimuth, elevation)
+    back = [d for d, _ in em.picture.comm.messages
+            if d.get("method") == "update" and {"azimuth", "elevation"} & set(d.get("state", {}))]
+    assert back == []  # the canvas keeps the angle it drew
+    svg = em.to_svg()
+    assert f'data-azimuth="{azimuth}"' in svg and f'data-elevation="{elevation}"' in svg
+    em.close()
+
+
+def test_angles_are_hundredths_on_both_sides(fitted):
+    som, X = fitted
+    em = ElevationMap(som, X, azimuth=29.999999999999996, elevation=40.004)
+    assert (em.azimuth, em.elevation) == (30.0, 40.0)
+    em.azimuth_slider.value = 6 * 5.000000000000001  # a slider's float noise
+    assert em.azimuth == 30.0
+    em.rotate(azimuth=359.999, elevation=12.345678)
+    assert (em.azimuth, em.elevation) == (0.0, 12.35)
+    assert (em.picture.azimuth, em.picture.elevation) == (0.0, 12.35)
+    em.close()
+
+
+@pytest.fixture()
+def published(monkeypatch):
+    """Every display / update_display_data the IPython shell publishes."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    calls: list[dict] = []
+
+    def publish(data, metadata=None, source=None, *, transient=None, update=False, **kw):
+        calls.append({"data": data, "update": update})
+
+    monkeypatch.setattr(shell.display_pub, "publish", publish)
+    return calls
+
+
+def _next_update(published: list[dict], n: int) -> dict:
+    """The n-th picture update (1-based), waited for: the rate limit schedules it."""
+    import time
+
+    deadline = time.monotonic() + 30.0  # a guard against hanging only; nothing is timed
+    while len([c for c in published if c["update"]]) < n and time.monotonic() < deadline:
+        time.sleep(0.01)
+    updates = [c for c in published if c["update"]]
+    assert len(updates) >= n, "the turned picture never reached the notebook's picture output"
+    return updates[n - 1]
+
+
+def test_turning_updates_the_notebooks_picture_output(fitted, published):
+    from IPython.display import display
+
+    som, X = fitted
+    em = ElevationMap(som, X, azimuth=30, elevation=40)
+    em.picture_interval_s = 0.05
+    display(em)
+    (first,) = [c for c in published if "text/html" in c["data"]]
+    assert 'data-azimuth="30.0" data-elevation="40.0"' in first["data"]["text/html"]
+    em.picture.set_state({"azimuth": 100.5, "elevation": 65.25})  # turned in the browser
+    html = _next_update(published, 1)["data"]["text/html"]
+    assert 'data-azimuth="100.5" data-elevation="65.25"' in html
+    em.rotate(azimuth=200, elevation=10)  # turned from Python
+    html = _next_update(published, 2)["data"]["text/html"]
+    assert 'data-azimuth="200.0" data-elevation="10.0"' in html
+    em.close()

@@ -44,6 +44,12 @@ _VALUE_WORDS = {
 }
 
 
+def _hundredths(angle: float) -> float:
+    """An angle rounded to hundredths of a degree, as the browser sends them (a drag's pixels
+    are fractional; a slider's steps add float noise such as 29.999999999999996)."""
+    return round(float(angle), 2) + 0.0  # + 0.0: no -0.0
+
+
 class ElevationCanvas(LiveUpdateMixin, anywidget.AnyWidget):
     """The live picture of an :class:`ElevationMap` (built by it; not a view on its own).
 
@@ -51,8 +57,8 @@ class ElevationCanvas(LiveUpdateMixin, anywidget.AnyWidget):
     (float32, float64 where float32 would colour them wrongly; NaN: no value, grey) and
     ``heights`` (float32, plane units) as binary buffers, the colour map and its range, and a new
     ``frame``, which the browser acknowledges once drawn (the live back-pressure of
-    :mod:`somwidget.widgets.live`). ``azimuth`` and ``elevation`` (degrees) are synced both ways:
-    the browser turns the picture locally and sends the angles back.
+    :mod:`somwidget.widgets.live`). ``azimuth`` and ``elevation`` (degrees, rounded to hundredths)
+    are synced both ways: the browser turns the picture locally and sends the angles back.
     """
 
     _view = traitlets.Unicode("elevation").tag(sync=True)
@@ -85,12 +91,12 @@ class ElevationCanvas(LiveUpdateMixin, anywidget.AnyWidget):
     @traitlets.validate("azimuth")
     def _valid_azimuth(self, proposal: traitlets.Bunch) -> float:
         a = float(proposal["value"])
-        return a % 360.0 if math.isfinite(a) else float(self.azimuth)
+        return _hundredths(a % 360.0) % 360.0 if math.isfinite(a) else float(self.azimuth)
 
     @traitlets.validate("elevation")
     def _valid_elevation(self, proposal: traitlets.Bunch) -> float:
         e = float(proposal["value"])
-        return min(90.0, max(0.0, e)) if math.isfinite(e) else float(self.elevation)
+        return _hundredths(min(90.0, max(0.0, e))) if math.isfinite(e) else float(self.elevation)
 
     @traitlets.validate("colormap")
     def _valid_colormap(self, proposal: traitlets.Bunch) -> str:
@@ -113,11 +119,13 @@ class ElevationMap(ViewBase, widgets.VBox):
     with the picture focused (Tab or a click), Left / Right turn by 5° (15° with Shift), Up or
     ``+`` tilts up and Down or ``-`` tilts down by 5°, Escape clears the selection. The sliders
     and the picture share the angles both ways: :attr:`azimuth` and :attr:`elevation` read the
-    view the browser shows. Hovering a prism's top face (the nearest under the pointer) shows the
+    view the browser shows (hundredths of a degree: an angle from the browser is kept as sent,
+    and the sliders, whose step is 0.01°, show it without sending it back). Hovering a prism's top face (the nearest under the pointer) shows the
     neuron's index, row and column and its value; a click selects it, shift-click adds it,
     ctrl/cmd-click toggles it (the shared selection; its top faces are outlined). The static
     picture (:meth:`to_picture`, the MIME bundle, saved notebooks) is an SVG of the same
-    projection at the current angles (``elevation_picture.py``).
+    projection at the current angles (``elevation_picture.py``); the notebook's picture output
+    follows the angles within its rate limit (:meth:`schedule_picture`).
 
     **Projection.** Let ``(x_k, y_k)`` be neuron k's plane coordinates (``som.lattice_.coordinates``,
     y growing downwards as in every picture), ``(c_x, c_y)`` the middle of their bounding box,
@@ -149,6 +157,8 @@ class ElevationMap(ViewBase, widgets.VBox):
         new ones, ``refresh(values=...)``).
     selection : Selection, optional
         The shared selection; its neurons' top faces are outlined and the picture follows it.
+        Without one the view makes its own (:attr:`selection`, closed with the view), so
+        clicks in the browser always reach Python and the static picture.
     azimuth : float
         Rotation about the vertical axis, in degrees (taken modulo 360).
     elevation : float
@@ -202,8 +212,11 @@ class ElevationMap(ViewBase, widgets.VBox):
         self._X = X
         self._kind, self._custom = self._check_kind(values, self._som)
         self._lattice = self._som.lattice_  # the lattice drawn: the one of the last refresh
-        self._selection = _check_selection(selection)
-        self._share(self._selection)
+        if selection is None:
+            self._selection: Selection = self._own(Selection())
+        else:
+            self._selection = _check_selection(selection)
+            self._share(self._selection)
         az, el = self._check_angles(azimuth, elevation)
         self._width = check_positive("width", width)
         self._max_height = None if max_height is None else check_positive("max_height", max_height)
@@ -224,11 +237,11 @@ class ElevationMap(ViewBase, widgets.VBox):
         self.picture = ElevationCanvas(selection=self._selection, colormap=cmap, azimuth=az, elevation=el,
                                        picture_width=self._width)
         self.azimuth_slider = widgets.FloatSlider(
-            value=az, min=0.0, max=360.0, step=5.0, description="azimuth °",
-            continuous_update=True, readout_format=".0f", layout=widgets.Layout(width="300px"))
+            value=az, min=0.0, max=360.0, step=0.01, description="azimuth °",
+            continuous_update=True, readout_format=".1f", layout=widgets.Layout(width="300px"))
         self.elevation_slider = widgets.FloatSlider(
-            value=el, min=0.0, max=90.0, step=5.0, description="elevation °",
-            continuous_update=True, readout_format=".0f", layout=widgets.Layout(width="300px"))
+            value=el, min=0.0, max=90.0, step=0.01, description="elevation °",
+            continuous_update=True, readout_format=".1f", layout=widgets.Layout(width="300px"))
         super().__init__(children=[self.picture, widgets.HBox([self.azimuth_slider, self.elevation_slider])])
         self.add_class("somwidget-elevation-map")
         self.azimuth_slider.observe(self._on_angle, names="value")
@@ -236,8 +249,7 @@ class ElevationMap(ViewBase, widgets.VBox):
         # the browser turned the picture: the sliders follow (and through them the state)
         self.picture.observe(self._on_browser_angle, names=["azimuth", "elevation"])
         self.picture.observe(self._on_colormap, names="colormap")
-        if self._selection is not None:
-            self._observe_selection(self._selection, self._on_selection)
+        self._observe_selection(self._selection, self._on_selection)
         self.refresh()
 
     @staticmethod
@@ -249,7 +261,7 @@ class ElevationMap(ViewBase, widgets.VBox):
         el = check_positive("elevation", elevation, allow_zero=True)
         if el > 90:
             raise ValueError(f"elevation must be in [0, 90] degrees; got {elevation!r}")
-        return float(azimuth) % 360.0, el
+        return _hundredths(float(azimuth) % 360.0) % 360.0, _hundredths(el)
 
     @classmethod
     def _check_kind(cls, values: Any, som: SOM) -> tuple[str, np.ndarray | None]:
@@ -283,8 +295,8 @@ class ElevationMap(ViewBase, widgets.VBox):
         return self._som
 
     @property
-    def selection(self) -> Selection | None:
-        """The shared selection whose neurons are outlined (or None)."""
+    def selection(self) -> Selection:
+        """The selection whose neurons are outlined: the one passed in, else the view's own."""
         return self._selection
 
     @property
@@ -298,46 +310,55 @@ class ElevationMap(ViewBase, widgets.VBox):
 
     @property
     def azimuth(self) -> float:
-        """Rotation about the vertical axis in degrees, in [0, 360)."""
-        return float(self.azimuth_slider.value) % 360.0
+        """Rotation about the vertical axis in degrees, in [0, 360) (hundredths)."""
+        return float(self.picture.azimuth)
 
     @property
     def elevation(self) -> float:
-        """Viewing angle above the ground in degrees, in [0, 90]."""
-        return float(self.elevation_slider.value)
+        """Viewing angle above the ground in degrees, in [0, 90] (hundredths)."""
+        return float(self.picture.elevation)
 
     @property
     def max_height(self) -> float:
         """Height of the tallest prism in plane units."""
         return self._max_height if self._max_height is not None else 0.5 * self._radius()
 
-    def _sync_picture_angles(self) -> None:
-        """The sliders' angles to the canvas (one message; nothing when they are its own)."""
-        self._pushing = True  # not an angle from the browser: the sliders already have it
-        try:
-            with self.picture.hold_sync():
-                self.picture.azimuth = self.azimuth
-                self.picture.elevation = self.elevation
-        finally:
-            self._pushing = False
-
-    def _on_angle(self, _change: Any = None) -> None:
-        if not self._quiet:
-            self._sync_picture_angles()
-            self._render()
-
-    def _on_browser_angle(self, _change: Any = None) -> None:
-        az, el = float(self.picture.azimuth), float(self.picture.elevation)
-        if self._pushing or (az, el) == (self.azimuth, self.elevation):
-            return
+    def _set_angles(self, az: float, el: float, *, from_browser: bool = False) -> None:
+        """The new angles (already checked) to the canvas and the sliders, one redraw of the
+        static picture; an angle from the browser is not sent back to it, and the sliders take
+        it as it is (their step is fine enough to show it unsnapped)."""
         with self._lock:
+            self._pushing = True
             self._quiet = True
             try:
-                self.azimuth_slider.value = az
-                self.elevation_slider.value = el
+                if not from_browser:
+                    with self.picture.hold_sync():  # one message for both angles
+                        self.picture.azimuth = az
+                        self.picture.elevation = el
+                self.azimuth_slider.value = float(self.picture.azimuth)
+                self.elevation_slider.value = float(self.picture.elevation)
             finally:
+                self._pushing = False
                 self._quiet = False
             self._render()
+        self.schedule_picture()  # the notebook's saved picture follows, within its rate limit
+
+    def _on_angle(self, _change: Any = None) -> None:
+        """A slider moved (in the browser or from Python)."""
+        if self._quiet:
+            return
+        az = _hundredths(float(self.azimuth_slider.value) % 360.0) % 360.0
+        el = _hundredths(min(90.0, max(0.0, float(self.elevation_slider.value))))
+        if (az, el) == (self.azimuth, self.elevation):
+            return  # the slider's own rounding of the angle the canvas has: nothing to send
+        self._set_angles(az, el)
+
+    def _on_browser_angle(self, _change: Any = None) -> None:
+        """The browser turned the picture: the sliders follow, nothing goes back."""
+        if self._pushing or (self.azimuth, self.elevation) == (
+                float(self.azimuth_slider.value), float(self.elevation_slider.value)):
+            return  # ours, or the second notification of one message with both angles
+        self._set_angles(self.azimuth, self.elevation, from_browser=True)
 
     def _on_colormap(self, _change: Any = None) -> None:
         self._render()
@@ -357,15 +378,7 @@ class ElevationMap(ViewBase, widgets.VBox):
         """
         az, el = self._check_angles(self.azimuth if azimuth is None else azimuth,
                                     self.elevation if elevation is None else elevation)
-        with self._lock:
-            self._quiet = True
-            try:
-                self.azimuth_slider.value = az
-                self.elevation_slider.value = el
-            finally:
-                self._quiet = False
-            self._sync_picture_angles()
-            self._render()
+        self._set_angles(az, el)
 
     def refresh(self, som: Any = None, values: Any = None, **precomputed: Any) -> None:
         """Recompute the values from the SOM (or draw another one from now on) and redraw.
@@ -417,8 +430,7 @@ class ElevationMap(ViewBase, widgets.VBox):
             h = (v * half - base * half) / span if span > 0 else np.zeros_like(v)
             self.heights = np.nan_to_num(h, nan=0.0) * self.max_height
             self.vmin, self.vmax = vmin, vmax
-            if self._selection is not None:
-                self._selection.n_neurons = int(self._lattice.n_neurons)
+            self._selection.n_neurons = int(self._lattice.n_neurons)
             self._send_frame()
             self._render()
 
