@@ -69,7 +69,10 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   }
 
   function draw(): void {
-    const cssW = Math.max(120, Math.min(model.get("picture_width") || 640, el.clientWidth || 640));
+    // the box's width to the pixel below (clientWidth rounds a 452.5 px box up: a canvas that
+    // wide would spill half a pixel past the output, a scrollbar that scrolls to nothing)
+    const boxW = Math.floor(el.getBoundingClientRect().width) || 640;
+    const cssW = Math.max(120, Math.min(model.get("picture_width") || 640, boxW));
     const v = layout(lat, model.get("max_height"), az, elev, cssW);
     const dpr = window.devicePixelRatio || 1;
     canvas.style.width = `${cssW}px`;

@@ -54,8 +54,9 @@ export function extent(lat: Lattice): { cx: number; cy: number; radius: number }
 }
 
 /** The layout of a canvas `width` pixels wide: s = (width - 2 margin) / (2 radius), ox the
- * middle, and oy so that the scene is centred vertically in a canvas tall enough for every
- * elevation (its height `height`, the same at all angles, so tilting never moves the page). */
+ * middle, and the height of the scene's extent at this elevation over every azimuth (its
+ * vertical span s (2 r sin e + h cos e), as the static picture's), so turning never moves the
+ * page and a steep view leaves no empty band above the relief; oy puts its top at the margin. */
 export function layout(lat: Lattice, maxHeight: number, azimuth: number, elevation: number, width: number,
   margin = 14): View & { height: number } {
   const { cx, cy, radius } = extent(lat);
@@ -63,11 +64,10 @@ export function layout(lat: Lattice, maxHeight: number, azimuth: number, elevati
   const e = (elevation * Math.PI) / 180;
   const se = Math.sin(e);
   const ce = Math.cos(e);
-  // the scene spans s * (2 r sin e + h cos e) vertically: at most s * sqrt(4 r^2 + h^2)
-  const span = s * Math.hypot(2 * radius, maxHeight);
-  const height = Math.ceil(span + 2 * margin);
+  // the ground spans Y_r in [-r, r] at some azimuth; the tops rise at most s h cos e above it
   const used = s * (2 * radius * se + maxHeight * ce);
-  const oy = margin + (span - used) / 2 + s * (radius * se + maxHeight * ce);
+  const height = Math.ceil(used + 2 * margin);
+  const oy = margin + s * (radius * se + maxHeight * ce);
   return { s, ox: margin + s * radius, oy, cx, cy, azimuth, elevation, height };
 }
 

@@ -54,4 +54,8 @@ export const THEME_CSS = `
 .somwidget-explorer .sw-plane-title { font-size: 11px; }
 .somwidget-explorer .somwidget-inspector { flex: 1 1 340px; min-width: 320px; max-width: 560px; }
 .somwidget-explorer .sw-clear { display: none; }
+.somwidget-elevation-map { max-width: 100%; min-width: 0; }
+.somwidget-elevation-map > .somwidget-view.sw-single { flex: 0 0 auto; margin-right: 0; }
+.somwidget-elevation-map .sw-angles { flex-wrap: wrap; max-width: 100%; }
+.somwidget-elevation-map .sw-angles > .widget-slider { max-width: 100%; min-width: 0; }
 `;

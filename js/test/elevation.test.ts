@@ -62,19 +62,36 @@ test("painter's order is far to near at every azimuth; side faces face the viewe
   assert.equal(shade("#ffffff", 2), "#ffffff");
 });
 
-test("layout: s fills the width, the canvas height holds every elevation", () => {
+test("layout: s fills the width, the canvas height fits the scene at the elevation, whatever the azimuth", () => {
   const v = layout(RECT22, 1, 0, 40, 300);
   close(v.s, (300 - 28) / (2 * Math.SQRT2), "s");
   close(v.ox, 14 + v.s * Math.SQRT2, "ox");
+  const hex: Lattice = { rows: 4, cols: 5, shape: "hexa", wrapRows: false, wrapCols: false };
   for (const e of [0, 20, 45, 70, 90]) {
-    const w = layout(RECT22, 1, 0, e, 300);
-    assert.equal(w.height, v.height);
     const se = Math.sin((e * Math.PI) / 180);
     const ce = Math.cos((e * Math.PI) / 180);
-    // the scene's top (oy - s (r sin e + h cos e)) and bottom (oy + s r sin e) stay inside
-    assert.ok(w.oy - w.s * (Math.SQRT2 * se + ce) >= 14 - 1e-9);
+    const w = layout(RECT22, 1, 0, e, 300);
+    // the square's corners lie sqrt(2) from its middle: the ground spans 2 sqrt(2) s sin e at
+    // azimuth 45, the tops 1 s cos e above it
+    assert.equal(w.height, Math.ceil(w.s * (2 * Math.SQRT2 * se + ce) + 28));
+    // the scene's top (oy - s (r sin e + h cos e)) is at the margin, its bottom (oy + s r sin e) inside
+    close(w.oy - w.s * (Math.SQRT2 * se + ce), 14, "top");
     assert.ok(w.oy + w.s * Math.SQRT2 * se <= w.height - 14 + 1e-9);
+    // turning keeps the height, and every drawn corner stays on the canvas at every azimuth
+    for (const az of [0, 30, 45, 135, 250, 359]) {
+      const t = layout(hex, 2, az, e, 400);
+      assert.equal(t.height, layout(hex, 2, 0, e, 400).height);
+      const sc = scene(hex, new Array(20).fill(2), t);
+      for (const pts of [sc.top, sc.base]) {
+        for (let i = 1; i < pts.length; i += 2) assert.ok(pts[i] >= 14 - 1e-6 && pts[i] <= t.height - 14 + 1e-6);
+      }
+    }
   }
+  // seen from above the canvas is as tall as the map is wide; a low view of a flat map is a
+  // strip, not a canvas tall enough for every elevation (an empty band above the relief)
+  assert.equal(layout(RECT22, 1, 0, 90, 300).height, 300);
+  const low = layout(RECT22, 0.2, 0, 10, 300);
+  assert.ok(low.height < 0.5 * (low.s * Math.hypot(2 * Math.SQRT2, 0.2) + 28));
 });
 
 test("picking takes the nearest top face under the point", () => {

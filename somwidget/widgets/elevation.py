@@ -238,11 +238,17 @@ class ElevationMap(ViewBase, widgets.VBox):
                                        picture_width=self._width)
         self.azimuth_slider = widgets.FloatSlider(
             value=az, min=0.0, max=360.0, step=0.01, description="azimuth °",
-            continuous_update=True, readout_format=".1f", layout=widgets.Layout(width="300px"))
+            continuous_update=True, readout_format=".1f",
+            layout=widgets.Layout(width="300px", max_width="100%"))
         self.elevation_slider = widgets.FloatSlider(
             value=el, min=0.0, max=90.0, step=0.01, description="elevation °",
-            continuous_update=True, readout_format=".1f", layout=widgets.Layout(width="300px"))
-        super().__init__(children=[self.picture, widgets.HBox([self.azimuth_slider, self.elevation_slider])])
+            continuous_update=True, readout_format=".1f",
+            layout=widgets.Layout(width="300px", max_width="100%"))
+        # the sliders wrap (and shrink) in a notebook narrower than the two of them
+        angles = widgets.HBox([self.azimuth_slider, self.elevation_slider],
+                              layout=widgets.Layout(flex_flow="row wrap", max_width="100%"))
+        angles.add_class("sw-angles")
+        super().__init__(children=[self.picture, angles], layout=widgets.Layout(max_width="100%"))
         self.add_class("somwidget-elevation-map")
         self.azimuth_slider.observe(self._on_angle, names="value")
         self.elevation_slider.observe(self._on_angle, names="value")
