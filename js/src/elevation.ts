@@ -137,6 +137,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     const sw = Math.max(1.5, Math.min(3.0, 0.08 * v.s));
     const m = lat.rows * lat.cols;
     const halo = themeColour(el, "--jp-layout-color0", "#ffffff");
+    el.dataset.halo = halo; // the theme colour the selection's halo was drawn in
     for (const k of selected) {
       if (!(k >= 0 && k < m)) continue;
       for (const [colour, w] of [[halo, 2.2 * sw], ["#d6004c", sw]] as Array<[string, number]>) {
@@ -293,6 +294,12 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   clear.addEventListener("click", () => link.set([]));
   const resize = typeof ResizeObserver === "function" ? new ResizeObserver(() => schedule()) : null;
   resize?.observe(el);
+  // the halo of the selected prisms is the theme's background: JupyterLab marks a theme change
+  // on <body>, so draw again in the new theme's colours (else the old halo stays until a turn)
+  const themeWatch = typeof MutationObserver === "function" && document.body
+    ? new MutationObserver(() => schedule()) : null;
+  themeWatch?.observe(document.body,
+    { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
 
   const events = changes<ElevationModel>("frame", "colormap", "title", "rows", "cols", "shape", "max_height",
     "picture_width");
@@ -316,6 +323,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     model.off(angleEvents, onAngles);
     link.dispose();
     resize?.disconnect();
+    themeWatch?.disconnect();
     if (pending) cancelAnimationFrame(pending);
     if (syncTimer) clearTimeout(syncTimer);
     tooltip.remove();

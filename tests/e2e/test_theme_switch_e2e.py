@@ -65,3 +65,42 @@ def test_map_redraws_in_the_new_theme(page, lab, artifacts):
     assert dark["draws"] > light["draws"], (light, dark)  # drawn again for the new theme
     assert not _close(dark["swatch"], light["swatch"], tol=40), (light, dark)  # the theme changed
     assert _close(dark["pixel"], dark["swatch"]), (light, dark)  # the grid follows it
+
+
+ELEVATION = """
+import numpy as np
+from somwidget import SOM
+from somwidget.widgets import ElevationMap
+rng = np.random.default_rng(0)
+X = rng.normal(size=(200, 3))
+som = SOM(mapsize=(6, 7), lattice="hexa", random_state=0).fit(X, epochs=3)
+em = ElevationMap(som, X)
+em.selection.neurons = [5]
+em
+"""
+
+#: the elevation canvas's selection halo colour, the theme's background it should be, its draws
+HALO = """() => {
+  const el = document.querySelector('.somwidget-view[data-view="elevation"]');
+  return {halo: el.dataset.halo, theme: getComputedStyle(el).getPropertyValue('--jp-layout-color0').trim(),
+          draws: Number(el.dataset.draws), selected: el.dataset.selected};
+}"""
+
+
+def test_elevation_map_redraws_its_selection_halo_in_the_new_theme(page, lab, artifacts):
+    run_notebook(page, lab, "theme_switch_elevation.ipynb", [ELEVATION])
+    page.wait_for_function("() => document.querySelector('.somwidget-view[data-view=\"elevation\"]')"
+                           "?.dataset.selected === '5'", timeout=30_000)
+    light = page.evaluate(HALO)
+    assert light["halo"] == light["theme"], light
+    try:
+        _theme(page, "JupyterLab Dark", light=False)
+        # the halo is drawn again in the dark background (no turn, no new data)
+        page.wait_for_function(f"() => {{ const h = ({HALO})(); return h.halo === h.theme"
+                               f" && h.draws > {light['draws']}; }}", timeout=20_000)
+        dark = page.evaluate(HALO)
+        page.locator(".somwidget-view").first.screenshot(path=str(artifacts / "theme-switch-elevation-dark.png"))
+    finally:
+        _theme(page, "JupyterLab Light", light=True)
+    assert dark["halo"] != light["halo"], (light, dark)  # the theme changed
+    assert kernel_exec(page, "print(em.selection.neurons)").strip() == "[5]"
