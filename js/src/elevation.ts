@@ -73,7 +73,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     // wide would spill half a pixel past the output, a scrollbar that scrolls to nothing)
     const boxW = Math.floor(el.getBoundingClientRect().width) || 640;
     const cssW = Math.max(120, Math.min(model.get("picture_width") || 640, boxW));
-    const v = layout(lat, model.get("max_height"), az, elev, cssW);
+    const v = layout(lat, model.get("max_height"), az, elev, cssW, 14, heights);
     const dpr = window.devicePixelRatio || 1;
     canvas.style.width = `${cssW}px`;
     canvas.style.height = `${v.height}px`;

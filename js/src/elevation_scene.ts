@@ -54,21 +54,34 @@ export function extent(lat: Lattice): { cx: number; cy: number; radius: number }
 }
 
 /** The layout of a canvas `width` pixels wide: s = (width - 2 margin) / (2 radius), ox the
- * middle, and the height of the scene's extent at this elevation over every azimuth (its
- * vertical span s (2 r sin e + h cos e), as the static picture's), so turning never moves the
- * page and a steep view leaves no empty band above the relief; oy puts its top at the margin. */
+ * middle, and the height of the scene's extent at this elevation over every azimuth, so turning
+ * never moves the page and a steep or low view leaves no empty band above the relief. The
+ * ground spans Y_r in [-r, r] (r reached at some azimuth); a prism k whose corners lie at most
+ * rho_k from the middle reaches s (rho_k sin e + h_k cos e) above it at worst, so the scene's top
+ * is s max_k (rho_k sin e + h_k cos e) above oy (with `heights`; else the bound
+ * s (r sin e + maxHeight cos e), the static picture's) and its bottom s r sin e below. */
 export function layout(lat: Lattice, maxHeight: number, azimuth: number, elevation: number, width: number,
-  margin = 14): View & { height: number } {
+  margin = 14, heights: ArrayLike<number> | null = null): View & { height: number } {
   const { cx, cy, radius } = extent(lat);
   const s = Math.max(1e-6, (width - 2 * margin) / (2 * radius));
   const e = (elevation * Math.PI) / 180;
   const se = Math.sin(e);
   const ce = Math.cos(e);
-  // the ground spans Y_r in [-r, r] at some azimuth; the tops rise at most s h cos e above it
-  const used = s * (2 * radius * se + maxHeight * ce);
-  const height = Math.ceil(used + 2 * margin);
-  const oy = margin + s * (radius * se + maxHeight * ce);
-  return { s, ox: margin + s * radius, oy, cx, cy, azimuth, elevation, height };
+  let up = radius * se + maxHeight * ce;
+  if (heights) {
+    const c = centres(lat);
+    const foot = cellVertices(lat.shape);
+    up = radius * se;
+    for (let k = 0; k < c.length / 2 && k < heights.length; k++) {
+      const h = heights[k];
+      if (!(h > 0)) continue;
+      let rho = 0;
+      for (const [fx, fy] of foot) rho = Math.max(rho, Math.hypot(c[2 * k] - cx + fx, c[2 * k + 1] - cy + fy));
+      up = Math.max(up, rho * se + h * ce);
+    }
+  }
+  const height = Math.ceil(s * (up + radius * se) + 2 * margin);
+  return { s, ox: margin + s * radius, oy: margin + s * up, cx, cy, azimuth, elevation, height };
 }
 
 /** A drawn scene: per neuron its top face's screen corners (V per neuron), its base corners,

@@ -87,6 +87,26 @@ test("layout: s fills the width, the canvas height fits the scene at the elevati
       }
     }
   }
+  // with the heights: as tall as the prisms that are there reach, at every azimuth
+  const mid = new Array(20).fill(0);
+  mid[2 * 5 + 2] = 2; // one tall prism in the middle (row 2, col 2) of the 4 x 5 map
+  for (const e of [10, 40, 70]) {
+    const bound = layout(hex, 2, 0, e, 400);
+    let top = Infinity;
+    for (let az = 0; az < 360; az += 3) {
+      const t = layout(hex, 2, az, e, 400, 14, mid);
+      assert.equal(t.height, layout(hex, 2, 0, e, 400, 14, mid).height);
+      assert.ok(t.height < bound.height, `${t.height} < ${bound.height}`);
+      const sc = scene(hex, mid, t);
+      for (const pts of [sc.top, sc.base]) {
+        for (let i = 1; i < pts.length; i += 2) {
+          assert.ok(pts[i] >= 14 - 1e-6 && pts[i] <= t.height - 14 + 1e-6);
+          top = Math.min(top, pts[i]);
+        }
+      }
+    }
+    assert.ok(top < 14 + 0.05 * bound.s, `the top reaches the margin at some azimuth: ${top}`);
+  }
   // seen from above the canvas is as tall as the map is wide; a low view of a flat map is a
   // strip, not a canvas tall enough for every elevation (an empty band above the relief)
   assert.equal(layout(RECT22, 1, 0, 90, 300).height, 300);
