@@ -104,3 +104,5 @@ def test_elevation_map_redraws_its_selection_halo_in_the_new_theme(page, lab, ar
         _theme(page, "JupyterLab Light", light=True)
     assert dark["halo"] != light["halo"], (light, dark)  # the theme changed
     assert kernel_exec(page, "print(em.selection.neurons)").strip() == "[5]"
+    errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
+    assert not errors, errors
