@@ -113,6 +113,25 @@ def test_close_leaves_no_widget_behind_and_frees_the_data(name):
     assert isinstance(repr(view), str)  # repr still works on a closed view
 
 
+def held_arrays(view) -> dict[str, tuple[int, ...]]:
+    """The non-empty numpy arrays a view holds: its attributes and its traits' values."""
+    held = {**view.__dict__, **view._trait_values}
+    return {n: v.shape for n, v in held.items() if isinstance(v, np.ndarray) and v.size}
+
+
+@pytest.mark.parametrize("name", ["CodebookGlyphMap", "NeuronIndexMap"])
+def test_a_closed_overlay_view_holds_no_array(name):
+    X, y = data()
+    view = VIEWS[name](SOM(mapsize=(4, 5), random_state=0), X, y)
+    assert held_arrays(view)  # the glyphs, the cells' values, the tooltips' ...
+    view.close()
+    assert held_arrays(view) == {}
+    if name == "CodebookGlyphMap":
+        assert view.scaled is None
+    view.close()
+    assert held_arrays(view) == {}
+
+
 @pytest.mark.parametrize("frames_first", [0, 1])
 def test_studio_close_stops_its_trainer_and_releases_every_widget(frames_first):
     """Closed before or after the first epoch: the first batch-mode record takes the

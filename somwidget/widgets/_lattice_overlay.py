@@ -21,6 +21,7 @@ import numpy as np
 
 from ..validation import check_positive
 from ._svg_lattice import _check_som
+from .codecs import NDArray
 from .lattice_view import LatticeView
 from .pictures.compose import Picture
 from .selection import Selection
@@ -71,6 +72,13 @@ class _LatticeOverlayView(LatticeView):
         st = self._plain(np.full(m, np.nan), self._overlay_title, "")
         st.update(style="size", sizes_from_values=True, legend="none", tooltip=[])
         return st
+
+    def close(self) -> None:
+        """Close the view (see :meth:`ViewBase.close`) and empty the arrays its traits hold."""
+        super().close()
+        for name, trait in self.traits(sync=True).items():
+            if isinstance(trait, NDArray) and trait.default_value is not None:
+                self.set_trait(name, trait.default_value)
 
     def to_picture(self) -> Picture:
         """The picture (of the last refresh, with the current selection) as a standalone SVG."""

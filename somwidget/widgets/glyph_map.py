@@ -94,6 +94,7 @@ class CodebookGlyphMap(_LatticeOverlayView):
     # per feature: the tooltip's value in data units is lo + scaled * span
     glyph_lo = array_trait("float64", ndim=1).tag(sync=True)
     glyph_span = array_trait("float64", ndim=1).tag(sync=True)
+    _released_attributes = (*_LatticeOverlayView._released_attributes, "scaled")
 
     def __init__(
         self,
