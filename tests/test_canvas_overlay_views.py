@@ -119,3 +119,31 @@ def test_a_selection_change_is_linked_in_the_browser_and_the_picture_follows(mak
         assert 'data-k="7"' in view.to_svg() and "selected" in view.to_svg()
     finally:
         view.close()
+
+
+@pytest.mark.parametrize("make", [CodebookGlyphMap, NeuronIndexMap], ids=["glyphs", "indices"])
+def test_width_sizes_the_live_canvas_too(make):
+    som = SOM(mapsize=(10, 10), random_state=0).initialize(np.random.default_rng(2).normal(size=(50, 3)))
+    view = make(som, width=4000)
+    try:
+        # the browser's canvas gets the width: a synced trait, in the widget's state
+        assert view.canvas_width == 4000.0
+        assert view.get_state()["canvas_width"] == 4000.0
+    finally:
+        view.close()
+    default = make(som)
+    try:
+        assert default.canvas_width == 0.0  # 0: the canvas fills its output's width
+    finally:
+        default.close()
+
+
+@pytest.mark.parametrize("make", [CodebookGlyphMap, NeuronIndexMap], ids=["glyphs", "indices"])
+@pytest.mark.parametrize(("bad", "error", "why"), [
+    (0, ValueError, "must be > 0"), (-40, ValueError, "must be > 0"), (float("nan"), ValueError, "finite"),
+    (float("inf"), ValueError, "finite"), ("wide", TypeError, "a number"), (True, TypeError, "a number"),
+])
+def test_a_bad_width_is_refused_naming_width(make, bad, error, why):
+    som = SOM(mapsize=(3, 4), random_state=0).initialize(np.random.default_rng(2).normal(size=(50, 3)))
+    with pytest.raises(error, match=rf"^width .*{why}"):
+        make(som, width=bad)

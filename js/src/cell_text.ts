@@ -97,3 +97,35 @@ export function indexPainter(rowCol: boolean): CellPainter {
     return n;
   };
 }
+
+/** CSS px per cell the size notes suggest: a width giving about this much is comfortable. */
+export const SUGGESTED_CELL = 40;
+
+/** A `width=` (CSS px, rounded to 100) giving about `perCell` px per cell across `cols`
+ * columns (a hexagonal lattice's odd rows reach half a cell further). */
+export function widthFor(cols: number, shape: string, perCell: number = SUGGESTED_CELL): number {
+  const span = cols + (shape === "rect" ? 0 : 0.5);
+  return Math.max(100, Math.round((span * perCell) / 100) * 100);
+}
+
+/** "5 px" for cells `scale` CSS px across (rounded down: a note never says a size that fits). */
+export function cellSize(scale: number): string {
+  const px = scale >= 10 ? Math.floor(scale) : Math.floor(scale * 10) / 10;
+  return `${Math.max(0, px)} px`;
+}
+
+function ordinal(n: number): string {
+  const t = n % 100;
+  const suffix = t >= 11 && t <= 13 ? "th" : ["th", "st", "nd", "rd"][n % 10] ?? "th";
+  return `${n}${suffix}`;
+}
+
+/** What the index map says under the map when it thins the indices out (every s-th row's and
+ * column's index only, see {@link indexLayout}); "" when it writes them all. */
+export function indexNote(scale: number, m: number, rowCol: boolean, cols: number, shape: string): string {
+  const { stride } = indexLayout(scale, m);
+  if (stride === 1) return "";
+  return `cells are ${cellSize(scale)}: only every ${ordinal(stride)} row's and column's index is written`
+    + `${rowCol ? " (and no row,col)" : ""} — hover a cell for its index, or pass `
+    + `width=${widthFor(cols, shape)} (about ${SUGGESTED_CELL} px per cell)`;
+}

@@ -1,7 +1,7 @@
 // CodebookGlyphMap's glyphs: every neuron's scaled codebook vector (values in [0, 1], NaN: no
 // value) as a tiny line or bar chart in its cell, drawn on the lattice canvas over its cells
 // (a CellPainter, cell_text.ts), and the feature legend under the map.
-import { type CellFrame, type CellPainter } from "./cell_text";
+import { type CellFrame, type CellPainter, cellSize, SUGGESTED_CELL, widthFor } from "./cell_text";
 
 /** The glyph's box in a cell, in plane units (the SVG picture's: fits a pointy-top hexagon of
  * width 1 and a unit square), centred on the cell. */
@@ -11,6 +11,19 @@ export const GLYPH_HEIGHT = 0.5;
 export const GLYPH_MIN_CELL = 6;
 
 export type GlyphKind = "line" | "bar";
+
+/** Whether cells `scale` CSS px across get their glyphs. */
+export function glyphsFit(scale: number): boolean {
+  return scale >= GLYPH_MIN_CELL;
+}
+
+/** What the glyph map says in place of its legend when the cells are too small for glyphs
+ * (`scale` CSS px per cell, `cols` columns of a `shape` lattice); "" when the glyphs are drawn. */
+export function glyphNote(scale: number, cols: number, shape: string): string {
+  if (glyphsFit(scale)) return "";
+  return `cells are ${cellSize(scale)}: too small for glyphs (they need ${GLYPH_MIN_CELL} px) — hover a cell `
+    + `for its values, or pass width=${widthFor(cols, shape)} (about ${SUGGESTED_CELL} px per cell)`;
+}
 
 /** A glyph's box for a cell centred on (cx, cy), `s` pixels per plane unit: its left edge,
  * its zero line (y grows downwards), width and height, in the same pixels. */
@@ -66,7 +79,7 @@ function darkTheme(): boolean {
 /** The painter of a (neurons x d) row-major buffer of scaled values. */
 export function glyphPainter(kind: GlyphKind, data: Float32Array, d: number, colours: string[]): CellPainter {
   return (f: CellFrame): number => {
-    if (f.scale < GLYPH_MIN_CELL || d < 1 || data.length < f.m * d) return 0;
+    if (!glyphsFit(f.scale) || d < 1 || data.length < f.m * d) return 0;
     const { ctx } = f;
     const s = f.scale * f.dpr;
     const axis = new Path2D();

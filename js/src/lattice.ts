@@ -15,9 +15,9 @@ import {
   viewShell,
   wrapText,
 } from "./common";
-import { type CellPainter, indexPainter } from "./cell_text";
+import { type CellPainter, indexNote, indexPainter } from "./cell_text";
 import { formatValue } from "./common";
-import { type GlyphKind, glyphLegend, glyphPainter, glyphTooltip } from "./glyphs";
+import { type GlyphKind, glyphLegend, glyphNote, glyphPainter, glyphTooltip } from "./glyphs";
 import { clickMode, combine, GRID_FILL, LatticeCanvas, type Style } from "./lattice_canvas";
 import {
   changes, type GlyphMapModel, type IndexMapModel, type LatticeModel, type RenderProps, type TooltipField,
@@ -45,6 +45,12 @@ function render({ model, el }: RenderProps<Model>): () => void {
   const { title, sub, picker, clear, head } = viewShell(model, el, "sw-single", "lattice");
   clear.classList.add("sw-clear"); // the Explorer shows one Clear button for all its views
   const legendBox = document.createElement("div");
+  // the glyph and index maps: why glyphs / indices are left out (cells too small), in words
+  const sizeNote = document.createElement("div");
+  sizeNote.className = "sw-size-note";
+  Object.assign(sizeNote.style, { font: "12px system-ui, sans-serif", color: "var(--jp-ui-font-color1, #222)",
+    marginTop: "4px", display: "none" });
+  let glyphLegendEl: HTMLElement | null = null;
   let drawnFrame = -1;
   const ack = new FrameAck(model);
 
@@ -84,6 +90,7 @@ function render({ model, el }: RenderProps<Model>): () => void {
       el.dataset.labels = String(canvas.labelsDrawn);
       el.dataset.borders = String(canvas.bordersDrawn);
       el.dataset.painted = String(canvas.painted);
+      showSizeNote();
       ack.drawn(drawnFrame);
     },
   });
@@ -110,9 +117,41 @@ function render({ model, el }: RenderProps<Model>): () => void {
     for (let k = 0; k < cats.length; k++) if (wanted.has(cats[k])) out.push(k);
     return out.length ? out : ks;
   }
-  el.append(head, canvas.root, legendBox);
+  // a canvas_width wider than the output scrolls sideways in its own box (the glyph / index maps)
+  const overlaid = view === "glyphs" || view === "indices";
+  const scroller = document.createElement("div");
+  scroller.className = "sw-canvas-scroll";
+  if (overlaid) scroller.append(canvas.root);
+  el.append(head, overlaid ? scroller : canvas.root, legendBox);
+
+  /** The size note of the last draw's cells ("" hides it; the glyph legend shows instead). */
+  function showSizeNote(): void {
+    if (!overlaid || !canvas.lat) return;
+    const { cols, shape } = canvas.lat;
+    const text = view === "glyphs"
+      ? glyphNote(canvas.cellPx, cols, shape)
+      : indexNote(canvas.cellPx, canvas.lat.rows * cols, Boolean(model.get("index_row_col")), cols, shape);
+    if (sizeNote.textContent !== text) sizeNote.textContent = text;
+    const display = text ? "" : "none";
+    if (sizeNote.style.display !== display) sizeNote.style.display = display;
+    // the glyph legend explains glyphs: hidden while none are drawn
+    const legend = text ? "none" : "flex";
+    if (glyphLegendEl && glyphLegendEl.style.display !== legend) glyphLegendEl.style.display = legend;
+    el.dataset.sizeNote = text ? "1" : "0";
+  }
+
+  /** canvas_width (CSS px, 0: fill the output): the picture that wide, in a box scrolling sideways. */
+  function applyWidth(): void {
+    if (!overlaid) return;
+    const w = Number(model.get("canvas_width") ?? 0);
+    const fixed = Number.isFinite(w) && w > 0;
+    canvas.setOption("width", fixed ? w : undefined);
+    Object.assign(scroller.style, fixed ? { overflowX: "auto", overflowY: "hidden", maxWidth: "100%" }
+      : { overflowX: "", overflowY: "", maxWidth: "" });
+  }
 
   function update(): void {
+    applyWidth();
     const lat = latticeOf(model);
     canvas.setLattice(lat);
     const vmin = model.get("vmin");
@@ -135,6 +174,7 @@ function render({ model, el }: RenderProps<Model>): () => void {
       glyphSpan = decodeFloat(model.get("glyph_span"));
       painter = glyphPainter(kind, glyphs, glyphNames.length, colours);
       overlayLegend = glyphLegend(kind, glyphNames, colours, model.get("glyph_note") ?? "");
+      glyphLegendEl = overlayLegend;
     } else if (view === "indices") {
       painter = indexPainter(Boolean(model.get("index_row_col")));
     }
@@ -171,14 +211,15 @@ function render({ model, el }: RenderProps<Model>): () => void {
         pickCategory, categoryCounts(cats, catNames.length)));
     }
     if (legend === "colorbar" || legend === "both") parts.push(colourBar(cmap, vmin, vmax, model.get("value_label")));
+    if (overlaid) parts.push(sizeNote);
     if (overlayLegend) parts.push(overlayLegend);
     legendBox.replaceChildren(...parts);
     drawnFrame = model.get("frame");
     canvas.schedule();
   }
 
-  const events = changes<LatticeModel>("frame", "colormap", "title", "draw_style", "legend", "rows", "cols", "shape",
-    "wrap_rows", "wrap_cols", "show_values");
+  const events = changes<Model>("frame", "colormap", "title", "draw_style", "legend", "rows", "cols", "shape",
+    "wrap_rows", "wrap_cols", "show_values", "canvas_width");
   model.on(events, update);
   update();
   void link.resolve();

@@ -37,6 +37,10 @@ export type SelectMode = "replace" | "toggle" | "add";
 
 export interface CanvasOptions {
   maxHeight?: number; // CSS pixels
+  /** A fixed picture width (CSS px; 0 / unset: the box's width). The picture is then that wide
+   * and as tall as its lattice makes it (no maxHeight), and so is the root: a caller whose box
+   * is narrower puts the root in a box that scrolls sideways. */
+  width?: number;
   minScale?: number;
   interactive?: boolean;
   onSelect?: (neurons: number[], mode: SelectMode) => void;
@@ -126,7 +130,7 @@ export class LatticeCanvas {
     this.opts = { maxHeight: 520, minScale: 2, interactive: true, ...opts };
     this.root = document.createElement("div");
     this.root.className = "somwidget-canvas";
-    Object.assign(this.root.style, { position: "relative", width: "100%" });
+    Object.assign(this.root.style, { position: "relative", width: this.fixedWidth() ? `${this.fixedWidth()}px` : "100%" });
     this.base = document.createElement("canvas");
     this.overlay = document.createElement("canvas");
     for (const c of [this.base, this.overlay]) {
@@ -259,8 +263,24 @@ export class LatticeCanvas {
   }
 
   setOption<K extends keyof CanvasOptions>(key: K, value: CanvasOptions[K]): void {
+    if (key === "width" && (value || 0) === (this.opts.width || 0)) return;
     this.opts[key] = value;
     if (key === "label") this.updateLabel();
+    if (key === "width") {
+      this.root.style.width = this.fixedWidth() ? `${this.fixedWidth()}px` : "100%";
+      this.schedule();
+    }
+  }
+
+  /** The fixed picture width (CSS px, whole), 0 when the picture fills its box. */
+  private fixedWidth(): number {
+    const w = this.opts.width;
+    return w !== undefined && Number.isFinite(w) && w > 0 ? Math.max(1, Math.floor(w)) : 0;
+  }
+
+  /** CSS px per plane unit (a cell's width) of the last layout. */
+  get cellPx(): number {
+    return this.scale;
   }
 
   /** Redraw on the next animation frame (coalesces bursts of updates). */
@@ -298,10 +318,12 @@ export class LatticeCanvas {
     const bh = b.y1 - b.y0 + 2 * py;
     // the box's width to the pixel below: clientWidth rounds a 220.5 px box up to 221, and a
     // picture that wide spilled half a pixel past it (a horizontal scrollbar for that half pixel)
-    let width = Math.floor(this.root.getBoundingClientRect().width) || 360;
-    let maxH = this.opts.maxHeight ?? 520;
+    const fixed = this.fixedWidth();
+    let width = fixed || Math.floor(this.root.getBoundingClientRect().width) || 360;
+    // a fixed width sets the scale: the height follows, uncapped
+    let maxH = fixed ? Infinity : this.opts.maxHeight ?? 520;
     // a dashboard caps its maps' height with the inherited CSS variable --sw-canvas-max (px)
-    if (typeof getComputedStyle !== "undefined") {
+    if (!fixed && typeof getComputedStyle !== "undefined") {
       const cap = parseFloat(getComputedStyle(this.root).getPropertyValue("--sw-canvas-max"));
       if (Number.isFinite(cap) && cap > 0) maxH = Math.min(maxH, cap);
     }

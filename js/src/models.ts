@@ -51,7 +51,7 @@ export interface SelectionModel {
   neurons: number[];
 }
 
-// python: LatticeView HitMap UMatrix QualityMap LabelMap ClusterMap _LatticeOverlayView
+// python: LatticeView HitMap UMatrix QualityMap LabelMap ClusterMap
 export interface LatticeModel {
   _view: string;
   selection: WidgetRef;
@@ -82,8 +82,14 @@ export interface LatticeModel {
   category_none: string; // legend entry for neurons without a category ("": none)
 }
 
+// the glyph and index maps' base: their live width
+// python: _LatticeOverlayView
+export interface OverlayModel extends LatticeModel {
+  canvas_width: number; // CSS px of the live picture; 0: it fills the output's width
+}
+
 // python: CodebookGlyphMap
-export interface GlyphMapModel extends LatticeModel {
+export interface GlyphMapModel extends OverlayModel {
   glyphs: EncodedArray<"float32">; // (neurons, features) scaled to [0, 1], NaN: a gap
   glyph_kind: "line" | "bar";
   glyph_names: string[];
@@ -94,7 +100,7 @@ export interface GlyphMapModel extends LatticeModel {
 }
 
 // python: NeuronIndexMap
-export interface IndexMapModel extends LatticeModel {
+export interface IndexMapModel extends OverlayModel {
   index_row_col: boolean; // also write row,col under each index
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { indexLayout } from "../src/cell_text";
-import { barRects, glyphTooltip, linePoints } from "../src/glyphs";
+import { type CellFrame, indexLayout, indexNote, widthFor } from "../src/cell_text";
+import { barRects, glyphNote, glyphPainter, glyphsFit, glyphTooltip, linePoints } from "../src/glyphs";
 
 const close = (a: number[], b: number[]) => {
   assert.equal(a.length, b.length);
@@ -46,4 +46,44 @@ test("index text: all indices where they fit a readable font, else every s-th ro
   assert.ok(Math.abs(big.size - 14.4) < 1e-9);
   const small = indexLayout(5, 10000); // 4 digits at 8 px need 24.8 px: every 5th
   assert.deepEqual(small, { size: 8, stride: 5 });
+});
+
+test("cells under 6 px get no glyphs, and the note says so in words with a width that fits", () => {
+  // a 100 x 100 rectangular map filling a ~560 px output: cells about 5.5 px
+  assert.equal(glyphNote(5.5, 100, "rect"),
+    "cells are 5.5 px: too small for glyphs (they need 6 px) — hover a cell for its values, "
+    + "or pass width=4000 (about 40 px per cell)");
+  assert.equal(glyphNote(5.99, 100, "hexa").slice(0, 15), "cells are 5.9 p"); // rounded down, never "6 px"
+  // 40 px per cell over a hex row of 100.5 cells: 4020, to the nearest 100
+  assert.ok(glyphNote(3, 100, "hexa").includes("width=4000"));
+  assert.equal(glyphNote(6, 100, "rect"), "");
+  assert.equal(glyphNote(40, 3, "rect"), "");
+  assert.equal(glyphsFit(5.999), false);
+  assert.equal(glyphsFit(6), true);
+  // the painter takes the same decision: nothing drawn (and the context untouched) below 6 px
+  const frame = { ctx: null, m: 4, rows: 2, cols: 2, scale: 5.9, dpr: 1,
+    centre: () => [0, 0], theme: (_n: string, f: string) => f } as unknown as CellFrame;
+  assert.equal(glyphPainter("line", new Float32Array(8), 2, [])(frame), 0);
+});
+
+test("the suggested width: about 40 px per cell, to the nearest 100, at least 100", () => {
+  assert.equal(widthFor(100, "rect"), 4000);
+  assert.equal(widthFor(100, "hexa"), 4000); // 100.5 x 40 = 4020
+  assert.equal(widthFor(30, "hexa"), 1200); // 30.5 x 40 = 1220
+  assert.equal(widthFor(2, "rect"), 100);
+});
+
+test("the index map's note: every s-th index written, in words; none when all are", () => {
+  // 10000 neurons: 4 digits; at 5.5 px a readable 8 px index needs 0.62 * 4 * 8 / 0.8 = 24.8 px,
+  // so every ceil(24.8 / 5.5) = 5th row's and column's index is written
+  assert.equal(indexNote(5.5, 10000, true, 100, "rect"),
+    "cells are 5.5 px: only every 5th row's and column's index is written (and no row,col) — "
+    + "hover a cell for its index, or pass width=4000 (about 40 px per cell)");
+  assert.equal(indexLayout(5.5, 10000).stride, 5);
+  assert.ok(indexNote(12.4, 10000, false, 100, "rect").includes("every 2nd row's"));
+  assert.ok(indexNote(8.5, 10000, false, 100, "rect").includes("every 3rd row's"));
+  assert.ok(indexNote(2.3, 10000, false, 100, "rect").includes("every 11th row's"));
+  assert.ok(!indexNote(12.4, 10000, false, 100, "rect").includes("row,col"));
+  // 40 px cells: a 12.9 px font fits every index
+  assert.equal(indexNote(40, 10000, true, 100, "rect"), "");
 });

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import traitlets
 
 from ..validation import check_positive
 from ._svg_lattice import _check_som
@@ -40,6 +41,9 @@ class _LatticeOverlayView(LatticeView):
     _overlay: Callable[[], None]
     _picture: Callable[[list[int]], Picture]
     _released_attributes = (*LatticeView._released_attributes, "_lattice")
+    #: CSS px of the live picture (the ``width`` argument); 0: it fills the output's width. A
+    #: picture wider than its output scrolls sideways in its own box.
+    canvas_width = traitlets.Float(0.0).tag(sync=True)
 
     def __init__(self, som: Any, X: Any, selection: Selection | None, width: float | None,
                  title: str) -> None:
@@ -47,6 +51,8 @@ class _LatticeOverlayView(LatticeView):
         if width is not None:
             width = check_positive("width", width)
         self._width = width
+        self.canvas_width = 0.0 if width is None else width
+        type(self)._array_defaults()  # looked up now: close() may run at interpreter shutdown
         self._lattice = som.lattice_
         self._overlay_title = title
         super().__init__(som, selection=selection, title=title)
@@ -76,9 +82,23 @@ class _LatticeOverlayView(LatticeView):
     def close(self) -> None:
         """Close the view (see :meth:`ViewBase.close`) and empty the arrays its traits hold."""
         super().close()
-        for name, trait in self.traits(sync=True).items():
-            if isinstance(trait, NDArray) and trait.default_value is not None:
-                self.set_trait(name, trait.default_value)
+        # straight into the closed widget's values (its traits' read-only empty defaults): no
+        # validation, no change events, nothing to import (ipywidgets closes a widget it
+        # collects at interpreter shutdown)
+        values = self._trait_values  # type: ignore[attr-defined]
+        for name, empty in type(self)._array_defaults():
+            if name in values:
+                values[name] = empty
+
+    @classmethod
+    def _array_defaults(cls) -> list[tuple[str, np.ndarray]]:
+        """(name, empty default) of each array trait, looked up once per class."""
+        found = cls.__dict__.get("_array_trait_defaults")
+        if found is None:
+            found = [(n, t.default_value) for n, t in cls.class_traits().items()
+                     if isinstance(t, NDArray) and isinstance(t.default_value, np.ndarray)]
+            cls._array_trait_defaults = found  # type: ignore[attr-defined]
+        return found
 
     def to_picture(self) -> Picture:
         """The picture (of the last refresh, with the current selection) as a standalone SVG."""

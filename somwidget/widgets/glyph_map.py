@@ -41,7 +41,8 @@ class CodebookGlyphMap(_LatticeOverlayView):
     the glyphs from one float32 buffer of the scaled codebook (``glyphs``, n_neurons x
     n_features; NaN: a gap); a cell's tooltip names the neuron, its row and column, and each
     chosen feature's codebook value in data units. Glyphs are left out where the cells are
-    under 6 pixels across (the tooltip still reads every neuron).
+    under 6 pixels across (the tooltip still reads every neuron), and the view says so where
+    the legend was (with a ``width`` that fits them).
 
     Each feature is scaled to [0, 1] over the map, in data units
     (``(w - min) / (max - min)`` per feature over all neurons; a constant feature is drawn at
@@ -67,8 +68,10 @@ class CodebookGlyphMap(_LatticeOverlayView):
         A polyline through the scaled values, or one bar per feature (coloured per feature, with
         a legend).
     width : float, optional
-        Width in pixels of the static picture (default: about 40 pixels per cell); the canvas
-        fills the width of its output.
+        Width in pixels of the map, live and static (default: the live canvas fills the width
+        of its output, the static picture has about 40 pixels per cell); a live map wider than
+        its output scrolls sideways in its own box. Pass about 40 pixels per column for a
+        large map whose cells are otherwise too small for its glyphs.
     title : str, optional
         Title in plain words.
 

@@ -29,7 +29,8 @@ class NeuronIndexMap(_LatticeOverlayView):
     selection linked to the shared selection, keyboard) on the theme's neutral grid; the
     browser writes the indices, sized to fit the cells: where they do not fit at a readable
     size it writes every s-th row's and column's only (the tooltip reads every neuron), and
-    ``row,col`` only where every index is written.
+    ``row,col`` only where every index is written, and then says so under the map (with a
+    ``width`` that fits them all).
 
     Parameters
     ----------
@@ -43,8 +44,10 @@ class NeuronIndexMap(_LatticeOverlayView):
     show_row_col : bool
         Also write ``row,col`` under the index.
     width : float, optional
-        Width in pixels of the static picture (default: about 40 pixels per cell); the canvas
-        fills the width of its output.
+        Width in pixels of the map, live and static (default: the live canvas fills the width
+        of its output, the static picture has about 40 pixels per cell); a live map wider than
+        its output scrolls sideways in its own box. Pass about 40 pixels per column for a
+        large map whose cells are otherwise too small for its indices.
     title : str, optional
         Title in plain words.
     """

@@ -18,7 +18,15 @@ import json
 import math
 
 from conftest import REPO
-from labhelpers import CANVAS_STATS, kernel_exec, open_notebook, run_all, wait_idle, write_notebook
+from labhelpers import (
+    CANVAS_STATS,
+    kernel_exec,
+    open_notebook,
+    run_all,
+    wait_code_cells_executed,
+    wait_idle,
+    write_notebook,
+)
 
 SETUP = """\
 import numpy as np
@@ -309,3 +317,71 @@ def _check_glyph_and_index_maps(page, artifacts) -> None:
     assert kernel_exec(page, "print(sel3.neurons)").strip() == "[9]"
     gmv.screenshot(path=str(artifacts / "views-glyph-map.png"))
     imv.screenshot(path=str(artifacts / "views-index-map.png"))
+
+
+def _cell_px(view) -> float:
+    """CSS px per cell of a rectangular map's view (neurons 0 and 1 are one plane unit apart)."""
+    c0 = view.evaluate("(el) => el.somwidget.neuronClientPoint(0)")
+    c1 = view.evaluate("(el) => el.somwidget.neuronClientPoint(1)")
+    return c1["x"] - c0["x"]
+
+
+def test_large_glyph_and_index_maps_say_why_cells_are_left_out(lab, page, artifacts):
+    """A 100x100 glyph map filling the output says its cells are too small for glyphs (and hides
+    the glyph legend); with width=4000 it draws all 10000, scrolling sideways in its own box; the
+    100x100 index map says which indices it writes. (A notebook of its own: the 4000 px map
+    would push the views notebook's first cells out of the window.)"""
+    write_notebook(lab["root"] / "large_glyphs.ipynb", [GLYPHS_BIG])
+    open_notebook(page, lab, "large_glyphs.ipynb")
+    run_all(page)
+    wait_code_cells_executed(page, timeout_ms=90_000)
+    page.wait_for_function(
+        "() => { const v = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .somwidget-view')];"
+        " return v.length === 3 && v.every(e => Number(e.dataset.draws) > 0 && e.dataset.frame === '1'); }",
+        timeout=60_000,
+    )
+    views = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .somwidget-view")
+    small, wide, imv = views.nth(0), views.nth(1), views.nth(2)
+    assert [v.get_attribute("data-view") for v in (small, wide, imv)] == ["glyphs", "glyphs", "indices"]
+    small.scroll_into_view_if_needed()
+    px = _cell_px(small)
+    assert px < 6, px  # the premise: cells under the glyphs' 6 px
+    assert small.get_attribute("data-painted") == "0"
+    note = small.locator(".sw-size-note")
+    assert note.is_visible() and not small.locator(".sw-glyph-legend").is_visible()
+    text = note.inner_text()
+    assert "too small for glyphs" in text and "width=4000" in text, text
+    assert f"cells are {math.floor(px * 10) / 10:g} px" in text, (text, px)
+    # width=4000: about 40 px per cell, every glyph drawn, no note, the legend back
+    assert wide.get_attribute("data-painted") == "10000"
+    assert not wide.locator(".sw-size-note").is_visible() and wide.locator(".sw-glyph-legend").is_visible()
+    assert 39 < _cell_px(wide) < 40.5
+    box = wide.evaluate("(el) => { const s = el.querySelector('.sw-canvas-scroll'); const c = el.querySelector('canvas');"
+                        " return {sw: s.scrollWidth, cw: s.clientWidth, canvas: c.getBoundingClientRect().width}; }")
+    assert 3990 <= box["canvas"] <= 4000 and box["cw"] < box["sw"] <= 4001, box  # scrolls to the canvas, no further
+    assert page.evaluate("() => document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth")
+    # the index map writes every s-th row's and column's index: a readable 8 px index of 4 digits
+    # needs 0.62 * 4 * 8 / 0.8 = 24.8 px of cells
+    ipx = _cell_px(imv)
+    stride = max(2, math.ceil(24.8 / ipx))
+    assert imv.get_attribute("data-painted") == str(math.ceil(100 / stride) ** 2)
+    text = imv.locator(".sw-size-note").inner_text()
+    nth = f"{stride}{'nd' if stride == 2 else 'rd' if stride == 3 else 'th'}"  # the stride is under 11 here
+    assert stride < 11 and f"every {nth} row's and column's index" in text and "width=4000" in text, (text, ipx)
+    small.screenshot(path=str(artifacts / "views-glyph-map-100x100-note.png"))
+    errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
+    assert not errors, errors
+
+
+# a 100x100 rectangular map: its cells in the output's width are too small for glyphs and
+# for every index; width=4000 (about 40 px per cell) draws every glyph, in a box scrolling sideways
+GLYPHS_BIG = """\
+import numpy as np
+from somwidget import SOM
+from somwidget.widgets import CodebookGlyphMap, NeuronIndexMap
+X = np.random.default_rng(0).normal(size=(300, 3))
+square = SOM(mapsize=(100, 100), lattice="rect", random_state=0).initialize(X)
+for view in (CodebookGlyphMap(square, kind="bar"), CodebookGlyphMap(square, kind="bar", width=4000),
+             NeuronIndexMap(square)):
+    display(view)  # each in its own output, as wide as the notebook's
+"""
