@@ -5,6 +5,7 @@ in data units, and the shared selection is linked in the browser (no redraw mess
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -116,7 +117,8 @@ def test_a_selection_change_is_linked_in_the_browser_and_the_picture_follows(mak
         view.comm = RecordingComm()
         sel.select([2, 7])
         assert not [m for m in view.comm.messages if m[0].get("method") == "update"]
-        assert 'data-k="7"' in view.to_svg() and "selected" in view.to_svg()
+        outlined = {int(k) for k in re.findall(r'<polygon class="selected" data-k="(\d+)"', view.to_svg())}
+        assert outlined == {2, 7}
     finally:
         view.close()
 
@@ -147,3 +149,43 @@ def test_a_bad_width_is_refused_naming_width(make, bad, error, why):
     som = SOM(mapsize=(3, 4), random_state=0).initialize(np.random.default_rng(2).normal(size=(50, 3)))
     with pytest.raises(error, match=rf"^width .*{why}"):
         make(som, width=bad)
+
+
+def test_a_codebook_without_a_value_leaves_gaps_live_and_in_the_picture(recwarn):
+    # a NaN in a constant feature and an all-NaN feature were drawn as a level tick at 0.5 (the
+    # constant-feature rule overwrote the NaN), numpy warned "All-NaN slice", and the static
+    # picture drew every NaN at 0
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    som = SOM(mapsize=(2, 3), lattice="rect", random_state=0).fit(X, epochs=1)
+    cb = som.codebook_.copy()
+    cb[:, 1] = 2.5  # constant
+    cb[3, 1] = np.nan
+    cb[:, 2] = np.nan  # no value anywhere
+    som.codebook_ = cb
+    w0 = cb[:, 0]
+    want = np.column_stack([(w0 - w0.min()) / (w0.max() - w0.min()), np.full(6, 0.5), np.full(6, np.nan)])
+    want[3, 1] = np.nan
+    for kind in ("line", "bar"):
+        gm = CodebookGlyphMap(som, kind=kind)
+        try:
+            np.testing.assert_allclose(np.asarray(gm.glyphs, dtype=np.float64), want, rtol=1e-6)
+            np.testing.assert_allclose(gm.scaled, want, rtol=1e-12)
+            svg = gm.to_svg()
+        finally:
+            gm.close()
+        import xml.etree.ElementTree as ET
+
+        ns = "{http://www.w3.org/2000/svg}"
+        glyphs = {g.get("data-k"): g for g in ET.fromstring(svg).iter(f"{ns}g") if g.get("class") == "glyph"}
+        if kind == "bar":  # one bar per value: neuron 3 has feature 0 only, the others 0 and 1
+            bars = {k: sorted(r.get("data-j") for r in g.iter(f"{ns}rect")) for k, g in glyphs.items()}
+            assert bars == {str(k): (["0"] if k == 3 else ["0", "1"]) for k in range(6)}
+        else:  # the line runs through the values there are: neuron 3's single value is a tick
+            for k, g in glyphs.items():
+                lines = [p.get("points").split() for p in g.iter(f"{ns}polyline")]
+                assert [len(p) for p in lines] == [2], (k, lines)
+                if k != "3":  # through features 0 and 1, at their heights
+                    base, height = float(g.get("data-base")), float(g.get("data-height"))
+                    ys = [float(p.split(",")[1]) for p in lines[0]]
+                    np.testing.assert_allclose(ys, base - want[int(k), :2] * height, atol=0.01)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

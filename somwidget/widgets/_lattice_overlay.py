@@ -14,6 +14,7 @@ arrays for): a selection change after a refit to another size shows that consist
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -55,6 +56,10 @@ class _LatticeOverlayView(LatticeView):
         type(self)._array_defaults()  # looked up now: close() may run at interpreter shutdown
         self._lattice = som.lattice_
         self._overlay_title = title
+        # a refresh on the training thread and the picture on the picture timer's thread: the
+        # picture reads the arrays and the lattice of one refresh, never one's arrays with the
+        # other's lattice (a refit to another size)
+        self._overlay_lock = threading.RLock()
         super().__init__(som, selection=selection, title=title)
 
     def refresh(self, som: Any = None, **precomputed: Any) -> None:
@@ -72,8 +77,9 @@ class _LatticeOverlayView(LatticeView):
 
     def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
         m = int(self._som.lattice_.n_neurons)
-        self._overlay()
-        self._lattice = self._som.lattice_
+        with self._overlay_lock:
+            self._overlay()
+            self._lattice = self._som.lattice_
         # no value per neuron: the grid's theme background, no markers (sizes = NaN / vmax)
         st = self._plain(np.full(m, np.nan), self._overlay_title, "")
         st.update(style="size", sizes_from_values=True, legend="none", tooltip=[])
@@ -102,8 +108,10 @@ class _LatticeOverlayView(LatticeView):
 
     def to_picture(self) -> Picture:
         """The picture (of the last refresh, with the current selection) as a standalone SVG."""
-        if getattr(self, "_lattice", None) is None:
-            raise ValueError(f"this {type(self).__name__} is closed: it has no picture")
-        m = int(self._lattice.n_neurons)  # a shared selection may hold a larger map's neurons
-        sel = self.selection
-        return self._picture([] if sel is None else [int(k) for k in sel.neurons if 0 <= k < m])
+        with self._overlay_lock:
+            lattice = getattr(self, "_lattice", None)
+            if lattice is None:
+                raise ValueError(f"this {type(self).__name__} is closed: it has no picture")
+            m = int(lattice.n_neurons)  # a shared selection may hold a larger map's neurons
+            sel = self.selection
+            return self._picture([] if sel is None else [int(k) for k in sel.neurons if 0 <= k < m])

@@ -4,6 +4,7 @@ line or bar chart inside its cell.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +31,19 @@ GLYPH_KINDS = ("line", "bar")
 #: Glyph box inside a cell, in plane units (fits a pointy-top hexagon of width 1 and a unit square).
 GLYPH_WIDTH = 0.76
 GLYPH_HEIGHT = 0.5
+
+
+def _line_runs(xs: np.ndarray, ys: np.ndarray) -> list[str]:
+    """The polylines' points through a glyph's values, broken where a value is NaN; a lone value
+    is a dot (two points 0.01 apart, drawn with round caps), as the browser draws it."""
+    runs: list[list[tuple[float, float]]] = [[]]
+    for x, y in zip(xs, ys, strict=True):
+        if np.isnan(y):
+            runs.append([])
+        else:
+            runs[-1].append((float(x), float(y)))
+    runs = [run + [(run[0][0] + 0.01, run[0][1])] if len(run) == 1 else run for run in runs if run]
+    return [" ".join(f"{_f(x)},{_f(y)}" for x, y in run) for run in runs]
 
 
 class CodebookGlyphMap(_LatticeOverlayView):
@@ -78,8 +92,8 @@ class CodebookGlyphMap(_LatticeOverlayView):
     Attributes
     ----------
     scaled : ndarray of shape (n_neurons, n_chosen_features)
-        The values drawn, in [0, 1] (a NaN codebook value as 0 here; the browser's float32
-        ``glyphs`` keep it NaN and draw a gap).
+        The values drawn, in [0, 1]; NaN where the codebook has no value (a gap in the glyph,
+        live and in the static picture).
     feature_names : list of str
         The chosen features, in glyph order.
     frame : int
@@ -146,15 +160,18 @@ class CodebookGlyphMap(_LatticeOverlayView):
             cb = np.asarray(som.codebook_, dtype=np.float64)
             self._data_units = False
         cb = cb[:, self._columns]
-        lo = np.nanmin(cb, axis=0) if cb.size else np.zeros(0)
-        hi = np.nanmax(cb, axis=0) if cb.size else np.zeros(0)
+        with warnings.catch_warnings():  # a feature with no value at all: "All-NaN slice"
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo = np.nanmin(cb, axis=0) if cb.size else np.zeros(0)
+            hi = np.nanmax(cb, axis=0) if cb.size else np.zeros(0)
         span = hi - lo
         # constant up to rounding (batch averages of a constant column differ in the last bits)
         flat = ~(span > 1e-9 * np.maximum(1.0, np.maximum(np.abs(lo), np.abs(hi))))
-        scaled = (cb - lo) / np.where(flat, 1.0, span)
-        scaled[:, flat] = 0.5
-        scaled = np.clip(scaled, 0.0, 1.0)  # NaN stays NaN: the browser leaves a gap
-        self.scaled = np.nan_to_num(scaled, nan=0.0)
+        with np.errstate(invalid="ignore"):
+            scaled = (cb - lo) / np.where(flat, 1.0, span)
+        scaled[:, flat] = np.where(np.isnan(cb[:, flat]), np.nan, 0.5)
+        scaled = np.clip(scaled, 0.0, 1.0)  # NaN stays NaN: a gap, live and in the picture
+        self.scaled = scaled
         names = [str(n) for n in som.feature_names_in_]
         self.feature_names = [names[j] for j in self._columns]
         units = "data units" if self._data_units else "training space (normalisation not invertible)"
@@ -199,14 +216,16 @@ class CodebookGlyphMap(_LatticeOverlayView):
                 xs = left[:, None] + np.array([0.25, 0.75]) * gw
                 tops = np.repeat(tops, 2, axis=1)
             for k in range(m):
-                pts = " ".join(f"{_f(a)},{_f(b)}" for a, b in zip(xs[k], tops[k], strict=True))
+                lines = "".join(
+                    f'<polyline class="glyph-line" points="{pts}" fill="none" stroke="#1f4e79" '
+                    f'stroke-width="{sw}" stroke-linejoin="round" stroke-linecap="round"/>'
+                    for pts in _line_runs(xs[k], tops[k])
+                )
                 out.append(
                     f'<g class="glyph" data-k="{k}" data-cx="{_r(centres[k, 0])}" data-cy="{_r(centres[k, 1])}" '
                     f'data-left="{_r(left[k])}" data-base="{_r(base[k])}" data-width="{_r(gw)}" data-height="{_r(gh)}">'
                     f'<line class="glyph-axis" x1="{_f(left[k])}" y1="{_f(base[k])}" x2="{_f(left[k] + gw)}" '
-                    f'y2="{_f(base[k])}" stroke="#bbb" stroke-width="0.6"/>'
-                    f'<polyline class="glyph-line" points="{pts}" '
-                    f'fill="none" stroke="#1f4e79" stroke-width="{sw}" stroke-linejoin="round"/></g>'
+                    f'y2="{_f(base[k])}" stroke="#bbb" stroke-width="0.6"/>{lines}</g>'
                 )
         else:
             bw = gw / d
@@ -214,7 +233,7 @@ class CodebookGlyphMap(_LatticeOverlayView):
                 bars = "".join(
                     f'<rect class="glyph-bar" data-j="{j}" x="{_f(left[k] + (j + 0.07) * bw)}" y="{_f(tops[k, j])}" '
                     f'width="{_f(bw * 0.86)}" height="{_f(base[k] - tops[k, j])}" fill="{colours[j]}"/>'
-                    for j in range(d)
+                    for j in range(d) if not np.isnan(tops[k, j])  # no value: no bar
                 )
                 out.append(
                     f'<g class="glyph" data-k="{k}" data-cx="{_r(centres[k, 0])}" data-cy="{_r(centres[k, 1])}" '
