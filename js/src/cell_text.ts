@@ -78,20 +78,26 @@ export function indexPainter(rowCol: boolean): CellPainter {
     ctx.textBaseline = "middle";
     const main = f.theme("--jp-ui-font-color1", "#222222");
     const faint = f.theme("--jp-ui-font-color2", "#777777");
+    // two passes, one font each (setting ctx.font parses it: once per pass, not per cell)
     let n = 0;
+    ctx.font = FONT(size * dpr);
+    ctx.fillStyle = main;
     for (let r = 0; r < f.rows; r += stride) {
       for (let c = 0; c < f.cols; c += stride) {
         const k = r * f.cols + c;
         const [cx, cy] = f.centre(k);
-        ctx.font = FONT(size * dpr);
-        ctx.fillStyle = main;
         ctx.fillText(String(k), cx, cy - dy * dpr);
-        if (both) {
-          ctx.font = FONT(0.7 * size * dpr);
-          ctx.fillStyle = faint;
+        n += 1;
+      }
+    }
+    if (both) {
+      ctx.font = FONT(0.7 * size * dpr);
+      ctx.fillStyle = faint;
+      for (let r = 0; r < f.rows; r++) {
+        for (let c = 0; c < f.cols; c++) {
+          const [cx, cy] = f.centre(r * f.cols + c);
           ctx.fillText(`${r},${c}`, cx, cy + 0.75 * size * dpr);
         }
-        n += 1;
       }
     }
     return n;
