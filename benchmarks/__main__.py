@@ -145,6 +145,10 @@ def main(argv: list[str] | None = None) -> None:
 
     print("live views (benchmarks/bench_live.py)")
     bench_live.main([])
+    from benchmarks import bench_views
+
+    print("canvas views (benchmarks/bench_views.py)")
+    bench_views.main(["--quick"] if args.quick else [])
     from benchmarks import bench_supervised
 
     print("SOMClassifier against k-NN (benchmarks/bench_supervised.py)")
