@@ -7,7 +7,7 @@ import { colourBar, describeNeuron, FrameAck, latticeOf, SelectionLink, viewShel
 import { colourOf } from "./colors";
 import type { Lattice } from "./geometry";
 import { changes, type AnyModel, type ElevationModel, type LatticeModel, type RenderProps } from "./models";
-import { keyAngles, layout, pickTop, type Scene, scene, shade, topCentre } from "./elevation_scene";
+import { keyAngles, keyStep, layout, pickPrism, type Scene, scene, shade, visiblePoint } from "./elevation_scene";
 
 /** Degrees per pixel of a drag: horizontal turns, vertical tilts. */
 const TURN_PER_PX = 0.5;
@@ -210,7 +210,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   function pointAt(e: { clientX: number; clientY: number }): number {
     if (!sc) return -1;
     const r = canvas.getBoundingClientRect();
-    return pickTop(sc, e.clientX - r.left, e.clientY - r.top);
+    return pickPrism(sc, e.clientX - r.left, e.clientY - r.top);
   }
 
   function showTip(e: PointerEvent): void {
@@ -272,15 +272,17 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     else link.set(add ? [...cur, k] : [k]);
   };
   const onCancel = () => {
+    // only a real drag changed the angles: a cancelled click sends nothing to the kernel
+    const moved = start?.moved ?? false;
     start = null;
     dragging = false;
     canvas.style.cursor = "grab";
-    setAngles(az, elev, true);
+    if (moved) setAngles(az, elev, true);
   };
   const onLeave = () => { tooltip.style.display = "none"; el.dataset.hover = "-1"; };
   const onKey = (e: KeyboardEvent) => {
     if (e.key === "Escape") { link.set([]); e.preventDefault(); return; }
-    const next = keyAngles(e.key, az, elev, e.shiftKey ? 15 : 5);
+    const next = keyAngles(e.key, az, elev, keyStep(e.key, e.shiftKey));
     if (!next) return;
     e.preventDefault();
     setAngles(next[0], next[1], true);
@@ -309,10 +311,12 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   update();
   void link.resolve();
   (el as HTMLElement & { somwidget?: unknown }).somwidget = {
-    /** the client (page) point of the middle of neuron k's drawn top face */
+    /** a client (page) point where neuron k is drawn on top (elevation_scene's visiblePoint:
+     * its top face's middle when that shows, else its visible part; a neuron hidden whole by
+     * nearer prisms: its top face's middle) */
     neuronClientPoint: (k: number) => {
       if (!sc) return null;
-      const [x, y] = topCentre(sc, k);
+      const [x, y] = visiblePoint(sc, k);
       const r = canvas.getBoundingClientRect();
       return { x: r.left + x, y: r.top + y };
     },

@@ -92,6 +92,7 @@ export interface Scene {
   top: Float64Array; // (M, V, 2)
   base: Float64Array; // (M, V, 2)
   depth: Float64Array; // (M,) Y_r of the neuron's centre
+  lifted: Uint8Array; // (M,) 1 where the prism is drawn with side faces (height > 0)
   order: number[]; // painter's order: far (small Y_r) first; ties by X_r
   visible: number[]; // footprint edges i (corners i, i+1) whose faces face the viewer
   shades: number[]; // per footprint edge: SIDE_SHADE - SIDE_SHADE_SPREAD * n_x
@@ -106,9 +107,11 @@ export function scene(lat: Lattice, heights: ArrayLike<number>, view: View): Sce
   const base = new Float64Array(m * nv * 2);
   const depth = new Float64Array(m);
   const xr = new Float64Array(m);
+  const lifted = new Uint8Array(m);
   const a = (view.azimuth * Math.PI) / 180;
   for (let k = 0; k < m; k++) {
     const h = Number.isFinite(heights[k]) ? heights[k] : 0;
+    lifted[k] = h > 0 ? 1 : 0;
     for (let i = 0; i < nv; i++) {
       const [bx, by] = project(view, c[2 * k] + foot[i][0], c[2 * k + 1] + foot[i][1], 0);
       const [tx, ty] = project(view, c[2 * k] + foot[i][0], c[2 * k + 1] + foot[i][1], h);
@@ -137,7 +140,7 @@ export function scene(lat: Lattice, heights: ArrayLike<number>, view: View): Sce
     shades.push(SIDE_SHADE - SIDE_SHADE_SPREAD * nx);
     if (ny > 1e-9 && ce > 1e-12) visible.push(i);
   }
-  return { view, nv, top, base, depth, order, visible, shades };
+  return { view, nv, top, base, depth, lifted, order, visible, shades };
 }
 
 /** Whether the screen point (x, y) lies inside the polygon of `nv` corners at `off` in `pts`. */
@@ -151,13 +154,78 @@ function inside(pts: Float64Array, off: number, nv: number, x: number, y: number
   return yes;
 }
 
-/** The neuron whose drawn top face is under the screen point (nearest prism first), or -1. */
-export function pickTop(sc: Scene, x: number, y: number): number {
+/** Whether (x, y) lies on side face i (footprint corners i, i + 1) of neuron k. */
+function onSide(sc: Scene, k: number, i: number, x: number, y: number): boolean {
+  const a = 2 * (k * sc.nv + i);
+  const b = 2 * (k * sc.nv + ((i + 1) % sc.nv));
+  const quad = new Float64Array([sc.base[a], sc.base[a + 1], sc.base[b], sc.base[b + 1],
+    sc.top[b], sc.top[b + 1], sc.top[a], sc.top[a + 1]]);
+  return inside(quad, 0, 4, x, y);
+}
+
+/** The neuron drawn on top at the screen point, or -1: the prisms nearest first (the painter's
+ * order reversed), each by the faces drawn of it (its visible side faces where it stands above
+ * the ground, and its top face); the first hit wins, so a tall near prism's side face hides the
+ * far prism behind it as on the canvas. */
+export function pickPrism(sc: Scene, x: number, y: number): number {
   for (let r = sc.order.length - 1; r >= 0; r--) {
     const k = sc.order[r];
     if (inside(sc.top, 2 * k * sc.nv, sc.nv, x, y)) return k;
+    if (sc.lifted[k]) for (const i of sc.visible) if (onSide(sc, k, i, x, y)) return k;
   }
   return -1;
+}
+
+/** Samples of neuron k's top face (fan triangles from its centre) and of its visible side faces. */
+function samples(sc: Scene, k: number, n = 8): { top: Array<[number, number]>; side: Array<[number, number]> } {
+  const [cx, cy] = topCentre(sc, k);
+  const top: Array<[number, number]> = [];
+  const side: Array<[number, number]> = [];
+  const t = (i: number) => 2 * (k * sc.nv + (i % sc.nv));
+  for (let i = 0; i < sc.nv; i++) {
+    const a = t(i), b = t(i + 1);
+    for (let p = 1; p < n; p++) {
+      for (let q = 0; p + q < n; q++) {
+        const u = p / n, w = q / n; // weights of corners i and i + 1; the rest the centre's
+        top.push([cx + u * (sc.top[a] - cx) + w * (sc.top[b] - cx), cy + u * (sc.top[a + 1] - cy) + w * (sc.top[b + 1] - cy)]);
+      }
+    }
+  }
+  if (sc.lifted[k]) {
+    for (const i of sc.visible) {
+      const a = t(i), b = t(i + 1);
+      for (let p = 1; p < n; p++) {
+        for (let q = 1; q < n; q++) {
+          const u = p / n, w = q / n; // along the edge, and up from the base
+          const bx = sc.base[a] + u * (sc.base[b] - sc.base[a]), by = sc.base[a + 1] + u * (sc.base[b + 1] - sc.base[a + 1]);
+          const tx = sc.top[a] + u * (sc.top[b] - sc.top[a]), ty = sc.top[a + 1] + u * (sc.top[b + 1] - sc.top[a + 1]);
+          side.push([bx + w * (tx - bx), by + w * (ty - by)]);
+        }
+      }
+    }
+  }
+  return { top, side };
+}
+
+/** A screen point where neuron k is drawn on top (pickPrism names it), for a test or a tooltip
+ * to point at: its top centre when that shows; else inside its top face's visible part (the
+ * visible samples' middle, or the visible sample nearest it); else on its visible side faces.
+ * A neuron hidden whole behind nearer prisms has no such point: then its top centre. */
+export function visiblePoint(sc: Scene, k: number): [number, number] {
+  const centre = topCentre(sc, k);
+  if (pickPrism(sc, centre[0], centre[1]) === k) return centre;
+  const { top, side } = samples(sc, k);
+  for (const pts of [top, side]) {
+    const seen = pts.filter(([x, y]) => pickPrism(sc, x, y) === k);
+    if (!seen.length) continue;
+    const mx = seen.reduce((s, p) => s + p[0], 0) / seen.length;
+    const my = seen.reduce((s, p) => s + p[1], 0) / seen.length;
+    if (pickPrism(sc, mx, my) === k) return [mx, my];
+    let best = seen[0];
+    for (const p of seen) if (Math.hypot(p[0] - mx, p[1] - my) < Math.hypot(best[0] - mx, best[1] - my)) best = p;
+    return best;
+  }
+  return centre;
 }
 
 /** The middle of neuron k's top face on screen (what a test or a tooltip points at). */
@@ -174,6 +242,12 @@ export function topCentre(sc: Scene, k: number): [number, number] {
 export function shade(css: string, factor: number): string {
   const h = (i: number) => Math.min(255, Math.max(0, Math.round(parseInt(css.slice(i, i + 2), 16) * factor)));
   return `#${[1, 3, 5].map((i) => h(i).toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** Degrees a key press turns or tilts: Shift speeds up the arrow keys (15); "+" and "-" tilt 5
+ * whatever Shift says, since "+" needs Shift on most keyboard layouts and "-" does not. */
+export function keyStep(key: string, shift: boolean): number {
+  return shift && key.startsWith("Arrow") ? 15 : 5;
 }
 
 /** The view angles after a key press, or null for other keys: Left / Right turn by `step`

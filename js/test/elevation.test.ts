@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { extent, keyAngles, layout, pickTop, project, scene, shade, topCentre, type View } from "../src/elevation_scene";
+import { extent, keyAngles, keyStep, layout, pickPrism, project, scene, shade, topCentre, visiblePoint, type View } from "../src/elevation_scene";
 import type { Lattice } from "../src/geometry";
 
 const RECT22: Lattice = { rows: 2, cols: 2, shape: "rect", wrapRows: false, wrapCols: false };
@@ -119,14 +119,55 @@ test("picking takes the nearest top face under the point", () => {
   const sc = scene(RECT22, [0, 0, 0, 0], view);
   for (let k = 0; k < 4; k++) {
     const [x, y] = topCentre(sc, k);
-    assert.equal(pickTop(sc, x, y), k);
+    assert.equal(pickPrism(sc, x, y), k);
   }
-  assert.equal(pickTop(sc, -50, -50), -1);
+  assert.equal(pickPrism(sc, -50, -50), -1);
   // a tall near prism (neuron 2, row 1) rises over the far one behind it (neuron 0): a point on
   // both top faces picks the near one
   const tall = scene(RECT22, [0, 0, 0.8, 0], view);
   const [x0, y0] = topCentre(tall, 0);
-  assert.equal(pickTop(tall, x0, y0 + 2), 2);
+  assert.equal(pickPrism(tall, x0, y0 + 2), 2);
+});
+
+test("picking takes what is drawn on top: a tall near prism's side face hides the far prism's top", () => {
+  // a 2 x 1 map: neuron 0 at (0, 0) (far at azimuth 0), neuron 1 at (0, 1) (near); middle (0, 0.5)
+  const rect21: Lattice = { rows: 2, cols: 1, shape: "rect", wrapRows: false, wrapCols: false };
+  const se = Math.sin((20 * Math.PI) / 180);
+  const ce = Math.cos((20 * Math.PI) / 180);
+  const view: View = { s: 40, ox: 100, oy: 100, cx: 0, cy: 0.5, azimuth: 0, elevation: 20 };
+  const sc = scene(rect21, [0.1, 3], view);
+  // neuron 0's top centre by hand: X_r = 0, Y_r = -0.5, z = 0.1
+  const x0 = 100, y0 = 100 + 40 * (-0.5 * se - 0.1 * ce);
+  // neuron 1's front face (the edge y = 1.5: Y_r = 1) spans x 80..120 and y from its top
+  // 100 + 40 (se - 3 ce) to its base 100 + 40 se: it covers that point
+  assert.ok(y0 > 100 + 40 * (se - 3 * ce) && y0 < 100 + 40 * se);
+  assert.equal(pickPrism(sc, x0, y0), 1);
+  // a point only on the front face, below every top face, still names neuron 1
+  assert.equal(pickPrism(sc, 100, 100 + 40 * se - 1), 1);
+  // a point on no drawn face: nothing
+  assert.equal(pickPrism(sc, 100, 100 + 40 * se + 1), -1);
+});
+
+test("visiblePoint: a point where the neuron is drawn on top, its top face's visible part first", () => {
+  const rect21: Lattice = { rows: 2, cols: 1, shape: "rect", wrapRows: false, wrapCols: false };
+  const se = Math.sin((60 * Math.PI) / 180);
+  const ce = Math.cos((60 * Math.PI) / 180);
+  const view: View = { s: 40, ox: 100, oy: 100, cx: 0, cy: 0.5, azimuth: 0, elevation: 60 };
+  const sc = scene(rect21, [0.1, 1], view);
+  // neuron 0's top face spans y from 100 + 40 (-se - 0.1 ce) to 100 + 40 (-0.1 ce); neuron 1's
+  // top face (z = 1, Y_r 0..1) starts at 100 + 40 (-ce) = 80 and covers neuron 0's top centre
+  const hidden = 100 + 40 * -ce;
+  const [, cy0] = topCentre(sc, 0);
+  assert.ok(cy0 > hidden, "the top centre is hidden");
+  const [x, y] = visiblePoint(sc, 0);
+  assert.ok(x > 80 && x < 120, `x ${x}`);
+  assert.ok(y > 100 + 40 * (-se - 0.1 * ce) && y < hidden, `y ${y} on neuron 0's visible strip`);
+  assert.equal(pickPrism(sc, x, y), 0);
+  // a neuron whose top centre shows: the top centre itself
+  assert.deepEqual(visiblePoint(sc, 1), topCentre(sc, 1));
+  // a neuron hidden whole (behind a tall prism at 20 degrees): its top centre (documented)
+  const low = scene(rect21, [0.1, 3], { ...view, elevation: 20 });
+  assert.deepEqual(visiblePoint(low, 0), topCentre(low, 0));
 });
 
 test("keys: left/right turn (wrapping), up/+ and down/- tilt (clamped)", () => {
@@ -136,4 +177,18 @@ test("keys: left/right turn (wrapping), up/+ and down/- tilt (clamped)", () => {
   assert.deepEqual(keyAngles("ArrowDown", 10, 3), [10, 0]);
   assert.deepEqual(keyAngles("-", 10, 40, 15), [10, 25]);
   assert.equal(keyAngles("a", 0, 0), null);
+});
+
+test("key steps: Shift speeds up the arrow keys only; + (Shift on most layouts) and - both tilt 5 degrees", () => {
+  assert.equal(keyStep("ArrowLeft", false), 5);
+  assert.equal(keyStep("ArrowRight", true), 15);
+  assert.equal(keyStep("ArrowUp", true), 15);
+  assert.equal(keyStep("ArrowDown", false), 5);
+  assert.equal(keyStep("+", true), 5);
+  assert.equal(keyStep("-", false), 5);
+  assert.equal(keyStep("_", true), 5);
+  assert.equal(keyStep("=", false), 5);
+  // "+" typed with Shift and "-" without: the same 5 degrees, opposite ways
+  assert.deepEqual(keyAngles("+", 0, 40, keyStep("+", true)), [0, 45]);
+  assert.deepEqual(keyAngles("-", 0, 40, keyStep("-", false)), [0, 35]);
 });
