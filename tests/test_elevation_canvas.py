@@ -249,3 +249,22 @@ def test_turning_updates_the_notebooks_picture_output(fitted, published):
     html = _next_update(published, 2)["data"]["text/html"]
     assert 'data-azimuth="200.0" data-elevation="10.0"' in html
     em.close()
+
+
+def test_selecting_and_recolouring_update_the_notebooks_picture_output(fitted, published):
+    from IPython.display import display
+
+    som, X = fitted
+    sel = Selection()
+    em = ElevationMap(som, X, selection=sel)
+    em.picture_interval_s = 0.05
+    display(em)
+    (first,) = [c for c in published if "text/html" in c["data"]]
+    assert 'class="selected"' not in first["data"]["text/html"]
+    sel.neurons = [3]  # a click in the browser, or Python
+    html = _next_update(published, 1)["data"]["text/html"]
+    assert html.count('class="selected" data-k="3"') == 2  # its halo and its outline
+    em.picture.set_state({"colormap": "magma"})  # the legend's colour picker
+    html = _next_update(published, 2)["data"]["text/html"]
+    assert "elevation-colorbar-magma" in html
+    em.close()

@@ -116,16 +116,19 @@ class ElevationMap(ViewBase, widgets.VBox):
     sends the lattice, the values and the heights (binary float buffers), the colour map and
     range, and the browser projects and draws, so turning and tilting never wait for the kernel.
     Drag on the picture to turn (horizontal, 0.5° per pixel) and tilt (vertical, 0.3° per pixel);
-    with the picture focused (Tab or a click), Left / Right turn by 5° (15° with Shift), Up or
-    ``+`` tilts up and Down or ``-`` tilts down by 5°, Escape clears the selection. The sliders
+    with the picture focused (Tab or a click), Left / Right turn by 5°, Up or ``+`` tilts up and
+    Down or ``-`` tilts down by 5° (the arrow keys by 15° with Shift; ``+``, typed with Shift on
+    most layouts, by 5° as ``-``), Escape clears the selection. The sliders
     and the picture share the angles both ways: :attr:`azimuth` and :attr:`elevation` read the
     view the browser shows (hundredths of a degree: an angle from the browser is kept as sent,
-    and the sliders, whose step is 0.01°, show it without sending it back). Hovering a prism's top face (the nearest under the pointer) shows the
-    neuron's index, row and column and its value; a click selects it, shift-click adds it,
+    and the sliders, whose step is 0.01°, show it without sending it back). Hovering a prism
+    (the one drawn on top under the pointer, by its top or a side face) shows the neuron's
+    index, row and column and its value; a click selects it, shift-click adds it,
     ctrl/cmd-click toggles it (the shared selection; its top faces are outlined). The static
     picture (:meth:`to_picture`, the MIME bundle, saved notebooks) is an SVG of the same
     projection at the current angles (``elevation_picture.py``); the notebook's picture output
-    follows the angles within its rate limit (:meth:`schedule_picture`).
+    follows the angles, the selection and the colour map within its rate limit
+    (:meth:`schedule_picture`).
 
     **Projection.** Let ``(x_k, y_k)`` be neuron k's plane coordinates (``som.lattice_.coordinates``,
     y growing downwards as in every picture), ``(c_x, c_y)`` the middle of their bounding box,
@@ -368,9 +371,11 @@ class ElevationMap(ViewBase, widgets.VBox):
 
     def _on_colormap(self, _change: Any = None) -> None:
         self._render()
+        self.schedule_picture()  # the notebook's saved picture shows the new colours
 
     def _on_selection(self, _change: Any = None) -> None:
         self._render()
+        self.schedule_picture()  # the notebook's saved picture outlines the new selection
 
     def rotate(self, azimuth: float | None = None, elevation: float | None = None) -> None:
         """Turn and/or tilt the picture (moves the sliders; one redraw).
@@ -461,10 +466,10 @@ class ElevationMap(ViewBase, widgets.VBox):
 
     def _render(self) -> None:
         """A new state (data, angles, selection, colours): the static picture is rebuilt when
-        next asked for (``to_picture``, the MIME bundle). A refresh, as every view's, and new
-        angles update the notebook's picture output within its rate limit
-        (:meth:`schedule_picture`: one pending update, at most ~5 % of the time spent drawing),
-        so a drag does not rebuild a multi-MB SVG per step."""
+        next asked for (``to_picture``, the MIME bundle). A refresh, as every view's, new angles,
+        a new selection and a new colour map update the notebook's picture output within its
+        rate limit (:meth:`schedule_picture`: one pending update, at most ~5 % of the time spent
+        drawing), so a drag does not rebuild a multi-MB SVG per step."""
         with self._lock:
             self._pic = None
             self.frame += 1
