@@ -8,8 +8,10 @@ which closes it when done (``release``). Either test run alone still gets its ow
 that fails is dropped, so the next test that asks runs it again (no test reads a half run).
 
 The run: a 1280 x 900 page of the Chromium that draws scrollbars (``scrollbar_context``),
-JupyterLab's file browser open, the light theme, every code cell executed. Each test checks
-the cells' errors itself, so a failed run fails every test that looks at it.
+JupyterLab's file browser open, the light theme, every code cell executed, and the trainers
+that run on after their cells (the teaching notebook's) joined: every test reads the finished
+state, whichever asks first. Each test checks the cells' errors itself, so a failed run fails
+every test that looks at it.
 """
 
 from __future__ import annotations
@@ -19,9 +21,20 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from labhelpers import cell_errors, code_prompts, open_notebook, run_all, wait_code_cells_executed
+from labhelpers import (
+    cell_errors,
+    code_prompts,
+    kernel_exec,
+    open_notebook,
+    run_all,
+    wait_code_cells_executed,
+)
 
 REPO = Path(__file__).resolve().parent.parent.parent
+
+#: what a run waits for in the kernel once its cells are done: the trainers (threads) that a
+#: notebook's cells start and leave running
+JOIN = {"teaching": "trainer.join(120); color_trainer.join(120)"}
 
 
 class NotebookRuns:
@@ -78,6 +91,9 @@ class NotebookRuns:
             page.screenshot(path=str(self.artifacts / f"light-{name}-timeout.png"))
             raise AssertionError(f"{name} did not finish: prompts {code_prompts(page)}, "
                                  f"errors {cell_errors(page)}") from None
+        if name in JOIN and not cell_errors(page):  # (a cell's error is each test's to report)
+            out = kernel_exec(page, JOIN[name], timeout_ms=260_000)
+            assert "Error" not in out, f"{name}: {JOIN[name]}: {out}"
 
     def release(self, name: str) -> None:
         """Close the page of ``name`` (a later ``page(name)`` runs the notebook again)."""
