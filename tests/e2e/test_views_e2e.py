@@ -257,6 +257,12 @@ def _elevation(page, artifacts) -> None:
     page.wait_for_function("(el) => el.dataset.azimuth === '35.00'", arg=ev.element_handle(), timeout=5_000)
     az, el = map(float, kernel_exec(page, "print(ev.azimuth, ev.elevation)").split())
     assert abs(az - 35) < 0.01 and el == 50.0, (az, el)
+    # "+" (typed with Shift on most layouts) tilts by 5 degrees as "-" does; Shift speeds up
+    # the arrow keys only
+    for key, shift, want in (("+", True, "55.00"), ("-", False, "50.00"), ("ArrowUp", True, "65.00")):
+        ev.locator("canvas.sw-elevation-canvas").dispatch_event("keydown", {"key": key, "shiftKey": shift})
+        page.wait_for_function(f"(el) => el.dataset.elevation === '{want}'", arg=ev.element_handle(),
+                               timeout=5_000)
     assert kernel_exec(page, "print(sel2.neurons)").strip() == f"[{k}]"
 
 
