@@ -66,6 +66,21 @@ ev = ElevationMap(small, X, selection=sel2, azimuth=0, elevation=50, width=420)
 ev
 """
 
+# walking down from neuron k's top centre pixel by pixel: [what the pointer there hovers, the
+# alpha of the canvas's pixel there]
+ELEV_WALK = """(el, k) => {
+  const c = el.querySelector('canvas.sw-elevation-canvas');
+  const r = c.getBoundingClientRect(); const p = el.somwidget.neuronClientPoint(k);
+  const f = c.width / r.width; const ctx = c.getContext('2d');
+  const out = [];
+  for (let dy = 0; p.y + dy < r.bottom - 1; dy++) {
+    c.dispatchEvent(new PointerEvent('pointermove', {clientX: p.x, clientY: p.y + dy, bubbles: true}));
+    const a = ctx.getImageData(Math.round((p.x - r.left) * f), Math.round((p.y + dy - r.top) * f), 1, 1).data[3];
+    out.push([Number(el.dataset.hover), a]);
+  }
+  return out;
+}"""
+
 # the RGBA of the elevation canvas's pixel under neuron k's top face (and of its top-left corner)
 ELEV_PIXEL = """(el, k) => {
   const c = el.querySelector('canvas.sw-elevation-canvas');
@@ -239,6 +254,15 @@ def _elevation(page, artifacts) -> None:
     tip.wait_for(state="visible", timeout=5_000)
     text = tip.inner_text()
     assert f"neuron {k}" in text and "row 5, col 3" in text and f"samples won (hits): {hits}" in text, text
+    # walking down from the tallest prism's top centre: its top, its front face (no prism is
+    # taller, so some of it shows), then nearer prisms or nothing. Every opaque pixel hovers a
+    # neuron (a side face too: the tallest first), every clear one none
+    tall = int(kernel_exec(page, "print(int(ev.heights.argmax()))"))
+    walk = ev.evaluate(ELEV_WALK, tall)
+    opaque = [h for h, a in walk if a == 255]
+    clear_ = [h for h, a in walk if a == 0]
+    assert opaque and -1 not in opaque and set(clear_) <= {-1}, (tall, walk)
+    page.mouse.move(pt["x"], pt["y"])
     page.mouse.click(pt["x"], pt["y"])  # selects it in every view sharing the selection
     _wait_selected(page, "umatrix", 1, str(k))
     ev.screenshot(path=str(artifacts / "views-elevation.png"))
