@@ -154,13 +154,19 @@ function inside(pts: Float64Array, off: number, nv: number, x: number, y: number
   return yes;
 }
 
-/** Whether (x, y) lies on side face i (footprint corners i, i + 1) of neuron k. */
+/** Whether (x, y) lies on side face i (footprint corners i, i + 1) of neuron k: the quad
+ * base i, base i + 1, top i + 1, top i (tested in place: picking runs on every pointer move). */
 function onSide(sc: Scene, k: number, i: number, x: number, y: number): boolean {
   const a = 2 * (k * sc.nv + i);
   const b = 2 * (k * sc.nv + ((i + 1) % sc.nv));
-  const quad = new Float64Array([sc.base[a], sc.base[a + 1], sc.base[b], sc.base[b + 1],
-    sc.top[b], sc.top[b + 1], sc.top[a], sc.top[a + 1]]);
-  return inside(quad, 0, 4, x, y);
+  const px = [sc.base[a], sc.base[b], sc.top[b], sc.top[a]];
+  const py = [sc.base[a + 1], sc.base[b + 1], sc.top[b + 1], sc.top[a + 1]];
+  if (y < Math.min(...py) || y > Math.max(...py) || x < Math.min(...px) || x > Math.max(...px)) return false;
+  let yes = false;
+  for (let p = 0, q = 3; p < 4; q = p++) {
+    if ((py[p] > y) !== (py[q] > y) && x < ((px[q] - px[p]) * (y - py[p])) / (py[q] - py[p]) + px[p]) yes = !yes;
+  }
+  return yes;
 }
 
 /** The neuron drawn on top at the screen point, or -1: the prisms nearest first (the painter's
