@@ -5,11 +5,11 @@ import type { FloatArray } from "./codecs";
 import { CATEGORICAL, COLORMAP_NAMES, NAN_COLOR, table } from "./colors";
 import type { Lattice, Shape } from "./geometry";
 import { THEME_CSS } from "./styles";
-import type { AnyModel, LatticeModel, SelectionModel, TooltipField } from "./models";
+import type { AnyModel, LatticeGridModel, SelectionModel, TooltipField } from "./models";
 
 export type { AnyModel, RenderProps, TooltipField } from "./models";
 
-export function latticeOf(model: AnyModel<LatticeModel>): Lattice {
+export function latticeOf(model: AnyModel<LatticeGridModel>): Lattice {
   return {
     rows: model.get("rows") | 0,
     cols: model.get("cols") | 0,
@@ -25,7 +25,7 @@ export function latticeOf(model: AnyModel<LatticeModel>): Lattice {
  * to view-local state when no Selection is linked.
  */
 export class SelectionLink {
-  private model: AnyModel<LatticeModel>;
+  private model: AnyModel<LatticeGridModel>;
   private sel: AnyModel<SelectionModel> | null = null;
   private local: number[] = [];
   private onChange: (neurons: number[]) => void;
@@ -33,7 +33,7 @@ export class SelectionLink {
   private refHandler = () => void this.resolve();
   private disposed = false;
 
-  constructor(model: AnyModel<LatticeModel>, onChange: (neurons: number[]) => void) {
+  constructor(model: AnyModel<LatticeGridModel>, onChange: (neurons: number[]) => void) {
     this.model = model;
     this.onChange = onChange;
     model.on("change:selection", this.refHandler);
@@ -87,11 +87,11 @@ export class SelectionLink {
  * (somwidget/widgets/live.py, FramePacer), so a slow page never queues frames.
  */
 export class FrameAck {
-  private model: AnyModel<LatticeModel>;
+  private model: AnyModel<LatticeGridModel>;
   private last = -1;
   sent = 0;
 
-  constructor(model: AnyModel<LatticeModel>) {
+  constructor(model: AnyModel<LatticeGridModel>) {
     this.model = model;
   }
 
@@ -334,7 +334,7 @@ export interface ViewShell {
  * (view, frame, draws, selected), the style sheet, and the header with title, subtitle,
  * colour-map picker and "Clear selection" button (not yet attached).
  */
-export function viewShell(model: AnyModel<LatticeModel>, el: HTMLElement, layout: string, fallbackView: string): ViewShell {
+export function viewShell(model: AnyModel<LatticeGridModel>, el: HTMLElement, layout: string, fallbackView: string): ViewShell {
   el.classList.add("somwidget-view", layout);
   el.dataset.view = model.get("_view") || fallbackView;
   el.dataset.frame = "-1";
@@ -353,7 +353,7 @@ export function viewShell(model: AnyModel<LatticeModel>, el: HTMLElement, layout
   return { title, sub, picker, clear, head };
 }
 
-export function colormapPicker(model: AnyModel<LatticeModel>): HTMLSelectElement {
+export function colormapPicker(model: AnyModel<LatticeGridModel>): HTMLSelectElement {
   const sel = document.createElement("select");
   sel.title = "Colour map";
   for (const n of COLORMAP_NAMES) {

@@ -6,7 +6,7 @@ import { decodeData, decodeFloat, type FloatArray } from "./codecs";
 import { colourBar, describeNeuron, FrameAck, latticeOf, SelectionLink, viewShell, wrapText } from "./common";
 import { colourOf } from "./colors";
 import type { Lattice } from "./geometry";
-import { changes, type AnyModel, type ElevationModel, type LatticeModel, type RenderProps } from "./models";
+import { changes, type ElevationModel, type RenderProps } from "./models";
 import { keyAngles, keyStep, layout, pickPrism, type Scene, scene, shade, visiblePoint } from "./elevation_scene";
 
 /** Degrees per pixel of a drag: horizontal turns, vertical tilts. */
@@ -21,8 +21,7 @@ function themeColour(el: HTMLElement, name: string, fallback: string): string {
 }
 
 function render({ model, el }: RenderProps<ElevationModel>): () => void {
-  const lm = model as unknown as AnyModel<LatticeModel>;
-  const { title, sub, picker, clear, head } = viewShell(lm, el, "sw-single", "elevation");
+  const { title, sub, picker, clear, head } = viewShell(model, el, "sw-single", "elevation");
   const wrap = document.createElement("div");
   wrap.style.position = "relative";
   const canvas = document.createElement("canvas");
@@ -44,7 +43,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   document.body.append(tooltip);
   el.append(head, wrap, legendBox);
 
-  let lat: Lattice = latticeOf(lm);
+  let lat: Lattice = latticeOf(model);
   let values: FloatArray = new Float32Array(0);
   let heights: Float32Array = new Float32Array(0);
   let az = model.get("azimuth");
@@ -54,9 +53,9 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   let drawnFrame = -1;
   let draws = 0;
   let pending = 0;
-  const ack = new FrameAck(lm);
+  const ack = new FrameAck(model);
 
-  const link = new SelectionLink(lm, (neurons) => {
+  const link = new SelectionLink(model, (neurons) => {
     selected = neurons;
     el.dataset.selected = neurons.join(",");
     clear.disabled = neurons.length === 0;
@@ -161,7 +160,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     const width = `${Math.max(120, model.get("picture_width") || 640)}px`;
     el.style.setProperty("--sw-dash-width", width);
     el.style.setProperty("--sw-view-width", width);
-    lat = latticeOf(lm);
+    lat = latticeOf(model);
     values = decodeFloat(model.get("values"));
     heights = decodeData(model.get("heights"), "float32");
     const cmap = model.get("colormap");

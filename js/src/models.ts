@@ -51,8 +51,8 @@ export interface SelectionModel {
   neurons: number[];
 }
 
-// python: LatticeView HitMap UMatrix QualityMap LabelMap ClusterMap
-export interface LatticeModel {
+// what every lattice canvas syncs (Python's LatticeGridTraits mixin)
+export interface LatticeGridModel {
   _view: string;
   selection: WidgetRef;
   rows: number;
@@ -62,10 +62,15 @@ export interface LatticeModel {
   wrap_cols: boolean;
   title: string;
   value_label: string;
-  values: EncodedArray<"float32" | "float64">; // float64 where float32 would colour wrongly
+  values: EncodedArray<"float32" | "float64">; // float64 where float32 would colour wrongly; NaN: no value
   vmin: number;
   vmax: number;
   colormap: string;
+  frame: number;
+}
+
+// python: LatticeView HitMap UMatrix QualityMap LabelMap ClusterMap
+export interface LatticeModel extends LatticeGridModel {
   draw_style: "color" | "size";
   sizes: EncodedArray<"float32">; // empty with draw_style "size": area = values / vmax
   categories: EncodedArray<"int8" | "int16" | "int32">; // code per neuron, -1: none
@@ -74,7 +79,6 @@ export interface LatticeModel {
   legend: "colorbar" | "categories" | "both" | "none";
   tooltip_fields: TooltipField[];
   tooltip_values: EncodedArray<"float32" | "int8" | "int16" | "int32" | "uint8" | "uint16">;
-  frame: number;
   show_values: boolean;
   borders: EncodedArray<"float32">; // (S, 4) border segments [x0, y0, x1, y1], plane coordinates
   category_colors: string[]; // one colour per category (empty: the label palette)
@@ -115,24 +119,10 @@ export interface PlanesModel extends LatticeModel {
 }
 
 // python: ElevationCanvas
-export interface ElevationModel {
-  _view: string;
-  selection: WidgetRef;
-  rows: number;
-  cols: number;
-  shape: "hexa" | "rect";
-  wrap_rows: boolean;
-  wrap_cols: boolean;
-  title: string;
-  value_label: string;
-  values: EncodedArray<"float32" | "float64">; // float64 where float32 would colour wrongly; NaN: no value
+export interface ElevationModel extends LatticeGridModel {
   heights: EncodedArray<"float32">; // prism heights in plane units (NaN values: 0)
-  vmin: number;
-  vmax: number;
-  colormap: string;
   max_height: number;
   azimuth: number; // degrees, [0, 360); set by the browser when turned
   elevation: number; // degrees, [0, 90]; set by the browser when tilted
   picture_width: number; // most CSS pixels wide
-  frame: number;
 }

@@ -15,13 +15,13 @@ import anywidget
 import ipywidgets as widgets
 import numpy as np
 import traitlets
-from ipywidgets import widget_serialization
 
 from ..som import SOM
 from ..validation import check_choice, check_positive
 from ._base import ViewBase
 from ._common import check_selection as _check_selection
 from ._common import check_title, lattice_geometry
+from ._lattice_traits import LatticeGridTraits
 from ._svg_lattice import _check_som, _selected
 from .codecs import array_trait
 from .colormaps import COLORMAPS, wire_values
@@ -50,7 +50,7 @@ def _hundredths(angle: float) -> float:
     return round(float(angle), 2) + 0.0  # + 0.0: no -0.0
 
 
-class ElevationCanvas(LiveUpdateMixin, anywidget.AnyWidget):
+class ElevationCanvas(LiveUpdateMixin, LatticeGridTraits, anywidget.AnyWidget):
     """The live picture of an :class:`ElevationMap` (built by it; not a view on its own).
 
     Each refresh of the map sends one message: the lattice (rows, cols, shape), ``values``
@@ -62,24 +62,11 @@ class ElevationCanvas(LiveUpdateMixin, anywidget.AnyWidget):
     """
 
     _view = traitlets.Unicode("elevation").tag(sync=True)
-    selection = traitlets.Instance(Selection, allow_none=True).tag(sync=True, **widget_serialization)
-    rows = traitlets.Int(0).tag(sync=True)
-    cols = traitlets.Int(0).tag(sync=True)
-    shape = traitlets.Unicode("hexa").tag(sync=True)
-    wrap_rows = traitlets.Bool(False).tag(sync=True)
-    wrap_cols = traitlets.Bool(False).tag(sync=True)
-    title = traitlets.Unicode("").tag(sync=True)
-    value_label = traitlets.Unicode("").tag(sync=True)
-    values = array_trait(("float32", "float64"), ndim=1).tag(sync=True)
     heights = array_trait("float32", ndim=1).tag(sync=True)
-    vmin = traitlets.Float(0.0).tag(sync=True)
-    vmax = traitlets.Float(1.0).tag(sync=True)
-    colormap = traitlets.Unicode("viridis").tag(sync=True)
     max_height = traitlets.Float(1.0).tag(sync=True)
     azimuth = traitlets.Float(30.0).tag(sync=True)
     elevation = traitlets.Float(40.0).tag(sync=True)
     picture_width = traitlets.Float(640.0).tag(sync=True)
-    frame = traitlets.Int(0).tag(sync=True)
 
     #: The front end answers every drawn frame with ``{"drawn": frame}`` (FramePacer).
     _acks_frames = True

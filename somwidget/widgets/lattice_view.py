@@ -19,13 +19,13 @@ from typing import Any
 import anywidget
 import numpy as np
 import traitlets
-from ipywidgets import widget_serialization
 
 from ..clustering import border_segments
 from ..labels import encode_labels
 from ..validation import check_bmus, check_choice
 from ._base import ViewBase
 from ._common import check_title, lattice_geometry
+from ._lattice_traits import LatticeGridTraits
 from .codecs import array_trait, narrowest_int
 from .colormaps import COLORMAPS, label_colors, wire_values
 from .live import pack_tooltips
@@ -122,7 +122,7 @@ def _encode_categories(categories: Any, names: Any, m: int) -> tuple[np.ndarray,
     return np.where(np.isfinite(arr), arr, -1).astype(np.int64), names
 
 
-class LatticeView(ViewBase, anywidget.AnyWidget):
+class LatticeView(ViewBase, LatticeGridTraits, anywidget.AnyWidget):
     """A canvas picture of one value per neuron on the SOM's lattice (the base of every view).
 
     Hexagonal or rectangular cells (docs/internals.md geometry), dashed edges with arrows on
@@ -178,19 +178,6 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
     """
 
     _view = traitlets.Unicode("lattice").tag(sync=True)
-    selection = traitlets.Instance(Selection, allow_none=True).tag(sync=True, **widget_serialization)
-    rows = traitlets.Int(0).tag(sync=True)
-    cols = traitlets.Int(0).tag(sync=True)
-    shape = traitlets.Unicode("hexa").tag(sync=True)
-    wrap_rows = traitlets.Bool(False).tag(sync=True)
-    wrap_cols = traitlets.Bool(False).tag(sync=True)
-    title = traitlets.Unicode("").tag(sync=True)
-    value_label = traitlets.Unicode("").tag(sync=True)
-    # float32, or float64 where float32 would colour them wrongly (colormaps.wire_values)
-    values = array_trait(("float32", "float64"), ndim=1).tag(sync=True)
-    vmin = traitlets.Float(0.0).tag(sync=True)
-    vmax = traitlets.Float(1.0).tag(sync=True)
-    colormap = traitlets.Unicode("viridis").tag(sync=True)
     draw_style = traitlets.Unicode("color").tag(sync=True)  # "color" | "size" ("style" is taken by DOMWidget)
     # empty: no marker sizes (with draw_style "size": the area is values / vmax, derived in the browser)
     sizes = array_trait("float32", ndim=1).tag(sync=True)
@@ -202,7 +189,6 @@ class LatticeView(ViewBase, anywidget.AnyWidget):
     tooltip_fields = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
     # (fields, neurons): whole-number rows as the narrowest integer dtype, others float32
     tooltip_values = array_trait(("float32", "int8", "int16", "int32", "uint8", "uint16"), ndim=2).tag(sync=True)
-    frame = traitlets.Int(0).tag(sync=True)
     show_values = traitlets.Bool(False).tag(sync=True)
     # cluster / category borders: (S, 4) segments [x0, y0, x1, y1] in plane coordinates
     borders = array_trait("float32", ndim=2).tag(sync=True)
