@@ -415,3 +415,13 @@ export function describeNeuron(
   });
   return lines;
 }
+
+/** Call `redraw` whenever JupyterLab switches its theme (it marks the theme on <body>): the
+ * canvases read theme colours as they draw. Returns the watcher to disconnect with the view
+ * (null where there is no DOM to watch). */
+export function watchTheme(redraw: () => void): MutationObserver | null {
+  if (typeof MutationObserver === "undefined" || typeof document === "undefined" || !document.body) return null;
+  const watch = new MutationObserver(() => redraw());
+  watch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
+  return watch;
+}

@@ -3,7 +3,7 @@
 // buffers), the colour map and range and the angles; the browser projects and draws
 // (elevation_scene.ts), so turning and tilting are local: drag on the canvas, or the keys.
 import { decodeData, decodeFloat, type FloatArray } from "./codecs";
-import { colourBar, describeNeuron, FrameAck, latticeOf, SelectionLink, viewShell, wrapText } from "./common";
+import { colourBar, describeNeuron, FrameAck, latticeOf, SelectionLink, viewShell, watchTheme, wrapText } from "./common";
 import { colourOf } from "./colors";
 import type { Lattice } from "./geometry";
 import { changes, type ElevationModel, type RenderProps } from "./models";
@@ -297,10 +297,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   resize?.observe(el);
   // the halo of the selected prisms is the theme's background: JupyterLab marks a theme change
   // on <body>, so draw again in the new theme's colours (else the old halo stays until a turn)
-  const themeWatch = typeof MutationObserver === "function" && document.body
-    ? new MutationObserver(() => schedule()) : null;
-  themeWatch?.observe(document.body,
-    { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
+  const themeWatch = watchTheme(schedule);
 
   const events = changes<ElevationModel>("frame", "colormap", "title", "rows", "cols", "shape", "max_height",
     "picture_width");

@@ -4,6 +4,7 @@
 import { categoricalColour, NAN_COLOR, table, textOn, valueIndex } from "./colors";
 import { type CellFrame, type CellPainter, drawValueLabels } from "./cell_text";
 import { type FloatArray } from "./codecs";
+import { watchTheme } from "./common";
 import {
   boundarySegments,
   bounds,
@@ -182,11 +183,7 @@ export class LatticeCanvas {
     }
     // the picture reads theme colours as it draws: JupyterLab marks a theme change on <body>,
     // so draw again in the new theme's colours (else a switched theme keeps the old grid)
-    if (typeof MutationObserver !== "undefined" && typeof document !== "undefined" && document.body) {
-      this.themeWatch = new MutationObserver(() => this.schedule());
-      this.themeWatch.observe(document.body,
-        { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
-    }
+    this.themeWatch = watchTheme(() => this.schedule());
   }
 
   private listen(t: EventTarget, type: string, fn: EventListener): void {
