@@ -425,3 +425,52 @@ export function watchTheme(redraw: () => void): MutationObserver | null {
   watch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
   return watch;
 }
+
+/** A hover tooltip in an overlay on the page (position: fixed in document.body), so no output
+ * area, scroll box or card can clip it; beside the pointer, flipped left / above where it would
+ * leave the window; the first line bold. `remove()` with the view. */
+export class PageTooltip {
+  readonly el: HTMLDivElement;
+
+  constructor() {
+    this.el = document.createElement("div");
+    this.el.className = "somwidget-tooltip";
+    Object.assign(this.el.style, {
+      position: "fixed", display: "none", pointerEvents: "none", zIndex: "10000",
+      background: "var(--jp-layout-color0, #fff)", border: "1px solid var(--jp-border-color1, #999)",
+      borderRadius: "3px", padding: "3px 6px", font: "12px system-ui, sans-serif",
+      color: "var(--jp-ui-font-color1, #222)", whiteSpace: "nowrap",
+      boxShadow: "0 1px 4px rgba(0,0,0,0.3)",
+    });
+    if (typeof document !== "undefined" && document.body) document.body.append(this.el);
+  }
+
+  /** Show `lines` beside the pointer at (clientX, clientY). */
+  show(lines: string[], clientX: number, clientY: number): void {
+    this.el.replaceChildren(...lines.map((t, i) => {
+      const div = document.createElement("div");
+      div.textContent = t;
+      if (i === 0) div.style.fontWeight = "600";
+      return div;
+    }));
+    this.el.style.display = "block";
+    const tw = this.el.offsetWidth;
+    const th = this.el.offsetHeight;
+    const vw = window.innerWidth || document.documentElement.clientWidth;
+    const vh = window.innerHeight || document.documentElement.clientHeight;
+    let x = clientX + 14;
+    let y = clientY + 14;
+    if (x + tw > vw - 4) x = Math.max(4, clientX - 14 - tw);
+    if (y + th > vh - 4) y = Math.max(4, clientY - 14 - th);
+    this.el.style.left = `${x}px`;
+    this.el.style.top = `${y}px`;
+  }
+
+  hide(): void {
+    this.el.style.display = "none";
+  }
+
+  remove(): void {
+    this.el.remove();
+  }
+}

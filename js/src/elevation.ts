@@ -3,7 +3,7 @@
 // buffers), the colour map and range and the angles; the browser projects and draws
 // (elevation_scene.ts), so turning and tilting are local: drag on the canvas, or the keys.
 import { decodeData, decodeFloat, type FloatArray } from "./codecs";
-import { colourBar, describeNeuron, FrameAck, latticeOf, SelectionLink, viewShell, watchTheme, wrapText } from "./common";
+import { colourBar, describeNeuron, FrameAck, latticeOf, PageTooltip, SelectionLink, viewShell, watchTheme, wrapText } from "./common";
 import { colourOf } from "./colors";
 import type { Lattice } from "./geometry";
 import { changes, type ElevationModel, type RenderProps } from "./models";
@@ -32,15 +32,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   canvas.style.cursor = "grab";
   wrap.append(canvas);
   const legendBox = document.createElement("div");
-  const tooltip = document.createElement("div");
-  tooltip.className = "somwidget-tooltip";
-  Object.assign(tooltip.style, {
-    position: "fixed", display: "none", pointerEvents: "none", zIndex: "10000",
-    background: "var(--jp-layout-color0, #fff)", border: "1px solid var(--jp-border-color1, #999)",
-    borderRadius: "3px", padding: "3px 6px", font: "12px system-ui, sans-serif",
-    color: "var(--jp-ui-font-color1, #222)", whiteSpace: "nowrap", boxShadow: "0 1px 4px rgba(0,0,0,0.3)",
-  });
-  document.body.append(tooltip);
+  const tooltip = new PageTooltip();
   el.append(head, wrap, legendBox);
 
   let lat: Lattice = latticeOf(model);
@@ -215,20 +207,9 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   function showTip(e: PointerEvent): void {
     const k = pointAt(e);
     el.dataset.hover = String(k);
-    if (k < 0) { tooltip.style.display = "none"; return; }
-    const lines = describeNeuron(k, lat, [{ name: model.get("value_label"), source: "values" }],
-      new Float32Array(0), [], values);
-    tooltip.replaceChildren(...lines.map((t, i) => {
-      const d = document.createElement("div");
-      d.textContent = t;
-      if (i === 0) d.style.fontWeight = "600";
-      return d;
-    }));
-    tooltip.style.display = "block";
-    const x = Math.min(e.clientX + 12, window.innerWidth - tooltip.offsetWidth - 4);
-    const y = e.clientY + 14 + tooltip.offsetHeight > window.innerHeight ? e.clientY - tooltip.offsetHeight - 8 : e.clientY + 14;
-    tooltip.style.left = `${x}px`;
-    tooltip.style.top = `${y}px`;
+    if (k < 0) { tooltip.hide(); return; }
+    tooltip.show(describeNeuron(k, lat, [{ name: model.get("value_label"), source: "values" }],
+      new Float32Array(0), [], values), e.clientX, e.clientY);
   }
 
   let dragging = false;
@@ -247,7 +228,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
       start.moved = true;
       dragging = true;
       canvas.style.cursor = "grabbing";
-      tooltip.style.display = "none";
+      tooltip.hide();
       setAngles(start.az + TURN_PER_PX * dx, start.el + TILT_PER_PX * dy);
       return;
     }
@@ -278,7 +259,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     canvas.style.cursor = "grab";
     if (moved) setAngles(az, elev, true);
   };
-  const onLeave = () => { tooltip.style.display = "none"; el.dataset.hover = "-1"; };
+  const onLeave = () => { tooltip.hide(); el.dataset.hover = "-1"; };
   const onKey = (e: KeyboardEvent) => {
     if (e.key === "Escape") { link.set([]); e.preventDefault(); return; }
     const next = keyAngles(e.key, az, elev, keyStep(e.key, e.shiftKey));

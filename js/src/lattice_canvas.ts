@@ -4,7 +4,7 @@
 import { categoricalColour, NAN_COLOR, table, textOn, valueIndex } from "./colors";
 import { type CellFrame, type CellPainter, drawValueLabels } from "./cell_text";
 import { type FloatArray } from "./codecs";
-import { watchTheme } from "./common";
+import { PageTooltip, watchTheme } from "./common";
 import {
   boundarySegments,
   bounds,
@@ -86,7 +86,7 @@ export class LatticeCanvas {
   readonly root: HTMLDivElement;
   readonly base: HTMLCanvasElement;
   readonly overlay: HTMLCanvasElement;
-  readonly tooltip: HTMLDivElement;
+  readonly tooltip: PageTooltip;
   readonly brushBox: HTMLDivElement;
   /** A visually hidden live region: the selected neuron's description (the tooltip's lines),
    * written when the selection changes while this view has the focus, for screen readers. */
@@ -139,17 +139,7 @@ export class LatticeCanvas {
     }
     this.base.style.position = "relative";
     this.overlay.style.pointerEvents = "none";
-    // the tooltip lives in an overlay on the page (position: fixed in document.body), so no
-    // output area, scroll box or card can clip it; it flips to stay inside the window
-    this.tooltip = document.createElement("div");
-    this.tooltip.className = "somwidget-tooltip";
-    Object.assign(this.tooltip.style, {
-      position: "fixed", display: "none", pointerEvents: "none", zIndex: "10000",
-      background: "var(--jp-layout-color0, #fff)", border: "1px solid var(--jp-border-color1, #999)",
-      borderRadius: "3px", padding: "3px 6px", font: "12px system-ui, sans-serif",
-      color: "var(--jp-ui-font-color1, #222)", whiteSpace: "nowrap",
-      boxShadow: "0 1px 4px rgba(0,0,0,0.3)",
-    });
+    this.tooltip = new PageTooltip();
     this.brushBox = document.createElement("div");
     Object.assign(this.brushBox.style, {
       position: "absolute", display: "none", pointerEvents: "none",
@@ -165,7 +155,6 @@ export class LatticeCanvas {
       whiteSpace: "nowrap", pointerEvents: "none", left: "0", top: "0",
     });
     this.root.append(this.base, this.overlay, this.brushBox, this.status);
-    if (typeof document !== "undefined" && document.body) document.body.append(this.tooltip);
     if (this.opts.interactive) {
       this.root.tabIndex = 0;
       // a widget of its own keys: screen readers pass the arrow keys through to it
@@ -744,28 +733,10 @@ export class LatticeCanvas {
       this.drawOverlay();
     }
     if (k < 0 || !e || !this.opts.describe) {
-      this.tooltip.style.display = "none";
+      this.tooltip.hide();
       return;
     }
-    const lines = this.opts.describe(k);
-    this.tooltip.replaceChildren(...lines.map((t, i) => {
-      const div = document.createElement("div");
-      div.textContent = t;
-      if (i === 0) div.style.fontWeight = "600";
-      return div;
-    }));
-    this.tooltip.style.display = "block";
-    // beside the pointer, flipped left / above when it would leave the window
-    const tw = this.tooltip.offsetWidth;
-    const th = this.tooltip.offsetHeight;
-    const vw = window.innerWidth || document.documentElement.clientWidth;
-    const vh = window.innerHeight || document.documentElement.clientHeight;
-    let x = e.clientX + 14;
-    let y = e.clientY + 14;
-    if (x + tw > vw - 4) x = Math.max(4, e.clientX - 14 - tw);
-    if (y + th > vh - 4) y = Math.max(4, e.clientY - 14 - th);
-    this.tooltip.style.left = `${x}px`;
-    this.tooltip.style.top = `${y}px`;
+    this.tooltip.show(this.opts.describe(k), e.clientX, e.clientY);
   }
 
   private onHover(e: PointerEvent): void {
