@@ -171,8 +171,16 @@ def _measure_widths(page, name: str, artifacts) -> dict[str, Any]:
         resized = page.console_messages_seen[seen:]
         del page.console_messages_seen[seen:]
     result["pageerrors"] = [m for m in page.console_messages_seen if m.startswith("pageerror")] + [
-        m for m in resized if m.startswith(("pageerror", "error"))]
+        m for m in resized if m.startswith(("pageerror", "error")) and ANYWIDGET_SLOW not in m]
     return result
+
+
+#: anywidget's Runtime rejects its ``ready`` promise when a model's front end has not started
+#: within 2 s (``AbortSignal.timeout(2e3)`` in anywidget's runtime.ts), even if it starts later:
+#: on the 2-core CI machine, busy with every kernel of the suite, the outputs the resizes scroll
+#: into view met it (a fresh-clone run: once, in the teaching notebook). It is a measure of the
+#: machine's load, not of the layout; any other error during the resizes fails the test.
+ANYWIDGET_SLOW = "[anywidget] Failed to initialize model."
 
 
 @pytest.fixture(scope="module", params=["views", "quickstart", "teaching", "clusters"])
