@@ -50,6 +50,16 @@ def _hundredths(angle: float) -> float:
     return round(float(angle), 2) + 0.0  # + 0.0: no -0.0
 
 
+def _azimuth(angle: float) -> float:
+    """A finite azimuth in [0, 360), in hundredths (359.999 rounds to 360, which wraps to 0)."""
+    return _hundredths(float(angle) % 360.0) % 360.0
+
+
+def _elevation(angle: float) -> float:
+    """A finite elevation clamped to [0, 90], in hundredths."""
+    return _hundredths(min(90.0, max(0.0, float(angle))))
+
+
 class ElevationCanvas(LiveUpdateMixin, LatticeGridTraits, anywidget.AnyWidget):
     """The live picture of an :class:`ElevationMap` (built by it; not a view on its own).
 
@@ -78,12 +88,12 @@ class ElevationCanvas(LiveUpdateMixin, LatticeGridTraits, anywidget.AnyWidget):
     @traitlets.validate("azimuth")
     def _valid_azimuth(self, proposal: traitlets.Bunch) -> float:
         a = float(proposal["value"])
-        return _hundredths(a % 360.0) % 360.0 if math.isfinite(a) else float(self.azimuth)
+        return _azimuth(a) if math.isfinite(a) else float(self.azimuth)
 
     @traitlets.validate("elevation")
     def _valid_elevation(self, proposal: traitlets.Bunch) -> float:
         e = float(proposal["value"])
-        return _hundredths(min(90.0, max(0.0, e))) if math.isfinite(e) else float(self.elevation)
+        return _elevation(e) if math.isfinite(e) else float(self.elevation)
 
     @traitlets.validate("colormap")
     def _valid_colormap(self, proposal: traitlets.Bunch) -> str:
@@ -257,7 +267,7 @@ class ElevationMap(ViewBase, widgets.VBox):
         el = check_positive("elevation", elevation, allow_zero=True)
         if el > 90:
             raise ValueError(f"elevation must be in [0, 90] degrees; got {elevation!r}")
-        return _hundredths(float(azimuth) % 360.0) % 360.0, _hundredths(el)
+        return _azimuth(azimuth), _elevation(el)
 
     @classmethod
     def _check_kind(cls, values: Any, som: SOM) -> tuple[str, np.ndarray | None]:
@@ -343,8 +353,8 @@ class ElevationMap(ViewBase, widgets.VBox):
         """A slider moved (in the browser or from Python)."""
         if self._quiet:
             return
-        az = _hundredths(float(self.azimuth_slider.value) % 360.0) % 360.0
-        el = _hundredths(min(90.0, max(0.0, float(self.elevation_slider.value))))
+        az = _azimuth(self.azimuth_slider.value)
+        el = _elevation(self.elevation_slider.value)
         if (az, el) == (self.azimuth, self.elevation):
             return  # the slider's own rounding of the angle the canvas has: nothing to send
         self._set_angles(az, el)
