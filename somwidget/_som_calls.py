@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from . import _data_stats
+from ._keyword_checks import explained_signature
 from .validation import (
     validate_params,
 )
@@ -59,8 +60,11 @@ def _limit_threads(method: _F) -> _F:
 
     The outermost call in a thread checks ``SOM._parameter_constraints`` once; everything it
     calls (``_validated()``, callbacks reading metrics, nested public methods) reuses that
-    result. The BLAS / OpenMP pools are limited to ``n_jobs`` threads for the call.
+    result. The BLAS / OpenMP pools are limited to ``n_jobs`` threads for the call. A call the
+    method's signature cannot take (``som.fit(X, epoch=5)``) raises a ``TypeError`` naming
+    ``SOM.fit()``, the close matches and its parameters (:mod:`somwidget._keyword_checks`).
     """
+    method = explained_signature(method.__name__)(method)
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:

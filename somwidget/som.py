@@ -75,6 +75,7 @@ from . import _blas_threads, _data_stats
 from . import bmu as _bmu
 from . import scale as _scale
 from ._bmu_common import into_metric_box
+from ._keyword_checks import explained_signature, invalid_parameter_message
 from ._map_memory import check_map_memory
 from ._som_calls import _active_calls, _CallsMixin, _limit_threads
 from ._som_results import _ResultsMixin
@@ -315,6 +316,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         "device": [Options(DEVICES)],
     }
 
+    @explained_signature()  # SOM(mapsze=5): the error lists the parameters, close ones first
     def __init__(
         self,
         mapsize: str | int | tuple[int, int] = "auto",
@@ -381,13 +383,13 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self, **params: Any) -> SOM:
-        """Set constructor parameters; unknown names raise a ``ValueError`` listing the valid ones."""
+        """Set constructor parameters; unknown names raise a ``ValueError`` listing the valid ones
+        (close matches first), before any parameter is set."""
         valid = self._param_names()
-        for key, value in params.items():
+        for key in params:
             if key not in valid:
-                raise ValueError(
-                    f"Invalid parameter {key!r} for SOM; valid parameters are {', '.join(valid)}"
-                )
+                raise ValueError(invalid_parameter_message(type(self).__name__, key, valid))
+        for key, value in params.items():
             setattr(self, key, value)
         active = _active_calls()
         if id(self) in active:  # set inside a public call (a callback): validate again

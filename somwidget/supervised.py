@@ -36,6 +36,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from ._keyword_checks import explained_signature, invalid_parameter_message
 from ._supervised_targets import (
     _SCALE_WARNING,
     NON_NEGATIVE_METRICS,
@@ -64,9 +65,19 @@ MODES = ("unsupervised", "supervised")
 TRAININGS = ("batch", "online", "auto", "none")
 
 
+def _som_parameter_hint(name: str) -> str | None:
+    """Where a SOM parameter given to the classifier or the regressor belongs."""
+    if name not in SOM._param_names():
+        return None
+    return (f"{name!r} is a parameter of the map: pass som=SOM({name}=...), or "
+            f"set_params(som__{name}=...)")
+
+
 class _MapPredictor(BaseEstimator):
     """What the classifier and the regressor share: the parameters, training, prediction."""
 
+    # SOMClassifier(mapsize=5): the error names the class, its parameters and where mapsize goes
+    @explained_signature(hint=lambda self, name: _som_parameter_hint(name))
     def __init__(
         self,
         som: SOM | None = None,
@@ -87,6 +98,12 @@ class _MapPredictor(BaseEstimator):
         """Set parameters, ``som__<name>`` ones included (scikit-learn's nested syntax). With the
         default ``som=None`` the map they tune is made explicit first (``SOM()``, what ``fit``
         would train), so ``GridSearchCV(SOMClassifier(), {"som__epochs": [5, 20]})`` works."""
+        valid = list(self.get_params(deep=False))
+        for key in params:
+            top = key.partition("__")[0]
+            if top not in valid:
+                raise ValueError(invalid_parameter_message(
+                    type(self).__name__, top, valid, _som_parameter_hint(top)))
         if self.som is None and "som" not in params and any(k.startswith("som__") for k in params):
             self.som = SOM()
         return super().set_params(**params)

@@ -240,3 +240,43 @@ def test_integers_beyond_2_53_warn_that_float64_rounds_them():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         SOM((3, 3)).fit(rng.integers(-2**53, 2**53, (50, 3)))  # exact: no warning
+
+
+def test_unknown_constructor_keyword_names_som_and_the_close_match():
+    # Python's own error named SOM.__init__ and listed nothing
+    with pytest.raises(TypeError, match=r"SOM\(\) got an unexpected keyword argument 'mapsze'; "
+                       r"did you mean 'mapsize'\? Its parameters are: mapsize, lattice"):
+        SOM(mapsze=5)
+
+
+def test_too_many_positional_constructor_arguments_named():
+    with pytest.raises(TypeError, match=r"SOM\(\) takes at most 26 positional argument"):
+        SOM(*([None] * 27))
+
+
+def test_set_params_suggests_the_close_match_and_sets_nothing():
+    som = SOM(epochs=3)
+    with pytest.raises(ValueError, match=r"Invalid parameter 'lattise' for SOM; valid parameters "
+                       r"are mapsize, .*; did you mean 'lattice'\?"):
+        som.set_params(epochs=7, lattise="rect")
+    assert som.epochs == 3  # refused before any parameter was set
+
+
+@pytest.mark.parametrize(("method", "kwargs", "close"), [
+    ("fit", {"epoch": 2}, "'epochs'"),
+    ("fit_online", {"learning_rate": 0.5}, "'learning_rate_end'"),
+    ("fit_auto", {"epochs": 2}, None),
+])
+def test_unknown_training_keyword_lists_the_method_parameters(method, kwargs, close):
+    with pytest.raises(TypeError, match=rf"SOM\.{method}\(\) got an unexpected keyword argument "
+                       rf"'{next(iter(kwargs))}'") as info:
+        getattr(SOM((3, 3), random_state=0), method)(X, **kwargs)
+    assert "Its parameters are: X, y," in str(info.value)
+    if close:
+        assert close in str(info.value)
+
+
+def test_type_error_inside_a_call_is_not_rewritten():
+    # a TypeError from the call's own checks (the arguments bind) keeps its message
+    with pytest.raises(TypeError, match="callbacks must be a callable"):
+        SOM((3, 3)).fit(X, callbacks=3)

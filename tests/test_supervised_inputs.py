@@ -186,3 +186,43 @@ def test_l2_keeps_float32(data: tuple) -> None:
     som = SOM((3, 3), normalization="l2", random_state=0).fit(X32)
     assert som.transform(X32).dtype == np.float32
     assert make_normalizer("l2").fit_transform(X).dtype == np.float64
+
+
+@pytest.mark.parametrize("cls", [SOMClassifier, SOMRegressor])
+def test_unknown_constructor_keyword_names_the_class_and_where_it_goes(cls) -> None:
+    # was "_MapPredictor.__init__() got an unexpected keyword argument 'mapsize'"
+    with pytest.raises(TypeError, match=rf"{cls.__name__}\(\) got an unexpected keyword argument "
+                       r"'mapsize'; 'mapsize' is a parameter of the map: pass som=SOM\(mapsize=\.\.\.\), "
+                       r"or set_params\(som__mapsize=\.\.\.\)\. Its parameters are: som, mode, "
+                       r"label_weight, training, random_state"):
+        cls(mapsize=(5, 5))
+    with pytest.raises(TypeError, match=rf"{cls.__name__}\(\) got .* 'moed'; did you mean 'mode'\?"):
+        cls(moed="supervised")
+
+
+def test_positional_mode_is_explained() -> None:
+    with pytest.raises(TypeError, match=r"SOMClassifier\(\) takes at most 1 positional argument"
+                       r"\(s\) \(som\) but 2 were given; pass the others by keyword: mode,"):
+        SOMClassifier(SOM(), "supervised")
+
+
+def test_set_params_unknown_names_the_class_and_sets_nothing() -> None:
+    clf = SOMClassifier(mode="supervised")
+    with pytest.raises(ValueError, match=r"Invalid parameter 'mapsize' for SOMClassifier; valid "
+                       r"parameters are label_weight, mode, .*som__mapsize"):
+        clf.set_params(mode="unsupervised", mapsize=3)
+    assert clf.mode == "supervised"
+    with pytest.raises(ValueError, match=r"Invalid parameter 'bogus' for SOM; valid parameters"):
+        SOMClassifier().set_params(som__bogus=1)
+
+
+def test_explained_signature_keeps_sklearn_introspection() -> None:
+    from sklearn.base import clone
+
+    clf = SOMClassifier(SOM((3, 3)), mode="supervised", label_weight=2.0)
+    assert sorted(clf.get_params(deep=False)) == ["label_weight", "mode", "random_state", "som",
+                                                  "training"]
+    twin = clone(clf)
+    assert twin.get_params()["som__mapsize"] == (3, 3) and twin.label_weight == 2.0
+    assert clone(SOM((4, 2), epochs=3)).get_params() == SOM((4, 2), epochs=3).get_params()
+
