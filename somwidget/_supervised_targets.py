@@ -149,11 +149,17 @@ def _class_array(classes: list[Any]) -> np.ndarray:
 
 
 def _checked_weight(raw: object, n: int) -> np.ndarray:
-    """``sample_weight`` as float64 (N,), finite and >= 0."""
+    """``sample_weight`` as float64 (N,), finite and >= 0; numbers only (bools, ints, floats:
+    strings such as ``"1"`` and complex weights are refused, as the SOM refuses them, rather
+    than parsed or cut to their real part)."""
     try:
-        w = np.asarray(raw, dtype=np.float64)
+        arr = np.asarray(raw)
     except (TypeError, ValueError):
         raise ValueError(f"sample_weight must be numbers; got {raw!r}") from None
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(f"sample_weight must be numbers (bool, int or float); got an array of "
+                        f"dtype {arr.dtype}")
+    w = arr.astype(np.float64)
     if w.shape != (n,):
         raise ValueError(f"sample_weight must have one weight per sample, shape ({n},); got "
                          f"shape {w.shape}")

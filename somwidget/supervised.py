@@ -355,7 +355,8 @@ class SOMClassifier(ClassifierMixin, _MapPredictor):
         -------
         float
         """
-        pred = self._label_index[self._bmus(X)]
+        bmus = self._bmus(X)  # not fitted: scikit-learn's NotFittedError, before any attribute
+        pred = self._label_index[bmus]
         classes = getattr(self, "_classes", None)  # a model pickled before it was kept
         classes = self.classes_.tolist() if classes is None else classes
         right = _score_codes(y, classes, pred.shape[0]) == pred
@@ -476,6 +477,40 @@ class SOMRegressor(RegressorMixin, _MapPredictor):
         self.empty_neurons_ = (hits[:, 0] if one_d else hits) == 0
         self.neuron_values_ = values[:, 0] if one_d else values
         return self
+
+    def score(self, X: object, y: object, sample_weight: object = None) -> float:
+        """The coefficient of determination R² of :meth:`predict` (scikit-learn's ``r2_score``;
+        for 2-D ``y`` the uniform average over the targets).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame (N, D)
+        y : array-like (N,) or (N, T)
+            The true targets, none missing, as many columns as ``fit`` had.
+        sample_weight : array-like (N,), optional
+            Finite weights >= 0, not all 0.
+
+        Returns
+        -------
+        float
+        """
+        from sklearn.metrics import r2_score
+
+        pred = self.predict(X)
+        Y, _ = _regression_targets(y, pred.shape[0])
+        if np.isnan(Y).any():
+            raise ValueError(f"y has {int(np.isnan(Y).sum())} missing target(s) (NaN); score "
+                             "needs every true target")
+        t = 1 if pred.ndim == 1 else pred.shape[1]
+        if Y.shape[1] != t:
+            raise ValueError(f"y has {Y.shape[1]} target column(s) but the regressor was "
+                             f"fitted with {t}")
+        sw = None
+        if sample_weight is not None:
+            sw = _checked_weight(sample_weight, pred.shape[0])
+            if not (sw > 0).any():
+                raise ValueError("sample_weight must not be all 0: nothing would be scored")
+        return float(r2_score(Y[:, 0] if pred.ndim == 1 else Y, pred, sample_weight=sw))
 
     def predict(self, X: object) -> np.ndarray:
         """The value of each sample's BMU, shape (N,) (or (N, T) for 2-D ``y``)."""

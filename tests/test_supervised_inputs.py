@@ -226,3 +226,44 @@ def test_explained_signature_keeps_sklearn_introspection() -> None:
     assert twin.get_params()["som__mapsize"] == (3, 3) and twin.label_weight == 2.0
     assert clone(SOM((4, 2), epochs=3)).get_params() == SOM((4, 2), epochs=3).get_params()
 
+
+def test_classifier_score_before_fit_is_not_fitted() -> None:
+    from sklearn.exceptions import NotFittedError
+
+    # was AttributeError: 'SOMClassifier' object has no attribute '_label_index'
+    with pytest.raises(NotFittedError, match="SOMClassifier instance is not fitted yet"):
+        SOMClassifier().score(NEAR, np.zeros(len(NEAR)))
+
+
+@pytest.mark.parametrize("cls", [SOMClassifier, SOMRegressor])
+@pytest.mark.parametrize("weights", [np.array(["1"] * 6), np.ones(6) + 1j,
+                                     np.array([1.0, "2", 3, 4, 5, 6], dtype=object)])
+def test_non_numeric_sample_weight_refused(line_map: SOM, cls, weights) -> None:
+    # strings were parsed and complex weights cut to their real part; SOM.fit refuses both
+    y = np.array([0, 0, 0, 1, 1, 1])
+    with pytest.raises(TypeError, match=r"sample_weight must be numbers \(bool, int or float\); "
+                       r"got an array of dtype"):
+        cls(line_map, training="none").fit(NEAR, y, sample_weight=weights)
+
+
+def test_regressor_score_checks_y_and_weights(line_map: SOM) -> None:
+    y = np.array([1.0, 2.0, 3.0, 10.0, 11.0, 12.0])
+    reg = SOMRegressor(line_map, training="none").fit(NEAR, y)
+    # R² computed here: each neuron predicts the mean of its three samples
+    pred = np.array([2.0, 2.0, 2.0, 11.0, 11.0, 11.0])
+    expected = 1 - ((y - pred) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    assert reg.score(NEAR, y) == pytest.approx(expected)
+    # were scikit-learn's "Found input variables with inconsistent numbers of samples: [3, 6]"
+    # and "Input contains NaN."
+    with pytest.raises(ValueError, match="y has 3 entries but X has 6 samples"):
+        reg.score(NEAR, y[:3])
+    with pytest.raises(ValueError, match=r"y has 1 missing target\(s\) \(NaN\); score needs"):
+        reg.score(NEAR, np.r_[y[:5], np.nan])
+    with pytest.raises(ValueError, match=r"y has 2 target column\(s\) but the regressor was "
+                       r"fitted with 1"):
+        reg.score(NEAR, np.column_stack([y, y]))
+    with pytest.raises(ValueError, match=r"sample_weight must have one weight per sample, "
+                       r"shape \(6,\); got shape \(3,\)"):
+        reg.score(NEAR, y, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match="sample_weight must not be all 0"):
+        reg.score(NEAR, y, sample_weight=np.zeros(6))
