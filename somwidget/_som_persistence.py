@@ -313,7 +313,11 @@ def _checked_output(output: Any, fail: Any) -> dict[str, str]:
 
 
 def _file_format(path: str | os.PathLike, format: str | None) -> str:
-    """``"json"`` or ``"pickle"``: ``format`` when given, else from the extension of ``path``."""
+    """``"json"`` or ``"pickle"``: ``format`` when given, else from the extension of ``path``
+    (a ``TypeError`` naming ``path`` when it is not a file name)."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a file name (a str or os.PathLike such as pathlib.Path); "
+                        f"got {path!r}")
     if format is not None:
         if format not in ("json", "pickle"):
             raise ValueError(f"format must be 'json', 'pickle' or None (from the extension); "

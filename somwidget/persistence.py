@@ -51,8 +51,9 @@ The training data is not stored either, so analyses of a loaded model need ``X``
 :func:`write_model` writes to a temporary file with a unique name in the target directory and
 renames it (:func:`write_atomically`, which ``SOM.save`` uses for pickles too), so a failed or
 interrupted save never leaves a half-written model behind nor loses the file it was replacing;
-a symbolic link is written through. The file gets the permissions of any other file the user
-creates (``0o666`` less the umask).
+a symbolic link is written through. A new file gets the permissions of any other file the user
+creates (``0o666`` less the umask); a file replaced keeps its own, and a read-only one (no
+write permission for its owner) is refused rather than replaced.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
@@ -332,8 +334,11 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None])
     ``write`` fills a temporary file with a unique name in the target's folder, which then
     replaces the target in one rename: a failure (an exception in ``write``, a full disk, a
     crash) leaves the old file as it was and no temporary file behind, and no other file is
-    touched. A symbolic link is written through (its target is replaced, the link kept). The
-    file gets the permissions of a file the user creates (``0o666`` less the umask).
+    touched. A symbolic link is written through (its target is replaced, the link kept). A new
+    file gets the permissions of a file the user creates (``0o666`` less the umask); an existing
+    one keeps its permissions (a private ``0o600`` model stays private), and one its owner may
+    not write (``chmod a-w``, which ``open(path, "w")`` would refuse) is refused with a
+    ``PermissionError`` rather than silently replaced by the rename.
 
     Parameters
     ----------
@@ -353,6 +358,8 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None])
         If the folder does not exist (naming it).
     IsADirectoryError
         If ``path`` is a folder.
+    PermissionError
+        If ``path`` is an existing file without write permission (for its owner or for us).
     """
     target = Path(path)
     if target.is_symlink():
@@ -360,10 +367,21 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None])
     if target.is_dir():
         raise IsADirectoryError(f"cannot save {str(path)!r}: it is a folder; give a file name")
     directory = existing_folder(target)
+    mode = 0o666 & ~_umask()
+    if target.exists():
+        st = target.stat()
+        # the owner's write bit as well as access(): root may write anything, but a file made
+        # read-only was made so on purpose
+        if not st.st_mode & stat.S_IWUSR or not os.access(target, os.W_OK):
+            raise PermissionError(
+                f"cannot save {str(path)!r}: the file exists and is read-only (mode "
+                f"{st.st_mode & 0o777:#o}); it is left as it is. Make it writable first "
+                "(os.chmod / chmod u+w) or save under another name")
+        mode = st.st_mode & 0o777
     # a short prefix: the temporary name must fit the file-name limit where the target does
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:32]}.", suffix=".tmp", dir=directory)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600
+        os.chmod(tmp, mode)  # mkstemp makes it 0600
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()

@@ -345,6 +345,46 @@ def test_saved_files_follow_the_umask(trained, tmp_path, umask, mode):
     assert (tmp_path / "m.json").stat().st_mode & 0o777 == mode
 
 
+@pytest.mark.parametrize("name", ["m.json", "m.pkl"])
+def test_a_read_only_model_is_refused_not_replaced(trained, tmp_path, name):
+    # the rename replaced it (its permissions too) though open(path, "w") would refuse it
+    path = tmp_path / name
+    SOM((2, 2), random_state=0).fit(X, epochs=1).save(path)
+    before = path.read_bytes()
+    os.chmod(path, 0o444)
+    try:
+        with pytest.raises(PermissionError, match=rf"cannot save '.*{name}': the file exists "
+                           r"and is read-only \(mode 0o444\); it is left as it is"):
+            trained.save(path)
+        assert path.read_bytes() == before
+        assert path.stat().st_mode & 0o777 == 0o444
+        assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary file left
+    finally:
+        os.chmod(path, 0o644)
+
+
+def test_a_replaced_model_keeps_its_permissions(trained, tmp_path):
+    path = tmp_path / "m.json"
+    SOM((2, 2), random_state=0).fit(X, epochs=1).save(path)
+    os.chmod(path, 0o600)  # private: replacing it must not make it world-readable
+    old = os.umask(0o022)
+    try:
+        trained.save(path)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert _same_model(SOM.load(path), trained)
+
+
+@pytest.mark.parametrize("path", [None, 123, b"m.json", ["m.json"]])
+def test_a_path_that_is_not_a_file_name_is_named(trained, path):
+    # were pathlib's "expected str, bytes or os.PathLike object, not NoneType"
+    for call in (lambda: trained.save(path), lambda: SOM.load(path),
+                 lambda: SOM.load(path, format="json")):
+        with pytest.raises(TypeError, match=r"path must be a file name \(a str or os\.PathLike"):
+            call()
+
+
 def test_a_truncated_empty_or_json_pickle_file_is_a_model_format_error(trained, tmp_path):
     good = tmp_path / "m.pkl"
     trained.save(good)
