@@ -10,6 +10,7 @@ import numpy as np
 
 __all__ = [
     "check_choice",
+    "check_flag",
     "check_fraction",
     "check_int",
     "check_n_neurons",
@@ -97,6 +98,16 @@ def check_fraction(name: str, value: object, allow_zero: bool = False) -> float:
     if v > 1:
         raise ValueError(f"{name} must be in {'[0' if allow_zero else '(0'}, 1]; got {value!r}")
     return v
+
+
+def check_flag(name: str, value: object) -> bool:
+    """Return ``value`` as a bool: ``True`` / ``False`` (numpy's too) or the ints 0 and 1. A
+    string is refused: ``collect_history="no"`` would otherwise be true."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, numbers.Integral) and value in (0, 1):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False; got {value!r}")
 
 
 def check_n_neurons(n_neurons: object) -> int:

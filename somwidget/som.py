@@ -112,6 +112,7 @@ from .validation import (
     Interval,
     Options,
     check_choice,
+    check_flag,
     check_fraction,
     check_int,
     check_positive,
@@ -551,11 +552,12 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         (r0, r1), names = _spelled("fit", radius_start=(radius_start, "radiusin", radiusin),
                                    radius_end=(radius_end, "radiusfin", radiusfin))
         r0, r1 = _or_param(p, "radius_start", r0), _or_param(p, "radius_end", r1)
+        collect_history = check_flag("collect_history", collect_history)
         callbacks = self._with_progress(check_callbacks(callbacks))
         Xt = self._start(X, p)
         rin, rfin = self._default_radii(r0, r1, names=(names[0], names[1]))
         self._run_batch(Xt, epochs, rin, rfin, decay, learning_rate, subsample_ratio,
-                        bool(collect_history), callbacks, "train", sample_weight=weights)
+                        collect_history, callbacks, "train", sample_weight=weights)
         return self
 
     # ------------------------------------------------------------------ online
@@ -667,12 +669,13 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
             if callback_every_samples is None
             else check_int("callback_every_samples", callback_every_samples, minimum=1)
         )
+        collect_history = check_flag("collect_history", collect_history)
         callbacks = self._with_progress(check_callbacks(callbacks))
         _scale.refuse_dask(X, "fit_online")
         Xt = self._start(X, p)
         rin, rfin = self._default_radii(r0, r1, names=(n_r0, n_r1), allow_zero_end=decay == "linear")
         self._run_online(Xt, epochs, rin, rfin, lr0, lr1, decay, presentation,
-                         bool(collect_history), callbacks, every_samples, "train", n_steps=n_steps,
+                         collect_history, callbacks, every_samples, "train", n_steps=n_steps,
                          sample_weight=weights)
         return self
 
@@ -711,6 +714,7 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         p = self._validated()
         weights = check_sample_weight(sample_weight, n_samples_of(X),
                                       lazy=_scale.is_dask_collection(X))
+        collect_history = check_flag("collect_history", collect_history)
         callbacks = self._with_progress(check_callbacks(callbacks))
         Xt = self._start(X, p)
         ms = max(self.mapsize_)
@@ -732,10 +736,10 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
 
         watch.wants_metrics = wants_metrics(callbacks)  # type: ignore[attr-defined]
         cbs = [watch] if callbacks else []
-        self._run_batch(Xt, e_rough, r0, r1, "linear", 1.0, 1.0, bool(collect_history), cbs, "rough",
+        self._run_batch(Xt, e_rough, r0, r1, "linear", 1.0, 1.0, collect_history, cbs, "rough",
                         sample_weight=weights)
         if not stop["flag"]:
-            self._run_batch(Xt, e_fine, r1, r_end, "linear", 1.0, 1.0, bool(collect_history), cbs,
+            self._run_batch(Xt, e_fine, r1, r_end, "linear", 1.0, 1.0, collect_history, cbs,
                             "fine", sample_weight=weights)
         return self
 
@@ -793,12 +797,13 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         learning_rate = check_fraction("learning_rate", learning_rate)
         presentation = (p["presentation"] if presentation is None
                         else check_choice("presentation", presentation, PRESENTATIONS))
+        collect_history = check_flag("collect_history", collect_history)
         callbacks = self._with_progress(check_callbacks(callbacks))
         _scale.refuse_dask(X, "reinforce")
         Xt = self._prepare(X)
         lr0 = compression * learning_rate
         self._run_online(Xt, reinforcement, extension, extension, lr0, lr0 / 100.0, "linear",
-                         presentation, bool(collect_history), callbacks, None, "reinforce",
+                         presentation, collect_history, callbacks, None, "reinforce",
                          sample_weight=weights)
         return self
 

@@ -56,6 +56,7 @@ from ._constraints import Constraints as Constraints
 from ._scalar_checks import _fmt_allowed as _fmt_allowed
 from ._scalar_checks import (
     check_choice,
+    check_flag,
     check_fraction,
     check_int,
     check_n_neurons,
@@ -79,6 +80,7 @@ __all__ = [
     "check_bmus",
     "check_choice",
     "check_distances",
+    "check_flag",
     "check_fraction",
     "check_int",
     "check_missing_rows",

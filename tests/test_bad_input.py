@@ -280,3 +280,22 @@ def test_type_error_inside_a_call_is_not_rewritten():
     # a TypeError from the call's own checks (the arguments bind) keeps its message
     with pytest.raises(TypeError, match="callbacks must be a callable"):
         SOM((3, 3)).fit(X, callbacks=3)
+
+
+@pytest.mark.parametrize("method", ["fit", "fit_online", "fit_auto", "reinforce"])
+@pytest.mark.parametrize("flag", ["no", "False", None, 2, 0.5])
+def test_collect_history_must_be_a_flag(method, flag):
+    # bool("no") is True: the string collected the history it was meant to turn off
+    som = SOM((3, 3), random_state=0)
+    if method == "reinforce":
+        som.fit(X, epochs=1)
+    before = som.to_dict()
+    with pytest.raises(TypeError, match=rf"collect_history must be True or False; got {flag!r}"):
+        getattr(som, method)(X, collect_history=flag)
+    assert som.to_dict() == before  # refused before anything was trained
+
+
+@pytest.mark.parametrize("flag", [True, False, np.True_, np.False_, 0, 1])
+def test_collect_history_takes_bools_and_0_1(flag):
+    som = SOM((3, 3), random_state=0).fit(X, epochs=2, collect_history=flag)
+    assert len(som.history_) == (2 if flag else 0)
