@@ -119,10 +119,10 @@ def explained_signature(
             positional = _positional_names(sig)
             if len(args) > len(positional):
                 rest = [k for k in keywords if k not in positional]
+                later = f"; pass the others by keyword: {', '.join(rest)}" if rest else ""
                 raise TypeError(
                     f"{owner} takes at most {len(positional)} positional argument(s) "
-                    f"({', '.join(positional) or 'none'}) but {len(args)} were given; pass the "
-                    f"others by keyword: {', '.join(rest)}"
+                    f"({', '.join(positional) or 'none'}) but {len(args)} were given{later}"
                 ) from None
             given = [k for k in positional[: len(args)] if k in kwargs]
             if given:

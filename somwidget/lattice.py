@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ._keyword_checks import explained_signature
 from ._lattice_adjacency import _AdjacencyMixin
 from ._lattice_distances import _GridDistancesMixin, _readonly
 from ._map_memory import check_map_memory
@@ -116,6 +117,8 @@ class Lattice(_GridDistancesMixin, _AdjacencyMixin):
     [1, 2, 5, 7, 11, 12]
     """
 
+    @explained_signature(hint=lambda self, name: "a Lattice's shape is its kind= ('hexa', "
+                         "'rect', ...)" if name in ("lattice", "shape", "topology") else None)
     def __init__(self, rows: int, cols: int, kind: str = "hexa", rect_adjacency: int = 4) -> None:
         rows = check_int("rows", rows, minimum=1)
         cols = check_int("cols", cols, minimum=1)

@@ -440,3 +440,16 @@ def test_pairs_within_a_radius(kind, shape):
         assert set(zip(i.tolist(), j.tolist(), strict=True)) == expected
         assert len(i) == len(expected)  # no pair twice
         np.testing.assert_allclose(d2, D[i, j] ** 2, atol=1e-9)
+
+
+def test_unknown_keyword_names_lattice_and_its_parameters():
+    # was "Lattice.__init__() got an unexpected keyword argument 'lattice'"
+    with pytest.raises(TypeError, match=r"Lattice\(\) got an unexpected keyword argument "
+                       r"'lattice'; a Lattice's shape is its kind= \('hexa', 'rect', \.\.\.\)\. "
+                       r"Its parameters are: rows, cols, kind, rect_adjacency"):
+        Lattice(3, 3, lattice="rect")
+    with pytest.raises(TypeError, match=r"Lattice\(\) takes at most 4 positional argument\(s\) "
+                       r"\(rows, cols, kind, rect_adjacency\) but 5 were given$"):
+        Lattice(3, 3, "rect", 4, 5)
+    with pytest.raises(TypeError, match=r"Lattice\(\) is missing the required argument\(s\) 'cols'"):
+        Lattice(3)
