@@ -469,7 +469,8 @@ def read_model(path: str | os.PathLike) -> Mapping[str, Any]:
     p = Path(path)
     raw = p.read_bytes()
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: a byte-order mark (an editor's, e.g. Windows Notepad's) is not corruption
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise format_error(p, f"not UTF-8 text (binary or corrupt file: {exc.reason} at byte {exc.start})") from None
     if not text.strip():

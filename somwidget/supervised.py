@@ -497,6 +497,8 @@ class SOMRegressor(RegressorMixin, _MapPredictor):
         from sklearn.metrics import r2_score
 
         pred = self.predict(X)
+        if y is None:
+            raise ValueError("score(X, y) needs the true targets y; got None")
         Y, _ = _regression_targets(y, pred.shape[0])
         if np.isnan(Y).any():
             raise ValueError(f"y has {int(np.isnan(Y).sum())} missing target(s) (NaN); score "

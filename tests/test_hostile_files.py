@@ -376,6 +376,14 @@ def test_a_replaced_model_keeps_its_permissions(trained, tmp_path):
     assert _same_model(SOM.load(path), trained)
 
 
+def test_a_byte_order_mark_is_not_corruption(trained, tmp_path):
+    # an editor's BOM made load() call the file "corrupt or truncated"
+    path = tmp_path / "m.json"
+    trained.save(path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert _same_model(SOM.load(path), trained)
+
+
 @pytest.mark.parametrize("path", [None, 123, b"m.json", ["m.json"]])
 def test_a_path_that_is_not_a_file_name_is_named(trained, path):
     # were pathlib's "expected str, bytes or os.PathLike object, not NoneType"

@@ -267,3 +267,5 @@ def test_regressor_score_checks_y_and_weights(line_map: SOM) -> None:
         reg.score(NEAR, y, sample_weight=np.ones(3))
     with pytest.raises(ValueError, match="sample_weight must not be all 0"):
         reg.score(NEAR, y, sample_weight=np.zeros(6))
+    with pytest.raises(ValueError, match=r"score\(X, y\) needs the true targets y; got None"):
+        reg.score(NEAR, None)
