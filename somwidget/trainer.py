@@ -66,12 +66,13 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._keyword_checks import explained_signature
 from ._trainer_events import _EventsMixin
 from ._trainer_units import _UnitsMixin
 from ._trainer_worker import _WorkerMixin
 from .callbacks import OnlineStep, TrainingRecord, check_callbacks
 from .trainer_params import DEFAULT_LEARNING_RATES, MODES, TrainerParams
-from .validation import NAN_HINT, check_array, check_positive
+from .validation import NAN_HINT, check_array, check_flag, check_positive
 
 __all__ = [
     "DEFAULT_LEARNING_RATES",
@@ -145,6 +146,7 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
     error : BaseException or None
     """
 
+    @explained_signature()  # Trainer(som, X, epoch=3): names Trainer() and its parameters
     def __init__(
         self,
         som: Any,
@@ -194,7 +196,7 @@ class Trainer(_EventsMixin, _UnitsMixin, _WorkerMixin):
             check_names = getattr(som, "_check_column_names", None)
             if check_names is not None:  # the SOM's own error for other columns than its fit's
                 check_names(self.feature_names, "X")
-        self.metrics = bool(metrics)
+        self.metrics = check_flag("metrics", metrics)  # bool("no") is True
         self.max_steps_kept = 256
         self.lock = threading.RLock()
         self._cond = threading.Condition()

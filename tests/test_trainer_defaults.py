@@ -171,3 +171,17 @@ def test_join_from_a_listener_raises(X):
     t = Trainer(SOM(mapsize=(5, 5), random_state=0), X, epochs=2, listeners=[listener])
     run(t)
     assert "training thread" in seen.get("error", "")
+
+
+def test_unknown_keyword_names_trainer_and_the_close_match(X):
+    # was "Trainer.__init__() got an unexpected keyword argument 'epoch'"
+    with pytest.raises(TypeError, match=r"Trainer\(\) got an unexpected keyword argument 'epoch'; "
+                       r"did you mean 'epochs'\? Its parameters are: som, X, mode, epochs"):
+        Trainer(SOM((3, 3), random_state=0), X, epoch=3)
+
+
+@pytest.mark.parametrize("flag", ["no", None, 2])
+def test_metrics_must_be_a_flag(X, flag):
+    # bool("no") is True: the string measured the metrics it was meant to turn off
+    with pytest.raises(TypeError, match=rf"metrics must be True or False; got {flag!r}"):
+        Trainer(SOM((3, 3), random_state=0), X, metrics=flag)
