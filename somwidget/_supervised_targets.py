@@ -205,6 +205,14 @@ def _regression_targets(y: object, n: int) -> tuple[np.ndarray, bool]:
         raise ValueError("SOMRegressor requires y to be passed, but the target y is None: "
                          "fit(X, y) needs one target per sample")
     values = _target_values(y)
+    # numbers written as text are refused as they are in X (a column read as text is usually
+    # not all numbers: "1,5", "n/a"), not parsed one by one
+    texts = (values.dtype.kind in "US" or (values.dtype == object and any(
+        isinstance(v, str | bytes) for v in values.ravel())))
+    if texts:
+        raise ValueError(f"y must be numeric targets; got text (dtype {values.dtype}): convert it "
+                         "to numbers first, e.g. pandas.to_numeric(y), or use SOMClassifier for "
+                         "class labels")
     try:
         with warnings.catch_warnings():  # dropping an imaginary part is an error here
             warnings.simplefilter("error", _COMPLEX_WARNING)

@@ -269,3 +269,13 @@ def test_regressor_score_checks_y_and_weights(line_map: SOM) -> None:
         reg.score(NEAR, y, sample_weight=np.zeros(6))
     with pytest.raises(ValueError, match=r"score\(X, y\) needs the true targets y; got None"):
         reg.score(NEAR, None)
+
+
+@pytest.mark.parametrize("y", [np.array(["1.5", "2", "3", "4", "5", "6"]),
+                               np.array([b"1", b"2", b"3", b"4", b"5", b"6"]),
+                               objects([1.0, "2", 3.0, 4.0, 5.0, 6.0])])
+def test_regressor_refuses_numbers_written_as_text(line_map: SOM, y) -> None:
+    # they were parsed one by one (X with the same text is refused)
+    with pytest.raises(ValueError, match=r"y must be numeric targets; got text \(dtype .*\): "
+                       r"convert it to numbers first, e\.g\. pandas\.to_numeric\(y\)"):
+        SOMRegressor(line_map, training="none").fit(NEAR, y)
