@@ -14,8 +14,9 @@ and no data is kept alive), lives only for the outermost call, and is dropped by
 :func:`forget` before a training loop starts running user callbacks, so data changed by a
 callback are checked afresh. Outside a call nothing is memoised and every caller computes what
 it needs as before. Every statistic equals what the separate reductions gave (the same
-blockwise float64 sums as :func:`somwidget.training.column_stats`; the minimum and maximum
-skip NaN as ``nanmin`` / ``nanmax``).
+blockwise float64 sums as :func:`column_stats`; the minimum and maximum skip NaN as
+``nanmin`` / ``nanmax``). :func:`column_stats` (the training centre and bounds; re-exported by
+:mod:`somwidget.training`) reads the shared summary when there is one.
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ __all__ = [
     "ColumnSummary",
     "active",
     "cached_summary",
+    "column_stats",
     "forget",
     "sharing",
     "summarize",
     "summary_of",
 ]
 
-#: Rows per block of :func:`summarize` (that of :func:`somwidget.training.column_stats`).
+#: Rows per block of :func:`summarize` (that of :func:`column_stats`).
 SUMMARY_CHUNK_ROWS = 1 << 15
 
 
@@ -230,3 +232,41 @@ def summary_of(X: np.ndarray) -> ColumnSummary:
         except TypeError:  # an object without weak references: not memoised
             pass
     return s
+
+
+def column_stats(X: np.ndarray, chunk_rows: int = 1 << 15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-feature mean (float64 accumulation), minimum and maximum of ``X``, block by block
+    (no float64 copy of float32 data). Missing values (NaN) are skipped: the statistics are
+    those of the known values (a column without any is 0, its bounds NaN). Inside a SOM call
+    they come from the array's shared summary (:func:`cached_summary`) when its blocks
+    are these."""
+    n, d = X.shape
+    if n == 0:
+        z = np.zeros(d)
+        return z, z.copy(), z.copy()
+    summary = cached_summary(X)
+    mean = None if summary is None else summary.mean_in_blocks(chunk_rows)
+    if mean is not None:
+        lo, hi = summary.lo.copy(), summary.hi.copy()
+        lo[np.isinf(lo)] = np.nan
+        hi[np.isinf(hi)] = np.nan
+        return mean, lo, hi
+    total = np.zeros(d)
+    known = np.zeros(d)
+    lo = np.full(d, np.inf)
+    hi = np.full(d, -np.inf)
+    for s in range(0, n, chunk_rows):
+        blk = X[s : s + chunk_rows]
+        part = blk.sum(axis=0, dtype=np.float64)
+        if np.isnan(part).any():  # missing values in this block: count the known ones
+            mask = ~np.isnan(blk)
+            part = np.where(mask, blk, 0).sum(axis=0, dtype=np.float64)
+            known += mask.sum(axis=0)
+        else:
+            known += blk.shape[0]
+        total += part
+        np.fmin(lo, np.fmin.reduce(blk, axis=0), out=lo)  # fmin / fmax skip NaN
+        np.fmax(hi, np.fmax.reduce(blk, axis=0), out=hi)
+    lo[np.isinf(lo)] = np.nan
+    hi[np.isinf(hi)] = np.nan
+    return np.divide(total, known, out=np.zeros(d), where=known > 0), lo, hi

@@ -1,7 +1,12 @@
-"""The map step of an in-memory Euclidean batch epoch on every core: BMUs and per-unit sums.
+"""The map step of a batch epoch: BMUs and per-unit sums and counts of a block of data.
 
-One batch epoch is a float32 GEMM per block of rows, the argmin of each row and the per-unit
-sums of the rows by BMU (:func:`somwidget.training.block_sums`). The blocks are shared among
+:func:`block_sums` is the map step every batch epoch runs (in memory, per Dask partition, on a
+device; :func:`somwidget.training.batch_update` is the reduce step), :func:`unit_sums` the sums
+for given BMUs; both are re-exported by :mod:`somwidget.training`.
+
+In memory with the Euclidean metric it runs on every core (:func:`bmus_and_sums`): one batch
+epoch is a float32 GEMM per block of rows, the argmin of each row and the per-unit sums of the
+rows by BMU. The blocks are shared among
 worker threads (:func:`somwidget._block_threads.run_blocks`, BLAS single-threaded in each):
 
 * each worker searches its blocks with :func:`somwidget._training_search.argmin_block` (GEMM, argmin,
@@ -25,11 +30,13 @@ rows it cannot confirm with the GEMM search, and adds the sums after.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 
 from . import _blas_threads, _block_threads, _sums_jit
 from . import backend as _backend
+from ._bmu_common import search_chunk
 from ._principal_plane import plane_bmus
 from ._training_search import (
     BlockBuffers,
@@ -38,9 +45,10 @@ from ._training_search import (
     argmin_units,
     matching_prepared,
 )
+from .bmu import as_float_array, nearest_units
 from .euclidean import EuclideanSearch, _extent
 
-__all__ = ["bmus_and_sums"]
+__all__ = ["block_sums", "bmus_and_sums", "unit_sums"]
 
 _local = threading.local()
 
@@ -115,3 +123,93 @@ def bmus_and_sums(
                 argmin_block(X, s, min(s + chunk, n), search, prepared, buf, bmus, rtol)
     S, counts = _backend.block_sums(ns, X, bmus, m)
     return bmus, S, counts
+
+
+def unit_sums(
+    X: np.ndarray, bmus: np.ndarray, n_neurons: int, chunk_rows: int = 1 << 15
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-unit data sums ``S`` (M, D) float64 and counts ``n`` (M,) for the given BMUs.
+
+    ``X`` may be float32: it is accumulated in float64 block by block (``chunk_rows`` rows at a
+    time), never converted whole. The sums are :func:`somwidget.backend.block_sums` with the
+    namespace of ``X`` (the code Dask partitions and the device path run).
+    """
+    ns = _backend.get_namespace(X)
+    return _backend.block_sums(ns, X, np.asarray(bmus, dtype=np.intp) if ns.name == "numpy"
+                               else bmus, n_neurons, chunk_rows)
+
+
+def block_sums(
+    X: Any,
+    codebook: np.ndarray,
+    *,
+    metric: str = "euclidean",
+    chunk_size: int | None = None,
+    search: Any = None,
+    center: np.ndarray | None = None,
+    ns: Any = None,
+    plane: Any = None,
+) -> tuple[Any, Any, Any]:
+    """BMUs and per-neuron sums and counts for one block of data: the map step of a batch epoch.
+
+    Every batch epoch is ``block_sums`` over the data (in one piece in memory, per partition on
+    Dask with the sums and counts tree-reduced, or on a device) followed by
+    :func:`batch_update` on the totals, so all of them run this one kernel: the BMUs, then
+    :func:`somwidget.backend.block_sums` in the array namespace of ``X``.
+
+    Parameters
+    ----------
+    X : array (n, D), float32 or float64
+        One block of training-space data (read in its own dtype, no copy): a numpy array, or
+        an array of ``ns`` (CuPy, PyTorch).
+    codebook : ndarray (M, D)
+    metric : str
+        Data metric (canonical name; the Euclidean one only off numpy).
+    chunk_size : int, optional
+        Rows per BMU block.
+    search : somwidget.euclidean.EuclideanSearch, optional
+        numpy: the codebook prepared for the exact Euclidean search (centre and data extent of
+        the whole data set, so every block is searched alike); built from ``codebook`` (and
+        ``center``) when missing.
+    center : ndarray (D,), optional
+        The centre of the search when no ``search`` is given (default: the codebook mean; a
+        Dask partition passes the training-space mean).
+    ns : somwidget.backend.Namespace, optional
+        The array namespace (default: that of ``X``). With numpy the BMUs are the exact search
+        of :func:`somwidget.bmu.nearest_units`; with another library (a GPU) the float32
+        augmented product :func:`somwidget.backend.block_bmus`.
+    plane : somwidget._principal_plane.PrincipalPlane, optional
+        numpy, Euclidean: the plane ``codebook`` lies in (the caller checked
+        :meth:`~somwidget._principal_plane.PrincipalPlane.describes`): the BMUs are found in it
+        (:func:`bmus_and_sums`).
+
+    Returns
+    -------
+    sums : array (M, D) float64 of ``ns``
+        Per-unit sum of the samples whose BMU the unit is.
+    counts : array (M,) float64 of ``ns``
+        Per-unit number of those samples.
+    bmus : array (n,) of integer indices of ``ns``
+    """
+    ns = _backend.get_namespace(X) if ns is None else ns
+    m = codebook.shape[0]
+    if ns.name == "numpy":
+        if metric == "euclidean":  # BMUs and sums on every core (bmus_and_sums)
+            if search is None:
+                search = EuclideanSearch(codebook, center)
+            if plane is not None:
+                search.plane = plane
+            X = as_float_array(X)
+            bmus, S, counts = bmus_and_sums(
+                X, search, search_chunk(chunk_size, X.shape[0], m))
+            return S, counts, bmus
+        bmus = nearest_units(X, codebook, metric=metric, chunk_size=chunk_size, search=search)
+    else:
+        if metric != "euclidean":
+            raise ValueError(f"the {ns.name} namespace supports distance_metric='euclidean' "
+                             f"only; got {metric!r}")
+        c = np.zeros(codebook.shape[1]) if center is None else np.asarray(center, dtype=np.float64)
+        WaT = ns.asarray(_backend.augmented_codebook(codebook, c))
+        bmus = _backend.block_bmus(ns, X, WaT, ns.asarray(c, dtype=ns.float64), chunk_size)
+    S, counts = _backend.block_sums(ns, X, bmus, m)
+    return S, counts, bmus

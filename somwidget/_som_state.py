@@ -27,6 +27,7 @@ import numpy as np
 
 from . import bmu as _bmu
 from ._bmu_cache import BMUCache, fingerprint
+from ._data_stats import column_stats
 from ._principal_plane import PrincipalPlane
 from ._principal_plane import wanted as plane_wanted
 from ._som_checks import STRUCTURAL_PARAMS
@@ -38,7 +39,6 @@ from .callbacks import (
 )
 from .lattice import Lattice
 from .normalization import Normalizer
-from .training import column_stats
 from .validation import (
     NAN_HINT,
     NotFittedError,

@@ -43,8 +43,11 @@ O(M (rows + cols)) instead of O(M²): a 100 x 100 map trains in batch mode at ab
 its BMU search. The compact kernels at small radii on large maps become a sparse matrix of the
 unit pairs within the radius (:meth:`somwidget.lattice.Lattice.pairs_within`).
 
-The online (Kohonen) loop is in :mod:`somwidget._online_loop`, the kernel values both use
-(:func:`kernel_row`, :func:`limit_inhibition`, the Gaussian's per-axis factors) in
+The map step (:func:`block_sums`: the BMUs and per-unit sums of a block of data, and
+:func:`unit_sums`) is in :mod:`somwidget._map_step`, the training centre and bounds
+(:func:`column_stats`) in :mod:`somwidget._data_stats`, the online (Kohonen) loop in
+:mod:`somwidget._online_loop`, the kernel values both loops use (:func:`kernel_row`,
+:func:`limit_inhibition`, the Gaussian's per-axis factors) in
 :mod:`somwidget._neighborhood_kernels`; their names are re-exported here.
 """
 
@@ -57,16 +60,15 @@ from typing import Any
 
 import numpy as np
 
-from . import _data_stats, _map_step, _sums_jit
-from . import backend as _backend
-from ._bmu_common import search_chunk
+from . import _sums_jit
+from ._data_stats import column_stats
 from ._lazy import LazyModule
+from ._map_step import block_sums, unit_sums
 from ._neighborhood_kernels import GaussianFactors, kernel_row, limit_inhibition
 from ._neighborhood_kernels import _as_slice as _as_slice
 from ._neighborhood_kernels import _build_gaussian_factors as _build_gaussian_factors
 from ._online_loop import LatticeRows, OnlineContext, online_run, schedule_slice
-from .bmu import as_float_array, euclidean_argmin, nearest_units
-from .euclidean import EuclideanSearch
+from .bmu import euclidean_argmin
 from .neighborhood import COMPACT_NEIGHBORHOODS
 
 __all__ = [
@@ -89,134 +91,6 @@ __all__ = [
 
 _COMPACT = COMPACT_NEIGHBORHOODS
 sp = LazyModule("scipy.sparse")
-
-
-def column_stats(X: np.ndarray, chunk_rows: int = 1 << 15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-feature mean (float64 accumulation), minimum and maximum of ``X``, block by block
-    (no float64 copy of float32 data). Missing values (NaN) are skipped: the statistics are
-    those of the known values (a column without any is 0, its bounds NaN). Inside a SOM call
-    they come from the array's shared summary (:mod:`somwidget._data_stats`) when its blocks
-    are these."""
-    n, d = X.shape
-    if n == 0:
-        z = np.zeros(d)
-        return z, z.copy(), z.copy()
-    summary = _data_stats.cached_summary(X)
-    mean = None if summary is None else summary.mean_in_blocks(chunk_rows)
-    if mean is not None:
-        lo, hi = summary.lo.copy(), summary.hi.copy()
-        lo[np.isinf(lo)] = np.nan
-        hi[np.isinf(hi)] = np.nan
-        return mean, lo, hi
-    total = np.zeros(d)
-    known = np.zeros(d)
-    lo = np.full(d, np.inf)
-    hi = np.full(d, -np.inf)
-    for s in range(0, n, chunk_rows):
-        blk = X[s : s + chunk_rows]
-        part = blk.sum(axis=0, dtype=np.float64)
-        if np.isnan(part).any():  # missing values in this block: count the known ones
-            mask = ~np.isnan(blk)
-            part = np.where(mask, blk, 0).sum(axis=0, dtype=np.float64)
-            known += mask.sum(axis=0)
-        else:
-            known += blk.shape[0]
-        total += part
-        np.fmin(lo, np.fmin.reduce(blk, axis=0), out=lo)  # fmin / fmax skip NaN
-        np.fmax(hi, np.fmax.reduce(blk, axis=0), out=hi)
-    lo[np.isinf(lo)] = np.nan
-    hi[np.isinf(hi)] = np.nan
-    return np.divide(total, known, out=np.zeros(d), where=known > 0), lo, hi
-
-
-def unit_sums(
-    X: np.ndarray, bmus: np.ndarray, n_neurons: int, chunk_rows: int = 1 << 15
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-unit data sums ``S`` (M, D) float64 and counts ``n`` (M,) for the given BMUs.
-
-    ``X`` may be float32: it is accumulated in float64 block by block (``chunk_rows`` rows at a
-    time), never converted whole. The sums are :func:`somwidget.backend.block_sums` with the
-    namespace of ``X`` (the code Dask partitions and the device path run).
-    """
-    ns = _backend.get_namespace(X)
-    return _backend.block_sums(ns, X, np.asarray(bmus, dtype=np.intp) if ns.name == "numpy"
-                               else bmus, n_neurons, chunk_rows)
-
-
-def block_sums(
-    X: Any,
-    codebook: np.ndarray,
-    *,
-    metric: str = "euclidean",
-    chunk_size: int | None = None,
-    search: Any = None,
-    center: np.ndarray | None = None,
-    ns: Any = None,
-    plane: Any = None,
-) -> tuple[Any, Any, Any]:
-    """BMUs and per-neuron sums and counts for one block of data: the map step of a batch epoch.
-
-    Every batch epoch is ``block_sums`` over the data (in one piece in memory, per partition on
-    Dask with the sums and counts tree-reduced, or on a device) followed by
-    :func:`batch_update` on the totals, so all of them run this one kernel: the BMUs, then
-    :func:`somwidget.backend.block_sums` in the array namespace of ``X``.
-
-    Parameters
-    ----------
-    X : array (n, D), float32 or float64
-        One block of training-space data (read in its own dtype, no copy): a numpy array, or
-        an array of ``ns`` (CuPy, PyTorch).
-    codebook : ndarray (M, D)
-    metric : str
-        Data metric (canonical name; the Euclidean one only off numpy).
-    chunk_size : int, optional
-        Rows per BMU block.
-    search : somwidget.euclidean.EuclideanSearch, optional
-        numpy: the codebook prepared for the exact Euclidean search (centre and data extent of
-        the whole data set, so every block is searched alike); built from ``codebook`` (and
-        ``center``) when missing.
-    center : ndarray (D,), optional
-        The centre of the search when no ``search`` is given (default: the codebook mean; a
-        Dask partition passes the training-space mean).
-    ns : somwidget.backend.Namespace, optional
-        The array namespace (default: that of ``X``). With numpy the BMUs are the exact search
-        of :func:`somwidget.bmu.nearest_units`; with another library (a GPU) the float32
-        augmented product :func:`somwidget.backend.block_bmus`.
-    plane : somwidget._principal_plane.PrincipalPlane, optional
-        numpy, Euclidean: the plane ``codebook`` lies in (the caller checked
-        :meth:`~somwidget._principal_plane.PrincipalPlane.describes`): the BMUs are found in it
-        (:mod:`somwidget._map_step`).
-
-    Returns
-    -------
-    sums : array (M, D) float64 of ``ns``
-        Per-unit sum of the samples whose BMU the unit is.
-    counts : array (M,) float64 of ``ns``
-        Per-unit number of those samples.
-    bmus : array (n,) of integer indices of ``ns``
-    """
-    ns = _backend.get_namespace(X) if ns is None else ns
-    m = codebook.shape[0]
-    if ns.name == "numpy":
-        if metric == "euclidean":  # BMUs and sums on every core (somwidget._map_step)
-            if search is None:
-                search = EuclideanSearch(codebook, center)
-            if plane is not None:
-                search.plane = plane
-            X = as_float_array(X)
-            bmus, S, counts = _map_step.bmus_and_sums(
-                X, search, search_chunk(chunk_size, X.shape[0], m))
-            return S, counts, bmus
-        bmus = nearest_units(X, codebook, metric=metric, chunk_size=chunk_size, search=search)
-    else:
-        if metric != "euclidean":
-            raise ValueError(f"the {ns.name} namespace supports distance_metric='euclidean' "
-                             f"only; got {metric!r}")
-        c = np.zeros(codebook.shape[1]) if center is None else np.asarray(center, dtype=np.float64)
-        WaT = ns.asarray(_backend.augmented_codebook(codebook, c))
-        bmus = _backend.block_bmus(ns, X, WaT, ns.asarray(c, dtype=ns.float64), chunk_size)
-    S, counts = _backend.block_sums(ns, X, bmus, m)
-    return S, counts, bmus
 
 
 def batch_update(

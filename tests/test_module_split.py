@@ -105,6 +105,8 @@ MOVED = {
         ["has_missing", "check_masked_metric", "masked_argmin", "find_bmus_masked",
          "distance_matrix_masked"],
     ),
+    "somwidget._map_step": ("somwidget.training", ["block_sums", "unit_sums"]),
+    "somwidget._data_stats": ("somwidget.training", ["column_stats"]),
     "somwidget._supervised_targets": (
         "somwidget.supervised",
         ["fill_empty_neurons", "_class_codes", "_class_array", "_regression_targets"],
