@@ -21,12 +21,13 @@ by the Explorer's shared pass); a selection change only reads those cached array
 
 The inspector follows the Selection through a Python observer. That observer may run on a kernel
 subshell thread while a training cell keeps the main thread busy, so it only reads cached arrays,
-builds the new content and assigns it in one go under a lock.
+builds the new content and assigns it in one go under a lock. The HTML of the summary, the
+codebook values and the legend is built by :mod:`.inspector_html`, the static chart by
+:mod:`.inspector_picture`.
 """
 
 from __future__ import annotations
 
-import html
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -47,6 +48,7 @@ from ._common import (
     feature_names,
     sample_index,
 )
+from .inspector_html import legend_html, summary_html, vector_html
 from .inspector_picture import LINE_COLORS as _LINE_COLORS
 from .inspector_picture import chart_picture, round_ticks, tick_names
 from .live import Throttle
@@ -56,31 +58,6 @@ from .selection import Selection, check_sample_columns
 
 __all__ = ["NeuronInspector", "round_ticks", "tick_names"]
 
-
-_CSS = """<style>
-.somwidget-inspector {color: var(--jp-ui-font-color1, #222);}
-.somwidget-inspector .widget-html-content {line-height: 1.35;}
-.somwidget-inspector table.somwidget-table td, .somwidget-inspector table.somwidget-table th {
-  line-height: 16px;}
-.somwidget-inspector table.somwidget-table {border-collapse: collapse; font-size: 12px;
-  font-family: var(--jp-code-font-family, monospace); margin: 2px 0;}
-.somwidget-inspector table.somwidget-table th, .somwidget-inspector table.somwidget-table td {
-  border-bottom: 1px solid var(--jp-border-color2, #ddd); padding: 1px 6px; text-align: right;
-  white-space: nowrap;}
-.somwidget-inspector table.somwidget-table th {background: var(--jp-layout-color2, #f4f4f4);}
-.somwidget-inspector table.somwidget-table th.sorted {color: var(--jp-brand-color1, #1976d2);}
-.somwidget-inspector .somwidget-note {font-size: 12px; color: var(--jp-ui-font-color2, #555);
-  margin: 2px 0;}
-.somwidget-inspector .somwidget-scroll {overflow-x: auto; overflow-y: hidden; max-width: 100%;}
-.somwidget-inspector .widget-html-content {min-width: 0;}
-.somwidget-inspector .sw-item {display: inline-block; white-space: nowrap; margin-right: 10px;}
-.somwidget-inspector .sw-key {display: inline-block; width: 14px; height: 3px; margin: 0 4px 3px 0;
-  vertical-align: middle;}
-.somwidget-inspector .sw-key.sw-band {height: 9px; opacity: .45; margin-bottom: 0;}
-.somwidget-inspector .sw-key.sw-dash {background: none !important; border-top: 2px dashed; height: 0;}
-.somwidget-inspector .widget-tab > .p-TabBar, .somwidget-inspector .widget-tab > .lm-TabBar {
-  font-size: 12px;}
-</style>"""
 
 def _mean_sd(data: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarray]:
     """Per-column mean and population sd of the values present (NaN, a missing value, left
@@ -108,12 +85,6 @@ def _guarded(method: Any) -> Any:
 
 #: At most this many feature names under the chart (a 320 px inspector fits 14 at 45°).
 _MAX_TICK_LABELS = 14
-
-
-def _fmt(v: float) -> str:
-    if not np.isfinite(v):
-        return "–"
-    return f"{v:.4g}"
 
 
 class NeuronInspector(ViewBase, widgets.VBox):
@@ -371,49 +342,8 @@ class NeuronInspector(ViewBase, widgets.VBox):
 
     # ------------------------------------------------------------------ content
     def _summary_html(self, sel: np.ndarray, idx: np.ndarray, hits: np.ndarray) -> str:
-        lattice = self.som.lattice_
-        attr = ",".join(str(int(k)) for k in np.sort(sel))  # the selection, sorted
-        if sel.size == 0:
-            return (
-                f'{_CSS}<div class="somwidget-inspector-summary" data-neurons="">'
-                '<b>Neuron inspector</b> <span class="somwidget-note">no neuron selected: click a '
-                "neuron in a map (shift-click adds, drag brushes) or use "
-                "<code>select_samples()</code></span></div>"
-            )
-        m = self._planes.shape[0]
-        qe_sum = np.bincount(self._bmus[idx], weights=self._dist[idx], minlength=m)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            qe = qe_sum / hits
-        shown = sel[: self.max_neurons]
-        rows, cols = np.divmod(shown, lattice.cols)
-        body = "".join(
-            f"<tr><td>{k}</td><td>{r}</td><td>{c}</td><td>{hits[k]}</td><td>{_fmt(qe[k])}</td></tr>"
-            for k, r, c in zip(shown.tolist(), rows.tolist(), cols.tolist(), strict=True)
-        )
-        if sel.size > shown.size:
-            body += (f'<tr><td colspan="5" class="somwidget-note">… {sel.size - shown.size:,} more '
-                     "neurons</td></tr>")
-        if sel.size > 1:
-            total_qe = qe_sum[sel].sum() / idx.size if idx.size else np.nan
-            body += (f"<tr><th>all {sel.size}</th><td></td><td></td><th>{idx.size}</th>"
-                     f"<th>{_fmt(total_qe)}</th></tr>")
-        if sel.size == 1:
-            k = int(sel[0])
-            title = f"Neuron {k} (row {k // lattice.cols}, col {k % lattice.cols})"
-        else:
-            empty = int(np.count_nonzero(hits[sel] == 0))
-            title = (f"{sel.size:,} neurons selected · {idx.size:,} samples"
-                     + (f" · {empty:,} neurons without samples" if empty else ""))
-        note = (f"showing {shown.size} of {sel.size:,} neurons, most hits first" if sel.size > shown.size
-                else "most hits first" if sel.size > 1 else "")
-        return (
-            f'{_CSS}<div class="somwidget-inspector-summary" data-neurons="{attr}" '
-            f'data-shown="{shown.size}"><b>{html.escape(title)}</b>'
-            + (f' <span class="somwidget-note">({note})</span>' if note else "")
-            + '<div class="somwidget-scroll"><table class="somwidget-table somwidget-neurons">'
-            "<tr><th>neuron</th><th>row</th><th>col</th><th>hits</th><th>quantization error</th>"
-            f"</tr>{body}</table></div></div>"
-        )
+        return summary_html(sel, idx, hits, self._bmus, self._dist, self._planes.shape[0],
+                            self.som.lattice_.cols, self.max_neurons)
 
     @_guarded
     def summary_statistics(self) -> pd.DataFrame:
@@ -448,28 +378,9 @@ class NeuronInspector(ViewBase, widgets.VBox):
         }, index=pd.Index(self.feature_names, name="feature"))
 
     def _vector_html(self, sel: np.ndarray, idx: np.ndarray) -> str:
-        if sel.size == 0:
-            return ""
-        names = [html.escape(f) for f in self.feature_names]
-        head = "".join(f"<th>{f}</th>" for f in names)
-
-        def row(name: str, values: np.ndarray) -> str:
-            return f"<tr><th>{name}</th>" + "".join(f"<td>{_fmt(v)}</td>" for v in values) + "</tr>"
-
-        if sel.size <= self.max_lines:
-            rows = "".join(row(f"neuron {k}", self._planes[k]) for k in sel.tolist())
-        else:
-            st = self._stats(sel, idx)
-            rows = (row(f"mean of {sel.size:,} neurons", st["neuron_mean"].to_numpy())
-                    + row("sd across them", st["neuron_sd"].to_numpy())
-                    + row(f"mean of their {idx.size:,} samples", st["sample_mean"].to_numpy())
-                    + row("sd of their samples", st["sample_sd"].to_numpy()))
-        rows += row("data mean", self._mean) + row("data sd", self._raw_sd)
-        return (
-            '<div class="somwidget-note">codebook vectors in data units</div>'
-            f'<div class="somwidget-scroll"><table class="somwidget-table"><tr><th></th>{head}</tr>'
-            f"{rows}</table></div>"
-        )
+        stats = self._stats(sel, idx) if sel.size > self.max_lines else None
+        return vector_html(sel, self._planes, self.feature_names, self._mean, self._raw_sd,
+                           stats, idx.size)
 
     def _chart_data(self, sel: np.ndarray, idx: np.ndarray) -> dict[str, Any]:
         """z-scores the chart draws: one line per neuron, or mean / band / sample mean."""
@@ -505,17 +416,8 @@ class NeuronInspector(ViewBase, widgets.VBox):
             self._sample_mean.visible = c["samples"] is not None
             if c["samples"] is not None:
                 self._sample_mean.y = self._points(c["samples"])
-        keys = [f'<span class="sw-key" style="background:{_LINE_COLORS[i % 8]}"></span>'
-                f"{html.escape(t)}" for i, t in enumerate(c["labels"])]
-        if c["band"] is not None:
-            keys.append(f'<span class="sw-key sw-band" style="background:{_LINE_COLORS[0]}"></span>'
-                        "± 1 sd across them")
-        if c["samples"] is not None:
-            keys.append(f'<span class="sw-key sw-dash" style="color:{_LINE_COLORS[1]}"></span>'
-                        "mean of their samples")
-        keys.append('<span class="sw-key sw-band" style="background:#9e9e9e"></span>data ± 1 sd')
-        items = "".join(f'<span class="sw-item">{k}</span>' for k in keys)  # an entry never wraps
-        self._legend.value = f'<div class="somwidget-note somwidget-legend">{items}</div>'
+        self._legend.value = legend_html(c["labels"], c["band"] is not None,
+                                         c["samples"] is not None)
 
     # ------------------------------------------------------------------ reading
     @_guarded
