@@ -24,7 +24,8 @@ selects that neuron. In step mode (a :class:`~somwidget.trainer.StepRecord` or t
 sample (a large cross), a bold BMU marker joined to it by a thick red line, an arrow from the old
 to the new position of every neuron that moved noticeably, the neighbourhood weight of every
 neuron (orange discs whose area is the weight, 1 at the BMU) and the net before the update as a
-faint dashed ghost; a legend above the chart says what each mark is.
+faint dashed ghost; a legend above the chart says what each mark is (the marks of step mode:
+:mod:`.input_space_step`; the net's polyline, coarse net and arrows: :mod:`.net_geometry`).
 """
 
 from __future__ import annotations
@@ -54,8 +55,16 @@ from ._common import (
     match_feature,
 )
 from .input_space_picture import InputSpaceDrawing, input_space_picture
+from .input_space_step import StepMarks
 from .live import Throttle, live_refresh
-from .net_geometry import _STEP_LEGEND, ARROW_MIN_WEIGHT, MAX_NET_NEURONS, coarse_net, move_arrows
+from .net_geometry import ARROW_MIN_WEIGHT as ARROW_MIN_WEIGHT
+from .net_geometry import (
+    MAX_NET_NEURONS,
+    coarse_net,
+    move_arrows,
+    net_polyline,
+    net_segments,
+)
 from .pictures.chart import css_pixels
 from .pictures.compose import Picture
 
@@ -78,29 +87,12 @@ _CHOSEN_AREA = 90
 _CHOSEN_RING_AREA = 200
 
 
-def net_segments(adjacency: np.ndarray) -> np.ndarray:
-    """Neighbour pairs ``(i, j)`` with ``i < j`` of a boolean adjacency matrix, shape (E, 2)."""
-    adjacency = np.asarray(adjacency, dtype=bool)
-    i, j = np.nonzero(np.triu(adjacency | adjacency.T, k=1))
-    return np.column_stack([i, j]).astype(np.int64)
-
-
-def _polyline(points: np.ndarray, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """x and y of all segments as one polyline broken by NaN (one SVG path for the whole net)."""
-    e = segments.shape[0]
-    xy = np.full((e, 3, 2), np.nan)
-    xy[:, 0] = points[segments[:, 0]]
-    xy[:, 1] = points[segments[:, 1]]
-    xy = xy.reshape(-1, 2)[:-1]  # no trailing NaN: bqplot places the line's end label there
-    return xy[:, 0], xy[:, 1]
-
-
 def _closed_guard_mask(method: Any) -> Any:
     """``selected_sample_mask`` of a closed view: the ValueError of to_picture / refresh."""
     return _closed_guard(method, "this {} is closed: its samples and map are released")
 
 
-class InputSpaceView(ViewBase, widgets.VBox):
+class InputSpaceView(StepMarks, ViewBase, widgets.VBox):
     """Data points with the SOM's net drawn over them in input (training) space.
 
     Parameters
@@ -166,8 +158,6 @@ class InputSpaceView(ViewBase, widgets.VBox):
         self.max_rate_hz = max_rate_hz
         self.throttle = Throttle(max_rate_hz)
         self.frame = 0
-        self.step_shown: Any = None
-        self._step_cleared = False
         self._bmus: np.ndarray | None = None
         self._bmus_of: np.ndarray | None = None  # the codebook self._bmus belong to
         self._syncing = False
@@ -185,13 +175,7 @@ class InputSpaceView(ViewBase, widgets.VBox):
         # the dark one (bqplot sets colours as CSS, so a JupyterLab theme variable works)
         self._net = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=[_INK],
                              stroke_width=1.2, opacities=[0.9])
-        self._ghost = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#999999"],
-                               stroke_width=1, line_style="dashed", opacities=[0.6])
-        self._influence = bq.Scatter(
-            x=np.zeros(0), y=np.zeros(0), scales={**sc, "size": bq.LinearScale(min=0.0, max=1.0)},
-            colors=["#ff7f0e"], opacities=[0.45], size=np.zeros(0), default_size=400,
-            stroke="#ff7f0e",
-        )
+        self._build_step_marks(sc, _INK_STRONG)  # the update of step mode (input_space_step.py)
         self._nodes = bq.Scatter(
             x=np.zeros(0), y=np.zeros(0), scales=sc, colors=[_INK], default_size=18,
             interactions={"click": "select"},
@@ -205,16 +189,6 @@ class InputSpaceView(ViewBase, widgets.VBox):
                                        colors=[_INK_STRONG], default_size=_CHOSEN_RING_AREA)
         self._chosen = bq.Scatter(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=[_CHOSEN],
                                   default_size=_CHOSEN_AREA)
-        self._arrow = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
-                               stroke_width=4)
-        self._moves = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=[_INK_STRONG],
-                               stroke_width=2.5)
-        self._sample = bq.Scatter(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
-                                  marker="cross", default_size=420, stroke="white",
-                                  stroke_width=1.5)
-        self._bmu_mark = bq.Scatter(x=np.zeros(0), y=np.zeros(0), scales=sc, colors=["#d62728"],
-                                    marker="circle", default_size=380, stroke="black",
-                                    stroke_width=4)
         self._x_axis = bq.Axis(scale=self._x_scale, label="")
         self._y_axis = bq.Axis(scale=self._y_scale, side="left", label="")
         self.figure = bq.Figure(
@@ -434,7 +408,7 @@ class InputSpaceView(ViewBase, widgets.VBox):
                 self._bmus, self._bmus_of = b, np.array(self.som.codebook_, copy=True)
             nodes = self.project(codebook)
             self.frame += 1
-            x, y = _polyline(nodes, self.segments)
+            x, y = net_polyline(nodes, self.segments)
             with self._net.hold_sync():  # float32 halves the bytes of every live frame
                 self._net.x, self._net.y = x.astype(np.float32), y.astype(np.float32)
             # a coarse net (big map) draws no nodes: a thousand SVG markers per frame would
@@ -452,53 +426,6 @@ class InputSpaceView(ViewBase, widgets.VBox):
         return (codebook.shape[0] != self.som.lattice_.n_neurons
                 or codebook.shape[0] != self._node_position.size
                 or lattice_geometry(self.som.lattice_) != self._lattice_drawn)
-
-    def _show_step(self, step: Any) -> None:
-        shown_before = self.step_shown is not None
-        self.step_shown = step
-        empty = np.zeros(0)
-        if step is None:
-            if not shown_before and self._step_cleared:
-                return  # already hidden: send nothing
-            self._step_cleared = True
-            self.step_legend.value = ""
-            for m in (self._ghost, self._arrow, self._moves, self._sample, self._bmu_mark):
-                with m.hold_sync():
-                    m.x, m.y = empty, empty
-            with self._influence.hold_sync():
-                self._influence.x, self._influence.y, self._influence.size = empty, empty, empty
-            return
-        self._step_cleared = False
-        before = self.project(step.codebook_before)
-        after = self.project(step.codebook_after)
-        sample = self.project(np.asarray(step.sample)[None, :])[0]
-        bmu = int(step.bmu)
-        weights = np.clip(np.asarray(step.weights, dtype=np.float64), 0.0, None)
-        keep = weights > 1e-3
-        gx, gy = _polyline(before, self.segments)
-        with self._ghost.hold_sync():
-            self._ghost.x, self._ghost.y = gx, gy
-        with self._influence.hold_sync():
-            self._influence.x = after[keep, 0]
-            self._influence.y = after[keep, 1]
-            self._influence.size = weights[keep]
-        mx, my = move_arrows(before, after, weights >= ARROW_MIN_WEIGHT, self._arrow_head())
-        with self._moves.hold_sync():
-            self._moves.x, self._moves.y = mx.astype(np.float32), my.astype(np.float32)
-        with self._arrow.hold_sync():
-            self._arrow.x = np.array([sample[0], after[bmu, 0]])
-            self._arrow.y = np.array([sample[1], after[bmu, 1]])
-        if self.step_legend.value != _STEP_LEGEND:
-            self.step_legend.value = _STEP_LEGEND
-        with self._sample.hold_sync():
-            self._sample.x, self._sample.y = sample[:1], sample[1:]
-        with self._bmu_mark.hold_sync():
-            self._bmu_mark.x, self._bmu_mark.y = after[bmu:bmu + 1, 0], after[bmu:bmu + 1, 1]
-
-    def _arrow_head(self) -> float:
-        """Arrow-head length in data units: 2.5 % of the view's width."""
-        lo, hi = self._x_scale.min, self._x_scale.max
-        return 0.025 * (float(hi) - float(lo)) if lo is not None and hi is not None else 0.1
 
     def __call__(self, state: Any) -> None:
         """Training callback or trainer listener: throttled redraw, final state always drawn."""

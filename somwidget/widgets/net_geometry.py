@@ -1,11 +1,13 @@
-"""Geometry of the input-space net: a coarse net for big maps, and the move arrows of one
-online update (used by :class:`~somwidget.widgets.input_space.InputSpaceView`)."""
+"""Geometry of the input-space net: its edges as one polyline, a coarse net for big maps, and the
+move arrows of one online update (used by :class:`~somwidget.widgets.input_space.InputSpaceView`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ARROW_MIN_WEIGHT", "MAX_NET_NEURONS", "coarse_net", "move_arrows"]
+__all__ = [
+    "ARROW_MIN_WEIGHT", "MAX_NET_NEURONS", "coarse_net", "move_arrows", "net_polyline", "net_segments",
+]
 
 #: Maps with more neurons than this draw a coarser net: every s-th row and column of the lattice
 #: (a 100 x 100 map's full net is 30,000 edges, ~0.8 MB per live frame and unreadable anyway).
@@ -58,6 +60,22 @@ def move_arrows(before: np.ndarray, after: np.ndarray, keep: np.ndarray,
     left = a - h * np.column_stack([u[:, 0] * c - u[:, 1] * s, u[:, 0] * s + u[:, 1] * c])
     right = a - h * np.column_stack([u[:, 0] * c + u[:, 1] * s, -u[:, 0] * s + u[:, 1] * c])
     nan = np.full_like(a, np.nan)
-    pts = np.stack([b, a, nan, left, a, right, nan], axis=1).reshape(-1, 2)[:-1]  # see _polyline
+    pts = np.stack([b, a, nan, left, a, right, nan], axis=1).reshape(-1, 2)[:-1]  # see net_polyline
     return pts[:, 0], pts[:, 1]
 
+
+def net_segments(adjacency: np.ndarray) -> np.ndarray:
+    """Neighbour pairs ``(i, j)`` with ``i < j`` of a boolean adjacency matrix, shape (E, 2)."""
+    adjacency = np.asarray(adjacency, dtype=bool)
+    i, j = np.nonzero(np.triu(adjacency | adjacency.T, k=1))
+    return np.column_stack([i, j]).astype(np.int64)
+
+
+def net_polyline(points: np.ndarray, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of all segments as one polyline broken by NaN (one SVG path for the whole net)."""
+    e = segments.shape[0]
+    xy = np.full((e, 3, 2), np.nan)
+    xy[:, 0] = points[segments[:, 0]]
+    xy[:, 1] = points[segments[:, 1]]
+    xy = xy.reshape(-1, 2)[:-1]  # no trailing NaN: bqplot places the line's end label there
+    return xy[:, 0], xy[:, 1]
