@@ -13,7 +13,7 @@ normalisation (``l2`` is not invertible, so data units would not always be possi
 * ``features=(i, j)`` (indices or names): those two training-space features;
 * default: the two features themselves when the data have two, else the two leading principal
   components of the training-space data (computed once, so the picture does not jump while the
-  net moves). Axis labels say which.
+  net moves). Axis labels say which (:mod:`.input_space_projection`).
 
 Selection and step mode
 -----------------------
@@ -38,8 +38,6 @@ import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
-from ..bmu import has_missing
-from ..initialization import principal_components
 from ..labels import encode_labels
 from ..validation import NAN_HINT, check_array, check_bmus, check_int
 from ._base import ViewBase, _closed_guard
@@ -52,9 +50,9 @@ from ._common import (
     ensure_initialized,
     feature_names,
     lattice_geometry,
-    match_feature,
 )
 from .input_space_picture import InputSpaceDrawing, input_space_picture
+from .input_space_projection import plane_projection, resolve_features, training_space
 from .input_space_step import StepMarks
 from .live import Throttle, live_refresh
 from .net_geometry import ARROW_MIN_WEIGHT as ARROW_MIN_WEIGHT
@@ -223,60 +221,22 @@ class InputSpaceView(StepMarks, ViewBase, widgets.VBox):
 
     # ------------------------------------------------------------ projection
     def _resolve_features(self) -> tuple[int, int] | None:
-        f = self._features_arg
-        if f is None:
-            return None
-        if isinstance(f, str) or len(f) != 2:
-            raise ValueError(f"features must be a pair of feature indices or names; got {f!r}")
         d = self.X.shape[1]
-        names = feature_names(self._names, self.som, d)
-        out = []
-        for v in f:
-            if isinstance(v, str):
-                out.append(match_feature(v, names))
-            else:
-                out.append(check_int("features", v, minimum=0, maximum=d - 1))
-        return out[0], out[1]
+        return resolve_features(self._features_arg, feature_names(self._names, self.som, d), d)
 
     def rebuild(self) -> None:
         """Recompute the projection, the net topology and the data marks (after a reset that
         changed the lattice, the map size or the normalisation), then redraw."""
         with self._lock:
             som = self.som
-            # transformed in float64 (float32 data too: the points of the float64 path)
-            Xt = np.asarray(som.normalizer_.transform(np.asarray(self.X, dtype=np.float64)),
-                            dtype=np.float64)
-            if has_missing(Xt):  # missing="ignore": a sample is drawn with its BMU filling its gaps
-                Xt = np.where(np.isnan(Xt), som.codebook_[som.predict(self.X)], Xt)
-            d = Xt.shape[1]
-            names = feature_names(self._names, som, d)
-            feats = self._resolve_features()
-            if feats is None and d == 2:
-                feats = (0, 1)
-            if feats is not None:
-                proj = np.zeros((d, 2))
-                proj[feats[0], 0] = 1.0
-                proj[feats[1], 1] = 1.0
-                center = np.zeros(d)
-                xlabel, ylabel = names[feats[0]], names[feats[1]]
-                self.projection_kind = "features"
-            elif d == 1:
-                proj = np.array([[1.0, 0.0]])
-                center = np.zeros(1)
-                xlabel, ylabel = names[0], ""
-                self.projection_kind = "features"
-            else:
-                # the data's principal axes, largest first, each with its largest component
-                # positive (a single sample or constant data: zero variance, the feature axes)
-                center, evals, evecs = principal_components(Xt)
-                proj = evecs[:, :2]
-                total = float(evals.sum()) or 1.0
-                share = evals[:2] / total
-                xlabel, ylabel = f"PC1 ({share[0]:.0%} var.)", f"PC2 ({share[1]:.0%} var.)"
-                self.projection_kind = "pca"
-            self.projection = proj
-            self.center = center
-            self.data_xy = (Xt - center) @ proj
+            Xt = training_space(som, self.X)
+            names = feature_names(self._names, som, Xt.shape[1])
+            plane = plane_projection(Xt, names, self._resolve_features())
+            xlabel, ylabel = plane.x_label, plane.y_label
+            self.projection_kind = plane.kind
+            self.projection = plane.matrix
+            self.center = plane.center
+            self.data_xy = (Xt - plane.center) @ plane.matrix
             # O(M) neighbour pairs (i < j), never the dense M x M adjacency matrix
             lat = som.lattice_
             self.net_neurons, coarse, self.net_step = coarse_net(int(lat.rows), int(lat.cols))
