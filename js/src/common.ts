@@ -426,6 +426,27 @@ export function watchTheme(redraw: () => void): MutationObserver | null {
   return watch;
 }
 
+/** A visually hidden live region (role "status", polite, read whole) for what a view's keyboard
+ * focus and selection are, for screen readers; {@link announce} writes it. */
+export function liveRegion(): HTMLDivElement {
+  const status = document.createElement("div");
+  status.className = "sw-sr-status";
+  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite");
+  status.setAttribute("aria-atomic", "true");
+  Object.assign(status.style, {
+    position: "absolute", width: "1px", height: "1px", overflow: "hidden", clipPath: "inset(50%)",
+    whiteSpace: "nowrap", pointerEvents: "none", left: "0", top: "0",
+  });
+  return status;
+}
+
+/** Write `text` into a live region made by {@link liveRegion}, when it differs from what it says
+ * (a screen reader reads each change once). */
+export function announce(status: HTMLElement, text: string): void {
+  if (status.textContent !== text) status.textContent = text;
+}
+
 /** A hover tooltip in an overlay on the page (position: fixed in document.body), so no output
  * area, scroll box or card can clip it; beside the pointer, flipped left / above where it would
  * leave the window; the first line bold. `remove()` with the view. */

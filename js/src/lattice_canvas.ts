@@ -4,7 +4,7 @@
 import { categoricalColour, NAN_COLOR, table, textOn, valueIndex } from "./colors";
 import { type CellFrame, type CellPainter, drawValueLabels } from "./cell_text";
 import { type FloatArray } from "./codecs";
-import { PageTooltip, watchTheme } from "./common";
+import { liveRegion, PageTooltip, watchTheme } from "./common";
 import {
   boundarySegments,
   bounds,
@@ -145,15 +145,7 @@ export class LatticeCanvas {
       position: "absolute", display: "none", pointerEvents: "none",
       border: "1px dashed #333", background: "rgba(70,130,220,0.15)",
     });
-    this.status = document.createElement("div");
-    this.status.className = "sw-sr-status";
-    this.status.setAttribute("role", "status");
-    this.status.setAttribute("aria-live", "polite");
-    this.status.setAttribute("aria-atomic", "true");
-    Object.assign(this.status.style, {
-      position: "absolute", width: "1px", height: "1px", overflow: "hidden", clipPath: "inset(50%)",
-      whiteSpace: "nowrap", pointerEvents: "none", left: "0", top: "0",
-    });
+    this.status = liveRegion();
     this.root.append(this.base, this.overlay, this.brushBox, this.status);
     if (this.opts.interactive) {
       this.root.tabIndex = 0;
