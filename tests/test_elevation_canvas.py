@@ -90,6 +90,64 @@ def test_umatrix_values_travel_as_computed_from_the_codebook(fitted):
     em.close()
 
 
+def test_the_hits_travel_beside_other_values_for_the_tooltip_and_the_keyboard(fitted, tmp_path):
+    """A U-matrix (or array) relief also sends each neuron's hits (float32), which the tooltip
+    and the keyboard's live region say; a relief of the hits sends none (its values are them),
+    nor does a model loaded from a file with no X to count."""
+    som, X = fitted
+    counted = np.bincount(cdist(X, som.codebook_).argmin(axis=1), minlength=99)  # independently
+    em = ElevationMap(som, X)  # of the hits: none sent
+    assert em.picture.hits.shape == (0,)
+    comms = _attach(em)
+    em.refresh(values="umatrix")
+    (msg,) = [m for m in _sent(comms) if "hits" in m[0].get("state", {})]
+    hits = _decoded(msg, "hits")
+    assert hits.dtype == np.float32
+    np.testing.assert_array_equal(hits, counted)
+    em.close()
+    # without X: the latest fit's data (the same samples here)
+    em = ElevationMap(som, values=np.arange(99.0))
+    np.testing.assert_array_equal(em.picture.hits, counted)
+    em.close()
+    som.save(tmp_path / "m.json")
+    loaded = SOM.load(tmp_path / "m.json")
+    em = ElevationMap(loaded, values="umatrix")
+    assert em.picture.hits.shape == (0,)
+    em.refresh(values=np.zeros(99))
+    assert em.picture.hits.shape == (0,)
+    em.close()
+    em = ElevationMap(loaded, X, values="umatrix")
+    np.testing.assert_array_equal(em.picture.hits, counted)
+    em.close()
+
+
+def test_training_frames_skip_the_hits_and_the_final_state_sends_them(fitted):
+    """A live frame of a U-matrix relief sends no hits (a BMU pass per frame); the training's
+    final state sends the hits of the final codebook."""
+    from types import SimpleNamespace
+
+    from somwidget.widgets.live import live_refresh
+
+    som, X = fitted
+    em = ElevationMap(som, X, values="umatrix")
+    with live_refresh():
+        em.refresh()
+    assert em.picture.hits.shape == (0,)
+    em(SimpleNamespace(som=som, final=True))
+    counted = np.bincount(cdist(X, som.codebook_).argmin(axis=1), minlength=99)
+    np.testing.assert_array_equal(em.picture.hits, counted)
+    em.close()
+
+
+def test_the_keys_are_written_in_the_docstring():
+    """The keyboard's scheme, as the canvas's aria-label (js/src/elevation.ts) names it."""
+    doc = " ".join(ElevationMap.__doc__.split())
+    for words in ("Left / Right turn by 5°", "PageUp / PageDown by 15°", "Shift with an arrow key moves it",
+                  "Home / End", "Enter or Space adds it to the shared selection or takes it out",
+                  "Escape clears the selection", 'role="status"'):
+        assert words in doc, words
+
+
 def test_turning_sends_the_angles_only(fitted):
     som, X = fitted
     em = ElevationMap(som, X)

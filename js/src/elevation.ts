@@ -1,19 +1,30 @@
 // anywidget entry for ElevationMap: the relief of one value per neuron as prisms on a canvas.
 // The kernel sends the lattice (rows, cols, shape), the values and heights (binary float
 // buffers), the colour map and range and the angles; the browser projects and draws
-// (elevation_scene.ts), so turning and tilting are local: drag on the canvas, or the keys.
+// (elevation_scene.ts), so turning and tilting are local: drag on the canvas, or the keys. The
+// keyboard also has a focused prism (outlined, described in a live region) that Shift with the
+// arrow keys moves and Enter / Space adds to or takes from the shared selection.
 import { decodeData, decodeFloat, type FloatArray } from "./codecs";
-import { colourBar, describeNeuron, FrameAck, latticeOf, PageTooltip, SelectionLink, viewShell, watchTheme, wrapText } from "./common";
+import {
+  announce, colourBar, describeNeuron, FrameAck, latticeOf, liveRegion, PageTooltip, SelectionLink, type TooltipField,
+  viewShell, watchTheme, wrapText,
+} from "./common";
 import { colourOf } from "./colors";
-import type { Lattice } from "./geometry";
+import { keyAnchor, type Lattice, nNeurons } from "./geometry";
 import { changes, type ElevationModel, type RenderProps } from "./models";
-import { keyAngles, keyStep, layout, pickPrism, type Scene, scene, shade, visiblePoint } from "./elevation_scene";
+import { focusKey, keyAngles, layout, pickPrism, type Scene, scene, shade, visiblePoint } from "./elevation_scene";
 
 /** Degrees per pixel of a drag: horizontal turns, vertical tilts. */
 const TURN_PER_PX = 0.5;
 const TILT_PER_PX = 0.3;
 /** Least milliseconds between two angle updates sent to the kernel while dragging. */
 const SYNC_MS = 60;
+
+/** The keys, for the canvas's aria-label and the view's subtitle (the docstring of
+ * somwidget/widgets/elevation.py says the same). */
+const KEYS_LABEL = "arrow keys turn and tilt, PageUp / PageDown turn faster, + and - tilt, "
+  + "Shift+arrow keys move the focused prism, Home / End focus the first / last, "
+  + "Enter or Space selects or deselects it, Escape clears the selection";
 
 function themeColour(el: HTMLElement, name: string, fallback: string): string {
   const v = typeof getComputedStyle === "function" ? getComputedStyle(el).getPropertyValue(name).trim() : "";
@@ -30,13 +41,21 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   canvas.style.display = "block";
   canvas.style.touchAction = "none";
   canvas.style.cursor = "grab";
-  wrap.append(canvas);
+  // a widget of its own keys: screen readers pass the arrow keys through to it
+  canvas.setAttribute("role", "application");
+  const status = liveRegion();
+  wrap.append(canvas, status);
   const legendBox = document.createElement("div");
   const tooltip = new PageTooltip();
   el.append(head, wrap, legendBox);
 
   let lat: Lattice = latticeOf(model);
   let values: FloatArray = new Float32Array(0);
+  let hits: Float32Array = new Float32Array(0);
+  /** The prism the keyboard acts on (-1: none yet), outlined while the canvas has the focus;
+   * a neuron index, so turning the relief keeps it. */
+  let focus = -1;
+  let hasFocus = false;
   let heights: Float32Array = new Float32Array(0);
   let az = model.get("azimuth");
   let elev = model.get("elevation");
@@ -51,6 +70,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     selected = neurons;
     el.dataset.selected = neurons.join(",");
     clear.disabled = neurons.length === 0;
+    say();
     schedule();
   });
 
@@ -138,6 +158,28 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
         ctx.stroke();
       }
     }
+    // the focused prism: its top face grown by a third around its middle, in the theme's brand
+    // colour over a halo, so it shows outside a selection's outline and over nearer prisms
+    el.dataset.focus = String(focus);
+    el.dataset.focusShown = hasFocus && focus >= 0 && focus < m ? "1" : "0";
+    if (el.dataset.focusShown === "1") {
+      const ring = themeColour(el, "--jp-brand-color1", "#1976d2");
+      el.dataset.ring = ring;
+      let mx = 0, my = 0;
+      for (let i = 0; i < nv; i++) { mx += top[2 * (focus * nv + i)] / nv; my += top[2 * (focus * nv + i) + 1] / nv; }
+      const grown = new Float64Array(2 * nv);
+      for (let i = 0; i < nv; i++) {
+        const j = 2 * (focus * nv + i);
+        grown[2 * i] = mx + (4 / 3) * (top[j] - mx);
+        grown[2 * i + 1] = my + (4 / 3) * (top[j + 1] - my);
+      }
+      for (const [colour, w] of [[halo, 2.6 * sw], [ring, 1.3 * sw]] as Array<[string, number]>) {
+        poly(grown, 0);
+        ctx.strokeStyle = colour;
+        ctx.lineWidth = w;
+        ctx.stroke();
+      }
+    }
     draws += 1;
     el.dataset.draws = String(draws);
     el.dataset.frame = String(drawnFrame);
@@ -154,18 +196,20 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     el.style.setProperty("--sw-view-width", width);
     lat = latticeOf(model);
     values = decodeFloat(model.get("values"));
+    hits = decodeData(model.get("hits"), "float32");
+    if (focus >= nNeurons(lat)) focus = -1; // a smaller map
     heights = decodeData(model.get("heights"), "float32");
     const cmap = model.get("colormap");
     title.textContent = model.get("title");
     const w = wrapText(lat);
     sub.textContent = `${lat.rows} × ${lat.cols} ${lat.shape === "hexa" ? "hexagonal" : "rectangular"} map`
-      + `${w ? ` · ${w}` : ""} · drag or arrow keys to turn, +/- to tilt`;
+      + `${w ? ` · ${w}` : ""} · drag or arrow keys to turn, +/- to tilt, Shift+arrows and Enter to select`;
     picker.value = cmap;
     const grey = Array.prototype.some.call(values, (v: number) => Number.isNaN(v)) ? " · grey: no value" : "";
     legendBox.replaceChildren(colourBar(cmap, model.get("vmin"), model.get("vmax"),
       `${model.get("value_label")}; prism height ∝ value${grey}`));
-    canvas.setAttribute("aria-label", `Elevation map, ${lat.rows} × ${lat.cols}: arrow keys turn, `
-      + "+ and - tilt, click selects, Escape clears the selection");
+    canvas.setAttribute("aria-label", `Elevation map, ${lat.rows} × ${lat.cols}: ${KEYS_LABEL}; click selects`);
+    say();
     drawnFrame = model.get("frame");
     schedule();
   }
@@ -204,12 +248,40 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     return pickPrism(sc, e.clientX - r.left, e.clientY - r.top);
   }
 
+  /** Neuron k's lines: index, row and column, the value in the view's words, and its hits when
+   * the kernel sent them (a view of the hits has them as its values). */
+  function describe(k: number): string[] {
+    const m = nNeurons(lat);
+    const fields: TooltipField[] = [{ name: model.get("value_label"), source: "values" }];
+    const withHits = hits.length === m && m > 0;
+    if (withHits) fields.push({ name: "hits", format: "int" });
+    return describeNeuron(k, lat, fields, withHits ? hits : new Float32Array(0), [], values);
+  }
+
+  /** The live region says the focused prism (its lines, selected or not) while the canvas has
+   * the focus, so one view speaks, not every view the selection links. */
+  function say(): void {
+    if (!hasFocus) return;
+    const m = nNeurons(lat);
+    if (!(focus >= 0 && focus < m)) { announce(status, ""); return; }
+    const n = selected.length;
+    const inSel = selected.includes(focus);
+    const rest = n - (inSel ? 1 : 0);
+    announce(status, `${describe(focus).join(", ")}, ${inSel ? "selected" : "not selected"}`
+      + (rest > 0 ? `; ${n} neuron${n === 1 ? "" : "s"} selected` : ""));
+  }
+
+  function setFocus(k: number): void {
+    focus = k;
+    say();
+    schedule();
+  }
+
   function showTip(e: PointerEvent): void {
     const k = pointAt(e);
     el.dataset.hover = String(k);
     if (k < 0) { tooltip.hide(); return; }
-    tooltip.show(describeNeuron(k, lat, [{ name: model.get("value_label"), source: "values" }],
-      new Float32Array(0), [], values), e.clientX, e.clientY);
+    tooltip.show(describe(k), e.clientX, e.clientY);
   }
 
   let dragging = false;
@@ -246,6 +318,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     }
     const k = pointAt(e);
     if (k < 0) return;
+    setFocus(k);
     const add = e.shiftKey || e.ctrlKey || e.metaKey;
     const cur = link.get();
     if (e.ctrlKey || e.metaKey) link.set(cur.includes(k) ? cur.filter((j) => j !== k) : [...cur, k]);
@@ -261,18 +334,47 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   };
   const onLeave = () => { tooltip.hide(); el.dataset.hover = "-1"; };
   const onKey = (e: KeyboardEvent) => {
-    if (e.key === "Escape") { link.set([]); e.preventDefault(); return; }
-    const next = keyAngles(e.key, az, elev, keyStep(e.key, e.shiftKey));
-    if (!next) return;
+    if (e.altKey || e.ctrlKey || e.metaKey) return; // the browser's and JupyterLab's shortcuts
+    const m = nNeurons(lat);
+    if (e.key === "Escape") {
+      link.set([]);
+    } else if (e.key === "Enter" || e.key === " " || e.key === "Spacebar") {
+      if (m <= 0) return;
+      const k = focus >= 0 && focus < m ? focus : 0;
+      if (k !== focus) setFocus(k);
+      const cur = link.get();
+      link.set(cur.includes(k) ? cur.filter((j) => j !== k) : [...cur, k]);
+    } else {
+      const f = focusKey(lat, focus, e.key, e.shiftKey, az);
+      if (f !== null) setFocus(f);
+      else {
+        const next = keyAngles(e.key, az, elev);
+        if (!next) return;
+        setAngles(next[0], next[1], true);
+      }
+    }
+    // the key goes no further (as on the lattice maps): the notebook does not also take it as a
+    // shortcut, the page does not scroll
     e.preventDefault();
-    setAngles(next[0], next[1], true);
+    e.stopPropagation();
   };
+  const onFocus = () => {
+    hasFocus = true;
+    // the first focus: the lowest selected neuron, else neuron 0 (as the lattice views start)
+    if (!(focus >= 0 && focus < nNeurons(lat))) focus = Math.max(0, keyAnchor(lat, selected, -1));
+    if (nNeurons(lat) <= 0) focus = -1;
+    say();
+    schedule();
+  };
+  const onBlur = () => { hasFocus = false; schedule(); };
   canvas.addEventListener("pointerdown", onDown);
   canvas.addEventListener("pointermove", onMove);
   canvas.addEventListener("pointerup", onUp);
   canvas.addEventListener("pointercancel", onCancel);
   canvas.addEventListener("pointerleave", onLeave);
   canvas.addEventListener("keydown", onKey);
+  canvas.addEventListener("focus", onFocus);
+  canvas.addEventListener("blur", onBlur);
   clear.addEventListener("click", () => link.set([]));
   const resize = typeof ResizeObserver === "function" ? new ResizeObserver(() => schedule()) : null;
   resize?.observe(el);
@@ -281,7 +383,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   const themeWatch = watchTheme(schedule);
 
   const events = changes<ElevationModel>("frame", "colormap", "title", "rows", "cols", "shape", "max_height",
-    "picture_width");
+    "picture_width", "hits");
   const angleEvents = changes<ElevationModel>("azimuth", "elevation");
   model.on(events, update);
   model.on(angleEvents, onAngles);
@@ -298,6 +400,9 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
       return { x: r.left + x, y: r.top + y };
     },
     angles: () => ({ azimuth: az, elevation: elev }),
+    /** the keyboard's focused prism (-1: none yet) and what the live region says */
+    focused: () => focus,
+    status: () => status.textContent ?? "",
   };
   return () => {
     model.off(events, update);

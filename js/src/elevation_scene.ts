@@ -2,7 +2,7 @@
 // somwidget/widgets/elevation.py (and of its static SVG picture, elevation_picture.py): rotation
 // by the azimuth about the middle of the neurons' bounding box, tilt by the elevation, prisms
 // drawn far to near (painter's algorithm), side faces shaded by their outward normal.
-import { cellVertices, centres, type Lattice } from "./geometry";
+import { cellVertices, centre, centres, type Direction, KEY_DIRECTIONS, type Lattice, neighbourAcross, nNeurons } from "./geometry";
 
 /** Side faces are the top colour times SIDE_SHADE - SIDE_SHADE_SPREAD * n_x (Python's). */
 export const SIDE_SHADE = 0.62;
@@ -250,22 +250,79 @@ export function shade(css: string, factor: number): string {
   return `#${[1, 3, 5].map((i) => h(i).toString(16).padStart(2, "0")).join("")}`;
 }
 
-/** Degrees a key press turns or tilts: Shift speeds up the arrow keys (15); "+" and "-" tilt 5
- * whatever Shift says, since "+" needs Shift on most keyboard layouts and "-" does not. */
-export function keyStep(key: string, shift: boolean): number {
-  return shift && key.startsWith("Arrow") ? 15 : 5;
-}
+/** Degrees a key press turns or tilts: the arrow keys and "+" / "-" by KEY_STEP, PageUp /
+ * PageDown turn by PAGE_STEP (Shift with an arrow key moves the focused prism instead). */
+export const KEY_STEP = 5;
+export const PAGE_STEP = 15;
 
-/** The view angles after a key press, or null for other keys: Left / Right turn by `step`
- * degrees (azimuth, modulo 360), Up / "+" tilt up and Down / "-" tilt down (elevation, 0..90). */
-export function keyAngles(key: string, azimuth: number, elevation: number, step = 5): [number, number] | null {
+/** The view angles after a key press, or null for other keys: Left / Right turn by KEY_STEP
+ * degrees and PageUp / PageDown by PAGE_STEP (PageUp as Left; azimuth, modulo 360), Up / "+"
+ * tilt up and Down / "-" tilt down by KEY_STEP (elevation, 0..90). */
+export function keyAngles(key: string, azimuth: number, elevation: number): [number, number] | null {
   const wrap = (a: number) => ((a % 360) + 360) % 360;
   const clamp = (e: number) => Math.min(90, Math.max(0, e));
   switch (key) {
-    case "ArrowLeft": return [wrap(azimuth - step), elevation];
-    case "ArrowRight": return [wrap(azimuth + step), elevation];
-    case "ArrowUp": case "+": case "=": return [azimuth, clamp(elevation + step)];
-    case "ArrowDown": case "-": case "_": return [azimuth, clamp(elevation - step)];
+    case "ArrowLeft": return [wrap(azimuth - KEY_STEP), elevation];
+    case "ArrowRight": return [wrap(azimuth + KEY_STEP), elevation];
+    case "PageUp": return [wrap(azimuth - PAGE_STEP), elevation];
+    case "PageDown": return [wrap(azimuth + PAGE_STEP), elevation];
+    case "ArrowUp": case "+": case "=": return [azimuth, clamp(elevation + KEY_STEP)];
+    case "ArrowDown": case "-": case "_": return [azimuth, clamp(elevation - KEY_STEP)];
     default: return null;
   }
+}
+
+/**
+ * The lattice neighbour of neuron k that lies in screen direction `dir` on the relief turned by
+ * `azimuth` degrees, or k itself when none does (the map's edge). A neighbour n's offset on the
+ * turned ground is (X_r, Y_r) of its centre less k's (the projection's rotation); up on the
+ * screen is far (smaller Y_r) at every elevation, so the keys keep their sense in a side view.
+ * The neighbour whose offset makes the smallest angle with the direction wins, if that angle is
+ * under 60 degrees; of two as close (a square lattice turned by 45 degrees, a hexagonal one's
+ * upper pair at azimuth 0) the one clockwise of the direction on the screen, so the four
+ * directions reach four different neighbours. Wrap-around is not followed: the neuron across a
+ * wrapped edge is drawn on the relief's other side.
+ */
+export function screenNeighbour(lat: Lattice, k: number, dir: Direction, azimuth: number): number {
+  const m = nNeurons(lat);
+  if (!(k >= 0 && k < m)) return k;
+  const a = (azimuth * Math.PI) / 180;
+  const ca = Math.cos(a), sa = Math.sin(a);
+  const [dx, dy] = dir === "left" ? [-1, 0] : dir === "right" ? [1, 0] : dir === "up" ? [0, -1] : [0, 1];
+  const [x0, y0] = centre(lat, k);
+  let best = k;
+  let bestCos = 0.5 + 1e-6;
+  let bestCross = -Infinity;
+  const nv = lat.shape === "hexa" ? 6 : 4;
+  for (let e = 0; e < nv; e++) {
+    const n = neighbourAcross(lat, k, e);
+    if (n < 0) continue;
+    const [x1, y1] = centre(lat, n);
+    const u = x1 - x0, v = y1 - y0;
+    const xr = u * ca - v * sa;
+    const yr = u * sa + v * ca;
+    const len = Math.hypot(xr, yr);
+    const cos = (xr * dx + yr * dy) / len;
+    const cross = (dx * yr - dy * xr) / len; // > 0: clockwise of the direction (y down)
+    if (cos > bestCos + 1e-9 || (Math.abs(cos - bestCos) <= 1e-9 && cross > bestCross)) {
+      best = n;
+      bestCos = Math.max(cos, bestCos);
+      bestCross = cross;
+    }
+  }
+  return best;
+}
+
+/** The focused prism after a key press, or null for a key that does not move it: Shift with an
+ * arrow key moves to the {@link screenNeighbour} in that direction, Home to neuron 0 (row 0,
+ * col 0), End to the last neuron. With no prism focused yet (`focus` -1) the move starts at
+ * neuron 0. */
+export function focusKey(lat: Lattice, focus: number, key: string, shift: boolean, azimuth: number): number | null {
+  const m = nNeurons(lat);
+  if (m <= 0) return null;
+  if (key === "Home") return 0;
+  if (key === "End") return m - 1;
+  const dir = shift && Object.prototype.hasOwnProperty.call(KEY_DIRECTIONS, key) ? KEY_DIRECTIONS[key] : undefined;
+  if (!dir) return null;
+  return screenNeighbour(lat, focus >= 0 && focus < m ? focus : 0, dir, azimuth);
 }

@@ -121,6 +121,7 @@ export interface PlanesModel extends LatticeModel {
 // python: ElevationCanvas
 export interface ElevationModel extends LatticeGridModel {
   heights: EncodedArray<"float32">; // prism heights in plane units (NaN values: 0)
+  hits: EncodedArray<"float32">; // samples won per neuron; empty: the values are the hits, or no data
   max_height: number;
   azimuth: number; // degrees, [0, 360); set by the browser when turned
   elevation: number; // degrees, [0, 90]; set by the browser when tilted

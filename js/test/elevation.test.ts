@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { extent, keyAngles, keyStep, layout, pickPrism, project, scene, shade, topCentre, visiblePoint, type View } from "../src/elevation_scene";
-import type { Lattice } from "../src/geometry";
+import {
+  extent, focusKey, keyAngles, layout, PAGE_STEP, pickPrism, project, scene, screenNeighbour, shade, topCentre, visiblePoint, type View,
+} from "../src/elevation_scene";
+import { centre, type Direction, type Lattice } from "../src/geometry";
 
 const RECT22: Lattice = { rows: 2, cols: 2, shape: "rect", wrapRows: false, wrapCols: false };
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} != ${b}`);
@@ -170,25 +172,85 @@ test("visiblePoint: a point where the neuron is drawn on top, its top face's vis
   assert.deepEqual(visiblePoint(low, 0), topCentre(low, 0));
 });
 
-test("keys: left/right turn (wrapping), up/+ and down/- tilt (clamped)", () => {
+test("keys: left/right turn (wrapping), PageUp/PageDown turn by 15, up/+ and down/- tilt (clamped)", () => {
   assert.deepEqual(keyAngles("ArrowRight", 358, 40), [3, 40]);
   assert.deepEqual(keyAngles("ArrowLeft", 2, 40), [357, 40]);
   assert.deepEqual(keyAngles("+", 10, 88), [10, 90]);
+  assert.deepEqual(keyAngles("=", 10, 40), [10, 45]);
   assert.deepEqual(keyAngles("ArrowDown", 10, 3), [10, 0]);
-  assert.deepEqual(keyAngles("-", 10, 40, 15), [10, 25]);
+  assert.deepEqual(keyAngles("-", 10, 40), [10, 35]);
+  assert.deepEqual(keyAngles("_", 10, 40), [10, 35]);
+  assert.equal(PAGE_STEP, 15);
+  assert.deepEqual(keyAngles("PageDown", 350, 40), [5, 40]);
+  assert.deepEqual(keyAngles("PageUp", 10, 40), [355, 40]);
   assert.equal(keyAngles("a", 0, 0), null);
+  assert.equal(keyAngles("Enter", 0, 0), null);
 });
 
-test("key steps: Shift speeds up the arrow keys only; + (Shift on most layouts) and - both tilt 5 degrees", () => {
-  assert.equal(keyStep("ArrowLeft", false), 5);
-  assert.equal(keyStep("ArrowRight", true), 15);
-  assert.equal(keyStep("ArrowUp", true), 15);
-  assert.equal(keyStep("ArrowDown", false), 5);
-  assert.equal(keyStep("+", true), 5);
-  assert.equal(keyStep("-", false), 5);
-  assert.equal(keyStep("_", true), 5);
-  assert.equal(keyStep("=", false), 5);
-  // "+" typed with Shift and "-" without: the same 5 degrees, opposite ways
-  assert.deepEqual(keyAngles("+", 0, 40, keyStep("+", true)), [0, 45]);
-  assert.deepEqual(keyAngles("-", 0, 40, keyStep("-", false)), [0, 35]);
+const DIRS: Direction[] = ["up", "right", "down", "left"];
+const moves = (lat: Lattice, k: number, az: number) => Object.fromEntries(DIRS.map((d) => [d, screenNeighbour(lat, k, d, az)]));
+
+test("focus moves to the neighbour in the screen direction: 2x2 and 3x3 squares at 0, 90, 180 and 45 degrees, by hand", () => {
+  // centres 0 (0,0), 1 (1,0), 2 (0,1), 3 (1,1); offsets turned by a: X_r = u cos a - v sin a, Y_r = u sin a + v cos a
+  // azimuth 0: 1 right of 0, 2 below it; nothing left of or above 0 (the edge: it stays)
+  assert.deepEqual(moves(RECT22, 0, 0), { up: 0, right: 1, down: 2, left: 0 });
+  assert.deepEqual(moves(RECT22, 3, 0), { up: 1, right: 3, down: 3, left: 2 });
+  // azimuth 90: X_r = -v, Y_r = u: 1's offset (1, 0) -> (0, 1), below; 2's (0, 1) -> (-1, 0), left
+  assert.deepEqual(moves(RECT22, 0, 90), { up: 0, right: 0, down: 1, left: 2 });
+  // azimuth 180: offsets reversed: 1 left of 0, 2 above it
+  assert.deepEqual(moves(RECT22, 0, 180), { up: 2, right: 0, down: 0, left: 1 });
+  // azimuth 45, the 3x3 square's middle (4): 1 (0,-1) -> (.71, -.71) up-right, 5 (1,0) -> (.71, .71)
+  // down-right, 7 -> down-left, 3 -> up-left; each direction is 45 degrees from two of them and
+  // takes the one clockwise of it on the screen, so the four keys reach all four
+  const rect33: Lattice = { rows: 3, cols: 3, shape: "rect", wrapRows: false, wrapCols: false };
+  assert.deepEqual(moves(rect33, 4, 45), { up: 1, right: 5, down: 7, left: 3 });
+  // the corner 0 at 45 degrees: 1 down-right, 3 down-left
+  assert.deepEqual(moves(rect33, 0, 45), { up: 0, right: 1, down: 3, left: 3 });
+});
+
+test("focus moves on a 3x2 hexagonal lattice at azimuth 0 and 30, by hand", () => {
+  // centres: 0 (0,0) 1 (1,0) / 2 (.5,.87) 3 (1.5,.87) / 4 (0,1.73) 5 (1,1.73); neuron 2's
+  // neighbours 0 up-left, 1 up-right, 3 right, 5 down-right, 4 down-left, none left
+  const hex32: Lattice = { rows: 3, cols: 2, shape: "hexa", wrapRows: false, wrapCols: false };
+  // azimuth 0: up ties 0 and 1 (30 degrees each): 1, clockwise of up; down: 4; nothing within
+  // 60 degrees of left (0 and 4 are at 60): it stays
+  assert.deepEqual(moves(hex32, 2, 0), { up: 1, right: 3, down: 4, left: 2 });
+  // azimuth 30: 0's offset (-.5, -.87) -> (0, -1) straight up, 5's (.5, .87) -> (0, 1) straight
+  // down, 4's -> (-.87, .5) left, 3's -> (.87, .5) and 1's -> (.87, -.5) both 30 degrees off
+  // right: 3, clockwise of right
+  assert.deepEqual(moves(hex32, 2, 30), { up: 0, right: 3, down: 5, left: 4 });
+  // wrap-around is not followed: neuron 0 of a toroidal map stays at the left edge at azimuth 0
+  assert.equal(screenNeighbour({ ...hex32, wrapRows: true, wrapCols: true }, 0, "left", 0), 0);
+});
+
+test("a focus move goes the key's way on the drawn relief at every angle", () => {
+  const hex: Lattice = { rows: 5, cols: 6, shape: "hexa", wrapRows: false, wrapCols: false };
+  const want: Record<Direction, [number, number]> = { up: [0, -1], right: [1, 0], down: [0, 1], left: [-1, 0] };
+  for (const lat of [hex, { ...hex, shape: "rect" as const }]) {
+    for (const az of [0, 17, 45, 90, 133, 200, 300]) {
+      for (const elev of [10, 40, 90]) {
+        const v = layout(lat, 2, az, elev, 400);
+        for (const d of DIRS) {
+          const n = screenNeighbour(lat, 14, d, az);
+          assert.notEqual(n, 14, `${lat.shape} az ${az} ${d}: the middle neuron has a neighbour every way`);
+          const [x0, y0] = project(v, ...centre(lat, 14), 0);
+          const [x1, y1] = project(v, ...centre(lat, n), 0);
+          const [dx, dy] = want[d];
+          // on the screen: along the key's axis (the ground foreshortens up/down by sin e)
+          assert.ok(dx ? (x1 - x0) * dx > 0 : (y1 - y0) * dy > 0, `${lat.shape} az ${az} el ${elev} ${d} -> ${n}`);
+        }
+      }
+    }
+  }
+});
+
+test("focus keys: Shift+arrows move, Home / End jump, plain arrows and other keys do not move it", () => {
+  const rect33: Lattice = { rows: 3, cols: 3, shape: "rect", wrapRows: false, wrapCols: false };
+  assert.equal(focusKey(rect33, 4, "ArrowRight", true, 0), 5);
+  assert.equal(focusKey(rect33, 4, "ArrowRight", false, 0), null); // turns the relief instead
+  assert.equal(focusKey(rect33, -1, "ArrowDown", true, 0), 3); // none yet: from neuron 0
+  assert.equal(focusKey(rect33, 4, "Home", false, 0), 0);
+  assert.equal(focusKey(rect33, 4, "End", true, 0), 8);
+  assert.equal(focusKey(rect33, 4, "Enter", false, 0), null);
+  assert.equal(focusKey({ ...rect33, rows: 0 }, -1, "Home", false, 0), null);
 });

@@ -26,7 +26,7 @@ from ._svg_lattice import _check_som, _selected
 from .codecs import array_trait
 from .colormaps import COLORMAPS, wire_values
 from .elevation_picture import SIDE_SHADE, SIDE_SHADE_SPREAD, elevation_picture, lattice_radius
-from .live import LiveUpdateMixin, Throttle
+from .live import LiveUpdateMixin, Throttle, in_live_refresh
 from .pictures.compose import Picture
 from .selection import Selection, bundle_path
 
@@ -67,12 +67,17 @@ class ElevationCanvas(LiveUpdateMixin, LatticeGridTraits, anywidget.AnyWidget):
     (float32, float64 where float32 would colour them wrongly; NaN: no value, grey) and
     ``heights`` (float32, plane units) as binary buffers, the colour map and its range, and a new
     ``frame``, which the browser acknowledges once drawn (the live back-pressure of
-    :mod:`somwidget.widgets.live`). ``azimuth`` and ``elevation`` (degrees, rounded to hundredths)
+    :mod:`somwidget.widgets.live`); ``hits`` (float32) the samples each neuron won when the
+    values are something else (U-matrix, an array) and there are samples to count (not during
+    training: the final state's follow it). ``azimuth`` and ``elevation`` (degrees, rounded to hundredths)
     are synced both ways: the browser turns the picture locally and sends the angles back.
     """
 
     _view = traitlets.Unicode("elevation").tag(sync=True)
     heights = array_trait("float32", ndim=1).tag(sync=True)
+    #: samples won per neuron, for the tooltip and the keyboard's live region; empty when the
+    #: values are the hits or there are no samples to count
+    hits = array_trait("float32", ndim=1).tag(sync=True)
     max_height = traitlets.Float(1.0).tag(sync=True)
     azimuth = traitlets.Float(30.0).tag(sync=True)
     elevation = traitlets.Float(40.0).tag(sync=True)
@@ -112,20 +117,29 @@ class ElevationMap(ViewBase, widgets.VBox):
     The live picture is a canvas (:class:`ElevationCanvas`, ``js/src/elevation.ts``): the kernel
     sends the lattice, the values and the heights (binary float buffers), the colour map and
     range, and the browser projects and draws, so turning and tilting never wait for the kernel.
-    Drag on the picture to turn (horizontal, 0.5° per pixel) and tilt (vertical, 0.3° per pixel);
-    with the picture focused (Tab or a click), Left / Right turn by 5°, Up or ``+`` tilts up and
-    Down or ``-`` tilts down by 5° (the arrow keys by 15° with Shift; ``+``, typed with Shift on
-    most layouts, by 5° as ``-``), Escape clears the selection. The sliders
-    and the picture share the angles both ways: :attr:`azimuth` and :attr:`elevation` read the
-    view the browser shows (hundredths of a degree: an angle from the browser is kept as sent,
-    and the sliders, whose step is 0.01°, show it without sending it back). Hovering a prism
+    Drag on the picture to turn (horizontal, 0.5° per pixel) and tilt (vertical, 0.3° per pixel).
+    The sliders and the picture share the angles both ways: :attr:`azimuth` and :attr:`elevation`
+    read the view the browser shows (hundredths of a degree: an angle from the browser is kept as
+    sent, and the sliders, whose step is 0.01°, show it without sending it back). Hovering a prism
     (the one drawn on top under the pointer, by its top or a side face) shows the neuron's
-    index, row and column and its value; a click selects it, shift-click adds it,
+    index, row and column, its value and its hits (where known); a click selects it, shift-click adds it,
     ctrl/cmd-click toggles it (the shared selection; its top faces are outlined). The static
     picture (:meth:`to_picture`, the MIME bundle, saved notebooks) is an SVG of the same
     projection at the current angles (``elevation_picture.py``); the notebook's picture output
     follows the angles, the selection and the colour map within its rate limit
     (:meth:`schedule_picture`).
+
+    **Keys**, with the picture focused (Tab or a click): Left / Right turn by 5°, PageUp /
+    PageDown by 15° (PageUp as Left), Up or ``+`` tilts up and Down or ``-`` tilts down by 5°.
+    The keyboard has a focused prism, outlined in the theme's accent colour while the picture
+    has the focus (at first the lowest selected neuron, else neuron 0; a click moves it there):
+    Shift with an arrow key moves it to the neighbouring prism in that direction on the screen
+    (up is farther back; the keys follow the turn, and turning keeps the focused prism), Home /
+    End to the first / last neuron; Enter or Space adds it to the shared selection or takes it
+    out; Escape clears the selection. A live region (``role="status"``) says the focused prism
+    for screen readers: index, row and column, value in the view's words, hits (when the values
+    are not the hits) and whether it is selected. The canvas's ``aria-label`` and the subtitle
+    name the keys.
 
     **Projection.** Let ``(x_k, y_k)`` be neuron k's plane coordinates (``som.lattice_.coordinates``,
     y growing downwards as in every picture), ``(c_x, c_y)`` the middle of their bounding box,
@@ -191,7 +205,7 @@ class ElevationMap(ViewBase, widgets.VBox):
         Number of state changes drawn so far (refreshes, angles, selection).
     """
 
-    _released_attributes = ("_som", "_X", "_custom", "_pic", "values", "heights", "_lattice")
+    _released_attributes = ("_som", "_X", "_custom", "_pic", "values", "heights", "_hits", "_lattice")
 
     def __init__(
         self,
@@ -232,6 +246,7 @@ class ElevationMap(ViewBase, widgets.VBox):
         self._pic: Picture | None = None
         self.values = np.zeros(0)
         self.heights = np.zeros(0)
+        self._hits = np.zeros(0)
         self.vmin, self.vmax = 0.0, 1.0
 
         self.picture = ElevationCanvas(selection=self._selection, colormap=cmap, azimuth=az, elevation=el,
@@ -423,11 +438,15 @@ class ElevationMap(ViewBase, widgets.VBox):
                 v = np.asarray(new.umatrix(), dtype=np.float64)
             else:
                 v = custom
+            # a live refresh (training) skips them: a BMU pass per frame (90 ms for 20,000
+            # samples on a 50 x 50 map); the final state's come after it (_after_live_refresh)
+            hits = np.zeros(0) if kind == "hits" or in_live_refresh() else self._hits_of(new)
             # all at once, after everything that can fail: the picture's state stays consistent
             self._som, self._kind, self._custom = new, kind, custom
             self._title = self._user_title or _VALUE_WORDS[kind][0]
             self._lattice = new.lattice_
             self.values = v
+            self._hits = hits
             finite = v[np.isfinite(v)]
             vmin = float(finite.min()) if finite.size else 0.0
             vmax = float(finite.max()) if finite.size else 1.0
@@ -441,6 +460,22 @@ class ElevationMap(ViewBase, widgets.VBox):
             self._selection.n_neurons = int(self._lattice.n_neurons)
             self._send_frame()
             self._render()
+
+    def _hits_of(self, som: SOM) -> np.ndarray:
+        """The samples each neuron of ``som`` won, for the tooltip and the live region of a view
+        whose values are not the hits: of ``X``, else of the latest fit's data; empty when the
+        model holds no data (loaded from a file) and no ``X`` was given."""
+        if self._X is None and som._training_data() is None:
+            return np.zeros(0)
+        return np.asarray(som.hit_counts(self._X), dtype=np.float64)
+
+    def _after_live_refresh(self, final: bool) -> None:
+        """After the training's final state, its hits (the live frames sent none)."""
+        if final and self._kind != "hits" and not self.closed:
+            with self._lock:
+                self._hits = self._hits_of(self._som)
+                self.picture.hits = self._hits.astype(np.float32)
+        super()._after_live_refresh(final)
 
     def _radius(self) -> float:
         return lattice_radius(self._lattice)
@@ -457,6 +492,7 @@ class ElevationMap(ViewBase, widgets.VBox):
             c.value_label = _VALUE_WORDS[self._kind][1]
             c.values = wire_values(self.values, self.vmin, self.vmax)
             c.heights = self.heights.astype(np.float32)
+            c.hits = self._hits.astype(np.float32)
             c.vmin, c.vmax = self.vmin, self.vmax
             c.max_height = self.max_height
             c.frame = c.frame + 1

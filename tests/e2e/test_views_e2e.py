@@ -281,12 +281,14 @@ def _elevation(page, artifacts) -> None:
     page.wait_for_function("(el) => el.dataset.azimuth === '35.00'", arg=ev.element_handle(), timeout=5_000)
     az, el = map(float, kernel_exec(page, "print(ev.azimuth, ev.elevation)").split())
     assert abs(az - 35) < 0.01 and el == 50.0, (az, el)
-    # "+" (typed with Shift on most layouts) tilts by 5 degrees as "-" does; Shift speeds up
-    # the arrow keys only
-    for key, shift, want in (("+", True, "55.00"), ("-", False, "50.00"), ("ArrowUp", True, "65.00")):
+    # "+" (typed with Shift on most layouts) tilts by 5 degrees as "-" does; PageDown turns by
+    # 15 (Shift with an arrow key moves the focused prism: test_elevation_keys_e2e.py)
+    for key, shift, want in (("+", True, "55.00"), ("-", False, "50.00"), ("ArrowUp", False, "55.00")):
         ev.locator("canvas.sw-elevation-canvas").dispatch_event("keydown", {"key": key, "shiftKey": shift})
         page.wait_for_function(f"(el) => el.dataset.elevation === '{want}'", arg=ev.element_handle(),
                                timeout=5_000)
+    ev.locator("canvas.sw-elevation-canvas").dispatch_event("keydown", {"key": "PageDown"})
+    page.wait_for_function("(el) => el.dataset.azimuth === '50.00'", arg=ev.element_handle(), timeout=5_000)
     assert kernel_exec(page, "print(sel2.neurons)").strip() == f"[{k}]"
 
 
