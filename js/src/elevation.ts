@@ -400,9 +400,8 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
       return { x: r.left + x, y: r.top + y };
     },
     angles: () => ({ azimuth: az, elevation: elev }),
-    /** the keyboard's focused prism (-1: none yet) and what the live region says */
+    /** the keyboard's focused prism (-1: none yet) */
     focused: () => focus,
-    status: () => status.textContent ?? "",
   };
   return () => {
     model.off(events, update);

@@ -2,7 +2,7 @@
 their colour scale, the shared selection and the frame counter.
 
 :class:`~somwidget.widgets.lattice_view.LatticeView` (and every lattice view built on it) and
-:class:`~somwidget.widgets.elevation.ElevationCanvas` mix them in before ``anywidget.AnyWidget``;
+:class:`~somwidget.widgets.elevation_canvas.ElevationCanvas` mix them in before ``anywidget.AnyWidget``;
 ``js/src/models.ts``' ``LatticeGridModel`` is their front-end side.
 """
 
