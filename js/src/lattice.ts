@@ -18,6 +18,7 @@ import {
 import { type CellPainter, indexNote, indexPainter } from "./cell_text";
 import { formatValue } from "./common";
 import { type GlyphKind, glyphLegend, glyphNote, glyphPainter, glyphTooltip } from "./glyphs";
+import { applyWidth, canvasScroller } from "./canvas_size";
 import { clickMode, combine, GRID_FILL, LatticeCanvas, type Style } from "./lattice_canvas";
 import {
   changes, type GlyphMapModel, type IndexMapModel, type LatticeModel, type RenderProps, type TooltipField,
@@ -117,12 +118,11 @@ function render({ model, el }: RenderProps<Model>): () => void {
     for (let k = 0; k < cats.length; k++) if (wanted.has(cats[k])) out.push(k);
     return out.length ? out : ks;
   }
-  // a canvas_width wider than the output scrolls sideways in its own box (the glyph / index maps)
+  // the glyph and index maps draw an overlay in their cells (and say when the cells are too small)
   const overlaid = view === "glyphs" || view === "indices";
-  const scroller = document.createElement("div");
-  scroller.className = "sw-canvas-scroll";
-  if (overlaid) scroller.append(canvas.root);
-  el.append(head, overlaid ? scroller : canvas.root, legendBox);
+  // a canvas_width wider than the output scrolls sideways in its own box (every view)
+  const scroller = canvasScroller(canvas);
+  el.append(head, scroller, legendBox);
 
   /** The size note of the last draw's cells ("" hides it; the glyph legend shows instead). */
   function showSizeNote(): void {
@@ -140,18 +140,8 @@ function render({ model, el }: RenderProps<Model>): () => void {
     el.dataset.sizeNote = text ? "1" : "0";
   }
 
-  /** canvas_width (CSS px, 0: fill the output): the picture that wide, in a box scrolling sideways. */
-  function applyWidth(): void {
-    if (!overlaid) return;
-    const w = Number(model.get("canvas_width") ?? 0);
-    const fixed = Number.isFinite(w) && w > 0;
-    canvas.setOption("width", fixed ? w : undefined);
-    Object.assign(scroller.style, fixed ? { overflowX: "auto", overflowY: "hidden", maxWidth: "100%" }
-      : { overflowX: "", overflowY: "", maxWidth: "" });
-  }
-
   function update(): void {
-    applyWidth();
+    applyWidth(canvas, scroller, model.get("canvas_width"));
     const lat = latticeOf(model);
     canvas.setLattice(lat);
     const vmin = model.get("vmin");

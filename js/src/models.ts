@@ -69,7 +69,7 @@ export interface LatticeGridModel {
   frame: number;
 }
 
-// python: LatticeView HitMap UMatrix QualityMap LabelMap ClusterMap
+// python: LatticeView HitMap UMatrix QualityMap LabelMap ClusterMap _LatticeOverlayView
 export interface LatticeModel extends LatticeGridModel {
   draw_style: "color" | "size";
   sizes: EncodedArray<"float32">; // empty with draw_style "size": area = values / vmax
@@ -84,16 +84,11 @@ export interface LatticeModel extends LatticeGridModel {
   category_colors: string[]; // one colour per category (empty: the label palette)
   select_by: "neuron" | "category"; // a click selects the neuron or its whole category
   category_none: string; // legend entry for neurons without a category ("": none)
-}
-
-// the glyph and index maps' base: their live width
-// python: _LatticeOverlayView
-export interface OverlayModel extends LatticeModel {
-  canvas_width: number; // CSS px of the live picture; 0: it fills the output's width
+  canvas_width: number; // CSS px of the live picture (width=); 0: it fills the output's width
 }
 
 // python: CodebookGlyphMap
-export interface GlyphMapModel extends OverlayModel {
+export interface GlyphMapModel extends LatticeModel {
   glyphs: EncodedArray<"float32">; // (neurons, features) scaled to [0, 1], NaN: a gap
   glyph_kind: "line" | "bar";
   glyph_names: string[];
@@ -104,7 +99,7 @@ export interface GlyphMapModel extends OverlayModel {
 }
 
 // python: NeuronIndexMap
-export interface IndexMapModel extends OverlayModel {
+export interface IndexMapModel extends LatticeModel {
   index_row_col: boolean; // also write row,col under each index
 }
 

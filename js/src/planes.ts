@@ -11,6 +11,7 @@ import {
   viewShell,
   wrapText,
 } from "./common";
+import { applyWidth, canvasScroller } from "./canvas_size";
 import { combine, LatticeCanvas } from "./lattice_canvas";
 import { changes, type PlanesModel, type RenderProps } from "./models";
 
@@ -47,7 +48,8 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
     el.dataset.moreBelow = String(more);
   }
 
-  let planes: Array<{ box: HTMLDivElement; canvas: LatticeCanvas; legend: HTMLDivElement; label: HTMLDivElement }> = [];
+  let planes: Array<{ box: HTMLDivElement; canvas: LatticeCanvas; legend: HTMLDivElement; label: HTMLDivElement;
+    scroll: HTMLDivElement }> = [];
   let drawnFrame = -1;
   const ack = new FrameAck(model);
   let selected: number[] = [];
@@ -170,9 +172,11 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
         },
       });
       canvas.setSelected(selected);
-      box.append(label, canvas.root, legend);
+      // the enlarged plane at canvas_width scrolls sideways in its card (applyEnlarged)
+      const scroll = canvasScroller(canvas);
+      box.append(label, scroll, legend);
       grid.append(box);
-      planes.push({ box, canvas, legend, label });
+      planes.push({ box, canvas, legend, label, scroll });
     }
   }
 
@@ -181,6 +185,8 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
     planes.forEach((p, i) => {
       p.box.classList.toggle("sw-enlarged", i === e);
       p.canvas.setOption("maxHeight", i === e ? 520 : 220);
+      // width= is the enlarged plane's (its cells big enough to read); the small ones fit their card
+      applyWidth(p.canvas, p.scroll, i === e ? model.get("canvas_width") : 0);
       p.canvas.schedule();
     });
     if (e >= 0 && e < planes.length) grid.prepend(planes[e].box);
@@ -225,7 +231,7 @@ function render({ model, el }: RenderProps<PlanesModel>): () => void {
   }
 
   const events = changes<PlanesModel>("frame", "colormap", "title", "plane_names", "rows", "cols", "shape", "wrap_rows",
-    "wrap_cols", "enlarged", "show_values");
+    "wrap_cols", "enlarged", "show_values", "canvas_width");
   model.on(events, update);
   update();
   void link.resolve();

@@ -19,12 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import traitlets
 
-from ..validation import check_positive
 from ._svg_lattice import _check_som
 from .codecs import NDArray
-from .lattice_view import LatticeView
+from .lattice_view import LatticeView, check_width
 from .pictures.compose import Picture
 from .selection import Selection
 
@@ -42,17 +40,11 @@ class _LatticeOverlayView(LatticeView):
     _overlay: Callable[[], None]
     _picture: Callable[[list[int]], Picture]
     _released_attributes = (*LatticeView._released_attributes, "_lattice")
-    #: CSS px of the live picture (the ``width`` argument); 0: it fills the output's width. A
-    #: picture wider than its output scrolls sideways in its own box.
-    canvas_width = traitlets.Float(0.0).tag(sync=True)
 
     def __init__(self, som: Any, X: Any, selection: Selection | None, width: float | None,
                  title: str) -> None:
         som = _check_som(som, X=X)
-        if width is not None:
-            width = check_positive("width", width)
-        self._width = width
-        self.canvas_width = 0.0 if width is None else width
+        check_width(width)  # before the lattice work (LatticeView keeps it as _width)
         type(self)._array_defaults()  # looked up now: close() may run at interpreter shutdown
         self._lattice = som.lattice_
         self._overlay_title = title
@@ -60,7 +52,7 @@ class _LatticeOverlayView(LatticeView):
         # picture reads the arrays and the lattice of one refresh, never one's arrays with the
         # other's lattice (a refit to another size)
         self._overlay_lock = threading.RLock()
-        super().__init__(som, selection=selection, title=title)
+        super().__init__(som, selection=selection, title=title, width=width)
 
     def refresh(self, som: Any = None, **precomputed: Any) -> None:
         """Recompute from the SOM (or draw another one from now on) and send one message.

@@ -59,6 +59,9 @@ class ClusterMap(LatticeView):
     max_rate_hz : float
         Live refresh limit as a training callback (the clustering is recomputed on every refresh
         unless ``clusters`` was given).
+    width : float, optional
+        Width in CSS pixels of the live map (default: it fills its output); the static picture
+        is that wide too. See :class:`LatticeView`.
 
     Attributes
     ----------
@@ -86,6 +89,7 @@ class ClusterMap(LatticeView):
         title: str | None = None,
         max_rate_hz: float = 15.0,
         show_values: bool = False,
+        width: float | None = None,
     ) -> None:
         som = self._ensure_initialized(som, _check_data(X, "ClusterMap"))
         self._X = X
@@ -104,7 +108,7 @@ class ClusterMap(LatticeView):
         self._ids: np.ndarray | None = None
         self._bound_selection: Selection | None = None
         super().__init__(som, X, selection=selection, title=title, max_rate_hz=max_rate_hz,
-                         show_values=show_values, palette=palette)
+                         show_values=show_values, palette=palette, width=width)
 
     # ---- computing -----------------------------------------------------------------------------
     def _cluster(self) -> np.ndarray:

@@ -46,6 +46,11 @@ class HitMap(LatticeView):
         Perceptually uniform colour map name.
     clusters : MapClustering or array-like of shape (n_neurons,), optional
         Draw the borders of these clusters (``som.cluster()``) over the hit map.
+    width : float, optional
+        Width in CSS pixels of the live map (default: it fills its output, at most about 560
+        pixels tall); a 100 x 100 map at ``width=1400`` has cells of about 14 pixels, in a box
+        that scrolls sideways when its output is narrower. The static picture is that wide
+        too. See :class:`~somwidget.widgets.LatticeView`.
     """
 
     _view = traitlets.Unicode("hits").tag(sync=True)
@@ -70,6 +75,7 @@ class HitMap(LatticeView):
         show_values: bool = False,
         clusters: Any = None,
         bmus: Any = None,
+        width: float | None = None,
     ) -> None:
         if X is None:
             raise ValueError("X is required: the samples whose hits are counted")
@@ -96,7 +102,7 @@ class HitMap(LatticeView):
         self._bound_selection: Selection | None = None
         super().__init__(som, X, selection=selection, colormap=colormap, title=title,
                          max_rate_hz=max_rate_hz, show_values=show_values, clusters=clusters,
-                         _initial=None if bmus is None else {"bmus": bmus})
+                         width=width, _initial=None if bmus is None else {"bmus": bmus})
 
     def _bmus(self, bmus: np.ndarray | None) -> np.ndarray:
         if bmus is None:

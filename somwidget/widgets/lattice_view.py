@@ -22,7 +22,7 @@ import traitlets
 
 from ..clustering import border_segments
 from ..labels import encode_labels
-from ..validation import check_bmus, check_choice
+from ..validation import check_bmus, check_choice, check_positive
 from ._base import ViewBase
 from ._common import check_title, lattice_geometry
 from ._lattice_traits import LatticeGridTraits
@@ -41,7 +41,7 @@ from .pictures.lattice import (
 )
 from .selection import Selection, bundle_path
 
-__all__ = ["MIN_RELATIVE_SPAN", "LatticeView", "honest_range"]
+__all__ = ["MIN_RELATIVE_SPAN", "LatticeView", "check_width", "honest_range"]
 
 def _range(values: np.ndarray) -> tuple[float, float]:
     """nan-aware (min, max) of the values, in float64; (0, 1) if none is finite."""
@@ -83,6 +83,12 @@ def honest_range(values: np.ndarray, label: str) -> tuple[float, float, str]:
         note = f"{label} · nearly constant ({format_label(lo)}–{format_label(hi)}): no real contrast"
         return a, a + span, note
     return lo, hi, label
+
+
+def check_width(width: Any) -> float | None:
+    """``width=`` of a lattice view: None (the map fills its output) or CSS px, a finite number
+    > 0 (else an error naming ``width``)."""
+    return None if width is None else check_positive("width", width)
 
 
 def _check_data(X: Any, view: str) -> Any:
@@ -175,6 +181,14 @@ class LatticeView(ViewBase, LatticeGridTraits, anywidget.AnyWidget):
         Cluster ids per neuron (``som.cluster()``) whose borders are drawn over the view's own
         colours (every lattice view: the U-matrix, the hit map, ...): the edges between
         neighbouring neurons of different clusters, on both sides of a wrapped edge.
+    width : float, optional
+        Width in CSS pixels of the live map (every lattice view takes it). Default None: the
+        map fills the width of its output and is at most about 560 pixels tall, so a 100 x 100
+        map gets cells of about 6 pixels; ``width=1400`` gives it cells of about 14 pixels and
+        makes it as tall as its lattice needs, in a box that scrolls sideways when its output
+        is narrower. The static picture is that wide too (its cells between 2 and 40 pixels).
+        A very wide map keeps the size asked for and draws slightly blurrier on a high-density
+        screen (the canvas' backing pixels are capped, ``js/src/canvas_size.ts``).
     """
 
     _view = traitlets.Unicode("lattice").tag(sync=True)
@@ -198,6 +212,9 @@ class LatticeView(ViewBase, LatticeGridTraits, anywidget.AnyWidget):
     select_by = traitlets.Unicode("neuron").tag(sync=True)
     # the legend's entry for neurons without a category ("": none)
     category_none = traitlets.Unicode("no samples").tag(sync=True)
+    #: CSS px of the live picture (the ``width`` argument); 0: it fills the output's width. A
+    #: picture wider than its output scrolls sideways in its own box.
+    canvas_width = traitlets.Float(0.0).tag(sync=True)
 
     _bundle = "lattice"
     _default_title = "Value per neuron"
@@ -221,8 +238,10 @@ class LatticeView(ViewBase, LatticeGridTraits, anywidget.AnyWidget):
         palette: Any = None,
         borders: bool = False,
         clusters: Any = None,
+        width: float | None = None,
         _initial: dict[str, Any] | None = None,
     ) -> None:
+        self._width = check_width(width)
         if selection is not None and not isinstance(selection, Selection):
             raise TypeError(f"selection must be a somwidget Selection or None; got {type(selection).__name__}")
         colormap = check_choice("colormap", colormap, COLORMAPS)
@@ -241,7 +260,7 @@ class LatticeView(ViewBase, LatticeGridTraits, anywidget.AnyWidget):
         self._value_label_arg = value_label
         self.max_rate_hz = max_rate_hz
         super().__init__(selection=selection if selection is not None else Selection(), colormap=colormap,
-                         show_values=bool(show_values))
+                         show_values=bool(show_values), canvas_width=self._width or 0.0)
         self.refresh(**(_initial or {}))
 
     @property
@@ -390,10 +409,14 @@ class LatticeView(ViewBase, LatticeGridTraits, anywidget.AnyWidget):
                       selected=list(self.selection.neurons) if self.selection is not None else [],
                       labels=labels, borders=st["borders"] if len(st["borders"]) else None)]
 
+    def _picture_width(self) -> float | None:
+        """The static picture's plane width (px): the ``width`` argument (None: the default)."""
+        return self._width
+
     def to_picture(self) -> Picture:
         """The same picture as a standalone SVG (no browser needed)."""
         return render_picture(
             self._planes(), rows=self.rows, cols=self.cols, shape=self.shape,
             wrap_rows=self.wrap_rows, wrap_cols=self.wrap_cols,
-            title=self.title, subtitle=self._subtitle(),
+            title=self.title, subtitle=self._subtitle(), width=self._picture_width(),
         )

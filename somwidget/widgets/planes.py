@@ -36,6 +36,12 @@ class ComponentPlanes(LatticeView):
         Which features to show (names from ``som.feature_names_in_`` or column indices; a
         single name or index is one plane). A name matches exactly, else the one name equal
         to it up to case and spacing; no feature may repeat; other item types are a TypeError.
+    width : float, optional
+        Width in CSS pixels of the enlarged plane (click a plane's title to enlarge it), which
+        is then as tall as its lattice needs, in a box that scrolls sideways when the output
+        is narrower: a large map's plane with cells big enough to read. Default None: the
+        enlarged plane fills the output's width, at most about 520 pixels tall. The small
+        planes keep their size (the overview) and so does the static picture.
     """
 
     _view = traitlets.Unicode("planes").tag(sync=True)
@@ -58,10 +64,10 @@ class ComponentPlanes(LatticeView):
     def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
                  features: Sequence[str | int] | None = None, colormap: str = "viridis",
                  title: str | None = None, max_rate_hz: float = 15.0,
-                 show_values: bool = False) -> None:
+                 show_values: bool = False, width: float | None = None) -> None:
         self._features_arg = feature_items(features)  # type-checked now, resolved per refresh
         super().__init__(som, X, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, show_values=show_values)
+                         max_rate_hz=max_rate_hz, show_values=show_values, width=width)
 
     def _feature_indices(self, names: list[str]) -> list[int]:
         return resolve_features(self._features_arg, names)
@@ -108,6 +114,9 @@ class ComponentPlanes(LatticeView):
             self.vmins = [r[0] for r in st["ranges"]]
             self.vmaxs = [r[1] for r in st["ranges"]]
             self.frame = self.frame + 1
+
+    def _picture_width(self) -> float | None:
+        return None  # ``width`` is the enlarged plane's, live; the small multiples keep theirs
 
     def _subtitle(self) -> str:
         return f"{len(self.plane_names)} features · " + super()._subtitle() + " · " + self.units_note

@@ -18,7 +18,8 @@ class UMatrix(LatticeView):
 
     High values (bright ridges) mark cluster borders, low values (dark valleys) cluster cores.
     ``UMatrix(som, clusters=som.cluster())`` draws the borders of a clustering over it, to see
-    whether they follow the ridges.
+    whether they follow the ridges. ``width=`` (CSS pixels) sizes the live map and the static
+    picture, for bigger cells on a large map (see :class:`LatticeView`).
     """
 
     _view = traitlets.Unicode("umatrix").tag(sync=True)
@@ -26,9 +27,10 @@ class UMatrix(LatticeView):
 
     def __init__(self, som: Any, X: Any = None, *, selection: Selection | None = None,
                  colormap: str = "viridis", title: str | None = None, max_rate_hz: float = 15.0,
-                 show_values: bool = False, clusters: Any = None) -> None:
+                 show_values: bool = False, clusters: Any = None, width: float | None = None) -> None:
         super().__init__(som, X, selection=selection, colormap=colormap, title=title,
-                         max_rate_hz=max_rate_hz, show_values=show_values, clusters=clusters)
+                         max_rate_hz=max_rate_hz, show_values=show_values, clusters=clusters,
+                         width=width)
 
     def _compute(self, bmus: np.ndarray | None, distances: np.ndarray | None = None) -> dict[str, Any]:
         u = np.asarray(self._som.umatrix(), dtype=np.float64).ravel()
