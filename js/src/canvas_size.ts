@@ -1,4 +1,6 @@
-// The size of a lattice canvas: the box a fixed width (width=, canvas_width) scrolls sideways in.
+// The size of a lattice canvas: the box a fixed width (width=, canvas_width) scrolls sideways
+// in, and the backing store a CSS size gets (the screen's devicePixelRatio, lowered where that
+// would make a canvas the browser refuses to draw).
 
 /** What {@link applyWidth} sizes: a LatticeCanvas (its root and its "width" option). */
 export interface SizedCanvas {
@@ -24,4 +26,42 @@ export function applyWidth(canvas: SizedCanvas, scroller: HTMLElement, canvasWid
   canvas.setOption("width", fixed ? w : undefined);
   Object.assign(scroller.style, fixed ? { overflowX: "auto", overflowY: "hidden", maxWidth: "100%" }
     : { overflowX: "", overflowY: "", maxWidth: "" });
+}
+
+/** The most backing pixels on either side of a canvas. Browsers cap a canvas' side (near
+ * 32,767 px in Chrome and Firefox, less on some GPUs and in Safari) and draw nothing, or
+ * crash the tab, beyond it; 4096 stays well below every limit. */
+export const MAX_BACKING_SIDE = 4096;
+/** The most backing pixels of a canvas in all (4096 x 4096, 64 MB of RGBA): browsers cap the
+ * area too (about 268M px in Chrome, 16.7M px in iOS Safari), and a lattice view holds two
+ * canvases of this size and, for small cells, a neuron per pixel (an Int32Array). */
+export const MAX_BACKING_PIXELS = 4096 * 4096;
+
+export interface BackingSize {
+  /** backing pixels per CSS pixel (the devicePixelRatio, or less for a big canvas) */
+  ratio: number;
+  width: number; // backing pixels
+  height: number;
+}
+
+/** The backing store of a canvas `cssW` x `cssH` CSS px on a screen of pixel ratio `dpr`:
+ * `dpr` backing pixels per CSS pixel where that fits {@link MAX_BACKING_SIDE} and
+ * {@link MAX_BACKING_PIXELS}, else the largest ratio that fits, so a huge canvas keeps the
+ * CSS size asked for and draws (slightly blurrier, up-scaled by the browser) rather than
+ * blanking. Width and height are whole and at least 1. */
+export function backingSize(cssW: number, cssH: number, dpr: number): BackingSize {
+  const w = Number.isFinite(cssW) && cssW > 0 ? cssW : 1;
+  const h = Number.isFinite(cssH) && cssH > 0 ? cssH : 1;
+  let ratio = Number.isFinite(dpr) && dpr > 0 ? dpr : 1;
+  ratio = Math.min(ratio, MAX_BACKING_SIDE / w, MAX_BACKING_SIDE / h, Math.sqrt(MAX_BACKING_PIXELS / (w * h)));
+  let width = Math.max(1, Math.round(w * ratio));
+  let height = Math.max(1, Math.round(h * ratio));
+  // rounding up may pass a cap by a pixel: take it back (the ratio stays the drawing scale)
+  width = Math.min(width, MAX_BACKING_SIDE);
+  height = Math.min(height, MAX_BACKING_SIDE);
+  while (width * height > MAX_BACKING_PIXELS) {
+    if (width >= height) width -= 1;
+    else height -= 1;
+  }
+  return { ratio, width, height };
 }

@@ -3,6 +3,7 @@
 // turns pointer / keyboard input into selection requests.
 import { categoricalColour, NAN_COLOR, table, textOn, valueIndex } from "./colors";
 import { type CellFrame, type CellPainter, drawValueLabels } from "./cell_text";
+import { backingSize } from "./canvas_size";
 import { type FloatArray } from "./codecs";
 import { liveRegion, PageTooltip, watchTheme } from "./common";
 import {
@@ -320,7 +321,9 @@ export class LatticeCanvas {
     }
     width = Math.ceil(bw * scale + 2 * mx - 1e-6);
     const height = Math.ceil(bh * scale + 2 * my - 1e-6);
-    const dpr = (typeof window !== "undefined" && window.devicePixelRatio) || 1;
+    // the screen's pixel ratio, lowered for a canvas too big for the browser (canvas_size.ts)
+    const back = backingSize(width, height, (typeof window !== "undefined" && window.devicePixelRatio) || 1);
+    const dpr = back.ratio;
     const changed = scale !== this.scale || dpr !== this.dpr || width !== this.cssW || height !== this.cssH;
     this.scale = scale;
     this.dpr = dpr;
@@ -328,14 +331,14 @@ export class LatticeCanvas {
     this.cssH = height;
     this.ox = mx + (px - b.x0) * scale;
     this.oy = my + (py - b.y0) * scale;
-    if (changed || this.base.width !== Math.round(width * dpr)) {
+    if (changed || this.base.width !== back.width) {
       // the overlay covers the picture exactly: the picture keeps the room (margin()) for what
       // it draws around an outer neuron, so nothing of it reaches past the picture's box, and
       // the view's box gets no scrollable overflow (an overlay reaching past it gave every box
       // whose right edge a map filled a horizontal scrollbar that scrolled to nothing)
       for (const c of [this.base, this.overlay]) {
-        c.width = Math.round(width * dpr);
-        c.height = Math.round(height * dpr);
+        c.width = back.width;
+        c.height = back.height;
         c.style.width = `${width}px`;
         c.style.height = `${height}px`;
       }
