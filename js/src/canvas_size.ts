@@ -1,6 +1,6 @@
 // The size of a lattice canvas: the box a fixed width (width=, canvas_width) scrolls sideways
-// in, and the backing store a CSS size gets (the screen's devicePixelRatio, lowered where that
-// would make a canvas the browser refuses to draw).
+// in, the backing store a CSS size gets (the screen's devicePixelRatio, lowered where that
+// would make a canvas the browser refuses to draw), and the keyboard's scrolling of that box.
 
 /** What {@link applyWidth} sizes: a LatticeCanvas (its root and its "width" option). */
 export interface SizedCanvas {
@@ -64,4 +64,24 @@ export function backingSize(cssW: number, cssH: number, dpr: number): BackingSiz
     else height -= 1;
   }
   return { ratio, width, height };
+}
+
+/** What {@link scrollToShow} scrolls: an element's sideways scroll and where it is. */
+export interface SideScroller {
+  scrollLeft: number;
+  scrollWidth: number;
+  clientWidth: number;
+  getBoundingClientRect(): { left: number };
+}
+
+/** Scroll `box` sideways, as little as it takes, so that the client x range [left, right] (a
+ * neuron the keyboard moved to) shows inside it; a range wider than the box shows its left
+ * end. Nothing happens in a box that does not scroll. */
+export function scrollToShow(box: SideScroller, left: number, right: number): void {
+  if (box.scrollWidth <= box.clientWidth) return;
+  const boxLeft = box.getBoundingClientRect().left; // the scroller has no border of its own
+  let dx = 0;
+  if (right > boxLeft + box.clientWidth) dx = right - (boxLeft + box.clientWidth);
+  if (left - dx < boxLeft) dx = left - boxLeft;
+  if (dx) box.scrollLeft = Math.max(0, Math.min(box.scrollWidth - box.clientWidth, box.scrollLeft + dx));
 }

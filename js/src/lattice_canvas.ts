@@ -3,7 +3,7 @@
 // turns pointer / keyboard input into selection requests.
 import { categoricalColour, NAN_COLOR, table, textOn, valueIndex } from "./colors";
 import { type CellFrame, type CellPainter, drawValueLabels } from "./cell_text";
-import { backingSize } from "./canvas_size";
+import { backingSize, scrollToShow } from "./canvas_size";
 import { type FloatArray } from "./codecs";
 import { liveRegion, PageTooltip, watchTheme } from "./common";
 import {
@@ -386,6 +386,14 @@ export class LatticeCanvas {
     const cx = (clientX - r.left) * sx;
     const cy = (clientY - r.top) * sy;
     return [(cx - this.ox) / this.scale, (cy - this.oy) / this.scale];
+  }
+
+  /** A fixed-width canvas in a box that scrolls sideways: scroll it to show neuron k's cell. */
+  private reveal(k: number): void {
+    const box = this.root.parentElement;
+    if (!box || !this.fixedWidth() || k < 0 || 2 * k >= this.centresPlane.length) return;
+    const x = this.base.getBoundingClientRect().left + this.ox + this.centresPlane[2 * k] * this.scale;
+    scrollToShow(box, x - this.scale, x + this.scale); // the cell and half of each neighbour
   }
 
   /** Page-independent client coordinates of the centre of neuron k (for tests: mouse.click). */
@@ -802,6 +810,7 @@ export class LatticeCanvas {
       if (act.kind === "select") {
         this.cursor = act.neuron;
         this.opts.onSelect?.([act.neuron], "replace");
+        this.reveal(act.neuron);
       }
       // the cursor may have moved inside an unchanged selection (a cluster): say where it is
       this.announce();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { backingSize, MAX_BACKING_PIXELS, MAX_BACKING_SIDE } from "../src/canvas_size";
+import { backingSize, MAX_BACKING_PIXELS, MAX_BACKING_SIDE, scrollToShow } from "../src/canvas_size";
 
 test("a canvas that fits keeps the screen's pixel ratio", () => {
   assert.deepEqual(backingSize(560, 500, 1), { ratio: 1, width: 560, height: 500 });
@@ -55,3 +55,34 @@ test("a ratio or size that is not a positive number counts as 1", () => {
   assert.deepEqual(backingSize(0, -5, 2), { ratio: 2, width: 2, height: 2 });
 });
 
+// a box 560 px wide at client x 100 around a 1400 px canvas, scrolled by `at`
+const box = (at: number) => ({
+  scrollLeft: at, scrollWidth: 1400, clientWidth: 560, getBoundingClientRect: () => ({ left: 100 }),
+});
+
+test("the keyboard's neuron beyond the box's right edge scrolls it just into view", () => {
+  const b = box(0);
+  scrollToShow(b, 700, 728); // a 28 px cell whose right edge is 68 px past the box (100 + 560)
+  assert.equal(b.scrollLeft, 68);
+  const c = box(300);
+  scrollToShow(c, 60, 88); // 40 px left of the box: scrolls back by 40
+  assert.equal(c.scrollLeft, 260);
+  const d = box(300);
+  scrollToShow(d, 200, 228); // inside: unchanged
+  assert.equal(d.scrollLeft, 300);
+});
+
+test("scrolling stops at the box's ends; a box that does not scroll is left alone", () => {
+  const b = box(800);
+  scrollToShow(b, 900, 928); // past the end: at most scrollWidth - clientWidth
+  assert.equal(b.scrollLeft, 840);
+  const c = box(20);
+  scrollToShow(c, -500, -472);
+  assert.equal(c.scrollLeft, 0);
+  const fits = { scrollLeft: 0, scrollWidth: 500, clientWidth: 560, getBoundingClientRect: () => ({ left: 0 }) };
+  scrollToShow(fits, 900, 950);
+  assert.equal(fits.scrollLeft, 0);
+  const wide = box(0);
+  scrollToShow(wide, 700, 1400); // wider than the box: its left end shows
+  assert.equal(wide.scrollLeft, 600);
+});
