@@ -1,0 +1,224 @@
+"""Browser test of ``width=`` on a lattice view: a 100x100 HitMap at width=1400 in a 600 px
+output has cells of at least 12 CSS px, scrolls sideways in its own box (the page does not),
+and the pointer still finds the right neuron once the box is scrolled: hovering a neuron of the
+right half shows the hits the kernel counts for it (scipy cdist argmin), a click selects
+it in Python, and the arrow keys scroll the box to the neuron they move to. A second browser at devicePixelRatio 2 draws a width=4000 HitMap (8000 x 8000
+backing pixels uncapped, which browsers refuse) with the canvas' backing store capped and its
+cells still painted."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from conftest import REPO, launch_browser
+from labhelpers import kernel_exec, open_notebook, run_all, wait_code_cells_executed, write_notebook
+
+SETUP = """\
+import json
+import numpy as np
+from scipy.spatial.distance import cdist
+from somwidget import SOM
+from somwidget.widgets import HitMap
+rng = np.random.default_rng(0)
+X = np.vstack([rng.normal(c, 0.4, size=(400, 3)) for c in ([0, 0, 0], [3, 0, 1], [0, 3, 2])])
+# initialised (PCA), not trained: the three clusters' samples spread over the whole map
+big = SOM(mapsize=(100, 100), lattice="hexa", normalization="none", random_state=0).initialize(X)
+"""
+
+WIDE = """\
+hm = HitMap(big, X, width=1400)
+hm.layout.width = "600px"  # a narrow output: the 1400 px map scrolls sideways inside it
+hm
+"""
+
+HUGE = """\
+huge = HitMap(big, X, width=4000)
+huge.layout.width = "600px"
+huge
+"""
+
+# the neuron to hover, chosen in the kernel from hits counted without the package: every
+# sample's nearest codebook vector (cdist argmin, float64); neurons a nearly tied sample could
+# go to either way are left out. The most hit such neuron in rows 0..39 (in the window with the
+# map's top) and columns 50..96 (beyond the 600 px box at first; two Right presses from it stay in
+# its row), with its hits and its colour.
+PICK = """\
+d = cdist(X, np.asarray(big.codebook_, dtype=np.float64))
+best = d.argmin(axis=1)
+hits = np.bincount(best, minlength=10000)
+order = np.sort(d, axis=1)
+near = d <= order[:, :1] * (1 + 1e-6) + 1e-12  # a sample's nearest neuron and any nearly tied
+unsure = np.flatnonzero(near[near.sum(axis=1) > 1].any(axis=0))
+row, col = np.divmod(np.arange(10000), 100)
+ok = (row < 40) & (col >= 50) & (col <= 96) & ~np.isin(np.arange(10000), unsure)
+k = int(np.flatnonzero(ok)[np.argmax(hits[ok])])
+# its colour: viridis at its hits on the scale 0 .. the most hits (the table's nearest entry)
+from somwidget.widgets.colormaps import colormap_table
+rgb = colormap_table("viridis")[int(np.floor(hits[k] / hits.max() * 255 + 0.5))].tolist()
+print(json.dumps({"k": k, "hits": int(hits[k]), "rgb": rgb, "unsure": len(unsure)}))
+"""
+
+BOX = """(el) => {
+  const s = el.querySelector('.sw-canvas-scroll'); const c = el.querySelector('canvas');
+  const r = c.getBoundingClientRect();
+  return {sw: s.scrollWidth, cw: s.clientWidth, sh: s.scrollHeight, ch: s.clientHeight,
+          left: s.scrollLeft, w: r.width, h: r.height, bw: c.width, bh: c.height, view: el.getBoundingClientRect().width};
+}"""
+
+
+def _point(view, k: int) -> dict:
+    return view.evaluate(f"(el) => el.somwidget.neuronClientPoint({k})")
+
+
+def _tooltip(page) -> str:
+    tip = page.locator("body > .somwidget-tooltip >> visible=true")
+    tip.wait_for(state="visible", timeout=5_000)
+    return tip.inner_text()
+
+
+def _wait_drawn(page, n: int) -> None:
+    page.wait_for_function(
+        "(n) => { const v = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .somwidget-view')];"
+        " return v.length === n && v.every(e => Number(e.dataset.draws) > 0 && e.dataset.frame === '1'); }",
+        arg=n, timeout=90_000,
+    )
+
+
+def test_a_wide_hit_map_scrolls_in_its_box_and_hovers_the_kernels_neuron(lab, page, artifacts):
+    write_notebook(lab["root"] / "lattice_width.ipynb", [SETUP, WIDE])
+    open_notebook(page, lab, "lattice_width.ipynb")
+    run_all(page)
+    wait_code_cells_executed(page, timeout_ms=120_000)
+    _wait_drawn(page, 1)
+    assert kernel_exec(page, "import somwidget; print(somwidget.__file__)").strip() == \
+        str(REPO / "somwidget" / "__init__.py")
+    want = json.loads(kernel_exec(page, PICK))
+    k, hits = want["k"], want["hits"]
+    assert hits >= 1, want
+    view = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .somwidget-view").nth(0)
+    view.evaluate("(el) => el.scrollIntoView({block: 'start'})")  # the map's top rows in the window
+    box = view.evaluate(BOX)
+    # the canvas is 1400 CSS px wide, as tall as the lattice makes it (no 560 px cap), in a box
+    # no wider than the 600 px output that scrolls sideways to the canvas' edge and no further
+    assert 1390 <= box["w"] <= 1400, box
+    assert box["h"] > 1000, box  # 100 hexagon rows: sqrt(3) / 2 of the width, uncapped
+    assert box["view"] <= 600.5 and box["cw"] <= 600, box
+    assert box["cw"] < box["sw"] <= 1401 and box["sh"] == box["ch"], box
+    assert page.evaluate("() => document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth")
+    # cells of at least 12 CSS px: a hexagon row's neighbours are one cell apart
+    c0, c1 = _point(view, 0), _point(view, 1)
+    assert c1["x"] - c0["x"] >= 12, (c0, c1)
+    # neuron k (column >= 50) lies beyond the box; scrolled by dx, it moves left by dx and the
+    # pointer there (the old point less dx, not asked of the view again) hovers it
+    before = _point(view, k)
+    r = view.locator(".sw-canvas-scroll").bounding_box()
+    assert before["x"] > r["x"] + r["width"], (before, r)
+    want_dx = before["x"] - (r["x"] + r["width"] / 2)  # k to the box's middle
+    dx = view.evaluate("(el, dx) => { const s = el.querySelector('.sw-canvas-scroll');"
+                       " s.scrollLeft = dx; return s.scrollLeft; }", want_dx)
+    assert dx > 100 and abs(dx - want_dx) <= 1, (dx, want_dx)  # the box scrolls that far
+    x, y = before["x"] - dx, before["y"]
+    assert r["x"] < x < r["x"] + r["width"], (x, r)
+    page.mouse.move(x, y)
+    text = _tooltip(page)
+    row, col = divmod(k, 100)
+    assert f"neuron {k}\n" in text + "\n" and f"row {row}, col {col}" in text, (text, k)
+    assert f"samples per neuron (hits): {hits}" in text, (text, want)
+    # its pixel is the colour map's colour of its hits (viridis, hits / max hits)
+    rgb = want["rgb"]
+    got = view.evaluate("""(el, [x, y]) => {
+      const c = el.querySelector('canvas'); const r = c.getBoundingClientRect();
+      const px = Math.floor((x - r.left) * c.width / r.width), py = Math.floor((y - r.top) * c.height / r.height);
+      return Array.from(c.getContext('2d').getImageData(px, py, 1, 1).data); }""", [x, y])
+    assert max(abs(a - b) for a, b in zip(got[:3], rgb, strict=True)) <= 3 and got[3] == 255, (got, rgb)
+    # a click there selects neuron k in Python
+    page.mouse.click(x, y)
+    page.wait_for_function(f"(el) => el.dataset.selected === '{k}'", arg=view.element_handle(), timeout=10_000)
+    assert kernel_exec(page, "print(hm.selection.neurons)").strip() == f"[{k}]"
+    # the keyboard moves on from it: Right selects its right neighbour (same row)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"(el) => el.dataset.selected === '{k + 1}'", arg=view.element_handle(), timeout=10_000)
+    # with the box scrolled back to its start (k + 1 beyond its right edge), Right selects k + 2
+    # and scrolls the box to show it
+    view.evaluate("(el) => { el.querySelector('.sw-canvas-scroll').scrollLeft = 0; }")
+    assert _point(view, k + 1)["x"] > r["x"] + r["width"]
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"(el) => el.dataset.selected === '{k + 2}'", arg=view.element_handle(), timeout=10_000)
+    shown = _point(view, k + 2)
+    assert r["x"] < shown["x"] < r["x"] + r["width"], (shown, r)
+    assert kernel_exec(page, "print(hm.selection.neurons)").strip() == f"[{k + 2}]"
+    view.screenshot(path=str(artifacts / "lattice-width-hitmap-1400.png"))
+    errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
+    assert not errors, errors
+
+
+def test_a_4000_px_hit_map_at_pixel_ratio_2_draws_with_a_capped_backing_store(lab, playwright_session, artifacts):
+    with launch_browser(playwright_session, device_scale_factor=2) as ctx:
+        page = ctx.new_page()
+        seen: list[str] = []
+        page.on("pageerror", lambda e: seen.append(f"pageerror: {e}"))
+        write_notebook(lab["root"] / "lattice_width_huge.ipynb", [SETUP, HUGE])
+        open_notebook(page, lab, "lattice_width_huge.ipynb")
+        run_all(page)
+        wait_code_cells_executed(page, timeout_ms=120_000)
+        _wait_drawn(page, 1)
+        assert page.evaluate("() => window.devicePixelRatio") == 2
+        view = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .somwidget-view").nth(0)
+        box = view.evaluate(BOX)
+        # the CSS size asked for, the backing store at most 4096 px a side (not 8000)
+        assert 3990 <= box["w"] <= 4000 and box["h"] > 3000, box
+        assert box["bw"] <= 4096 and box["bh"] <= 4096 and box["bw"] * box["bh"] <= 4096 * 4096, box
+        assert box["bw"] >= 4090, box  # as many as the cap allows: ratio 4096 / 4000
+        # and drawn: the centre of neuron 0 and of the last neuron are opaque paint
+        for k in (0, 9999):
+            p = _point(view, k)
+            a = view.evaluate("""(el, k) => {
+              const c = el.querySelector('canvas'); const r = c.getBoundingClientRect();
+              const p = el.somwidget.neuronClientPoint(k);
+              const px = Math.floor((p.x - r.left) * c.width / r.width), py = Math.floor((p.y - r.top) * c.height / r.height);
+              return c.getContext('2d').getImageData(px, py, 1, 1).data[3]; }""", k)
+            assert a == 255, (k, p, a)
+        assert math.isclose(_point(view, 1)["x"] - _point(view, 0)["x"], box["w"] / 100.62, rel_tol=0.02)
+        view.screenshot(path=str(artifacts / "lattice-width-hitmap-4000-dpr2.png"), timeout=60_000)
+        assert not seen, seen
+
+
+PLANES = """\
+from somwidget.widgets import ComponentPlanes
+cp = ComponentPlanes(big, width=1400)
+cp.layout.width = "800px"
+cp
+"""
+
+
+def test_component_planes_width_is_the_enlarged_planes(lab, page, artifacts):
+    """ComponentPlanes(width=1400): the small planes keep their cards' size; the plane enlarged
+    by a click on its title is 1400 CSS px wide, in its card's box that scrolls sideways."""
+    write_notebook(lab["root"] / "lattice_width_planes.ipynb", [SETUP, PLANES])
+    open_notebook(page, lab, "lattice_width_planes.ipynb")
+    run_all(page)
+    wait_code_cells_executed(page, timeout_ms=120_000)
+    _wait_drawn(page, 1)
+    view = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .somwidget-view").nth(0)
+    view.scroll_into_view_if_needed()
+    widths = view.evaluate("(el) => [...el.querySelectorAll('.sw-plane .somwidget-canvas > canvas:first-child')]"
+                           ".map(c => c.getBoundingClientRect().width)")
+    assert len(widths) == 3 and all(w <= 240 for w in widths), widths  # small multiples
+    view.locator(".sw-plane-title").nth(1).click()
+    page.wait_for_function("(el) => { const c = el.querySelector('.sw-plane.sw-enlarged .somwidget-canvas > canvas');"
+                           " return c && c.getBoundingClientRect().width > 1300; }",
+                           arg=view.element_handle(), timeout=10_000)
+    assert kernel_exec(page, "print(cp.enlarged)").strip() == "1"
+    box = view.evaluate("(el) => { const p = el.querySelector('.sw-plane.sw-enlarged');"
+                        " const s = p.querySelector('.sw-canvas-scroll'); const c = p.querySelector('.somwidget-canvas > canvas');"
+                        " return {w: c.getBoundingClientRect().width, sw: s.scrollWidth, cw: s.clientWidth,"
+                        " card: p.getBoundingClientRect().width}; }")
+    assert 1390 <= box["w"] <= 1400 and box["cw"] < box["sw"] <= 1401 and box["card"] <= 800, box
+    others = view.evaluate("(el) => [...el.querySelectorAll('.sw-plane:not(.sw-enlarged) .somwidget-canvas > canvas:first-child')]"
+                           ".map(c => c.getBoundingClientRect().width)")
+    assert len(others) == 2 and all(w <= 240 for w in others), others
+    assert page.evaluate("() => document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth")
+    view.screenshot(path=str(artifacts / "lattice-width-planes-enlarged.png"))
+    errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
+    assert not errors, errors
