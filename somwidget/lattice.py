@@ -112,6 +112,7 @@ class Lattice(_GridDistancesMixin, _AdjacencyMixin):
 
     Examples
     --------
+    >>> from somwidget import Lattice
     >>> lat = Lattice(4, 5, "hexa")
     >>> lat.neighbors(lat.index(1, 1)).tolist()
     [1, 2, 5, 7, 11, 12]

@@ -267,10 +267,12 @@ class SOMClassifier(ClassifierMixin, _MapPredictor):
 
     Examples
     --------
-    >>> from sklearn.datasets import load_digits  # doctest: +SKIP
-    >>> X, y = load_digits(return_X_y=True)  # doctest: +SKIP
-    >>> clf = SOMClassifier(SOM((12, 12), random_state=0)).fit(X, y)  # doctest: +SKIP
-    >>> clf.score(X, y)  # doctest: +SKIP
+    >>> from sklearn.datasets import load_digits
+    >>> from somwidget import SOM, SOMClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = SOMClassifier(SOM((12, 12), random_state=0)).fit(X, y)
+    >>> round(clf.score(X, y), 2)  # accuracy on the training data
+    0.92
     """
 
     def fit(self, X: object, y: object, **fit_params: Any) -> SOMClassifier:
