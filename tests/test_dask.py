@@ -7,7 +7,6 @@ the same initialisation and data must give the same codebook (float tolerance).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,7 +21,6 @@ import dask  # noqa: E402
 
 from somwidget.scale import dask as sdask  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 TOL = dict(rtol=1e-9, atol=1e-9)
 
 
@@ -231,19 +229,6 @@ def test_distributed_local_cluster_trains_the_same_map():
     np.testing.assert_allclose(som.codebook_, mem.codebook_, **TOL)
     assert qe == pytest.approx(mem.quantization_error(), rel=1e-9)
     np.testing.assert_array_equal(labels, mem.predict(X))
-
-
-def test_the_zarr_example_in_the_docs_runs(tmp_path, monkeypatch):
-    pytest.importorskip("zarr", reason="zarr is not installed (pip install 'somwidget[zarr]')")
-    text = (ROOT / "docs" / "scale-out.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-    example = next(b for b in blocks if "to_zarr" in b)
-    monkeypatch.chdir(tmp_path)
-    env: dict = {}
-    exec(compile(example.replace("N = 2_000_000", "N = 20_000"), "docs/scale-out.md", "exec"), env)
-    som = env["som"]
-    assert som.codebook_.shape == (som.n_neurons_, 8)
-    assert isinstance(env["labels"], da.Array)
 
 
 def test_switching_between_dask_and_in_memory_data_uses_the_latest():
