@@ -52,11 +52,16 @@ thread is :mod:`somwidget._trainer_worker`, its units of work and their schedule
 
 Example
 -------
+>>> import numpy as np
 >>> from somwidget import SOM
 >>> from somwidget.trainer import Trainer
->>> trainer = Trainer(SOM(mapsize=(10, 10), random_state=0), X, epochs=20)  # doctest: +SKIP
->>> trainer.play(); trainer.join()                                             # doctest: +SKIP
->>> trainer.history[-1].radius                                                 # doctest: +SKIP
+>>> X = np.random.default_rng(0).normal(size=(500, 3))
+>>> trainer = Trainer(SOM(mapsize=(10, 10), random_state=0), X, epochs=20)
+>>> trainer.play(); trainer.join()
+True
+>>> trainer.history[-1].radius  # the schedule's final radius
+1.0
+>>> trainer.close()
 """
 
 from __future__ import annotations

@@ -283,14 +283,19 @@ def test_the_example_runs_and_does_what_it_says(block: tuple[str, int], runner) 
 
 
 # ---------------------------------------------------------------- docstring examples
+# documented modules outside the two __all__: the Trainer (the Studio's engine, docs/internals.md)
+EXTRA_DOCTEST_MODULES = ("somwidget.trainer",)
+
+
 def public_modules() -> list[str]:
-    """The modules defining ``somwidget.__all__`` and ``somwidget.widgets.__all__``."""
+    """The modules defining ``somwidget.__all__`` and ``somwidget.widgets.__all__``, and
+    ``EXTRA_DOCTEST_MODULES``."""
     import inspect
 
     import somwidget
     import somwidget.widgets
 
-    names = set()
+    names = set(EXTRA_DOCTEST_MODULES)
     for package in (somwidget, somwidget.widgets):
         for attr in package.__all__:
             obj = getattr(package, attr)
@@ -314,4 +319,5 @@ def test_the_docstring_examples_of_the_public_api_run() -> None:
             if any(not ex.options.get(doctest.SKIP) for ex in test.examples):
                 runner.run(test, out=lambda text: pytest.fail(text, pytrace=False))
                 ran.append(test.name)
-    assert "somwidget.lattice.Lattice" in ran and "somwidget.supervised.SOMClassifier" in ran
+    assert {"somwidget.lattice.Lattice", "somwidget.supervised.SOMClassifier",
+            "somwidget.trainer"} <= set(ran)
