@@ -1,8 +1,15 @@
 """Studio: pause, step and tweak a map while it learns.
 
+>>> import numpy as np
 >>> from somwidget import SOM, Studio
->>> studio = Studio(SOM(mapsize=(15, 15), lattice="hexa"), X, labels=y)   # doctest: +SKIP
->>> studio                                                                 # doctest: +SKIP
+>>> X = np.random.default_rng(0).normal(size=(300, 4))
+>>> y = np.where(X[:, 0] > 0, "right", "left")
+>>> studio = Studio(SOM(mapsize=(15, 15), lattice="hexa"), X, labels=y)
+>>> studio.trainer.status
+'idle'
+>>> studio.close()
+
+In a notebook, ``studio`` as a cell's last line shows it; Play starts training.
 
 The Studio is a :class:`~somwidget.trainer.Trainer` (``studio.trainer``) wrapped in controls and
 linked views:
