@@ -1,6 +1,9 @@
 // The size of a lattice canvas: the box a fixed width (width=, canvas_width) scrolls sideways
-// in, the backing store a CSS size gets (the screen's devicePixelRatio, lowered where that
-// would make a canvas the browser refuses to draw), and the keyboard's scrolling of that box.
+// in, the picture's layout in it (the scale, the padding and margins around the cells, where
+// plane coordinates land in device pixels), the backing store a CSS size gets (the screen's
+// devicePixelRatio, lowered where that would make a canvas the browser refuses to draw), and
+// the keyboard's scrolling of that box.
+import { type Lattice } from "./geometry";
 
 /** What {@link applyWidth} sizes: a LatticeCanvas (its root and its "width" option). */
 export interface SizedCanvas {
@@ -85,3 +88,77 @@ export function scrollToShow(box: SideScroller, left: number, right: number): vo
   if (left - dx < boxLeft) dx = left - boxLeft;
   if (dx) box.scrollLeft = Math.max(0, Math.min(box.scrollWidth - box.clientWidth, box.scrollLeft + dx));
 }
+
+/** The padding (plane units) around the cells on an axis whose edges do not wrap. */
+const PAD_FLAT = 0.06;
+/** The padding on an axis whose edges wrap around: room for the dashed wrap marks. */
+const PAD_WRAP = 0.45;
+
+/** The padding (plane units) beyond the cells' bounds across (px) and down (py). */
+export function latticePad(lat: Lattice): { px: number; py: number } {
+  return { px: lat.wrapCols ? PAD_WRAP : PAD_FLAT, py: lat.wrapRows ? PAD_WRAP : PAD_FLAT };
+}
+
+/** A canvas' fixed picture width (CSS px, whole) from its "width" option, 0 when the picture
+ * fills its box (unset, not finite or not positive). */
+export function fixedWidth(w: number | undefined): number {
+  return w !== undefined && Number.isFinite(w) && w > 0 ? Math.max(1, Math.floor(w)) : 0;
+}
+
+/** Plane units from the outermost neuron centres to the cells' bounds on each axis (the
+ * nearer side), from the centres as x, y pairs; half a cell when there are none. */
+export function centreInset(b: { x0: number; y0: number; x1: number; y1: number },
+  centres: Float64Array): { x: number; y: number } {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (let i = 0; i < centres.length; i += 2) {
+    x0 = Math.min(x0, centres[i]);
+    x1 = Math.max(x1, centres[i]);
+    y0 = Math.min(y0, centres[i + 1]);
+    y1 = Math.max(y1, centres[i + 1]);
+  }
+  return x0 <= x1
+    ? { x: Math.min(x0 - b.x0, b.x1 - x1), y: Math.min(y0 - b.y0, b.y1 - y1) }
+    : { x: 0.5, y: 0.5 };
+}
+
+/** Where a picture's cells land: CSS px per plane unit, the CSS size and the CSS px offset of
+ * plane (0, 0). */
+export interface PictureFit {
+  scale: number;
+  width: number; // CSS px, whole
+  height: number;
+  ox: number;
+  oy: number;
+}
+
+/** The picture of cells spanning `b` (plane units) with padding `pad` in a box `width` CSS px
+ * wide and at most `maxH` tall: the largest scale (at least `minScale`) at which the cells, their
+ * padding and the margins `margin(scale)` gives (CSS px across and down, kept on both sides)
+ * fit. The margins depend on the scale and the scale on the margins: they grow until they hold
+ * (8 rounds at most). */
+export function fitPicture(b: { x0: number; y0: number; x1: number; y1: number },
+  pad: { px: number; py: number }, width: number, maxH: number, minScale: number,
+  margin: (scale: number) => [number, number]): PictureFit {
+  const { px, py } = pad;
+  const bw = b.x1 - b.x0 + 2 * px;
+  const bh = b.y1 - b.y0 + 2 * py;
+  let mx = 0;
+  let my = 0;
+  let scale = 0;
+  for (let i = 0; i < 8; i++) {
+    scale = Math.min((width - 2 * mx) / bw, (maxH - 2 * my) / bh);
+    scale = Math.max(scale, minScale);
+    const [nx, ny] = margin(scale);
+    if (nx <= mx && ny <= my) break;
+    mx = Math.max(mx, nx);
+    my = Math.max(my, ny);
+  }
+  return {
+    scale,
+    width: Math.ceil(bw * scale + 2 * mx - 1e-6),
+    height: Math.ceil(bh * scale + 2 * my - 1e-6),
+    ox: mx + (px - b.x0) * scale,
+    oy: my + (py - b.y0) * scale,
+  };
+}
+

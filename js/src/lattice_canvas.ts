@@ -3,7 +3,7 @@
 // turns pointer / keyboard input into selection requests.
 import { categoricalColour, NAN_COLOR, table, textOn, valueIndex } from "./colors";
 import { type CellFrame, type CellPainter, drawValueLabels } from "./cell_text";
-import { backingSize, scrollToShow } from "./canvas_size";
+import { backingSize, centreInset, fitPicture, fixedWidth, latticePad, scrollToShow } from "./canvas_size";
 import { type FloatArray } from "./codecs";
 import { liveRegion, PageTooltip, watchTheme } from "./common";
 import {
@@ -70,7 +70,6 @@ export const RASTER_BELOW = 8;
  *  reads the same theme variable. */
 export const GRID_FILL = "var(--jp-layout-color2, #eeeeee)";
 
-const PAD_FLAT = 0.06;
 const RING_BELOW = 9; // CSS px per cell under which selected neurons also get a ring
 const RING_RADIUS = 8; // CSS px
 const MAX_RINGS = 64;
@@ -80,7 +79,6 @@ const RING_REACH = RING_RADIUS + 1.75 + 1;
 /** Selections up to this size outline every cell; bigger ones outline their region's boundary
  * (one path), so a brushed region stays readable and does not hide the data. */
 export const PER_CELL_OUTLINE_MAX = 64;
-const PAD_WRAP = 0.45;
 export { LABEL_MIN_CELL } from "./cell_text";
 
 export class LatticeCanvas {
@@ -188,17 +186,7 @@ export class LatticeCanvas {
     if (same) return;
     this.lat = { ...lat };
     this.centresPlane = centres(lat);
-    const b = bounds(lat);
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    for (let i = 0; i < this.centresPlane.length; i += 2) {
-      x0 = Math.min(x0, this.centresPlane[i]);
-      x1 = Math.max(x1, this.centresPlane[i]);
-      y0 = Math.min(y0, this.centresPlane[i + 1]);
-      y1 = Math.max(y1, this.centresPlane[i + 1]);
-    }
-    this.inset = x0 <= x1
-      ? { x: Math.min(x0 - b.x0, b.x1 - x1), y: Math.min(y0 - b.y0, b.y1 - y1) }
-      : { x: 0.5, y: 0.5 };
+    this.inset = centreInset(bounds(lat), this.centresPlane);
     this.geom = null;
     this.hover = -1;
     this.cursor = -1;
@@ -253,8 +241,7 @@ export class LatticeCanvas {
 
   /** The fixed picture width (CSS px, whole), 0 when the picture fills its box. */
   private fixedWidth(): number {
-    const w = this.opts.width;
-    return w !== undefined && Number.isFinite(w) && w > 0 ? Math.max(1, Math.floor(w)) : 0;
+    return fixedWidth(this.opts.width);
   }
 
   /** CSS px per plane unit (a cell's width) of the last layout. */
@@ -274,11 +261,6 @@ export class LatticeCanvas {
 
   // ---- layout -------------------------------------------------------------------------------
 
-  private pad(): { px: number; py: number } {
-    const lat = this.lat!;
-    return { px: lat.wrapCols ? PAD_WRAP : PAD_FLAT, py: lat.wrapRows ? PAD_WRAP : PAD_FLAT };
-  }
-
   /** The room (CSS px) the picture keeps beyond its cells' padding on one axis, so that what
    * the selection overlay draws around an outer neuron stays inside the picture (boxes around
    * the view, a plane's card, clip what reaches past it): its ring (when the cells are small
@@ -292,13 +274,11 @@ export class LatticeCanvas {
   private layout(): boolean {
     if (!this.lat) return false;
     const b = bounds(this.lat);
-    const { px, py } = this.pad();
-    const bw = b.x1 - b.x0 + 2 * px;
-    const bh = b.y1 - b.y0 + 2 * py;
+    const pad = latticePad(this.lat);
     // the box's width to the pixel below: clientWidth rounds a 220.5 px box up to 221, and a
     // picture that wide spilled half a pixel past it (a horizontal scrollbar for that half pixel)
     const fixed = this.fixedWidth();
-    let width = fixed || Math.floor(this.root.getBoundingClientRect().width) || 360;
+    const box = fixed || Math.floor(this.root.getBoundingClientRect().width) || 360;
     // a fixed width sets the scale: the height follows, uncapped
     let maxH = fixed ? Infinity : this.opts.maxHeight ?? 520;
     // a dashboard caps its maps' height with the inherited CSS variable --sw-canvas-max (px)
@@ -306,21 +286,9 @@ export class LatticeCanvas {
       const cap = parseFloat(getComputedStyle(this.root).getPropertyValue("--sw-canvas-max"));
       if (Number.isFinite(cap) && cap > 0) maxH = Math.min(maxH, cap);
     }
-    // the margins depend on the scale and the scale on the margins: grow them until they hold
-    let mx = 0;
-    let my = 0;
-    let scale = 0;
-    for (let i = 0; i < 8; i++) {
-      scale = Math.min((width - 2 * mx) / bw, (maxH - 2 * my) / bh);
-      scale = Math.max(scale, this.opts.minScale ?? 2);
-      const nx = this.margin(scale, px, this.inset.x);
-      const ny = this.margin(scale, py, this.inset.y);
-      if (nx <= mx && ny <= my) break;
-      mx = Math.max(mx, nx);
-      my = Math.max(my, ny);
-    }
-    width = Math.ceil(bw * scale + 2 * mx - 1e-6);
-    const height = Math.ceil(bh * scale + 2 * my - 1e-6);
+    const fit = fitPicture(b, pad, box, maxH, this.opts.minScale ?? 2,
+      (scale) => [this.margin(scale, pad.px, this.inset.x), this.margin(scale, pad.py, this.inset.y)]);
+    const { scale, width, height } = fit;
     // the screen's pixel ratio, lowered for a canvas too big for the browser (canvas_size.ts)
     const back = backingSize(width, height, (typeof window !== "undefined" && window.devicePixelRatio) || 1);
     const dpr = back.ratio;
@@ -329,8 +297,8 @@ export class LatticeCanvas {
     this.dpr = dpr;
     this.cssW = width;
     this.cssH = height;
-    this.ox = mx + (px - b.x0) * scale;
-    this.oy = my + (py - b.y0) * scale;
+    this.ox = fit.ox;
+    this.oy = fit.oy;
     if (changed || this.base.width !== back.width) {
       // the overlay covers the picture exactly: the picture keeps the room (margin()) for what
       // it draws around an outer neuron, so nothing of it reaches past the picture's box, and
@@ -504,7 +472,7 @@ export class LatticeCanvas {
     let left = this.ox + b.x0 * s - stroke / 2;
     if (lat.wrapCols) {
       // drawWrapMarks(): the dashed edge at the padding's middle, its arrow pointing outward
-      const xl = this.ox + (b.x0 - this.pad().px * 0.45) * s;
+      const xl = this.ox + (b.x0 - latticePad(lat).px * 0.45) * s;
       left = Math.min(left, xl - Math.min(0.28 * s, 9), xl - Math.max(1 / this.dpr, 1.2) / 2);
     }
     return Math.max(0, left);
@@ -600,7 +568,7 @@ export class LatticeCanvas {
     const lat = this.lat!;
     if (!lat.wrapCols && !lat.wrapRows) return;
     const b = bounds(lat);
-    const { px, py } = this.pad();
+    const { px, py } = latticePad(lat);
     const s = this.scale * this.dpr;
     ctx.save();
     const ink = this.themeColour("--jp-ui-font-color2", "#555");

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { backingSize, MAX_BACKING_PIXELS, MAX_BACKING_SIDE, scrollToShow } from "../src/canvas_size";
+import {
+  backingSize, centreInset, fitPicture, fixedWidth, latticePad, MAX_BACKING_PIXELS, MAX_BACKING_SIDE, scrollToShow,
+} from "../src/canvas_size";
 
 test("a canvas that fits keeps the screen's pixel ratio", () => {
   assert.deepEqual(backingSize(560, 500, 1), { ratio: 1, width: 560, height: 500 });
@@ -85,4 +87,49 @@ test("scrolling stops at the box's ends; a box that does not scroll is left alon
   const wide = box(0);
   scrollToShow(wide, 700, 1400); // wider than the box: its left end shows
   assert.equal(wide.scrollLeft, 600);
+});
+
+test("the padding is wider on an axis whose edges wrap (room for the wrap marks)", () => {
+  const lat = { rows: 4, cols: 5, shape: "rect" as const, wrapRows: false, wrapCols: true };
+  assert.deepEqual(latticePad(lat), { px: 0.45, py: 0.06 });
+  assert.deepEqual(latticePad({ ...lat, wrapCols: false }), { px: 0.06, py: 0.06 });
+});
+
+test("a fixed width is whole and positive, else 0 (fill the box)", () => {
+  assert.equal(fixedWidth(undefined), 0);
+  assert.equal(fixedWidth(0), 0);
+  assert.equal(fixedWidth(-5), 0);
+  assert.equal(fixedWidth(Number.NaN), 0);
+  assert.equal(fixedWidth(Infinity), 0);
+  assert.equal(fixedWidth(600.7), 600);
+  assert.equal(fixedWidth(0.3), 1);
+});
+
+test("the inset is the nearer distance from the outermost centres to the bounds", () => {
+  const b = { x0: -0.5, y0: -0.5, x1: 10, y1: 9.5 };
+  // centres (0, 0) and (9, 9): 0.5 on the left, 1 on the right; 0.5 above and below
+  assert.deepEqual(centreInset(b, new Float64Array([0, 0, 9, 9])), { x: 0.5, y: 0.5 });
+  assert.deepEqual(centreInset(b, new Float64Array(0)), { x: 0.5, y: 0.5 });
+  assert.deepEqual(centreInset({ x0: 0, y0: 0, x1: 4, y1: 4 }, new Float64Array([1, 1.5, 3, 2])), { x: 1, y: 1.5 });
+});
+
+test("the picture takes the largest scale that fits its cells, padding and margins", () => {
+  // a 10 x 10 square map: bounds -0.5 .. 9.5, padding 0.06 => 10.12 plane units a side
+  const b = { x0: -0.5, y0: -0.5, x1: 9.5, y1: 9.5 };
+  const pad = { px: 0.06, py: 0.06 };
+  const none = fitPicture(b, pad, 506, 1000, 2, () => [0, 0]);
+  assert.ok(Math.abs(none.scale - 50) < 1e-9);
+  assert.equal(none.width, 506);
+  assert.equal(none.height, 506);
+  assert.ok(Math.abs(none.ox - 28) < 1e-9); // (0.06 + 0.5) * 50
+  // margins of 3 px across and 2 px down: the cells get 506 - 6 px across
+  const m = fitPicture(b, pad, 506, 1000, 2, () => [3, 2]);
+  assert.ok(Math.abs(m.scale - 500 / 10.12) < 1e-9);
+  assert.equal(m.width, 506);
+  assert.equal(m.height, 504);
+  assert.ok(Math.abs(m.ox - (3 + 0.56 * 500 / 10.12)) < 1e-9);
+  assert.ok(Math.abs(m.oy - (2 + 0.56 * 500 / 10.12)) < 1e-9);
+  // the height caps it; a tiny box gets the smallest scale
+  assert.ok(Math.abs(fitPicture(b, pad, 2000, 253, 2, () => [0, 0]).scale - 25) < 1e-9);
+  assert.equal(fitPicture(b, pad, 10, 1000, 2, () => [0, 0]).scale, 2);
 });
