@@ -162,3 +162,20 @@ export function fitPicture(b: { x0: number; y0: number; x1: number; y1: number }
   };
 }
 
+
+/** Where a lattice's plane lies on a canvas' backing store: the lattice, its neuron centres
+ * (plane units, x, y pairs), CSS px per plane unit, backing pixels per CSS px and the CSS px
+ * offset of plane (0, 0). */
+export interface Placement {
+  lat: Lattice;
+  centres: Float64Array;
+  scale: number;
+  dpr: number;
+  ox: number;
+  oy: number;
+}
+
+/** Plane -> device pixels of the canvas backing store. */
+export function toDevice(p: Placement, x: number, y: number): [number, number] {
+  return [(p.ox + x * p.scale) * p.dpr, (p.oy + y * p.scale) * p.dpr];
+}

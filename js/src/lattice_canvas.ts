@@ -1,16 +1,14 @@
 // One canvas lattice renderer for every map-shaped view (hit map, U-matrix, component planes,
 // quality map, label map): draws hexagons or squares, wrap marks, selection outlines, hover, and
 // turns pointer / keyboard input into selection requests.
-import { categoricalColour, NAN_COLOR, table, textOn, valueIndex } from "./colors";
-import { type CellFrame, type CellPainter, drawValueLabels } from "./cell_text";
-import { backingSize, centreInset, fitPicture, fixedWidth, latticePad, scrollToShow } from "./canvas_size";
-import { type FloatArray } from "./codecs";
+import {
+  backingSize, centreInset, fitPicture, fixedWidth, latticePad, type Placement, scrollToShow,
+} from "./canvas_size";
 import { liveRegion, PageTooltip, watchTheme } from "./common";
 import {
   boundarySegments,
   bounds,
   brushDrag,
-  cellVertices,
   centres,
   keyAction,
   keyAnchor,
@@ -18,22 +16,9 @@ import {
   nNeurons,
   pick,
 } from "./geometry";
+import { cellGeometry, type Geometry, paintPicture, type PlaneData } from "./lattice_paint";
 
-export type Style = "color" | "size";
-
-export interface PlaneData {
-  values: FloatArray; // one value per neuron (may be empty), float32 or float64
-  vmin: number;
-  vmax: number;
-  colormap: string;
-  style: Style;
-  sizes?: Float32Array | null; // "size" style: marker area fraction in [0, 1] per neuron
-  categories?: Float32Array | null; // category index per neuron (-1: none): categorical fill
-  showValues?: boolean; // write each value in its cell (when the cells are wide enough)
-  categoryColors?: string[] | null; // one colour per category (else the label palette)
-  borders?: Float32Array | null; // border segments, 4 floats each: x0, y0, x1, y1 (plane units)
-  painter?: CellPainter | null; // draws over the cells (the glyph map's glyphs, the indices)
-}
+export { GRID_FILL, type PlaneData, RASTER_BELOW, type Style } from "./lattice_paint";
 
 export type SelectMode = "replace" | "toggle" | "add";
 
@@ -53,22 +38,6 @@ export interface CanvasOptions {
    * aria-label adds the map's size and the keys (see {@link mapAriaLabel}). */
   label?: string;
 }
-
-interface Geometry {
-  key: string;
-  cells: Path2D[]; // device-pixel paths, one per neuron
-  unit: Path2D; // one cell at the origin, device pixels (for scaled markers)
-  grid: Path2D; // all cell outlines
-  pixels: Int32Array | null; // device pixel -> neuron (-1: none), built for the raster path
-}
-
-/** Cells smaller than this (device pixels across) are painted as a raster (one putImageData
- * of a cached pixel -> neuron map) instead of one path fill and stroke per cell: a 100 x 100
- * map's small multiples redraw in a few milliseconds, with no anti-aliasing seams. */
-export const RASTER_BELOW = 8;
-/** The grid's fill in the size style, as CSS (the legend's "no samples" swatch); the canvas
- *  reads the same theme variable. */
-export const GRID_FILL = "var(--jp-layout-color2, #eeeeee)";
 
 const RING_BELOW = 9; // CSS px per cell under which selected neurons also get a ring
 const RING_RADIUS = 8; // CSS px
@@ -315,29 +284,13 @@ export class LatticeCanvas {
     return true;
   }
 
+  /** Where the plane lies on the backing store (the last layout's). */
+  private place(): Placement {
+    return { lat: this.lat!, centres: this.centresPlane, scale: this.scale, dpr: this.dpr, ox: this.ox, oy: this.oy };
+  }
+
   private geometry(): Geometry {
-    const lat = this.lat!;
-    const key = `${lat.rows}x${lat.cols}:${lat.shape}:${this.scale}:${this.dpr}:${this.ox}:${this.oy}`;
-    if (this.geom && this.geom.key === key) return this.geom;
-    const s = this.scale * this.dpr;
-    const verts = cellVertices(lat.shape).map(([vx, vy]) => [vx * s, vy * s]);
-    const cells: Path2D[] = [];
-    const grid = new Path2D();
-    const m = nNeurons(lat);
-    for (let k = 0; k < m; k++) {
-      const [cx, cy] = this.toDevice(this.centresPlane[2 * k], this.centresPlane[2 * k + 1]);
-      const p = new Path2D();
-      p.moveTo(cx + verts[0][0], cy + verts[0][1]);
-      for (let i = 1; i < verts.length; i++) p.lineTo(cx + verts[i][0], cy + verts[i][1]);
-      p.closePath();
-      cells.push(p);
-      grid.addPath(p);
-    }
-    const unit = new Path2D();
-    unit.moveTo(verts[0][0], verts[0][1]);
-    for (let i = 1; i < verts.length; i++) unit.lineTo(verts[i][0], verts[i][1]);
-    unit.closePath();
-    this.geom = { key, cells, unit, grid, pixels: null };
+    this.geom = cellGeometry(this.place(), this.geom);
     return this.geom;
   }
 
@@ -380,241 +333,15 @@ export class LatticeCanvas {
     if (!this.layout() || !this.lat) return;
     const ctx = this.base.getContext("2d");
     if (!ctx) return;
-    const g = this.geometry();
-    const lat = this.lat;
-    const m = nNeurons(lat);
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    // transparent around the cells: the page's own background shows (light or dark theme)
-    ctx.clearRect(0, 0, this.base.width, this.base.height);
-    const d = this.data;
-    const values = d?.values ?? new Float32Array(0);
-    const style = d?.style ?? "color";
-    this.inkLeft = this.firstInkColumn(style, style === "color" && this.scale * this.dpr < RASTER_BELOW);
-    const cmap = table(d?.colormap ?? "viridis").css;
-    const cats = d?.categories && d.categories.length >= m ? d.categories : null;
-    const colourIndex = (k: number): string => {
-      if (cats) {
-        const c = Number.isNaN(cats[k]) ? -1 : cats[k];
-        const own = d?.categoryColors;
-        return own && c >= 0 && c < own.length ? own[c] : categoricalColour(c);
-      }
-      if (k >= values.length) return NAN_COLOR;
-      const i = valueIndex(values[k], d!.vmin, d!.vmax);
-      return i < 0 ? NAN_COLOR : cmap[i];
-    };
-    if (style === "color" && this.scale * this.dpr < RASTER_BELOW) {
-      this.paintRaster(ctx, g, m, cats, values);
-    } else if (style === "color") {
-      // group cells by colour: at most 256 + palette fillStyle changes per redraw
-      const groups = new Map<string, number[]>();
-      for (let k = 0; k < m; k++) {
-        const c = colourIndex(k);
-        let arr = groups.get(c);
-        if (!arr) groups.set(c, (arr = []));
-        arr.push(k);
-      }
-      for (const [c, ks] of groups) {
-        ctx.fillStyle = c;
-        for (const k of ks) ctx.fill(g.cells[k]);
-      }
-      // hairline strokes in the same colour close the anti-aliasing seams between cells (which
-      // otherwise show as a light mesh on big maps with cells of a few pixels)
-      {
-        ctx.lineWidth = Math.max(0.75 * this.dpr, 0.04 * this.scale * this.dpr);
-        ctx.lineJoin = "round";
-        for (const [c, ks] of groups) {
-          ctx.strokeStyle = c;
-          for (const k of ks) ctx.stroke(g.cells[k]);
-        }
-      }
-    } else {
-      ctx.fillStyle = this.themeColour("--jp-layout-color2", "#eeeeee");
-      ctx.fill(g.grid);
-      ctx.strokeStyle = this.themeColour("--jp-border-color2", "#d0d0d0");
-      ctx.lineWidth = Math.max(0.5, 0.03 * this.scale * this.dpr);
-      ctx.stroke(g.grid);
-      const sizes = d?.sizes ?? null;
-      for (let k = 0; k < m; k++) {
-        const f = sizes && k < sizes.length ? Math.sqrt(Math.max(0, Math.min(1, sizes[k]))) : 1;
-        if (!(f > 0)) continue;
-        const [cx, cy] = this.toDevice(this.centresPlane[2 * k], this.centresPlane[2 * k + 1]);
-        ctx.setTransform(f, 0, 0, f, cx, cy);
-        ctx.fillStyle = colourIndex(k);
-        ctx.fill(g.unit);
-      }
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-    }
-    const frame: CellFrame = {
-      ctx, m, rows: lat.rows, cols: lat.cols, scale: this.scale, dpr: this.dpr,
-      centre: (k) => this.toDevice(this.centresPlane[2 * k], this.centresPlane[2 * k + 1]),
-      theme: (name, fallback) => this.themeColour(name, fallback),
-    };
-    const fg = d?.showValues && style !== "color" ? this.themeColour("--jp-ui-font-color1", "#333") : "";
-    this.labelsDrawn = d?.showValues
-      ? drawValueLabels(frame, values, (k) => (style === "color" ? textOn(colourIndex(k)) : fg)) : 0;
-    this.painted = d?.painter ? d.painter(frame) : 0;
-    this.drawBorders(ctx);
-    this.drawWrapMarks(ctx);
+    const done = paintPicture(ctx, this.place(), this.geometry(), this.data,
+      (name, fallback) => this.themeColour(name, fallback));
+    this.inkLeft = done.inkLeft;
+    this.labelsDrawn = done.labels;
+    this.painted = done.painted;
+    this.bordersDrawn = done.borders;
     this.draws += 1;
     this.drawOverlay();
     this.opts.onDraw?.();
-  }
-
-  /** Where (CSS px from the canvas' left edge) the picture's paint starts: the outermost cells'
-   * edge less half the stroke they are drawn with (none when painted as a raster), or the tip
-   * of the left wrap mark's arrow when the columns wrap around. */
-  private firstInkColumn(style: Style, raster: boolean): number {
-    const lat = this.lat!;
-    const b = bounds(lat);
-    const s = this.scale;
-    // the strokes' widths in draw(), in CSS px
-    const stroke = style === "color" ? (raster ? 0 : Math.max(0.75, 0.04 * s)) : Math.max(0.5 / this.dpr, 0.03 * s);
-    let left = this.ox + b.x0 * s - stroke / 2;
-    if (lat.wrapCols) {
-      // drawWrapMarks(): the dashed edge at the padding's middle, its arrow pointing outward
-      const xl = this.ox + (b.x0 - latticePad(lat).px * 0.45) * s;
-      left = Math.min(left, xl - Math.min(0.28 * s, 9), xl - Math.max(1 / this.dpr, 1.2) / 2);
-    }
-    return Math.max(0, left);
-  }
-
-  /** Cluster / category borders: one path of all segments, a white halo under a dark line
-   * (widths as the SVG pictures: max(1.25, min(3, 0.09 * cell)) CSS px). */
-  private drawBorders(ctx: CanvasRenderingContext2D): void {
-    this.bordersDrawn = 0;
-    const segs = this.data?.borders;
-    if (!segs || segs.length < 4) return;
-    const n = Math.floor(segs.length / 4);
-    const path = new Path2D();
-    for (let i = 0; i < n; i++) {
-      const [x0, y0] = this.toDevice(segs[4 * i], segs[4 * i + 1]);
-      const [x1, y1] = this.toDevice(segs[4 * i + 2], segs[4 * i + 3]);
-      path.moveTo(x0, y0);
-      path.lineTo(x1, y1);
-    }
-    const w = Math.max(1.25, Math.min(3, 0.09 * this.scale)) * this.dpr;
-    ctx.save();
-    ctx.lineCap = "round";
-    ctx.strokeStyle = "#ffffff";
-    ctx.lineWidth = 2.4 * w;
-    ctx.stroke(path);
-    ctx.strokeStyle = "#1a1a1a";
-    ctx.lineWidth = w;
-    ctx.stroke(path);
-    ctx.restore();
-    this.bordersDrawn = n;
-  }
-
-  /** The neuron under every device pixel (pixel centres; -1 outside the cells), cached. */
-  private pixelCells(g: Geometry): Int32Array {
-    if (g.pixels && g.pixels.length === this.base.width * this.base.height) return g.pixels;
-    const w = this.base.width;
-    const h = this.base.height;
-    const out = new Int32Array(w * h);
-    const inv = 1 / (this.scale * this.dpr);
-    for (let py = 0; py < h; py++) {
-      const y = ((py + 0.5) / this.dpr - this.oy) / this.scale;
-      for (let px = 0; px < w; px++) {
-        out[py * w + px] = pick(this.lat!, (px + 0.5) * inv - this.ox / this.scale, y);
-      }
-    }
-    g.pixels = out;
-    return out;
-  }
-
-  /** Colour mode on small cells: every pixel takes its neuron's colour in one image. */
-  private paintRaster(ctx: CanvasRenderingContext2D, g: Geometry, m: number,
-    cats: Float32Array | null, values: FloatArray): void {
-    const d = this.data!;
-    const rgba = new Uint8ClampedArray(4 * m);
-    const rgb = table(d.colormap ?? "viridis").rgb;
-    const parse = (css: string, k: number) => {
-      rgba[4 * k] = parseInt(css.slice(1, 3), 16);
-      rgba[4 * k + 1] = parseInt(css.slice(3, 5), 16);
-      rgba[4 * k + 2] = parseInt(css.slice(5, 7), 16);
-      rgba[4 * k + 3] = 255;
-    };
-    for (let k = 0; k < m; k++) {
-      if (cats) {
-        parse(categoricalColour(Number.isNaN(cats[k]) ? -1 : cats[k]), k);
-        continue;
-      }
-      const i = k < values.length ? valueIndex(values[k], d.vmin, d.vmax) : -1;
-      if (i < 0) parse(NAN_COLOR, k);
-      else {
-        rgba[4 * k] = rgb[3 * i];
-        rgba[4 * k + 1] = rgb[3 * i + 1];
-        rgba[4 * k + 2] = rgb[3 * i + 2];
-        rgba[4 * k + 3] = 255;
-      }
-    }
-    const pixels = this.pixelCells(g);
-    const img = ctx.createImageData(this.base.width, this.base.height);
-    const data = img.data;
-    for (let p = 0; p < pixels.length; p++) {
-      const k = pixels[p];
-      if (k < 0) continue;
-      const o = 4 * p;
-      const c = 4 * k;
-      data[o] = rgba[c];
-      data[o + 1] = rgba[c + 1];
-      data[o + 2] = rgba[c + 2];
-      data[o + 3] = 255;
-    }
-    ctx.putImageData(img, 0, 0);
-  }
-
-  private drawWrapMarks(ctx: CanvasRenderingContext2D): void {
-    const lat = this.lat!;
-    if (!lat.wrapCols && !lat.wrapRows) return;
-    const b = bounds(lat);
-    const { px, py } = latticePad(lat);
-    const s = this.scale * this.dpr;
-    ctx.save();
-    const ink = this.themeColour("--jp-ui-font-color2", "#555");
-    ctx.strokeStyle = ink;
-    ctx.fillStyle = ink;
-    ctx.lineWidth = Math.max(1, 1.2 * this.dpr);
-    ctx.setLineDash([5 * this.dpr, 4 * this.dpr]);
-    const arrow = (x: number, y: number, dx: number, dy: number) => {
-      const len = Math.min(0.28 * s, 9 * this.dpr);
-      ctx.beginPath();
-      ctx.moveTo(x + dx * len, y + dy * len);
-      ctx.lineTo(x - dy * len * 0.6, y + dx * len * 0.6);
-      ctx.lineTo(x + dy * len * 0.6, y - dx * len * 0.6);
-      ctx.closePath();
-      ctx.fill();
-    };
-    if (lat.wrapCols) {
-      const xl = this.toDevice(b.x0 - px * 0.45, 0)[0];
-      const xr = this.toDevice(b.x1 + px * 0.45, 0)[0];
-      const [, y0] = this.toDevice(0, b.y0);
-      const [, y1] = this.toDevice(0, b.y1);
-      ctx.beginPath();
-      ctx.moveTo(xl, y0); ctx.lineTo(xl, y1);
-      ctx.moveTo(xr, y0); ctx.lineTo(xr, y1);
-      ctx.stroke();
-      ctx.setLineDash([]);
-      const ym = (y0 + y1) / 2;
-      arrow(xl, ym, -1, 0);
-      arrow(xr, ym, 1, 0);
-      ctx.setLineDash([5 * this.dpr, 4 * this.dpr]);
-    }
-    if (lat.wrapRows) {
-      const yt = this.toDevice(0, b.y0 - py * 0.45)[1];
-      const yb = this.toDevice(0, b.y1 + py * 0.45)[1];
-      const [x0] = this.toDevice(b.x0, 0);
-      const [x1] = this.toDevice(b.x1, 0);
-      ctx.beginPath();
-      ctx.moveTo(x0, yt); ctx.lineTo(x1, yt);
-      ctx.moveTo(x0, yb); ctx.lineTo(x1, yb);
-      ctx.stroke();
-      ctx.setLineDash([]);
-      const xm = (x0 + x1) / 2;
-      arrow(xm, yt, 0, -1);
-      arrow(xm, yb, 0, 1);
-    }
-    ctx.restore();
   }
 
   /** A JupyterLab theme colour (CSS variable) as seen from this view, or the fallback. */
