@@ -6,19 +6,19 @@ import {
 } from "./canvas_size";
 import { liveRegion, PageTooltip, watchTheme } from "./common";
 import {
-  boundarySegments,
   bounds,
   brushDrag,
   centres,
   keyAction,
   keyAnchor,
   type Lattice,
-  nNeurons,
   pick,
 } from "./geometry";
+import { overlayMargin, SelectionOverlay, selectionHash } from "./lattice_overlay";
 import { cellGeometry, type Geometry, paintPicture, type PlaneData } from "./lattice_paint";
 
 export { GRID_FILL, type PlaneData, RASTER_BELOW, type Style } from "./lattice_paint";
+export { PER_CELL_OUTLINE_MAX } from "./lattice_overlay";
 
 export type SelectMode = "replace" | "toggle" | "add";
 
@@ -39,15 +39,6 @@ export interface CanvasOptions {
   label?: string;
 }
 
-const RING_BELOW = 9; // CSS px per cell under which selected neurons also get a ring
-const RING_RADIUS = 8; // CSS px
-const MAX_RINGS = 64;
-/** How far (CSS px) a selection ring reaches from its neuron's centre: the radius, half the
- *  3.5 px white halo and a pixel of anti-aliasing. */
-const RING_REACH = RING_RADIUS + 1.75 + 1;
-/** Selections up to this size outline every cell; bigger ones outline their region's boundary
- * (one path), so a brushed region stays readable and does not hide the data. */
-export const PER_CELL_OUTLINE_MAX = 64;
 export { LABEL_MIN_CELL } from "./cell_text";
 
 export class LatticeCanvas {
@@ -77,7 +68,7 @@ export class LatticeCanvas {
   draws = 0;
   overlayDraws = 0; // selection / hover redraws (tests and benchmarks read it)
   lastOverlayMs = 0; // how long the last one took
-  private outline: { key: string; path: Path2D } | null = null;
+  private overlayPainter = new SelectionOverlay();
   private opts: CanvasOptions;
   private centresPlane: Float64Array = new Float64Array(0);
   private geom: Geometry | null = null;
@@ -176,9 +167,7 @@ export class LatticeCanvas {
 
   setSelected(neurons: number[]): void {
     this.selected = neurons.slice();
-    let s = 0;
-    for (const k of this.selected) s = (s * 31 + k) % 2147483647;
-    this.selectedSum = s;
+    this.selectedSum = selectionHash(this.selected);
     this.drawOverlay();
     this.announce();
   }
@@ -230,16 +219,6 @@ export class LatticeCanvas {
 
   // ---- layout -------------------------------------------------------------------------------
 
-  /** The room (CSS px) the picture keeps beyond its cells' padding on one axis, so that what
-   * the selection overlay draws around an outer neuron stays inside the picture (boxes around
-   * the view, a plane's card, clip what reaches past it): its ring (when the cells are small
-   * enough for rings) and its outline's white halo. */
-  private margin(scale: number, pad: number, inset: number): number {
-    const ring = scale < RING_BELOW ? RING_REACH - (inset + pad) * scale : 0;
-    const halo = 1.1 * Math.max(1.5, Math.min(3, 0.12 * scale)) + 1 - pad * scale;
-    return Math.max(0, ring, halo);
-  }
-
   private layout(): boolean {
     if (!this.lat) return false;
     const b = bounds(this.lat);
@@ -256,7 +235,7 @@ export class LatticeCanvas {
       if (Number.isFinite(cap) && cap > 0) maxH = Math.min(maxH, cap);
     }
     const fit = fitPicture(b, pad, box, maxH, this.opts.minScale ?? 2,
-      (scale) => [this.margin(scale, pad.px, this.inset.x), this.margin(scale, pad.py, this.inset.y)]);
+      (scale) => [overlayMargin(scale, pad.px, this.inset.x), overlayMargin(scale, pad.py, this.inset.y)]);
     const { scale, width, height } = fit;
     // the screen's pixel ratio, lowered for a canvas too big for the browser (canvas_size.ts)
     const back = backingSize(width, height, (typeof window !== "undefined" && window.devicePixelRatio) || 1);
@@ -269,10 +248,10 @@ export class LatticeCanvas {
     this.ox = fit.ox;
     this.oy = fit.oy;
     if (changed || this.base.width !== back.width) {
-      // the overlay covers the picture exactly: the picture keeps the room (margin()) for what
-      // it draws around an outer neuron, so nothing of it reaches past the picture's box, and
-      // the view's box gets no scrollable overflow (an overlay reaching past it gave every box
-      // whose right edge a map filled a horizontal scrollbar that scrolled to nothing)
+      // the overlay covers the picture exactly: the picture keeps the room (overlayMargin) for
+      // what it draws around an outer neuron, so nothing of it reaches past the picture's box,
+      // and the view's box gets no scrollable overflow (an overlay reaching past it gave every
+      // box whose right edge a map filled a horizontal scrollbar that scrolled to nothing)
       for (const c of [this.base, this.overlay]) {
         c.width = back.width;
         c.height = back.height;
@@ -292,11 +271,6 @@ export class LatticeCanvas {
   private geometry(): Geometry {
     this.geom = cellGeometry(this.place(), this.geom);
     return this.geom;
-  }
-
-  /** Plane -> device pixels of the canvas backing store. */
-  private toDevice(x: number, y: number): [number, number] {
-    return [(this.ox + x * this.scale) * this.dpr, (this.oy + y * this.scale) * this.dpr];
   }
 
   /** Client (viewport) coordinates -> plane coordinates. */
@@ -351,74 +325,12 @@ export class LatticeCanvas {
     return v || fallback;
   }
 
-  /** The boundary of the selected region as one device-pixel path (cached per selection). */
-  private outlinePath(): Path2D {
-    const key = `${this.geom!.key}|${this.selected.length}|${this.selected[0]}|${this.selected[this.selected.length - 1]}|${this.selectedSum}`;
-    if (this.outline && this.outline.key === key) return this.outline.path;
-    const segs = boundarySegments(this.lat!, this.selected);
-    const path = new Path2D();
-    for (let i = 0; i < segs.length; i += 4) {
-      const [ax, ay] = this.toDevice(segs[i], segs[i + 1]);
-      const [bx, by] = this.toDevice(segs[i + 2], segs[i + 3]);
-      path.moveTo(ax, ay);
-      path.lineTo(bx, by);
-    }
-    this.outline = { key, path };
-    return path;
-  }
-
   drawOverlay(): void {
     if (!this.lat || !this.geom) return;
     const ctx = this.overlay.getContext("2d");
     if (!ctx) return;
     const t0 = typeof performance !== "undefined" ? performance.now() : 0;
-    const g = this.geom;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
-    const m = nNeurons(this.lat);
-    const w = Math.max(1.5 * this.dpr, Math.min(3 * this.dpr, 0.12 * this.scale * this.dpr));
-    if (this.selected.length > PER_CELL_OUTLINE_MAX) {
-      // a big selection: one outline of its region (white halo, then the selection colour)
-      const path = this.outlinePath();
-      ctx.lineJoin = "round";
-      ctx.lineCap = "round";
-      ctx.strokeStyle = "#ffffff";
-      ctx.lineWidth = w * 2.2;
-      ctx.stroke(path);
-      ctx.strokeStyle = "#d6004c";
-      ctx.lineWidth = w;
-      ctx.stroke(path);
-    } else if (this.selected.length) {
-      ctx.lineJoin = "round";
-      ctx.strokeStyle = "#ffffff";
-      ctx.lineWidth = w * 2.2;
-      for (const k of this.selected) if (k >= 0 && k < m) ctx.stroke(g.cells[k]);
-      ctx.strokeStyle = "#d6004c";
-      ctx.lineWidth = w;
-      for (const k of this.selected) if (k >= 0 && k < m) ctx.stroke(g.cells[k]);
-      // cells of a few pixels (big maps, small multiples): a ring around each selected neuron
-      // keeps a selection visible at a glance
-      if (this.scale < RING_BELOW && this.selected.length <= MAX_RINGS) {
-        const r = RING_RADIUS * this.dpr;
-        for (const [colour, lw] of [["#ffffff", 3.5], ["#d6004c", 1.75]] as const) {
-          ctx.strokeStyle = colour;
-          ctx.lineWidth = lw * this.dpr;
-          ctx.beginPath();
-          for (const k of this.selected) {
-            if (k < 0 || k >= m) continue;
-            const [cx, cy] = this.toDevice(this.centresPlane[2 * k], this.centresPlane[2 * k + 1]);
-            ctx.moveTo(cx + r, cy);
-            ctx.arc(cx, cy, r, 0, 2 * Math.PI);
-          }
-          ctx.stroke();
-        }
-      }
-    }
-    if (this.hover >= 0 && this.hover < m) {
-      ctx.strokeStyle = "#111";
-      ctx.lineWidth = w;
-      ctx.stroke(g.cells[this.hover]);
-    }
+    this.overlayPainter.paint(ctx, this.place(), this.geom, this.selected, this.selectedSum, this.hover);
     this.overlayDraws += 1;
     if (t0) this.lastOverlayMs = performance.now() - t0;
   }
