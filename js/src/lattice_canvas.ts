@@ -1,28 +1,25 @@
 // One canvas lattice renderer for every map-shaped view (hit map, U-matrix, component planes,
-// quality map, label map): draws hexagons or squares, wrap marks, selection outlines, hover, and
-// turns pointer / keyboard input into selection requests.
+// quality map, label map): LatticeCanvas holds the elements (its box, the picture's and the
+// overlay's canvases, the brush box, the live region), the lattice, data and selection, and
+// redraws on the next frame. Its parts: the layout and backing store (canvas_size.ts), the
+// picture of hexagons or squares (lattice_paint.ts), the selection and hover over it
+// (lattice_overlay.ts), and the pointer and keys turned into selection requests
+// (lattice_input.ts).
 import {
   backingSize, centreInset, fitPicture, fixedWidth, latticePad, type Placement, scrollToShow,
 } from "./canvas_size";
 import { liveRegion, PageTooltip, watchTheme } from "./common";
-import {
-  bounds,
-  brushDrag,
-  centres,
-  keyAction,
-  keyAnchor,
-  type Lattice,
-  pick,
-} from "./geometry";
+import { bounds, centres, keyAnchor, type Lattice } from "./geometry";
+import { type InputOptions, LatticeInput, mapAriaLabel } from "./lattice_input";
 import { overlayMargin, SelectionOverlay, selectionHash } from "./lattice_overlay";
 import { cellGeometry, type Geometry, paintPicture, type PlaneData } from "./lattice_paint";
 
 export { GRID_FILL, type PlaneData, RASTER_BELOW, type Style } from "./lattice_paint";
 export { PER_CELL_OUTLINE_MAX } from "./lattice_overlay";
+export { clickMode, combine, mapAriaLabel, type SelectMode } from "./lattice_input";
+export { LABEL_MIN_CELL } from "./cell_text";
 
-export type SelectMode = "replace" | "toggle" | "add";
-
-export interface CanvasOptions {
+export interface CanvasOptions extends InputOptions {
   maxHeight?: number; // CSS pixels
   /** A fixed picture width (CSS px; 0 / unset: the box's width). The picture is then that wide
    * and as tall as its lattice makes it (no maxHeight), and so is the root: a caller whose box
@@ -30,16 +27,11 @@ export interface CanvasOptions {
   width?: number;
   minScale?: number;
   interactive?: boolean;
-  onSelect?: (neurons: number[], mode: SelectMode) => void;
-  onClear?: () => void;
-  describe?: (k: number) => string[];
   onDraw?: () => void;
   /** What the picture is, for screen readers ("SOM hit map"): the focusable element's
    * aria-label adds the map's size and the keys (see {@link mapAriaLabel}). */
   label?: string;
 }
-
-export { LABEL_MIN_CELL } from "./cell_text";
 
 export class LatticeCanvas {
   readonly root: HTMLDivElement;
@@ -82,9 +74,7 @@ export class LatticeCanvas {
   private observer: ResizeObserver | null = null;
   private themeWatch: MutationObserver | null = null;
   private pending = 0;
-  private dragStart: { x: number; y: number; shift: boolean; toggle: boolean } | null = null;
-  private dragging = false;
-  private listeners: Array<[EventTarget, string, EventListener]> = [];
+  private input: LatticeInput | null = null;
 
   constructor(opts: CanvasOptions = {}) {
     this.opts = { maxHeight: 520, minScale: 2, interactive: true, ...opts };
@@ -106,17 +96,8 @@ export class LatticeCanvas {
     });
     this.status = liveRegion();
     this.root.append(this.base, this.overlay, this.brushBox, this.status);
-    if (this.opts.interactive) {
-      this.root.tabIndex = 0;
-      // a widget of its own keys: screen readers pass the arrow keys through to it
-      this.root.setAttribute("role", "application");
-      this.listen(this.base, "pointerdown", (e) => this.onDown(e as PointerEvent));
-      this.listen(window, "pointermove", (e) => this.onDragMove(e as PointerEvent));
-      this.listen(window, "pointerup", (e) => this.onUp(e as PointerEvent));
-      this.listen(this.base, "pointermove", (e) => this.onHover(e as PointerEvent));
-      this.listen(this.base, "pointerleave", () => this.setHover(-1));
-      this.listen(this.root, "keydown", (e) => this.onKey(e as KeyboardEvent));
-    }
+    // hover, click, brush and keys (the root focusable)
+    if (this.opts.interactive) this.input = new LatticeInput(this, this.opts);
     if (typeof ResizeObserver !== "undefined") {
       this.observer = new ResizeObserver(() => this.schedule());
       this.observer.observe(this.root);
@@ -126,14 +107,8 @@ export class LatticeCanvas {
     this.themeWatch = watchTheme(() => this.schedule());
   }
 
-  private listen(t: EventTarget, type: string, fn: EventListener): void {
-    t.addEventListener(type, fn);
-    this.listeners.push([t, type, fn]);
-  }
-
   destroy(): void {
-    for (const [t, type, fn] of this.listeners) t.removeEventListener(type, fn);
-    this.listeners = [];
+    this.input?.destroy();
     this.observer?.disconnect();
     this.themeWatch?.disconnect();
     if (this.pending) cancelAnimationFrame(this.pending);
@@ -175,7 +150,7 @@ export class LatticeCanvas {
   /** Write the selection into the live region while this view has the focus (a change made
    * here, with the pointer or the keyboard), so a screen reader reads it once, not once per
    * linked view. */
-  private announce(): void {
+  announce(): void {
     if (!this.lat || typeof document === "undefined" || document.activeElement !== this.root) return;
     const k = keyAnchor(this.lat, this.selected, this.cursor);
     let text = "no neuron selected";
@@ -284,7 +259,7 @@ export class LatticeCanvas {
   }
 
   /** A fixed-width canvas in a box that scrolls sideways: scroll it to show neuron k's cell. */
-  private reveal(k: number): void {
+  reveal(k: number): void {
     const box = this.root.parentElement;
     if (!box || !this.fixedWidth() || k < 0 || 2 * k >= this.centresPlane.length) return;
     const x = this.base.getBoundingClientRect().left + this.ox + this.centresPlane[2 * k] * this.scale;
@@ -334,125 +309,4 @@ export class LatticeCanvas {
     this.overlayDraws += 1;
     if (t0) this.lastOverlayMs = performance.now() - t0;
   }
-
-  // ---- interaction --------------------------------------------------------------------------
-
-  private setHover(k: number, e?: PointerEvent): void {
-    if (k !== this.hover) {
-      this.hover = k;
-      this.drawOverlay();
-    }
-    if (k < 0 || !e || !this.opts.describe) {
-      this.tooltip.hide();
-      return;
-    }
-    this.tooltip.show(this.opts.describe(k), e.clientX, e.clientY);
-  }
-
-  private onHover(e: PointerEvent): void {
-    if (this.dragging || !this.lat) return;
-    const [x, y] = this.clientToPlane(e.clientX, e.clientY);
-    this.setHover(pick(this.lat, x, y), e);
-  }
-
-  private onDown(e: PointerEvent): void {
-    if (e.button !== 0) return;
-    this.root.focus({ preventScroll: true });
-    this.dragStart = { x: e.clientX, y: e.clientY, shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey };
-    this.dragging = false;
-    e.preventDefault();
-  }
-
-  private onDragMove(e: PointerEvent): void {
-    const s = this.dragStart;
-    if (!s) return;
-    if (!this.dragging && Math.hypot(e.clientX - s.x, e.clientY - s.y) < 5) return;
-    this.dragging = true;
-    this.setHover(-1);
-    const r = this.root.getBoundingClientRect();
-    const x0 = Math.min(s.x, e.clientX) - r.left;
-    const y0 = Math.min(s.y, e.clientY) - r.top;
-    Object.assign(this.brushBox.style, {
-      display: "block", left: `${x0}px`, top: `${y0}px`,
-      width: `${Math.abs(e.clientX - s.x)}px`, height: `${Math.abs(e.clientY - s.y)}px`,
-    });
-  }
-
-  private onUp(e: PointerEvent): void {
-    const s = this.dragStart;
-    if (!s || !this.lat) return;
-    this.dragStart = null;
-    // shift adds (as the docs say), ctrl / cmd toggles, a plain click or drag replaces
-    const mode = clickMode(s.shift || e.shiftKey, s.toggle || e.ctrlKey || e.metaKey);
-    if (this.dragging) {
-      this.dragging = false;
-      this.brushBox.style.display = "none";
-      const [xa, ya] = this.clientToPlane(s.x, s.y);
-      const [xb, yb] = this.clientToPlane(e.clientX, e.clientY);
-      // the neurons under the drag's two ends are taken whole (their centres included)
-      const ks = brushDrag(this.lat, xa, ya, xb, yb);
-      this.opts.onSelect?.(ks, mode === "replace" ? "replace" : "add");
-      return;
-    }
-    const [x, y] = this.clientToPlane(e.clientX, e.clientY);
-    const k = pick(this.lat, x, y);
-    if (k < 0) {
-      if (mode === "replace") this.opts.onClear?.();
-      return;
-    }
-    this.cursor = k;
-    this.opts.onSelect?.([k], mode);
-  }
-
-  /** Escape clears; arrows, Enter and Space as {@link keyAction} says (the key goes no
-   * further: the notebook does not take it as a shortcut, the page does not scroll). */
-  private onKey(e: KeyboardEvent): void {
-    if (e.key === "Escape") {
-      this.cursor = -1;
-      this.opts.onClear?.();
-    } else {
-      if (e.altKey || e.ctrlKey || e.metaKey) return; // the browser's and JupyterLab's shortcuts
-      const act = this.lat ? keyAction(this.lat, this.selected, this.cursor, e.key) : null;
-      if (!act) return;
-      if (act.kind === "select") {
-        this.cursor = act.neuron;
-        this.opts.onSelect?.([act.neuron], "replace");
-        this.reveal(act.neuron);
-      }
-      // the cursor may have moved inside an unchanged selection (a cluster): say where it is
-      this.announce();
-    }
-    e.preventDefault();
-    e.stopPropagation();
-  }
-}
-
-/** The aria-label of a map's focusable element: "SOM hit map, 12 × 10 hexagonal: arrow keys
- * move the selected neuron, Escape clears". */
-export function mapAriaLabel(label: string, lat: Lattice): string {
-  const kind = lat.shape === "hexa" ? "hexagonal" : "rectangular";
-  return `${label}, ${lat.rows} × ${lat.cols} ${kind}: arrow keys move the selected neuron ` +
-    "(Enter or an arrow key selects the top-left one when none is), Escape clears";
-}
-
-/** What a click does with these modifier keys: shift adds, ctrl / cmd toggles, else replaces. */
-export function clickMode(shift: boolean, toggle: boolean): SelectMode {
-  if (shift) return "add";
-  if (toggle) return "toggle";
-  return "replace";
-}
-
-/** New selection after a request, as a sorted unique array. */
-export function combine(current: number[], neurons: number[], mode: SelectMode): number[] {
-  let out: Set<number>;
-  if (mode === "replace") out = new Set(neurons);
-  else if (mode === "add") out = new Set([...current, ...neurons]);
-  else {
-    out = new Set(current);
-    for (const k of neurons) {
-      if (out.has(k)) out.delete(k);
-      else out.add(k);
-    }
-  }
-  return [...out].sort((a, b) => a - b);
 }

@@ -1,0 +1,187 @@
+// The lattice canvas' pointer and keys: hover (outline and tooltip), a click or a brush drag
+// turned into a selection request (clickMode, combine), the keys (geometry.ts keyAction:
+// arrows, Enter, Space, Escape) and the focusable element's aria-label.
+import { type PageTooltip } from "./common";
+import { brushDrag, keyAction, type Lattice, pick } from "./geometry";
+
+export type SelectMode = "replace" | "toggle" | "add";
+
+/** What the pointer and the keys ask for (a LatticeCanvas' options). */
+export interface InputOptions {
+  onSelect?: (neurons: number[], mode: SelectMode) => void;
+  onClear?: () => void;
+  describe?: (k: number) => string[];
+}
+
+/** The canvas the pointer and the keys act on (a LatticeCanvas): read when an event comes. */
+export interface InputHost {
+  readonly root: HTMLElement;
+  readonly base: HTMLElement;
+  readonly brushBox: HTMLElement;
+  readonly tooltip: PageTooltip;
+  readonly lat: Lattice | null;
+  readonly selected: number[];
+  /** The neuron the keyboard moves from while the selection holds it. */
+  cursor: number;
+  hover: number;
+  clientToPlane(clientX: number, clientY: number): [number, number];
+  drawOverlay(): void;
+  /** Scroll the canvas' box to show neuron k. */
+  reveal(k: number): void;
+  /** Say the selection in the live region. */
+  announce(): void;
+}
+
+/** Listens to a canvas' pointer and keys (the root focusable, its base canvas and the window's
+ * pointer moves for a drag) until {@link destroy}. */
+export class LatticeInput {
+  private dragStart: { x: number; y: number; shift: boolean; toggle: boolean } | null = null;
+  private dragging = false;
+  private listeners: Array<[EventTarget, string, EventListener]> = [];
+
+  constructor(private readonly host: InputHost, private readonly opts: InputOptions) {
+    host.root.tabIndex = 0;
+    // a widget of its own keys: screen readers pass the arrow keys through to it
+    host.root.setAttribute("role", "application");
+    this.listen(host.base, "pointerdown", (e) => this.onDown(e as PointerEvent));
+    this.listen(window, "pointermove", (e) => this.onDragMove(e as PointerEvent));
+    this.listen(window, "pointerup", (e) => this.onUp(e as PointerEvent));
+    this.listen(host.base, "pointermove", (e) => this.onHover(e as PointerEvent));
+    this.listen(host.base, "pointerleave", () => this.setHover(-1));
+    this.listen(host.root, "keydown", (e) => this.onKey(e as KeyboardEvent));
+  }
+
+  private listen(t: EventTarget, type: string, fn: EventListener): void {
+    t.addEventListener(type, fn);
+    this.listeners.push([t, type, fn]);
+  }
+
+  destroy(): void {
+    for (const [t, type, fn] of this.listeners) t.removeEventListener(type, fn);
+    this.listeners = [];
+  }
+
+  private setHover(k: number, e?: PointerEvent): void {
+    const host = this.host;
+    if (k !== host.hover) {
+      host.hover = k;
+      host.drawOverlay();
+    }
+    if (k < 0 || !e || !this.opts.describe) {
+      host.tooltip.hide();
+      return;
+    }
+    host.tooltip.show(this.opts.describe(k), e.clientX, e.clientY);
+  }
+
+  private onHover(e: PointerEvent): void {
+    const lat = this.host.lat;
+    if (this.dragging || !lat) return;
+    const [x, y] = this.host.clientToPlane(e.clientX, e.clientY);
+    this.setHover(pick(lat, x, y), e);
+  }
+
+  private onDown(e: PointerEvent): void {
+    if (e.button !== 0) return;
+    this.host.root.focus({ preventScroll: true });
+    this.dragStart = { x: e.clientX, y: e.clientY, shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey };
+    this.dragging = false;
+    e.preventDefault();
+  }
+
+  private onDragMove(e: PointerEvent): void {
+    const s = this.dragStart;
+    if (!s) return;
+    if (!this.dragging && Math.hypot(e.clientX - s.x, e.clientY - s.y) < 5) return;
+    this.dragging = true;
+    this.setHover(-1);
+    const r = this.host.root.getBoundingClientRect();
+    const x0 = Math.min(s.x, e.clientX) - r.left;
+    const y0 = Math.min(s.y, e.clientY) - r.top;
+    Object.assign(this.host.brushBox.style, {
+      display: "block", left: `${x0}px`, top: `${y0}px`,
+      width: `${Math.abs(e.clientX - s.x)}px`, height: `${Math.abs(e.clientY - s.y)}px`,
+    });
+  }
+
+  private onUp(e: PointerEvent): void {
+    const s = this.dragStart;
+    const host = this.host;
+    const lat = host.lat;
+    if (!s || !lat) return;
+    this.dragStart = null;
+    // shift adds (as the docs say), ctrl / cmd toggles, a plain click or drag replaces
+    const mode = clickMode(s.shift || e.shiftKey, s.toggle || e.ctrlKey || e.metaKey);
+    if (this.dragging) {
+      this.dragging = false;
+      host.brushBox.style.display = "none";
+      const [xa, ya] = host.clientToPlane(s.x, s.y);
+      const [xb, yb] = host.clientToPlane(e.clientX, e.clientY);
+      // the neurons under the drag's two ends are taken whole (their centres included)
+      const ks = brushDrag(lat, xa, ya, xb, yb);
+      this.opts.onSelect?.(ks, mode === "replace" ? "replace" : "add");
+      return;
+    }
+    const [x, y] = host.clientToPlane(e.clientX, e.clientY);
+    const k = pick(lat, x, y);
+    if (k < 0) {
+      if (mode === "replace") this.opts.onClear?.();
+      return;
+    }
+    host.cursor = k;
+    this.opts.onSelect?.([k], mode);
+  }
+
+  /** Escape clears; arrows, Enter and Space as {@link keyAction} says (the key goes no
+   * further: the notebook does not take it as a shortcut, the page does not scroll). */
+  private onKey(e: KeyboardEvent): void {
+    const host = this.host;
+    if (e.key === "Escape") {
+      host.cursor = -1;
+      this.opts.onClear?.();
+    } else {
+      if (e.altKey || e.ctrlKey || e.metaKey) return; // the browser's and JupyterLab's shortcuts
+      const act = host.lat ? keyAction(host.lat, host.selected, host.cursor, e.key) : null;
+      if (!act) return;
+      if (act.kind === "select") {
+        host.cursor = act.neuron;
+        this.opts.onSelect?.([act.neuron], "replace");
+        host.reveal(act.neuron);
+      }
+      // the cursor may have moved inside an unchanged selection (a cluster): say where it is
+      host.announce();
+    }
+    e.preventDefault();
+    e.stopPropagation();
+  }
+}
+
+/** The aria-label of a map's focusable element: "SOM hit map, 12 × 10 hexagonal: arrow keys
+ * move the selected neuron, Escape clears". */
+export function mapAriaLabel(label: string, lat: Lattice): string {
+  const kind = lat.shape === "hexa" ? "hexagonal" : "rectangular";
+  return `${label}, ${lat.rows} × ${lat.cols} ${kind}: arrow keys move the selected neuron ` +
+    "(Enter or an arrow key selects the top-left one when none is), Escape clears";
+}
+
+/** What a click does with these modifier keys: shift adds, ctrl / cmd toggles, else replaces. */
+export function clickMode(shift: boolean, toggle: boolean): SelectMode {
+  if (shift) return "add";
+  if (toggle) return "toggle";
+  return "replace";
+}
+
+/** New selection after a request, as a sorted unique array. */
+export function combine(current: number[], neurons: number[], mode: SelectMode): number[] {
+  let out: Set<number>;
+  if (mode === "replace") out = new Set(neurons);
+  else if (mode === "add") out = new Set([...current, ...neurons]);
+  else {
+    out = new Set(current);
+    for (const k of neurons) {
+      if (out.has(k)) out.delete(k);
+      else out.add(k);
+    }
+  }
+  return [...out].sort((a, b) => a - b);
+}
