@@ -43,7 +43,7 @@ ALIGNMENT = r"""() => Array.from(document.querySelectorAll('.jp-OutputArea-outpu
     let x0 = Infinity;
     for (let y = 0; y < c.height; y++) for (let x = 0; x < Math.min(x0, c.width); x++)
       if (d[4 * (y * c.width + x) + 3] > 24) { x0 = x; break; }
-    const legend = lc.root.nextElementSibling?.querySelector('.sw-legend');
+    const legend = (lc.root.closest('.sw-canvas-scroll') ?? lc.root).nextElementSibling?.querySelector('.sw-legend');  // the canvas sits in its width= box
     return {view: el.dataset.view, lattice: `${lc.lat.rows}x${lc.lat.cols} ${lc.lat.shape}`
               + (lc.lat.wrapCols ? ' wrapped' : ''), scale: lc.scale, width: r.width,
             firstColumn: r.left + x0 * r.width / c.width,
