@@ -197,7 +197,11 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     lat = latticeOf(model);
     values = decodeFloat(model.get("values"));
     hits = decodeData(model.get("hits"), "float32");
-    if (focus >= nNeurons(lat)) focus = -1; // a smaller map
+    // a smaller map: the focused prism is gone, and the live region says so (it is the one
+    // thing a frame announces: training sends frames at 15 fps, and a live region that spoke
+    // each one would never stop; a key, the focus or the selection says the new values)
+    const lost = focus >= nNeurons(lat);
+    if (lost) focus = -1;
     heights = decodeData(model.get("heights"), "float32");
     const cmap = model.get("colormap");
     title.textContent = model.get("title");
@@ -209,7 +213,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     legendBox.replaceChildren(colourBar(cmap, model.get("vmin"), model.get("vmax"),
       `${model.get("value_label")}; prism height ∝ value${grey}`));
     canvas.setAttribute("aria-label", `Elevation map, ${lat.rows} × ${lat.cols}: ${KEYS_LABEL}; click selects`);
-    say();
+    if (lost) say();
     drawnFrame = model.get("frame");
     schedule();
   }

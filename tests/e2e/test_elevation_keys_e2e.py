@@ -56,6 +56,15 @@ def _wait_status(page, ev, needle: str) -> None:
         arg=[ev.element_handle(), needle], timeout=10_000)
 
 
+def _count_status_writes(ev):
+    """Start counting the writes to the view's live region; returns a function that reads the
+    count so far."""
+    ev.evaluate("""(el) => { const s = el.querySelector('[role="status"]'); el.__said = 0;
+      new MutationObserver(() => { el.__said += 1; })
+        .observe(s, {childList: true, characterData: true, subtree: true}); }""")
+    return lambda: ev.evaluate("(el) => el.__said")
+
+
 def _wait_kernel(page, code: str, want: str) -> None:
     """Until ``code`` prints ``want`` in the kernel (ipywidgets holds a model's changes back
     while a message of it is pending, so the kernel may read them a moment after the page)."""
@@ -94,6 +103,18 @@ def test_elevation_map_selects_with_the_keyboard(lab, page, artifacts):
     page.wait_for_function("(el) => el.dataset.focusShown === '1'", arg=ev.element_handle(), timeout=5_000)
     ring = ev.evaluate("(el) => el.dataset.ring")
     assert page.evaluate(RING_PIXELS, [ev.element_handle(), ring]) > 20
+
+    # training frames while the relief has the focus do not talk: five refreshes with new
+    # values (each would change the focused prism's value in the live region) write nothing to
+    # it; the live region speaks for keys, the focus and the selection only
+    said = _count_status_writes(ev)
+    before = _status(ev)
+    frame = int(ev.evaluate("(el) => el.dataset.frame"))
+    kernel_exec(page, "for i in range(5): ev.refresh(values=rng.random(20) + i)")
+    page.wait_for_function("([el, f]) => Number(el.dataset.frame) >= f", arg=[ev.element_handle(), frame + 5],
+                           timeout=10_000)
+    assert said() == 0 and _status(ev) == before, (said(), _status(ev), before)
+    kernel_exec(page, "ev.refresh(values='umatrix')")
 
     # the 4 x 5 hexagonal lattice (odd rows shifted right by half a column): neuron k is row
     # k // 5, col k % 5. At azimuth 0 the screen is the plane: Shift+Right twice 0 -> 1 -> 2;
