@@ -338,12 +338,15 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   };
   const onLeave = () => { tooltip.hide(); el.dataset.hover = "-1"; };
   const onKey = (e: KeyboardEvent) => {
-    if (e.altKey || e.ctrlKey || e.metaKey) return; // the browser's and JupyterLab's shortcuts
+    // the browser's and JupyterLab's shortcuts (Ctrl / Cmd / Alt+anything, Shift+Enter runs
+    // the cell; Shift+Space and Shift+Escape are left to the page too): the key goes on unstopped
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
     const m = nNeurons(lat);
     if (e.key === "Escape") {
+      if (e.shiftKey) return;
       link.set([]);
     } else if (e.key === "Enter" || e.key === " " || e.key === "Spacebar") {
-      if (m <= 0) return;
+      if (m <= 0 || e.shiftKey) return;
       const k = focus >= 0 && focus < m ? focus : 0;
       if (k !== focus) setFocus(k);
       const cur = link.get();

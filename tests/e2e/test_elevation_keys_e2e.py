@@ -171,5 +171,28 @@ def test_elevation_map_selects_with_the_keyboard(lab, page, artifacts):
     page.wait_for_function(f"([el, ring]) => ({RING_PIXELS})([el, ring]) === 0",
                            arg=[ev.element_handle(), ring], timeout=5_000)
     assert ev.evaluate("(el) => el.somwidget.focused()") == 11
+
+    # the keys it does not handle go on to JupyterLab: Ctrl+Enter, Alt+Enter and Shift+Enter
+    # leave the canvas neither stopped nor default-prevented (seen, then stopped, by the box
+    # around it here, so they run nothing)
+    canvas.focus()
+    passed = canvas.evaluate("""(c) => { const seen = [];
+      const keep = (e) => { seen.push([e.key, e.ctrlKey, e.altKey, e.shiftKey, e.defaultPrevented]); e.stopPropagation(); };
+      c.parentElement.addEventListener('keydown', keep);
+      for (const m of [{ctrlKey: true}, {altKey: true}, {shiftKey: true}, {shiftKey: true, key: ' '}])
+        c.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true, ...m}));
+      c.parentElement.removeEventListener('keydown', keep);
+      return seen; }""")
+    assert passed == [["Enter", True, False, False, False], ["Enter", False, True, False, False],
+                      ["Enter", False, False, True, False], [" ", False, False, True, False]], passed
+    assert kernel_exec(page, "print(sel.neurons)").strip() == "[11]"  # Shift+Space toggled nothing
+    # and in JupyterLab, Shift+Enter on the focused relief runs its cell and moves to the next
+    # (the last cell's Shift+Enter adds a cell below): the notebook had 2 cells, now 3
+    assert page.locator(".jp-Notebook .jp-Cell").count() == 2
+    canvas.focus()
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function("() => document.querySelectorAll('.jp-Notebook .jp-Cell').length === 3"
+                           " && document.querySelectorAll('.jp-Notebook .jp-Cell')[2]"
+                           ".classList.contains('jp-mod-active')", timeout=10_000)
     errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
     assert not errors, errors
