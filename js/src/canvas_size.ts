@@ -29,6 +29,9 @@ export function applyWidth(canvas: SizedCanvas, scroller: HTMLElement, canvasWid
   canvas.setOption("width", fixed ? w : undefined);
   Object.assign(scroller.style, fixed ? { overflowX: "auto", overflowY: "hidden", maxWidth: "100%" }
     : { overflowX: "", overflowY: "", maxWidth: "" });
+  // a box that clips its content would clip the canvas' focus ring (drawn outside it): the box
+  // shows the ring instead, as its 2 px border (styles.ts, .sw-scrolls)
+  scroller.classList.toggle("sw-scrolls", fixed);
 }
 
 /** The most backing pixels on either side of a canvas. Browsers cap a canvas' side (near
@@ -74,6 +77,8 @@ export interface SideScroller {
   scrollLeft: number;
   scrollWidth: number;
   clientWidth: number;
+  /** the width of its left border (0 when absent) */
+  clientLeft?: number;
   getBoundingClientRect(): { left: number };
 }
 
@@ -82,7 +87,8 @@ export interface SideScroller {
  * end. Nothing happens in a box that does not scroll. */
 export function scrollToShow(box: SideScroller, left: number, right: number): void {
   if (box.scrollWidth <= box.clientWidth) return;
-  const boxLeft = box.getBoundingClientRect().left; // the scroller has no border of its own
+  // where the visible content starts: inside the box's border (the focus ring's, styles.ts)
+  const boxLeft = box.getBoundingClientRect().left + (box.clientLeft ?? 0);
   let dx = 0;
   if (right > boxLeft + box.clientWidth) dx = right - (boxLeft + box.clientWidth);
   if (left - dx < boxLeft) dx = left - boxLeft;

@@ -1,7 +1,9 @@
 // The views' theme and dashboard style sheet, added after BASE_CSS (common.ts) by injectCss:
 // JupyterLab's CSS variables for every colour (readable in the light and the dark theme), a
-// visible keyboard focus ring, and the Explorer's one-screen layout (maps side by side, the
-// component planes in a grid under them, the inspector beside them, one Clear button).
+// visible keyboard focus ring (a canvas' scroll box, which would clip the canvas' own, shows
+// it as its border: the scrolled canvas never covers that), and the Explorer's one-screen
+// layout (maps side by side, the component planes in a grid under them, the inspector beside
+// them, one Clear button).
 export const THEME_CSS = `
 .somwidget-view { color: var(--jp-ui-font-color1, #222); }
 .somwidget-view .sw-title { color: var(--jp-ui-font-color0, #111); }
@@ -17,6 +19,10 @@ export const THEME_CSS = `
 .somwidget-view .somwidget-canvas { outline: none; border-radius: 2px; }
 .somwidget-view .somwidget-canvas:focus-visible, .somwidget-view .somwidget-canvas:focus {
   outline: 2px solid var(--jp-brand-color1, #1976d2); outline-offset: 2px; }
+.somwidget-view .sw-canvas-scroll.sw-scrolls .somwidget-canvas:focus-visible,
+.somwidget-view .sw-canvas-scroll.sw-scrolls .somwidget-canvas:focus { outline: none; }
+.somwidget-view .sw-canvas-scroll.sw-scrolls { box-sizing: border-box; border: 2px solid transparent; border-radius: 2px; }
+.somwidget-view .sw-canvas-scroll.sw-scrolls:focus-within { border-color: var(--jp-brand-color1, #1976d2); }
 .somwidget-view select:focus-visible, .somwidget-view button:focus-visible, .somwidget-view .sw-plane-title:focus-visible {
   outline: 2px solid var(--jp-brand-color1, #1976d2); outline-offset: 1px; }
 .somwidget-explorer { color: var(--jp-ui-font-color1, #222); }

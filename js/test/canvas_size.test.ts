@@ -133,3 +133,13 @@ test("the picture takes the largest scale that fits its cells, padding and margi
   assert.ok(Math.abs(fitPicture(b, pad, 2000, 253, 2, () => [0, 0]).scale - 25) < 1e-9);
   assert.equal(fitPicture(b, pad, 10, 1000, 2, () => [0, 0]).scale, 2);
 });
+
+test("a box with a border (the focus ring's 2 px) shows its content from inside the border", () => {
+  // left edge 100, border 2: the content shows from 102 to 102 + 560 = 662
+  const b = { ...box(0), clientLeft: 2 };
+  scrollToShow(b, 700, 728);
+  assert.equal(b.scrollLeft, 728 - 662);
+  const c = { ...box(300), clientLeft: 2 };
+  scrollToShow(c, 101, 129); // 1 px under the left border: back by 1
+  assert.equal(c.scrollLeft, 299);
+});

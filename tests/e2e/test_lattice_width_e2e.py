@@ -222,3 +222,93 @@ def test_component_planes_width_is_the_enlarged_planes(lab, page, artifacts):
     view.screenshot(path=str(artifacts / "lattice-width-planes-enlarged.png"))
     errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
     assert not errors, errors
+
+
+RING_CELLS = [
+    """\
+import numpy as np
+from somwidget import SOM
+from somwidget.widgets import HitMap
+rng = np.random.default_rng(0)
+X = rng.normal(size=(200, 3))
+som = SOM(mapsize=(6, 20), random_state=0).initialize(X)
+""",
+    """\
+wide = HitMap(som, X, width=900)
+wide.layout.width = "420px"  # the 900 px map scrolls sideways in its box
+wide
+""",
+    "HitMap(som, X)",
+]
+
+# the share of each edge of a PNG (base64) that has a pixel within 40 of the CSS colour `ring`
+# in each channel in its outer `band` pixels: {top, bottom, left, right}
+RING_EDGES = """async ([png, ring, band]) => {
+  const img = new Image(); img.src = 'data:image/png;base64,' + png; await img.decode();
+  const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
+  const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
+  const d = ctx.getImageData(0, 0, c.width, c.height).data;
+  ctx.fillStyle = ring; ctx.fillRect(0, 0, 1, 1);
+  const want = ctx.getImageData(0, 0, 1, 1).data;
+  const is = (x, y) => { const i = 4 * (y * c.width + x);
+    return [0, 1, 2].every((j) => Math.abs(d[i + j] - want[j]) <= 40); };
+  const share = (n, hit) => { let k = 0; for (let i = 0; i < n; i++) if (hit(i)) k++; return k / n; };
+  const any = (f) => { for (let b = 0; b < band; b++) if (f(b)) return true; return false; };
+  const W = c.width, H = c.height;
+  return {
+    top: share(W, (x) => any((b) => is(x, b))), bottom: share(W, (x) => any((b) => is(x, H - 1 - b))),
+    left: share(H, (y) => any((b) => is(b, y))), right: share(H, (y) => any((b) => is(W - 1 - b, y))),
+  };
+}"""
+
+
+def _ring_edges(page, png: bytes, ring: str, band: int) -> dict:
+    import base64
+
+    return page.evaluate(RING_EDGES, [base64.b64encode(png).decode(), ring, band])
+
+
+def test_the_focus_ring_shows_around_a_map_in_a_scroll_box(lab, page, artifacts):
+    """Tab to a width= HitMap that scrolls sideways: the keyboard's focus ring (the theme's
+    brand colour) shows on all four sides of its box, scrolled to the start or the middle (the
+    box clipped the canvas' own ring, drawn outside it); a map without width= keeps its ring
+    just outside the canvas."""
+    write_notebook(lab["root"] / "lattice_ring.ipynb", RING_CELLS)
+    open_notebook(page, lab, "lattice_ring.ipynb")
+    run_all(page)
+    wait_code_cells_executed(page, timeout_ms=120_000)
+    page.wait_for_function(
+        "() => { const v = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .somwidget-view')];"
+        " return v.length === 2 && v.every(e => Number(e.dataset.draws) > 0); }", timeout=90_000)
+    views = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .somwidget-view")
+    ring = page.evaluate("() => getComputedStyle(document.body).getPropertyValue('--jp-brand-color1').trim()")
+    assert ring, "the theme has a brand colour"
+    for i, name in ((0, "wide"), (1, "plain")):
+        view = views.nth(i)
+        view.evaluate("(el) => el.scrollIntoView({block: 'center'})")
+        # Tab from the colour-map picker to the map (Clear is disabled: nothing selected)
+        view.locator("select").first.focus()
+        page.keyboard.press("Tab")
+        assert view.evaluate("(el) => document.activeElement === el.querySelector('.somwidget-canvas')")
+        box = view.locator(".sw-canvas-scroll")
+        if name == "wide":
+            size = box.evaluate("(s) => [s.scrollWidth, s.clientWidth]")
+            assert size[0] > size[1] + 200, size  # it does scroll sideways
+            shots = {"start": box.screenshot()}
+            box.evaluate("(s) => { s.scrollLeft = (s.scrollWidth - s.clientWidth) / 2; }")
+            page.wait_for_timeout(100)  # a frame for the scroll to paint (no value read from it)
+            shots["middle"] = box.screenshot()
+            band = 4  # the ring is drawn inside the box
+        else:
+            r = view.locator(".somwidget-canvas").bounding_box()
+            clip = {"x": r["x"] - 5, "y": r["y"] - 5, "width": r["width"] + 10, "height": r["height"] + 10}
+            shots = {"plain": page.screenshot(clip=clip)}
+            # 2 px wide, 2 px outside the canvas (its left side falls outside JupyterLab's
+            # output area, which clips it: not checked)
+            band = 5
+        for where, png in shots.items():
+            (artifacts / f"focus-ring-{where}.png").write_bytes(png)
+            edges = _ring_edges(page, png, ring, band)
+            if where == "plain":
+                del edges["left"]
+            assert min(edges.values()) > 0.9, (where, edges)
