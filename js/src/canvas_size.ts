@@ -185,3 +185,38 @@ export interface Placement {
 export function toDevice(p: Placement, x: number, y: number): [number, number] {
   return [(p.ox + x * p.scale) * p.dpr, (p.oy + y * p.scale) * p.dpr];
 }
+
+/** What {@link watchPixelRatio} reads of the window (a fake one in the unit tests). */
+export interface RatioWindow {
+  devicePixelRatio: number;
+  matchMedia?: (query: string) => {
+    addEventListener(type: "change", listener: () => void): void;
+    removeEventListener(type: "change", listener: () => void): void;
+  };
+}
+
+/** Call `redraw` whenever the screen's devicePixelRatio changes (the browser zoomed, the window
+ * moved to a screen of another density), so a canvas sizes its backing store for the new ratio
+ * instead of staying blurred or oversized until something else redraws it. A media query
+ * matches the ratio now; when it stops matching, one for the new ratio replaces it. Returns the
+ * watcher to disconnect with the view (null where the window has no matchMedia). */
+export function watchPixelRatio(
+  redraw: () => void,
+  win: RatioWindow | undefined = typeof window !== "undefined" ? window : undefined,
+): { disconnect(): void } | null {
+  if (!win || typeof win.matchMedia !== "function") return null;
+  const match = win.matchMedia.bind(win);
+  let query: ReturnType<typeof match> | null = null;
+  const stop = () => { query?.removeEventListener("change", onChange); query = null; };
+  const listen = () => {
+    stop();
+    query = match(`(resolution: ${win.devicePixelRatio || 1}dppx)`);
+    query.addEventListener("change", onChange);
+  };
+  function onChange(): void {
+    listen();
+    redraw();
+  }
+  listen();
+  return { disconnect: stop };
+}

@@ -4,6 +4,7 @@
 // (elevation_scene.ts), so turning and tilting are local: drag on the canvas, or the keys. The
 // keyboard also has a focused prism (outlined, described in a live region) that Shift with the
 // arrow keys moves and Enter / Space adds to or takes from the shared selection.
+import { watchPixelRatio } from "./canvas_size";
 import { decodeData, decodeFloat, type FloatArray } from "./codecs";
 import {
   announce, colourBar, describeNeuron, FrameAck, latticeOf, liveRegion, PageTooltip, SelectionLink, type TooltipField,
@@ -388,6 +389,8 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
   // the halo of the selected prisms is the theme's background: JupyterLab marks a theme change
   // on <body>, so draw again in the new theme's colours (else the old halo stays until a turn)
   const themeWatch = watchTheme(schedule);
+  // a new screen density (zoom, another screen): the backing store drawn again at its ratio
+  const ratioWatch = watchPixelRatio(schedule);
 
   const events = changes<ElevationModel>("frame", "colormap", "title", "rows", "cols", "shape", "max_height",
     "picture_width", "hits");
@@ -416,6 +419,7 @@ function render({ model, el }: RenderProps<ElevationModel>): () => void {
     link.dispose();
     resize?.disconnect();
     themeWatch?.disconnect();
+    ratioWatch?.disconnect();
     if (pending) cancelAnimationFrame(pending);
     if (syncTimer) clearTimeout(syncTimer);
     tooltip.remove();

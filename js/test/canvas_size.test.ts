@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   backingSize, centreInset, fitPicture, fixedWidth, latticePad, MAX_BACKING_PIXELS, MAX_BACKING_SIDE, scrollToShow,
+  watchPixelRatio,
 } from "../src/canvas_size";
 
 test("a canvas that fits keeps the screen's pixel ratio", () => {
@@ -142,4 +143,51 @@ test("a box with a border (the focus ring's 2 px) shows its content from inside 
   const c = { ...box(300), clientLeft: 2 };
   scrollToShow(c, 101, 129); // 1 px under the left border: back by 1
   assert.equal(c.scrollLeft, 299);
+});
+
+/** A window whose devicePixelRatio the test sets, with media queries it fires by hand. */
+function fakeWindow(dpr: number) {
+  const lists: Array<{ query: string; listeners: Set<() => void> }> = [];
+  const win = {
+    devicePixelRatio: dpr,
+    matchMedia(query: string) {
+      const list = { query, listeners: new Set<() => void>() };
+      lists.push(list);
+      return {
+        addEventListener: (_: "change", f: () => void) => { list.listeners.add(f); },
+        removeEventListener: (_: "change", f: () => void) => { list.listeners.delete(f); },
+      };
+    },
+  };
+  /** the ratio becomes `to`: the queries that matched the old ratio fire their listeners */
+  const change = (to: number) => {
+    const old = `(resolution: ${win.devicePixelRatio}dppx)`;
+    win.devicePixelRatio = to;
+    for (const l of lists.filter((x) => x.query === old)) for (const f of [...l.listeners]) f();
+  };
+  const listening = () => lists.filter((l) => l.listeners.size > 0).map((l) => l.query);
+  return { win, change, listening };
+}
+
+test("a new devicePixelRatio redraws once and watches the new ratio; disconnect stops it", () => {
+  const { win, change, listening } = fakeWindow(1);
+  let redraws = 0;
+  const watch = watchPixelRatio(() => { redraws += 1; }, win);
+  assert.ok(watch);
+  assert.deepEqual(listening(), ["(resolution: 1dppx)"]);
+  change(2);
+  assert.equal(redraws, 1);
+  assert.deepEqual(listening(), ["(resolution: 2dppx)"]); // the old query no longer listened to
+  change(1.5);
+  assert.equal(redraws, 2);
+  assert.deepEqual(listening(), ["(resolution: 1.5dppx)"]);
+  watch.disconnect();
+  assert.deepEqual(listening(), []);
+  change(3);
+  assert.equal(redraws, 2);
+});
+
+test("no matchMedia (no browser): no watcher", () => {
+  assert.equal(watchPixelRatio(() => undefined, { devicePixelRatio: 1 }), null);
+  assert.equal(watchPixelRatio(() => undefined, undefined), null);
 });
