@@ -326,3 +326,28 @@ def test_selecting_and_recolouring_update_the_notebooks_picture_output(fitted, p
     html = _next_update(published, 2)["data"]["text/html"]
     assert "elevation-colorbar-magma" in html
     em.close()
+
+
+def test_refresh_to_a_map_of_other_features_draws_its_umatrix_without_the_old_data():
+    """The view's X has 5 features; a map of 3 draws its U-matrix (no data needed) with no hit
+    tooltip, instead of failing on X; asked for hits, it names the mismatch and keeps its state."""
+    rng = np.random.default_rng(0)
+    X5, X3 = rng.random((60, 5)), rng.random((60, 3))
+    som5 = SOM((4, 4), random_state=0).fit(X5, epochs=2)
+    som3 = SOM((3, 5), random_state=0).fit(X3, epochs=2)
+    em = ElevationMap(som5, X5, values="umatrix")
+    em.refresh(som=som3)
+    W = som3.codebook_
+    lat = som3.lattice_
+    # the U-matrix from the codebook: mean distance to each unit's lattice neighbours
+    expected = [np.mean([np.linalg.norm(W[i] - W[j]) for j in lat.neighbors(i)])
+                for i in range(lat.n_neurons)]
+    np.testing.assert_allclose(em.values, expected, rtol=1e-6)
+    assert em._hits.size == 0
+    hits_view = ElevationMap(som5, X5, values="hits")
+    before = hits_view.values.copy()
+    with pytest.raises(ValueError, match="X has 5 features"):
+        hits_view.refresh(som=som3)
+    np.testing.assert_array_equal(hits_view.values, before)
+    em.close()
+    hits_view.close()

@@ -397,8 +397,12 @@ class ElevationMap(ViewBase, widgets.VBox):
     def _hits_of(self, som: SOM) -> np.ndarray:
         """The samples each neuron of ``som`` won, for the tooltip and the live region of a view
         whose values are not the hits: of ``X``, else of the latest fit's data; empty when the
-        model holds no data (loaded from a file) and no ``X`` was given."""
+        model holds no data (loaded from a file) and no ``X`` was given, or when ``X`` does not
+        fit ``som`` (another map drawn since, with other features: its values need no data)."""
         if self._X is None and som._training_data() is None:
+            return np.zeros(0)
+        shape = getattr(self._X, "shape", None)
+        if shape is not None and len(shape) == 2 and shape[1] != som.n_features_in_:
             return np.zeros(0)
         return np.asarray(som.hit_counts(self._X), dtype=np.float64)
 
