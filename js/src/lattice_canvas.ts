@@ -6,7 +6,7 @@
 // (lattice_overlay.ts), and the pointer and keys turned into selection requests
 // (lattice_input.ts).
 import {
-  backingSize, centreInset, fitPicture, fixedWidth, latticePad, type Placement, scrollToShow,
+  backingSize, centreInset, fitPicture, fixedWidth, latticePad, type Placement, scrollToShow, watchPixelRatio,
 } from "./canvas_size";
 import { liveRegion, PageTooltip, watchTheme } from "./common";
 import { bounds, centres, keyAnchor, type Lattice } from "./geometry";
@@ -73,6 +73,7 @@ export class LatticeCanvas {
   private inset = { x: 0.5, y: 0.5 }; // plane units from the outermost centres to the cells' bounds
   private observer: ResizeObserver | null = null;
   private themeWatch: MutationObserver | null = null;
+  private ratioWatch: { disconnect(): void } | null = null;
   private pending = 0;
   private input: LatticeInput | null = null;
 
@@ -105,12 +106,15 @@ export class LatticeCanvas {
     // the picture reads theme colours as it draws: JupyterLab marks a theme change on <body>,
     // so draw again in the new theme's colours (else a switched theme keeps the old grid)
     this.themeWatch = watchTheme(() => this.schedule());
+    // a new screen density (zoom, another screen): the backing store sized again at its ratio
+    this.ratioWatch = watchPixelRatio(() => this.schedule());
   }
 
   destroy(): void {
     this.input?.destroy();
     this.observer?.disconnect();
     this.themeWatch?.disconnect();
+    this.ratioWatch?.disconnect();
     if (this.pending) cancelAnimationFrame(this.pending);
     this.tooltip.remove();
   }

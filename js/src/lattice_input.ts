@@ -2,7 +2,7 @@
 // turned into a selection request (clickMode, combine), the keys (geometry.ts keyAction:
 // arrows, Enter, Space, Escape) and the focusable element's aria-label.
 import { type PageTooltip } from "./common";
-import { brushDrag, keyAction, type Lattice, pick } from "./geometry";
+import { brushDrag, keyAction, type KeyAction, type Lattice, pick } from "./geometry";
 
 export type SelectMode = "replace" | "toggle" | "add";
 
@@ -133,16 +133,16 @@ export class LatticeInput {
   }
 
   /** Escape clears; arrows, Enter and Space as {@link keyAction} says (the key goes no
-   * further: the notebook does not take it as a shortcut, the page does not scroll). */
+   * further: the notebook does not take it as a shortcut, the page does not scroll); the keys
+   * {@link latticeKey} passes on reach JupyterLab untouched. */
   private onKey(e: KeyboardEvent): void {
     const host = this.host;
-    if (e.key === "Escape") {
+    const act = latticeKey(e, host.lat, host.selected, host.cursor);
+    if (act.kind === "pass") return;
+    if (act.kind === "clear") {
       host.cursor = -1;
       this.opts.onClear?.();
     } else {
-      if (e.altKey || e.ctrlKey || e.metaKey) return; // the browser's and JupyterLab's shortcuts
-      const act = host.lat ? keyAction(host.lat, host.selected, host.cursor, e.key) : null;
-      if (!act) return;
       if (act.kind === "select") {
         host.cursor = act.neuron;
         this.opts.onSelect?.([act.neuron], "replace");
@@ -154,6 +154,30 @@ export class LatticeInput {
     e.preventDefault();
     e.stopPropagation();
   }
+}
+
+/** The modifier keys and the key of a keydown (a KeyboardEvent, or a plain object in tests). */
+export interface KeyPress {
+  key: string;
+  shiftKey?: boolean;
+  altKey?: boolean;
+  ctrlKey?: boolean;
+  metaKey?: boolean;
+}
+
+/** What a key press on a lattice map does: "pass" leaves it to the page and JupyterLab (Ctrl,
+ * Cmd or Alt with any key: their shortcuts; Shift+Enter runs the cell, Shift+Space and
+ * Shift+Escape are the page's too; keys the map has no use for), "clear" empties the
+ * selection (Escape), else {@link keyAction}'s move or keep (arrows, Shift+arrows included;
+ * Enter, Space). */
+export function latticeKey(e: KeyPress, lat: Lattice | null, selected: ArrayLike<number>,
+  cursor: number): { kind: "pass" } | { kind: "clear" } | NonNullable<KeyAction> {
+  if (e.altKey || e.ctrlKey || e.metaKey) return { kind: "pass" };
+  const activate = e.key === "Enter" || e.key === " " || e.key === "Spacebar";
+  if (e.shiftKey && (activate || e.key === "Escape")) return { kind: "pass" };
+  if (e.key === "Escape") return { kind: "clear" };
+  const act = lat ? keyAction(lat, selected, cursor, e.key) : null;
+  return act ?? { kind: "pass" };
 }
 
 /** The aria-label of a map's focusable element: "SOM hit map, 12 × 10 hexagonal: arrow keys

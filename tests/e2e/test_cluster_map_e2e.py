@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from labhelpers import kernel_exec, open_notebook, run_all, wait_idle, write_notebook
+from labhelpers import PROMPTS, kernel_exec, open_notebook, prompts, run_all, wait_idle, write_notebook
 
 SETUP = """\
 import numpy as np
@@ -135,3 +135,34 @@ def test_cluster_map_borders_and_cluster_click(lab, page, artifacts):
     page.wait_for_function("(el) => el.textContent.includes('neuron 1, row 0, col 1')",
                            arg=status.element_handle(), timeout=5_000)
     assert page.evaluate("() => document.activeElement.classList.contains('somwidget-canvas')")
+
+    # the keys the map leaves alone go on to JupyterLab: Ctrl / Alt+Enter, Shift+Enter,
+    # Shift+Space and Shift+Escape leave the canvas neither stopped nor default-prevented (seen,
+    # then stopped, by the box around it here, so they run nothing) and select nothing
+    before = cmv.get_attribute("data-selected")
+    passed = canvas.evaluate("""(c) => { const seen = [];
+      const keep = (e) => { seen.push([e.key, e.ctrlKey, e.altKey, e.shiftKey, e.defaultPrevented]); e.stopPropagation(); };
+      c.parentElement.addEventListener('keydown', keep);
+      for (const m of [{ctrlKey: true}, {altKey: true}, {shiftKey: true}, {shiftKey: true, key: ' '},
+                       {shiftKey: true, key: 'Escape'}])
+        c.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true, ...m}));
+      c.parentElement.removeEventListener('keydown', keep);
+      return seen; }""")
+    assert passed == [["Enter", True, False, False, False], ["Enter", False, True, False, False],
+                      ["Enter", False, False, True, False], [" ", False, False, True, False],
+                      ["Escape", False, False, True, False]], passed
+    assert cmv.get_attribute("data-selected") == before
+    # and in JupyterLab, Shift+Enter on the focused map runs its cell and moves on (the last
+    # cell's Shift+Enter adds a cell below): the notebook had 1 cell, now 2
+    assert page.locator(".jp-Notebook .jp-Cell").count() == 1
+    first_prompt = prompts(page)[0]
+    canvas.focus()
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function("() => document.querySelectorAll('.jp-Notebook .jp-Cell').length === 2"
+                           " && document.querySelectorAll('.jp-Notebook .jp-Cell')[1]"
+                           ".classList.contains('jp-mod-active')", timeout=10_000)
+    # the cell ran again: its prompt shows a later execution count
+    page.wait_for_function(f"(was) => {{ const p = ({PROMPTS})()[0]; return /^\\[\\d+\\]:$/.test(p) && p !== was; }}",
+                           arg=first_prompt, timeout=90_000, polling=200)
+    errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
+    assert not errors, errors
