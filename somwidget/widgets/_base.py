@@ -45,6 +45,7 @@ from typing import Any
 import anywidget
 import ipywidgets as widgets
 
+from .._keyword_checks import explained_signature
 from ..validation import NotFittedError, check_positive
 from .live import LiveUpdateMixin, _children_of, in_live_refresh
 from .pictures.compose import Picture
@@ -371,6 +372,13 @@ class ViewBase(PictureMixin, LiveUpdateMixin):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        # a call with a keyword the view does not take (HitMap(som, X, colour=...)) names the
+        # view, the close matches and its parameters, not only Python's bare TypeError
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_explains_keywords", False):
+            explained = explained_signature()(init)
+            explained._explains_keywords = True  # type: ignore[attr-defined]
+            cls.__init__ = explained  # type: ignore[method-assign]
         own = cls.__dict__.get("refresh")
         if own is not None and not getattr(own, "_schedules_picture", False):
             cls.refresh = _closed_guard(  # type: ignore[method-assign]

@@ -14,7 +14,15 @@ from __future__ import annotations
 
 import json
 
-from labhelpers import PROMPTS, kernel_exec, open_notebook, prompts, run_all, wait_idle, write_notebook
+from labhelpers import (
+    PROMPTS,
+    kernel_exec,
+    open_notebook,
+    prompts,
+    run_all,
+    wait_idle,
+    write_notebook,
+)
 
 SETUP = """\
 import numpy as np
