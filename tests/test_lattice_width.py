@@ -95,3 +95,42 @@ def test_a_single_plane_views_static_picture_is_that_wide_too(name):
         assert _cell_pitch(view.to_svg()) == pytest.approx(250 / 10.12, abs=0.02)
     finally:
         view.close()
+
+
+@pytest.mark.parametrize("name", ["HitMap", "UMatrix", "QualityMap", "ClusterMap", "LabelMap",
+                                  "CodebookGlyphMap", "NeuronIndexMap"])
+def test_canvas_width_set_later_is_the_static_pictures_width_too(name):
+    # view.canvas_width = 250 after construction: the live canvas (the synced trait) and the
+    # static picture both follow it, as width=250 would have; 0 goes back to the default
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(80, 3))
+    y = np.array(["a", "b"])[rng.integers(0, 2, size=80)]
+    som = SOM(mapsize=(4, 10), lattice="rect", random_state=0).fit(X, epochs=1)
+    view, fixed = MAKERS[name](som, X, y), MAKERS[name](som, X, y, width=250)
+    try:
+        default = view.to_svg()
+        view.canvas_width = 250
+        assert view.get_state()["canvas_width"] == 250.0
+        assert view.to_svg() == fixed.to_svg()
+        if "polygon class=\"cell\"" in default:
+            assert _cell_pitch(view.to_svg()) == pytest.approx(250 / 10.12, abs=0.02)
+        view.canvas_width = 0
+        assert view.to_svg() == default
+    finally:
+        view.close()
+        fixed.close()
+
+
+@pytest.mark.parametrize(("bad", "error", "why"), [
+    (-1, ValueError, "must be >= 0"), (float("nan"), ValueError, "must be finite"),
+    (float("inf"), ValueError, "must be finite"), ("a", Exception, "expected a float"),
+])
+def test_a_bad_canvas_width_is_refused_naming_it(fitted, bad, error, why):
+    som, X, y = fitted
+    view = HitMap(som, X, width=300)
+    try:
+        with pytest.raises(error, match=f"canvas_width.*{why}"):
+            view.canvas_width = bad
+        assert view.canvas_width == 300.0  # the value it had stays
+    finally:
+        view.close()

@@ -180,3 +180,34 @@ def test_close_cancels_a_scheduled_picture(published):
     hm.close()
     _time.sleep(0.3)
     assert not [c for c in published if c["update"]]
+
+
+def test_colormap_and_width_set_from_python_update_the_shown_picture(published):
+    import time as _time
+
+    from IPython.display import display
+
+    from somwidget.widgets.colormaps import colors_for_values
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    som = SOM(mapsize=(5, 4), random_state=0).fit(X, epochs=3)
+    hm = HitMap(som, X)
+    hm.picture_interval_s = 0.0
+    display(hm)
+    hits = np.bincount(som.predict(X), minlength=20).astype(float)
+    hm.colormap = "magma"  # what a user types after seeing the map: the saved picture follows
+    deadline = _time.monotonic() + 5.0
+    while not [c for c in published if c["update"]] and _time.monotonic() < deadline:
+        _time.sleep(0.02)
+    updates = [c for c in published if c["update"]]
+    assert updates, "a colormap set from Python must update the notebook's picture"
+    svg = updates[-1]["data"]["image/svg+xml"]
+    assert fills_of(svg) == list(colors_for_values(hits, 0.0, hits.max(), "magma"))
+    hm.canvas_width = 700
+    deadline = _time.monotonic() + 5.0
+    while len([c for c in published if c["update"]]) < 2 and _time.monotonic() < deadline:
+        _time.sleep(0.02)
+    svg = [c for c in published if c["update"]][-1]["data"]["image/svg+xml"]
+    assert float(re.search(r'<svg[^>]*\bwidth="([\d.]+)', svg).group(1)) > 700
+    hm.close()

@@ -212,8 +212,9 @@ class LatticeView(ViewBase, LatticeGridTraits, anywidget.AnyWidget):
     select_by = traitlets.Unicode("neuron").tag(sync=True)
     # the legend's entry for neurons without a category ("": none)
     category_none = traitlets.Unicode("no samples").tag(sync=True)
-    #: CSS px of the live picture (the ``width`` argument); 0: it fills the output's width. A
-    #: picture wider than its output scrolls sideways in its own box.
+    #: CSS px of the live picture and of the static one (the ``width`` argument; may be set
+    #: later, ``view.canvas_width = 900``); 0: it fills the output's width. A picture wider than
+    #: its output scrolls sideways in its own box.
     canvas_width = traitlets.Float(0.0).tag(sync=True)
 
     _bundle = "lattice"
@@ -241,7 +242,7 @@ class LatticeView(ViewBase, LatticeGridTraits, anywidget.AnyWidget):
         width: float | None = None,
         _initial: dict[str, Any] | None = None,
     ) -> None:
-        self._width = check_width(width)
+        width = check_width(width)
         if selection is not None and not isinstance(selection, Selection):
             raise TypeError(f"selection must be a somwidget Selection or None; got {type(selection).__name__}")
         colormap = check_choice("colormap", colormap, COLORMAPS)
@@ -260,8 +261,24 @@ class LatticeView(ViewBase, LatticeGridTraits, anywidget.AnyWidget):
         self._value_label_arg = value_label
         self.max_rate_hz = max_rate_hz
         super().__init__(selection=selection if selection is not None else Selection(), colormap=colormap,
-                         show_values=bool(show_values), canvas_width=self._width or 0.0)
+                         show_values=bool(show_values), canvas_width=width or 0.0)
         self.refresh(**(_initial or {}))
+
+    @traitlets.validate("canvas_width")
+    def _valid_canvas_width(self, proposal: dict[str, Any]) -> float:
+        """CSS px, a finite number >= 0 (0: fill the output); else an error naming it."""
+        return check_positive("canvas_width", proposal["value"], allow_zero=True)
+
+    @traitlets.observe("canvas_width", "show_values", "colormap")
+    def _on_picture_trait(self, change: dict[str, Any]) -> None:
+        """Set from Python after it was shown: the notebook's picture follows (rate-limited)."""
+        if change["old"] != change["new"]:
+            self.schedule_picture()
+
+    @property
+    def _width(self) -> float | None:
+        """The picture's width in CSS px (``canvas_width``; None: it fills the output)."""
+        return float(self.canvas_width) or None
 
     @property
     def _esm(self) -> str:  # type: ignore[override]
