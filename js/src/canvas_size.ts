@@ -35,9 +35,10 @@ export function applyWidth(canvas: SizedCanvas, scroller: HTMLElement, canvasWid
 }
 
 /** The most backing pixels on either side of a canvas. Browsers cap a canvas' side (near
- * 32,767 px in Chrome and Firefox, less on some GPUs and in Safari) and draw nothing, or
- * crash the tab, beyond it; 4096 stays well below every limit. */
-export const MAX_BACKING_SIDE = 4096;
+ * 32,767 px in Chrome and Firefox) and draw nothing, or crash the tab, beyond it; 16,384 stays
+ * well below that, and the area cap below keeps Safari's 16.7M px: a wide map (width=6000 on
+ * 60 columns, 1000 px tall) keeps the screen's ratio where a 4096 px side made it blurry. */
+export const MAX_BACKING_SIDE = 16384;
 /** The most backing pixels of a canvas in all (4096 x 4096, 64 MB of RGBA): browsers cap the
  * area too (about 268M px in Chrome, 16.7M px in iOS Safari), and a lattice view holds two
  * canvases of this size and, for small cells, a neuron per pixel (an Int32Array). */
@@ -62,7 +63,12 @@ export function backingSize(cssW: number, cssH: number, dpr: number): BackingSiz
   ratio = Math.min(ratio, MAX_BACKING_SIDE / w, MAX_BACKING_SIDE / h, Math.sqrt(MAX_BACKING_PIXELS / (w * h)));
   let width = Math.max(1, Math.round(w * ratio));
   let height = Math.max(1, Math.round(h * ratio));
-  // rounding up may pass a cap by a pixel: take it back (the ratio stays the drawing scale)
+  if (width > MAX_BACKING_SIDE || height > MAX_BACKING_SIDE || width * height > MAX_BACKING_PIXELS) {
+    // rounding up passed a cap: round down instead (still within a pixel of the CSS size at
+    // the ratio, which stays the drawing scale)
+    width = Math.max(1, Math.floor(w * ratio));
+    height = Math.max(1, Math.floor(h * ratio));
+  }
   width = Math.min(width, MAX_BACKING_SIDE);
   height = Math.min(height, MAX_BACKING_SIDE);
   while (width * height > MAX_BACKING_PIXELS) {

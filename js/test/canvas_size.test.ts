@@ -13,17 +13,27 @@ test("a canvas that fits keeps the screen's pixel ratio", () => {
   assert.deepEqual(backingSize(2048, 2048, 2), { ratio: 2, width: 4096, height: 4096 });
 });
 
-test("width=4000 on a 100 x 100 map at ratio 2 gets at most 4096 px a side, not 8000", () => {
-  // 8000 x 8000 backing pixels (256 MB) blanked the canvas: the ratio drops to 4096 / 4000
+test("width=4000 on a 100 x 100 map at ratio 2 gets at most 4096² px in all, not 8000²", () => {
+  // 8000 x 6980 backing pixels (223 MB) blanked the canvas: the ratio drops to what the area allows
   const b = backingSize(4000, 3490, 2);
-  assert.ok(Math.abs(b.ratio - 4096 / 4000) < 1e-12, String(b.ratio));
-  assert.equal(b.width, 4096);
-  assert.equal(b.height, Math.round(3490 * 4096 / 4000));
+  const r = Math.sqrt(MAX_BACKING_PIXELS / (4000 * 3490));
+  assert.ok(Math.abs(b.ratio - r) < 1e-12, String(b.ratio));
+  assert.equal(b.width, Math.round(4000 * r));
+  assert.equal(b.height, Math.round(3490 * r));
   assert.ok(b.width * b.height <= MAX_BACKING_PIXELS);
 });
 
+test("a wide map keeps the screen's ratio up to 16,384 px a side (width=6000 on 60 columns)", () => {
+  assert.equal(MAX_BACKING_SIDE, 16384);
+  assert.deepEqual(backingSize(6000, 1000, 1), { ratio: 1, width: 6000, height: 1000 });
+  assert.deepEqual(backingSize(6000, 1000, 1.25), { ratio: 1.25, width: 7500, height: 1250 });
+  // at ratio 2 the area (24M px) passes the cap: the ratio is what 4096² px allow
+  const b = backingSize(6000, 1000, 2);
+  assert.ok(Math.abs(b.ratio - Math.sqrt(MAX_BACKING_PIXELS / 6e6)) < 1e-12);
+});
+
 test("a long thin canvas is capped on its long side; a big square one by its area", () => {
-  const thin = backingSize(20000, 300, 1);
+  const thin = backingSize(20000, 300, 1); // 6M px: within the area, past the side
   assert.equal(thin.width, MAX_BACKING_SIDE);
   assert.ok(Math.abs(thin.ratio - MAX_BACKING_SIDE / 20000) < 1e-12);
   assert.equal(thin.height, Math.round(300 * MAX_BACKING_SIDE / 20000));
