@@ -101,6 +101,44 @@ export function scrollToShow(box: SideScroller, left: number, right: number): vo
   if (dx) box.scrollLeft = Math.max(0, Math.min(box.scrollWidth - box.clientWidth, box.scrollLeft + dx));
 }
 
+/** What {@link scrollToShowY} scrolls: an element's vertical scroll and where it is. */
+export interface UpScroller {
+  scrollTop: number;
+  scrollHeight: number;
+  clientHeight: number;
+  /** the height of its top border (0 when absent) */
+  clientTop?: number;
+  getBoundingClientRect(): { top: number };
+}
+
+/** Scroll `box` up or down, as little as it takes, so that the client y range [top, bottom]
+ * (a neuron the keyboard moved to) shows inside it and inside the window's height `viewH`
+ * (a notebook panel taller than the window still leaves the neuron on screen); a range taller
+ * than what shows keeps its top in view. Nothing happens in a box that does not scroll. */
+export function scrollToShowY(box: UpScroller, top: number, bottom: number, viewH = Infinity): void {
+  if (box.scrollHeight <= box.clientHeight) return;
+  const boxTop = box.getBoundingClientRect().top + (box.clientTop ?? 0);
+  const lo = Math.max(boxTop, 0);
+  const hi = Math.min(boxTop + box.clientHeight, viewH);
+  if (!(hi > lo)) return; // the box itself is off screen: the page's business
+  let dy = 0;
+  if (bottom > hi) dy = bottom - hi;
+  if (top - dy < lo) dy = top - lo;
+  if (dy) box.scrollTop = Math.max(0, Math.min(box.scrollHeight - box.clientHeight, box.scrollTop + dy));
+}
+
+/** The nearest ancestor of `el` that scrolls vertically (JupyterLab's notebook panel), or null. */
+export function verticalScroller(el: HTMLElement): HTMLElement | null {
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    if (p.scrollHeight > p.clientHeight) {
+      const oy = getComputedStyle(p).overflowY;
+      if (oy === "auto" || oy === "scroll" || oy === "overlay") return p;
+    }
+  }
+  const root = document.scrollingElement as HTMLElement | null;
+  return root && root.scrollHeight > root.clientHeight ? root : null;
+}
+
 /** The padding (plane units) around the cells on an axis whose edges do not wrap. */
 const PAD_FLAT = 0.06;
 /** The padding on an axis whose edges wrap around: room for the dashed wrap marks. */

@@ -6,7 +6,8 @@
 // (lattice_overlay.ts), and the pointer and keys turned into selection requests
 // (lattice_input.ts).
 import {
-  backingSize, centreInset, fitPicture, fixedWidth, latticePad, type Placement, scrollToShow, watchPixelRatio,
+  backingSize, centreInset, fitPicture, fixedWidth, latticePad, type Placement, scrollToShow, scrollToShowY,
+  verticalScroller, watchPixelRatio,
 } from "./canvas_size";
 import { liveRegion, PageTooltip, watchTheme } from "./common";
 import { bounds, centres, keyAnchor, type Lattice } from "./geometry";
@@ -264,10 +265,18 @@ export class LatticeCanvas {
 
   /** A fixed-width canvas in a box that scrolls sideways: scroll it to show neuron k's cell. */
   reveal(k: number): void {
+    if (k < 0 || 2 * k >= this.centresPlane.length) return;
     const box = this.root.parentElement;
-    if (!box || !this.fixedWidth() || k < 0 || 2 * k >= this.centresPlane.length) return;
-    const x = this.base.getBoundingClientRect().left + this.ox + this.centresPlane[2 * k] * this.scale;
-    scrollToShow(box, x - this.scale, x + this.scale); // the cell and half of each neighbour
+    if (box && this.fixedWidth()) {
+      const x = this.base.getBoundingClientRect().left + this.ox + this.centresPlane[2 * k] * this.scale;
+      scrollToShow(box, x - this.scale, x + this.scale); // the cell and half of each neighbour
+    }
+    // a map taller than the notebook's panel (a wide width=, many rows): the panel scrolls
+    // up or down to the neuron, as little as it takes
+    const panel = verticalScroller(this.root);
+    if (!panel) return;
+    const y = this.neuronClientPoint(k).y;
+    scrollToShowY(panel, y - this.scale, y + this.scale, window.innerHeight);
   }
 
   /** Page-independent client coordinates of the centre of neuron k (for tests: mouse.click). */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   backingSize, centreInset, fitPicture, fixedWidth, latticePad, MAX_BACKING_PIXELS, MAX_BACKING_SIDE, scrollToShow,
+  scrollToShowY,
   watchPixelRatio,
 } from "../src/canvas_size";
 
@@ -200,4 +201,40 @@ test("a new devicePixelRatio redraws once and watches the new ratio; disconnect 
 test("no matchMedia (no browser): no watcher", () => {
   assert.equal(watchPixelRatio(() => undefined, { devicePixelRatio: 1 }), null);
   assert.equal(watchPixelRatio(() => undefined, undefined), null);
+});
+
+// a notebook panel 700 px tall at client y 50 around 3000 px of cells, scrolled by `at`
+const panel = (at: number, top = 50) => ({
+  scrollTop: at, scrollHeight: 3000, clientHeight: 700, getBoundingClientRect: () => ({ top }),
+});
+
+test("the keyboard's neuron below the panel's bottom scrolls it just into view, and back up", () => {
+  const p = panel(0);
+  scrollToShowY(p, 760, 800); // a 40 px cell 50 px below the panel's bottom (50 + 700)
+  assert.equal(p.scrollTop, 50);
+  const q = panel(400);
+  scrollToShowY(q, 20, 60); // 30 px above its top: up by 30
+  assert.equal(q.scrollTop, 370);
+  const r = panel(100);
+  scrollToShowY(r, 300, 340); // in view: stays
+  assert.equal(r.scrollTop, 100);
+});
+
+test("a panel taller than the window shows the neuron inside the window's height", () => {
+  const p = { scrollTop: 0, scrollHeight: 5000, clientHeight: 2000, getBoundingClientRect: () => ({ top: 0 }) };
+  scrollToShowY(p, 950, 990, 900); // inside the panel, below the 900 px window: down by 90
+  assert.equal(p.scrollTop, 90);
+});
+
+test("the vertical scroll stays within the panel's range; a panel that does not scroll is left", () => {
+  const p = panel(2250);
+  scrollToShowY(p, 900, 1200); // would need 450 more, only 50 are left
+  assert.equal(p.scrollTop, 2300);
+  const still = { scrollTop: 0, scrollHeight: 700, clientHeight: 700, getBoundingClientRect: () => ({ top: 0 }) };
+  scrollToShowY(still, 900, 940);
+  assert.equal(still.scrollTop, 0);
+  // a range taller than the panel keeps its top in view
+  const tall = panel(0);
+  scrollToShowY(tall, 500, 1500);
+  assert.equal(tall.scrollTop, 450);
 });

@@ -149,6 +149,21 @@ def test_a_wide_hit_map_scrolls_in_its_box_and_hovers_the_kernels_neuron(lab, pa
     assert r["x"] < shown["x"] < r["x"] + r["width"], (shown, r)
     assert kernel_exec(page, "print(hm.selection.neurons)").strip() == f"[{k + 2}]"
     view.screenshot(path=str(artifacts / "lattice-width-hitmap-1400.png"))
+    # the map (1,200 px of rows) is taller than the window: Down 85 times walks to row 85+
+    # below the window's bottom, and the notebook scrolls with it; Up 85 times walks back to
+    # the top rows, above the window's top by then, and the notebook scrolls up again. The
+    # selected neuron ends inside the window each time.
+    inside = ("(el) => { const k = Number(el.dataset.selected); const p = el.somwidget.neuronClientPoint(k);"
+              " return [k, p.y, window.innerHeight]; }")
+    for key in ("ArrowDown", "ArrowUp"):
+        for _ in range(85):
+            page.keyboard.press(key)
+        page.wait_for_timeout(100)
+        sel, y, win_h = view.evaluate(inside)
+        down = key == "ArrowDown"
+        assert (sel // 100 >= 85) if down else (sel // 100 <= 10), (key, sel)
+        assert 0 <= y <= win_h, (key, sel, y, win_h)
+    assert kernel_exec(page, "print(hm.selection.neurons)").strip() == f"[{sel}]"
     errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
     assert not errors, errors
 
