@@ -66,6 +66,11 @@ def _present(run: Any, ctx: _training.OnlineContext, Xt: np.ndarray, order: np.n
         run(ctx, Xc, np.arange(b - a), radii[a:b], rates[a:b])
 
 
+#: The orders online training presents the samples in (``SOM(presentation=...)``): shuffled
+#: each epoch, or as given.
+PRESENTATIONS = ("random", "sequential")
+
+
 class _TrainingMixin:
     """Training loops of :class:`~somwidget.som.SOM` (the public entry points are in som.py)."""
 

@@ -50,10 +50,12 @@ Every training call reports through :class:`~somwidget.callbacks.TrainingRecord`
 
 Where things live
 -----------------
-This module holds the constructor, the constraints table, ``get_params`` / ``set_params``,
-``initialize`` and the public training calls. ``SOM`` gets the rest from five mixins (none of
-them imports this module): :mod:`somwidget._som_calls` (the entry check of every public call and
-the thread limits), :mod:`somwidget._som_state` (the fitted-state writer, data access; its
+This module holds the constructor, the constraints table, ``get_params`` / ``set_params``
+and the training calls ``fit`` and ``fit_online``. ``SOM`` gets the rest from eight mixins (none
+of them imports this module): :mod:`somwidget._som_init` (``initialize``: normaliser, map size,
+first codebook), :mod:`somwidget._som_phases` (``fit_auto``, ``reinforce``),
+:mod:`somwidget._som_clusters` (``cluster``, ``predict_cluster``), :mod:`somwidget._som_calls`
+(the entry check of every public call and the thread limits), :mod:`somwidget._som_state` (the fitted-state writer, data access; its
 base in :mod:`somwidget._som_persistence`: ``to_dict`` / ``from_dict``, ``save`` / ``load``,
 pickling), :mod:`somwidget._som_training` (the
 training loops and ``online_step``), :mod:`somwidget._som_results` (``predict``, the metrics,
@@ -65,23 +67,22 @@ from __future__ import annotations
 
 import functools
 import inspect
-import math
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
-from . import _blas_threads, _data_stats
 from . import bmu as _bmu
 from . import scale as _scale
-from ._bmu_common import into_metric_box
 from ._keyword_checks import explained_signature, invalid_parameter_message
-from ._map_memory import check_map_memory
 from ._som_calls import _active_calls, _CallsMixin, _limit_threads
+from ._som_clusters import _ClustersMixin
+from ._som_init import _InitMixin
+from ._som_phases import _PhasesMixin
 from ._som_results import _ResultsMixin
 from ._som_sklearn import _check_y, _SklearnMixin
 from ._som_state import _StateMixin
-from ._som_training import _TrainingMixin
+from ._som_training import PRESENTATIONS, _TrainingMixin
 from .backend import DEVICES
 from .callbacks import (
     HISTORY_KEYS,
@@ -89,19 +90,14 @@ from .callbacks import (
     TrainingRecord,
     TrainingState,
     check_callbacks,
-    notify,
-    wants_metrics,
 )
-from .euclidean import warn_disparate_scales
 from .initialization import (
     INITIALIZATION_ALIASES,
     INITIALIZATIONS,
-    auto_mapsize,
-    initial_codebook_and_plane,
 )
-from .lattice import LATTICE_ALIASES, LATTICES, RECT_ADJACENCIES, Lattice
-from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS, width_factor
-from .normalization import NORMALIZATION_ALIASES, NORMALIZATIONS, make_normalizer
+from .lattice import LATTICE_ALIASES, LATTICES, RECT_ADJACENCIES
+from .neighborhood import NEIGHBORHOOD_ALIASES, NEIGHBORHOODS
+from .normalization import NORMALIZATION_ALIASES, NORMALIZATIONS
 from .schedules import DECAY_ALIASES, DECAYS
 from .validation import (
     RANDOM_STATE,
@@ -115,16 +111,12 @@ from .validation import (
     check_flag,
     check_fraction,
     check_int,
-    check_positive,
     check_sample_weight,
-    check_training_range,
     n_samples_of,
-    warn_sparse_map,
 )
 
 __all__ = ["HISTORY_KEYS", "SOM", "OnlineStep", "TrainingRecord", "TrainingState"]
 
-PRESENTATIONS = ("random", "sequential")
 #: Values of ``SOM(missing=...)``: refuse NaN, or train on the known components.
 MISSING_POLICIES = ("raise", "ignore")
 
@@ -158,7 +150,8 @@ def _init_param_names(cls: type) -> tuple[str, ...]:
     return tuple(p for p in inspect.signature(cls.__init__).parameters if p != "self")
 
 
-class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin):
+class SOM(_SklearnMixin, _PhasesMixin, _ClustersMixin, _InitMixin, _ResultsMixin, _TrainingMixin,
+          _StateMixin, _CallsMixin):
     """Self-Organizing Map estimator.
 
     Parameters
@@ -406,65 +399,6 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
         ]
         return f"SOM({', '.join(parts)})"
 
-    # ------------------------------------------------------------------ initialisation
-    @_scale.dispatch("initialize")  # a Dask collection: moments per partition
-    @_limit_threads
-    def initialize(self, X: object, y: object = None) -> SOM:
-        """Fit the normaliser, resolve the map size and initialise the codebook (no training).
-
-        Parameters
-        ----------
-        X : array-like or pandas.DataFrame (N, D)
-            Data in data units; DataFrame column names become ``feature_names_in_``.
-        y : ignored
-            Accepted for the scikit-learn convention.
-
-        Returns
-        -------
-        SOM
-            ``self``.
-        """
-        _check_y("initialize", y)
-        self._initialize_from(X)
-        return self
-
-    def _initialize_from(self, X: object) -> np.ndarray:
-        """:meth:`initialize`; returns the training-space data (for the training call that
-        initialises on first use)."""
-        p = self._validated()
-        _bmu.check_trainable_metric(p["distance_metric"])
-        arr, names = self._read_array("X", X, keep_float32=True)
-        rs = p["random_state"]
-        rng = rs if isinstance(rs, np.random.Generator) else np.random.default_rng(rs)
-        normalizer = make_normalizer(p["normalization"])
-        normalizer.fit(arr)
-        Xt = np.ascontiguousarray(normalizer._transform(arr))  # float32 stays float32
-        if p["normalization"] == "none" and Xt.shape[0] >= 2:
-            # the features' spreads from the shared summary's [min; max] rows (no data pass)
-            warn_disparate_scales(_data_stats.summary_of(Xt).box())
-        if p["mapsize"] == "auto":
-            rows, cols = (int(v) for v in auto_mapsize(Xt, p["lattice"]))
-        else:
-            rows, cols = p["mapsize"]
-        check_training_range("X", Xt, normalizer.name)
-        _bmu.check_metric_domain(p["distance_metric"], Xt)
-        check_map_memory(rows, cols, Xt.shape[1])
-        lattice = Lattice(rows, cols, p["lattice"], rect_adjacency=p["rect_adjacency"])
-        warn_sparse_map(lattice.n_neurons, Xt.shape[0])
-        # on one BLAS thread (no OpenBLAS thread left spinning on the cores the first epochs'
-        # worker threads need, somwidget._blas_threads)
-        with _blas_threads.single_threaded():
-            codebook, plane = initial_codebook_and_plane(p["initialization"], Xt, lattice, rng)
-        codebook = into_metric_box(p["distance_metric"], codebook)  # dice: into [0, 1]
-        _bmu.check_metric_domain(
-            p["distance_metric"], codebook, "the initial codebook",
-            f"; initialization={p['initialization']!r} put prototypes there, try 'sample'")
-        self._set_fitted(
-            codebook=codebook, lattice=lattice, normalizer=normalizer, feature_names=names,
-            random_state=rng, training_data=Xt, training_source=X, plane=plane,
-        )
-        return Xt
-
     # ------------------------------------------------------------------ batch
     @_limit_threads
     def fit(
@@ -678,206 +612,3 @@ class SOM(_SklearnMixin, _ResultsMixin, _TrainingMixin, _StateMixin, _CallsMixin
                          collect_history, callbacks, every_samples, "train", n_steps=n_steps,
                          sample_weight=weights)
         return self
-
-    # ------------------------------------------------------------------ schedules on top
-    @_limit_threads
-    def fit_auto(
-        self,
-        X: object,
-        y: object = None,
-        *,
-        collect_history: bool = False,
-        callbacks: Callable | Sequence[Callable] | None = None,
-        sample_weight: object = None,
-    ) -> SOM:
-        """Two batch phases sized from the map, after SOM Toolbox ``som_make``.
-
-        ``y`` is accepted and ignored (scikit-learn convention); the constructor's training
-        parameters (``epochs``, the radii, ...) are not used: the phases are sized here.
-        With ``ms = max(rows, cols)``, ``M`` neurons and ``N`` samples:
-
-        * rough: radius from ``max(1, ceil(ms / 8))`` (PCA init; ``ceil(ms / 4)`` for the random
-          and sample inits) to ``max(1, r0 / 4)``, ``clip(ceil(10 M / N), 10, 100)`` epochs;
-        * fine: radius from the rough final radius to 1, ``clip(ceil(40 M / N), 20, 200)`` epochs.
-
-        These radii are for the Gaussian. For the kernels that vanish at ``d = r`` they are
-        multiplied by :func:`somwidget.neighborhood.width_factor` (Epanechikov 1.594, Mexican
-        hat 1.836), so that the direct neighbours keep the Gaussian's weight at the end of the
-        fine phase. At radius 1 those kernels would leave each neuron alone and the map
-        unordered: TE 0.17 to 0.27 on iris and wine, against 0.02 with the scaled radii.
-
-        Both phases use linear decay and the plain batch rule. Callbacks see ``phase`` =
-        ``"rough"`` then ``"fine"``; returning False in the rough phase also skips the fine one.
-        ``sample_weight`` (keyword-only) weights the batch sums as in :meth:`fit`.
-        """
-        _check_y("fit_auto", y)
-        p = self._validated()
-        weights = check_sample_weight(sample_weight, n_samples_of(X),
-                                      lazy=_scale.is_dask_collection(X))
-        collect_history = check_flag("collect_history", collect_history)
-        callbacks = self._with_progress(check_callbacks(callbacks))
-        Xt = self._start(X, p)
-        ms = max(self.mapsize_)
-        m, n = self.n_neurons_, Xt.shape[0]
-        init = p["initialization"]
-        r0 = max(1.0, float(math.ceil(ms / 8 if init == "pca" else ms / 4)))
-        r1 = max(1.0, r0 / 4.0)
-        width = width_factor(self.neighborhood)
-        r0, r1, r_end = r0 * width, r1 * width, width
-        e_rough = int(np.clip(math.ceil(10 * m / n), 10, 100))
-        e_fine = int(np.clip(math.ceil(40 * m / n), 20, 200))
-        stop = {"flag": False}
-
-        def watch(record: TrainingRecord) -> bool | None:
-            if notify(callbacks, record):
-                return None
-            stop["flag"] = True
-            return False
-
-        watch.wants_metrics = wants_metrics(callbacks)  # type: ignore[attr-defined]
-        cbs = [watch] if callbacks else []
-        self._run_batch(Xt, e_rough, r0, r1, "linear", 1.0, 1.0, collect_history, cbs, "rough",
-                        sample_weight=weights)
-        if not stop["flag"]:
-            self._run_batch(Xt, e_fine, r1, r_end, "linear", 1.0, 1.0, collect_history, cbs,
-                            "fine", sample_weight=weights)
-        return self
-
-    @_limit_threads
-    def reinforce(
-        self,
-        X: object,
-        y: object = None,
-        *,
-        reinforcement: int = 10,
-        extension: float = 1.0,
-        compression: float = 0.1,
-        learning_rate: float = 0.1,
-        presentation: str | None = None,
-        collect_history: bool = False,
-        callbacks: Callable | Sequence[Callable] | None = None,
-        sample_weight: object = None,
-    ) -> SOM:
-        """Continue training a trained map with a compressed learning rate (GEMA ``reinforce``).
-
-        Runs ``reinforcement`` more online epochs on ``X`` with a fixed neighbourhood radius
-        ``extension`` and a learning rate that starts at ``compression * learning_rate`` and
-        decays linearly to 1/100 of that. Small ``compression`` fine-tunes the prototypes to
-        new (or the same) data without undoing the map's ordering.
-
-        Its own arguments (keyword-only) are not the constructor's training parameters, apart
-        from ``presentation``, which defaults to the constructor's.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame (N, D)
-        y : ignored
-            Accepted for the scikit-learn convention (a number here is refused).
-        reinforcement : int
-            Number of additional online epochs (>= 1).
-        extension : float > 0
-            Neighbourhood radius (grid units) during reinforcement, held constant.
-        compression : float in (0, 1]
-            Factor compressing the learning rate.
-        learning_rate : float in (0, 1]
-            Base learning rate before compression.
-        presentation : {"random", "sequential"}, optional
-            Default the constructor's ``presentation``.
-        collect_history, callbacks : see :meth:`fit_online` (phase ``"reinforce"``).
-        sample_weight : array-like (N,), optional, keyword-only
-            Scales each sample's learning rate as in :meth:`fit_online`.
-        """
-        _check_y("reinforce", y, "reinforcement")
-        self._check_initialized()
-        p = self._validated()
-        weights = check_sample_weight(sample_weight, n_samples_of(X))
-        reinforcement = check_int("reinforcement", reinforcement, minimum=1)
-        extension = check_positive("extension", extension)
-        compression = check_fraction("compression", compression)
-        learning_rate = check_fraction("learning_rate", learning_rate)
-        presentation = (p["presentation"] if presentation is None
-                        else check_choice("presentation", presentation, PRESENTATIONS))
-        collect_history = check_flag("collect_history", collect_history)
-        callbacks = self._with_progress(check_callbacks(callbacks))
-        _scale.refuse_dask(X, "reinforce")
-        Xt = self._prepare(X)
-        lr0 = compression * learning_rate
-        self._run_online(Xt, reinforcement, extension, extension, lr0, lr0 / 100.0, "linear",
-                         presentation, collect_history, callbacks, None, "reinforce",
-                         sample_weight=weights)
-        return self
-
-    # ------------------------------------------------------------------ map clustering
-    @_limit_threads
-    def cluster(
-        self,
-        n_clusters: int | None = None,
-        method: str = "ward",
-        *,
-        max_clusters: int | None = None,
-        random_state: int | np.random.Generator | None = 0,
-        n_init: int = 10,
-    ) -> Any:
-        """Group the neurons into clusters: one cluster id per neuron.
-
-        Ward linkage (default) with the lattice as connectivity merges neighbouring neurons only,
-        so each cluster is one connected region of the map, wrap-around included; ``"kmeans"``
-        clusters the codebook vectors without regard to the lattice. ``n_clusters=None``
-        chooses k from 2 to ``max_clusters`` (default ``min(round(sqrt(M)), 20)``) by the lowest
-        Davies–Bouldin index, as the SOM Toolbox's ``kmeans_clusters``; the index of every k is
-        in ``scores_``. Distances are Euclidean in the training space. Details:
-        :mod:`somwidget.clustering`.
-
-        Parameters
-        ----------
-        n_clusters : int or None
-            Number of clusters, or None to choose it.
-        method : {"ward", "average", "complete", "single", "kmeans"}
-        max_clusters : int, optional, keyword-only
-            Largest k tried when ``n_clusters`` is None.
-        random_state : int, Generator or None, keyword-only
-            Seed of k-means (the agglomerative methods are deterministic).
-        n_init : int, keyword-only
-            k-means restarts per k.
-
-        Returns
-        -------
-        MapClustering
-            ``labels_`` (M,) int ids ``0..k-1`` numbered by their first neuron, ``n_clusters_``,
-            ``scores_`` (Davies–Bouldin per k, or None), ``centroids_``; ``np.asarray(result)``
-            is ``labels_``.
-        """
-        from .clustering import cluster_codebook
-
-        self._check_initialized()
-        return cluster_codebook(self.codebook_, self.lattice_, n_clusters, method,
-                                max_clusters=max_clusters, random_state=random_state, n_init=n_init)
-
-    @_limit_threads
-    def predict_cluster(self, X: object, clusters: Any = None, **cluster_params: Any) -> np.ndarray:
-        """Cluster id of each sample: the cluster of its best-matching unit, shape (N,).
-
-        Parameters
-        ----------
-        X : array-like or DataFrame (N, D)
-            Data in data units.
-        clusters : MapClustering or array-like (M,) of int, optional
-            The neurons' cluster ids (``som.cluster(...)``, computed on a map of this SOM's
-            lattice, or non-negative integer ids, see
-            :func:`somwidget.clustering.check_clustering`); computed with ``cluster_params``
-            (the arguments of :meth:`cluster`) when omitted.
-
-        Returns
-        -------
-        ndarray of int64, shape (N,)
-        """
-        from .clustering import check_clustering
-
-        if clusters is None:
-            clusters = self.cluster(**cluster_params)
-        elif cluster_params:
-            raise TypeError("predict_cluster: give clusters= or clustering arguments "
-                            f"({', '.join(cluster_params)}), not both")
-        self._check_initialized()
-        ids = check_clustering(clusters, self.lattice_, "clusters")
-        return ids[self.predict(X)]

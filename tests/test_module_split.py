@@ -1,5 +1,5 @@
 """trainer.py, lattice.py and analysis.py, then validation.py, training.py, _som_state.py and
-bmu.py and supervised.py were split into modules of one concept each: every name they exported is still
+bmu.py and supervised.py, then som.py were split into modules of one concept each: every name they exported is still
 importable from them, the pickled classes keep their module path, setting a module attribute
 still reaches the code that reads it, and each new module says its concept."""
 
@@ -118,6 +118,7 @@ NEW_MODULES = [
     "somwidget._scalar_checks", "somwidget._array_checks", "somwidget._constraints",
     "somwidget._online_loop", "somwidget._neighborhood_kernels", "somwidget._som_persistence",
     "somwidget._bmu_common", "somwidget._bmu_masked", "somwidget._supervised_targets",
+    "somwidget._som_init", "somwidget._som_phases", "somwidget._som_clusters",
 ]
 
 
@@ -266,3 +267,31 @@ def test_the_predictors_pickle_under_somwidget_supervised():
     blob = pickle.dumps(clf)
     assert b"somwidget.supervised" in blob and b"_supervised_targets" not in blob
     np.testing.assert_array_equal(pickle.loads(blob).predict(X), clf.predict(X))
+
+
+def test_som_py_split_keeps_the_estimators_methods_and_constants():
+    # initialize, fit_auto / reinforce and cluster / predict_cluster left som.py for a mixin each;
+    # the SOM still has them (same signatures as before, read from the class), and som.py's
+    # constants are still there
+    import inspect
+
+    from somwidget import som as som_module
+
+    assert som_module.PRESENTATIONS == ("random", "sequential")
+    assert som_module.MISSING_POLICIES == ("raise", "ignore")
+    homes = {"initialize": "somwidget._som_init", "fit_auto": "somwidget._som_phases",
+             "reinforce": "somwidget._som_phases", "cluster": "somwidget._som_clusters",
+             "predict_cluster": "somwidget._som_clusters", "fit": "somwidget.som",
+             "fit_online": "somwidget.som"}
+    for name, home in homes.items():
+        method = getattr(som_module.SOM, name)
+        assert inspect.unwrap(method).__module__ == home, name
+    params = list(inspect.signature(som_module.SOM.reinforce).parameters)
+    assert params == ["self", "X", "y", "reinforcement", "extension", "compression",
+                      "learning_rate", "presentation", "collect_history", "callbacks",
+                      "sample_weight"]
+    X = np.random.default_rng(0).normal(size=(80, 3))
+    som = som_module.SOM((3, 4), random_state=0)
+    assert som.initialize(X) is som and som.fit_auto(X) is som and som.reinforce(X) is som
+    ids = som.predict_cluster(X, n_clusters=2)
+    np.testing.assert_array_equal(ids, np.asarray(som.cluster(2))[som.predict(X)])
