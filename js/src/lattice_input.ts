@@ -1,6 +1,7 @@
 // The lattice canvas' pointer and keys: hover (outline and tooltip), a click or a brush drag
 // turned into a selection request (clickMode, combine), the keys (geometry.ts keyAction:
 // arrows, Enter, Space, Escape) and the focusable element's aria-label.
+import { verticalScroller } from "./canvas_size";
 import { type PageTooltip } from "./common";
 import { brushDrag, keyAction, type KeyAction, type Lattice, pick } from "./geometry";
 
@@ -35,8 +36,14 @@ export interface InputHost {
 /** Listens to a canvas' pointer and keys (the root focusable, its base canvas and the window's
  * pointer moves for a drag) until {@link destroy}. */
 export class LatticeInput {
-  private dragStart: { x: number; y: number; shift: boolean; toggle: boolean } | null = null;
+  // where a press began: client px (the 5 px drag threshold), px inside the root (the brush
+  // box's corner, which moves with the root when its box scrolls) and the plane point under it
+  private dragStart: {
+    x: number; y: number; rx: number; ry: number; plane: [number, number]; shift: boolean; toggle: boolean;
+  } | null = null;
   private dragging = false;
+  private lastPointer: { x: number; y: number } | null = null;
+  private scrollFrame = 0;
   private listeners: Array<[EventTarget, string, EventListener]> = [];
 
   constructor(private readonly host: InputHost, private readonly opts: InputOptions) {
@@ -59,6 +66,7 @@ export class LatticeInput {
   destroy(): void {
     for (const [t, type, fn] of this.listeners) t.removeEventListener(type, fn);
     this.listeners = [];
+    this.stopScrolling();
   }
 
   private setHover(k: number, e?: PointerEvent): void {
@@ -84,7 +92,11 @@ export class LatticeInput {
   private onDown(e: PointerEvent): void {
     if (e.button !== 0) return;
     this.host.root.focus({ preventScroll: true });
-    this.dragStart = { x: e.clientX, y: e.clientY, shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey };
+    const r = this.host.root.getBoundingClientRect();
+    this.dragStart = {
+      x: e.clientX, y: e.clientY, rx: e.clientX - r.left, ry: e.clientY - r.top,
+      plane: this.host.clientToPlane(e.clientX, e.clientY), shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey,
+    };
     this.dragging = false;
     e.preventDefault();
   }
@@ -95,13 +107,58 @@ export class LatticeInput {
     if (!this.dragging && Math.hypot(e.clientX - s.x, e.clientY - s.y) < 5) return;
     this.dragging = true;
     this.setHover(-1);
+    this.lastPointer = { x: e.clientX, y: e.clientY };
+    this.drawBrush();
+    // near an edge of the map's scrolling box (width=) or of the notebook's panel (a tall map),
+    // they scroll on each frame while the pointer stays there: a brush reaches cells beyond them
+    if (!this.scrollFrame) this.scrollFrame = requestAnimationFrame(() => this.scrollStep());
+  }
+
+  /** The brush box from the press to the pointer, in the root's px (it scrolls with the root). */
+  private drawBrush(): void {
+    const s = this.dragStart;
+    const p = this.lastPointer;
+    if (!s || !p) return;
     const r = this.host.root.getBoundingClientRect();
-    const x0 = Math.min(s.x, e.clientX) - r.left;
-    const y0 = Math.min(s.y, e.clientY) - r.top;
+    const px = p.x - r.left;
+    const py = p.y - r.top;
     Object.assign(this.host.brushBox.style, {
-      display: "block", left: `${x0}px`, top: `${y0}px`,
-      width: `${Math.abs(e.clientX - s.x)}px`, height: `${Math.abs(e.clientY - s.y)}px`,
+      display: "block", left: `${Math.min(s.rx, px)}px`, top: `${Math.min(s.ry, py)}px`,
+      width: `${Math.abs(px - s.rx)}px`, height: `${Math.abs(py - s.ry)}px`,
     });
+  }
+
+  private scrollStep(): void {
+    this.scrollFrame = 0;
+    const p = this.lastPointer;
+    if (!this.dragging || !p) return;
+    const box = this.host.root.parentElement;
+    let moved = false;
+    if (box && box.scrollWidth > box.clientWidth) {
+      const r = box.getBoundingClientRect();
+      const dx = edgeScroll(p.x, r.left, r.right);
+      const before = box.scrollLeft;
+      if (dx) box.scrollLeft = before + dx;
+      moved = box.scrollLeft !== before;
+    }
+    const panel = verticalScroller(this.host.root);
+    if (panel) {
+      const r = panel.getBoundingClientRect();
+      const dy = edgeScroll(p.y, Math.max(r.top, 0), Math.min(r.bottom, window.innerHeight));
+      const before = panel.scrollTop;
+      if (dy) panel.scrollTop = before + dy;
+      moved = moved || panel.scrollTop !== before;
+    }
+    if (moved) {
+      this.drawBrush();
+      this.scrollFrame = requestAnimationFrame(() => this.scrollStep());
+    }
+  }
+
+  private stopScrolling(): void {
+    if (this.scrollFrame) cancelAnimationFrame(this.scrollFrame);
+    this.scrollFrame = 0;
+    this.lastPointer = null;
   }
 
   private onUp(e: PointerEvent): void {
@@ -114,8 +171,10 @@ export class LatticeInput {
     const mode = clickMode(s.shift || e.shiftKey, s.toggle || e.ctrlKey || e.metaKey);
     if (this.dragging) {
       this.dragging = false;
+      this.stopScrolling();
       host.brushBox.style.display = "none";
-      const [xa, ya] = host.clientToPlane(s.x, s.y);
+      // the press' plane point (taken then: the box may have scrolled since) to the release's
+      const [xa, ya] = s.plane;
       const [xb, yb] = host.clientToPlane(e.clientX, e.clientY);
       // the neurons under the drag's two ends are taken whole (their centres included)
       const ks = brushDrag(lat, xa, ya, xb, yb);
@@ -178,6 +237,24 @@ export function latticeKey(e: KeyPress, lat: Lattice | null, selected: ArrayLike
   if (e.key === "Escape") return { kind: "clear" };
   const act = lat ? keyAction(lat, selected, cursor, e.key) : null;
   return act ?? { kind: "pass" };
+}
+
+/** Within this many px of a scrolling box's edge a brush drag scrolls it. */
+export const EDGE_SCROLL_PX = 32;
+/** The most px a brush drag scrolls per frame (at the edge itself or beyond it). */
+export const EDGE_SCROLL_MAX = 24;
+
+/** How far a box spanning client [lo, hi] scrolls this frame with the pointer at `pos` during a
+ * brush drag: 0 in its middle, negative (back) within {@link EDGE_SCROLL_PX} of `lo`, positive
+ * within it of `hi`, growing to {@link EDGE_SCROLL_MAX} at the edge and past it. A box too small
+ * for two edge bands scrolls only past its edges. */
+export function edgeScroll(pos: number, lo: number, hi: number): number {
+  if (!(hi > lo)) return 0;
+  const band = Math.min(EDGE_SCROLL_PX, (hi - lo) / 4);
+  const speed = (depth: number) => Math.ceil(EDGE_SCROLL_MAX * Math.min(1, depth / Math.max(band, 1)));
+  if (pos > hi - band) return speed(pos - (hi - band));
+  if (pos < lo + band) return -speed(lo + band - pos);
+  return 0;
 }
 
 /** The aria-label of a map's focusable element: "SOM hit map, 12 × 10 hexagonal: arrow keys

@@ -168,6 +168,55 @@ def test_a_wide_hit_map_scrolls_in_its_box_and_hovers_the_kernels_neuron(lab, pa
     assert not errors, errors
 
 
+def test_a_brush_dragged_to_the_boxs_edge_scrolls_it_and_selects_beyond(lab, page, artifacts):
+    # a brush from a cell near the box's left edge held at its right edge: the box scrolls on
+    # while the button is down, and the brush takes the cells it scrolled to (their columns
+    # were beyond the box when the drag began)
+    write_notebook(lab["root"] / "lattice_brush.ipynb", [SETUP, WIDE])
+    open_notebook(page, lab, "lattice_brush.ipynb")
+    run_all(page)
+    wait_code_cells_executed(page, timeout_ms=120_000)
+    _wait_drawn(page, 1)
+    view = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .somwidget-view").nth(0)
+    view.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+    r = view.locator(".sw-canvas-scroll").bounding_box()
+    start = _point(view, 2 * 100 + 5)  # row 2, column 5
+    # the last column whose centre shows in the box before the drag
+    cols = [c for c in range(100) if _point(view, 2 * 100 + c)["x"] < r["x"] + r["width"]]
+    last_shown = max(cols)
+    assert last_shown < 60, last_shown
+    page.mouse.move(start["x"], start["y"])
+    page.mouse.down()
+    page.mouse.move(r["x"] + r["width"] / 2, start["y"] + 40, steps=5)
+    page.mouse.move(r["x"] + r["width"] - 2, start["y"] + 40, steps=5)  # in the edge band
+    page.wait_for_function("(el) => el.querySelector('.sw-canvas-scroll').scrollLeft > 200",
+                           arg=view.element_handle(), timeout=10_000)
+    page.mouse.move(r["x"] + r["width"] - 3, start["y"] + 40)  # hold it there a little longer
+    scrolled = view.evaluate("(el) => el.querySelector('.sw-canvas-scroll').scrollLeft")
+    brush = view.evaluate("(el) => { const b = [...el.querySelectorAll('div')].find("
+                          "d => d.style.borderStyle === 'dashed' || d.style.border.includes('dashed'));"
+                          " return b ? b.getBoundingClientRect().width : -1; }")
+    page.mouse.up()
+    page.wait_for_function("(el) => el.dataset.selected !== ''", arg=view.element_handle(), timeout=10_000)
+    sel = json.loads(kernel_exec(page, "print(json.dumps(hm.selection.neurons))"))
+    rows = {k // 100 for k in sel}
+    cols = {k % 100 for k in sel}
+    # from the press' cell (row 2, column 5) to the cells under the release, scrolled to
+    assert 2 * 100 + 5 in sel and min(cols) == 5 and min(rows) == 2, (min(cols), min(rows))
+    assert max(cols) > last_shown + 10, (max(cols), last_shown, scrolled)
+    # the brush box drawn while scrolling spans the scrolled distance too
+    assert brush > r["width"] - 40 + 200 - 50, (brush, scrolled)
+    # a band of cells: every row between the two ends has cells from near the press' column
+    # to near the release's (hexagon rows are offset by half a cell)
+    for row in range(min(rows), max(rows) + 1):
+        in_row = sorted(k % 100 for k in sel if k // 100 == row)
+        assert in_row and in_row[0] <= 6 and in_row[-1] >= max(cols) - 1, (row, in_row[:3], in_row[-3:])
+        assert in_row == list(range(in_row[0], in_row[-1] + 1)), row
+    view.screenshot(path=str(artifacts / "lattice-width-brush-scrolled.png"))
+    errors = [m for m in page.console_messages_seen if m.startswith(("error", "pageerror"))]
+    assert not errors, errors
+
+
 def test_a_4000_px_hit_map_at_pixel_ratio_2_draws_with_a_capped_backing_store(lab, playwright_session, artifacts):
     with launch_browser(playwright_session, device_scale_factor=2) as ctx:
         page = ctx.new_page()
