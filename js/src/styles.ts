@@ -1,7 +1,8 @@
 // The views' theme and dashboard style sheet, added after BASE_CSS (common.ts) by injectCss:
 // JupyterLab's CSS variables for every colour (readable in the light and the dark theme), a
-// visible keyboard focus ring (a canvas' scroll box, which would clip the canvas' own, shows
-// it as its border: the scrolled canvas never covers that), and the Explorer's one-screen
+// visible keyboard focus ring (drawn just inside the canvas: JupyterLab's output area clips
+// what lies outside its left edge; a canvas' scroll box, which would clip the canvas' own,
+// shows it as its border: the scrolled canvas never covers that), and the Explorer's one-screen
 // layout (maps side by side, the component planes in a grid under them, the inspector beside
 // them, one Clear button).
 export const THEME_CSS = `
@@ -18,7 +19,7 @@ export const THEME_CSS = `
 .somwidget-view button:disabled { color: var(--jp-ui-font-color3, #999); }
 .somwidget-view .somwidget-canvas { outline: none; border-radius: 2px; }
 .somwidget-view .somwidget-canvas:focus-visible, .somwidget-view .somwidget-canvas:focus {
-  outline: 2px solid var(--jp-brand-color1, #1976d2); outline-offset: 2px; }
+  outline: 2px solid var(--jp-brand-color1, #1976d2); outline-offset: -2px; }
 .somwidget-view .sw-canvas-scroll.sw-scrolls .somwidget-canvas:focus-visible,
 .somwidget-view .sw-canvas-scroll.sw-scrolls .somwidget-canvas:focus { outline: none; }
 .somwidget-view .sw-canvas-scroll.sw-scrolls { box-sizing: border-box; border: 2px solid transparent; border-radius: 2px; }
