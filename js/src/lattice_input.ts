@@ -1,6 +1,8 @@
 // The lattice canvas' pointer and keys: hover (outline and tooltip), a click or a brush drag
-// turned into a selection request (clickMode, combine), the keys (geometry.ts keyAction:
-// arrows, Enter, Space, Escape) and the focusable element's aria-label.
+// turned into a selection request (clickMode, combine; a brush held at the edge of a scrolling
+// box or panel scrolls it, edgeScroll), the keys (latticeKey over geometry.ts keyAction:
+// arrows, Enter, Space, Escape; the page's and JupyterLab's shortcuts pass) and the focusable
+// element's aria-label.
 import { verticalScroller } from "./canvas_size";
 import { type PageTooltip } from "./common";
 import { brushDrag, keyAction, type KeyAction, type Lattice, pick } from "./geometry";
