@@ -107,15 +107,18 @@ export class FrameAck {
   }
 }
 
+// A view inside a box that lays its children side by side (an HBox, a Row, a plain Box) is a
+// dashboard card: 380 px (or its own --sw-dash-width), titles of two lines' height so the cards'
+// pictures line up. Stacked in a VBox (a Column) it is laid out as on its own.
 export const BASE_CSS = `
 .somwidget-view { font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; box-sizing: border-box; min-width: 0; max-width: 100%; }
 .somwidget-view.sw-single { width: 100%; max-width: min(100%, var(--sw-view-width, 560px)); }
-.widget-box > .somwidget-view.sw-single { flex: 0 1 var(--sw-dash-width, 380px); width: var(--sw-dash-width, 380px); max-width: 100%; margin-right: 14px; }
+.widget-box:not(.widget-vbox) > .somwidget-view.sw-single { flex: 0 1 var(--sw-dash-width, 380px); width: var(--sw-dash-width, 380px); max-width: 100%; margin-right: 14px; }
 .somwidget-view.sw-multi { width: 100%; }
-.widget-box > .somwidget-view.sw-multi { flex: 1 1 440px; width: auto; }
+.widget-box:not(.widget-vbox) > .somwidget-view.sw-multi { flex: 1 1 440px; width: auto; }
 .somwidget-view .sw-head { margin: 2px 0 4px; }
 .somwidget-view .sw-title { font-weight: 600; font-size: 14px; line-height: 1.35; }
-.widget-box > .somwidget-view.sw-single .sw-title { min-height: 2.7em; }
+.widget-box:not(.widget-vbox) > .somwidget-view.sw-single .sw-title { min-height: 2.7em; }
 .somwidget-view .sw-headline { display: flex; align-items: center; gap: 4px 8px; flex-wrap: wrap; margin-top: 2px; }
 .somwidget-view .sw-headline .sw-sub { flex: 1 1 auto; min-width: 0; }
 .somwidget-view .sw-tools { display: flex; gap: 6px; flex: 0 0 auto; margin-left: auto; }
