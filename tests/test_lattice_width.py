@@ -124,6 +124,7 @@ def test_canvas_width_set_later_is_the_static_pictures_width_too(name):
 @pytest.mark.parametrize(("bad", "error", "why"), [
     (-1, ValueError, "must be >= 0"), (float("nan"), ValueError, "must be finite"),
     (float("inf"), ValueError, "must be finite"), ("a", Exception, "expected a float"),
+    (True, Exception, "must be a number of CSS px; got True"),
 ])
 def test_a_bad_canvas_width_is_refused_naming_it(fitted, bad, error, why):
     som, X, y = fitted

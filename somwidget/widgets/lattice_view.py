@@ -85,6 +85,15 @@ def honest_range(values: np.ndarray, label: str) -> tuple[float, float, str]:
     return lo, hi, label
 
 
+class _CanvasWidth(traitlets.Float):
+    """``canvas_width``: a float trait that refuses booleans (``True`` is not 1 px)."""
+
+    def validate(self, obj: Any, value: Any) -> float:
+        if isinstance(value, (bool, np.bool_)):
+            raise traitlets.TraitError(f"canvas_width must be a number of CSS px; got {value!r}")
+        return super().validate(obj, value)
+
+
 def check_width(width: Any) -> float | None:
     """``width=`` of a lattice view: None (the map fills its output) or CSS px, a finite number
     > 0 (else an error naming ``width``)."""
@@ -215,7 +224,7 @@ class LatticeView(ViewBase, LatticeGridTraits, anywidget.AnyWidget):
     #: CSS px of the live picture and of the static one (the ``width`` argument; may be set
     #: later, ``view.canvas_width = 900``); 0: it fills the output's width. A picture wider than
     #: its output scrolls sideways in its own box.
-    canvas_width = traitlets.Float(0.0).tag(sync=True)
+    canvas_width = _CanvasWidth(0.0).tag(sync=True)
 
     _bundle = "lattice"
     _default_title = "Value per neuron"
