@@ -7,7 +7,7 @@ pictures' tops level. Screenshot: ``column-layout.png`` in the artifacts folder.
 
 from __future__ import annotations
 
-from labhelpers import open_notebook, run_all, wait_code_cells_executed, write_notebook
+from labhelpers import run_notebook
 
 CELLS = ["""\
 import numpy as np
@@ -25,10 +25,7 @@ MEASURE = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-
 
 
 def test_a_column_lays_its_maps_out_as_on_their_own(lab, page, artifacts):
-    write_notebook(lab["root"] / "column_layout.ipynb", CELLS)
-    open_notebook(page, lab, "column_layout.ipynb")
-    run_all(page)
-    wait_code_cells_executed(page, timeout_ms=120_000)
+    run_notebook(page, lab, "column_layout.ipynb", CELLS)
     page.wait_for_function(
         "() => { const v = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .somwidget-view')];"
         " return v.length === 6 && v.every(e => Number(e.dataset.draws) > 0); }", timeout=90_000)

@@ -85,12 +85,17 @@ def _wait_drawn(page, n: int) -> None:
     )
 
 
-def test_a_wide_hit_map_scrolls_in_its_box_and_hovers_the_kernels_neuron(lab, page, artifacts):
-    write_notebook(lab["root"] / "lattice_width.ipynb", [SETUP, WIDE])
-    open_notebook(page, lab, "lattice_width.ipynb")
+def _open_drawn(page, lab, name: str, cells: list[str], n_views: int) -> None:
+    """Write, open and run the notebook ``name``; wait until its ``n_views`` views have drawn."""
+    write_notebook(lab["root"] / name, cells)
+    open_notebook(page, lab, name)
     run_all(page)
     wait_code_cells_executed(page, timeout_ms=120_000)
-    _wait_drawn(page, 1)
+    _wait_drawn(page, n_views)
+
+
+def test_a_wide_hit_map_scrolls_in_its_box_and_hovers_the_kernels_neuron(lab, page, artifacts):
+    _open_drawn(page, lab, "lattice_width.ipynb", [SETUP, WIDE], 1)
     assert kernel_exec(page, "import somwidget; print(somwidget.__file__)").strip() == \
         str(REPO / "somwidget" / "__init__.py")
     want = json.loads(kernel_exec(page, PICK))
@@ -172,11 +177,7 @@ def test_a_brush_dragged_to_the_boxs_edge_scrolls_it_and_selects_beyond(lab, pag
     # a brush from a cell near the box's left edge held at its right edge: the box scrolls on
     # while the button is down, and the brush takes the cells it scrolled to (their columns
     # were beyond the box when the drag began)
-    write_notebook(lab["root"] / "lattice_brush.ipynb", [SETUP, WIDE])
-    open_notebook(page, lab, "lattice_brush.ipynb")
-    run_all(page)
-    wait_code_cells_executed(page, timeout_ms=120_000)
-    _wait_drawn(page, 1)
+    _open_drawn(page, lab, "lattice_brush.ipynb", [SETUP, WIDE], 1)
     view = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .somwidget-view").nth(0)
     view.evaluate("(el) => el.scrollIntoView({block: 'start'})")
     r = view.locator(".sw-canvas-scroll").bounding_box()
