@@ -86,12 +86,13 @@ def honest_range(values: np.ndarray, label: str) -> tuple[float, float, str]:
 
 
 class _CanvasWidth(traitlets.Float):
-    """``canvas_width``: a float trait that refuses booleans (``True`` is not 1 px)."""
+    """``canvas_width``: CSS px, a finite number >= 0 (0: the map fills its output); anything
+    else, a boolean included (``True`` is not 1 px), is refused with an error naming it."""
 
     def validate(self, obj: Any, value: Any) -> float:
         if isinstance(value, (bool, np.bool_)):
             raise traitlets.TraitError(f"canvas_width must be a number of CSS px; got {value!r}")
-        return super().validate(obj, value)
+        return check_positive("canvas_width", super().validate(obj, value), allow_zero=True)
 
 
 def check_width(width: Any) -> float | None:
@@ -272,11 +273,6 @@ class LatticeView(ViewBase, LatticeGridTraits, anywidget.AnyWidget):
         super().__init__(selection=selection if selection is not None else Selection(), colormap=colormap,
                          show_values=bool(show_values), canvas_width=width or 0.0)
         self.refresh(**(_initial or {}))
-
-    @traitlets.validate("canvas_width")
-    def _valid_canvas_width(self, proposal: dict[str, Any]) -> float:
-        """CSS px, a finite number >= 0 (0: fill the output); else an error naming it."""
-        return check_positive("canvas_width", proposal["value"], allow_zero=True)
 
     @traitlets.observe("canvas_width", "show_values", "colormap")
     def _on_picture_trait(self, change: dict[str, Any]) -> None:
