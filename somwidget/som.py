@@ -55,7 +55,8 @@ and the training calls ``fit`` and ``fit_online``. ``SOM`` gets the rest from ei
 of them imports this module): :mod:`somwidget._som_init` (``initialize``: normaliser, map size,
 first codebook), :mod:`somwidget._som_phases` (``fit_auto``, ``reinforce``),
 :mod:`somwidget._som_clusters` (``cluster``, ``predict_cluster``), :mod:`somwidget._som_calls`
-(the entry check of every public call and the thread limits), :mod:`somwidget._som_state` (the fitted-state writer, data access; its
+(the entry check of every public call and the thread limits), :mod:`somwidget._som_state` (the
+fitted-state writer, data access; its
 base in :mod:`somwidget._som_persistence`: ``to_dict`` / ``from_dict``, ``save`` / ``load``,
 pickling), :mod:`somwidget._som_training` (the
 training loops and ``online_step``), :mod:`somwidget._som_results` (``predict``, the metrics,

@@ -95,10 +95,18 @@ export function scrollToShow(box: SideScroller, left: number, right: number): vo
   if (box.scrollWidth <= box.clientWidth) return;
   // where the visible content starts: inside the box's border (the focus ring's, styles.ts)
   const boxLeft = box.getBoundingClientRect().left + (box.clientLeft ?? 0);
-  let dx = 0;
-  if (right > boxLeft + box.clientWidth) dx = right - (boxLeft + box.clientWidth);
-  if (left - dx < boxLeft) dx = left - boxLeft;
-  if (dx) box.scrollLeft = Math.max(0, Math.min(box.scrollWidth - box.clientWidth, box.scrollLeft + dx));
+  box.scrollLeft = scrolledToShow(box.scrollLeft, box.scrollWidth - box.clientWidth,
+    boxLeft, boxLeft + box.clientWidth, left, right);
+}
+
+/** A scroll offset (0 .. `most`) moved as little as it takes for the client range [a, b] to
+ * show inside the visible client range [lo, hi]; a range longer than that keeps its start in
+ * view. Both scrolls of {@link scrollToShow} and {@link scrollToShowY}. */
+function scrolledToShow(scroll: number, most: number, lo: number, hi: number, a: number, b: number): number {
+  let d = 0;
+  if (b > hi) d = b - hi;
+  if (a - d < lo) d = a - lo;
+  return d ? Math.max(0, Math.min(most, scroll + d)) : scroll;
 }
 
 /** What {@link scrollToShowY} scrolls: an element's vertical scroll and where it is. */
@@ -121,10 +129,7 @@ export function scrollToShowY(box: UpScroller, top: number, bottom: number, view
   const lo = Math.max(boxTop, 0);
   const hi = Math.min(boxTop + box.clientHeight, viewH);
   if (!(hi > lo)) return; // the box itself is off screen: the page's business
-  let dy = 0;
-  if (bottom > hi) dy = bottom - hi;
-  if (top - dy < lo) dy = top - lo;
-  if (dy) box.scrollTop = Math.max(0, Math.min(box.scrollHeight - box.clientHeight, box.scrollTop + dy));
+  box.scrollTop = scrolledToShow(box.scrollTop, box.scrollHeight - box.clientHeight, lo, hi, top, bottom);
 }
 
 /** The nearest ancestor of `el` that scrolls vertically (JupyterLab's notebook panel), or null. */

@@ -46,6 +46,8 @@ export class LatticeInput {
   private dragging = false;
   private lastPointer: { x: number; y: number } | null = null;
   private scrollFrame = 0;
+  // the notebook panel a drag may scroll, found once when the drag begins (not every frame)
+  private dragPanel: HTMLElement | null = null;
   private listeners: Array<[EventTarget, string, EventListener]> = [];
 
   constructor(private readonly host: InputHost, private readonly opts: InputOptions) {
@@ -106,7 +108,10 @@ export class LatticeInput {
   private onDragMove(e: PointerEvent): void {
     const s = this.dragStart;
     if (!s) return;
-    if (!this.dragging && Math.hypot(e.clientX - s.x, e.clientY - s.y) < 5) return;
+    if (!this.dragging) {
+      if (Math.hypot(e.clientX - s.x, e.clientY - s.y) < 5) return;
+      this.dragPanel = verticalScroller(this.host.root);
+    }
     this.dragging = true;
     this.setHover(-1);
     this.lastPointer = { x: e.clientX, y: e.clientY };
@@ -143,7 +148,7 @@ export class LatticeInput {
       if (dx) box.scrollLeft = before + dx;
       moved = box.scrollLeft !== before;
     }
-    const panel = verticalScroller(this.host.root);
+    const panel = this.dragPanel;
     if (panel) {
       const r = panel.getBoundingClientRect();
       const dy = edgeScroll(p.y, Math.max(r.top, 0), Math.min(r.bottom, window.innerHeight));
@@ -161,6 +166,7 @@ export class LatticeInput {
     if (this.scrollFrame) cancelAnimationFrame(this.scrollFrame);
     this.scrollFrame = 0;
     this.lastPointer = null;
+    this.dragPanel = null;
   }
 
   private onUp(e: PointerEvent): void {

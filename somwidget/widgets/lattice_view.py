@@ -276,9 +276,9 @@ class LatticeView(ViewBase, LatticeGridTraits, anywidget.AnyWidget):
 
     @traitlets.observe("canvas_width", "show_values", "colormap")
     def _on_picture_trait(self, change: dict[str, Any]) -> None:
-        """Set from Python after it was shown: the notebook's picture follows (rate-limited)."""
-        if change["old"] != change["new"]:
-            self.schedule_picture()
+        """Set from Python after it was shown: the notebook's picture follows (rate-limited;
+        traitlets calls this only when the value changed)."""
+        self.schedule_picture()
 
     @property
     def _width(self) -> float | None:
